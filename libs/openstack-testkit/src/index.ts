@@ -1,0 +1,1 @@
+export const TESTKIT_VERSION = '0.1.0';

@@ -1,0 +1,1 @@
+console.log('bake-image: not yet implemented');
