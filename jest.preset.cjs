@@ -17,6 +17,7 @@ module.exports = function jestPreset(projectDir) {
     // Tests import workspace libraries from source, so no build is needed to test them.
     moduleNameMapper: {
       '^@osa/openstack-client$': path.join(__dirname, 'libs/openstack-client/src/index.ts'),
+      '^@osa/golden-image$': path.join(__dirname, 'libs/golden-image/src/index.ts'),
       '^@osa/openstack-testkit$': path.join(__dirname, 'libs/openstack-testkit/src/index.ts'),
     },
     // Child processes and servers are real; give them time, but never forever.

@@ -1,0 +1,2 @@
+export * from './golden-image';
+export * from './local-image-store';
