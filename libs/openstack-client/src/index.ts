@@ -1,1 +1,27 @@
+/**
+ * @osa/openstack-client: a typed Keystone v3 / Nova / Glance / Neutron client.
+ * This file is the package's whole public surface.
+ */
 export const CLIENT_VERSION = '0.1.0';
+
+export { OpenStackClient } from './client';
+export type {
+  OpenStackClientOptions,
+  FromEnvironmentOptions,
+  AuthOptions,
+  PasswordAuthOptions,
+  ApplicationCredentialAuthOptions,
+} from './client';
+
+export { Secret } from './common/secret';
+export * from './common/errors';
+export { ResourceList } from './common/pagination';
+export type { Page, PageFetcher } from './common/pagination';
+export type { WaitOptions, WaitForStatusOptions, WaitProgress } from './common/wait';
+
+export * from './config';
+export * from './session';
+export * from './identity';
+export * from './compute';
+export * from './image';
+export * from './network';

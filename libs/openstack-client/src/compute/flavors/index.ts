@@ -1,0 +1,2 @@
+export { FlavorsApi } from './api';
+export type { Flavor } from './results';

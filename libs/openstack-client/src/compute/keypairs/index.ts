@@ -1,0 +1,3 @@
+export { KeypairsApi } from './api';
+export type { CreateKeypairOptions, ImportKeypairOptions } from './requests';
+export type { Keypair, GeneratedKeypair } from './results';

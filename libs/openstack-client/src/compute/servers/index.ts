@@ -1,0 +1,14 @@
+export { ServersApi, ServerTagsApi, ServerMetadataApi } from './api';
+export type { WaitForServerStatusOptions } from './api';
+export { extractAddress } from './addresses';
+export type { ExtractAddressOptions } from './addresses';
+export type {
+  CreateServerOptions,
+  ServerNetworkAttachment,
+  ServerNetworks,
+  ListServersFilters,
+  DeleteOptions,
+  CreateServerImageOptions,
+  ConsoleOutputOptions,
+} from './requests';
+export type { Server, ServerStatus, ServerAddress, ServerFault, ServerFlavorInfo, ServerRef } from './results';

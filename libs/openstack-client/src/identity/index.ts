@@ -1,0 +1,2 @@
+export { IdentityApi } from './api';
+export type { AuthToken, CatalogService, CatalogEndpoint } from './results';

@@ -1,0 +1,2 @@
+export { ImageApi } from './image-api';
+export * from './images';

@@ -1,0 +1,3 @@
+export { FloatingIpsApi } from './api';
+export type { ListFloatingIpsFilters, CreateFloatingIpOptions, AssociateFloatingIpOptions } from './requests';
+export type { FloatingIp } from './results';

@@ -1,0 +1,3 @@
+export { NetworksApi } from './api';
+export type { ListNetworksFilters } from './requests';
+export type { Network } from './results';

@@ -1,0 +1,8 @@
+export interface ListNetworksFilters {
+  name?: string;
+  /** `router:external`. */
+  external?: boolean;
+  shared?: boolean;
+  projectId?: string;
+  status?: string;
+}

@@ -1,0 +1,6 @@
+export interface ListSubnetsFilters {
+  name?: string;
+  networkId?: string;
+  ipVersion?: 4 | 6;
+  projectId?: string;
+}

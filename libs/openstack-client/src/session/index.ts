@@ -1,0 +1,11 @@
+export { Session } from './session';
+export type { SessionOptions, EndpointSelection } from './session';
+export type {
+  HttpMethod,
+  QueryValue,
+  ServiceRequest,
+  ServiceResponse,
+  RetryOptions,
+  ClientEvent,
+  ClientLogger,
+} from './session-types';
