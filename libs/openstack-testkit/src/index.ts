@@ -1,1 +1,29 @@
-export const TESTKIT_VERSION = '0.1.0';
+// @osa/openstack-testkit: a stateful fake OpenStack on loopback, for tests only.
+export { FakeOpenStack, type CredentialsFileOptions } from './fake-openstack';
+export type {
+  CallRecord,
+  FakeCloudState,
+  FakeCredentials,
+  FakeEndpoints,
+  FakeFlavor,
+  FakeFloatingIp,
+  FakeImage,
+  FakeKeypair,
+  FakeNetwork,
+  FakeOpenStackOptions,
+  FakePort,
+  FakeQuota,
+  FakeSecurityGroup,
+  FakeSecurityGroupRule,
+  FakeServer,
+  FakeServerAddress,
+  FakeServerFault,
+  FakeSubnet,
+  FaultHandle,
+  FaultRule,
+  ImageStatus,
+  ServerBehaviour,
+  ServerStatus,
+  ServiceName,
+} from './fake-openstack.types';
+export { MASK } from './http/call-log';

@@ -1,0 +1,346 @@
+// Public types of the fake OpenStack. Records in `FakeCloudState` are plain objects: tests may
+// read them, mutate them and seed new ones; the HTTP handlers render them into wire payloads.
+
+export type ServiceName = 'identity' | 'compute' | 'image' | 'network';
+
+export interface FakeOpenStackOptions {
+  /** Loopback address to listen on (default 127.0.0.1; any 127.x.y.z works). Port is ephemeral. */
+  host?: string;
+  /** Region of every catalog endpoint (default RegionOne). */
+  region?: string;
+  /** Lifetime of issued tokens (default 24 h, Keystone's default `[token] expiration`). */
+  tokenTtlMs?: number;
+  /** Highest compute microversion advertised and accepted (default 2.93, Nova Zed's maximum). */
+  computeMaxMicroversion?: string;
+  /** Override any of the generated credentials (a random password is generated otherwise). */
+  credentials?: Partial<Pick<FakeCredentials, 'username' | 'password' | 'projectName'>>;
+}
+
+export interface FakeCredentials {
+  authUrl: string;
+  region: string;
+  username: string;
+  userId: string;
+  password: string;
+  userDomainName: string;
+  userDomainId: string;
+  projectName: string;
+  projectId: string;
+  projectDomainName: string;
+  projectDomainId: string;
+  applicationCredentialId: string;
+  applicationCredentialName: string;
+  applicationCredentialSecret: string;
+}
+
+export interface FakeEndpoints {
+  identity: string;
+  compute: string;
+  image: string;
+  network: string;
+}
+
+export type ServerStatus =
+  | 'BUILD'
+  | 'ACTIVE'
+  | 'SHUTOFF'
+  | 'ERROR'
+  | 'DELETED'
+  | 'REBOOT'
+  | 'PAUSED'
+  | 'SUSPENDED';
+
+export interface FakeServerAddress {
+  addr: string;
+  version: 4 | 6;
+  type: 'fixed' | 'floating';
+  macAddr: string;
+}
+
+export interface FakeServerFault {
+  code: number;
+  message: string;
+  details?: string;
+  created: string;
+}
+
+export interface FakeServer {
+  id: string;
+  name: string;
+  status: ServerStatus;
+  vmState: string;
+  taskState: string | null;
+  powerState: number;
+  imageId: string;
+  flavorId: string;
+  keyName: string | null;
+  securityGroups: string[];
+  /** Network ids the server was asked to attach to (resolved at create time). */
+  networkIds: string[];
+  metadata: Record<string, string>;
+  tags: string[];
+  userData: string | null;
+  availabilityZone: string;
+  adminPass: string;
+  /** Network name -> addresses, as rendered in `addresses` (empty until the behaviour assigns them). */
+  addresses: Record<string, FakeServerAddress[]>;
+  fault: FakeServerFault | null;
+  consoleOutput: string;
+  created: string;
+  updated: string;
+  launchedAt: string | null;
+  hostId: string;
+  tenantId: string;
+  userId: string;
+  /** Lifecycle bookkeeping (ms since epoch / GET count) used by the server behaviour. */
+  createdAtMs: number;
+  activeAtMs: number | null;
+  pollCount: number;
+}
+
+export interface ServerBehaviour {
+  /** Time from create until the server may leave BUILD (default 0). */
+  bootDelayMs?: number;
+  /** Number of GET /servers/{id} (detail) polls answered BUILD before ACTIVE (default 0). */
+  pollsUntilActive?: number;
+  /** Fixed IPv4 to report (e.g. a real local service); undefined -> allocated from the subnet. */
+  address?: (server: FakeServer) => string | undefined;
+  /** Time after ACTIVE before `addresses` is filled in (default 0); Infinity = never. */
+  addressDelayMs?: number;
+  /** After the boot delay, go to ERROR with this fault instead of ACTIVE. */
+  failWith?: { message: string; code?: number; details?: string };
+  /** Console output text (see also `setConsoleOutput`). */
+  consoleOutput?: string | ((server: FakeServer) => string);
+}
+
+export type ImageStatus =
+  | 'queued'
+  | 'saving'
+  | 'uploading'
+  | 'importing'
+  | 'active'
+  | 'killed'
+  | 'deleted'
+  | 'pending_delete'
+  | 'deactivated';
+
+export interface FakeImage {
+  id: string;
+  name: string | null;
+  status: ImageStatus;
+  visibility: 'public' | 'private' | 'shared' | 'community';
+  protected: boolean;
+  diskFormat: string | null;
+  containerFormat: string | null;
+  minDisk: number;
+  minRam: number;
+  size: number | null;
+  virtualSize: number | null;
+  checksum: string | null;
+  osHashAlgo: string | null;
+  osHashValue: string | null;
+  owner: string;
+  tags: string[];
+  /** Additional (user) properties, rendered as top-level keys as Glance does. */
+  properties: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  data: Buffer | null;
+}
+
+export interface FakeFlavor {
+  id: string;
+  name: string;
+  vcpus: number;
+  ram: number;
+  disk: number;
+  ephemeral: number;
+  swap: number;
+  rxtxFactor: number;
+  isPublic: boolean;
+  description: string | null;
+  extraSpecs: Record<string, string>;
+}
+
+export interface FakeKeypair {
+  name: string;
+  type: 'ssh' | 'x509';
+  publicKey: string;
+  fingerprint: string;
+  userId: string;
+  createdAt: string;
+  id: number;
+}
+
+export interface FakeNetwork {
+  id: string;
+  name: string;
+  projectId: string;
+  status: string;
+  adminStateUp: boolean;
+  shared: boolean;
+  external: boolean;
+  mtu: number;
+  subnetIds: string[];
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+  revisionNumber: number;
+}
+
+export interface FakeSubnet {
+  id: string;
+  name: string;
+  networkId: string;
+  projectId: string;
+  cidr: string;
+  ipVersion: 4 | 6;
+  gatewayIp: string | null;
+  enableDhcp: boolean;
+  allocationPools: { start: string; end: string }[];
+  dnsNameservers: string[];
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+  revisionNumber: number;
+}
+
+export interface FakeSecurityGroupRule {
+  id: string;
+  securityGroupId: string;
+  direction: 'ingress' | 'egress';
+  ethertype: 'IPv4' | 'IPv6';
+  protocol: string | null;
+  portRangeMin: number | null;
+  portRangeMax: number | null;
+  remoteIpPrefix: string | null;
+  remoteGroupId: string | null;
+  description: string;
+  projectId: string;
+  createdAt: string;
+  updatedAt: string;
+  revisionNumber: number;
+}
+
+export interface FakeSecurityGroup {
+  id: string;
+  name: string;
+  description: string;
+  projectId: string;
+  stateful: boolean;
+  createdAt: string;
+  updatedAt: string;
+  revisionNumber: number;
+}
+
+export interface FakePort {
+  id: string;
+  name: string;
+  networkId: string;
+  projectId: string;
+  macAddress: string;
+  fixedIps: { subnetId: string; ipAddress: string }[];
+  deviceId: string;
+  deviceOwner: string;
+  status: string;
+  securityGroupIds: string[];
+  adminStateUp: boolean;
+  createdAt: string;
+  updatedAt: string;
+  revisionNumber: number;
+}
+
+export interface FakeFloatingIp {
+  id: string;
+  floatingIpAddress: string;
+  floatingNetworkId: string;
+  fixedIpAddress: string | null;
+  portId: string | null;
+  routerId: string | null;
+  projectId: string;
+  status: 'ACTIVE' | 'DOWN' | 'ERROR';
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+  revisionNumber: number;
+}
+
+/** Everything the fake knows, keyed by id (keypairs by name). */
+export interface FakeCloudState {
+  servers: Map<string, FakeServer>;
+  flavors: Map<string, FakeFlavor>;
+  keypairs: Map<string, FakeKeypair>;
+  images: Map<string, FakeImage>;
+  networks: Map<string, FakeNetwork>;
+  subnets: Map<string, FakeSubnet>;
+  securityGroups: Map<string, FakeSecurityGroup>;
+  securityGroupRules: Map<string, FakeSecurityGroupRule>;
+  ports: Map<string, FakePort>;
+  floatingIps: Map<string, FakeFloatingIp>;
+}
+
+/** Quotas enforced by the fake (defaults are the services' own defaults). */
+export interface FakeQuota {
+  /** Nova `instances` (default 10). */
+  instances: number;
+  /** Nova `cores` (default 20). */
+  cores: number;
+  /** Nova `ram` in MiB (default 51200). */
+  ram: number;
+  /** Neutron `floatingip` (default 50). */
+  floatingIps: number;
+  /** Neutron `security_group_rule` (default 100). */
+  securityGroupRules: number;
+  /** Neutron `network` (default 100). */
+  networks: number;
+  /** Neutron `port` (default 500). */
+  ports: number;
+}
+
+export interface FaultRule {
+  service: ServiceName;
+  /** HTTP method to match (any when absent). */
+  method?: string;
+  /** Matched against the full request path (e.g. /compute/v2.1/servers), without the query. */
+  path?: RegExp;
+  /** How many matching requests this rule affects (default: every one until removed). */
+  times?: number;
+  /** Answer with this status instead of running the handler. */
+  status?: number;
+  /** JSON body for `status` (default: the service's own error body for that status). */
+  body?: unknown;
+  /** Extra response headers (e.g. Retry-After). */
+  headers?: Record<string, string>;
+  /** Wait this long before answering (combined with any of the other effects, or alone). */
+  delayMs?: number;
+  /** Never answer (the socket stays open until the client gives up or the fake stops). */
+  hang?: boolean;
+  /** Answer with a body that is not valid JSON (the handler's status, or `status`). */
+  malformed?: boolean;
+  /** Destroy the connection without any response. */
+  closeConnection?: boolean;
+}
+
+export interface FaultHandle {
+  readonly rule: FaultRule;
+  /** How many requests this rule has affected so far. */
+  readonly hits: number;
+  remove(): void;
+}
+
+export interface CallRecord {
+  service: ServiceName | 'unknown';
+  method: string;
+  /** Full request path without the query, e.g. /compute/v2.1/servers/abc. */
+  path: string;
+  query: Record<string, string | string[]>;
+  /** Request headers, lower-cased; X-Auth-Token / X-Subject-Token masked as ***. */
+  headers: Record<string, string>;
+  /** Parsed JSON body (passwords and secrets masked as ***), raw text if not JSON, or undefined. */
+  body: unknown;
+  /** Response status; 0 while pending or when the fault gave no response (hang, closed). */
+  status: number;
+  /** Fault injected into this call, if any. */
+  fault?: 'status' | 'delay' | 'hang' | 'malformed' | 'closeConnection';
+  at: Date;
+}

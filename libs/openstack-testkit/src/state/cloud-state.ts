@@ -1,0 +1,210 @@
+// The fake cloud's state and its seed: what a freshly set-up project looks like (flavors
+// m1.tiny/m1.small, an active `ubuntu` image, network `test` with a subnet, an external network
+// `public` for floating IPs, and the project's `default` security group with Neutron's default
+// egress rules).
+import { createHash, randomUUID } from 'node:crypto';
+import type {
+  FakeCloudState,
+  FakeFlavor,
+  FakeImage,
+  FakeNetwork,
+  FakeQuota,
+  FakeSecurityGroup,
+  FakeSecurityGroupRule,
+  FakeSubnet,
+} from '../fake-openstack.types';
+import { timestamps } from '../http/wire';
+
+export function emptyState(): FakeCloudState {
+  return {
+    servers: new Map(),
+    flavors: new Map(),
+    keypairs: new Map(),
+    images: new Map(),
+    networks: new Map(),
+    subnets: new Map(),
+    securityGroups: new Map(),
+    securityGroupRules: new Map(),
+    ports: new Map(),
+    floatingIps: new Map(),
+  };
+}
+
+export function defaultQuota(): FakeQuota {
+  return { instances: 10, cores: 20, ram: 51200, floatingIps: 50, securityGroupRules: 100, networks: 100, ports: 500 };
+}
+
+export function newFlavor(fields: Partial<FakeFlavor> & Pick<FakeFlavor, 'id' | 'name'>): FakeFlavor {
+  return {
+    vcpus: 1,
+    ram: 512,
+    disk: 1,
+    ephemeral: 0,
+    swap: 0,
+    rxtxFactor: 1,
+    isPublic: true,
+    description: null,
+    extraSpecs: {},
+    ...fields,
+  };
+}
+
+export function newImage(fields: Partial<FakeImage> & { owner: string }): FakeImage {
+  const now = timestamps.seconds();
+  return {
+    id: randomUUID(),
+    name: null,
+    status: 'queued',
+    visibility: 'shared',
+    protected: false,
+    diskFormat: null,
+    containerFormat: null,
+    minDisk: 0,
+    minRam: 0,
+    size: null,
+    virtualSize: null,
+    checksum: null,
+    osHashAlgo: null,
+    osHashValue: null,
+    tags: [],
+    properties: {},
+    createdAt: now,
+    updatedAt: now,
+    data: null,
+    ...fields,
+  };
+}
+
+/** Fill size and the checksums from image data, as Glance does after an upload. */
+export function setImageData(image: FakeImage, data: Buffer): void {
+  image.data = data;
+  image.size = data.length;
+  image.checksum = createHash('md5').update(data).digest('hex');
+  image.osHashAlgo = 'sha512';
+  image.osHashValue = createHash('sha512').update(data).digest('hex');
+}
+
+export function newNetwork(fields: Partial<FakeNetwork> & Pick<FakeNetwork, 'name' | 'projectId'>): FakeNetwork {
+  const now = timestamps.seconds();
+  return {
+    id: randomUUID(),
+    status: 'ACTIVE',
+    adminStateUp: true,
+    shared: false,
+    external: false,
+    mtu: 1450,
+    subnetIds: [],
+    description: '',
+    createdAt: now,
+    updatedAt: now,
+    revisionNumber: 1,
+    ...fields,
+  };
+}
+
+export function newSubnet(
+  fields: Partial<FakeSubnet> & Pick<FakeSubnet, 'name' | 'networkId' | 'projectId' | 'cidr'>,
+): FakeSubnet {
+  const now = timestamps.seconds();
+  const base = fields.cidr.split('/')[0].split('.').slice(0, 3).join('.');
+  return {
+    id: randomUUID(),
+    ipVersion: 4,
+    gatewayIp: `${base}.1`,
+    enableDhcp: true,
+    allocationPools: [{ start: `${base}.2`, end: `${base}.254` }],
+    dnsNameservers: [],
+    description: '',
+    createdAt: now,
+    updatedAt: now,
+    revisionNumber: 0,
+    ...fields,
+  };
+}
+
+export function newSecurityGroupRule(
+  fields: Partial<FakeSecurityGroupRule> & Pick<FakeSecurityGroupRule, 'securityGroupId' | 'projectId'>,
+): FakeSecurityGroupRule {
+  const now = timestamps.seconds();
+  return {
+    id: randomUUID(),
+    direction: 'ingress',
+    ethertype: 'IPv4',
+    protocol: null,
+    portRangeMin: null,
+    portRangeMax: null,
+    remoteIpPrefix: null,
+    remoteGroupId: null,
+    description: '',
+    createdAt: now,
+    updatedAt: now,
+    revisionNumber: 0,
+    ...fields,
+  };
+}
+
+export function newSecurityGroup(
+  fields: Partial<FakeSecurityGroup> & Pick<FakeSecurityGroup, 'name' | 'projectId'>,
+): FakeSecurityGroup {
+  const now = timestamps.seconds();
+  return {
+    id: randomUUID(),
+    description: '',
+    stateful: true,
+    createdAt: now,
+    updatedAt: now,
+    revisionNumber: 1,
+    ...fields,
+  };
+}
+
+/** Neutron creates two egress rules (IPv4 + IPv6) with every security group. */
+export function addDefaultEgressRules(state: FakeCloudState, group: FakeSecurityGroup): void {
+  for (const ethertype of ['IPv4', 'IPv6'] as const) {
+    const rule = newSecurityGroupRule({ securityGroupId: group.id, projectId: group.projectId, direction: 'egress', ethertype });
+    state.securityGroupRules.set(rule.id, rule);
+  }
+}
+
+export function seedState(state: FakeCloudState, projectId: string): void {
+  // Nova's classic default flavors, ids as on the devcloud (captures/nova/05-flavors-detail.txt).
+  for (const flavor of [
+    newFlavor({ id: '1', name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 }),
+    newFlavor({ id: '2', name: 'm1.small', vcpus: 1, ram: 2048, disk: 20 }),
+  ]) {
+    state.flavors.set(flavor.id, flavor);
+  }
+
+  const ubuntu = newImage({
+    name: 'ubuntu',
+    status: 'active',
+    visibility: 'public',
+    diskFormat: 'qcow2',
+    containerFormat: 'bare',
+    owner: projectId,
+  });
+  setImageData(ubuntu, Buffer.from('fake ubuntu cloud image\n'));
+  state.images.set(ubuntu.id, ubuntu);
+
+  const test = newNetwork({ name: 'test', projectId });
+  const testSubnet = newSubnet({ name: 'test-subnet', networkId: test.id, projectId, cidr: '192.168.222.0/24' });
+  test.subnetIds.push(testSubnet.id);
+  state.networks.set(test.id, test);
+  state.subnets.set(testSubnet.id, testSubnet);
+
+  const publicNet = newNetwork({ name: 'public', projectId, external: true, shared: false, mtu: 1500 });
+  const publicSubnet = newSubnet({
+    name: 'public-subnet',
+    networkId: publicNet.id,
+    projectId,
+    cidr: '172.24.4.0/24',
+    enableDhcp: false,
+  });
+  publicNet.subnetIds.push(publicSubnet.id);
+  state.networks.set(publicNet.id, publicNet);
+  state.subnets.set(publicSubnet.id, publicSubnet);
+
+  const defaultGroup = newSecurityGroup({ name: 'default', projectId, description: 'Default security group' });
+  state.securityGroups.set(defaultGroup.id, defaultGroup);
+  addDefaultEgressRules(state, defaultGroup);
+}

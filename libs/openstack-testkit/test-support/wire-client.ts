@@ -1,0 +1,69 @@
+// A deliberately thin HTTP helper for the testkit's own specs: node's fetch, nothing from
+// @osa/openstack-client (the fake must be checked against the wire, not against our client).
+import type { FakeOpenStack } from '../src/index';
+
+/** Wire JSON as the specs poke at it; the assertions are the type check. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export interface WireReply {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: Json;
+}
+
+export interface WireCallOptions {
+  method?: string;
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export async function wire(url: string, options: WireCallOptions = {}): Promise<WireReply> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+  if (options.token) headers['X-Auth-Token'] = options.token;
+  let body: string | Buffer | undefined;
+  if (Buffer.isBuffer(options.body) || typeof options.body === 'string') {
+    body = options.body;
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  const response = await fetch(url, {
+    method: options.method ?? 'GET',
+    headers,
+    body,
+    signal: options.signal ?? AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+export function passwordAuthBody(cloud: FakeOpenStack): unknown {
+  const c = cloud.credentials;
+  return {
+    auth: {
+      identity: {
+        methods: ['password'],
+        password: { user: { name: c.username, domain: { name: c.userDomainName }, password: c.password } },
+      },
+      scope: { project: { name: c.projectName, domain: { name: c.projectDomainName } } },
+    },
+  };
+}
+
+/** Password-authenticate and return the token. */
+export async function login(cloud: FakeOpenStack): Promise<string> {
+  const reply = await wire(`${cloud.authUrl}/v3/auth/tokens`, { method: 'POST', body: passwordAuthBody(cloud) });
+  const token = reply.headers.get('x-subject-token');
+  if (reply.status !== 201 || !token) throw new Error(`login failed: ${reply.status} ${reply.text}`);
+  return token;
+}
