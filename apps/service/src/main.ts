@@ -1,4 +1,72 @@
-// Placeholder until the service port lands (issue 2).
-import * as http from 'http';
-const server = http.createServer((_req, res) => res.end('hello\n'));
-server.listen(Number(process.env.PORT || 5000), process.env.HOST || '0.0.0.0');
+// Entry point of the /work service: read the environment, listen, stop cleanly on SIGTERM/SIGINT.
+// Bundled by esbuild into one file (dist/apps/service/main.js) that runs on Node >= 10.
+import * as os from 'os';
+import { readServiceConfig, ServiceConfig, ServiceConfigError } from './service-config';
+import { createWorkServer, WorkServer } from './work-server';
+
+// Exit codes: 0 stopped by a signal, 1 could not listen, 2 invalid environment.
+const EXIT_LISTEN_FAILED = 1;
+const EXIT_INVALID_CONFIG = 2;
+
+function loadConfigOrExit(): ServiceConfig {
+  try {
+    return readServiceConfig(process.env);
+  } catch (error) {
+    if (error instanceof ServiceConfigError) {
+      console.error(`service: ${error.message}`);
+      process.exit(EXIT_INVALID_CONFIG);
+    }
+    throw error;
+  }
+}
+
+function stopOnSignals(server: WorkServer, config: ServiceConfig): void {
+  let stopRequested = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopRequested) {
+      // A second signal (e.g. Ctrl-C twice) does not wait for the grace period.
+      console.log(`service: ${signal} again, cutting off ${server.inFlight} request(s) now`);
+      server.forceClose();
+      return;
+    }
+    stopRequested = true;
+    console.log(
+      `service: ${signal} received, stopping: no new connections, waiting up to ` +
+        `${config.shutdownGraceMs} ms (SHUTDOWN_GRACE_MS) for ${server.inFlight} in-flight request(s)`,
+    );
+    server.close(config.shutdownGraceMs).then((summary) => {
+      const outcome = summary.forced
+        ? `grace period over, ${summary.cutOff} request(s) cut off`
+        : `${summary.inFlightAtClose} in-flight request(s) finished`;
+      console.log(
+        `service: stopped after ${summary.elapsedMs} ms (${outcome}, ${server.workCount} /work served)`,
+      );
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+function main(): void {
+  const config = loadConfigOrExit();
+  const hostname = os.hostname();
+  const server = createWorkServer({ workDelayMs: config.workDelayMs, hostname });
+  stopOnSignals(server, config);
+  server.listen(config.port, config.host).then(
+    (address) => {
+      console.log(
+        `service: listening on ${address.display} as ${hostname} ` +
+          `(pid ${process.pid}, node ${process.version}, WORK_DELAY_MS=${config.workDelayMs})`,
+      );
+    },
+    (error: NodeJS.ErrnoException) => {
+      console.error(
+        `service: cannot listen on HOST=${config.host} PORT=${config.port}: ${error.code || 'error'} ${error.message}`,
+      );
+      process.exit(EXIT_LISTEN_FAILED);
+    },
+  );
+}
+
+main();
