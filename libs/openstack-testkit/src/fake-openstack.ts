@@ -13,11 +13,15 @@ import type {
   FakeQuota,
   FaultHandle,
   FaultRule,
+  FakeServer,
+  ImageBehaviour,
   ServerBehaviour,
   ServiceName,
 } from './fake-openstack.types';
+import { seedServerRecord } from './state/seed-server';
 import { defaultQuota, emptyState, seedState } from './state/cloud-state';
 import { ServerBehaviourRegistry } from './state/server-behaviour-registry';
+import { CloudLifecycle } from './state/cloud-lifecycle';
 import { TokenStore } from './identity/token-store';
 import { IdentityService } from './identity/identity.service';
 import { FakeServiceBase } from './http/service-base';
@@ -46,6 +50,7 @@ export class FakeOpenStack {
   private readonly faults = new FaultInjector();
   private readonly behaviours = new ServerBehaviourRegistry();
   private readonly tokens: TokenStore;
+  private readonly lifecycle: CloudLifecycle;
   private readonly services: FakeServiceBase[];
   private readonly sockets = new Set<Socket>();
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
@@ -63,16 +68,23 @@ export class FakeOpenStack {
       endpoints: this.endpoints,
       region: this.options.region,
     }));
+    this.lifecycle = new CloudLifecycle(this.state, this.behaviours, this.credentials);
     const compute = new ComputeService(this.tokens, {
       state: this.state,
       quota: this.quota,
       credentials: this.credentials,
-      behaviours: this.behaviours,
+      lifecycle: this.lifecycle,
       maxMicroversion: options.computeMaxMicroversion,
       endpoints: () => this.endpoints,
     });
-    const image = new ImageService(this.tokens, { state: this.state, credentials: this.credentials });
-    const network = new NetworkService(this.tokens, { state: this.state, quota: this.quota, credentials: this.credentials });
+    const image = new ImageService(this.tokens, { state: this.state, credentials: this.credentials, lifecycle: this.lifecycle });
+    const network = new NetworkService(this.tokens, {
+      state: this.state,
+      quota: this.quota,
+      credentials: this.credentials,
+      lifecycle: this.lifecycle,
+      l3: options.networkL3,
+    });
     this.services = [identity, compute, image, network];
   }
 
@@ -87,6 +99,7 @@ export class FakeOpenStack {
       region: options.region ?? 'RegionOne',
       tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
       computeMaxMicroversion: options.computeMaxMicroversion ?? '2.93',
+      networkL3: options.networkL3 ?? true,
     };
     if (!/^2\.\d+$/.test(resolved.computeMaxMicroversion)) {
       throw new Error(`FakeOpenStack.start(): computeMaxMicroversion must look like 2.N, got ${resolved.computeMaxMicroversion}`);
@@ -114,7 +127,7 @@ export class FakeOpenStack {
     const server = createServer();
     const fake = new FakeOpenStack(server, resolved, credentials);
     await fake.listen();
-    seedState(fake.state, credentials.projectId);
+    seedState(fake.state, credentials.projectId, hex(32));
     return fake;
   }
 
@@ -207,6 +220,20 @@ export class FakeOpenStack {
 
   resetServerBehaviour(): void {
     this.behaviours.reset();
+  }
+
+  /** How Nova snapshots (createImage) progress in Glance. Replaces the previous setting. */
+  setImageBehaviour(behaviour: ImageBehaviour): void {
+    this.lifecycle.imageBehaviour = { ...behaviour };
+  }
+
+  /**
+   * Put a server into the cloud as if it had been created earlier (e.g. before a controller
+   * restart). Defaults: ACTIVE on the first tenant network with an allocated address, the
+   * `ubuntu` image and `m1.small`; any field can be overridden. Returns the live record.
+   */
+  seedServer(fields: Partial<FakeServer> & { name: string }): FakeServer {
+    return seedServerRecord(this.state, this.lifecycle, this.credentials, fields);
   }
 
   /** Text returned by os-getConsoleOutput for this server. */
@@ -321,7 +348,8 @@ export class FakeOpenStack {
     };
     const common = service.commonHeaders(wire);
     if (rawBody === 'too-large') {
-      this.write(res, call, withHeaders(service.error(413, 'Request body too large', wire), common));
+      const tooLarge = service.error(413, 'Request body too large', wire);
+      this.write(res, call, { ...tooLarge, headers: { ...common, ...tooLarge.headers } });
       return;
     }
 
@@ -336,8 +364,9 @@ export class FakeOpenStack {
         return;
       }
       if (fault.status !== undefined && !fault.malformed) {
-        const body = fault.body !== undefined ? fault.body : service.errorBody(fault.status, undefined, wire);
-        this.write(res, call, { status: fault.status, body, headers: { ...common, ...fault.headers } });
+        const canned =
+          fault.body !== undefined ? { status: fault.status, body: fault.body } : service.error(fault.status, undefined, wire);
+        this.write(res, call, { ...canned, headers: { ...common, ...canned.headers, ...fault.headers } });
         return;
       }
       if (fault.malformed) {
@@ -352,13 +381,15 @@ export class FakeOpenStack {
       }
     }
     const response = await service.handle(wire);
-    this.write(res, call, withHeaders(response, { ...common, ...fault?.headers }));
+    this.write(res, call, { ...response, headers: { ...common, ...response.headers, ...fault?.headers } });
   }
 
   private write(res: ServerResponse, call: CallRecord, response: WireResponse): void {
     if (this.stopped || res.destroyed) return;
     call.status = response.status;
-    const headers: WireHeaders = { ...response.headers };
+    const headers: WireHeaders = {};
+    // An empty value removes a header (e.g. Glance's 401 carries no request id).
+    for (const [name, value] of Object.entries(response.headers ?? {})) if (value !== '') headers[name] = value;
     let payload: Buffer | undefined;
     if (response.raw !== undefined) {
       payload = Buffer.isBuffer(response.raw) ? response.raw : Buffer.from(response.raw);
@@ -380,10 +411,6 @@ export class FakeOpenStack {
       this.pendingTimers.add(timer);
     });
   }
-}
-
-function withHeaders(response: WireResponse, headers: WireHeaders): WireResponse {
-  return { ...response, headers: { ...headers, ...response.headers } };
 }
 
 function hasHeader(headers: WireHeaders, name: string): boolean {

@@ -12,6 +12,11 @@ export interface FakeOpenStackOptions {
   tokenTtlMs?: number;
   /** Highest compute microversion advertised and accepted (default 2.93, Nova Zed's maximum). */
   computeMaxMicroversion?: string;
+  /**
+   * Whether Neutron has its L3 plugin (floating IPs, routers). Default true. The devcloud has
+   * none: /v2.0/floatingips answers 404 HTTPNotFound there, which `false` reproduces.
+   */
+  networkL3?: boolean;
   /** Override any of the generated credentials (a random password is generated otherwise). */
   credentials?: Partial<Pick<FakeCredentials, 'username' | 'password' | 'projectName'>>;
 }
@@ -109,8 +114,21 @@ export interface ServerBehaviour {
   addressDelayMs?: number;
   /** After the boot delay, go to ERROR with this fault instead of ACTIVE. */
   failWith?: { message: string; code?: number; details?: string };
-  /** Console output text (see also `setConsoleOutput`). */
+  /** Full control of `addresses` once they are due (instead of `address`); no ports are made. */
+  addresses?: (server: FakeServer) => Record<string, FakeServerAddress[]>;
+  /** Console output text when none was set with `setConsoleOutput` (default ''). */
   consoleOutput?: string | ((server: FakeServer) => string);
+  /** os-stop / os-start take this long (task_state powering-off/on meanwhile; default 0). */
+  actionDelayMs?: number;
+  /** DELETE leaves the server visible with task_state `deleting` this long (default 0). */
+  deleteDelayMs?: number;
+}
+
+export interface ImageBehaviour {
+  /** Time a Nova createImage snapshot takes: queued (first third), saving, then done (default 300). */
+  snapshotDelayMs?: number;
+  /** What a finished snapshot becomes (default active; `deleted` removes it, as Nova does on failure). */
+  snapshotOutcome?: 'active' | 'killed' | 'deleted';
 }
 
 export type ImageStatus =
@@ -215,7 +233,8 @@ export interface FakeSecurityGroupRule {
   portRangeMax: number | null;
   remoteIpPrefix: string | null;
   remoteGroupId: string | null;
-  description: string;
+  /** null on the rules Neutron creates itself (captures/neutron/06-security-groups-default.txt). */
+  description: string | null;
   projectId: string;
   createdAt: string;
   updatedAt: string;

@@ -158,15 +158,28 @@ export function newSecurityGroup(
   };
 }
 
-/** Neutron creates two egress rules (IPv4 + IPv6) with every security group. */
-export function addDefaultEgressRules(state: FakeCloudState, group: FakeSecurityGroup): void {
+/**
+ * Neutron creates two egress rules (IPv4 + IPv6) with every security group; the project's
+ * `default` group also gets two ingress rules from itself (captures/neutron/06-security-groups-default.txt).
+ */
+export function addDefaultRules(state: FakeCloudState, group: FakeSecurityGroup, ingressFromSelf: boolean): void {
   for (const ethertype of ['IPv4', 'IPv6'] as const) {
-    const rule = newSecurityGroupRule({ securityGroupId: group.id, projectId: group.projectId, direction: 'egress', ethertype });
-    state.securityGroupRules.set(rule.id, rule);
+    const directions = ingressFromSelf ? (['egress', 'ingress'] as const) : (['egress'] as const);
+    for (const direction of directions) {
+      const rule = newSecurityGroupRule({
+        securityGroupId: group.id,
+        projectId: group.projectId,
+        direction,
+        ethertype,
+        description: null,
+        remoteGroupId: direction === 'ingress' ? group.id : null,
+      });
+      state.securityGroupRules.set(rule.id, rule);
+    }
   }
 }
 
-export function seedState(state: FakeCloudState, projectId: string): void {
+export function seedState(state: FakeCloudState, projectId: string, adminProjectId: string): void {
   // Nova's classic default flavors, ids as on the devcloud (captures/nova/05-flavors-detail.txt).
   for (const flavor of [
     newFlavor({ id: '1', name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 }),
@@ -175,15 +188,18 @@ export function seedState(state: FakeCloudState, projectId: string): void {
     state.flavors.set(flavor.id, flavor);
   }
 
+  // Like the devcloud's: public, owned by the admin project, so the demo project cannot delete it.
   const ubuntu = newImage({
     name: 'ubuntu',
     status: 'active',
     visibility: 'public',
     diskFormat: 'qcow2',
     containerFormat: 'bare',
-    owner: projectId,
+    owner: adminProjectId,
+    properties: { os_distro: 'ubuntu' },
   });
   setImageData(ubuntu, Buffer.from('fake ubuntu cloud image\n'));
+  ubuntu.virtualSize = ubuntu.size;
   state.images.set(ubuntu.id, ubuntu);
 
   const test = newNetwork({ name: 'test', projectId });
@@ -206,5 +222,5 @@ export function seedState(state: FakeCloudState, projectId: string): void {
 
   const defaultGroup = newSecurityGroup({ name: 'default', projectId, description: 'Default security group' });
   state.securityGroups.set(defaultGroup.id, defaultGroup);
-  addDefaultEgressRules(state, defaultGroup);
+  addDefaultRules(state, defaultGroup, true);
 }
