@@ -3,9 +3,10 @@
 // node_modules anywhere above it). The old Node comes from the npm registry (test-support/old-node);
 // if it cannot be obtained the test FAILS, it never skips.
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { httpRequest } from '../test-support/http-client';
+import { httpRequest, rawExchange } from '../test-support/http-client';
 import { obtainOldNode, OldNode } from '../test-support/old-node';
 import {
   killStartedServices,
@@ -36,7 +37,7 @@ describe.each([
     if (bundleDir) fs.rmSync(bundleDir, { recursive: true, force: true });
   });
 
-  it('serves /work and /healthz, concurrently, and stops cleanly on SIGTERM', async () => {
+  it('serves /work and /healthz concurrently, and answers 404, 405 and 400', async () => {
     const service = await startListeningService({
       nodeBinary: oldNode.binary,
       bundlePath: path.join(bundleDir, 'main.js'),
@@ -65,13 +66,47 @@ describe.each([
 
     const missing = await httpRequest({ host, port: service.port, path: '/nope' });
     expect(missing.status).toBe(404);
+    const garbage = await rawExchange({ host, port: service.port }, 'NOT HTTP AT ALL\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+    const wrongMethod = await httpRequest({
+      host,
+      port: service.port,
+      path: '/work',
+      method: 'POST',
+    });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers['allow']).toBe('GET, HEAD');
+  });
 
-    const inFlight = httpRequest({ host, port: service.port, path: '/work' });
+  // Node < 19 neither closes idle keep-alive sockets on server.close() nor marks in-flight
+  // responses `Connection: close`: the service does both itself, and this is where it shows.
+  it('on SIGTERM closes idle keep-alive sockets, finishes the in-flight request and exits 0 at once', async () => {
+    const service = await startListeningService({
+      nodeBinary: oldNode.binary,
+      bundlePath: path.join(bundleDir, 'main.js'),
+      env: { HOST: host, WORK_DELAY_MS: '500', SHUTDOWN_GRACE_MS: '60000' },
+    });
+    // Two agents, so the in-flight request does not simply reuse the idle socket.
+    const idleAgent = new http.Agent({ keepAlive: true });
+    const workAgent = new http.Agent({ keepAlive: true });
+    await httpRequest({ host, port: service.port, path: '/healthz', agent: idleAgent });
+    const idleSocket = Object.values(idleAgent.freeSockets).flat()[0]!;
+    const idleSocketClosed = new Promise<void>((resolve) =>
+      idleSocket.once('close', () => resolve()),
+    );
+
+    const inFlight = httpRequest({ host, port: service.port, path: '/work', agent: workAgent });
     await waitForInFlight({ host, port: service.port }, 1);
     service.child.kill('SIGTERM');
-    expect((await inFlight).body).toBe(`hello 6 from ${os.hostname()}\n`);
-    expect(await service.waitForExit()).toEqual({ code: 0, signal: null });
-    expect(service.output()).toContain('(1 in-flight request(s) finished, 6 /work served)');
+    const result = await inFlight;
+    expect(result.body).toBe(`hello 1 from ${os.hostname()}\n`);
+    expect(result.headers['connection']).toBe('close');
+    // Well inside the 60 s grace period: no keep-alive socket may hold the shutdown.
+    expect(await service.waitForExit(15000)).toEqual({ code: 0, signal: null });
+    await idleSocketClosed;
+    expect(service.output()).toContain('(1 in-flight request(s) finished, 1 /work served)');
+    idleAgent.destroy();
+    workAgent.destroy();
   });
 
   it('exits 2 with the message on a bad variable', async () => {

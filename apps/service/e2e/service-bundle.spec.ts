@@ -100,6 +100,22 @@ describe('the service bundle', () => {
     expect(service.output()).toContain('grace period over, 1 request(s) cut off');
   });
 
+  it('on a second signal cuts off the in-flight requests at once, and still exits 0', async () => {
+    const service = await startListeningService({
+      env: { HOST, WORK_DELAY_MS: '60000', SHUTDOWN_GRACE_MS: '60000' },
+    });
+    const cutOff = httpRequestError({ host: HOST, port: service.port, path: '/work' });
+    await waitForInFlight(service, 1);
+
+    service.child.kill('SIGTERM');
+    await service.waitForOutput(/SIGTERM received, stopping/);
+    service.child.kill('SIGINT');
+    expect((await cutOff).message).toMatch(/socket hang up|ECONNRESET/);
+    expect(await service.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(service.output()).toContain('service: SIGINT again, cutting off 1 request(s) now');
+    expect(service.output()).toContain('second signal, 1 request(s) cut off');
+  });
+
   it('exits 2 naming every invalid variable', async () => {
     const service = startServiceProcess({
       env: { HOST, PORT: 'http', WORK_DELAY_MS: '-5', SHUTDOWN_GRACE_MS: '10s' },

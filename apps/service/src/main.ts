@@ -22,21 +22,26 @@ function loadConfigOrExit(): ServiceConfig {
 
 function stopOnSignals(server: WorkServer, config: ServiceConfig): void {
   let stopRequested = false;
+  let forcedBySignal = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopRequested) {
       // A second signal (e.g. Ctrl-C twice) does not wait for the grace period.
       console.log(`service: ${signal} again, cutting off ${server.inFlight} request(s) now`);
+      forcedBySignal = true;
       server.forceClose();
       return;
     }
     stopRequested = true;
+    const inFlight = server.inFlight;
+    // close() stops accepting synchronously, so once this line is out, new connections are refused.
+    const stopped = server.close(config.shutdownGraceMs);
     console.log(
       `service: ${signal} received, stopping: no new connections, waiting up to ` +
-        `${config.shutdownGraceMs} ms (SHUTDOWN_GRACE_MS) for ${server.inFlight} in-flight request(s)`,
+        `${config.shutdownGraceMs} ms (SHUTDOWN_GRACE_MS) for ${inFlight} in-flight request(s)`,
     );
-    server.close(config.shutdownGraceMs).then((summary) => {
+    stopped.then((summary) => {
       const outcome = summary.forced
-        ? `grace period over, ${summary.cutOff} request(s) cut off`
+        ? `${forcedBySignal ? 'second signal' : 'grace period over'}, ${summary.cutOff} request(s) cut off`
         : `${summary.inFlightAtClose} in-flight request(s) finished`;
       console.log(
         `service: stopped after ${summary.elapsedMs} ms (${outcome}, ${server.workCount} /work served)`,

@@ -3,7 +3,7 @@
 import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
-import { httpRequest, httpRequestError } from '../test-support/http-client';
+import { httpRequest, httpRequestError, rawExchange } from '../test-support/http-client';
 import {
   createWorkServer,
   formatSocketAddress,
@@ -30,25 +30,6 @@ afterEach(async () => {
   const servers = running.splice(0);
   await Promise.all(servers.map((server) => (server.forceClose(), server.close(0))));
 });
-
-/** Sends raw bytes and returns everything the server answers until it closes the connection. */
-function rawExchange(port: number, data: string, timeoutMs = 5000): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const socket = net.connect(port, HOST);
-    let answer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (answer += chunk));
-    socket.on('close', () => resolve(answer));
-    socket.on('error', reject);
-    socket.setTimeout(timeoutMs, () => {
-      socket.destroy();
-      reject(
-        new Error(`server did not close the connection within ${timeoutMs} ms; got: ${answer}`),
-      );
-    });
-    socket.write(data);
-  });
-}
 
 async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -252,7 +233,7 @@ describe('malformed requests', () => {
         workDelayMs: 0,
         onClientError: (m) => clientErrors.push(m),
       });
-      const answer = await rawExchange(address.port, request);
+      const answer = await rawExchange({ host: HOST, port: address.port }, request);
       expect(answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
       expect(answer).toContain('Connection: close');
       expect(clientErrors).toHaveLength(1);

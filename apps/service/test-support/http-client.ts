@@ -1,5 +1,6 @@
-// A small HTTP client for tests: one request, the whole body, a timeout.
+// A small HTTP client for tests: one request, the whole body, a timeout; and raw-socket exchanges.
 import * as http from 'http';
+import * as net from 'net';
 
 export interface HttpResult {
   status: number;
@@ -61,4 +62,27 @@ export function httpRequestError(options: HttpRequestOptions): Promise<NodeJS.Er
     },
     (error: NodeJS.ErrnoException) => error,
   );
+}
+
+/** Sends raw bytes and returns everything the server answers until it closes the connection. */
+export function rawExchange(
+  target: { host: string; port: number },
+  data: string,
+  timeoutMs = 5000,
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = net.connect(target.port, target.host);
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(
+        new Error(`server did not close the connection within ${timeoutMs} ms; got: ${answer}`),
+      );
+    });
+    socket.write(data);
+  });
 }
