@@ -1,0 +1,181 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError } from './config-error';
+import { ConfigInputs, loadControllerConfig, LoadedControllerConfig } from './config-loader';
+import { ControllerConfig } from './controller-config';
+
+describe('loadControllerConfig', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'controller-config-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function inputs(overrides: Partial<ConfigInputs> = {}): ConfigInputs {
+    return {
+      argv: [],
+      env: {},
+      cwd: dir,
+      homeDir: dir,
+      readTextFile: (filePath) => (fs.existsSync(filePath) ? fs.readFileSync(filePath, 'utf8') : undefined),
+      ...overrides,
+    };
+  }
+  function load(overrides: Partial<ConfigInputs> = {}): LoadedControllerConfig {
+    const request = loadControllerConfig(inputs(overrides));
+    if (request.kind !== 'run') throw new Error('expected a run request');
+    return request.loaded;
+  }
+  function problemsOf(overrides: Partial<ConfigInputs>): string[] {
+    try {
+      load(overrides);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).message.split('\n').slice(1);
+    }
+    throw new Error('expected a ConfigError');
+  }
+  function writeConfig(name: string, text: string): string {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+  }
+
+  it('gives the seed scenario on the local provider when nothing is configured', () => {
+    const { config, origin } = load();
+    expect(origin.file).toBeUndefined();
+    expect(config.proxy.listenHost).toBe('0.0.0.0');
+    expect(config.proxy.listenPort).toBe(8000);
+    expect(config.admin).toMatchObject({ listenHost: '127.0.0.1', listenPort: 8001 });
+    expect(config.provider.kind).toBe('local');
+    expect(config.provider.originalName).toBe('service-vm-1');
+    expect(config.provider.local.bootDelayMs).toBe(3000);
+    expect(config.provider.local.bundlePath).toBe(path.join(dir, 'dist/apps/service/main.js'));
+    expect(config.scaling).toMatchObject({ thresholdRequests: 10, maxInstances: 2, traffic: 'switch', duringScaleOut: 'reject', keepPreviousInstance: true });
+    expect(config.health).toMatchObject({ path: '/healthz', passesToAdmit: 2, failuresToEject: 3, intervalMs: 500 });
+    expect(config.scaling).toBeInstanceOf(Object);
+    expect(config).toBeInstanceOf(ControllerConfig);
+  });
+
+  it('reads ./controller.yaml when present, keeping defaults for what it does not set', () => {
+    writeConfig('controller.yaml', 'scaling:\n  thresholdRequests: 4\nhealth:\n');
+    const { config, origin } = load();
+    expect(origin.file).toBe(path.join(dir, 'controller.yaml'));
+    expect(config.scaling.thresholdRequests).toBe(4);
+    expect(config.scaling.maxInstances).toBe(2);
+    expect(config.health.passesToAdmit).toBe(2);
+  });
+
+  it('prefers --config over CONTROLLER_CONFIG over ./controller.yaml', () => {
+    writeConfig('controller.yaml', 'scaling: { thresholdRequests: 1 }');
+    const fromEnv = writeConfig('env.yaml', 'scaling: { thresholdRequests: 2 }');
+    writeConfig('cli.yaml', 'scaling: { thresholdRequests: 3 }');
+    expect(load({ env: { CONTROLLER_CONFIG: fromEnv } }).config.scaling.thresholdRequests).toBe(2);
+    expect(load({ env: { CONTROLLER_CONFIG: fromEnv }, argv: ['--config', 'cli.yaml'] }).config.scaling.thresholdRequests).toBe(3);
+    expect(load({ argv: ['--config=env.yaml'] }).config.scaling.thresholdRequests).toBe(2);
+  });
+
+  it('applies OSA_ environment overrides on top of the file, typed as YAML', () => {
+    writeConfig('controller.yaml', 'scaling:\n  thresholdRequests: 4\n');
+    const { config, origin } = load({
+      env: {
+        OSA_SCALING__THRESHOLD_REQUESTS: '7',
+        OSA_SCALING__KEEP_PREVIOUS_INSTANCE: 'false',
+        OSA_PROVIDER__KIND: 'openstack',
+        OSA_PROVIDER__OPENSTACK__SECURITY_GROUPS: '[default, web]',
+        OSA_PROXY__LISTEN_PORT: '0',
+        UNRELATED: 'x',
+      },
+    });
+    expect(config.scaling.thresholdRequests).toBe(7);
+    expect(config.scaling.keepPreviousInstance).toBe(false);
+    expect(config.provider.kind).toBe('openstack');
+    expect(config.provider.openstack.securityGroups).toEqual(['default', 'web']);
+    expect(config.proxy.listenPort).toBe(0);
+    expect(origin.envOverrides).toContain('OSA_SCALING__THRESHOLD_REQUESTS');
+  });
+
+  it('lists every bad field on its own line with its value, what is allowed and where it came from', () => {
+    const file = writeConfig(
+      'controller.yaml',
+      [
+        'scaling:',
+        '  thresholdRequests: 0',
+        '  maxInstances: many',
+        '  traffic: roundrobin',
+        'health:',
+        '  path: healthz',
+        'admin:',
+        '  listenHost: localhost',
+        'proxy:',
+        '  listenPort: 70000',
+        'provider:',
+        '  local:',
+        '    firstAddress: 10.0.0.1',
+      ].join('\n'),
+    );
+    const lines = problemsOf({ env: { OSA_HEALTH__PASSES_TO_ADMIT: '-1' } });
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `  - scaling.thresholdRequests = 0: must be an integer from 1 to 1000000000 (from ${file})`,
+        `  - scaling.maxInstances = "many": must be an integer from 1 to 1000 (from ${file})`,
+        `  - scaling.traffic = "roundrobin": must be one of: switch (from ${file})`,
+        `  - health.path = "healthz": must be an absolute URL path starting with "/" (e.g. /healthz) (from ${file})`,
+        '  - health.passesToAdmit = -1: must be an integer from 1 to 100 (from OSA_HEALTH__PASSES_TO_ADMIT)',
+        `  - admin.listenHost = "localhost": must be an IPv4 or IPv6 address literal (e.g. 127.0.0.1, ::1) (from ${file})`,
+        expect.stringMatching(/^ {2}- proxy\.listenPort = 70000: .*65535/),
+        expect.stringMatching(/^ {2}- provider\.local\.firstAddress = "10\.0\.0\.1": must be an IPv4 loopback address/),
+      ]),
+    );
+    expect(lines).toHaveLength(8);
+  });
+
+  it('rejects unknown keys, naming the allowed ones, at every level and from the environment', () => {
+    writeConfig('controller.yaml', 'scaling:\n  treshold: 5\nscalling: {}\n');
+    const lines = problemsOf({ env: { OSA_HEALTH__INTERVAL: '100' } });
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ {2}- scaling\.treshold = 5: unknown key \(allowed here: thresholdRequests, maxInstances, .*\)/),
+        expect.stringMatching(/^ {2}- scalling = \{\}: unknown key \(allowed here: proxy, admin, provider, scaling, health, log\)/),
+        expect.stringMatching(/^ {2}- health\.interval = 100: unknown key .*intervalMs.* \(from OSA_HEALTH__INTERVAL\)$/),
+      ]),
+    );
+    expect(lines).toHaveLength(3);
+  });
+
+  it('validates optional provider keys only when given, and both provider sections whichever is chosen', () => {
+    writeConfig('controller.yaml', 'provider:\n  kind: openstack\n  openstack: { cloud: devcloud }\n');
+    expect(load().config.provider.openstack).toMatchObject({ cloud: 'devcloud', imageId: undefined, originalUrl: undefined });
+    writeConfig('controller.yaml', 'provider:\n  kind: local\n  local: { bootDelayMs: -5 }\n  openstack: { ipVersion: 5, originalUrl: "http://example.com:5000" }\n');
+    const lines = problemsOf({});
+    expect(lines).toEqual([
+      expect.stringMatching(/provider\.local\.bootDelayMs = -5: must be an integer from 0 to 3600000/),
+      expect.stringMatching(/provider\.openstack\.ipVersion = 5: must be 4 or 6/),
+      expect.stringMatching(/provider\.openstack\.originalUrl = "http:\/\/example\.com:5000": must be an http:\/\/ URL with an IP address/),
+    ]);
+  });
+
+  it('masks values of unknown keys that look like secrets', () => {
+    writeConfig('controller.yaml', 'provider:\n  openstack:\n    pasword: hunter2\n');
+    const lines = problemsOf({});
+    expect(lines).toEqual([expect.stringContaining('provider.openstack.pasword = ***: unknown key')]);
+    expect(lines.join('\n')).not.toContain('hunter2');
+  });
+
+  it('reports a missing file, bad YAML, bad arguments and bad override names', () => {
+    expect(problemsOf({ argv: ['--config', 'nope.yaml'] })).toEqual([`  - ${path.join(dir, 'nope.yaml')}: config file not found`]);
+    writeConfig('bad.yaml', 'scaling:\n  thresholdRequests: [1\n');
+    expect(problemsOf({ argv: ['-c', 'bad.yaml'] })).toEqual([expect.stringMatching(/bad\.yaml: not valid YAML at line \d+, column \d+/)]);
+    writeConfig('list.yaml', '- a\n- b\n');
+    expect(problemsOf({ argv: ['-c', 'list.yaml'] })).toEqual([expect.stringContaining('must contain a mapping of sections')]);
+    expect(problemsOf({ argv: ['--verbose'] })).toEqual(['  - --verbose: unknown argument (allowed: --config PATH, --help)']);
+    expect(problemsOf({ env: { OSA_scaling: '1', OSA_SCALING___X: '1' } })).toHaveLength(2);
+  });
+
+  it('answers --help with the usage text instead of loading anything', () => {
+    const request = loadControllerConfig(inputs({ argv: ['--help'] }));
+    expect(request.kind).toBe('help');
+    expect(request.kind === 'help' && request.text).toContain('OSA_<SECTION>__<KEY>');
+  });
+});

@@ -1,0 +1,32 @@
+import { AdminConfig } from './admin.config';
+import { Section } from './config-rules';
+import { HealthConfig } from './health.config';
+import { LogConfig } from './log.config';
+import { ProviderConfig } from './provider.config';
+import { ProxyConfig } from './proxy.config';
+import { ScalingConfig } from './scaling.config';
+
+/**
+ * The whole controller configuration: one class per section, defaults inline. With no file and
+ * no overrides this is the seed's scenario on the local provider (proxy on 0.0.0.0:8000,
+ * threshold 10, at most 2 instances, 503 while scaling, switch to the new instance when ready).
+ */
+export class ControllerConfig {
+  @Section(() => ProxyConfig)
+  proxy = new ProxyConfig();
+
+  @Section(() => AdminConfig)
+  admin = new AdminConfig();
+
+  @Section(() => ProviderConfig)
+  provider = new ProviderConfig();
+
+  @Section(() => ScalingConfig)
+  scaling = new ScalingConfig();
+
+  @Section(() => HealthConfig)
+  health = new HealthConfig();
+
+  @Section(() => LogConfig)
+  log = new LogConfig();
+}

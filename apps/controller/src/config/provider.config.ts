@@ -1,0 +1,138 @@
+import { isIP } from 'node:net';
+import { ValidateIf } from 'class-validator';
+import { Allowed, IntegerIn, ListOf, OneOf, Section, StringMap, TextMatching, TextOfLength } from './config-rules';
+
+export const PROVIDER_KINDS = ['local', 'openstack'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+/** Validate the field only when it is given (optional keys without a default). */
+const WhenGiven = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
+
+/** Nova server names, our name prefix and group names: letters, digits, `.`, `_`, `-`. */
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * The `local` provider: no cloud. The "golden image" is the built service bundle; every instance
+ * is a child process of the controller listening on its own loopback address, so the address
+ * changes on a switch exactly as a new VM's IP does (seed section 17).
+ */
+export class LocalProviderConfig {
+  /** The service bundle each instance runs (`npx nx build service`); relative to the working directory. */
+  @TextOfLength(1, 4096, 'a file path')
+  bundlePath = 'dist/apps/service/main.js';
+
+  /** Address of the original instance; each clone takes the next one (127.0.10.2, .3, ...). */
+  @Allowed(
+    'an IPv4 loopback address 127.x.y.z with z from 1 to 254 (e.g. 127.0.10.1)',
+    (value) => typeof value === 'string' && isIP(value) === 4 && /^127\./.test(value) && lastOctet(value) >= 1 && lastOctet(value) <= 254,
+  )
+  firstAddress = '127.0.10.1';
+
+  /** Port every instance's service listens on (each has its own address, so they can share it). */
+  @IntegerIn(1, 65535)
+  servicePort = 5000;
+
+  /** A new instance reports BUILD for this long before ACTIVE, so the 503 window is visible. */
+  @IntegerIn(0, 3_600_000, 'milliseconds')
+  bootDelayMs = 3_000;
+
+  /** Extra environment for every instance, e.g. `WORK_DELAY_MS: "200"`. HOST and PORT are set by the provider. */
+  @StringMap(/^(?!HOST$|PORT$)[A-Z_][A-Z0-9_]*$/, 'UPPER_CASE variable names other than HOST and PORT')
+  serviceEnv: Record<string, string> = {};
+
+  /** On delete/shutdown an instance gets SIGTERM, then SIGKILL after this long. */
+  @IntegerIn(0, 600_000, 'milliseconds')
+  stopGraceMs = 5_000;
+}
+
+function lastOctet(address: string): number {
+  return Number(address.split('.')[3]);
+}
+
+/** The `openstack` provider: Nova servers from the golden image, via `@osa/openstack-client`. */
+export class OpenStackProviderConfig {
+  /** clouds.yaml entry to use; when omitted, OS_CLOUD, else the openrc OS_* variables. */
+  @WhenGiven()
+  @TextOfLength(1, 255, 'a clouds.yaml cloud name')
+  cloud?: string;
+
+  /** Golden image name (the newest `active` image of that name is used). */
+  @TextOfLength(1, 255, 'an image name')
+  image = 'service-golden';
+
+  /** Pin one image by id instead of choosing by name. */
+  @WhenGiven()
+  @TextMatching(/^[0-9a-fA-F-]{8,64}$/, 'an image id (UUID)')
+  imageId?: string;
+
+  @TextOfLength(1, 255, 'a flavor name or id')
+  flavor = 'm1.small';
+
+  /** Network the servers are attached to; the service address is read from it. */
+  @TextOfLength(1, 255, 'a network name')
+  network = 'test';
+
+  /** Which address family to use from the network's addresses. */
+  @Allowed('4 or 6', (value) => value === 4 || value === 6)
+  ipVersion: 4 | 6 = 4;
+
+  @TextOfLength(1, 255, 'a key pair name')
+  keyName = 'vm-key';
+
+  @ListOf('security group names', (item) => typeof item === 'string' && item.length > 0 && item.length <= 255, 20)
+  securityGroups: string[] = ['default'];
+
+  /** Port the service listens on inside each server (seed section 8). */
+  @IntegerIn(1, 65535)
+  servicePort = 5000;
+
+  /**
+   * The original backend as a URL (`http://192.168.222.10:5000`) instead of adopting the server
+   * named `provider.originalName`. The host must be an IP literal (no DNS on the data path).
+   */
+  @WhenGiven()
+  @Allowed('an http:// URL with an IP address and port and no path, e.g. http://192.168.222.10:5000', (value) => parseOriginalUrl(value) !== undefined)
+  originalUrl?: string;
+}
+
+/** `http://IP:port` -> host and port; undefined for anything else. */
+export function parseOriginalUrl(value: unknown): { host: string; port: number } | undefined {
+  if (typeof value !== 'string') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (url.protocol !== 'http:' || isIP(host) === 0 || url.pathname !== '/' || url.search || url.username) return undefined;
+  return { host, port: url.port ? Number(url.port) : 80 };
+}
+
+/**
+ * Where instances come from. `kind` picks the implementation. Both provider sections are
+ * validated whichever is chosen: a typo in the unused one would otherwise surface only on the
+ * day someone switches `kind`.
+ */
+export class ProviderConfig {
+  @OneOf(PROVIDER_KINDS)
+  kind: ProviderKind = 'local';
+
+  /** Written into every instance's metadata (`osa:group`): marks what this controller owns. */
+  @TextMatching(NAME_PATTERN, 'a name of letters, digits, ".", "_" or "-"')
+  group = 'service';
+
+  /** The original backend (seed section 7): started (local) or adopted by server name (openstack). */
+  @TextMatching(NAME_PATTERN, 'a server name of letters, digits, ".", "_" or "-"')
+  originalName = 'service-vm-1';
+
+  /** New instances are named this prefix plus a random suffix (seed: service-auto-XXXXX). */
+  @TextMatching(NAME_PATTERN, 'a name prefix of letters, digits, ".", "_" or "-"')
+  namePrefix = 'service-auto-';
+
+  @Section(() => LocalProviderConfig)
+  local = new LocalProviderConfig();
+
+  @Section(() => OpenStackProviderConfig)
+  openstack = new OpenStackProviderConfig();
+}
