@@ -1,12 +1,34 @@
-import { Controller, Get, Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
+import { LoadedControllerConfig } from './config/config-loader';
+import { ControllerConfigModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { PoolModule } from './pool/pool.module';
+import { ClockModule } from './providers/clock.module';
+import { ProvidersModule } from './providers/providers.module';
+import { ProxyModule } from './proxy/proxy.module';
+import { ScalingModule } from './scaling/scaling.module';
 
-@Controller()
-class RootController {
-  @Get()
-  root(): string {
-    return 'openstack-autoscaler controller\n';
+/**
+ * The controller: validated config, the instance provider, the pool, backend health, scaling
+ * (which implements the proxy's TrafficDirector), the data path, and the admin listener.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(loaded: LoadedControllerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ControllerConfigModule.forRoot(loaded),
+        ClockModule,
+        ProvidersModule.forRoot(loaded.config.provider.kind),
+        PoolModule,
+        HealthModule,
+        ScalingModule,
+        // PROXY_CONFIG and TRAFFIC_DIRECTOR come from the global config and scaling modules.
+        ProxyModule.register(),
+        AdminModule,
+      ],
+    };
   }
 }
-
-@Module({ controllers: [RootController] })
-export class AppModule {}

@@ -1,10 +1,58 @@
 import 'reflect-metadata';
+import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
+import { ConfigError, CONFIG_ERROR_EXIT_CODE } from './config/config-error';
+import { loadControllerConfig, LoadedControllerConfig } from './config/config-loader';
+import { LOG_LEVELS } from './config/log.config';
+import { processConfigInputs } from './config/process-config-inputs';
+
+/** Shutdown must finish within this, or the process exits anyway (children are killed on exit). */
+const SHUTDOWN_DEADLINE_MS = 60_000;
+
+function loadConfigOrExit(): LoadedControllerConfig {
+  try {
+    const request = loadControllerConfig(processConfigInputs());
+    if (request.kind === 'help') {
+      process.stdout.write(request.text);
+      process.exit(0);
+    }
+    return request.loaded;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`controller: ${error.message}\n`);
+      process.exit(CONFIG_ERROR_EXIT_CODE);
+    }
+    throw error;
+  }
+}
+
+function createLogger(loaded: LoadedControllerConfig): ConsoleLogger {
+  const { level, format } = loaded.config.log;
+  const levels: LogLevel[] = [...LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1), 'fatal'];
+  return new ConsoleLogger({ logLevels: levels, json: format === 'json', colors: format === 'text' && process.stdout.isTTY === true, prefix: 'controller' });
+}
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
-  app.enableShutdownHooks();
-  await app.listen(8000, '0.0.0.0');
+  const loaded = loadConfigOrExit();
+  const logger = createLogger(loaded);
+  const { config, origin } = loaded;
+  const app = await NestFactory.create(AppModule.forRoot(loaded), { logger });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());
+  }
+  await app.listen(config.admin.listenPort, config.admin.listenHost);
+  const boot = new Logger('Controller');
+  const adminUrl = await app.getUrl();
+  boot.log(
+    `admin listener on ${adminUrl} (/healthz, /status); provider ${config.provider.kind}; ` +
+      `threshold ${config.scaling.thresholdRequests} requests, max ${config.scaling.maxInstances} instances; ` +
+      `config: ${origin.file ?? 'built-in defaults'}${origin.envOverrides.length ? ` + ${origin.envOverrides.join(', ')}` : ''}`,
+  );
 }
-void bootstrap();
+
+bootstrap().catch((error: unknown) => {
+  Logger.error(`controller failed to start: ${(error as Error)?.stack ?? String(error)}`, undefined, 'Controller');
+  process.exit(1);
+});

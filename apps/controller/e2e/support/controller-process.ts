@@ -1,0 +1,121 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+
+export const WORKSPACE_ROOT = path.resolve(__dirname, '../../../..');
+export const CONTROLLER_MAIN = path.join(WORKSPACE_ROOT, 'dist/apps/controller/main.js');
+export const SERVICE_BUNDLE = path.join(WORKSPACE_ROOT, 'dist/apps/service/main.js');
+
+export interface ControllerExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * The built controller (`node dist/apps/controller/main.js --config FILE`) as a real child
+ * process, with its output collected line by line so tests can wait for and assert on log lines.
+ */
+export class ControllerProcess {
+  readonly lines: string[] = [];
+  readonly exited: Promise<ControllerExit>;
+  private readonly child: ChildProcess;
+  private readonly waiters = new Set<() => void>();
+  private exitInfo: ControllerExit | undefined;
+
+  private constructor(
+    readonly configFile: string,
+    args: string[],
+    env: Record<string, string>,
+  ) {
+    if (!fs.existsSync(CONTROLLER_MAIN)) throw new Error(`${CONTROLLER_MAIN} is missing: run \`npx nx build controller\` first`);
+    this.child = spawn(process.execPath, [CONTROLLER_MAIN, ...args], { cwd: WORKSPACE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      let pending = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        const parts = (pending + chunk).split('\n');
+        pending = parts.pop() ?? '';
+        this.lines.push(...parts);
+        for (const wake of [...this.waiters]) wake();
+      });
+    }
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        for (const wake of [...this.waiters]) wake();
+        resolve(this.exitInfo);
+      }),
+    );
+  }
+
+  /** Writes `config` as YAML to a temporary file and starts the controller with `--config` on it. */
+  static start(config: Record<string, unknown>, extraEnv: Record<string, string> = {}): ControllerProcess {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'controller-e2e-'));
+    const file = path.join(dir, 'controller.yaml');
+    fs.writeFileSync(file, stringify(config));
+    // A clean environment: nothing of the test runner's (no OS_*, no OSA_*) leaks in.
+    return new ControllerProcess(file, ['--config', file], { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extraEnv });
+  }
+
+  /** Starts the controller with arbitrary arguments and environment (config validation tests). */
+  static run(args: string[], env: Record<string, string>): ControllerProcess {
+    return new ControllerProcess('', args, { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env });
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error('controller did not start');
+    return this.child.pid;
+  }
+
+  get output(): string {
+    return this.lines.join('\n');
+  }
+
+  /** Resolves with the first output line matching `pattern` (from the start of the output). */
+  async waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const line of this.lines) {
+        const match = line.match(pattern);
+        if (match) return match;
+      }
+      if (this.exitInfo) throw new Error(`controller exited (${JSON.stringify(this.exitInfo)}) before printing ${pattern}:\n${this.output}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${this.output}`);
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        this.waiters.add(wake);
+      });
+    }
+  }
+
+  /** Where the proxy and the admin listener ended up (both may be on ephemeral ports). */
+  async addresses(timeoutMs = 20_000): Promise<{ proxy: { host: string; port: number }; admin: { host: string; port: number } }> {
+    const proxy = await this.waitForLine(/proxy listening on ([\d.]+):(\d+)/, timeoutMs);
+    const admin = await this.waitForLine(/admin listener on http:\/\/([\d.]+):(\d+)/, timeoutMs);
+    return { proxy: { host: proxy[1], port: Number(proxy[2]) }, admin: { host: admin[1], port: Number(admin[2]) } };
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (!this.exitInfo) this.child.kill(signal);
+  }
+
+  async stop(timeoutMs = 20_000): Promise<ControllerExit> {
+    if (this.exitInfo) return this.exitInfo;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+      if (this.configFile) fs.rmSync(path.dirname(this.configFile), { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { PoolModule } from '../pool/pool.module';
+import { ControllerLifecycle } from './controller-lifecycle';
+import { ControllerReadinessIndicator } from './controller-readiness.indicator';
+import { HealthController } from './health.controller';
+import { StatusController } from './status.controller';
+import { StatusService } from './status.service';
+
+/**
+ * The admin listener's routes (Nest's own HTTP server, 127.0.0.1:8001 by default). Controllers
+ * only delegate; add a route by adding a controller here (manual actions, /metrics).
+ */
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false }), PoolModule],
+  controllers: [HealthController, StatusController],
+  providers: [ControllerLifecycle, ControllerReadinessIndicator, StatusService],
+  exports: [ControllerLifecycle],
+})
+export class AdminModule {}

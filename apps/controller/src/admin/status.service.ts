@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG_ORIGIN, ConfigOrigin } from '../config/config.module';
+import { ProviderConfig } from '../config/provider.config';
+import { ScalingConfig } from '../config/scaling.config';
+import { InstancePool } from '../pool/instance-pool';
+import { PoolInstance } from '../pool/pool-instance';
+import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
+import { Clock, CLOCK } from '../providers/clock';
+import { RequestCountPolicy } from '../scaling/request-count-policy';
+import { ScaleEvent } from '../scaling/scale-event';
+import { ScaleOutGate } from '../scaling/scale-out-gate';
+import { ScalingTrafficDirector, TrafficCounters } from '../scaling/scaling-traffic-director';
+import { ScalingService } from '../scaling/scaling.service';
+import { ControllerLifecycle, LifecyclePhase } from './controller-lifecycle';
+
+export interface InstanceStatusView {
+  readonly id: string;
+  readonly name: string;
+  readonly role: PoolInstance['role'];
+  /** Scale-out phase or `admitted` / `deleting`. */
+  readonly state: PoolInstance['phase'];
+  readonly health: PoolInstance['health'];
+  /** Receiving new requests now. */
+  readonly serving: boolean;
+  readonly ip: string | null;
+  readonly port: number | null;
+  readonly ageSeconds: number;
+  readonly registeredAt: string;
+  readonly requestsServed: number;
+  readonly inFlight: number;
+  readonly lastHealthCheck: PoolInstance['lastCheck'] | null;
+}
+
+export interface ControllerStatus {
+  readonly lifecycle: LifecyclePhase;
+  readonly mode: { readonly provider: string; readonly traffic: string; readonly duringScaleOut: string };
+  readonly activeBackend: { readonly id: string; readonly name: string; readonly address: string } | null;
+  readonly gate: ReturnType<ScaleOutGate['current']>;
+  readonly requests: TrafficCounters & { readonly countedSinceLastScaleEvent: number; readonly thresholdRequests: number };
+  readonly capacity: { readonly instances: number; readonly maxInstances: number };
+  readonly instances: InstanceStatusView[];
+  readonly scaleOutInProgress: ScaleEvent | null;
+  readonly lastScaleEvent: ScaleEvent | null;
+  readonly scaleOutBackoff: ReturnType<ScalingService['backoff']>;
+  readonly config: ConfigOrigin;
+}
+
+/** Assembles /status from the pool, the scaler and the director; secrets are never part of any of them. */
+@Injectable()
+export class StatusService {
+  constructor(
+    private readonly lifecycle: ControllerLifecycle,
+    private readonly providerConfig: ProviderConfig,
+    private readonly scalingConfig: ScalingConfig,
+    private readonly pool: InstancePool,
+    @Inject(TRAFFIC_SELECTOR) private readonly selector: TrafficSelector,
+    private readonly gate: ScaleOutGate,
+    private readonly policy: RequestCountPolicy,
+    private readonly director: ScalingTrafficDirector,
+    private readonly scaling: ScalingService,
+    @Inject(CONFIG_ORIGIN) private readonly origin: ConfigOrigin,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  snapshot(): ControllerStatus {
+    const serving = new Set(this.selector.serving().map((instance) => instance.id));
+    const active = this.selector.pick();
+    const events = this.scaling.events();
+    return {
+      lifecycle: this.lifecycle.phase,
+      mode: { provider: this.providerConfig.kind, traffic: this.scalingConfig.traffic, duringScaleOut: this.scalingConfig.duringScaleOut },
+      activeBackend: active?.backend ? { id: active.id, name: active.name, address: `${active.backend.host}:${active.backend.port}` } : null,
+      gate: this.gate.current(),
+      requests: { ...this.director.counters, countedSinceLastScaleEvent: this.policy.counted, thresholdRequests: this.policy.threshold },
+      capacity: { instances: this.pool.capacityUsed(), maxInstances: this.scalingConfig.maxInstances },
+      instances: this.pool.list().map((instance) => this.view(instance, serving.has(instance.id))),
+      scaleOutInProgress: this.scaling.inProgress() ?? null,
+      lastScaleEvent: events[events.length - 1] ?? null,
+      scaleOutBackoff: this.scaling.backoff(),
+      config: this.origin,
+    };
+  }
+
+  private view(instance: PoolInstance, serving: boolean): InstanceStatusView {
+    return {
+      id: instance.id,
+      name: instance.name,
+      role: instance.role,
+      state: instance.phase,
+      health: instance.health,
+      serving,
+      ip: instance.backend?.host ?? null,
+      port: instance.backend?.port ?? null,
+      ageSeconds: Math.round((this.clock.nowMs() - instance.registeredAtMs) / 100) / 10,
+      registeredAt: instance.registeredAt,
+      requestsServed: instance.requestsServed,
+      inFlight: instance.inFlight,
+      lastHealthCheck: instance.lastCheck ?? null,
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import { ProviderKind } from '../config/provider.config';
+
+/**
+ * The seam between the control plane and wherever instances come from (docs/architecture.md,
+ * "Seam: control plane <-> cloud"). Scaling code only ever sees this interface.
+ */
+
+/** Nova's server statuses that matter to us; DELETED also stands for "no longer exists". */
+export type InstanceStatus = 'BUILD' | 'ACTIVE' | 'ERROR' | 'SHUTOFF' | 'DELETED';
+
+/** Why an instance exists; written into its metadata (`osa:reason`). */
+export type InstanceCreationReason = 'scale-out' | 'replacement';
+
+/** Metadata keys marking what this controller owns (Nova server metadata works at every microversion). */
+export const METADATA_GROUP_KEY = 'osa:group';
+export const METADATA_REASON_KEY = 'osa:reason';
+
+export interface CreateInstanceRequest {
+  readonly name: string;
+  readonly reason: InstanceCreationReason;
+  readonly signal?: AbortSignal;
+}
+
+/** Returned as soon as the provider knows the id, so the caller can register cleanup at once. */
+export interface CreatedInstance {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface InstanceSnapshot {
+  readonly id: string;
+  readonly name: string;
+  readonly status: InstanceStatus;
+  /** Why it is in ERROR (Nova's fault message, or the local process's exit). */
+  readonly fault?: string;
+  /** The service's IP literal on the configured network, once there is one. */
+  readonly address?: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** Where a service instance listens. */
+export interface ServiceEndpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The seed's `service-vm-1`: started by the local provider, adopted (never created or deleted) on OpenStack. */
+export interface OriginalInstance {
+  readonly id: string;
+  readonly name: string;
+  readonly endpoint: ServiceEndpoint;
+}
+
+export interface InstanceProvider {
+  readonly kind: ProviderKind;
+  /** Port the service listens on in every instance of this provider. */
+  readonly servicePort: number;
+  /** Start (local) or find (openstack) the original backend. Throws when it cannot. */
+  provisionOriginal(signal?: AbortSignal): Promise<OriginalInstance>;
+  /** Create one instance from the golden image; resolves as soon as its id is known. */
+  create(request: CreateInstanceRequest): Promise<CreatedInstance>;
+  /** Current status, fault and address; status DELETED when it no longer exists (never throws for "not found"). */
+  describe(id: string, signal?: AbortSignal): Promise<InstanceSnapshot>;
+  /** Delete an instance this controller created; "already gone" is success. */
+  delete(id: string, signal?: AbortSignal): Promise<void>;
+  /** Every instance carrying this controller's group metadata (restart recovery, orphan checks). */
+  listGroup(signal?: AbortSignal): Promise<InstanceSnapshot[]>;
+}
+
+export const INSTANCE_PROVIDER = Symbol('INSTANCE_PROVIDER');

@@ -1,0 +1,27 @@
+import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
+import { ProviderKind } from '../config/provider.config';
+import { INSTANCE_PROVIDER } from './instance-provider';
+import { LocalInstanceProvider } from './local/local-instance-provider';
+import { NodeProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher';
+
+/** Binds `INSTANCE_PROVIDER` to the configured implementation; nothing else knows which one it is. */
+@Global()
+@Module({})
+export class ProvidersModule {
+  static forRoot(kind: ProviderKind): DynamicModule {
+    const providers: Provider[] = kind === 'local' ? localProviders() : openStackProviders();
+    return { module: ProvidersModule, providers, exports: [INSTANCE_PROVIDER] };
+  }
+}
+
+function localProviders(): Provider[] {
+  return [
+    { provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher },
+    LocalInstanceProvider,
+    { provide: INSTANCE_PROVIDER, useExisting: LocalInstanceProvider },
+  ];
+}
+
+function openStackProviders(): Provider[] {
+  throw new Error('the openstack provider is not available yet');
+}

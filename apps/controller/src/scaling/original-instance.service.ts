@@ -1,0 +1,90 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ProviderConfig } from '../config/provider.config';
+import { BackendReadiness } from '../health/backend-readiness';
+import { InstancePool } from '../pool/instance-pool';
+import { Clock, CLOCK } from '../providers/clock';
+import { INSTANCE_PROVIDER, InstanceProvider, OriginalInstance } from '../providers/instance-provider';
+
+const RETRY_INITIAL_MS = 2_000;
+const RETRY_MAX_MS = 60_000;
+
+/**
+ * Brings the seed's `service-vm-1` into the pool at start-up: the local provider starts it, the
+ * OpenStack provider adopts it by name (or URL). It is admitted through the same health checks
+ * as any clone. Runs in the background so the listeners are up at once (clients get 503 until
+ * it is healthy); retries with back-off until it works or the controller stops.
+ */
+@Injectable()
+export class OriginalInstanceService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Original');
+  private readonly stop = new AbortController();
+  private adoption: Promise<void> | undefined;
+
+  constructor(
+    private readonly providerConfig: ProviderConfig,
+    private readonly pool: InstancePool,
+    private readonly readiness: BackendReadiness,
+    @Inject(INSTANCE_PROVIDER) private readonly provider: InstanceProvider,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.adoption = this.adopt(this.stop.signal).catch((error: unknown) => {
+      if (!this.stop.signal.aborted) this.logger.error(`giving up on ${this.providerConfig.originalName}: ${String(error)}`);
+    });
+  }
+
+  /** Resolves once the original is admitted (or adoption was stopped). */
+  async admitted(): Promise<void> {
+    await this.adoption;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stop.abort();
+    await this.adoption;
+  }
+
+  private async adopt(signal: AbortSignal): Promise<void> {
+    const name = this.providerConfig.originalName;
+    let retryMs = RETRY_INITIAL_MS;
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      let original: OriginalInstance | undefined;
+      try {
+        original = await this.provider.provisionOriginal(signal);
+        const endpoint = `${original.endpoint.host}:${original.endpoint.port}`;
+        if (!this.pool.get(original.id)) {
+          this.pool.register({ id: original.id, name: original.name, role: 'original', phase: 'health-checking', backend: { id: original.id, ...original.endpoint } });
+        }
+        this.logger.log(`${name} at ${endpoint}: health-checking before it takes traffic`);
+        const startedMs = this.clock.nowMs();
+        const { checks } = await this.readiness.waitUntilReady(original.endpoint, { signal });
+        this.pool.admit(original.id);
+        this.logger.log(`${name} at ${endpoint} admitted after ${checks} health checks (${((this.clock.nowMs() - startedMs) / 1000).toFixed(2)}s); ready for traffic`);
+        return;
+      } catch (error) {
+        if (signal.aborted) return;
+        this.logger.error(`${name} not ready (attempt ${attempt}): ${(error as Error).message}; retrying in ${(retryMs / 1000).toFixed(0)}s`);
+        if (original) await this.forgetIfDead(original);
+      }
+      try {
+        await this.clock.sleep(retryMs, signal);
+      } catch {
+        return;
+      }
+      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+    }
+  }
+
+  /** A dead original (its process exited, its server is in ERROR) is dropped so the next attempt starts afresh. */
+  private async forgetIfDead(original: OriginalInstance): Promise<void> {
+    try {
+      const snapshot = await this.provider.describe(original.id);
+      if (snapshot.status === 'ACTIVE' || snapshot.status === 'BUILD') return;
+      this.logger.error(`${original.name} is ${snapshot.status}${snapshot.fault ? `: ${snapshot.fault}` : ''}`);
+      if (this.provider.kind === 'local') await this.provider.delete(original.id);
+      this.pool.remove(original.id);
+    } catch (error) {
+      this.logger.warn(`could not read the status of ${original.name}: ${(error as Error).message}`);
+    }
+  }
+}
