@@ -2,9 +2,9 @@
  * @osa/openstack-client: a typed Keystone v3 / Nova / Glance / Neutron client.
  * This file is the package's whole public surface.
  */
-export const CLIENT_VERSION = '0.1.0';
+export { CLIENT_VERSION } from './version';
 
-export { OpenStackClient } from './client';
+export { OpenStackClient, nodeConfigFiles, DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_RENEWAL_MARGIN_MS } from './client';
 export type {
   OpenStackClientOptions,
   FromEnvironmentOptions,

@@ -21,8 +21,10 @@
  *   ├── WaitAbortedError               a waiter's AbortSignal fired
  *   ├── ResourceGoneError              a resource vanished while we waited for it
  *   ├── ConfigError                    a bad setting (names the variable / clouds.yaml key)
+ *   ├── InvalidArgumentError           a bad argument to a client method (names the field)
  *   ├── EndpointNotFoundError          the catalog has no matching endpoint (lists what it has)
  *   ├── AmbiguousNameError             a name matched several resources (lists their ids)
+ *   ├── AddressSelectionError          no (or no single) server address matches (lists what it has)
  *   └── MicroversionNotSupportedError  the cloud's API version is too old for a feature
  *
  * Nothing here ever holds a token, password or secret: URLs are scrubbed by `redactUrl`, and
@@ -193,10 +195,23 @@ export class ConfigError extends OpenStackError {
     readonly path: string,
     /** What was wrong. */
     readonly problem: string,
-    /** What is allowed, when that is a short list. */
-    readonly allowed?: string,
+    /** What is allowed or how to fix it, e.g. "allowed: public, internal, admin". */
+    readonly hint?: string,
   ) {
-    super(`${path}: ${problem}${allowed ? ` (allowed: ${allowed})` : ''}`);
+    super(`${path}: ${problem}${hint ? ` (${hint})` : ''}`);
+  }
+}
+
+/** A bad argument to a client method, caught before anything is sent. */
+export class InvalidArgumentError extends OpenStackError {
+  constructor(
+    /** e.g. `createServer.networks`. */
+    readonly field: string,
+    readonly problem: string,
+    /** What is allowed or how to fix it. */
+    readonly hint?: string,
+  ) {
+    super(`${field}: ${problem}${hint ? ` (${hint})` : ''}`);
   }
 }
 
@@ -236,13 +251,191 @@ export class AmbiguousNameError extends OpenStackError {
   }
 }
 
+export class AddressSelectionError extends OpenStackError {
+  constructor(
+    readonly serverId: string,
+    /** none: nothing matched; ambiguous: matches on several networks and no networkName given. */
+    readonly reason: 'none' | 'ambiguous',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class MicroversionNotSupportedError extends OpenStackError {
   constructor(
     readonly service: ServiceType,
+    /** What needed it, e.g. "server tags at create". */
     readonly feature: string,
+    /** The microversion (or range) required. */
     readonly required: string,
+    /** What is available: the negotiated microversion or the cloud's range. */
     readonly available: string,
   ) {
-    super(`${service}: ${feature} needs microversion ${required}, but this client uses ${available}`);
+    super(`${service}: ${feature} needs microversion ${required}, but ${available}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building errors from responses: the one place that knows each service's error body format.
+// ---------------------------------------------------------------------------------------------
+
+const SECRET_QUERY_KEYS = /token|password|secret|signature|key|credential/i;
+
+/** A URL safe to put in messages: no userinfo, secret-looking query values masked. */
+export function redactUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return raw.replace(/\/\/[^/@]*@/, '//');
+  }
+  url.username = '';
+  url.password = '';
+  for (const key of [...url.searchParams.keys()]) {
+    if (SECRET_QUERY_KEYS.test(key)) url.searchParams.set(key, '***');
+  }
+  return url.toString();
+}
+
+export interface ParsedErrorBody {
+  message: string;
+  errorType?: string;
+}
+
+const MAX_MESSAGE_CHARS = 500;
+
+function tidy(text: string): string {
+  const flat = text
+    .replace(/<br\s*\/?>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return flat.length > MAX_MESSAGE_CHARS ? `${flat.slice(0, MAX_MESSAGE_CHARS)}...` : flat;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads the message out of an OpenStack error body. Formats (all seen on the devcloud, Zed):
+ * - Neutron: `{"NeutronError": {"type": "OverQuota", "message": "...", "detail": ""}}`
+ * - Keystone and keystonemiddleware 401s everywhere: `{"error": {"code": 401, "title": "Unauthorized", "message": "..."}}`
+ * - Glance (webob): `{"message": "...<br /><br />", "code": "404 Not Found", "title": "Not Found"}`
+ * - Nova: one envelope key named for the fault: `{"itemNotFound": {"code": 404, "message": "..."}}`
+ *   (also `badRequest`, `forbidden`, `conflictingRequest`, `computeFault`, `overLimit`)
+ * - HTML or plain text (proxies, Glance when not asked for JSON): tags stripped.
+ */
+export function parseErrorBody(body: Buffer | string, contentType: string | undefined): ParsedErrorBody {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') return { message: '(empty body)' };
+  let parsed: unknown;
+  if (!contentType || /json/i.test(contentType) || /^\s*[[{]/.test(text)) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (isRecord(parsed)) {
+    const neutron = parsed['NeutronError'];
+    if (isRecord(neutron) && typeof neutron['message'] === 'string') {
+      const detail = typeof neutron['detail'] === 'string' && neutron['detail'] ? ` (${neutron['detail']})` : '';
+      return {
+        message: tidy(neutron['message'] + detail),
+        errorType: typeof neutron['type'] === 'string' ? neutron['type'] : undefined,
+      };
+    }
+    if (typeof neutron === 'string') return { message: tidy(neutron) };
+    const keystone = parsed['error'];
+    if (isRecord(keystone) && typeof keystone['message'] === 'string') {
+      return {
+        message: tidy(keystone['message']),
+        errorType: typeof keystone['title'] === 'string' ? keystone['title'] : undefined,
+      };
+    }
+    if (typeof parsed['message'] === 'string') {
+      return {
+        message: tidy(parsed['message']),
+        errorType: typeof parsed['title'] === 'string' ? parsed['title'] : undefined,
+      };
+    }
+    const keys = Object.keys(parsed);
+    if (keys.length === 1) {
+      const envelope = parsed[keys[0]];
+      if (isRecord(envelope) && typeof envelope['message'] === 'string') {
+        return { message: tidy(envelope['message']), errorType: keys[0] };
+      }
+    }
+    return { message: tidy(text) };
+  }
+  return { message: tidy(text) };
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds from `nowMs`. */
+export function parseRetryAfterMs(header: string | undefined, nowMs = Date.now()): number | undefined {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+export interface ErrorResponse {
+  service: ServiceType;
+  method: string;
+  url: string;
+  status: number;
+  body: Buffer | string;
+  contentType?: string;
+  requestId?: string;
+  retryAfter?: string;
+}
+
+const QUOTA_MESSAGE = /quota exceeded|exceeded quota|over ?quota/i;
+
+/** The one function that turns an HTTP error answer into the right OpenStackHttpError subclass. */
+export function errorFromResponse(response: ErrorResponse): OpenStackHttpError {
+  const { message, errorType } = parseErrorBody(response.body, response.contentType);
+  const details: HttpErrorDetails = {
+    status: response.status,
+    service: response.service,
+    method: response.method,
+    url: redactUrl(response.url),
+    requestId: response.requestId,
+    serverMessage: message,
+    errorType,
+    retryAfterMs: parseRetryAfterMs(response.retryAfter),
+  };
+  const status = response.status;
+  // Quota: Nova answers 403 "Quota exceeded for instances: ..." (older Novas 413 overLimit);
+  // Neutron answers 409 with NeutronError.type OverQuota.
+  if (errorType === 'OverQuota' || ((status === 403 || status === 413 || status === 409) && QUOTA_MESSAGE.test(message))) {
+    return new QuotaExceededError(details);
+  }
+  switch (status) {
+    case 400:
+      return new BadRequestError(details);
+    case 401:
+      return new UnauthorizedError(details);
+    case 403:
+      return new ForbiddenError(details);
+    case 404:
+      return new NotFoundError(details);
+    case 409:
+      return new ConflictError(details);
+    case 413:
+      // Nova's legacy rate limit: 413 overLimit with Retry-After.
+      return details.retryAfterMs !== undefined ? new RateLimitedError(details) : new OpenStackHttpError(details);
+    case 429:
+      return new RateLimitedError(details);
+    case 502:
+    case 503:
+    case 504:
+      return new ServiceUnavailableError(details);
+    default:
+      return new OpenStackHttpError(details);
   }
 }

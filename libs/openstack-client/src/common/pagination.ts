@@ -8,6 +8,8 @@ export interface Page<T> {
   items: T[];
   /** Absolute URL or service-relative path of the next page, or undefined on the last page. */
   next: string | undefined;
+  /** Items the service returned before any client-side filtering (defaults to items.length). */
+  rawCount?: number;
 }
 
 export type PageFetcher<T> = (nextLink: string | undefined) => Promise<Page<T>>;
@@ -24,7 +26,7 @@ export class ResourceList<T> implements AsyncIterable<T> {
     for (let pageNo = 0; pageNo < MAX_PAGES; pageNo++) {
       const page = await this.fetchPage(next);
       yield page.items;
-      if (!page.next || page.items.length === 0 || seen.has(page.next)) return;
+      if (!page.next || (page.rawCount ?? page.items.length) === 0 || seen.has(page.next)) return;
       seen.add(page.next);
       next = page.next;
     }

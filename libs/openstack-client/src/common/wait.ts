@@ -1,3 +1,5 @@
+import { InvalidArgumentError, WaitAbortedError, WaitTimeoutError } from './errors';
+
 /** Options every waiter takes (openstacksdk's wait_for_status, with a failure set and a signal). */
 export interface WaitOptions<TResource> {
   /** Give up (WaitTimeoutError) after this long. Required: every long wait has a bound. */
@@ -30,4 +32,77 @@ export interface WaitForStatusOptions<TResource, TStatus extends string> extends
   target: TStatus | readonly TStatus[];
   /** Statuses that end the wait at once with a failure. Each resource has a sensible default. */
   failOn?: readonly TStatus[];
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 500;
+export const DEFAULT_MAX_POLL_INTERVAL_MS = 5_000;
+export const DEFAULT_BACKOFF_FACTOR = 1.5;
+
+/** What one poll decided. A failure is thrown by `decide` itself (ServerFaultError, ResourceGoneError, ...). */
+export type PollDecision<TResult> = { done: true; value: TResult } | { done: false };
+
+export interface PollSpec<TResource, TResult> {
+  resource: string;
+  id: string;
+  /** Words for messages, e.g. "ACTIVE" or "deleted". */
+  targetLabel: string;
+  /** Reads the resource; undefined means it is gone (404). */
+  fetch(): Promise<TResource | undefined>;
+  statusOf(current: TResource | undefined): string;
+  decide(current: TResource | undefined): PollDecision<TResult>;
+}
+
+/**
+ * Adaptive polling: the first poll is immediate, then the interval grows from `intervalMs` by
+ * `backoffFactor` up to `maxIntervalMs` (quick for fast transitions, gentle on long ones). Ends
+ * with the result, a failure from `decide`, WaitTimeoutError or WaitAbortedError.
+ */
+export async function pollUntil<TResource, TResult>(
+  spec: PollSpec<TResource, TResult>,
+  options: WaitOptions<TResource>,
+): Promise<TResult> {
+  const timeoutMs = requirePositive(options.timeoutMs, 'timeoutMs');
+  let intervalMs = requirePositive(options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS, 'intervalMs');
+  const maxIntervalMs = Math.max(intervalMs, requirePositive(options.maxIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS, 'maxIntervalMs'));
+  const factor = options.backoffFactor ?? DEFAULT_BACKOFF_FACTOR;
+  if (!(factor >= 1)) throw new InvalidArgumentError('wait.backoffFactor', `${factor} is not allowed`, 'allowed: a number >= 1');
+  const started = Date.now();
+  let lastStatus: string | undefined;
+  for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) throw new WaitAbortedError(spec.resource, spec.id, spec.targetLabel, lastStatus);
+    const current = await spec.fetch();
+    lastStatus = spec.statusOf(current);
+    const elapsedMs = Date.now() - started;
+    options.onProgress?.({ resource: spec.resource, id: spec.id, status: lastStatus, attempt, elapsedMs, current });
+    const decision = spec.decide(current);
+    if (decision.done) return decision.value;
+    const remainingMs = timeoutMs - (Date.now() - started);
+    if (remainingMs <= 0) throw new WaitTimeoutError(spec.resource, spec.id, spec.targetLabel, lastStatus, timeoutMs);
+    const aborted = await abortableSleep(Math.min(intervalMs, remainingMs), options.signal);
+    if (aborted) throw new WaitAbortedError(spec.resource, spec.id, spec.targetLabel, lastStatus);
+    intervalMs = Math.min(maxIntervalMs, Math.round(intervalMs * factor));
+  }
+}
+
+function requirePositive(value: number, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(`wait.${name}`, `${String(value)} is not allowed`, 'allowed: a positive number of milliseconds');
+  }
+  return value;
+}
+
+/** Resolves true if the signal fired during the sleep. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(true);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

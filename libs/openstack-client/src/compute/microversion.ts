@@ -1,4 +1,4 @@
-import { ConfigError } from '../common/errors';
+import { ConfigError, MicroversionNotSupportedError } from '../common/errors';
 
 /**
  * A compute API microversion "X.Y" (Nova API reference "Microversions"). The client is written
@@ -13,7 +13,7 @@ export class Microversion {
 
   static parse(text: string, where = 'microversion'): Microversion {
     const match = /^(\d+)\.(\d+)$/.exec(text.trim());
-    if (!match) throw new ConfigError(where, `"${text}" is not a microversion`, '"X.Y" such as "2.79", or "latest"');
+    if (!match) throw new ConfigError(where, `"${text}" is not a microversion`, 'allowed: "X.Y" such as "2.79", or "latest"');
     return new Microversion(Number(match[1]), Number(match[2]));
   }
 
@@ -45,3 +45,10 @@ export const COMPUTE_MICROVERSION_FEATURES = {
   /** Nova stopped generating keypairs at 2.92 (public_key becomes required). */
   keypairGenerationRemoved: '2.92',
 } as const;
+
+/** Throws MicroversionNotSupportedError unless `current` >= `required`. */
+export function requireMicroversion(current: Microversion, required: string, feature: string): void {
+  if (!current.atLeast(required)) {
+    throw new MicroversionNotSupportedError('compute', feature, required, `this client negotiated ${current}`);
+  }
+}

@@ -1,54 +1,138 @@
-import type { ResourceList } from '../../common/pagination';
-import type { WaitForStatusOptions, WaitOptions } from '../../common/wait';
+import { NotFoundError } from '../../common/errors';
+import { ResourceList } from '../../common/pagination';
+import { pollUntil, type WaitForStatusOptions, type WaitOptions } from '../../common/wait';
+import { readJsonObject, WireReader } from '../../common/wire';
 import type { ComputeContext } from '../compute-context';
-import type {
-  ConsoleOutputOptions,
-  CreateServerImageOptions,
-  CreateServerOptions,
-  DeleteOptions,
-  ListServersFilters,
+import { COMPUTE_MICROVERSION_FEATURES as MV, requireMicroversion } from '../microversion';
+import {
+  buildConsoleOutputAction,
+  buildCreateImageAction,
+  buildCreateServerBody,
+  buildListServersQuery,
+  checkMetadataArgument,
+  type ConsoleOutputOptions,
+  type CreateServerImageOptions,
+  type CreateServerOptions,
+  type DeleteOptions,
+  type ListServersFilters,
 } from './requests';
-import type { Server, ServerRef, ServerStatus } from './results';
+import {
+  echoedMicroversion,
+  parseCreateImageResult,
+  parseServerPage,
+  parseServerRef,
+  parseServerResponse,
+  type Server,
+  type ServerRef,
+  type ServerStatus,
+} from './results';
+import * as urls from './urls';
+import { DEFAULT_SERVER_FAIL_STATES, serverDeletedWait, serverStatusWait } from './wait';
 
 export type WaitForServerStatusOptions = WaitForStatusOptions<Server, ServerStatus>;
+export interface WaitForServerDeletedOptions extends WaitOptions<Server> {
+  /** Statuses that fail the wait at once. Default none (Nova can delete ERROR servers). */
+  failOn?: readonly ServerStatus[];
+}
+
+/** Runs `fn`; a 404 becomes `fallback` when ignoreMissing (default true). */
+async function ignoringMissing<T>(fn: () => Promise<T>, fallback: T, options: DeleteOptions | undefined): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof NotFoundError && (options?.ignoreMissing ?? true)) return fallback;
+    throw err;
+  }
+}
 
 export class ServerTagsApi {
-  constructor(protected readonly ctx: ComputeContext) {}
+  constructor(private readonly ctx: ComputeContext) {}
+
+  private async mv() {
+    const mv = await this.ctx.microversion();
+    requireMicroversion(mv, MV.serverTagsApi, 'server tags');
+    return mv.toString();
+  }
+
   /** GET /servers/{id}/tags (2.26+). */
-  list(_serverId: string): Promise<string[]> {
-    throw new Error('TODO');
+  async list(serverId: string): Promise<string[]> {
+    const res = await this.ctx.session.request('compute', { method: 'GET', path: urls.serverTagsUrl(serverId), microversion: await this.mv() });
+    const { wire, root } = readJsonObject(res);
+    return wire.stringArray(root, 'tags', 'body');
   }
+
   /** PUT /servers/{id}/tags/{tag} (2.26+); adding an existing tag is fine. */
-  add(_serverId: string, _tag: string): Promise<void> {
-    throw new Error('TODO');
+  async add(serverId: string, tag: string): Promise<void> {
+    await this.ctx.session.request('compute', { method: 'PUT', path: urls.serverTagUrl(serverId, tag), microversion: await this.mv() });
   }
-  /** PUT /servers/{id}/tags (2.26+): replace all tags. */
-  replace(_serverId: string, _tags: readonly string[]): Promise<string[]> {
-    throw new Error('TODO');
+
+  /** PUT /servers/{id}/tags (2.26+): replace all tags; returns the tags Nova stored. */
+  async replace(serverId: string, tags: readonly string[]): Promise<string[]> {
+    const res = await this.ctx.session.request('compute', {
+      method: 'PUT',
+      path: urls.serverTagsUrl(serverId),
+      json: { tags: [...tags] },
+      microversion: await this.mv(),
+    });
+    const { wire, root } = readJsonObject(res);
+    return wire.stringArray(root, 'tags', 'body');
   }
-  /** DELETE /servers/{id}/tags/{tag} (2.26+); a missing tag is ignored by default. */
-  delete(_serverId: string, _tag: string, _options?: DeleteOptions): Promise<void> {
-    throw new Error('TODO');
+
+  /** DELETE /servers/{id}/tags/{tag} (2.26+); false when the tag was not there (ignoreMissing, default true). */
+  async delete(serverId: string, tag: string, options?: DeleteOptions): Promise<boolean> {
+    const microversion = await this.mv();
+    return ignoringMissing(
+      async () => {
+        await this.ctx.session.request('compute', { method: 'DELETE', path: urls.serverTagUrl(serverId, tag), microversion });
+        return true;
+      },
+      false,
+      options,
+    );
   }
 }
 
 export class ServerMetadataApi {
-  constructor(protected readonly ctx: ComputeContext) {}
+  constructor(private readonly ctx: ComputeContext) {}
+
+  private async send(method: 'GET' | 'POST' | 'PUT', serverId: string, metadata?: Readonly<Record<string, string>>) {
+    const microversion = (await this.ctx.microversion()).toString();
+    const res = await this.ctx.session.request('compute', {
+      method,
+      path: urls.serverMetadataUrl(serverId),
+      json: metadata ? { metadata: checkMetadataArgument(metadata, 'metadata') } : undefined,
+      microversion,
+    });
+    const { wire, root } = readJsonObject(res);
+    return wire.stringRecord(root, 'metadata', 'body');
+  }
+
   /** GET /servers/{id}/metadata. */
-  get(_serverId: string): Promise<Record<string, string>> {
-    throw new Error('TODO');
+  get(serverId: string): Promise<Record<string, string>> {
+    return this.send('GET', serverId);
   }
-  /** POST /servers/{id}/metadata: merge these keys into the existing metadata. */
-  update(_serverId: string, _metadata: Readonly<Record<string, string>>): Promise<Record<string, string>> {
-    throw new Error('TODO');
+
+  /** POST /servers/{id}/metadata: merge these keys into the existing metadata; returns all of it. */
+  update(serverId: string, metadata: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+    return this.send('POST', serverId, metadata);
   }
+
   /** PUT /servers/{id}/metadata: replace all metadata. */
-  replace(_serverId: string, _metadata: Readonly<Record<string, string>>): Promise<Record<string, string>> {
-    throw new Error('TODO');
+  replace(serverId: string, metadata: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+    return this.send('PUT', serverId, metadata);
   }
-  /** DELETE /servers/{id}/metadata/{key}. */
-  delete(_serverId: string, _key: string, _options?: DeleteOptions): Promise<void> {
-    throw new Error('TODO');
+
+  /** DELETE /servers/{id}/metadata/{key}; false when the key was not there (ignoreMissing, default true). */
+  async delete(serverId: string, key: string, options?: DeleteOptions): Promise<boolean> {
+    const microversion = (await this.ctx.microversion()).toString();
+    return ignoringMissing(
+      async () => {
+        await this.ctx.session.request('compute', { method: 'DELETE', path: urls.serverMetadataItemUrl(serverId, key), microversion });
+        return true;
+      },
+      false,
+      options,
+    );
   }
 }
 
@@ -56,53 +140,124 @@ export class ServersApi {
   readonly tags: ServerTagsApi;
   readonly metadata: ServerMetadataApi;
 
-  constructor(protected readonly ctx: ComputeContext) {
+  constructor(private readonly ctx: ComputeContext) {
     this.tags = new ServerTagsApi(ctx);
     this.metadata = new ServerMetadataApi(ctx);
   }
 
-  /** POST /servers. Returns as soon as Nova accepts (status BUILD): register cleanup with the id at once. Never retried. */
-  create(_options: CreateServerOptions): Promise<ServerRef> {
-    throw new Error('TODO');
+  /**
+   * POST /servers. Returns as soon as Nova accepts (status BUILD): register cleanup with the id
+   * at once. A create is never retried (a lost answer could mean a server exists).
+   */
+  async create(options: CreateServerOptions): Promise<ServerRef> {
+    const mv = await this.ctx.microversion();
+    const body = buildCreateServerBody(options, mv);
+    const res = await this.ctx.session.request('compute', { method: 'POST', path: urls.serversUrl(), json: body, microversion: mv.toString() });
+    const { wire, root } = readJsonObject(res);
+    return parseServerRef(wire, root);
   }
+
   /** GET /servers/{id}. NotFoundError when it does not exist. */
-  get(_serverId: string): Promise<Server> {
-    throw new Error('TODO');
+  async get(serverId: string): Promise<Server> {
+    const mv = await this.ctx.microversion();
+    const res = await this.ctx.session.request('compute', { method: 'GET', path: urls.serverUrl(serverId), microversion: mv.toString() });
+    const { wire, root } = readJsonObject(res);
+    return parseServerResponse(wire, root);
   }
+
   /** GET /servers/{id}, undefined on 404. */
-  find(_serverId: string): Promise<Server | undefined> {
-    throw new Error('TODO');
+  async find(serverId: string): Promise<Server | undefined> {
+    try {
+      return await this.get(serverId);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
   }
-  /** GET /servers/detail, lazily following `servers_links`. */
-  list(_filters?: ListServersFilters): ResourceList<Server> {
-    throw new Error('TODO');
+
+  /**
+   * GET /servers/detail, lazily following `servers_links`. `metadata` filters are applied here,
+   * page by page (Nova offers no metadata filter to non-admin users).
+   */
+  list(filters: ListServersFilters = {}): ResourceList<Server> {
+    const metadata = filters.metadata ? Object.entries(filters.metadata) : [];
+    return new ResourceList<Server>(async (next) => {
+      const mv = await this.ctx.microversion();
+      const res = await this.ctx.session.request('compute', {
+        method: 'GET',
+        path: next ?? urls.serversDetailUrl(),
+        query: next ? undefined : buildListServersQuery(filters, mv),
+        microversion: mv.toString(),
+      });
+      const { wire, root } = readJsonObject(res);
+      const page = parseServerPage(wire, root);
+      const items = metadata.length ? page.items.filter((s) => metadata.every(([k, v]) => s.metadata[k] === v)) : page.items;
+      // Keep following when a filtered page comes out empty but Nova has more.
+      return { items, next: page.items.length ? page.next : undefined, rawCount: page.items.length };
+    });
   }
+
   /** DELETE /servers/{id}. Returns false when it was already gone (ignoreMissing, default true). */
-  delete(_serverId: string, _options?: DeleteOptions): Promise<boolean> {
-    throw new Error('TODO');
+  async delete(serverId: string, options?: DeleteOptions): Promise<boolean> {
+    const mv = (await this.ctx.microversion()).toString();
+    return ignoringMissing(
+      async () => {
+        await this.ctx.session.request('compute', { method: 'DELETE', path: urls.serverUrl(serverId), microversion: mv });
+        return true;
+      },
+      false,
+      options,
+    );
   }
-  /** POST /servers/{id}/action `os-stop`. */
-  stop(_serverId: string): Promise<void> {
-    throw new Error('TODO');
+
+  private async action(serverId: string, body: Record<string, unknown>) {
+    const mv = (await this.ctx.microversion()).toString();
+    return this.ctx.session.request('compute', { method: 'POST', path: urls.serverActionUrl(serverId), json: body, microversion: mv });
   }
-  /** POST /servers/{id}/action `os-start`. */
-  start(_serverId: string): Promise<void> {
-    throw new Error('TODO');
+
+  /** POST /servers/{id}/action `{"os-stop": null}` (202; the server moves to SHUTOFF). */
+  async stop(serverId: string): Promise<void> {
+    await this.action(serverId, { 'os-stop': null });
   }
+
+  /** POST /servers/{id}/action `{"os-start": null}` (202; the server moves to ACTIVE). */
+  async start(serverId: string): Promise<void> {
+    await this.action(serverId, { 'os-start': null });
+  }
+
   /** POST /servers/{id}/action `createImage`: image id from the body (2.45+) or the Location header (before). */
-  createImage(_serverId: string, _options: CreateServerImageOptions): Promise<{ imageId: string }> {
-    throw new Error('TODO');
+  async createImage(serverId: string, options: CreateServerImageOptions): Promise<{ imageId: string }> {
+    const sent = await this.ctx.microversion();
+    const res = await this.ctx.session.request('compute', {
+      method: 'POST',
+      path: urls.serverActionUrl(serverId),
+      json: buildCreateImageAction(options),
+      microversion: sent.toString(),
+    });
+    const echoed = echoedMicroversion(res.headers) ?? sent;
+    const location = res.headers['location'];
+    return parseCreateImageResult(new WireReader(res), echoed, res.body, Array.isArray(location) ? location[0] : location);
   }
-  /** POST /servers/{id}/action `os-getConsoleOutput`. */
-  consoleOutput(_serverId: string, _options?: ConsoleOutputOptions): Promise<string> {
-    throw new Error('TODO');
+
+  /** POST /servers/{id}/action `os-getConsoleOutput` (the last `length` lines, or all). */
+  async consoleOutput(serverId: string, options: ConsoleOutputOptions = {}): Promise<string> {
+    const res = await this.action(serverId, buildConsoleOutputAction(options));
+    const { wire, root } = readJsonObject(res);
+    return wire.string(root, 'output', 'body');
   }
-  /** Poll until the server has a target status; fails at once on `failOn` (default ERROR) with Nova's fault, or if it vanishes. */
-  waitForStatus(_serverId: string, _options: WaitForServerStatusOptions): Promise<Server> {
-    throw new Error('TODO');
+
+  /**
+   * Polls until the server has a target status; fails at once on `failOn` (default ERROR) with
+   * Nova's fault message (ServerFaultError), or when it vanishes (ResourceGoneError).
+   */
+  waitForStatus(serverId: string, options: WaitForServerStatusOptions): Promise<Server> {
+    const targets = typeof options.target === 'string' ? [options.target as ServerStatus] : [...(options.target as readonly ServerStatus[])];
+    const failOn = options.failOn ?? DEFAULT_SERVER_FAIL_STATES;
+    return pollUntil(serverStatusWait(serverId, () => this.find(serverId), targets, failOn), options);
   }
-  /** Poll until GET answers 404 (or status DELETED); fails at once if the server goes ERROR. */
-  waitForDeleted(_serverId: string, _options: WaitOptions<Server>): Promise<void> {
-    throw new Error('TODO');
+
+  /** Polls until GET answers 404 (or status DELETED). */
+  waitForDeleted(serverId: string, options: WaitForServerDeletedOptions): Promise<void> {
+    return pollUntil(serverDeletedWait(serverId, () => this.find(serverId), options.failOn ?? []), options);
   }
 }

@@ -1,5 +1,5 @@
 export { ServersApi, ServerTagsApi, ServerMetadataApi } from './api';
-export type { WaitForServerStatusOptions } from './api';
+export type { WaitForServerStatusOptions, WaitForServerDeletedOptions } from './api';
 export { extractAddress } from './addresses';
 export type { ExtractAddressOptions } from './addresses';
 export type {

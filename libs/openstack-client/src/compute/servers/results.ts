@@ -1,4 +1,6 @@
-import type { Secret } from '../../common/secret';
+import { Secret } from '../../common/secret';
+import type { WireReader } from '../../common/wire';
+import { Microversion } from '../microversion';
 
 /** Nova server statuses (API reference "Server Status" / `status`); anything else reads as UNKNOWN. */
 export type ServerStatus =
@@ -103,4 +105,156 @@ export interface ServerRef {
 
 export interface ConsoleOutput {
   output: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire -> typed values. The only place that knows keys such as `OS-EXT-STS:vm_state`.
+// ---------------------------------------------------------------------------------------------
+
+const KNOWN_STATUSES: ReadonlySet<string> = new Set<ServerStatus>([
+  'ACTIVE', 'BUILD', 'DELETED', 'ERROR', 'HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'PAUSED', 'REBOOT',
+  'REBUILD', 'RESCUE', 'RESIZE', 'REVERT_RESIZE', 'SHELVED', 'SHELVED_OFFLOADED', 'SHUTOFF',
+  'SOFT_DELETED', 'SUSPENDED', 'UNKNOWN', 'VERIFY_RESIZE',
+]);
+
+type Obj = Record<string, unknown>;
+
+function parseAddresses(wire: WireReader, server: Obj, path: string): Record<string, ServerAddress[]> {
+  const raw = wire.optionalObject(server, 'addresses', path) ?? {};
+  const out: Record<string, ServerAddress[]> = {};
+  for (const [network, list] of Object.entries(raw)) {
+    const listPath = `${path}.addresses.${network}`;
+    if (!Array.isArray(list)) wire.fail(`${listPath} should be an array`);
+    out[network] = (list as unknown[]).map((entry, i) => {
+      const p = `${listPath}[${i}]`;
+      const a = wire.record(entry, p);
+      const version = wire.number(a, 'version', p);
+      if (version !== 4 && version !== 6) wire.fail(`${p}.version should be 4 or 6, got ${version}`);
+      const type = wire.optionalString(a, 'OS-EXT-IPS:type', p);
+      if (type !== undefined && type !== 'fixed' && type !== 'floating') {
+        wire.fail(`${p}.OS-EXT-IPS:type should be fixed or floating, got "${type}"`);
+      }
+      return {
+        address: wire.string(a, 'addr', p),
+        version,
+        type,
+        macAddress: wire.optionalString(a, 'OS-EXT-IPS-MAC:mac_addr', p),
+      };
+    });
+  }
+  return out;
+}
+
+/**
+ * `flavor`: before 2.47 `{id, links}`; from 2.47 the flavor's values at boot
+ * (`original_name`, `vcpus`, `ram`, `disk`, ...) without an id (API reference "Show Server Details").
+ */
+function parseFlavor(wire: WireReader, server: Obj, path: string): ServerFlavorInfo {
+  const flavor = wire.optionalObject(server, 'flavor', path);
+  if (!flavor) return {};
+  const p = `${path}.flavor`;
+  return {
+    id: wire.optionalString(flavor, 'id', p),
+    originalName: wire.optionalString(flavor, 'original_name', p),
+    vcpus: wire.optionalNumber(flavor, 'vcpus', p),
+    ramMb: wire.optionalNumber(flavor, 'ram', p),
+    diskGb: wire.optionalNumber(flavor, 'disk', p),
+  };
+}
+
+/** `image` is `{id, links}`, or `""` for a server booted from a volume. */
+function parseImageId(wire: WireReader, server: Obj, path: string): string | undefined {
+  const image = server['image'];
+  if (image === '' || image === undefined || image === null) return undefined;
+  return wire.string(wire.record(image, `${path}.image`), 'id', `${path}.image`);
+}
+
+export function parseServer(wire: WireReader, server: Obj, path = 'server'): Server {
+  const rawStatus = wire.string(server, 'status', path);
+  const faultObj = wire.optionalObject(server, 'fault', path);
+  const securityGroups = (wire.optionalArray(server, 'security_groups', path) ?? []).map((g, i) =>
+    wire.string(wire.record(g, `${path}.security_groups[${i}]`), 'name', `${path}.security_groups[${i}]`),
+  );
+  return {
+    id: wire.string(server, 'id', path),
+    name: wire.string(server, 'name', path),
+    status: KNOWN_STATUSES.has(rawStatus) ? (rawStatus as ServerStatus) : 'UNKNOWN',
+    rawStatus,
+    vmState: wire.optionalString(server, 'OS-EXT-STS:vm_state', path),
+    taskState: wire.optionalString(server, 'OS-EXT-STS:task_state', path),
+    powerState: wire.optionalNumber(server, 'OS-EXT-STS:power_state', path),
+    addresses: parseAddresses(wire, server, path),
+    imageId: parseImageId(wire, server, path),
+    flavor: parseFlavor(wire, server, path),
+    keyName: wire.optionalString(server, 'key_name', path),
+    metadata: server['metadata'] === undefined ? {} : wire.stringRecord(server, 'metadata', path),
+    tags: server['tags'] === undefined ? undefined : wire.stringArray(server, 'tags', path),
+    fault: faultObj
+      ? {
+          code: wire.optionalNumber(faultObj, 'code', `${path}.fault`),
+          message: wire.optionalString(faultObj, 'message', `${path}.fault`) ?? '',
+          details: wire.optionalString(faultObj, 'details', `${path}.fault`),
+          created: wire.optionalString(faultObj, 'created', `${path}.fault`),
+        }
+      : undefined,
+    availabilityZone: wire.optionalString(server, 'OS-EXT-AZ:availability_zone', path, true),
+    securityGroups,
+    progress: wire.optionalNumber(server, 'progress', path),
+    hostId: wire.optionalString(server, 'hostId', path, true),
+    userId: wire.optionalString(server, 'user_id', path),
+    projectId: wire.optionalString(server, 'tenant_id', path),
+    created: wire.optionalString(server, 'created', path),
+    updated: wire.optionalString(server, 'updated', path),
+    accessIPv4: wire.optionalString(server, 'accessIPv4', path, true),
+    accessIPv6: wire.optionalString(server, 'accessIPv6', path, true),
+    locked: wire.optionalBoolean(server, 'locked', path),
+  };
+}
+
+/** GET /servers/{id}: `{"server": {...}}`. */
+export function parseServerResponse(wire: WireReader, root: Obj): Server {
+  return parseServer(wire, wire.object(root, 'server', 'body'));
+}
+
+/** GET /servers/detail: `{"servers": [...], "servers_links": [{"rel": "next", "href": ...}]}`. */
+export function parseServerPage(wire: WireReader, root: Obj): { items: Server[]; next: string | undefined } {
+  const items = wire.array(root, 'servers', 'body').map((s, i) => parseServer(wire, wire.record(s, `servers[${i}]`), `servers[${i}]`));
+  return { items, next: wire.nextLink(root, 'servers_links', 'body') };
+}
+
+/** POST /servers: `{"server": {"id", "adminPass"?, ...}}` (adminPass only if Nova generated one). */
+export function parseServerRef(wire: WireReader, root: Obj): ServerRef {
+  const server = wire.object(root, 'server', 'body');
+  const adminPass = wire.optionalString(server, 'adminPass', 'server');
+  return { id: wire.string(server, 'id', 'server'), adminPass: adminPass ? new Secret(adminPass) : undefined };
+}
+
+/** The microversion Nova says it used (`OpenStack-API-Version: compute 2.45`, or the legacy header). */
+export function echoedMicroversion(headers: Record<string, string | string[] | undefined>): Microversion | undefined {
+  const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+  const modern = first(headers['openstack-api-version']);
+  const match = modern ? /compute\s+(\d+\.\d+)/i.exec(modern) : null;
+  const text = match?.[1] ?? first(headers['x-openstack-nova-api-version']);
+  if (!text || !/^\d+\.\d+$/.test(text.trim())) return undefined;
+  return Microversion.parse(text);
+}
+
+/**
+ * createImage's new image id: from 2.45 in the body (`{"image_id": ...}`); before, only in the
+ * `Location` header (`http://glance/images/<id>`). We branch on the version Nova echoed.
+ */
+export function parseCreateImageResult(
+  wire: WireReader,
+  echoed: Microversion,
+  body: Buffer,
+  location: string | undefined,
+): { imageId: string } {
+  if (echoed.atLeast('2.45')) {
+    const root = wire.record(wire.json(body), 'body');
+    return { imageId: wire.string(root, 'image_id', 'body') };
+  }
+  if (!location) return wire.fail(`no Location header in the createImage answer (microversion ${echoed} < 2.45)`);
+  const imageId = location.replace(/\/+$/, '').split('/').pop();
+  if (!imageId) return wire.fail(`cannot read an image id from Location "${location}"`);
+  return { imageId };
 }

@@ -1,27 +1,42 @@
 import type { ResourceList } from '../../common/pagination';
-import type { Session } from '../../session/session';
 import type { DeleteOptions } from '../../compute/servers/requests';
-import type { AssociateFloatingIpOptions, CreateFloatingIpOptions, ListFloatingIpsFilters } from './requests';
-import type { FloatingIp } from './results';
+import type { Session } from '../../session/session';
+import { neutronDelete, neutronList, neutronWrite } from '../neutron-collection';
+import {
+  buildAssociateBody,
+  buildCreateFloatingIpBody,
+  buildListFloatingIpsQuery,
+  type AssociateFloatingIpOptions,
+  type CreateFloatingIpOptions,
+  type ListFloatingIpsFilters,
+} from './requests';
+import { parseFloatingIp, type FloatingIp } from './results';
+import * as urls from './urls';
 
 export class FloatingIpsApi {
-  constructor(protected readonly session: Session) {}
-  list(_filters?: ListFloatingIpsFilters): ResourceList<FloatingIp> {
-    throw new Error('TODO');
+  constructor(private readonly session: Session) {}
+
+  list(filters: ListFloatingIpsFilters = {}): ResourceList<FloatingIp> {
+    return neutronList(this.session, urls.floatingIpsUrl(), 'floatingips', buildListFloatingIpsQuery(filters), parseFloatingIp);
   }
-  /** POST /v2.0/floatingips. Never retried. */
-  create(_options: CreateFloatingIpOptions): Promise<FloatingIp> {
-    throw new Error('TODO');
+
+  /** POST /v2.0/floatingips. Never retried (a lost answer could mean an address was allocated). */
+  create(options: CreateFloatingIpOptions): Promise<FloatingIp> {
+    return neutronWrite(this.session, 'POST', urls.floatingIpsUrl(), 'floatingip', buildCreateFloatingIpBody(options), parseFloatingIp);
   }
+
   /** PUT /v2.0/floatingips/{id} with `port_id`. */
-  associate(_floatingIpId: string, _options: AssociateFloatingIpOptions): Promise<FloatingIp> {
-    throw new Error('TODO');
+  associate(floatingIpId: string, options: AssociateFloatingIpOptions): Promise<FloatingIp> {
+    return neutronWrite(this.session, 'PUT', urls.floatingIpUrl(floatingIpId), 'floatingip', buildAssociateBody(options), parseFloatingIp);
   }
+
   /** PUT /v2.0/floatingips/{id} with `port_id: null`. */
-  disassociate(_floatingIpId: string): Promise<FloatingIp> {
-    throw new Error('TODO');
+  disassociate(floatingIpId: string): Promise<FloatingIp> {
+    return neutronWrite(this.session, 'PUT', urls.floatingIpUrl(floatingIpId), 'floatingip', buildAssociateBody(null), parseFloatingIp);
   }
-  delete(_floatingIpId: string, _options?: DeleteOptions): Promise<boolean> {
-    throw new Error('TODO');
+
+  /** DELETE; false when already gone (ignoreMissing, default true). */
+  delete(floatingIpId: string, options: DeleteOptions = {}): Promise<boolean> {
+    return neutronDelete(this.session, urls.floatingIpUrl(floatingIpId), options.ignoreMissing ?? true);
   }
 }

@@ -1,3 +1,5 @@
+import type { QueryValue } from '../../session/session-types';
+
 export interface ListNetworksFilters {
   name?: string;
   /** `router:external`. */
@@ -5,4 +7,14 @@ export interface ListNetworksFilters {
   shared?: boolean;
   projectId?: string;
   status?: string;
+}
+
+export function buildListNetworksQuery(filters: ListNetworksFilters): Record<string, QueryValue> {
+  return {
+    name: filters.name,
+    'router:external': filters.external,
+    shared: filters.shared,
+    project_id: filters.projectId,
+    status: filters.status,
+  };
 }

@@ -1,18 +1,26 @@
+import { InvalidArgumentError } from '../../common/errors';
 import type { ResourceList } from '../../common/pagination';
 import type { Session } from '../../session/session';
-import type { ListPortsFilters } from './requests';
-import type { Port } from './results';
+import { neutronGet, neutronList } from '../neutron-collection';
+import { buildListPortsQuery, type ListPortsFilters } from './requests';
+import { parsePort, type Port } from './results';
+import * as urls from './urls';
 
 export class PortsApi {
-  constructor(protected readonly session: Session) {}
-  list(_filters?: ListPortsFilters): ResourceList<Port> {
-    throw new Error('TODO');
+  constructor(private readonly session: Session) {}
+
+  list(filters: ListPortsFilters = {}): ResourceList<Port> {
+    return neutronList(this.session, urls.portsUrl(), 'ports', buildListPortsQuery(filters), parsePort);
   }
-  /** Ports whose `device_id` is this server id. */
-  listByDevice(_deviceId: string): Promise<Port[]> {
-    throw new Error('TODO');
+
+  /** Ports whose `device_id` is this id (a server's ports, for floating IP association). */
+  listByDevice(deviceId: string): Promise<Port[]> {
+    // An empty device_id filter would list every unattached port.
+    if (!deviceId) throw new InvalidArgumentError('listByDevice.deviceId', 'must be a non-empty id');
+    return this.list({ deviceId }).toArray();
   }
-  get(_portId: string): Promise<Port> {
-    throw new Error('TODO');
+
+  get(portId: string): Promise<Port> {
+    return neutronGet(this.session, urls.portUrl(portId), 'port', parsePort);
   }
 }

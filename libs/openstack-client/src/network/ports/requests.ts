@@ -1,7 +1,19 @@
+import type { QueryValue } from '../../session/session-types';
+
 export interface ListPortsFilters {
   deviceId?: string;
   networkId?: string;
   deviceOwner?: string;
   name?: string;
   status?: string;
+}
+
+export function buildListPortsQuery(filters: ListPortsFilters): Record<string, QueryValue> {
+  return {
+    device_id: filters.deviceId,
+    network_id: filters.networkId,
+    device_owner: filters.deviceOwner,
+    name: filters.name,
+    status: filters.status,
+  };
 }

@@ -1,37 +1,88 @@
+import { ConflictError, NotFoundError } from '../../common/errors';
 import type { ResourceList } from '../../common/pagination';
-import type { Session } from '../../session/session';
 import type { DeleteOptions } from '../../compute/servers/requests';
-import type {
-  CreateSecurityGroupRuleOptions,
-  ListSecurityGroupRulesFilters,
-  ListSecurityGroupsFilters,
+import type { Session } from '../../session/session';
+import { neutronDelete, neutronGet, neutronList, neutronWrite } from '../neutron-collection';
+import {
+  buildListSecurityGroupRulesQuery,
+  buildListSecurityGroupsQuery,
+  buildSecurityGroupRuleBody,
+  type CreateSecurityGroupRuleOptions,
+  type ListSecurityGroupRulesFilters,
+  type ListSecurityGroupsFilters,
 } from './requests';
-import type { CreateSecurityGroupRuleResult, SecurityGroup, SecurityGroupRule } from './results';
+import {
+  existingRuleIdFrom,
+  parseSecurityGroup,
+  parseSecurityGroupRule,
+  type CreateSecurityGroupRuleResult,
+  type SecurityGroup,
+  type SecurityGroupRule,
+} from './results';
+import * as urls from './urls';
 
 export class SecurityGroupsApi {
-  constructor(protected readonly session: Session) {}
-  list(_filters?: ListSecurityGroupsFilters): ResourceList<SecurityGroup> {
-    throw new Error('TODO');
+  constructor(private readonly session: Session) {}
+
+  list(filters: ListSecurityGroupsFilters = {}): ResourceList<SecurityGroup> {
+    return neutronList(this.session, urls.securityGroupsUrl(), 'security_groups', buildListSecurityGroupsQuery(filters), parseSecurityGroup);
   }
-  get(_securityGroupId: string): Promise<SecurityGroup> {
-    throw new Error('TODO');
+
+  get(securityGroupId: string): Promise<SecurityGroup> {
+    return neutronGet(this.session, urls.securityGroupUrl(securityGroupId), 'security_group', parseSecurityGroup);
   }
+
   /** The project's `default` group (the token's project unless `projectId` is given). */
-  findDefault(_projectId?: string): Promise<SecurityGroup> {
-    throw new Error('TODO');
+  async findDefault(projectId?: string): Promise<SecurityGroup> {
+    const project = projectId ?? (await this.session.token()).projectId;
+    const groups = await this.list({ name: 'default', projectId: project }).toArray();
+    const mine = groups.filter((g) => g.name === 'default' && (project === undefined || g.projectId === undefined || g.projectId === project));
+    if (mine.length === 0) {
+      throw new NotFoundError({
+        status: 404,
+        service: 'network',
+        method: 'GET',
+        url: urls.securityGroupsUrl(),
+        serverMessage: `project ${project ?? '(token project)'} has no security group named "default"`,
+      });
+    }
+    return mine[0];
   }
 }
 
 export class SecurityGroupRulesApi {
-  constructor(protected readonly session: Session) {}
-  list(_filters?: ListSecurityGroupRulesFilters): ResourceList<SecurityGroupRule> {
-    throw new Error('TODO');
+  constructor(private readonly session: Session) {}
+
+  list(filters: ListSecurityGroupRulesFilters = {}): ResourceList<SecurityGroupRule> {
+    return neutronList(this.session, urls.securityGroupRulesUrl(), 'security_group_rules', buildListSecurityGroupRulesQuery(filters), parseSecurityGroupRule);
   }
-  /** POST /v2.0/security-group-rules; a 409 SecurityGroupRuleExists returns `{ alreadyExists: true }`. */
-  create(_options: CreateSecurityGroupRuleOptions): Promise<CreateSecurityGroupRuleResult> {
-    throw new Error('TODO');
+
+  /**
+   * POST /v2.0/security-group-rules. Neutron's 409 `SecurityGroupRuleExists` means the rule is
+   * already there: that is success, returned as `{ alreadyExists: true, existingRuleId }`.
+   * (Neutron's 409 `OverQuota` is a QuotaExceededError.)
+   */
+  async create(options: CreateSecurityGroupRuleOptions): Promise<CreateSecurityGroupRuleResult> {
+    try {
+      const rule = await neutronWrite(
+        this.session,
+        'POST',
+        urls.securityGroupRulesUrl(),
+        'security_group_rule',
+        buildSecurityGroupRuleBody(options),
+        parseSecurityGroupRule,
+      );
+      return { alreadyExists: false, rule };
+    } catch (err) {
+      if (err instanceof ConflictError && err.errorType === 'SecurityGroupRuleExists') {
+        return { alreadyExists: true, existingRuleId: existingRuleIdFrom(err.serverMessage) };
+      }
+      throw err;
+    }
   }
-  delete(_ruleId: string, _options?: DeleteOptions): Promise<boolean> {
-    throw new Error('TODO');
+
+  /** DELETE; false when already gone (ignoreMissing, default true). */
+  delete(ruleId: string, options: DeleteOptions = {}): Promise<boolean> {
+    return neutronDelete(this.session, urls.securityGroupRuleUrl(ruleId), options.ignoreMissing ?? true);
   }
 }

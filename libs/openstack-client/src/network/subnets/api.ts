@@ -1,15 +1,19 @@
 import type { ResourceList } from '../../common/pagination';
 import type { Session } from '../../session/session';
-import type { ListSubnetsFilters } from './requests';
-import type { Subnet } from './results';
+import { neutronGet, neutronList } from '../neutron-collection';
+import { buildListSubnetsQuery, type ListSubnetsFilters } from './requests';
+import { parseSubnet, type Subnet } from './results';
+import * as urls from './urls';
 
 export class SubnetsApi {
-  constructor(protected readonly session: Session) {}
+  constructor(private readonly session: Session) {}
+
   /** GET /v2.0/subnets, lazily following `subnets_links`. */
-  list(_filters?: ListSubnetsFilters): ResourceList<Subnet> {
-    throw new Error('TODO');
+  list(filters: ListSubnetsFilters = {}): ResourceList<Subnet> {
+    return neutronList(this.session, urls.subnetsUrl(), 'subnets', buildListSubnetsQuery(filters), parseSubnet);
   }
-  get(_subnetId: string): Promise<Subnet> {
-    throw new Error('TODO');
+
+  get(subnetId: string): Promise<Subnet> {
+    return neutronGet(this.session, urls.subnetUrl(subnetId), 'subnet', parseSubnet);
   }
 }

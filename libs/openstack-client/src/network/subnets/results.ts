@@ -1,3 +1,5 @@
+import type { WireReader } from '../../common/wire';
+
 export interface Subnet {
   id: string;
   name: string;
@@ -7,4 +9,19 @@ export interface Subnet {
   gatewayIp?: string;
   enableDhcp: boolean;
   projectId?: string;
+}
+
+export function parseSubnet(wire: WireReader, s: Record<string, unknown>, path = 'subnet'): Subnet {
+  const ipVersion = wire.number(s, 'ip_version', path);
+  if (ipVersion !== 4 && ipVersion !== 6) wire.fail(`${path}.ip_version should be 4 or 6, got ${ipVersion}`);
+  return {
+    id: wire.string(s, 'id', path),
+    name: wire.optionalString(s, 'name', path) ?? '',
+    networkId: wire.string(s, 'network_id', path),
+    cidr: wire.string(s, 'cidr', path),
+    ipVersion,
+    gatewayIp: wire.optionalString(s, 'gateway_ip', path),
+    enableDhcp: wire.optionalBoolean(s, 'enable_dhcp', path) ?? false,
+    projectId: wire.optionalString(s, 'project_id', path) ?? wire.optionalString(s, 'tenant_id', path),
+  };
 }
