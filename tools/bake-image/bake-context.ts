@@ -1,0 +1,51 @@
+/** What every step of a cloud bake gets: the options, the client, and the run's shared machinery. */
+import type { OpenStackClient } from '@osa/openstack-client';
+import type { BakeOptions } from './bake-options';
+import type { RequestLog } from './bake-errors';
+import type { CleanupStack } from './cleanup-stack';
+import type { CloudInitUserData } from './cloud-init-user-data';
+import type { ProgressReporter } from './progress-reporter';
+import type { ServiceBundle } from './service-bundle';
+
+export interface BakeContext {
+  options: BakeOptions;
+  client: OpenStackClient;
+  progress: ProgressReporter;
+  cleanup: CleanupStack;
+  /** Fires on SIGINT/SIGTERM: every wait stops at once. */
+  signal: AbortSignal;
+  requests: RequestLog;
+  bundle: ServiceBundle;
+  userData: CloudInitUserData;
+  /** Prerequisites this run created (network, rules, key pair): durable, kept on failure, reported. */
+  createdPrerequisites: string[];
+  /** Unique id of this bake (the ready marker of a VM this run boots carries it). */
+  bakeId: string;
+}
+
+/** Sleeps, but wakes up (rejecting) as soon as the bake is interrupted. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason ?? new Error('aborted'));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason ?? new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Server metadata a bake writes on the base VM it boots (Nova metadata: string values, <= 255 chars). */
+export const BaseVmMetadata = {
+  role: 'osa_role',
+  bakeId: 'osa_bake_id',
+  bundleSha256: 'osa_bundle_sha256',
+  serviceVersion: 'osa_service_version',
+  readyAt: 'osa_ready_at',
+} as const;
+
+export const BASE_VM_ROLE = 'bake-base-vm';

@@ -1,0 +1,420 @@
+/**
+ * Step 1, seed sections 4-6, idempotent. Read-only look-ups come first (base image, flavor), so a
+ * typo fails before anything is created. Then, only where absent: network + subnet, the ingress
+ * rules, the key pair (its private key written to --key-file with mode 600, never over a file).
+ *
+ * What this step creates is durable project setup that the controller also relies on, exactly as
+ * in the seed; a failed or interrupted bake keeps it and says so, and the next run reuses it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  AmbiguousNameError,
+  ConflictError,
+  NotFoundError,
+  type Flavor,
+  type Image,
+  type Network,
+  type SecurityGroup,
+  type SecurityGroupRule,
+  type Subnet,
+} from '@osa/openstack-client';
+import { BakeFailure, cloudFailure, messageOf, requestIdOf } from '../bake-errors';
+import type { BakeContext } from '../bake-context';
+
+export interface Prerequisites {
+  projectId?: string;
+  baseImage: Image;
+  flavor: Flavor;
+  network: Network;
+  subnet: { id: string; name: string; cidr: string };
+  securityGroup: SecurityGroup;
+  rules: { port: number; outcome: 'created' | 'present' }[];
+  keypair: { name: string; created: boolean; keyFile?: string };
+  /** What this step created (kept by design; listed in the summary and on failure). */
+  created: string[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function ensurePrerequisites(ctx: BakeContext): Promise<Prerequisites> {
+  const { options, progress } = ctx;
+  const say = (message: string): void => progress.line('prerequisites', message);
+  const created = ctx.createdPrerequisites;
+
+  const token = await ctx.client.identity.token().catch((err: unknown) => {
+    throw cloudFailure('Keystone authentication', 'getting a token', err, ctx.requests, 'identity');
+  });
+  const baseImage = await findBaseImage(ctx);
+  say(`base image "${options.baseImage}": ${baseImage.id} (${baseImage.status})`);
+  const flavor = await findFlavor(ctx);
+  say(
+    `flavor "${options.flavor}": ${flavor.id} (${flavor.vcpus} vCPU, ${flavor.ramMb} MB RAM, ${flavor.diskGb} GB disk)`,
+  );
+
+  const network = await ensureNetwork(ctx, created);
+  const subnet = await ensureSubnet(ctx, network, created);
+  const securityGroup = await findSecurityGroup(ctx);
+  const rules = await ensureIngressRules(ctx, securityGroup, created);
+  const keypair = await ensureKeypair(ctx, created);
+  return {
+    projectId: token.projectId,
+    baseImage,
+    flavor,
+    network,
+    subnet,
+    securityGroup,
+    rules,
+    keypair,
+    created,
+  };
+}
+
+async function findBaseImage(ctx: BakeContext): Promise<Image> {
+  const { baseImage } = ctx.options;
+  const resource = `base image "${baseImage}"`;
+  let image: Image | undefined;
+  try {
+    if (UUID.test(baseImage)) {
+      image = await ctx.client.image.images.get(baseImage);
+    } else {
+      image = await ctx.client.image.images.findByName(baseImage);
+    }
+  } catch (err) {
+    if (err instanceof NotFoundError) image = undefined;
+    else if (err instanceof AmbiguousNameError) {
+      throw new BakeFailure(
+        resource,
+        `several images have that name: ${err.ids.join(', ')}`,
+        ctx.requests.last('image'),
+        'Pass --base-image=<id>.',
+        { cause: err },
+      );
+    } else throw cloudFailure(resource, 'looking it up', err, ctx.requests, 'image');
+  }
+  if (!image) {
+    throw new BakeFailure(
+      resource,
+      'not found (no image with that name or id is visible to this project)',
+      ctx.requests.last('image'),
+      'List images with `openstack image list`, then pass --base-image=<name or id>.',
+    );
+  }
+  if (image.status !== 'active') {
+    throw new BakeFailure(
+      `${resource} (${image.id})`,
+      `is ${image.status}; only an active image can be booted`,
+      ctx.requests.last('image'),
+    );
+  }
+  return image;
+}
+
+async function findFlavor(ctx: BakeContext): Promise<Flavor> {
+  const resource = `flavor "${ctx.options.flavor}"`;
+  try {
+    return await ctx.client.compute.flavors.find(ctx.options.flavor);
+  } catch (err) {
+    if (err instanceof NotFoundError) {
+      throw new BakeFailure(
+        resource,
+        'not found (no flavor with that name or id)',
+        requestIdOf(err) ?? ctx.requests.last('compute'),
+        'List flavors with `openstack flavor list`, then pass --flavor=<name or id>.',
+        { cause: err },
+      );
+    }
+    if (err instanceof AmbiguousNameError) {
+      throw new BakeFailure(
+        resource,
+        `several flavors have that name: ${err.ids.join(', ')}`,
+        ctx.requests.last('compute'),
+        'Pass --flavor=<id>.',
+        { cause: err },
+      );
+    }
+    throw cloudFailure(resource, 'looking it up', err, ctx.requests, 'compute');
+  }
+}
+
+async function ensureNetwork(ctx: BakeContext, created: string[]): Promise<Network> {
+  const { options, progress } = ctx;
+  const resource = `network "${options.networkName}"`;
+  try {
+    const network = await ctx.client.network.networks.find(options.networkName);
+    progress.line('prerequisites', `${resource}: exists (${network.id})`);
+    return network;
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) {
+      if (err instanceof AmbiguousNameError) {
+        throw new BakeFailure(
+          resource,
+          `several networks have that name: ${err.ids.join(', ')}`,
+          ctx.requests.last('network'),
+          'Pass --network=<id>.',
+          { cause: err },
+        );
+      }
+      throw cloudFailure(resource, 'looking it up', err, ctx.requests, 'network');
+    }
+    if (!options.createNetwork || UUID.test(options.networkName)) {
+      throw new BakeFailure(
+        resource,
+        'not found',
+        requestIdOf(err) ?? ctx.requests.last('network'),
+        options.createNetwork
+          ? 'A network id cannot be created; pass an existing id, or a name to create.'
+          : 'Create it (seed section 4: `openstack network create ...`) or drop --no-create-network.',
+        { cause: err },
+      );
+    }
+  }
+  const network = await createNetwork(ctx, options.networkName).catch((err: unknown) => {
+    throw cloudFailure(resource, 'creating it', err, ctx.requests, 'network');
+  });
+  created.push(`network ${network.name} (${network.id})`);
+  progress.line('prerequisites', `${resource}: created (${network.id})`);
+  return network;
+}
+
+async function ensureSubnet(
+  ctx: BakeContext,
+  network: Network,
+  created: string[],
+): Promise<Prerequisites['subnet']> {
+  const { options, progress } = ctx;
+  const resource = `subnet "${options.subnetName}" on network "${network.name}"`;
+  let subnets: Subnet[];
+  try {
+    subnets = await ctx.client.network.subnets.list({ networkId: network.id }).toArray();
+  } catch (err) {
+    throw cloudFailure(resource, 'listing the subnets', err, ctx.requests, 'network');
+  }
+  const named = subnets.find((s) => s.name === options.subnetName);
+  const existing = named ?? subnets.find((s) => s.ipVersion === 4);
+  if (existing) {
+    const note =
+      existing.cidr === options.subnetCidr
+        ? ''
+        : ` (not --subnet-cidr=${options.subnetCidr}: the existing subnet is used as is)`;
+    progress.line(
+      'prerequisites',
+      `subnet "${existing.name}" on "${network.name}": exists, ${existing.cidr}${note}`,
+    );
+    return { id: existing.id, name: existing.name, cidr: existing.cidr };
+  }
+  const subnet = await createSubnet(ctx, network).catch((err: unknown) => {
+    throw cloudFailure(
+      resource,
+      `creating it with ${options.subnetCidr}`,
+      err,
+      ctx.requests,
+      'network',
+    );
+  });
+  created.push(`subnet ${subnet.name} ${subnet.cidr} (${subnet.id})`);
+  progress.line(
+    'prerequisites',
+    `${resource}: created ${subnet.cidr}, gateway ${options.subnetGateway} (${subnet.id})`,
+  );
+  return { id: subnet.id, name: subnet.name, cidr: subnet.cidr };
+}
+
+async function findSecurityGroup(ctx: BakeContext): Promise<SecurityGroup> {
+  const name = ctx.options.securityGroup;
+  const resource = `security group "${name}"`;
+  try {
+    if (name === 'default') return await ctx.client.network.securityGroups.findDefault();
+    const groups = await ctx.client.network.securityGroups.list({ name }).toArray();
+    const exact = groups.filter((g) => g.name === name || g.id === name);
+    if (exact.length === 1) return exact[0];
+    throw new BakeFailure(
+      resource,
+      exact.length
+        ? `several groups have that name: ${exact.map((g) => g.id).join(', ')}`
+        : 'not found',
+      ctx.requests.last('network'),
+      'Create it, or pass --security-group=<existing name>.',
+    );
+  } catch (err) {
+    if (err instanceof NotFoundError) {
+      throw new BakeFailure(
+        resource,
+        'not found',
+        requestIdOf(err) ?? ctx.requests.last('network'),
+        undefined,
+        { cause: err },
+      );
+    }
+    throw cloudFailure(resource, 'looking it up', err, ctx.requests, 'network');
+  }
+}
+
+/** Does an existing rule already let TCP `port` in from `remote` (seed section 5)? */
+function ruleCovers(rule: SecurityGroupRule, port: number, remote: string): boolean {
+  return (
+    rule.direction === 'ingress' &&
+    rule.ethertype === 'IPv4' &&
+    (rule.protocol === undefined || rule.protocol === 'tcp' || rule.protocol === '6') &&
+    (rule.portRangeMin === undefined || rule.portRangeMin <= port) &&
+    (rule.portRangeMax === undefined || rule.portRangeMax >= port) &&
+    rule.remoteGroupId === undefined &&
+    (rule.remoteIpPrefix === undefined ||
+      rule.remoteIpPrefix === remote ||
+      rule.remoteIpPrefix === '0.0.0.0/0')
+  );
+}
+
+async function ensureIngressRules(
+  ctx: BakeContext,
+  group: SecurityGroup,
+  created: string[],
+): Promise<Prerequisites['rules']> {
+  const { options, progress } = ctx;
+  const outcomes: Prerequisites['rules'] = [];
+  for (const port of options.ingressPorts) {
+    const resource = `security group "${group.name}" rule tcp/${port} from ${options.ingressRemoteIp}`;
+    if (group.rules.some((r) => ruleCovers(r, port, options.ingressRemoteIp))) {
+      outcomes.push({ port, outcome: 'present' });
+      continue;
+    }
+    try {
+      const result = await ctx.client.network.securityGroupRules.create({
+        securityGroupId: group.id,
+        direction: 'ingress',
+        ethertype: 'IPv4',
+        protocol: 'tcp',
+        portRangeMin: port,
+        portRangeMax: port,
+        remoteIpPrefix: options.ingressRemoteIp,
+        description: 'tools/bake-image (seed section 5)',
+      });
+      if (result.alreadyExists) {
+        outcomes.push({ port, outcome: 'present' });
+      } else {
+        outcomes.push({ port, outcome: 'created' });
+        created.push(`${resource} (${result.rule.id})`);
+      }
+    } catch (err) {
+      throw cloudFailure(resource, 'creating it', err, ctx.requests, 'network');
+    }
+  }
+  const summary = outcomes.map((o) => `tcp/${o.port} ${o.outcome}`).join(', ');
+  progress.line('prerequisites', `security group "${group.name}" (${group.id}): ${summary}`);
+  return outcomes;
+}
+
+async function ensureKeypair(
+  ctx: BakeContext,
+  created: string[],
+): Promise<Prerequisites['keypair']> {
+  const { options, progress } = ctx;
+  const resource = `key pair "${options.keyName}"`;
+  try {
+    await ctx.client.compute.keypairs.get(options.keyName);
+    const note = fs.existsSync(options.keyFile)
+      ? ''
+      : ` (its private key is not in ${options.keyFile}: use the copy you saved when it was created)`;
+    progress.line('prerequisites', `${resource}: exists${note}`);
+    return { name: options.keyName, created: false };
+  } catch (err) {
+    if (!(err instanceof NotFoundError))
+      throw cloudFailure(resource, 'looking it up', err, ctx.requests, 'compute');
+  }
+  // Check before creating: Nova returns a generated private key exactly once.
+  if (fs.existsSync(options.keyFile)) {
+    throw new BakeFailure(
+      `key file ${options.keyFile}`,
+      `already exists, and ${resource} does not: refusing to overwrite the file with a new private key`,
+      ctx.requests.last('compute'),
+      'Move the file away, pass --key-file=<new path>, or import its public key as the key pair (`openstack keypair create --public-key ...`).',
+    );
+  }
+  const generated = await ctx.client.compute.keypairs
+    .create(options.keyName)
+    .catch((err: unknown) => {
+      if (err instanceof ConflictError) {
+        return Promise.reject(
+          new BakeFailure(
+            resource,
+            'was created by someone else meanwhile',
+            requestIdOf(err),
+            undefined,
+            { cause: err },
+          ),
+        );
+      }
+      return Promise.reject(cloudFailure(resource, 'creating it', err, ctx.requests, 'compute'));
+    });
+  try {
+    fs.mkdirSync(path.dirname(options.keyFile), { recursive: true });
+    // 'wx': fail rather than overwrite if the file appeared meanwhile; mode 600 from the start.
+    fs.writeFileSync(options.keyFile, generated.privateKey.reveal(), { flag: 'wx', mode: 0o600 });
+    fs.chmodSync(options.keyFile, 0o600);
+  } catch (err) {
+    // The private key exists nowhere else: a key pair nobody can use must not stay behind.
+    await ctx.client.compute.keypairs.delete(options.keyName).catch(() => undefined);
+    throw new BakeFailure(
+      `key file ${options.keyFile}`,
+      `could not be written (${messageOf(err)}); the new key pair was deleted again`,
+      ctx.requests.last('compute'),
+    );
+  }
+  created.push(`key pair ${options.keyName} (private key in ${options.keyFile})`);
+  progress.line(
+    'prerequisites',
+    `${resource}: created; private key written to ${options.keyFile} (mode 600)`,
+  );
+  return { name: options.keyName, created: true, keyFile: options.keyFile };
+}
+
+// --- Network creation -------------------------------------------------------------------------
+// @osa/openstack-client's public API (libs/openstack-client/src/index.ts) has no networks.create /
+// subnets.create yet. Until it does, these use them when present and otherwise fail with the
+// seed's manual command, so nothing is guessed on the wire here.
+
+interface NetworkCreator {
+  create?: (options: { name: string }) => Promise<Network>;
+}
+interface SubnetCreator {
+  create?: (options: {
+    networkId: string;
+    name: string;
+    cidr: string;
+    ipVersion: 4;
+    gatewayIp: string;
+  }) => Promise<Subnet>;
+}
+
+async function createNetwork(ctx: BakeContext, name: string): Promise<Network> {
+  const api = ctx.client.network.networks as unknown as NetworkCreator;
+  if (typeof api.create !== 'function') {
+    throw new BakeFailure(
+      `network "${name}"`,
+      'not found, and this version of @osa/openstack-client cannot create networks',
+      ctx.requests.last('network'),
+      `Create it as in seed section 4: openstack network create ${name} && openstack subnet create --network ${name} --subnet-range ${ctx.options.subnetCidr} --gateway ${ctx.options.subnetGateway} ${ctx.options.subnetName}`,
+    );
+  }
+  return api.create({ name });
+}
+
+async function createSubnet(ctx: BakeContext, network: Network): Promise<Subnet> {
+  const api = ctx.client.network.subnets as unknown as SubnetCreator;
+  const { options } = ctx;
+  if (typeof api.create !== 'function') {
+    throw new BakeFailure(
+      `subnet "${options.subnetName}" on network "${network.name}"`,
+      'the network has no subnet, and this version of @osa/openstack-client cannot create subnets',
+      ctx.requests.last('network'),
+      `Create it as in seed section 4: openstack subnet create --network ${network.name} --subnet-range ${options.subnetCidr} --gateway ${options.subnetGateway} ${options.subnetName}`,
+    );
+  }
+  return api.create({
+    networkId: network.id,
+    name: options.subnetName,
+    cidr: options.subnetCidr,
+    ipVersion: 4,
+    gatewayIp: options.subnetGateway,
+  });
+}
