@@ -83,8 +83,9 @@ export function createWorkServer(options: WorkServerOptions): WorkServer {
       if (settled) return;
       settled = true;
       activeResponses.delete(res);
-      const remaining = (activeRequestsBySocket.get(socket) || 1) - 1;
-      if (activeRequestsBySocket.has(socket)) activeRequestsBySocket.set(socket, remaining);
+      const active = activeRequestsBySocket.get(socket);
+      // Absent once the socket has closed: nothing left to count.
+      if (active !== undefined) activeRequestsBySocket.set(socket, active - 1);
     };
     // 'finish': the response went out; 'close' without 'finish': the client went away.
     res.on('finish', settle);
