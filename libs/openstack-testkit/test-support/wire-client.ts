@@ -67,3 +67,36 @@ export async function login(cloud: FakeOpenStack): Promise<string> {
   if (reply.status !== 201 || !token) throw new Error(`login failed: ${reply.status} ${reply.text}`);
   return token;
 }
+
+export interface ServiceCaller {
+  (path: string, options?: WireCallOptions & { microversion?: string }): Promise<WireReply>;
+}
+
+/** Per-service callers bound to a token; `microversion` sets OpenStack-API-Version for compute. */
+export function servicesOf(cloud: FakeOpenStack, token: string) {
+  const bind =
+    (base: string, kind: 'compute' | 'other'): ServiceCaller =>
+    (path, options = {}) => {
+      const headers: Record<string, string> = { ...options.headers };
+      if (kind === 'compute' && options.microversion) headers['OpenStack-API-Version'] = `compute ${options.microversion}`;
+      return wire(`${base}${path}`, { token, ...options, headers });
+    };
+  return {
+    compute: bind(cloud.endpoints.compute, 'compute'),
+    image: bind(cloud.endpoints.image, 'other'),
+    network: bind(cloud.endpoints.network, 'other'),
+  };
+}
+
+/** The body of a minimal valid server create on the seeded cloud. */
+export function serverBody(cloud: FakeOpenStack, fields: Record<string, unknown> = {}): { server: Record<string, unknown> } {
+  const image = [...cloud.state.images.values()].find((i) => i.name === 'ubuntu');
+  const network = [...cloud.state.networks.values()].find((n) => n.name === 'test');
+  return {
+    server: { name: 'srv', imageRef: image?.id, flavorRef: '1', networks: [{ uuid: network?.id }], ...fields },
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -264,8 +264,11 @@ export class ServersHandlers {
   // ---- read ----------------------------------------------------------------------------------
 
   private show(ctx: RouteContext): WireResponse {
-    const server = this.find(ctx, { countPoll: true });
-    return json(200, { server: serverDetail(server, this.viewContext(ctx, server)) });
+    const server = this.find(ctx);
+    const body = { server: serverDetail(server, this.viewContext(ctx, server)) };
+    // Counted after answering: pollsUntilActive = N means N answers of BUILD first.
+    server.pollCount += 1;
+    return json(200, body);
   }
 
   private list(ctx: RouteContext, detail: boolean): WireResponse {
@@ -542,10 +545,9 @@ export class ServersHandlers {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private find(ctx: RouteContext, options: { countPoll?: boolean } = {}): FakeServer {
+  private find(ctx: RouteContext): FakeServer {
     const { state, lifecycle } = this.api.settings;
     const server = state.servers.get(ctx.params.id);
-    if (server && options.countPoll) server.pollCount += 1;
     if (!server || !lifecycle.advanceServer(server)) {
       this.api.fail(404, `Instance ${ctx.params.id} could not be found.`, ctx);
     }

@@ -22,7 +22,9 @@ function maskValue(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = MASKED_BODY_KEYS.has(key) && inner !== undefined && inner !== null ? MASK : maskValue(inner);
+    // Mask secret values, but walk into objects under the same key (auth.identity.password.user).
+    const secretValue = MASKED_BODY_KEYS.has(key) && inner !== null && typeof inner !== 'object';
+    out[key] = secretValue ? MASK : maskValue(inner);
   }
   return out;
 }

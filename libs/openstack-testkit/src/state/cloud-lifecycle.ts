@@ -53,7 +53,7 @@ export class CloudLifecycle {
     const behaviour = this.behaviours.resolve(server.name);
     if (server.status === 'BUILD') {
       const bootDue = now - server.createdAtMs >= (behaviour.bootDelayMs ?? 0);
-      const pollsDone = server.pollCount > (behaviour.pollsUntilActive ?? 0);
+      const pollsDone = server.pollCount >= (behaviour.pollsUntilActive ?? 0);
       if (bootDue && pollsDone) {
         if (behaviour.failWith) {
           this.setStatus(server, 'ERROR', now);

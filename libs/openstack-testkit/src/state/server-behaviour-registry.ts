@@ -1,5 +1,6 @@
 // How fake servers move BUILD -> ACTIVE (or ERROR) and which address they get: one default
-// plus overrides by server-name prefix (the longest matching prefix wins, merged over the default).
+// plus overrides by server-name prefix, merged over the default from the shortest matching prefix
+// to the longest (so a longer prefix wins field by field).
 import type { ServerBehaviour } from '../fake-openstack.types';
 
 export class ServerBehaviourRegistry {
@@ -17,10 +18,7 @@ export class ServerBehaviourRegistry {
   }
 
   resolve(serverName: string): ServerBehaviour {
-    let best: string | undefined;
-    for (const prefix of this.byPrefix.keys()) {
-      if (serverName.startsWith(prefix) && (best === undefined || prefix.length > best.length)) best = prefix;
-    }
-    return best === undefined ? this.defaults : { ...this.defaults, ...this.byPrefix.get(best) };
+    const matching = [...this.byPrefix.keys()].filter((prefix) => serverName.startsWith(prefix)).sort((a, b) => a.length - b.length);
+    return matching.reduce<ServerBehaviour>((merged, prefix) => ({ ...merged, ...this.byPrefix.get(prefix) }), this.defaults);
   }
 }
