@@ -356,7 +356,7 @@ function header(raw: RawResponse, name: string): string | undefined {
 
 /** Keystone/Glance/Neutron send x-openstack-request-id; Nova sends both it and x-compute-request-id. */
 function requestIdOf(raw: RawResponse): string | undefined {
-  return header(raw, 'x-openstack-request-id') ?? header(raw, 'x-compute-request-id');
+  return header(raw, 'x-openstack-request-id') || header(raw, 'x-compute-request-id') || undefined;
 }
 
 function appendQuery(url: URL, query: Readonly<Record<string, QueryValue>> | undefined): void {
