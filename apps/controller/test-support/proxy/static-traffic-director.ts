@@ -24,6 +24,8 @@ export class StaticTrafficDirector implements TrafficDirector {
   rejectReason: string | undefined;
   /** When set, `admit` answers with a queue decision resolved by the test. */
   queueNext: Promise<TrafficDecision> | undefined;
+  /** Observer of every settle (the child-process harness relays them to the test). */
+  onSettle: ((record: SettleRecord) => void) | undefined;
   private nextIndex = 0;
 
   constructor(public backends: Backend[]) {}
@@ -53,7 +55,9 @@ export class StaticTrafficDirector implements TrafficDirector {
   }
 
   settle(backend: Backend, outcome: UpstreamOutcome, durationMs: number): void {
-    this.settles.push({ backendId: backend.id, outcome, durationMs });
+    const record = { backendId: backend.id, outcome, durationMs };
+    this.settles.push(record);
+    this.onSettle?.(record);
   }
 
   /** Backends handed out and not settled yet (must reach 0 when traffic stops). */

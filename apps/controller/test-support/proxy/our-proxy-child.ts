@@ -1,0 +1,47 @@
+/**
+ * Child-process entry for our proxy under test (bundled by esbuild in proxy-under-test.ts).
+ * Runs exactly what production runs (ProxyServer + a TrafficDirector), in its own process, so
+ * a test can assert that nothing ever reaches 'uncaughtException' and that the process survives.
+ *
+ * argv[2]: JSON { backends: Backend[], settings: Partial<ProxyConfig> }
+ * IPC out: { type: 'listening', host, port } | { type: 'settle', ... } | { type: 'uncaught', message }
+ * IPC in:  'stop' -> graceful shutdown, then exit 0.
+ */
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { proxyConfigFrom } from '../../src/config/proxy.config';
+import { ProxyServer } from '../../src/proxy/proxy-server';
+import { StaticTrafficDirector } from './static-traffic-director';
+
+Logger.overrideLogger(['error', 'warn']);
+
+const send = (message: unknown): void => {
+  if (process.connected) process.send?.(message);
+};
+
+process.on('uncaughtException', (error: Error) => {
+  send({ type: 'uncaught', message: String(error?.stack ?? error) });
+  process.exitCode = 70;
+  setTimeout(() => process.exit(70), 50);
+});
+process.on('disconnect', () => process.exit(0));
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as {
+    backends: never[];
+    settings: Record<string, unknown>;
+  };
+  const director = new StaticTrafficDirector(spec.backends);
+  director.onSettle = (record) => send({ type: 'settle', ...record });
+  const server = new ProxyServer(proxyConfigFrom(spec.settings), director);
+  process.on('message', (message) => {
+    if (message === 'stop') void server.shutdown().then(() => process.exit(0));
+  });
+  const address = await server.start();
+  send({ type: 'listening', host: address.address, port: address.port });
+}
+
+main().catch((error: Error) => {
+  send({ type: 'start-failed', message: error.message });
+  process.exit(2);
+});

@@ -1,0 +1,126 @@
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+import type { Backend } from '../../src/proxy/traffic-director';
+import { nextLoopbackAddress } from './loopback';
+import type { SettleRecord } from './static-traffic-director';
+
+/**
+ * The same raw test pointed at either proxy, each in its own child process:
+ * - `ours`: ProxyServer + StaticTrafficDirector (our-proxy-child.ts, bundled once per test file);
+ * - `naive`: http-proxy 1.18.1 as its README sets it up (naive-http-proxy.cjs).
+ * A crash or an 'uncaughtException' in the child is recorded, never hidden.
+ */
+export type ProxyKind = 'ours' | 'naive';
+
+export interface ProxyUnderTest {
+  readonly kind: ProxyKind;
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  /** 'uncaughtException' reports from the child (must stay empty for ours). */
+  readonly uncaught: string[];
+  /** Settles reported by our director (empty for naive). */
+  readonly settles: SettleRecord[];
+  /** Why the child is no longer running, or undefined while it runs. */
+  exitReason(): string | undefined;
+  stop(): Promise<void>;
+}
+
+const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
+const STARTUP_TIMEOUT_MS = 15_000;
+let ourBundle: string | undefined;
+
+/** esbuild the child entry once per test process (decorators kept; packages stay external). */
+function ourChildBundle(): string {
+  if (ourBundle !== undefined) return ourBundle;
+  const outfile = join(tmpdir(), `osa-proxy-child-${process.pid}.js`);
+  buildSync({
+    entryPoints: [join(__dirname, 'our-proxy-child.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'error',
+    tsconfig: join(WORKSPACE_ROOT, 'apps/controller/tsconfig.app.json'),
+  });
+  ourBundle = outfile;
+  return outfile;
+}
+
+export async function startProxyUnderTest(
+  kind: ProxyKind,
+  backends: Backend[],
+  settings: Record<string, unknown> = {},
+): Promise<ProxyUnderTest> {
+  const host = nextLoopbackAddress();
+  const script = kind === 'ours' ? ourChildBundle() : join(__dirname, 'naive-http-proxy.cjs');
+  const spec =
+    kind === 'ours'
+      ? {
+          backends,
+          settings: { listenHost: host, listenPort: 0, shutdownDeadlineMs: 2_000, ...settings },
+        }
+      : { target: `http://${backends[0].host}:${backends[0].port}`, host };
+  const child: ChildProcess = fork(script, [JSON.stringify(spec)], {
+    cwd: WORKSPACE_ROOT,
+    env: { ...process.env, NODE_PATH: join(WORKSPACE_ROOT, 'node_modules') },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  const uncaught: string[] = [];
+  const settles: SettleRecord[] = [];
+  let stderr = '';
+  let exit: string | undefined;
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4_000);
+  });
+  const exited = new Promise<void>((resolveExit) =>
+    child.once('exit', (code, signal) => {
+      exit = `${kind} proxy exited (code ${code}, signal ${signal})${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}`;
+      resolveExit();
+    }),
+  );
+  const address = await new Promise<{ host: string; port: number }>((resolveStart, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${kind} proxy did not start within ${STARTUP_TIMEOUT_MS} ms: ${stderr}`));
+    }, STARTUP_TIMEOUT_MS);
+    child.on('message', (message: { type: string; [key: string]: unknown }) => {
+      if (message.type === 'listening') {
+        clearTimeout(timer);
+        resolveStart({ host: String(message.host), port: Number(message.port) });
+      } else if (message.type === 'settle') {
+        settles.push(message as unknown as SettleRecord);
+      } else if (message.type === 'uncaught') {
+        uncaught.push(String(message.message));
+      } else if (message.type === 'start-failed') {
+        clearTimeout(timer);
+        reject(new Error(`${kind} proxy failed to start: ${String(message.message)}`));
+      }
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(exit ?? `${kind} proxy exited during start-up`));
+    });
+  });
+  return {
+    kind,
+    host: address.host,
+    port: address.port,
+    pid: child.pid ?? -1,
+    uncaught,
+    settles,
+    exitReason: () => exit,
+    async stop() {
+      if (exit !== undefined || child.exitCode !== null || child.signalCode !== null) return;
+      if (child.connected) child.send('stop', () => undefined);
+      else child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
