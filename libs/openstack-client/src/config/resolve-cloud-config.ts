@@ -397,7 +397,7 @@ function buildAuth(settings: Settings, authUrl: string, nameOf: (key: SettingKey
       );
     }
     if (!hasPassword && !hasAppCred) {
-      throw new ConfigError(nameOf('password'), 'is not set (nor is an application credential secret)', `set ${nameOf('password')} or ${nameOf('application_credential_secret')}`);
+      throw new ConfigError(nameOf('password'), 'is not set, nor is an application credential secret', `set ${nameOf('password')} or ${nameOf('application_credential_secret')}`);
     }
     kind = hasAppCred ? 'appcred' : 'password';
   }
