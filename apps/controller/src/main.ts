@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ConfigError as OpenStackConfigError } from '@osa/openstack-client';
 import { AppModule } from './app.module';
 import { ConfigError, CONFIG_ERROR_EXIT_CODE } from './config/config-error';
 import { loadControllerConfig, LoadedControllerConfig } from './config/config-loader';
 import { LOG_LEVELS } from './config/log.config';
 import { processConfigInputs } from './config/process-config-inputs';
+import { resolveControllerCloudConfig } from './providers/openstack/openstack-client.provider';
 
 /** Shutdown must finish within this, or the process exits anyway (children are killed on exit). */
 const SHUTDOWN_DEADLINE_MS = 60_000;
@@ -17,10 +19,17 @@ function loadConfigOrExit(): LoadedControllerConfig {
       process.stdout.write(request.text);
       process.exit(0);
     }
+    const { provider } = request.loaded.config;
+    if (provider.kind === 'openstack') resolveControllerCloudConfig(provider.openstack, request.loaded.cloudEnvironment);
     return request.loaded;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`controller: ${error.message}\n`);
+      process.exit(CONFIG_ERROR_EXIT_CODE);
+    }
+    // The OpenStack client's ConfigError names the clouds.yaml key or OS_* variable at fault.
+    if (error instanceof OpenStackConfigError) {
+      process.stderr.write(`controller: invalid OpenStack credentials configuration: ${error.message}\n`);
       process.exit(CONFIG_ERROR_EXIT_CODE);
     }
     throw error;
@@ -37,7 +46,9 @@ async function bootstrap(): Promise<void> {
   const loaded = loadConfigOrExit();
   const logger = createLogger(loaded);
   const { config, origin } = loaded;
-  const app = await NestFactory.create(AppModule.forRoot(loaded), { logger });
+  // abortOnError false: a failing provider must reach our catch below and exit with a message,
+  // not abort() with a core dump.
+  const app = await NestFactory.create(AppModule.forRoot(loaded), { logger, abortOnError: false });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());

@@ -35,6 +35,8 @@ export interface InstanceSnapshot {
   readonly fault?: string;
   /** The service's IP literal on the configured network, once there is one. */
   readonly address?: string;
+  /** Why there is no address yet (what the server has instead), for the addressing timeout message. */
+  readonly addressProblem?: string;
   readonly metadata: Readonly<Record<string, string>>;
 }
 

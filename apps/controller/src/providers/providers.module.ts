@@ -3,6 +3,8 @@ import { ProviderKind } from '../config/provider.config';
 import { INSTANCE_PROVIDER } from './instance-provider';
 import { LocalInstanceProvider } from './local/local-instance-provider';
 import { NodeProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher';
+import { openStackClientProvider } from './openstack/openstack-client.provider';
+import { OpenStackInstanceProvider } from './openstack/openstack-instance-provider';
 
 /** Binds `INSTANCE_PROVIDER` to the configured implementation; nothing else knows which one it is. */
 @Global()
@@ -23,5 +25,5 @@ function localProviders(): Provider[] {
 }
 
 function openStackProviders(): Provider[] {
-  throw new Error('the openstack provider is not available yet');
+  return [openStackClientProvider, OpenStackInstanceProvider, { provide: INSTANCE_PROVIDER, useExisting: OpenStackInstanceProvider }];
 }

@@ -174,7 +174,10 @@ export class ScaleOutRun {
         const snapshot = await callWithTimeout(`status of ${this.event.instanceName}`, scaling.providerCallTimeoutMs, signal, (callSignal) =>
           provider.describe(id, callSignal),
         );
-        lastSeen = snapshot.status === 'ACTIVE' && !snapshot.address ? 'ACTIVE without an address' : snapshot.status;
+        lastSeen =
+          snapshot.status === 'ACTIVE' && !snapshot.address
+            ? `ACTIVE without an address${snapshot.addressProblem ? ` (${snapshot.addressProblem})` : ''}`
+            : snapshot.status;
         const result = done(snapshot);
         if (result) return result;
       } catch (error) {

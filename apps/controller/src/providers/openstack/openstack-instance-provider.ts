@@ -1,0 +1,169 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { selectGoldenImage } from '@osa/golden-image';
+import { AddressSelectionError, extractAddress, OpenStackClient, Server } from '@osa/openstack-client';
+import { OpenStackProviderConfig, parseOriginalUrl, ProviderConfig } from '../../config/provider.config';
+import {
+  CreatedInstance,
+  CreateInstanceRequest,
+  InstanceProvider,
+  InstanceSnapshot,
+  InstanceStatus,
+  METADATA_GROUP_KEY,
+  METADATA_REASON_KEY,
+  OriginalInstance,
+} from '../instance-provider';
+import { OPENSTACK_CLIENT } from './openstack-client.provider';
+
+/** The original backend could not be found or used. */
+export class OriginalServerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OriginalServerError';
+  }
+}
+
+/**
+ * Nova servers from the golden image (seed sections 10-14). Every server it creates carries
+ * `osa:group` / `osa:reason` metadata (server metadata works at every microversion), so the group
+ * can be listed after a restart. The original `service-vm-1` is adopted, never created or deleted.
+ */
+@Injectable()
+export class OpenStackInstanceProvider implements InstanceProvider, OnApplicationShutdown {
+  readonly kind = 'openstack' as const;
+  private readonly logger = new Logger('OpenStackProvider');
+  private flavorId: string | undefined;
+  private networkId: string | undefined;
+
+  constructor(
+    private readonly config: OpenStackProviderConfig,
+    private readonly providerConfig: ProviderConfig,
+    @Inject(OPENSTACK_CLIENT) private readonly client: OpenStackClient,
+  ) {}
+
+  get servicePort(): number {
+    return this.config.servicePort;
+  }
+
+  async provisionOriginal(): Promise<OriginalInstance> {
+    const name = this.providerConfig.originalName;
+    const fromUrl = parseOriginalUrl(this.config.originalUrl);
+    if (fromUrl) return { id: `url:${this.config.originalUrl}`, name, endpoint: fromUrl };
+    const servers = await this.client.compute.servers.list({ exactName: name }).toArray();
+    if (servers.length === 0) {
+      throw new OriginalServerError(`no server named "${name}" (provider.originalName) in this project; create it or set provider.openstack.originalUrl`);
+    }
+    if (servers.length > 1) {
+      throw new OriginalServerError(`${servers.length} servers are named "${name}" (${servers.map((server) => server.id).join(', ')}); rename all but one`);
+    }
+    const [server] = servers;
+    if (server.status !== 'ACTIVE') throw new OriginalServerError(`server "${name}" (${server.id}) is ${server.status}, not ACTIVE`);
+    const host = extractAddress(server, { networkName: this.config.network, ipVersion: this.config.ipVersion });
+    this.logger.log(`adopted ${name} (${server.id}) at ${host}:${this.config.servicePort} on network ${this.config.network}`);
+    return { id: server.id, name, endpoint: { host, port: this.config.servicePort } };
+  }
+
+  async create(request: CreateInstanceRequest): Promise<CreatedInstance> {
+    const [imageId, flavorId, networkId] = await Promise.all([this.goldenImageId(), this.resolveFlavorId(), this.resolveNetworkId()]);
+    const ref = await this.client.compute.servers.create({
+      name: request.name,
+      imageId,
+      flavorId,
+      networks: [{ uuid: networkId }],
+      keyName: this.config.keyName,
+      securityGroups: this.config.securityGroups,
+      metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group, [METADATA_REASON_KEY]: request.reason },
+    });
+    this.logger.log(`Nova accepted ${request.name}: server ${ref.id} (image ${imageId}, flavor ${this.config.flavor}, network ${this.config.network})`);
+    return { id: ref.id, name: request.name };
+  }
+
+  async describe(id: string): Promise<InstanceSnapshot> {
+    const server = await this.client.compute.servers.find(id);
+    if (!server) return { id, name: '', status: 'DELETED', metadata: {} };
+    return this.snapshot(server);
+  }
+
+  async delete(id: string): Promise<void> {
+    if (id.startsWith('url:')) return; // an original given as a URL is not ours to delete
+    const existed = await this.client.compute.servers.delete(id);
+    this.logger.log(existed ? `deleted server ${id}` : `server ${id} was already gone`);
+  }
+
+  async listGroup(): Promise<InstanceSnapshot[]> {
+    const servers = await this.client.compute.servers.list({ metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group } }).toArray();
+    return servers.map((server) => this.snapshot(server));
+  }
+
+  onApplicationShutdown(): void {
+    this.client.close();
+  }
+
+  /** The pinned id, or the newest active image of the configured name (re-resolved per create, so a re-bake takes effect). */
+  private async goldenImageId(): Promise<string> {
+    const token = await this.client.session.token();
+    const images = this.config.imageId
+      ? [await this.client.image.images.get(this.config.imageId)]
+      : await this.client.image.images.list({ name: this.config.image }).toArray();
+    const chosen = selectGoldenImage(
+      images.map((image) => ({
+        id: image.id,
+        name: image.name ?? '',
+        status: image.status,
+        createdAt: image.createdAt ?? '',
+        owner: image.owner,
+        properties: image.properties,
+      })),
+      { name: this.config.image, pinnedId: this.config.imageId, ownerProjectId: this.config.imageId ? undefined : token.projectId },
+    );
+    return chosen.id;
+  }
+
+  private async resolveFlavorId(): Promise<string> {
+    this.flavorId ??= (await this.client.compute.flavors.find(this.config.flavor)).id;
+    return this.flavorId;
+  }
+
+  private async resolveNetworkId(): Promise<string> {
+    this.networkId ??= (await this.client.network.networks.find(this.config.network)).id;
+    return this.networkId;
+  }
+
+  private snapshot(server: Server): InstanceSnapshot {
+    const status = toInstanceStatus(server.status);
+    let address: string | undefined;
+    let addressProblem: string | undefined;
+    if (status === 'ACTIVE') {
+      try {
+        address = extractAddress(server, { networkName: this.config.network, ipVersion: this.config.ipVersion });
+      } catch (error) {
+        if (!(error instanceof AddressSelectionError)) throw error;
+        addressProblem = error.message;
+      }
+    }
+    const fault = server.fault ? `${server.fault.message}${server.fault.code ? ` (code ${server.fault.code})` : ''}` : undefined;
+    return {
+      id: server.id,
+      name: server.name,
+      status,
+      fault: status === 'SHUTOFF' && server.status !== 'SHUTOFF' ? `status ${server.status}` : fault,
+      address,
+      addressProblem,
+      metadata: server.metadata,
+    };
+  }
+}
+
+/** Nova has more statuses than a scale-out cares about; anything not BUILD/ACTIVE/ERROR/DELETED means "not serving". */
+function toInstanceStatus(status: Server['status']): InstanceStatus {
+  switch (status) {
+    case 'BUILD':
+    case 'ACTIVE':
+    case 'ERROR':
+    case 'DELETED':
+      return status;
+    case 'SOFT_DELETED':
+      return 'DELETED';
+    default:
+      return 'SHUTOFF';
+  }
+}
