@@ -1,7 +1,14 @@
 import { request } from 'node:http';
 import { parse } from 'yaml';
 import { FakeOpenStack, MASK } from './index';
-import { login, passwordAuthBody, serverBody, servicesOf, wire, type Json } from '../test-support/wire-client';
+import {
+  login,
+  passwordAuthBody,
+  serverBody,
+  servicesOf,
+  wire,
+  type Json,
+} from '../test-support/wire-client';
 
 describe('FakeOpenStack harness: faults, tokens, call log', () => {
   let cloud: FakeOpenStack;
@@ -19,29 +26,56 @@ describe('FakeOpenStack harness: faults, tokens, call log', () => {
 
   describe('fault injection', () => {
     it('answers an injected status with the service-shaped error body, `times` times, then recovers', async () => {
-      const fault = cloud.inject({ service: 'compute', method: 'GET', path: /\/servers$/, status: 503, times: 2 });
+      const fault = cloud.inject({
+        service: 'compute',
+        method: 'GET',
+        path: /\/servers$/,
+        status: 503,
+        times: 2,
+      });
       const first = await api.compute('/servers');
       expect(first.status).toBe(503);
-      expect(first.json).toEqual({ serviceUnavailable: { code: 503, message: expect.any(String) } });
+      expect(first.json).toEqual({
+        serviceUnavailable: { code: 503, message: expect.any(String) },
+      });
       expect(first.headers.get('x-compute-request-id')).toMatch(/^req-/);
       expect((await api.compute('/servers')).status).toBe(503);
       expect((await api.compute('/servers')).status).toBe(200);
       expect(fault.hits).toBe(2);
-      expect(cloud.callsTo('compute', 'GET', /\/servers$/).map((c) => c.fault)).toEqual(['status', 'status', undefined]);
+      expect(cloud.callsTo('compute', 'GET', /\/servers$/).map((c) => c.fault)).toEqual([
+        'status',
+        'status',
+        undefined,
+      ]);
     });
 
     it('uses each service own error shape for injected statuses', async () => {
       cloud.inject({ service: 'network', status: 500, times: 1 });
       cloud.inject({ service: 'image', status: 500, times: 1 });
       cloud.inject({ service: 'identity', status: 500, times: 1 });
-      expect((await api.network('/v2.0/networks')).json.NeutronError.type).toBe('HTTPInternalServerError');
-      expect((await api.image('/v2/images', { headers: { Accept: 'application/json' } })).json.code).toBe('500 Internal Server Error');
-      const identity = await wire(`${cloud.authUrl}/v3/auth/tokens`, { method: 'POST', body: passwordAuthBody(cloud) });
+      expect((await api.network('/v2.0/networks')).json.NeutronError.type).toBe(
+        'HTTPInternalServerError',
+      );
+      expect(
+        (await api.image('/v2/images', { headers: { Accept: 'application/json' } })).json.code,
+      ).toBe('500 Internal Server Error');
+      const identity = await wire(`${cloud.authUrl}/v3/auth/tokens`, {
+        method: 'POST',
+        body: passwordAuthBody(cloud),
+      });
       expect(identity.json.error).toMatchObject({ code: 500, title: 'Internal Server Error' });
     });
 
     it('can answer a custom body and headers (e.g. 429 with Retry-After) without touching state', async () => {
-      cloud.inject({ service: 'compute', method: 'POST', path: /\/servers$/, status: 429, headers: { 'Retry-After': '2' }, body: { overLimit: { code: 429, message: 'slow down' } }, times: 1 });
+      cloud.inject({
+        service: 'compute',
+        method: 'POST',
+        path: /\/servers$/,
+        status: 429,
+        headers: { 'Retry-After': '2' },
+        body: { overLimit: { code: 429, message: 'slow down' } },
+        times: 1,
+      });
       const limited = await api.compute('/servers', { method: 'POST', body: serverBody(cloud) });
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toBe('2');
@@ -60,14 +94,26 @@ describe('FakeOpenStack harness: faults, tokens, call log', () => {
 
     it('hangs without answering until the client gives up', async () => {
       cloud.inject({ service: 'image', hang: true, times: 1 });
-      await expect(api.image('/v2/images', { signal: AbortSignal.timeout(200) })).rejects.toThrow(/abort|timeout/i);
+      await expect(api.image('/v2/images', { signal: AbortSignal.timeout(200) })).rejects.toThrow(
+        /abort|timeout/i,
+      );
       expect(cloud.callsTo('image')[0]).toMatchObject({ fault: 'hang', status: 0 });
       expect((await api.image('/v2/images')).status).toBe(200);
     });
 
     it('returns a malformed JSON body with the real status (the request still took effect)', async () => {
-      cloud.inject({ service: 'compute', method: 'POST', path: /\/servers$/, malformed: true, times: 1 });
-      const reply = await api.compute('/servers', { method: 'POST', body: serverBody(cloud), microversion: '2.79' });
+      cloud.inject({
+        service: 'compute',
+        method: 'POST',
+        path: /\/servers$/,
+        malformed: true,
+        times: 1,
+      });
+      const reply = await api.compute('/servers', {
+        method: 'POST',
+        body: serverBody(cloud),
+        microversion: '2.79',
+      });
       expect(reply.status).toBe(202);
       expect(reply.headers.get('content-type')).toBe('application/json');
       expect(() => JSON.parse(reply.text)).toThrow();
@@ -118,30 +164,52 @@ describe('FakeOpenStack harness: faults, tokens, call log', () => {
       cloud.expireAllTokens();
       const compute = await api.compute('/servers');
       expect(compute.status).toBe(401);
-      expect(compute.json).toEqual({ error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
+      expect(compute.json).toEqual({
+        error: {
+          code: 401,
+          title: 'Unauthorized',
+          message: 'The request you have made requires authentication.',
+        },
+      });
       expect(compute.headers.get('www-authenticate')).toBe(`Keystone uri="${cloud.authUrl}"`);
       expect((await api.network('/v2.0/networks')).status).toBe(401);
-      expect((await api.image('/v2/images', { headers: { Accept: 'application/json' } })).json.title).toBe('Unauthorized');
+      expect(
+        (await api.image('/v2/images', { headers: { Accept: 'application/json' } })).json.title,
+      ).toBe('Unauthorized');
       const fresh = servicesOf(cloud, await login(cloud));
       expect((await fresh.compute('/servers')).status).toBe(200);
     });
 
     it('rejects a made-up token', async () => {
-      expect((await wire(`${cloud.endpoints.compute}/servers`, { token: 'gAAAAABnot-a-real-token' })).status).toBe(401);
+      expect(
+        (await wire(`${cloud.endpoints.compute}/servers`, { token: 'gAAAAABnot-a-real-token' }))
+          .status,
+      ).toBe(401);
     });
   });
 
   describe('call log', () => {
     it('records every call with status and query, masking tokens and secrets', async () => {
       await api.compute('/servers?name=abc&limit=5');
-      await wire(`${cloud.authUrl}/v3/auth/tokens`, { method: 'POST', body: passwordAuthBody(cloud) });
+      await wire(`${cloud.authUrl}/v3/auth/tokens`, {
+        method: 'POST',
+        body: passwordAuthBody(cloud),
+      });
       const serverCall = cloud.callsTo('compute', 'GET', /\/servers$/)[0];
-      expect(serverCall).toMatchObject({ service: 'compute', method: 'GET', path: '/compute/v2.1/servers', query: { name: 'abc', limit: '5' }, status: 200 });
+      expect(serverCall).toMatchObject({
+        service: 'compute',
+        method: 'GET',
+        path: '/compute/v2.1/servers',
+        query: { name: 'abc', limit: '5' },
+        status: 200,
+      });
       expect(serverCall.headers['x-auth-token']).toBe(MASK);
       expect(serverCall.at).toBeInstanceOf(Date);
       const authCalls = cloud.callsTo('identity', 'POST', /auth\/tokens$/);
       expect(authCalls).toHaveLength(2);
-      expect(authCalls[1].body).toMatchObject({ auth: { identity: { password: { user: { password: MASK } } } } });
+      expect(authCalls[1].body).toMatchObject({
+        auth: { identity: { password: { user: { password: MASK } } } },
+      });
       const everything = JSON.stringify(cloud.calls);
       expect(everything).not.toContain(token);
       expect(everything).not.toContain(cloud.credentials.password);
@@ -156,9 +224,17 @@ describe('FakeOpenStack harness: faults, tokens, call log', () => {
   });
 
   it('puts a request id on every service response and the compute id in both headers', async () => {
-    const replies = [await api.compute('/flavors'), await api.image('/v2/images'), await api.network('/v2.0/networks'), await wire(`${cloud.authUrl}/v3`)];
-    for (const reply of replies) expect(reply.headers.get('x-openstack-request-id')).toMatch(/^req-[0-9a-f-]{36}$/);
-    expect(replies[0].headers.get('x-compute-request-id')).toBe(replies[0].headers.get('x-openstack-request-id'));
+    const replies = [
+      await api.compute('/flavors'),
+      await api.image('/v2/images'),
+      await api.network('/v2.0/networks'),
+      await wire(`${cloud.authUrl}/v3`),
+    ];
+    for (const reply of replies)
+      expect(reply.headers.get('x-openstack-request-id')).toMatch(/^req-[0-9a-f-]{36}$/);
+    expect(replies[0].headers.get('x-compute-request-id')).toBe(
+      replies[0].headers.get('x-openstack-request-id'),
+    );
   });
 
   it('renders a clouds.yaml that parses to the credentials', () => {
@@ -180,11 +256,15 @@ describe('FakeOpenStack harness: faults, tokens, call log', () => {
 
   it('answers requests sent over a keep-alive agent by a plain node:http client', async () => {
     const body = await new Promise<string>((resolve, reject) => {
-      const req = request(`${cloud.endpoints.compute}/flavors`, { headers: { 'X-Auth-Token': token } }, (res) => {
-        let text = '';
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve(text));
-      });
+      const req = request(
+        `${cloud.endpoints.compute}/flavors`,
+        { headers: { 'X-Auth-Token': token } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve(text));
+        },
+      );
       req.on('error', reject);
       req.end();
     });

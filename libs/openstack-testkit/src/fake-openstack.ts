@@ -27,7 +27,13 @@ import { IdentityService } from './identity/identity.service';
 import { FakeServiceBase } from './http/service-base';
 import { FaultInjector } from './http/fault-injector';
 import { filterCalls, maskHeaders, queryRecord, recordedBody } from './http/call-log';
-import { hex, newRequestId, type WireHeaders, type WireRequest, type WireResponse } from './http/wire';
+import {
+  hex,
+  newRequestId,
+  type WireHeaders,
+  type WireRequest,
+  type WireResponse,
+} from './http/wire';
 import { ComputeService } from './compute/compute.service';
 import { ImageService } from './image/image.service';
 import { NetworkService } from './network/network.service';
@@ -55,7 +61,7 @@ export class FakeOpenStack {
   private readonly sockets = new Set<Socket>();
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
-  private origin = '';
+  private listenOrigin = '';
 
   private constructor(
     private readonly server: Server,
@@ -77,7 +83,11 @@ export class FakeOpenStack {
       maxMicroversion: options.computeMaxMicroversion,
       endpoints: () => this.endpoints,
     });
-    const image = new ImageService(this.tokens, { state: this.state, credentials: this.credentials, lifecycle: this.lifecycle });
+    const image = new ImageService(this.tokens, {
+      state: this.state,
+      credentials: this.credentials,
+      lifecycle: this.lifecycle,
+    });
     const network = new NetworkService(this.tokens, {
       state: this.state,
       quota: this.quota,
@@ -92,7 +102,9 @@ export class FakeOpenStack {
   static async start(options: FakeOpenStackOptions = {}): Promise<FakeOpenStack> {
     const host = options.host ?? '127.0.0.1';
     if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
-      throw new Error(`FakeOpenStack.start(): host must be a loopback IPv4 address (127.x.y.z), got ${JSON.stringify(host)}`);
+      throw new Error(
+        `FakeOpenStack.start(): host must be a loopback IPv4 address (127.x.y.z), got ${JSON.stringify(host)}`,
+      );
     }
     const resolved = {
       host,
@@ -102,7 +114,9 @@ export class FakeOpenStack {
       networkL3: options.networkL3 ?? true,
     };
     if (!/^2\.\d+$/.test(resolved.computeMaxMicroversion)) {
-      throw new Error(`FakeOpenStack.start(): computeMaxMicroversion must look like 2.N, got ${resolved.computeMaxMicroversion}`);
+      throw new Error(
+        `FakeOpenStack.start(): computeMaxMicroversion must look like 2.N, got ${resolved.computeMaxMicroversion}`,
+      );
     }
     if (!(resolved.tokenTtlMs > 0)) {
       throw new Error(`FakeOpenStack.start(): tokenTtlMs must be > 0, got ${resolved.tokenTtlMs}`);
@@ -131,19 +145,24 @@ export class FakeOpenStack {
     return fake;
   }
 
+  /** http://127.0.0.1:PORT: every service lives under it (/identity, /compute, /image, /network). */
+  get origin(): string {
+    return this.listenOrigin;
+  }
+
   /** Keystone auth URL without /v3 (clients append it; /identity/v3 is served too). */
   get authUrl(): string {
-    return `${this.origin}/identity`;
+    return `${this.listenOrigin}/identity`;
   }
 
   /** Service base URLs exactly as listed in the token's catalog. */
   get endpoints(): FakeEndpoints {
     return {
       // Keystone Zed lists its own endpoint as .../v3/ with a trailing slash (captures/keystone/03-*).
-      identity: `${this.origin}/identity/v3/`,
-      compute: `${this.origin}/compute/v2.1`,
-      image: `${this.origin}/image`,
-      network: `${this.origin}/network`,
+      identity: `${this.listenOrigin}/identity/v3/`,
+      compute: `${this.listenOrigin}/compute/v2.1`,
+      image: `${this.listenOrigin}/image`,
+      network: `${this.listenOrigin}/network`,
     };
   }
 
@@ -173,7 +192,9 @@ export class FakeOpenStack {
     return [
       'clouds:',
       `  ${q(cloudName)}:`,
-      ...(options.auth === 'application_credential' ? ['    auth_type: "v3applicationcredential"'] : []),
+      ...(options.auth === 'application_credential'
+        ? ['    auth_type: "v3applicationcredential"']
+        : []),
       '    auth:',
       ...auth,
       `    region_name: ${q(this.options.region)}`,
@@ -294,7 +315,11 @@ export class FakeOpenStack {
       this.onRequest(req, res).catch((err: unknown) => {
         console.error('FakeOpenStack: unexpected error', err);
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 500, message: 'fake internal error', title: 'Internal Server Error' } }));
+        res.end(
+          JSON.stringify({
+            error: { code: 500, message: 'fake internal error', title: 'Internal Server Error' },
+          }),
+        );
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -311,29 +336,37 @@ export class FakeOpenStack {
       await this.listen();
       return;
     }
-    this.origin = `http://${this.options.host}:${address.port}`;
+    this.listenOrigin = `http://${this.options.host}:${address.port}`;
     this.credentials.authUrl = this.authUrl;
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.origin);
+    const url = new URL(req.url ?? '/', this.listenOrigin);
     const method = (req.method ?? 'GET').toUpperCase();
     const rawBody = await readBody(req);
-    const service = this.services.find((s) => url.pathname === s.prefix || url.pathname.startsWith(`${s.prefix}/`));
+    const service = this.services.find(
+      (s) => url.pathname === s.prefix || url.pathname.startsWith(`${s.prefix}/`),
+    );
     const call: CallRecord = {
       service: service?.name ?? 'unknown',
       method,
       path: url.pathname,
       query: queryRecord(url.searchParams),
       headers: maskHeaders(req.headers),
-      body: rawBody === 'too-large' ? '<too large>' : recordedBody(rawBody, req.headers['content-type']),
+      body:
+        rawBody === 'too-large'
+          ? '<too large>'
+          : recordedBody(rawBody, req.headers['content-type']),
       status: 0,
       at: new Date(),
     };
     this.callLog.push(call);
 
     if (!service) {
-      this.write(res, call, { status: 404, body: { error: { code: 404, message: 'Not Found', title: 'Not Found' } } });
+      this.write(res, call, {
+        status: 404,
+        body: { error: { code: 404, message: 'Not Found', title: 'Not Found' } },
+      });
       return;
     }
     const wire: WireRequest = {
@@ -343,7 +376,7 @@ export class FakeOpenStack {
       query: url.searchParams,
       headers: req.headers,
       rawBody: rawBody === 'too-large' ? Buffer.alloc(0) : rawBody,
-      origin: this.origin,
+      origin: this.listenOrigin,
       requestId: newRequestId(),
     };
     const common = service.commonHeaders(wire);
@@ -355,7 +388,15 @@ export class FakeOpenStack {
 
     const fault = this.faults.take(service.name, method, url.pathname);
     if (fault) {
-      call.fault = fault.hang ? 'hang' : fault.closeConnection ? 'closeConnection' : fault.malformed ? 'malformed' : fault.status !== undefined ? 'status' : 'delay';
+      call.fault = fault.hang
+        ? 'hang'
+        : fault.closeConnection
+          ? 'closeConnection'
+          : fault.malformed
+            ? 'malformed'
+            : fault.status !== undefined
+              ? 'status'
+              : 'delay';
       if (fault.delayMs) await this.sleep(fault.delayMs);
       if (this.stopped) return;
       if (fault.hang) return; // never answer; stop() destroys the socket
@@ -365,15 +406,26 @@ export class FakeOpenStack {
       }
       if (fault.status !== undefined && !fault.malformed) {
         const canned =
-          fault.body !== undefined ? { status: fault.status, body: fault.body } : service.error(fault.status, undefined, wire);
-        this.write(res, call, { ...canned, headers: { ...common, ...canned.headers, ...fault.headers } });
+          fault.body !== undefined
+            ? { status: fault.status, body: fault.body }
+            : service.error(fault.status, undefined, wire);
+        this.write(res, call, {
+          ...canned,
+          headers: { ...common, ...canned.headers, ...fault.headers },
+        });
         return;
       }
       if (fault.malformed) {
-        const real = fault.status !== undefined ? { status: fault.status } : await service.handle(wire);
+        const real =
+          fault.status !== undefined ? { status: fault.status } : await service.handle(wire);
         this.write(res, call, {
           status: real.status,
-          headers: { ...common, ...real.headers, ...fault.headers, 'Content-Type': 'application/json' },
+          headers: {
+            ...common,
+            ...real.headers,
+            ...fault.headers,
+            'Content-Type': 'application/json',
+          },
           // Truncated JSON: what a proxy cutting the body short or a broken service gives.
           raw: '{"truncated": [1, 2, ',
         });
@@ -381,7 +433,10 @@ export class FakeOpenStack {
       }
     }
     const response = await service.handle(wire);
-    this.write(res, call, { ...response, headers: { ...common, ...response.headers, ...fault?.headers } });
+    this.write(res, call, {
+      ...response,
+      headers: { ...common, ...response.headers, ...fault?.headers },
+    });
   }
 
   private write(res: ServerResponse, call: CallRecord, response: WireResponse): void {
@@ -389,7 +444,8 @@ export class FakeOpenStack {
     call.status = response.status;
     const headers: WireHeaders = {};
     // An empty value removes a header (e.g. Glance's 401 carries no request id).
-    for (const [name, value] of Object.entries(response.headers ?? {})) if (value !== '') headers[name] = value;
+    for (const [name, value] of Object.entries(response.headers ?? {}))
+      if (value !== '') headers[name] = value;
     let payload: Buffer | undefined;
     if (response.raw !== undefined) {
       payload = Buffer.isBuffer(response.raw) ? response.raw : Buffer.from(response.raw);

@@ -46,14 +46,7 @@ export interface FakeEndpoints {
 }
 
 export type ServerStatus =
-  | 'BUILD'
-  | 'ACTIVE'
-  | 'SHUTOFF'
-  | 'ERROR'
-  | 'DELETED'
-  | 'REBOOT'
-  | 'PAUSED'
-  | 'SUSPENDED';
+  'BUILD' | 'ACTIVE' | 'SHUTOFF' | 'ERROR' | 'DELETED' | 'REBOOT' | 'PAUSED' | 'SUSPENDED';
 
 export interface FakeServerAddress {
   addr: string;

@@ -21,6 +21,7 @@ export type {
   FakeSubnet,
   FaultHandle,
   FaultRule,
+  ImageBehaviour,
   ImageStatus,
   ServerBehaviour,
   ServerStatus,

@@ -53,7 +53,9 @@ export function passwordAuthBody(cloud: FakeOpenStack): unknown {
     auth: {
       identity: {
         methods: ['password'],
-        password: { user: { name: c.username, domain: { name: c.userDomainName }, password: c.password } },
+        password: {
+          user: { name: c.username, domain: { name: c.userDomainName }, password: c.password },
+        },
       },
       scope: { project: { name: c.projectName, domain: { name: c.projectDomainName } } },
     },
@@ -62,9 +64,13 @@ export function passwordAuthBody(cloud: FakeOpenStack): unknown {
 
 /** Password-authenticate and return the token. */
 export async function login(cloud: FakeOpenStack): Promise<string> {
-  const reply = await wire(`${cloud.authUrl}/v3/auth/tokens`, { method: 'POST', body: passwordAuthBody(cloud) });
+  const reply = await wire(`${cloud.authUrl}/v3/auth/tokens`, {
+    method: 'POST',
+    body: passwordAuthBody(cloud),
+  });
   const token = reply.headers.get('x-subject-token');
-  if (reply.status !== 201 || !token) throw new Error(`login failed: ${reply.status} ${reply.text}`);
+  if (reply.status !== 201 || !token)
+    throw new Error(`login failed: ${reply.status} ${reply.text}`);
   return token;
 }
 
@@ -78,7 +84,8 @@ export function servicesOf(cloud: FakeOpenStack, token: string) {
     (base: string, kind: 'compute' | 'other'): ServiceCaller =>
     (path, options = {}) => {
       const headers: Record<string, string> = { ...options.headers };
-      if (kind === 'compute' && options.microversion) headers['OpenStack-API-Version'] = `compute ${options.microversion}`;
+      if (kind === 'compute' && options.microversion)
+        headers['OpenStack-API-Version'] = `compute ${options.microversion}`;
       return wire(`${base}${path}`, { token, ...options, headers });
     };
   return {
@@ -89,11 +96,20 @@ export function servicesOf(cloud: FakeOpenStack, token: string) {
 }
 
 /** The body of a minimal valid server create on the seeded cloud. */
-export function serverBody(cloud: FakeOpenStack, fields: Record<string, unknown> = {}): { server: Record<string, unknown> } {
+export function serverBody(
+  cloud: FakeOpenStack,
+  fields: Record<string, unknown> = {},
+): { server: Record<string, unknown> } {
   const image = [...cloud.state.images.values()].find((i) => i.name === 'ubuntu');
   const network = [...cloud.state.networks.values()].find((n) => n.name === 'test');
   return {
-    server: { name: 'srv', imageRef: image?.id, flavorRef: '1', networks: [{ uuid: network?.id }], ...fields },
+    server: {
+      name: 'srv',
+      imageRef: image?.id,
+      flavorRef: '1',
+      networks: [{ uuid: network?.id }],
+      ...fields,
+    },
   };
 }
 

@@ -1,14 +1,31 @@
 // Fake Nova v2.1: version documents, microversion negotiation (echoed on every response, 406
 // when unsupported), servers, flavors, keypairs and limits. Resource handlers live beside this
 // file; this class owns routing, the negotiated microversion and Nova's error shapes.
-import type { FakeCloudState, FakeCredentials, FakeEndpoints, FakeQuota } from '../fake-openstack.types';
+import type {
+  FakeCloudState,
+  FakeCredentials,
+  FakeEndpoints,
+  FakeQuota,
+} from '../fake-openstack.types';
 import { FakeServiceBase } from '../http/service-base';
-import { WireError, json, type RouteContext, type WireHeaders, type WireRequest, type WireResponse } from '../http/wire';
+import {
+  WireError,
+  json,
+  type RouteContext,
+  type WireHeaders,
+  type WireRequest,
+  type WireResponse,
+} from '../http/wire';
 import type { TokenStore } from '../identity/token-store';
 import type { CloudLifecycle } from '../state/cloud-lifecycle';
 import { NOVA_ERROR_CONTENT_TYPE, novaFault } from '../fixtures/nova-error-response.v2.1';
 import { novaVersionResponse, novaVersionsResponse } from '../fixtures/nova-versions-get-resp.v2.1';
-import { formatMicroversion, parseMicroversion, requestedMicroversion, type Microversion } from './microversion';
+import {
+  formatMicroversion,
+  parseMicroversion,
+  requestedMicroversion,
+  type Microversion,
+} from './microversion';
 import { ServersHandlers } from './servers.handlers';
 import { FlavorsHandlers } from './flavors.handlers';
 import { KeypairsHandlers } from './keypairs.handlers';
@@ -48,15 +65,28 @@ export class ComputeService extends FakeServiceBase implements ComputeApi {
   ) {
     super(tokens);
     const max = parseMicroversion(settings.maxMicroversion);
-    if (!max) throw new Error(`computeMaxMicroversion must look like 2.N, got ${settings.maxMicroversion}`);
+    if (!max)
+      throw new Error(`computeMaxMicroversion must look like 2.N, got ${settings.maxMicroversion}`);
     this.maxVersion = max;
     this.router
-      .add('GET', '/', (ctx) => json(200, novaVersionsResponse(this.urls(ctx).computeRoot, settings.maxMicroversion)), {
-        public: true,
-      })
-      .add('GET', '/v2.1', (ctx) => json(200, novaVersionResponse(this.urls(ctx).computeRoot, settings.maxMicroversion)), {
-        public: true,
-      });
+      .add(
+        'GET',
+        '/',
+        (ctx) =>
+          json(200, novaVersionsResponse(this.urls(ctx).computeRoot, settings.maxMicroversion)),
+        {
+          public: true,
+        },
+      )
+      .add(
+        'GET',
+        '/v2.1',
+        (ctx) =>
+          json(200, novaVersionResponse(this.urls(ctx).computeRoot, settings.maxMicroversion)),
+        {
+          public: true,
+        },
+      );
     new ServersHandlers(this).register(this.router);
     new FlavorsHandlers(this).register(this.router);
     new KeypairsHandlers(this).register(this.router);
@@ -72,8 +102,17 @@ export class ComputeService extends FakeServiceBase implements ComputeApi {
     return novaFault(status, message);
   }
 
-  override error(status: number, message: string | undefined, _req: WireRequest, headers: WireHeaders = {}): WireResponse {
-    return { status, body: this.errorBody(status, message), headers: { 'Content-Type': NOVA_ERROR_CONTENT_TYPE, ...headers } };
+  override error(
+    status: number,
+    message: string | undefined,
+    _req: WireRequest,
+    headers: WireHeaders = {},
+  ): WireResponse {
+    return {
+      status,
+      body: this.errorBody(status, message),
+      headers: { 'Content-Type': NOVA_ERROR_CONTENT_TYPE, ...headers },
+    };
   }
 
   version(ctx: RouteContext): Microversion {
@@ -85,7 +124,10 @@ export class ComputeService extends FakeServiceBase implements ComputeApi {
   }
 
   urls(ctx: WireRequest): { computeUrl: string; computeRoot: string } {
-    return { computeUrl: `${ctx.origin}${this.prefix}/v2.1`, computeRoot: `${ctx.origin}${this.prefix}` };
+    return {
+      computeUrl: `${ctx.origin}${this.prefix}/v2.1`,
+      computeRoot: `${ctx.origin}${this.prefix}`,
+    };
   }
 
   protected override before(ctx: RouteContext): WireResponse | undefined {

@@ -24,7 +24,9 @@ export class FlavorsHandlers {
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return json(200, {
       flavors: flavors.map((f) =>
-        detail ? flavorDetail(f, v, computeUrl, computeRoot) : flavorListEntry(f, v, computeUrl, computeRoot),
+        detail
+          ? flavorDetail(f, v, computeUrl, computeRoot)
+          : flavorListEntry(f, v, computeUrl, computeRoot),
       ),
     });
   }
@@ -33,6 +35,8 @@ export class FlavorsHandlers {
     const flavor = this.api.settings.state.flavors.get(ctx.params.id);
     if (!flavor) this.api.fail(404, `Flavor ${ctx.params.id} could not be found.`, ctx);
     const { computeUrl, computeRoot } = this.api.urls(ctx);
-    return json(200, { flavor: flavorDetail(flavor, this.api.version(ctx), computeUrl, computeRoot) });
+    return json(200, {
+      flavor: flavorDetail(flavor, this.api.version(ctx), computeUrl, computeRoot),
+    });
   }
 }

@@ -1,6 +1,15 @@
 // Nova keypairs: create (generate before 2.92, import always), list, show, delete.
 import type { FakeKeypair } from '../fake-openstack.types';
-import { empty, isRecord, json, parseJsonBody, timestamps, type RouteContext, type Router, type WireResponse } from '../http/wire';
+import {
+  empty,
+  isRecord,
+  json,
+  parseJsonBody,
+  timestamps,
+  type RouteContext,
+  type Router,
+  type WireResponse,
+} from '../http/wire';
 import { novaSchemaError } from '../fixtures/nova-error-response.v2.1';
 import {
   keypairCreateResponse,
@@ -22,7 +31,9 @@ export class KeypairsHandlers {
     router
       .add('POST', '/v2.1/os-keypairs', (ctx) => this.create(ctx))
       .add('GET', '/v2.1/os-keypairs', (ctx) => this.list(ctx))
-      .add('GET', '/v2.1/os-keypairs/:name', (ctx) => json(200, keypairGetResponse(this.find(ctx), this.api.version(ctx))))
+      .add('GET', '/v2.1/os-keypairs/:name', (ctx) =>
+        json(200, keypairGetResponse(this.find(ctx), this.api.version(ctx))),
+      )
       .add('DELETE', '/v2.1/os-keypairs/:name', (ctx) => {
         this.api.settings.state.keypairs.delete(this.find(ctx).name);
         // 2.1 answers 202, 2.2+ 204 (api-ref os-keypairs "Delete Keypair").
@@ -35,27 +46,54 @@ export class KeypairsHandlers {
     const { state, credentials } = this.api.settings;
     const body = parseJsonBody(ctx, () => this.api.error(400, 'Malformed request body', ctx));
     const req = isRecord(body) ? body.keypair : undefined;
-    if (!isRecord(req)) this.api.fail(400, novaSchemaError('body', body ?? null, "'keypair' is a required property"), ctx);
-    if (req.name === undefined) this.api.fail(400, novaSchemaError('keypair', req, "'name' is a required property"), ctx);
+    if (!isRecord(req))
+      this.api.fail(
+        400,
+        novaSchemaError('body', body ?? null, "'keypair' is a required property"),
+        ctx,
+      );
+    if (req.name === undefined)
+      this.api.fail(400, novaSchemaError('keypair', req, "'name' is a required property"), ctx);
     if (typeof req.name !== 'string' || !NAME_PATTERN.test(req.name)) {
-      this.api.fail(400, novaSchemaError('name', req.name, `'${String(req.name)}' does not match '^[a-zA-Z0-9 _.@-]+$'`), ctx);
+      this.api.fail(
+        400,
+        novaSchemaError(
+          'name',
+          req.name,
+          `'${String(req.name)}' does not match '^[a-zA-Z0-9 _.@-]+$'`,
+        ),
+        ctx,
+      );
     }
     // 2.92 removed server-side generation (captures/nova/11-keypair-create-generate-2.92.txt).
     if (atLeast(v, '2.92') && req.public_key === undefined) {
-      this.api.fail(400, novaSchemaError('keypair', req, "'public_key' is a required property"), ctx);
+      this.api.fail(
+        400,
+        novaSchemaError('keypair', req, "'public_key' is a required property"),
+        ctx,
+      );
     }
     const type = req.type ?? 'ssh';
     if (req.type !== undefined && (!atLeast(v, '2.2') || (type !== 'ssh' && type !== 'x509'))) {
-      this.api.fail(400, novaSchemaError('type', req.type, `'${String(req.type)}' is not one of ['ssh', 'x509']`), ctx);
+      this.api.fail(
+        400,
+        novaSchemaError('type', req.type, `'${String(req.type)}' is not one of ['ssh', 'x509']`),
+        ctx,
+      );
     }
-    if (state.keypairs.has(req.name)) this.api.fail(409, `Key pair '${req.name}' already exists.`, ctx);
+    if (state.keypairs.has(req.name))
+      this.api.fail(409, `Key pair '${req.name}' already exists.`, ctx);
     let publicKey: string;
     let privateKey: string | undefined;
     if (req.public_key === undefined) {
       ({ publicKey, privateKey } = generateRsaKeypair());
     } else {
       if (typeof req.public_key !== 'string') {
-        this.api.fail(400, novaSchemaError('public_key', req.public_key, "is not of type 'string'"), ctx);
+        this.api.fail(
+          400,
+          novaSchemaError('public_key', req.public_key, "is not of type 'string'"),
+          ctx,
+        );
       }
       publicKey = req.public_key;
     }
@@ -76,14 +114,20 @@ export class KeypairsHandlers {
 
   private list(ctx: RouteContext): WireResponse {
     const v = this.api.version(ctx);
-    const keypairs = [...this.api.settings.state.keypairs.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const keypairs = [...this.api.settings.state.keypairs.values()].sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    );
     return json(200, { keypairs: keypairs.map((k) => keypairListEntry(k, v)) });
   }
 
   private find(ctx: RouteContext): FakeKeypair {
     const keypair = this.api.settings.state.keypairs.get(ctx.params.name);
     if (!keypair) {
-      this.api.fail(404, `Keypair ${ctx.params.name} not found for user ${this.api.settings.credentials.userId}`, ctx);
+      this.api.fail(
+        404,
+        `Keypair ${ctx.params.name} not found for user ${this.api.settings.credentials.userId}`,
+        ctx,
+      );
     }
     return keypair;
   }

@@ -22,7 +22,10 @@ export function formatMicroversion(version: Microversion): string {
 export function atLeast(version: Microversion, other: string): boolean {
   const parsed = parseMicroversion(other);
   if (!parsed) throw new Error(`bad microversion literal ${other}`);
-  return version.major > parsed.major || (version.major === parsed.major && version.minor >= parsed.minor);
+  return (
+    version.major > parsed.major ||
+    (version.major === parsed.major && version.minor >= parsed.minor)
+  );
 }
 
 export type MicroversionRequest =
@@ -30,7 +33,10 @@ export type MicroversionRequest =
   | { kind: 'invalid'; text: string }
   | { kind: 'unsupported'; text: string };
 
-export function requestedMicroversion(headers: IncomingHttpHeaders, max: Microversion): MicroversionRequest {
+export function requestedMicroversion(
+  headers: IncomingHttpHeaders,
+  max: Microversion,
+): MicroversionRequest {
   let text: string | undefined;
   const modern = headers['openstack-api-version'];
   if (typeof modern === 'string') {
@@ -46,6 +52,7 @@ export function requestedMicroversion(headers: IncomingHttpHeaders, max: Microve
   const parsed = parseMicroversion(text);
   if (!parsed) return { kind: 'invalid', text };
   const tooLow = parsed.major < 2 || (parsed.major === 2 && parsed.minor < MIN_MICROVERSION.minor);
-  const tooHigh = parsed.major > max.major || (parsed.major === max.major && parsed.minor > max.minor);
+  const tooHigh =
+    parsed.major > max.major || (parsed.major === max.major && parsed.minor > max.minor);
   return tooLow || tooHigh ? { kind: 'unsupported', text } : { kind: 'ok', version: parsed };
 }

@@ -1,5 +1,12 @@
 import { FakeOpenStack } from '../index';
-import { login, serverBody, servicesOf, sleep, wire, type Json } from '../../test-support/wire-client';
+import {
+  login,
+  serverBody,
+  servicesOf,
+  sleep,
+  wire,
+  type Json,
+} from '../../test-support/wire-client';
 
 describe('fake Nova servers', () => {
   let cloud: FakeOpenStack;
@@ -15,8 +22,15 @@ describe('fake Nova servers', () => {
     await cloud.stop();
   });
 
-  async function create(fields: Record<string, unknown> = {}, microversion = '2.79'): Promise<string> {
-    const reply = await compute('/servers', { method: 'POST', body: serverBody(cloud, fields), microversion });
+  async function create(
+    fields: Record<string, unknown> = {},
+    microversion = '2.79',
+  ): Promise<string> {
+    const reply = await compute('/servers', {
+      method: 'POST',
+      body: serverBody(cloud, fields),
+      microversion,
+    });
     expect(reply.status).toBe(202);
     return reply.json.server.id;
   }
@@ -25,7 +39,12 @@ describe('fake Nova servers', () => {
     it('serves the version list and the v2.1 document without a token', async () => {
       const root = await wire(`${new URL(cloud.endpoints.compute).origin}/compute/`);
       expect(root.status).toBe(200);
-      expect(root.json.versions[1]).toMatchObject({ id: 'v2.1', status: 'CURRENT', version: '2.93', min_version: '2.1' });
+      expect(root.json.versions[1]).toMatchObject({
+        id: 'v2.1',
+        status: 'CURRENT',
+        version: '2.93',
+        min_version: '2.1',
+      });
       expect(root.headers.get('x-openstack-request-id')).toBeNull();
       const doc = await wire(`${cloud.endpoints.compute}/`);
       expect(doc.json.version).toMatchObject({ id: 'v2.1', version: '2.93', min_version: '2.1' });
@@ -40,7 +59,9 @@ describe('fake Nova servers', () => {
     });
 
     it('accepts the legacy header and "latest"', async () => {
-      const legacy = await compute('/flavors/1', { headers: { 'X-OpenStack-Nova-API-Version': '2.55' } });
+      const legacy = await compute('/flavors/1', {
+        headers: { 'X-OpenStack-Nova-API-Version': '2.55' },
+      });
       expect(legacy.headers.get('openstack-api-version')).toBe('compute 2.55');
       expect(legacy.json.flavor.description).toBeNull();
       const latest = await compute('/flavors/1', { microversion: 'latest' });
@@ -51,7 +72,10 @@ describe('fake Nova servers', () => {
       const tooHigh = await compute('/servers', { microversion: '2.999' });
       expect(tooHigh.status).toBe(406);
       expect(tooHigh.json).toEqual({
-        computeFault: { code: 406, message: 'Version 2.999 is not supported by the API. Minimum is 2.1 and maximum is 2.93.' },
+        computeFault: {
+          code: 406,
+          message: 'Version 2.999 is not supported by the API. Minimum is 2.1 and maximum is 2.93.',
+        },
       });
       expect(tooHigh.headers.get('openstack-api-version')).toBe('compute 2.999');
       const malformed = await compute('/servers', { microversion: 'two' });
@@ -64,7 +88,9 @@ describe('fake Nova servers', () => {
       try {
         const c = servicesOf(old, await login(old)).compute;
         expect((await c('/servers', { microversion: '2.79' })).status).toBe(406);
-        expect((await c('/servers', { microversion: 'latest' })).headers.get('openstack-api-version')).toBe('compute 2.60');
+        expect(
+          (await c('/servers', { microversion: 'latest' })).headers.get('openstack-api-version'),
+        ).toBe('compute 2.60');
       } finally {
         await old.stop();
       }
@@ -73,15 +99,24 @@ describe('fake Nova servers', () => {
 
   describe('create validation (Nova-shaped 400/403)', () => {
     it('returns 202 with id, links, adminPass and a Location header', async () => {
-      const reply = await compute('/servers', { method: 'POST', body: serverBody(cloud), microversion: '2.79' });
+      const reply = await compute('/servers', {
+        method: 'POST',
+        body: serverBody(cloud),
+        microversion: '2.79',
+      });
       expect(reply.status).toBe(202);
       const server = reply.json.server;
       expect(server.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(server.adminPass).toEqual(expect.any(String));
-      expect(server.links[0]).toEqual({ rel: 'self', href: `${cloud.endpoints.compute}/servers/${server.id}` });
+      expect(server.links[0]).toEqual({
+        rel: 'self',
+        href: `${cloud.endpoints.compute}/servers/${server.id}`,
+      });
       expect(server.security_groups).toEqual([{ name: 'default' }]);
       expect(reply.headers.get('location')).toBe(`${cloud.endpoints.compute}/servers/${server.id}`);
-      expect(reply.headers.get('x-compute-request-id')).toBe(reply.headers.get('x-openstack-request-id'));
+      expect(reply.headers.get('x-compute-request-id')).toBe(
+        reply.headers.get('x-openstack-request-id'),
+      );
     });
 
     it.each([
@@ -89,30 +124,58 @@ describe('fake Nova servers', () => {
       ['name', { name: undefined }, "'name' is a required property"],
       ['networks at 2.37+', { networks: undefined }, "'networks' is a required property"],
     ])('rejects a missing %s', async (_label, fields, message) => {
-      const reply = await compute('/servers', { method: 'POST', body: serverBody(cloud, fields), microversion: '2.79' });
+      const reply = await compute('/servers', {
+        method: 'POST',
+        body: serverBody(cloud, fields),
+        microversion: '2.79',
+      });
       expect(reply.status).toBe(400);
       expect(reply.headers.get('content-type')).toBe('application/json; charset=UTF-8');
       expect(reply.json.badRequest.code).toBe(400);
-      expect(reply.json.badRequest.message).toMatch(/^Invalid input for field\/attribute server\. Value: \{'name'|^Invalid input/);
+      expect(reply.json.badRequest.message).toMatch(
+        /^Invalid input for field\/attribute server\. Value: \{'name'|^Invalid input/,
+      );
       expect(reply.json.badRequest.message).toContain(message);
     });
 
     it('does not require networks before 2.37 (auto-allocates the tenant network)', async () => {
       const id = await create({ networks: undefined }, '2.1');
-      expect(cloud.state.servers.get(id)?.networkIds).toEqual([[...cloud.state.networks.values()].find((n) => n.name === 'test')?.id]);
+      expect(cloud.state.servers.get(id)?.networkIds).toEqual([
+        [...cloud.state.networks.values()].find((n) => n.name === 'test')?.id,
+      ]);
     });
 
     it.each([
       ['unknown flavor', { flavorRef: '999' }, 'Flavor 999 could not be found.'],
-      ['unknown image', { imageRef: '00000000-0000-0000-0000-000000000000' }, 'Can not find requested image'],
-      ['unknown network', { networks: [{ uuid: '00000000-0000-0000-0000-000000000000' }] }, 'Network 00000000-0000-0000-0000-000000000000 could not be found.'],
+      [
+        'unknown image',
+        { imageRef: '00000000-0000-0000-0000-000000000000' },
+        'Can not find requested image',
+      ],
+      [
+        'unknown network',
+        { networks: [{ uuid: '00000000-0000-0000-0000-000000000000' }] },
+        'Network 00000000-0000-0000-0000-000000000000 could not be found.',
+      ],
       ['unknown key_name', { key_name: 'nope' }, 'Invalid key_name provided.'],
-      ['unknown security group', { security_groups: [{ name: 'nope' }] }, "Unable to find security_group with name or id 'nope'"],
+      [
+        'unknown security group',
+        { security_groups: [{ name: 'nope' }] },
+        "Unable to find security_group with name or id 'nope'",
+      ],
       ['user_data that is not base64', { user_data: 'not base64!' }, "is not a 'base64'"],
       ['user_data over 65535 bytes', { user_data: 'A'.repeat(65536) }, 'is too long'],
-      ['unknown availability zone', { availability_zone: 'az9' }, 'The requested availability zone is not available'],
+      [
+        'unknown availability zone',
+        { availability_zone: 'az9' },
+        'The requested availability zone is not available',
+      ],
     ])('rejects an %s with 400', async (_label, fields, message) => {
-      const reply = await compute('/servers', { method: 'POST', body: serverBody(cloud, fields), microversion: '2.79' });
+      const reply = await compute('/servers', {
+        method: 'POST',
+        body: serverBody(cloud, fields),
+        microversion: '2.79',
+      });
       expect(reply.status).toBe(400);
       expect(reply.json.badRequest.message).toContain(message);
       expect(cloud.state.servers.size).toBe(0);
@@ -121,18 +184,39 @@ describe('fake Nova servers', () => {
     it('answers the instances quota with 403 in Nova quota format', async () => {
       cloud.quota.instances = 1;
       await create();
-      const reply = await compute('/servers', { method: 'POST', body: serverBody(cloud), microversion: '2.79' });
+      const reply = await compute('/servers', {
+        method: 'POST',
+        body: serverBody(cloud),
+        microversion: '2.79',
+      });
       expect(reply.status).toBe(403);
       expect(reply.json).toEqual({
-        forbidden: { code: 403, message: 'Quota exceeded for instances: Requested 1, but already used 1 of 1 instances' },
+        forbidden: {
+          code: 403,
+          message: 'Quota exceeded for instances: Requested 1, but already used 1 of 1 instances',
+        },
       });
-      const multi = await compute('/servers', { method: 'POST', body: serverBody(cloud, { min_count: 2, max_count: 3 }), microversion: '2.79' });
-      expect(multi.json.forbidden.message).toBe('Quota exceeded for instances: Requested 2-3, but already used 1 of 1 instances');
+      const multi = await compute('/servers', {
+        method: 'POST',
+        body: serverBody(cloud, { min_count: 2, max_count: 3 }),
+        microversion: '2.79',
+      });
+      expect(multi.json.forbidden.message).toBe(
+        'Quota exceeded for instances: Requested 2-3, but already used 1 of 1 instances',
+      );
     });
 
     it('creates max_count servers named name-N when quota allows', async () => {
-      await compute('/servers', { method: 'POST', body: serverBody(cloud, { name: 'multi', min_count: 1, max_count: 3 }), microversion: '2.79' });
-      expect([...cloud.state.servers.values()].map((s) => s.name).sort()).toEqual(['multi-1', 'multi-2', 'multi-3']);
+      await compute('/servers', {
+        method: 'POST',
+        body: serverBody(cloud, { name: 'multi', min_count: 1, max_count: 3 }),
+        microversion: '2.79',
+      });
+      expect([...cloud.state.servers.values()].map((s) => s.name).sort()).toEqual([
+        'multi-1',
+        'multi-2',
+        'multi-3',
+      ]);
     });
   });
 
@@ -153,10 +237,20 @@ describe('fake Nova servers', () => {
       expect(first.json.server.security_groups).toBeUndefined();
       expect((await compute(`/servers/${id}`)).json.server.status).toBe('BUILD');
       const active = (await compute(`/servers/${id}`, { microversion: '2.79' })).json.server;
-      expect(active).toMatchObject({ status: 'ACTIVE', 'OS-EXT-STS:vm_state': 'active', 'OS-EXT-STS:task_state': null, 'OS-EXT-STS:power_state': 1 });
+      expect(active).toMatchObject({
+        status: 'ACTIVE',
+        'OS-EXT-STS:vm_state': 'active',
+        'OS-EXT-STS:task_state': null,
+        'OS-EXT-STS:power_state': 1,
+      });
       expect(active['OS-SRV-USG:launched_at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
       expect(active.addresses.test).toEqual([
-        { version: 4, addr: '192.168.222.2', 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': expect.stringMatching(/^fa:16:3e(:[0-9a-f]{2}){3}$/) },
+        {
+          version: 4,
+          addr: '192.168.222.2',
+          'OS-EXT-IPS:type': 'fixed',
+          'OS-EXT-IPS-MAC:mac_addr': expect.stringMatching(/^fa:16:3e(:[0-9a-f]{2}){3}$/),
+        },
       ]);
     });
 
@@ -169,26 +263,39 @@ describe('fake Nova servers', () => {
     });
 
     it('reports the address the behaviour gives (e.g. a real local service) and delays it by addressDelayMs', async () => {
-      cloud.setServerBehaviour({ address: (server) => (server.name === 'srv' ? '127.0.10.7' : undefined), addressDelayMs: 250 });
+      cloud.setServerBehaviour({
+        address: (server) => (server.name === 'srv' ? '127.0.10.7' : undefined),
+        addressDelayMs: 250,
+      });
       const id = await create();
       const noAddress = (await compute(`/servers/${id}`)).json.server;
       expect(noAddress.status).toBe('ACTIVE');
       expect(noAddress.addresses).toEqual({});
       await sleep(300);
-      expect((await compute(`/servers/${id}`)).json.server.addresses.test[0].addr).toBe('127.0.10.7');
+      expect((await compute(`/servers/${id}`)).json.server.addresses.test[0].addr).toBe(
+        '127.0.10.7',
+      );
       const ports = await network(`/v2.0/ports?device_id=${id}`);
       expect(ports.json.ports).toHaveLength(1);
-      expect(ports.json.ports[0]).toMatchObject({ device_owner: 'compute:nova', fixed_ips: [expect.objectContaining({ ip_address: '127.0.10.7' })] });
+      expect(ports.json.ports[0]).toMatchObject({
+        device_owner: 'compute:nova',
+        fixed_ips: [expect.objectContaining({ ip_address: '127.0.10.7' })],
+      });
     });
 
     it('never gives an address when addressDelayMs is Infinity', async () => {
       cloud.setServerBehaviour({ addressDelayMs: Infinity });
       const id = await create();
-      expect((await compute(`/servers/${id}`)).json.server).toMatchObject({ status: 'ACTIVE', addresses: {} });
+      expect((await compute(`/servers/${id}`)).json.server).toMatchObject({
+        status: 'ACTIVE',
+        addresses: {},
+      });
     });
 
     it('goes to ERROR with the fault from failWith (2.1 and 2.79 shapes)', async () => {
-      cloud.setServerBehaviour({ failWith: { message: 'No valid host was found. There are not enough hosts available.' } });
+      cloud.setServerBehaviour({
+        failWith: { message: 'No valid host was found. There are not enough hosts available.' },
+      });
       const id = await create();
       const server = (await compute(`/servers/${id}`, { microversion: '2.79' })).json.server;
       expect(server.status).toBe('ERROR');
@@ -206,7 +313,10 @@ describe('fake Nova servers', () => {
 
     it('applies per-name-prefix overrides over the default', async () => {
       cloud.setServerBehaviour({ pollsUntilActive: 5 });
-      cloud.setServerBehaviour({ failWith: { message: 'boom', code: 409, details: 'why' } }, { namePrefix: 'bad-' });
+      cloud.setServerBehaviour(
+        { failWith: { message: 'boom', code: 409, details: 'why' } },
+        { namePrefix: 'bad-' },
+      );
       cloud.setServerBehaviour({ pollsUntilActive: 0 }, { namePrefix: 'bad-fast-' });
       const slow = await create({ name: 'good-1' });
       const bad = await create({ name: 'bad-fast-1' });
@@ -219,21 +329,42 @@ describe('fake Nova servers', () => {
     it('renders the flavor by reference before 2.47, embedded from 2.47, and hostname from 2.90', async () => {
       const id = await create();
       const v21 = (await compute(`/servers/${id}`)).json.server;
-      expect(v21.flavor).toEqual({ id: '1', links: [{ rel: 'bookmark', href: expect.stringMatching(/\/compute\/flavors\/1$/) }] });
+      expect(v21.flavor).toEqual({
+        id: '1',
+        links: [{ rel: 'bookmark', href: expect.stringMatching(/\/compute\/flavors\/1$/) }],
+      });
       expect(v21.locked).toBeUndefined();
       expect(v21.tags).toBeUndefined();
       const v247 = (await compute(`/servers/${id}`, { microversion: '2.47' })).json.server;
-      expect(v247.flavor).toEqual({ vcpus: 1, ram: 512, disk: 1, ephemeral: 0, swap: 0, original_name: 'm1.tiny', extra_specs: {} });
+      expect(v247.flavor).toEqual({
+        vcpus: 1,
+        ram: 512,
+        disk: 1,
+        ephemeral: 0,
+        swap: 0,
+        original_name: 'm1.tiny',
+        extra_specs: {},
+      });
       expect(v247['OS-EXT-SRV-ATTR:hostname']).toBeUndefined();
       const v293 = (await compute(`/servers/${id}`, { microversion: '2.93' })).json.server;
       expect(v293['OS-EXT-SRV-ATTR:hostname']).toBe('srv');
-      expect(v293).toMatchObject({ locked: false, locked_reason: null, description: null, tags: [], server_groups: [] });
+      expect(v293).toMatchObject({
+        locked: false,
+        locked_reason: null,
+        description: null,
+        tags: [],
+        server_groups: [],
+      });
     });
 
     it('seeds a server directly, ACTIVE with an address, for restart-recovery tests', async () => {
       const seeded = cloud.seedServer({ name: 'service-auto-1', metadata: { group: 'g1' } });
       const server = (await compute(`/servers/${seeded.id}`)).json.server;
-      expect(server).toMatchObject({ name: 'service-auto-1', status: 'ACTIVE', metadata: { group: 'g1' } });
+      expect(server).toMatchObject({
+        name: 'service-auto-1',
+        status: 'ACTIVE',
+        metadata: { group: 'g1' },
+      });
       expect(server.addresses.test[0].addr).toMatch(/^192\.168\.222\./);
     });
   });
@@ -246,11 +377,17 @@ describe('fake Nova servers', () => {
       await create({ name: 'other' });
       const prefix = await compute('/servers?name=cap-srv');
       expect(prefix.json.servers.map((s: Json) => s.id)).toEqual([b, a]);
-      expect(prefix.json.servers[0]).toEqual({ id: b, name: 'cap-srv-b', links: expect.any(Array) });
+      expect(prefix.json.servers[0]).toEqual({
+        id: b,
+        name: 'cap-srv-b',
+        links: expect.any(Array),
+      });
       const exact = await compute('/servers?name=^cap-srv-a$');
       expect(exact.json.servers.map((s: Json) => s.id)).toEqual([a]);
       expect((await compute('/servers?status=ACTIVE')).json.servers).toHaveLength(3);
-      expect((await compute('/servers?status=BOGUS')).json).toEqual({ badRequest: { code: 400, message: 'Invalid status value' } });
+      expect((await compute('/servers?status=BOGUS')).json).toEqual({
+        badRequest: { code: 400, message: 'Invalid status value' },
+      });
     });
 
     it('paginates with limit/marker and a servers_links next href', async () => {
@@ -264,7 +401,7 @@ describe('fake Nova servers', () => {
       const next = page1.json.servers_links[0];
       expect(next.rel).toBe('next');
       expect(next.href).toContain(`${cloud.endpoints.compute}/servers/detail?limit=2&marker=`);
-      const page2 = await wire(next.href, { token: (await login(cloud)) });
+      const page2 = await wire(next.href, { token: await login(cloud) });
       expect(page2.json.servers).toHaveLength(1);
       expect(page2.json.servers_links).toBeUndefined();
       expect((await compute('/servers?marker=nope')).status).toBe(400);
@@ -286,7 +423,9 @@ describe('fake Nova servers', () => {
       expect((await compute(`/servers/${id}`, { method: 'DELETE' })).status).toBe(204);
       const gone = await compute(`/servers/${id}`);
       expect(gone.status).toBe(404);
-      expect(gone.json).toEqual({ itemNotFound: { code: 404, message: `Instance ${id} could not be found.` } });
+      expect(gone.json).toEqual({
+        itemNotFound: { code: 404, message: `Instance ${id} could not be found.` },
+      });
       expect((await compute(`/servers/${id}`, { method: 'DELETE' })).status).toBe(404);
     });
 
@@ -294,7 +433,9 @@ describe('fake Nova servers', () => {
       cloud.setServerBehaviour({ deleteDelayMs: 200 });
       const id = await create();
       await compute(`/servers/${id}`, { method: 'DELETE' });
-      expect((await compute(`/servers/${id}`)).json.server['OS-EXT-STS:task_state']).toBe('deleting');
+      expect((await compute(`/servers/${id}`)).json.server['OS-EXT-STS:task_state']).toBe(
+        'deleting',
+      );
       await sleep(250);
       expect((await compute(`/servers/${id}`)).status).toBe(404);
     });
@@ -303,14 +444,29 @@ describe('fake Nova servers', () => {
   describe('actions', () => {
     it('stops and starts a server, refusing a second stop with 409', async () => {
       const id = await create();
-      expect((await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-stop': null } })).status).toBe(202);
+      expect(
+        (await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-stop': null } }))
+          .status,
+      ).toBe(202);
       const stopped = (await compute(`/servers/${id}`)).json.server;
-      expect(stopped).toMatchObject({ status: 'SHUTOFF', 'OS-EXT-STS:vm_state': 'stopped', 'OS-EXT-STS:power_state': 4 });
+      expect(stopped).toMatchObject({
+        status: 'SHUTOFF',
+        'OS-EXT-STS:vm_state': 'stopped',
+        'OS-EXT-STS:power_state': 4,
+      });
       expect(stopped.progress).toBeUndefined();
-      const again = await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-stop': null } });
+      const again = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { 'os-stop': null },
+      });
       expect(again.status).toBe(409);
-      expect(again.json.conflictingRequest.message).toBe(`Cannot 'stop' instance ${id} while it is in vm_state stopped`);
-      expect((await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-start': null } })).status).toBe(202);
+      expect(again.json.conflictingRequest.message).toBe(
+        `Cannot 'stop' instance ${id} while it is in vm_state stopped`,
+      );
+      expect(
+        (await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-start': null } }))
+          .status,
+      ).toBe(202);
       expect((await compute(`/servers/${id}`)).json.server.status).toBe('ACTIVE');
     });
 
@@ -318,7 +474,10 @@ describe('fake Nova servers', () => {
       cloud.setServerBehaviour({ actionDelayMs: 200 });
       const id = await create();
       await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-stop': null } });
-      expect((await compute(`/servers/${id}`)).json.server).toMatchObject({ status: 'ACTIVE', 'OS-EXT-STS:task_state': 'powering-off' });
+      expect((await compute(`/servers/${id}`)).json.server).toMatchObject({
+        status: 'ACTIVE',
+        'OS-EXT-STS:task_state': 'powering-off',
+      });
       await sleep(250);
       expect((await compute(`/servers/${id}`)).json.server.status).toBe('SHUTOFF');
     });
@@ -326,8 +485,13 @@ describe('fake Nova servers', () => {
     it('refuses to start an ERROR server with 409 "is not ready"', async () => {
       cloud.setServerBehaviour({ failWith: { message: 'x' } });
       const id = await create();
-      const reply = await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-start': null } });
-      expect(reply.json).toEqual({ conflictingRequest: { code: 409, message: `Instance ${id} is not ready` } });
+      const reply = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { 'os-start': null },
+      });
+      expect(reply.json).toEqual({
+        conflictingRequest: { code: 409, message: `Instance ${id} is not ready` },
+      });
     });
 
     it('createImage at 2.45+ returns image_id; the image goes queued -> saving -> active', async () => {
@@ -341,10 +505,23 @@ describe('fake Nova servers', () => {
       expect(reply.status).toBe(202);
       expect(reply.headers.get('location')).toBeNull();
       const imageId = reply.json.image_id;
-      const queued = await image(`/v2/images/${imageId}`, { headers: { Accept: 'application/json' } });
-      expect(queued.json).toMatchObject({ status: 'queued', name: 'golden', service_version: '1.2.3', image_type: 'snapshot', instance_uuid: id });
-      expect((await compute(`/servers/${id}`)).json.server['OS-EXT-STS:task_state']).toBe('image_snapshot_pending');
-      const conflict = await compute(`/servers/${id}/action`, { method: 'POST', body: { createImage: { name: 'again' } } });
+      const queued = await image(`/v2/images/${imageId}`, {
+        headers: { Accept: 'application/json' },
+      });
+      expect(queued.json).toMatchObject({
+        status: 'queued',
+        name: 'golden',
+        service_version: '1.2.3',
+        image_type: 'snapshot',
+        instance_uuid: id,
+      });
+      expect((await compute(`/servers/${id}`)).json.server['OS-EXT-STS:task_state']).toBe(
+        'image_snapshot_pending',
+      );
+      const conflict = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { createImage: { name: 'again' } },
+      });
       expect(conflict.status).toBe(409);
       await sleep(150);
       expect((await image(`/v2/images/${imageId}`)).json.status).toBe('saving');
@@ -357,7 +534,10 @@ describe('fake Nova servers', () => {
 
     it('createImage before 2.45 answers with the image URL in Location (no /v2, as the real cloud)', async () => {
       const id = await create();
-      const reply = await compute(`/servers/${id}/action`, { method: 'POST', body: { createImage: { name: 'old-style' } } });
+      const reply = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { createImage: { name: 'old-style' } },
+      });
       expect(reply.status).toBe(202);
       expect(reply.text).toBe('');
       const location = reply.headers.get('location') ?? '';
@@ -368,66 +548,141 @@ describe('fake Nova servers', () => {
     it('a snapshot can end killed when the image behaviour says so', async () => {
       cloud.setImageBehaviour({ snapshotDelayMs: 0, snapshotOutcome: 'killed' });
       const id = await create();
-      const { image_id: imageId } = (await compute(`/servers/${id}/action`, { method: 'POST', body: { createImage: { name: 'k' } }, microversion: '2.45' })).json;
+      const { image_id: imageId } = (
+        await compute(`/servers/${id}/action`, {
+          method: 'POST',
+          body: { createImage: { name: 'k' } },
+          microversion: '2.45',
+        })
+      ).json;
       expect((await image(`/v2/images/${imageId}`)).json.status).toBe('killed');
     });
 
     it('returns console output set per server or by behaviour, honouring length', async () => {
       cloud.setServerBehaviour({ consoleOutput: (s) => `boot of ${s.name}\nline 2\nREADY\n` });
       const id = await create();
-      const all = await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-getConsoleOutput': {} } });
+      const all = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { 'os-getConsoleOutput': {} },
+      });
       expect(all.json).toEqual({ output: 'boot of srv\nline 2\nREADY\n' });
-      const tail = await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-getConsoleOutput': { length: 1 } } });
+      const tail = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { 'os-getConsoleOutput': { length: 1 } },
+      });
       expect(tail.json.output).toBe('READY\n');
       cloud.setConsoleOutput(id, 'custom');
-      expect((await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-getConsoleOutput': { length: null } } })).json.output).toBe('custom');
+      expect(
+        (
+          await compute(`/servers/${id}/action`, {
+            method: 'POST',
+            body: { 'os-getConsoleOutput': { length: null } },
+          })
+        ).json.output,
+      ).toBe('custom');
     });
 
     it('rejects an unknown action and actions on a missing server', async () => {
       const id = await create();
-      expect((await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-fly': null } })).json.badRequest.message).toBe(
-        'There is no such action: os-fly',
-      );
-      const missing = await compute('/servers/not-a-uuid/action', { method: 'POST', body: { 'os-stop': null } });
-      expect(missing.json).toEqual({ itemNotFound: { code: 404, message: 'Instance not-a-uuid could not be found.' } });
+      expect(
+        (await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-fly': null } })).json
+          .badRequest.message,
+      ).toBe('There is no such action: os-fly');
+      const missing = await compute('/servers/not-a-uuid/action', {
+        method: 'POST',
+        body: { 'os-stop': null },
+      });
+      expect(missing.json).toEqual({
+        itemNotFound: { code: 404, message: 'Instance not-a-uuid could not be found.' },
+      });
     });
   });
 
   describe('metadata and tags', () => {
     it('reads, merges, replaces and deletes metadata', async () => {
       const id = await create({ metadata: { group: 'g1' } });
-      expect((await compute(`/servers/${id}/metadata`)).json).toEqual({ metadata: { group: 'g1' } });
-      expect((await compute(`/servers/${id}/metadata`, { method: 'POST', body: { metadata: { reason: 'scale-out' } } })).json.metadata).toEqual({
+      expect((await compute(`/servers/${id}/metadata`)).json).toEqual({
+        metadata: { group: 'g1' },
+      });
+      expect(
+        (
+          await compute(`/servers/${id}/metadata`, {
+            method: 'POST',
+            body: { metadata: { reason: 'scale-out' } },
+          })
+        ).json.metadata,
+      ).toEqual({
         group: 'g1',
         reason: 'scale-out',
       });
-      expect((await compute(`/servers/${id}/metadata/reason`)).json).toEqual({ meta: { reason: 'scale-out' } });
-      expect((await compute(`/servers/${id}/metadata/reason`, { method: 'DELETE' })).status).toBe(204);
-      expect((await compute(`/servers/${id}/metadata`, { method: 'PUT', body: { metadata: { only: 'x' } } })).json.metadata).toEqual({ only: 'x' });
+      expect((await compute(`/servers/${id}/metadata/reason`)).json).toEqual({
+        meta: { reason: 'scale-out' },
+      });
+      expect((await compute(`/servers/${id}/metadata/reason`, { method: 'DELETE' })).status).toBe(
+        204,
+      );
+      expect(
+        (
+          await compute(`/servers/${id}/metadata`, {
+            method: 'PUT',
+            body: { metadata: { only: 'x' } },
+          })
+        ).json.metadata,
+      ).toEqual({ only: 'x' });
       expect((await compute(`/servers/${id}/metadata/nope`)).status).toBe(404);
     });
 
     it('manages tags from 2.26 (201 then 204) and 404s the routes below it', async () => {
       const id = await create();
       expect((await compute(`/servers/${id}/tags/x`, { method: 'PUT' })).status).toBe(404);
-      const added = await compute(`/servers/${id}/tags/pool-p1`, { method: 'PUT', microversion: '2.26' });
+      const added = await compute(`/servers/${id}/tags/pool-p1`, {
+        method: 'PUT',
+        microversion: '2.26',
+      });
       expect(added.status).toBe(201);
-      expect(added.headers.get('location')).toBe(`${cloud.endpoints.compute}/servers/${id}/tags/pool-p1`);
-      expect((await compute(`/servers/${id}/tags/pool-p1`, { method: 'PUT', microversion: '2.26' })).status).toBe(204);
-      expect((await compute(`/servers/${id}/tags/pool-p1`, { microversion: '2.26' })).status).toBe(204);
+      expect(added.headers.get('location')).toBe(
+        `${cloud.endpoints.compute}/servers/${id}/tags/pool-p1`,
+      );
+      expect(
+        (await compute(`/servers/${id}/tags/pool-p1`, { method: 'PUT', microversion: '2.26' }))
+          .status,
+      ).toBe(204);
+      expect((await compute(`/servers/${id}/tags/pool-p1`, { microversion: '2.26' })).status).toBe(
+        204,
+      );
       const missing = await compute(`/servers/${id}/tags/nope`, { microversion: '2.26' });
       expect(missing.json.itemNotFound.message).toBe(`Server ${id} has no tag 'nope'`);
-      const replaced = await compute(`/servers/${id}/tags`, { method: 'PUT', body: { tags: ['pool-p1', 'autoscaler'] }, microversion: '2.26' });
+      const replaced = await compute(`/servers/${id}/tags`, {
+        method: 'PUT',
+        body: { tags: ['pool-p1', 'autoscaler'] },
+        microversion: '2.26',
+      });
       expect(replaced.json).toEqual({ tags: ['autoscaler', 'pool-p1'] });
-      expect((await compute(`/servers/${id}/tags/a,b`, { method: 'PUT', microversion: '2.26' })).status).toBe(400);
-      expect((await compute(`/servers/${id}/tags/autoscaler`, { method: 'DELETE', microversion: '2.26' })).status).toBe(204);
-      expect((await compute(`/servers/${id}/tags`, { microversion: '2.26' })).json.tags).toEqual(['pool-p1']);
+      expect(
+        (await compute(`/servers/${id}/tags/a,b`, { method: 'PUT', microversion: '2.26' })).status,
+      ).toBe(400);
+      expect(
+        (
+          await compute(`/servers/${id}/tags/autoscaler`, {
+            method: 'DELETE',
+            microversion: '2.26',
+          })
+        ).status,
+      ).toBe(204);
+      expect((await compute(`/servers/${id}/tags`, { microversion: '2.26' })).json.tags).toEqual([
+        'pool-p1',
+      ]);
     });
   });
 
   it('reports limits with usage', async () => {
     await create();
     const reply = await compute('/limits');
-    expect(reply.json.limits.absolute).toMatchObject({ maxTotalInstances: 10, totalInstancesUsed: 1, totalCoresUsed: 1, totalRAMUsed: 512 });
+    expect(reply.json.limits.absolute).toMatchObject({
+      maxTotalInstances: 10,
+      totalInstancesUsed: 1,
+      totalCoresUsed: 1,
+      totalRAMUsed: 512,
+    });
   });
 });

@@ -2,7 +2,17 @@
 // delete, actions (os-stop, os-start, reboot, createImage, os-getConsoleOutput), metadata, tags.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FakeImage, FakeServer } from '../fake-openstack.types';
-import { empty, hex, isRecord, json, parseJsonBody, timestamps, type RouteContext, type Router, type WireResponse } from '../http/wire';
+import {
+  empty,
+  hex,
+  isRecord,
+  json,
+  parseJsonBody,
+  timestamps,
+  type RouteContext,
+  type Router,
+  type WireResponse,
+} from '../http/wire';
 import { newImage } from '../state/cloud-state';
 import { novaSchemaError } from '../fixtures/nova-error-response.v2.1';
 import {
@@ -18,9 +28,26 @@ const MAX_USER_DATA_BYTES = 65535;
 const MAX_LIST_LIMIT = 1000;
 // Valid `status` filter values (nova/api/openstack/common.py _STATE_MAP keys, upper-cased).
 const LISTABLE_STATUSES = new Set([
-  'ACTIVE', 'BUILD', 'DELETED', 'ERROR', 'HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'PAUSED', 'REBOOT', 'REBUILD',
-  'RESCUE', 'RESIZE', 'REVERT_RESIZE', 'SHELVED', 'SHELVED_OFFLOADED', 'SHUTOFF', 'SOFT_DELETED', 'SUSPENDED',
-  'UNKNOWN', 'VERIFY_RESIZE',
+  'ACTIVE',
+  'BUILD',
+  'DELETED',
+  'ERROR',
+  'HARD_REBOOT',
+  'MIGRATING',
+  'PASSWORD',
+  'PAUSED',
+  'REBOOT',
+  'REBUILD',
+  'RESCUE',
+  'RESIZE',
+  'REVERT_RESIZE',
+  'SHELVED',
+  'SHELVED_OFFLOADED',
+  'SHUTOFF',
+  'SOFT_DELETED',
+  'SUSPENDED',
+  'UNKNOWN',
+  'VERIFY_RESIZE',
 ]);
 const TAG_PATTERN = /^[^,/]*$/;
 
@@ -36,7 +63,9 @@ export class ServersHandlers {
       .add('GET', `${base}/:id`, (ctx) => this.show(ctx))
       .add('DELETE', `${base}/:id`, (ctx) => this.remove(ctx))
       .add('POST', `${base}/:id/action`, (ctx) => this.action(ctx))
-      .add('GET', `${base}/:id/metadata`, (ctx) => json(200, { metadata: { ...this.find(ctx).metadata } }))
+      .add('GET', `${base}/:id/metadata`, (ctx) =>
+        json(200, { metadata: { ...this.find(ctx).metadata } }),
+      )
       .add('POST', `${base}/:id/metadata`, (ctx) => this.setMetadata(ctx, false))
       .add('PUT', `${base}/:id/metadata`, (ctx) => this.setMetadata(ctx, true))
       .add('GET', `${base}/:id/metadata/:key`, (ctx) => this.getMetadataItem(ctx))
@@ -61,33 +90,54 @@ export class ServersHandlers {
     const v = this.api.version(ctx);
     const body = parseJsonBody(ctx, () => this.api.error(400, 'Malformed request body', ctx));
     const req = isRecord(body) ? body.server : undefined;
-    if (!isRecord(req)) this.bad(ctx, novaSchemaError('body', body ?? null, "'server' is a required property"));
+    if (!isRecord(req))
+      this.bad(ctx, novaSchemaError('body', body ?? null, "'server' is a required property"));
     const required = ['name', 'flavorRef', ...(atLeast(v, '2.37') ? ['networks'] : [])];
     for (const field of required) {
-      if (req[field] === undefined) this.bad(ctx, novaSchemaError('server', req, `'${field}' is a required property`));
+      if (req[field] === undefined)
+        this.bad(ctx, novaSchemaError('server', req, `'${field}' is a required property`));
     }
     const name = req.name;
     if (typeof name !== 'string' || name.trim().length === 0 || name.length > 255) {
-      this.bad(ctx, novaSchemaError('name', name, typeof name === 'string' ? `'${name}' is not a valid name` : `${JSON.stringify(name)} is not of type 'string'`));
+      this.bad(
+        ctx,
+        novaSchemaError(
+          'name',
+          name,
+          typeof name === 'string'
+            ? `'${name}' is not a valid name`
+            : `${JSON.stringify(name)} is not of type 'string'`,
+        ),
+      );
     }
     const flavorId = refId(req.flavorRef);
     const flavor = flavorId !== undefined ? state.flavors.get(flavorId) : undefined;
     if (!flavor) this.bad(ctx, `Flavor ${String(req.flavorRef)} could not be found.`);
-    if (req.imageRef === undefined || req.imageRef === '') this.bad(ctx, 'Missing imageRef attribute');
+    if (req.imageRef === undefined || req.imageRef === '')
+      this.bad(ctx, 'Missing imageRef attribute');
     const imageId = refId(req.imageRef);
     const image = imageId !== undefined ? state.images.get(imageId) : undefined;
     if (!image) this.bad(ctx, 'Can not find requested image');
     if (image.status !== 'active') this.bad(ctx, `Image ${image.id} is not active.`);
     const networkIds = this.resolveNetworks(ctx, req.networks);
     if (req.key_name !== undefined && req.key_name !== null) {
-      if (typeof req.key_name !== 'string' || !state.keypairs.has(req.key_name)) this.bad(ctx, 'Invalid key_name provided.');
+      if (typeof req.key_name !== 'string' || !state.keypairs.has(req.key_name))
+        this.bad(ctx, 'Invalid key_name provided.');
     }
     const securityGroups = this.resolveSecurityGroups(ctx, req.security_groups);
     const userData = this.validateUserData(ctx, req.user_data);
     const metadata = this.validateMetadata(ctx, req.metadata, 'metadata');
     let tags: string[] = [];
     if (req.tags !== undefined) {
-      if (!atLeast(v, '2.52')) this.bad(ctx, novaSchemaError('server', req, "Additional properties are not allowed ('tags' was unexpected)"));
+      if (!atLeast(v, '2.52'))
+        this.bad(
+          ctx,
+          novaSchemaError(
+            'server',
+            req,
+            "Additional properties are not allowed ('tags' was unexpected)",
+          ),
+        );
       tags = this.validateTags(ctx, req.tags);
     }
     if (req.availability_zone !== undefined && req.availability_zone !== 'nova') {
@@ -95,7 +145,8 @@ export class ServersHandlers {
     }
     const minCount = this.count(ctx, req.min_count, 'min_count');
     const maxCount = Math.max(this.count(ctx, req.max_count, 'max_count'), minCount);
-    if (req.max_count !== undefined && minCount > maxCount) this.bad(ctx, 'min_count must be <= max_count');
+    if (req.max_count !== undefined && minCount > maxCount)
+      this.bad(ctx, 'min_count must be <= max_count');
 
     // Quota, checked like Nova: instances, then cores, then ram (nova/quota.py message format).
     const servers = [...state.servers.values()];
@@ -119,8 +170,14 @@ export class ServersHandlers {
             ? ['cores', usage.cores, quota.cores]
             : ['ram', usage.ram, quota.ram];
       const requestedAmount =
-        resource === 'instances' ? requested : String(minCount * (resource === 'cores' ? flavor.vcpus : flavor.ram));
-      this.api.fail(403, `Quota exceeded for ${resource}: Requested ${requestedAmount}, but already used ${used} of ${limit} ${resource}`, ctx);
+        resource === 'instances'
+          ? requested
+          : String(minCount * (resource === 'cores' ? flavor.vcpus : flavor.ram));
+      this.api.fail(
+        403,
+        `Quota exceeded for ${resource}: Requested ${requestedAmount}, but already used ${used} of ${limit} ${resource}`,
+        ctx,
+      );
     }
 
     const now = Date.now();
@@ -162,7 +219,9 @@ export class ServersHandlers {
     }
     const first = created[0];
     const urls = this.api.urls(ctx);
-    return json(202, serverCreateResponse(first, urls), { Location: `${urls.computeUrl}/servers/${first.id}` });
+    return json(202, serverCreateResponse(first, urls), {
+      Location: `${urls.computeUrl}/servers/${first.id}`,
+    });
   }
 
   private resolveNetworks(ctx: RouteContext, networks: unknown): string[] {
@@ -175,22 +234,40 @@ export class ServersHandlers {
     if (networks === undefined || networks === 'auto') return firstTenantNetwork();
     if (networks === 'none') return [];
     if (typeof networks === 'string') {
-      this.bad(ctx, novaSchemaError('networks', networks, `'${networks}' is not one of ['none', 'auto']`));
+      this.bad(
+        ctx,
+        novaSchemaError('networks', networks, `'${networks}' is not one of ['none', 'auto']`),
+      );
     }
-    if (!Array.isArray(networks)) this.bad(ctx, novaSchemaError('networks', networks, `${JSON.stringify(networks)} is not of type 'array'`));
-    if (atLeast(v, '2.37') && networks.length === 0) this.bad(ctx, novaSchemaError('networks', networks, '[] is too short'));
+    if (!Array.isArray(networks))
+      this.bad(
+        ctx,
+        novaSchemaError('networks', networks, `${JSON.stringify(networks)} is not of type 'array'`),
+      );
+    if (atLeast(v, '2.37') && networks.length === 0)
+      this.bad(ctx, novaSchemaError('networks', networks, '[] is too short'));
     return networks.map((entry) => {
-      if (!isRecord(entry)) this.bad(ctx, novaSchemaError('networks', entry, "is not of type 'object'"));
+      if (!isRecord(entry))
+        this.bad(ctx, novaSchemaError('networks', entry, "is not of type 'object'"));
       if (typeof entry.port === 'string') {
         const port = state.ports.get(entry.port);
         if (!port) this.bad(ctx, `Port ${entry.port} could not be found.`);
         if (port.deviceId) this.api.fail(409, `Port ${entry.port} is still in use.`, ctx);
         return port.networkId;
       }
-      if (typeof entry.uuid !== 'string') this.bad(ctx, novaSchemaError('networks', entry, "'uuid' is a required property"));
-      if (!state.networks.has(entry.uuid)) this.bad(ctx, `Network ${entry.uuid} could not be found.`);
+      if (typeof entry.uuid !== 'string')
+        this.bad(ctx, novaSchemaError('networks', entry, "'uuid' is a required property"));
+      if (!state.networks.has(entry.uuid))
+        this.bad(ctx, `Network ${entry.uuid} could not be found.`);
       if (entry.fixed_ip !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(String(entry.fixed_ip))) {
-        this.bad(ctx, novaSchemaError('fixed_ip', entry.fixed_ip, `'${String(entry.fixed_ip)}' is not a 'ipv4'`));
+        this.bad(
+          ctx,
+          novaSchemaError(
+            'fixed_ip',
+            entry.fixed_ip,
+            `'${String(entry.fixed_ip)}' is not a 'ipv4'`,
+          ),
+        );
       }
       return entry.uuid;
     });
@@ -198,11 +275,13 @@ export class ServersHandlers {
 
   private resolveSecurityGroups(ctx: RouteContext, groups: unknown): string[] {
     if (groups === undefined) return ['default'];
-    if (!Array.isArray(groups)) this.bad(ctx, novaSchemaError('security_groups', groups, "is not of type 'array'"));
+    if (!Array.isArray(groups))
+      this.bad(ctx, novaSchemaError('security_groups', groups, "is not of type 'array'"));
     const known = [...this.api.settings.state.securityGroups.values()];
     return groups.map((entry) => {
       const ref = isRecord(entry) ? entry.name : undefined;
-      if (typeof ref !== 'string') this.bad(ctx, novaSchemaError('security_groups', entry, "'name' is a required property"));
+      if (typeof ref !== 'string')
+        this.bad(ctx, novaSchemaError('security_groups', entry, "'name' is a required property"));
       const group = known.find((g) => g.name === ref || g.id === ref);
       if (!group) this.bad(ctx, `Unable to find security_group with name or id '${ref}'`);
       return group.name;
@@ -211,33 +290,72 @@ export class ServersHandlers {
 
   private validateUserData(ctx: RouteContext, userData: unknown): string | null {
     if (userData === undefined || userData === null) return null;
-    if (typeof userData !== 'string') this.bad(ctx, novaSchemaError('user_data', userData, "is not of type 'string'"));
+    if (typeof userData !== 'string')
+      this.bad(ctx, novaSchemaError('user_data', userData, "is not of type 'string'"));
     // Nova's schema: base64 text of at most 65535 characters (nova/api/validation/parameter_types.py).
     if (userData.length > MAX_USER_DATA_BYTES) {
-      this.bad(ctx, novaSchemaError('user_data', userData, `${userData.length} characters is too long (maximum ${MAX_USER_DATA_BYTES})`));
+      this.bad(
+        ctx,
+        novaSchemaError(
+          'user_data',
+          userData,
+          `${userData.length} characters is too long (maximum ${MAX_USER_DATA_BYTES})`,
+        ),
+      );
     }
-    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(userData) || userData.replace(/\s/g, '').length % 4 !== 0) {
+    if (
+      !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(userData) ||
+      userData.replace(/\s/g, '').length % 4 !== 0
+    ) {
       this.bad(ctx, novaSchemaError('user_data', userData, "is not a 'base64'"));
     }
     return userData;
   }
 
-  private validateMetadata(ctx: RouteContext, metadata: unknown, field: string): Record<string, string> {
+  private validateMetadata(
+    ctx: RouteContext,
+    metadata: unknown,
+    field: string,
+  ): Record<string, string> {
     if (metadata === undefined) return {};
-    if (!isRecord(metadata)) this.bad(ctx, novaSchemaError(field, metadata, "is not of type 'object'"));
+    if (!isRecord(metadata))
+      this.bad(ctx, novaSchemaError(field, metadata, "is not of type 'object'"));
     const entries = Object.entries(metadata);
-    if (entries.length > 128) this.api.fail(403, 'Quota exceeded for metadata_items: Requested ' + entries.length + ', but already used 0 of 128 metadata_items', ctx);
+    if (entries.length > 128)
+      this.api.fail(
+        403,
+        'Quota exceeded for metadata_items: Requested ' +
+          entries.length +
+          ', but already used 0 of 128 metadata_items',
+        ctx,
+      );
     for (const [key, value] of entries) {
-      if (key.length < 1 || key.length > 255) this.bad(ctx, novaSchemaError(field, metadata, `'${key}' does not match any of the regexes: '^[a-zA-Z0-9-_:. ]{1,255}$'`));
+      if (key.length < 1 || key.length > 255)
+        this.bad(
+          ctx,
+          novaSchemaError(
+            field,
+            metadata,
+            `'${key}' does not match any of the regexes: '^[a-zA-Z0-9-_:. ]{1,255}$'`,
+          ),
+        );
       if (typeof value !== 'string' || value.length > 255) {
-        this.bad(ctx, novaSchemaError(`${field}.${key}`, value, `${JSON.stringify(value)} is not of type 'string'`));
+        this.bad(
+          ctx,
+          novaSchemaError(
+            `${field}.${key}`,
+            value,
+            `${JSON.stringify(value)} is not of type 'string'`,
+          ),
+        );
       }
     }
     return { ...(metadata as Record<string, string>) };
   }
 
   private validateTags(ctx: RouteContext, tags: unknown): string[] {
-    if (!Array.isArray(tags)) this.bad(ctx, novaSchemaError('tags', tags, "is not of type 'array'"));
+    if (!Array.isArray(tags))
+      this.bad(ctx, novaSchemaError('tags', tags, "is not of type 'array'"));
     if (tags.length > 50) this.bad(ctx, novaSchemaError('tags', tags, 'is too long'));
     for (const tag of tags) this.checkTagText(ctx, tag);
     return [...new Set(tags as string[])];
@@ -256,7 +374,10 @@ export class ServersHandlers {
     if (value === undefined) return 1;
     const n = typeof value === 'string' ? Number(value) : value;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-      this.bad(ctx, novaSchemaError(field, value, `${JSON.stringify(value)} is less than the minimum of 1`));
+      this.bad(
+        ctx,
+        novaSchemaError(field, value, `${JSON.stringify(value)} is less than the minimum of 1`),
+      );
     }
     return n;
   }
@@ -295,18 +416,26 @@ export class ServersHandlers {
       if (!LISTABLE_STATUSES.has(wanted)) this.bad(ctx, 'Invalid status value');
       servers = servers.filter((s) => s.status === wanted);
     }
-    for (const [key, field] of [['image', 'imageId'], ['flavor', 'flavorId']] as const) {
+    for (const [key, field] of [
+      ['image', 'imageId'],
+      ['flavor', 'flavorId'],
+    ] as const) {
       const value = q.get(key);
       if (value !== null) servers = servers.filter((s) => s[field] === value);
     }
     const changesSince = q.get('changes-since');
     if (changesSince !== null) {
       const since = Date.parse(changesSince);
-      if (Number.isNaN(since)) this.bad(ctx, novaSchemaError('changes-since', changesSince, `'${changesSince}' is not a 'date-time'`));
+      if (Number.isNaN(since))
+        this.bad(
+          ctx,
+          novaSchemaError('changes-since', changesSince, `'${changesSince}' is not a 'date-time'`),
+        );
       servers = servers.filter((s) => Date.parse(s.updated) >= since);
     }
     if (atLeast(v, '2.26')) {
-      const split = (key: string): string[] | null => (q.get(key) === null ? null : (q.get(key) ?? '').split(',').filter(Boolean));
+      const split = (key: string): string[] | null =>
+        q.get(key) === null ? null : (q.get(key) ?? '').split(',').filter(Boolean);
       const all = split('tags');
       const any = split('tags-any');
       const notAll = split('not-tags');
@@ -322,7 +451,11 @@ export class ServersHandlers {
     const limitText = q.get('limit');
     let limit = MAX_LIST_LIMIT;
     if (limitText !== null) {
-      if (!/^-?\d+$/.test(limitText)) this.bad(ctx, novaSchemaError('limit', limitText, `'${limitText}' does not match '^[0-9]*$'`));
+      if (!/^-?\d+$/.test(limitText))
+        this.bad(
+          ctx,
+          novaSchemaError('limit', limitText, `'${limitText}' does not match '^[0-9]*$'`),
+        );
       limit = Math.min(Number(limitText), MAX_LIST_LIMIT);
       if (limit < 0) this.bad(ctx, 'limit param must be positive');
     }
@@ -335,13 +468,20 @@ export class ServersHandlers {
     const page = servers.slice(0, limit);
     const urls = this.api.urls(ctx);
     const body: Record<string, unknown> = {
-      servers: page.map((s) => (detail ? serverDetail(s, this.viewContext(ctx, s)) : serverListEntry(s, urls))),
+      servers: page.map((s) =>
+        detail ? serverDetail(s, this.viewContext(ctx, s)) : serverListEntry(s, urls),
+      ),
     };
     if (page.length > 0 && page.length === limit) {
       const next = new URLSearchParams(ctx.query);
       next.set('limit', String(limit));
       next.set('marker', page[page.length - 1].id);
-      body.servers_links = [{ rel: 'next', href: `${urls.computeUrl}/servers${detail ? '/detail' : ''}?${next.toString()}` }];
+      body.servers_links = [
+        {
+          rel: 'next',
+          href: `${urls.computeUrl}/servers${detail ? '/detail' : ''}?${next.toString()}`,
+        },
+      ];
     }
     return json(200, body);
   }
@@ -362,18 +502,21 @@ export class ServersHandlers {
     const { lifecycle } = this.api.settings;
     switch (name) {
       case 'os-stop':
-        if (server.vmState !== 'active' || server.taskState !== null) this.invalidState(ctx, server, 'stop');
+        if (server.vmState !== 'active' || server.taskState !== null)
+          this.invalidState(ctx, server, 'stop');
         lifecycle.requestPower(server, 'SHUTOFF');
         return empty(202);
       case 'os-start':
         if (server.vmState === 'error' || server.vmState === 'building') {
           this.api.fail(409, `Instance ${server.id} is not ready`, ctx);
         }
-        if (server.vmState !== 'stopped' || server.taskState !== null) this.invalidState(ctx, server, 'start');
+        if (server.vmState !== 'stopped' || server.taskState !== null)
+          this.invalidState(ctx, server, 'start');
         lifecycle.requestPower(server, 'ACTIVE');
         return empty(202);
       case 'reboot':
-        if (server.vmState !== 'active' && server.vmState !== 'stopped') this.invalidState(ctx, server, 'reboot');
+        if (server.vmState !== 'active' && server.vmState !== 'stopped')
+          this.invalidState(ctx, server, 'reboot');
         lifecycle.setStatus(server, 'ACTIVE');
         return empty(202);
       case 'createImage':
@@ -391,7 +534,10 @@ export class ServersHandlers {
       this.bad(ctx, novaSchemaError('createImage', args ?? null, "'name' is a required property"));
     }
     const metadata = this.validateMetadata(ctx, args.metadata, 'metadata');
-    if (!['active', 'stopped', 'paused', 'suspended'].includes(server.vmState) || server.taskState !== null) {
+    if (
+      !['active', 'stopped', 'paused', 'suspended'].includes(server.vmState) ||
+      server.taskState !== null
+    ) {
       this.invalidState(ctx, server, 'createImage');
     }
     const base: FakeImage | undefined = state.images.get(server.imageId);
@@ -424,17 +570,28 @@ export class ServersHandlers {
     if (atLeast(this.api.version(ctx), '2.45')) return json(202, { image_id: image.id });
     // Before 2.45 the id only travels in Location, on the image endpoint without /v2
     // (captures/nova/35-server-createImage-2.1.txt).
-    return empty(202, { Location: `${endpoints().image}/images/${image.id}`, 'Content-Type': 'text/html; charset=UTF-8' });
+    return empty(202, {
+      Location: `${endpoints().image}/images/${image.id}`,
+      'Content-Type': 'text/html; charset=UTF-8',
+    });
   }
 
   private consoleOutput(ctx: RouteContext, server: FakeServer, args: unknown): WireResponse {
-    if (args !== null && !isRecord(args)) this.bad(ctx, novaSchemaError('os-getConsoleOutput', args, "is not of type 'object'"));
+    if (args !== null && !isRecord(args))
+      this.bad(ctx, novaSchemaError('os-getConsoleOutput', args, "is not of type 'object'"));
     const lengthArg = isRecord(args) ? args.length : undefined;
     let length: number | null = null;
     if (lengthArg !== undefined && lengthArg !== null) {
       const n = typeof lengthArg === 'string' ? Number(lengthArg) : lengthArg;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < -1) {
-        this.bad(ctx, novaSchemaError('length', lengthArg, `${JSON.stringify(lengthArg)} is not of type 'integer'`));
+        this.bad(
+          ctx,
+          novaSchemaError(
+            'length',
+            lengthArg,
+            `${JSON.stringify(lengthArg)} is not of type 'integer'`,
+          ),
+        );
       }
       length = n === -1 ? null : n;
     }
@@ -448,8 +605,13 @@ export class ServersHandlers {
   private setMetadata(ctx: RouteContext, replace: boolean): WireResponse {
     const server = this.find(ctx);
     const body = parseJsonBody(ctx, () => this.api.error(400, 'Malformed request body', ctx));
-    const metadata = this.validateMetadata(ctx, isRecord(body) ? body.metadata : undefined, 'metadata');
-    if (!isRecord(body) || !isRecord(body.metadata)) this.bad(ctx, novaSchemaError('body', body ?? null, "'metadata' is a required property"));
+    const metadata = this.validateMetadata(
+      ctx,
+      isRecord(body) ? body.metadata : undefined,
+      'metadata',
+    );
+    if (!isRecord(body) || !isRecord(body.metadata))
+      this.bad(ctx, novaSchemaError('body', body ?? null, "'metadata' is a required property"));
     server.metadata = replace ? metadata : { ...server.metadata, ...metadata };
     server.updated = timestamps.seconds();
     return json(200, { metadata: { ...server.metadata } });
@@ -466,7 +628,8 @@ export class ServersHandlers {
     const server = this.find(ctx);
     const body = parseJsonBody(ctx, () => this.api.error(400, 'Malformed request body', ctx));
     const meta = isRecord(body) && isRecord(body.meta) ? body.meta : undefined;
-    if (!meta || Object.keys(meta).length !== 1) this.bad(ctx, 'Request body contains too many items');
+    if (!meta || Object.keys(meta).length !== 1)
+      this.bad(ctx, 'Request body contains too many items');
     if (!(ctx.params.key in meta)) this.bad(ctx, 'Request body and URI mismatch');
     const value = this.validateMetadata(ctx, meta, 'meta')[ctx.params.key];
     server.metadata[ctx.params.key] = value;
@@ -475,28 +638,32 @@ export class ServersHandlers {
 
   private deleteMetadataItem(ctx: RouteContext): WireResponse {
     const server = this.find(ctx);
-    if (!(ctx.params.key in server.metadata)) this.api.fail(404, 'Metadata item was not found', ctx);
+    if (!(ctx.params.key in server.metadata))
+      this.api.fail(404, 'Metadata item was not found', ctx);
     delete server.metadata[ctx.params.key];
     return empty(204);
   }
 
   private taggable(ctx: RouteContext): FakeServer {
     // Below 2.26 the tags routes do not exist (captures/nova/30c-server-tag-put-2.1.txt).
-    if (!atLeast(this.api.version(ctx), '2.26')) this.api.fail(404, 'The resource could not be found.', ctx);
+    if (!atLeast(this.api.version(ctx), '2.26'))
+      this.api.fail(404, 'The resource could not be found.', ctx);
     return this.find(ctx);
   }
 
   private replaceTags(ctx: RouteContext): WireResponse {
     const server = this.taggable(ctx);
     const body = parseJsonBody(ctx, () => this.api.error(400, 'Malformed request body', ctx));
-    if (!isRecord(body)) this.bad(ctx, novaSchemaError('body', body ?? null, "'tags' is a required property"));
+    if (!isRecord(body))
+      this.bad(ctx, novaSchemaError('body', body ?? null, "'tags' is a required property"));
     server.tags = this.validateTags(ctx, body.tags).sort();
     return json(200, { tags: [...server.tags] });
   }
 
   private checkTag(ctx: RouteContext): WireResponse {
     const server = this.taggable(ctx);
-    if (!server.tags.includes(ctx.params.tag)) this.api.fail(404, `Server ${server.id} has no tag '${ctx.params.tag}'`, ctx);
+    if (!server.tags.includes(ctx.params.tag))
+      this.api.fail(404, `Server ${server.id} has no tag '${ctx.params.tag}'`, ctx);
     return empty(204);
   }
 
@@ -505,10 +672,13 @@ export class ServersHandlers {
     const tag = ctx.params.tag;
     this.checkTagText(ctx, tag);
     if (server.tags.includes(tag)) return empty(204);
-    if (server.tags.length >= 50) this.bad(ctx, `The number of tags exceeded the per-server limit 50`);
+    if (server.tags.length >= 50)
+      this.bad(ctx, `The number of tags exceeded the per-server limit 50`);
     server.tags.push(tag);
     const { computeUrl } = this.api.urls(ctx);
-    return empty(201, { Location: `${computeUrl}/servers/${server.id}/tags/${encodeURIComponent(tag)}` });
+    return empty(201, {
+      Location: `${computeUrl}/servers/${server.id}/tags/${encodeURIComponent(tag)}`,
+    });
   }
 
   private deleteTag(ctx: RouteContext): WireResponse {
@@ -534,8 +704,14 @@ export class ServersHandlers {
           maxTotalKeypairs: 100,
           maxServerGroups: 10,
           maxServerGroupMembers: 10,
-          totalRAMUsed: servers.reduce((sum, s) => sum + (state.flavors.get(s.flavorId)?.ram ?? 0), 0),
-          totalCoresUsed: servers.reduce((sum, s) => sum + (state.flavors.get(s.flavorId)?.vcpus ?? 0), 0),
+          totalRAMUsed: servers.reduce(
+            (sum, s) => sum + (state.flavors.get(s.flavorId)?.ram ?? 0),
+            0,
+          ),
+          totalCoresUsed: servers.reduce(
+            (sum, s) => sum + (state.flavors.get(s.flavorId)?.vcpus ?? 0),
+            0,
+          ),
           totalInstancesUsed: servers.length,
           totalServerGroupsUsed: 0,
         },

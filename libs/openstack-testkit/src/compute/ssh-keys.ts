@@ -17,12 +17,14 @@ function sshMpint(base64url: string): Buffer {
 /** The decoded key blob of an OpenSSH public key line, or null when it is not one. */
 export function parsePublicKey(line: string): Buffer | null {
   const parts = line.trim().split(/\s+/);
-  if (parts.length < 2 || !/^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521))$/.test(parts[0])) return null;
+  if (parts.length < 2 || !/^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521))$/.test(parts[0]))
+    return null;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(parts[1])) return null;
   const blob = Buffer.from(parts[1], 'base64');
   if (blob.length < 4) return null;
   const typeLength = blob.readUInt32BE(0);
-  if (typeLength + 4 > blob.length || blob.subarray(4, 4 + typeLength).toString() !== parts[0]) return null;
+  if (typeLength + 4 > blob.length || blob.subarray(4, 4 + typeLength).toString() !== parts[0])
+    return null;
   return blob;
 }
 
@@ -34,7 +36,11 @@ export function fingerprint(blob: Buffer): string {
 export function generateRsaKeypair(): { publicKey: string; privateKey: string } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
-  const blob = Buffer.concat([sshString(Buffer.from('ssh-rsa')), sshMpint(jwk.e as string), sshMpint(jwk.n as string)]);
+  const blob = Buffer.concat([
+    sshString(Buffer.from('ssh-rsa')),
+    sshMpint(jwk.e as string),
+    sshMpint(jwk.n as string),
+  ]);
   return {
     publicKey: `ssh-rsa ${blob.toString('base64')} Generated-by-Nova`,
     privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),

@@ -41,7 +41,9 @@ export function recordedBody(raw: Buffer, contentType: string | undefined): unkn
     }
   }
   if (contentType && /octet-stream/.test(contentType)) return `<${raw.length} bytes>`;
-  return text.length > MAX_TEXT_BODY_CHARS ? `${text.slice(0, MAX_TEXT_BODY_CHARS)}...<${raw.length} bytes>` : text;
+  return text.length > MAX_TEXT_BODY_CHARS
+    ? `${text.slice(0, MAX_TEXT_BODY_CHARS)}...<${raw.length} bytes>`
+    : text;
 }
 
 export function queryRecord(query: URLSearchParams): Record<string, string | string[]> {

@@ -51,20 +51,33 @@ const SERVICES: readonly ServiceName[] = ['identity', 'compute', 'image', 'netwo
 
 function validateRule(rule: FaultRule): void {
   if (!SERVICES.includes(rule.service)) {
-    throw new Error(`inject(): service must be one of ${SERVICES.join(', ')}, got ${JSON.stringify(rule.service)}`);
+    throw new Error(
+      `inject(): service must be one of ${SERVICES.join(', ')}, got ${JSON.stringify(rule.service)}`,
+    );
   }
   if (rule.times !== undefined && (!Number.isInteger(rule.times) || rule.times < 1)) {
     throw new Error(`inject(): times must be a positive integer, got ${rule.times}`);
   }
-  if (rule.status !== undefined && (!Number.isInteger(rule.status) || rule.status < 100 || rule.status > 599)) {
+  if (
+    rule.status !== undefined &&
+    (!Number.isInteger(rule.status) || rule.status < 100 || rule.status > 599)
+  ) {
     throw new Error(`inject(): status must be an HTTP status 100-599, got ${rule.status}`);
   }
   if (rule.delayMs !== undefined && (!(rule.delayMs >= 0) || !Number.isFinite(rule.delayMs))) {
     throw new Error(`inject(): delayMs must be a finite number >= 0, got ${rule.delayMs}`);
   }
-  const effects = [rule.status !== undefined, rule.hang, rule.closeConnection, rule.malformed, rule.delayMs !== undefined];
+  const effects = [
+    rule.status !== undefined,
+    rule.hang,
+    rule.closeConnection,
+    rule.malformed,
+    rule.delayMs !== undefined,
+  ];
   if (!effects.some(Boolean)) {
-    throw new Error('inject(): give at least one effect: status, delayMs, hang, malformed or closeConnection');
+    throw new Error(
+      'inject(): give at least one effect: status, delayMs, hang, malformed or closeConnection',
+    );
   }
   if (rule.hang && rule.closeConnection) {
     throw new Error('inject(): hang and closeConnection exclude each other');

@@ -2,7 +2,14 @@
 // body shapes. A subclass registers routes and says how its errors look on the wire.
 import type { ServiceName } from '../fake-openstack.types';
 import type { TokenStore } from '../identity/token-store';
-import { Router, WireError, type RouteContext, type WireHeaders, type WireRequest, type WireResponse } from './wire';
+import {
+  Router,
+  WireError,
+  type RouteContext,
+  type WireHeaders,
+  type WireRequest,
+  type WireResponse,
+} from './wire';
 
 export abstract class FakeServiceBase {
   abstract readonly name: ServiceName;
@@ -17,13 +24,20 @@ export abstract class FakeServiceBase {
   /** The service's body for an error status (used for its own errors and injected faults). */
   abstract errorBody(status: number, message: string | undefined, req: WireRequest): unknown;
 
-  error(status: number, message: string | undefined, req: WireRequest, headers: WireHeaders = {}): WireResponse {
+  error(
+    status: number,
+    message: string | undefined,
+    req: WireRequest,
+    headers: WireHeaders = {},
+  ): WireResponse {
     return { status, body: this.errorBody(status, message, req), headers };
   }
 
   /** 401 as the service answers a missing/invalid/expired token (keystonemiddleware). */
   unauthorized(req: WireRequest): WireResponse {
-    return this.error(401, undefined, req, { 'WWW-Authenticate': `Keystone uri="${req.origin}/identity"` });
+    return this.error(401, undefined, req, {
+      'WWW-Authenticate': `Keystone uri="${req.origin}/identity"`,
+    });
   }
 
   /** Hook run before the route handler (e.g. microversion negotiation); may answer early. */

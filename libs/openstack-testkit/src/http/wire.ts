@@ -63,7 +63,12 @@ export interface RouteMatch {
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: string, path: string, handler: RouteHandler, options: { public?: boolean } = {}): this {
+  add(
+    method: string,
+    path: string,
+    handler: RouteHandler,
+    options: { public?: boolean } = {},
+  ): this {
     const paramNames: string[] = [];
     const source = path
       .split('/')
@@ -123,7 +128,10 @@ export class WireError extends Error {
 }
 
 /** Parse a JSON request body; undefined when empty; WireError via `onInvalid` when not JSON. */
-export function parseJsonBody(ctx: WireRequest, onInvalid: (message: string) => WireResponse): unknown {
+export function parseJsonBody(
+  ctx: WireRequest,
+  onInvalid: (message: string) => WireResponse,
+): unknown {
   if (ctx.rawBody.length === 0) return undefined;
   try {
     return JSON.parse(ctx.rawBody.toString('utf8'));

@@ -31,7 +31,10 @@ describe('fake Keystone v3', () => {
 
   it('issues a project-scoped token (by project name + domain) with a catalog of every interface', async () => {
     const before = Date.now();
-    const reply = await wire(`${cloud.authUrl}/v3/auth/tokens`, { method: 'POST', body: passwordAuthBody(cloud) });
+    const reply = await wire(`${cloud.authUrl}/v3/auth/tokens`, {
+      method: 'POST',
+      body: passwordAuthBody(cloud),
+    });
     expect(reply.status).toBe(201);
     expect(reply.headers.get('x-subject-token')).toMatch(/^gAAAAAB/);
     const token = reply.json.token;
@@ -47,8 +50,16 @@ describe('fake Keystone v3', () => {
     const types = token.catalog.map((entry: { type: string }) => entry.type).sort();
     expect(types).toEqual(['compute', 'identity', 'image', 'network']);
     const compute = token.catalog.find((entry: { type: string }) => entry.type === 'compute');
-    expect(compute.endpoints.map((e: { interface: string }) => e.interface).sort()).toEqual(['admin', 'internal', 'public']);
-    expect(compute.endpoints[0]).toMatchObject({ region: 'RegionOne', region_id: 'RegionOne', url: cloud.endpoints.compute });
+    expect(compute.endpoints.map((e: { interface: string }) => e.interface).sort()).toEqual([
+      'admin',
+      'internal',
+      'public',
+    ]);
+    expect(compute.endpoints[0]).toMatchObject({
+      region: 'RegionOne',
+      region_id: 'RegionOne',
+      url: cloud.endpoints.compute,
+    });
   });
 
   it('accepts user id + project id, and the auth URL with /v3 in it', async () => {
@@ -57,7 +68,10 @@ describe('fake Keystone v3', () => {
       method: 'POST',
       body: {
         auth: {
-          identity: { methods: ['password'], password: { user: { id: c.userId, password: c.password } } },
+          identity: {
+            methods: ['password'],
+            password: { user: { id: c.userId, password: c.password } },
+          },
           scope: { project: { id: c.projectId } },
         },
       },
@@ -74,7 +88,10 @@ describe('fake Keystone v3', () => {
         auth: {
           identity: {
             methods: ['application_credential'],
-            application_credential: { id: c.applicationCredentialId, secret: c.applicationCredentialSecret },
+            application_credential: {
+              id: c.applicationCredentialId,
+              secret: c.applicationCredentialSecret,
+            },
           },
         },
       },
@@ -111,14 +128,21 @@ describe('fake Keystone v3', () => {
     const reply = await wire(`${cloud.authUrl}/v3/auth/tokens`, { method: 'POST', body });
     expect(reply.status).toBe(401);
     expect(reply.json).toEqual({
-      error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' },
+      error: {
+        code: 401,
+        message: 'The request you have made requires authentication.',
+        title: 'Unauthorized',
+      },
     });
     expect(reply.headers.get('x-subject-token')).toBeNull();
     expect(reply.headers.get('www-authenticate')).toBe(`Keystone uri="${cloud.authUrl}/v3"`);
   });
 
   it('rejects a body without identity with 400', async () => {
-    const reply = await wire(`${cloud.authUrl}/v3/auth/tokens`, { method: 'POST', body: { auth: {} } });
+    const reply = await wire(`${cloud.authUrl}/v3/auth/tokens`, {
+      method: 'POST',
+      body: { auth: {} },
+    });
     expect(reply.status).toBe(400);
     expect(reply.json.error).toMatchObject({ code: 400, title: 'Bad Request' });
     expect(reply.json.error.message).toContain("'identity' is a required property");
@@ -126,11 +150,17 @@ describe('fake Keystone v3', () => {
 
   it('validates tokens (GET /v3/auth/tokens) and stops honouring them after expireAllTokens()', async () => {
     const token = await login(cloud);
-    const ok = await wire(`${cloud.authUrl}/v3/auth/tokens`, { token, headers: { 'X-Subject-Token': token } });
+    const ok = await wire(`${cloud.authUrl}/v3/auth/tokens`, {
+      token,
+      headers: { 'X-Subject-Token': token },
+    });
     expect(ok.status).toBe(200);
     expect(ok.json.token.project.id).toBe(cloud.credentials.projectId);
     cloud.expireAllTokens();
-    const expired = await wire(`${cloud.authUrl}/v3/auth/tokens`, { token, headers: { 'X-Subject-Token': token } });
+    const expired = await wire(`${cloud.authUrl}/v3/auth/tokens`, {
+      token,
+      headers: { 'X-Subject-Token': token },
+    });
     expect(expired.status).toBe(401);
     const fresh = await login(cloud);
     expect(fresh).not.toBe(token);

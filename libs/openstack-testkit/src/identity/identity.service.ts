@@ -2,9 +2,26 @@
 // application-credential methods), shaped like the Identity API v3 reference and the Zed captures.
 import type { FakeCredentials, FakeEndpoints } from '../fake-openstack.types';
 import { FakeServiceBase } from '../http/service-base';
-import { WireError, isRecord, json, parseJsonBody, type RouteContext, type WireHeaders, type WireRequest, type WireResponse } from '../http/wire';
-import { identityVersionResponse, identityVersionsResponse } from '../fixtures/keystone-identity-versions-response.v3';
-import { catalog, newCatalogIds, tokenResponse, type CatalogIds } from '../fixtures/keystone-auth-password-project-scoped-response.v3';
+import {
+  WireError,
+  isRecord,
+  json,
+  parseJsonBody,
+  type RouteContext,
+  type WireHeaders,
+  type WireRequest,
+  type WireResponse,
+} from '../http/wire';
+import {
+  identityVersionResponse,
+  identityVersionsResponse,
+} from '../fixtures/keystone-identity-versions-response.v3';
+import {
+  catalog,
+  newCatalogIds,
+  tokenResponse,
+  type CatalogIds,
+} from '../fixtures/keystone-auth-password-project-scoped-response.v3';
 import { keystoneError } from '../fixtures/keystone-error-response.v3';
 import type { TokenStore } from './token-store';
 import { hex } from '../http/wire';
@@ -32,7 +49,9 @@ export class IdentityService extends FakeServiceBase {
     super(tokens);
     this.router
       .add('GET', '/', (ctx) => this.versions(ctx), { public: true })
-      .add('GET', '/v3', (ctx) => json(200, identityVersionResponse(this.v3Url(ctx))), { public: true })
+      .add('GET', '/v3', (ctx) => json(200, identityVersionResponse(this.v3Url(ctx))), {
+        public: true,
+      })
       .add('POST', '/v3/auth/tokens', (ctx) => this.authenticate(ctx), { public: true })
       .add('GET', '/v3/auth/tokens', (ctx) => this.validateToken(ctx))
       .add('GET', '/v3/auth/catalog', () => json(200, { catalog: this.catalog() }));
@@ -48,7 +67,9 @@ export class IdentityService extends FakeServiceBase {
 
   override unauthorized(req: WireRequest): WireResponse {
     // Keystone names its own /v3 URL in the challenge (captures/keystone/05-auth-wrong-password.txt).
-    return this.error(401, undefined, req, { 'WWW-Authenticate': `Keystone uri="${this.v3Url(req).replace(/\/$/, '')}"` });
+    return this.error(401, undefined, req, {
+      'WWW-Authenticate': `Keystone uri="${this.v3Url(req).replace(/\/$/, '')}"`,
+    });
   }
 
   catalog(): unknown[] {
@@ -70,7 +91,8 @@ export class IdentityService extends FakeServiceBase {
     const auth = isRecord(body) ? body.auth : undefined;
     if (!isRecord(auth)) throw new WireError(this.error(400, "'auth' is a required property", ctx));
     const identity = auth.identity;
-    if (!isRecord(identity)) throw new WireError(this.error(400, "'identity' is a required property", ctx));
+    if (!isRecord(identity))
+      throw new WireError(this.error(400, "'identity' is a required property", ctx));
     const methods = identity.methods;
     if (!Array.isArray(methods) || methods.length === 0) {
       throw new WireError(this.error(400, "'methods' is a required property", ctx));
@@ -79,12 +101,18 @@ export class IdentityService extends FakeServiceBase {
     let appCred: { id: string; name: string; restricted: boolean } | undefined;
     if (methods.includes('password')) {
       if (!this.passwordMatches(identity.password, creds)) return this.unauthorized(ctx);
-      if (auth.scope !== undefined && !this.projectScopeMatches(auth.scope, creds)) return this.unauthorized(ctx);
+      if (auth.scope !== undefined && !this.projectScopeMatches(auth.scope, creds))
+        return this.unauthorized(ctx);
     } else if (methods.includes('application_credential')) {
-      if (!this.applicationCredentialMatches(identity.application_credential, creds)) return this.unauthorized(ctx);
+      if (!this.applicationCredentialMatches(identity.application_credential, creds))
+        return this.unauthorized(ctx);
       // Keystone refuses a scope with an application credential: the token is bound to its project.
       if (auth.scope !== undefined) return this.unauthorized(ctx);
-      appCred = { id: creds.applicationCredentialId, name: creds.applicationCredentialName, restricted: true };
+      appCred = {
+        id: creds.applicationCredentialId,
+        name: creds.applicationCredentialName,
+        restricted: true,
+      };
     } else {
       return this.unauthorized(ctx);
     }
@@ -109,7 +137,8 @@ export class IdentityService extends FakeServiceBase {
   private validateToken(ctx: RouteContext): WireResponse {
     const subject = ctx.headers['x-subject-token'];
     const record = typeof subject === 'string' ? this.tokens.validate(subject) : null;
-    if (!record) return this.error(404, `Could not find token: ${String(subject).slice(0, 8)}...`, ctx);
+    if (!record)
+      return this.error(404, `Could not find token: ${String(subject).slice(0, 8)}...`, ctx);
     const creds = this.settings().credentials;
     const payload = tokenResponse({
       methods: record.methods,
@@ -127,7 +156,10 @@ export class IdentityService extends FakeServiceBase {
     const user = password.user;
     if (user.password !== creds.password) return false;
     if (user.id !== undefined) return user.id === creds.userId;
-    return user.name === creds.username && this.domainMatches(user.domain, creds.userDomainName, creds.userDomainId);
+    return (
+      user.name === creds.username &&
+      this.domainMatches(user.domain, creds.userDomainName, creds.userDomainId)
+    );
   }
 
   private projectScopeMatches(scope: unknown, creds: FakeCredentials): boolean {
@@ -146,7 +178,10 @@ export class IdentityService extends FakeServiceBase {
     if (appCred.name !== creds.applicationCredentialName || !isRecord(appCred.user)) return false;
     const user = appCred.user;
     if (user.id !== undefined) return user.id === creds.userId;
-    return user.name === creds.username && this.domainMatches(user.domain, creds.userDomainName, creds.userDomainId);
+    return (
+      user.name === creds.username &&
+      this.domainMatches(user.domain, creds.userDomainName, creds.userDomainId)
+    );
   }
 
   private domainMatches(domain: unknown, name: string, id: string): boolean {

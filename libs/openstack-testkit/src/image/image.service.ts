@@ -3,12 +3,26 @@
 // Glance's Accept-negotiated error bodies.
 import type { FakeCloudState, FakeCredentials, FakeImage } from '../fake-openstack.types';
 import { FakeServiceBase } from '../http/service-base';
-import { WireError, empty, isRecord, json, timestamps, type RouteContext, type WireHeaders, type WireRequest, type WireResponse } from '../http/wire';
+import {
+  WireError,
+  empty,
+  isRecord,
+  json,
+  timestamps,
+  type RouteContext,
+  type WireHeaders,
+  type WireRequest,
+  type WireResponse,
+} from '../http/wire';
 import type { TokenStore } from '../identity/token-store';
 import type { CloudLifecycle } from '../state/cloud-lifecycle';
 import { newImage, setImageData } from '../state/cloud-state';
 import { glanceVersionsResponse, imageView } from '../fixtures/glance-image-show-response.v2';
-import { GLANCE_UNAUTHORIZED_MESSAGE, glanceError, glanceJsonError } from '../fixtures/glance-error-response.v2';
+import {
+  GLANCE_UNAUTHORIZED_MESSAGE,
+  glanceError,
+  glanceJsonError,
+} from '../fixtures/glance-error-response.v2';
 
 export interface ImageSettings {
   state: FakeCloudState;
@@ -16,18 +30,78 @@ export interface ImageSettings {
   lifecycle: CloudLifecycle;
 }
 
-const DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'];
+const DISK_FORMATS = [
+  'ami',
+  'ari',
+  'aki',
+  'vhd',
+  'vhdx',
+  'vmdk',
+  'raw',
+  'qcow2',
+  'vdi',
+  'iso',
+  'ploop',
+];
 const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'];
 const READ_ONLY = new Set([
-  'status', 'size', 'virtual_size', 'checksum', 'os_hash_algo', 'os_hash_value', 'created_at', 'updated_at',
-  'self', 'file', 'schema', 'direct_url', 'locations', 'stores', 'owner', 'id',
+  'status',
+  'size',
+  'virtual_size',
+  'checksum',
+  'os_hash_algo',
+  'os_hash_value',
+  'created_at',
+  'updated_at',
+  'self',
+  'file',
+  'schema',
+  'direct_url',
+  'locations',
+  'stores',
+  'owner',
+  'id',
 ]);
-const CORE_WRITABLE = new Set(['name', 'visibility', 'tags', 'disk_format', 'container_format', 'min_disk', 'min_ram', 'protected', 'os_hidden']);
+const CORE_WRITABLE = new Set([
+  'name',
+  'visibility',
+  'tags',
+  'disk_format',
+  'container_format',
+  'min_disk',
+  'min_ram',
+  'protected',
+  'os_hidden',
+]);
 // Query keys with their own meaning; any other key filters on an image property (Glance v2).
-const LIST_KEYS = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'name', 'status', 'visibility', 'owner', 'tag', 'member_status', 'os_hidden', 'id', 'disk_format', 'container_format', 'protected', 'size_min', 'size_max', 'created_at', 'updated_at']);
+const LIST_KEYS = new Set([
+  'limit',
+  'marker',
+  'sort_key',
+  'sort_dir',
+  'sort',
+  'name',
+  'status',
+  'visibility',
+  'owner',
+  'tag',
+  'member_status',
+  'os_hidden',
+  'id',
+  'disk_format',
+  'container_format',
+  'protected',
+  'size_min',
+  'size_max',
+  'created_at',
+  'updated_at',
+]);
 const DEFAULT_LIMIT = 25;
 const MAX_LIMIT = 1000;
-const PATCH_TYPES = ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'];
+const PATCH_TYPES = [
+  'application/openstack-images-v2.1-json-patch',
+  'application/openstack-images-v2.0-json-patch',
+];
 
 export class ImageService extends FakeServiceBase {
   readonly name = 'image' as const;
@@ -66,7 +140,12 @@ export class ImageService extends FakeServiceBase {
     return glanceJsonError(status, message);
   }
 
-  override error(status: number, message: string | undefined, req: WireRequest, headers: WireHeaders = {}): WireResponse {
+  override error(
+    status: number,
+    message: string | undefined,
+    req: WireRequest,
+    headers: WireHeaders = {},
+  ): WireResponse {
     const accept = typeof req.headers.accept === 'string' ? req.headers.accept : undefined;
     const response = glanceError(status, message, accept);
     return { ...response, headers: { ...response.headers, ...headers } };
@@ -81,18 +160,28 @@ export class ImageService extends FakeServiceBase {
     return { ...response, headers: { ...response.headers, 'X-Openstack-Request-Id': '' } };
   }
 
-  private fail(status: number, message: string, ctx: WireRequest, headers: WireHeaders = {}): never {
+  private fail(
+    status: number,
+    message: string,
+    ctx: WireRequest,
+    headers: WireHeaders = {},
+  ): never {
     throw new WireError(this.error(status, message, ctx, headers));
   }
 
   private find(ctx: RouteContext, notFound = `No image found with ID ${ctx.params.id}`): FakeImage {
     const image = this.settings.state.images.get(ctx.params.id);
-    if (!image || !this.settings.lifecycle.advanceImage(image) || !this.visible(image)) this.fail(404, notFound, ctx);
+    if (!image || !this.settings.lifecycle.advanceImage(image) || !this.visible(image))
+      this.fail(404, notFound, ctx);
     return image;
   }
 
   private visible(image: FakeImage): boolean {
-    return image.owner === this.settings.credentials.projectId || image.visibility === 'public' || image.visibility === 'community';
+    return (
+      image.owner === this.settings.credentials.projectId ||
+      image.visibility === 'public' ||
+      image.visibility === 'community'
+    );
   }
 
   private owned(ctx: RouteContext, image: FakeImage, message = 'You do not own this image'): void {
@@ -171,8 +260,23 @@ export class ImageService extends FakeServiceBase {
       keys.push({ key: q.get('sort_key') ?? 'created_at', dir });
     }
     keys.push({ key: 'id', dir: 'desc' });
-    const allowed = new Set(['name', 'status', 'container_format', 'disk_format', 'size', 'id', 'created_at', 'updated_at']);
-    for (const k of keys) if (!allowed.has(k.key)) this.fail(400, `Invalid sort key: ${k.key}. It must be one of the following: ${[...allowed].join(', ')}.`, ctx);
+    const allowed = new Set([
+      'name',
+      'status',
+      'container_format',
+      'disk_format',
+      'size',
+      'id',
+      'created_at',
+      'updated_at',
+    ]);
+    for (const k of keys)
+      if (!allowed.has(k.key))
+        this.fail(
+          400,
+          `Invalid sort key: ${k.key}. It must be one of the following: ${[...allowed].join(', ')}.`,
+          ctx,
+        );
     return (a, b) => {
       for (const { key, dir } of keys) {
         const av = String(imageView(a)[key] ?? '');
@@ -197,7 +301,8 @@ export class ImageService extends FakeServiceBase {
     const image = newImage({ owner: this.settings.credentials.projectId });
     for (const [key, value] of Object.entries(body)) {
       if (key === 'id') {
-        if (typeof value !== 'string' || this.settings.state.images.has(value)) this.fail(409, `Image with identifier ${String(value)} already exists!`, ctx);
+        if (typeof value !== 'string' || this.settings.state.images.has(value))
+          this.fail(409, `Image with identifier ${String(value)} already exists!`, ctx);
         image.id = value;
         continue;
       }
@@ -214,67 +319,101 @@ export class ImageService extends FakeServiceBase {
 
   /** Set one writable attribute or property, validating like Glance's image schema. */
   private applyField(ctx: RouteContext, image: FakeImage, key: string, value: unknown): void {
-    const schemaError = (problem: string): never => this.fail(400, `Provided object does not match schema 'image': ${problem}`, ctx);
+    const schemaError = (problem: string): never =>
+      this.fail(400, `Provided object does not match schema 'image': ${problem}`, ctx);
     switch (key) {
       case 'name':
-        if (value !== null && (typeof value !== 'string' || value.length > 255)) schemaError(`${JSON.stringify(value)} is not of type 'null', 'string'`);
+        if (value !== null && (typeof value !== 'string' || value.length > 255))
+          schemaError(`${JSON.stringify(value)} is not of type 'null', 'string'`);
         image.name = value as string | null;
         break;
       case 'visibility':
         if (!['public', 'private', 'shared', 'community'].includes(String(value))) {
-          schemaError(`'${String(value)}' is not one of ['community', 'public', 'private', 'shared']`);
+          schemaError(
+            `'${String(value)}' is not one of ['community', 'public', 'private', 'shared']`,
+          );
         }
-        if (value === 'public') this.fail(403, 'You are not authorized to complete publicize_image action.', ctx);
+        if (value === 'public')
+          this.fail(403, 'You are not authorized to complete publicize_image action.', ctx);
         image.visibility = value as FakeImage['visibility'];
         break;
       case 'disk_format':
         if (value !== null && !DISK_FORMATS.includes(String(value))) {
-          schemaError(`'${String(value)}' is not one of [None, ${DISK_FORMATS.map((f) => `'${f}'`).join(', ')}]`);
+          schemaError(
+            `'${String(value)}' is not one of [None, ${DISK_FORMATS.map((f) => `'${f}'`).join(', ')}]`,
+          );
         }
         image.diskFormat = value as string | null;
         break;
       case 'container_format':
         if (value !== null && !CONTAINER_FORMATS.includes(String(value))) {
-          schemaError(`'${String(value)}' is not one of [None, ${CONTAINER_FORMATS.map((f) => `'${f}'`).join(', ')}]`);
+          schemaError(
+            `'${String(value)}' is not one of [None, ${CONTAINER_FORMATS.map((f) => `'${f}'`).join(', ')}]`,
+          );
         }
         image.containerFormat = value as string | null;
         break;
       case 'min_disk':
       case 'min_ram':
-        if (!Number.isInteger(value) || (value as number) < 0) schemaError(`${JSON.stringify(value)} is not of type 'integer'`);
+        if (!Number.isInteger(value) || (value as number) < 0)
+          schemaError(`${JSON.stringify(value)} is not of type 'integer'`);
         if (key === 'min_disk') image.minDisk = value as number;
         else image.minRam = value as number;
         break;
       case 'protected':
       case 'os_hidden':
-        if (typeof value !== 'boolean') schemaError(`${JSON.stringify(value)} is not of type 'boolean'`);
+        if (typeof value !== 'boolean')
+          schemaError(`${JSON.stringify(value)} is not of type 'boolean'`);
         if (key === 'protected') image.protected = value as boolean;
         break;
       case 'tags':
-        if (!Array.isArray(value) || value.some((t) => typeof t !== 'string')) schemaError(`${JSON.stringify(value)} is not of type 'array'`);
+        if (!Array.isArray(value) || value.some((t) => typeof t !== 'string'))
+          schemaError(`${JSON.stringify(value)} is not of type 'array'`);
         image.tags = [...new Set(value as string[])];
         break;
       default:
-        if (typeof value !== 'string') schemaError(`${JSON.stringify(value)} is not of type 'string'`);
+        if (typeof value !== 'string')
+          schemaError(`${JSON.stringify(value)} is not of type 'string'`);
         image.properties[key] = value as string;
     }
   }
 
   private update(ctx: RouteContext): WireResponse {
-    const contentType = String(ctx.headers['content-type'] ?? '').split(';')[0].trim();
+    const contentType = String(ctx.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
     if (!PATCH_TYPES.includes(contentType)) {
-      this.fail(415, `The request media type ${contentType || 'None'} is not supported by this server.\n`, ctx, {
-        'Accept-Patch': PATCH_TYPES.slice().reverse().join(', '),
-      });
+      this.fail(
+        415,
+        `The request media type ${contentType || 'None'} is not supported by this server.\n`,
+        ctx,
+        {
+          'Accept-Patch': PATCH_TYPES.slice().reverse().join(', '),
+        },
+      );
     }
     const image = this.find(ctx);
     this.owned(ctx, image);
     const ops = this.parseJson(ctx);
-    if (!Array.isArray(ops)) this.fail(400, 'Request body must be a JSON array of operation objects.', ctx);
-    const draft: FakeImage = { ...image, properties: { ...image.properties }, tags: [...image.tags] };
+    if (!Array.isArray(ops))
+      this.fail(400, 'Request body must be a JSON array of operation objects.', ctx);
+    const draft: FakeImage = {
+      ...image,
+      properties: { ...image.properties },
+      tags: [...image.tags],
+    };
     for (const op of ops) {
-      if (!isRecord(op) || typeof op.op !== 'string' || typeof op.path !== 'string' || !op.path.startsWith('/')) {
-        this.fail(400, 'Operation objects must contain exactly one member named "op" and "path".', ctx);
+      if (
+        !isRecord(op) ||
+        typeof op.op !== 'string' ||
+        typeof op.path !== 'string' ||
+        !op.path.startsWith('/')
+      ) {
+        this.fail(
+          400,
+          'Operation objects must contain exactly one member named "op" and "path".',
+          ctx,
+        );
       }
       const key = op.path.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
       if (READ_ONLY.has(key)) this.fail(403, `Attribute '${key}' is read-only.`, ctx);
@@ -285,19 +424,31 @@ export class ImageService extends FakeServiceBase {
           break;
         case 'replace':
           if (isProperty && !(key in draft.properties)) {
-            this.fail(409, `There was a conflict when trying to complete your request.<br /><br />\nProperty ${key} does not exist.\n`, ctx);
+            this.fail(
+              409,
+              `There was a conflict when trying to complete your request.<br /><br />\nProperty ${key} does not exist.\n`,
+              ctx,
+            );
           }
           this.applyField(ctx, draft, key, op.value);
           break;
         case 'remove':
           if (!isProperty) this.fail(403, `Attribute '${key}' is read-only.`, ctx);
           if (!(key in draft.properties)) {
-            this.fail(409, `There was a conflict when trying to complete your request.<br /><br />\nProperty ${key} does not exist.\n`, ctx);
+            this.fail(
+              409,
+              `There was a conflict when trying to complete your request.<br /><br />\nProperty ${key} does not exist.\n`,
+              ctx,
+            );
           }
           delete draft.properties[key];
           break;
         default:
-          this.fail(400, `Invalid operation: \`${op.op}\`: Unable to find '${op.op}' in JSON Schema change`, ctx);
+          this.fail(
+            400,
+            `Invalid operation: \`${op.op}\`: Unable to find '${op.op}' in JSON Schema change`,
+            ctx,
+          );
       }
     }
     Object.assign(image, draft, { updatedAt: timestamps.seconds() });
@@ -307,15 +458,22 @@ export class ImageService extends FakeServiceBase {
   private remove(ctx: RouteContext): WireResponse {
     const image = this.find(ctx, `Failed to find image ${ctx.params.id} to delete`);
     this.owned(ctx, image);
-    if (image.protected) this.fail(403, `Image ${image.id} is protected and cannot be deleted.`, ctx);
+    if (image.protected)
+      this.fail(403, `Image ${image.id} is protected and cannot be deleted.`, ctx);
     this.settings.state.images.delete(image.id);
     return empty(204, { 'Content-Type': 'text/html; charset=UTF-8' });
   }
 
   private upload(ctx: RouteContext): WireResponse {
-    const contentType = String(ctx.headers['content-type'] ?? '').split(';')[0].trim();
+    const contentType = String(ctx.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
     if (contentType !== 'application/octet-stream') {
-      this.fail(415, `The request media type ${contentType || 'None'} is not supported by this server.\n`, ctx);
+      this.fail(
+        415,
+        `The request media type ${contentType || 'None'} is not supported by this server.\n`,
+        ctx,
+      );
     }
     const image = this.find(ctx);
     this.owned(ctx, image);
@@ -323,7 +481,11 @@ export class ImageService extends FakeServiceBase {
       this.fail(409, `Image status transition from ${image.status} to saving is not allowed`, ctx);
     }
     if (!image.diskFormat || !image.containerFormat) {
-      this.fail(400, 'Properties disk_format, container_format must be set prior to saving data.', ctx);
+      this.fail(
+        400,
+        'Properties disk_format, container_format must be set prior to saving data.',
+        ctx,
+      );
     }
     setImageData(image, ctx.rawBody);
     image.virtualSize = image.size;
@@ -334,7 +496,12 @@ export class ImageService extends FakeServiceBase {
 
   private download(ctx: RouteContext): WireResponse {
     const image = this.find(ctx);
-    if (image.status === 'deactivated') this.fail(403, 'The requested image has been deactivated. Image data download is forbidden.', ctx);
+    if (image.status === 'deactivated')
+      this.fail(
+        403,
+        'The requested image has been deactivated. Image data download is forbidden.',
+        ctx,
+      );
     if (image.data === null) return empty(204);
     return {
       status: 200,
@@ -345,10 +512,18 @@ export class ImageService extends FakeServiceBase {
 
   private setActive(ctx: RouteContext, active: boolean): WireResponse {
     const image = this.find(ctx);
-    this.owned(ctx, image, 'You are not authorized to complete ' + (active ? 'reactivate' : 'deactivate') + ' action.');
+    this.owned(
+      ctx,
+      image,
+      'You are not authorized to complete ' + (active ? 'reactivate' : 'deactivate') + ' action.',
+    );
     const from = active ? 'deactivated' : 'active';
     if (image.status !== from && image.status !== (active ? 'active' : 'deactivated')) {
-      this.fail(403, `Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${image.status}'`, ctx);
+      this.fail(
+        403,
+        `Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${image.status}'`,
+        ctx,
+      );
     }
     image.status = active ? 'active' : 'deactivated';
     image.updatedAt = timestamps.seconds();

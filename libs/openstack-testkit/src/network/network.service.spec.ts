@@ -22,45 +22,99 @@ describe('fake Neutron v2.0', () => {
 
   it('serves versions at / (no token, no request id) and the resource index only at /v2.0/', async () => {
     const root = await wire(`${cloud.endpoints.network}/`);
-    expect(root.json).toEqual({ versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${cloud.endpoints.network}/v2.0/` }] }] });
+    expect(root.json).toEqual({
+      versions: [
+        {
+          id: 'v2.0',
+          status: 'CURRENT',
+          links: [{ rel: 'self', href: `${cloud.endpoints.network}/v2.0/` }],
+        },
+      ],
+    });
     expect(root.headers.get('x-openstack-request-id')).toBeNull();
-    expect((await network('/v2.0/')).json.resources.map((r: Json) => r.collection)).toContain('networks');
+    expect((await network('/v2.0/')).json.resources.map((r: Json) => r.collection)).toContain(
+      'networks',
+    );
     expect((await network('/v2.0')).status).toBe(404);
   });
 
   it('lists networks filtered by name and by boolean attributes', async () => {
     const byName = await network('/v2.0/networks?name=test');
     expect(byName.json.networks).toHaveLength(1);
-    expect(byName.json.networks[0]).toMatchObject({ name: 'test', 'router:external': false, project_id: cloud.credentials.projectId, tenant_id: cloud.credentials.projectId });
+    expect(byName.json.networks[0]).toMatchObject({
+      name: 'test',
+      'router:external': false,
+      project_id: cloud.credentials.projectId,
+      tenant_id: cloud.credentials.projectId,
+    });
     const external = await network('/v2.0/networks?router:external=true');
     expect(external.json.networks.map((n: Json) => n.name)).toEqual(['public']);
     const bad = await network('/v2.0/networks?admin_state_up=maybe');
-    expect(bad.json).toEqual({ NeutronError: { type: 'InvalidInput', message: "Invalid input for operation: 'maybe' cannot be converted to boolean.", detail: '' } });
+    expect(bad.json).toEqual({
+      NeutronError: {
+        type: 'InvalidInput',
+        message: "Invalid input for operation: 'maybe' cannot be converted to boolean.",
+        detail: '',
+      },
+    });
     expect((await network('/v2.0/networks?colour=blue')).status).toBe(400);
   });
 
   it('creates a network and a subnet, rejecting bad and overlapping CIDRs', async () => {
-    const net = await network('/v2.0/networks', { method: 'POST', body: { network: { name: 'n2' } } });
+    const net = await network('/v2.0/networks', {
+      method: 'POST',
+      body: { network: { name: 'n2' } },
+    });
     expect(net.status).toBe(201);
     const id = net.json.network.id;
-    const subnet = await network('/v2.0/subnets', { method: 'POST', body: { subnet: { network_id: id, ip_version: 4, cidr: '10.9.0.0/24', name: 's2' } } });
+    const subnet = await network('/v2.0/subnets', {
+      method: 'POST',
+      body: { subnet: { network_id: id, ip_version: 4, cidr: '10.9.0.0/24', name: 's2' } },
+    });
     expect(subnet.status).toBe(201);
-    expect(subnet.json.subnet).toMatchObject({ gateway_ip: '10.9.0.1', allocation_pools: [{ start: '10.9.0.2', end: '10.9.0.254' }] });
-    expect((await network(`/v2.0/networks/${id}`)).json.network.subnets).toEqual([subnet.json.subnet.id]);
-    const badCidr = await network('/v2.0/subnets', { method: 'POST', body: { subnet: { network_id: id, ip_version: 4, cidr: 'not-a-cidr' } } });
-    expect(badCidr.json.NeutronError).toEqual({ type: 'InvalidInput', message: 'Invalid input for operation: not-a-cidr is not in a CIDR format.', detail: '' });
-    const overlap = await network('/v2.0/subnets', { method: 'POST', body: { subnet: { network_id: id, ip_version: 4, cidr: '10.9.0.128/25' } } });
+    expect(subnet.json.subnet).toMatchObject({
+      gateway_ip: '10.9.0.1',
+      allocation_pools: [{ start: '10.9.0.2', end: '10.9.0.254' }],
+    });
+    expect((await network(`/v2.0/networks/${id}`)).json.network.subnets).toEqual([
+      subnet.json.subnet.id,
+    ]);
+    const badCidr = await network('/v2.0/subnets', {
+      method: 'POST',
+      body: { subnet: { network_id: id, ip_version: 4, cidr: 'not-a-cidr' } },
+    });
+    expect(badCidr.json.NeutronError).toEqual({
+      type: 'InvalidInput',
+      message: 'Invalid input for operation: not-a-cidr is not in a CIDR format.',
+      detail: '',
+    });
+    const overlap = await network('/v2.0/subnets', {
+      method: 'POST',
+      body: { subnet: { network_id: id, ip_version: 4, cidr: '10.9.0.128/25' } },
+    });
     expect(overlap.status).toBe(400);
     const missing = await network('/v2.0/networks/00000000-0000-0000-0000-000000000000');
-    expect(missing.json).toEqual({ NeutronError: { type: 'NetworkNotFound', message: 'Network 00000000-0000-0000-0000-000000000000 could not be found.', detail: '' } });
+    expect(missing.json).toEqual({
+      NeutronError: {
+        type: 'NetworkNotFound',
+        message: 'Network 00000000-0000-0000-0000-000000000000 could not be found.',
+        detail: '',
+      },
+    });
   });
 
   it("finds the project's default security group by name and project, with Neutron's four default rules", async () => {
-    const reply = await network(`/v2.0/security-groups?name=default&project_id=${cloud.credentials.projectId}`);
+    const reply = await network(
+      `/v2.0/security-groups?name=default&project_id=${cloud.credentials.projectId}`,
+    );
     expect(reply.json.security_groups).toHaveLength(1);
     const rules = reply.json.security_groups[0].security_group_rules;
     expect(rules).toHaveLength(4);
-    expect(rules.filter((r: Json) => r.direction === 'ingress').every((r: Json) => r.remote_group_id === defaultGroupId())).toBe(true);
+    expect(
+      rules
+        .filter((r: Json) => r.direction === 'ingress')
+        .every((r: Json) => r.remote_group_id === defaultGroupId()),
+    ).toBe(true);
   });
 
   it('creates a rule (201) and answers a duplicate with 409 SecurityGroupRuleExists naming the rule', async () => {
@@ -77,7 +131,11 @@ describe('fake Neutron v2.0', () => {
     };
     const created = await network('/v2.0/security-group-rules', { method: 'POST', body });
     expect(created.status).toBe(201);
-    expect(created.json.security_group_rule).toMatchObject({ protocol: 'tcp', port_range_min: 5000, normalized_cidr: '0.0.0.0/0' });
+    expect(created.json.security_group_rule).toMatchObject({
+      protocol: 'tcp',
+      port_range_min: 5000,
+      normalized_cidr: '0.0.0.0/0',
+    });
     const duplicate = await network('/v2.0/security-group-rules', { method: 'POST', body });
     expect(duplicate.status).toBe(409);
     expect(duplicate.json).toEqual({
@@ -87,65 +145,132 @@ describe('fake Neutron v2.0', () => {
         detail: '',
       },
     });
-    const listed = await network(`/v2.0/security-group-rules?security_group_id=${defaultGroupId()}&protocol=tcp`);
+    const listed = await network(
+      `/v2.0/security-group-rules?security_group_id=${defaultGroupId()}&protocol=tcp`,
+    );
     expect(listed.json.security_group_rules).toHaveLength(1);
-    expect((await network(`/v2.0/security-group-rules/${created.json.security_group_rule.id}`, { method: 'DELETE' })).status).toBe(204);
-    expect((await network(`/v2.0/security-group-rules/${created.json.security_group_rule.id}`)).json.NeutronError.type).toBe('SecurityGroupRuleNotFound');
+    expect(
+      (
+        await network(`/v2.0/security-group-rules/${created.json.security_group_rule.id}`, {
+          method: 'DELETE',
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (await network(`/v2.0/security-group-rules/${created.json.security_group_rule.id}`)).json
+        .NeutronError.type,
+    ).toBe('SecurityGroupRuleNotFound');
   });
 
   it('validates rule port ranges and enforces the rule quota with 409 OverQuota', async () => {
     const rule = (min: number, max: number): unknown => ({
-      security_group_rule: { security_group_id: defaultGroupId(), direction: 'ingress', protocol: 'tcp', port_range_min: min, port_range_max: max },
+      security_group_rule: {
+        security_group_id: defaultGroupId(),
+        direction: 'ingress',
+        protocol: 'tcp',
+        port_range_min: min,
+        port_range_max: max,
+      },
     });
-    const bad = await network('/v2.0/security-group-rules', { method: 'POST', body: rule(6000, 5000) });
+    const bad = await network('/v2.0/security-group-rules', {
+      method: 'POST',
+      body: rule(6000, 5000),
+    });
     expect(bad.json.NeutronError).toEqual({
       type: 'SecurityGroupInvalidPortRange',
       message: 'For TCP/UDP protocols, port_range_min must be <= port_range_max',
       detail: '',
     });
     cloud.quota.securityGroupRules = cloud.state.securityGroupRules.size;
-    const over = await network('/v2.0/security-group-rules', { method: 'POST', body: rule(22, 22) });
+    const over = await network('/v2.0/security-group-rules', {
+      method: 'POST',
+      body: rule(22, 22),
+    });
     expect(over.status).toBe(409);
-    expect(over.json).toEqual({ NeutronError: { type: 'OverQuota', message: "Quota exceeded for resources: ['security_group_rule'].", detail: '' } });
+    expect(over.json).toEqual({
+      NeutronError: {
+        type: 'OverQuota',
+        message: "Quota exceeded for resources: ['security_group_rule'].",
+        detail: '',
+      },
+    });
   });
 
   it("lists a server's ports by device_id and shows an associated floating IP in the server's addresses", async () => {
-    const created = await compute('/servers', { method: 'POST', body: serverBody(cloud), microversion: '2.79' });
+    const created = await compute('/servers', {
+      method: 'POST',
+      body: serverBody(cloud),
+      microversion: '2.79',
+    });
     const serverId = created.json.server.id;
     await compute(`/servers/${serverId}`);
     const ports = (await network(`/v2.0/ports?device_id=${serverId}`)).json.ports;
     expect(ports).toHaveLength(1);
     const publicNet = [...cloud.state.networks.values()].find((n) => n.external);
-    const fip = await network('/v2.0/floatingips', { method: 'POST', body: { floatingip: { floating_network_id: publicNet?.id } } });
+    const fip = await network('/v2.0/floatingips', {
+      method: 'POST',
+      body: { floatingip: { floating_network_id: publicNet?.id } },
+    });
     expect(fip.status).toBe(201);
-    expect(fip.json.floatingip).toMatchObject({ status: 'DOWN', port_id: null, floating_ip_address: '172.24.4.2' });
-    const associated = await network(`/v2.0/floatingips/${fip.json.floatingip.id}`, { method: 'PUT', body: { floatingip: { port_id: ports[0].id } } });
-    expect(associated.json.floatingip).toMatchObject({ status: 'ACTIVE', port_id: ports[0].id, fixed_ip_address: ports[0].fixed_ips[0].ip_address });
+    expect(fip.json.floatingip).toMatchObject({
+      status: 'DOWN',
+      port_id: null,
+      floating_ip_address: '172.24.4.2',
+    });
+    const associated = await network(`/v2.0/floatingips/${fip.json.floatingip.id}`, {
+      method: 'PUT',
+      body: { floatingip: { port_id: ports[0].id } },
+    });
+    expect(associated.json.floatingip).toMatchObject({
+      status: 'ACTIVE',
+      port_id: ports[0].id,
+      fixed_ip_address: ports[0].fixed_ips[0].ip_address,
+    });
     const addresses = (await compute(`/servers/${serverId}`)).json.server.addresses.test;
     expect(addresses.map((a: Json) => [a.addr, a['OS-EXT-IPS:type']])).toEqual([
       [ports[0].fixed_ips[0].ip_address, 'fixed'],
       ['172.24.4.2', 'floating'],
     ]);
-    const detached = await network(`/v2.0/floatingips/${fip.json.floatingip.id}`, { method: 'PUT', body: { floatingip: { port_id: null } } });
+    const detached = await network(`/v2.0/floatingips/${fip.json.floatingip.id}`, {
+      method: 'PUT',
+      body: { floatingip: { port_id: null } },
+    });
     expect(detached.json.floatingip.status).toBe('DOWN');
     expect((await network('/v2.0/floatingips?status=DOWN')).json.floatingips).toHaveLength(1);
   });
 
   it('refuses a floating IP on a non-external network and over quota', async () => {
     const test = [...cloud.state.networks.values()].find((n) => n.name === 'test');
-    const internal = await network('/v2.0/floatingips', { method: 'POST', body: { floatingip: { floating_network_id: test?.id } } });
+    const internal = await network('/v2.0/floatingips', {
+      method: 'POST',
+      body: { floatingip: { floating_network_id: test?.id } },
+    });
     expect(internal.status).toBe(400);
     cloud.quota.floatingIps = 0;
     const publicNet = [...cloud.state.networks.values()].find((n) => n.external);
-    const over = await network('/v2.0/floatingips', { method: 'POST', body: { floatingip: { floating_network_id: publicNet?.id } } });
-    expect(over.json.NeutronError).toMatchObject({ type: 'OverQuota', message: "Quota exceeded for resources: ['floatingip']." });
+    const over = await network('/v2.0/floatingips', {
+      method: 'POST',
+      body: { floatingip: { floating_network_id: publicNet?.id } },
+    });
+    expect(over.json.NeutronError).toMatchObject({
+      type: 'OverQuota',
+      message: "Quota exceeded for resources: ['floatingip'].",
+    });
   });
 
   it('answers 404 HTTPNotFound for floating IPs when the L3 plugin is off, like the devcloud', async () => {
     const noL3 = await FakeOpenStack.start({ networkL3: false });
     try {
-      const reply = await wire(`${noL3.endpoints.network}/v2.0/floatingips`, { token: await login(noL3) });
-      expect(reply.json).toEqual({ NeutronError: { type: 'HTTPNotFound', message: 'The resource could not be found.', detail: '' } });
+      const reply = await wire(`${noL3.endpoints.network}/v2.0/floatingips`, {
+        token: await login(noL3),
+      });
+      expect(reply.json).toEqual({
+        NeutronError: {
+          type: 'HTTPNotFound',
+          message: 'The resource could not be found.',
+          detail: '',
+        },
+      });
     } finally {
       await noL3.stop();
     }
@@ -167,7 +292,13 @@ describe('fake Neutron v2.0', () => {
     expect(html.json.NeutronError.type).toBe('HTTPNotAcceptable');
     const anonymous = await wire(`${cloud.endpoints.network}/v2.0/networks`);
     expect(anonymous.status).toBe(401);
-    expect(anonymous.json).toEqual({ error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
+    expect(anonymous.json).toEqual({
+      error: {
+        code: 401,
+        title: 'Unauthorized',
+        message: 'The request you have made requires authentication.',
+      },
+    });
     expect(anonymous.headers.get('x-openstack-request-id')).toMatch(/^req-/);
   });
 });

@@ -6,14 +6,33 @@ import type {
   FakeCredentials,
   FakeFloatingIp,
   FakeNetwork,
+  FakePort,
   FakeQuota,
+  FakeSecurityGroup,
   FakeSecurityGroupRule,
+  FakeSubnet,
 } from '../fake-openstack.types';
 import { FakeServiceBase } from '../http/service-base';
-import { WireError, empty, isRecord, json, timestamps, type RouteContext, type WireHeaders, type WireRequest, type WireResponse } from '../http/wire';
+import {
+  WireError,
+  empty,
+  isRecord,
+  json,
+  timestamps,
+  type RouteContext,
+  type WireHeaders,
+  type WireRequest,
+  type WireResponse,
+} from '../http/wire';
 import type { TokenStore } from '../identity/token-store';
 import { ipToNumber, numberToIp, type CloudLifecycle } from '../state/cloud-lifecycle';
-import { addDefaultRules, newNetwork, newSecurityGroup, newSecurityGroupRule, newSubnet } from '../state/cloud-state';
+import {
+  addDefaultRules,
+  newNetwork,
+  newSecurityGroup,
+  newSecurityGroupRule,
+  newSubnet,
+} from '../state/cloud-state';
 import {
   floatingIpView,
   networkView,
@@ -34,8 +53,22 @@ export interface NetworkSettings {
 }
 
 type View = Record<string, unknown>;
-const RESERVED_QUERY = new Set(['fields', 'limit', 'marker', 'sort_key', 'sort_dir', 'page_reverse']);
-const BOOLEAN_FILTERS = new Set(['admin_state_up', 'shared', 'router:external', 'enable_dhcp', 'port_security_enabled', 'stateful']);
+const RESERVED_QUERY = new Set([
+  'fields',
+  'limit',
+  'marker',
+  'sort_key',
+  'sort_dir',
+  'page_reverse',
+]);
+const BOOLEAN_FILTERS = new Set([
+  'admin_state_up',
+  'shared',
+  'router:external',
+  'enable_dhcp',
+  'port_security_enabled',
+  'stateful',
+]);
 
 export class NetworkService extends FakeServiceBase {
   readonly name = 'network' as const;
@@ -48,47 +81,69 @@ export class NetworkService extends FakeServiceBase {
     super(tokens);
     const { state } = settings;
     this.router
-      .add('GET', '/', (ctx) => json(200, neutronVersionsResponse(`${ctx.origin}${this.prefix}`)), { public: true })
+      .add('GET', '/', (ctx) => json(200, neutronVersionsResponse(`${ctx.origin}${this.prefix}`)), {
+        public: true,
+      })
       .add('GET', '/v2.0', (ctx) => this.resources(ctx))
-      .add('GET', '/v2.0/networks', (ctx) => this.list(ctx, 'networks', [...state.networks.values()].map(networkView)))
-      .add('GET', '/v2.0/networks/:id', (ctx) => json(200, { network: networkView(this.network(ctx, ctx.params.id)) }))
+      .add('GET', '/v2.0/networks', (ctx) =>
+        this.list(ctx, 'networks', [...state.networks.values()].map(networkView)),
+      )
+      .add('GET', '/v2.0/networks/:id', (ctx) =>
+        json(200, { network: networkView(this.network(ctx.params.id)) }),
+      )
       .add('POST', '/v2.0/networks', (ctx) => this.createNetwork(ctx))
       .add('DELETE', '/v2.0/networks/:id', (ctx) => this.deleteNetwork(ctx))
-      .add('GET', '/v2.0/subnets', (ctx) => this.list(ctx, 'subnets', [...state.subnets.values()].map(subnetView)))
+      .add('GET', '/v2.0/subnets', (ctx) =>
+        this.list(ctx, 'subnets', [...state.subnets.values()].map(subnetView)),
+      )
       .add('GET', '/v2.0/subnets/:id', (ctx) => json(200, { subnet: subnetView(this.subnet(ctx)) }))
       .add('POST', '/v2.0/subnets', (ctx) => this.createSubnet(ctx))
       .add('DELETE', '/v2.0/subnets/:id', (ctx) => this.deleteSubnet(ctx))
       .add('GET', '/v2.0/security-groups', (ctx) =>
-        this.list(ctx, 'security_groups', [...state.securityGroups.values()].map((g) => securityGroupView(g, this.rulesOf(g.id)))),
+        this.list(
+          ctx,
+          'security_groups',
+          [...state.securityGroups.values()].map((g) => securityGroupView(g, this.rulesOf(g.id))),
+        ),
       )
       .add('GET', '/v2.0/security-groups/:id', (ctx) => {
-        const group = this.securityGroup(ctx, ctx.params.id);
+        const group = this.securityGroup(ctx.params.id);
         return json(200, { security_group: securityGroupView(group, this.rulesOf(group.id)) });
       })
       .add('POST', '/v2.0/security-groups', (ctx) => this.createSecurityGroup(ctx))
       .add('DELETE', '/v2.0/security-groups/:id', (ctx) => this.deleteSecurityGroup(ctx))
       .add('GET', '/v2.0/security-group-rules', (ctx) =>
-        this.list(ctx, 'security_group_rules', [...state.securityGroupRules.values()].map((r) => securityGroupRuleView(r))),
+        this.list(
+          ctx,
+          'security_group_rules',
+          [...state.securityGroupRules.values()].map((r) => securityGroupRuleView(r)),
+        ),
       )
-      .add('GET', '/v2.0/security-group-rules/:id', (ctx) => json(200, { security_group_rule: securityGroupRuleView(this.rule(ctx)) }))
+      .add('GET', '/v2.0/security-group-rules/:id', (ctx) =>
+        json(200, { security_group_rule: securityGroupRuleView(this.rule(ctx)) }),
+      )
       .add('POST', '/v2.0/security-group-rules', (ctx) => this.createRule(ctx))
       .add('DELETE', '/v2.0/security-group-rules/:id', (ctx) => {
         state.securityGroupRules.delete(this.rule(ctx).id);
         return empty(204);
       })
       .add('GET', '/v2.0/ports', (ctx) => this.listPorts(ctx))
-      .add('GET', '/v2.0/ports/:id', (ctx) => json(200, { port: portView(this.port(ctx, ctx.params.id)) }))
+      .add('GET', '/v2.0/ports/:id', (ctx) =>
+        json(200, { port: portView(this.port(ctx.params.id)) }),
+      )
       .add('POST', '/v2.0/ports', (ctx) => this.createPort(ctx))
       .add('DELETE', '/v2.0/ports/:id', (ctx) => this.deletePort(ctx))
       .add('GET', '/v2.0/floatingips', (ctx) => this.listFloatingIps(ctx))
-      .add('GET', '/v2.0/floatingips/:id', (ctx) => json(200, { floatingip: this.floatingIpView(this.floatingIp(ctx)) }))
+      .add('GET', '/v2.0/floatingips/:id', (ctx) =>
+        json(200, { floatingip: this.floatingIpView(this.floatingIp(ctx)) }),
+      )
       .add('POST', '/v2.0/floatingips', (ctx) => this.createFloatingIp(ctx))
       .add('PUT', '/v2.0/floatingips/:id', (ctx) => this.updateFloatingIp(ctx))
       .add('DELETE', '/v2.0/floatingips/:id', (ctx) => {
         state.floatingIps.delete(this.floatingIp(ctx).id);
         return empty(204);
       })
-      .add('GET', '/v2.0/quotas/:projectId', (ctx) => this.quotas(ctx));
+      .add('GET', '/v2.0/quotas/:projectId', () => this.quotas());
   }
 
   commonHeaders(req: WireRequest): WireHeaders {
@@ -129,7 +184,11 @@ export class NetworkService extends FakeServiceBase {
         ['subnet', 'subnets'],
         ['subnetpool', 'subnetpools'],
         ['port', 'ports'],
-      ].map(([name, collection]) => ({ name, collection, links: [{ rel: 'self', href: `${base}/${collection}` }] })),
+      ].map(([name, collection]) => ({
+        name,
+        collection,
+        links: [{ rel: 'self', href: `${base}/${collection}` }],
+      })),
     });
   }
 
@@ -202,8 +261,7 @@ export class NetworkService extends FakeServiceBase {
 
   // ---- networks and subnets -------------------------------------------------------------------
 
-  private network(ctx: RouteContext, id: string): FakeNetwork {
-    void ctx;
+  private network(id: string): FakeNetwork {
     const network = this.settings.state.networks.get(id);
     if (!network) this.fail(404, 'NetworkNotFound', `Network ${id} could not be found.`);
     return network;
@@ -213,7 +271,8 @@ export class NetworkService extends FakeServiceBase {
     const req = this.body(ctx, 'network');
     const { state, quota, credentials } = this.settings;
     if (state.networks.size >= quota.networks) this.overQuota('network');
-    if (req.name !== undefined && typeof req.name !== 'string') this.invalid(`'${String(req.name)}' is not a valid string`);
+    if (req.name !== undefined && typeof req.name !== 'string')
+      this.invalid(`'${String(req.name)}' is not a valid string`);
     const network = newNetwork({
       name: (req.name as string | undefined) ?? '',
       projectId: credentials.projectId,
@@ -226,19 +285,26 @@ export class NetworkService extends FakeServiceBase {
   }
 
   private deleteNetwork(ctx: RouteContext): WireResponse {
-    const network = this.network(ctx, ctx.params.id);
+    const network = this.network(ctx.params.id);
     const { state } = this.settings;
-    const inUse = [...state.ports.values()].some((p) => p.networkId === network.id && p.deviceOwner.startsWith('compute:'));
+    const inUse = [...state.ports.values()].some(
+      (p) => p.networkId === network.id && p.deviceOwner.startsWith('compute:'),
+    );
     if (inUse) {
-      this.fail(409, 'NetworkInUse', `Unable to complete operation on network ${network.id}. There are one or more ports still in use on the network.`);
+      this.fail(
+        409,
+        'NetworkInUse',
+        `Unable to complete operation on network ${network.id}. There are one or more ports still in use on the network.`,
+      );
     }
     for (const subnetId of network.subnetIds) state.subnets.delete(subnetId);
-    for (const port of [...state.ports.values()]) if (port.networkId === network.id) state.ports.delete(port.id);
+    for (const port of [...state.ports.values()])
+      if (port.networkId === network.id) state.ports.delete(port.id);
     state.networks.delete(network.id);
     return empty(204);
   }
 
-  private subnet(ctx: RouteContext): ReturnType<FakeCloudState['subnets']['get']> & object {
+  private subnet(ctx: RouteContext): FakeSubnet {
     const subnet = this.settings.state.subnets.get(ctx.params.id);
     if (!subnet) this.fail(404, 'SubnetNotFound', `Subnet ${ctx.params.id} could not be found.`);
     return subnet;
@@ -247,16 +313,31 @@ export class NetworkService extends FakeServiceBase {
   private createSubnet(ctx: RouteContext): WireResponse {
     const req = this.body(ctx, 'subnet');
     const { state, credentials } = this.settings;
-    if (typeof req.network_id !== 'string') this.fail(400, 'HTTPBadRequest', "Failed to parse request. Required attribute 'network_id' not specified");
-    const network = this.network(ctx, req.network_id);
-    if (req.ip_version === undefined) this.fail(400, 'HTTPBadRequest', "Failed to parse request. Required attribute 'ip_version' not specified");
-    if (req.ip_version !== 4 && req.ip_version !== 6) this.invalid(`${String(req.ip_version)} is not in [4, 6].`);
-    if (typeof req.cidr !== 'string') this.invalid('A cidr must be specified in the absence of a subnet pool');
-    if (req.ip_version === 4 && !isIpv4Cidr(req.cidr)) this.invalid(`${req.cidr} is not in a CIDR format.`);
+    if (typeof req.network_id !== 'string')
+      this.fail(
+        400,
+        'HTTPBadRequest',
+        "Failed to parse request. Required attribute 'network_id' not specified",
+      );
+    const network = this.network(req.network_id);
+    if (req.ip_version === undefined)
+      this.fail(
+        400,
+        'HTTPBadRequest',
+        "Failed to parse request. Required attribute 'ip_version' not specified",
+      );
+    if (req.ip_version !== 4 && req.ip_version !== 6)
+      this.invalid(`${String(req.ip_version)} is not in [4, 6].`);
+    if (typeof req.cidr !== 'string')
+      this.invalid('A cidr must be specified in the absence of a subnet pool');
+    if (req.ip_version === 4 && !isIpv4Cidr(req.cidr))
+      this.invalid(`${req.cidr} is not in a CIDR format.`);
     const cidr = req.cidr;
     for (const other of network.subnetIds.map((id) => state.subnets.get(id))) {
       if (other && other.ipVersion === 4 && cidrsOverlap(other.cidr, cidr)) {
-        this.invalid(`Requested subnet with cidr: ${cidr} for network: ${network.id} overlaps with another subnet.`);
+        this.invalid(
+          `Requested subnet with cidr: ${cidr} for network: ${network.id} overlaps with another subnet.`,
+        );
       }
     }
     const subnet = newSubnet({
@@ -278,8 +359,17 @@ export class NetworkService extends FakeServiceBase {
   private deleteSubnet(ctx: RouteContext): WireResponse {
     const subnet = this.subnet(ctx);
     const { state } = this.settings;
-    if ([...state.ports.values()].some((p) => p.fixedIps.some((f) => f.subnetId === subnet.id) && p.deviceOwner.startsWith('compute:'))) {
-      this.fail(409, 'SubnetInUse', `Unable to complete operation on subnet ${subnet.id}: One or more ports have an IP allocation from this subnet.`);
+    if (
+      [...state.ports.values()].some(
+        (p) =>
+          p.fixedIps.some((f) => f.subnetId === subnet.id) && p.deviceOwner.startsWith('compute:'),
+      )
+    ) {
+      this.fail(
+        409,
+        'SubnetInUse',
+        `Unable to complete operation on subnet ${subnet.id}: One or more ports have an IP allocation from this subnet.`,
+      );
     }
     state.subnets.delete(subnet.id);
     const network = state.networks.get(subnet.networkId);
@@ -290,11 +380,12 @@ export class NetworkService extends FakeServiceBase {
   // ---- security groups and rules --------------------------------------------------------------
 
   private rulesOf(groupId: string): FakeSecurityGroupRule[] {
-    return [...this.settings.state.securityGroupRules.values()].filter((r) => r.securityGroupId === groupId);
+    return [...this.settings.state.securityGroupRules.values()].filter(
+      (r) => r.securityGroupId === groupId,
+    );
   }
 
-  private securityGroup(ctx: RouteContext, id: string): NonNullable<ReturnType<FakeCloudState['securityGroups']['get']>> {
-    void ctx;
+  private securityGroup(id: string): FakeSecurityGroup {
     const group = this.settings.state.securityGroups.get(id);
     if (!group) this.fail(404, 'SecurityGroupNotFound', `Security group ${id} does not exist`);
     return group;
@@ -303,7 +394,8 @@ export class NetworkService extends FakeServiceBase {
   private createSecurityGroup(ctx: RouteContext): WireResponse {
     const req = this.body(ctx, 'security_group');
     const { state, credentials } = this.settings;
-    if (req.name === 'default') this.fail(409, 'SecurityGroupDefaultAlreadyExists', 'Default security group already exists.');
+    if (req.name === 'default')
+      this.fail(409, 'SecurityGroupDefaultAlreadyExists', 'Default security group already exists.');
     const group = newSecurityGroup({
       name: typeof req.name === 'string' ? req.name : '',
       projectId: credentials.projectId,
@@ -316,9 +408,14 @@ export class NetworkService extends FakeServiceBase {
   }
 
   private deleteSecurityGroup(ctx: RouteContext): WireResponse {
-    const group = this.securityGroup(ctx, ctx.params.id);
+    const group = this.securityGroup(ctx.params.id);
     const { state } = this.settings;
-    if (group.name === 'default') this.fail(409, 'SecurityGroupCannotRemoveDefault', 'Insufficient rights for removing default security group.');
+    if (group.name === 'default')
+      this.fail(
+        409,
+        'SecurityGroupCannotRemoveDefault',
+        'Insufficient rights for removing default security group.',
+      );
     if ([...state.ports.values()].some((p) => p.securityGroupIds.includes(group.id))) {
       this.fail(409, 'SecurityGroupInUse', `Security Group ${group.id} in use.`);
     }
@@ -329,7 +426,12 @@ export class NetworkService extends FakeServiceBase {
 
   private rule(ctx: RouteContext): FakeSecurityGroupRule {
     const rule = this.settings.state.securityGroupRules.get(ctx.params.id);
-    if (!rule) this.fail(404, 'SecurityGroupRuleNotFound', `Security group rule ${ctx.params.id} does not exist`);
+    if (!rule)
+      this.fail(
+        404,
+        'SecurityGroupRuleNotFound',
+        `Security group rule ${ctx.params.id} does not exist`,
+      );
     return rule;
   }
 
@@ -337,28 +439,57 @@ export class NetworkService extends FakeServiceBase {
     const req = this.body(ctx, 'security_group_rule');
     const { state, quota, credentials } = this.settings;
     if (typeof req.security_group_id !== 'string') {
-      this.fail(400, 'HTTPBadRequest', "Failed to parse request. Required attribute 'security_group_id' not specified");
+      this.fail(
+        400,
+        'HTTPBadRequest',
+        "Failed to parse request. Required attribute 'security_group_id' not specified",
+      );
     }
-    const group = this.securityGroup(ctx, req.security_group_id);
+    const group = this.securityGroup(req.security_group_id);
     if (req.direction !== 'ingress' && req.direction !== 'egress') {
       this.invalid(`${String(req.direction)} is not in valid_values ['ingress', 'egress'].`);
     }
     const ethertype = req.ethertype ?? 'IPv4';
-    if (ethertype !== 'IPv4' && ethertype !== 'IPv6') this.invalid(`${String(ethertype)} is not in valid_values ['IPv4', 'IPv6'].`);
-    const protocol = req.protocol === undefined || req.protocol === null ? null : String(req.protocol).toLowerCase();
-    const portMin = req.port_range_min === undefined || req.port_range_min === null ? null : Number(req.port_range_min);
-    const portMax = req.port_range_max === undefined || req.port_range_max === null ? null : Number(req.port_range_max);
-    if ((portMin !== null || portMax !== null) && (protocol === null || !['tcp', 'udp', '6', '17', 'icmp', '1'].includes(protocol))) {
-      this.fail(400, 'SecurityGroupProtocolRequiredWithPorts', 'Must also specify protocol if port range is given.');
+    if (ethertype !== 'IPv4' && ethertype !== 'IPv6')
+      this.invalid(`${String(ethertype)} is not in valid_values ['IPv4', 'IPv6'].`);
+    const protocol =
+      req.protocol === undefined || req.protocol === null
+        ? null
+        : String(req.protocol).toLowerCase();
+    const portMin =
+      req.port_range_min === undefined || req.port_range_min === null
+        ? null
+        : Number(req.port_range_min);
+    const portMax =
+      req.port_range_max === undefined || req.port_range_max === null
+        ? null
+        : Number(req.port_range_max);
+    if (
+      (portMin !== null || portMax !== null) &&
+      (protocol === null || !['tcp', 'udp', '6', '17', 'icmp', '1'].includes(protocol))
+    ) {
+      this.fail(
+        400,
+        'SecurityGroupProtocolRequiredWithPorts',
+        'Must also specify protocol if port range is given.',
+      );
     }
     if (protocol === 'tcp' || protocol === 'udp') {
       for (const port of [portMin, portMax]) {
         if (port !== null && (!Number.isInteger(port) || port < 1 || port > 65535)) {
-          this.fail(400, 'SecurityGroupInvalidPortValue', `Invalid value for port ${String(port)}.`);
+          this.fail(
+            400,
+            'SecurityGroupInvalidPortValue',
+            `Invalid value for port ${String(port)}.`,
+          );
         }
       }
       if (portMin !== null && portMax !== null && portMin > portMax) {
-        this.fail(400, 'SecurityGroupInvalidPortRange', 'For TCP/UDP protocols, port_range_min must be <= port_range_max');
+        this.fail(
+          400,
+          'SecurityGroupInvalidPortRange',
+          'For TCP/UDP protocols, port_range_min must be <= port_range_max',
+        );
       }
     }
     const remoteIpPrefix = typeof req.remote_ip_prefix === 'string' ? req.remote_ip_prefix : null;
@@ -367,7 +498,11 @@ export class NetworkService extends FakeServiceBase {
     }
     const remoteGroupId = typeof req.remote_group_id === 'string' ? req.remote_group_id : null;
     if (remoteGroupId !== null && remoteIpPrefix !== null) {
-      this.fail(400, 'SecurityGroupRemoteGroupAndRemoteIpPrefix', 'Only remote_ip_prefix or remote_group_id may be provided.');
+      this.fail(
+        400,
+        'SecurityGroupRemoteGroupAndRemoteIpPrefix',
+        'Only remote_ip_prefix or remote_group_id may be provided.',
+      );
     }
     const candidate = newSecurityGroupRule({
       securityGroupId: group.id,
@@ -376,14 +511,17 @@ export class NetworkService extends FakeServiceBase {
       ethertype,
       protocol,
       portRangeMin: portMin,
-      portRangeMax: portMax ?? (portMin !== null && (protocol === 'tcp' || protocol === 'udp') ? portMin : null),
+      portRangeMax:
+        portMax ??
+        (portMin !== null && (protocol === 'tcp' || protocol === 'udp') ? portMin : null),
       remoteIpPrefix,
       remoteGroupId,
       description: typeof req.description === 'string' ? req.description : '',
     });
     // Neutron compares every attribute but the description (neutron/db/securitygroups_db.py
     // _check_for_duplicate_rules); 0.0.0.0/0 and no prefix are the same rule.
-    const normal = (prefix: string | null): string | null => (prefix === '0.0.0.0/0' || prefix === '::/0' ? null : prefix);
+    const normal = (prefix: string | null): string | null =>
+      prefix === '0.0.0.0/0' || prefix === '::/0' ? null : prefix;
     const duplicate = this.rulesOf(group.id).find(
       (r) =>
         r.direction === candidate.direction &&
@@ -394,16 +532,21 @@ export class NetworkService extends FakeServiceBase {
         normal(r.remoteIpPrefix) === normal(candidate.remoteIpPrefix) &&
         r.remoteGroupId === candidate.remoteGroupId,
     );
-    if (duplicate) this.fail(409, 'SecurityGroupRuleExists', `Security group rule already exists. Rule id is ${duplicate.id}.`);
-    if (state.securityGroupRules.size >= quota.securityGroupRules) this.overQuota('security_group_rule');
+    if (duplicate)
+      this.fail(
+        409,
+        'SecurityGroupRuleExists',
+        `Security group rule already exists. Rule id is ${duplicate.id}.`,
+      );
+    if (state.securityGroupRules.size >= quota.securityGroupRules)
+      this.overQuota('security_group_rule');
     state.securityGroupRules.set(candidate.id, candidate);
     return json(201, { security_group_rule: securityGroupRuleView(candidate) });
   }
 
   // ---- ports -----------------------------------------------------------------------------------
 
-  private port(ctx: RouteContext, id: string): NonNullable<ReturnType<FakeCloudState['ports']['get']>> {
-    void ctx;
+  private port(id: string): FakePort {
     const port = this.settings.state.ports.get(id);
     if (!port) this.fail(404, 'PortNotFound', `Port ${id} could not be found.`);
     return port;
@@ -418,25 +561,42 @@ export class NetworkService extends FakeServiceBase {
   private createPort(ctx: RouteContext): WireResponse {
     const req = this.body(ctx, 'port');
     const { state, quota, lifecycle } = this.settings;
-    if (typeof req.network_id !== 'string') this.fail(400, 'HTTPBadRequest', "Failed to parse request. Required attribute 'network_id' not specified");
-    const network = this.network(ctx, req.network_id);
+    if (typeof req.network_id !== 'string')
+      this.fail(
+        400,
+        'HTTPBadRequest',
+        "Failed to parse request. Required attribute 'network_id' not specified",
+      );
+    const network = this.network(req.network_id);
     if (state.ports.size >= quota.ports) this.overQuota('port');
-    const subnet = network.subnetIds.map((id) => state.subnets.get(id)).find((s) => s?.ipVersion === 4);
+    const subnet = network.subnetIds
+      .map((id) => state.subnets.get(id))
+      .find((s) => s?.ipVersion === 4);
     const ip = subnet ? lifecycle.allocateIp(subnet) : undefined;
-    if (subnet && !ip) this.fail(409, 'IpAddressGenerationFailure', `No more IP addresses available on network ${network.id}.`);
+    if (subnet && !ip)
+      this.fail(
+        409,
+        'IpAddressGenerationFailure',
+        `No more IP addresses available on network ${network.id}.`,
+      );
     const port = lifecycle.createPort(network.id, subnet, ip);
     if (typeof req.name === 'string') port.name = req.name;
     const defaultGroup = [...state.securityGroups.values()].find((g) => g.name === 'default');
-    port.securityGroupIds = Array.isArray(req.security_groups) ? req.security_groups.map(String) : defaultGroup ? [defaultGroup.id] : [];
+    port.securityGroupIds = Array.isArray(req.security_groups)
+      ? req.security_groups.map(String)
+      : defaultGroup
+        ? [defaultGroup.id]
+        : [];
     return json(201, { port: portView(port) });
   }
 
   private deletePort(ctx: RouteContext): WireResponse {
-    const port = this.port(ctx, ctx.params.id);
+    const port = this.port(ctx.params.id);
     const { state } = this.settings;
     state.ports.delete(port.id);
     for (const fip of state.floatingIps.values()) {
-      if (fip.portId === port.id) Object.assign(fip, { portId: null, fixedIpAddress: null, status: 'DOWN', routerId: null });
+      if (fip.portId === port.id)
+        Object.assign(fip, { portId: null, fixedIpAddress: null, status: 'DOWN', routerId: null });
     }
     return empty(204);
   }
@@ -445,7 +605,8 @@ export class NetworkService extends FakeServiceBase {
 
   private floatingIp(ctx: RouteContext): FakeFloatingIp {
     const fip = this.settings.state.floatingIps.get(ctx.params.id);
-    if (!fip) this.fail(404, 'FloatingIPNotFound', `Floating IP ${ctx.params.id} could not be found`);
+    if (!fip)
+      this.fail(404, 'FloatingIPNotFound', `Floating IP ${ctx.params.id} could not be found`);
     return fip;
   }
 
@@ -455,23 +616,47 @@ export class NetworkService extends FakeServiceBase {
 
   private listFloatingIps(ctx: RouteContext): WireResponse {
     this.settings.lifecycle.advanceAllServers();
-    return this.list(ctx, 'floatingips', [...this.settings.state.floatingIps.values()].map((f) => this.floatingIpView(f)));
+    return this.list(
+      ctx,
+      'floatingips',
+      [...this.settings.state.floatingIps.values()].map((f) => this.floatingIpView(f)),
+    );
   }
 
   private createFloatingIp(ctx: RouteContext): WireResponse {
     const req = this.body(ctx, 'floatingip');
     const { state, quota, credentials, lifecycle } = this.settings;
     if (typeof req.floating_network_id !== 'string') {
-      this.fail(400, 'HTTPBadRequest', "Failed to parse request. Required attribute 'floating_network_id' not specified");
+      this.fail(
+        400,
+        'HTTPBadRequest',
+        "Failed to parse request. Required attribute 'floating_network_id' not specified",
+      );
     }
-    const network = this.network(ctx, req.floating_network_id);
+    const network = this.network(req.floating_network_id);
     if (!network.external) {
-      this.fail(400, 'BadRequest', `Bad floatingip request: Network ${network.id} is not a valid external network.`);
+      this.fail(
+        400,
+        'BadRequest',
+        `Bad floatingip request: Network ${network.id} is not a valid external network.`,
+      );
     }
     if (state.floatingIps.size >= quota.floatingIps) this.overQuota('floatingip');
-    const subnet = network.subnetIds.map((id) => state.subnets.get(id)).find((s) => s?.ipVersion === 4);
-    const address = typeof req.floating_ip_address === 'string' ? req.floating_ip_address : subnet ? lifecycle.allocateIp(subnet) : undefined;
-    if (!address) this.fail(409, 'IpAddressGenerationFailure', `No more IP addresses available on network ${network.id}.`);
+    const subnet = network.subnetIds
+      .map((id) => state.subnets.get(id))
+      .find((s) => s?.ipVersion === 4);
+    const address =
+      typeof req.floating_ip_address === 'string'
+        ? req.floating_ip_address
+        : subnet
+          ? lifecycle.allocateIp(subnet)
+          : undefined;
+    if (!address)
+      this.fail(
+        409,
+        'IpAddressGenerationFailure',
+        `No more IP addresses available on network ${network.id}.`,
+      );
     const now = timestamps.seconds();
     const fip: FakeFloatingIp = {
       id: randomUUID(),
@@ -487,7 +672,7 @@ export class NetworkService extends FakeServiceBase {
       updatedAt: now,
       revisionNumber: 0,
     };
-    this.associate(ctx, fip, req.port_id, req.fixed_ip_address);
+    this.associate(fip, req.port_id, req.fixed_ip_address);
     state.floatingIps.set(fip.id, fip);
     return json(201, { floatingip: this.floatingIpView(fip) });
   }
@@ -495,34 +680,53 @@ export class NetworkService extends FakeServiceBase {
   private updateFloatingIp(ctx: RouteContext): WireResponse {
     const fip = this.floatingIp(ctx);
     const req = this.body(ctx, 'floatingip');
-    if (!('port_id' in req)) this.fail(400, 'HTTPBadRequest', "Failed to parse request. Required attribute 'port_id' not specified");
-    this.associate(ctx, fip, req.port_id, req.fixed_ip_address);
+    if (!('port_id' in req))
+      this.fail(
+        400,
+        'HTTPBadRequest',
+        "Failed to parse request. Required attribute 'port_id' not specified",
+      );
+    this.associate(fip, req.port_id, req.fixed_ip_address);
     if (typeof req.description === 'string') fip.description = req.description;
     fip.updatedAt = timestamps.seconds();
     fip.revisionNumber += 1;
     return json(200, { floatingip: this.floatingIpView(fip) });
   }
 
-  private associate(ctx: RouteContext, fip: FakeFloatingIp, portId: unknown, fixedIp: unknown): void {
+  private associate(fip: FakeFloatingIp, portId: unknown, fixedIp: unknown): void {
     if (portId === undefined || portId === null) {
       Object.assign(fip, { portId: null, fixedIpAddress: null, routerId: null, status: 'DOWN' });
       return;
     }
-    const port = this.port(ctx, String(portId));
+    const port = this.port(String(portId));
     const ip = typeof fixedIp === 'string' ? fixedIp : port.fixedIps[0]?.ipAddress;
     if (!ip || !port.fixedIps.some((f) => f.ipAddress === ip)) {
-      this.fail(400, 'BadRequest', `Bad floatingip request: Port ${port.id} does not have fixed ip ${String(ip)}.`);
+      this.fail(
+        400,
+        'BadRequest',
+        `Bad floatingip request: Port ${port.id} does not have fixed ip ${String(ip)}.`,
+      );
     }
-    const taken = [...this.settings.state.floatingIps.values()].find((f) => f.id !== fip.id && f.portId === port.id && f.fixedIpAddress === ip);
+    const taken = [...this.settings.state.floatingIps.values()].find(
+      (f) => f.id !== fip.id && f.portId === port.id && f.fixedIpAddress === ip,
+    );
     if (taken) {
-      this.fail(409, 'FloatingIPPortAlreadyAssociated', `Cannot associate floating IP ${fip.floatingIpAddress} (${fip.id}) with port ${port.id} using fixed IP ${ip}, as that fixed IP already has a floating IP on external network ${fip.floatingNetworkId}.`);
+      this.fail(
+        409,
+        'FloatingIPPortAlreadyAssociated',
+        `Cannot associate floating IP ${fip.floatingIpAddress} (${fip.id}) with port ${port.id} using fixed IP ${ip}, as that fixed IP already has a floating IP on external network ${fip.floatingNetworkId}.`,
+      );
     }
-    Object.assign(fip, { portId: port.id, fixedIpAddress: ip, routerId: fip.routerId ?? randomUUID(), status: 'ACTIVE' });
+    Object.assign(fip, {
+      portId: port.id,
+      fixedIpAddress: ip,
+      routerId: fip.routerId ?? randomUUID(),
+      status: 'ACTIVE',
+    });
   }
 
-  private quotas(ctx: RouteContext): WireResponse {
+  private quotas(): WireResponse {
     const { quota } = this.settings;
-    void ctx;
     return json(200, {
       quota: {
         network: quota.networks,
@@ -561,12 +765,20 @@ function cidrsOverlap(a: string, b: string): boolean {
 }
 
 /** Gateway (first host unless given) and the allocation pool of the remaining hosts. */
-function hostRange(cidr: string, gateway: unknown): { gatewayIp: string | null; allocationPools: { start: string; end: string }[] } {
+function hostRange(
+  cidr: string,
+  gateway: unknown,
+): { gatewayIp: string | null; allocationPools: { start: string; end: string }[] } {
   const [start, end] = cidrRange(cidr);
-  const gatewayIp = gateway === null ? null : typeof gateway === 'string' ? gateway : numberToIp(start + 1);
+  const gatewayIp =
+    gateway === null ? null : typeof gateway === 'string' ? gateway : numberToIp(start + 1);
   const firstHost = start + 1;
   const lastHost = end - 1;
   const gw = gatewayIp ? ipToNumber(gatewayIp) : -1;
   const poolStart = gw === firstHost ? firstHost + 1 : firstHost;
-  return { gatewayIp, allocationPools: lastHost >= poolStart ? [{ start: numberToIp(poolStart), end: numberToIp(lastHost) }] : [] };
+  return {
+    gatewayIp,
+    allocationPools:
+      lastHost >= poolStart ? [{ start: numberToIp(poolStart), end: numberToIp(lastHost) }] : [],
+  };
 }

@@ -68,7 +68,10 @@ export class CloudLifecycle {
           server.launchedAt = timestamps.novaMicro(now);
           server.activeAtMs = now;
         }
-      } else if (now - server.createdAtMs >= (behaviour.bootDelayMs ?? 0) / 2 || server.pollCount > 0) {
+      } else if (
+        now - server.createdAtMs >= (behaviour.bootDelayMs ?? 0) / 2 ||
+        server.pollCount > 0
+      ) {
         server.taskState = 'spawning';
       }
     }
@@ -79,7 +82,8 @@ export class CloudLifecycle {
     }
     if (server.activeAtMs !== null && Object.keys(server.addresses).length === 0) {
       const delay = behaviour.addressDelayMs ?? 0;
-      if (now - server.activeAtMs >= delay) this.assignAddresses(server, behaviour.address, behaviour.addresses);
+      if (now - server.activeAtMs >= delay)
+        this.assignAddresses(server, behaviour.address, behaviour.addresses);
     }
     for (const [imageId, snapshot] of this.snapshots) {
       if (snapshot.serverId === server.id) {
@@ -148,12 +152,18 @@ export class CloudLifecycle {
   /** Fixed addresses plus floating IPs associated with the server's ports. */
   addressesOf(server: FakeServer): Record<string, FakeServerAddress[]> {
     const out: Record<string, FakeServerAddress[]> = {};
-    for (const [network, list] of Object.entries(server.addresses)) out[network] = list.map((a) => ({ ...a }));
+    for (const [network, list] of Object.entries(server.addresses))
+      out[network] = list.map((a) => ({ ...a }));
     for (const fip of this.state.floatingIps.values()) {
       const port = fip.portId ? this.state.ports.get(fip.portId) : undefined;
       if (!port || port.deviceId !== server.id) continue;
       const network = this.state.networks.get(port.networkId)?.name ?? port.networkId;
-      (out[network] ??= []).push({ addr: fip.floatingIpAddress, version: 4, type: 'floating', macAddr: port.macAddress });
+      (out[network] ??= []).push({
+        addr: fip.floatingIpAddress,
+        version: 4,
+        type: 'floating',
+        macAddr: port.macAddress,
+      });
     }
     return out;
   }
@@ -166,7 +176,8 @@ export class CloudLifecycle {
       if (port.deviceId !== serverId) continue;
       this.state.ports.delete(port.id);
       for (const fip of this.state.floatingIps.values()) {
-        if (fip.portId === port.id) Object.assign(fip, { portId: null, fixedIpAddress: null, status: 'DOWN' });
+        if (fip.portId === port.id)
+          Object.assign(fip, { portId: null, fixedIpAddress: null, status: 'DOWN' });
       }
     }
   }
@@ -183,17 +194,34 @@ export class CloudLifecycle {
     server.networkIds.forEach((networkId, index) => {
       const network = this.state.networks.get(networkId);
       if (!network) return;
-      const subnet = network.subnetIds.map((id) => this.state.subnets.get(id)).find((s) => s?.ipVersion === 4);
+      const subnet = network.subnetIds
+        .map((id) => this.state.subnets.get(id))
+        .find((s) => s?.ipVersion === 4);
       const wanted = index === 0 ? fixed?.(server) : undefined;
-      const existing = [...this.state.ports.values()].find((p) => p.deviceId === server.id && p.networkId === networkId);
-      const ip = existing?.fixedIps[0]?.ipAddress ?? wanted ?? (subnet ? this.allocateIp(subnet) : undefined);
+      const existing = [...this.state.ports.values()].find(
+        (p) => p.deviceId === server.id && p.networkId === networkId,
+      );
+      const ip =
+        existing?.fixedIps[0]?.ipAddress ??
+        wanted ??
+        (subnet ? this.allocateIp(subnet) : undefined);
       if (!ip) return;
       const port = existing ?? this.createPort(network.id, subnet, ip, server);
-      (server.addresses[network.name] ??= []).push({ addr: ip, version: 4, type: 'fixed', macAddr: port.macAddress });
+      (server.addresses[network.name] ??= []).push({
+        addr: ip,
+        version: 4,
+        type: 'fixed',
+        macAddr: port.macAddress,
+      });
     });
   }
 
-  createPort(networkId: string, subnet: FakeSubnet | undefined, ip: string | undefined, server?: FakeServer): FakePort {
+  createPort(
+    networkId: string,
+    subnet: FakeSubnet | undefined,
+    ip: string | undefined,
+    server?: FakeServer,
+  ): FakePort {
     const now = timestamps.seconds();
     const port: FakePort = {
       id: randomUUID(),
@@ -206,7 +234,9 @@ export class CloudLifecycle {
       deviceOwner: server ? 'compute:nova' : '',
       status: server ? 'ACTIVE' : 'DOWN',
       securityGroupIds: server
-        ? [...this.state.securityGroups.values()].filter((g) => server.securityGroups.includes(g.name)).map((g) => g.id)
+        ? [...this.state.securityGroups.values()]
+            .filter((g) => server.securityGroups.includes(g.name))
+            .map((g) => g.id)
         : [],
       adminStateUp: true,
       createdAt: now,
@@ -220,7 +250,8 @@ export class CloudLifecycle {
   /** Next free IPv4 in the subnet's allocation pools (skipping ports' and floating IPs' addresses). */
   allocateIp(subnet: FakeSubnet): string | undefined {
     const used = new Set<string>();
-    for (const port of this.state.ports.values()) for (const f of port.fixedIps) used.add(f.ipAddress);
+    for (const port of this.state.ports.values())
+      for (const f of port.fixedIps) used.add(f.ipAddress);
     for (const fip of this.state.floatingIps.values()) used.add(fip.floatingIpAddress);
     for (const pool of subnet.allocationPools) {
       for (let n = ipToNumber(pool.start); n <= ipToNumber(pool.end); n += 1) {
@@ -268,7 +299,10 @@ export class CloudLifecycle {
       image.status = 'killed';
       return true;
     }
-    setImageData(image, Buffer.concat([Buffer.from(`snapshot of ${snapshot.serverId}\n`), randomBytes(64)]));
+    setImageData(
+      image,
+      Buffer.concat([Buffer.from(`snapshot of ${snapshot.serverId}\n`), randomBytes(64)]),
+    );
     image.virtualSize = image.size;
     image.status = 'active';
     return true;

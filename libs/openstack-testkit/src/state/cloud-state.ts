@@ -31,10 +31,20 @@ export function emptyState(): FakeCloudState {
 }
 
 export function defaultQuota(): FakeQuota {
-  return { instances: 10, cores: 20, ram: 51200, floatingIps: 50, securityGroupRules: 100, networks: 100, ports: 500 };
+  return {
+    instances: 10,
+    cores: 20,
+    ram: 51200,
+    floatingIps: 50,
+    securityGroupRules: 100,
+    networks: 100,
+    ports: 500,
+  };
 }
 
-export function newFlavor(fields: Partial<FakeFlavor> & Pick<FakeFlavor, 'id' | 'name'>): FakeFlavor {
+export function newFlavor(
+  fields: Partial<FakeFlavor> & Pick<FakeFlavor, 'id' | 'name'>,
+): FakeFlavor {
   return {
     vcpus: 1,
     ram: 512,
@@ -84,7 +94,9 @@ export function setImageData(image: FakeImage, data: Buffer): void {
   image.osHashValue = createHash('sha512').update(data).digest('hex');
 }
 
-export function newNetwork(fields: Partial<FakeNetwork> & Pick<FakeNetwork, 'name' | 'projectId'>): FakeNetwork {
+export function newNetwork(
+  fields: Partial<FakeNetwork> & Pick<FakeNetwork, 'name' | 'projectId'>,
+): FakeNetwork {
   const now = timestamps.seconds();
   return {
     id: randomUUID(),
@@ -123,7 +135,8 @@ export function newSubnet(
 }
 
 export function newSecurityGroupRule(
-  fields: Partial<FakeSecurityGroupRule> & Pick<FakeSecurityGroupRule, 'securityGroupId' | 'projectId'>,
+  fields: Partial<FakeSecurityGroupRule> &
+    Pick<FakeSecurityGroupRule, 'securityGroupId' | 'projectId'>,
 ): FakeSecurityGroupRule {
   const now = timestamps.seconds();
   return {
@@ -162,7 +175,11 @@ export function newSecurityGroup(
  * Neutron creates two egress rules (IPv4 + IPv6) with every security group; the project's
  * `default` group also gets two ingress rules from itself (captures/neutron/06-security-groups-default.txt).
  */
-export function addDefaultRules(state: FakeCloudState, group: FakeSecurityGroup, ingressFromSelf: boolean): void {
+export function addDefaultRules(
+  state: FakeCloudState,
+  group: FakeSecurityGroup,
+  ingressFromSelf: boolean,
+): void {
   for (const ethertype of ['IPv4', 'IPv6'] as const) {
     const directions = ingressFromSelf ? (['egress', 'ingress'] as const) : (['egress'] as const);
     for (const direction of directions) {
@@ -203,12 +220,23 @@ export function seedState(state: FakeCloudState, projectId: string, adminProject
   state.images.set(ubuntu.id, ubuntu);
 
   const test = newNetwork({ name: 'test', projectId });
-  const testSubnet = newSubnet({ name: 'test-subnet', networkId: test.id, projectId, cidr: '192.168.222.0/24' });
+  const testSubnet = newSubnet({
+    name: 'test-subnet',
+    networkId: test.id,
+    projectId,
+    cidr: '192.168.222.0/24',
+  });
   test.subnetIds.push(testSubnet.id);
   state.networks.set(test.id, test);
   state.subnets.set(testSubnet.id, testSubnet);
 
-  const publicNet = newNetwork({ name: 'public', projectId, external: true, shared: false, mtu: 1500 });
+  const publicNet = newNetwork({
+    name: 'public',
+    projectId,
+    external: true,
+    shared: false,
+    mtu: 1500,
+  });
   const publicSubnet = newSubnet({
     name: 'public-subnet',
     networkId: publicNet.id,
@@ -220,7 +248,11 @@ export function seedState(state: FakeCloudState, projectId: string, adminProject
   state.networks.set(publicNet.id, publicNet);
   state.subnets.set(publicSubnet.id, publicSubnet);
 
-  const defaultGroup = newSecurityGroup({ name: 'default', projectId, description: 'Default security group' });
+  const defaultGroup = newSecurityGroup({
+    name: 'default',
+    projectId,
+    description: 'Default security group',
+  });
   state.securityGroups.set(defaultGroup.id, defaultGroup);
   addDefaultRules(state, defaultGroup, true);
 }

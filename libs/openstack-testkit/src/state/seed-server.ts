@@ -11,8 +11,11 @@ export function seedServerRecord(
   fields: Partial<FakeServer> & { name: string },
 ): FakeServer {
   const now = Date.now();
-  const image = [...state.images.values()].find((i) => i.name === 'ubuntu') ?? [...state.images.values()][0];
-  const flavor = [...state.flavors.values()].find((f) => f.name === 'm1.small') ?? [...state.flavors.values()][0];
+  const image =
+    [...state.images.values()].find((i) => i.name === 'ubuntu') ?? [...state.images.values()][0];
+  const flavor =
+    [...state.flavors.values()].find((f) => f.name === 'm1.small') ??
+    [...state.flavors.values()][0];
   const network = [...state.networks.values()].find((n) => !n.external);
   const server: FakeServer = {
     id: randomUUID(),
@@ -44,7 +47,8 @@ export function seedServerRecord(
     pollCount: 0,
     ...fields,
   };
-  if (fields.status !== undefined && fields.vmState === undefined) lifecycle.setStatus(server, fields.status, now);
+  if (fields.status !== undefined && fields.vmState === undefined)
+    lifecycle.setStatus(server, fields.status, now);
   if (server.status === 'BUILD') {
     server.activeAtMs = null;
     server.launchedAt = null;

@@ -18,7 +18,12 @@ export class ServerBehaviourRegistry {
   }
 
   resolve(serverName: string): ServerBehaviour {
-    const matching = [...this.byPrefix.keys()].filter((prefix) => serverName.startsWith(prefix)).sort((a, b) => a.length - b.length);
-    return matching.reduce<ServerBehaviour>((merged, prefix) => ({ ...merged, ...this.byPrefix.get(prefix) }), this.defaults);
+    const matching = [...this.byPrefix.keys()]
+      .filter((prefix) => serverName.startsWith(prefix))
+      .sort((a, b) => a.length - b.length);
+    return matching.reduce<ServerBehaviour>(
+      (merged, prefix) => ({ ...merged, ...this.byPrefix.get(prefix) }),
+      this.defaults,
+    );
   }
 }
