@@ -532,6 +532,29 @@ describe('fake Nova servers', () => {
       expect((await compute(`/servers/${id}`)).json.server['OS-EXT-STS:task_state']).toBeNull();
     });
 
+    it('resets the task_state when the snapshot image is deleted mid-upload, as Nova does', async () => {
+      cloud.setImageBehaviour({ snapshotDelayMs: 60_000 });
+      const id = await create();
+      const { image_id: imageId } = (
+        await compute(`/servers/${id}/action`, {
+          method: 'POST',
+          body: { createImage: { name: 'half' } },
+          microversion: '2.45',
+        })
+      ).json;
+      expect((await compute(`/servers/${id}`)).json.server['OS-EXT-STS:task_state']).toBe(
+        'image_snapshot_pending',
+      );
+      expect((await image(`/v2/images/${imageId}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await compute(`/servers/${id}`)).json.server['OS-EXT-STS:task_state']).toBeNull();
+      const again = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { createImage: { name: 'retry' } },
+        microversion: '2.45',
+      });
+      expect(again.status).toBe(202);
+    });
+
     it('createImage before 2.45 answers with the image URL in Location (no /v2, as the real cloud)', async () => {
       const id = await create();
       const reply = await compute(`/servers/${id}/action`, {

@@ -85,10 +85,16 @@ export class CloudLifecycle {
       if (now - server.activeAtMs >= delay)
         this.assignAddresses(server, behaviour.address, behaviour.addresses);
     }
-    for (const [imageId, snapshot] of this.snapshots) {
-      if (snapshot.serverId === server.id) {
-        const image = this.state.images.get(imageId);
-        if (image) this.advanceImage(image, now);
+    for (const [imageId, snapshot] of [...this.snapshots]) {
+      if (snapshot.serverId !== server.id) continue;
+      const image = this.state.images.get(imageId);
+      if (image) {
+        this.advanceImage(image, now);
+      } else {
+        // The image was deleted mid-snapshot: Nova's compute manager logs "Image not found during
+        // snapshot" and resets the task_state (nova/compute/manager.py snapshot_instance).
+        this.snapshots.delete(imageId);
+        if (server.taskState?.startsWith('image_')) server.taskState = null;
       }
     }
     return true;
@@ -310,10 +316,6 @@ export class CloudLifecycle {
 
   advanceAllImages(now = Date.now()): void {
     for (const image of [...this.state.images.values()]) this.advanceImage(image, now);
-  }
-
-  hasSnapshotInProgress(serverId: string): boolean {
-    return [...this.snapshots.values()].some((s) => s.serverId === serverId);
   }
 }
 
