@@ -6,7 +6,7 @@ export class IdentityApi {
   constructor(private readonly session: Session) {}
 
   /** The current token (authenticating, or renewing one close to expiry, if needed). */
-  token(): Promise<AuthToken> {
+  async token(): Promise<AuthToken> {
     return this.session.token();
   }
 
@@ -16,7 +16,7 @@ export class IdentityApi {
   }
 
   /** The catalog URL for a service type, by the client's interface/region unless overridden. EndpointNotFoundError lists what the catalog offers. */
-  endpointFor(serviceType: ServiceType, selection?: EndpointSelection): Promise<string> {
+  async endpointFor(serviceType: ServiceType, selection?: EndpointSelection): Promise<string> {
     return this.session.endpointFor(serviceType, selection);
   }
 

@@ -108,17 +108,17 @@ export class ServerMetadataApi {
   }
 
   /** GET /servers/{id}/metadata. */
-  get(serverId: string): Promise<Record<string, string>> {
+  async get(serverId: string): Promise<Record<string, string>> {
     return this.send('GET', serverId);
   }
 
   /** POST /servers/{id}/metadata: merge these keys into the existing metadata; returns all of it. */
-  update(serverId: string, metadata: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+  async update(serverId: string, metadata: Readonly<Record<string, string>>): Promise<Record<string, string>> {
     return this.send('POST', serverId, metadata);
   }
 
   /** PUT /servers/{id}/metadata: replace all metadata. */
-  replace(serverId: string, metadata: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+  async replace(serverId: string, metadata: Readonly<Record<string, string>>): Promise<Record<string, string>> {
     return this.send('PUT', serverId, metadata);
   }
 
@@ -250,14 +250,14 @@ export class ServersApi {
    * Polls until the server has a target status; fails at once on `failOn` (default ERROR) with
    * Nova's fault message (ServerFaultError), or when it vanishes (ResourceGoneError).
    */
-  waitForStatus(serverId: string, options: WaitForServerStatusOptions): Promise<Server> {
+  async waitForStatus(serverId: string, options: WaitForServerStatusOptions): Promise<Server> {
     const targets = typeof options.target === 'string' ? [options.target as ServerStatus] : [...(options.target as readonly ServerStatus[])];
     const failOn = options.failOn ?? DEFAULT_SERVER_FAIL_STATES;
     return pollUntil(serverStatusWait(serverId, () => this.find(serverId), targets, failOn), options);
   }
 
   /** Polls until GET answers 404 (or status DELETED). */
-  waitForDeleted(serverId: string, options: WaitForServerDeletedOptions): Promise<void> {
+  async waitForDeleted(serverId: string, options: WaitForServerDeletedOptions): Promise<void> {
     return pollUntil(serverDeletedWait(serverId, () => this.find(serverId), options.failOn ?? []), options);
   }
 }

@@ -121,7 +121,7 @@ export class ImagesApi {
   }
 
   /** Polls until the image reaches a target status; fails at once on failOn (default killed, deleted, pending_delete) or a 404. */
-  waitForStatus(imageId: string, options: WaitForImageStatusOptions): Promise<Image> {
+  async waitForStatus(imageId: string, options: WaitForImageStatusOptions): Promise<Image> {
     const targets = typeof options.target === 'string' ? [options.target as ImageStatus] : [...(options.target as readonly ImageStatus[])];
     return pollUntil(imageStatusWait(imageId, () => this.find(imageId), targets, options.failOn ?? DEFAULT_IMAGE_FAIL_STATES), options);
   }

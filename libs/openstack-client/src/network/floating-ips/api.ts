@@ -21,22 +21,22 @@ export class FloatingIpsApi {
   }
 
   /** POST /v2.0/floatingips. Never retried (a lost answer could mean an address was allocated). */
-  create(options: CreateFloatingIpOptions): Promise<FloatingIp> {
+  async create(options: CreateFloatingIpOptions): Promise<FloatingIp> {
     return neutronWrite(this.session, 'POST', urls.floatingIpsUrl(), 'floatingip', buildCreateFloatingIpBody(options), parseFloatingIp);
   }
 
   /** PUT /v2.0/floatingips/{id} with `port_id`. */
-  associate(floatingIpId: string, options: AssociateFloatingIpOptions): Promise<FloatingIp> {
+  async associate(floatingIpId: string, options: AssociateFloatingIpOptions): Promise<FloatingIp> {
     return neutronWrite(this.session, 'PUT', urls.floatingIpUrl(floatingIpId), 'floatingip', buildAssociateBody(options), parseFloatingIp);
   }
 
   /** PUT /v2.0/floatingips/{id} with `port_id: null`. */
-  disassociate(floatingIpId: string): Promise<FloatingIp> {
+  async disassociate(floatingIpId: string): Promise<FloatingIp> {
     return neutronWrite(this.session, 'PUT', urls.floatingIpUrl(floatingIpId), 'floatingip', buildAssociateBody(null), parseFloatingIp);
   }
 
   /** DELETE; false when already gone (ignoreMissing, default true). */
-  delete(floatingIpId: string, options: DeleteOptions = {}): Promise<boolean> {
+  async delete(floatingIpId: string, options: DeleteOptions = {}): Promise<boolean> {
     return neutronDelete(this.session, urls.floatingIpUrl(floatingIpId), options.ignoreMissing ?? true);
   }
 }

@@ -14,7 +14,7 @@ export class NetworksApi {
     return neutronList(this.session, urls.networksUrl(), 'networks', buildListNetworksQuery(filters), parseNetwork);
   }
 
-  get(networkId: string): Promise<Network> {
+  async get(networkId: string): Promise<Network> {
     return neutronGet(this.session, urls.networkUrl(networkId), 'network', parseNetwork);
   }
 

@@ -14,13 +14,13 @@ export class PortsApi {
   }
 
   /** Ports whose `device_id` is this id (a server's ports, for floating IP association). */
-  listByDevice(deviceId: string): Promise<Port[]> {
+  async listByDevice(deviceId: string): Promise<Port[]> {
     // An empty device_id filter would list every unattached port.
     if (!deviceId) throw new InvalidArgumentError('listByDevice.deviceId', 'must be a non-empty id');
     return this.list({ deviceId }).toArray();
   }
 
-  get(portId: string): Promise<Port> {
+  async get(portId: string): Promise<Port> {
     return neutronGet(this.session, urls.portUrl(portId), 'port', parsePort);
   }
 }

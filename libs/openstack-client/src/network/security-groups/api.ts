@@ -28,7 +28,7 @@ export class SecurityGroupsApi {
     return neutronList(this.session, urls.securityGroupsUrl(), 'security_groups', buildListSecurityGroupsQuery(filters), parseSecurityGroup);
   }
 
-  get(securityGroupId: string): Promise<SecurityGroup> {
+  async get(securityGroupId: string): Promise<SecurityGroup> {
     return neutronGet(this.session, urls.securityGroupUrl(securityGroupId), 'security_group', parseSecurityGroup);
   }
 
@@ -82,7 +82,7 @@ export class SecurityGroupRulesApi {
   }
 
   /** DELETE; false when already gone (ignoreMissing, default true). */
-  delete(ruleId: string, options: DeleteOptions = {}): Promise<boolean> {
+  async delete(ruleId: string, options: DeleteOptions = {}): Promise<boolean> {
     return neutronDelete(this.session, urls.securityGroupRuleUrl(ruleId), options.ignoreMissing ?? true);
   }
 }

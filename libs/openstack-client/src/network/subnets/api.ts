@@ -13,7 +13,7 @@ export class SubnetsApi {
     return neutronList(this.session, urls.subnetsUrl(), 'subnets', buildListSubnetsQuery(filters), parseSubnet);
   }
 
-  get(subnetId: string): Promise<Subnet> {
+  async get(subnetId: string): Promise<Subnet> {
     return neutronGet(this.session, urls.subnetUrl(subnetId), 'subnet', parseSubnet);
   }
 }
