@@ -11,13 +11,14 @@ export class BakeFailure extends Error {
     /** e.g. `flavor "m1.small"`, `server service-vm-1 (id)`. */
     readonly resource: string,
     readonly problem: string,
-    readonly requestId?: string,
+    /** The request id; undefined: a cloud failure without one; null: no cloud call involved. */
+    readonly requestId?: string | null,
     readonly hint?: string,
     options?: { cause?: unknown },
   ) {
     super(
       `${resource}: ${problem}` +
-        ` [OpenStack request id: ${requestId ?? 'none (no request was answered)'}]` +
+        (requestId === null ? '' : ` [OpenStack request id: ${requestId ?? 'none received'}]`) +
         (hint ? `\n  ${hint}` : ''),
       options,
     );

@@ -364,6 +364,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'progress-interval',
     key: 'progressIntervalMs',
     kind: 'duration',
+    min: 100,
     shownDefault: '10s',
     help: 'longest gap between progress lines while waiting',
   },
@@ -372,6 +373,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'ready-poll-interval',
     key: 'readyPollIntervalMs',
     kind: 'duration',
+    min: 100,
     shownDefault: '5s',
     help: 'how often the console log / health URL is checked',
   },
@@ -609,7 +611,7 @@ function parseValue(spec: OptionSpec, raw: string, cwd: string): Parsed {
     case 'duration': {
       const ms = parseDurationMs(value);
       if (ms === undefined) return { problem: 'not a duration' };
-      if (ms < MIN_MS || ms > MAX_MS) return { problem: 'out of range' };
+      if (ms < (spec.min ?? MIN_MS) || ms > MAX_MS) return { problem: 'out of range' };
       return { value: ms };
     }
     case 'ports': {
@@ -646,7 +648,7 @@ function describeAllowed(spec: OptionSpec): string {
     case 'int':
       return `allowed: a whole number from ${spec.min} to ${spec.max}`;
     case 'duration':
-      return `allowed: a duration like 90s, 10m, 1h or 1500ms, from ${MIN_MS / 1000}s to ${MAX_MS / 3_600_000}h`;
+      return `allowed: a duration like 90s, 10m, 1h or 1500ms, from ${(spec.min ?? MIN_MS) < 1000 ? `${spec.min}ms` : `${(spec.min ?? MIN_MS) / 1000}s`} to ${MAX_MS / 3_600_000}h`;
     case 'ports':
       return 'allowed: comma-separated TCP ports 1-65535, e.g. 22,5000,8000';
     case 'cidr':

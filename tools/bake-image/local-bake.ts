@@ -102,6 +102,7 @@ export async function runLocalBake(
     throw new BakeFailure(
       `local golden image ${image.id}`,
       `was written, but the newest-golden-image rule picks ${chosen.id} (baked ${String(chosen.properties.osa_baked_at)}); is the clock behind?`,
+      null,
     );
   }
 

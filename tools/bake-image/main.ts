@@ -88,11 +88,10 @@ async function prepareBundle(
       throw new BakeFailure(
         `systemd unit ${options.unitPath}`,
         `runs the service on PORT=${unitPort}, but --service-port=${options.servicePort}: the readiness check would never pass`,
-        undefined,
+        null,
         `Pass --service-port=${unitPort}, or change the unit.`,
       );
     }
-    const smoke = await smokeTestBundle(bundle.bundlePath, { healthPath: options.healthPath });
     let userData: CloudInitUserData;
     try {
       userData = buildCloudInitUserData({
@@ -104,9 +103,11 @@ async function prepareBundle(
       });
     } catch (e) {
       if (e instanceof UserDataTooLargeError)
-        throw new BakeFailure(`service bundle ${options.bundlePath}`, e.message);
+        throw new BakeFailure(`service bundle ${options.bundlePath}`, e.message, null);
       throw e;
     }
+    // Size first (instant), then the smoke test (starts the bundle): both before any cloud call.
+    const smoke = await smokeTestBundle(bundle.bundlePath, { healthPath: options.healthPath });
     const s = userData.sizes;
     progress.line(
       'check-bundle',

@@ -47,7 +47,7 @@ describe('ProgressReporter', () => {
     const count = lines.length;
     await new Promise((r) => setTimeout(r, 250));
     expect(lines.length).toBe(count);
-    expect(lines[0]).toMatch(/ready: server s to become ACTIVE: starting \(\d+ms of 1m\)$/);
+    expect(lines[0]).toMatch(/ready: server s to become ACTIVE: polling \(\d+ms of 1m\)$/);
     expect(lines[1]).toMatch(/ready: server s to become ACTIVE: BUILD \(/);
     const heartbeats = lines.slice(2, -1);
     expect(heartbeats.length).toBeGreaterThanOrEqual(2);

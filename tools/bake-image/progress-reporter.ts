@@ -67,7 +67,7 @@ export class ProgressReporter {
   /** A ticker for one long wait; always `stop()` it (use try/finally). */
   wait(step: string, what: string, timeoutMs: number): WaitTicker {
     const started = this.now();
-    let status = 'starting';
+    let status = 'polling';
     let lastPrinted = 0;
     const print = (): void => {
       lastPrinted = this.now();

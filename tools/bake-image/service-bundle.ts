@@ -23,7 +23,7 @@ export function readServiceBundle(bundlePath: string, unitPath?: string): Servic
     throw new BakeFailure(
       `service bundle ${bundlePath}`,
       'does not exist',
-      undefined,
+      null,
       'Build it first: npx nx build service',
     );
   }
@@ -32,19 +32,14 @@ export function readServiceBundle(bundlePath: string, unitPath?: string): Servic
     throw new BakeFailure(
       `service bundle ${bundlePath}`,
       'is empty',
-      undefined,
+      null,
       'Rebuild it: npx nx build service',
     );
   }
   let unitText = '';
   if (unitPath !== undefined) {
     if (!fs.existsSync(unitPath)) {
-      throw new BakeFailure(
-        `systemd unit ${unitPath}`,
-        'does not exist',
-        undefined,
-        'Pass --unit=PATH',
-      );
+      throw new BakeFailure(`systemd unit ${unitPath}`, 'does not exist', null, 'Pass --unit=PATH');
     }
     unitText = fs.readFileSync(unitPath, 'utf8');
     const execStart = /^\s*ExecStart=(.*)$/m.exec(unitText);
@@ -52,6 +47,7 @@ export function readServiceBundle(bundlePath: string, unitPath?: string): Servic
       throw new BakeFailure(
         `systemd unit ${unitPath}`,
         `its ExecStart must run ${BUNDLE_PATH_IN_VM} (where the bake writes the bundle); found ${execStart ? JSON.stringify(execStart[1].trim()) : 'no ExecStart line'}`,
+        null,
       );
     }
   }
@@ -113,7 +109,7 @@ export async function smokeTestBundle(
       exited
         ? `the smoke test process stopped (${exited}) before ${url} was healthy; output: ${output.trim() || '(none)'}`
         : `${url} was not healthy within ${timeoutMs} ms (last: ${last}); output: ${output.trim() || '(none)'}`,
-      undefined,
+      null,
       'Fix the service (npx nx test service), rebuild it, then bake again.',
     );
   } finally {

@@ -170,7 +170,7 @@ export async function deleteServer(ctx: BakeContext, id: string, name: string): 
     await ctx.client.compute.servers.delete(id);
     await ctx.client.compute.servers.waitForDeleted(id, {
       timeoutMs: DELETE_TIMEOUT_MS,
-      intervalMs: 1_000,
+      intervalMs: Math.min(1_000, ctx.options.readyPollIntervalMs),
     });
   } catch (err) {
     throw cloudFailure(`server ${name} (${id})`, 'deleting it', err, ctx.requests, 'compute');

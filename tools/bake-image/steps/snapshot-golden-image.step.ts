@@ -8,6 +8,7 @@
  * again if the bake stops midway.
  */
 import {
+  ConflictError,
   NotFoundError,
   ResourceFailedError,
   WaitAbortedError,
@@ -49,10 +50,7 @@ export async function snapshotGoldenImage(
     if (!vm.createdByThisRun && options.restartBase) {
       restartHandle = ctx.cleanup.register({
         resource,
-        undo: async () => {
-          await client.compute.servers.start(vm.id);
-          return 'restarted';
-        },
+        undo: () => startWhenNovaAllows(ctx, vm.id),
       });
     }
     await client.compute.servers.stop(vm.id).catch((err: unknown) => {
@@ -150,7 +148,7 @@ async function waitForImageActive(ctx: BakeContext, imageId: string): Promise<Im
       target: 'active',
       failOn: ['killed', 'deleted', 'deactivated'],
       timeoutMs: options.imageTimeoutMs,
-      intervalMs: 1_000,
+      intervalMs: Math.min(1_000, ctx.options.readyPollIntervalMs),
       maxIntervalMs: 5_000,
       signal: ctx.signal,
       onProgress: (p) =>
@@ -179,6 +177,30 @@ async function waitForImageActive(ctx: BakeContext, imageId: string): Promise<Im
     throw cloudFailure(resource, 'waiting for active', err, ctx.requests, 'image');
   } finally {
     ticker.stop();
+  }
+}
+
+/**
+ * Undo for a reused VM this run stopped: start it again. Right after the half-made image is
+ * deleted, Nova still shows the snapshot's task_state for a moment and answers os-start with 409
+ * ("Cannot 'start' instance ... while it is in task_state image_uploading"), so retry (bounded).
+ */
+async function startWhenNovaAllows(
+  ctx: BakeContext,
+  serverId: string,
+  timeoutMs = 120_000,
+): Promise<string> {
+  const started = Date.now();
+  for (;;) {
+    const server = await ctx.client.compute.servers.get(serverId);
+    if (server.status === 'ACTIVE') return 'already running:';
+    try {
+      await ctx.client.compute.servers.start(serverId);
+      return 'restarted';
+    } catch (err) {
+      if (!(err instanceof ConflictError) || Date.now() - started > timeoutMs) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
 

@@ -34,6 +34,25 @@ export interface Readiness {
 const CONSOLE_TAIL_LINES = 200;
 
 export async function waitUntilReady(ctx: BakeContext, vm: BaseVm): Promise<Readiness> {
+  if (!vm.createdByThisRun) {
+    const resource = `server ${vm.name} (${vm.id})`;
+    const current = await ctx.client.compute.servers.get(vm.id).catch((err: unknown) => {
+      throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
+    });
+    if (current.status === 'SHUTOFF') {
+      if (ctx.options.readiness === 'console' && vm.readyAt) {
+        // Left SHUTOFF by an earlier bake (--no-restart-base): it can be snapshotted as it is.
+        return {
+          server: current,
+          evidence: `ready marker seen at ${vm.readyAt} by an earlier bake (same bundle); the VM is SHUTOFF`,
+        };
+      }
+      ctx.progress.line('ready', `${vm.name} is SHUTOFF: starting it to check it`);
+      await ctx.client.compute.servers.start(vm.id).catch((err: unknown) => {
+        throw cloudFailure(resource, 'starting it (os-start)', err, ctx.requests, 'compute');
+      });
+    }
+  }
   const server = await waitForServerStatus(ctx, vm, 'ACTIVE', ctx.options.bootTimeoutMs, 'ready');
   const address = safeAddress(ctx, server);
 
@@ -73,7 +92,7 @@ export async function waitForServerStatus(
       target,
       failOn: ['ERROR'],
       timeoutMs,
-      intervalMs: 1_000,
+      intervalMs: Math.min(1_000, ctx.options.readyPollIntervalMs),
       maxIntervalMs: 5_000,
       signal: ctx.signal,
       onProgress: (p) =>

@@ -1,0 +1,547 @@
+/**
+ * The cloud bake end to end: the built CLI as a real child process against the fake OpenStack
+ * (@osa/openstack-testkit) on loopback, asserting on the cloud's state and the calls it received.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { selectGoldenImage } from '@osa/golden-image';
+import {
+  FakeOpenStack,
+  type CallRecord,
+  type FakeImage,
+  type FakeServer,
+} from '@osa/openstack-testkit';
+import { parse } from 'yaml';
+import {
+  cleanEnv,
+  runBake,
+  SERVICE_BUNDLE,
+  startBake,
+  type BakeRun,
+} from '../test-support/bake-cli';
+import {
+  bakeIdInUserData,
+  cloudInitConsole,
+  resetSnapshotTaskWhenImageDeleted,
+  userDataOf,
+} from '../test-support/simulated-vm';
+
+jest.setTimeout(90_000);
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const FAST = ['--ready-poll-interval=100ms', '--progress-interval=500ms'];
+
+let cloud: FakeOpenStack;
+let dir: string;
+let keyFile: string;
+
+beforeEach(async () => {
+  cloud = await FakeOpenStack.start();
+  cloud.setServerBehaviour({
+    bootDelayMs: 200,
+    consoleOutput: cloudInitConsole({ readyAfterMs: 300 }),
+  });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bake-cloud-'));
+  keyFile = path.join(dir, 'vm-key.pem');
+});
+
+afterEach(async () => {
+  await cloud.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function bake(args: string[] = [], timeoutMs = 60_000): Promise<BakeRun> {
+  return runBake([`--key-file=${keyFile}`, ...FAST, ...args], {
+    env: cleanEnv(cloud.openrcEnv()),
+    timeoutMs,
+  });
+}
+
+const servers = (): FakeServer[] => [...cloud.state.servers.values()];
+const goldenImages = (): FakeImage[] =>
+  [...cloud.state.images.values()].filter((i) => i.name === 'service-golden');
+const action = (c: CallRecord): string | undefined =>
+  /\/servers\/[^/]+\/action$/.test(c.path) && c.body && typeof c.body === 'object'
+    ? Object.keys(c.body)[0]
+    : undefined;
+const creates = (calls: readonly CallRecord[]) =>
+  calls
+    .filter(
+      (c) =>
+        c.method === 'POST' &&
+        c.status < 300 &&
+        (action(c) === undefined || action(c) === 'createImage'),
+    )
+    // Token requests and metadata updates (osa_ready_at on the base VM) create nothing.
+    .filter((c) => !c.path.endsWith('/auth/tokens') && !c.path.endsWith('/metadata'))
+    .map(
+      (c) => `${c.service} ${action(c) ?? c.path.replace(/^\/[a-z]+(\/v2\.1|\/v2\.0|\/v2)?/, '')}`,
+    );
+
+function stepLines(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .map((l) => /^bake-image \[\+ *[\d.]+s\] ([a-z-]+): .* \.\.\.$/.exec(l)?.[1])
+    .filter((s): s is string => s !== undefined);
+}
+
+function controllerYaml(stdout: string): {
+  provider: { kind: string; originalName: string; openstack: Record<string, unknown> };
+} {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((l) => l.includes('controller config (controller.yaml):'));
+  return parse(
+    lines
+      .slice(start + 1)
+      .filter((l) => l.startsWith('    '))
+      .map((l) => l.slice(4))
+      .join('\n'),
+  );
+}
+
+describe('a full bake (console readiness), then an idempotent re-run', () => {
+  it('runs every step, leaves a provenance-labelled active image, and re-runs creating only a new image', async () => {
+    const bundle = fs.readFileSync(SERVICE_BUNDLE);
+    const first = await bake();
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(stepLines(first.stdout)).toEqual([
+      'check-bundle',
+      'prerequisites',
+      'base-vm',
+      'ready',
+      'snapshot',
+      'restart',
+    ]);
+    expect(first.stdout).toMatch(
+      /ready: ready marker OSA-BAKE-READY:\S+ on the console of service-vm-1: no marker yet/,
+    );
+
+    // Prerequisites (seed 4-6): the seeded network was reused; rules and key pair were created.
+    expect(creates(cloud.calls)).toEqual([
+      'network /security-group-rules',
+      'network /security-group-rules',
+      'network /security-group-rules',
+      'compute /os-keypairs',
+      'compute /servers',
+      'compute createImage',
+    ]);
+    const group = [...cloud.state.securityGroups.values()].find((g) => g.name === 'default')!;
+    const rules = [...cloud.state.securityGroupRules.values()].filter(
+      (r) => r.securityGroupId === group.id && r.protocol === 'tcp',
+    );
+    expect(
+      rules.map((r) => [r.direction, r.portRangeMin, r.portRangeMax, r.remoteIpPrefix]).sort(),
+    ).toEqual([
+      ['ingress', 22, 22, '0.0.0.0/0'],
+      ['ingress', 5000, 5000, '0.0.0.0/0'],
+      ['ingress', 8000, 8000, '0.0.0.0/0'],
+    ]);
+    expect(cloud.state.keypairs.has('vm-key')).toBe(true);
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(keyFile, 'utf8')).toMatch(
+      /^-----BEGIN (RSA |OPENSSH )?PRIVATE KEY-----/,
+    );
+    expect(first.stdout).not.toContain(fs.readFileSync(keyFile, 'utf8').split('\n')[1]);
+
+    // Base VM (seed 7-9): cloud-init user data with the bundle; restarted after the snapshot.
+    const [vm] = servers();
+    expect(servers()).toHaveLength(1);
+    expect(vm).toMatchObject({
+      name: 'service-vm-1',
+      status: 'ACTIVE',
+      keyName: 'vm-key',
+      securityGroups: ['default'],
+    });
+    expect(vm.metadata).toMatchObject({
+      osa_role: 'bake-base-vm',
+      osa_bundle_sha256: sha256(bundle),
+    });
+    expect(vm.metadata.osa_ready_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const userData = parse(userDataOf(vm)) as {
+      write_files: { path: string; content: string }[];
+      packages: string[];
+    };
+    expect(userData.packages).toContain('nodejs');
+    const written = userData.write_files.find((f) => f.path === '/opt/service/main.js')!;
+    expect(gunzipSync(Buffer.from(written.content, 'base64')).equals(bundle)).toBe(true);
+    expect(bakeIdInUserData(vm)).toBe(vm.metadata.osa_bake_id);
+    const actions = cloud.calls.map(action).filter((a) => a !== undefined);
+    expect(actions.filter((a) => a !== 'os-getConsoleOutput')).toEqual([
+      'os-stop',
+      'createImage',
+      'os-start',
+    ]);
+    expect(actions.filter((a) => a === 'os-getConsoleOutput').length).toBeGreaterThanOrEqual(2);
+
+    // Golden image (seed 10): active, with provenance, and the summary names it.
+    const [image] = goldenImages();
+    expect(image.status).toBe('active');
+    expect(image.properties).toMatchObject({
+      osa_role: 'golden-image',
+      osa_service_version: JSON.parse(
+        fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'),
+      ).version,
+      osa_bundle_sha256: sha256(bundle),
+      osa_source_server_id: vm.id,
+    });
+    expect(first.stdout).toContain(`image id:      ${image.id}`);
+    expect(first.stdout).toContain('controller picks it: yes');
+    expect(first.stdout).toMatch(/ {4}snapshot +\d+(ms|\.\d+s) +golden image service-golden/);
+    const config = controllerYaml(first.stdout);
+    expect(config.provider).toMatchObject({ kind: 'openstack', originalName: 'service-vm-1' });
+    expect(config.provider.openstack).toEqual({
+      image: 'service-golden',
+      flavor: 'm1.small',
+      network: 'test',
+      keyName: 'vm-key',
+      securityGroups: ['default'],
+      servicePort: 5000,
+    });
+
+    // Re-run: nothing but a new image; the newest one is what the controller picks.
+    cloud.clearCalls();
+    const keyBefore = fs.readFileSync(keyFile, 'utf8');
+    const second = await bake();
+    expect(second.code).toBe(0);
+    expect(creates(cloud.calls)).toEqual(['compute createImage']);
+    expect(second.stdout).toContain('prerequisites: security group "default"');
+    expect(second.stdout).toContain('tcp/22 present, tcp/5000 present, tcp/8000 present');
+    expect(second.stdout).toContain(
+      `server service-vm-1 (${vm.id}) exists, is ACTIVE and runs this bundle: reusing it`,
+    );
+    expect(fs.readFileSync(keyFile, 'utf8')).toBe(keyBefore);
+    expect(servers().map((s) => [s.id, s.status])).toEqual([[vm.id, 'ACTIVE']]);
+    const images = goldenImages();
+    expect(images).toHaveLength(2);
+    const newest = images.find((i) => i.id !== image.id)!;
+    const picked = selectGoldenImage(
+      images.map((i) => ({
+        id: i.id,
+        name: i.name ?? '',
+        status: i.status,
+        createdAt: i.createdAt,
+        owner: i.owner,
+        properties: i.properties,
+      })),
+      { name: 'service-golden', ownerProjectId: cloud.credentials.projectId },
+    );
+    expect(picked.id).toBe(newest.id);
+    expect(second.stdout).toContain(`image id:      ${newest.id}`);
+
+    // --prune 1 on a third run keeps only the image it makes.
+    const third = await bake(['--prune=1']);
+    expect(third.code).toBe(0);
+    const left = goldenImages();
+    expect(left).toHaveLength(1);
+    expect(left[0].id).not.toBe(image.id);
+    expect(left[0].id).not.toBe(newest.id);
+    expect(third.stdout).toContain(`prune: deleted image ${image.id}`);
+    expect(third.stdout).toContain(`prune: deleted image ${newest.id}`);
+  });
+
+  it('--no-restart-base leaves the base VM SHUTOFF; the next run snapshots it without stopping it', async () => {
+    expect((await bake(['--no-restart-base'])).code).toBe(0);
+    expect(servers()[0].status).toBe('SHUTOFF');
+    cloud.clearCalls();
+    const again = await bake(['--no-restart-base']);
+    expect(again.code).toBe(0);
+    expect(cloud.calls.map(action).filter((a) => a && a !== 'os-getConsoleOutput')).toEqual([
+      'createImage',
+    ]);
+    expect(again.stdout).toContain('service-vm-1 is already SHUTOFF');
+    expect(goldenImages().map((i) => i.status)).toEqual(['active', 'active']);
+  });
+});
+
+/** A real service bundle process on its own loopback address (what the devcloud runs per server). */
+async function startService(): Promise<{
+  host: string;
+  child: ChildProcess;
+  stop: () => Promise<void>;
+}> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const host = `127.${randomInt(100, 200)}.${randomInt(1, 250)}.${randomInt(2, 250)}`;
+    if (!(await portFree(host, 5000))) continue;
+    const child = spawn(process.execPath, [SERVICE_BUNDLE], {
+      env: { ...process.env, HOST: host, PORT: '5000' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    for (let i = 0; i < 100; i++) {
+      if (await healthy(`http://${host}:5000/healthz`)) {
+        return {
+          host,
+          child,
+          stop: async () => {
+            if (child.exitCode === null) child.kill('SIGTERM');
+            await exited;
+          },
+        };
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+  }
+  throw new Error('could not start the service on a free 127.x.y.z:5000');
+}
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer().once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+function healthy(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    http
+      .get(url, { agent: false, timeout: 1_000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      })
+      .on('error', () => resolve(false));
+  });
+}
+
+describe('--readiness=health (clouds that store user data but do not run it, like the devcloud)', () => {
+  it('waits for the real service on the address Nova reports, before the snapshot and after the restart', async () => {
+    const service = await startService();
+    try {
+      cloud.setServerBehaviour({
+        bootDelayMs: 200,
+        address: () => service.host,
+        consoleOutput: '',
+      });
+      const run = await bake(['--readiness=health']);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const url = `http://${service.host}:5000/healthz`;
+      expect(run.stdout).toContain(`ready: health: ${url} answered HTTP 200`);
+      expect(run.stdout).toContain(`restart: health: ${url} answered HTTP 200`);
+      expect(cloud.calls.map(action)).not.toContain('os-getConsoleOutput');
+      expect(goldenImages().map((i) => i.status)).toEqual(['active']);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('fails after --ready-timeout when nothing answers, naming the URL, and removes the VM it booted', async () => {
+    const host = `127.${randomInt(100, 200)}.${randomInt(1, 250)}.${randomInt(2, 250)}`;
+    cloud.setServerBehaviour({ bootDelayMs: 100, address: () => host });
+    const run = await bake(['--readiness=health', '--ready-timeout=2s']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `server service-vm-1 \\([0-9a-f-]+\\): not healthy after 2\\.0s: http://${host.replace(/\./g, '\\.')}:5000/healthz: ECONNREFUSED \\[OpenStack request id: req-`,
+      ),
+    );
+    expect(run.stdout).toMatch(/cleanup: {3}removed server service-vm-1 \([0-9a-f-]+\)/);
+    expect(servers()).toEqual([]);
+    expect(goldenImages()).toEqual([]);
+  });
+});
+
+describe('failures name the resource and the OpenStack request id, and leave nothing behind', () => {
+  const requestId = /\[OpenStack request id: req-[0-9a-f-]{36}\]/;
+
+  it('base image not found', async () => {
+    const run = await bake(['--base-image=debian-13']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'base image "debian-13": not found (no image with that name or id is visible to this project)',
+    );
+    expect(run.stderr).toMatch(requestId);
+    expect(creates(cloud.calls)).toEqual([]);
+  });
+
+  it('flavor not found', async () => {
+    const run = await bake(['--flavor=m9.huge']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('flavor "m9.huge": not found');
+    expect(run.stderr).toMatch(requestId);
+    expect(creates(cloud.calls)).toEqual([]);
+  });
+
+  it('network not found (--no-create-network)', async () => {
+    const run = await bake(['--network=prod-net', '--no-create-network']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('network "prod-net": not found');
+    expect(run.stderr).toMatch(requestId);
+    expect(creates(cloud.calls)).toEqual([]);
+  });
+
+  it('quota exceeded on the base VM', async () => {
+    cloud.quota.instances = 0;
+    const run = await bake();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /server service-vm-1: quota exceeded: 403 .*Quota exceeded for instances/,
+    );
+    expect(run.stderr).toMatch(requestId);
+    expect(servers()).toEqual([]);
+  });
+
+  it('key file exists: refuses before creating the key pair', async () => {
+    fs.writeFileSync(keyFile, 'my precious key\n');
+    const run = await bake();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `key file ${keyFile}: already exists, and key pair "vm-key" does not: refusing to overwrite`,
+    );
+    expect(run.stderr).toMatch(requestId);
+    expect(fs.readFileSync(keyFile, 'utf8')).toBe('my precious key\n');
+    expect(cloud.state.keypairs.has('vm-key')).toBe(false);
+    expect(servers()).toEqual([]);
+  });
+
+  it('bundle too large: fails before any cloud call, with every size', async () => {
+    const big = path.join(dir, 'big.js');
+    fs.writeFileSync(big, randomBytes(60_000));
+    const run = await bake([`--bundle=${big}`]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /service bundle \S+big\.js: bundle too large for Nova user data: the cloud-init user data is \d+ bytes after base64 \(\d+ bytes before; bundle 60000 bytes, \d+ gzipped\), over Nova's limit of 65535 bytes/,
+    );
+    expect(cloud.calls).toEqual([]);
+  });
+
+  it("the base VM goes ERROR: Nova's fault is shown and the VM is removed", async () => {
+    cloud.setServerBehaviour({
+      bootDelayMs: 100,
+      failWith: {
+        message: 'No valid host was found. There are not enough hosts available.',
+        code: 500,
+      },
+    });
+    const run = await bake();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /server service-vm-1 \([0-9a-f-]+\): went to ERROR: No valid host was found/,
+    );
+    expect(run.stderr).toMatch(requestId);
+    expect(run.stdout).toMatch(/removed server service-vm-1/);
+    expect(servers()).toEqual([]);
+  });
+
+  it('the VM reports on its console that the service did not get healthy', async () => {
+    cloud.setServerBehaviour({
+      bootDelayMs: 100,
+      consoleOutput: cloudInitConsole({ outcome: 'failed' }),
+    });
+    const run = await bake();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'the VM reported that the service did not become healthy: http://localhost:5000/healthz not healthy after 90 attempts',
+    );
+    expect(run.stderr).toContain('Console tail:');
+    expect(servers()).toEqual([]);
+  });
+
+  it('the snapshot ends killed: the image and the VM this run booted are deleted', async () => {
+    cloud.setImageBehaviour({ snapshotDelayMs: 200, snapshotOutcome: 'killed' });
+    const run = await bake();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /image service-golden \([0-9a-f-]+\): went killed instead of active/,
+    );
+    expect(run.stderr).toMatch(requestId);
+    expect(run.stdout).toMatch(/cleanup: {3}removed \(was killed\) image service-golden/);
+    expect(goldenImages()).toEqual([]);
+    expect(servers()).toEqual([]);
+  });
+
+  it('a base VM that runs another bundle is not replaced silently', async () => {
+    expect((await bake()).code).toBe(0);
+    const [vm] = servers();
+    vm.metadata.osa_bundle_sha256 = 'ab'.repeat(32);
+    const refused = await bake();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `server service-vm-1 (${vm.id}): exists but runs another service bundle`,
+    );
+    expect(refused.stderr).toContain('--replace-base-vm');
+    const replaced = await bake(['--replace-base-vm']);
+    expect(replaced.code).toBe(0);
+    expect(servers().map((s) => s.id)).not.toContain(vm.id);
+    expect(servers()).toHaveLength(1);
+  });
+});
+
+describe('interruption: Ctrl-C / SIGTERM remove what this run created and say so', () => {
+  it('SIGINT while waiting for the ready marker removes the VM it booted (exit 130)', async () => {
+    cloud.setServerBehaviour({
+      bootDelayMs: 100,
+      consoleOutput: cloudInitConsole({ readyAfterMs: 3_600_000 }),
+    });
+    const running = startBake([`--key-file=${keyFile}`, ...FAST], {
+      env: cleanEnv(cloud.openrcEnv()),
+    });
+    await running.waitForLine(
+      /ready marker OSA-BAKE-READY:\S+ on the console of service-vm-1: no marker yet/,
+      30_000,
+    );
+    const vm = servers()[0];
+    expect(vm.status).toBe('ACTIVE');
+    running.child.kill('SIGINT');
+    const run = await running.done;
+    expect(run.code).toBe(130);
+    expect(run.stdout).toContain('interrupt: SIGINT: stopping; removing what this run created');
+    expect(run.stdout).toContain(`cleanup:   removed server service-vm-1 (${vm.id})`);
+    expect(run.stdout).toMatch(
+      /kept \(prerequisites this run created; the next run reuses them\): .*key pair vm-key/,
+    );
+    expect(servers()).toEqual([]);
+    expect(cloud.callsTo('compute', 'DELETE', new RegExp(`/servers/${vm.id}$`))).toHaveLength(1);
+  });
+
+  it('SIGTERM while the image is saving deletes the half-made image and the VM it booted (exit 143)', async () => {
+    cloud.setImageBehaviour({ snapshotDelayMs: 3_600_000 });
+    const running = startBake([`--key-file=${keyFile}`, ...FAST], {
+      env: cleanEnv(cloud.openrcEnv()),
+    });
+    await running.waitForLine(
+      /snapshot: image service-golden \(\S+\) to become active: (queued|saving)/,
+      30_000,
+    );
+    const [image] = goldenImages();
+    running.child.kill('SIGTERM');
+    const run = await running.done;
+    expect(run.code).toBe(143);
+    expect(run.stdout).toMatch(
+      new RegExp(`removed \\(was (queued|saving)\\) image service-golden \\(${image.id}\\)`),
+    );
+    expect(run.stdout).toMatch(/removed server service-vm-1/);
+    expect(goldenImages()).toEqual([]);
+    expect(servers()).toEqual([]);
+  });
+
+  it('a reused base VM is never deleted: it is started again, only the half-made image goes', async () => {
+    expect((await bake()).code).toBe(0);
+    const [vm] = servers();
+    const [firstImage] = goldenImages();
+    cloud.setImageBehaviour({ snapshotDelayMs: 3_600_000 });
+    const stopNova = resetSnapshotTaskWhenImageDeleted(cloud);
+    const running = startBake([`--key-file=${keyFile}`, ...FAST], {
+      env: cleanEnv(cloud.openrcEnv()),
+    });
+    await running.waitForLine(/to become active: (queued|saving)/, 30_000);
+    expect(servers()[0].status).toBe('SHUTOFF');
+    running.child.kill('SIGINT');
+    const run = await running.done;
+    stopNova();
+    expect(run.code).toBe(130);
+    expect(run.stdout).toContain(`cleanup:   restarted server service-vm-1 (${vm.id})`);
+    expect(run.stdout).not.toContain('removed server');
+    expect(goldenImages().map((i) => i.id)).toEqual([firstImage.id]);
+    for (let i = 0; i < 50 && servers()[0].status !== 'ACTIVE'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(servers().map((s) => [s.id, s.status])).toEqual([[vm.id, 'ACTIVE']]);
+  });
+});
