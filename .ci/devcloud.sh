@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# The real single-node OpenStack ("devcloud", ../shared/devcloud) for the acceptance suites.
+#
+#   .ci/devcloud.sh up         start it once for the whole run (installs it on a fresh machine);
+#                              every server it boots runs the built service bundle on {ip}:{port}
+#   .ci/devcloud.sh stop       stop it (data kept; .ci/run calls this from its EXIT trap)
+#   .ci/devcloud.sh env        print the exports the suites need: eval "$(.ci/devcloud.sh env)"
+#   .ci/devcloud.sh leftovers  list what the suites left behind (osa-acc-* servers, images,
+#                              keypairs, security groups; demo quota); exit 1 if anything
+#   .ci/devcloud.sh sweep      delete osa-acc-* leftovers of an interrupted earlier run
+#
+# Settings: DEVCLOUD_SH (path of devcloud.sh; default <repo>/../shared/devcloud/devcloud.sh),
+# DEVCLOUD_WORK_DELAY_MS (the service's WORK_DELAY_MS in every server, default 50),
+# DC_STATE (the devcloud's state directory, default /var/lib/devcloud).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STATE=${DC_STATE:-/var/lib/devcloud}
+CLOUDS_YAML=$STATE/clouds.yaml
+BUNDLE=$REPO/dist/apps/service/main.js
+WORK_DELAY_MS=${DEVCLOUD_WORK_DELAY_MS:-50}
+# Names every acceptance suite gives what it creates (see docs/testing.md).
+TEST_PREFIX=osa-acc-
+# Instance quota of the demo project as devcloud seeds it; the quota test must restore it.
+DEMO_INSTANCE_QUOTA=50
+
+say() { printf '[ci devcloud %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+die() { printf '[ci devcloud] ERROR: %s\n' "$*" >&2; exit 1; }
+
+locate_devcloud() {
+  local candidate=${DEVCLOUD_SH:-$REPO/../shared/devcloud/devcloud.sh}
+  [ -f "$candidate" ] || die "devcloud.sh not found at $candidate.
+  CI expects the shared tools beside the clone: <parent>/$(basename "$REPO") and <parent>/shared/devcloud/devcloud.sh.
+  Put shared/ there, or set DEVCLOUD_SH=/path/to/devcloud.sh."
+  echo "$(cd "$(dirname "$candidate")" && pwd)/$(basename "$candidate")"
+}
+
+# The command every fake VM runs: our service bundle bound to the server's Neutron address.
+# Absolute paths only: the workload does not run in our directory, and no shell expands it.
+vm_cmd() {
+  local node_bin
+  node_bin=$(command -v node) || die "node is not on PATH"
+  echo "env HOST={ip} PORT={port} WORK_DELAY_MS=$WORK_DELAY_MS $node_bin $BUNDLE"
+}
+
+# DEVCLOUD_VM_CMD of the running nova-compute ("" if none runs); devcloud reads it only at `up`.
+running_vm_cmd() {
+  local pid
+  pid=$(awk '$1 == "nova-compute" {print $2}' "$STATE/pids.txt" 2>/dev/null | tail -1)
+  [ -n "$pid" ] && [ -r "/proc/$pid/environ" ] || return 0
+  tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | sed -n 's/^DEVCLOUD_VM_CMD=//p' | head -1
+}
+
+do_up() {
+  local dc cmd started
+  dc=$(locate_devcloud)
+  if [ ! -f "$BUNDLE" ]; then
+    say "service bundle missing: building it (npx nx build service)"
+    (cd "$REPO" && npx nx build service --outputStyle=stream) || die "nx build service failed"
+  fi
+  [ -f "$BUNDLE" ] || die "$BUNDLE is missing after nx build service"
+  cmd=$(vm_cmd)
+  started=$(date +%s)
+  if "$dc" status >/dev/null 2>&1; then
+    local current
+    current=$(running_vm_cmd)
+    if [ "$current" != "$cmd" ]; then
+      say "devcloud runs with DEVCLOUD_VM_CMD='$current'; restarting it with our workload"
+      "$dc" stop
+    fi
+  fi
+  say "devcloud up with DEVCLOUD_VM_CMD='$cmd'"
+  DEVCLOUD_VM_CMD=$cmd "$dc" up
+  [ -f "$CLOUDS_YAML" ] || die "devcloud is up but $CLOUDS_YAML is missing"
+  [ "$(running_vm_cmd)" = "$cmd" ] || die "nova-compute does not run with our DEVCLOUD_VM_CMD (see $STATE/log/nova-compute.log)"
+  say "devcloud ready in $(($(date +%s) - started)) s; export OS_CLIENT_CONFIG_FILE=$CLOUDS_YAML OS_CLOUD=devcloud"
+}
+
+do_stop() {
+  local dc
+  dc=$(locate_devcloud)
+  say "stopping devcloud"
+  "$dc" stop
+}
+
+do_env() {
+  echo "export OS_CLIENT_CONFIG_FILE=$CLOUDS_YAML OS_CLOUD=devcloud"
+}
+
+# `openstack` CLI (installed with devcloud) against one of its clouds; quiet and machine-readable.
+os_cli() {
+  local cloud=$1
+  shift
+  OS_CLIENT_CONFIG_FILE=$CLOUDS_YAML OS_CLOUD=$cloud openstack "$@" -f value
+}
+
+# "<kind> <id> <name>" for every resource named osa-acc-*.
+list_leftovers() {
+  os_cli devcloud-admin server list --all-projects --name "^$TEST_PREFIX" -c ID -c Name | sed 's/^/server /'
+  os_cli devcloud-admin image list -c ID -c Name | awk -v p="$TEST_PREFIX" 'index($2, p) == 1 {print "image", $0}'
+  os_cli devcloud keypair list -c Name | awk -v p="$TEST_PREFIX" 'index($1, p) == 1 {print "keypair", $1, $1}'
+  os_cli devcloud-admin security group list -c ID -c Name | awk -v p="$TEST_PREFIX" 'index($2, p) == 1 {print "security-group", $0}'
+  os_cli devcloud-admin network list -c ID -c Name | awk -v p="$TEST_PREFIX" 'index($2, p) == 1 {print "network", $0}'
+}
+
+demo_instance_quota() {
+  os_cli devcloud-admin quota show demo -c instances
+}
+
+do_leftovers() {
+  local found quota
+  found=$(list_leftovers)
+  quota=$(demo_instance_quota)
+  if [ -n "$found" ]; then
+    say "acceptance suites left these behind:"
+    echo "$found"
+  fi
+  if [ "$quota" != "$DEMO_INSTANCE_QUOTA" ]; then
+    say "demo project instance quota is '$quota', expected $DEMO_INSTANCE_QUOTA (the quota test did not restore it)"
+  fi
+  if [ -n "$found" ] || [ "$quota" != "$DEMO_INSTANCE_QUOTA" ]; then exit 1; fi
+  say "no leftovers: no $TEST_PREFIX* servers, images, keypairs, security groups or networks; demo instance quota $quota"
+}
+
+do_sweep() {
+  local kind id name n=0
+  while read -r kind id name; do
+    [ -n "$kind" ] || continue
+    say "deleting leftover $kind $name ($id)"
+    case $kind in
+      server) os_cli devcloud-admin server delete --wait "$id" || true ;;
+      image) os_cli devcloud-admin image delete "$id" || true ;;
+      keypair) os_cli devcloud keypair delete "$id" || true ;;
+      security-group) os_cli devcloud-admin security group delete "$id" || true ;;
+      network) os_cli devcloud-admin network delete "$id" || true ;;
+    esac
+    n=$((n + 1))
+  done < <(list_leftovers)
+  if [ "$(demo_instance_quota)" != "$DEMO_INSTANCE_QUOTA" ]; then
+    say "restoring the demo project's instance quota to $DEMO_INSTANCE_QUOTA"
+    os_cli devcloud-admin quota set --instances "$DEMO_INSTANCE_QUOTA" demo
+  fi
+  say "swept $n leftover(s)"
+}
+
+case "${1:-}" in
+  up) do_up ;;
+  stop) do_stop ;;
+  env) do_env ;;
+  leftovers) do_leftovers ;;
+  sweep) do_sweep ;;
+  *)
+    echo "usage: $0 up|stop|env|leftovers|sweep" >&2
+    exit 2
+    ;;
+esac

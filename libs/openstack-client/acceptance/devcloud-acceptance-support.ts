@@ -1,0 +1,261 @@
+/**
+ * Shared by the devcloud-*.acceptance.spec.ts suites: whether a real cloud is configured, unique
+ * names, cleanup registered the moment an id exists, the loopback guard, and a tiny HTTP GET.
+ *
+ * These suites talk to a REAL OpenStack (CI: the devcloud started by .ci/devcloud.sh). Without
+ * OS_CLOUD or OS_AUTH_URL they skip and say so. See docs/testing.md.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { isIPv4 } from 'node:net';
+import { OpenStackClient, type OpenStackClientOptions } from '../src';
+
+/** Everything the acceptance suites create is named `osa-acc-<random>-...`, so leftovers are easy to find and sweep. */
+export const TEST_NAME_PREFIX = 'osa-acc-';
+
+/** Set when a cloud is configured the way the `openstack` CLI reads it. */
+export const CLOUD_CONFIGURED = Boolean(process.env['OS_CLOUD'] || process.env['OS_AUTH_URL']);
+
+const SKIP_REASON =
+  'no OpenStack configured (set OS_CLOUD, or the OS_* variables of an openrc, to run it; see docs/testing.md)';
+
+/** `describe` when a cloud is configured, else `describe.skip` with the reason in the title and on stderr. */
+export function describeWithCloud(title: string, body: () => void): void {
+  if (CLOUD_CONFIGURED) {
+    describe(title, body);
+    return;
+  }
+  process.stderr.write(`[acceptance] SKIPPED "${title}": ${SKIP_REASON}\n`);
+  describe.skip(`${title} [skipped: ${SKIP_REASON}]`, body);
+}
+
+/** True when OS_CLOUD names one of the devcloud's clouds (the devcloud-only parts need its admin cloud and files). */
+export function isDevcloud(): boolean {
+  return /^devcloud/.test(process.env['OS_CLOUD'] ?? '');
+}
+
+/** A per-run random tag: `osa-acc-<6 hex>`; suites append what the resource is. */
+export function runTag(): string {
+  return `${TEST_NAME_PREFIX}${randomBytes(3).toString('hex')}`;
+}
+
+/** Settings with sensible devcloud defaults, overridable to point the suites at another cloud. */
+export const acceptanceSettings = {
+  /** An image every project may boot (devcloud seeds `ubuntu`). */
+  baseImage: process.env['OSA_ACC_IMAGE'] ?? 'ubuntu',
+  /** The smallest flavor (devcloud seeds m1.tiny). */
+  flavor: process.env['OSA_ACC_FLAVOR'] ?? 'm1.tiny',
+  /** A network of the project (devcloud seeds `test`, 127.200.0.0/24). */
+  network: process.env['OSA_ACC_NETWORK'] ?? 'test',
+  /** clouds.yaml entry with admin rights (quota test); default devcloud-admin on the devcloud. */
+  adminCloud: process.env['OSA_ACC_ADMIN_CLOUD'] ?? (isDevcloud() ? 'devcloud-admin' : undefined),
+  /** An openrc file to authenticate from (default: the devcloud's, when present). */
+  openrcFile:
+    process.env['OSA_ACC_OPENRC'] ??
+    (fs.existsSync('/var/lib/devcloud/openrc-demo') ? '/var/lib/devcloud/openrc-demo' : undefined),
+  /** Port the devcloud's workload (our service bundle) listens on at each server address. */
+  servicePort: Number(process.env['OSA_ACC_SERVICE_PORT'] ?? 5000),
+};
+
+/** Client settings for acceptance: short request timeout, a few retries. */
+const CLIENT_OVERRIDES: Omit<OpenStackClientOptions, 'auth'> = { timeoutMs: 30_000 };
+
+/** The client as the CLI would build it from OS_CLOUD / OS_* (the cloud under test). */
+export function clientFromEnvironment(
+  overrides: Omit<OpenStackClientOptions, 'auth'> = {},
+): OpenStackClient {
+  return OpenStackClient.fromEnvironment({ overrides: { ...CLIENT_OVERRIDES, ...overrides } });
+}
+
+/** Long waits get bounds and progress lines. */
+export function waitOptions(
+  label: string,
+  timeoutMs: number,
+): {
+  timeoutMs: number;
+  onProgress: (p: { status: string; elapsedMs: number; attempt: number }) => void;
+} {
+  let lastLineMs = 0;
+  return {
+    timeoutMs,
+    onProgress: (p) => {
+      if (p.elapsedMs - lastLineMs >= 5_000) {
+        lastLineMs = p.elapsedMs;
+        process.stderr.write(
+          `[acceptance] ${label}: ${p.status} after ${Math.round(p.elapsedMs / 1000)} s (poll ${p.attempt})\n`,
+        );
+      }
+    },
+  };
+}
+
+/**
+ * Cleanup registered the moment an id is known, run newest first in afterAll. Every step is
+ * bounded; all steps run even when some fail, and the failures are reported together.
+ */
+export class AcceptanceCleanup {
+  private readonly steps: Array<{ label: string; run: () => Promise<unknown> }> = [];
+
+  add(label: string, run: () => Promise<unknown>): void {
+    this.steps.push({ label, run });
+  }
+
+  get pending(): number {
+    return this.steps.length;
+  }
+
+  async runAll(stepTimeoutMs = 120_000): Promise<void> {
+    const failures: string[] = [];
+    while (this.steps.length) {
+      const step = this.steps.pop();
+      if (!step) break;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          step.run(),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`did not finish within ${stepTimeoutMs} ms`)),
+              stepTimeoutMs,
+            );
+          }),
+        ]);
+      } catch (err) {
+        failures.push(`${step.label}: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    if (failures.length)
+      throw new Error(
+        `cleanup failed (delete these by hand or run .ci/devcloud.sh sweep):\n  ${failures.join('\n  ')}`,
+      );
+  }
+}
+
+/** Registers a server's deletion, waiting until Nova answers 404 (so quotas and ports are free again). */
+export function cleanupServer(
+  cleanup: AcceptanceCleanup,
+  client: OpenStackClient,
+  serverId: string,
+): void {
+  cleanup.add(`delete server ${serverId}`, async () => {
+    await client.compute.servers.delete(serverId);
+    await client.compute.servers.waitForDeleted(
+      serverId,
+      waitOptions(`server ${serverId} deleting`, 90_000),
+    );
+  });
+}
+
+export function cleanupImage(
+  cleanup: AcceptanceCleanup,
+  client: OpenStackClient,
+  imageId: string,
+): void {
+  cleanup.add(`delete image ${imageId}`, () => client.image.images.delete(imageId));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loopback only: never send a byte to an address a server reports unless it is inside 127/8.
+// ---------------------------------------------------------------------------------------------
+
+export function isLoopbackIPv4(address: string): boolean {
+  return isIPv4(address) && address.split('.')[0] === '127';
+}
+
+/** Throws unless `address` is an IPv4 address inside 127.0.0.0/8. Call before every connection to a server's address. */
+export function assertLoopback(address: string, what: string): void {
+  if (!isLoopbackIPv4(address)) {
+    throw new Error(
+      `${what} is ${JSON.stringify(address)}, outside 127.0.0.0/8: the acceptance suites only send traffic to loopback addresses (run them against the devcloud)`,
+    );
+  }
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One GET to a loopback address (asserted), bounded by `timeoutMs`; rejects on connection errors. */
+export function httpGet(
+  host: string,
+  port: number,
+  path: string,
+  timeoutMs = 5_000,
+): Promise<HttpAnswer> {
+  assertLoopback(host, 'HTTP target');
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path, timeout: timeoutMs, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('timeout', () =>
+      req.destroy(new Error(`GET http://${host}:${port}${path}: no answer within ${timeoutMs} ms`)),
+    );
+    req.on('error', reject);
+  });
+}
+
+/** Polls GET until it answers 200 or `timeoutMs` passes (the workload starts a moment after ACTIVE). */
+export async function waitForHttp200(
+  host: string,
+  port: number,
+  path: string,
+  timeoutMs: number,
+): Promise<HttpAnswer> {
+  assertLoopback(host, 'HTTP target');
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no attempt yet';
+  for (;;) {
+    try {
+      const answer = await httpGet(host, port, path, 3_000);
+      if (answer.status === 200) return answer;
+      last = `status ${answer.status}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() >= deadline)
+      throw new Error(
+        `GET http://${host}:${port}${path} did not answer 200 within ${timeoutMs} ms (last: ${last})`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// openrc: read the `export OS_...=...` lines (never sourced into this process).
+// ---------------------------------------------------------------------------------------------
+
+/** Parses `export NAME=value` lines (optionally quoted) of an openrc file into variables. */
+export function parseOpenrc(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!match)
+      throw new Error(
+        `openrc: cannot read line ${JSON.stringify(line.replace(/PASSWORD=.*/, 'PASSWORD=***'))}`,
+      );
+    let value = match[2];
+    if (
+      (value.startsWith('"') && value.endsWith('"')) ||
+      (value.startsWith("'") && value.endsWith("'"))
+    )
+      value = value.slice(1, -1);
+    vars[match[1]] = value;
+  }
+  return vars;
+}
