@@ -67,6 +67,9 @@ export class NodeProcessLauncher implements ProcessLauncher {
     const child = spawn(process.execPath, ['--import', PARENT_WATCH_IMPORT, spec.scriptPath], {
       env: { ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // Its own process group: a Ctrl-C in the terminal reaches only the controller, which drains
+      // the proxy first and then stops the instances in order (like VMs, they do not share our TTY).
+      detached: true,
     });
     return new ChildLaunchedProcess(child, spec);
   }

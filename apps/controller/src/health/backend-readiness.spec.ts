@@ -1,0 +1,50 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { HealthConfig } from '../config/health.config';
+import { SystemClock } from '../providers/clock';
+import { HttpBackendProbe } from './backend-probe';
+import { BackendReadiness, ReadinessTimeoutError } from './backend-readiness';
+
+describe('BackendReadiness (admission after K passing checks in a row)', () => {
+  let server: http.Server;
+  let port: number;
+  let answers: number[];
+  let served: number;
+
+  beforeEach(async () => {
+    served = 0;
+    server = http.createServer((_req, res) => {
+      const status = answers[Math.min(served, answers.length - 1)];
+      served++;
+      res.writeHead(status).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  function readiness(overrides: Partial<HealthConfig>): BackendReadiness {
+    const config = Object.assign(new HealthConfig(), { intervalMs: 50, ...overrides });
+    const clock = new SystemClock();
+    return new BackendReadiness(config, new HttpBackendProbe(config, clock), clock);
+  }
+
+  it('admits after K consecutive passes, counting from the last failure', async () => {
+    answers = [503, 200, 503, 200, 200, 200];
+    const seen: string[] = [];
+    const result = await readiness({ passesToAdmit: 3 }).waitUntilReady(
+      { host: '127.0.0.1', port },
+      { onCheck: (check, passes) => seen.push(`${check.detail}:${passes}`) },
+    );
+    expect(result).toEqual({ checks: 6 });
+    expect(seen).toEqual(['HTTP 503:0', 'HTTP 200:1', 'HTTP 503:0', 'HTTP 200:1', 'HTTP 200:2', 'HTTP 200:3']);
+  });
+
+  it('times out with the last failure when K passes in a row never happen', async () => {
+    answers = [200, 503, 200, 503, 200, 503, 200, 503, 200, 503, 200, 503, 200, 503, 200, 503, 200, 503];
+    answers = [...answers, ...answers, ...answers];
+    const pending = readiness({ passesToAdmit: 2, readinessTimeoutMs: 400 }).waitUntilReady({ host: '127.0.0.1', port });
+    await expect(pending).rejects.toBeInstanceOf(ReadinessTimeoutError);
+    await expect(pending).rejects.toThrow(/no 2 passing health checks in a row on 127\.0\.0\.1:\d+\/healthz within 400 ms .*last: HTTP (503|200)/);
+  });
+});
