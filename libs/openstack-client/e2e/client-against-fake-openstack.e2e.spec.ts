@@ -71,18 +71,32 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
       cleanups.push(() => client.compute.servers.delete(ref.id));
 
       const progress: string[] = [];
-      const server = await client.compute.servers.waitForStatus(ref.id, { target: 'ACTIVE', timeoutMs: 10_000, intervalMs: 20, onProgress: (p) => progress.push(p.status) });
+      const server = await client.compute.servers.waitForStatus(ref.id, {
+        target: 'ACTIVE',
+        timeoutMs: 10_000,
+        intervalMs: 20,
+        onProgress: (p) => progress.push(p.status),
+      });
       expect(progress).toEqual(['BUILD', 'BUILD', 'ACTIVE']);
       expect(extractAddress(server, { networkName: 'test' })).toBe('127.200.0.77');
       expect(server.metadata).toEqual({ 'osa:pool': 'e2e' });
-      expect((await client.compute.servers.list({ exactName: 'e2e-web-1' }).toArray()).map((s) => s.id)).toEqual([ref.id]);
+      expect(
+        (await client.compute.servers.list({ exactName: 'e2e-web-1' }).toArray()).map((s) => s.id),
+      ).toEqual([ref.id]);
 
       const ports = await client.network.ports.listByDevice(ref.id);
       expect(ports.flatMap((p) => p.fixedIps.map((f) => f.ipAddress))).toContain('127.200.0.77');
 
-      const { imageId } = await client.compute.servers.createImage(ref.id, { name: 'e2e-golden', metadata: { 'osa:role': 'golden' } });
+      const { imageId } = await client.compute.servers.createImage(ref.id, {
+        name: 'e2e-golden',
+        metadata: { 'osa:role': 'golden' },
+      });
       cleanups.push(() => client.image.images.delete(imageId));
-      const snapshot = await client.image.images.waitForStatus(imageId, { target: 'active', timeoutMs: 10_000, intervalMs: 20 });
+      const snapshot = await client.image.images.waitForStatus(imageId, {
+        target: 'active',
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
       expect(snapshot.name).toBe('e2e-golden');
       await client.image.images.updateProperties(imageId, { osa_state: 'approved' });
       expect((await client.image.images.get(imageId)).properties['osa_state']).toBe('approved');
@@ -90,7 +104,8 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
       for (const cleanup of cleanups.reverse()) await cleanup();
     }
     const [serverId] = [...cloud.state.servers.keys()];
-    if (serverId) await client.compute.servers.waitForDeleted(serverId, { timeoutMs: 10_000, intervalMs: 20 });
+    if (serverId)
+      await client.compute.servers.waitForDeleted(serverId, { timeoutMs: 10_000, intervalMs: 20 });
     expect(cloud.state.servers.size).toBe(0);
     expect([...cloud.state.images.values()].map((i) => i.name)).toEqual(['ubuntu']);
     // Nothing secret in what the client reported.
@@ -100,23 +115,42 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
 
   it('fails fast with the fault message when a server goes to ERROR', async () => {
     const client = clientFromCloudsYaml();
-    cloud.setServerBehaviour({ failWith: { message: 'No valid host was found. There are not enough hosts available.' } });
+    cloud.setServerBehaviour({
+      failWith: { message: 'No valid host was found. There are not enough hosts available.' },
+    });
     const network = await client.network.networks.find('test');
-    const ref = await client.compute.servers.create({ name: 'e2e-doomed', imageId: (await client.image.images.findByName('ubuntu'))?.id ?? '', flavorId: '1', networks: [{ uuid: network.id }] });
+    const ref = await client.compute.servers.create({
+      name: 'e2e-doomed',
+      imageId: (await client.image.images.findByName('ubuntu'))?.id ?? '',
+      flavorId: '1',
+      networks: [{ uuid: network.id }],
+    });
     try {
-      const error = (await client.compute.servers.waitForStatus(ref.id, { target: 'ACTIVE', timeoutMs: 10_000, intervalMs: 20 }).catch((e: unknown) => e)) as ServerFaultError;
+      const error = (await client.compute.servers
+        .waitForStatus(ref.id, { target: 'ACTIVE', timeoutMs: 10_000, intervalMs: 20 })
+        .catch((e: unknown) => e)) as ServerFaultError;
       expect(error).toBeInstanceOf(ServerFaultError);
-      expect(error.faultMessage).toBe('No valid host was found. There are not enough hosts available.');
+      expect(error.faultMessage).toBe(
+        'No valid host was found. There are not enough hosts available.',
+      );
     } finally {
       await client.compute.servers.delete(ref.id);
     }
   });
 
   it('authenticates from an openrc with an application credential', async () => {
-    const client = track(OpenStackClient.fromEnvironment({ env: cloud.openrcEnv({ auth: 'application_credential' }), cwd: tmpDir, homeDir: tmpDir }));
+    const client = track(
+      OpenStackClient.fromEnvironment({
+        env: cloud.openrcEnv({ auth: 'application_credential' }),
+        cwd: tmpDir,
+        homeDir: tmpDir,
+      }),
+    );
     const token = await client.identity.token();
     expect(token.methods).toEqual(['application_credential']);
-    expect(inspect(client, { depth: 5 })).not.toContain(cloud.credentials.applicationCredentialSecret);
+    expect(inspect(client, { depth: 5 })).not.toContain(
+      cloud.credentials.applicationCredentialSecret,
+    );
   });
 
   it('re-authenticates once when every token expires', async () => {
@@ -124,19 +158,31 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
     await client.compute.flavors.list().toArray();
     const before = cloud.tokensIssued;
     cloud.expireAllTokens();
-    await Promise.all([client.compute.flavors.list().toArray(), client.network.networks.list().toArray(), client.image.images.list().toArray()]);
+    await Promise.all([
+      client.compute.flavors.list().toArray(),
+      client.network.networks.list().toArray(),
+      client.image.images.list().toArray(),
+    ]);
     expect(cloud.tokensIssued - before).toBe(1);
   });
 
   it('retries an idempotent GET through injected 503s, never a POST', async () => {
     const client = clientFromCloudsYaml();
     await client.compute.microversion();
-    const getFault = cloud.inject({ service: 'compute', method: 'GET', path: /\/flavors\/detail$/, status: 503, times: 2 });
+    const getFault = cloud.inject({
+      service: 'compute',
+      method: 'GET',
+      path: /\/flavors\/detail$/,
+      status: 503,
+      times: 2,
+    });
     expect((await client.compute.flavors.list().toArray()).length).toBeGreaterThan(0);
     expect(getFault.hits).toBe(2);
 
     cloud.inject({ service: 'compute', method: 'POST', path: /\/servers$/, status: 503, times: 1 });
-    const error = await client.compute.servers.create({ name: 'e2e-x', imageId: 'i', flavorId: '1', networks: 'none' }).catch((e: unknown) => e);
+    const error = await client.compute.servers
+      .create({ name: 'e2e-x', imageId: 'i', flavorId: '1', networks: 'none' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(cloud.callsTo('compute', 'POST', /\/servers$/)).toHaveLength(1);
     expect(cloud.state.servers.size).toBe(0);
@@ -148,24 +194,48 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
     const network = await client.network.networks.find('test');
     const image = await client.image.images.findByName('ubuntu');
     const quota = (await client.compute.servers
-      .create({ name: 'e2e-q', imageId: image?.id ?? '', flavorId: '1', networks: [{ uuid: network.id }] })
+      .create({
+        name: 'e2e-q',
+        imageId: image?.id ?? '',
+        flavorId: '1',
+        networks: [{ uuid: network.id }],
+      })
       .catch((e: unknown) => e)) as QuotaExceededError;
     expect(quota).toBeInstanceOf(QuotaExceededError);
     expect(quota.status).toBe(403);
     expect(quota.serverMessage).toMatch(/^Quota exceeded for instances/);
 
-    cloud.inject({ service: 'image', method: 'GET', path: /\/v2\/images$/, malformed: true, times: 1 });
-    const malformed = await client.image.images.list().toArray().catch((e: unknown) => e);
+    cloud.inject({
+      service: 'image',
+      method: 'GET',
+      path: /\/v2\/images$/,
+      malformed: true,
+      times: 1,
+    });
+    const malformed = await client.image.images
+      .list()
+      .toArray()
+      .catch((e: unknown) => e);
     expect(malformed).toBeInstanceOf(MalformedResponseError);
   });
 
   it('adds a security group rule once; the duplicate counts as present', async () => {
     const client = clientFromCloudsYaml();
     const group = await client.network.securityGroups.findDefault();
-    const rule = { securityGroupId: group.id, direction: 'ingress' as const, protocol: 'tcp', portRangeMin: 5000, portRangeMax: 5000, remoteIpPrefix: '0.0.0.0/0' };
+    const rule = {
+      securityGroupId: group.id,
+      direction: 'ingress' as const,
+      protocol: 'tcp',
+      portRangeMin: 5000,
+      portRangeMax: 5000,
+      remoteIpPrefix: '0.0.0.0/0',
+    };
     const first = await client.network.securityGroupRules.create(rule);
     const second = await client.network.securityGroupRules.create(rule);
     expect(first.alreadyExists).toBe(false);
-    expect(second).toEqual({ alreadyExists: true, existingRuleId: first.alreadyExists ? undefined : first.rule.id });
+    expect(second).toEqual({
+      alreadyExists: true,
+      existingRuleId: first.alreadyExists ? undefined : first.rule.id,
+    });
   });
 });

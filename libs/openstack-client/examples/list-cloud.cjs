@@ -11,11 +11,16 @@ async function main() {
   const os = OpenStackClient.fromEnvironment(); // OS_CLOUD (clouds.yaml + secure.yaml) or OS_* variables
   try {
     const token = await os.identity.token();
-    console.log(`project ${token.projectName} (${token.projectId}), token valid until ${token.expiresAt.toISOString()}`);
+    console.log(
+      `project ${token.projectName} (${token.projectId}), token valid until ${token.expiresAt.toISOString()}`,
+    );
     console.log(`compute microversion ${await os.compute.microversion()}`);
-    for await (const flavor of os.compute.flavors.list()) console.log(`flavor  ${flavor.name}: ${flavor.vcpus} vCPU, ${flavor.ramMb} MB`);
-    for await (const image of os.image.images.list({ status: 'active' })) console.log(`image   ${image.name} ${image.id}`);
-    for await (const network of os.network.networks.list()) console.log(`network ${network.name} ${network.id}`);
+    for await (const flavor of os.compute.flavors.list())
+      console.log(`flavor  ${flavor.name}: ${flavor.vcpus} vCPU, ${flavor.ramMb} MB`);
+    for await (const image of os.image.images.list({ status: 'active' }))
+      console.log(`image   ${image.name} ${image.id}`);
+    for await (const network of os.network.networks.list())
+      console.log(`network ${network.name} ${network.id}`);
     for await (const server of os.compute.servers.list()) {
       let address;
       try {

@@ -3,7 +3,13 @@ import * as os from 'node:os';
 import { inspect } from 'node:util';
 import { ConfigError } from './common/errors';
 import { Secret } from './common/secret';
-import { ENDPOINT_INTERFACES, type AuthConfig, type CloudConfig, type CloudConfigFiles, type EndpointInterface } from './config/cloud-config';
+import {
+  ENDPOINT_INTERFACES,
+  type AuthConfig,
+  type CloudConfig,
+  type CloudConfigFiles,
+  type EndpointInterface,
+} from './config/cloud-config';
 import { resolveCloudConfig } from './config/resolve-cloud-config';
 import { identityV3Base } from './identity/urls';
 import { DEFAULT_RETRY } from './session/retry-policy';
@@ -43,7 +49,6 @@ export interface ApplicationCredentialAuthOptions {
 }
 
 export type AuthOptions = PasswordAuthOptions | ApplicationCredentialAuthOptions;
-
 
 export interface OpenStackClientOptions {
   /** Credentials; a resolved CloudConfig's `auth` is accepted as is. */
@@ -94,11 +99,19 @@ export class OpenStackClient {
   constructor(options: OpenStackClientOptions) {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new ConfigError('timeoutMs', `${timeoutMs} is not allowed`, 'allowed: a positive number of milliseconds');
+      throw new ConfigError(
+        'timeoutMs',
+        `${timeoutMs} is not allowed`,
+        'allowed: a positive number of milliseconds',
+      );
     }
     const iface = options.interface ?? 'public';
     if (!ENDPOINT_INTERFACES.includes(iface)) {
-      throw new ConfigError('interface', `"${String(iface)}" is not an endpoint interface`, `allowed: ${ENDPOINT_INTERFACES.join(', ')}`);
+      throw new ConfigError(
+        'interface',
+        `"${String(iface)}" is not an endpoint interface`,
+        `allowed: ${ENDPOINT_INTERFACES.join(', ')}`,
+      );
     }
     this.session = new Session({
       auth: normaliseAuth(options.auth),
@@ -110,16 +123,22 @@ export class OpenStackClient {
       retry: { ...DEFAULT_RETRY, ...options.retry },
       tokenRenewalMarginMs: options.tokenRenewalMarginMs ?? DEFAULT_TOKEN_RENEWAL_MARGIN_MS,
       logger: options.logger,
-      userAgent: options.userAgent ?? `osa-openstack-client/${CLIENT_VERSION} node/${process.versions.node}`,
+      userAgent:
+        options.userAgent ?? `osa-openstack-client/${CLIENT_VERSION} node/${process.versions.node}`,
     });
     this.identity = new IdentityApi(this.session);
-    this.compute = new ComputeApi(this.session, { microversion: options.computeMicroversion ?? 'latest' });
+    this.compute = new ComputeApi(this.session, {
+      microversion: options.computeMicroversion ?? 'latest',
+    });
     this.image = new ImageApi(this.session);
     this.network = new NetworkApi(this.session);
   }
 
   /** Builds a client from a resolved CloudConfig (see resolveCloudConfig). */
-  static fromConfig(config: CloudConfig, overrides: Omit<OpenStackClientOptions, 'auth'> = {}): OpenStackClient {
+  static fromConfig(
+    config: CloudConfig,
+    overrides: Omit<OpenStackClientOptions, 'auth'> = {},
+  ): OpenStackClient {
     return new OpenStackClient({
       auth: config.auth,
       regionName: config.regionName,
@@ -133,12 +152,18 @@ export class OpenStackClient {
 
   /** OS_CLOUD (clouds.yaml + secure.yaml) if set, else the OS_* variables: like the `openstack` CLI. */
   static fromEnvironment(options: FromEnvironmentOptions = {}): OpenStackClient {
-    return OpenStackClient.fromConfig(resolveFromProcess(options, undefined), { logger: options.logger, ...options.overrides });
+    return OpenStackClient.fromConfig(resolveFromProcess(options, undefined), {
+      logger: options.logger,
+      ...options.overrides,
+    });
   }
 
   /** A named clouds.yaml entry (OS_* variables still override single settings, like the CLI). */
   static fromCloud(cloudName: string, options: FromEnvironmentOptions = {}): OpenStackClient {
-    return OpenStackClient.fromConfig(resolveFromProcess(options, cloudName), { logger: options.logger, ...options.overrides });
+    return OpenStackClient.fromConfig(resolveFromProcess(options, cloudName), {
+      logger: options.logger,
+      ...options.overrides,
+    });
   }
 
   /** Closes idle keep-alive connections (call when done, so the process can exit promptly). */
@@ -151,7 +176,11 @@ export class OpenStackClient {
   }
 
   toJSON(): Record<string, unknown> {
-    return { authUrl: this.session.options.auth.authUrl, region: this.session.options.regionName, interface: this.session.options.interface };
+    return {
+      authUrl: this.session.options.auth.authUrl,
+      region: this.session.options.regionName,
+      interface: this.session.options.interface,
+    };
   }
 
   [inspect.custom](): string {
@@ -167,7 +196,11 @@ function readCaFile(file: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (err) {
-    throw new ConfigError('cacert', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'expected the path of a PEM CA bundle');
+    throw new ConfigError(
+      'cacert',
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      'expected the path of a PEM CA bundle',
+    );
   }
 }
 
@@ -184,7 +217,10 @@ export const nodeConfigFiles: CloudConfigFiles = {
   },
 };
 
-function resolveFromProcess(options: FromEnvironmentOptions, cloudName: string | undefined): CloudConfig {
+function resolveFromProcess(
+  options: FromEnvironmentOptions,
+  cloudName: string | undefined,
+): CloudConfig {
   return resolveCloudConfig({
     env: options.env ?? process.env,
     cloudName,
@@ -199,27 +235,56 @@ function normaliseAuth(auth: AuthOptions | AuthConfig): AuthConfig {
   if (!auth || typeof auth !== 'object') throw new ConfigError('auth', 'is required');
   identityV3Base(auth.authUrl, 'auth.authUrl');
   if (auth.type === 'v3applicationcredential') {
-    if (!auth.applicationCredentialSecret) throw new ConfigError('auth.applicationCredentialSecret', 'is required');
+    if (!auth.applicationCredentialSecret)
+      throw new ConfigError('auth.applicationCredentialSecret', 'is required');
     if (!auth.applicationCredentialId && !auth.applicationCredentialName) {
-      throw new ConfigError('auth.applicationCredentialId', 'is required (or applicationCredentialName with the user)');
+      throw new ConfigError(
+        'auth.applicationCredentialId',
+        'is required (or applicationCredentialName with the user)',
+      );
     }
     if (!auth.applicationCredentialId && !auth.userId && !auth.username) {
-      throw new ConfigError('auth.username', 'is required with applicationCredentialName (or give userId)');
+      throw new ConfigError(
+        'auth.username',
+        'is required with applicationCredentialName (or give userId)',
+      );
     }
     const byName = !auth.applicationCredentialId;
     const needsDomain = byName && !auth.userId && !auth.userDomainId && !auth.userDomainName;
-    return { ...auth, applicationCredentialSecret: Secret.from(auth.applicationCredentialSecret), userDomainId: needsDomain ? 'default' : auth.userDomainId };
+    return {
+      ...auth,
+      applicationCredentialSecret: Secret.from(auth.applicationCredentialSecret),
+      userDomainId: needsDomain ? 'default' : auth.userDomainId,
+    };
   }
   if (auth.type !== undefined && auth.type !== 'password') {
-    throw new ConfigError('auth.type', `"${String((auth as { type: unknown }).type)}" is not supported`, 'allowed: password, v3applicationcredential');
+    throw new ConfigError(
+      'auth.type',
+      `"${String((auth as { type: unknown }).type)}" is not supported`,
+      'allowed: password, v3applicationcredential',
+    );
   }
   if (!auth.password) throw new ConfigError('auth.password', 'is required');
-  if (!auth.userId && !auth.username) throw new ConfigError('auth.username', 'is required (or userId)');
+  if (!auth.userId && !auth.username)
+    throw new ConfigError('auth.username', 'is required (or userId)');
   if (!auth.projectId && !auth.projectName) {
-    throw new ConfigError('auth.projectName', 'is required (or projectId): Nova, Glance and Neutron need a project-scoped token');
+    throw new ConfigError(
+      'auth.projectName',
+      'is required (or projectId): Nova, Glance and Neutron need a project-scoped token',
+    );
   }
   // Like the CLI, a missing domain means the domain with id `default`.
-  const userDomainId = !auth.userId && !auth.userDomainId && !auth.userDomainName ? 'default' : auth.userDomainId;
-  const projectDomainId = !auth.projectId && !auth.projectDomainId && !auth.projectDomainName ? 'default' : auth.projectDomainId;
-  return { ...auth, type: 'password', password: Secret.from(auth.password), userDomainId, projectDomainId };
+  const userDomainId =
+    !auth.userId && !auth.userDomainId && !auth.userDomainName ? 'default' : auth.userDomainId;
+  const projectDomainId =
+    !auth.projectId && !auth.projectDomainId && !auth.projectDomainName
+      ? 'default'
+      : auth.projectDomainId;
+  return {
+    ...auth,
+    type: 'password',
+    password: Secret.from(auth.password),
+    userDomainId,
+    projectDomainId,
+  };
 }

@@ -4,7 +4,12 @@
  */
 export { CLIENT_VERSION } from './version';
 
-export { OpenStackClient, nodeConfigFiles, DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_RENEWAL_MARGIN_MS } from './client';
+export {
+  OpenStackClient,
+  nodeConfigFiles,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_TOKEN_RENEWAL_MARGIN_MS,
+} from './client';
 export type {
   OpenStackClientOptions,
   FromEnvironmentOptions,

@@ -8,7 +8,10 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { projectScopedTokenBody, keystoneUnauthorizedBody } from '../src/identity/__fixtures__/auth-password-project-scoped-response.fixture';
+import {
+  projectScopedTokenBody,
+  keystoneUnauthorizedBody,
+} from '../src/identity/__fixtures__/auth-password-project-scoped-response.fixture';
 import { v21VersionGetResp } from '../src/compute/__fixtures__/v21-version-get-resp.fixture';
 import { OpenStackClient, type OpenStackClientOptions } from '../src';
 
@@ -137,7 +140,11 @@ export class LoopbackCloud {
   }
 
   requestsTo(method: string, pathname: string | RegExp): SeenRequest[] {
-    return this.requests.filter((r) => r.method === method && (typeof pathname === 'string' ? r.pathname === pathname : pathname.test(r.pathname)));
+    return this.requests.filter(
+      (r) =>
+        r.method === method &&
+        (typeof pathname === 'string' ? r.pathname === pathname : pathname.test(r.pathname)),
+    );
   }
 
   tokenRequests(): SeenRequest[] {
@@ -175,7 +182,10 @@ export class LoopbackCloud {
       this.hanging.add(res);
       return;
     }
-    const headers: Record<string, string> = { 'x-openstack-request-id': `req-${this.requests.length}`, ...reply.headers };
+    const headers: Record<string, string> = {
+      'x-openstack-request-id': `req-${this.requests.length}`,
+      ...reply.headers,
+    };
     let payload: Buffer | undefined;
     if (reply.body === undefined) payload = undefined;
     else if (Buffer.isBuffer(reply.body)) payload = reply.body;
@@ -192,18 +202,37 @@ export class LoopbackCloud {
   private async route(req: SeenRequest): Promise<Reply> {
     for (const [i, route] of this.routes.entries()) {
       if (route.method !== req.method) continue;
-      const matches = typeof route.path === 'string' ? route.path === req.pathname : route.path.test(req.pathname);
+      const matches =
+        typeof route.path === 'string'
+          ? route.path === req.pathname
+          : route.path.test(req.pathname);
       if (!matches) continue;
-      if (req.pathname !== '/identity/v3/auth/tokens' && !this.tokenIsValid(req)) return { status: 401, body: keystoneUnauthorizedBody };
+      if (req.pathname !== '/identity/v3/auth/tokens' && !this.tokenIsValid(req))
+        return { status: 401, body: keystoneUnauthorizedBody };
       if (route.once) this.routes.splice(i, 1);
       return route.responder(req);
     }
-    if (req.method === 'POST' && req.pathname === '/identity/v3/auth/tokens') return this.issueToken(req);
+    if (req.method === 'POST' && req.pathname === '/identity/v3/auth/tokens')
+      return this.issueToken(req);
     if (!this.tokenIsValid(req)) return { status: 401, body: keystoneUnauthorizedBody };
-    if (req.method === 'GET' && (req.pathname === '/compute/v2.1/' || req.pathname === '/compute/v2.1')) {
-      return { status: 200, body: v21VersionGetResp(`${this.computeUrl}/`, this.computeMaxMicroversion) };
+    if (
+      req.method === 'GET' &&
+      (req.pathname === '/compute/v2.1/' || req.pathname === '/compute/v2.1')
+    ) {
+      return {
+        status: 200,
+        body: v21VersionGetResp(`${this.computeUrl}/`, this.computeMaxMicroversion),
+      };
     }
-    return { status: 404, body: { itemNotFound: { code: 404, message: `loopback cloud: no route for ${req.method} ${req.pathname}` } } };
+    return {
+      status: 404,
+      body: {
+        itemNotFound: {
+          code: 404,
+          message: `loopback cloud: no route for ${req.method} ${req.pathname}`,
+        },
+      },
+    };
   }
 
   private tokenIsValid(req: SeenRequest): boolean {
@@ -213,8 +242,17 @@ export class LoopbackCloud {
 
   /** Keystone: checks the password body and issues a token (value in X-Subject-Token). */
   issueToken(req: SeenRequest): Reply {
-    const body = req.json() as { auth?: { identity?: { password?: { user?: { password?: string } }; application_credential?: { secret?: string } } } };
-    const secret = body.auth?.identity?.password?.user?.password ?? body.auth?.identity?.application_credential?.secret;
+    const body = req.json() as {
+      auth?: {
+        identity?: {
+          password?: { user?: { password?: string } };
+          application_credential?: { secret?: string };
+        };
+      };
+    };
+    const secret =
+      body.auth?.identity?.password?.user?.password ??
+      body.auth?.identity?.application_credential?.secret;
     if (secret !== TEST_PASSWORD) return { status: 401, body: keystoneUnauthorizedBody };
     const token = `gAAAAAtoken-${this.issuedTokens.length + 1}-${Math.random().toString(36).slice(2)}`;
     this.issuedTokens.push(token);
@@ -224,7 +262,12 @@ export class LoopbackCloud {
       status: 201,
       headers: { 'x-subject-token': token },
       body: projectScopedTokenBody(
-        { identity: `${this.authUrl}/`, compute: this.computeUrl, image: this.imageUrl, network: this.networkUrl },
+        {
+          identity: `${this.authUrl}/`,
+          compute: this.computeUrl,
+          image: this.imageUrl,
+          network: this.networkUrl,
+        },
         now,
         new Date(now.getTime() + this.tokenTtlMs),
       ),

@@ -69,7 +69,9 @@ export class OpenStackHttpError extends OpenStackError implements HttpErrorDetai
 
   constructor(details: HttpErrorDetails) {
     const rid = details.requestId ? ` [${details.requestId}]` : '';
-    super(`${details.service}: ${details.method} ${details.url} -> ${details.status}: ${details.serverMessage}${rid}`);
+    super(
+      `${details.service}: ${details.method} ${details.url} -> ${details.status}: ${details.serverMessage}${rid}`,
+    );
     this.status = details.status;
     this.service = details.service;
     this.method = details.method;
@@ -175,7 +177,9 @@ export class WaitAbortedError extends OpenStackError {
     readonly target: string,
     readonly lastStatus: string | undefined,
   ) {
-    super(`aborted waiting for ${resource} ${id} to become ${target} (last status: ${lastStatus ?? 'unknown'})`);
+    super(
+      `aborted waiting for ${resource} ${id} to become ${target} (last status: ${lastStatus ?? 'unknown'})`,
+    );
   }
 }
 
@@ -185,7 +189,9 @@ export class ResourceGoneError extends OpenStackError {
     readonly id: string,
     readonly lastStatus: string | undefined,
   ) {
-    super(`${resource} ${id} disappeared while waiting for it (last status: ${lastStatus ?? 'unknown'})`);
+    super(
+      `${resource} ${id} disappeared while waiting for it (last status: ${lastStatus ?? 'unknown'})`,
+    );
   }
 }
 
@@ -247,7 +253,9 @@ export class AmbiguousNameError extends OpenStackError {
     readonly resourceName: string,
     readonly ids: readonly string[],
   ) {
-    super(`${ids.length} ${resource}s are named "${resourceName}": ${ids.join(', ')}; use an id instead`);
+    super(
+      `${ids.length} ${resource}s are named "${resourceName}": ${ids.join(', ')}; use an id instead`,
+    );
   }
 }
 
@@ -327,7 +335,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  *   (also `badRequest`, `forbidden`, `conflictingRequest`, `computeFault`, `overLimit`)
  * - HTML or plain text (proxies, Glance when not asked for JSON): tags stripped.
  */
-export function parseErrorBody(body: Buffer | string, contentType: string | undefined): ParsedErrorBody {
+export function parseErrorBody(
+  body: Buffer | string,
+  contentType: string | undefined,
+): ParsedErrorBody {
   const text = typeof body === 'string' ? body : body.toString('utf8');
   if (text.trim() === '') return { message: '(empty body)' };
   let parsed: unknown;
@@ -341,7 +352,8 @@ export function parseErrorBody(body: Buffer | string, contentType: string | unde
   if (isRecord(parsed)) {
     const neutron = parsed['NeutronError'];
     if (isRecord(neutron) && typeof neutron['message'] === 'string') {
-      const detail = typeof neutron['detail'] === 'string' && neutron['detail'] ? ` (${neutron['detail']})` : '';
+      const detail =
+        typeof neutron['detail'] === 'string' && neutron['detail'] ? ` (${neutron['detail']})` : '';
       return {
         message: tidy(neutron['message'] + detail),
         errorType: typeof neutron['type'] === 'string' ? neutron['type'] : undefined,
@@ -374,7 +386,10 @@ export function parseErrorBody(body: Buffer | string, contentType: string | unde
 }
 
 /** Parses Retry-After (seconds or an HTTP date) into milliseconds from `nowMs`. */
-export function parseRetryAfterMs(header: string | undefined, nowMs = Date.now()): number | undefined {
+export function parseRetryAfterMs(
+  header: string | undefined,
+  nowMs = Date.now(),
+): number | undefined {
   if (header === undefined) return undefined;
   const value = header.trim();
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
@@ -412,7 +427,10 @@ export function errorFromResponse(response: ErrorResponse): OpenStackHttpError {
   const status = response.status;
   // Quota: Nova answers 403 "Quota exceeded for instances: ..." (older Novas 413 overLimit);
   // Neutron answers 409 with NeutronError.type OverQuota.
-  if (errorType === 'OverQuota' || ((status === 403 || status === 413 || status === 409) && QUOTA_MESSAGE.test(message))) {
+  if (
+    errorType === 'OverQuota' ||
+    ((status === 403 || status === 413 || status === 409) && QUOTA_MESSAGE.test(message))
+  ) {
     return new QuotaExceededError(details);
   }
   switch (status) {
@@ -428,7 +446,9 @@ export function errorFromResponse(response: ErrorResponse): OpenStackHttpError {
       return new ConflictError(details);
     case 413:
       // Nova's legacy rate limit: 413 overLimit with Retry-After.
-      return details.retryAfterMs !== undefined ? new RateLimitedError(details) : new OpenStackHttpError(details);
+      return details.retryAfterMs !== undefined
+        ? new RateLimitedError(details)
+        : new OpenStackHttpError(details);
     case 429:
       return new RateLimitedError(details);
     case 502:

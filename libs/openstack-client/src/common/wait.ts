@@ -27,7 +27,10 @@ export interface WaitProgress<TResource> {
   current: TResource | undefined;
 }
 
-export interface WaitForStatusOptions<TResource, TStatus extends string> extends WaitOptions<TResource> {
+export interface WaitForStatusOptions<
+  TResource,
+  TStatus extends string,
+> extends WaitOptions<TResource> {
   /** Status to reach, or several acceptable ones. */
   target: TStatus | readonly TStatus[];
   /** Statuses that end the wait at once with a failure. Each resource has a sensible default. */
@@ -63,21 +66,38 @@ export async function pollUntil<TResource, TResult>(
 ): Promise<TResult> {
   const timeoutMs = requirePositive(options.timeoutMs, 'timeoutMs');
   let intervalMs = requirePositive(options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS, 'intervalMs');
-  const maxIntervalMs = Math.max(intervalMs, requirePositive(options.maxIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS, 'maxIntervalMs'));
+  const maxIntervalMs = Math.max(
+    intervalMs,
+    requirePositive(options.maxIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS, 'maxIntervalMs'),
+  );
   const factor = options.backoffFactor ?? DEFAULT_BACKOFF_FACTOR;
-  if (!(factor >= 1)) throw new InvalidArgumentError('wait.backoffFactor', `${factor} is not allowed`, 'allowed: a number >= 1');
+  if (!(factor >= 1))
+    throw new InvalidArgumentError(
+      'wait.backoffFactor',
+      `${factor} is not allowed`,
+      'allowed: a number >= 1',
+    );
   const started = Date.now();
   let lastStatus: string | undefined;
   for (let attempt = 1; ; attempt++) {
-    if (options.signal?.aborted) throw new WaitAbortedError(spec.resource, spec.id, spec.targetLabel, lastStatus);
+    if (options.signal?.aborted)
+      throw new WaitAbortedError(spec.resource, spec.id, spec.targetLabel, lastStatus);
     const current = await spec.fetch();
     lastStatus = spec.statusOf(current);
     const elapsedMs = Date.now() - started;
-    options.onProgress?.({ resource: spec.resource, id: spec.id, status: lastStatus, attempt, elapsedMs, current });
+    options.onProgress?.({
+      resource: spec.resource,
+      id: spec.id,
+      status: lastStatus,
+      attempt,
+      elapsedMs,
+      current,
+    });
     const decision = spec.decide(current);
     if (decision.done) return decision.value;
     const remainingMs = timeoutMs - (Date.now() - started);
-    if (remainingMs <= 0) throw new WaitTimeoutError(spec.resource, spec.id, spec.targetLabel, lastStatus, timeoutMs);
+    if (remainingMs <= 0)
+      throw new WaitTimeoutError(spec.resource, spec.id, spec.targetLabel, lastStatus, timeoutMs);
     const aborted = await abortableSleep(Math.min(intervalMs, remainingMs), options.signal);
     if (aborted) throw new WaitAbortedError(spec.resource, spec.id, spec.targetLabel, lastStatus);
     intervalMs = Math.min(maxIntervalMs, Math.round(intervalMs * factor));
@@ -86,7 +106,11 @@ export async function pollUntil<TResource, TResult>(
 
 function requirePositive(value: number, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(`wait.${name}`, `${String(value)} is not allowed`, 'allowed: a positive number of milliseconds');
+    throw new InvalidArgumentError(
+      `wait.${name}`,
+      `${String(value)} is not allowed`,
+      'allowed: a positive number of milliseconds',
+    );
   }
   return value;
 }

@@ -20,7 +20,14 @@ export class WireReader {
   constructor(readonly ctx: ResponseContext) {}
 
   fail(reason: string): never {
-    throw new MalformedResponseError(this.ctx.service, this.ctx.method, this.ctx.url, this.ctx.status, reason, this.ctx.requestId);
+    throw new MalformedResponseError(
+      this.ctx.service,
+      this.ctx.method,
+      this.ctx.url,
+      this.ctx.status,
+      reason,
+      this.ctx.requestId,
+    );
   }
 
   json(body: Buffer | string): unknown {
@@ -51,7 +58,8 @@ export class WireReader {
 
   string(obj: Obj, key: string, path: string): string {
     const value = obj[key];
-    if (typeof value !== 'string') return this.fail(`${path}.${key} should be a string, got ${describe(value)}`);
+    if (typeof value !== 'string')
+      return this.fail(`${path}.${key} should be a string, got ${describe(value)}`);
     return value;
   }
 
@@ -59,7 +67,8 @@ export class WireReader {
   optionalString(obj: Obj, key: string, path: string, emptyIsMissing = false): string | undefined {
     const value = obj[key];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string') return this.fail(`${path}.${key} should be a string, got ${describe(value)}`);
+    if (typeof value !== 'string')
+      return this.fail(`${path}.${key} should be a string, got ${describe(value)}`);
     return emptyIsMissing && value === '' ? undefined : value;
   }
 
@@ -79,7 +88,8 @@ export class WireReader {
 
   boolean(obj: Obj, key: string, path: string): boolean {
     const value = obj[key];
-    if (typeof value !== 'boolean') return this.fail(`${path}.${key} should be a boolean, got ${describe(value)}`);
+    if (typeof value !== 'boolean')
+      return this.fail(`${path}.${key} should be a boolean, got ${describe(value)}`);
     return value;
   }
 
@@ -91,7 +101,8 @@ export class WireReader {
 
   array(obj: Obj, key: string, path: string): unknown[] {
     const value = obj[key];
-    if (!Array.isArray(value)) return this.fail(`${path}.${key} should be an array, got ${describe(value)}`);
+    if (!Array.isArray(value))
+      return this.fail(`${path}.${key} should be an array, got ${describe(value)}`);
     return value;
   }
 
@@ -103,7 +114,8 @@ export class WireReader {
 
   stringArray(obj: Obj, key: string, path: string): string[] {
     return this.array(obj, key, path).map((item, i) => {
-      if (typeof item !== 'string') return this.fail(`${path}.${key}[${i}] should be a string, got ${describe(item)}`);
+      if (typeof item !== 'string')
+        return this.fail(`${path}.${key}[${i}] should be a string, got ${describe(item)}`);
       return item;
     });
   }
@@ -113,7 +125,8 @@ export class WireReader {
     const rec = this.object(obj, key, path);
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(rec)) {
-      if (typeof v !== 'string') return this.fail(`${path}.${key}.${k} should be a string, got ${describe(v)}`);
+      if (typeof v !== 'string')
+        return this.fail(`${path}.${key}.${k} should be a string, got ${describe(v)}`);
       out[k] = v;
     }
     return out;
@@ -134,7 +147,8 @@ export class WireReader {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `"${value.length > 40 ? value.slice(0, 40) + '...' : value}"`;
+  if (typeof value === 'string')
+    return `"${value.length > 40 ? value.slice(0, 40) + '...' : value}"`;
   if (typeof value === 'object') return 'an object';
   if (value === undefined) return 'nothing';
   return `${typeof value} ${String(value)}`;

@@ -27,7 +27,8 @@ export class ComputeApi implements ComputeContext {
     readonly session: Session,
     private readonly options: ComputeApiOptions,
   ) {
-    if (options.microversion !== 'latest') Microversion.parse(options.microversion, 'computeMicroversion');
+    if (options.microversion !== 'latest')
+      Microversion.parse(options.microversion, 'computeMicroversion');
     this.servers = new ServersApi(this);
     this.flavors = new FlavorsApi(this);
     this.keypairs = new KeypairsApi(this);
@@ -61,14 +62,19 @@ export class ComputeApi implements ComputeContext {
     const { wire, root } = readJsonObject(response);
     let doc = wire.optionalObject(root, 'version', 'body');
     if (!doc) {
-      const versions = wire.array(root, 'versions', 'body').map((v, i) => wire.record(v, `body.versions[${i}]`));
+      const versions = wire
+        .array(root, 'versions', 'body')
+        .map((v, i) => wire.record(v, `body.versions[${i}]`));
       doc = versions.find((v) => v['id'] === 'v2.1');
       if (!doc) return wire.fail('the compute version document lists no v2.1 API');
     }
     // A v2.0-only (legacy) endpoint answers "" for both: no microversions, i.e. 2.1 behaviour.
     const max = wire.optionalString(doc, 'version', 'version', true) ?? '2.1';
     const min = wire.optionalString(doc, 'min_version', 'version', true) ?? '2.1';
-    return { min: Microversion.parse(min, 'compute version document min_version'), max: Microversion.parse(max, 'compute version document version') };
+    return {
+      min: Microversion.parse(min, 'compute version document min_version'),
+      max: Microversion.parse(max, 'compute version document version'),
+    };
   }
 
   private async negotiate(): Promise<Microversion> {
@@ -80,7 +86,12 @@ export class ComputeApi implements ComputeContext {
     } else {
       chosen = Microversion.parse(this.options.microversion, 'computeMicroversion');
       if (chosen.compare(min) < 0 || chosen.compare(max) > 0) {
-        throw new MicroversionNotSupportedError('compute', 'the pinned computeMicroversion', chosen.toString(), `the cloud supports ${min} to ${max}`);
+        throw new MicroversionNotSupportedError(
+          'compute',
+          'the pinned computeMicroversion',
+          chosen.toString(),
+          `the cloud supports ${min} to ${max}`,
+        );
       }
     }
     this.session.emit({

@@ -13,7 +13,12 @@ export class Microversion {
 
   static parse(text: string, where = 'microversion'): Microversion {
     const match = /^(\d+)\.(\d+)$/.exec(text.trim());
-    if (!match) throw new ConfigError(where, `"${text}" is not a microversion`, 'allowed: "X.Y" such as "2.79", or "latest"');
+    if (!match)
+      throw new ConfigError(
+        where,
+        `"${text}" is not a microversion`,
+        'allowed: "X.Y" such as "2.79", or "latest"',
+      );
     return new Microversion(Number(match[1]), Number(match[2]));
   }
 
@@ -47,8 +52,17 @@ export const COMPUTE_MICROVERSION_FEATURES = {
 } as const;
 
 /** Throws MicroversionNotSupportedError unless `current` >= `required`. */
-export function requireMicroversion(current: Microversion, required: string, feature: string): void {
+export function requireMicroversion(
+  current: Microversion,
+  required: string,
+  feature: string,
+): void {
   if (!current.atLeast(required)) {
-    throw new MicroversionNotSupportedError('compute', feature, required, `this client negotiated ${current}`);
+    throw new MicroversionNotSupportedError(
+      'compute',
+      feature,
+      required,
+      `this client negotiated ${current}`,
+    );
   }
 }

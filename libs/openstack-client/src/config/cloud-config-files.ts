@@ -10,9 +10,15 @@ export function configSearchDirs(cwd: string, homeDir: string): string[] {
 }
 
 export function cloudsYamlCandidates(cwd: string, homeDir: string): string[] {
-  return configSearchDirs(cwd, homeDir).flatMap((dir) => [path.join(dir, 'clouds.yaml'), path.join(dir, 'clouds.yml')]);
+  return configSearchDirs(cwd, homeDir).flatMap((dir) => [
+    path.join(dir, 'clouds.yaml'),
+    path.join(dir, 'clouds.yml'),
+  ]);
 }
 
 export function secureYamlCandidates(cwd: string, homeDir: string): string[] {
-  return configSearchDirs(cwd, homeDir).flatMap((dir) => [path.join(dir, 'secure.yaml'), path.join(dir, 'secure.yml')]);
+  return configSearchDirs(cwd, homeDir).flatMap((dir) => [
+    path.join(dir, 'secure.yaml'),
+    path.join(dir, 'secure.yml'),
+  ]);
 }

@@ -18,7 +18,11 @@ function files(map: Record<string, string>): CloudConfigFiles & { reads: string[
   };
 }
 
-function resolve(env: Record<string, string | undefined>, fileMap: Record<string, string> = {}, cloudName?: string) {
+function resolve(
+  env: Record<string, string | undefined>,
+  fileMap: Record<string, string> = {},
+  cloudName?: string,
+) {
   return resolveCloudConfig({ env, files: files(fileMap), cwd: CWD, homeDir: HOME, cloudName });
 }
 
@@ -85,12 +89,18 @@ describe('resolveCloudConfig: OS_* variables', () => {
   });
 
   it('honours OS_DEFAULT_DOMAIN for missing domains', () => {
-    const auth = resolve({ ...OPENRC, OS_USER_DOMAIN_NAME: undefined, OS_PROJECT_DOMAIN_NAME: undefined, OS_DEFAULT_DOMAIN: 'corp' }).auth as PasswordAuth;
+    const auth = resolve({
+      ...OPENRC,
+      OS_USER_DOMAIN_NAME: undefined,
+      OS_PROJECT_DOMAIN_NAME: undefined,
+      OS_DEFAULT_DOMAIN: 'corp',
+    }).auth as PasswordAuth;
     expect(auth).toMatchObject({ userDomainId: 'corp', projectDomainId: 'corp' });
   });
 
   it('scopes by project id when given (and then needs no project domain)', () => {
-    const auth = resolve({ ...OPENRC, OS_PROJECT_NAME: undefined, OS_PROJECT_ID: 'p-123' }).auth as PasswordAuth;
+    const auth = resolve({ ...OPENRC, OS_PROJECT_NAME: undefined, OS_PROJECT_ID: 'p-123' })
+      .auth as PasswordAuth;
     expect(auth.projectId).toBe('p-123');
     expect(auth.projectName).toBeUndefined();
     expect(auth.projectDomainName).toBeUndefined();
@@ -103,8 +113,15 @@ describe('resolveCloudConfig: OS_* variables', () => {
   });
 
   it('prefers OS_PROJECT_NAME over the legacy OS_TENANT_NAME', () => {
-    expect((resolve({ ...OPENRC, OS_TENANT_NAME: 'legacy' }).auth as PasswordAuth).projectName).toBe('admin');
-    expect((resolve({ ...OPENRC, OS_PROJECT_NAME: undefined, OS_TENANT_NAME: 'legacy' }).auth as PasswordAuth).projectName).toBe('legacy');
+    expect(
+      (resolve({ ...OPENRC, OS_TENANT_NAME: 'legacy' }).auth as PasswordAuth).projectName,
+    ).toBe('admin');
+    expect(
+      (
+        resolve({ ...OPENRC, OS_PROJECT_NAME: undefined, OS_TENANT_NAME: 'legacy' })
+          .auth as PasswordAuth
+      ).projectName,
+    ).toBe('legacy');
   });
 
   it('reads application credentials (OS_AUTH_TYPE=v3applicationcredential)', () => {
@@ -122,21 +139,65 @@ describe('resolveCloudConfig: OS_* variables', () => {
   });
 
   it('infers application-credential auth from the secret alone', () => {
-    const auth = resolve({ OS_AUTH_URL: 'https://k:5000/v3', OS_APPLICATION_CREDENTIAL_ID: 'ac-1', OS_APPLICATION_CREDENTIAL_SECRET: 's' }).auth;
+    const auth = resolve({
+      OS_AUTH_URL: 'https://k:5000/v3',
+      OS_APPLICATION_CREDENTIAL_ID: 'ac-1',
+      OS_APPLICATION_CREDENTIAL_SECRET: 's',
+    }).auth;
     expect(auth.type).toBe('v3applicationcredential');
   });
 
   it.each<[string, Record<string, string | undefined>, string]>([
-    ['nothing at all', {}, 'OS_CLOUD: is not set, and neither are OS_AUTH_URL and the other OS_* variables: there are no OpenStack credentials (set OS_CLOUD to a clouds.yaml entry, or source an openrc file)'],
-    ['no auth URL', { ...OPENRC, OS_AUTH_URL: undefined }, 'OS_AUTH_URL: is not set (expected the Keystone URL, e.g. https://keystone.example:5000/v3)'],
-    ['a bad auth URL', { ...OPENRC, OS_AUTH_URL: 'keystone:5000' }, 'OS_AUTH_URL: "keystone:5000" is not an http(s) URL (expected e.g. https://keystone.example:5000/v3)'],
-    ['no password', { ...OPENRC, OS_PASSWORD: undefined }, 'OS_PASSWORD: is not set, nor is an application credential secret (set OS_PASSWORD or OS_APPLICATION_CREDENTIAL_SECRET)'],
-    ['no user', { ...OPENRC, OS_USERNAME: undefined }, 'OS_USERNAME: is not set (set OS_USERNAME or OS_USER_ID)'],
-    ['no project', { ...OPENRC, OS_PROJECT_NAME: undefined }, 'OS_PROJECT_NAME: is not set: Nova, Glance and Neutron need a project-scoped token (set OS_PROJECT_NAME or OS_PROJECT_ID)'],
-    ['a bad interface', { ...OPENRC, OS_INTERFACE: 'private' }, 'OS_INTERFACE: "private" is not an endpoint interface (allowed: public, internal, admin)'],
-    ['a bad OS_INSECURE', { ...OPENRC, OS_INSECURE: 'maybe' }, 'OS_INSECURE: "maybe" is not a boolean (allowed: true, false, yes, no, 1, 0)'],
-    ['Keystone v2', { ...OPENRC, OS_IDENTITY_API_VERSION: '2' }, 'OS_IDENTITY_API_VERSION: is "2"; only Keystone v3 is supported (allowed: 3)'],
-    ['an unsupported auth type', { ...OPENRC, OS_AUTH_TYPE: 'v3oidcpassword' }, 'OS_AUTH_TYPE: "v3oidcpassword" is not supported by @osa/openstack-client (allowed: password, v3password, v3applicationcredential)'],
+    [
+      'nothing at all',
+      {},
+      'OS_CLOUD: is not set, and neither are OS_AUTH_URL and the other OS_* variables: there are no OpenStack credentials (set OS_CLOUD to a clouds.yaml entry, or source an openrc file)',
+    ],
+    [
+      'no auth URL',
+      { ...OPENRC, OS_AUTH_URL: undefined },
+      'OS_AUTH_URL: is not set (expected the Keystone URL, e.g. https://keystone.example:5000/v3)',
+    ],
+    [
+      'a bad auth URL',
+      { ...OPENRC, OS_AUTH_URL: 'keystone:5000' },
+      'OS_AUTH_URL: "keystone:5000" is not an http(s) URL (expected e.g. https://keystone.example:5000/v3)',
+    ],
+    [
+      'no password',
+      { ...OPENRC, OS_PASSWORD: undefined },
+      'OS_PASSWORD: is not set, nor is an application credential secret (set OS_PASSWORD or OS_APPLICATION_CREDENTIAL_SECRET)',
+    ],
+    [
+      'no user',
+      { ...OPENRC, OS_USERNAME: undefined },
+      'OS_USERNAME: is not set (set OS_USERNAME or OS_USER_ID)',
+    ],
+    [
+      'no project',
+      { ...OPENRC, OS_PROJECT_NAME: undefined },
+      'OS_PROJECT_NAME: is not set: Nova, Glance and Neutron need a project-scoped token (set OS_PROJECT_NAME or OS_PROJECT_ID)',
+    ],
+    [
+      'a bad interface',
+      { ...OPENRC, OS_INTERFACE: 'private' },
+      'OS_INTERFACE: "private" is not an endpoint interface (allowed: public, internal, admin)',
+    ],
+    [
+      'a bad OS_INSECURE',
+      { ...OPENRC, OS_INSECURE: 'maybe' },
+      'OS_INSECURE: "maybe" is not a boolean (allowed: true, false, yes, no, 1, 0)',
+    ],
+    [
+      'Keystone v2',
+      { ...OPENRC, OS_IDENTITY_API_VERSION: '2' },
+      'OS_IDENTITY_API_VERSION: is "2"; only Keystone v3 is supported (allowed: 3)',
+    ],
+    [
+      'an unsupported auth type',
+      { ...OPENRC, OS_AUTH_TYPE: 'v3oidcpassword' },
+      'OS_AUTH_TYPE: "v3oidcpassword" is not supported by @osa/openstack-client (allowed: password, v3password, v3applicationcredential)',
+    ],
     [
       'both a password and an application credential',
       { ...OPENRC, OS_APPLICATION_CREDENTIAL_ID: 'ac', OS_APPLICATION_CREDENTIAL_SECRET: 's' },
@@ -144,19 +205,39 @@ describe('resolveCloudConfig: OS_* variables', () => {
     ],
     [
       'an application credential name without its user',
-      { OS_AUTH_URL: 'https://k/v3', OS_AUTH_TYPE: 'v3applicationcredential', OS_APPLICATION_CREDENTIAL_NAME: 'ac', OS_APPLICATION_CREDENTIAL_SECRET: 's' },
+      {
+        OS_AUTH_URL: 'https://k/v3',
+        OS_AUTH_TYPE: 'v3applicationcredential',
+        OS_APPLICATION_CREDENTIAL_NAME: 'ac',
+        OS_APPLICATION_CREDENTIAL_SECRET: 's',
+      },
       'OS_USERNAME: is not set: an application credential given by name needs its user (set OS_USERNAME or OS_USER_ID, or use OS_APPLICATION_CREDENTIAL_ID)',
     ],
-    ['a bad compute microversion', { ...OPENRC, OS_COMPUTE_API_VERSION: '2' }, 'OS_COMPUTE_API_VERSION: "2" is not a microversion (allowed: "X.Y" such as "2.79", or "latest")'],
-    ['a missing CA file', { ...OPENRC, OS_CACERT: 'certs/ca.pem' }, 'OS_CACERT: names /work/project/certs/ca.pem, which does not exist (expected the path of a PEM CA bundle)'],
+    [
+      'a bad compute microversion',
+      { ...OPENRC, OS_COMPUTE_API_VERSION: '2' },
+      'OS_COMPUTE_API_VERSION: "2" is not a microversion (allowed: "X.Y" such as "2.79", or "latest")',
+    ],
+    [
+      'a missing CA file',
+      { ...OPENRC, OS_CACERT: 'certs/ca.pem' },
+      'OS_CACERT: names /work/project/certs/ca.pem, which does not exist (expected the path of a PEM CA bundle)',
+    ],
   ])('refuses %s with one clear message', (_case, env, message) => {
     const error = errorOf(() => resolve(env));
     expect(error.message).toBe(message);
   });
 
   it('accepts legacy publicURL-style interfaces and OS_INSECURE', () => {
-    const config = resolve({ ...OPENRC, OS_INTERFACE: 'internalURL', OS_INSECURE: 'true', OS_CACERT: '/etc/ssl/ca.pem' }, { '/etc/ssl/ca.pem': 'PEM' });
-    expect(config).toMatchObject({ interface: 'internal', insecure: true, cacertPath: '/etc/ssl/ca.pem' });
+    const config = resolve(
+      { ...OPENRC, OS_INTERFACE: 'internalURL', OS_INSECURE: 'true', OS_CACERT: '/etc/ssl/ca.pem' },
+      { '/etc/ssl/ca.pem': 'PEM' },
+    );
+    expect(config).toMatchObject({
+      interface: 'internal',
+      insecure: true,
+      cacertPath: '/etc/ssl/ca.pem',
+    });
   });
 
   it('keeps secrets out of JSON and inspect output of the config', () => {
@@ -176,15 +257,26 @@ describe('resolveCloudConfig: clouds.yaml and secure.yaml', () => {
     const auth = config.auth as PasswordAuth;
     expect(config.cloudName).toBe('devcloud');
     expect(config.source).toBe(`clouds.yaml ${homeClouds} (cloud "devcloud")`);
-    expect(auth).toMatchObject({ authUrl: 'http://127.0.0.1:5000/v3', username: 'demo', projectName: 'demo', userDomainName: 'Default' });
+    expect(auth).toMatchObject({
+      authUrl: 'http://127.0.0.1:5000/v3',
+      username: 'demo',
+      projectName: 'demo',
+      userDomainName: 'Default',
+    });
     expect(auth.password.reveal()).toBe('yaml-demo-pw');
     expect(config.regionName).toBe('RegionOne');
   });
 
   it('uses the first clouds.yaml found: ./ before ~/.config/openstack/ before /etc/openstack/', () => {
-    const cwdYaml = 'clouds:\n  c:\n    auth: {auth_url: "https://cwd.example/v3", username: u, password: p, project_name: p}\n';
-    const etcYaml = 'clouds:\n  c:\n    auth: {auth_url: "https://etc.example/v3", username: u, password: p, project_name: p}\n';
-    const fs = { [cwdClouds]: cwdYaml, '/etc/openstack/clouds.yaml': etcYaml, [homeClouds]: DEVCLOUD_CLOUDS_YAML };
+    const cwdYaml =
+      'clouds:\n  c:\n    auth: {auth_url: "https://cwd.example/v3", username: u, password: p, project_name: p}\n';
+    const etcYaml =
+      'clouds:\n  c:\n    auth: {auth_url: "https://etc.example/v3", username: u, password: p, project_name: p}\n';
+    const fs = {
+      [cwdClouds]: cwdYaml,
+      '/etc/openstack/clouds.yaml': etcYaml,
+      [homeClouds]: DEVCLOUD_CLOUDS_YAML,
+    };
     expect(resolve({ OS_CLOUD: 'c' }, fs).auth.authUrl).toBe('https://cwd.example/v3');
     const { [cwdClouds]: _skip, ...withoutCwd } = fs;
     void _skip;
@@ -192,26 +284,39 @@ describe('resolveCloudConfig: clouds.yaml and secure.yaml', () => {
     expect(errorOf(() => resolve({ OS_CLOUD: 'c' }, withoutCwd)).message).toBe(
       `OS_CLOUD: is "c" but ${homeClouds} has no such cloud (clouds there: devcloud-admin, devcloud)`,
     );
-    expect(resolve({ OS_CLOUD: 'c' }, { '/etc/openstack/clouds.yaml': etcYaml }).auth.authUrl).toBe('https://etc.example/v3');
+    expect(resolve({ OS_CLOUD: 'c' }, { '/etc/openstack/clouds.yaml': etcYaml }).auth.authUrl).toBe(
+      'https://etc.example/v3',
+    );
   });
 
   it('merges secure.yaml (its values win) into the cloud', () => {
-    const clouds = 'clouds:\n  prod:\n    auth:\n      auth_url: https://k.example/v3\n      username: bob\n      project_name: web\n    region_name: R1\n';
+    const clouds =
+      'clouds:\n  prod:\n    auth:\n      auth_url: https://k.example/v3\n      username: bob\n      project_name: web\n    region_name: R1\n';
     const secure = 'clouds:\n  prod:\n    auth:\n      password: from-secure-yaml\n';
     const config = resolve({ OS_CLOUD: 'prod' }, { [cwdClouds]: clouds, [homeSecure]: secure });
     expect((config.auth as PasswordAuth).password.reveal()).toBe('from-secure-yaml');
-    expect(config.source).toBe(`clouds.yaml ${cwdClouds} (cloud "prod") + secure.yaml ${homeSecure}`);
+    expect(config.source).toBe(
+      `clouds.yaml ${cwdClouds} (cloud "prod") + secure.yaml ${homeSecure}`,
+    );
   });
 
   it('lets OS_* variables override single clouds.yaml settings, like the CLI', () => {
-    const config = resolve({ OS_CLOUD: 'devcloud', OS_REGION_NAME: 'RegionTwo', OS_PASSWORD: 'env-pw' }, { [homeClouds]: DEVCLOUD_CLOUDS_YAML });
+    const config = resolve(
+      { OS_CLOUD: 'devcloud', OS_REGION_NAME: 'RegionTwo', OS_PASSWORD: 'env-pw' },
+      { [homeClouds]: DEVCLOUD_CLOUDS_YAML },
+    );
     expect(config.regionName).toBe('RegionTwo');
     expect((config.auth as PasswordAuth).password.reveal()).toBe('env-pw');
     expect(config.source).toContain('+ OS_PASSWORD, OS_REGION_NAME');
   });
 
   it('refuses an OS_AUTH_URL that contradicts the cloud (an openrc sourced on top of OS_CLOUD)', () => {
-    const error = errorOf(() => resolve({ ...OPENRC, OS_AUTH_URL: 'https://other.example:5000/v3', OS_CLOUD: 'devcloud' }, { [homeClouds]: DEVCLOUD_CLOUDS_YAML }));
+    const error = errorOf(() =>
+      resolve(
+        { ...OPENRC, OS_AUTH_URL: 'https://other.example:5000/v3', OS_CLOUD: 'devcloud' },
+        { [homeClouds]: DEVCLOUD_CLOUDS_YAML },
+      ),
+    );
     expect(error.path).toBe('OS_AUTH_URL');
     expect(error.message).toBe(
       `OS_AUTH_URL: is "https://other.example:5000/v3" but ${homeClouds}: clouds.devcloud.auth.auth_url is "http://127.0.0.1:5000/v3": these settings mix two clouds (unset OS_AUTH_URL (e.g. after sourcing an openrc) or unset OS_CLOUD)`,
@@ -219,12 +324,16 @@ describe('resolveCloudConfig: clouds.yaml and secure.yaml', () => {
   });
 
   it('accepts an OS_AUTH_URL equal to the cloud one, with or without /v3', () => {
-    const config = resolve({ OS_CLOUD: 'devcloud', OS_AUTH_URL: 'http://127.0.0.1:5000/' }, { [homeClouds]: DEVCLOUD_CLOUDS_YAML });
+    const config = resolve(
+      { OS_CLOUD: 'devcloud', OS_AUTH_URL: 'http://127.0.0.1:5000/' },
+      { [homeClouds]: DEVCLOUD_CLOUDS_YAML },
+    );
     expect(config.auth.authUrl).toBe('http://127.0.0.1:5000/');
   });
 
   it('names the clouds.yaml key of a missing setting', () => {
-    const yaml = 'clouds:\n  c:\n    auth:\n      username: u\n      password: p\n      project_name: p\n';
+    const yaml =
+      'clouds:\n  c:\n    auth:\n      username: u\n      password: p\n      project_name: p\n';
     expect(errorOf(() => resolve({ OS_CLOUD: 'c' }, { [cwdClouds]: yaml })).message).toBe(
       `${cwdClouds}: clouds.c.auth.auth_url (or OS_AUTH_URL): is not set (expected the Keystone URL, e.g. https://keystone.example:5000/v3)`,
     );
@@ -238,15 +347,23 @@ describe('resolveCloudConfig: clouds.yaml and secure.yaml', () => {
   });
 
   it('uses OS_CLIENT_CONFIG_FILE first, and refuses one that does not exist', () => {
-    const config = resolve({ OS_CLOUD: 'devcloud', OS_CLIENT_CONFIG_FILE: '/srv/clouds.yaml' }, { '/srv/clouds.yaml': DEVCLOUD_CLOUDS_YAML, [cwdClouds]: 'clouds: {}' });
-    expect(config.source).toContain('/srv/clouds.yaml');
-    expect(errorOf(() => resolve({ OS_CLOUD: 'devcloud', OS_CLIENT_CONFIG_FILE: 'missing.yaml' })).message).toBe(
-      `OS_CLIENT_CONFIG_FILE: names ${CWD}/missing.yaml, which does not exist`,
+    const config = resolve(
+      { OS_CLOUD: 'devcloud', OS_CLIENT_CONFIG_FILE: '/srv/clouds.yaml' },
+      { '/srv/clouds.yaml': DEVCLOUD_CLOUDS_YAML, [cwdClouds]: 'clouds: {}' },
     );
+    expect(config.source).toContain('/srv/clouds.yaml');
+    expect(
+      errorOf(() => resolve({ OS_CLOUD: 'devcloud', OS_CLIENT_CONFIG_FILE: 'missing.yaml' }))
+        .message,
+    ).toBe(`OS_CLIENT_CONFIG_FILE: names ${CWD}/missing.yaml, which does not exist`);
   });
 
   it('the cloudName argument wins over OS_CLOUD (fromCloud)', () => {
-    const config = resolve({ OS_CLOUD: 'devcloud' }, { [homeClouds]: DEVCLOUD_CLOUDS_YAML }, 'devcloud-admin');
+    const config = resolve(
+      { OS_CLOUD: 'devcloud' },
+      { [homeClouds]: DEVCLOUD_CLOUDS_YAML },
+      'devcloud-admin',
+    );
     expect((config.auth as PasswordAuth).username).toBe('admin');
     expect(errorOf(() => resolve({}, { [homeClouds]: DEVCLOUD_CLOUDS_YAML }, 'nope')).message).toBe(
       `cloudName: is "nope" but ${homeClouds} has no such cloud (clouds there: devcloud-admin, devcloud)`,
@@ -254,7 +371,9 @@ describe('resolveCloudConfig: clouds.yaml and secure.yaml', () => {
   });
 
   it('reports invalid YAML with the file name', () => {
-    const error = errorOf(() => resolve({ OS_CLOUD: 'c' }, { [cwdClouds]: 'clouds:\n  c: [unclosed\n' }));
+    const error = errorOf(() =>
+      resolve({ OS_CLOUD: 'c' }, { [cwdClouds]: 'clouds:\n  c: [unclosed\n' }),
+    );
     expect(error.path).toBe(cwdClouds);
     expect(error.message).toMatch(/^\/work\/project\/clouds\.yaml: is not valid YAML: /);
   });
@@ -270,7 +389,13 @@ describe('resolveCloudConfig: clouds.yaml and secure.yaml', () => {
     compute_api_version: "2.60"
 `;
     const config = resolve({ OS_CLOUD: 'c' }, { [cwdClouds]: yaml, [`${HOME}/ca.pem`]: 'PEM' });
-    expect(config).toMatchObject({ regionName: 'East', interface: 'internal', insecure: true, cacertPath: `${HOME}/ca.pem`, computeMicroversion: '2.60' });
+    expect(config).toMatchObject({
+      regionName: 'East',
+      interface: 'internal',
+      insecure: true,
+      cacertPath: `${HOME}/ca.pem`,
+      computeMicroversion: '2.60',
+    });
   });
 
   it('reads application-credential clouds', () => {
@@ -284,8 +409,14 @@ describe('resolveCloudConfig: clouds.yaml and secure.yaml', () => {
       user_domain_name: Corp
       application_credential_secret: s3cr3t
 `;
-    const auth = resolve({ OS_CLOUD: 'ac' }, { [cwdClouds]: yaml }).auth as ApplicationCredentialAuth;
-    expect(auth).toMatchObject({ type: 'v3applicationcredential', applicationCredentialName: 'bake', username: 'carol', userDomainName: 'Corp' });
+    const auth = resolve({ OS_CLOUD: 'ac' }, { [cwdClouds]: yaml })
+      .auth as ApplicationCredentialAuth;
+    expect(auth).toMatchObject({
+      type: 'v3applicationcredential',
+      applicationCredentialName: 'bake',
+      username: 'carol',
+      userDomainName: 'Corp',
+    });
     expect(auth.applicationCredentialSecret.reveal()).toBe('s3cr3t');
   });
 
@@ -294,6 +425,10 @@ describe('resolveCloudConfig: clouds.yaml and secure.yaml', () => {
     expect(errorOf(() => resolve({ OS_CLOUD: 'c' }, { [cwdClouds]: yaml })).message).toBe(
       `${cwdClouds}: clouds.c.auth.auth_url: should be a single value, got a list`,
     );
-    expect(errorOf(() => resolve({ OS_CLOUD: 'c' }, { [cwdClouds]: 'clouds:\n  c:\n    profile: vexxhost\n' })).path).toBe(`${cwdClouds}: clouds.c.profile`);
+    expect(
+      errorOf(() =>
+        resolve({ OS_CLOUD: 'c' }, { [cwdClouds]: 'clouds:\n  c:\n    profile: vexxhost\n' }),
+      ).path,
+    ).toBe(`${cwdClouds}: clouds.c.profile`);
   });
 });

@@ -94,7 +94,16 @@ const AUTH_KEYS: readonly SettingKey[] = [
   'application_credential_secret',
 ];
 /** Keys read from the cloud entry itself. */
-const CLOUD_KEYS: readonly SettingKey[] = ['auth_type', 'region_name', 'interface', 'identity_api_version', 'cacert', 'insecure', 'verify', 'compute_api_version'];
+const CLOUD_KEYS: readonly SettingKey[] = [
+  'auth_type',
+  'region_name',
+  'interface',
+  'identity_api_version',
+  'cacert',
+  'insecure',
+  'verify',
+  'compute_api_version',
+];
 
 const SECRET_KEYS: ReadonlySet<SettingKey> = new Set(['password', 'application_credential_secret']);
 
@@ -136,7 +145,8 @@ export function resolveCloudConfig(input: ResolveCloudConfigInput): CloudConfig 
   const fileSettings = readCloudSettings(clouds.cloud, clouds.file, cloudName);
   if (secure) {
     const secureCloud = secure.clouds[cloudName];
-    if (secureCloud !== undefined) Object.assign(fileSettings, readCloudSettings(secureCloud, secure.file, cloudName));
+    if (secureCloud !== undefined)
+      Object.assign(fileSettings, readCloudSettings(secureCloud, secure.file, cloudName));
   }
   refuseContradictions(fileSettings, envSettings);
   const overridden = Object.keys(envSettings) as SettingKey[];
@@ -151,7 +161,8 @@ export function resolveCloudConfig(input: ResolveCloudConfigInput): CloudConfig 
 function nonEmptyEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   // `export OS_PROJECT_ID=` (as some openrc files do to clear a value) means "not set".
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') out[key] = value.trim();
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined && value.trim() !== '') out[key] = value.trim();
   return out;
 }
 
@@ -162,7 +173,12 @@ function readEnvSettings(env: Record<string, string>): Settings {
     if (value === undefined) continue;
     // The modern name wins over the legacy one whatever the order (OS_PROJECT_NAME over OS_TENANT_NAME).
     const existing = settings[key];
-    if (existing && !existing.source.startsWith('OS_TENANT') && existing.source !== 'OS_ENDPOINT_TYPE') continue;
+    if (
+      existing &&
+      !existing.source.startsWith('OS_TENANT') &&
+      existing.source !== 'OS_ENDPOINT_TYPE'
+    )
+      continue;
     settings[key] = { value, source: variable };
   }
   return settings;
@@ -176,7 +192,11 @@ function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseYamlFile(files: CloudConfigFiles, file: string, variable: string | undefined): Obj | undefined {
+function parseYamlFile(
+  files: CloudConfigFiles,
+  file: string,
+  variable: string | undefined,
+): Obj | undefined {
   const text = files.read(file);
   if (text === undefined) return undefined;
   let doc: unknown;
@@ -187,9 +207,15 @@ function parseYamlFile(files: CloudConfigFiles, file: string, variable: string |
     throw new ConfigError(file, `is not valid YAML: ${reason}`);
   }
   if (doc === null || doc === undefined) doc = {};
-  if (!isObj(doc)) throw new ConfigError(file, 'should hold a mapping with a `clouds:` key', variable ? `named by ${variable}` : undefined);
+  if (!isObj(doc))
+    throw new ConfigError(
+      file,
+      'should hold a mapping with a `clouds:` key',
+      variable ? `named by ${variable}` : undefined,
+    );
   const clouds = doc['clouds'] ?? {};
-  if (!isObj(clouds)) throw new ConfigError(`${file}: clouds`, 'should be a mapping of cloud names to settings');
+  if (!isObj(clouds))
+    throw new ConfigError(`${file}: clouds`, 'should be a mapping of cloud names to settings');
   return clouds;
 }
 
@@ -202,7 +228,8 @@ function findFile(
   if (explicit.value !== undefined) {
     const file = path.resolve(cwd, explicit.value);
     const clouds = parseYamlFile(files, file, explicit.variable);
-    if (clouds === undefined) throw new ConfigError(explicit.variable, `names ${file}, which does not exist`);
+    if (clouds === undefined)
+      throw new ConfigError(explicit.variable, `names ${file}, which does not exist`);
     return { file, clouds };
   }
   for (const file of candidates) {
@@ -219,38 +246,68 @@ function loadCloudsFile(
   cloudNameSource: string,
 ): { file: string; cloud: Obj } {
   const candidates = cloudsYamlCandidates(input.cwd, input.homeDir);
-  const found = findFile(input.files, { variable: 'OS_CLIENT_CONFIG_FILE', value: env['OS_CLIENT_CONFIG_FILE'] }, candidates, input.cwd);
+  const found = findFile(
+    input.files,
+    { variable: 'OS_CLIENT_CONFIG_FILE', value: env['OS_CLIENT_CONFIG_FILE'] },
+    candidates,
+    input.cwd,
+  );
   if (!found) {
-    throw new ConfigError(cloudNameSource, `is "${cloudName}" but no clouds.yaml was found`, `looked for clouds.yaml in: ${candidates.join(', ')}; OS_CLIENT_CONFIG_FILE can name another file`);
+    throw new ConfigError(
+      cloudNameSource,
+      `is "${cloudName}" but no clouds.yaml was found`,
+      `looked for clouds.yaml in: ${candidates.join(', ')}; OS_CLIENT_CONFIG_FILE can name another file`,
+    );
   }
   const cloud = found.clouds[cloudName];
   if (cloud === undefined) {
     const names = Object.keys(found.clouds);
-    throw new ConfigError(cloudNameSource, `is "${cloudName}" but ${found.file} has no such cloud`, names.length ? `clouds there: ${names.join(', ')}` : 'the file defines no clouds');
+    throw new ConfigError(
+      cloudNameSource,
+      `is "${cloudName}" but ${found.file} has no such cloud`,
+      names.length ? `clouds there: ${names.join(', ')}` : 'the file defines no clouds',
+    );
   }
-  if (!isObj(cloud)) throw new ConfigError(`${found.file}: clouds.${cloudName}`, 'should be a mapping of settings');
+  if (!isObj(cloud))
+    throw new ConfigError(`${found.file}: clouds.${cloudName}`, 'should be a mapping of settings');
   return { file: found.file, cloud };
 }
 
-function loadSecureFile(input: ResolveCloudConfigInput, env: Record<string, string>): { file: string; clouds: Obj } | undefined {
-  return findFile(input.files, { variable: 'OS_CLIENT_SECURE_FILE', value: env['OS_CLIENT_SECURE_FILE'] }, secureYamlCandidates(input.cwd, input.homeDir), input.cwd);
+function loadSecureFile(
+  input: ResolveCloudConfigInput,
+  env: Record<string, string>,
+): { file: string; clouds: Obj } | undefined {
+  return findFile(
+    input.files,
+    { variable: 'OS_CLIENT_SECURE_FILE', value: env['OS_CLIENT_SECURE_FILE'] },
+    secureYamlCandidates(input.cwd, input.homeDir),
+    input.cwd,
+  );
 }
 
 function scalar(value: unknown, where: string, key: SettingKey): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
   if (typeof value === 'number' || typeof value === 'boolean') {
-    if (SECRET_KEYS.has(key) && typeof value !== 'number') throw new ConfigError(where, 'should be a string');
+    if (SECRET_KEYS.has(key) && typeof value !== 'number')
+      throw new ConfigError(where, 'should be a string');
     return String(value);
   }
-  throw new ConfigError(where, `should be a single value, got ${Array.isArray(value) ? 'a list' : 'a mapping'}`);
+  throw new ConfigError(
+    where,
+    `should be a single value, got ${Array.isArray(value) ? 'a list' : 'a mapping'}`,
+  );
 }
 
 function readCloudSettings(cloud: unknown, file: string, cloudName: string): Settings {
   const base = `${file}: clouds.${cloudName}`;
   if (!isObj(cloud)) throw new ConfigError(base, 'should be a mapping of settings');
   if (cloud['profile'] !== undefined) {
-    throw new ConfigError(`${base}.profile`, 'vendor profiles are not supported', 'write auth_url, region_name, ... into the cloud entry');
+    throw new ConfigError(
+      `${base}.profile`,
+      'vendor profiles are not supported',
+      'write auth_url, region_name, ... into the cloud entry',
+    );
   }
   const settings: Settings = {};
   const auth = cloud['auth'] ?? {};
@@ -269,7 +326,11 @@ function readCloudSettings(cloud: unknown, file: string, cloudName: string): Set
     const value = scalar(cloud['endpoint_type'], `${base}.endpoint_type`, 'interface');
     if (value !== undefined) settings.interface = { value, source: `${base}.endpoint_type` };
   }
-  const defaultDomain = scalar(cloud['default_domain'], `${base}.default_domain`, 'default_domain_id');
+  const defaultDomain = scalar(
+    cloud['default_domain'],
+    `${base}.default_domain`,
+    'default_domain_id',
+  );
   if (defaultDomain !== undefined && settings.default_domain_id === undefined) {
     settings.default_domain_id = { value: defaultDomain, source: `${base}.default_domain` };
   }
@@ -279,8 +340,13 @@ function readCloudSettings(cloud: unknown, file: string, cloudName: string): Set
     // openstacksdk uses the first region when region_name is not given.
     const first: unknown = regions[0];
     const name = isObj(first) ? first['name'] : first;
-    if (typeof name === 'string' && name !== '') settings.region_name = { value: name, source: `${base}.regions[0]` };
-    else if (regions.length) throw new ConfigError(`${base}.regions[0]`, 'should be a region name or a mapping with `name`');
+    if (typeof name === 'string' && name !== '')
+      settings.region_name = { value: name, source: `${base}.regions[0]` };
+    else if (regions.length)
+      throw new ConfigError(
+        `${base}.regions[0]`,
+        'should be a region name or a mapping with `name`',
+      );
   }
   return settings;
 }
@@ -290,7 +356,10 @@ function refuseContradictions(fileSettings: Settings, envSettings: Settings): vo
     const fromFile = fileSettings[key];
     const fromEnv = envSettings[key];
     if (!fromFile || !fromEnv) continue;
-    const same = key === 'auth_url' ? normaliseUrl(fromFile.value) === normaliseUrl(fromEnv.value) : fromFile.value === fromEnv.value;
+    const same =
+      key === 'auth_url'
+        ? normaliseUrl(fromFile.value) === normaliseUrl(fromEnv.value)
+        : fromFile.value === fromEnv.value;
     if (!same) {
       throw new ConfigError(
         fromEnv.source,
@@ -307,10 +376,18 @@ function normaliseUrl(url: string): string {
 
 // --- validation ---------------------------------------------------------------------------------
 
-function buildCloudConfig(settings: Settings, mode: Mode, source: string, input: ResolveCloudConfigInput): CloudConfig {
+function buildCloudConfig(
+  settings: Settings,
+  mode: Mode,
+  source: string,
+  input: ResolveCloudConfigInput,
+): CloudConfig {
   /** How to name a setting that is missing: the variable, or the clouds.yaml key (and the variable). */
   const nameOf = (key: SettingKey): string => {
-    const variable = ENV_VARIABLES.filter(([, k]) => k === key).map(([v]) => v).pop() ?? key;
+    const variable =
+      ENV_VARIABLES.filter(([, k]) => k === key)
+        .map(([v]) => v)
+        .pop() ?? key;
     if (mode.kind === 'env') return variable;
     const section = AUTH_KEYS.includes(key) ? 'auth.' : '';
     return `${mode.file}: clouds.${mode.cloudName}.${section}${key} (or ${variable})`;
@@ -319,12 +396,25 @@ function buildCloudConfig(settings: Settings, mode: Mode, source: string, input:
 
   const identityVersion = settings.identity_api_version;
   if (identityVersion && !/^3(\.\d+)?$/.test(identityVersion.value)) {
-    throw new ConfigError(identityVersion.source, `is "${identityVersion.value}"; only Keystone v3 is supported`, 'allowed: 3');
+    throw new ConfigError(
+      identityVersion.source,
+      `is "${identityVersion.value}"; only Keystone v3 is supported`,
+      'allowed: 3',
+    );
   }
   const authUrl = settings.auth_url;
-  if (!authUrl) throw new ConfigError(nameOf('auth_url'), 'is not set', 'expected the Keystone URL, e.g. https://keystone.example:5000/v3');
+  if (!authUrl)
+    throw new ConfigError(
+      nameOf('auth_url'),
+      'is not set',
+      'expected the Keystone URL, e.g. https://keystone.example:5000/v3',
+    );
   if (!/^https?:\/\/[^/\s]+/i.test(authUrl.value)) {
-    throw new ConfigError(authUrl.source, `"${authUrl.value}" is not an http(s) URL`, 'expected e.g. https://keystone.example:5000/v3');
+    throw new ConfigError(
+      authUrl.source,
+      `"${authUrl.value}" is not an http(s) URL`,
+      'expected e.g. https://keystone.example:5000/v3',
+    );
   }
 
   const auth = buildAuth(settings, authUrl.value, nameOf);
@@ -335,7 +425,11 @@ function buildCloudConfig(settings: Settings, mode: Mode, source: string, input:
     // Legacy endpoint types are spelled publicURL / internalURL / adminURL.
     const normalised = iface.value.replace(/URL$/, '');
     if (!(ENDPOINT_INTERFACES as readonly string[]).includes(normalised)) {
-      throw new ConfigError(iface.source, `"${iface.value}" is not an endpoint interface`, `allowed: ${ENDPOINT_INTERFACES.join(', ')}`);
+      throw new ConfigError(
+        iface.source,
+        `"${iface.value}" is not an endpoint interface`,
+        `allowed: ${ENDPOINT_INTERFACES.join(', ')}`,
+      );
     }
     endpointInterface = normalised as EndpointInterface;
   }
@@ -348,13 +442,21 @@ function buildCloudConfig(settings: Settings, mode: Mode, source: string, input:
   if (settings.cacert) {
     cacertPath = path.resolve(input.cwd, settings.cacert.value.replace(/^~(?=\/)/, input.homeDir));
     if (input.files.read(cacertPath) === undefined) {
-      throw new ConfigError(settings.cacert.source, `names ${cacertPath}, which does not exist`, 'expected the path of a PEM CA bundle');
+      throw new ConfigError(
+        settings.cacert.source,
+        `names ${cacertPath}, which does not exist`,
+        'expected the path of a PEM CA bundle',
+      );
     }
   }
 
   const microversion = get('compute_api_version');
   if (microversion !== undefined && microversion !== 'latest' && !/^\d+\.\d+$/.test(microversion)) {
-    throw new ConfigError(settings.compute_api_version?.source ?? 'compute_api_version', `"${microversion}" is not a microversion`, 'allowed: "X.Y" such as "2.79", or "latest"');
+    throw new ConfigError(
+      settings.compute_api_version?.source ?? 'compute_api_version',
+      `"${microversion}" is not a microversion`,
+      'allowed: "X.Y" such as "2.79", or "latest"',
+    );
   }
 
   return {
@@ -373,10 +475,18 @@ function parseBoolean(setting: Setting): boolean {
   const v = setting.value.toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  throw new ConfigError(setting.source, `"${setting.value}" is not a boolean`, 'allowed: true, false, yes, no, 1, 0');
+  throw new ConfigError(
+    setting.source,
+    `"${setting.value}" is not a boolean`,
+    'allowed: true, false, yes, no, 1, 0',
+  );
 }
 
-function buildAuth(settings: Settings, authUrl: string, nameOf: (key: SettingKey) => string): AuthConfig {
+function buildAuth(
+  settings: Settings,
+  authUrl: string,
+  nameOf: (key: SettingKey) => string,
+): AuthConfig {
   const get = (key: SettingKey): string | undefined => settings[key]?.value;
   const authType = settings.auth_type;
   let kind: 'password' | 'appcred';
@@ -384,7 +494,11 @@ function buildAuth(settings: Settings, authUrl: string, nameOf: (key: SettingKey
     if (PASSWORD_AUTH_TYPES.includes(authType.value)) kind = 'password';
     else if (APP_CRED_AUTH_TYPES.includes(authType.value)) kind = 'appcred';
     else {
-      throw new ConfigError(authType.source, `"${authType.value}" is not supported by @osa/openstack-client`, `allowed: ${[...PASSWORD_AUTH_TYPES, ...APP_CRED_AUTH_TYPES].join(', ')}`);
+      throw new ConfigError(
+        authType.source,
+        `"${authType.value}" is not supported by @osa/openstack-client`,
+        `allowed: ${[...PASSWORD_AUTH_TYPES, ...APP_CRED_AUTH_TYPES].join(', ')}`,
+      );
     }
   } else {
     const hasPassword = settings.password !== undefined;
@@ -397,7 +511,11 @@ function buildAuth(settings: Settings, authUrl: string, nameOf: (key: SettingKey
       );
     }
     if (!hasPassword && !hasAppCred) {
-      throw new ConfigError(nameOf('password'), 'is not set, nor is an application credential secret', `set ${nameOf('password')} or ${nameOf('application_credential_secret')}`);
+      throw new ConfigError(
+        nameOf('password'),
+        'is not set, nor is an application credential secret',
+        `set ${nameOf('password')} or ${nameOf('application_credential_secret')}`,
+      );
     }
     kind = hasAppCred ? 'appcred' : 'password';
   }
@@ -408,8 +526,10 @@ function buildAuth(settings: Settings, authUrl: string, nameOf: (key: SettingKey
   const domain = (idKey: SettingKey, nameKey: SettingKey): { id?: string; name?: string } => {
     const id = get(idKey);
     const name = get(nameKey);
-    if (id !== undefined || name !== undefined) return { id, name: id === undefined ? name : undefined };
-    if (defaultDomainName !== undefined && defaultDomainId === undefined) return { name: defaultDomainName };
+    if (id !== undefined || name !== undefined)
+      return { id, name: id === undefined ? name : undefined };
+    if (defaultDomainName !== undefined && defaultDomainId === undefined)
+      return { name: defaultDomainName };
     return { id: defaultDomainId ?? 'default' };
   };
 
@@ -419,14 +539,26 @@ function buildAuth(settings: Settings, authUrl: string, nameOf: (key: SettingKey
 
   if (kind === 'appcred') {
     const secret = get('application_credential_secret');
-    if (secret === undefined) throw new ConfigError(nameOf('application_credential_secret'), 'is not set (application credential auth needs the secret)');
+    if (secret === undefined)
+      throw new ConfigError(
+        nameOf('application_credential_secret'),
+        'is not set (application credential auth needs the secret)',
+      );
     const id = get('application_credential_id');
     const name = get('application_credential_name');
     if (id === undefined && name === undefined) {
-      throw new ConfigError(nameOf('application_credential_id'), 'is not set', `set ${nameOf('application_credential_id')}, or ${nameOf('application_credential_name')} with the user`);
+      throw new ConfigError(
+        nameOf('application_credential_id'),
+        'is not set',
+        `set ${nameOf('application_credential_id')}, or ${nameOf('application_credential_name')} with the user`,
+      );
     }
     if (id === undefined && userId === undefined && username === undefined) {
-      throw new ConfigError(nameOf('username'), 'is not set: an application credential given by name needs its user', `set ${nameOf('username')} or ${nameOf('user_id')}, or use ${nameOf('application_credential_id')}`);
+      throw new ConfigError(
+        nameOf('username'),
+        'is not set: an application credential given by name needs its user',
+        `set ${nameOf('username')} or ${nameOf('user_id')}, or use ${nameOf('application_credential_id')}`,
+      );
     }
     return {
       type: 'v3applicationcredential',
@@ -444,7 +576,11 @@ function buildAuth(settings: Settings, authUrl: string, nameOf: (key: SettingKey
   const password = get('password');
   if (password === undefined) throw new ConfigError(nameOf('password'), 'is not set');
   if (userId === undefined && username === undefined) {
-    throw new ConfigError(nameOf('username'), 'is not set', `set ${nameOf('username')} or ${nameOf('user_id')}`);
+    throw new ConfigError(
+      nameOf('username'),
+      'is not set',
+      `set ${nameOf('username')} or ${nameOf('user_id')}`,
+    );
   }
   const projectId = get('project_id');
   const projectName = get('project_name');
@@ -455,7 +591,8 @@ function buildAuth(settings: Settings, authUrl: string, nameOf: (key: SettingKey
       `set ${nameOf('project_name')} or ${nameOf('project_id')}`,
     );
   }
-  const projectDomain = projectId === undefined ? domain('project_domain_id', 'project_domain_name') : {};
+  const projectDomain =
+    projectId === undefined ? domain('project_domain_id', 'project_domain_name') : {};
   return {
     type: 'password',
     authUrl,

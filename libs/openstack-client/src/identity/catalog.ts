@@ -1,4 +1,8 @@
-import { EndpointNotFoundError, type CatalogEndpointSummary, type ServiceType } from '../common/errors';
+import {
+  EndpointNotFoundError,
+  type CatalogEndpointSummary,
+  type ServiceType,
+} from '../common/errors';
 import type { EndpointInterface } from '../config/cloud-config';
 import type { CatalogService } from './results';
 
@@ -28,7 +32,12 @@ export function selectEndpoint(
     }
   }
   const available: CatalogEndpointSummary[] = catalog.flatMap((s) =>
-    s.endpoints.map((e) => ({ serviceType: s.type, interface: e.interface, region: e.region, url: e.url })),
+    s.endpoints.map((e) => ({
+      serviceType: s.type,
+      interface: e.interface,
+      region: e.region,
+      url: e.url,
+    })),
   );
   throw new EndpointNotFoundError(serviceType, wantedInterface, region, available);
 }

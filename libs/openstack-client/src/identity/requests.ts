@@ -2,7 +2,12 @@ import type { AuthConfig } from '../config/cloud-config';
 
 type Json = Record<string, unknown>;
 
-function user(auth: { userId?: string; username?: string; userDomainId?: string; userDomainName?: string }): Json {
+function user(auth: {
+  userId?: string;
+  username?: string;
+  userDomainId?: string;
+  userDomainName?: string;
+}): Json {
   if (auth.userId) return { id: auth.userId };
   return {
     name: auth.username,
@@ -19,18 +24,31 @@ export function buildAuthRequestBody(auth: AuthConfig): Json {
   if (auth.type === 'v3applicationcredential') {
     const credential: Json = auth.applicationCredentialId
       ? { id: auth.applicationCredentialId, secret: auth.applicationCredentialSecret.reveal() }
-      : { name: auth.applicationCredentialName, user: user(auth), secret: auth.applicationCredentialSecret.reveal() };
-    return { auth: { identity: { methods: ['application_credential'], application_credential: credential } } };
+      : {
+          name: auth.applicationCredentialName,
+          user: user(auth),
+          secret: auth.applicationCredentialSecret.reveal(),
+        };
+    return {
+      auth: {
+        identity: { methods: ['application_credential'], application_credential: credential },
+      },
+    };
   }
   const project: Json = auth.projectId
     ? { id: auth.projectId }
     : {
         name: auth.projectName,
-        domain: auth.projectDomainId ? { id: auth.projectDomainId } : { name: auth.projectDomainName },
+        domain: auth.projectDomainId
+          ? { id: auth.projectDomainId }
+          : { name: auth.projectDomainName },
       };
   return {
     auth: {
-      identity: { methods: ['password'], password: { user: { ...user(auth), password: auth.password.reveal() } } },
+      identity: {
+        methods: ['password'],
+        password: { user: { ...user(auth), password: auth.password.reveal() } },
+      },
       scope: { project },
     },
   };

@@ -33,13 +33,18 @@ export interface AuthToken {
 }
 
 /** Reads POST /v3/auth/tokens: the token value from `X-Subject-Token`, the rest from `token` in the body. */
-export function parseTokenResponse(wire: WireReader, subjectToken: string | undefined, body: Buffer): AuthToken {
+export function parseTokenResponse(
+  wire: WireReader,
+  subjectToken: string | undefined,
+  body: Buffer,
+): AuthToken {
   if (!subjectToken) wire.fail('no X-Subject-Token header in the token response');
   const root = wire.record(wire.json(body), 'body');
   const token = wire.object(root, 'token', 'body');
   const expiresText = wire.string(token, 'expires_at', 'token');
   const expiresAt = new Date(expiresText);
-  if (Number.isNaN(expiresAt.getTime())) wire.fail(`token.expires_at "${expiresText}" is not a date`);
+  if (Number.isNaN(expiresAt.getTime()))
+    wire.fail(`token.expires_at "${expiresText}" is not a date`);
   const issuedText = wire.optionalString(token, 'issued_at', 'token');
   const userObj = wire.object(token, 'user', 'token');
   const projectObj = wire.optionalObject(token, 'project', 'token');
@@ -59,7 +64,9 @@ export function parseTokenResponse(wire: WireReader, subjectToken: string | unde
         return {
           id: wire.optionalString(ep, 'id', epPath),
           interface: wire.string(ep, 'interface', epPath),
-          region: wire.optionalString(ep, 'region_id', epPath) ?? wire.optionalString(ep, 'region', epPath),
+          region:
+            wire.optionalString(ep, 'region_id', epPath) ??
+            wire.optionalString(ep, 'region', epPath),
           url: wire.string(ep, 'url', epPath),
         };
       }),
@@ -69,7 +76,9 @@ export function parseTokenResponse(wire: WireReader, subjectToken: string | unde
     value: new Secret(subjectToken),
     expiresAt,
     issuedAt: issuedText ? new Date(issuedText) : undefined,
-    methods: wire.optionalArray(token, 'methods', 'token') ? wire.stringArray(token, 'methods', 'token') : [],
+    methods: wire.optionalArray(token, 'methods', 'token')
+      ? wire.stringArray(token, 'methods', 'token')
+      : [],
     userId: wire.string(userObj, 'id', 'token.user'),
     userName: wire.optionalString(userObj, 'name', 'token.user'),
     projectId: projectObj ? wire.string(projectObj, 'id', 'token.project') : undefined,

@@ -9,14 +9,26 @@ export function identityV3Base(authUrl: string, where = 'auth_url'): string {
   try {
     url = new URL(authUrl);
   } catch {
-    throw new ConfigError(where, `"${authUrl}" is not a URL`, 'expected an http:// or https:// URL such as https://keystone.example:5000/v3');
+    throw new ConfigError(
+      where,
+      `"${authUrl}" is not a URL`,
+      'expected an http:// or https:// URL such as https://keystone.example:5000/v3',
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(where, `"${authUrl}" is not an http(s) URL`, 'expected an http:// or https:// URL');
+    throw new ConfigError(
+      where,
+      `"${authUrl}" is not an http(s) URL`,
+      'expected an http:// or https:// URL',
+    );
   }
   const path = url.pathname.replace(/\/+$/, '');
   if (/\/v2(\.0)?$/.test(path)) {
-    throw new ConfigError(where, `"${authUrl}" points at Keystone v2.0, which this client does not speak`, 'expected a Keystone v3 URL, ending in /v3 or the bare root');
+    throw new ConfigError(
+      where,
+      `"${authUrl}" points at Keystone v2.0, which this client does not speak`,
+      'expected a Keystone v3 URL, ending in /v3 or the bare root',
+    );
   }
   url.pathname = /\/v3$/.test(path) ? path : `${path}/v3`;
   url.search = '';

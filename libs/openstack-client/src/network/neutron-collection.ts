@@ -19,17 +19,28 @@ export function neutronList<T>(
   parse: Parse<T>,
 ): ResourceList<T> {
   return new ResourceList<T>(async (next) => {
-    const res = await session.request('network', { method: 'GET', path: next ?? path, query: next ? undefined : query });
+    const res = await session.request('network', {
+      method: 'GET',
+      path: next ?? path,
+      query: next ? undefined : query,
+    });
     const { wire, root } = readJsonObject(res);
     return {
-      items: wire.array(root, plural, 'body').map((o, i) => parse(wire, wire.record(o, `${plural}[${i}]`), `${plural}[${i}]`)),
+      items: wire
+        .array(root, plural, 'body')
+        .map((o, i) => parse(wire, wire.record(o, `${plural}[${i}]`), `${plural}[${i}]`)),
       next: wire.nextLink(root, `${plural}_links`, 'body'),
     };
   });
 }
 
 /** GET one Neutron resource: `{"<singular>": {...}}`. */
-export async function neutronGet<T>(session: Session, path: string, singular: string, parse: Parse<T>): Promise<T> {
+export async function neutronGet<T>(
+  session: Session,
+  path: string,
+  singular: string,
+  parse: Parse<T>,
+): Promise<T> {
   const res = await session.request('network', { method: 'GET', path });
   const { wire, root } = readJsonObject(res);
   return parse(wire, wire.object(root, singular, 'body'), singular);
@@ -50,7 +61,11 @@ export async function neutronWrite<T>(
 }
 
 /** DELETE; false when already gone and ignoreMissing (default true). */
-export async function neutronDelete(session: Session, path: string, ignoreMissing = true): Promise<boolean> {
+export async function neutronDelete(
+  session: Session,
+  path: string,
+  ignoreMissing = true,
+): Promise<boolean> {
   try {
     await session.request('network', { method: 'DELETE', path });
     return true;

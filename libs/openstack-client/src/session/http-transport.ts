@@ -87,22 +87,44 @@ export class HttpTransport {
             size += chunk.length;
             if (size > this.maxResponseBytes) {
               req.destroy();
-              finish(new TransportFailure('too-large', undefined, `response body exceeds ${this.maxResponseBytes} bytes`));
+              finish(
+                new TransportFailure(
+                  'too-large',
+                  undefined,
+                  `response body exceeds ${this.maxResponseBytes} bytes`,
+                ),
+              );
               return;
             }
             chunks.push(chunk);
           });
-          res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('end', () =>
+            finish(undefined, {
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks),
+            }),
+          );
           res.on('error', (err: NodeJS.ErrnoException) =>
-            finish(new TransportFailure('connection', err.code, `response interrupted: ${err.message}`)),
+            finish(
+              new TransportFailure('connection', err.code, `response interrupted: ${err.message}`),
+            ),
           );
           res.on('aborted', () =>
-            finish(new TransportFailure('connection', 'ECONNRESET', 'response aborted by the server')),
+            finish(
+              new TransportFailure('connection', 'ECONNRESET', 'response aborted by the server'),
+            ),
           );
         },
       );
       const timer = setTimeout(() => {
-        finish(new TransportFailure('timeout', 'ETIMEDOUT', `no complete answer within ${request.timeoutMs} ms`));
+        finish(
+          new TransportFailure(
+            'timeout',
+            'ETIMEDOUT',
+            `no complete answer within ${request.timeoutMs} ms`,
+          ),
+        );
         req.destroy();
       }, request.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => {
@@ -113,7 +135,13 @@ export class HttpTransport {
       });
       if (request.body instanceof Readable) {
         request.body.on('error', (err) => {
-          finish(new TransportFailure('connection', undefined, `request body stream failed: ${err.message}`));
+          finish(
+            new TransportFailure(
+              'connection',
+              undefined,
+              `request body stream failed: ${err.message}`,
+            ),
+          );
           req.destroy();
         });
         request.body.pipe(req);

@@ -1,6 +1,10 @@
 import type { RetryOptions } from './session-types';
 
-export const DEFAULT_RETRY: Required<RetryOptions> = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 30_000 };
+export const DEFAULT_RETRY: Required<RetryOptions> = {
+  maxRetries: 3,
+  baseDelayMs: 250,
+  maxDelayMs: 30_000,
+};
 
 /** Idempotent by HTTP semantics and safe to resend after a failure without creating anything twice. */
 export function isIdempotent(method: string): boolean {
@@ -13,7 +17,11 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** Exponential backoff with full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^attempt)]. */
-export function backoffDelayMs(attempt: number, retry: Required<RetryOptions>, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  retry: Required<RetryOptions>,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
   return Math.round(random() * ceiling);
 }

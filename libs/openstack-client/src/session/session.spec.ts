@@ -1,7 +1,16 @@
 import { inspect } from 'node:util';
 import { LoopbackCloud, TEST_PASSWORD } from '../../test-support/loopback-cloud';
-import { computeFault, conflictingRequest, itemNotFound, policyForbidden, quotaExceededForbidden } from '../compute/__fixtures__/nova-faults.fixture';
-import { serverGetRespV271, SERVER_ID } from '../compute/servers/__fixtures__/server-get-resp.v2-71.fixture';
+import {
+  computeFault,
+  conflictingRequest,
+  itemNotFound,
+  policyForbidden,
+  quotaExceededForbidden,
+} from '../compute/__fixtures__/nova-faults.fixture';
+import {
+  serverGetRespV271,
+  SERVER_ID,
+} from '../compute/servers/__fixtures__/server-get-resp.v2-71.fixture';
 import {
   ConflictError,
   ConnectionFailedError,
@@ -41,7 +50,9 @@ describe('Session against a loopback Keystone + Nova', () => {
       auth: {
         identity: {
           methods: ['password'],
-          password: { user: { name: 'admin', domain: { name: 'Default' }, password: TEST_PASSWORD } },
+          password: {
+            user: { name: 'admin', domain: { name: 'Default' }, password: TEST_PASSWORD },
+          },
         },
         scope: { project: { name: 'admin', domain: { name: 'Default' } } },
       },
@@ -63,11 +74,24 @@ describe('Session against a loopback Keystone + Nova', () => {
     expect(server.id).toBe(SERVER_ID);
     expect(cloud.tokenRequests()).toHaveLength(2);
     const gets = cloud.requestsTo('GET', SERVER_PATH);
-    expect(gets.map((r) => r.headers['x-auth-token'])).toEqual([cloud.issuedTokens[0], cloud.issuedTokens[0], cloud.issuedTokens[1]]);
+    expect(gets.map((r) => r.headers['x-auth-token'])).toEqual([
+      cloud.issuedTokens[0],
+      cloud.issuedTokens[0],
+      cloud.issuedTokens[1],
+    ]);
   });
 
   it('gives up with UnauthorizedError when the fresh token is refused too (exactly one re-auth)', async () => {
-    cloud.on('GET', SERVER_PATH, () => ({ status: 401, body: { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } } }));
+    cloud.on('GET', SERVER_PATH, () => ({
+      status: 401,
+      body: {
+        error: {
+          code: 401,
+          title: 'Unauthorized',
+          message: 'The request you have made requires authentication.',
+        },
+      },
+    }));
     const os = cloud.client();
     const error = await os.compute.servers.get(SERVER_ID).catch((e: unknown) => e);
     os.close();
@@ -83,7 +107,9 @@ describe('Session against a loopback Keystone + Nova', () => {
     await os.compute.servers.get(SERVER_ID);
     cloud.revokeTokens();
 
-    const results = await Promise.all(Array.from({ length: 12 }, () => os.compute.servers.get(SERVER_ID)));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => os.compute.servers.get(SERVER_ID)),
+    );
     os.close();
 
     expect(results.map((s) => s.id)).toEqual(Array(12).fill(SERVER_ID));
@@ -111,30 +137,50 @@ describe('Session against a loopback Keystone + Nova', () => {
     os.close();
 
     expect(cloud.tokenRequests()).toHaveLength(2);
-    expect(events.some((e) => e.type === 'auth' && e.action === 'renewing-before-expiry')).toBe(true);
+    expect(events.some((e) => e.type === 'auth' && e.action === 'renewing-before-expiry')).toBe(
+      true,
+    );
     // No request was refused: the renewal happened before sending.
-    expect(cloud.requestsTo('GET', SERVER_PATH).map((r) => r.headers['x-auth-token'])).toEqual([cloud.issuedTokens[0], cloud.issuedTokens[1]]);
+    expect(cloud.requestsTo('GET', SERVER_PATH).map((r) => r.headers['x-auth-token'])).toEqual([
+      cloud.issuedTokens[0],
+      cloud.issuedTokens[1],
+    ]);
   });
 
   it('a wrong password fails with UnauthorizedError naming Keystone, without the password', async () => {
-    const os = cloud.client({ auth: { authUrl: cloud.authUrl, username: 'admin', password: 'wrong-password-123', projectName: 'admin' } });
+    const os = cloud.client({
+      auth: {
+        authUrl: cloud.authUrl,
+        username: 'admin',
+        password: 'wrong-password-123',
+        projectName: 'admin',
+      },
+    });
     const error = (await os.identity.token().catch((e: unknown) => e)) as UnauthorizedError;
     os.close();
     expect(error).toBeInstanceOf(UnauthorizedError);
     expect(error.service).toBe('identity');
     expect(error.serverMessage).toBe('The request you have made requires authentication.');
     expect(error.message).toContain('/identity/v3/auth/tokens -> 401');
-    expect(`${error.message} ${JSON.stringify(error)} ${inspect(error)}`).not.toContain('wrong-password-123');
+    expect(`${error.message} ${JSON.stringify(error)} ${inspect(error)}`).not.toContain(
+      'wrong-password-123',
+    );
   });
 
   it('maps a Nova 409 to ConflictError with status, method, URL, request id and Nova message', async () => {
     cloud.on('POST', `${SERVER_PATH}/action`, () => ({
       status: 409,
       body: conflictingRequest(SERVER_ID),
-      headers: { 'x-openstack-request-id': 'req-9f1', 'x-compute-request-id': 'req-9f1', 'content-type': 'application/json; charset=UTF-8' },
+      headers: {
+        'x-openstack-request-id': 'req-9f1',
+        'x-compute-request-id': 'req-9f1',
+        'content-type': 'application/json; charset=UTF-8',
+      },
     }));
     const os = cloud.client();
-    const error = (await os.compute.servers.createImage(SERVER_ID, { name: 'snap' }).catch((e: unknown) => e)) as ConflictError;
+    const error = (await os.compute.servers
+      .createImage(SERVER_ID, { name: 'snap' })
+      .catch((e: unknown) => e)) as ConflictError;
     os.close();
 
     expect(error).toBeInstanceOf(ConflictError);
@@ -150,20 +196,31 @@ describe('Session against a loopback Keystone + Nova', () => {
   });
 
   it('takes the request id from x-compute-request-id when that is the only one', async () => {
-    cloud.on('GET', SERVER_PATH, () => ({ status: 404, body: itemNotFound(SERVER_ID), headers: { 'x-openstack-request-id': '', 'x-compute-request-id': 'req-compute-only' } }));
+    cloud.on('GET', SERVER_PATH, () => ({
+      status: 404,
+      body: itemNotFound(SERVER_ID),
+      headers: { 'x-openstack-request-id': '', 'x-compute-request-id': 'req-compute-only' },
+    }));
     const os = cloud.client();
-    const error = (await os.compute.servers.get(SERVER_ID).catch((e: unknown) => e)) as NotFoundError;
+    const error = (await os.compute.servers
+      .get(SERVER_ID)
+      .catch((e: unknown) => e)) as NotFoundError;
     os.close();
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.requestId).toBe('req-compute-only');
   });
 
   it("tells Nova's quota 403 (QuotaExceededError) from a policy 403 (ForbiddenError)", async () => {
-    cloud.once('POST', '/compute/v2.1/servers', () => ({ status: 403, body: quotaExceededForbidden }));
+    cloud.once('POST', '/compute/v2.1/servers', () => ({
+      status: 403,
+      body: quotaExceededForbidden,
+    }));
     cloud.once('POST', '/compute/v2.1/servers', () => ({ status: 403, body: policyForbidden }));
     const os = cloud.client();
     const create = () =>
-      os.compute.servers.create({ name: 'q', imageId: 'img', flavorId: '1', networks: 'none' }).catch((e: unknown) => e);
+      os.compute.servers
+        .create({ name: 'q', imageId: 'img', flavorId: '1', networks: 'none' })
+        .catch((e: unknown) => e);
     const first = await create();
     const second = await create();
     os.close();
@@ -177,7 +234,11 @@ describe('Session against a loopback Keystone + Nova', () => {
   it('retries a GET on 5xx with backoff and succeeds', async () => {
     cloud.on('GET', SERVER_PATH, () => ({ status: 200, body: serverGetRespV271() }));
     cloud.once('GET', SERVER_PATH, () => ({ status: 500, body: computeFault }));
-    cloud.once('GET', SERVER_PATH, () => ({ status: 503, body: 'Service Unavailable', headers: { 'content-type': 'text/plain' } }));
+    cloud.once('GET', SERVER_PATH, () => ({
+      status: 503,
+      body: 'Service Unavailable',
+      headers: { 'content-type': 'text/plain' },
+    }));
     const events: ClientEvent[] = [];
     const os = cloud.client({ logger: (e) => events.push(e) });
     const server = await os.compute.servers.get(SERVER_ID);
@@ -189,7 +250,11 @@ describe('Session against a loopback Keystone + Nova', () => {
   });
 
   it('stops retrying a GET after maxRetries and reports the last 5xx', async () => {
-    cloud.on('GET', SERVER_PATH, () => ({ status: 503, body: 'Service Unavailable', headers: { 'content-type': 'text/plain' } }));
+    cloud.on('GET', SERVER_PATH, () => ({
+      status: 503,
+      body: 'Service Unavailable',
+      headers: { 'content-type': 'text/plain' },
+    }));
     const os = cloud.client({ retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 } });
     const error = await os.compute.servers.get(SERVER_ID).catch((e: unknown) => e);
     os.close();
@@ -198,9 +263,15 @@ describe('Session against a loopback Keystone + Nova', () => {
   });
 
   it('never retries a POST on 5xx (a create could have happened)', async () => {
-    cloud.on('POST', '/compute/v2.1/servers', () => ({ status: 503, body: 'Service Unavailable', headers: { 'content-type': 'text/plain' } }));
+    cloud.on('POST', '/compute/v2.1/servers', () => ({
+      status: 503,
+      body: 'Service Unavailable',
+      headers: { 'content-type': 'text/plain' },
+    }));
     const os = cloud.client();
-    const error = await os.compute.servers.create({ name: 'x', imageId: 'i', flavorId: '1', networks: 'none' }).catch((e: unknown) => e);
+    const error = await os.compute.servers
+      .create({ name: 'x', imageId: 'i', flavorId: '1', networks: 'none' })
+      .catch((e: unknown) => e);
     os.close();
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(cloud.requestsTo('POST', '/compute/v2.1/servers')).toHaveLength(1);
@@ -208,7 +279,11 @@ describe('Session against a loopback Keystone + Nova', () => {
 
   it('honours Retry-After on 429 before retrying', async () => {
     cloud.on('GET', SERVER_PATH, () => ({ status: 200, body: serverGetRespV271() }));
-    cloud.once('GET', SERVER_PATH, () => ({ status: 429, body: { overLimit: { code: 429, message: 'Rate limit exceeded' } }, headers: { 'retry-after': '1' } }));
+    cloud.once('GET', SERVER_PATH, () => ({
+      status: 429,
+      body: { overLimit: { code: 429, message: 'Rate limit exceeded' } },
+      headers: { 'retry-after': '1' },
+    }));
     const os = cloud.client({ retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 5_000 } });
     await os.compute.servers.get(SERVER_ID);
     os.close();
@@ -217,9 +292,15 @@ describe('Session against a loopback Keystone + Nova', () => {
   });
 
   it('fails at once with RateLimitedError when Retry-After is beyond the retry cap', async () => {
-    cloud.on('GET', SERVER_PATH, () => ({ status: 429, body: { overLimit: { code: 429, message: 'Rate limit exceeded' } }, headers: { 'retry-after': '120' } }));
+    cloud.on('GET', SERVER_PATH, () => ({
+      status: 429,
+      body: { overLimit: { code: 429, message: 'Rate limit exceeded' } },
+      headers: { 'retry-after': '120' },
+    }));
     const os = cloud.client();
-    const error = (await os.compute.servers.get(SERVER_ID).catch((e: unknown) => e)) as RateLimitedError;
+    const error = (await os.compute.servers
+      .get(SERVER_ID)
+      .catch((e: unknown) => e)) as RateLimitedError;
     os.close();
     expect(error).toBeInstanceOf(RateLimitedError);
     expect(error.retryAfterMs).toBe(120_000);
@@ -227,9 +308,15 @@ describe('Session against a loopback Keystone + Nova', () => {
   });
 
   it('reports a body that is not JSON as MalformedResponseError', async () => {
-    cloud.on('GET', SERVER_PATH, () => ({ status: 200, body: '<html>proxy says hi</html>', headers: { 'content-type': 'text/html' } }));
+    cloud.on('GET', SERVER_PATH, () => ({
+      status: 200,
+      body: '<html>proxy says hi</html>',
+      headers: { 'content-type': 'text/html' },
+    }));
     const os = cloud.client();
-    const error = (await os.compute.servers.get(SERVER_ID).catch((e: unknown) => e)) as MalformedResponseError;
+    const error = (await os.compute.servers
+      .get(SERVER_ID)
+      .catch((e: unknown) => e)) as MalformedResponseError;
     os.close();
     expect(error).toBeInstanceOf(MalformedResponseError);
     expect(error.reason).toContain('body is not JSON');
@@ -241,7 +328,9 @@ describe('Session against a loopback Keystone + Nova', () => {
     delete (body.server as Record<string, unknown>)['status'];
     cloud.on('GET', SERVER_PATH, () => ({ status: 200, body }));
     const os = cloud.client();
-    const error = (await os.compute.servers.get(SERVER_ID).catch((e: unknown) => e)) as MalformedResponseError;
+    const error = (await os.compute.servers
+      .get(SERVER_ID)
+      .catch((e: unknown) => e)) as MalformedResponseError;
     os.close();
     expect(error).toBeInstanceOf(MalformedResponseError);
     expect(error.reason).toBe('server.status should be a string, got nothing');
@@ -250,9 +339,16 @@ describe('Session against a loopback Keystone + Nova', () => {
   it('times out a request that gets no answer; a GET is retried, a POST is not', async () => {
     cloud.on('GET', SERVER_PATH, () => ({ status: 200, hang: true }));
     cloud.on('POST', '/compute/v2.1/servers', () => ({ status: 202, hang: true }));
-    const os = cloud.client({ timeoutMs: 200, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 } });
-    const getError = (await os.compute.servers.get(SERVER_ID).catch((e: unknown) => e)) as RequestTimeoutError;
-    const postError = await os.compute.servers.create({ name: 'x', imageId: 'i', flavorId: '1', networks: 'none' }).catch((e: unknown) => e);
+    const os = cloud.client({
+      timeoutMs: 200,
+      retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    const getError = (await os.compute.servers
+      .get(SERVER_ID)
+      .catch((e: unknown) => e)) as RequestTimeoutError;
+    const postError = await os.compute.servers
+      .create({ name: 'x', imageId: 'i', flavorId: '1', networks: 'none' })
+      .catch((e: unknown) => e);
     os.close();
     expect(getError).toBeInstanceOf(RequestTimeoutError);
     expect(getError.timeoutMs).toBe(200);
@@ -275,7 +371,12 @@ describe('Session against a loopback Keystone + Nova', () => {
     const port = Number(new URL(cloud.baseUrl).port);
     await cloud.close();
     const os = new OpenStackClient({
-      auth: { authUrl: `http://127.0.0.1:${port}/identity/v3`, username: 'u', password: 'p', projectName: 'p' },
+      auth: {
+        authUrl: `http://127.0.0.1:${port}/identity/v3`,
+        username: 'u',
+        password: 'p',
+        projectName: 'p',
+      },
       retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 },
     });
     const error = (await os.identity.token().catch((e: unknown) => e)) as ConnectionFailedError;
@@ -287,10 +388,14 @@ describe('Session against a loopback Keystone + Nova', () => {
 
   it('lists what the catalog offers when no endpoint matches', async () => {
     const os = cloud.client({ regionName: 'RegionTwo' });
-    const error = (await os.compute.servers.get(SERVER_ID).catch((e: unknown) => e)) as EndpointNotFoundError;
+    const error = (await os.compute.servers
+      .get(SERVER_ID)
+      .catch((e: unknown) => e)) as EndpointNotFoundError;
     os.close();
     expect(error).toBeInstanceOf(EndpointNotFoundError);
-    expect(error.message).toContain('no compute endpoint with interface public in region RegionTwo');
+    expect(error.message).toContain(
+      'no compute endpoint with interface public in region RegionTwo',
+    );
     expect(error.message).toContain('compute/public@RegionOne');
     expect(error.message).toContain('network/internal@RegionOne');
     expect(error.available.length).toBe(12);

@@ -48,8 +48,7 @@ export interface EndpointSelection {
 }
 
 type Attempt =
-  | { kind: 'response'; raw: RawResponse }
-  | { kind: 'failure'; failure: TransportFailure };
+  { kind: 'response'; raw: RawResponse } | { kind: 'failure'; failure: TransportFailure };
 
 /**
  * One authenticated session: owns the token, the catalog, the HTTP agents, timeouts and retries.
@@ -74,7 +73,12 @@ export class Session {
   async token(): Promise<AuthToken> {
     const token = this.currentToken;
     if (token && !this.isNearExpiry(token)) return token;
-    if (token) this.emit({ type: 'auth', action: 'renewing-before-expiry', expiresAt: token.expiresAt.toISOString() });
+    if (token)
+      this.emit({
+        type: 'auth',
+        action: 'renewing-before-expiry',
+        expiresAt: token.expiresAt.toISOString(),
+      });
     return this.authenticate();
   }
 
@@ -121,11 +125,27 @@ export class Session {
 
       if (outcome.kind === 'failure') {
         const { failure } = outcome;
-        this.emit({ type: 'request-failed', service, method: request.method, url: redacted, error: failure.message, durationMs, attempt });
+        this.emit({
+          type: 'request-failed',
+          service,
+          method: request.method,
+          url: redacted,
+          error: failure.message,
+          durationMs,
+          attempt,
+        });
         const error = this.failureError(service, request, redacted, failure);
-        const resendable = replayable && (isIdempotent(request.method) || failure.staleReusedSocket);
+        const resendable =
+          replayable && (isIdempotent(request.method) || failure.staleReusedSocket);
         if (resendable && attempt < retry.maxRetries) {
-          await this.backoff(service, request.method, redacted, attempt, backoffDelayMs(attempt, retry), failure.message);
+          await this.backoff(
+            service,
+            request.method,
+            redacted,
+            attempt,
+            backoffDelayMs(attempt, retry),
+            failure.message,
+          );
           continue;
         }
         throw error;
@@ -133,9 +153,26 @@ export class Session {
 
       const { raw } = outcome;
       const requestId = requestIdOf(raw);
-      this.emit({ type: 'request', service, method: request.method, url: redacted, status: raw.status, durationMs, requestId, attempt });
+      this.emit({
+        type: 'request',
+        service,
+        method: request.method,
+        url: redacted,
+        status: raw.status,
+        durationMs,
+        requestId,
+        attempt,
+      });
       if (raw.status < 400) {
-        return { service, method: request.method, url: redacted, status: raw.status, headers: raw.headers, body: raw.body, requestId };
+        return {
+          service,
+          method: request.method,
+          url: redacted,
+          status: raw.status,
+          headers: raw.headers,
+          body: raw.body,
+          requestId,
+        };
       }
       const error = errorFromResponse({
         service,
@@ -155,10 +192,21 @@ export class Session {
         attempt--; // the replay is not a retry
         continue;
       }
-      if (replayable && attempt < retry.maxRetries && this.shouldRetryStatus(request.method, error)) {
+      if (
+        replayable &&
+        attempt < retry.maxRetries &&
+        this.shouldRetryStatus(request.method, error)
+      ) {
         const delayMs = this.delayFor(error, attempt);
         if (delayMs !== undefined) {
-          await this.backoff(service, request.method, redacted, attempt, delayMs, `${raw.status} ${error.serverMessage}`);
+          await this.backoff(
+            service,
+            request.method,
+            redacted,
+            attempt,
+            delayMs,
+            `${raw.status} ${error.serverMessage}`,
+          );
           continue;
         }
       }
@@ -170,12 +218,18 @@ export class Session {
 
   private async resolveUrl(service: ServiceType, request: ServiceRequest): Promise<URL> {
     const isAbsolute = /^https?:\/\//i.test(request.path);
-    const url = new URL(isAbsolute ? request.path : (await this.serviceBaseUrl(service)) + request.path);
+    const url = new URL(
+      isAbsolute ? request.path : (await this.serviceBaseUrl(service)) + request.path,
+    );
     appendQuery(url, request.query);
     return url;
   }
 
-  private headersFor(service: ServiceType, request: ServiceRequest, token: AuthToken): Record<string, string> {
+  private headersFor(
+    service: ServiceType,
+    request: ServiceRequest,
+    token: AuthToken,
+  ): Record<string, string> {
     const headers: Record<string, string> = {
       Accept: 'application/json',
       'User-Agent': this.options.userAgent,
@@ -186,16 +240,25 @@ export class Session {
       // Nova before 2.27 only reads its legacy header; sending both is what the API reference advises.
       if (service === 'compute') headers['X-OpenStack-Nova-API-Version'] = request.microversion;
     }
-    if (request.json !== undefined) headers['Content-Type'] = request.contentType ?? 'application/json';
-    else if (request.body !== undefined) headers['Content-Type'] = request.contentType ?? 'application/octet-stream';
+    if (request.json !== undefined)
+      headers['Content-Type'] = request.contentType ?? 'application/json';
+    else if (request.body !== undefined)
+      headers['Content-Type'] = request.contentType ?? 'application/octet-stream';
     return { ...headers, ...request.headers };
   }
 
-  private async attempt(url: URL, request: ServiceRequest, headers: Record<string, string>): Promise<Attempt> {
+  private async attempt(
+    url: URL,
+    request: ServiceRequest,
+    headers: Record<string, string>,
+  ): Promise<Attempt> {
     let body: Buffer | Readable | undefined = request.body;
     if (request.json !== undefined) body = Buffer.from(JSON.stringify(request.json));
     if (Buffer.isBuffer(body)) headers['Content-Length'] = String(body.length);
-    else if (body === undefined && (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')) {
+    else if (
+      body === undefined &&
+      (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')
+    ) {
       headers['Content-Length'] = '0';
     }
     try {
@@ -213,9 +276,19 @@ export class Session {
     }
   }
 
-  private failureError(service: ServiceType, request: ServiceRequest, url: string, failure: TransportFailure): Error {
+  private failureError(
+    service: ServiceType,
+    request: ServiceRequest,
+    url: string,
+    failure: TransportFailure,
+  ): Error {
     if (failure.kind === 'timeout') {
-      return new RequestTimeoutError(service, request.method, url, request.timeoutMs ?? this.options.timeoutMs);
+      return new RequestTimeoutError(
+        service,
+        request.method,
+        url,
+        request.timeoutMs ?? this.options.timeoutMs,
+      );
     }
     return new ConnectionFailedError(service, request.method, url, failure.code, failure.message);
   }
@@ -234,7 +307,14 @@ export class Session {
     return backoffDelayMs(attempt, this.options.retry);
   }
 
-  private async backoff(service: ServiceType, method: HttpMethod, url: string, attempt: number, delayMs: number, reason: string): Promise<void> {
+  private async backoff(
+    service: ServiceType,
+    method: HttpMethod,
+    url: string,
+    attempt: number,
+    delayMs: number,
+    reason: string,
+  ): Promise<void> {
     this.emit({ type: 'retry', service, method, url, attempt: attempt + 1, delayMs, reason });
     await sleep(delayMs);
   }
@@ -260,7 +340,8 @@ export class Session {
 
   /** After a 401 with `staleToken`: renew unless someone already did (no thundering herd). */
   private reauthenticate(staleToken: AuthToken): Promise<AuthToken> {
-    if (this.currentToken && this.currentToken !== staleToken) return Promise.resolve(this.currentToken);
+    if (this.currentToken && this.currentToken !== staleToken)
+      return Promise.resolve(this.currentToken);
     this.currentToken = undefined;
     return this.authenticate();
   }
@@ -278,16 +359,45 @@ export class Session {
       const result = await this.sendAuth(url, body);
       const durationMs = Date.now() - attemptStarted;
       if (result.kind === 'failure') {
-        this.emit({ type: 'request-failed', service: 'identity', method: 'POST', url: redacted, error: result.failure.message, durationMs, attempt });
+        this.emit({
+          type: 'request-failed',
+          service: 'identity',
+          method: 'POST',
+          url: redacted,
+          error: result.failure.message,
+          durationMs,
+          attempt,
+        });
         if (attempt < retry.maxRetries) {
-          await this.backoff('identity', 'POST', redacted, attempt, backoffDelayMs(attempt, retry), result.failure.message);
+          await this.backoff(
+            'identity',
+            'POST',
+            redacted,
+            attempt,
+            backoffDelayMs(attempt, retry),
+            result.failure.message,
+          );
           continue;
         }
-        throw this.failureError('identity', { method: 'POST', path: url.toString() }, redacted, result.failure);
+        throw this.failureError(
+          'identity',
+          { method: 'POST', path: url.toString() },
+          redacted,
+          result.failure,
+        );
       }
       const { raw } = result;
       const requestId = requestIdOf(raw);
-      this.emit({ type: 'request', service: 'identity', method: 'POST', url: redacted, status: raw.status, durationMs, requestId, attempt });
+      this.emit({
+        type: 'request',
+        service: 'identity',
+        method: 'POST',
+        url: redacted,
+        status: raw.status,
+        durationMs,
+        requestId,
+        attempt,
+      });
       if (raw.status >= 400) {
         const error = errorFromResponse({
           service: 'identity',
@@ -299,20 +409,41 @@ export class Session {
           requestId,
           retryAfter: header(raw, 'retry-after'),
         });
-        if (attempt < retry.maxRetries && (error instanceof RateLimitedError || isRetryableStatus(raw.status))) {
+        if (
+          attempt < retry.maxRetries &&
+          (error instanceof RateLimitedError || isRetryableStatus(raw.status))
+        ) {
           const delayMs = this.delayFor(error, attempt);
           if (delayMs !== undefined) {
-            await this.backoff('identity', 'POST', redacted, attempt, delayMs, `${raw.status} ${error.serverMessage}`);
+            await this.backoff(
+              'identity',
+              'POST',
+              redacted,
+              attempt,
+              delayMs,
+              `${raw.status} ${error.serverMessage}`,
+            );
             continue;
           }
         }
         throw error;
       }
-      const wire = new WireReader({ service: 'identity', method: 'POST', url: redacted, status: raw.status, requestId });
+      const wire = new WireReader({
+        service: 'identity',
+        method: 'POST',
+        url: redacted,
+        status: raw.status,
+        requestId,
+      });
       const token = parseTokenResponse(wire, header(raw, 'x-subject-token'), raw.body);
       this.currentToken = token;
       this.authCount++;
-      this.emit({ type: 'auth', action: 'authenticated', expiresAt: token.expiresAt.toISOString(), durationMs: Date.now() - started });
+      this.emit({
+        type: 'auth',
+        action: 'authenticated',
+        expiresAt: token.expiresAt.toISOString(),
+        durationMs: Date.now() - started,
+      });
       return token;
     }
   }

@@ -12,20 +12,30 @@ export const itemNotFound = (serverId: string) => ({
 });
 
 export const quotaExceededForbidden = {
-  forbidden: { code: 403, message: 'Quota exceeded for instances: Requested 1, but already used 3 of 3 instances' },
+  forbidden: {
+    code: 403,
+    message: 'Quota exceeded for instances: Requested 1, but already used 3 of 3 instances',
+  },
 };
 
 export const policyForbidden = {
-  forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:os-quota-sets:update to be performed." },
+  forbidden: {
+    code: 403,
+    message: "Policy doesn't allow os_compute_api:os-quota-sets:update to be performed.",
+  },
 };
 
 export const conflictingRequest = (serverId: string) => ({
-  conflictingRequest: { code: 409, message: `Cannot 'createImage' instance ${serverId} while it is in task_state image_snapshot` },
+  conflictingRequest: {
+    code: 409,
+    message: `Cannot 'createImage' instance ${serverId} while it is in task_state image_snapshot`,
+  },
 });
 
 export const computeFault = {
   computeFault: {
     code: 500,
-    message: 'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.',
+    message:
+      'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.',
   },
 };

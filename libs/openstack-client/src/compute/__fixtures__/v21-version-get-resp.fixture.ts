@@ -3,7 +3,11 @@
  * nova doc/api_samples/versions/v21-version-get-resp.json. The devcloud (Zed) answers min 2.1,
  * max 2.93 (/work/captures/nova/02-get-v2.1.txt).
  */
-export function v21VersionGetResp(selfUrl: string, maxVersion = '2.93', minVersion = '2.1'): Record<string, unknown> {
+export function v21VersionGetResp(
+  selfUrl: string,
+  maxVersion = '2.93',
+  minVersion = '2.1',
+): Record<string, unknown> {
   return {
     version: {
       id: 'v2.1',
@@ -11,7 +15,9 @@ export function v21VersionGetResp(selfUrl: string, maxVersion = '2.93', minVersi
         { href: selfUrl, rel: 'self' },
         { href: 'http://docs.openstack.org/', rel: 'describedby', type: 'text/html' },
       ],
-      'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }],
+      'media-types': [
+        { base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' },
+      ],
       status: 'CURRENT',
       version: maxVersion,
       min_version: minVersion,
@@ -24,8 +30,22 @@ export function v21VersionGetResp(selfUrl: string, maxVersion = '2.93', minVersi
 export function versionsGetResp(rootUrl: string, maxVersion = '2.93'): Record<string, unknown> {
   return {
     versions: [
-      { id: 'v2.0', links: [{ href: `${rootUrl}/v2/`, rel: 'self' }], status: 'SUPPORTED', version: '', min_version: '', updated: '2011-01-21T11:33:21Z' },
-      { id: 'v2.1', links: [{ href: `${rootUrl}/v2.1/`, rel: 'self' }], status: 'CURRENT', version: maxVersion, min_version: '2.1', updated: '2013-07-23T11:33:21Z' },
+      {
+        id: 'v2.0',
+        links: [{ href: `${rootUrl}/v2/`, rel: 'self' }],
+        status: 'SUPPORTED',
+        version: '',
+        min_version: '',
+        updated: '2011-01-21T11:33:21Z',
+      },
+      {
+        id: 'v2.1',
+        links: [{ href: `${rootUrl}/v2.1/`, rel: 'self' }],
+        status: 'CURRENT',
+        version: maxVersion,
+        min_version: '2.1',
+        updated: '2013-07-23T11:33:21Z',
+      },
     ],
   };
 }

@@ -12,7 +12,11 @@ export class FlavorsApi {
   list(): ResourceList<Flavor> {
     return new ResourceList<Flavor>(async (next) => {
       const mv = (await this.ctx.microversion()).toString();
-      const res = await this.ctx.session.request('compute', { method: 'GET', path: next ?? urls.flavorsDetailUrl(), microversion: mv });
+      const res = await this.ctx.session.request('compute', {
+        method: 'GET',
+        path: next ?? urls.flavorsDetailUrl(),
+        microversion: mv,
+      });
       const { wire, root } = readJsonObject(res);
       return parseFlavorPage(wire, root);
     });
@@ -21,7 +25,11 @@ export class FlavorsApi {
   /** GET /flavors/{id}. */
   async get(flavorId: string): Promise<Flavor> {
     const mv = (await this.ctx.microversion()).toString();
-    const res = await this.ctx.session.request('compute', { method: 'GET', path: urls.flavorUrl(flavorId), microversion: mv });
+    const res = await this.ctx.session.request('compute', {
+      method: 'GET',
+      path: urls.flavorUrl(flavorId),
+      microversion: mv,
+    });
     const { wire, root } = readJsonObject(res);
     return parseFlavor(wire, wire.object(root, 'flavor', 'body'));
   }
@@ -36,7 +44,12 @@ export class FlavorsApi {
     if (byId) return byId;
     const byName = all.filter((f) => f.name === nameOrId);
     if (byName.length === 1) return byName[0];
-    if (byName.length > 1) throw new AmbiguousNameError('flavor', nameOrId, byName.map((f) => f.id));
+    if (byName.length > 1)
+      throw new AmbiguousNameError(
+        'flavor',
+        nameOrId,
+        byName.map((f) => f.id),
+      );
     throw new NotFoundError({
       status: 404,
       service: 'compute',

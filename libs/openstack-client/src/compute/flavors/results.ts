@@ -20,12 +20,11 @@ export interface Flavor {
   extraSpecs?: Record<string, string>;
 }
 
-
 type Obj = Record<string, unknown>;
 
 export function parseFlavor(wire: WireReader, f: Obj, path = 'flavor'): Flavor {
   // `swap` is "" for none before 2.75 and 0 from 2.75 (API reference, "List Flavors With Details").
-  const swap = f['swap'] === '' ? 0 : wire.optionalNumber(f, 'swap', path) ?? 0;
+  const swap = f['swap'] === '' ? 0 : (wire.optionalNumber(f, 'swap', path) ?? 0);
   return {
     id: wire.string(f, 'id', path),
     name: wire.string(f, 'name', path),
@@ -37,13 +36,21 @@ export function parseFlavor(wire: WireReader, f: Obj, path = 'flavor'): Flavor {
     isPublic: wire.optionalBoolean(f, 'os-flavor-access:is_public', path) ?? true,
     disabled: wire.optionalBoolean(f, 'OS-FLV-DISABLED:disabled', path) ?? false,
     description: wire.optionalString(f, 'description', path),
-    extraSpecs: f['extra_specs'] === undefined || f['extra_specs'] === null ? undefined : wire.stringRecord(f, 'extra_specs', path),
+    extraSpecs:
+      f['extra_specs'] === undefined || f['extra_specs'] === null
+        ? undefined
+        : wire.stringRecord(f, 'extra_specs', path),
   };
 }
 
-export function parseFlavorPage(wire: WireReader, root: Obj): { items: Flavor[]; next: string | undefined } {
+export function parseFlavorPage(
+  wire: WireReader,
+  root: Obj,
+): { items: Flavor[]; next: string | undefined } {
   return {
-    items: wire.array(root, 'flavors', 'body').map((f, i) => parseFlavor(wire, wire.record(f, `flavors[${i}]`), `flavors[${i}]`)),
+    items: wire
+      .array(root, 'flavors', 'body')
+      .map((f, i) => parseFlavor(wire, wire.record(f, `flavors[${i}]`), `flavors[${i}]`)),
     next: wire.nextLink(root, 'flavors_links', 'body'),
   };
 }

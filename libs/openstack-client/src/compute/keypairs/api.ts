@@ -5,11 +5,20 @@ import type { ComputeContext } from '../compute-context';
 import { COMPUTE_MICROVERSION_FEATURES as MV, Microversion } from '../microversion';
 import type { DeleteOptions } from '../servers/requests';
 import { buildKeypairBody, type CreateKeypairOptions, type ImportKeypairOptions } from './requests';
-import { parseGeneratedKeypair, parseKeypair, parseKeypairPage, type GeneratedKeypair, type Keypair } from './results';
+import {
+  parseGeneratedKeypair,
+  parseKeypair,
+  parseKeypairPage,
+  type GeneratedKeypair,
+  type Keypair,
+} from './results';
 import * as urls from './urls';
 
 /** The last microversion at which Nova still generates keypairs. */
-const LAST_GENERATING_MICROVERSION = new Microversion(2, Microversion.parse(MV.keypairGenerationRemoved).minor - 1);
+const LAST_GENERATING_MICROVERSION = new Microversion(
+  2,
+  Microversion.parse(MV.keypairGenerationRemoved).minor - 1,
+);
 
 export class KeypairsApi {
   constructor(private readonly ctx: ComputeContext) {}
@@ -21,7 +30,10 @@ export class KeypairsApi {
    */
   async create(name: string, options: CreateKeypairOptions = {}): Promise<GeneratedKeypair> {
     const negotiated = await this.ctx.microversion();
-    const mv = negotiated.compare(LAST_GENERATING_MICROVERSION) > 0 ? LAST_GENERATING_MICROVERSION : negotiated;
+    const mv =
+      negotiated.compare(LAST_GENERATING_MICROVERSION) > 0
+        ? LAST_GENERATING_MICROVERSION
+        : negotiated;
     const res = await this.ctx.session.request('compute', {
       method: 'POST',
       path: urls.keypairsUrl(),
@@ -33,7 +45,11 @@ export class KeypairsApi {
   }
 
   /** POST /os-keypairs with `public_key`. ConflictError when the name is taken. */
-  async import(name: string, publicKey: string, options: ImportKeypairOptions = {}): Promise<Keypair> {
+  async import(
+    name: string,
+    publicKey: string,
+    options: ImportKeypairOptions = {},
+  ): Promise<Keypair> {
     const mv = await this.ctx.microversion();
     const res = await this.ctx.session.request('compute', {
       method: 'POST',
@@ -48,7 +64,11 @@ export class KeypairsApi {
   /** GET /os-keypairs/{name}. */
   async get(name: string): Promise<Keypair> {
     const mv = (await this.ctx.microversion()).toString();
-    const res = await this.ctx.session.request('compute', { method: 'GET', path: urls.keypairUrl(name), microversion: mv });
+    const res = await this.ctx.session.request('compute', {
+      method: 'GET',
+      path: urls.keypairUrl(name),
+      microversion: mv,
+    });
     const { wire, root } = readJsonObject(res);
     return parseKeypair(wire, wire.object(root, 'keypair', 'body'));
   }
@@ -57,7 +77,11 @@ export class KeypairsApi {
   list(): ResourceList<Keypair> {
     return new ResourceList<Keypair>(async (next) => {
       const mv = (await this.ctx.microversion()).toString();
-      const res = await this.ctx.session.request('compute', { method: 'GET', path: next ?? urls.keypairsUrl(), microversion: mv });
+      const res = await this.ctx.session.request('compute', {
+        method: 'GET',
+        path: next ?? urls.keypairsUrl(),
+        microversion: mv,
+      });
       const { wire, root } = readJsonObject(res);
       return parseKeypairPage(wire, root);
     });
@@ -67,7 +91,11 @@ export class KeypairsApi {
   async delete(name: string, options: DeleteOptions = {}): Promise<boolean> {
     const mv = (await this.ctx.microversion()).toString();
     try {
-      await this.ctx.session.request('compute', { method: 'DELETE', path: urls.keypairUrl(name), microversion: mv });
+      await this.ctx.session.request('compute', {
+        method: 'DELETE',
+        path: urls.keypairUrl(name),
+        microversion: mv,
+      });
       return true;
     } catch (err) {
       if (err instanceof NotFoundError && (options.ignoreMissing ?? true)) return false;

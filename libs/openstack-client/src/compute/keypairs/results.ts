@@ -32,15 +32,25 @@ export function parseKeypair(wire: WireReader, k: Obj, path = 'keypair'): Keypai
 /** POST /os-keypairs (generated): `private_key` is present once, before 2.92. */
 export function parseGeneratedKeypair(wire: WireReader, root: Obj): GeneratedKeypair {
   const k = wire.object(root, 'keypair', 'body');
-  return { ...parseKeypair(wire, k), privateKey: new Secret(wire.string(k, 'private_key', 'keypair')) };
+  return {
+    ...parseKeypair(wire, k),
+    privateKey: new Secret(wire.string(k, 'private_key', 'keypair')),
+  };
 }
 
 /** GET /os-keypairs: `{"keypairs": [{"keypair": {...}}], "keypairs_links"?: [...]}` (links from 2.35). */
-export function parseKeypairPage(wire: WireReader, root: Obj): { items: Keypair[]; next: string | undefined } {
+export function parseKeypairPage(
+  wire: WireReader,
+  root: Obj,
+): { items: Keypair[]; next: string | undefined } {
   return {
     items: wire.array(root, 'keypairs', 'body').map((entry, i) => {
       const path = `keypairs[${i}]`;
-      return parseKeypair(wire, wire.object(wire.record(entry, path), 'keypair', path), `${path}.keypair`);
+      return parseKeypair(
+        wire,
+        wire.object(wire.record(entry, path), 'keypair', path),
+        `${path}.keypair`,
+      );
     }),
     next: wire.nextLink(root, 'keypairs_links', 'body'),
   };

@@ -1,10 +1,18 @@
 import { AddressSelectionError } from '../../common/errors';
 import { WireReader } from '../../common/wire';
-import { serverGetBuildRespV271, serverGetRespV271 } from './__fixtures__/server-get-resp.v2-71.fixture';
+import {
+  serverGetBuildRespV271,
+  serverGetRespV271,
+} from './__fixtures__/server-get-resp.v2-71.fixture';
 import { extractAddress } from './addresses';
 import { parseServerResponse, type Server } from './results';
 
-const wire = new WireReader({ service: 'compute', method: 'GET', url: 'http://test/servers/x', status: 200 });
+const wire = new WireReader({
+  service: 'compute',
+  method: 'GET',
+  url: 'http://test/servers/x',
+  status: 200,
+});
 const read = (body: { server: Record<string, unknown> }): Server => parseServerResponse(wire, body);
 
 describe('extractAddress', () => {
@@ -18,7 +26,9 @@ describe('extractAddress', () => {
   it('picks by type and IP version', () => {
     expect(extractAddress(server, { type: 'floating' })).toBe('172.24.4.10');
     expect(extractAddress(server, { ipVersion: 6 })).toBe('fd00:1::30');
-    expect(extractAddress(server, { networkName: 'private', ipVersion: 4, type: 'fixed' })).toBe('192.168.1.30');
+    expect(extractAddress(server, { networkName: 'private', ipVersion: 4, type: 'fixed' })).toBe(
+      '192.168.1.30',
+    );
   });
 
   it('does not take the first address of the first network: the floating address listed first is skipped', () => {
@@ -47,7 +57,9 @@ describe('extractAddress', () => {
   });
 
   it('names the networks when the wanted one is missing', () => {
-    expect(() => extractAddress(server, { networkName: 'public' })).toThrow(/is not on network "public" \(networks: private\)/);
+    expect(() => extractAddress(server, { networkName: 'public' })).toThrow(
+      /is not on network "public" \(networks: private\)/,
+    );
   });
 
   it('refuses to guess between networks', () => {
@@ -67,7 +79,9 @@ describe('extractAddress', () => {
     }
     expect(error).toBeInstanceOf(AddressSelectionError);
     expect((error as AddressSelectionError).reason).toBe('ambiguous');
-    expect((error as Error).message).toContain('on several networks (blue, green); pass networkName');
+    expect((error as Error).message).toContain(
+      'on several networks (blue, green); pass networkName',
+    );
     expect(extractAddress(twoNetworks, { networkName: 'green' })).toBe('10.1.0.5');
   });
 

@@ -14,7 +14,9 @@ function describeAll(server: Server): string {
   const parts = Object.entries(server.addresses).flatMap(([network, list]) =>
     list.map((a) => `${network}: ${a.address} (IPv${a.version}${a.type ? ` ${a.type}` : ''})`),
   );
-  return parts.length ? `it has ${parts.join(', ')}` : `it has no addresses yet (status ${server.status})`;
+  return parts.length
+    ? `it has ${parts.join(', ')}`
+    : `it has no addresses yet (status ${server.status})`;
 }
 
 /**
@@ -47,7 +49,11 @@ export function extractAddress(server: Server, options: ExtractAddressOptions = 
     if (matches.length) matchesByNetwork.set(network, matches);
   }
   if (matchesByNetwork.size === 0) {
-    throw new AddressSelectionError(server.id, 'none', `${label} has no ${wanted.replace(/^an? /, '')}; ${describeAll(server)}`);
+    throw new AddressSelectionError(
+      server.id,
+      'none',
+      `${label} has no ${wanted.replace(/^an? /, '')}; ${describeAll(server)}`,
+    );
   }
   if (matchesByNetwork.size > 1) {
     throw new AddressSelectionError(
@@ -58,6 +64,9 @@ export function extractAddress(server: Server, options: ExtractAddressOptions = 
   }
   const [matches] = [...matchesByNetwork.values()];
   // Without a type, prefer the fixed address (reachable inside the cloud) over a floating one.
-  const chosen = matches.find((a) => a.type === 'fixed') ?? matches.find((a) => a.type === undefined) ?? matches[0];
+  const chosen =
+    matches.find((a) => a.type === 'fixed') ??
+    matches.find((a) => a.type === undefined) ??
+    matches[0];
   return chosen.address;
 }

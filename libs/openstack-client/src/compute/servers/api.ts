@@ -36,7 +36,11 @@ export interface WaitForServerDeletedOptions extends WaitOptions<Server> {
 }
 
 /** Runs `fn`; a 404 becomes `fallback` when ignoreMissing (default true). */
-async function ignoringMissing<T>(fn: () => Promise<T>, fallback: T, options: DeleteOptions | undefined): Promise<T> {
+async function ignoringMissing<T>(
+  fn: () => Promise<T>,
+  fallback: T,
+  options: DeleteOptions | undefined,
+): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -56,14 +60,22 @@ export class ServerTagsApi {
 
   /** GET /servers/{id}/tags (2.26+). */
   async list(serverId: string): Promise<string[]> {
-    const res = await this.ctx.session.request('compute', { method: 'GET', path: urls.serverTagsUrl(serverId), microversion: await this.mv() });
+    const res = await this.ctx.session.request('compute', {
+      method: 'GET',
+      path: urls.serverTagsUrl(serverId),
+      microversion: await this.mv(),
+    });
     const { wire, root } = readJsonObject(res);
     return wire.stringArray(root, 'tags', 'body');
   }
 
   /** PUT /servers/{id}/tags/{tag} (2.26+); adding an existing tag is fine. */
   async add(serverId: string, tag: string): Promise<void> {
-    await this.ctx.session.request('compute', { method: 'PUT', path: urls.serverTagUrl(serverId, tag), microversion: await this.mv() });
+    await this.ctx.session.request('compute', {
+      method: 'PUT',
+      path: urls.serverTagUrl(serverId, tag),
+      microversion: await this.mv(),
+    });
   }
 
   /** PUT /servers/{id}/tags (2.26+): replace all tags; returns the tags Nova stored. */
@@ -83,7 +95,11 @@ export class ServerTagsApi {
     const microversion = await this.mv();
     return ignoringMissing(
       async () => {
-        await this.ctx.session.request('compute', { method: 'DELETE', path: urls.serverTagUrl(serverId, tag), microversion });
+        await this.ctx.session.request('compute', {
+          method: 'DELETE',
+          path: urls.serverTagUrl(serverId, tag),
+          microversion,
+        });
         return true;
       },
       false,
@@ -95,7 +111,11 @@ export class ServerTagsApi {
 export class ServerMetadataApi {
   constructor(private readonly ctx: ComputeContext) {}
 
-  private async send(method: 'GET' | 'POST' | 'PUT', serverId: string, metadata?: Readonly<Record<string, string>>) {
+  private async send(
+    method: 'GET' | 'POST' | 'PUT',
+    serverId: string,
+    metadata?: Readonly<Record<string, string>>,
+  ) {
     const microversion = (await this.ctx.microversion()).toString();
     const res = await this.ctx.session.request('compute', {
       method,
@@ -113,12 +133,18 @@ export class ServerMetadataApi {
   }
 
   /** POST /servers/{id}/metadata: merge these keys into the existing metadata; returns all of it. */
-  async update(serverId: string, metadata: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+  async update(
+    serverId: string,
+    metadata: Readonly<Record<string, string>>,
+  ): Promise<Record<string, string>> {
     return this.send('POST', serverId, metadata);
   }
 
   /** PUT /servers/{id}/metadata: replace all metadata. */
-  async replace(serverId: string, metadata: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+  async replace(
+    serverId: string,
+    metadata: Readonly<Record<string, string>>,
+  ): Promise<Record<string, string>> {
     return this.send('PUT', serverId, metadata);
   }
 
@@ -127,7 +153,11 @@ export class ServerMetadataApi {
     const microversion = (await this.ctx.microversion()).toString();
     return ignoringMissing(
       async () => {
-        await this.ctx.session.request('compute', { method: 'DELETE', path: urls.serverMetadataItemUrl(serverId, key), microversion });
+        await this.ctx.session.request('compute', {
+          method: 'DELETE',
+          path: urls.serverMetadataItemUrl(serverId, key),
+          microversion,
+        });
         return true;
       },
       false,
@@ -152,7 +182,12 @@ export class ServersApi {
   async create(options: CreateServerOptions): Promise<ServerRef> {
     const mv = await this.ctx.microversion();
     const body = buildCreateServerBody(options, mv);
-    const res = await this.ctx.session.request('compute', { method: 'POST', path: urls.serversUrl(), json: body, microversion: mv.toString() });
+    const res = await this.ctx.session.request('compute', {
+      method: 'POST',
+      path: urls.serversUrl(),
+      json: body,
+      microversion: mv.toString(),
+    });
     const { wire, root } = readJsonObject(res);
     return parseServerRef(wire, root);
   }
@@ -160,7 +195,11 @@ export class ServersApi {
   /** GET /servers/{id}. NotFoundError when it does not exist. */
   async get(serverId: string): Promise<Server> {
     const mv = await this.ctx.microversion();
-    const res = await this.ctx.session.request('compute', { method: 'GET', path: urls.serverUrl(serverId), microversion: mv.toString() });
+    const res = await this.ctx.session.request('compute', {
+      method: 'GET',
+      path: urls.serverUrl(serverId),
+      microversion: mv.toString(),
+    });
     const { wire, root } = readJsonObject(res);
     return parseServerResponse(wire, root);
   }
@@ -191,9 +230,15 @@ export class ServersApi {
       });
       const { wire, root } = readJsonObject(res);
       const page = parseServerPage(wire, root);
-      const items = metadata.length ? page.items.filter((s) => metadata.every(([k, v]) => s.metadata[k] === v)) : page.items;
+      const items = metadata.length
+        ? page.items.filter((s) => metadata.every(([k, v]) => s.metadata[k] === v))
+        : page.items;
       // Keep following when a filtered page comes out empty but Nova has more.
-      return { items, next: page.items.length ? page.next : undefined, rawCount: page.items.length };
+      return {
+        items,
+        next: page.items.length ? page.next : undefined,
+        rawCount: page.items.length,
+      };
     });
   }
 
@@ -202,7 +247,11 @@ export class ServersApi {
     const mv = (await this.ctx.microversion()).toString();
     return ignoringMissing(
       async () => {
-        await this.ctx.session.request('compute', { method: 'DELETE', path: urls.serverUrl(serverId), microversion: mv });
+        await this.ctx.session.request('compute', {
+          method: 'DELETE',
+          path: urls.serverUrl(serverId),
+          microversion: mv,
+        });
         return true;
       },
       false,
@@ -212,7 +261,12 @@ export class ServersApi {
 
   private async action(serverId: string, body: Record<string, unknown>) {
     const mv = (await this.ctx.microversion()).toString();
-    return this.ctx.session.request('compute', { method: 'POST', path: urls.serverActionUrl(serverId), json: body, microversion: mv });
+    return this.ctx.session.request('compute', {
+      method: 'POST',
+      path: urls.serverActionUrl(serverId),
+      json: body,
+      microversion: mv,
+    });
   }
 
   /** POST /servers/{id}/action `{"os-stop": null}` (202; the server moves to SHUTOFF). */
@@ -226,7 +280,10 @@ export class ServersApi {
   }
 
   /** POST /servers/{id}/action `createImage`: image id from the body (2.45+) or the Location header (before). */
-  async createImage(serverId: string, options: CreateServerImageOptions): Promise<{ imageId: string }> {
+  async createImage(
+    serverId: string,
+    options: CreateServerImageOptions,
+  ): Promise<{ imageId: string }> {
     const sent = await this.ctx.microversion();
     const res = await this.ctx.session.request('compute', {
       method: 'POST',
@@ -236,7 +293,12 @@ export class ServersApi {
     });
     const echoed = echoedMicroversion(res.headers) ?? sent;
     const location = res.headers['location'];
-    return parseCreateImageResult(new WireReader(res), echoed, res.body, Array.isArray(location) ? location[0] : location);
+    return parseCreateImageResult(
+      new WireReader(res),
+      echoed,
+      res.body,
+      Array.isArray(location) ? location[0] : location,
+    );
   }
 
   /** POST /servers/{id}/action `os-getConsoleOutput` (the last `length` lines, or all). */
@@ -251,13 +313,22 @@ export class ServersApi {
    * Nova's fault message (ServerFaultError), or when it vanishes (ResourceGoneError).
    */
   async waitForStatus(serverId: string, options: WaitForServerStatusOptions): Promise<Server> {
-    const targets = typeof options.target === 'string' ? [options.target as ServerStatus] : [...(options.target as readonly ServerStatus[])];
+    const targets =
+      typeof options.target === 'string'
+        ? [options.target as ServerStatus]
+        : [...(options.target as readonly ServerStatus[])];
     const failOn = options.failOn ?? DEFAULT_SERVER_FAIL_STATES;
-    return pollUntil(serverStatusWait(serverId, () => this.find(serverId), targets, failOn), options);
+    return pollUntil(
+      serverStatusWait(serverId, () => this.find(serverId), targets, failOn),
+      options,
+    );
   }
 
   /** Polls until GET answers 404 (or status DELETED). */
   async waitForDeleted(serverId: string, options: WaitForServerDeletedOptions): Promise<void> {
-    return pollUntil(serverDeletedWait(serverId, () => this.find(serverId), options.failOn ?? []), options);
+    return pollUntil(
+      serverDeletedWait(serverId, () => this.find(serverId), options.failOn ?? []),
+      options,
+    );
   }
 }

@@ -11,4 +11,11 @@ export type {
   CreateServerImageOptions,
   ConsoleOutputOptions,
 } from './requests';
-export type { Server, ServerStatus, ServerAddress, ServerFault, ServerFlavorInfo, ServerRef } from './results';
+export type {
+  Server,
+  ServerStatus,
+  ServerAddress,
+  ServerFault,
+  ServerFlavorInfo,
+  ServerRef,
+} from './results';

@@ -1,5 +1,9 @@
 import { InvalidArgumentError } from '../../common/errors';
-import { COMPUTE_MICROVERSION_FEATURES as MV, requireMicroversion, type Microversion } from '../microversion';
+import {
+  COMPUTE_MICROVERSION_FEATURES as MV,
+  requireMicroversion,
+  type Microversion,
+} from '../microversion';
 import type { QueryValue } from '../../session/session-types';
 
 /** One network attachment for a new server (POST /servers `networks[]`). Give `uuid` or `port`. */
@@ -83,7 +87,6 @@ export interface ConsoleOutputOptions {
 // Options -> wire. The only place that knows Nova's request envelope and quirks.
 // ---------------------------------------------------------------------------------------------
 
-
 /** Nova limits user_data to 65535 bytes after base64 (API reference, "Create Server": user_data). */
 export const MAX_USER_DATA_BASE64_BYTES = 65_535;
 const MAX_METADATA_CHARS = 255;
@@ -92,18 +95,31 @@ type Json = Record<string, unknown>;
 
 function requireText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidArgumentError(field, `must be a non-empty string, got ${JSON.stringify(value)}`);
+    throw new InvalidArgumentError(
+      field,
+      `must be a non-empty string, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
 
-function checkMetadata(metadata: Readonly<Record<string, string>>, field: string): Record<string, string> {
+function checkMetadata(
+  metadata: Readonly<Record<string, string>>,
+  field: string,
+): Record<string, string> {
   for (const [key, value] of Object.entries(metadata)) {
     if (key.length === 0 || key.length > MAX_METADATA_CHARS) {
-      throw new InvalidArgumentError(`${field}`, `key "${key}" has ${key.length} characters`, `allowed: 1 to ${MAX_METADATA_CHARS} characters`);
+      throw new InvalidArgumentError(
+        `${field}`,
+        `key "${key}" has ${key.length} characters`,
+        `allowed: 1 to ${MAX_METADATA_CHARS} characters`,
+      );
     }
     if (typeof value !== 'string' || value.length > MAX_METADATA_CHARS) {
-      throw new InvalidArgumentError(`${field}.${key}`, 'must be a string of at most 255 characters');
+      throw new InvalidArgumentError(
+        `${field}.${key}`,
+        'must be a string of at most 255 characters',
+      );
     }
   }
   return { ...metadata };
@@ -126,11 +142,18 @@ function networksWire(networks: ServerNetworks | undefined, mv: Microversion): u
     return networks;
   }
   if (!Array.isArray(networks)) {
-    throw new InvalidArgumentError('createServer.networks', `got ${JSON.stringify(networks)}`, "allowed: an array, 'auto' or 'none'");
+    throw new InvalidArgumentError(
+      'createServer.networks',
+      `got ${JSON.stringify(networks)}`,
+      "allowed: an array, 'auto' or 'none'",
+    );
   }
   return networks.map((n: ServerNetworkAttachment, i) => {
     if (!n.uuid && !n.port) {
-      throw new InvalidArgumentError(`createServer.networks[${i}]`, 'needs a network id (uuid) or a port id (port)');
+      throw new InvalidArgumentError(
+        `createServer.networks[${i}]`,
+        'needs a network id (uuid) or a port id (port)',
+      );
     }
     const wire: Json = {};
     if (n.uuid) wire['uuid'] = n.uuid;
@@ -156,8 +179,10 @@ export function buildCreateServerBody(options: CreateServerOptions, mv: Microver
   };
   const networks = networksWire(options.networks, mv);
   if (networks !== undefined) server['networks'] = networks;
-  if (options.keyName !== undefined) server['key_name'] = requireText(options.keyName, 'createServer.keyName');
-  if (options.securityGroups?.length) server['security_groups'] = options.securityGroups.map((name) => ({ name }));
+  if (options.keyName !== undefined)
+    server['key_name'] = requireText(options.keyName, 'createServer.keyName');
+  if (options.securityGroups?.length)
+    server['security_groups'] = options.securityGroups.map((name) => ({ name }));
   if (options.userData !== undefined) {
     const encoded = Buffer.from(options.userData).toString('base64');
     if (encoded.length > MAX_USER_DATA_BASE64_BYTES) {
@@ -169,7 +194,8 @@ export function buildCreateServerBody(options: CreateServerOptions, mv: Microver
     }
     server['user_data'] = encoded;
   }
-  if (options.metadata) server['metadata'] = checkMetadata(options.metadata, 'createServer.metadata');
+  if (options.metadata)
+    server['metadata'] = checkMetadata(options.metadata, 'createServer.metadata');
   if (options.availabilityZone) server['availability_zone'] = options.availabilityZone;
   if (options.tags?.length) {
     requireMicroversion(mv, MV.tagsAtCreate, 'server tags at create');
@@ -184,11 +210,18 @@ function escapeRegExp(text: string): string {
 }
 
 /** GET /servers/detail query (Nova API reference "List Servers Detailed"). */
-export function buildListServersQuery(filters: ListServersFilters, mv: Microversion): Record<string, QueryValue> {
+export function buildListServersQuery(
+  filters: ListServersFilters,
+  mv: Microversion,
+): Record<string, QueryValue> {
   if (filters.name !== undefined && filters.exactName !== undefined) {
-    throw new InvalidArgumentError('listServers', 'give name (a regular expression) or exactName, not both');
+    throw new InvalidArgumentError(
+      'listServers',
+      'give name (a regular expression) or exactName, not both',
+    );
   }
-  if (filters.tags?.length || filters.tagsAny?.length) requireMicroversion(mv, MV.serverTagsApi, 'filtering servers by tag');
+  if (filters.tags?.length || filters.tagsAny?.length)
+    requireMicroversion(mv, MV.serverTagsApi, 'filtering servers by tag');
   return {
     // Nova matches `name` as a regular expression, so `web` also finds `web-2`.
     name: filters.exactName !== undefined ? `^${escapeRegExp(filters.exactName)}$` : filters.name,
@@ -211,11 +244,18 @@ export function buildCreateImageAction(options: CreateServerImageOptions): Json 
 
 export function buildConsoleOutputAction(options: ConsoleOutputOptions): Json {
   if (options.length !== undefined && (!Number.isInteger(options.length) || options.length < 1)) {
-    throw new InvalidArgumentError('consoleOutput.length', `${options.length} is not allowed`, 'allowed: a positive integer');
+    throw new InvalidArgumentError(
+      'consoleOutput.length',
+      `${options.length} is not allowed`,
+      'allowed: a positive integer',
+    );
   }
   return { 'os-getConsoleOutput': options.length === undefined ? {} : { length: options.length } };
 }
 
-export function checkMetadataArgument(metadata: Readonly<Record<string, string>>, field: string): Record<string, string> {
+export function checkMetadataArgument(
+  metadata: Readonly<Record<string, string>>,
+  field: string,
+): Record<string, string> {
   return checkMetadata(metadata, field);
 }

@@ -112,14 +112,35 @@ export interface ConsoleOutput {
 // ---------------------------------------------------------------------------------------------
 
 const KNOWN_STATUSES: ReadonlySet<string> = new Set<ServerStatus>([
-  'ACTIVE', 'BUILD', 'DELETED', 'ERROR', 'HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'PAUSED', 'REBOOT',
-  'REBUILD', 'RESCUE', 'RESIZE', 'REVERT_RESIZE', 'SHELVED', 'SHELVED_OFFLOADED', 'SHUTOFF',
-  'SOFT_DELETED', 'SUSPENDED', 'UNKNOWN', 'VERIFY_RESIZE',
+  'ACTIVE',
+  'BUILD',
+  'DELETED',
+  'ERROR',
+  'HARD_REBOOT',
+  'MIGRATING',
+  'PASSWORD',
+  'PAUSED',
+  'REBOOT',
+  'REBUILD',
+  'RESCUE',
+  'RESIZE',
+  'REVERT_RESIZE',
+  'SHELVED',
+  'SHELVED_OFFLOADED',
+  'SHUTOFF',
+  'SOFT_DELETED',
+  'SUSPENDED',
+  'UNKNOWN',
+  'VERIFY_RESIZE',
 ]);
 
 type Obj = Record<string, unknown>;
 
-function parseAddresses(wire: WireReader, server: Obj, path: string): Record<string, ServerAddress[]> {
+function parseAddresses(
+  wire: WireReader,
+  server: Obj,
+  path: string,
+): Record<string, ServerAddress[]> {
   const raw = wire.optionalObject(server, 'addresses', path) ?? {};
   const out: Record<string, ServerAddress[]> = {};
   for (const [network, list] of Object.entries(raw)) {
@@ -129,7 +150,8 @@ function parseAddresses(wire: WireReader, server: Obj, path: string): Record<str
       const p = `${listPath}[${i}]`;
       const a = wire.record(entry, p);
       const version = wire.number(a, 'version', p);
-      if (version !== 4 && version !== 6) wire.fail(`${p}.version should be 4 or 6, got ${version}`);
+      if (version !== 4 && version !== 6)
+        wire.fail(`${p}.version should be 4 or 6, got ${version}`);
       const type = wire.optionalString(a, 'OS-EXT-IPS:type', p);
       if (type !== undefined && type !== 'fixed' && type !== 'floating') {
         wire.fail(`${p}.OS-EXT-IPS:type should be fixed or floating, got "${type}"`);
@@ -173,7 +195,11 @@ export function parseServer(wire: WireReader, server: Obj, path = 'server'): Ser
   const rawStatus = wire.string(server, 'status', path);
   const faultObj = wire.optionalObject(server, 'fault', path);
   const securityGroups = (wire.optionalArray(server, 'security_groups', path) ?? []).map((g, i) =>
-    wire.string(wire.record(g, `${path}.security_groups[${i}]`), 'name', `${path}.security_groups[${i}]`),
+    wire.string(
+      wire.record(g, `${path}.security_groups[${i}]`),
+      'name',
+      `${path}.security_groups[${i}]`,
+    ),
   );
   return {
     id: wire.string(server, 'id', path),
@@ -217,8 +243,13 @@ export function parseServerResponse(wire: WireReader, root: Obj): Server {
 }
 
 /** GET /servers/detail: `{"servers": [...], "servers_links": [{"rel": "next", "href": ...}]}`. */
-export function parseServerPage(wire: WireReader, root: Obj): { items: Server[]; next: string | undefined } {
-  const items = wire.array(root, 'servers', 'body').map((s, i) => parseServer(wire, wire.record(s, `servers[${i}]`), `servers[${i}]`));
+export function parseServerPage(
+  wire: WireReader,
+  root: Obj,
+): { items: Server[]; next: string | undefined } {
+  const items = wire
+    .array(root, 'servers', 'body')
+    .map((s, i) => parseServer(wire, wire.record(s, `servers[${i}]`), `servers[${i}]`));
   return { items, next: wire.nextLink(root, 'servers_links', 'body') };
 }
 
@@ -226,12 +257,18 @@ export function parseServerPage(wire: WireReader, root: Obj): { items: Server[];
 export function parseServerRef(wire: WireReader, root: Obj): ServerRef {
   const server = wire.object(root, 'server', 'body');
   const adminPass = wire.optionalString(server, 'adminPass', 'server');
-  return { id: wire.string(server, 'id', 'server'), adminPass: adminPass ? new Secret(adminPass) : undefined };
+  return {
+    id: wire.string(server, 'id', 'server'),
+    adminPass: adminPass ? new Secret(adminPass) : undefined,
+  };
 }
 
 /** The microversion Nova says it used (`OpenStack-API-Version: compute 2.45`, or the legacy header). */
-export function echoedMicroversion(headers: Record<string, string | string[] | undefined>): Microversion | undefined {
-  const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+export function echoedMicroversion(
+  headers: Record<string, string | string[] | undefined>,
+): Microversion | undefined {
+  const first = (v: string | string[] | undefined): string | undefined =>
+    Array.isArray(v) ? v[0] : v;
   const modern = first(headers['openstack-api-version']);
   const match = modern ? /compute\s+(\d+\.\d+)/i.exec(modern) : null;
   const text = match?.[1] ?? first(headers['x-openstack-nova-api-version']);
@@ -253,7 +290,10 @@ export function parseCreateImageResult(
     const root = wire.record(wire.json(body), 'body');
     return { imageId: wire.string(root, 'image_id', 'body') };
   }
-  if (!location) return wire.fail(`no Location header in the createImage answer (microversion ${echoed} < 2.45)`);
+  if (!location)
+    return wire.fail(
+      `no Location header in the createImage answer (microversion ${echoed} < 2.45)`,
+    );
   const imageId = location.replace(/\/+$/, '').split('/').pop();
   if (!imageId) return wire.fail(`cannot read an image id from Location "${location}"`);
   return { imageId };

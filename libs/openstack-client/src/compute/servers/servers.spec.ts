@@ -11,7 +11,12 @@ import type { WaitProgress } from '../../common/wait';
 import { itemNotFound } from '../__fixtures__/nova-faults.fixture';
 import { createImageRespV245, serverCreateResp } from './__fixtures__/server-create-resp.fixture';
 import { serverGetRespV21 } from './__fixtures__/server-get-resp.v2-1.fixture';
-import { serverGetBuildRespV271, serverGetErrorRespV271, serverGetRespV271, SERVER_ID } from './__fixtures__/server-get-resp.v2-71.fixture';
+import {
+  serverGetBuildRespV271,
+  serverGetErrorRespV271,
+  serverGetRespV271,
+  SERVER_ID,
+} from './__fixtures__/server-get-resp.v2-71.fixture';
 import { serversDetailsResp } from './__fixtures__/servers-details-resp.fixture';
 import type { Server } from './results';
 
@@ -31,7 +36,11 @@ describe('compute: microversion negotiation', () => {
 
   it('negotiates min(cloud max, client max) and sends both version headers', async () => {
     cloud = await LoopbackCloud.start({ computeMaxMicroversion: '2.93' });
-    cloud.on('GET', SERVER_PATH, (req) => ({ status: 200, body: serverGetRespV271(), headers: echo(req) }));
+    cloud.on('GET', SERVER_PATH, (req) => ({
+      status: 200,
+      body: serverGetRespV271(),
+      headers: echo(req),
+    }));
     const os = cloud.client();
     await os.compute.servers.get(SERVER_ID);
     expect((await os.compute.microversion()).toString()).toBe('2.93');
@@ -58,7 +67,9 @@ describe('compute: microversion negotiation', () => {
     pinned.close();
     tooNew.close();
     expect(error).toBeInstanceOf(MicroversionNotSupportedError);
-    expect((error as Error).message).toBe('compute: the pinned computeMicroversion needs microversion 2.79, but the cloud supports 2.1 to 2.60');
+    expect((error as Error).message).toBe(
+      'compute: the pinned computeMicroversion needs microversion 2.79, but the cloud supports 2.1 to 2.60',
+    );
   });
 });
 
@@ -70,7 +81,10 @@ describe('compute: servers', () => {
   afterEach(async () => cloud.close());
 
   it('creates a server: one wire body with base64 user data, networks, security groups, metadata, count 1', async () => {
-    cloud.on('POST', SERVERS, () => ({ status: 202, body: serverCreateResp(SERVER_ID, 'generated-admin-pass') }));
+    cloud.on('POST', SERVERS, () => ({
+      status: 202,
+      body: serverCreateResp(SERVER_ID, 'generated-admin-pass'),
+    }));
     const os = cloud.client();
     const ref = await os.compute.servers.create({
       name: 'web-1',
@@ -113,34 +127,59 @@ describe('compute: servers', () => {
     const os = cloud.client();
     await os.compute.servers.create({ name: 'a', imageId: 'i', flavorId: '1', networks: 'auto' });
     os.close();
-    expect((cloud.requestsTo('POST', SERVERS)[0].json() as { server: { networks: unknown } }).server.networks).toBe('auto');
+    expect(
+      (cloud.requestsTo('POST', SERVERS)[0].json() as { server: { networks: unknown } }).server
+        .networks,
+    ).toBe('auto');
   });
 
   it('refuses bad create options before sending anything', async () => {
     const os = cloud.client();
-    const noNetworks = await os.compute.servers.create({ name: 'a', imageId: 'i', flavorId: '1' }).catch((e: unknown) => e);
-    const bigUserData = await os.compute.servers.create({ name: 'a', imageId: 'i', flavorId: '1', networks: 'none', userData: Buffer.alloc(60_000) }).catch((e: unknown) => e);
-    const noName = await os.compute.servers.create({ name: '', imageId: 'i', flavorId: '1', networks: 'none' }).catch((e: unknown) => e);
+    const noNetworks = await os.compute.servers
+      .create({ name: 'a', imageId: 'i', flavorId: '1' })
+      .catch((e: unknown) => e);
+    const bigUserData = await os.compute.servers
+      .create({
+        name: 'a',
+        imageId: 'i',
+        flavorId: '1',
+        networks: 'none',
+        userData: Buffer.alloc(60_000),
+      })
+      .catch((e: unknown) => e);
+    const noName = await os.compute.servers
+      .create({ name: '', imageId: 'i', flavorId: '1', networks: 'none' })
+      .catch((e: unknown) => e);
     os.close();
     expect(noNetworks).toBeInstanceOf(InvalidArgumentError);
     expect((noNetworks as Error).message).toBe(
       "createServer.networks: is required at compute microversion 2.37 and later (this client uses 2.93) (allowed: a list of { uuid } / { port } attachments, 'auto' or 'none')",
     );
-    expect((bigUserData as Error).message).toBe('createServer.userData: is 80000 bytes after base64 (allowed: at most 65535 bytes after base64, about 48 KiB before)');
+    expect((bigUserData as Error).message).toBe(
+      'createServer.userData: is 80000 bytes after base64 (allowed: at most 65535 bytes after base64, about 48 KiB before)',
+    );
     expect((noName as InvalidArgumentError).field).toBe('createServer.name');
     expect(cloud.requestsTo('POST', SERVERS)).toHaveLength(0);
   });
 
   it('refuses tags at create below 2.52 (server tags need the microversion)', async () => {
     const os = cloud.client({ computeMicroversion: '2.40' });
-    const error = await os.compute.servers.create({ name: 'a', imageId: 'i', flavorId: '1', networks: 'none', tags: ['x'] }).catch((e: unknown) => e);
+    const error = await os.compute.servers
+      .create({ name: 'a', imageId: 'i', flavorId: '1', networks: 'none', tags: ['x'] })
+      .catch((e: unknown) => e);
     os.close();
     expect(error).toBeInstanceOf(MicroversionNotSupportedError);
-    expect((error as Error).message).toBe('compute: server tags at create needs microversion 2.52, but this client negotiated 2.40');
+    expect((error as Error).message).toBe(
+      'compute: server tags at create needs microversion 2.52, but this client negotiated 2.40',
+    );
   });
 
   it('reads a server detail: status, OS-EXT-STS states, addresses, embedded flavor (2.47+), tags', async () => {
-    cloud.on('GET', SERVER_PATH, (req) => ({ status: 200, body: serverGetRespV271(), headers: echo(req) }));
+    cloud.on('GET', SERVER_PATH, (req) => ({
+      status: 200,
+      body: serverGetRespV271(),
+      headers: echo(req),
+    }));
     const os = cloud.client();
     const server = await os.compute.servers.get(SERVER_ID);
     os.close();
@@ -172,7 +211,13 @@ describe('compute: servers', () => {
     const os = cloud.client({ computeMicroversion: '2.1' });
     const server = await os.compute.servers.get(SERVER_ID);
     os.close();
-    expect(server.flavor).toEqual({ id: '1', originalName: undefined, vcpus: undefined, ramMb: undefined, diskGb: undefined });
+    expect(server.flavor).toEqual({
+      id: '1',
+      originalName: undefined,
+      vcpus: undefined,
+      ramMb: undefined,
+      diskGb: undefined,
+    });
     expect(server.tags).toBeUndefined();
   });
 
@@ -180,7 +225,10 @@ describe('compute: servers', () => {
     const page2 = `${cloud.computeUrl}/servers/detail?limit=2&marker=s2`;
     cloud.on('GET', `${SERVERS}/detail`, (req) =>
       req.query.get('marker') === 's2'
-        ? { status: 200, body: serversDetailsResp([{ id: 's3', name: 'web.1', metadata: { pool: 'p1' } }]) }
+        ? {
+            status: 200,
+            body: serversDetailsResp([{ id: 's3', name: 'web.1', metadata: { pool: 'p1' } }]),
+          }
         : {
             status: 200,
             body: serversDetailsResp(
@@ -193,7 +241,12 @@ describe('compute: servers', () => {
           },
     );
     const os = cloud.client();
-    const list = os.compute.servers.list({ exactName: 'web.1', metadata: { pool: 'p1' }, pageSize: 2, status: 'ACTIVE' });
+    const list = os.compute.servers.list({
+      exactName: 'web.1',
+      metadata: { pool: 'p1' },
+      pageSize: 2,
+      status: 'ACTIVE',
+    });
     expect(cloud.requestsTo('GET', `${SERVERS}/detail`)).toHaveLength(0); // lazy
     const found = (await list.toArray()).map((s: Server) => s.id);
     os.close();
@@ -208,7 +261,13 @@ describe('compute: servers', () => {
   it('stops fetching when the caller stops iterating', async () => {
     cloud.on('GET', `${SERVERS}/detail`, () => ({
       status: 200,
-      body: serversDetailsResp([{ id: 'a', name: 'a' }, { id: 'b', name: 'b' }], `${cloud.computeUrl}/servers/detail?marker=b`),
+      body: serversDetailsResp(
+        [
+          { id: 'a', name: 'a' },
+          { id: 'b', name: 'b' },
+        ],
+        `${cloud.computeUrl}/servers/detail?marker=b`,
+      ),
     }));
     const os = cloud.client();
     for await (const server of os.compute.servers.list()) {
@@ -225,24 +284,39 @@ describe('compute: servers', () => {
     const os = cloud.client();
     expect(await os.compute.servers.delete(SERVER_ID)).toBe(true);
     expect(await os.compute.servers.delete(SERVER_ID)).toBe(false);
-    await expect(os.compute.servers.delete(SERVER_ID, { ignoreMissing: false })).rejects.toThrow(`Instance ${SERVER_ID} could not be found.`);
+    await expect(os.compute.servers.delete(SERVER_ID, { ignoreMissing: false })).rejects.toThrow(
+      `Instance ${SERVER_ID} could not be found.`,
+    );
     os.close();
   });
 
   it('createImage reads the image id from the body at 2.45+', async () => {
-    cloud.on('POST', `${SERVER_PATH}/action`, (req) => ({ status: 202, body: createImageRespV245('img-245'), headers: echo(req) }));
+    cloud.on('POST', `${SERVER_PATH}/action`, (req) => ({
+      status: 202,
+      body: createImageRespV245('img-245'),
+      headers: echo(req),
+    }));
     const os = cloud.client();
-    const result = await os.compute.servers.createImage(SERVER_ID, { name: 'golden', metadata: { role: 'golden' } });
+    const result = await os.compute.servers.createImage(SERVER_ID, {
+      name: 'golden',
+      metadata: { role: 'golden' },
+    });
     os.close();
     expect(result).toEqual({ imageId: 'img-245' });
-    expect(cloud.requestsTo('POST', `${SERVER_PATH}/action`)[0].json()).toEqual({ createImage: { name: 'golden', metadata: { role: 'golden' } } });
+    expect(cloud.requestsTo('POST', `${SERVER_PATH}/action`)[0].json()).toEqual({
+      createImage: { name: 'golden', metadata: { role: 'golden' } },
+    });
   });
 
   it('createImage reads the image id from the Location header before 2.45', async () => {
     cloud.on('POST', `${SERVER_PATH}/action`, (req) => ({
       status: 202,
       body: '',
-      headers: { ...echo(req), 'content-type': 'text/html; charset=UTF-8', location: 'http://127.0.0.1:9292/images/465b503f-6a55-4e8f-8084-b6ba5be8f43f' },
+      headers: {
+        ...echo(req),
+        'content-type': 'text/html; charset=UTF-8',
+        location: 'http://127.0.0.1:9292/images/465b503f-6a55-4e8f-8084-b6ba5be8f43f',
+      },
     }));
     const os = cloud.client({ computeMicroversion: '2.44' });
     const result = await os.compute.servers.createImage(SERVER_ID, { name: 'golden' });
@@ -254,10 +328,15 @@ describe('compute: servers', () => {
     // A proxy that strips our header makes Nova answer as 2.1: Location, no body.
     cloud.on('POST', `${SERVER_PATH}/action`, () => ({
       status: 202,
-      headers: { 'openstack-api-version': 'compute 2.1', location: 'http://glance/images/from-location' },
+      headers: {
+        'openstack-api-version': 'compute 2.1',
+        location: 'http://glance/images/from-location',
+      },
     }));
     const os = cloud.client();
-    expect(await os.compute.servers.createImage(SERVER_ID, { name: 'x' })).toEqual({ imageId: 'from-location' });
+    expect(await os.compute.servers.createImage(SERVER_ID, { name: 'x' })).toEqual({
+      imageId: 'from-location',
+    });
     os.close();
   });
 
@@ -282,9 +361,16 @@ describe('compute: servers', () => {
 
   it('tags: list, add, replace, delete at 2.26+; unsupported below', async () => {
     cloud.on('GET', `${SERVER_PATH}/tags`, () => ({ status: 200, body: { tags: ['a'] } }));
-    cloud.on('PUT', `${SERVER_PATH}/tags/b`, () => ({ status: 201, body: '', headers: { 'content-type': 'text/html' } }));
+    cloud.on('PUT', `${SERVER_PATH}/tags/b`, () => ({
+      status: 201,
+      body: '',
+      headers: { 'content-type': 'text/html' },
+    }));
     cloud.on('PUT', `${SERVER_PATH}/tags`, (req) => ({ status: 200, body: req.json() }));
-    cloud.on('DELETE', `${SERVER_PATH}/tags/gone`, () => ({ status: 404, body: { itemNotFound: { code: 404, message: 'Tag gone could not be found.' } } }));
+    cloud.on('DELETE', `${SERVER_PATH}/tags/gone`, () => ({
+      status: 404,
+      body: { itemNotFound: { code: 404, message: 'Tag gone could not be found.' } },
+    }));
     const os = cloud.client();
     expect(await os.compute.servers.tags.list(SERVER_ID)).toEqual(['a']);
     await os.compute.servers.tags.add(SERVER_ID, 'b');
@@ -292,16 +378,26 @@ describe('compute: servers', () => {
     expect(await os.compute.servers.tags.delete(SERVER_ID, 'gone')).toBe(false);
     os.close();
     const old = cloud.client({ computeMicroversion: '2.25' });
-    await expect(old.compute.servers.tags.list(SERVER_ID)).rejects.toBeInstanceOf(MicroversionNotSupportedError);
+    await expect(old.compute.servers.tags.list(SERVER_ID)).rejects.toBeInstanceOf(
+      MicroversionNotSupportedError,
+    );
     old.close();
   });
 
   it('metadata: update merges (POST), replace (PUT)', async () => {
-    cloud.on('POST', `${SERVER_PATH}/metadata`, (req) => ({ status: 200, body: { metadata: { old: '1', ...(req.json() as { metadata: object }).metadata } } }));
+    cloud.on('POST', `${SERVER_PATH}/metadata`, (req) => ({
+      status: 200,
+      body: { metadata: { old: '1', ...(req.json() as { metadata: object }).metadata } },
+    }));
     cloud.on('PUT', `${SERVER_PATH}/metadata`, (req) => ({ status: 200, body: req.json() }));
     const os = cloud.client();
-    expect(await os.compute.servers.metadata.update(SERVER_ID, { a: 'b' })).toEqual({ old: '1', a: 'b' });
-    expect(await os.compute.servers.metadata.replace(SERVER_ID, { only: 'this' })).toEqual({ only: 'this' });
+    expect(await os.compute.servers.metadata.update(SERVER_ID, { a: 'b' })).toEqual({
+      old: '1',
+      a: 'b',
+    });
+    expect(await os.compute.servers.metadata.replace(SERVER_ID, { only: 'this' })).toEqual({
+      only: 'this',
+    });
     os.close();
   });
 });
@@ -327,7 +423,12 @@ describe('compute: server waiters', () => {
     ]);
     const progress: Array<WaitProgress<Server>> = [];
     const os = cloud.client();
-    const server = await os.compute.servers.waitForStatus(SERVER_ID, { target: 'ACTIVE', timeoutMs: 5_000, intervalMs: 10, onProgress: (p) => progress.push(p) });
+    const server = await os.compute.servers.waitForStatus(SERVER_ID, {
+      target: 'ACTIVE',
+      timeoutMs: 5_000,
+      intervalMs: 10,
+      onProgress: (p) => progress.push(p),
+    });
     os.close();
     expect(server.status).toBe('ACTIVE');
     expect(progress.map((p) => [p.attempt, p.status])).toEqual([
@@ -343,12 +444,16 @@ describe('compute: server waiters', () => {
       { status: 200, body: serverGetErrorRespV271() },
     ]);
     const os = cloud.client();
-    const error = (await os.compute.servers.waitForStatus(SERVER_ID, { target: 'ACTIVE', timeoutMs: 5_000, intervalMs: 10 }).catch((e: unknown) => e)) as ServerFaultError;
+    const error = (await os.compute.servers
+      .waitForStatus(SERVER_ID, { target: 'ACTIVE', timeoutMs: 5_000, intervalMs: 10 })
+      .catch((e: unknown) => e)) as ServerFaultError;
     os.close();
     expect(error).toBeInstanceOf(ServerFaultError);
     expect(error.faultCode).toBe(500);
     expect(error.faultMessage).toContain('Exceeded maximum number of retries');
-    expect(error.message).toBe(`server ${SERVER_ID} entered failure state ERROR: ${error.faultMessage}`);
+    expect(error.message).toBe(
+      `server ${SERVER_ID} entered failure state ERROR: ${error.faultMessage}`,
+    );
     expect(cloud.requestsTo('GET', SERVER_PATH)).toHaveLength(2);
   });
 
@@ -358,7 +463,9 @@ describe('compute: server waiters', () => {
       { status: 404, body: itemNotFound(SERVER_ID) },
     ]);
     const os = cloud.client();
-    const error = await os.compute.servers.waitForStatus(SERVER_ID, { target: 'ACTIVE', timeoutMs: 5_000, intervalMs: 10 }).catch((e: unknown) => e);
+    const error = await os.compute.servers
+      .waitForStatus(SERVER_ID, { target: 'ACTIVE', timeoutMs: 5_000, intervalMs: 10 })
+      .catch((e: unknown) => e);
     os.close();
     expect(error).toBeInstanceOf(ResourceGoneError);
   });
@@ -366,10 +473,20 @@ describe('compute: server waiters', () => {
   it('times out with the last status seen, polling less often as it goes', async () => {
     sequence([{ status: 200, body: serverGetBuildRespV271() }]);
     const os = cloud.client();
-    const error = (await os.compute.servers.waitForStatus(SERVER_ID, { target: 'ACTIVE', timeoutMs: 400, intervalMs: 20, maxIntervalMs: 200, backoffFactor: 2 }).catch((e: unknown) => e)) as WaitTimeoutError;
+    const error = (await os.compute.servers
+      .waitForStatus(SERVER_ID, {
+        target: 'ACTIVE',
+        timeoutMs: 400,
+        intervalMs: 20,
+        maxIntervalMs: 200,
+        backoffFactor: 2,
+      })
+      .catch((e: unknown) => e)) as WaitTimeoutError;
     os.close();
     expect(error).toBeInstanceOf(WaitTimeoutError);
-    expect(error.message).toBe(`timed out after 400 ms waiting for server ${SERVER_ID} to become ACTIVE (last status: BUILD)`);
+    expect(error.message).toBe(
+      `timed out after 400 ms waiting for server ${SERVER_ID} to become ACTIVE (last status: BUILD)`,
+    );
     const times = cloud.requestsTo('GET', SERVER_PATH).map((r) => r.at);
     const gaps = times.slice(1).map((t, i) => t - times[i]);
     // Intervals 20, 40, 80, 160, ... : far fewer polls than a fixed 20 ms interval would make.
@@ -382,14 +499,25 @@ describe('compute: server waiters', () => {
     const os = cloud.client();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const error = await os.compute.servers.waitForStatus(SERVER_ID, { target: 'ACTIVE', timeoutMs: 10_000, intervalMs: 1_000, signal: controller.signal }).catch((e: unknown) => e);
+    const error = await os.compute.servers
+      .waitForStatus(SERVER_ID, {
+        target: 'ACTIVE',
+        timeoutMs: 10_000,
+        intervalMs: 1_000,
+        signal: controller.signal,
+      })
+      .catch((e: unknown) => e);
     os.close();
     expect(error).toBeInstanceOf(WaitAbortedError);
   });
 
   it('refuses a wait without a sane timeout', async () => {
     const os = cloud.client();
-    await expect(os.compute.servers.waitForStatus(SERVER_ID, { target: 'ACTIVE', timeoutMs: 0 })).rejects.toThrow('wait.timeoutMs: 0 is not allowed (allowed: a positive number of milliseconds)');
+    await expect(
+      os.compute.servers.waitForStatus(SERVER_ID, { target: 'ACTIVE', timeoutMs: 0 }),
+    ).rejects.toThrow(
+      'wait.timeoutMs: 0 is not allowed (allowed: a positive number of milliseconds)',
+    );
     os.close();
   });
 

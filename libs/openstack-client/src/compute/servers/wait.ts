@@ -23,8 +23,10 @@ export function serverStatusWait(
     decide: (s) => {
       if (!s) throw new ResourceGoneError('server', serverId, 'DELETED (404)');
       if (targets.includes(s.status)) return { done: true, value: s };
-      if (failOn.includes(s.status)) throw new ServerFaultError(serverId, s.rawStatus, s.fault?.message, s.fault?.code);
-      if (GONE_STATES.includes(s.status)) throw new ResourceGoneError('server', serverId, s.rawStatus);
+      if (failOn.includes(s.status))
+        throw new ServerFaultError(serverId, s.rawStatus, s.fault?.message, s.fault?.code);
+      if (GONE_STATES.includes(s.status))
+        throw new ResourceGoneError('server', serverId, s.rawStatus);
       return { done: false };
     },
   };
@@ -44,7 +46,8 @@ export function serverDeletedWait(
     statusOf: (s) => (s ? s.rawStatus : 'DELETED'),
     decide: (s) => {
       if (!s || s.status === 'DELETED') return { done: true, value: undefined };
-      if (failOn.includes(s.status)) throw new ServerFaultError(serverId, s.rawStatus, s.fault?.message, s.fault?.code);
+      if (failOn.includes(s.status))
+        throw new ServerFaultError(serverId, s.rawStatus, s.fault?.message, s.fault?.code);
       return { done: false };
     },
   };

@@ -12,7 +12,11 @@ export interface CatalogUrls {
   network: string;
 }
 
-export function projectScopedTokenBody(urls: CatalogUrls, issuedAt: Date, expiresAt: Date): Record<string, unknown> {
+export function projectScopedTokenBody(
+  urls: CatalogUrls,
+  issuedAt: Date,
+  expiresAt: Date,
+): Record<string, unknown> {
   const endpoints = (url: string, id: string) =>
     ['admin', 'internal', 'public'].map((iface) => ({
       id: `${id}-${iface}`,
@@ -44,10 +48,30 @@ export function projectScopedTokenBody(urls: CatalogUrls, issuedAt: Date, expire
         { id: '87aa5976eba34a66a53cc9d014aa4544', name: 'reader' },
       ],
       catalog: [
-        { endpoints: endpoints(urls.compute, 'c'), id: '225d357adc624855abcd4480ba8efe5c', type: 'compute', name: 'nova' },
-        { endpoints: endpoints(urls.image, 'g'), id: '2f39ddd2d8f24b3aa3d4d3e3a24a3ab8', type: 'image', name: 'glance' },
-        { endpoints: endpoints(urls.network, 'n'), id: '6ee2a2b5b4ca4ec2a0a5d6fd15ba1b66', type: 'network', name: 'neutron' },
-        { endpoints: endpoints(urls.identity, 'k'), id: '8fd2c6a1e4b94a5c9c1b7ab6fa0d2b1c', type: 'identity', name: 'keystone' },
+        {
+          endpoints: endpoints(urls.compute, 'c'),
+          id: '225d357adc624855abcd4480ba8efe5c',
+          type: 'compute',
+          name: 'nova',
+        },
+        {
+          endpoints: endpoints(urls.image, 'g'),
+          id: '2f39ddd2d8f24b3aa3d4d3e3a24a3ab8',
+          type: 'image',
+          name: 'glance',
+        },
+        {
+          endpoints: endpoints(urls.network, 'n'),
+          id: '6ee2a2b5b4ca4ec2a0a5d6fd15ba1b66',
+          type: 'network',
+          name: 'neutron',
+        },
+        {
+          endpoints: endpoints(urls.identity, 'k'),
+          id: '8fd2c6a1e4b94a5c9c1b7ab6fa0d2b1c',
+          type: 'identity',
+          name: 'keystone',
+        },
       ],
     },
   };
@@ -59,5 +83,9 @@ export function projectScopedTokenBody(urls: CatalogUrls, issuedAt: Date, expire
  * keystonemiddleware answers Nova and Neutron 401s with the same shape (neutron/03-no-token.txt).
  */
 export const keystoneUnauthorizedBody = {
-  error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' },
+  error: {
+    code: 401,
+    message: 'The request you have made requires authentication.',
+    title: 'Unauthorized',
+  },
 };

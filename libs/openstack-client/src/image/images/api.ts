@@ -37,7 +37,9 @@ export class ImagesApi {
       });
       const { wire, root } = readJsonObject(res);
       const page = parseImagePage(wire, root);
-      const nextUrl = page.next ? urls.resolveGlanceNext(await this.session.serviceBaseUrl('image'), page.next) : undefined;
+      const nextUrl = page.next
+        ? urls.resolveGlanceNext(await this.session.serviceBaseUrl('image'), page.next)
+        : undefined;
       return { items: page.items, next: nextUrl };
     });
   }
@@ -45,13 +47,21 @@ export class ImagesApi {
   /** The one image with this exact name, undefined if none; AmbiguousNameError (listing the ids) if several. */
   async findByName(name: string): Promise<Image | undefined> {
     const matches = (await this.list({ name }).toArray()).filter((img) => img.name === name);
-    if (matches.length > 1) throw new AmbiguousNameError('image', name, matches.map((img) => img.id));
+    if (matches.length > 1)
+      throw new AmbiguousNameError(
+        'image',
+        name,
+        matches.map((img) => img.id),
+      );
     return matches[0];
   }
 
   /** GET /v2/images/{id}. */
   async get(imageId: string): Promise<Image> {
-    const res = await this.session.request('image', { method: 'GET', path: urls.imageUrl(imageId) });
+    const res = await this.session.request('image', {
+      method: 'GET',
+      path: urls.imageUrl(imageId),
+    });
     const { wire, root } = readJsonObject(res);
     return parseImage(wire, root);
   }
@@ -68,15 +78,24 @@ export class ImagesApi {
 
   /** POST /v2/images (the image starts `queued`). Never retried. */
   async create(options: CreateImageOptions): Promise<Image> {
-    const res = await this.session.request('image', { method: 'POST', path: urls.imagesUrl(), json: buildCreateImageBody(options) });
+    const res = await this.session.request('image', {
+      method: 'POST',
+      path: urls.imagesUrl(),
+      json: buildCreateImageBody(options),
+    });
     const { wire, root } = readJsonObject(res);
     return parseImage(wire, root);
   }
 
   /** PUT /v2/images/{id}/file (application/octet-stream). The image moves saving -> active. */
-  async upload(imageId: string, data: Buffer | Readable, options: UploadImageOptions = {}): Promise<void> {
+  async upload(
+    imageId: string,
+    data: Buffer | Readable,
+    options: UploadImageOptions = {},
+  ): Promise<void> {
     const headers: Record<string, string> = {};
-    if (!Buffer.isBuffer(data) && options.sizeBytes !== undefined) headers['Content-Length'] = String(options.sizeBytes);
+    if (!Buffer.isBuffer(data) && options.sizeBytes !== undefined)
+      headers['Content-Length'] = String(options.sizeBytes);
     await this.session.request('image', {
       method: 'PUT',
       path: urls.imageFileUrl(imageId),
@@ -92,7 +111,10 @@ export class ImagesApi {
    * Reads the image first so each op is the right one; returns the updated image.
    */
   async updateProperties(imageId: string, updates: ImagePropertyUpdates): Promise<Image> {
-    const current = await this.session.request('image', { method: 'GET', path: urls.imageUrl(imageId) });
+    const current = await this.session.request('image', {
+      method: 'GET',
+      path: urls.imageUrl(imageId),
+    });
     const { root: currentRoot } = readJsonObject(current);
     const patch = buildPropertyPatch(currentRoot, updates);
     if (patch.length === 0) {
@@ -122,7 +144,18 @@ export class ImagesApi {
 
   /** Polls until the image reaches a target status; fails at once on failOn (default killed, deleted, pending_delete) or a 404. */
   async waitForStatus(imageId: string, options: WaitForImageStatusOptions): Promise<Image> {
-    const targets = typeof options.target === 'string' ? [options.target as ImageStatus] : [...(options.target as readonly ImageStatus[])];
-    return pollUntil(imageStatusWait(imageId, () => this.find(imageId), targets, options.failOn ?? DEFAULT_IMAGE_FAIL_STATES), options);
+    const targets =
+      typeof options.target === 'string'
+        ? [options.target as ImageStatus]
+        : [...(options.target as readonly ImageStatus[])];
+    return pollUntil(
+      imageStatusWait(
+        imageId,
+        () => this.find(imageId),
+        targets,
+        options.failOn ?? DEFAULT_IMAGE_FAIL_STATES,
+      ),
+      options,
+    );
   }
 }

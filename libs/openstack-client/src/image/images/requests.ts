@@ -18,7 +18,8 @@ export interface ListImagesFilters {
 
 export interface CreateImageOptions {
   name: string;
-  diskFormat: 'ami' | 'ari' | 'aki' | 'vhd' | 'vhdx' | 'vmdk' | 'raw' | 'qcow2' | 'vdi' | 'ploop' | 'iso';
+  diskFormat:
+    'ami' | 'ari' | 'aki' | 'vhd' | 'vhdx' | 'vmdk' | 'raw' | 'qcow2' | 'vdi' | 'ploop' | 'iso';
   containerFormat: 'ami' | 'ari' | 'aki' | 'bare' | 'ovf' | 'ova' | 'docker' | 'compressed';
   visibility?: ImageVisibility;
   minDiskGb?: number;
@@ -44,32 +45,82 @@ export interface UploadImageOptions {
  */
 export type ImagePropertyUpdates = Readonly<Record<string, string | null>>;
 
-const DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'ploop', 'iso'];
+const DISK_FORMATS = [
+  'ami',
+  'ari',
+  'aki',
+  'vhd',
+  'vhdx',
+  'vmdk',
+  'raw',
+  'qcow2',
+  'vdi',
+  'ploop',
+  'iso',
+];
 const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'];
 /** Attributes Glance owns; they cannot be custom properties (Glance answers 403 for reserved ones). */
 const CORE_ATTRIBUTES = new Set([
-  'id', 'name', 'status', 'visibility', 'protected', 'checksum', 'owner', 'size', 'virtual_size',
-  'min_ram', 'min_disk', 'created_at', 'updated_at', 'disk_format', 'container_format', 'tags',
-  'self', 'file', 'schema', 'locations', 'direct_url', 'os_hidden', 'os_hash_algo', 'os_hash_value', 'stores',
+  'id',
+  'name',
+  'status',
+  'visibility',
+  'protected',
+  'checksum',
+  'owner',
+  'size',
+  'virtual_size',
+  'min_ram',
+  'min_disk',
+  'created_at',
+  'updated_at',
+  'disk_format',
+  'container_format',
+  'tags',
+  'self',
+  'file',
+  'schema',
+  'locations',
+  'direct_url',
+  'os_hidden',
+  'os_hash_algo',
+  'os_hash_value',
+  'stores',
 ]);
 
 /** POST /v2/images body: core attributes and custom properties side by side (Glance API reference "Create image"). */
 export function buildCreateImageBody(options: CreateImageOptions): Record<string, unknown> {
   if (typeof options.name !== 'string' || options.name.trim() === '') {
-    throw new InvalidArgumentError('createImage.name', `must be a non-empty string, got ${JSON.stringify(options.name)}`);
+    throw new InvalidArgumentError(
+      'createImage.name',
+      `must be a non-empty string, got ${JSON.stringify(options.name)}`,
+    );
   }
   if (!DISK_FORMATS.includes(options.diskFormat)) {
-    throw new InvalidArgumentError('createImage.diskFormat', `"${options.diskFormat}" is not a Glance disk format`, `allowed: ${DISK_FORMATS.join(', ')}`);
+    throw new InvalidArgumentError(
+      'createImage.diskFormat',
+      `"${options.diskFormat}" is not a Glance disk format`,
+      `allowed: ${DISK_FORMATS.join(', ')}`,
+    );
   }
   if (!CONTAINER_FORMATS.includes(options.containerFormat)) {
-    throw new InvalidArgumentError('createImage.containerFormat', `"${options.containerFormat}" is not a Glance container format`, `allowed: ${CONTAINER_FORMATS.join(', ')}`);
+    throw new InvalidArgumentError(
+      'createImage.containerFormat',
+      `"${options.containerFormat}" is not a Glance container format`,
+      `allowed: ${CONTAINER_FORMATS.join(', ')}`,
+    );
   }
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options.properties ?? {})) {
     if (CORE_ATTRIBUTES.has(key)) {
-      throw new InvalidArgumentError(`createImage.properties.${key}`, 'is a core Glance attribute, not a custom property', 'use the typed option instead');
+      throw new InvalidArgumentError(
+        `createImage.properties.${key}`,
+        'is a core Glance attribute, not a custom property',
+        'use the typed option instead',
+      );
     }
-    if (typeof value !== 'string') throw new InvalidArgumentError(`createImage.properties.${key}`, 'must be a string');
+    if (typeof value !== 'string')
+      throw new InvalidArgumentError(`createImage.properties.${key}`, 'must be a string');
     body[key] = value;
   }
   body['name'] = options.name;
@@ -110,17 +161,27 @@ export interface JsonPatchOp {
  * `current` is the image as it is now: existing keys are replaced, new keys added, and removing
  * a key that is not there is skipped (Glance would answer 409 "Property ... does not exist").
  */
-export function buildPropertyPatch(current: Readonly<Record<string, unknown>>, updates: ImagePropertyUpdates): JsonPatchOp[] {
+export function buildPropertyPatch(
+  current: Readonly<Record<string, unknown>>,
+  updates: ImagePropertyUpdates,
+): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [];
   for (const [key, value] of Object.entries(updates)) {
-    if (key === '' || key.includes('/')) throw new InvalidArgumentError(`updateProperties.${key}`, "property names cannot be empty or contain '/'");
+    if (key === '' || key.includes('/'))
+      throw new InvalidArgumentError(
+        `updateProperties.${key}`,
+        "property names cannot be empty or contain '/'",
+      );
     // JSON pointer escaping (RFC 6901): ~ -> ~0, / -> ~1.
     const path = `/${key.replace(/~/g, '~0')}`;
     const exists = Object.prototype.hasOwnProperty.call(current, key) && current[key] !== undefined;
     if (value === null) {
       if (exists) ops.push({ op: 'remove', path });
     } else if (typeof value !== 'string') {
-      throw new InvalidArgumentError(`updateProperties.${key}`, 'must be a string or null (to remove it)');
+      throw new InvalidArgumentError(
+        `updateProperties.${key}`,
+        'must be a string or null (to remove it)',
+      );
     } else {
       ops.push({ op: exists ? 'replace' : 'add', path, value });
     }

@@ -36,15 +36,50 @@ export interface Image {
 }
 
 const STATUSES: ReadonlySet<string> = new Set<ImageStatus>([
-  'queued', 'saving', 'uploading', 'importing', 'active', 'killed', 'deleted', 'pending_delete', 'deactivated',
+  'queued',
+  'saving',
+  'uploading',
+  'importing',
+  'active',
+  'killed',
+  'deleted',
+  'pending_delete',
+  'deactivated',
 ]);
-const VISIBILITIES: ReadonlySet<string> = new Set<ImageVisibility>(['public', 'private', 'shared', 'community']);
+const VISIBILITIES: ReadonlySet<string> = new Set<ImageVisibility>([
+  'public',
+  'private',
+  'shared',
+  'community',
+]);
 
 /** Glance's own attributes; everything else on the image object is a custom property. */
 const CORE_KEYS = new Set([
-  'id', 'name', 'status', 'visibility', 'protected', 'checksum', 'owner', 'size', 'virtual_size',
-  'min_ram', 'min_disk', 'created_at', 'updated_at', 'disk_format', 'container_format', 'tags',
-  'self', 'file', 'schema', 'locations', 'direct_url', 'os_hidden', 'os_hash_algo', 'os_hash_value', 'stores',
+  'id',
+  'name',
+  'status',
+  'visibility',
+  'protected',
+  'checksum',
+  'owner',
+  'size',
+  'virtual_size',
+  'min_ram',
+  'min_disk',
+  'created_at',
+  'updated_at',
+  'disk_format',
+  'container_format',
+  'tags',
+  'self',
+  'file',
+  'schema',
+  'locations',
+  'direct_url',
+  'os_hidden',
+  'os_hash_algo',
+  'os_hash_value',
+  'stores',
 ]);
 
 type Obj = Record<string, unknown>;
@@ -54,7 +89,8 @@ export function parseImage(wire: WireReader, img: Obj, path = 'image'): Image {
   const status = wire.string(img, 'status', path);
   if (!STATUSES.has(status)) wire.fail(`${path}.status "${status}" is not a Glance image status`);
   const visibility = wire.optionalString(img, 'visibility', path) ?? 'private';
-  if (!VISIBILITIES.has(visibility)) wire.fail(`${path}.visibility "${visibility}" is not a Glance visibility`);
+  if (!VISIBILITIES.has(visibility))
+    wire.fail(`${path}.visibility "${visibility}" is not a Glance visibility`);
   const properties: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(img)) if (!CORE_KEYS.has(key)) properties[key] = value;
   return {
@@ -78,9 +114,14 @@ export function parseImage(wire: WireReader, img: Obj, path = 'image'): Image {
 }
 
 /** GET /v2/images: `{"images": [...], "next": "/v2/images?marker=..."}` (no `next` on the last page). */
-export function parseImagePage(wire: WireReader, root: Obj): { items: Image[]; next: string | undefined } {
+export function parseImagePage(
+  wire: WireReader,
+  root: Obj,
+): { items: Image[]; next: string | undefined } {
   return {
-    items: wire.array(root, 'images', 'body').map((img, i) => parseImage(wire, wire.record(img, `images[${i}]`), `images[${i}]`)),
+    items: wire
+      .array(root, 'images', 'body')
+      .map((img, i) => parseImage(wire, wire.record(img, `images[${i}]`), `images[${i}]`)),
     next: wire.optionalString(root, 'next', 'body', true),
   };
 }

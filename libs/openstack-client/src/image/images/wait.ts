@@ -3,7 +3,11 @@ import type { PollSpec } from '../../common/wait';
 import type { Image, ImageStatus } from './results';
 
 /** `killed`: the upload or import failed; `deleted`/`pending_delete`: it is going away. */
-export const DEFAULT_IMAGE_FAIL_STATES: readonly ImageStatus[] = ['killed', 'deleted', 'pending_delete'];
+export const DEFAULT_IMAGE_FAIL_STATES: readonly ImageStatus[] = [
+  'killed',
+  'deleted',
+  'pending_delete',
+];
 
 const REASONS: Partial<Record<ImageStatus, string>> = {
   killed: 'Glance marked the image killed (its data upload or import failed)',
@@ -28,7 +32,12 @@ export function imageStatusWait(
       if (!img) throw new ResourceGoneError('image', imageId, 'deleted (404)');
       if (targets.includes(img.status)) return { done: true, value: img };
       if (failOn.includes(img.status)) {
-        throw new ResourceFailedError('image', imageId, img.status, REASONS[img.status] ?? `status ${img.status}`);
+        throw new ResourceFailedError(
+          'image',
+          imageId,
+          img.status,
+          REASONS[img.status] ?? `status ${img.status}`,
+        );
       }
       return { done: false };
     },

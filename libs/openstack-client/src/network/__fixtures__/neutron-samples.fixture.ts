@@ -6,7 +6,11 @@
  * returns them for a non-admin (/work/captures/neutron/04-networks-name-test.txt, 07-sg-rule-create-tcp5000.txt,
  * 10-ports-device-id.txt).
  */
-export function network(id: string, name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function network(
+  id: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     admin_state_up: true,
     availability_zone_hints: [],
@@ -30,7 +34,11 @@ export function network(id: string, name: string, extra: Record<string, unknown>
   };
 }
 
-export function securityGroupRule(id: string, securityGroupId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function securityGroupRule(
+  id: string,
+  securityGroupId: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     direction: 'ingress',
     ethertype: 'IPv4',
@@ -53,12 +61,24 @@ export function securityGroupRule(id: string, securityGroupId: string, extra: Re
   };
 }
 
-export function securityGroup(id: string, name: string, projectId: string): Record<string, unknown> {
+export function securityGroup(
+  id: string,
+  name: string,
+  projectId: string,
+): Record<string, unknown> {
   return {
     description: name === 'default' ? 'Default security group' : '',
     id,
     name,
-    security_group_rules: [securityGroupRule('93aa42e5-80db-4581-9391-3a608bd0e448', id, { direction: 'egress', protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null })],
+    security_group_rules: [
+      securityGroupRule('93aa42e5-80db-4581-9391-3a608bd0e448', id, {
+        direction: 'egress',
+        protocol: null,
+        port_range_min: null,
+        port_range_max: null,
+        remote_ip_prefix: null,
+      }),
+    ],
     project_id: projectId,
     tenant_id: projectId,
     revision_number: 1,
@@ -93,7 +113,11 @@ export function port(id: string, deviceId: string, ip: string): Record<string, u
   };
 }
 
-export function floatingIp(id: string, portId: string | null, fixedIp: string | null): Record<string, unknown> {
+export function floatingIp(
+  id: string,
+  portId: string | null,
+  fixedIp: string | null,
+): Record<string, unknown> {
   return {
     fixed_ip_address: fixedIp,
     floating_ip_address: '172.24.4.228',
@@ -117,11 +141,23 @@ export function floatingIp(id: string, portId: string | null, fixedIp: string | 
 
 /** Neutron errors: `{"NeutronError": {"type", "message", "detail": ""}}` (Networking API v2.0 "Faults"; devcloud captures). */
 export const ruleExists = (ruleId: string) => ({
-  NeutronError: { type: 'SecurityGroupRuleExists', message: `Security group rule already exists. Rule id is ${ruleId}.`, detail: '' },
+  NeutronError: {
+    type: 'SecurityGroupRuleExists',
+    message: `Security group rule already exists. Rule id is ${ruleId}.`,
+    detail: '',
+  },
 });
 export const overQuota = {
-  NeutronError: { type: 'OverQuota', message: "Quota exceeded for resources: ['security_group_rule'].", detail: '' },
+  NeutronError: {
+    type: 'OverQuota',
+    message: "Quota exceeded for resources: ['security_group_rule'].",
+    detail: '',
+  },
 };
 export const networkNotFound = (id: string) => ({
-  NeutronError: { type: 'NetworkNotFound', message: `Network ${id} could not be found.`, detail: '' },
+  NeutronError: {
+    type: 'NetworkNotFound',
+    message: `Network ${id} could not be found.`,
+    detail: '',
+  },
 });

@@ -17,26 +17,57 @@ export class FloatingIpsApi {
   constructor(private readonly session: Session) {}
 
   list(filters: ListFloatingIpsFilters = {}): ResourceList<FloatingIp> {
-    return neutronList(this.session, urls.floatingIpsUrl(), 'floatingips', buildListFloatingIpsQuery(filters), parseFloatingIp);
+    return neutronList(
+      this.session,
+      urls.floatingIpsUrl(),
+      'floatingips',
+      buildListFloatingIpsQuery(filters),
+      parseFloatingIp,
+    );
   }
 
   /** POST /v2.0/floatingips. Never retried (a lost answer could mean an address was allocated). */
   async create(options: CreateFloatingIpOptions): Promise<FloatingIp> {
-    return neutronWrite(this.session, 'POST', urls.floatingIpsUrl(), 'floatingip', buildCreateFloatingIpBody(options), parseFloatingIp);
+    return neutronWrite(
+      this.session,
+      'POST',
+      urls.floatingIpsUrl(),
+      'floatingip',
+      buildCreateFloatingIpBody(options),
+      parseFloatingIp,
+    );
   }
 
   /** PUT /v2.0/floatingips/{id} with `port_id`. */
   async associate(floatingIpId: string, options: AssociateFloatingIpOptions): Promise<FloatingIp> {
-    return neutronWrite(this.session, 'PUT', urls.floatingIpUrl(floatingIpId), 'floatingip', buildAssociateBody(options), parseFloatingIp);
+    return neutronWrite(
+      this.session,
+      'PUT',
+      urls.floatingIpUrl(floatingIpId),
+      'floatingip',
+      buildAssociateBody(options),
+      parseFloatingIp,
+    );
   }
 
   /** PUT /v2.0/floatingips/{id} with `port_id: null`. */
   async disassociate(floatingIpId: string): Promise<FloatingIp> {
-    return neutronWrite(this.session, 'PUT', urls.floatingIpUrl(floatingIpId), 'floatingip', buildAssociateBody(null), parseFloatingIp);
+    return neutronWrite(
+      this.session,
+      'PUT',
+      urls.floatingIpUrl(floatingIpId),
+      'floatingip',
+      buildAssociateBody(null),
+      parseFloatingIp,
+    );
   }
 
   /** DELETE; false when already gone (ignoreMissing, default true). */
   async delete(floatingIpId: string, options: DeleteOptions = {}): Promise<boolean> {
-    return neutronDelete(this.session, urls.floatingIpUrl(floatingIpId), options.ignoreMissing ?? true);
+    return neutronDelete(
+      this.session,
+      urls.floatingIpUrl(floatingIpId),
+      options.ignoreMissing ?? true,
+    );
   }
 }

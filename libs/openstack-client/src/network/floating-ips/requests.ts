@@ -24,7 +24,9 @@ export interface AssociateFloatingIpOptions {
   fixedIpAddress?: string;
 }
 
-export function buildListFloatingIpsQuery(filters: ListFloatingIpsFilters): Record<string, QueryValue> {
+export function buildListFloatingIpsQuery(
+  filters: ListFloatingIpsFilters,
+): Record<string, QueryValue> {
   return {
     port_id: filters.portId,
     floating_network_id: filters.floatingNetworkId,
@@ -34,8 +36,14 @@ export function buildListFloatingIpsQuery(filters: ListFloatingIpsFilters): Reco
   };
 }
 
-export function buildCreateFloatingIpBody(options: CreateFloatingIpOptions): Record<string, unknown> {
-  if (!options.floatingNetworkId) throw new InvalidArgumentError('createFloatingIp.floatingNetworkId', 'is required (the external network id)');
+export function buildCreateFloatingIpBody(
+  options: CreateFloatingIpOptions,
+): Record<string, unknown> {
+  if (!options.floatingNetworkId)
+    throw new InvalidArgumentError(
+      'createFloatingIp.floatingNetworkId',
+      'is required (the external network id)',
+    );
   const body: Record<string, unknown> = { floating_network_id: options.floatingNetworkId };
   if (options.portId) body['port_id'] = options.portId;
   if (options.fixedIpAddress) body['fixed_ip_address'] = options.fixedIpAddress;
@@ -43,7 +51,9 @@ export function buildCreateFloatingIpBody(options: CreateFloatingIpOptions): Rec
   return body;
 }
 
-export function buildAssociateBody(options: AssociateFloatingIpOptions | null): Record<string, unknown> {
+export function buildAssociateBody(
+  options: AssociateFloatingIpOptions | null,
+): Record<string, unknown> {
   if (options === null) return { port_id: null };
   if (!options.portId) throw new InvalidArgumentError('associateFloatingIp.portId', 'is required');
   const body: Record<string, unknown> = { port_id: options.portId };

@@ -11,7 +11,11 @@ export interface FloatingIp {
   projectId?: string;
 }
 
-export function parseFloatingIp(wire: WireReader, f: Record<string, unknown>, path = 'floatingip'): FloatingIp {
+export function parseFloatingIp(
+  wire: WireReader,
+  f: Record<string, unknown>,
+  path = 'floatingip',
+): FloatingIp {
   return {
     id: wire.string(f, 'id', path),
     floatingIpAddress: wire.string(f, 'floating_ip_address', path),
@@ -20,6 +24,7 @@ export function parseFloatingIp(wire: WireReader, f: Record<string, unknown>, pa
     portId: wire.optionalString(f, 'port_id', path),
     routerId: wire.optionalString(f, 'router_id', path),
     status: wire.optionalString(f, 'status', path) ?? 'UNKNOWN',
-    projectId: wire.optionalString(f, 'project_id', path) ?? wire.optionalString(f, 'tenant_id', path),
+    projectId:
+      wire.optionalString(f, 'project_id', path) ?? wire.optionalString(f, 'tenant_id', path),
   };
 }

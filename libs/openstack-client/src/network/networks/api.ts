@@ -11,7 +11,13 @@ export class NetworksApi {
 
   /** GET /v2.0/networks, lazily following `networks_links`. */
   list(filters: ListNetworksFilters = {}): ResourceList<Network> {
-    return neutronList(this.session, urls.networksUrl(), 'networks', buildListNetworksQuery(filters), parseNetwork);
+    return neutronList(
+      this.session,
+      urls.networksUrl(),
+      'networks',
+      buildListNetworksQuery(filters),
+      parseNetwork,
+    );
   }
 
   async get(networkId: string): Promise<Network> {
@@ -25,7 +31,12 @@ export class NetworksApi {
     if (byId) return byId;
     const byName = all.filter((n) => n.name === nameOrId);
     if (byName.length === 1) return byName[0];
-    if (byName.length > 1) throw new AmbiguousNameError('network', nameOrId, byName.map((n) => n.id));
+    if (byName.length > 1)
+      throw new AmbiguousNameError(
+        'network',
+        nameOrId,
+        byName.map((n) => n.id),
+      );
     throw new NotFoundError({
       status: 404,
       service: 'network',

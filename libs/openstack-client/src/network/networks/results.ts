@@ -13,7 +13,11 @@ export interface Network {
   mtu?: number;
 }
 
-export function parseNetwork(wire: WireReader, n: Record<string, unknown>, path = 'network'): Network {
+export function parseNetwork(
+  wire: WireReader,
+  n: Record<string, unknown>,
+  path = 'network',
+): Network {
   return {
     id: wire.string(n, 'id', path),
     name: wire.optionalString(n, 'name', path) ?? '',
@@ -22,7 +26,8 @@ export function parseNetwork(wire: WireReader, n: Record<string, unknown>, path 
     shared: wire.optionalBoolean(n, 'shared', path) ?? false,
     external: wire.optionalBoolean(n, 'router:external', path) ?? false,
     subnetIds: n['subnets'] === undefined ? [] : wire.stringArray(n, 'subnets', path),
-    projectId: wire.optionalString(n, 'project_id', path) ?? wire.optionalString(n, 'tenant_id', path),
+    projectId:
+      wire.optionalString(n, 'project_id', path) ?? wire.optionalString(n, 'tenant_id', path),
     mtu: wire.optionalNumber(n, 'mtu', path),
   };
 }

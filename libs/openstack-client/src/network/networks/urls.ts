@@ -1,3 +1,4 @@
 // Neutron API reference v2.0, "Networks".
 export const networksUrl = (): string => '/networks';
-export const networkUrl = (networkId: string): string => `/networks/${encodeURIComponent(networkId)}`;
+export const networkUrl = (networkId: string): string =>
+  `/networks/${encodeURIComponent(networkId)}`;

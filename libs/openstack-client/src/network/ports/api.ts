@@ -10,13 +10,20 @@ export class PortsApi {
   constructor(private readonly session: Session) {}
 
   list(filters: ListPortsFilters = {}): ResourceList<Port> {
-    return neutronList(this.session, urls.portsUrl(), 'ports', buildListPortsQuery(filters), parsePort);
+    return neutronList(
+      this.session,
+      urls.portsUrl(),
+      'ports',
+      buildListPortsQuery(filters),
+      parsePort,
+    );
   }
 
   /** Ports whose `device_id` is this id (a server's ports, for floating IP association). */
   async listByDevice(deviceId: string): Promise<Port[]> {
     // An empty device_id filter would list every unattached port.
-    if (!deviceId) throw new InvalidArgumentError('listByDevice.deviceId', 'must be a non-empty id');
+    if (!deviceId)
+      throw new InvalidArgumentError('listByDevice.deviceId', 'must be a non-empty id');
     return this.list({ deviceId }).toArray();
   }
 

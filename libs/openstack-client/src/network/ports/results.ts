@@ -30,9 +30,14 @@ export function parsePort(wire: WireReader, p: Record<string, unknown>, path = '
     fixedIps: (wire.optionalArray(p, 'fixed_ips', path) ?? []).map((f, i) => {
       const fp = `${path}.fixed_ips[${i}]`;
       const rec = wire.record(f, fp);
-      return { subnetId: wire.string(rec, 'subnet_id', fp), ipAddress: wire.string(rec, 'ip_address', fp) };
+      return {
+        subnetId: wire.string(rec, 'subnet_id', fp),
+        ipAddress: wire.string(rec, 'ip_address', fp),
+      };
     }),
-    securityGroupIds: p['security_groups'] === undefined ? [] : wire.stringArray(p, 'security_groups', path),
-    projectId: wire.optionalString(p, 'project_id', path) ?? wire.optionalString(p, 'tenant_id', path),
+    securityGroupIds:
+      p['security_groups'] === undefined ? [] : wire.stringArray(p, 'security_groups', path),
+    projectId:
+      wire.optionalString(p, 'project_id', path) ?? wire.optionalString(p, 'tenant_id', path),
   };
 }

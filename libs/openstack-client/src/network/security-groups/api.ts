@@ -25,18 +25,33 @@ export class SecurityGroupsApi {
   constructor(private readonly session: Session) {}
 
   list(filters: ListSecurityGroupsFilters = {}): ResourceList<SecurityGroup> {
-    return neutronList(this.session, urls.securityGroupsUrl(), 'security_groups', buildListSecurityGroupsQuery(filters), parseSecurityGroup);
+    return neutronList(
+      this.session,
+      urls.securityGroupsUrl(),
+      'security_groups',
+      buildListSecurityGroupsQuery(filters),
+      parseSecurityGroup,
+    );
   }
 
   async get(securityGroupId: string): Promise<SecurityGroup> {
-    return neutronGet(this.session, urls.securityGroupUrl(securityGroupId), 'security_group', parseSecurityGroup);
+    return neutronGet(
+      this.session,
+      urls.securityGroupUrl(securityGroupId),
+      'security_group',
+      parseSecurityGroup,
+    );
   }
 
   /** The project's `default` group (the token's project unless `projectId` is given). */
   async findDefault(projectId?: string): Promise<SecurityGroup> {
     const project = projectId ?? (await this.session.token()).projectId;
     const groups = await this.list({ name: 'default', projectId: project }).toArray();
-    const mine = groups.filter((g) => g.name === 'default' && (project === undefined || g.projectId === undefined || g.projectId === project));
+    const mine = groups.filter(
+      (g) =>
+        g.name === 'default' &&
+        (project === undefined || g.projectId === undefined || g.projectId === project),
+    );
     if (mine.length === 0) {
       throw new NotFoundError({
         status: 404,
@@ -54,7 +69,13 @@ export class SecurityGroupRulesApi {
   constructor(private readonly session: Session) {}
 
   list(filters: ListSecurityGroupRulesFilters = {}): ResourceList<SecurityGroupRule> {
-    return neutronList(this.session, urls.securityGroupRulesUrl(), 'security_group_rules', buildListSecurityGroupRulesQuery(filters), parseSecurityGroupRule);
+    return neutronList(
+      this.session,
+      urls.securityGroupRulesUrl(),
+      'security_group_rules',
+      buildListSecurityGroupRulesQuery(filters),
+      parseSecurityGroupRule,
+    );
   }
 
   /**
@@ -83,6 +104,10 @@ export class SecurityGroupRulesApi {
 
   /** DELETE; false when already gone (ignoreMissing, default true). */
   async delete(ruleId: string, options: DeleteOptions = {}): Promise<boolean> {
-    return neutronDelete(this.session, urls.securityGroupRuleUrl(ruleId), options.ignoreMissing ?? true);
+    return neutronDelete(
+      this.session,
+      urls.securityGroupRuleUrl(ruleId),
+      options.ignoreMissing ?? true,
+    );
   }
 }

@@ -26,33 +26,62 @@ export interface CreateSecurityGroupRuleOptions {
   description?: string;
 }
 
-export function buildListSecurityGroupsQuery(filters: ListSecurityGroupsFilters): Record<string, QueryValue> {
+export function buildListSecurityGroupsQuery(
+  filters: ListSecurityGroupsFilters,
+): Record<string, QueryValue> {
   return { name: filters.name, project_id: filters.projectId };
 }
 
-export function buildListSecurityGroupRulesQuery(filters: ListSecurityGroupRulesFilters): Record<string, QueryValue> {
-  return { security_group_id: filters.securityGroupId, direction: filters.direction, protocol: filters.protocol };
+export function buildListSecurityGroupRulesQuery(
+  filters: ListSecurityGroupRulesFilters,
+): Record<string, QueryValue> {
+  return {
+    security_group_id: filters.securityGroupId,
+    direction: filters.direction,
+    protocol: filters.protocol,
+  };
 }
 
 function checkPort(value: number | undefined, field: string): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 65535)) {
-    throw new InvalidArgumentError(field, `${value} is not a port number`, 'allowed: an integer from 0 to 65535');
+    throw new InvalidArgumentError(
+      field,
+      `${value} is not a port number`,
+      'allowed: an integer from 0 to 65535',
+    );
   }
 }
 
 /** POST /v2.0/security-group-rules body (`security_group_rule` envelope added by the caller). */
-export function buildSecurityGroupRuleBody(options: CreateSecurityGroupRuleOptions): Record<string, unknown> {
-  if (!options.securityGroupId) throw new InvalidArgumentError('securityGroupRule.securityGroupId', 'is required');
+export function buildSecurityGroupRuleBody(
+  options: CreateSecurityGroupRuleOptions,
+): Record<string, unknown> {
+  if (!options.securityGroupId)
+    throw new InvalidArgumentError('securityGroupRule.securityGroupId', 'is required');
   if (options.direction !== 'ingress' && options.direction !== 'egress') {
-    throw new InvalidArgumentError('securityGroupRule.direction', `"${String(options.direction)}" is not allowed`, 'allowed: ingress, egress');
+    throw new InvalidArgumentError(
+      'securityGroupRule.direction',
+      `"${String(options.direction)}" is not allowed`,
+      'allowed: ingress, egress',
+    );
   }
   checkPort(options.portRangeMin, 'securityGroupRule.portRangeMin');
   checkPort(options.portRangeMax, 'securityGroupRule.portRangeMax');
-  if (options.portRangeMin !== undefined && options.portRangeMax !== undefined && options.portRangeMin > options.portRangeMax) {
-    throw new InvalidArgumentError('securityGroupRule.portRangeMin', `${options.portRangeMin} is above portRangeMax ${options.portRangeMax}`);
+  if (
+    options.portRangeMin !== undefined &&
+    options.portRangeMax !== undefined &&
+    options.portRangeMin > options.portRangeMax
+  ) {
+    throw new InvalidArgumentError(
+      'securityGroupRule.portRangeMin',
+      `${options.portRangeMin} is above portRangeMax ${options.portRangeMax}`,
+    );
   }
   if (options.remoteIpPrefix && options.remoteGroupId) {
-    throw new InvalidArgumentError('securityGroupRule', 'give remoteIpPrefix or remoteGroupId, not both');
+    throw new InvalidArgumentError(
+      'securityGroupRule',
+      'give remoteIpPrefix or remoteGroupId, not both',
+    );
   }
   const body: Record<string, unknown> = {
     security_group_id: options.securityGroupId,

@@ -25,15 +25,24 @@ export interface SecurityGroup {
 /** Result of creating a rule: Neutron's 409 SecurityGroupRuleExists counts as already present. */
 export type CreateSecurityGroupRuleResult =
   | { alreadyExists: false; rule: SecurityGroupRule }
-  | { alreadyExists: true; /** Parsed from Neutron's message ("Rule id is ..."), when present. */ existingRuleId?: string };
+  | {
+      alreadyExists: true;
+      /** Parsed from Neutron's message ("Rule id is ..."), when present. */ existingRuleId?: string;
+    };
 
 type Obj = Record<string, unknown>;
 
-export function parseSecurityGroupRule(wire: WireReader, r: Obj, path = 'security_group_rule'): SecurityGroupRule {
+export function parseSecurityGroupRule(
+  wire: WireReader,
+  r: Obj,
+  path = 'security_group_rule',
+): SecurityGroupRule {
   const direction = wire.string(r, 'direction', path);
-  if (direction !== 'ingress' && direction !== 'egress') wire.fail(`${path}.direction "${direction}" is not ingress/egress`);
+  if (direction !== 'ingress' && direction !== 'egress')
+    wire.fail(`${path}.direction "${direction}" is not ingress/egress`);
   const ethertype = wire.string(r, 'ethertype', path);
-  if (ethertype !== 'IPv4' && ethertype !== 'IPv6') wire.fail(`${path}.ethertype "${ethertype}" is not IPv4/IPv6`);
+  if (ethertype !== 'IPv4' && ethertype !== 'IPv6')
+    wire.fail(`${path}.ethertype "${ethertype}" is not IPv4/IPv6`);
   return {
     id: wire.string(r, 'id', path),
     securityGroupId: wire.string(r, 'security_group_id', path),
@@ -48,14 +57,23 @@ export function parseSecurityGroupRule(wire: WireReader, r: Obj, path = 'securit
   };
 }
 
-export function parseSecurityGroup(wire: WireReader, g: Obj, path = 'security_group'): SecurityGroup {
+export function parseSecurityGroup(
+  wire: WireReader,
+  g: Obj,
+  path = 'security_group',
+): SecurityGroup {
   return {
     id: wire.string(g, 'id', path),
     name: wire.string(g, 'name', path),
     description: wire.optionalString(g, 'description', path) ?? '',
-    projectId: wire.optionalString(g, 'project_id', path) ?? wire.optionalString(g, 'tenant_id', path),
+    projectId:
+      wire.optionalString(g, 'project_id', path) ?? wire.optionalString(g, 'tenant_id', path),
     rules: (wire.optionalArray(g, 'security_group_rules', path) ?? []).map((r, i) =>
-      parseSecurityGroupRule(wire, wire.record(r, `${path}.security_group_rules[${i}]`), `${path}.security_group_rules[${i}]`),
+      parseSecurityGroupRule(
+        wire,
+        wire.record(r, `${path}.security_group_rules[${i}]`),
+        `${path}.security_group_rules[${i}]`,
+      ),
     ),
   };
 }

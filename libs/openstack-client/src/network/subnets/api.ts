@@ -10,7 +10,13 @@ export class SubnetsApi {
 
   /** GET /v2.0/subnets, lazily following `subnets_links`. */
   list(filters: ListSubnetsFilters = {}): ResourceList<Subnet> {
-    return neutronList(this.session, urls.subnetsUrl(), 'subnets', buildListSubnetsQuery(filters), parseSubnet);
+    return neutronList(
+      this.session,
+      urls.subnetsUrl(),
+      'subnets',
+      buildListSubnetsQuery(filters),
+      parseSubnet,
+    );
   }
 
   async get(subnetId: string): Promise<Subnet> {

@@ -8,5 +8,10 @@ export interface ListSubnetsFilters {
 }
 
 export function buildListSubnetsQuery(filters: ListSubnetsFilters): Record<string, QueryValue> {
-  return { name: filters.name, network_id: filters.networkId, ip_version: filters.ipVersion, project_id: filters.projectId };
+  return {
+    name: filters.name,
+    network_id: filters.networkId,
+    ip_version: filters.ipVersion,
+    project_id: filters.projectId,
+  };
 }

@@ -13,7 +13,8 @@ export interface Subnet {
 
 export function parseSubnet(wire: WireReader, s: Record<string, unknown>, path = 'subnet'): Subnet {
   const ipVersion = wire.number(s, 'ip_version', path);
-  if (ipVersion !== 4 && ipVersion !== 6) wire.fail(`${path}.ip_version should be 4 or 6, got ${ipVersion}`);
+  if (ipVersion !== 4 && ipVersion !== 6)
+    wire.fail(`${path}.ip_version should be 4 or 6, got ${ipVersion}`);
   return {
     id: wire.string(s, 'id', path),
     name: wire.optionalString(s, 'name', path) ?? '',
@@ -22,6 +23,7 @@ export function parseSubnet(wire: WireReader, s: Record<string, unknown>, path =
     ipVersion,
     gatewayIp: wire.optionalString(s, 'gateway_ip', path),
     enableDhcp: wire.optionalBoolean(s, 'enable_dhcp', path) ?? false,
-    projectId: wire.optionalString(s, 'project_id', path) ?? wire.optionalString(s, 'tenant_id', path),
+    projectId:
+      wire.optionalString(s, 'project_id', path) ?? wire.optionalString(s, 'tenant_id', path),
   };
 }

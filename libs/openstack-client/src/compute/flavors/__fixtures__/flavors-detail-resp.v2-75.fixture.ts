@@ -2,7 +2,11 @@
  * GET /flavors/detail at 2.75, copied in shape from nova doc/api_samples/flavors/v2.75/flavors-detail-resp.json
  * (`swap: 0`, `description`, `extra_specs`); devcloud: /work/captures/nova/05b-flavors-detail-2.79.txt.
  */
-export function flavor(id: string, name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function flavor(
+  id: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     'OS-FLV-DISABLED:disabled': false,
     disk: 1,

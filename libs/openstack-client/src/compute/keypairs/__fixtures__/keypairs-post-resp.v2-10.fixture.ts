@@ -3,7 +3,8 @@
  * nova doc/api_samples/os-keypairs/v2.10/keypairs-post-resp.json (`type`, `user_id`, `private_key`);
  * Nova 2.91 on the devcloud: /work/captures/nova/11b-keypair-create-generate-2.91.txt.
  */
-export const PRIVATE_KEY = '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEApBdzF+fTq5QbN3R1QlGGOnRhHQ3gsOrNZ7sqd9Zx\n-----END RSA PRIVATE KEY-----\n';
+export const PRIVATE_KEY =
+  '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEApBdzF+fTq5QbN3R1QlGGOnRhHQ3gsOrNZ7sqd9Zx\n-----END RSA PRIVATE KEY-----\n';
 
 export function keypairsPostResp(name: string): Record<string, unknown> {
   return {

@@ -2,7 +2,10 @@
  * POST /servers response, copied in shape from nova doc/api_samples/servers/server-create-resp.json
  * (the same at 2.1 and 2.79 on the devcloud, /work/captures/nova/20-server-create-2.79.txt).
  */
-export function serverCreateResp(serverId: string, adminPass = '6NpUwoz2QDRN'): { server: Record<string, unknown> } {
+export function serverCreateResp(
+  serverId: string,
+  adminPass = '6NpUwoz2QDRN',
+): { server: Record<string, unknown> } {
   return {
     server: {
       'OS-DCF:diskConfig': 'AUTO',

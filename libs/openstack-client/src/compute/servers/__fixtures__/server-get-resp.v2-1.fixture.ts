@@ -16,14 +16,32 @@ export function serverGetRespV21(serverId: string): { server: Record<string, unk
       accessIPv4: '1.2.3.4',
       accessIPv6: '80fe::',
       addresses: {
-        private: [{ 'OS-EXT-IPS-MAC:mac_addr': 'aa:bb:cc:dd:ee:ff', 'OS-EXT-IPS:type': 'fixed', addr: '192.168.1.30', version: 4 }],
+        private: [
+          {
+            'OS-EXT-IPS-MAC:mac_addr': 'aa:bb:cc:dd:ee:ff',
+            'OS-EXT-IPS:type': 'fixed',
+            addr: '192.168.1.30',
+            version: 4,
+          },
+        ],
       },
       config_drive: '',
       created: '2013-09-03T04:01:32Z',
-      flavor: { id: '1', links: [{ href: 'http://openstack.example.com/flavors/1', rel: 'bookmark' }] },
+      flavor: {
+        id: '1',
+        links: [{ href: 'http://openstack.example.com/flavors/1', rel: 'bookmark' }],
+      },
       hostId: '92154fab69d5883ba2c8622b7e65f745dd33257221c07af363c51b29',
       id: serverId,
-      image: { id: '70a599e0-31e7-49b7-b260-868f441e862b', links: [{ href: 'http://openstack.example.com/images/70a599e0-31e7-49b7-b260-868f441e862b', rel: 'bookmark' }] },
+      image: {
+        id: '70a599e0-31e7-49b7-b260-868f441e862b',
+        links: [
+          {
+            href: 'http://openstack.example.com/images/70a599e0-31e7-49b7-b260-868f441e862b',
+            rel: 'bookmark',
+          },
+        ],
+      },
       key_name: null,
       links: [{ href: `http://openstack.example.com/v2.1/servers/${serverId}`, rel: 'self' }],
       metadata: { 'My Server Name': 'Apache1' },

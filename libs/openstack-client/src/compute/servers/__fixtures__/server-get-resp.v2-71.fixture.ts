@@ -9,7 +9,9 @@
  */
 export const SERVER_ID = '84e2b49d-39a9-4d32-9100-e62161c236db';
 
-export function serverGetRespV271(overrides: Record<string, unknown> = {}): { server: Record<string, unknown> } {
+export function serverGetRespV271(overrides: Record<string, unknown> = {}): {
+  server: Record<string, unknown>;
+} {
   return {
     server: {
       'OS-DCF:diskConfig': 'AUTO',
@@ -23,20 +25,48 @@ export function serverGetRespV271(overrides: Record<string, unknown> = {}): { se
       accessIPv6: '80fe::',
       addresses: {
         private: [
-          { 'OS-EXT-IPS-MAC:mac_addr': '00:0c:29:0d:11:74', 'OS-EXT-IPS:type': 'fixed', addr: '192.168.1.30', version: 4 },
-          { 'OS-EXT-IPS-MAC:mac_addr': '00:0c:29:0d:11:74', 'OS-EXT-IPS:type': 'fixed', addr: 'fd00:1::30', version: 6 },
-          { 'OS-EXT-IPS-MAC:mac_addr': '00:0c:29:0d:11:74', 'OS-EXT-IPS:type': 'floating', addr: '172.24.4.10', version: 4 },
+          {
+            'OS-EXT-IPS-MAC:mac_addr': '00:0c:29:0d:11:74',
+            'OS-EXT-IPS:type': 'fixed',
+            addr: '192.168.1.30',
+            version: 4,
+          },
+          {
+            'OS-EXT-IPS-MAC:mac_addr': '00:0c:29:0d:11:74',
+            'OS-EXT-IPS:type': 'fixed',
+            addr: 'fd00:1::30',
+            version: 6,
+          },
+          {
+            'OS-EXT-IPS-MAC:mac_addr': '00:0c:29:0d:11:74',
+            'OS-EXT-IPS:type': 'floating',
+            addr: '172.24.4.10',
+            version: 4,
+          },
         ],
       },
       config_drive: '',
       created: '2019-02-28T03:16:18Z',
       description: null,
-      flavor: { disk: 1, ephemeral: 0, extra_specs: {}, original_name: 'm1.tiny', ram: 512, swap: 0, vcpus: 1 },
+      flavor: {
+        disk: 1,
+        ephemeral: 0,
+        extra_specs: {},
+        original_name: 'm1.tiny',
+        ram: 512,
+        swap: 0,
+        vcpus: 1,
+      },
       hostId: '2091634baaccdc4c5a1d57069c833e402921df696b7f970791b12ec6',
       id: SERVER_ID,
       image: {
         id: '70a599e0-31e7-49b7-b260-868f441e862b',
-        links: [{ href: 'http://openstack.example.com/images/70a599e0-31e7-49b7-b260-868f441e862b', rel: 'bookmark' }],
+        links: [
+          {
+            href: 'http://openstack.example.com/images/70a599e0-31e7-49b7-b260-868f441e862b',
+            rel: 'bookmark',
+          },
+        ],
       },
       key_name: null,
       links: [

@@ -10,7 +10,9 @@ export function serversDetailsResp(
   nextHref?: string,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {
-    servers: servers.map((s) => serverGetRespV271({ id: s.id, name: s.name, metadata: s.metadata ?? {} }).server),
+    servers: servers.map(
+      (s) => serverGetRespV271({ id: s.id, name: s.name, metadata: s.metadata ?? {} }).server,
+    ),
   };
   if (nextHref) body['servers_links'] = [{ href: nextHref, rel: 'next' }];
   return body;

@@ -4,7 +4,11 @@
  * flat objects where custom properties sit beside core attributes, relative `self`/`file`/`schema`.
  * A queued image has `size`, `checksum`, `os_hash_*` null (/work/captures/glance/10-image-create.txt).
  */
-export function imageShowResponse(id: string, status: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function imageShowResponse(
+  id: string,
+  status: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const active = status === 'active';
   return {
     status,
@@ -22,7 +26,9 @@ export function imageShowResponse(id: string, status: string, extra: Record<stri
     file: `/v2/images/${id}/file`,
     checksum: active ? '64d7c1cd2b6f60c92c14662941cb7913' : null,
     os_hash_algo: active ? 'sha512' : null,
-    os_hash_value: active ? '073b4523583784fbe01daff81eba092a262ec37ba6d04dd3f52e4cd5c93eb8258af44881345ecda0e49f3d8cc6d2df6b050ff3e72681d723234aff9d17d0cf09' : null,
+    os_hash_value: active
+      ? '073b4523583784fbe01daff81eba092a262ec37ba6d04dd3f52e4cd5c93eb8258af44881345ecda0e49f3d8cc6d2df6b050ff3e72681d723234aff9d17d0cf09'
+      : null,
     owner: '5ef70662f8b34079a6eddb8da9d75fe8',
     size: active ? 13167616 : null,
     min_ram: 0,
@@ -38,8 +44,15 @@ export function imageShowResponse(id: string, status: string, extra: Record<stri
  * `images`, `first`, `schema`, and a root-relative `next` only when there is another page
  * (/work/captures/glance/06-images-list-limit-1.txt).
  */
-export function imagesListResponse(images: Array<Record<string, unknown>>, next?: string): Record<string, unknown> {
-  const body: Record<string, unknown> = { images, first: '/v2/images', schema: '/v2/schemas/images' };
+export function imagesListResponse(
+  images: Array<Record<string, unknown>>,
+  next?: string,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    images,
+    first: '/v2/images',
+    schema: '/v2/schemas/images',
+  };
   if (next) body['next'] = next;
   return body;
 }
@@ -59,7 +72,8 @@ export const glanceNotFoundHtml = (id: string) =>
   `<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n  <h1>404 Not Found</h1>\n  No image found with ID ${id}<br /><br />\n\n\n\n </body>\n</html>`;
 
 export const glanceConflictJson = {
-  message: 'There was a conflict when trying to complete your request.<br /><br />\nProperty nope does not exist.\n\n',
+  message:
+    'There was a conflict when trying to complete your request.<br /><br />\nProperty nope does not exist.\n\n',
   code: '409 Conflict',
   title: 'Conflict',
 };
