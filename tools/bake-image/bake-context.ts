@@ -21,6 +21,8 @@ export interface BakeContext {
   createdPrerequisites: string[];
   /** Unique id of this bake (the ready marker of a VM this run boots carries it). */
   bakeId: string;
+  /** clouds.yaml entry in use (--cloud, else OS_CLOUD), for the printed controller config. */
+  cloudName?: string;
 }
 
 /** Sleeps, but wakes up (rejecting) as soon as the bake is interrupted. */

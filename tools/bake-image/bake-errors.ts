@@ -58,7 +58,7 @@ export function messageOf(err: unknown): string {
 
 /**
  * Remembers the request id of the latest answered request per service (the client's logger
- * reports every request with its id), and prints them all in --verbose mode.
+ * reports every request with its id), and prints them all in --show-requests mode.
  */
 export class RequestLog {
   private readonly lastByService = new Map<string, string>();

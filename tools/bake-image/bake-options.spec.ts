@@ -74,7 +74,7 @@ describe('parseBakeArgs', () => {
       '--image-timeout=1500ms',
       '--no-restart-base',
       '--replace-base-vm',
-      '--verbose=false',
+      '--show-requests=false',
       '--prune=3',
       '--key-file=keys/k.pem',
     ]);
@@ -90,7 +90,7 @@ describe('parseBakeArgs', () => {
       imageTimeoutMs: 1_500,
       restartBase: false,
       replaceBaseVm: true,
-      verbose: false,
+      showRequests: false,
       pruneKeep: 3,
     });
     expect(o.keyFile).toBe(path.join(workspaceRoot, 'keys/k.pem'));
@@ -163,10 +163,16 @@ describe('parseBakeArgs', () => {
     }
   });
 
-  it('documents every option in --help', () => {
+  it('documents every option in --help and in the README', () => {
     const help = bakeHelpText();
-    for (const spec of OPTION_SPECS) expect(help).toContain(`--${spec.flag}`);
+    const readme = fs.readFileSync(path.join(__dirname, 'README.md'), 'utf8');
+    for (const spec of OPTION_SPECS) {
+      expect(help).toContain(`--${spec.flag}`);
+      expect(readme).toContain(`--${spec.flag}`);
+    }
     expect(help).toContain('[default: service-golden]');
+    // The README embeds the help text: it must be the current one.
+    expect(readme).toContain(help);
   });
 });
 

@@ -72,7 +72,7 @@ export interface BakeOptions {
   pruneKeep?: number;
 
   dryRun: boolean;
-  verbose: boolean;
+  showRequests: boolean;
   /** Also write the generated cloud-init user data to this file. */
   userDataOut?: string;
 }
@@ -97,6 +97,8 @@ interface OptionSpec {
   /** Default as shown in --help (the real default is applied in `defaults()`). */
   shownDefault?: string;
   allowed?: readonly string[];
+  /** Shown in --help after `=`, when the kind's default placeholder would mislead. */
+  placeholder?: string;
   min?: number;
   max?: number;
   group: string;
@@ -145,6 +147,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'service-version',
     key: 'serviceVersion',
     kind: 'string',
+    placeholder: 'VERSION',
     shownDefault: 'version in the workspace package.json',
     help: 'recorded as the image property osa_service_version',
   },
@@ -158,8 +161,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     group: 'General',
-    flag: 'verbose',
-    key: 'verbose',
+    flag: 'show-requests',
+    key: 'showRequests',
     kind: 'flag',
     shownDefault: 'off',
     help: 'print every OpenStack request (method, URL, status, request id)',
@@ -307,6 +310,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'health-path',
     key: 'healthPath',
     kind: 'string',
+    placeholder: 'PATH',
     shownDefault: '/healthz',
     help: 'service health path checked before the snapshot',
   },
@@ -462,7 +466,7 @@ export function defaultBakeOptions(workspaceRoot: string): BakeOptions {
     readyPollIntervalMs: 5_000,
     restartBase: true,
     dryRun: false,
-    verbose: false,
+    showRequests: false,
   };
 }
 
@@ -736,7 +740,7 @@ export function cidrContains(cidr: Cidr, addr: number): boolean {
 /** The --help text, generated from OPTION_SPECS so it never drifts from the parser. */
 export function bakeHelpText(): string {
   const lines = [
-    'Usage: nx run tools:bake-image [-- options]   (or: node dist/tools/bake-image/main.js [options])',
+    'Usage: npx nx run tools:bake-image -- [options]   (or: node dist/tools/bake-image/main.js [options])',
     '',
     'Bakes the golden image the controller scales out from (seed sections 4-10 as one command):',
     'prerequisites -> base VM with cloud-init -> wait until ready -> stop + snapshot -> summary.',
@@ -753,7 +757,7 @@ export function bakeHelpText(): string {
         ? ''
         : s.kind === 'enum'
           ? `=${s.allowed?.join('|')}`
-          : `=${placeholder(s.kind)}`;
+          : `=${s.placeholder ?? placeholder(s.kind)}`;
     lines.push(
       `  --${s.flag}${value}`,
       `      ${s.help}${s.shownDefault ? ` [default: ${s.shownDefault}]` : ''}`,

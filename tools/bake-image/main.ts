@@ -136,7 +136,7 @@ async function bakeInCloud(options: BakeOptions, progress: ProgressReporter): Pr
   }
 
   const requests = new RequestLog(
-    options.verbose ? (line) => progress.line('request', line) : undefined,
+    options.showRequests ? (line) => progress.line('request', line) : undefined,
   );
   let client: OpenStackClient;
   try {
@@ -162,6 +162,7 @@ async function bakeInCloud(options: BakeOptions, progress: ProgressReporter): Pr
     bundle: prepared.bundle,
     userData: prepared.userData,
     createdPrerequisites: [],
+    cloudName: options.cloud ?? (process.env.OS_CLOUD || undefined),
     bakeId,
   };
   const finish = (code: number, report: CleanupReport | undefined, why: string): void => {

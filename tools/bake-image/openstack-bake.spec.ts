@@ -319,9 +319,22 @@ describe('--readiness=health (clouds that store user data but do not run it, lik
         address: () => service.host,
         consoleOutput: '',
       });
-      const run = await bake(['--readiness=health']);
+      // Credentials from clouds.yaml this time (--cloud), and every request printed (--show-requests).
+      const cloudsYaml = path.join(dir, 'clouds.yaml');
+      fs.writeFileSync(cloudsYaml, cloud.cloudsYaml('fake'));
+      const run = await runBake(
+        [`--key-file=${keyFile}`, ...FAST, '--readiness=health', '--cloud=fake', '--show-requests'],
+        {
+          env: cleanEnv({ OS_CLIENT_CONFIG_FILE: cloudsYaml }),
+        },
+      );
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        /request: POST http:\/\/127\.0\.0\.1:\d+\/compute\/v2\.1\/servers -> 202 in \d+ ms \[req-[0-9a-f-]{36}\]/,
+      );
+      expect(run.stdout).not.toContain(cloud.credentials.password);
+      expect(controllerYaml(run.stdout).provider.openstack.cloud).toBe('fake');
       const url = `http://${service.host}:5000/healthz`;
       expect(run.stdout).toContain(`ready: health: ${url} answered HTTP 200`);
       expect(run.stdout).toContain(`restart: health: ${url} answered HTTP 200`);

@@ -62,7 +62,7 @@ export function bakeSummary(ctx: BakeContext, input: SummaryInput): string[] {
     `    ${'total'.padEnd(14)} ${formatDuration(ctx.progress.elapsedMs()).padStart(8)}`,
     '  controller config (controller.yaml):',
     ...openStackControllerConfig({
-      cloud: options.cloud,
+      cloud: ctx.cloudName,
       imageName: image.name ?? options.imageName,
       imageId: image.id,
       flavor: options.flavor,
