@@ -50,7 +50,7 @@ describe('scale-out failure paths', () => {
       proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
       admin: { listenHost: `${prefix}.201`, listenPort: 0 },
       provider: { kind: 'openstack', ...overrides.provider },
-      scaling: { thresholdRequests: THRESHOLD, statusPollInitialMs: 100, statusPollMaxMs: 300, failureBackoffInitialMs: 600_000, ...overrides.scaling },
+      scaling: { thresholdRequests: THRESHOLD, statusPollInitialMs: 100, statusPollMaxMs: 300, failureBackoffInitialMs: 600_000, failureBackoffMaxMs: 600_000, ...overrides.scaling },
       health: { intervalMs: 100, ...overrides.health },
     };
   }

@@ -131,6 +131,11 @@ describe('loadControllerConfig', () => {
     expect(lines).toHaveLength(8);
   });
 
+  it('checks keys that depend on each other', () => {
+    writeConfig('controller.yaml', 'scaling:\n  statusPollInitialMs: 2000\n  statusPollMaxMs: 1000\n');
+    expect(problemsOf({})).toEqual([expect.stringContaining('scaling.statusPollMaxMs = 1000: must not be less than statusPollInitialMs (2000)')]);
+  });
+
   it('rejects unknown keys, naming the allowed ones, at every level and from the environment', () => {
     writeConfig('controller.yaml', 'scaling:\n  treshold: 5\nscalling: {}\n');
     const lines = problemsOf({ env: { OSA_HEALTH__INTERVAL: '100' } });

@@ -91,3 +91,18 @@ export function Section(sectionClass: () => new () => object): PropertyDecorator
     for (const decorate of decorators) decorate(target, propertyKey);
   };
 }
+
+/** Cross-field: this number must not be below another key of the same section. */
+export function NotLessThan(otherKey: string): PropertyDecorator {
+  return ValidateBy({
+    name: 'notLessThan',
+    constraints: [otherKey],
+    validator: {
+      validate: (value: unknown, args) => {
+        const other = (args?.object as Record<string, unknown>)[otherKey];
+        return typeof value !== 'number' || typeof other !== 'number' || value >= other;
+      },
+      defaultMessage: (args) => `must not be less than ${otherKey} (${String((args?.object as Record<string, unknown>)[otherKey])})`,
+    },
+  });
+}

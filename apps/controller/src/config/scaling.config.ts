@@ -1,4 +1,4 @@
-import { BooleanFlag, IntegerIn, OneOf } from './config-rules';
+import { BooleanFlag, IntegerIn, NotLessThan, OneOf } from './config-rules';
 
 /** How client traffic is spread over admitted instances. `switch` is the seed's behaviour. */
 export const TRAFFIC_MODES = ['switch'] as const;
@@ -38,11 +38,12 @@ export class ScalingConfig {
   @IntegerIn(1_000, 86_400_000, 'milliseconds')
   bootTimeoutMs = 300_000;
 
-  /** First status poll interval while booting; it grows by half each poll up to the maximum. */
+  /** Status poll interval while booting/addressing: a quarter of the time waited so far, within these bounds. */
   @IntegerIn(50, 600_000, 'milliseconds')
   statusPollInitialMs = 500;
 
   @IntegerIn(50, 600_000, 'milliseconds')
+  @NotLessThan('statusPollInitialMs')
   statusPollMaxMs = 5_000;
 
   /** `addressing`: an ACTIVE instance must show an address on the configured network within this. */
@@ -54,6 +55,7 @@ export class ScalingConfig {
   failureBackoffInitialMs = 10_000;
 
   @IntegerIn(0, 86_400_000, 'milliseconds')
+  @NotLessThan('failureBackoffInitialMs')
   failureBackoffMaxMs = 300_000;
 
   /** Each provider call (create, status, delete) gives up after this. */

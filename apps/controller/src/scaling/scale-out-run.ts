@@ -152,9 +152,11 @@ export class ScaleOutRun {
   }
 
   /**
-   * Describes the instance until `done` returns a value. The interval starts at
-   * statusPollInitialMs and grows by half up to statusPollMaxMs; provider errors are retried
-   * until the deadline (a cloud API hiccup must not fail a scale-out on its own).
+   * Describes the instance until `done` returns a value. Adaptive interval: a quarter of the time
+   * already waited, between statusPollInitialMs and statusPollMaxMs -- quick polls while a fast
+   * boot may finish any moment, few calls during a long VM boot, and never more than a quarter
+   * late. Provider errors are retried until the deadline (a cloud API hiccup must not fail a
+   * scale-out on its own).
    */
   private async poll(
     phase: ScaleOutPhase,
@@ -165,9 +167,9 @@ export class ScaleOutRun {
   ): Promise<InstanceSnapshot> {
     const { provider, clock, scaling } = this.deps;
     const id = this.requireId();
-    const deadlineMs = clock.nowMs() + timeoutMs;
-    let intervalMs = scaling.statusPollInitialMs;
-    let lastProgressMs = clock.nowMs();
+    const startedMs = clock.nowMs();
+    const deadlineMs = startedMs + timeoutMs;
+    let lastProgressMs = startedMs;
     let lastSeen = 'nothing yet';
     for (;;) {
       try {
@@ -193,8 +195,8 @@ export class ScaleOutRun {
         lastProgressMs = nowMs;
         this.log(`still ${phase} after ${seconds(this.elapsedMs(this.phaseStartedMs))}: ${lastSeen} (timeout ${seconds(timeoutMs)})`);
       }
+      const intervalMs = Math.min(Math.max(Math.round((nowMs - startedMs) / 4), scaling.statusPollInitialMs), scaling.statusPollMaxMs);
       await clock.sleep(Math.min(intervalMs, Math.max(deadlineMs - nowMs, 1)), signal);
-      intervalMs = Math.min(Math.round(intervalMs * 1.5), scaling.statusPollMaxMs);
     }
   }
 
