@@ -110,10 +110,12 @@ describe('scale-out failure paths', () => {
   });
 
   it('boot timeout: still BUILD when scaling.bootTimeoutMs runs out', async () => {
-    const running = await startOnFakeCloud({ bootDelayMs: 600_000 }, { scaling: { bootTimeoutMs: 1_500 } });
+    const running = await startOnFakeCloud({ bootDelayMs: 600_000 }, { scaling: { bootTimeoutMs: 2_500, progressLogIntervalMs: 1_000 } });
     const status = await triggerAndWait(running);
-    expect(status.lastScaleEvent?.failure).toMatchObject({ phase: 'booting', reason: expect.stringMatching(/booting timed out after 1\.50s \(scaling\.bootTimeoutMs\); last seen: BUILD/) });
+    expect(status.lastScaleEvent?.failure).toMatchObject({ phase: 'booting', reason: expect.stringMatching(/booting timed out after 2\.50s \(scaling\.bootTimeoutMs\); last seen: BUILD/) });
     expect(running.logger.matching(/booting -> failed after/)).toHaveLength(1);
+    // The long wait said what it was doing while it waited.
+    expect(running.logger.matching(/still booting after \d\.\d+s: BUILD \(timeout 2\.50s\)/).length).toBeGreaterThanOrEqual(1);
     expectNothingLeftInTheCloud(status);
     await expectServedByOriginal(running);
   });
