@@ -26,14 +26,6 @@ export class BakeFailure extends Error {
   }
 }
 
-/** The bake was interrupted (SIGINT/SIGTERM); cleanup is running or has run. */
-export class BakeInterrupted extends Error {
-  constructor(readonly signalName: string) {
-    super(`interrupted by ${signalName}`);
-    this.name = 'BakeInterrupted';
-  }
-}
-
 export function requestIdOf(err: unknown): string | undefined {
   if (err instanceof OpenStackHttpError) return err.requestId;
   const rid = (err as { requestId?: unknown } | undefined)?.requestId;

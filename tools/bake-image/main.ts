@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ConfigError, OpenStackClient } from '@osa/openstack-client';
-import { BakeFailure, BakeInterrupted, RequestLog, messageOf } from './bake-errors';
+import { BakeFailure, RequestLog, messageOf } from './bake-errors';
 import {
   BakeOptions,
   BakeUsageError,
@@ -199,9 +199,7 @@ async function bakeInCloud(options: BakeOptions, progress: ProgressReporter): Pr
       return new Promise<number>(() => undefined);
     }
     guard.dispose();
-    err(
-      `bake-image: FAILED: ${e instanceof BakeFailure ? e.message : e instanceof BakeInterrupted ? e.message : messageOf(e)}`,
-    );
+    err(`bake-image: FAILED: ${e instanceof BakeFailure ? e.message : messageOf(e)}`);
     const report = await cleanup.unwind();
     finish(1, report, 'bake failed');
     return 1;

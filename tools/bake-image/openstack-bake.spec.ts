@@ -317,6 +317,8 @@ describe('--readiness=health (clouds that store user data but do not run it, lik
       cloud.setServerBehaviour({
         bootDelayMs: 200,
         address: () => service.host,
+        // ACTIVE before Neutron's address shows up, as on real clouds: the bake keeps polling.
+        addressDelayMs: 400,
         consoleOutput: '',
       });
       // Credentials from clouds.yaml this time (--cloud), and every request printed (--show-requests).
@@ -337,6 +339,9 @@ describe('--readiness=health (clouds that store user data but do not run it, lik
       expect(controllerYaml(run.stdout).provider.openstack.cloud).toBe('fake');
       const url = `http://${service.host}:5000/healthz`;
       expect(run.stdout).toContain(`ready: health: ${url} answered HTTP 200`);
+      expect(run.stdout).toMatch(
+        /ready: health of service-vm-1 on network test: no IPv4 address on test yet/,
+      );
       expect(run.stdout).toContain(`restart: health: ${url} answered HTTP 200`);
       expect(cloud.calls.map(action)).not.toContain('os-getConsoleOutput');
       expect(goldenImages().map((i) => i.status)).toEqual(['active']);
@@ -358,6 +363,32 @@ describe('--readiness=health (clouds that store user data but do not run it, lik
     expect(run.stdout).toMatch(/cleanup: {3}removed server service-vm-1 \([0-9a-f-]+\)/);
     expect(servers()).toEqual([]);
     expect(goldenImages()).toEqual([]);
+  });
+});
+
+describe('before any cloud call', () => {
+  it('--dry-run checks the bundle and prints the plan without calling the cloud', async () => {
+    const run = await bake([
+      '--dry-run',
+      '--readiness=health',
+      '--prune=2',
+      `--user-data-out=${path.join(dir, 'ud.yaml')}`,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('dry run: no cloud call made. The bake would:');
+    expect(run.stdout).toContain('ready (health) within 20m');
+    expect(run.stdout).toContain('prune to the newest 2');
+    expect(fs.readFileSync(path.join(dir, 'ud.yaml'), 'utf8')).toMatch(/^#cloud-config\n/);
+    expect(cloud.calls).toEqual([]);
+  });
+
+  it('no credentials: exit 2 with what to set', async () => {
+    const run = await runBake(['--ready-poll-interval=100ms'], { env: cleanEnv({ HOME: dir }) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cloud configuration: OS_CLOUD: .*no OpenStack credentials/);
+    expect(run.stderr).toContain(
+      'Source your openrc, or set OS_CLOUD (or --cloud) to a clouds.yaml entry.',
+    );
   });
 });
 

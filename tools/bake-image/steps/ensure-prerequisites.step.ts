@@ -330,22 +330,26 @@ async function ensureKeypair(
       'Move the file away, pass --key-file=<new path>, or import its public key as the key pair (`openstack keypair create --public-key ...`).',
     );
   }
-  const generated = await ctx.client.compute.keypairs
-    .create(options.keyName)
-    .catch((err: unknown) => {
-      if (err instanceof ConflictError) {
-        return Promise.reject(
-          new BakeFailure(
-            resource,
-            'was created by someone else meanwhile',
-            requestIdOf(err),
-            undefined,
-            { cause: err },
-          ),
-        );
-      }
-      return Promise.reject(cloudFailure(resource, 'creating it', err, ctx.requests, 'compute'));
-    });
+  // Adopted by the cleanup stack only so that Ctrl-C waits for Nova's answer: the private key is
+  // returned once, and it must reach the key file before the process exits.
+  const creating = ctx.client.compute.keypairs.create(options.keyName).catch((err: unknown) => {
+    if (err instanceof ConflictError) {
+      return Promise.reject(
+        new BakeFailure(
+          resource,
+          'was created by someone else meanwhile',
+          requestIdOf(err),
+          undefined,
+          { cause: err },
+        ),
+      );
+    }
+    return Promise.reject(cloudFailure(resource, 'creating it', err, ctx.requests, 'compute'));
+  });
+  const { value: generated, handle } = await ctx.cleanup.adopt(creating, () => ({
+    resource: `key pair ${options.keyName}`,
+    undo: async () => `kept (a prerequisite; private key in ${options.keyFile})`,
+  }));
   try {
     fs.mkdirSync(path.dirname(options.keyFile), { recursive: true });
     // 'wx': fail rather than overwrite if the file appeared meanwhile; mode 600 from the start.
@@ -354,12 +358,14 @@ async function ensureKeypair(
   } catch (err) {
     // The private key exists nowhere else: a key pair nobody can use must not stay behind.
     await ctx.client.compute.keypairs.delete(options.keyName).catch(() => undefined);
+    handle.release();
     throw new BakeFailure(
       `key file ${options.keyFile}`,
       `could not be written (${messageOf(err)}); the new key pair was deleted again`,
       ctx.requests.last('compute'),
     );
   }
+  handle.release();
   created.push(`key pair ${options.keyName} (private key in ${options.keyFile})`);
   progress.line(
     'prerequisites',
