@@ -50,8 +50,17 @@ async function bootstrap(): Promise<void> {
   // not abort() with a core dump.
   const app = await NestFactory.create(AppModule.forRoot(loaded), { logger, abortOnError: false });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  let stopSignals = 0;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());
+    process.on(signal, () => {
+      // Nest runs the orderly shutdown on the first signal; a deadline bounds it, and a second
+      // signal (Ctrl-C twice) exits at once. Local instances are killed by the exit hook either way.
+      if (++stopSignals > 1) {
+        process.stderr.write(`controller: ${signal} again, exiting now\n`);
+        process.exit(1);
+      }
+      setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    });
   }
   await app.listen(config.admin.listenPort, config.admin.listenHost);
   const boot = new Logger('Controller');
