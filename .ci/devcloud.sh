@@ -87,11 +87,16 @@ do_env() {
   echo "export OS_CLIENT_CONFIG_FILE=$CLOUDS_YAML OS_CLOUD=devcloud"
 }
 
-# `openstack` CLI (installed with devcloud) against one of its clouds; quiet and machine-readable.
-os_cli() {
+# `openstack` CLI (installed with devcloud) against one of its clouds.
+os_run() {
   local cloud=$1
   shift
-  OS_CLIENT_CONFIG_FILE=$CLOUDS_YAML OS_CLOUD=$cloud openstack "$@" -f value
+  OS_CLIENT_CONFIG_FILE=$CLOUDS_YAML OS_CLOUD=$cloud openstack "$@"
+}
+
+# The same, for listings: machine-readable values.
+os_cli() {
+  os_run "$@" -f value
 }
 
 # "<kind> <id> <name>" for every resource named osa-acc-*.
@@ -128,17 +133,17 @@ do_sweep() {
     [ -n "$kind" ] || continue
     say "deleting leftover $kind $name ($id)"
     case $kind in
-      server) os_cli devcloud-admin server delete --wait "$id" || true ;;
-      image) os_cli devcloud-admin image delete "$id" || true ;;
-      keypair) os_cli devcloud keypair delete "$id" || true ;;
-      security-group) os_cli devcloud-admin security group delete "$id" || true ;;
-      network) os_cli devcloud-admin network delete "$id" || true ;;
+      server) os_run devcloud-admin server delete --wait "$id" || true ;;
+      image) os_run devcloud-admin image delete "$id" || true ;;
+      keypair) os_run devcloud keypair delete "$id" || true ;;
+      security-group) os_run devcloud-admin security group delete "$id" || true ;;
+      network) os_run devcloud-admin network delete "$id" || true ;;
     esac
     n=$((n + 1))
   done < <(list_leftovers)
   if [ "$(demo_instance_quota)" != "$DEMO_INSTANCE_QUOTA" ]; then
     say "restoring the demo project's instance quota to $DEMO_INSTANCE_QUOTA"
-    os_cli devcloud-admin quota set --instances "$DEMO_INSTANCE_QUOTA" demo
+    os_run devcloud-admin quota set --instances "$DEMO_INSTANCE_QUOTA" demo
   fi
   say "swept $n leftover(s)"
 }
