@@ -1,3 +1,4 @@
+import 'reflect-metadata'; // class-transformer's @Type reads design metadata
 import { isIP } from 'node:net';
 import { plainToInstance, Type } from 'class-transformer';
 import {
@@ -220,6 +221,21 @@ export class ProxyConfig {
    */
   @IsIn(['forward', 'reject'])
   chunkedDeleteOptions: 'forward' | 'reject' = 'forward';
+
+  /**
+   * `buffer` (default, like nginx's `proxy_request_buffering on`): a request body is read in
+   * full before a backend is chosen, so a slow uploader (R-U-Dead-Yet) holds no upstream
+   * connection, and a body can be replayed on a retry. `stream`: bodies are piped as they
+   * arrive (large uploads), limited only by `maxRequestBodyBytes` on `Content-Length`.
+   */
+  @IsIn(['buffer', 'stream'])
+  requestBuffering: 'buffer' | 'stream' = 'buffer';
+
+  /** Larger request bodies get 413 (nginx's `client_max_body_size` default is 1 MiB too). */
+  @IsInt()
+  @Min(0)
+  @Max(1_073_741_824)
+  maxRequestBodyBytes = 1_048_576;
 }
 
 /** One bad field: where it is, what it held, what is allowed. */
@@ -255,7 +271,17 @@ export function proxyConfigProblems(config: ProxyConfig, pathPrefix = ''): Proxy
  */
 export function proxyConfigFrom(plain: Record<string, unknown> = {}): ProxyConfig {
   const config = plainToInstance(ProxyConfig, plain);
+  const known = new Set(Object.keys(new ProxyConfig()));
   const problems = proxyConfigProblems(config, 'proxy');
+  for (const key of Object.keys(plain)) {
+    if (!known.has(key)) {
+      problems.push({
+        path: `proxy.${key}`,
+        value: plain[key],
+        messages: [`unknown setting; allowed: ${[...known].join(', ')}`],
+      });
+    }
+  }
   if (problems.length > 0) {
     const lines = problems.map(
       (p) => `  ${p.path} = ${JSON.stringify(p.value)}: ${p.messages.join('; ')}`,

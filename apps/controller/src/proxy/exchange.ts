@@ -18,6 +18,8 @@ export interface Exchange {
   chunked: boolean;
   /** The request carries a body (chunked, or `Content-Length` above 0). */
   hasBody: boolean;
+  /** The whole body, once read (`requestBuffering: buffer`); undefined while it streams. */
+  body: Buffer | undefined;
 }
 
 /** A step's verdict when the proxy answers by itself instead of forwarding. */
@@ -54,5 +56,6 @@ export function newExchange(
     upstreamHeaders: [],
     chunked: false,
     hasBody: false,
+    body: undefined,
   };
 }

@@ -14,6 +14,7 @@ import { newExchange } from './exchange';
 import type { Exchange, LocalAnswer, StepEnvironment } from './exchange';
 import { writeLocalAnswer, writeLocalAnswerToSocket } from './local-answer';
 import { PathMapper } from './path-mapper';
+import { bufferRequestBody } from './request-body';
 import { runRequestSteps } from './request-steps';
 import { TRAFFIC_DIRECTOR } from './traffic-director';
 import type { TrafficDecision, TrafficDirector } from './traffic-director';
@@ -203,23 +204,79 @@ export class ProxyServer
       }
       this.inFlightCount++;
       res.once('close', () => this.inFlightCount--);
+      if (exchange.hasBody && this.config.requestBuffering === 'buffer') {
+        // The whole body first: a slow uploader must not hold a backend connection.
+        bufferRequestBody(req, this.config.maxRequestBodyBytes, (body) =>
+          this.afterBody(exchange, res, body, startedAtMs),
+        );
+        return;
+      }
+      this.admitAndDispatch(exchange, res, startedAtMs);
+    } catch (error) {
+      this.internalError(req, res, error, startedAtMs);
+    }
+  }
+
+  private afterBody(
+    exchange: Exchange,
+    res: ServerResponse,
+    body: Buffer | 'too-large' | 'gone',
+    startedAtMs: number,
+  ): void {
+    if (body === 'gone') {
+      res.destroy();
+      this.emit('exchange', {
+        method: exchange.req.method ?? 'GET',
+        status: 0,
+        outcome: 'client-aborted',
+        retried: false,
+        durationMs: performance.now() - startedAtMs,
+      } satisfies ProxyExchangeEvent);
+      return;
+    }
+    if (body === 'too-large') {
+      const text = `request body larger than ${this.config.maxRequestBodyBytes} bytes`;
+      this.answerLocally(
+        exchange.req,
+        res,
+        { status: 413, text, closeConnection: true },
+        startedAtMs,
+      );
+      return;
+    }
+    exchange.body = body;
+    this.admitAndDispatch(exchange, res, startedAtMs);
+  }
+
+  private admitAndDispatch(exchange: Exchange, res: ServerResponse, startedAtMs: number): void {
+    try {
       const decision = this.director.admit({
-        method: req.method ?? 'GET',
-        path: req.url ?? '/',
+        method: exchange.req.method ?? 'GET',
+        path: exchange.req.url ?? '/',
         remoteAddress: exchange.peerAddress,
       });
       this.dispatch(exchange, res, decision, startedAtMs, 0);
     } catch (error) {
-      // Our own bug or a director that threw: never let it reach the process.
-      this.logger.error(`proxy request failed internally: ${(error as Error).message}`);
-      this.answerLocally(
-        req,
-        res,
-        { status: 500, text: 'internal proxy error' },
-        startedAtMs,
-        (error as Error).message,
-      );
+      this.internalError(exchange.req, res, error, startedAtMs);
     }
+  }
+
+  /** Our own bug or a director that threw: never let it reach the process. */
+  private internalError(
+    req: IncomingMessage,
+    res: ServerResponse,
+    error: unknown,
+    startedAtMs: number,
+  ): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.error(`proxy request failed internally: ${message}`);
+    this.answerLocally(
+      req,
+      res,
+      { status: 500, text: 'internal proxy error' },
+      startedAtMs,
+      message,
+    );
   }
 
   private dispatch(
@@ -293,13 +350,7 @@ export class ProxyServer
       }
       this.dispatch(exchange, res, next, startedAtMs, queueHops);
     } catch (error) {
-      this.logger.error(`proxy request failed internally: ${(error as Error).message}`);
-      this.answerLocally(
-        exchange.req,
-        res,
-        { status: 500, text: 'internal proxy error' },
-        startedAtMs,
-      );
+      this.internalError(exchange.req, res, error, startedAtMs);
     }
   }
 

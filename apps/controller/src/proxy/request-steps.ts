@@ -60,7 +60,14 @@ export const rejectUnsupportedTransferEncoding: RequestStep = (exchange, env) =>
     return undefined;
   }
   const length = req.headers['content-length'];
-  exchange.hasBody = length !== undefined && length !== '0';
+  exchange.hasBody = length !== undefined && Number(length) > 0;
+  if (exchange.hasBody && Number(length) > env.config.maxRequestBodyBytes) {
+    return {
+      status: 413,
+      text: `request body larger than ${env.config.maxRequestBodyBytes} bytes`,
+      closeConnection: true,
+    };
+  }
   return undefined;
 };
 

@@ -98,7 +98,10 @@ export class UpstreamCall {
     upstreamReq.setTimeout(settings.upstreamTimeoutMs, () =>
       upstreamReq.destroy(upstreamError(UPSTREAM_RESPONSE_TIMEOUT, 'upstream response timed out')),
     );
-    if (!exchange.hasBody) upstreamReq.end();
+    // A buffered body goes out with its original framing headers (Content-Length, or chunked:
+    // Node writes it as one chunk plus the terminator); a streamed one waits for the connect.
+    if (exchange.body !== undefined) upstreamReq.end(exchange.body);
+    else if (!exchange.hasBody) upstreamReq.end();
   }
 
   private onSocket(upstreamReq: ClientRequest, socket: Socket): void {
@@ -122,10 +125,11 @@ export class UpstreamCall {
     }
   }
 
-  /** The body is piped only once the connection is up, so a refused connect can be retried. */
+  /** A streamed body is piped only once the connection is up, so a refused connect can be retried. */
   private startBody(upstreamReq: ClientRequest): void {
-    if (!this.exchange.hasBody || this.bodyStarted || upstreamReq !== this.upstreamReq || this.done)
-      return;
+    const { exchange } = this;
+    if (!exchange.hasBody || exchange.body !== undefined) return;
+    if (this.bodyStarted || upstreamReq !== this.upstreamReq || this.done) return;
     this.bodyStarted = true;
     this.exchange.req.pipe(upstreamReq);
   }
@@ -180,7 +184,8 @@ export class UpstreamCall {
   /**
    * Retry once, only when the backend provably never saw the request: the connection was never
    * established, or a reused keep-alive socket was reset before a single response byte (the
-   * backend closed it as we reused it). A body already streaming can't be replayed.
+   * backend closed it as we reused it). A buffered body can be replayed; a streamed one that
+   * already started cannot.
    */
   private canRetry(beforeConnect: boolean, reset: boolean): boolean {
     if (this.retried || this.bodyStarted) return false;
