@@ -5,7 +5,7 @@
  *
  * argv[2]: JSON { backends: Backend[], settings: Partial<ProxyConfig> }
  * IPC out: { type: 'listening', host, port } | { type: 'settle', ... } | { type: 'uncaught', message }
- * IPC in:  'stop' -> graceful shutdown, then exit 0.
+ * IPC in:  'stop' -> graceful shutdown, then exit 0; 'gc' -> full GC, answers { type: 'gc-done' }.
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
@@ -36,6 +36,11 @@ async function main(): Promise<void> {
   const server = new ProxyServer(proxyConfigFrom(spec.settings), director);
   process.on('message', (message) => {
     if (message === 'stop') void server.shutdown().then(() => process.exit(0));
+    // Leak tests compare memory after a full collection (the child runs with --expose-gc).
+    if (message === 'gc') {
+      (globalThis as { gc?: () => void }).gc?.();
+      send({ type: 'gc-done', inFlight: server.inFlight });
+    }
   });
   const address = await server.start();
   send({ type: 'listening', host: address.address, port: address.port });

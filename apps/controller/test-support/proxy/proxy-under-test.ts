@@ -26,6 +26,8 @@ export interface ProxyUnderTest {
   readonly settles: SettleRecord[];
   /** Why the child is no longer running, or undefined while it runs. */
   exitReason(): string | undefined;
+  /** Run a full GC in the child (ours only) and resolve with its in-flight count. */
+  collectGarbage(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export async function startProxyUnderTest(
     cwd: WORKSPACE_ROOT,
     env: { ...process.env, NODE_PATH: join(WORKSPACE_ROOT, 'node_modules') },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    execArgv: kind === 'ours' ? ['--expose-gc'] : [],
   });
   const uncaught: string[] = [];
   const settles: SettleRecord[] = [];
@@ -114,6 +117,21 @@ export async function startProxyUnderTest(
     uncaught,
     settles,
     exitReason: () => exit,
+    collectGarbage: () =>
+      new Promise<number>((resolveGc, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error('no gc-done from the proxy within 5 s')),
+          5_000,
+        );
+        const onMessage = (message: { type: string; inFlight?: number }): void => {
+          if (message.type !== 'gc-done') return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolveGc(message.inFlight ?? -1);
+        };
+        child.on('message', onMessage);
+        child.send('gc');
+      }),
     async stop() {
       if (exit !== undefined || child.exitCode !== null || child.signalCode !== null) return;
       if (child.connected) child.send('stop', () => undefined);
