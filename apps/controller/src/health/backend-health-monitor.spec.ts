@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { HealthConfig } from '../config/health.config';
@@ -15,6 +16,10 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 }
 
 describe('BackendHealthMonitor', () => {
+  // The services log through Nest's static Logger; keep jest's output to the assertions.
+  beforeAll(() => Logger.overrideLogger(['error']));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+
   it('ejects an admitted backend after F failures in a row and restores it after K passes, once each', async () => {
     let healthy = true;
     const server = http.createServer((_req, res) => res.writeHead(healthy ? 200 : 500).end());

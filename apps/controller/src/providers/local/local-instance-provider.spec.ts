@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +22,10 @@ async function until<T>(read: () => Promise<T>, accept: (value: T) => boolean, t
 }
 
 describe('LocalInstanceProvider (child processes of the service bundle on their own loopback addresses)', () => {
+  // The services log through Nest's static Logger; keep jest's output to the assertions.
+  beforeAll(() => Logger.overrideLogger(['error']));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+
   let provider: LocalInstanceProvider;
   let prefix: string;
   let dir: string;
