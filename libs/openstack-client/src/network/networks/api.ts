@@ -1,8 +1,14 @@
-import { AmbiguousNameError, NotFoundError } from '../../common/errors';
+import { AmbiguousNameError, InvalidArgumentError, NotFoundError } from '../../common/errors';
 import type { ResourceList } from '../../common/pagination';
+import type { DeleteOptions } from '../../compute/servers/requests';
 import type { Session } from '../../session/session';
-import { neutronGet, neutronList } from '../neutron-collection';
-import { buildListNetworksQuery, type ListNetworksFilters } from './requests';
+import { neutronDelete, neutronGet, neutronList, neutronWrite } from '../neutron-collection';
+import {
+  buildCreateNetworkBody,
+  buildListNetworksQuery,
+  type CreateNetworkOptions,
+  type ListNetworksFilters,
+} from './requests';
 import { parseNetwork, type Network } from './results';
 import * as urls from './urls';
 
@@ -22,6 +28,32 @@ export class NetworksApi {
 
   async get(networkId: string): Promise<Network> {
     return neutronGet(this.session, urls.networkUrl(networkId), 'network', parseNetwork);
+  }
+
+  /**
+   * POST /v2.0/networks. Never retried (a lost answer could mean the network exists): look it up
+   * by name before creating again. Neutron's 409 `OverQuota` is a QuotaExceededError.
+   */
+  async create(options: CreateNetworkOptions): Promise<Network> {
+    return neutronWrite(
+      this.session,
+      'POST',
+      urls.networksUrl(),
+      'network',
+      buildCreateNetworkBody(options),
+      parseNetwork,
+    );
+  }
+
+  /**
+   * DELETE /v2.0/networks/{id}; its subnets go with it. False when already gone (ignoreMissing,
+   * default true). Ports still in use give Neutron's 409 `NetworkInUse` (a ConflictError).
+   */
+  async delete(networkId: string, options: DeleteOptions = {}): Promise<boolean> {
+    // An empty id would address the collection, not a network.
+    if (!networkId)
+      throw new InvalidArgumentError('deleteNetwork.networkId', 'must be a non-empty id');
+    return neutronDelete(this.session, urls.networkUrl(networkId), options.ignoreMissing ?? true);
   }
 
   /** By id, else by exact name; NotFoundError / AmbiguousNameError (listing ids). */

@@ -1,3 +1,3 @@
 export { NetworksApi } from './api';
-export type { ListNetworksFilters } from './requests';
+export type { ListNetworksFilters, CreateNetworkOptions } from './requests';
 export type { Network } from './results';

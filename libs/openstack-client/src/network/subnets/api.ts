@@ -1,7 +1,14 @@
+import { InvalidArgumentError } from '../../common/errors';
 import type { ResourceList } from '../../common/pagination';
+import type { DeleteOptions } from '../../compute/servers/requests';
 import type { Session } from '../../session/session';
-import { neutronGet, neutronList } from '../neutron-collection';
-import { buildListSubnetsQuery, type ListSubnetsFilters } from './requests';
+import { neutronDelete, neutronGet, neutronList, neutronWrite } from '../neutron-collection';
+import {
+  buildCreateSubnetBody,
+  buildListSubnetsQuery,
+  type CreateSubnetOptions,
+  type ListSubnetsFilters,
+} from './requests';
 import { parseSubnet, type Subnet } from './results';
 import * as urls from './urls';
 
@@ -21,5 +28,33 @@ export class SubnetsApi {
 
   async get(subnetId: string): Promise<Subnet> {
     return neutronGet(this.session, urls.subnetUrl(subnetId), 'subnet', parseSubnet);
+  }
+
+  /**
+   * POST /v2.0/subnets. Never retried (a lost answer could mean the subnet exists). Neutron's
+   * 400 `InvalidInput` (a CIDR the cloud refuses, an overlap with another subnet of the network)
+   * is a BadRequestError whose message is Neutron's; 404 `NetworkNotFound` a NotFoundError;
+   * 409 `OverQuota` a QuotaExceededError.
+   */
+  async create(options: CreateSubnetOptions): Promise<Subnet> {
+    return neutronWrite(
+      this.session,
+      'POST',
+      urls.subnetsUrl(),
+      'subnet',
+      buildCreateSubnetBody(options),
+      parseSubnet,
+    );
+  }
+
+  /**
+   * DELETE /v2.0/subnets/{id}. False when already gone (ignoreMissing, default true). Addresses
+   * still allocated to servers give Neutron's 409 `SubnetInUse` (a ConflictError).
+   */
+  async delete(subnetId: string, options: DeleteOptions = {}): Promise<boolean> {
+    // An empty id would address the collection, not a subnet.
+    if (!subnetId)
+      throw new InvalidArgumentError('deleteSubnet.subnetId', 'must be a non-empty id');
+    return neutronDelete(this.session, urls.subnetUrl(subnetId), options.ignoreMissing ?? true);
   }
 }

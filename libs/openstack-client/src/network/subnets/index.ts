@@ -1,3 +1,3 @@
 export { SubnetsApi } from './api';
-export type { ListSubnetsFilters } from './requests';
+export type { ListSubnetsFilters, CreateSubnetOptions, AllocationPool } from './requests';
 export type { Subnet } from './results';
