@@ -116,7 +116,8 @@ describe('proxy limits', () => {
   });
 
   it('sheds load past maxInFlight with 503 + Retry-After, and serves again once below it', async () => {
-    backend.handler = (_req, res) => setTimeout(() => res.end('slow\n'), 400);
+    // Long enough that all 20 arrive while the first 5 are still in flight, even on a busy machine.
+    backend.handler = (_req, res) => setTimeout(() => res.end('slow\n'), 1_500);
     proxy = await startOurProxy([backend.asBackend()], {
       maxInFlight: 5,
       overloadRetryAfterSeconds: 3,

@@ -1,0 +1,31 @@
+/**
+ * Our data path for the benchmark: the production ProxyServer with every hygiene step, behind a
+ * one-backend TrafficDirector (the control plane's counting/scaling is not what is measured).
+ * Bundled by run-proxy-bench.mjs with esbuild. argv: listenHost listenPort backendHost backendPort
+ */
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { proxyConfigFrom } from '../../apps/controller/src/config/proxy.config';
+import { ProxyServer } from '../../apps/controller/src/proxy/proxy-server';
+import type { Backend, TrafficDirector } from '../../apps/controller/src/proxy/traffic-director';
+
+Logger.overrideLogger(['error', 'warn']);
+const [listenHost, listenPort, backendHost, backendPort] = process.argv.slice(2);
+const backend: Backend = { id: 'bench', host: backendHost, port: Number(backendPort) };
+const director: TrafficDirector = {
+  admit: () => ({ kind: 'forward', backend }),
+  alternative: () => undefined,
+  settle: () => undefined,
+};
+const server = new ProxyServer(
+  proxyConfigFrom({ listenHost, listenPort: Number(listenPort), pathMappings: [] }),
+  director,
+);
+server.start().then(
+  () => console.log(`ours listening on ${listenHost}:${listenPort}`),
+  (error: Error) => {
+    console.error(error.message);
+    process.exit(1);
+  },
+);
+process.on('SIGTERM', () => void server.shutdown().then(() => process.exit(0)));
