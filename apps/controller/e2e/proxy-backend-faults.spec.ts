@@ -7,6 +7,8 @@ import { sleep, waitFor } from '../test-support/proxy/loopback';
 import { startOurProxy } from '../test-support/proxy/our-proxy';
 import type { RunningProxy } from '../test-support/proxy/our-proxy';
 import { RawBackend } from '../test-support/proxy/raw-backend';
+import { RecordingBackend } from '../test-support/proxy/recording-backend';
+import { UnacceptingBackend } from '../test-support/proxy/unaccepting-backend';
 import { parseResponses, rawExchange } from '../test-support/proxy/raw-http';
 
 /**
@@ -20,6 +22,30 @@ describe('proxy backend faults', () => {
   afterEach(async () => {
     await proxy?.stop();
     proxy = undefined;
+  });
+
+  it('a connect that never completes times out (nothing sent) and is retried on the alternative', async () => {
+    const blackHole = await UnacceptingBackend.start();
+    const healthy = await RecordingBackend.start();
+    try {
+      proxy = await startOurProxy([blackHole.asBackend(), healthy.asBackend()], {
+        upstreamConnectTimeoutMs: 300,
+      });
+      const res = await httpCall(`${proxy.url}/work`);
+      expect(res.status).toBe(200);
+      expect(proxy.director.settles.map((s) => `${s.backendId}:${s.outcome}`)).toEqual([
+        'unaccepting:connect-failed',
+        `${healthy.id}:ok`,
+      ]);
+      // Alone, the same black hole is a 504 after one retry on itself.
+      proxy.director.backends = [blackHole.asBackend()];
+      const alone = await httpCall(`${proxy.url}/work`);
+      expect(alone.status).toBe(504);
+      expect(proxy.events[1]).toEqual(expect.objectContaining({ status: 504, retried: true }));
+    } finally {
+      blackHole.stop();
+      await healthy.stop();
+    }
   });
 
   it('retries a request whose reused keep-alive socket the backend closed at that moment', async () => {
