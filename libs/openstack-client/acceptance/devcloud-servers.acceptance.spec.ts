@@ -69,6 +69,20 @@ async function waitForConsole(
   }
 }
 
+/** GETs the server until Nova answers 404 (resolving means it never did within `timeoutMs`). */
+async function eventually404(
+  client: OpenStackClient,
+  serverId: string,
+  timeoutMs: number,
+): Promise<Server> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const server = await client.compute.servers.get(serverId); // rejects with the 404
+    if (Date.now() >= deadline) return server;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 describeWithCloud(
   'openstack-client acceptance: server lifecycle, snapshots, console, Nova errors (real cloud)',
   () => {
@@ -289,7 +303,9 @@ describeWithCloud(
           id,
           waitOptions(`server ${id} deleting`, 90_000),
         );
-        const gone = await failureOf(client.compute.servers.get(id));
+        // Nova may still answer 200 with status DELETED for a moment (waitForDeleted accepts
+        // that); the 404 follows.
+        const gone = await failureOf(eventually404(client, id, 30_000));
         expect(gone).toBeInstanceOf(NotFoundError);
         expect(gone).toMatchObject({
           status: 404,
