@@ -120,7 +120,7 @@ describe('loadControllerConfig', () => {
       expect.arrayContaining([
         `  - scaling.thresholdRequests = 0: must be an integer from 1 to 1000000000 (from ${file})`,
         `  - scaling.maxInstances = "many": must be an integer from 1 to 1000 (from ${file})`,
-        `  - scaling.traffic = "roundrobin": must be one of: switch (from ${file})`,
+        `  - scaling.traffic = "roundrobin": must be one of: switch, pool (from ${file})`,
         `  - health.path = "healthz": must be an absolute URL path starting with "/" (e.g. /healthz) (from ${file})`,
         '  - health.passesToAdmit = -1: must be an integer from 1 to 100 (from OSA_HEALTH__PASSES_TO_ADMIT)',
         `  - admin.listenHost = "localhost": must be an IPv4 or IPv6 address literal (e.g. 127.0.0.1, ::1) (from ${file})`,
@@ -142,7 +142,7 @@ describe('loadControllerConfig', () => {
     expect(lines).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^ {2}- scaling\.treshold = 5: unknown key \(allowed here: thresholdRequests, maxInstances, .*\)/),
-        expect.stringMatching(/^ {2}- scalling = \{\}: unknown key \(allowed here: proxy, admin, provider, scaling, health, log\)/),
+        expect.stringMatching(/^ {2}- scalling = \{\}: unknown key \(allowed here: proxy, admin, provider, scaling, health, traffic, log\)/),
         expect.stringMatching(/^ {2}- health\.interval = 100: unknown key .*intervalMs.* \(from OSA_HEALTH__INTERVAL\)$/),
       ]),
     );

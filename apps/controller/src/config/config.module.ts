@@ -7,6 +7,7 @@ import { LogConfig } from './log.config';
 import { LocalProviderConfig, OpenStackProviderConfig, ProviderConfig } from './provider.config';
 import { PROXY_CONFIG, ProxyConfig } from './proxy.config';
 import { ScalingConfig } from './scaling.config';
+import { TrafficConfig } from './traffic.config';
 
 /** Where the config came from (file, OSA_* overrides), for the start-up log and /status. */
 export const CONFIG_ORIGIN = Symbol('CONFIG_ORIGIN');
@@ -35,6 +36,7 @@ export class ControllerConfigModule {
       { provide: OpenStackProviderConfig, useValue: config.provider.openstack },
       { provide: ScalingConfig, useValue: config.scaling },
       { provide: HealthConfig, useValue: config.health },
+      { provide: TrafficConfig, useValue: config.traffic },
       { provide: LogConfig, useValue: config.log },
       { provide: CONFIG_ORIGIN, useValue: loaded.origin },
       { provide: CLOUD_ENVIRONMENT, useValue: loaded.cloudEnvironment },

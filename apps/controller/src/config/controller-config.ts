@@ -5,6 +5,7 @@ import { LogConfig } from './log.config';
 import { ProviderConfig } from './provider.config';
 import { ProxyConfig } from './proxy.config';
 import { ScalingConfig } from './scaling.config';
+import { TrafficConfig } from './traffic.config';
 
 /**
  * The whole controller configuration: one class per section, defaults inline. With no file and
@@ -26,6 +27,9 @@ export class ControllerConfig {
 
   @Section(() => HealthConfig)
   health = new HealthConfig();
+
+  @Section(() => TrafficConfig)
+  traffic = new TrafficConfig();
 
   @Section(() => LogConfig)
   log = new LogConfig();

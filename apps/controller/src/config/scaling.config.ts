@@ -1,11 +1,11 @@
 import { BooleanFlag, IntegerIn, NotLessThan, OneOf } from './config-rules';
 
 /** How client traffic is spread over admitted instances. `switch` is the seed's behaviour. */
-export const TRAFFIC_MODES = ['switch'] as const;
+export const TRAFFIC_MODES = ['switch', 'pool'] as const;
 export type TrafficMode = (typeof TRAFFIC_MODES)[number];
 
 /** What clients get while a scale-out is in progress. `reject` is the seed's 503. */
-export const DURING_SCALE_OUT_MODES = ['reject'] as const;
+export const DURING_SCALE_OUT_MODES = ['reject', 'serve', 'queue'] as const;
 export type DuringScaleOutMode = (typeof DURING_SCALE_OUT_MODES)[number];
 
 /** When to add an instance and how one scale-out runs (seed sections 13-14). */
@@ -18,11 +18,11 @@ export class ScalingConfig {
   @IntegerIn(1, 1000)
   maxInstances = 2;
 
-  /** `switch`: every request goes to the newest admitted instance (seed section 14). */
+  /** `switch`: every request goes to the newest admitted instance (seed section 14); `pool`: all of them share (see TrafficConfig). */
   @OneOf(TRAFFIC_MODES)
   traffic: TrafficMode = 'switch';
 
-  /** `reject`: 503 + Retry-After while a scale-out runs (seed section 13.8). */
+  /** `reject`: 503 + Retry-After while a scale-out runs (seed section 13.8); `serve` keeps serving; `queue` also holds requests while no instance is healthy. */
   @OneOf(DURING_SCALE_OUT_MODES)
   duringScaleOut: DuringScaleOutMode = 'reject';
 

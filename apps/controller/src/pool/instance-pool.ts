@@ -2,14 +2,14 @@ import { EventEmitter } from 'node:events';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, CLOCK } from '../providers/clock';
 import { Backend } from '../proxy/traffic-director';
-import { HealthCheckRecord, InstancePhase, InstanceRole, PoolInstance } from './pool-instance';
+import { EjectionSource, HealthCheckRecord, InstancePhase, InstanceRole, PoolInstance } from './pool-instance';
 
 /** What happened in the pool; metrics and logging hang on these rather than on branches. */
 export interface PoolEvents {
   registered: [instance: PoolInstance];
   phase: [instance: PoolInstance, previous: InstancePhase];
   admitted: [instance: PoolInstance];
-  ejected: [instance: PoolInstance, reason: string];
+  ejected: [instance: PoolInstance, reason: string, by: EjectionSource];
   restored: [instance: PoolInstance];
   removed: [instance: PoolInstance];
 }
@@ -40,6 +40,7 @@ export class InstancePool {
       inFlight: 0,
       consecutiveCheckFailures: 0,
       consecutiveCheckPasses: 0,
+      consecutiveTransportFailures: 0,
     };
     this.instances.set(instance.id, instance);
     this.events.emit('registered', instance);
@@ -106,17 +107,25 @@ export class InstancePool {
     return instance;
   }
 
-  eject(id: string, reason: string): void {
+  /**
+   * Out of rotation until the health monitor restores it. Passing checks are counted again from
+   * here, so an instance ejected passively needs `passesToAdmit` fresh passes to come back.
+   */
+  eject(id: string, reason: string, by: EjectionSource = 'health-checks'): void {
     const instance = this.require(id);
     if (instance.health === 'ejected') return;
     instance.health = 'ejected';
-    this.events.emit('ejected', instance, reason);
+    instance.ejectedBy = by;
+    instance.consecutiveCheckPasses = 0;
+    this.events.emit('ejected', instance, reason, by);
   }
 
   restore(id: string): void {
     const instance = this.require(id);
     if (instance.health === 'healthy') return;
     instance.health = 'healthy';
+    instance.ejectedBy = undefined;
+    instance.consecutiveTransportFailures = 0;
     this.events.emit('restored', instance);
   }
 
@@ -127,9 +136,20 @@ export class InstancePool {
     instance.inFlight++;
   }
 
-  requestFinished(id: string): void {
+  /** One request handed to `id` is over; returns the instance (undefined once removed). */
+  requestFinished(id: string): PoolInstance | undefined {
     const instance = this.instances.get(id);
     if (instance && instance.inFlight > 0) instance.inFlight--;
+    return instance;
+  }
+
+  /** Record how a forwarded request ended at the transport; returns the failures in a row. */
+  recordTransportOutcome(instance: PoolInstance, failed: boolean): number {
+    if (!failed) {
+      if (instance.consecutiveTransportFailures !== 0) instance.consecutiveTransportFailures = 0;
+      return 0;
+    }
+    return ++instance.consecutiveTransportFailures;
   }
 
   remove(id: string): void {

@@ -13,6 +13,9 @@ export type InstancePhase = 'creating' | 'booting' | 'addressing' | 'health-chec
 /** An admitted instance's health as the HealthModule sees it: only `healthy` ones may take traffic. */
 export type InstanceHealth = 'healthy' | 'ejected';
 
+/** Who took an instance out of rotation: failed health checks, or failed real requests (passive). */
+export type EjectionSource = 'health-checks' | 'passive';
+
 export interface HealthCheckRecord {
   readonly ok: boolean;
   readonly detail: string;
@@ -39,4 +42,8 @@ export interface PoolInstance {
   consecutiveCheckFailures: number;
   consecutiveCheckPasses: number;
   lastCheck?: HealthCheckRecord;
+  /** Forwarded requests in a row that failed at the transport (refused, reset, timed out). */
+  consecutiveTransportFailures: number;
+  /** Set while `health` is `ejected`. */
+  ejectedBy?: EjectionSource;
 }

@@ -1,12 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ScalingConfig } from '../config/scaling.config';
-import { InstancePool } from '../pool/instance-pool';
+import { TrafficConfig } from '../config/traffic.config';
+import { LatencyHistogram } from '../metrics/latency-histogram';
+import { InstancePool, PoolEvents } from '../pool/instance-pool';
+import { PassiveEjection } from '../pool/passive-ejection';
+import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
+import { Clock, CLOCK } from '../providers/clock';
 import { Backend, RequestInfo, TrafficDecision, TrafficDirector, UpstreamOutcome } from '../proxy/traffic-director';
+import { AdmissionQueue, AdmissionQueueCounters } from './admission-queue';
 import { ScaleOutGate } from './scale-out-gate';
 import { ScalingService } from './scaling.service';
 
-/** Request counters for /status (and, later, metrics). */
+/** Request counters for /status and /metrics. */
 export interface TrafficCounters {
   received: number;
   forwarded: number;
@@ -14,17 +20,29 @@ export interface TrafficCounters {
   rejectedNoBackend: number;
   retries: number;
   outcomes: Record<UpstreamOutcome, number>;
+  /** `duringScaleOut: queue`: requests held while no instance was healthy, and what became of them. */
+  queue: AdmissionQueueCounters & { waiting: number };
 }
+
+/** Pool events after which a held request may find an instance. */
+const INSTANCE_AVAILABLE_EVENTS: ReadonlyArray<keyof PoolEvents> = ['registered', 'admitted', 'restored'];
 
 /**
  * The control plane's answer to "what do I do with this request?" (the proxy's TrafficDirector),
- * in three steps: is the gate closed -> which instance may serve -> count it (which may start a
- * scale-out and close the gate for this very request). Synchronous and allocation-light: it runs
- * once per client request.
+ * in three steps: is the gate closed (only in `reject` mode, while scaling) -> which instance may
+ * serve (the TrafficSelector; none: 503, or held in `queue` mode) -> count it (which may start a
+ * scale-out and, in `reject` mode, close the gate for this very request). Synchronous and
+ * allocation-light: it runs once per client request. `settle` keeps the in-flight counts the
+ * least-outstanding selector reads, records the upstream latency and feeds passive ejection.
  */
 @Injectable()
-export class ScalingTrafficDirector implements TrafficDirector {
-  readonly counters: TrafficCounters = {
+export class ScalingTrafficDirector implements TrafficDirector, OnModuleInit, OnModuleDestroy {
+  private readonly queue: AdmissionQueue;
+  private readonly holdWhenNoInstance: boolean;
+  private readonly queueCounters: AdmissionQueueCounters;
+  private readonly unsubscribe: Array<() => void> = [];
+  private releaseScheduled = false;
+  private readonly counterValues: Omit<TrafficCounters, 'queue'> = {
     received: 0,
     forwarded: 0,
     rejectedWhileScaling: 0,
@@ -32,45 +50,113 @@ export class ScalingTrafficDirector implements TrafficDirector {
     retries: 0,
     outcomes: { ok: 0, 'connect-failed': 0, reset: 0, timeout: 0, 'client-aborted': 0 },
   };
+  /** Time from sending a request upstream to the end of its exchange, per attempt (seconds buckets). */
+  readonly upstreamLatency = new LatencyHistogram();
 
   constructor(
     private readonly config: ScalingConfig,
+    traffic: TrafficConfig,
     private readonly gate: ScaleOutGate,
     private readonly pool: InstancePool,
     @Inject(TRAFFIC_SELECTOR) private readonly selector: TrafficSelector,
     private readonly scaling: ScalingService,
-  ) {}
+    private readonly passiveEjection: PassiveEjection,
+    @Inject(CLOCK) clock: Clock,
+  ) {
+    this.holdWhenNoInstance = config.duringScaleOut === 'queue';
+    this.queue = new AdmissionQueue(
+      {
+        maxRequests: traffic.queueMaxRequests,
+        maxWaitMs: traffic.queueMaxWaitMs,
+        retryAfterSeconds: config.retryAfterSeconds,
+        progressLogIntervalMs: config.progressLogIntervalMs,
+      },
+      clock,
+      new Logger('RequestQueue'),
+    );
+    this.queueCounters = this.queue.counters;
+  }
+
+  /** A live view: the numbers change as requests come and go. */
+  get counters(): TrafficCounters {
+    return { ...this.counterValues, queue: { ...this.queueCounters, waiting: this.queue.length } };
+  }
+
+  onModuleInit(): void {
+    if (!this.holdWhenNoInstance) return;
+    const onAvailable = (): void => this.scheduleRelease();
+    for (const event of INSTANCE_AVAILABLE_EVENTS) {
+      this.pool.events.on(event, onAvailable);
+      this.unsubscribe.push(() => this.pool.events.off(event, onAvailable));
+    }
+  }
+
+  /** Held requests get their 503 now rather than at the end of their wait (the proxy drains next). */
+  onModuleDestroy(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.queue.close();
+  }
 
   admit(_request: RequestInfo): TrafficDecision {
-    this.counters.received++;
+    this.counterValues.received++;
     if (!this.gate.current().open) return this.rejectWhileScaling();
     const instance = this.selector.pick();
-    if (!instance?.backend) {
-      this.counters.rejectedNoBackend++;
-      return { kind: 'reject', retryAfterSeconds: this.config.retryAfterSeconds, reason: 'no healthy backend is available yet, retry shortly' };
-    }
+    if (!instance?.backend) return this.noInstance();
     this.scaling.countRequest();
     if (!this.gate.current().open) return this.rejectWhileScaling();
-    this.counters.forwarded++;
-    this.pool.requestStarted(instance.id);
-    return { kind: 'forward', backend: instance.backend };
+    return this.forwardTo(instance, instance.backend);
   }
 
   alternative(failed: Backend): Backend | undefined {
     const instance = this.selector.alternative(failed.id);
     if (!instance?.backend) return undefined;
-    this.counters.retries++;
+    this.counterValues.retries++;
     this.pool.requestStarted(instance.id);
     return instance.backend;
   }
 
-  settle(backend: Backend, outcome: UpstreamOutcome, _durationMs: number): void {
-    this.counters.outcomes[outcome]++;
-    this.pool.requestFinished(backend.id);
+  settle(backend: Backend, outcome: UpstreamOutcome, durationMs: number): void {
+    this.counterValues.outcomes[outcome]++;
+    if (outcome !== 'client-aborted') this.upstreamLatency.observeMs(durationMs);
+    const instance = this.pool.requestFinished(backend.id);
+    if (instance) this.passiveEjection.observe(instance, outcome);
+  }
+
+  private forwardTo(instance: PoolInstance, backend: Backend): TrafficDecision {
+    this.counterValues.forwarded++;
+    this.pool.requestStarted(instance.id);
+    return { kind: 'forward', backend };
+  }
+
+  /** Nothing in rotation: 503, or in `queue` mode wait for the first instance admitted. */
+  private noInstance(): TrafficDecision {
+    if (this.holdWhenNoInstance) {
+      // A held request is demand like any other: counted, so load on an empty pool can start a scale-out.
+      this.scaling.countRequest();
+      return this.queue.hold();
+    }
+    this.counterValues.rejectedNoBackend++;
+    return { kind: 'reject', retryAfterSeconds: this.config.retryAfterSeconds, reason: 'no healthy backend is available yet, retry shortly' };
+  }
+
+  /**
+   * After the pool's listeners (the selector's among them) have seen the event, hand held
+   * requests to whichever instances the selector now offers.
+   */
+  private scheduleRelease(): void {
+    if (this.releaseScheduled || this.queue.length === 0) return;
+    this.releaseScheduled = true;
+    queueMicrotask(() => {
+      this.releaseScheduled = false;
+      this.queue.release(() => {
+        const instance = this.selector.pick();
+        return instance?.backend ? this.forwardTo(instance, instance.backend) : undefined;
+      });
+    });
   }
 
   private rejectWhileScaling(): TrafficDecision {
-    this.counters.rejectedWhileScaling++;
+    this.counterValues.rejectedWhileScaling++;
     const gate = this.gate.current();
     return gate.open
       ? { kind: 'reject', retryAfterSeconds: this.config.retryAfterSeconds, reason: 'scaling out, retry shortly' }

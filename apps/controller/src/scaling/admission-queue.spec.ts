@@ -1,0 +1,87 @@
+import { SystemClock } from '../providers/clock';
+import { TrafficDecision } from '../proxy/traffic-director';
+import { AdmissionQueue, AdmissionQueueLimits } from './admission-queue';
+
+/** Collects what the queue logs (a LoggerService), to assert one line per episode, not per request. */
+class LinesLogger {
+  readonly lines: string[] = [];
+  log(message: string): void {
+    this.lines.push(`log: ${message}`);
+  }
+  warn(message: string): void {
+    this.lines.push(`warn: ${message}`);
+  }
+  error(message: string): void {
+    this.lines.push(`error: ${message}`);
+  }
+}
+
+const FORWARD: TrafficDecision = { kind: 'forward', backend: { id: 'b', host: '127.0.10.2', port: 5000 } };
+
+function queueWith(limits: Partial<AdmissionQueueLimits> = {}): { queue: AdmissionQueue; logger: LinesLogger } {
+  const logger = new LinesLogger();
+  const queue = new AdmissionQueue(
+    { maxRequests: 3, maxWaitMs: 10_000, retryAfterSeconds: 2, progressLogIntervalMs: 10_000, ...limits },
+    new SystemClock(),
+    logger,
+  );
+  return { queue, logger };
+}
+
+function decisionOf(decision: TrafficDecision): Promise<TrafficDecision> {
+  if (decision.kind !== 'queue') throw new Error(`expected a queue decision, got ${decision.kind}`);
+  return decision.decision;
+}
+
+describe('AdmissionQueue (duringScaleOut: queue)', () => {
+  it('holds up to maxRequests, refuses the next at once with Retry-After, and releases oldest first', async () => {
+    const { queue, logger } = queueWith();
+    const held = [queue.hold(), queue.hold(), queue.hold()].map(decisionOf);
+    const refused = queue.hold();
+    expect(refused).toEqual({ kind: 'reject', retryAfterSeconds: 2, reason: expect.stringContaining('3 requests already waiting (traffic.queueMaxRequests)') });
+    expect(queue.length).toBe(3);
+
+    // Only two can go now (say, the instance's budget): the oldest two, in order.
+    let budget = 2;
+    const order: number[] = [];
+    held.forEach((pending, index) => void pending.then(() => order.push(index)));
+    expect(queue.release(() => (budget-- > 0 ? FORWARD : undefined))).toBe(2);
+    await Promise.resolve();
+    expect(order).toEqual([0, 1]);
+    expect(queue.length).toBe(1);
+    expect(queue.release(() => FORWARD)).toBe(1);
+    await expect(Promise.all(held)).resolves.toEqual([FORWARD, FORWARD, FORWARD]);
+    expect(queue.counters).toEqual({ held: 3, released: 3, refusedQueueFull: 1, refusedWaitedTooLong: 0, refusedShuttingDown: 0 });
+    expect(logger.lines).toEqual([
+      expect.stringMatching(/^warn: no healthy instance: holding requests .*at most 3, each at most 10\.0s/),
+      expect.stringMatching(/^log: request queue empty after \d+\.\ds: 3 held, 3 released to an instance, 1 answered 503$/),
+    ]);
+  });
+
+  it('answers 503 after maxWaitMs, each request after its own wait', async () => {
+    const { queue } = queueWith({ maxWaitMs: 300 });
+    const startedMs = Date.now();
+    const first = decisionOf(queue.hold());
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const second = decisionOf(queue.hold());
+    const firstAnswer = await first;
+    const firstAfterMs = Date.now() - startedMs;
+    expect(firstAnswer).toEqual({ kind: 'reject', retryAfterSeconds: 2, reason: expect.stringContaining('no instance became healthy within 0.3s (traffic.queueMaxWaitMs)') });
+    expect(queue.length).toBe(1); // the second has waited only half its time
+    await expect(second).resolves.toMatchObject({ kind: 'reject' });
+    const secondAfterMs = Date.now() - startedMs;
+    expect(firstAfterMs).toBeGreaterThanOrEqual(290);
+    expect(secondAfterMs).toBeGreaterThanOrEqual(440);
+    expect(queue.counters.refusedWaitedTooLong).toBe(2);
+    expect(queue.length).toBe(0);
+  });
+
+  it('on close refuses every held request and every new one', async () => {
+    const { queue } = queueWith();
+    const held = decisionOf(queue.hold());
+    queue.close();
+    await expect(held).resolves.toMatchObject({ kind: 'reject', reason: expect.stringContaining('shutting down') });
+    expect(queue.hold()).toMatchObject({ kind: 'reject', reason: expect.stringContaining('shutting down') });
+    expect(queue.counters.refusedShuttingDown).toBe(2);
+  });
+});

@@ -1,0 +1,23 @@
+import { ScalingConfig } from '../config/scaling.config';
+import { SystemClock } from '../providers/clock';
+import { ScaleOutGate } from './scale-out-gate';
+
+describe('ScaleOutGate', () => {
+  function gateFor(duringScaleOut: ScalingConfig['duringScaleOut']): ScaleOutGate {
+    return new ScaleOutGate(Object.assign(new ScalingConfig(), { duringScaleOut, retryAfterSeconds: 7 }), new SystemClock());
+  }
+
+  it('reject (seed): closes with the reason and Retry-After while a scale-out runs, opens after', () => {
+    const gate = gateFor('reject');
+    gate.close('scaling out');
+    expect(gate.current()).toEqual({ open: false, reason: 'scaling out', retryAfterSeconds: 7, closedAt: expect.any(String) });
+    gate.open();
+    expect(gate.current()).toEqual({ open: true });
+  });
+
+  it.each(['serve', 'queue'] as const)('%s: never closes, the instances in rotation keep serving', (mode) => {
+    const gate = gateFor(mode);
+    gate.close('scaling out');
+    expect(gate.current()).toEqual({ open: true });
+  });
+});
