@@ -7,7 +7,7 @@
 #   .ci/devcloud.sh env        print the exports the suites need: eval "$(.ci/devcloud.sh env)"
 #   .ci/devcloud.sh leftovers  list what the suites left behind (osa-acc-* servers, images,
 #                              keypairs, security groups; demo quota); exit 1 if anything
-#   .ci/devcloud.sh sweep      delete osa-acc-* leftovers of an interrupted earlier run
+#   .ci/devcloud.sh sweep      delete such leftovers of an interrupted earlier run
 #
 # Settings: DEVCLOUD_SH (path of devcloud.sh; default <repo>/../shared/devcloud/devcloud.sh),
 # DEVCLOUD_WORK_DELAY_MS (the service's WORK_DELAY_MS in every server, default 50),
@@ -19,8 +19,10 @@ STATE=${DC_STATE:-/var/lib/devcloud}
 CLOUDS_YAML=$STATE/clouds.yaml
 BUNDLE=$REPO/dist/apps/service/main.js
 WORK_DELAY_MS=${DEVCLOUD_WORK_DELAY_MS:-50}
-# Names every acceptance suite gives what it creates (see docs/testing.md).
-TEST_PREFIX=osa-acc-
+# Names the acceptance suites give what they create (see docs/testing.md): osa-acc-<hex>-...,
+# and osa-smoke-... for the client's smoke suite.
+TEST_NAMES='^osa-(acc|smoke)-'
+
 # Instance quota of the demo project as devcloud seeds it; the quota test must restore it.
 DEMO_INSTANCE_QUOTA=50
 
@@ -109,13 +111,13 @@ os_cli() {
   os_run "$@" -f value
 }
 
-# "<kind> <id> <name>" for every resource named osa-acc-*.
+# "<kind> <id> <name>" for every resource named like a test resource.
 list_leftovers() {
-  os_cli devcloud-admin server list --all-projects --name "^$TEST_PREFIX" -c ID -c Name | sed 's/^/server /'
-  os_cli devcloud-admin image list -c ID -c Name | awk -v p="$TEST_PREFIX" 'index($2, p) == 1 {print "image", $0}'
-  os_cli devcloud keypair list -c Name | awk -v p="$TEST_PREFIX" 'index($1, p) == 1 {print "keypair", $1, $1}'
-  os_cli devcloud-admin security group list -c ID -c Name | awk -v p="$TEST_PREFIX" 'index($2, p) == 1 {print "security-group", $0}'
-  os_cli devcloud-admin network list -c ID -c Name | awk -v p="$TEST_PREFIX" 'index($2, p) == 1 {print "network", $0}'
+  os_cli devcloud-admin server list --all-projects --name "$TEST_NAMES" -c ID -c Name | sed 's/^/server /'
+  os_cli devcloud-admin image list -c ID -c Name | awk -v re="$TEST_NAMES" '$2 ~ re {print "image", $0}'
+  os_cli devcloud keypair list -c Name | awk -v re="$TEST_NAMES" '$1 ~ re {print "keypair", $1, $1}'
+  os_cli devcloud-admin security group list -c ID -c Name | awk -v re="$TEST_NAMES" '$2 ~ re {print "security-group", $0}'
+  os_cli devcloud-admin network list -c ID -c Name | awk -v re="$TEST_NAMES" '$2 ~ re {print "network", $0}'
 }
 
 demo_instance_quota() {
@@ -134,7 +136,7 @@ do_leftovers() {
     say "demo project instance quota is '$quota', expected $DEMO_INSTANCE_QUOTA (the quota test did not restore it)"
   fi
   if [ -n "$found" ] || [ "$quota" != "$DEMO_INSTANCE_QUOTA" ]; then exit 1; fi
-  say "no leftovers: no $TEST_PREFIX* servers, images, keypairs, security groups or networks; demo instance quota $quota"
+  say "no leftovers: no osa-acc-*/osa-smoke-* servers, images, keypairs, security groups or networks; demo instance quota $quota"
 }
 
 do_sweep() {

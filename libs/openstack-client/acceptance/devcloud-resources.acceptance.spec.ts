@@ -278,6 +278,49 @@ describeWithCloud(
         }
       });
 
+      it('creates a network with a loopback subnet, then deletes both (a subnet outside 127/8 is refused on the devcloud)', async () => {
+        const network = await client.network.networks.create({ name: `${tag}-net` });
+        cleanup.add(`delete network ${network.id}`, () =>
+          client.network.networks.delete(network.id),
+        );
+        expect(network).toMatchObject({ name: `${tag}-net`, adminStateUp: true, subnetIds: [] });
+        // Overlapping CIDRs on different networks are fine in Neutron; a random /24 of 127.250/16 anyway.
+        const third = parseInt(tag.slice(-2), 16);
+        const cidr = `127.250.${third}.0/24`;
+        const subnet = await client.network.subnets.create({
+          networkId: network.id,
+          name: `${tag}-subnet`,
+          cidr,
+          enableDhcp: false,
+        });
+        cleanup.add(`delete subnet ${subnet.id}`, () => client.network.subnets.delete(subnet.id));
+        expect(subnet).toMatchObject({
+          name: `${tag}-subnet`,
+          networkId: network.id,
+          cidr,
+          ipVersion: 4,
+          gatewayIp: `127.250.${third}.1`,
+          enableDhcp: false,
+        });
+        expect((await client.network.networks.get(network.id)).subnetIds).toEqual([subnet.id]);
+        if (isDevcloud()) {
+          const refused = await failureOf(
+            client.network.subnets.create({
+              networkId: network.id,
+              name: `${tag}-refused`,
+              cidr: '192.168.222.0/24',
+            }),
+          );
+          expect(refused).toBeInstanceOf(BadRequestError);
+          expect(refused.serverMessage).toMatch(/only subnets inside 127\.0\.0\.0\/8 are allowed/);
+        }
+        expect(await client.network.subnets.delete(subnet.id)).toBe(true);
+        expect(await client.network.networks.delete(network.id)).toBe(true);
+        expect(await client.network.networks.delete(network.id)).toBe(false);
+        const gone = await failureOf(client.network.networks.get(network.id));
+        expect(gone).toMatchObject({ status: 404, errorType: 'NetworkNotFound' });
+      });
+
       it('a missing network is Neutron 404 NetworkNotFound', async () => {
         const error = await failureOf(
           client.network.networks.get('00000000-0000-4000-8000-000000000000'),
