@@ -260,6 +260,154 @@ describe('a full bake (console readiness), then an idempotent re-run', () => {
   });
 });
 
+describe('seed section 4: network and subnet, created only when absent', () => {
+  const requestId = /\[OpenStack request id: req-[0-9a-f-]{36}\]/;
+  const devcloudRefusal =
+    'Invalid input for operation: devcloud: only subnets inside 127.0.0.0/8 are allowed, so every server address is reachable on loopback (got 192.168.222.0/24).';
+
+  /** The fake cloud as a fresh project has it: no network `test` (nor its subnet). */
+  function removeNetwork(name: string): void {
+    for (const network of [...cloud.state.networks.values()].filter((n) => n.name === name)) {
+      for (const id of network.subnetIds) cloud.state.subnets.delete(id);
+      cloud.state.networks.delete(network.id);
+    }
+  }
+  const networksNamed = (name: string) =>
+    [...cloud.state.networks.values()].filter((n) => n.name === name);
+  const subnetsOf = (networkId: string) =>
+    [...cloud.state.subnets.values()].filter((s) => s.networkId === networkId);
+
+  it('creates network test + subnet 192.168.222.0/24 (gateway .1) when absent; the re-run creates neither', async () => {
+    removeNetwork('test');
+    const first = await bake();
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(creates(cloud.calls).slice(0, 2)).toEqual(['network /networks', 'network /subnets']);
+    const [network] = networksNamed('test');
+    expect(networksNamed('test')).toHaveLength(1);
+    const [subnet] = subnetsOf(network.id);
+    expect(subnetsOf(network.id)).toHaveLength(1);
+    expect(subnet).toMatchObject({
+      name: 'test-subnet',
+      cidr: '192.168.222.0/24',
+      gatewayIp: '192.168.222.1',
+      ipVersion: 4,
+    });
+    expect(first.stdout).toContain('prerequisites: network "test": absent; creating it (seed 4)');
+    expect(first.stdout).toContain(`prerequisites: network "test": created (${network.id})`);
+    expect(first.stdout).toContain(
+      `prerequisites: subnet "test-subnet" on network "test": created 192.168.222.0/24, gateway 192.168.222.1 (${subnet.id})`,
+    );
+    expect(first.stdout).toContain(
+      `created:       network test (${network.id}); subnet test-subnet 192.168.222.0/24 (${subnet.id});`,
+    );
+    // The base VM was booted on the network this run created.
+    const boot = cloud.callsTo('compute', 'POST', /\/servers$/)[0].body as {
+      server: { networks: { uuid: string }[] };
+    };
+    expect(boot.server.networks).toEqual([{ uuid: network.id }]);
+
+    cloud.clearCalls();
+    const second = await bake();
+    expect(second.code).toBe(0);
+    expect(creates(cloud.calls)).toEqual(['compute createImage']);
+    expect(second.stdout).toContain(`prerequisites: network "test": exists (${network.id})`);
+    expect(second.stdout).toContain(
+      'prerequisites: subnet "test-subnet" on "test": exists, 192.168.222.0/24',
+    );
+    expect(networksNamed('test')).toHaveLength(1);
+    expect(subnetsOf(network.id)).toHaveLength(1);
+  });
+
+  it("Neutron's 400 on the subnet: the error names the subnet and the request id, the new network is removed, and another --subnet-cidr works", async () => {
+    removeNetwork('test');
+    const neutronRequestId = 'req-2d10dd48-9203-40a5-a0e3-e2380d540310';
+    const fault = cloud.inject({
+      service: 'network',
+      method: 'POST',
+      path: /\/v2\.0\/subnets$/,
+      status: 400,
+      body: { NeutronError: { type: 'InvalidInput', message: devcloudRefusal, detail: '' } },
+      headers: { 'X-Openstack-Request-Id': neutronRequestId },
+      times: 1,
+    });
+    const refused = await bake();
+    expect(fault.hits).toBe(1);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `bake-image: FAILED: subnet "test-subnet" on network "test": creating it with 192.168.222.0/24 failed: 400 InvalidInput from network (POST ${cloud.endpoints.network}/v2.0/subnets): ${devcloudRefusal} [OpenStack request id: ${neutronRequestId}]`,
+    );
+    expect(refused.stderr).toContain(
+      'Neutron refused the subnet. Pass another range: --subnet-cidr=<CIDR>',
+    );
+    expect(refused.stdout).toMatch(
+      /cleanup: {3}removed \(its subnet was never made\) network test \([0-9a-f-]{36}\)/,
+    );
+    expect(refused.stdout).not.toContain('kept (prerequisites');
+    expect(networksNamed('test')).toEqual([]);
+    expect(servers()).toEqual([]);
+    expect(cloud.state.keypairs.has('vm-key')).toBe(false);
+
+    const retried = await bake(['--subnet-cidr=127.201.5.0/24']);
+    expect(retried.code).toBe(0);
+    const [network] = networksNamed('test');
+    expect(subnetsOf(network.id)).toEqual([
+      expect.objectContaining({ cidr: '127.201.5.0/24', gatewayIp: '127.201.5.1' }),
+    ]);
+  });
+
+  it('a network this run did not create is never removed; --no-create-network does not add a subnet', async () => {
+    const [network] = networksNamed('test');
+    for (const id of network.subnetIds) cloud.state.subnets.delete(id);
+    network.subnetIds = [];
+    const strict = await bake(['--no-create-network']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain(
+      `network "test" (${network.id}): has no IPv4 subnet, so no server can boot on it`,
+    );
+    expect(strict.stderr).toMatch(requestId);
+
+    cloud.inject({
+      service: 'network',
+      method: 'POST',
+      path: /\/v2\.0\/subnets$/,
+      status: 400,
+      body: { NeutronError: { type: 'InvalidInput', message: devcloudRefusal, detail: '' } },
+      times: 1,
+    });
+    const refused = await bake();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('subnet "test-subnet" on network "test": creating it with');
+    expect(refused.stderr).toMatch(requestId);
+    expect(refused.stdout).not.toContain('removed (its subnet was never made)');
+    expect(networksNamed('test').map((n) => n.id)).toEqual([network.id]);
+    expect(creates(cloud.calls)).not.toContain('network /networks');
+  });
+
+  it('SIGINT while the subnet is being created: the in-flight create is awaited, then subnet and network are removed (exit 130)', async () => {
+    removeNetwork('test');
+    cloud.inject({
+      service: 'network',
+      method: 'POST',
+      path: /\/v2\.0\/subnets$/,
+      delayMs: 1_500,
+      times: 1,
+    });
+    const running = startBake([`--key-file=${keyFile}`, ...FAST], {
+      env: cleanEnv(cloud.openrcEnv()),
+    });
+    await running.waitForLine(/subnet "test-subnet" on network "test": creating/, 30_000);
+    running.child.kill('SIGINT');
+    const run = await running.done;
+    expect(run.code).toBe(130);
+    expect(run.stdout).toMatch(/cleanup: {3}removed subnet test-subnet 192\.168\.222\.0\/24/);
+    expect(run.stdout).toMatch(/cleanup: {3}removed \(its subnet was never made\) network test/);
+    expect(networksNamed('test')).toEqual([]);
+    expect(cloud.callsTo('network', 'POST', /\/v2\.0\/subnets$/)).toHaveLength(1);
+    expect(cloud.state.keypairs.has('vm-key')).toBe(false);
+  });
+});
+
 /** A real service bundle process on its own loopback address (what the devcloud runs per server). */
 async function startService(): Promise<{
   host: string;

@@ -5,11 +5,14 @@
  *
  * What this step creates is durable project setup that the controller also relies on, exactly as
  * in the seed; a failed or interrupted bake keeps it and says so, and the next run reuses it.
+ * One exception: a network this run created is removed again if its subnet could not be made (a
+ * network without a subnet cannot take a server), so a failure leaves no half of seed section 4.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   AmbiguousNameError,
+  BadRequestError,
   ConflictError,
   NotFoundError,
   type Flavor,
@@ -21,6 +24,7 @@ import {
 } from '@osa/openstack-client';
 import { BakeFailure, cloudFailure, messageOf, requestIdOf } from '../bake-errors';
 import type { BakeContext } from '../bake-context';
+import type { CleanupHandle } from '../cleanup-stack';
 
 export interface Prerequisites {
   projectId?: string;
@@ -52,8 +56,7 @@ export async function ensurePrerequisites(ctx: BakeContext): Promise<Prerequisit
     `flavor "${options.flavor}": ${flavor.id} (${flavor.vcpus} vCPU, ${flavor.ramMb} MB RAM, ${flavor.diskGb} GB disk)`,
   );
 
-  const network = await ensureNetwork(ctx, created);
-  const subnet = await ensureSubnet(ctx, network, created);
+  const { network, subnet } = await ensureNetworkAndSubnet(ctx, created);
   const securityGroup = await findSecurityGroup(ctx);
   const rules = await ensureIngressRules(ctx, securityGroup, created);
   const keypair = await ensureKeypair(ctx, created);
@@ -137,7 +140,27 @@ async function findFlavor(ctx: BakeContext): Promise<Flavor> {
   }
 }
 
-async function ensureNetwork(ctx: BakeContext, created: string[]): Promise<Network> {
+/** Seed section 4: network `--network` with an IPv4 subnet, each created only when absent. */
+async function ensureNetworkAndSubnet(
+  ctx: BakeContext,
+  created: string[],
+): Promise<{ network: Network; subnet: Prerequisites['subnet'] }> {
+  const found = await findNetwork(ctx);
+  if (found) {
+    const subnet = await ensureSubnet(ctx, found, created, undefined);
+    return { network: found, subnet };
+  }
+  // Created here: until its subnet exists, a failure or Ctrl-C removes the network again.
+  const { network, handle } = await createNetwork(ctx);
+  const listedAt = created.length;
+  const subnet = await ensureSubnet(ctx, network, created, handle);
+  handle.release();
+  created.splice(listedAt, 0, `network ${network.name} (${network.id})`);
+  return { network, subnet };
+}
+
+/** The network by name or id; undefined when absent and ours to create. */
+async function findNetwork(ctx: BakeContext): Promise<Network | undefined> {
   const { options, progress } = ctx;
   const resource = `network "${options.networkName}"`;
   try {
@@ -145,18 +168,17 @@ async function ensureNetwork(ctx: BakeContext, created: string[]): Promise<Netwo
     progress.line('prerequisites', `${resource}: exists (${network.id})`);
     return network;
   } catch (err) {
-    if (!(err instanceof NotFoundError)) {
-      if (err instanceof AmbiguousNameError) {
-        throw new BakeFailure(
-          resource,
-          `several networks have that name: ${err.ids.join(', ')}`,
-          ctx.requests.last('network'),
-          'Pass --network=<id>.',
-          { cause: err },
-        );
-      }
-      throw cloudFailure(resource, 'looking it up', err, ctx.requests, 'network');
+    if (err instanceof AmbiguousNameError) {
+      throw new BakeFailure(
+        resource,
+        `several networks have that name: ${err.ids.join(', ')}`,
+        ctx.requests.last('network'),
+        'Pass --network=<id>.',
+        { cause: err },
+      );
     }
+    if (!(err instanceof NotFoundError))
+      throw cloudFailure(resource, 'looking it up', err, ctx.requests, 'network');
     if (!options.createNetwork || UUID.test(options.networkName)) {
       throw new BakeFailure(
         resource,
@@ -168,30 +190,54 @@ async function ensureNetwork(ctx: BakeContext, created: string[]): Promise<Netwo
         { cause: err },
       );
     }
+    return undefined;
   }
-  const network = await createNetwork(ctx, options.networkName).catch((err: unknown) => {
-    throw cloudFailure(resource, 'creating it', err, ctx.requests, 'network');
-  });
-  created.push(`network ${network.name} (${network.id})`);
+}
+
+async function createNetwork(
+  ctx: BakeContext,
+): Promise<{ network: Network; handle: CleanupHandle }> {
+  const { options, progress } = ctx;
+  const resource = `network "${options.networkName}"`;
+  progress.line('prerequisites', `${resource}: absent; creating it (seed 4)`);
+  // Adopted so that Ctrl-C during the POST waits for Neutron's answer and removes what it made.
+  const creating = ctx.client.network.networks
+    .create({ name: options.networkName, description: 'tools/bake-image (seed section 4)' })
+    .catch((err: unknown) =>
+      Promise.reject(cloudFailure(resource, 'creating it', err, ctx.requests, 'network')),
+    );
+  const { value: network, handle } = await ctx.cleanup.adopt(creating, (net) => ({
+    resource: `network ${net.name} (${net.id})`,
+    undo: async () => {
+      await ctx.client.network.networks.delete(net.id);
+      return 'removed (its subnet was never made)';
+    },
+  }));
+  // Interrupted while the POST was in flight: the cleanup has it; go no further.
+  ctx.signal.throwIfAborted();
   progress.line('prerequisites', `${resource}: created (${network.id})`);
-  return network;
+  return { network, handle };
 }
 
 async function ensureSubnet(
   ctx: BakeContext,
   network: Network,
   created: string[],
+  /** Set when this run just created the network: the subnet then goes with it on failure. */
+  newNetwork: CleanupHandle | undefined,
 ): Promise<Prerequisites['subnet']> {
   const { options, progress } = ctx;
   const resource = `subnet "${options.subnetName}" on network "${network.name}"`;
-  let subnets: Subnet[];
-  try {
-    subnets = await ctx.client.network.subnets.list({ networkId: network.id }).toArray();
-  } catch (err) {
-    throw cloudFailure(resource, 'listing the subnets', err, ctx.requests, 'network');
+  let subnets: Subnet[] = [];
+  if (!newNetwork) {
+    try {
+      subnets = await ctx.client.network.subnets.list({ networkId: network.id }).toArray();
+    } catch (err) {
+      throw cloudFailure(resource, 'listing the subnets', err, ctx.requests, 'network');
+    }
   }
-  const named = subnets.find((s) => s.name === options.subnetName);
-  const existing = named ?? subnets.find((s) => s.ipVersion === 4);
+  const ipv4 = subnets.filter((s) => s.ipVersion === 4);
+  const existing = ipv4.find((s) => s.name === options.subnetName) ?? ipv4[0];
   if (existing) {
     const note =
       existing.cidr === options.subnetCidr
@@ -203,19 +249,55 @@ async function ensureSubnet(
     );
     return { id: existing.id, name: existing.name, cidr: existing.cidr };
   }
-  const subnet = await createSubnet(ctx, network).catch((err: unknown) => {
-    throw cloudFailure(
-      resource,
-      `creating it with ${options.subnetCidr}`,
-      err,
-      ctx.requests,
-      'network',
+  if (!options.createNetwork) {
+    throw new BakeFailure(
+      `network "${network.name}" (${network.id})`,
+      'has no IPv4 subnet, so no server can boot on it',
+      ctx.requests.last('network'),
+      `Create one (seed section 4: openstack subnet create --network ${network.name} --subnet-range ${options.subnetCidr} --gateway ${options.subnetGateway} ${options.subnetName}) or drop --no-create-network.`,
     );
-  });
+  }
+  progress.line(
+    'prerequisites',
+    `${resource}: creating ${options.subnetCidr}, gateway ${options.subnetGateway}`,
+  );
+  const creating = ctx.client.network.subnets
+    .create({
+      networkId: network.id,
+      name: options.subnetName,
+      cidr: options.subnetCidr,
+      ipVersion: 4,
+      gatewayIp: options.subnetGateway,
+      description: 'tools/bake-image (seed section 4)',
+    })
+    .catch((err: unknown) =>
+      Promise.reject(
+        cloudFailure(
+          resource,
+          `creating it with ${options.subnetCidr}`,
+          err,
+          ctx.requests,
+          'network',
+          err instanceof BadRequestError
+            ? `Neutron refused the subnet. Pass another range: --subnet-cidr=<CIDR> (and --subnet-gateway=<IP> if not its first address)${newNetwork ? `; the network this run created for it is removed again` : ''}.`
+            : undefined,
+        ),
+      ),
+    );
+  const { value: subnet, handle } = await ctx.cleanup.adopt(creating, (sub) => ({
+    resource: `subnet ${sub.name} ${sub.cidr} (${sub.id})`,
+    // Interrupted right after the create: with a network of this run, both go; else it stays.
+    undo: async () =>
+      newNetwork
+        ? (await ctx.client.network.subnets.delete(sub.id), 'removed')
+        : 'kept (a prerequisite)',
+  }));
+  ctx.signal.throwIfAborted();
+  handle.release();
   created.push(`subnet ${subnet.name} ${subnet.cidr} (${subnet.id})`);
   progress.line(
     'prerequisites',
-    `${resource}: created ${subnet.cidr}, gateway ${options.subnetGateway} (${subnet.id})`,
+    `${resource}: created ${subnet.cidr}, gateway ${subnet.gatewayIp ?? 'none'} (${subnet.id})`,
   );
   return { id: subnet.id, name: subnet.name, cidr: subnet.cidr };
 }
@@ -372,55 +454,4 @@ async function ensureKeypair(
     `${resource}: created; private key written to ${options.keyFile} (mode 600)`,
   );
   return { name: options.keyName, created: true, keyFile: options.keyFile };
-}
-
-// --- Network creation -------------------------------------------------------------------------
-// @osa/openstack-client's public API (libs/openstack-client/src/index.ts) has no networks.create /
-// subnets.create yet. Until it does, these use them when present and otherwise fail with the
-// seed's manual command, so nothing is guessed on the wire here.
-
-interface NetworkCreator {
-  create?: (options: { name: string }) => Promise<Network>;
-}
-interface SubnetCreator {
-  create?: (options: {
-    networkId: string;
-    name: string;
-    cidr: string;
-    ipVersion: 4;
-    gatewayIp: string;
-  }) => Promise<Subnet>;
-}
-
-async function createNetwork(ctx: BakeContext, name: string): Promise<Network> {
-  const api = ctx.client.network.networks as unknown as NetworkCreator;
-  if (typeof api.create !== 'function') {
-    throw new BakeFailure(
-      `network "${name}"`,
-      'not found, and this version of @osa/openstack-client cannot create networks',
-      ctx.requests.last('network'),
-      `Create it as in seed section 4: openstack network create ${name} && openstack subnet create --network ${name} --subnet-range ${ctx.options.subnetCidr} --gateway ${ctx.options.subnetGateway} ${ctx.options.subnetName}`,
-    );
-  }
-  return api.create({ name });
-}
-
-async function createSubnet(ctx: BakeContext, network: Network): Promise<Subnet> {
-  const api = ctx.client.network.subnets as unknown as SubnetCreator;
-  const { options } = ctx;
-  if (typeof api.create !== 'function') {
-    throw new BakeFailure(
-      `subnet "${options.subnetName}" on network "${network.name}"`,
-      'the network has no subnet, and this version of @osa/openstack-client cannot create subnets',
-      ctx.requests.last('network'),
-      `Create it as in seed section 4: openstack subnet create --network ${network.name} --subnet-range ${options.subnetCidr} --gateway ${options.subnetGateway} ${options.subnetName}`,
-    );
-  }
-  return api.create({
-    networkId: network.id,
-    name: options.subnetName,
-    cidr: options.subnetCidr,
-    ipVersion: 4,
-    gatewayIp: options.subnetGateway,
-  });
 }
