@@ -25,12 +25,7 @@ import {
   startBake,
   type BakeRun,
 } from '../test-support/bake-cli';
-import {
-  bakeIdInUserData,
-  cloudInitConsole,
-  resetSnapshotTaskWhenImageDeleted,
-  userDataOf,
-} from '../test-support/simulated-vm';
+import { bakeIdInUserData, cloudInitConsole, userDataOf } from '../test-support/simulated-vm';
 
 jest.setTimeout(90_000);
 
@@ -719,7 +714,6 @@ describe('interruption: Ctrl-C / SIGTERM remove what this run created and say so
     const [vm] = servers();
     const [firstImage] = goldenImages();
     cloud.setImageBehaviour({ snapshotDelayMs: 3_600_000 });
-    const stopNova = resetSnapshotTaskWhenImageDeleted(cloud);
     const running = startBake([`--key-file=${keyFile}`, ...FAST], {
       env: cleanEnv(cloud.openrcEnv()),
     });
@@ -727,7 +721,6 @@ describe('interruption: Ctrl-C / SIGTERM remove what this run created and say so
     expect(servers()[0].status).toBe('SHUTOFF');
     running.child.kill('SIGINT');
     const run = await running.done;
-    stopNova();
     expect(run.code).toBe(130);
     expect(run.stdout).toContain(`cleanup:   restarted server service-vm-1 (${vm.id})`);
     expect(run.stdout).not.toContain('removed server');

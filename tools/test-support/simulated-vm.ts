@@ -5,7 +5,7 @@
  * only `readyAfterMs` after the server went ACTIVE (so the bake must really poll). The script
  * itself is executed for real in cloud-init-user-data.spec.ts.
  */
-import type { FakeOpenStack, FakeServer } from '@osa/openstack-testkit';
+import type { FakeServer } from '@osa/openstack-testkit';
 import { parse } from 'yaml';
 import { READY_CHECK_PATH_IN_VM } from '../bake-image/cloud-init-user-data';
 
@@ -39,25 +39,4 @@ export function cloudInitConsole(
       ? `${boot}OSA-BAKE-FAILED:${bakeId} http://localhost:5000/healthz not healthy after 90 attempts: code=exited, status=1/FAILURE\n`
       : `${boot}OSA-BAKE-READY:${bakeId} http://localhost:5000/healthz healthy after 2 attempt(s), node v12.22.9\nCloud-init v. 23.3 finished\n`;
   };
-}
-
-/**
- * Nova's compute manager, when the image of a running snapshot is deleted: the upload fails with
- * ImageNotFound and the instance's task_state is reset to None (nova/compute/manager.py
- * `snapshot_instance` -> "Image not found during snapshot"). The fake keeps the task_state, so a
- * test that deletes a half-made image plays this part. Returns a stop function.
- */
-export function resetSnapshotTaskWhenImageDeleted(cloud: FakeOpenStack): () => void {
-  const timer = setInterval(() => {
-    for (const server of cloud.state.servers.values()) {
-      if (!server.taskState?.startsWith('image_')) continue;
-      const uploading = [...cloud.state.images.values()].some(
-        (i) =>
-          i.properties.instance_uuid === server.id &&
-          (i.status === 'queued' || i.status === 'saving'),
-      );
-      if (!uploading) server.taskState = null;
-    }
-  }, 50);
-  return () => clearInterval(timer);
 }
