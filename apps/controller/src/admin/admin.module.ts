@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { PoolModule } from '../pool/pool.module';
+import { AdminAuthGuard } from './admin-auth.guard';
 import { ControllerLifecycle } from './controller-lifecycle';
 import { ControllerReadinessIndicator } from './controller-readiness.indicator';
 import { HealthController } from './health.controller';
@@ -14,7 +16,8 @@ import { StatusService } from './status.service';
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), PoolModule],
   controllers: [HealthController, StatusController],
-  providers: [ControllerLifecycle, ControllerReadinessIndicator, StatusService],
+  // APP_GUARD: the auth guard covers every admin route in the app, including other modules' controllers.
+  providers: [{ provide: APP_GUARD, useClass: AdminAuthGuard }, ControllerLifecycle, ControllerReadinessIndicator, StatusService],
   exports: [ControllerLifecycle],
 })
 export class AdminModule {}
