@@ -2,45 +2,48 @@
 // Data-path benchmark (a script, not a test): the controller's proxy vs the service directly vs
 // nginx as a reverse proxy vs bare http-proxy 1.18.1 vs bare undici 7, against the same backend
 // (the built service with WORK_DELAY_MS=0 on its own loopback address), with the same load tool
-// (wrk, one thread) and concurrency. Prints req/s, p50/p99, each proxy's CPU µs per request
-// (utime+stime from /proc/PID/stat, before and after) and its peak RSS, and the ratios to nginx.
+// (wrk, one thread) and concurrency, rounds interleaved. Prints req/s, p50/p99, each proxy's CPU
+// µs per request (user+sys from /proc/PID/stat, before and after) and its peak RSS, and the
+// ratios to nginx; writes the same table to bench/proxy/RESULTS.md.
 //
 //   npx nx build service            # once: the backend is the built bundle
 //   node bench/proxy/run-proxy-bench.mjs [--duration 10] [--connections 64] [--rounds 1]
 //                                         [--only ours,nginx,direct,http-proxy,undici]
+//                                         [--baseline <git-ref>] [--results <file>|none]
 //
+// `--baseline <ref>` adds our proxy as it was at that commit (its proxy/ folder, proxy config and
+// bench entry, taken with `git archive`), so a change is measured before/after in the same run.
 // Every process it starts is a child it stops by PID (also on Ctrl-C); nothing listens beyond
-// 127.66.0.0/24. Needs: wrk and nginx (apt-get install -y wrk nginx).
-import { spawn, execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createRequire } from 'node:module';
-import { connect, createServer } from 'node:net';
+// 127.66.0.0/24. Needs: wrk and nginx (apt-get install -y wrk nginx-light).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, '../..');
-const require = createRequire(import.meta.url);
+import { join, relative } from 'node:path';
+import {
+  HERE,
+  ROOT,
+  buildOurProxyBundle,
+  childPidsOf,
+  freePort,
+  loadAverageText,
+  measure,
+  option,
+  outputMatches,
+  portAccepts,
+  requireTools,
+  startBackend,
+  startChild,
+  stopAll,
+} from './bench-harness.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
-};
-const DURATION_S = Number(option('duration', '10'));
+const DURATION_S = Number(option(args, 'duration', '10'));
 const WARMUP_S = Math.min(3, Math.max(1, Math.round(DURATION_S / 4)));
-const CONNECTIONS = Number(option('connections', '64'));
-const ROUNDS = Number(option('rounds', '1'));
-const ONLY = option('only', 'direct,nginx,ours,http-proxy,undici').split(',');
+const CONNECTIONS = Number(option(args, 'connections', '64'));
+const ROUNDS = Number(option(args, 'rounds', '1'));
+const ONLY = option(args, 'only', 'direct,nginx,ours,http-proxy,undici').split(',');
+const BASELINE = option(args, 'baseline', undefined);
+const RESULTS = option(args, 'results', join(HERE, 'RESULTS.md'));
 if (!(
   DURATION_S > 0 &&
   DURATION_S <= 120 &&
@@ -52,281 +55,202 @@ if (!(
   console.error('bench: --duration 1..120, --connections 1..1024, --rounds 1..5');
   process.exit(2);
 }
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-const SERVICE_BUNDLE = join(ROOT, 'dist/apps/service/main.js');
-
-// ---------------------------------------------------------------------------------------------
-// Children: started here, stopped here by PID, also on Ctrl-C / errors.
-
-const children = [];
-function stopAll() {
-  for (const { child } of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  }
-}
-process.on('SIGINT', () => {
-  stopAll();
-  process.exit(130);
-});
-process.on('exit', stopAll);
-
-function startChild(name, command, commandArgs, { env = {}, ready }) {
-  const child = spawn(command, commandArgs, {
-    cwd: ROOT,
-    env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push({ name, child });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${name} did not become ready within 15 s: ${output.trim()}`));
-    }, 15_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (code ${code}) during start-up: ${output.trim()}`));
-    });
-    ready(() => output).then(() => {
-      clearTimeout(timer);
-      resolveStart(child);
-    }, reject);
-  });
+if (BASELINE !== undefined && !/^[\w./~^-]+$/.test(BASELINE)) {
+  console.error(`bench: --baseline must be a git ref (commit, tag, HEAD~1), got "${BASELINE}"`);
+  process.exit(2);
 }
 
-const outputMatches = (pattern) => async (output) => {
-  while (!pattern.test(output())) await new Promise((r) => setTimeout(r, 50));
-};
-const portAccepts = (host, port) => async () => {
-  for (;;) {
-    const ok = await new Promise((r) => {
-      const s = connect({ host, port }, () => (s.destroy(), r(true)));
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
-
-function freePort(host) {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// /proc readings
-
-function cpuTicksOf(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15 of stat)
-}
-function childPidsOf(ppid) {
-  const pids = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid)
-        pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
-}
-function peakRssMiB(pids) {
-  return pids.reduce((sum, pid) => {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return sum + (match ? Number(match[1]) / 1024 : 0);
-  }, 0);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Load: wrk, one thread (the load generator shares the 2 cores with the proxy under test).
-
-function toMs(value) {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(value);
-  if (!m) return NaN;
-  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-}
-function countErrors(wrkOutput) {
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(wrkOutput)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
-    wrkOutput,
+/** Our proxy's sources at `ref`, extracted (without touching the index) for a side-by-side run. */
+function checkoutOurProxyAt(ref) {
+  const commit = execFileSync('git', ['rev-parse', '--short', `${ref}^{commit}`], { cwd: ROOT })
+    .toString()
+    .trim();
+  const dir = mkdtempSync(join(tmpdir(), `osa-bench-baseline-${commit}-`));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const archive = execFileSync(
+    'git',
+    [
+      'archive',
+      commit,
+      'apps/controller/src/proxy',
+      'apps/controller/src/config/proxy.config.ts',
+      'bench/proxy/our-proxy.bench-entry.ts',
+    ],
+    { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
   );
-  return non2xx + (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
-}
-function runWrk(url, seconds) {
-  return new Promise((resolveRun, reject) => {
-    const wrk = spawn(
-      'wrk',
-      ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '--timeout', '5s', url],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    wrk.stdout.on('data', (d) => (out += d));
-    wrk.stderr.on('data', (d) => (out += d));
-    const killer = setTimeout(() => wrk.kill('SIGKILL'), (seconds + 15) * 1000);
-    wrk.once('exit', (code) => {
-      clearTimeout(killer);
-      if (code !== 0) return reject(new Error(`wrk exited ${code}: ${out}`));
-      const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-      resolveRun({
-        requests,
-        rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-        p50: toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
-        p99: toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
-        errors: countErrors(out),
-      });
-    });
-  });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  return { commit, dir };
 }
 
-// ---------------------------------------------------------------------------------------------
+async function startNginx(backend) {
+  const host = '127.66.0.14';
+  const port = await freePort(host);
+  const prefix = mkdtempSync(join(tmpdir(), 'osa-bench-nginx-'));
+  for (const dir of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
+    mkdirSync(join(prefix, dir));
+  const conf = readFileSync(join(HERE, 'nginx.conf.template'), 'utf8')
+    .replaceAll('@PREFIX@', prefix)
+    .replaceAll('@BACKEND@', `${backend.host}:${backend.port}`)
+    .replaceAll('@LISTEN@', `${host}:${port}`);
+  writeFileSync(join(prefix, 'nginx.conf'), conf);
+  const master = await startChild(
+    'nginx',
+    'nginx',
+    [
+      '-p',
+      prefix,
+      '-e',
+      join(prefix, 'error.log'),
+      '-c',
+      join(prefix, 'nginx.conf'),
+      '-g',
+      'daemon off;',
+    ],
+    { ready: portAccepts(host, port) },
+  );
+  process.on('exit', () => rmSync(prefix, { recursive: true, force: true }));
+  return {
+    key: 'nginx',
+    name: 'nginx 1 worker',
+    url: `http://${host}:${port}/work`,
+    pids: () => [master.pid, ...childPidsOf(master.pid)],
+  };
+}
+
+async function startNodeProxy(key, name, host, script, backend) {
+  const port = await freePort(host);
+  const child = await startChild(
+    key,
+    process.execPath,
+    [script, host, String(port), backend.host, String(backend.port)],
+    { ready: outputMatches(/listening/) },
+  );
+  return { key, name, url: `http://${host}:${port}/work`, pids: () => [child.pid] };
+}
+
+function formatTable(summary) {
+  const nginx = summary.find((s) => s.key === 'nginx');
+  const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+  const rows = [
+    [
+      'data path',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'CPU µs/req',
+      'user',
+      'sys',
+      'peak RSS MiB',
+      'req/s vs nginx',
+      'CPU vs nginx',
+    ],
+    ...summary.map((s) => [
+      s.name,
+      fmt(s.rps),
+      fmt(s.p50, 2),
+      fmt(s.p99, 2),
+      String(s.errors),
+      fmt(s.cpu),
+      fmt(s.user),
+      fmt(s.sys),
+      fmt(s.rss),
+      nginx ? `${fmt((100 * s.rps) / nginx.rps)}%` : '-',
+      nginx && Number.isFinite(s.cpu) ? `${fmt(s.cpu / nginx.cpu, 2)}x` : '-',
+    ]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const lines = [];
+  for (const [i, row] of rows.entries()) {
+    lines.push(`| ${row.map((cell, j) => cell.padEnd(widths[j])).join(' | ')} |`);
+    if (i === 0) lines.push(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  }
+  return lines.join('\n');
+}
 
 async function main() {
-  for (const tool of ['wrk', 'nginx']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`]);
-    } catch {
-      throw new Error(`${tool} is not installed: apt-get install -y ${tool}`);
-    }
-  }
-  if (!existsSync(SERVICE_BUNDLE))
-    throw new Error(`no ${SERVICE_BUNDLE}: build it first (npx nx build service)`);
-
+  requireTools(['wrk', 'nginx']);
+  // `nginx -v` prints its version on stderr.
+  const nginxVersion = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim();
+  const loadAtStart = loadAverageText(loadavg());
+  const settings =
+    `wrk -t1 -c${CONNECTIONS}, ${DURATION_S} s measured after ${WARMUP_S} s warm-up, ` +
+    `${ROUNDS} round(s) interleaved`;
   console.log(
-    `bench: node ${process.version}, ${cpus().length} cores, load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}; ` +
-      `wrk -t1 -c${CONNECTIONS}, ${DURATION_S} s measured after ${WARMUP_S} s warm-up, ${ROUNDS} round(s)`,
+    `bench: node ${process.version}, ${cpus().length} cores, load average ${loadAtStart}; ${settings}`,
   );
 
-  const backendHost = '127.66.0.10';
-  const backendPort = await freePort(backendHost);
-  const service = await startChild('service', process.execPath, [SERVICE_BUNDLE], {
-    env: { WORK_DELAY_MS: '0', HOST: backendHost, PORT: String(backendPort) },
-    ready: outputMatches(/listening on/),
-  });
+  const backend = await startBackend();
   console.log(
-    `bench: backend = service (WORK_DELAY_MS=0) on ${backendHost}:${backendPort}, pid ${service.pid}`,
+    `bench: backend = service (WORK_DELAY_MS=0) on ${backend.host}:${backend.port}, pid ${backend.child.pid}`,
   );
-  const backendArgs = [backendHost, String(backendPort)];
-
   const targets = [];
   if (ONLY.includes('direct')) {
     targets.push({
       key: 'direct',
       name: 'service directly',
-      url: `http://${backendHost}:${backendPort}/work`,
+      url: `http://${backend.host}:${backend.port}/work`,
       pids: () => [],
     });
   }
-  if (ONLY.includes('nginx')) {
-    const host = '127.66.0.14';
-    const port = await freePort(host);
-    const prefix = mkdtempSync(join(tmpdir(), 'osa-bench-nginx-'));
-    for (const dir of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
-      mkdirSync(join(prefix, dir));
-    const conf = readFileSync(join(HERE, 'nginx.conf.template'), 'utf8')
-      .replaceAll('@PREFIX@', prefix)
-      .replaceAll('@BACKEND@', `${backendHost}:${backendPort}`)
-      .replaceAll('@LISTEN@', `${host}:${port}`);
-    writeFileSync(join(prefix, 'nginx.conf'), conf);
-    const master = await startChild(
-      'nginx',
-      'nginx',
-      [
-        '-p',
-        prefix,
-        '-e',
-        join(prefix, 'error.log'),
-        '-c',
-        join(prefix, 'nginx.conf'),
-        '-g',
-        'daemon off;',
-      ],
-      {
-        ready: portAccepts(host, port),
-      },
-    );
-    process.on('exit', () => rmSync(prefix, { recursive: true, force: true }));
-    targets.push({
-      key: 'nginx',
-      name: 'nginx 1 worker',
-      url: `http://${host}:${port}/work`,
-      pids: () => [master.pid, ...childPidsOf(master.pid)],
-    });
-  }
+  if (ONLY.includes('nginx')) targets.push(await startNginx(backend));
   if (ONLY.includes('ours')) {
-    const { buildSync } = require('esbuild');
-    const bundle = join(tmpdir(), `osa-bench-our-proxy-${process.pid}.js`);
-    buildSync({
-      entryPoints: [join(HERE, 'our-proxy.bench-entry.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      packages: 'external',
-      outfile: bundle,
-      logLevel: 'error',
-      tsconfig: join(ROOT, 'apps/controller/tsconfig.app.json'),
-    });
-    process.on('exit', () => rmSync(bundle, { force: true }));
-    const host = '127.66.0.11';
-    const port = await freePort(host);
-    const child = await startChild(
-      'ours',
-      process.execPath,
-      [bundle, host, String(port), ...backendArgs],
-      { ready: outputMatches(/listening/) },
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT })
+      .toString()
+      .trim();
+    const dirty = execFileSync(
+      'git',
+      [
+        'status',
+        '--porcelain',
+        '--',
+        'apps/controller/src/proxy',
+        'bench/proxy/our-proxy.bench-entry.ts',
+      ],
+      { cwd: ROOT },
+    ).toString();
+    const label = `ours (${head}${dirty ? '+changes' : ''})`;
+    targets.push(
+      await startNodeProxy('ours', label, '127.66.0.11', buildOurProxyBundle(), backend),
     );
-    targets.push({
-      key: 'ours',
-      name: 'controller proxy (ours)',
-      url: `http://${host}:${port}/work`,
-      pids: () => [child.pid],
-    });
+  }
+  if (BASELINE !== undefined) {
+    const { commit, dir } = checkoutOurProxyAt(BASELINE);
+    const bundle = buildOurProxyBundle(dir, `baseline-${commit}`);
+    targets.push(
+      await startNodeProxy(
+        'ours-baseline',
+        `ours @${commit} (baseline)`,
+        '127.66.0.15',
+        bundle,
+        backend,
+      ),
+    );
   }
   for (const [key, script, name, host] of [
     ['http-proxy', 'http-proxy-bare.cjs', 'http-proxy 1.18.1 bare', '127.66.0.12'],
     ['undici', 'undici-bare.cjs', 'undici 7 Pool bare', '127.66.0.13'],
   ]) {
-    if (!ONLY.includes(key)) continue;
-    const port = await freePort(host);
-    const child = await startChild(
-      key,
-      process.execPath,
-      [join(HERE, script), host, String(port), ...backendArgs],
-      { ready: outputMatches(/listening/) },
-    );
-    targets.push({ key, name, url: `http://${host}:${port}/work`, pids: () => [child.pid] });
+    if (ONLY.includes(key))
+      targets.push(await startNodeProxy(key, name, host, join(HERE, script), backend));
   }
 
   const results = new Map(targets.map((t) => [t.key, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const target of targets) {
       process.stdout.write(`bench: round ${round}/${ROUNDS} ${target.name} ... `);
-      await runWrk(target.url, WARMUP_S);
-      const pids = target.pids();
-      const before = pids.reduce((s, pid) => s + cpuTicksOf(pid), 0);
-      const run = await runWrk(target.url, DURATION_S);
-      const after = target.pids().reduce((s, pid) => s + cpuTicksOf(pid), 0);
-      const cpuUsPerRequest =
-        pids.length > 0 ? (((after - before) / CLK_TCK) * 1e6) / run.requests : NaN;
-      const rss = pids.length > 0 ? peakRssMiB(target.pids()) : NaN;
-      results.get(target.key).push({ ...run, cpuUsPerRequest, rss });
-      console.log(`${run.rps.toFixed(0)} req/s`);
+      const run = await measure(target.url, target.pids, {
+        seconds: DURATION_S,
+        warmupSeconds: WARMUP_S,
+        connections: CONNECTIONS,
+      });
+      results.get(target.key).push(run);
+      console.log(
+        `${run.rps.toFixed(0)} req/s` +
+          (Number.isFinite(run.cpuUsPerRequest)
+            ? `, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req`
+            : ''),
+      );
     }
   }
 
@@ -342,46 +266,40 @@ async function main() {
       p99: median(runs.map((r) => r.p99)),
       errors: runs.reduce((s, r) => s + r.errors, 0),
       cpu: median(runs.map((r) => r.cpuUsPerRequest)),
+      user: median(runs.map((r) => r.userUsPerRequest)),
+      sys: median(runs.map((r) => r.sysUsPerRequest)),
       rss: Math.max(...runs.map((r) => r.rss)),
     };
   });
-  const nginx = summary.find((s) => s.key === 'nginx');
-  const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-  const rows = [
-    [
-      'data path',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      'errors',
-      'CPU µs/req',
-      'peak RSS MiB',
-      'req/s vs nginx',
-      'CPU vs nginx',
-    ],
-    ...summary.map((s) => [
-      s.name,
-      fmt(s.rps),
-      fmt(s.p50, 2),
-      fmt(s.p99, 2),
-      String(s.errors),
-      fmt(s.cpu),
-      fmt(s.rss),
-      nginx ? `${fmt((100 * s.rps) / nginx.rps)}%` : '-',
-      nginx && Number.isFinite(s.cpu) ? `${fmt(s.cpu / nginx.cpu, 2)}x` : '-',
-    ]),
-  ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  console.log('');
-  for (const [i, row] of rows.entries()) {
-    console.log(`| ${row.map((cell, j) => cell.padEnd(widths[j])).join(' | ')} |`);
-    if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  }
+  const table = formatTable(summary);
+  const loadAtEnd = loadAverageText(loadavg());
+  console.log(`\n${table}`);
   console.log(
-    `\nbench: load average at the end ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} (the machine is shared: compare CPU µs/req, not req/s alone)`,
+    `\nbench: load average at the end ${loadAtEnd} (the machine is shared: compare CPU µs/req, not req/s alone)`,
   );
+
+  if (RESULTS !== 'none') {
+    const command = `node ${relative(ROOT, process.argv[1])} ${args.join(' ')}`.trim();
+    writeFileSync(
+      RESULTS,
+      [
+        '# Data-path benchmark: last run',
+        '',
+        `Written by \`bench/proxy/run-proxy-bench.mjs\` (see README.md); medians over the rounds.`,
+        '',
+        `- date: ${new Date().toISOString()}`,
+        `- command: \`${command}\``,
+        `- machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${nginxVersion}`,
+        `- load average (1/5/15 min): ${loadAtStart} at the start, ${loadAtEnd} at the end`,
+        `- load: ${settings}; backend: the service, WORK_DELAY_MS=0`,
+        '- CPU µs/req = (utime + stime of the proxy processes) / requests served in the measured run',
+        '',
+        table,
+        '',
+      ].join('\n'),
+    );
+    console.log(`bench: wrote ${relative(ROOT, RESULTS)}`);
+  }
 }
 
 main()
