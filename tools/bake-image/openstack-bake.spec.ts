@@ -287,6 +287,17 @@ describe('seed section 4: network and subnet, created only when absent', () => {
       cidr: '192.168.222.0/24',
       gatewayIp: '192.168.222.1',
       ipVersion: 4,
+      enableDhcp: true,
+    });
+    expect(cloud.callsTo('network', 'POST', /\/v2\.0\/subnets$/)[0].body).toEqual({
+      subnet: {
+        network_id: network.id,
+        name: 'test-subnet',
+        ip_version: 4,
+        cidr: '192.168.222.0/24',
+        gateway_ip: '192.168.222.1',
+        description: 'tools/bake-image (seed section 4)',
+      },
     });
     expect(first.stdout).toContain('prerequisites: network "test": absent; creating it (seed 4)');
     expect(first.stdout).toContain(`prerequisites: network "test": created (${network.id})`);
@@ -343,12 +354,22 @@ describe('seed section 4: network and subnet, created only when absent', () => {
     expect(servers()).toEqual([]);
     expect(cloud.state.keypairs.has('vm-key')).toBe(false);
 
+    // A loopback range, as the devcloud wants: sent without DHCP, which Neutron refuses there.
     const retried = await bake(['--subnet-cidr=127.201.5.0/24']);
     expect(retried.code).toBe(0);
     const [network] = networksNamed('test');
     expect(subnetsOf(network.id)).toEqual([
-      expect.objectContaining({ cidr: '127.201.5.0/24', gatewayIp: '127.201.5.1' }),
+      expect.objectContaining({
+        cidr: '127.201.5.0/24',
+        gatewayIp: '127.201.5.1',
+        enableDhcp: false,
+      }),
     ]);
+    const [sent] = cloud.callsTo('network', 'POST', /\/v2\.0\/subnets$/).slice(-1);
+    expect((sent.body as { subnet: Record<string, unknown> }).subnet).toMatchObject({
+      cidr: '127.201.5.0/24',
+      enable_dhcp: false,
+    });
   });
 
   it('a network this run did not create is never removed; --no-create-network does not add a subnet', async () => {

@@ -24,6 +24,7 @@ import {
 } from '@osa/openstack-client';
 import { BakeFailure, cloudFailure, messageOf, requestIdOf } from '../bake-errors';
 import type { BakeContext } from '../bake-context';
+import { cidrContains, parseCidr } from '../bake-options';
 import type { CleanupHandle } from '../cleanup-stack';
 
 export interface Prerequisites {
@@ -268,6 +269,10 @@ async function ensureSubnet(
       cidr: options.subnetCidr,
       ipVersion: 4,
       gatewayIp: options.subnetGateway,
+      // Neutron refuses DHCP on a loopback subnet (400 "Loopback IP subnet is not supported if
+      // enable_dhcp is True", seen on the devcloud, whose subnets must be in 127.0.0.0/8);
+      // elsewhere Neutron's default (DHCP on) applies.
+      enableDhcp: isLoopbackCidr(options.subnetCidr) ? false : undefined,
       description: 'tools/bake-image (seed section 4)',
     })
     .catch((err: unknown) =>
@@ -300,6 +305,13 @@ async function ensureSubnet(
     `${resource}: created ${subnet.cidr}, gateway ${subnet.gatewayIp ?? 'none'} (${subnet.id})`,
   );
   return { id: subnet.id, name: subnet.name, cidr: subnet.cidr };
+}
+
+const LOOPBACK = { network: 127 * 2 ** 24, prefix: 8 };
+
+function isLoopbackCidr(text: string): boolean {
+  const cidr = parseCidr(text);
+  return cidr !== undefined && cidr.prefix >= 8 && cidrContains(LOOPBACK, cidr.network);
 }
 
 async function findSecurityGroup(ctx: BakeContext): Promise<SecurityGroup> {
