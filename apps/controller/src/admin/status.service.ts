@@ -5,12 +5,13 @@ import { ScalingConfig } from '../config/scaling.config';
 import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
+import { CloudApiHealth, CloudApiStatus } from '../providers/cloud-api-health';
 import { Clock, CLOCK } from '../providers/clock';
 import { RequestCountPolicy } from '../scaling/request-count-policy';
 import { ScaleEvent } from '../scaling/scale-event';
 import { ScaleOutGate } from '../scaling/scale-out-gate';
 import { ScalingTrafficDirector, TrafficCounters } from '../scaling/scaling-traffic-director';
-import { ScalingService } from '../scaling/scaling.service';
+import { ScalingService, ScalingStatusView } from '../scaling/scaling.service';
 import { ControllerLifecycle, LifecyclePhase } from './controller-lifecycle';
 
 export interface InstanceStatusView {
@@ -42,6 +43,10 @@ export interface ControllerStatus {
   readonly scaleOutInProgress: ScaleEvent | null;
   readonly lastScaleEvent: ScaleEvent | null;
   readonly scaleOutBackoff: ReturnType<ScalingService['backoff']>;
+  /** Desired vs actual, policies, cooldowns, the last 50 scaling events with their timings. */
+  readonly scaling: ScalingStatusView;
+  /** `degraded` while the cloud API does not answer (serving goes on; scaling waits). */
+  readonly cloudApi: CloudApiStatus;
   readonly config: ConfigOrigin;
 }
 
@@ -60,6 +65,7 @@ export class StatusService {
     private readonly scaling: ScalingService,
     @Inject(CONFIG_ORIGIN) private readonly origin: ConfigOrigin,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly cloudApi: CloudApiHealth,
   ) {}
 
   snapshot(): ControllerStatus {
@@ -77,6 +83,8 @@ export class StatusService {
       scaleOutInProgress: this.scaling.inProgress() ?? null,
       lastScaleEvent: events[events.length - 1] ?? null,
       scaleOutBackoff: this.scaling.backoff(),
+      scaling: this.scaling.statusView(),
+      cloudApi: this.cloudApi.status(),
       config: this.origin,
     };
   }

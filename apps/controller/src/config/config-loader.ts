@@ -76,6 +76,7 @@ export function loadControllerConfig(inputs: ConfigInputs): ConfigRequest {
   if (problems.length > 0) throw new ConfigError(problems);
 
   config.provider.local.bundlePath = path.resolve(inputs.cwd, config.provider.local.bundlePath);
+  config.provider.local.stateDir = path.resolve(inputs.cwd, config.provider.local.stateDir);
   return {
     kind: 'run',
     loaded: {

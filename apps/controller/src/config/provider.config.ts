@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { ValidateIf } from 'class-validator';
-import { Allowed, IntegerIn, ListOf, OneOf, Section, StringMap, TextMatching, TextOfLength } from './config-rules';
+import { Allowed, BooleanFlag, IntegerIn, ListOf, OneOf, Section, StringMap, TextMatching, TextOfLength } from './config-rules';
 
 export const PROVIDER_KINDS = ['local', 'openstack'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
@@ -43,6 +43,21 @@ export class LocalProviderConfig {
   /** On delete/shutdown an instance gets SIGTERM, then SIGKILL after this long. */
   @IntegerIn(0, 600_000, 'milliseconds')
   stopGraceMs = 5_000;
+
+  /**
+   * `false` (seed): instances end with the controller, even when it is killed with SIGKILL, and a
+   * restarted controller clears what is left. `true`: like cloud servers, they keep serving through
+   * a controller crash and the next controller adopts them (an orderly stop still stops them).
+   */
+  @BooleanFlag()
+  instancesOutliveController = false;
+
+  /**
+   * Where each instance's record (pid, address, group metadata) is kept, so a restarted controller
+   * finds every instance of its group: this provider's "cloud". Relative to the working directory.
+   */
+  @TextOfLength(1, 4096, 'a directory path')
+  stateDir = '.osa/local-instances';
 }
 
 function lastOctet(address: string): number {

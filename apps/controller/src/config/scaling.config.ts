@@ -1,4 +1,14 @@
-import { BooleanFlag, IntegerIn, NotLessThan, OneOf } from './config-rules';
+import { Allowed, BooleanFlag, IntegerIn, NotLessThan, OneOf, Section } from './config-rules';
+import { HealingConfig } from './healing.config';
+import { ScaleInConfig } from './scale-in.config';
+
+/**
+ * What drives the desired instance count: `request-count` (the seed: +scaleOutStep at every N-th
+ * request), and target tracking on `requests-per-second` or `in-flight` requests per instance.
+ * Several may be active: scale-out when any wants more, scale-in only when all agree.
+ */
+export const SCALING_POLICIES = ['request-count', 'requests-per-second', 'in-flight'] as const;
+export type ScalingPolicyName = (typeof SCALING_POLICIES)[number];
 
 /** How client traffic is spread over admitted instances. `switch` is the seed's behaviour. */
 export const TRAFFIC_MODES = ['switch', 'pool'] as const;
@@ -16,7 +26,55 @@ export class ScalingConfig {
 
   /** Never more instances than this, the original included (seed: the original + one clone). */
   @IntegerIn(1, 1000)
+  @NotLessThan('minInstances')
   maxInstances = 2;
+
+  /** Never fewer instances than this, the original included: scale-in stops here, healing restores it. */
+  @IntegerIn(1, 1000)
+  minInstances = 1;
+
+  /** The active policies (any of request-count, requests-per-second, in-flight); empty = manual scaling only. */
+  @Allowed(
+    `a list of distinct policy names from: ${SCALING_POLICIES.join(', ')}`,
+    (value) => Array.isArray(value) && value.every((item) => SCALING_POLICIES.includes(item)) && new Set(value).size === value.length,
+  )
+  policies: ScalingPolicyName[] = ['request-count'];
+
+  /** `requests-per-second` target: requests per second per admitted instance, averaged over metricWindowMs. */
+  @PositiveNumber()
+  targetRequestsPerSecond = 10;
+
+  /** `in-flight` target: requests in flight per admitted instance, averaged over metricWindowMs. */
+  @PositiveNumber()
+  targetInFlight = 4;
+
+  /** Sliding window the target-tracking metrics are averaged over. */
+  @IntegerIn(100, 3_600_000, 'milliseconds')
+  metricWindowMs = 10_000;
+
+  /** Target-tracking policies are evaluated this often (reaction time). */
+  @IntegerIn(50, 600_000, 'milliseconds')
+  evaluationIntervalMs = 1_000;
+
+  /** Instances one scale-out adds: exactly this many for request-count, what the target needs up to this many for target tracking. */
+  @IntegerIn(1, 1000)
+  scaleOutStep = 1;
+
+  /** After a scale-out ends, no policy-driven scale-out for this long (manual actions and healing are not held). */
+  @IntegerIn(0, 86_400_000, 'milliseconds')
+  scaleOutCooldownMs = 0;
+
+  /** After any scale-out or scale-in ends, no policy-driven scale-in for this long. */
+  @IntegerIn(0, 86_400_000, 'milliseconds')
+  scaleInCooldownMs = 30_000;
+
+  /** How instances are chosen and drained when the desired count goes down. */
+  @Section(() => ScaleInConfig)
+  scaleIn = new ScaleInConfig();
+
+  /** Replacing dead or failing instances. */
+  @Section(() => HealingConfig)
+  healing = new HealingConfig();
 
   /** `switch`: every request goes to the newest admitted instance (seed section 14); `pool`: all of them share (see TrafficConfig). */
   @OneOf(TRAFFIC_MODES)
@@ -65,4 +123,9 @@ export class ScalingConfig {
   /** How often a long wait prints a progress line. */
   @IntegerIn(1_000, 3_600_000, 'milliseconds')
   progressLogIntervalMs = 10_000;
+}
+
+/** A finite number greater than 0 (targets may be fractional: 0.5 requests per second per instance). */
+function PositiveNumber(): PropertyDecorator {
+  return Allowed('a number greater than 0 and at most 1000000', (value) => typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 1_000_000);
 }

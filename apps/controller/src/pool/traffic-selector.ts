@@ -38,6 +38,10 @@ export class SwitchTrafficSelector implements TrafficSelector, OnModuleInit, OnM
     this.on('removed', (instance) => {
       if (instance.id === this.activeId) this.fallBack(instance, 'removed');
     });
+    // Scale-in and healing move an instance to `deleting` before draining it: switch away at once.
+    this.on('phase', (instance) => {
+      if (instance.id === this.activeId && instance.phase === 'deleting') this.fallBack(instance, 'being removed');
+    });
     this.on('restored', (instance) => {
       if (!this.active()) this.switchTo(instance, 'healthy again');
     });
@@ -85,7 +89,7 @@ export class SwitchTrafficSelector implements TrafficSelector, OnModuleInit, OnM
     }
   }
 
-  private on<E extends 'admitted' | 'ejected' | 'removed' | 'restored'>(event: E, listener: (instance: PoolInstance) => void): void {
+  private on<E extends 'admitted' | 'ejected' | 'removed' | 'restored' | 'phase'>(event: E, listener: (instance: PoolInstance) => void): void {
     const handler = (instance: PoolInstance): void => listener(instance);
     this.pool.events.on(event, handler as never);
     this.unsubscribe.push(() => this.pool.events.off(event, handler as never));

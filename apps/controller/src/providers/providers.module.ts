@@ -1,29 +1,34 @@
-import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
+import { DynamicModule, Global, Module, Provider, Type } from '@nestjs/common';
 import { ProviderKind } from '../config/provider.config';
-import { INSTANCE_PROVIDER } from './instance-provider';
+import { ScalingConfig } from '../config/scaling.config';
+import { CloudApiHealth } from './cloud-api-health';
+import { INSTANCE_PROVIDER, InstanceProvider } from './instance-provider';
 import { LocalInstanceProvider } from './local/local-instance-provider';
 import { NodeProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher';
+import { MonitoredInstanceProvider } from './monitored-instance-provider';
 import { openStackClientProvider } from './openstack/openstack-client.provider';
 import { OpenStackInstanceProvider } from './openstack/openstack-instance-provider';
 
-/** Binds `INSTANCE_PROVIDER` to the configured implementation; nothing else knows which one it is. */
+/**
+ * Binds `INSTANCE_PROVIDER` to the configured implementation, wrapped so every call has a
+ * deadline and feeds CloudApiHealth; nothing else knows which one it is.
+ */
 @Global()
 @Module({})
 export class ProvidersModule {
   static forRoot(kind: ProviderKind): DynamicModule {
-    const providers: Provider[] = kind === 'local' ? localProviders() : openStackProviders();
-    return { module: ProvidersModule, providers, exports: [INSTANCE_PROVIDER] };
+    const implementation: Type<InstanceProvider> = kind === 'local' ? LocalInstanceProvider : OpenStackInstanceProvider;
+    const providers: Provider[] = [
+      ...(kind === 'local' ? [{ provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher }] : [openStackClientProvider]),
+      implementation,
+      CloudApiHealth,
+      {
+        provide: INSTANCE_PROVIDER,
+        inject: [implementation, CloudApiHealth, ScalingConfig],
+        useFactory: (inner: InstanceProvider, health: CloudApiHealth, scaling: ScalingConfig) =>
+          new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs),
+      },
+    ];
+    return { module: ProvidersModule, providers, exports: [INSTANCE_PROVIDER, CloudApiHealth] };
   }
-}
-
-function localProviders(): Provider[] {
-  return [
-    { provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher },
-    LocalInstanceProvider,
-    { provide: INSTANCE_PROVIDER, useExisting: LocalInstanceProvider },
-  ];
-}
-
-function openStackProviders(): Provider[] {
-  return [openStackClientProvider, OpenStackInstanceProvider, { provide: INSTANCE_PROVIDER, useExisting: OpenStackInstanceProvider }];
 }

@@ -19,6 +19,7 @@ export class OriginalInstanceService implements OnApplicationBootstrap, BeforeAp
   private readonly logger = new Logger('Original');
   private readonly stop = new AbortController();
   private adoption: Promise<void> | undefined;
+  private adoptionEnded = false;
 
   constructor(
     private readonly providerConfig: ProviderConfig,
@@ -29,9 +30,19 @@ export class OriginalInstanceService implements OnApplicationBootstrap, BeforeAp
   ) {}
 
   onApplicationBootstrap(): void {
-    this.adoption = this.adopt(this.stop.signal).catch((error: unknown) => {
-      if (!this.stop.signal.aborted) this.logger.error(`giving up on ${this.providerConfig.originalName}: ${String(error)}`);
-    });
+    this.adoption = this.adopt(this.stop.signal)
+      .catch((error: unknown) => {
+        if (!this.stop.signal.aborted) this.logger.error(`giving up on ${this.providerConfig.originalName}: ${String(error)}`);
+      })
+      .finally(() => (this.adoptionEnded = true));
+  }
+
+  /**
+   * True while the original is still being brought up and not yet in the pool: its place counts
+   * toward the desired number, so the scaler does not create a clone in its stead meanwhile.
+   */
+  holdsSlot(): boolean {
+    return !this.adoptionEnded && !this.pool.list().some((instance) => instance.role === 'original');
   }
 
   /** Resolves once the original is admitted (or adoption was stopped). */

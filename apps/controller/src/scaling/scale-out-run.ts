@@ -3,10 +3,12 @@ import { HealthConfig } from '../config/health.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { BackendReadiness } from '../health/backend-readiness';
 import { InstancePool } from '../pool/instance-pool';
+import { isCloudApiUnavailable } from '../providers/cloud-api-health';
 import { Clock } from '../providers/clock';
 import { InstanceProvider, InstanceSnapshot } from '../providers/instance-provider';
-import { callWithTimeout } from './provider-call';
-import { ScaleEvent, ScaleOutPhase, ScaleOutState } from './scale-event';
+import { callWithTimeout } from '../providers/provider-call';
+import { InstanceDeleter } from './instance-deleter';
+import { ScaleEvent, ScaleEventKind, ScaleOutPhase, ScaleOutState } from './scale-event';
 
 export interface ScaleOutDependencies {
   readonly provider: InstanceProvider;
@@ -16,6 +18,7 @@ export interface ScaleOutDependencies {
   readonly scaling: ScalingConfig;
   readonly health: HealthConfig;
   readonly logger: LoggerService;
+  readonly deleter: InstanceDeleter;
 }
 
 /** Why a scale-out stopped, and in which phase. */
@@ -23,19 +26,22 @@ export class ScaleOutFailure extends Error {
   constructor(
     readonly phase: ScaleOutPhase,
     message: string,
+    /** The cloud API, not the instance, was the problem (e.g. every status call failed until the deadline). */
+    readonly cloudApiUnavailable = false,
   ) {
     super(message);
     this.name = 'ScaleOutFailure';
   }
 }
 
-const DELETE_ATTEMPTS = 3;
-
 /**
  * One scale-out as a state machine:
  * `creating -> booting -> addressing -> health-checking -> admitted`, or `failed` from any of them.
  * Every transition is logged exactly once with the instance id and the elapsed time. `failed`
  * deletes what was created; cleanup is armed the moment the provider returns an id.
+ *
+ * The same machine brings in a replacement (self-healing) and adopts a server of our group found
+ * after a restart: given `existing`, it starts at `booting` with that server's id.
  */
 export class ScaleOutRun {
   readonly event: ScaleEvent;
@@ -47,20 +53,29 @@ export class ScaleOutRun {
   constructor(
     private readonly deps: ScaleOutDependencies,
     sequence: number,
+    kind: ScaleEventKind,
     trigger: string,
     instanceName: string,
+    private readonly existing?: InstanceSnapshot,
   ) {
     this.startedMs = deps.clock.nowMs();
     this.phaseStartedMs = this.startedMs;
+    this.state = existing ? 'booting' : 'creating';
     this.event = {
       sequence,
-      kind: 'scale-out',
+      kind,
       trigger,
       startedAt: deps.clock.now().toISOString(),
-      state: 'creating',
+      state: this.state,
       instanceName,
+      instanceId: existing?.id,
       phaseDurationsMs: {},
     };
+    if (existing) {
+      // Registered at once, so the instance counts toward the desired number from the first moment.
+      this.createdId = existing.id;
+      deps.pool.register({ id: existing.id, name: existing.name, role: 'clone', phase: 'booting' });
+    }
   }
 
   get currentState(): ScaleOutState {
@@ -69,9 +84,13 @@ export class ScaleOutRun {
 
   /** Runs to `admitted` or `failed`; never rejects. `signal` aborts it (shutdown), which also cleans up. */
   async execute(signal: AbortSignal): Promise<ScaleEvent> {
-    this.log(`creating ${this.event.instanceName} from the golden image (${this.deps.provider.kind} provider)`);
+    if (this.existing) {
+      this.log(`adopting ${this.existing.name}, found ${this.existing.status} in the group: it must pass the same states as a new instance`);
+    } else {
+      this.log(`creating ${this.event.instanceName} from the golden image (${this.deps.provider.kind} provider)`);
+    }
     try {
-      await this.creating(signal);
+      if (!this.existing) await this.creating(signal);
       const active = await this.booting(signal);
       const host = await this.addressing(active, signal);
       await this.healthChecking(host, signal);
@@ -88,7 +107,7 @@ export class ScaleOutRun {
   private async creating(signal: AbortSignal): Promise<void> {
     const { provider, scaling } = this.deps;
     const created = await callWithTimeout(`create ${this.event.instanceName}`, scaling.providerCallTimeoutMs, signal, (callSignal) =>
-      provider.create({ name: this.event.instanceName, reason: 'scale-out', signal: callSignal }),
+      provider.create({ name: this.event.instanceName, reason: this.event.kind === 'replacement' ? 'replacement' : 'scale-out', signal: callSignal }),
     );
     // Cleanup is armed from here on: any failure below deletes this id.
     this.createdId = created.id;
@@ -171,6 +190,7 @@ export class ScaleOutRun {
     const deadlineMs = startedMs + timeoutMs;
     let lastProgressMs = startedMs;
     let lastSeen = 'nothing yet';
+    let lastCallFailedOnApi = false;
     for (;;) {
       try {
         const snapshot = await callWithTimeout(`status of ${this.event.instanceName}`, scaling.providerCallTimeoutMs, signal, (callSignal) =>
@@ -180,16 +200,18 @@ export class ScaleOutRun {
           snapshot.status === 'ACTIVE' && !snapshot.address
             ? `ACTIVE without an address${snapshot.addressProblem ? ` (${snapshot.addressProblem})` : ''}`
             : snapshot.status;
+        lastCallFailedOnApi = false;
         const result = done(snapshot);
         if (result) return result;
       } catch (error) {
         if (error instanceof ScaleOutFailure || signal.aborted) throw error;
+        lastCallFailedOnApi = isCloudApiUnavailable(error);
         lastSeen = `status call failed: ${(error as Error).message}`;
         this.deps.logger.warn(`${this.label()}: ${lastSeen} (retrying until the ${phase} timeout)`);
       }
       const nowMs = clock.nowMs();
       if (nowMs >= deadlineMs) {
-        throw new ScaleOutFailure(phase, `${phase} timed out after ${seconds(timeoutMs)} (${timeoutKey}); last seen: ${lastSeen}`);
+        throw new ScaleOutFailure(phase, `${phase} timed out after ${seconds(timeoutMs)} (${timeoutKey}); last seen: ${lastSeen}`, lastCallFailedOnApi);
       }
       if (nowMs - lastProgressMs >= scaling.progressLogIntervalMs) {
         lastProgressMs = nowMs;
@@ -215,14 +237,15 @@ export class ScaleOutRun {
         ? error.message
         : `${phase} failed: ${(error as Error)?.message ?? String(error)}`;
     const failedPhase = error instanceof ScaleOutFailure ? error.phase : phase;
-    this.event.failure = { phase: failedPhase, reason, cleanup: 'nothing was created' };
+    const cloudApiUnavailable = !signal.aborted && (error instanceof ScaleOutFailure ? error.cloudApiUnavailable : isCloudApiUnavailable(error));
+    this.event.failure = { phase: failedPhase, reason, cloudApiUnavailable, cleanup: 'nothing was created' };
     this.transition('failed', reason, 'error');
     this.event.failure.cleanup = await this.cleanUp();
   }
 
-  /** Deletes what this run created (a few attempts); also finds a server whose create call timed out. */
+  /** Deletes what this run created (through the InstanceDeleter); also finds a server whose create call timed out. */
   private async cleanUp(): Promise<string> {
-    const { provider, pool, scaling, logger } = this.deps;
+    const { provider, pool, scaling, logger, deleter } = this.deps;
     let id = this.createdId;
     if (!id) {
       // The create call may have failed after Nova accepted it: look for our name in the group.
@@ -231,30 +254,18 @@ export class ScaleOutRun {
         id = group.find((instance) => instance.name === this.event.instanceName)?.id;
       } catch (error) {
         const note = `could not check for a half-created ${this.event.instanceName}: ${(error as Error).message}`;
-        logger.error(`scale-out #${this.event.sequence}: ${note}`);
+        logger.error(`${this.event.kind} #${this.event.sequence}: ${note}`);
         return note;
       }
       if (!id) return 'nothing was created';
       this.event.instanceId = id;
     }
     if (pool.get(id)) pool.setPhase(id, 'deleting');
-    let lastError = '';
-    for (let attempt = 1; attempt <= DELETE_ATTEMPTS; attempt++) {
-      try {
-        await callWithTimeout(`delete ${this.event.instanceName}`, scaling.providerCallTimeoutMs, undefined, (signal) => provider.delete(id as string, signal));
-        pool.remove(id);
-        this.log(`deleted ${this.event.instanceName} (${id}): nothing left behind`);
-        return `deleted ${id}`;
-      } catch (error) {
-        lastError = (error as Error).message;
-        logger.warn(`scale-out #${this.event.sequence}: delete of ${this.event.instanceName} (${id}) failed, attempt ${attempt}/${DELETE_ATTEMPTS}: ${lastError}`);
-        if (attempt < DELETE_ATTEMPTS) await this.deps.clock.sleep(1000 * attempt);
-      }
-    }
+    const outcome = await deleter.delete({ id, name: this.event.instanceName }, `${this.event.kind} #${this.event.sequence}`);
+    // From here the deleter owns it (a failed delete is retried in the background until it is gone).
     pool.remove(id);
-    const note = `could NOT delete ${this.event.instanceName} (${id}) after ${DELETE_ATTEMPTS} attempts: ${lastError}; delete it by hand`;
-    logger.error(`scale-out #${this.event.sequence}: ${note}`);
-    return note;
+    if (outcome.deleted) this.log(`deleted ${this.event.instanceName} (${id}): nothing left behind`);
+    return outcome.note;
   }
 
   /** The single place a state change is recorded and logged. */
@@ -276,7 +287,7 @@ export class ScaleOutRun {
   private label(): string {
     const id = this.createdId ? ` [${this.createdId}]` : '';
     const address = this.event.address ? ` at ${this.event.address}` : '';
-    return `scale-out #${this.event.sequence} ${this.event.instanceName}${id}${address}`;
+    return `${this.event.kind} #${this.event.sequence} ${this.event.instanceName}${id}${address}`;
   }
 
   private log(message: string): void {

@@ -31,7 +31,7 @@ describe('LocalInstanceProvider (child processes of the service bundle on their 
   let dir: string;
 
   function makeProvider(local: Partial<LocalProviderConfig>): LocalInstanceProvider {
-    const config = Object.assign(new LocalProviderConfig(), { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, stopGraceMs: 2_000, ...local });
+    const config = Object.assign(new LocalProviderConfig(), { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, stopGraceMs: 2_000, stateDir: dir, ...local });
     return new LocalInstanceProvider(config, new ProviderConfig(), new NodeProcessLauncher(), new SystemClock());
   }
 
@@ -91,6 +91,6 @@ describe('LocalInstanceProvider (child processes of the service bundle on their 
   it('runs out of loopback addresses with a clear error instead of wrapping around', async () => {
     provider = makeProvider({ firstAddress: `${prefix}.254`, bootDelayMs: 0 });
     await provider.provisionOriginal();
-    await expect(provider.create({ name: 'service-auto-y', reason: 'scale-out' })).rejects.toThrow(/no loopback address left after 1 instances from .*\.254/);
+    await expect(provider.create({ name: 'service-auto-y', reason: 'scale-out' })).rejects.toThrow(/no loopback address left: all 1 from .*\.254 .* are in use/);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { LocalProviderConfig, ProviderConfig } from '../../config/provider.config';
 import { Clock, CLOCK } from '../clock';
 import {
@@ -13,7 +13,8 @@ import {
   METADATA_REASON_KEY,
   OriginalInstance,
 } from '../instance-provider';
-import { LaunchedProcess, PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
+import { LocalInstanceRecord, LocalInstanceRecords } from './local-instance-records';
+import { findProcessesByMarker, isOurProcess, LaunchedProcess, MARKER_VARIABLE, PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
 
 /** Something the local provider cannot do (the equivalent of a 4xx from Nova). */
 export class LocalProviderError extends Error {
@@ -24,30 +25,35 @@ export class LocalProviderError extends Error {
 }
 
 interface LocalInstance {
-  readonly id: string;
-  readonly name: string;
-  readonly address: string;
-  readonly metadata: Readonly<Record<string, string>>;
+  readonly record: LocalInstanceRecord;
   readonly process: LaunchedProcess;
-  /** BUILD until this moment (monotonic ms), then ACTIVE: a VM's boot, made visible. */
-  readonly activeAtMs: number;
+  /** Found by this controller after a restart (a previous controller started it). */
+  readonly adopted: boolean;
   deleted: boolean;
 }
 
+/** The original is marked like this in its metadata (`osa:reason`), so a restart recognises it. */
+const ORIGINAL_REASON = 'original';
+
 /**
  * Instances as child processes of the controller, each running the service bundle (the "golden
- * image") on its own loopback address: 127.0.10.1 for the original, .2, .3 ... for clones, so
- * a switch changes the backend's IP just as in the seed. Every child is stopped on shutdown and
- * dies by itself if the controller is killed (see process-launcher.ts).
+ * image") on its own loopback address: 127.0.10.1 for the original, the lowest free one after it
+ * for each clone, so a switch changes the backend's IP just as in the seed.
+ *
+ * Every instance is written down under `provider.local.stateDir` (pid, address, group metadata),
+ * which makes the group listable after a controller restart, exactly like server metadata in the
+ * cloud. With `instancesOutliveController: false` (the default) instances die with the controller
+ * even on SIGKILL (see process-launcher.ts) and a restarted controller stops whatever is left;
+ * with `true` they keep serving and are adopted. An orderly stop always stops them.
  */
 @Injectable()
-export class LocalInstanceProvider implements InstanceProvider, OnApplicationShutdown {
+export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, OnApplicationShutdown {
   readonly kind = 'local' as const;
   private readonly logger = new Logger('LocalProvider');
   private readonly instances = new Map<string, LocalInstance>();
-  private addressesHandedOut = 0;
+  private readonly records: LocalInstanceRecords;
   private readonly killAllOnExit = (): void => {
-    for (const instance of this.instances.values()) instance.process.killNow();
+    for (const instance of this.instances.values()) if (!instance.record.logFile) instance.process.killNow();
   };
 
   constructor(
@@ -56,6 +62,7 @@ export class LocalInstanceProvider implements InstanceProvider, OnApplicationShu
     @Inject(PROCESS_LAUNCHER) private readonly launcher: ProcessLauncher,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
+    this.records = new LocalInstanceRecords(config.stateDir, providerConfig.group, config.firstAddress);
     // Last resort when the controller exits without Nest's shutdown (process.exit, a crash).
     process.on('exit', this.killAllOnExit);
   }
@@ -64,14 +71,24 @@ export class LocalInstanceProvider implements InstanceProvider, OnApplicationShu
     return this.config.servicePort;
   }
 
+  /** What a previous controller left behind: adopt it, or stop it, per `instancesOutliveController`. */
+  async onModuleInit(): Promise<void> {
+    const { records, problems } = this.records.readAll();
+    for (const problem of problems) this.logger.error(`unreadable instance record ${problem}: left in place, check it by hand`);
+    await Promise.all(records.map((record) => this.recoverRecord(record)));
+  }
+
   async provisionOriginal(): Promise<OriginalInstance> {
-    const instance = this.start(this.providerConfig.originalName, { [METADATA_REASON_KEY]: 'original' }, 0);
-    return { id: instance.id, name: instance.name, endpoint: { host: instance.address, port: this.config.servicePort } };
+    const found = [...this.instances.values()].find(
+      (instance) => !instance.deleted && instance.record.metadata[METADATA_REASON_KEY] === ORIGINAL_REASON && !instance.process.exit,
+    );
+    const instance = found ?? this.start(this.providerConfig.originalName, ORIGINAL_REASON, 0);
+    return { id: instance.record.id, name: instance.record.name, endpoint: { host: instance.record.address, port: this.config.servicePort } };
   }
 
   async create(request: CreateInstanceRequest): Promise<CreatedInstance> {
-    const instance = this.start(request.name, { [METADATA_REASON_KEY]: request.reason }, this.config.bootDelayMs);
-    return { id: instance.id, name: instance.name };
+    const instance = this.start(request.name, request.reason, this.config.bootDelayMs);
+    return { id: instance.record.id, name: instance.record.name };
   }
 
   async describe(id: string): Promise<InstanceSnapshot> {
@@ -85,67 +102,118 @@ export class LocalInstanceProvider implements InstanceProvider, OnApplicationShu
     if (!instance || instance.deleted) return;
     instance.deleted = true;
     const exit = await instance.process.stop(this.config.stopGraceMs);
-    this.instances.delete(id);
-    this.logger.log(`${instance.name} (${instance.address}) stopped: pid ${instance.process.pid} ${describeExit(exit.code, exit.signal)}`);
+    this.forget(instance);
+    this.logger.log(`${instance.record.name} (${instance.record.address}) stopped: pid ${instance.process.pid} ${describeExit(exit.code, exit.signal)}`);
   }
 
   async listGroup(): Promise<InstanceSnapshot[]> {
     return [...this.instances.values()].filter((instance) => !instance.deleted).map((instance) => this.snapshot(instance));
   }
 
-  /** Pids of the running children (for tests and status). */
+  /** Pids of the running instances (for tests and status). */
   childPids(): number[] {
     return [...this.instances.values()].flatMap((instance) => (instance.process.pid === undefined ? [] : [instance.process.pid]));
+  }
+
+  /** Where the records live (for tests and the README). */
+  get recordsDirectory(): string {
+    return this.records.directory;
   }
 
   async onApplicationShutdown(): Promise<void> {
     const running = [...this.instances.keys()];
     if (running.length > 0) this.logger.log(`stopping ${running.length} local instance(s)`);
     await Promise.all(running.map((id) => this.delete(id)));
+    this.records.removeDirectoryIfEmpty();
     process.off('exit', this.killAllOnExit);
   }
 
-  private start(name: string, extraMetadata: Record<string, string>, bootDelayMs: number): LocalInstance {
+  private async recoverRecord(record: LocalInstanceRecord): Promise<void> {
+    const pids = record.pid !== undefined ? (isOurProcess(record.pid, record.id) ? [record.pid] : []) : findProcessesByMarker(record.id);
+    const what = `${record.name} (${record.address}, id ${record.id})`;
+    if (pids.length === 0) {
+      if (this.config.instancesOutliveController) {
+        // Surfaced as ERROR so the group's recovery deletes it through the same path as a cloud server in ERROR.
+        this.instances.set(record.id, { record, process: this.launcher.attach({ pid: record.pid ?? -1, marker: record.id, logFile: record.logFile }), adopted: true, deleted: false });
+        this.logger.warn(`${what} was left by a previous controller and its process is gone`);
+      } else {
+        this.removeRecord(record);
+        this.logger.log(`${what} ended with the previous controller; record cleared`);
+      }
+      return;
+    }
+    const [pid] = pids;
+    const found = this.launcher.attach({ pid, marker: record.id, logFile: record.logFile });
+    if (this.config.instancesOutliveController && record.logFile) {
+      this.instances.set(record.id, { record: { ...record, pid }, process: found, adopted: true, deleted: false });
+      this.logger.log(`${what} pid ${pid} kept running through the controller restart: found again (provider.local.instancesOutliveController=true)`);
+      return;
+    }
+    this.logger.log(`${what} pid ${pid} was left running by a previous controller: stopping it (provider.local.instancesOutliveController=false)`);
+    await found.stop(this.config.stopGraceMs);
+    this.removeRecord(record);
+  }
+
+  private start(name: string, reason: string, bootDelayMs: number): LocalInstance {
     if (!fs.existsSync(this.config.bundlePath)) {
       throw new LocalProviderError(
         `the golden image ${this.config.bundlePath} (provider.local.bundlePath) does not exist: build it with \`npx nx build service\``,
       );
     }
-    const address = this.nextAddress();
     const id = randomUUID();
+    const pending: LocalInstanceRecord = {
+      id,
+      name,
+      address: this.nextAddress(),
+      metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group, [METADATA_REASON_KEY]: reason },
+      createdAt: this.clock.now().toISOString(),
+      activeAtEpochMs: this.clock.now().getTime() + bootDelayMs,
+      logFile: this.config.instancesOutliveController ? this.records.logFileFor(id) : undefined,
+    };
+    // Written before the process starts: a controller killed in between still leaves a trace
+    // (the marker in the process environment finds it).
+    this.records.write(pending);
     const child = this.launcher.launch({
       name,
       scriptPath: this.config.bundlePath,
-      env: { ...this.config.serviceEnv, HOST: address, PORT: String(this.config.servicePort) },
+      env: { ...this.config.serviceEnv, HOST: pending.address, PORT: String(this.config.servicePort), [MARKER_VARIABLE]: id },
       onOutput: (line) => this.logger.log(`${name} | ${line}`),
+      outliveParent: pending.logFile ? { logFile: pending.logFile } : undefined,
     });
-    const instance: LocalInstance = {
-      id,
-      name,
-      address,
-      metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group, ...extraMetadata },
-      process: child,
-      activeAtMs: this.clock.nowMs() + bootDelayMs,
-      deleted: false,
-    };
+    const record = { ...pending, pid: child.pid };
+    if (child.pid !== undefined) this.records.write(record);
+    const instance: LocalInstance = { record, process: child, adopted: false, deleted: false };
     this.instances.set(id, instance);
-    this.logger.log(`${name} starting: pid ${child.pid ?? '?'} on ${address}:${this.config.servicePort} (id ${id})`);
+    const output = record.logFile ? `; output in ${record.logFile}` : '';
+    this.logger.log(`${name} starting: pid ${child.pid ?? '?'} on ${record.address}:${this.config.servicePort} (id ${id})${output}`);
     return instance;
   }
 
+  private forget(instance: LocalInstance): void {
+    this.instances.delete(instance.record.id);
+    this.removeRecord(instance.record);
+  }
+
+  private removeRecord(record: LocalInstanceRecord): void {
+    this.records.remove(record.id);
+    if (record.logFile) this.records.removeLog(record.id);
+  }
+
+  /** The lowest address from firstAddress on that no live instance uses (addresses are reused after a delete). */
   private nextAddress(): string {
-    const [a, b, c, d] = this.config.firstAddress.split('.').map(Number);
-    const last = d + this.addressesHandedOut;
-    if (last > 254) {
-      throw new LocalProviderError(
-        `no loopback address left after ${this.addressesHandedOut} instances from ${this.config.firstAddress} (provider.local.firstAddress): choose a lower last octet`,
-      );
+    const [a, b, c, first] = this.config.firstAddress.split('.').map(Number);
+    const used = new Set([...this.instances.values()].map((instance) => instance.record.address));
+    for (let last = first; last <= 254; last++) {
+      const address = `${a}.${b}.${c}.${last}`;
+      if (!used.has(address)) return address;
     }
-    this.addressesHandedOut++;
-    return `${a}.${b}.${c}.${last}`;
+    throw new LocalProviderError(
+      `no loopback address left: all ${255 - first} from ${this.config.firstAddress} (provider.local.firstAddress) to ${a}.${b}.${c}.254 are in use; choose a lower last octet`,
+    );
   }
 
   private snapshot(instance: LocalInstance): InstanceSnapshot {
+    const { record } = instance;
     const exit = instance.process.exit;
     let status: InstanceStatus;
     let fault: string | undefined;
@@ -156,17 +224,19 @@ export class LocalInstanceProvider implements InstanceProvider, OnApplicationShu
       const lastLine = instance.process.recentOutput().pop();
       fault = exit.spawnError
         ? `process could not start: ${exit.spawnError}`
-        : `process exited ${describeExit(exit.code, exit.signal)}${lastLine ? `: ${lastLine}` : ''}`;
+        : instance.adopted && exit.code === null && exit.signal === null
+          ? `process ${record.pid ?? '(never recorded)'} is gone${lastLine ? `; last output: ${lastLine}` : ''}`
+          : `process exited ${describeExit(exit.code, exit.signal)}${lastLine ? `: ${lastLine}` : ''}`;
     } else {
-      status = this.clock.nowMs() < instance.activeAtMs ? 'BUILD' : 'ACTIVE';
+      status = this.clock.now().getTime() < record.activeAtEpochMs ? 'BUILD' : 'ACTIVE';
     }
     return {
-      id: instance.id,
-      name: instance.name,
+      id: record.id,
+      name: record.name,
       status,
       fault,
-      address: status === 'ACTIVE' ? instance.address : undefined,
-      metadata: instance.metadata,
+      address: status === 'ACTIVE' ? record.address : undefined,
+      metadata: record.metadata,
     };
   }
 }

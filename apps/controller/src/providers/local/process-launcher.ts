@@ -1,9 +1,24 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 
 /** Starting and stopping OS processes: the local provider's "hypervisor", injectable like the cloud. */
 export interface ProcessLauncher {
   launch(spec: ProcessSpec): LaunchedProcess;
+  /** A process started earlier (by a previous controller), found again by its pid and marker. */
+  attach(found: FoundProcess): LaunchedProcess;
 }
+
+/** How to recognise a process we started, even after a restart (pids are reused). */
+export interface FoundProcess {
+  readonly pid: number;
+  /** The value of MARKER_VARIABLE in its environment. */
+  readonly marker: string;
+  /** Where its output went (processes that outlive the controller write to a file). */
+  readonly logFile?: string;
+}
+
+/** Set in every instance's environment so it can be recognised in /proc after a controller restart. */
+export const MARKER_VARIABLE = 'OSA_LOCAL_INSTANCE_ID';
 
 export const PROCESS_LAUNCHER = Symbol('PROCESS_LAUNCHER');
 
@@ -14,8 +29,13 @@ export interface ProcessSpec {
   readonly scriptPath: string;
   /** The child's complete environment (nothing of the controller's is inherited: no OS_PASSWORD leaks). */
   readonly env: Readonly<Record<string, string>>;
-  /** Each line the process prints. */
+  /** Each line the process prints (not for processes that outlive the controller: their output goes to `logFile`). */
   readonly onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Keep running when the controller dies: no parent watch, no pipes to us (a write to a pipe
+   * whose reader died would kill it), output appended to `logFile` instead.
+   */
+  readonly outliveParent?: { readonly logFile: string };
 }
 
 export interface ProcessExit {
@@ -64,6 +84,7 @@ const OUTPUT_LINES_KEPT = 20;
 
 export class NodeProcessLauncher implements ProcessLauncher {
   launch(spec: ProcessSpec): LaunchedProcess {
+    if (spec.outliveParent) return this.launchOutliving(spec, spec.outliveParent.logFile);
     const child = spawn(process.execPath, ['--import', PARENT_WATCH_IMPORT, spec.scriptPath], {
       env: { ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -72,6 +93,127 @@ export class NodeProcessLauncher implements ProcessLauncher {
       detached: true,
     });
     return new ChildLaunchedProcess(child, spec);
+  }
+
+  attach(found: FoundProcess): LaunchedProcess {
+    return new FoundLaunchedProcess(found);
+  }
+
+  private launchOutliving(spec: ProcessSpec, logFile: string): LaunchedProcess {
+    const output = fs.openSync(logFile, 'a');
+    try {
+      const child = spawn(process.execPath, [spec.scriptPath], { env: { ...spec.env }, stdio: ['ignore', output, output], detached: true });
+      child.unref();
+      return new ChildLaunchedProcess(child, spec, logFile);
+    } finally {
+      fs.closeSync(output);
+    }
+  }
+}
+
+/** Whether `pid` is alive (not a zombie) and carries `marker` in its environment; false when it cannot be read. */
+export function isOurProcess(pid: number, marker: string): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return false;
+    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`${MARKER_VARIABLE}=${marker}`);
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of live processes carrying `marker` (for an instance whose pid was never recorded). */
+export function findProcessesByMarker(marker: string): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  return entries.filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => isOurProcess(pid, marker));
+}
+
+/** The last lines of a log file (at most the last 64 KiB are read). */
+function tailLines(file: string, count: number): string[] {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const length = Math.min(size, 64 * 1024);
+      const buffer = Buffer.alloc(length);
+      fs.readSync(fd, buffer, 0, length, size - length);
+      return buffer.toString('utf8').split('\n').filter((line) => line.trim()).slice(-count);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return [];
+  }
+}
+
+/** Signals a process group (each instance leads its own), falling back to the process alone. */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * A process a previous controller started: not our child, so its end is seen by polling /proc
+ * (pid plus marker, so a reused pid is never mistaken for it), and its exit code is unknown.
+ */
+class FoundLaunchedProcess implements LaunchedProcess {
+  private ended: ProcessExit | undefined;
+  private exitedPromise: Promise<ProcessExit> | undefined;
+
+  constructor(private readonly found: FoundProcess) {}
+
+  get pid(): number {
+    return this.found.pid;
+  }
+
+  get exit(): ProcessExit | undefined {
+    // A pid of 0 or less would signal a whole group (or everything): such a record means "gone".
+    if (!this.ended && (this.found.pid <= 0 || !isOurProcess(this.found.pid, this.found.marker))) this.ended = { code: null, signal: null };
+    return this.ended;
+  }
+
+  get exited(): Promise<ProcessExit> {
+    this.exitedPromise ??= new Promise<ProcessExit>((resolve) => {
+      const check = (): void => {
+        const exit = this.exit;
+        if (exit) resolve(exit);
+        else setTimeout(check, 100).unref();
+      };
+      check();
+    });
+    return this.exitedPromise;
+  }
+
+  recentOutput(): string[] {
+    return this.found.logFile ? tailLines(this.found.logFile, OUTPUT_LINES_KEPT) : [];
+  }
+
+  async stop(graceMs: number): Promise<ProcessExit> {
+    if (this.exit) return this.exit as ProcessExit;
+    signalGroup(this.found.pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(this.found.pid, 'SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  killNow(): void {
+    if (!this.exit) signalGroup(this.found.pid, 'SIGKILL');
   }
 }
 
@@ -83,6 +225,7 @@ class ChildLaunchedProcess implements LaunchedProcess {
   constructor(
     private readonly child: ChildProcess,
     spec: ProcessSpec,
+    private readonly logFile?: string,
   ) {
     this.exited = new Promise<ProcessExit>((resolve) => {
       child.once('exit', (code, signal) => {
@@ -120,7 +263,7 @@ class ChildLaunchedProcess implements LaunchedProcess {
   }
 
   recentOutput(): string[] {
-    return [...this.output];
+    return this.logFile ? tailLines(this.logFile, OUTPUT_LINES_KEPT) : [...this.output];
   }
 
   async stop(graceMs: number): Promise<ProcessExit> {

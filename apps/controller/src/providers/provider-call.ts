@@ -26,13 +26,17 @@ export async function callWithTimeout<T>(
       reject(error);
     }, timeoutMs);
   });
+  let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_resolve, reject) => {
     if (outer?.aborted) reject(outer.reason);
-    outer?.addEventListener('abort', () => reject(outer.reason), { once: true });
+    onAbort = (): void => reject(outer?.reason);
+    outer?.addEventListener('abort', onAbort, { once: true });
   });
   try {
     return await Promise.race([call(signal), timedOut, aborted]);
   } finally {
     clearTimeout(timer);
+    // A long-lived outer signal (a loop's stop signal) must not collect one listener per call.
+    if (onAbort) outer?.removeEventListener('abort', onAbort);
   }
 }

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { callWithTimeout, ProviderCallTimeoutError } from './provider-call';
 
 describe('callWithTimeout', () => {
@@ -22,5 +23,11 @@ describe('callWithTimeout', () => {
     const pending = callWithTimeout('status', 10_000, outer.signal, () => new Promise<never>(() => undefined));
     outer.abort(new Error('shutting down'));
     await expect(pending).rejects.toThrow('shutting down');
+  });
+
+  it('leaves no listener behind on a long-lived outer signal (one per call would leak)', async () => {
+    const outer = new AbortController();
+    for (let n = 0; n < 50; n++) await callWithTimeout('status', 1_000, outer.signal, async () => n);
+    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0);
   });
 });

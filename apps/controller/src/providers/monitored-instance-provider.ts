@@ -1,0 +1,57 @@
+import { CloudApiHealth } from './cloud-api-health';
+import { CreatedInstance, CreateInstanceRequest, InstanceProvider, InstanceSnapshot, OriginalInstance } from './instance-provider';
+import { callWithTimeout, ProviderCallTimeoutError } from './provider-call';
+
+/**
+ * The InstanceProvider everyone injects: the configured provider with a deadline on every call
+ * (scaling.providerCallTimeoutMs) and every outcome reported to CloudApiHealth, so "is the cloud
+ * API up" is known from real traffic without a probe of its own.
+ */
+export class MonitoredInstanceProvider implements InstanceProvider {
+  constructor(
+    private readonly inner: InstanceProvider,
+    private readonly health: CloudApiHealth,
+    private readonly callTimeoutMs: number,
+  ) {}
+
+  get kind(): InstanceProvider['kind'] {
+    return this.inner.kind;
+  }
+
+  get servicePort(): number {
+    return this.inner.servicePort;
+  }
+
+  provisionOriginal(signal?: AbortSignal): Promise<OriginalInstance> {
+    return this.call('find the original', signal, (callSignal) => this.inner.provisionOriginal(callSignal));
+  }
+
+  create(request: CreateInstanceRequest): Promise<CreatedInstance> {
+    return this.call(`create ${request.name}`, request.signal, (signal) => this.inner.create({ ...request, signal }));
+  }
+
+  describe(id: string, signal?: AbortSignal): Promise<InstanceSnapshot> {
+    return this.call(`status of ${id}`, signal, (callSignal) => this.inner.describe(id, callSignal));
+  }
+
+  delete(id: string, signal?: AbortSignal): Promise<void> {
+    return this.call(`delete ${id}`, signal, (callSignal) => this.inner.delete(id, callSignal));
+  }
+
+  listGroup(signal?: AbortSignal): Promise<InstanceSnapshot[]> {
+    return this.call('list the group', signal, (callSignal) => this.inner.listGroup(callSignal));
+  }
+
+  private async call<T>(what: string, outer: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      const result = await callWithTimeout(what, this.callTimeoutMs, outer, run);
+      this.health.recordSuccess();
+      return result;
+    } catch (error) {
+      // A call cancelled by its caller (shutdown, a run's own deadline) says nothing about the API.
+      const cancelledByCaller = outer?.aborted && !(outer.reason instanceof ProviderCallTimeoutError);
+      if (!cancelledByCaller) this.health.recordFailure(what, outer?.aborted ? outer.reason : error);
+      throw error;
+    }
+  }
+}

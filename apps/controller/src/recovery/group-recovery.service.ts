@@ -1,0 +1,111 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ProviderConfig } from '../config/provider.config';
+import { ScalingConfig } from '../config/scaling.config';
+import { Clock, CLOCK } from '../providers/clock';
+import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_REASON_KEY } from '../providers/instance-provider';
+import { InstanceDeleter } from '../scaling/instance-deleter';
+import { ScalingService } from '../scaling/scaling.service';
+
+const LIST_RETRY_INITIAL_MS = 1_000;
+const LIST_RETRY_MAX_MS = 30_000;
+
+/**
+ * Restart recovery: the cloud is the source of truth. At start-up the group's servers (those
+ * carrying `osa:group=<provider.group>`) are listed -- retried until the API answers, while the
+ * original serves -- and each is judged:
+ * - ACTIVE or BUILD: adopted, through the same states as a new instance (an ACTIVE one still has
+ *   to show its address and pass K health checks; a BUILD one is waited for). One that fails there
+ *   is deleted like any failed scale-out.
+ * - ERROR, SHUTOFF (or anything else): deleted.
+ * The desired count starts as the original plus the adopted ones; nothing is created before the
+ * listing is done, so a controller killed mid scale-out never doubles it.
+ */
+@Injectable()
+export class GroupRecoveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Recovery');
+  private readonly stop = new AbortController();
+  private recovery: Promise<void> | undefined;
+
+  constructor(
+    private readonly providerConfig: ProviderConfig,
+    private readonly scalingConfig: ScalingConfig,
+    @Inject(INSTANCE_PROVIDER) private readonly provider: InstanceProvider,
+    private readonly scaling: ScalingService,
+    private readonly deleter: InstanceDeleter,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.recovery = this.recover(this.stop.signal).catch((error: unknown) => {
+      if (!this.stop.signal.aborted) this.logger.error(`restart recovery failed: ${(error as Error).stack ?? String(error)}`);
+    });
+  }
+
+  /** Resolves once the group was listed and judged (adoptions may still be running). */
+  async listed(): Promise<void> {
+    await this.recovery;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stop.abort();
+    await this.recovery;
+  }
+
+  private async recover(signal: AbortSignal): Promise<void> {
+    const group = await this.listGroup(signal);
+    if (!group) return;
+    const ours = group.filter((snapshot) => !this.isOriginal(snapshot) && snapshot.status !== 'DELETED');
+    const adopt = ours.filter((snapshot) => snapshot.status === 'ACTIVE' || snapshot.status === 'BUILD');
+    const discard = ours.filter((snapshot) => !adopt.includes(snapshot));
+    const summary =
+      ours.length === 0
+        ? `no server of group ${this.providerConfig.group} besides the original`
+        : `group ${this.providerConfig.group}: ${ours.length} server(s) found: ${describeAll(adopt, 'adopting')}${adopt.length && discard.length ? '; ' : ''}${describeAll(discard, 'deleting')}`;
+    this.logger.log(`restart recovery: ${summary}`);
+    if (adopt.length > this.scalingConfig.maxInstances - 1) {
+      this.logger.warn(`${adopt.length + 1} instances with the original, above scaling.maxInstances=${this.scalingConfig.maxInstances}: the extra ones are scaled in once admitted`);
+    }
+    this.scaling.recovered(adopt, `restart recovery: ${summary}`);
+    await Promise.all(
+      discard.map(async (snapshot) => {
+        const why = `${snapshot.status}${snapshot.fault ? ` (${snapshot.fault})` : ''}`;
+        this.logger.log(`${snapshot.name} (${snapshot.id}) is ${why}: deleting it`);
+        await this.deleter.delete({ id: snapshot.id, name: snapshot.name }, 'restart recovery');
+      }),
+    );
+  }
+
+  /** Lists the group until it works: during a cloud API outage the original keeps serving meanwhile. */
+  private async listGroup(signal: AbortSignal): Promise<InstanceSnapshot[] | undefined> {
+    let retryMs = LIST_RETRY_INITIAL_MS;
+    const startedMs = this.clock.nowMs();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const group = await this.provider.listGroup(signal);
+        if (attempt > 1) this.logger.log(`listed group ${this.providerConfig.group} on attempt ${attempt}, after ${((this.clock.nowMs() - startedMs) / 1000).toFixed(1)}s`);
+        return group;
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        this.logger.warn(
+          `cannot list group ${this.providerConfig.group} yet (attempt ${attempt}): ${(error as Error).message}; ` +
+            `nothing is created or deleted until it is listed; retrying in ${(retryMs / 1000).toFixed(0)}s`,
+        );
+      }
+      try {
+        await this.clock.sleep(retryMs, signal);
+      } catch {
+        return undefined;
+      }
+      retryMs = Math.min(retryMs * 2, LIST_RETRY_MAX_MS);
+    }
+  }
+
+  private isOriginal(snapshot: InstanceSnapshot): boolean {
+    return snapshot.name === this.providerConfig.originalName || snapshot.metadata[METADATA_REASON_KEY] === 'original';
+  }
+}
+
+function describeAll(snapshots: readonly InstanceSnapshot[], verb: string): string {
+  if (snapshots.length === 0) return '';
+  return `${verb} ${snapshots.map((snapshot) => `${snapshot.name} (${snapshot.status})`).join(', ')}`;
+}
