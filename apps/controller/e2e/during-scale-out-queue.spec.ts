@@ -1,0 +1,100 @@
+import { PoolCloud } from './support/pool-cloud';
+import { timedGet, TimedReply } from './support/traffic-load';
+
+/**
+ * `duringScaleOut: queue`: when no instance is healthy at all (here: the only one's process was
+ * killed), requests wait in a bounded queue and go to the first instance admitted; past the
+ * queue's size or wait limit they get 503 + Retry-After.
+ */
+describe('duringScaleOut: queue (real instances, built controller)', () => {
+  jest.setTimeout(120_000);
+  let pool: PoolCloud | undefined;
+  afterEach(async () => {
+    await pool?.close();
+    pool = undefined;
+  });
+
+  async function killTheOnlyInstance(running: PoolCloud): Promise<void> {
+    await running.services[0].stop();
+    await running.waitForStatus('the dead original to be out of rotation', (status) => status.instances.every((instance) => !instance.serving), 10_000);
+  }
+
+  function concurrentGets(running: PoolCloud, count: number): Promise<TimedReply[]> {
+    return Promise.all(Array.from({ length: count }, () => timedGet(running.proxy.host, running.proxy.port)));
+  }
+
+  it('holds requests while no instance is healthy and hands them to the replacement once it is admitted', async () => {
+    pool = await PoolCloud.start({
+      // .1 is the original; .2 is what the fake cloud reports for the server the controller creates.
+      serviceEnvs: [{ WORK_DELAY_MS: '5' }, { WORK_DELAY_MS: '5' }],
+      bootDelayMs: 1_500,
+      config: {
+        // Held requests count towards the threshold: the 3rd starts the scale-out that brings the replacement.
+        scaling: { traffic: 'pool', duringScaleOut: 'queue', thresholdRequests: 3, maxInstances: 2 },
+        traffic: { queueMaxRequests: 50, queueMaxWaitMs: 30_000 },
+        health: { intervalMs: 100, failuresToEject: 2 },
+      },
+    });
+    const running = pool;
+    await killTheOnlyInstance(running);
+
+    const sentAtMs = Date.now();
+    const pending = concurrentGets(running, 5);
+    const holding = await running.waitForStatus('five requests held', (status) => status.requests.queue.waiting === 5, 5_000);
+    expect(holding.requests.queue).toMatchObject({ held: 5, released: 0, waiting: 5 });
+    const replies = await pending;
+    const admitted = await running.waitForStatus('the replacement admitted', (status) => status.instances.some((instance) => instance.ip === `${running.prefix}.2` && instance.state === 'admitted'), 5_000);
+
+    console.log(
+      `queue: 5 requests held while no instance was healthy, answered ${JSON.stringify(replies.map((reply) => [reply.status, reply.latencyMs]))} ` +
+        `(status, ms after sending); replacement admitted: ${JSON.stringify(admitted.instances.map((instance) => [instance.name, instance.ip, instance.state, instance.health]))}`,
+    );
+    for (const reply of replies) {
+      expect(reply).toMatchObject({ status: 200, instanceAddress: running.address(2) });
+      // They waited for the replacement's boot (1.5 s in the fake cloud) rather than failing fast.
+      expect(reply.atMs - sentAtMs).toBeGreaterThanOrEqual(1_400);
+    }
+    expect(admitted.requests.queue).toMatchObject({ held: 5, released: 5, waiting: 0, refusedQueueFull: 0, refusedWaitedTooLong: 0 });
+    expect(running.controller.output).toMatch(/no healthy instance: holding requests for the first instance admitted/);
+    expect(running.controller.output).toMatch(/request queue empty after \d+\.\ds: 5 held, 5 released to an instance, 0 answered 503/);
+    // Once admitted, requests go straight through.
+    expect(await timedGet(running.proxy.host, running.proxy.port)).toMatchObject({ status: 200, instanceAddress: running.address(2) });
+  });
+
+  it('past queueMaxRequests a request gets 503 at once; past queueMaxWaitMs a held one gets 503 + Retry-After', async () => {
+    pool = await PoolCloud.start({
+      serviceEnvs: [{ WORK_DELAY_MS: '5' }],
+      config: {
+        // maxInstances 1: nothing can replace the dead original, so held requests can only time out.
+        scaling: { traffic: 'pool', duringScaleOut: 'queue', thresholdRequests: 1000, maxInstances: 1, retryAfterSeconds: 3 },
+        traffic: { queueMaxRequests: 5, queueMaxWaitMs: 1_500 },
+        health: { intervalMs: 100, failuresToEject: 2 },
+      },
+    });
+    const running = pool;
+    await killTheOnlyInstance(running);
+
+    const sentAtMs = Date.now();
+    const pending = concurrentGets(running, 5);
+    await running.waitForStatus('five requests held', (status) => status.requests.queue.waiting === 5, 5_000);
+    const overflow = await concurrentGets(running, 3);
+    const held = await pending;
+
+    console.log(
+      `queue limits: 3 over queueMaxRequests=5 answered ${JSON.stringify(overflow.map((reply) => [reply.status, reply.latencyMs]))}; ` +
+        `5 held answered ${JSON.stringify(held.map((reply) => [reply.status, reply.atMs - sentAtMs]))} (status, ms)`,
+    );
+    for (const reply of overflow) {
+      expect(reply).toMatchObject({ status: 503, retryAfter: '3' });
+      expect(reply.body).toMatch(/5 requests already waiting \(traffic\.queueMaxRequests\)/);
+      expect(reply.latencyMs).toBeLessThan(1_000); // refused at once, not after a wait
+    }
+    for (const reply of held) {
+      expect(reply).toMatchObject({ status: 503, retryAfter: '3' });
+      expect(reply.body).toMatch(/no instance became healthy within 1\.5s \(traffic\.queueMaxWaitMs\)/);
+      expect(reply.atMs - sentAtMs).toBeGreaterThanOrEqual(1_450);
+    }
+    const status = await running.status();
+    expect(status.requests.queue).toMatchObject({ held: 5, released: 0, waiting: 0, refusedQueueFull: 3, refusedWaitedTooLong: 5 });
+  });
+});

@@ -1,0 +1,108 @@
+import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { getJson } from './support/http-get';
+import { ownLoopbackPrefix } from './support/loopback';
+import { describeLoad, LoadRun, runLoad } from './support/traffic-load';
+
+interface ScaleEventView {
+  state: string;
+  startedAt: string;
+  finishedAt?: string;
+  totalMs?: number;
+  phaseDurationsMs: Record<string, number>;
+}
+interface StatusView {
+  lastScaleEvent: ScaleEventView | null;
+  instances: Array<{ ip: string | null; state: string; serving: boolean; requestsServed: number }>;
+}
+
+/** Bounded load: 16 connections, at most 200 requests/s in total, for 20 s. */
+const LOAD = { connections: 16, overallRate: 200, durationSeconds: 20 };
+/** At ~200 requests/s the 800th counted request (the trigger) comes about 4 s into the load. */
+const THRESHOLD_REQUESTS = 800;
+
+/**
+ * A scale-out under a bounded concurrent load (autocannon) against the built controller on the
+ * local provider, in pool mode: with `duringScaleOut: serve` not a single non-2xx answer; with
+ * `reject` 503s, and only between the scale-out's start and end as /status records them.
+ */
+describe('a scale-out under load (autocannon, built controller, local provider)', () => {
+  jest.setTimeout(120_000);
+  let controller: ControllerProcess | undefined;
+  afterEach(async () => {
+    await controller?.stop();
+    controller = undefined;
+  });
+
+  async function loadThroughScaleOut(duringScaleOut: 'serve' | 'reject'): Promise<{ run: LoadRun; event: ScaleEventView; status: StatusView; prefix: string }> {
+    const prefix = ownLoopbackPrefix();
+    controller = ControllerProcess.start({
+      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
+      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
+      provider: {
+        kind: 'local',
+        // A 3 s "boot" so the scale-out spans a good part of the load.
+        local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 3_000, serviceEnv: { WORK_DELAY_MS: '20' }, stopGraceMs: 2_000 },
+      },
+      scaling: { traffic: 'pool', duringScaleOut, thresholdRequests: THRESHOLD_REQUESTS, maxInstances: 2, retryAfterSeconds: 1, statusPollInitialMs: 100, statusPollMaxMs: 200 },
+      health: { intervalMs: 200 },
+    });
+    const { proxy, admin } = await controller.addresses();
+    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+
+    const run = await runLoad({
+      url: `http://${proxy.host}:${proxy.port}/`,
+      ...LOAD,
+      onProgress: (elapsed, requests, non2xx) => {
+        if (elapsed % 5 === 0) console.log(`${duringScaleOut}: ${elapsed}s, ${requests} answers, ${non2xx} non-2xx`);
+      },
+    });
+    const status = await getJson<StatusView>(admin.host, admin.port, '/status');
+    const event = status.lastScaleEvent;
+    if (!event?.finishedAt) throw new Error(`no finished scale-out after the load: ${JSON.stringify(status.lastScaleEvent)}\n${controller.output}`);
+    expect(event.state).toBe('admitted');
+    // The scale-out happened inside the load, with load before and after it.
+    const startedMs = Date.parse(event.startedAt);
+    const finishedMs = Date.parse(event.finishedAt);
+    expect(startedMs).toBeGreaterThan(run.startedAtMs + 1_000);
+    expect(finishedMs).toBeLessThan(run.finishedAtMs - 3_000);
+    console.log(
+      `${duringScaleOut}: ${describeLoad('load', run)}; scale-out from +${((startedMs - run.startedAtMs) / 1000).toFixed(2)}s ` +
+        `to +${((finishedMs - run.startedAtMs) / 1000).toFixed(2)}s (${JSON.stringify(event.phaseDurationsMs)})`,
+    );
+    return { run, event, status, prefix };
+  }
+
+  it('serve: zero non-2xx answers and zero transport errors through the scale-out; both instances serve afterwards', async () => {
+    const { run, status, prefix } = await loadThroughScaleOut('serve');
+    expect(run.requests).toBeGreaterThan(THRESHOLD_REQUESTS);
+    expect(run.non2xx).toBe(0);
+    expect(run.transportErrors).toBe(0);
+    expect(run.statusCounts).toEqual({ '200': run.requests });
+    const serving = status.instances.filter((instance) => instance.serving);
+    expect(serving.map((instance) => instance.ip)).toEqual([`${prefix}.1`, `${prefix}.2`]);
+    for (const instance of serving) expect(instance.requestsServed).toBeGreaterThan(100);
+  });
+
+  it('reject: 503s only while the scale-out runs, 200s before and after', async () => {
+    const { run, event } = await loadThroughScaleOut('reject');
+    const startedMs = Date.parse(event.startedAt);
+    const finishedMs = Date.parse(event.finishedAt as string);
+    const rejections = run.non2xxTimeline;
+    expect(rejections.length).toBeGreaterThan(0);
+    expect(new Set(rejections.map((answer) => answer.status))).toEqual(new Set([503]));
+    const first = rejections[0].atMs;
+    const last = rejections[rejections.length - 1].atMs;
+    console.log(
+      `reject: ${rejections.length} x 503 from +${((first - run.startedAtMs) / 1000).toFixed(2)}s to +${((last - run.startedAtMs) / 1000).toFixed(2)}s; ` +
+        `scale-out from +${((startedMs - run.startedAtMs) / 1000).toFixed(2)}s to +${((finishedMs - run.startedAtMs) / 1000).toFixed(2)}s`,
+    );
+    // Every 503 was answered inside the scale-out window (a completed answer arrives after the
+    // decision, so allow its latency at the end; the controller's clock is this machine's).
+    expect(first).toBeGreaterThanOrEqual(startedMs - 50);
+    expect(last).toBeLessThanOrEqual(finishedMs + 500);
+    // And the window really was a window: successes before and after it.
+    expect(run.statusCounts['200']).toBeGreaterThan(THRESHOLD_REQUESTS - 1);
+    expect(run.requests - rejections.length).toBe(run.statusCounts['200']);
+    expect(run.transportErrors).toBe(0);
+  });
+});

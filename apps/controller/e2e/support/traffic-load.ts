@@ -1,0 +1,160 @@
+import * as http from 'node:http';
+import autocannon from 'autocannon';
+
+/** One answer seen by a load client, with the wall-clock time it completed. */
+export interface TimedReply {
+  readonly status: number;
+  /** `X-Instance-Address` of a 200 (which instance served it), else undefined. */
+  readonly instanceAddress?: string;
+  readonly atMs: number;
+  readonly latencyMs: number;
+  readonly retryAfter?: string;
+  readonly body: string;
+}
+
+/**
+ * `concurrency` clients, each sending GET / one after another on its own keep-alive connection,
+ * until `stop()` or `maxDurationMs` (always bounded). Transport errors are recorded as status 0.
+ */
+export class ConcurrentClients {
+  readonly replies: TimedReply[] = [];
+  private stopped = false;
+  private readonly agent: http.Agent;
+  private readonly loops: Promise<void>[];
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    concurrency: number,
+    maxDurationMs: number,
+  ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    const deadlineMs = Date.now() + maxDurationMs;
+    this.loops = Array.from({ length: concurrency }, () => this.loop(deadlineMs));
+  }
+
+  /** Replies that completed after `sinceMs`. */
+  since(sinceMs: number): TimedReply[] {
+    return this.replies.filter((reply) => reply.atMs >= sinceMs);
+  }
+
+  async stop(): Promise<TimedReply[]> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+    this.agent.destroy();
+    return this.replies;
+  }
+
+  private async loop(deadlineMs: number): Promise<void> {
+    while (!this.stopped && Date.now() < deadlineMs) {
+      this.replies.push(await timedGet(this.host, this.port, this.agent));
+    }
+  }
+}
+
+/** One GET / through `agent` (or a fresh connection), never rejecting: a transport error is status 0. */
+export function timedGet(host: string, port: number, agent: http.Agent | false = false, timeoutMs = 30_000): Promise<TimedReply> {
+  const startedMs = Date.now();
+  return new Promise<TimedReply>((resolve) => {
+    const done = (status: number, body: string, headers: http.IncomingHttpHeaders = {}): void => {
+      const atMs = Date.now();
+      resolve({
+        status,
+        instanceAddress: status === 200 ? (headers['x-instance-address'] as string | undefined) : undefined,
+        retryAfter: headers['retry-after'] as string | undefined,
+        atMs,
+        latencyMs: atMs - startedMs,
+        body,
+      });
+    };
+    const request = http.request({ host, port, path: '/', method: 'GET', agent }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', (error) => done(0, error.message));
+      response.on('end', () => done(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), response.headers));
+    });
+    request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', (error) => done(0, error.message));
+    request.end();
+  });
+}
+
+/** How many replies each instance served, by `X-Instance-Address`. */
+export function countByInstance(replies: readonly TimedReply[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const reply of replies) if (reply.instanceAddress) counts[reply.instanceAddress] = (counts[reply.instanceAddress] ?? 0) + 1;
+  return counts;
+}
+
+export interface LoadRun {
+  readonly requests: number;
+  readonly non2xx: number;
+  readonly transportErrors: number;
+  readonly statusCounts: Record<string, number>;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly latencyMaxMs: number;
+  readonly startedAtMs: number;
+  readonly finishedAtMs: number;
+  /** Wall-clock completion time and status of every non-2xx answer, in order. */
+  readonly non2xxTimeline: ReadonlyArray<{ readonly atMs: number; readonly status: number }>;
+}
+
+/**
+ * autocannon against `url` for `durationSeconds` with `connections` connections, at most
+ * `overallRate` requests per second in total (a bounded load). `onProgress` is called every second.
+ */
+export function runLoad(options: {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  overallRate?: number;
+  onProgress?: (elapsedSeconds: number, requests: number, non2xx: number) => void;
+}): Promise<LoadRun> {
+  const startedAtMs = Date.now();
+  const non2xxTimeline: Array<{ atMs: number; status: number }> = [];
+  let requests = 0;
+  let transportErrors = 0;
+  return new Promise<LoadRun>((resolve, reject) => {
+    const progress = setInterval(() => options.onProgress?.(Math.round((Date.now() - startedAtMs) / 1000), requests, non2xxTimeline.length), 1_000);
+    const instance = autocannon(
+      { url: options.url, connections: options.connections, duration: options.durationSeconds, overallRate: options.overallRate, timeout: 30 },
+      (error, result) => {
+        clearInterval(progress);
+        if (error) {
+          reject(error);
+          return;
+        }
+        const statusCounts: Record<string, number> = {};
+        for (const [status, stats] of Object.entries(result.statusCodeStats)) statusCounts[status] = Number(stats.count);
+        resolve({
+          requests,
+          non2xx: result.non2xx,
+          transportErrors: Math.max(transportErrors, result.errors),
+          statusCounts,
+          latencyP50Ms: result.latency.p50,
+          latencyP99Ms: result.latency.p99,
+          latencyMaxMs: result.latency.max,
+          startedAtMs,
+          finishedAtMs: Date.now(),
+          non2xxTimeline,
+        });
+      },
+    );
+    instance.on('response', (_client, statusCode) => {
+      requests++;
+      if (statusCode < 200 || statusCode > 299) non2xxTimeline.push({ atMs: Date.now(), status: statusCode });
+    });
+    instance.on('reqError', () => transportErrors++);
+  });
+}
+
+/** Figures for the test output, one line. */
+export function describeLoad(name: string, run: LoadRun): string {
+  const seconds = (run.finishedAtMs - run.startedAtMs) / 1000;
+  return (
+    `${name}: ${run.requests} requests in ${seconds.toFixed(1)}s (${(run.requests / seconds).toFixed(0)}/s), ` +
+    `non-2xx ${run.non2xx}, transport errors ${run.transportErrors}, statuses ${JSON.stringify(run.statusCounts)}, ` +
+    `latency p50 ${run.latencyP50Ms} ms, p99 ${run.latencyP99Ms} ms, max ${run.latencyMaxMs} ms`
+  );
+}
