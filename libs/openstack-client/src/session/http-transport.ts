@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { Readable } from 'node:stream';
+import { describeTlsFailure } from './tls-failure';
 
 export interface HttpTransportOptions {
   /** PEM CA bundle contents. When set, only these CAs are trusted for https (like OS_CACERT). */
@@ -28,7 +29,8 @@ export interface RawResponse {
 /** Why a request produced no response; the session turns this into a typed OpenStackError. */
 export class TransportFailure extends Error {
   constructor(
-    readonly kind: 'timeout' | 'connection' | 'too-large',
+    /** `tls`: the certificate or handshake was refused; permanent for this setup, never retried. */
+    readonly kind: 'timeout' | 'connection' | 'too-large' | 'tls',
     readonly code: string | undefined,
     message: string,
     /** True when a keep-alive socket was reset before the server saw the request (safe to resend). */
@@ -128,6 +130,11 @@ export class HttpTransport {
         req.destroy();
       }, request.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => {
+        const tls = isHttps ? describeTlsFailure(err.code, err.message) : undefined;
+        if (tls) {
+          finish(new TransportFailure('tls', err.code, tls));
+          return;
+        }
         // Node's advice for keep-alive: a reset on a reused socket before any answer means the
         // server closed the idle connection; resending is safe even for POST.
         const stale = req.reusedSocket && err.code === 'ECONNRESET';

@@ -81,6 +81,12 @@ export type ClientEvent =
       durationMs?: number;
     }
   | {
+      /** Something the caller should fix (e.g. TLS verification turned off). */
+      type: 'warning';
+      code: 'tls-verification-disabled';
+      message: string;
+    }
+  | {
       type: 'microversion';
       service: ServiceType;
       negotiated: string;

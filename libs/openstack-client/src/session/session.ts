@@ -67,6 +67,16 @@ export class Session {
 
   constructor(readonly options: SessionOptions) {
     this.transport = new HttpTransport({ ca: options.ca, insecure: options.insecure });
+    if (options.insecure) {
+      this.emit({
+        type: 'warning',
+        code: 'tls-verification-disabled',
+        message:
+          'TLS certificate verification is disabled (insecure / OS_INSECURE / verify: false): anyone on the ' +
+          'network path can pose as Keystone or a service and read the credentials and tokens sent to it; ' +
+          'set OS_CACERT (or `cacert` in clouds.yaml) to the CA bundle instead',
+      });
+    }
   }
 
   /** The current token, authenticating first or renewing it when it is close to `expires_at`. */
@@ -136,7 +146,9 @@ export class Session {
         });
         const error = this.failureError(service, request, redacted, failure);
         const resendable =
-          replayable && (isIdempotent(request.method) || failure.staleReusedSocket);
+          replayable &&
+          failure.kind !== 'tls' &&
+          (isIdempotent(request.method) || failure.staleReusedSocket);
         if (resendable && attempt < retry.maxRetries) {
           await this.backoff(
             service,
@@ -368,7 +380,7 @@ export class Session {
           durationMs,
           attempt,
         });
-        if (attempt < retry.maxRetries) {
+        if (attempt < retry.maxRetries && result.failure.kind !== 'tls') {
           await this.backoff(
             'identity',
             'POST',

@@ -51,6 +51,9 @@ function logClientEvent(logger: Logger, event: ClientEvent): void {
     case 'auth':
       logger.log(`Keystone: ${event.action}${event.expiresAt ? `, token valid until ${event.expiresAt}` : ''}`);
       break;
+    case 'warning':
+      logger.warn(event.message);
+      break;
     case 'microversion':
       logger.log(`${event.service} microversion ${event.negotiated} (server ${event.serverMin}..${event.serverMax}, asked ${event.requested})`);
       break;
