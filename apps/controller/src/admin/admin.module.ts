@@ -6,6 +6,8 @@ import { AdminAuthGuard } from './admin-auth.guard';
 import { ControllerLifecycle } from './controller-lifecycle';
 import { ControllerReadinessIndicator } from './controller-readiness.indicator';
 import { HealthController } from './health.controller';
+import { ScalingActionsController } from './scaling-actions.controller';
+import { ScalingActionsService } from './scaling-actions.service';
 import { StatusController } from './status.controller';
 import { StatusService } from './status.service';
 
@@ -15,9 +17,9 @@ import { StatusService } from './status.service';
  */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), PoolModule],
-  controllers: [HealthController, StatusController],
+  controllers: [HealthController, StatusController, ScalingActionsController],
   // APP_GUARD: the auth guard covers every admin route in the app, including other modules' controllers.
-  providers: [{ provide: APP_GUARD, useClass: AdminAuthGuard }, ControllerLifecycle, ControllerReadinessIndicator, StatusService],
+  providers: [{ provide: APP_GUARD, useClass: AdminAuthGuard }, ControllerLifecycle, ControllerReadinessIndicator, StatusService, ScalingActionsService],
   exports: [ControllerLifecycle],
 })
 export class AdminModule {}

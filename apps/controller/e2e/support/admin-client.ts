@@ -1,0 +1,110 @@
+import * as http from 'node:http';
+import { getJson } from './http-get';
+
+export interface JsonReply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly text: string;
+}
+
+/** One POST on a fresh connection; `body` is sent as JSON (a string is sent as it is, for malformed-input tests). */
+export function postJson(host: string, port: number, path: string, body: unknown, timeoutMs = 10_000): Promise<JsonReply> {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body ?? {});
+  return new Promise<JsonReply>((resolve, reject) => {
+    const request = http.request(
+      { host, port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({ status: response.statusCode ?? 0, body: parsed, text });
+        });
+      },
+    );
+    request.setTimeout(timeoutMs, () => request.destroy(new Error(`POST http://${host}:${port}${path} timed out after ${timeoutMs} ms`)));
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+/** The part of /status the lifecycle specs read. */
+export interface LifecycleStatus {
+  instances: Array<{ id: string; name: string; role: string; state: string; health: string; serving: boolean; ip: string | null; inFlight: number; requestsServed: number }>;
+  gate: { open: boolean };
+  scaling: {
+    autoscaling: 'active' | 'paused';
+    recovered: boolean;
+    desiredInstances: number | null;
+    actualInstances: number;
+    servingInstances: number;
+    minInstances: number;
+    maxInstances: number;
+    policies: Array<Record<string, unknown> & { name: string }>;
+    backoff: { scaleOut: { consecutiveFailures: number; nextAllowedInMs: number }; replacement: { consecutiveFailures: number; nextAllowedInMs: number } };
+    replacementsOwed: number;
+    inProgress: Array<Record<string, unknown>>;
+    pendingDeletes: Array<{ id: string; name: string }>;
+    events: ScalingEventView[];
+  };
+  cloudApi: { state: 'ok' | 'degraded'; degradedSince: string | null; failedCallsInARow: number; lastError: string | null; outagesRecovered: number };
+}
+
+export interface ScalingEventView {
+  sequence: number;
+  kind: 'scale-out' | 'replacement' | 'adoption' | 'scale-in' | 'heal';
+  trigger: string;
+  state: string;
+  startedAt: string;
+  finishedAt?: string;
+  instanceName: string;
+  instanceId?: string;
+  address?: string;
+  phaseDurationsMs: Record<string, number>;
+  totalMs?: number;
+  inFlightAtStart?: number;
+  inFlightAtDelete?: number;
+  outcome?: string;
+  failure?: { phase: string; reason: string; cleanup: string; cloudApiUnavailable: boolean };
+}
+
+export function readStatus(admin: { host: string; port: number }): Promise<LifecycleStatus> {
+  return getJson<LifecycleStatus>(admin.host, admin.port, '/status');
+}
+
+/** Admitted, healthy instances in /status. */
+export function healthyInstances(status: LifecycleStatus): LifecycleStatus['instances'] {
+  return status.instances.filter((instance) => instance.state === 'admitted' && instance.health === 'healthy');
+}
+
+/**
+ * Polls /status until `accept` holds; on timeout the error shows the last status and `context()`
+ * (the controller's log), so a failure says what the controller was doing.
+ */
+export async function waitForStatus(
+  admin: { host: string; port: number },
+  what: string,
+  accept: (status: LifecycleStatus) => boolean,
+  timeoutMs: number,
+  context: () => string = () => '',
+): Promise<LifecycleStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await readStatus(admin);
+    if (accept(status)) return status;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; instances: ${JSON.stringify(status.instances.map((i) => [i.name, i.state, i.health]))}; ` +
+          `scaling: ${JSON.stringify({ ...status.scaling, events: status.scaling.events.map((e) => `${e.kind}#${e.sequence} ${e.state} ${e.trigger}`) })}\n${context()}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
