@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { inspect } from 'node:util';
 import {
   ConnectionFailedError,
   OpenStackHttpError,
@@ -118,6 +119,26 @@ export class Session {
 
   close(): void {
     this.transport.close();
+  }
+
+  // What a log line gets from String/JSON/inspect: never the agents, whose sockets hold the head
+  // (with X-Auth-Token) of a request in flight, nor the token itself.
+  toString(): string {
+    return `Session(${this.options.auth.authUrl})`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      authUrl: this.options.auth.authUrl,
+      region: this.options.regionName,
+      interface: this.options.interface,
+      tokenExpiresAt: this.currentToken?.expiresAt.toISOString(),
+      authCount: this.authCount,
+    };
+  }
+
+  [inspect.custom](): string {
+    return `Session ${JSON.stringify(this.toJSON())}`;
   }
 
   /** Sends one request to a service (see the class comment for the steps). Throws typed OpenStackErrors. */
