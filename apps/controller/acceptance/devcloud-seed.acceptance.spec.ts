@@ -159,6 +159,10 @@ describeWithCloud(
     afterAll(async () => {
       try {
         await controller?.stop();
+        // The controller's own account of the run (scale-out phases, Nova calls), for a failed CI run.
+        if (controller && process.env['OSA_ACC_SHOW_CONTROLLER_LOG'] !== '0') {
+          progress(`controller log (last 80 lines):\n${controller.lines.slice(-80).join('\n')}`);
+        }
         await cleanup.runAll();
         expect(await client.compute.servers.list({ name: `^${tag}` }).toArray()).toEqual([]);
       } finally {
@@ -192,6 +196,8 @@ describeWithCloud(
 
     it('proxies to service-vm-1, creates one service-auto server from the golden image through Nova, 503 while it boots, then switches to its Neutron address', async () => {
       const prefix = ownLoopbackPrefix();
+      // Nova's clock in its own format; `changes-since` also lists servers deleted since then.
+      const scenarioStart = new Date(Date.now() - 60_000).toISOString();
       controller = ControllerProcess.start(
         {
           proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
@@ -272,6 +278,14 @@ describeWithCloud(
 
       // Nova: exactly one new server, from the golden image, with the controller's group metadata,
       // ACTIVE, and its address on the network is the one the traffic now reaches.
+      // Every server the controller ever made, including any it already deleted again (seed:
+      // one scale-out, at most 2 instances).
+      const everCreated = await client.compute.servers
+        .list({ name: `^${names.autoPrefix}`, changesSince: scenarioStart })
+        .toArray();
+      expect(everCreated.map((s) => `${s.name} ${s.status}`)).toEqual([
+        expect.stringMatching(/ ACTIVE$/),
+      ]);
       const created = await client.compute.servers.list({ name: `^${names.autoPrefix}` }).toArray();
       expect(created).toHaveLength(1);
       const [clone] = created;
