@@ -1,5 +1,13 @@
+import { getJson, httpGet } from './support/http-get';
 import { PoolCloud } from './support/pool-cloud';
 import { timedGet, TimedReply } from './support/traffic-load';
+
+interface ScalingEventView {
+  kind: string;
+  instanceName: string;
+  state: string;
+  trigger: string;
+}
 
 /**
  * `duringScaleOut: queue`: when no instance is healthy at all (here: the only one's process was
@@ -29,7 +37,8 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
       serviceEnvs: [{ WORK_DELAY_MS: '5' }, { WORK_DELAY_MS: '5' }],
       bootDelayMs: 1_500,
       config: {
-        // Held requests count towards the threshold: the 3rd starts the scale-out that brings the replacement.
+        // Two paths bring a replacement: self-healing (the dead original fails health.failuresToEject=2 checks)
+        // and the threshold (held requests count: the 3rd starts a scale-out). Whichever is admitted first gets the held requests.
         scaling: { traffic: 'pool', duringScaleOut: 'queue', thresholdRequests: 3, maxInstances: 2 },
         traffic: { queueMaxRequests: 50, queueMaxWaitMs: 30_000 },
         health: { intervalMs: 100, failuresToEject: 2 },
@@ -45,9 +54,14 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
     const replies = await pending;
     const admitted = await running.waitForStatus('the replacement admitted', (status) => status.instances.some((instance) => instance.ip === `${running.prefix}.2` && instance.state === 'admitted'), 5_000);
 
+    // Which path brought the replacement: the request-count threshold (held requests count) or
+    // self-healing (the dead original failed health.failuresToEject checks); both may start one.
+    const { scaling } = (await getJson<{ scaling?: { events: ScalingEventView[]; inProgress: ScalingEventView[] } }>(running.admin.host, running.admin.port, '/status'));
+    const events = [...(scaling?.events ?? []), ...(scaling?.inProgress ?? [])].map((event) => `${event.kind} ${event.instanceName} ${event.state}: ${event.trigger}`);
     console.log(
       `queue: 5 requests held while no instance was healthy, answered ${JSON.stringify(replies.map((reply) => [reply.status, reply.latencyMs]))} ` +
-        `(status, ms after sending); replacement admitted: ${JSON.stringify(admitted.instances.map((instance) => [instance.name, instance.ip, instance.state, instance.health]))}`,
+        `(status, ms after sending); instances: ${JSON.stringify(admitted.instances.map((instance) => [instance.name, instance.ip, instance.state, instance.health]))}; ` +
+        `scaling events: ${JSON.stringify(events)}`,
     );
     for (const reply of replies) {
       expect(reply).toMatchObject({ status: 200, instanceAddress: running.address(2) });
@@ -96,5 +110,9 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
     }
     const status = await running.status();
     expect(status.requests.queue).toMatchObject({ held: 5, released: 0, waiting: 0, refusedQueueFull: 3, refusedWaitedTooLong: 5 });
+    const metrics = (await httpGet(running.admin.host, running.admin.port, '/metrics')).body;
+    expect(metrics).toMatch(/^osa_traffic_decisions_total\{decision="refused_queue_full"\} 3$/m);
+    expect(metrics).toMatch(/^osa_traffic_decisions_total\{decision="refused_queue_wait"\} 5$/m);
+    expect(metrics).toMatch(/^osa_proxy_requests_total\{status="503",outcome="local"\} 8$/m);
   });
 });

@@ -1,3 +1,4 @@
+import { httpGet } from './support/http-get';
 import { PoolCloud } from './support/pool-cloud';
 import { ServiceInstance } from './support/service-instance';
 import { ConcurrentClients, countByInstance } from './support/traffic-load';
@@ -70,6 +71,9 @@ describe('pool mode passive ejection (real instances, built controller)', () => 
       }
       expect(afterReturn[victim]).toBeGreaterThan(0);
       expect(running.controller.output).toMatch(new RegExp(`${running.prefix.replace(/\./g, '\\.')}\\.2:5000\\) back in rotation after 2 passing health checks`));
+      const metrics = await httpGet(running.admin.host, running.admin.port, '/metrics');
+      expect(metrics.body).toMatch(/^osa_instance_ejections_total\{by="passive"\} 1$/m);
+      expect(metrics.body).toMatch(/^osa_instance_ejections_total\{by="health-checks"\} 0$/m);
     } finally {
       await load.stop();
     }

@@ -3,6 +3,7 @@ import { AdminModule } from './admin/admin.module';
 import { LoadedControllerConfig } from './config/config-loader';
 import { ControllerConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PoolModule } from './pool/pool.module';
 import { ClockModule } from './providers/clock.module';
 import { ProvidersModule } from './providers/providers.module';
@@ -28,6 +29,7 @@ export class AppModule {
         // PROXY_CONFIG and TRAFFIC_DIRECTOR come from the global config and scaling modules.
         ProxyModule.register(),
         AdminModule,
+        MetricsModule,
       ],
     };
   }

@@ -3,6 +3,7 @@ import { ClientEvent, CloudConfig, OpenStackClient, resolveCloudConfig } from '@
 import { CLOUD_ENVIRONMENT, CloudEnvironment } from '../../config/config.module';
 import { OpenStackProviderConfig } from '../../config/provider.config';
 import { ScalingConfig } from '../../config/scaling.config';
+import { OpenStackApiCallMetrics } from '../../metrics/openstack-api-call-metrics';
 
 export const OPENSTACK_CLIENT = Symbol('OPENSTACK_CLIENT');
 
@@ -25,14 +26,17 @@ export function resolveControllerCloudConfig(config: OpenStackProviderConfig, en
 /** The OpenStack client; credentials never pass through our config classes or logs. */
 export const openStackClientProvider: Provider = {
   provide: OPENSTACK_CLIENT,
-  inject: [OpenStackProviderConfig, ScalingConfig, CLOUD_ENVIRONMENT],
-  useFactory: (config: OpenStackProviderConfig, scaling: ScalingConfig, environment: CloudEnvironment): OpenStackClient => {
+  inject: [OpenStackProviderConfig, ScalingConfig, CLOUD_ENVIRONMENT, { token: OpenStackApiCallMetrics, optional: true }],
+  useFactory: (config: OpenStackProviderConfig, scaling: ScalingConfig, environment: CloudEnvironment, apiCalls?: OpenStackApiCallMetrics): OpenStackClient => {
     const logger = new Logger('OpenStack');
     const cloudConfig = resolveControllerCloudConfig(config, environment);
     logger.log(`credentials from ${cloudConfig.source}; region ${cloudConfig.regionName ?? '(any)'}`);
     return OpenStackClient.fromConfig(cloudConfig, {
       timeoutMs: scaling.providerCallTimeoutMs,
-      logger: (event: ClientEvent) => logClientEvent(logger, event),
+      logger: (event: ClientEvent) => {
+        logClientEvent(logger, event);
+        apiCalls?.record(event); // /metrics: OpenStack API calls by service, method and status
+      },
     });
   },
 };
