@@ -82,6 +82,11 @@ export class ScaleOutRun {
     return this.state;
   }
 
+  /** Still `creating` without an instance in the pool: it must be counted by whoever counts instances. */
+  get awaitingInstance(): boolean {
+    return this.createdId === undefined && this.state === 'creating';
+  }
+
   /** Runs to `admitted` or `failed`; never rejects. `signal` aborts it (shutdown), which also cleans up. */
   async execute(signal: AbortSignal): Promise<ScaleEvent> {
     if (this.existing) {

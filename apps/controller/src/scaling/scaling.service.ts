@@ -148,6 +148,8 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
     const clamped = Math.min(Math.max(count, this.config.minInstances), this.config.maxInstances);
     const previous = this.desired;
     this.desired = clamped;
+    // "Already at maxInstances" is said once per stay at the maximum.
+    if (clamped < this.config.maxInstances) this.said.delete('at-capacity');
     if (change.source === 'manual') this.evaluator.restartWindows();
     if (previous !== clamped) {
       this.lastTrigger = change.reason;
@@ -213,9 +215,14 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
     return this.desired;
   }
 
-  /** Instances that exist or are being made (not those being removed), the original's slot included while it is being brought up. */
+  /**
+   * Instances that exist or are being made (not those being removed): the pool's, plus runs whose
+   * create call has not answered yet, plus the original's slot while it is being brought up.
+   */
   actualCount(): number {
-    return this.pool.capacityUsed() + (this.original.holdsSlot() ? 1 : 0);
+    let creating = 0;
+    for (const active of this.runs) if (active.run.awaitingInstance) creating++;
+    return this.pool.capacityUsed() + creating + (this.original.holdsSlot() ? 1 : 0);
   }
 
   /** The first scale-out in progress, if any (the seed's single one). */
@@ -368,7 +375,7 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
     const nowMs = this.clock.nowMs();
     this.lastScaleEventEndedMs = nowMs;
     this.policy.reset();
-    for (const key of ['at-capacity', 'backing-off', 'cooldown', 'scale-out-backoff', 'replacement-backoff']) this.said.delete(key);
+    for (const key of ['backing-off', 'cooldown', 'scale-out-backoff', 'replacement-backoff']) this.said.delete(key);
     if (event.state === 'admitted') {
       (event.kind === 'replacement' ? this.replacementBackoff : this.scaleOutBackoff).succeeded();
       if (event.kind === 'scale-out') this.lastScaleOutEndedMs = nowMs;
