@@ -8,11 +8,13 @@
 //
 //   npx nx build service            # once: the backend is the built bundle
 //   node bench/proxy/run-proxy-bench.mjs [--duration 10] [--connections 64] [--rounds 1]
-//                                         [--only ours,nginx,direct,http-proxy,undici]
-//                                         [--baseline <git-ref>] [--results <file>|none]
+//                                         [--only direct,nginx,ours,node-http,http-proxy,undici]
+//                                         [--baseline <git-ref> [--paired]]
+//                                         [--results <file>|none]
 //
 // `--baseline <ref>` adds our proxy as it was at that commit (its proxy/ folder, proxy config and
-// bench entry, taken with `git archive`), so a change is measured before/after in the same run.
+// bench entry, taken with `git archive`), so a change is measured before/after in the same run;
+// `--paired` loads both at the same time (one wrk each) so they share the same background load.
 // Every process it starts is a child it stops by PID (also on Ctrl-C); nothing listens beyond
 // 127.66.0.0/24. Needs: wrk and nginx (apt-get install -y wrk nginx-light).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -41,9 +43,10 @@ const DURATION_S = Number(option(args, 'duration', '10'));
 const WARMUP_S = Math.min(3, Math.max(1, Math.round(DURATION_S / 4)));
 const CONNECTIONS = Number(option(args, 'connections', '64'));
 const ROUNDS = Number(option(args, 'rounds', '1'));
-const ONLY = option(args, 'only', 'direct,nginx,ours,http-proxy,undici').split(',');
+const ONLY = option(args, 'only', 'direct,nginx,ours,node-http,http-proxy,undici').split(',');
 const BASELINE = option(args, 'baseline', undefined);
 const RESULTS = option(args, 'results', join(HERE, 'RESULTS.md'));
+const PAIRED = args.includes('--paired');
 if (!(
   DURATION_S > 0 &&
   DURATION_S <= 120 &&
@@ -53,6 +56,10 @@ if (!(
   ROUNDS <= 5
 )) {
   console.error('bench: --duration 1..120, --connections 1..1024, --rounds 1..5');
+  process.exit(2);
+}
+if (PAIRED && BASELINE === undefined) {
+  console.error('bench: --paired needs --baseline <git-ref> (ours and the baseline run together)');
   process.exit(2);
 }
 if (BASELINE !== undefined && !/^[\w./~^-]+$/.test(BASELINE)) {
@@ -175,7 +182,7 @@ async function main() {
   const loadAtStart = loadAverageText(loadavg());
   const settings =
     `wrk -t1 -c${CONNECTIONS}, ${DURATION_S} s measured after ${WARMUP_S} s warm-up, ` +
-    `${ROUNDS} round(s) interleaved`;
+    `${ROUNDS} round(s) interleaved${PAIRED ? ', ours and the baseline loaded together' : ''}`;
   console.log(
     `bench: node ${process.version}, ${cpus().length} cores, load average ${loadAtStart}; ${settings}`,
   );
@@ -230,27 +237,34 @@ async function main() {
   for (const [key, script, name, host] of [
     ['http-proxy', 'http-proxy-bare.cjs', 'http-proxy 1.18.1 bare', '127.66.0.12'],
     ['undici', 'undici-bare.cjs', 'undici 7 Pool bare', '127.66.0.13'],
+    ['node-http', 'node-http-bare.cjs', 'node:http bare (our transport)', '127.66.0.16'],
   ]) {
     if (ONLY.includes(key))
       targets.push(await startNodeProxy(key, name, host, join(HERE, script), backend));
   }
 
   const results = new Map(targets.map((t) => [t.key, []]));
+  const settingsOfRun = {
+    seconds: DURATION_S,
+    warmupSeconds: WARMUP_S,
+    connections: CONNECTIONS,
+  };
+  const describe = (run) =>
+    `${run.rps.toFixed(0)} req/s` +
+    (Number.isFinite(run.cpuUsPerRequest) ? `, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req` : '');
+  // --paired: ours and the baseline are loaded at the same time (one wrk each), so both see the
+  // same background load; everything else runs alone.
+  const pairedKeys = PAIRED ? ['ours', 'ours-baseline'] : [];
+  const rounds = [
+    ...(PAIRED ? [targets.filter((t) => pairedKeys.includes(t.key))] : []),
+    ...targets.filter((t) => !pairedKeys.includes(t.key)).map((t) => [t]),
+  ];
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const target of targets) {
-      process.stdout.write(`bench: round ${round}/${ROUNDS} ${target.name} ... `);
-      const run = await measure(target.url, target.pids, {
-        seconds: DURATION_S,
-        warmupSeconds: WARMUP_S,
-        connections: CONNECTIONS,
-      });
-      results.get(target.key).push(run);
-      console.log(
-        `${run.rps.toFixed(0)} req/s` +
-          (Number.isFinite(run.cpuUsPerRequest)
-            ? `, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req`
-            : ''),
-      );
+    for (const group of rounds) {
+      const names = group.map((t) => t.name).join(' + ');
+      const runs = await Promise.all(group.map((t) => measure(t.url, t.pids, settingsOfRun)));
+      group.forEach((t, i) => results.get(t.key).push(runs[i]));
+      console.log(`bench: round ${round}/${ROUNDS} ${names}: ${runs.map(describe).join(' | ')}`);
     }
   }
 
