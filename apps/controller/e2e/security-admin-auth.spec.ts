@@ -1,25 +1,10 @@
 import * as http from 'node:http';
 import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
-import { HttpReply } from './support/http-get';
+import { httpRequest as request } from './support/http-request';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
 
 const ADMIN_TOKEN = `adm-${'9f8e7d6c5b4a'.repeat(4)}`;
-
-/** One request on a fresh connection with the given headers (a bounded wait). */
-function request(host: string, port: number, method: string, path: string, headers: http.OutgoingHttpHeaders = {}): Promise<HttpReply> {
-  return new Promise<HttpReply>((resolve, reject) => {
-    const req = http.request({ host, port, path, method, headers, agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error(`${method} http://${host}:${port}${path} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 interface RouteLayer {
   route?: { path: string; methods: Record<string, boolean> };

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { stringify } from 'yaml';
 import { Secret } from '@osa/openstack-client';
 import { isLoopbackAddress } from './admin.config';
 import { ConfigError } from './config-error';
@@ -17,6 +18,18 @@ function load(env: Record<string, string>): ControllerConfig {
 function problemsOf(env: Record<string, string>): string[] {
   try {
     load(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message.split('\n').slice(1);
+  }
+  throw new Error('expected a ConfigError');
+}
+
+/** Problems of a config file holding `plain` (as YAML). */
+function problemsOfFile(plain: Record<string, unknown>): string[] {
+  const file = '/virtual/controller.yaml';
+  try {
+    loadControllerConfig({ argv: ['--config', file], env: {}, cwd: '/', homeDir: '/', readTextFile: (p) => (p === file ? stringify(plain) : undefined) });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).message.split('\n').slice(1);
@@ -81,6 +94,16 @@ describe('admin config: listen address and bearer token', () => {
     expect(problemsOf({ OSA_ADMIN__LISTEN_HOST: '0.0.0.0', OSA_ADMIN__BEARER_TOKEN: 'short' })).toEqual([
       expect.stringMatching(/^ {2}- admin\.bearerToken = \*\*\*: must be a token/),
     ]);
+  });
+
+  it.each([
+    ['a mistyped token key', { admin: { bearerTokn: TOKEN } }, 'admin.bearerTokn'],
+    ['a token under an unrelated unknown key', { admin: { listenPortt: TOKEN } }, 'admin.listenPortt'],
+    ['a token inside an unknown section', { adminn: { bearerToken: TOKEN } }, 'adminn'],
+  ])('masks %s in the unknown-key message', (_what, plain, key) => {
+    const problems = problemsOfFile(plain);
+    expect(problems).toEqual([expect.stringContaining(`${key} = ***: unknown key`)]);
+    expect(problems.join('\n')).not.toContain(TOKEN.slice(0, 16));
   });
 
   it('recognises loopback addresses (IPv4 127/8, ::1, IPv4-mapped) and nothing else', () => {

@@ -3,8 +3,16 @@ import { getMetadataStorage, validateSync, ValidationError } from 'class-validat
 import { ConfigProblem, showValue } from './config-error';
 import { isSecretField, SECRET_MASK } from './secret-field';
 
-/** Unknown keys whose names look like credentials are masked too (a typo of `password` is still a password). */
-const SECRET_LOOKING_KEY = /pa?s+w|pwd|secret|token|credential/i;
+/**
+ * Unknown keys are masked when their name looks like a credential (a typo of `password` is still a
+ * password; `tok`/`cred`/`key` catch `bearerTokn`, `credentals`, `apiKey`) or their value looks
+ * generated: a run of 16+ characters mixing letters and digits is a token under any name.
+ */
+const SECRET_LOOKING_KEY = /pa?s+w|pwd|secret|tok|bearer|cred|auth|key/i;
+
+function looksLikeSecretValue(shown: string): boolean {
+  return shown.split(/[\s"'{}[\],:]+/).some((word) => word.length >= 16 && /[A-Za-z]/.test(word) && /\d/.test(word));
+}
 
 /**
  * Builds a config class from plain data (defaults fill what is missing) and validates it with
@@ -38,7 +46,9 @@ function collectProblems(
     const path = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
     if (error.constraints) {
       const unknownKey = 'whitelistValidation' in error.constraints;
-      const masked = unknownKey ? SECRET_LOOKING_KEY.test(error.property) : isSecretField(error.target, error.property);
+      const masked = unknownKey
+        ? SECRET_LOOKING_KEY.test(error.property) || looksLikeSecretValue(showValue(error.value))
+        : isSecretField(error.target, error.property);
       const message = unknownKey
         ? `unknown key (allowed here: ${allowedKeys(error.target).join(', ')})`
         : [...new Set(constraintMessages(error.constraints))].join('; ');
