@@ -10,6 +10,8 @@ export interface Exchange {
   readonly peerAddress: string;
   /** A WebSocket upgrade (keeps `Upgrade`/`Connection: upgrade` towards the backend). */
   readonly webSocket: boolean;
+  /** `performance.now()` when the request arrived (for the exchange's duration). */
+  readonly startedAtMs: number;
   /** Path and query for the backend (after path mapping). */
   upstreamPath: string;
   /** Flat raw header list for the backend (`[name, value, ...]`), built by the header step. */
@@ -47,11 +49,13 @@ export function newExchange(
   req: IncomingMessage,
   peerAddress: string,
   webSocket: boolean,
+  startedAtMs: number = performance.now(),
 ): Exchange {
   return {
     req,
     peerAddress,
     webSocket,
+    startedAtMs,
     upstreamPath: req.url ?? '/',
     upstreamHeaders: [],
     chunked: false,

@@ -20,7 +20,7 @@ import { TRAFFIC_DIRECTOR } from './traffic-director';
 import type { TrafficDecision, TrafficDirector } from './traffic-director';
 import { createUpstreamAgent } from './upstream-agent';
 import { UpstreamCall } from './upstream-call';
-import type { UpstreamCallSummary } from './upstream-call';
+import type { UpstreamCallSettings, UpstreamCallSummary } from './upstream-call';
 import { normalizePeerAddress, TrustedProxies } from './trusted-proxies';
 import { WebSocketTunnels } from './websocket-tunnel';
 
@@ -59,9 +59,14 @@ export class ProxyServer
   private readonly agent: Agent;
   private readonly env: StepEnvironment;
   private readonly tunnels: WebSocketTunnels;
+  private readonly upstreamCallSettings: UpstreamCallSettings;
   private inFlightCount = 0;
   private draining = false;
   private shutdownPromise: Promise<void> | undefined;
+  /** One function for every response's `close` (no closure per request). */
+  private readonly releaseInFlight = (): void => {
+    this.inFlightCount--;
+  };
 
   constructor(
     @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
@@ -69,6 +74,22 @@ export class ProxyServer
   ) {
     super();
     this.agent = createUpstreamAgent(config);
+    this.upstreamCallSettings = {
+      agent: this.agent,
+      director,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
+      upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
+      draining: () => this.draining,
+      onFinished: (exchange, summary) =>
+        this.report(
+          exchange,
+          summary.status,
+          summary.outcome,
+          summary.backendId,
+          summary.retried,
+          summary.error,
+        ),
+    };
     this.env = {
       config,
       trustedProxies: new TrustedProxies(config.trustedProxies),
@@ -194,26 +215,26 @@ export class ProxyServer
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const startedAtMs = performance.now();
+    const exchange = newExchange(req, normalizePeerAddress(req.socket.remoteAddress), false);
     try {
-      const exchange = newExchange(req, normalizePeerAddress(req.socket.remoteAddress), false);
       const answer = runRequestSteps(exchange, this.env);
       if (answer !== undefined) {
-        this.answerLocally(req, res, answer, startedAtMs);
+        this.answerLocally(exchange, res, answer);
         return;
       }
       this.inFlightCount++;
-      res.once('close', () => this.inFlightCount--);
+      res.on('close', this.releaseInFlight);
       if (exchange.hasBody && this.config.requestBuffering === 'buffer') {
         // The whole body first: a slow uploader must not hold a backend connection.
         bufferRequestBody(req, this.config.maxRequestBodyBytes, (body) =>
-          this.afterBody(exchange, res, body, startedAtMs),
+          this.afterBody(exchange, res, body),
         );
         return;
       }
-      this.admitAndDispatch(exchange, res, startedAtMs);
+      // No body (or a streamed one): nothing to wait for, straight to the director.
+      this.admitAndDispatch(exchange, res);
     } catch (error) {
-      this.internalError(req, res, error, startedAtMs);
+      this.internalError(exchange, res, error);
     }
   }
 
@@ -221,104 +242,66 @@ export class ProxyServer
     exchange: Exchange,
     res: ServerResponse,
     body: Buffer | 'too-large' | 'gone',
-    startedAtMs: number,
   ): void {
     if (body === 'gone') {
       res.destroy();
-      this.emit('exchange', {
-        method: exchange.req.method ?? 'GET',
-        status: 0,
-        outcome: 'client-aborted',
-        retried: false,
-        durationMs: performance.now() - startedAtMs,
-      } satisfies ProxyExchangeEvent);
+      this.report(exchange, 0, 'client-aborted');
       return;
     }
     if (body === 'too-large') {
       const text = `request body larger than ${this.config.maxRequestBodyBytes} bytes`;
-      this.answerLocally(
-        exchange.req,
-        res,
-        { status: 413, text, closeConnection: true },
-        startedAtMs,
-      );
+      this.answerLocally(exchange, res, { status: 413, text, closeConnection: true });
       return;
     }
     exchange.body = body;
-    this.admitAndDispatch(exchange, res, startedAtMs);
+    this.admitAndDispatch(exchange, res);
   }
 
-  private admitAndDispatch(exchange: Exchange, res: ServerResponse, startedAtMs: number): void {
+  private admitAndDispatch(exchange: Exchange, res: ServerResponse): void {
     try {
       const decision = this.director.admit({
         method: exchange.req.method ?? 'GET',
         path: exchange.req.url ?? '/',
         remoteAddress: exchange.peerAddress,
       });
-      this.dispatch(exchange, res, decision, startedAtMs, 0);
+      this.dispatch(exchange, res, decision, 0);
     } catch (error) {
-      this.internalError(exchange.req, res, error, startedAtMs);
+      this.internalError(exchange, res, error);
     }
   }
 
   /** Our own bug or a director that threw: never let it reach the process. */
-  private internalError(
-    req: IncomingMessage,
-    res: ServerResponse,
-    error: unknown,
-    startedAtMs: number,
-  ): void {
+  private internalError(exchange: Exchange, res: ServerResponse, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
     this.logger.error(`proxy request failed internally: ${message}`);
-    this.answerLocally(
-      req,
-      res,
-      { status: 500, text: 'internal proxy error' },
-      startedAtMs,
-      message,
-    );
+    this.answerLocally(exchange, res, { status: 500, text: 'internal proxy error' }, message);
   }
 
   private dispatch(
     exchange: Exchange,
     res: ServerResponse,
     decision: TrafficDecision,
-    startedAtMs: number,
     queueHops: number,
   ): void {
     switch (decision.kind) {
       case 'reject':
-        this.answerLocally(
-          exchange.req,
-          res,
-          { status: 503, text: decision.reason, retryAfterSeconds: decision.retryAfterSeconds },
-          startedAtMs,
-        );
+        this.answerLocally(exchange, res, {
+          status: 503,
+          text: decision.reason,
+          retryAfterSeconds: decision.retryAfterSeconds,
+        });
         return;
       case 'forward':
-        new UpstreamCall(exchange, res, {
-          agent: this.agent,
-          director: this.director,
-          upstreamTimeoutMs: this.config.upstreamTimeoutMs,
-          upstreamConnectTimeoutMs: this.config.upstreamConnectTimeoutMs,
-          draining: () => this.draining,
-          onFinished: (summary) =>
-            this.emit('exchange', {
-              method: exchange.req.method ?? 'GET',
-              ...summary,
-              durationMs: performance.now() - startedAtMs,
-            } satisfies ProxyExchangeEvent),
-        }).start(decision.backend);
+        new UpstreamCall(exchange, res, this.upstreamCallSettings).start(decision.backend);
         return;
       case 'queue':
         decision.decision.then(
-          (next) => this.afterQueue(exchange, res, next, startedAtMs, queueHops + 1),
+          (next) => this.afterQueue(exchange, res, next, queueHops + 1),
           (error: unknown) =>
             this.answerLocally(
-              exchange.req,
+              exchange,
               res,
               { status: 503, text: 'no backend became available', retryAfterSeconds: 1 },
-              startedAtMs,
               String(error),
             ),
         );
@@ -330,7 +313,6 @@ export class ProxyServer
     exchange: Exchange,
     res: ServerResponse,
     next: TrafficDecision,
-    startedAtMs: number,
     queueHops: number,
   ): void {
     try {
@@ -340,37 +322,49 @@ export class ProxyServer
         return;
       }
       if (next.kind === 'queue' && queueHops >= MAX_QUEUE_HOPS) {
-        this.answerLocally(
-          exchange.req,
-          res,
-          { status: 503, text: 'no backend became available', retryAfterSeconds: 1 },
-          startedAtMs,
-        );
+        this.answerLocally(exchange, res, {
+          status: 503,
+          text: 'no backend became available',
+          retryAfterSeconds: 1,
+        });
         return;
       }
-      this.dispatch(exchange, res, next, startedAtMs, queueHops);
+      this.dispatch(exchange, res, next, queueHops);
     } catch (error) {
-      this.internalError(exchange.req, res, error, startedAtMs);
+      this.internalError(exchange, res, error);
     }
   }
 
   private answerLocally(
-    req: IncomingMessage,
+    exchange: Exchange,
     res: ServerResponse,
     answer: LocalAnswer,
-    startedAtMs: number,
     error?: string,
   ): void {
     // A request whose body we will not read must not leave its bytes on a kept-alive connection:
     // Node discards a declared body after the answer, but an undeclared framing gets a close.
     writeLocalAnswer(res, answer, this.draining);
-    req.on('error', () => undefined);
+    exchange.req.on('error', () => undefined);
+    this.report(exchange, answer.status, 'local', undefined, false, error);
+  }
+
+  /** The `exchange` event (metrics, logs); nothing is built when nobody listens. */
+  private report(
+    exchange: Exchange,
+    status: number,
+    outcome: ProxyExchangeEvent['outcome'],
+    backendId?: string,
+    retried = false,
+    error?: string,
+  ): void {
+    if (this.listenerCount('exchange') === 0) return;
     this.emit('exchange', {
-      method: req.method ?? 'GET',
-      status: answer.status,
-      outcome: 'local',
-      retried: false,
-      durationMs: performance.now() - startedAtMs,
+      method: exchange.req.method ?? 'GET',
+      status,
+      outcome,
+      backendId,
+      retried,
+      durationMs: performance.now() - exchange.startedAtMs,
       error,
     } satisfies ProxyExchangeEvent);
   }

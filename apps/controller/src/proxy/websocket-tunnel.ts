@@ -74,7 +74,12 @@ export class WebSocketTunnels {
         finishLocally({ status: 400, text: 'only WebSocket upgrades are proxied' });
         return;
       }
-      const exchange = newExchange(req, normalizePeerAddress(socket.remoteAddress), true);
+      const exchange = newExchange(
+        req,
+        normalizePeerAddress(socket.remoteAddress),
+        true,
+        startedAtMs,
+      );
       const answer = runRequestSteps(exchange, this.settings.env);
       if (answer !== undefined) {
         finishLocally(answer);
