@@ -21,18 +21,49 @@ const HOP_BY_HOP = new Set([
  */
 const NEVER_CONNECTION_NAMED = new Set(['content-length', 'transfer-encoding', 'host']);
 
-/** Lower-cased header names listed in a `Connection` value (`close, X-Foo` -> {close, x-foo}). */
+/**
+ * Lengths of every name that is hop-by-hop or that the proxy treats specially in either
+ * direction. A name of any other length is none of them: it is forwarded without being
+ * lower-cased (no string allocated per header), unless `Connection` names extra headers.
+ */
+const SPECIAL_NAME_LENGTHS = new Set(
+  [
+    ...HOP_BY_HOP,
+    'transfer-encoding',
+    'host',
+    'x-forwarded-for',
+    'x-forwarded-proto',
+    'x-forwarded-host',
+    'forwarded',
+    'x-real-ip',
+  ].map((name) => name.length),
+);
+
+/** False when `name` is certainly neither hop-by-hop nor specially treated (see above). */
+export function mayBeSpecialHeader(name: string): boolean {
+  return SPECIAL_NAME_LENGTHS.has(name.length);
+}
+
+/**
+ * Lower-cased header names listed in a `Connection` value (`close, X-Foo` -> {close, x-foo}),
+ * beyond the fixed hop-by-hop set (always stripped anyway): the usual `keep-alive` names nothing
+ * more and allocates nothing.
+ */
 export function connectionNamedHeaders(
   connection: string | string[] | undefined,
 ): Set<string> | undefined {
-  if (connection === undefined) return undefined;
+  if (connection === undefined || connection === 'keep-alive' || connection === 'Keep-Alive')
+    return undefined;
   const joined = Array.isArray(connection) ? connection.join(',') : connection;
-  const names = new Set<string>();
+  let names: Set<string> | undefined;
   for (const token of joined.split(',')) {
     const name = token.trim().toLowerCase();
-    if (name && !NEVER_CONNECTION_NAMED.has(name)) names.add(name);
+    if (name && !NEVER_CONNECTION_NAMED.has(name) && !HOP_BY_HOP.has(name)) {
+      names ??= new Set<string>();
+      names.add(name);
+    }
   }
-  return names.size > 0 ? names : undefined;
+  return names;
 }
 
 /** True when `lowerName` must not cross the proxy (hop-by-hop or named by `Connection`). */
@@ -66,6 +97,10 @@ export function responseHeadersForClient(
   const named = connectionNamedHeaders(rawConnectionValue(rawHeaders));
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (named === undefined && !mayBeSpecialHeader(rawHeaders[i])) {
+      out.push(rawHeaders[i], rawHeaders[i + 1]);
+      continue;
+    }
     const lower = rawHeaders[i].toLowerCase();
     if (lower === 'transfer-encoding') continue;
     if (isHopByHop(lower, named)) {

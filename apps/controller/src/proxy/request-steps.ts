@@ -1,5 +1,5 @@
 import type { Exchange, LocalAnswer, RequestStep, StepEnvironment } from './exchange';
-import { connectionNamedHeaders, isHopByHop } from './hop-by-hop-headers';
+import { connectionNamedHeaders, isHopByHop, mayBeSpecialHeader } from './hop-by-hop-headers';
 
 /**
  * The hygiene steps every client request goes through, in order, before the traffic director
@@ -90,6 +90,10 @@ export const buildUpstreamHeaders: RequestStep = (exchange: Exchange, env: StepE
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     const value = raw[i + 1];
+    if (named === undefined && !mayBeSpecialHeader(name)) {
+      out.push(name, value);
+      continue;
+    }
     const lower = name.toLowerCase();
     switch (lower) {
       case 'host':
