@@ -155,11 +155,16 @@ export class ScaleOutRun {
     this.transition('health-checking');
     const { readiness, health, clock, scaling, logger } = this.deps;
     let lastProgressMs = clock.nowMs();
+    // The server may still die while its health is checked (a VM to ERROR, a process exiting):
+    // a watcher polls its status meanwhile, so that fails at once instead of at the readiness timeout.
+    const stopWatching = new AbortController();
+    const checking = AbortSignal.any([signal, stopWatching.signal]);
+    const died = this.watchForDeath(checking, stopWatching);
     try {
       await readiness.waitUntilReady(
         { host, port: this.deps.provider.servicePort },
         {
-          signal,
+          signal: checking,
           onCheck: (result, passes) => {
             logger.debug?.(`${this.label()}: health check ${result.ok ? 'passed' : 'failed'} (${result.detail}), ${passes}/${health.passesToAdmit} in a row`);
             if (clock.nowMs() - lastProgressMs >= scaling.progressLogIntervalMs) {
@@ -171,8 +176,35 @@ export class ScaleOutRun {
       );
     } catch (error) {
       if (signal.aborted) throw error;
-      throw new ScaleOutFailure('health-checking', (error as Error).message);
+      // Aborted by the watcher (the server died), or the checks failed on their own: stop it and ask.
+      stopWatching.abort();
+      const death = await died;
+      throw death ?? new ScaleOutFailure('health-checking', (error as Error).message);
+    } finally {
+      stopWatching.abort();
+      await died;
     }
+  }
+
+  /** Polls the status every statusPollMaxMs until `signal`; a dead server aborts `stop` and resolves with why. */
+  private async watchForDeath(signal: AbortSignal, stop: AbortController): Promise<ScaleOutFailure | undefined> {
+    const { provider, clock, scaling } = this.deps;
+    const id = this.requireId();
+    while (!signal.aborted) {
+      try {
+        await clock.sleep(scaling.statusPollMaxMs, signal);
+        const snapshot = await provider.describe(id, signal);
+        if (snapshot.status === 'ACTIVE' || snapshot.status === 'BUILD') continue;
+        this.failOnBadStatus('health-checking', snapshot, true);
+      } catch (error) {
+        if (error instanceof ScaleOutFailure) {
+          stop.abort(error);
+          return error;
+        }
+        // Shutting down, checks done, or a status call failed (the checks decide then).
+      }
+    }
+    return undefined;
   }
 
   /**
