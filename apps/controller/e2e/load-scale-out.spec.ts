@@ -1,18 +1,58 @@
+import * as http from 'node:http';
 import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
 import { getJson } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { describeLoad, LoadRun, runLoad } from './support/traffic-load';
 
 interface ScaleEventView {
+  kind: string;
   state: string;
   startedAt: string;
   finishedAt?: string;
   totalMs?: number;
   phaseDurationsMs: Record<string, number>;
 }
+interface RemovalEventView {
+  kind: string;
+  state: string;
+  startedAt: string;
+  finishedAt?: string;
+  inFlightAtStart: number;
+  phaseDurationsMs: Record<string, number>;
+}
 interface StatusView {
   lastScaleEvent: ScaleEventView | null;
   instances: Array<{ ip: string | null; state: string; serving: boolean; requestsServed: number }>;
+  scaling: { events: Array<ScaleEventView | RemovalEventView> };
+}
+
+/** A JSON POST to an admin route (loopback, no Origin: what the admin guard lets through without a token). */
+function postJson(host: string, port: number, path: string, body: unknown): Promise<{ status: number; body: string }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { host, port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.setTimeout(10_000, () => request.destroy(new Error(`POST ${path} timed out`)));
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Bounded load: 16 connections, at most 200 requests/s in total, for 20 s. */
@@ -22,8 +62,9 @@ const THRESHOLD_REQUESTS = 800;
 
 /**
  * A scale-out under a bounded concurrent load (autocannon) against the built controller on the
- * local provider, in pool mode: with `duringScaleOut: serve` not a single non-2xx answer; with
- * `reject` 503s, and only between the scale-out's start and end as /status records them.
+ * local provider, in pool mode: with `duringScaleOut: serve` not a single non-2xx answer, through
+ * the scale-out and a scale-in after it; with `reject` 503s, and only between the scale-out's
+ * start and end as /status records them.
  */
 describe('a scale-out under load (autocannon, built controller, local provider)', () => {
   jest.setTimeout(120_000);
@@ -33,7 +74,15 @@ describe('a scale-out under load (autocannon, built controller, local provider)'
     controller = undefined;
   });
 
-  async function loadThroughScaleOut(duringScaleOut: 'serve' | 'reject'): Promise<{ run: LoadRun; event: ScaleEventView; status: StatusView; prefix: string }> {
+  /**
+   * 20 s of load through one scale-out; with `scaleIn`, once the scale-out has ended (and 2 s of
+   * serving on both instances), autoscaling is paused and the desired count set back to 1 over
+   * the admin API: the newest instance is drained and removed while the load goes on.
+   */
+  async function loadThroughScaleOut(
+    duringScaleOut: 'serve' | 'reject',
+    scaleIn = false,
+  ): Promise<{ run: LoadRun; event: ScaleEventView; status: StatusView; prefix: string; removal?: RemovalEventView }> {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start({
       proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
@@ -49,16 +98,32 @@ describe('a scale-out under load (autocannon, built controller, local provider)'
     const { proxy, admin } = await controller.addresses();
     await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
 
-    const run = await runLoad({
+    const loading = runLoad({
       url: `http://${proxy.host}:${proxy.port}/`,
       ...LOAD,
       onProgress: (elapsed, requests, non2xx) => {
         if (elapsed % 5 === 0) console.log(`${duringScaleOut}: ${elapsed}s, ${requests} answers, ${non2xx} non-2xx`);
       },
     });
-    const status = await getJson<StatusView>(admin.host, admin.port, '/status');
-    const event = status.lastScaleEvent;
-    if (!event?.finishedAt) throw new Error(`no finished scale-out after the load: ${JSON.stringify(status.lastScaleEvent)}\n${controller.output}`);
+    const status = (): Promise<StatusView> => getJson<StatusView>(admin.host, admin.port, '/status');
+    let removal: RemovalEventView | undefined;
+    if (scaleIn) {
+      const admittedAt = await until('the scale-out to finish', 15_000, async () => {
+        const event = (await status()).lastScaleEvent;
+        return event?.state === 'admitted' && event.finishedAt ? Date.parse(event.finishedAt) : undefined;
+      });
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, admittedAt + 2_000 - Date.now())));
+      expect((await postJson(admin.host, admin.port, '/scaling/pause', { reason: 'load test: scale-in by hand' })).status).toBe(200);
+      const scaled = await postJson(admin.host, admin.port, '/scaling/desired', { instances: 1, reason: 'load test' });
+      expect(scaled.status).toBe(202);
+      removal = await until('the scale-in to finish', 15_000, async () =>
+        (await status()).scaling.events.find((event): event is RemovalEventView => event.kind === 'scale-in' && event.state === 'removed'),
+      );
+    }
+    const run = await loading;
+    const finalStatus = await status();
+    const event = finalStatus.lastScaleEvent;
+    if (!event?.finishedAt) throw new Error(`no finished scale-out after the load: ${JSON.stringify(finalStatus.lastScaleEvent)}\n${controller.output}`);
     expect(event.state).toBe('admitted');
     // The scale-out happened inside the load, with load before and after it.
     const startedMs = Date.parse(event.startedAt);
@@ -69,18 +134,25 @@ describe('a scale-out under load (autocannon, built controller, local provider)'
       `${duringScaleOut}: ${describeLoad('load', run)}; scale-out from +${((startedMs - run.startedAtMs) / 1000).toFixed(2)}s ` +
         `to +${((finishedMs - run.startedAtMs) / 1000).toFixed(2)}s (${JSON.stringify(event.phaseDurationsMs)})`,
     );
-    return { run, event, status, prefix };
+    if (removal?.finishedAt) {
+      console.log(
+        `${duringScaleOut}: scale-in from +${((Date.parse(removal.startedAt) - run.startedAtMs) / 1000).toFixed(2)}s to ` +
+          `+${((Date.parse(removal.finishedAt) - run.startedAtMs) / 1000).toFixed(2)}s (${removal.inFlightAtStart} in flight when it left rotation; ${JSON.stringify(removal.phaseDurationsMs)})`,
+      );
+    }
+    return { run, event, status: finalStatus, prefix, removal };
   }
 
-  it('serve: zero non-2xx answers and zero transport errors through the scale-out; both instances serve afterwards', async () => {
-    const { run, status, prefix } = await loadThroughScaleOut('serve');
+  it('serve: zero non-2xx answers and zero transport errors through a scale-out and a scale-in (drain, then delete)', async () => {
+    const { run, status, prefix, removal } = await loadThroughScaleOut('serve', true);
     expect(run.requests).toBeGreaterThan(THRESHOLD_REQUESTS);
     expect(run.non2xx).toBe(0);
     expect(run.transportErrors).toBe(0);
     expect(run.statusCounts).toEqual({ '200': run.requests });
-    const serving = status.instances.filter((instance) => instance.serving);
-    expect(serving.map((instance) => instance.ip)).toEqual([`${prefix}.1`, `${prefix}.2`]);
-    for (const instance of serving) expect(instance.requestsServed).toBeGreaterThan(100);
+    // The scale-in happened under load too, and left the original serving alone.
+    expect(removal?.finishedAt).toBeDefined();
+    expect(Date.parse(removal?.finishedAt as string)).toBeLessThan(run.finishedAtMs - 1_000);
+    expect(status.instances.filter((instance) => instance.serving).map((instance) => instance.ip)).toEqual([`${prefix}.1`]);
   });
 
   it('reject: 503s only while the scale-out runs, 200s before and after', async () => {
