@@ -1,7 +1,8 @@
 /**
  * Our data path for the benchmark: the production ProxyServer with every hygiene step, behind a
  * one-backend TrafficDirector (the control plane's counting/scaling is not what is measured).
- * Bundled by run-proxy-bench.mjs with esbuild. argv: listenHost listenPort backendHost backendPort
+ * Bundled by run-proxy-bench.mjs with esbuild. argv: listenHost listenPort backendHost backendPort;
+ * OSA_BENCH_PROXY_SETTINGS: optional JSON of ProxyConfig fields (tuning studies).
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
@@ -17,8 +18,9 @@ const director: TrafficDirector = {
   alternative: () => undefined,
   settle: () => undefined,
 };
+const tuning = JSON.parse(process.env.OSA_BENCH_PROXY_SETTINGS ?? '{}') as Record<string, unknown>;
 const server = new ProxyServer(
-  proxyConfigFrom({ listenHost, listenPort: Number(listenPort), pathMappings: [] }),
+  proxyConfigFrom({ listenHost, listenPort: Number(listenPort), pathMappings: [], ...tuning }),
   director,
 );
 server.start().then(

@@ -10,11 +10,13 @@
 //   node bench/proxy/run-proxy-bench.mjs [--duration 10] [--connections 64] [--rounds 1]
 //                                         [--only direct,nginx,ours,node-http,http-proxy,undici]
 //                                         [--baseline <git-ref> [--paired]]
+//                                         [--ours-settings '{"agentMaxSockets":64}']
 //                                         [--results <file>|none]
 //
 // `--baseline <ref>` adds our proxy as it was at that commit (its proxy/ folder, proxy config and
 // bench entry, taken with `git archive`), so a change is measured before/after in the same run;
 // `--paired` loads both at the same time (one wrk each) so they share the same background load.
+// `--ours-settings` passes proxy settings (ProxyConfig fields, JSON) to ours, for tuning studies.
 // Every process it starts is a child it stops by PID (also on Ctrl-C); nothing listens beyond
 // 127.66.0.0/24. Needs: wrk and nginx (apt-get install -y wrk nginx-light).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -47,6 +49,7 @@ const ONLY = option(args, 'only', 'direct,nginx,ours,node-http,http-proxy,undici
 const BASELINE = option(args, 'baseline', undefined);
 const RESULTS = option(args, 'results', join(HERE, 'RESULTS.md'));
 const PAIRED = args.includes('--paired');
+const OURS_SETTINGS = option(args, 'ours-settings', undefined);
 if (!(
   DURATION_S > 0 &&
   DURATION_S <= 120 &&
@@ -57,6 +60,16 @@ if (!(
 )) {
   console.error('bench: --duration 1..120, --connections 1..1024, --rounds 1..5');
   process.exit(2);
+}
+if (OURS_SETTINGS !== undefined) {
+  try {
+    JSON.parse(OURS_SETTINGS);
+  } catch {
+    console.error(
+      `bench: --ours-settings must be a JSON object of proxy settings, got "${OURS_SETTINGS}"`,
+    );
+    process.exit(2);
+  }
 }
 if (PAIRED && BASELINE === undefined) {
   console.error('bench: --paired needs --baseline <git-ref> (ours and the baseline run together)');
@@ -124,13 +137,13 @@ async function startNginx(backend) {
   };
 }
 
-async function startNodeProxy(key, name, host, script, backend) {
+async function startNodeProxy(key, name, host, script, backend, env = {}) {
   const port = await freePort(host);
   const child = await startChild(
     key,
     process.execPath,
     [script, host, String(port), backend.host, String(backend.port)],
-    { ready: outputMatches(/listening/) },
+    { ready: outputMatches(/listening/), env },
   );
   return { key, name, url: `http://${host}:${port}/work`, pids: () => [child.pid] };
 }
@@ -216,9 +229,11 @@ async function main() {
       ],
       { cwd: ROOT },
     ).toString();
-    const label = `ours (${head}${dirty ? '+changes' : ''})`;
+    const label = `ours (${head}${dirty ? '+changes' : ''})${OURS_SETTINGS ? ` ${OURS_SETTINGS}` : ''}`;
     targets.push(
-      await startNodeProxy('ours', label, '127.66.0.11', buildOurProxyBundle(), backend),
+      await startNodeProxy('ours', label, '127.66.0.11', buildOurProxyBundle(), backend, {
+        OSA_BENCH_PROXY_SETTINGS: OURS_SETTINGS ?? '{}',
+      }),
     );
   }
   if (BASELINE !== undefined) {
