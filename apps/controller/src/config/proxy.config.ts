@@ -165,11 +165,17 @@ export class ProxyConfig {
   @Max(100_000)
   agentMaxSockets = 256;
 
-  /** Idle keep-alive connections kept per backend (`maxFreeSockets`). */
+  /**
+   * Idle keep-alive connections kept per backend (`maxFreeSockets`). Equal to `agentMaxSockets`
+   * by default: a lower cap closes every connection above it as soon as its answer is done, so a
+   * backend with more requests in flight than the cap reconnects for most of them (bench/proxy at
+   * 200 clients: 27% of requests on a new connection, 40% fewer req/s). Surplus idle connections
+   * still close after `agentIdleTimeoutMs`.
+   */
   @IsInt()
   @Min(0)
   @Max(100_000)
-  agentMaxFreeSockets = 64;
+  agentMaxFreeSockets = 256;
 
   /**
    * Idle upstream keep-alive sockets are closed after this; keep it shorter than the backend's
