@@ -48,6 +48,7 @@ export interface LifecycleStatus {
     minInstances: number;
     maxInstances: number;
     policies: Array<Record<string, unknown> & { name: string }>;
+    cooldowns: { scaleOutRemainingMs: number; scaleInRemainingMs: number };
     backoff: { scaleOut: { consecutiveFailures: number; nextAllowedInMs: number }; replacement: { consecutiveFailures: number; nextAllowedInMs: number } };
     replacementsOwed: number;
     inProgress: Array<Record<string, unknown>>;
