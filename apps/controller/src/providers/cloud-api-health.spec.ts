@@ -1,0 +1,49 @@
+import { Logger } from '@nestjs/common';
+import { ConnectionFailedError, MalformedResponseError, OpenStackHttpError, QuotaExceededError, RequestTimeoutError } from '@osa/openstack-client';
+import { CloudApiHealth, isCloudApiUnavailable } from './cloud-api-health';
+import { SystemClock } from './clock';
+import { ProviderCallTimeoutError } from './provider-call';
+
+const http = (status: number): OpenStackHttpError =>
+  new OpenStackHttpError({ status, service: 'compute', method: 'GET', url: 'http://127.0.0.1/compute/v2.1/servers', serverMessage: `status ${status}` });
+
+describe('isCloudApiUnavailable', () => {
+  it('is true when the API did not answer usefully, false when it answered "no"', () => {
+    expect(isCloudApiUnavailable(new ConnectionFailedError('identity', 'POST', 'http://127.0.0.1/identity/v3/auth/tokens', 'ECONNREFUSED', 'refused'))).toBe(true);
+    expect(isCloudApiUnavailable(new RequestTimeoutError('compute', 'GET', 'http://127.0.0.1/compute/v2.1/servers', 1000))).toBe(true);
+    expect(isCloudApiUnavailable(new ProviderCallTimeoutError('list the group', 1000))).toBe(true);
+    expect(isCloudApiUnavailable(new MalformedResponseError('compute', 'GET', 'http://127.0.0.1/x', 200, 'truncated JSON'))).toBe(true);
+    expect([500, 502, 503, 504, 429].map((status) => isCloudApiUnavailable(http(status)))).toEqual([true, true, true, true, true]);
+    expect([400, 401, 403, 404, 409].map((status) => isCloudApiUnavailable(http(status)))).toEqual([false, false, false, false, false]);
+    const quota = new QuotaExceededError({ status: 403, service: 'compute', method: 'POST', url: 'http://127.0.0.1/compute/v2.1/servers', serverMessage: 'Quota exceeded for instances' });
+    expect(isCloudApiUnavailable(quota)).toBe(false);
+    expect(isCloudApiUnavailable(new Error('LocalProviderError'))).toBe(false);
+  });
+});
+
+describe('CloudApiHealth', () => {
+  beforeAll(() => Logger.overrideLogger(['error']));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+
+  it('turns degraded on the first unavailable call, stays so through more failures, recovers on the next success (each said once)', () => {
+    const health = new CloudApiHealth(new SystemClock());
+    const seen: string[] = [];
+    health.events.on('degraded', () => seen.push('degraded'));
+    health.events.on('recovered', () => seen.push('recovered'));
+    health.recordFailure('create x', http(403)); // an answer: not an outage
+    expect(health.status()).toMatchObject({ state: 'ok', failedCallsInARow: 0 });
+    health.recordFailure('list the group', http(503));
+    health.recordFailure('list the group', new ProviderCallTimeoutError('list the group', 1000));
+    expect(health.degraded).toBe(true);
+    expect(health.status()).toMatchObject({
+      state: 'degraded',
+      degradedSince: expect.any(String),
+      failedCallsInARow: 2,
+      lastError: 'list the group: list the group did not answer within 1000 ms (scaling.providerCallTimeoutMs)',
+    });
+    health.recordSuccess();
+    health.recordSuccess();
+    expect(health.status()).toMatchObject({ state: 'ok', degradedSince: null, degradedForMs: null, failedCallsInARow: 0, outagesRecovered: 1 });
+    expect(seen).toEqual(['degraded', 'recovered']);
+  });
+});
