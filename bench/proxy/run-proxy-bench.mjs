@@ -301,8 +301,19 @@ async function main() {
     };
   });
   const table = formatTable(summary);
+  // The spread says how far to trust a difference between two medians on a shared machine.
+  const perRound = targets
+    .filter((t) => results.get(t.key).some((r) => Number.isFinite(r.cpuUsPerRequest)))
+    .map(
+      (t) =>
+        `- ${t.name}: ${results
+          .get(t.key)
+          .map((r) => r.cpuUsPerRequest.toFixed(0))
+          .join(', ')}`,
+    )
+    .join('\n');
   const loadAtEnd = loadAverageText(loadavg());
-  console.log(`\n${table}`);
+  console.log(`\n${table}\n\nCPU µs/req in each round:\n${perRound}`);
   console.log(
     `\nbench: load average at the end ${loadAtEnd} (the machine is shared: compare CPU µs/req, not req/s alone)`,
   );
@@ -324,6 +335,10 @@ async function main() {
         '- CPU µs/req = (utime + stime of the proxy processes) / requests served in the measured run',
         '',
         table,
+        '',
+        'CPU µs/req in each round (the spread between identical runs on this shared machine):',
+        '',
+        perRound,
         '',
       ].join('\n'),
     );
