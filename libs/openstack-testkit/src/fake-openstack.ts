@@ -74,7 +74,9 @@ export class FakeOpenStack {
       endpoints: this.endpoints,
       region: this.options.region,
     }));
-    this.lifecycle = new CloudLifecycle(this.state, this.behaviours, this.credentials);
+    this.lifecycle = new CloudLifecycle(this.state, this.behaviours, this.credentials, (ms, run) =>
+      this.runLater(ms, run),
+    );
     const compute = new ComputeService(this.tokens, {
       state: this.state,
       quota: this.quota,
@@ -456,6 +458,17 @@ export class FakeOpenStack {
     headers['Content-Length'] = String(payload?.length ?? 0);
     res.writeHead(response.status, headers);
     res.end(payload);
+  }
+
+  /** A timer that never keeps the process alive and is cleared by stop(). */
+  private runLater(ms: number, run: () => void): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.pendingTimers.delete(timer);
+      if (!this.stopped) run();
+    }, ms);
+    timer.unref();
+    this.pendingTimers.add(timer);
   }
 
   private sleep(ms: number): Promise<void> {

@@ -87,6 +87,8 @@ export interface FakeServer {
   created: string;
   updated: string;
   launchedAt: string | null;
+  /** Set when the server reaches DELETED (`OS-SRV-USG:terminated_at`). */
+  terminatedAt?: string | null;
   hostId: string;
   tenantId: string;
   userId: string;
@@ -99,7 +101,10 @@ export interface FakeServer {
 export interface ServerBehaviour {
   /** Time from create until the server may leave BUILD (default 0). */
   bootDelayMs?: number;
-  /** Number of GET /servers/{id} (detail) polls answered BUILD before ACTIVE (default 0). */
+  /**
+   * Number of GET /servers/{id} answers that say BUILD before ACTIVE (default 1: the first GET
+   * after create says BUILD, as on a real cloud). List calls do not count.
+   */
   pollsUntilActive?: number;
   /** Fixed IPv4 to report (e.g. a real local service); undefined -> allocated from the subnet. */
   address?: (server: FakeServer) => string | undefined;
@@ -111,10 +116,12 @@ export interface ServerBehaviour {
   addresses?: (server: FakeServer) => Record<string, FakeServerAddress[]>;
   /** Console output text when none was set with `setConsoleOutput` (default ''). */
   consoleOutput?: string | ((server: FakeServer) => string);
-  /** os-stop / os-start take this long (task_state powering-off/on meanwhile; default 0). */
+  /** os-stop / os-start take this long: task_state powering-off/on meanwhile (default 100). */
   actionDelayMs?: number;
-  /** DELETE leaves the server visible with task_state `deleting` this long (default 0). */
+  /** After DELETE the server keeps its status with task_state `deleting` this long (default 100). */
   deleteDelayMs?: number;
+  /** Then it answers 200 with status DELETED this long before 404 (default 100). */
+  deletedStatusMs?: number;
 }
 
 export interface ImageBehaviour {

@@ -35,6 +35,19 @@ describe('fake Nova servers', () => {
     return reply.json.server.id;
   }
 
+  /** Create, then read it once: the first GET answers BUILD (the default behaviour), the next ACTIVE. */
+  async function createActive(
+    fields: Record<string, unknown> = {},
+    microversion = '2.79',
+  ): Promise<string> {
+    const id = await create(fields, microversion);
+    for (let reads = 0; reads < 10; reads += 1) {
+      if ((await compute(`/servers/${id}`)).json.server.status !== 'BUILD') break;
+    }
+    expect(cloud.state.servers.get(id)?.status).toBe('ACTIVE');
+    return id;
+  }
+
   describe('versions and microversions', () => {
     it('serves the version list and the v2.1 document without a token', async () => {
       const root = await wire(`${new URL(cloud.endpoints.compute).origin}/compute/`);
@@ -221,6 +234,78 @@ describe('fake Nova servers', () => {
   });
 
   describe('lifecycle behaviours', () => {
+    it('answers the first GET with BUILD as the devcloud does (no security_groups, no host), then ACTIVE', async () => {
+      const id = await create();
+      // Lists do not move a server on: only GET /servers/{id} counts as a poll.
+      const listed = await compute('/servers/detail');
+      expect(listed.json.servers[0].status).toBe('BUILD');
+      const build = (await compute(`/servers/${id}`, { microversion: '2.79' })).json.server;
+      expect(build).toMatchObject({
+        status: 'BUILD',
+        addresses: {},
+        hostId: '',
+        'OS-EXT-AZ:availability_zone': '',
+        'OS-EXT-STS:task_state': 'scheduling',
+        'OS-EXT-STS:vm_state': 'building',
+        progress: 0,
+      });
+      expect(build.security_groups).toBeUndefined();
+      const active = (await compute(`/servers/${id}`, { microversion: '2.79' })).json.server;
+      expect(active).toMatchObject({
+        status: 'ACTIVE',
+        'OS-EXT-STS:task_state': null,
+        'OS-EXT-AZ:availability_zone': 'nova',
+        security_groups: [{ name: 'default' }],
+      });
+      expect(active.hostId).toMatch(/^[0-9a-f]{56}$/);
+      expect(active['OS-SRV-USG:launched_at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000$/);
+    });
+
+    it('walks the BUILD task states scheduling -> block_device_mapping -> spawning', async () => {
+      cloud.setServerBehaviour({ pollsUntilActive: 3 });
+      const id = await create();
+      const seen: string[] = [];
+      for (let reads = 0; reads < 4; reads += 1) {
+        const server = (await compute(`/servers/${id}`)).json.server;
+        seen.push(`${server.status}/${server['OS-EXT-STS:task_state']}`);
+      }
+      expect(seen).toEqual([
+        'BUILD/scheduling',
+        'BUILD/block_device_mapping',
+        'BUILD/spawning',
+        'ACTIVE/null',
+      ]);
+
+      // By time alone, the task states come in the same order.
+      cloud.setServerBehaviour({ pollsUntilActive: 0, bootDelayMs: 450 });
+      const timed = await create({ name: 'timed' });
+      const states: string[] = [];
+      for (let reads = 0; reads < 200; reads += 1) {
+        const server = (await compute(`/servers/${timed}`)).json.server;
+        const state = server.status === 'BUILD' ? server['OS-EXT-STS:task_state'] : server.status;
+        if (states[states.length - 1] !== state) states.push(state);
+        if (server.status !== 'BUILD') break;
+        await sleep(20);
+      }
+      expect(states[0]).toBe('scheduling');
+      expect(states[states.length - 1]).toBe('ACTIVE');
+      const order = ['scheduling', 'block_device_mapping', 'spawning', 'ACTIVE'];
+      expect(states.map((state) => order.indexOf(state))).toEqual(
+        [...states.map((state) => order.indexOf(state))].sort(),
+      );
+    });
+
+    it('rejects a behaviour with a negative delay or a fractional poll count, naming the field', () => {
+      expect(() => cloud.setServerBehaviour({ actionDelayMs: -1 })).toThrow(
+        'setServerBehaviour(): actionDelayMs must be a number of milliseconds >= 0 (Infinity allowed), got -1',
+      );
+      expect(() =>
+        cloud.setServerBehaviour({ pollsUntilActive: 1.5 }, { namePrefix: 'svc-' }),
+      ).toThrow(
+        'setServerBehaviour(…, { namePrefix: "svc-" }): pollsUntilActive must be an integer >= 0, got 1.5',
+      );
+    });
+
     it('stays BUILD for pollsUntilActive polls, then ACTIVE with an address from the subnet', async () => {
       cloud.setServerBehaviour({ pollsUntilActive: 2 });
       const id = await create();
@@ -268,6 +353,7 @@ describe('fake Nova servers', () => {
         addressDelayMs: 250,
       });
       const id = await create();
+      expect((await compute(`/servers/${id}`)).json.server.status).toBe('BUILD');
       const noAddress = (await compute(`/servers/${id}`)).json.server;
       expect(noAddress.status).toBe('ACTIVE');
       expect(noAddress.addresses).toEqual({});
@@ -284,7 +370,7 @@ describe('fake Nova servers', () => {
     });
 
     it('never gives an address when addressDelayMs is Infinity', async () => {
-      cloud.setServerBehaviour({ addressDelayMs: Infinity });
+      cloud.setServerBehaviour({ addressDelayMs: Infinity, pollsUntilActive: 0 });
       const id = await create();
       expect((await compute(`/servers/${id}`)).json.server).toMatchObject({
         status: 'ACTIVE',
@@ -297,6 +383,7 @@ describe('fake Nova servers', () => {
         failWith: { message: 'No valid host was found. There are not enough hosts available.' },
       });
       const id = await create();
+      expect((await compute(`/servers/${id}`)).json.server.status).toBe('BUILD');
       const server = (await compute(`/servers/${id}`, { microversion: '2.79' })).json.server;
       expect(server.status).toBe('ERROR');
       expect(server['OS-EXT-STS:vm_state']).toBe('error');
@@ -371,10 +458,10 @@ describe('fake Nova servers', () => {
 
   describe('list', () => {
     it('filters by name as a regex, by status, and lists newest first', async () => {
-      const a = await create({ name: 'cap-srv-a' });
+      const a = await createActive({ name: 'cap-srv-a' });
       await sleep(5);
-      const b = await create({ name: 'cap-srv-b' });
-      await create({ name: 'other' });
+      const b = await createActive({ name: 'cap-srv-b' });
+      await createActive({ name: 'other' });
       const prefix = await compute('/servers?name=cap-srv');
       expect(prefix.json.servers.map((s: Json) => s.id)).toEqual([b, a]);
       expect(prefix.json.servers[0]).toEqual({
@@ -392,7 +479,7 @@ describe('fake Nova servers', () => {
 
     it('paginates with limit/marker and a servers_links next href', async () => {
       for (let i = 0; i < 3; i += 1) {
-        await create({ name: `p-${i}` });
+        await createActive({ name: `p-${i}` });
         await sleep(2);
       }
       const page1 = await compute('/servers/detail?limit=2', { microversion: '2.79' });
@@ -429,25 +516,73 @@ describe('fake Nova servers', () => {
       expect((await compute(`/servers/${id}`, { method: 'DELETE' })).status).toBe(404);
     });
 
-    it('keeps the server visible with task_state deleting for deleteDelayMs', async () => {
-      cloud.setServerBehaviour({ deleteDelayMs: 200 });
-      const id = await create();
-      await compute(`/servers/${id}`, { method: 'DELETE' });
-      expect((await compute(`/servers/${id}`)).json.server['OS-EXT-STS:task_state']).toBe(
-        'deleting',
+    it('goes deleting -> DELETED -> 404 like the devcloud, and lists destroyed servers with changes-since', async () => {
+      cloud.setServerBehaviour({ deleteDelayMs: 250, deletedStatusMs: 250 });
+      const since = new Date(Date.now() - 1000).toISOString();
+      const id = await createActive();
+      expect((await network(`/v2.0/ports?device_id=${id}`)).json.ports).toHaveLength(1);
+      expect((await compute(`/servers/${id}`, { method: 'DELETE' })).status).toBe(204);
+      // A second DELETE while it is going changes nothing.
+      expect((await compute(`/servers/${id}`, { method: 'DELETE' })).status).toBe(204);
+      const deleting = (await compute(`/servers/${id}`, { microversion: '2.79' })).json.server;
+      expect(deleting).toMatchObject({
+        status: 'ACTIVE',
+        'OS-EXT-STS:task_state': 'deleting',
+        'OS-EXT-STS:vm_state': 'active',
+        security_groups: [{ name: 'default' }],
+      });
+      const stop = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { 'os-stop': null },
+      });
+      expect(stop.json.conflictingRequest.message).toBe(
+        `Cannot 'stop' instance ${id} while it is in task_state deleting`,
       );
-      await sleep(250);
+      await sleep(300);
+      const deleted = (await compute(`/servers/${id}`, { microversion: '2.79' })).json.server;
+      expect(deleted).toMatchObject({
+        status: 'DELETED',
+        'OS-EXT-STS:task_state': null,
+        'OS-EXT-STS:vm_state': 'deleted',
+        'OS-EXT-STS:power_state': 0,
+        addresses: {},
+      });
+      expect(deleted['OS-SRV-USG:terminated_at']).toMatch(/\.000000$/);
+      expect(deleted.security_groups).toBeUndefined();
+      expect(deleted.progress).toBeUndefined();
+      expect((await network(`/v2.0/ports?device_id=${id}`)).json.ports).toEqual([]);
+      expect(
+        (await compute('/servers?status=DELETED')).json.servers.map((s: Json) => s.id),
+      ).toEqual([id]);
+      // It no longer counts towards the quota.
+      expect((await compute('/limits')).json.limits.absolute.totalInstancesUsed).toBe(0);
+      await sleep(300);
+      // Gone from the state without anyone reading it over HTTP (the fake ends deletes on a timer).
+      expect(cloud.state.servers.has(id)).toBe(false);
       expect((await compute(`/servers/${id}`)).status).toBe(404);
+      expect((await compute('/servers')).json.servers).toEqual([]);
+      const changed = await compute(`/servers/detail?changes-since=${encodeURIComponent(since)}`, {
+        microversion: '2.79',
+      });
+      expect(changed.json.servers.map((s: Json) => [s.id, s.status])).toEqual([[id, 'DELETED']]);
+    });
+
+    it('is gone at once with deleteDelayMs and deletedStatusMs 0 (the defaults)', async () => {
+      const id = await createActive();
+      expect((await compute(`/servers/${id}`, { method: 'DELETE' })).status).toBe(204);
+      expect(cloud.state.servers.has(id)).toBe(false);
     });
   });
 
   describe('actions', () => {
     it('stops and starts a server, refusing a second stop with 409', async () => {
-      const id = await create();
-      expect(
-        (await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-stop': null } }))
-          .status,
-      ).toBe(202);
+      cloud.setServerBehaviour({ actionDelayMs: 0 });
+      const id = await createActive();
+      const stop = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { 'os-stop': null },
+      });
+      expect(stop.status).toBe(202);
       const stopped = (await compute(`/servers/${id}`)).json.server;
       expect(stopped).toMatchObject({
         status: 'SHUTOFF',
@@ -470,16 +605,30 @@ describe('fake Nova servers', () => {
       expect((await compute(`/servers/${id}`)).json.server.status).toBe('ACTIVE');
     });
 
-    it('shows powering-off during actionDelayMs', async () => {
-      cloud.setServerBehaviour({ actionDelayMs: 200 });
-      const id = await create();
+    it('shows powering-off, then SHUTOFF, and powering-on, then ACTIVE (actionDelayMs, default 100)', async () => {
+      const id = await createActive();
       await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-stop': null } });
       expect((await compute(`/servers/${id}`)).json.server).toMatchObject({
         status: 'ACTIVE',
         'OS-EXT-STS:task_state': 'powering-off',
+        'OS-EXT-STS:vm_state': 'active',
+        'OS-EXT-STS:power_state': 1,
+      });
+      // Finished on a timer: the state says SHUTOFF without an HTTP read.
+      for (let i = 0; i < 100 && cloud.state.servers.get(id)?.status !== 'SHUTOFF'; i += 1)
+        await sleep(20);
+      expect(cloud.state.servers.get(id)).toMatchObject({ status: 'SHUTOFF', taskState: null });
+      cloud.setServerBehaviour({ actionDelayMs: 200 });
+      await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-start': null } });
+      expect((await compute(`/servers/${id}`)).json.server).toMatchObject({
+        status: 'SHUTOFF',
+        'OS-EXT-STS:task_state': 'powering-on',
       });
       await sleep(250);
-      expect((await compute(`/servers/${id}`)).json.server.status).toBe('SHUTOFF');
+      expect((await compute(`/servers/${id}`)).json.server).toMatchObject({
+        status: 'ACTIVE',
+        'OS-EXT-STS:task_state': null,
+      });
     });
 
     it('refuses to start an ERROR server with 409 "is not ready"', async () => {
@@ -496,7 +645,7 @@ describe('fake Nova servers', () => {
 
     it('createImage at 2.45+ returns image_id; the image goes queued -> saving -> active', async () => {
       cloud.setImageBehaviour({ snapshotDelayMs: 300 });
-      const id = await create();
+      const id = await createActive();
       const reply = await compute(`/servers/${id}/action`, {
         method: 'POST',
         body: { createImage: { name: 'golden', metadata: { service_version: '1.2.3' } } },
@@ -534,7 +683,7 @@ describe('fake Nova servers', () => {
 
     it('resets the task_state when the snapshot image is deleted mid-upload, as Nova does', async () => {
       cloud.setImageBehaviour({ snapshotDelayMs: 60_000 });
-      const id = await create();
+      const id = await createActive();
       const { image_id: imageId } = (
         await compute(`/servers/${id}/action`, {
           method: 'POST',
@@ -556,7 +705,7 @@ describe('fake Nova servers', () => {
     });
 
     it('createImage before 2.45 answers with the image URL in Location (no /v2, as the real cloud)', async () => {
-      const id = await create();
+      const id = await createActive();
       const reply = await compute(`/servers/${id}/action`, {
         method: 'POST',
         body: { createImage: { name: 'old-style' } },
@@ -570,7 +719,7 @@ describe('fake Nova servers', () => {
 
     it('a snapshot can end killed when the image behaviour says so', async () => {
       cloud.setImageBehaviour({ snapshotDelayMs: 0, snapshotOutcome: 'killed' });
-      const id = await create();
+      const id = await createActive();
       const { image_id: imageId } = (
         await compute(`/servers/${id}/action`, {
           method: 'POST',
@@ -583,7 +732,7 @@ describe('fake Nova servers', () => {
 
     it('returns console output set per server or by behaviour, honouring length', async () => {
       cloud.setServerBehaviour({ consoleOutput: (s) => `boot of ${s.name}\nline 2\nREADY\n` });
-      const id = await create();
+      const id = await createActive();
       const all = await compute(`/servers/${id}/action`, {
         method: 'POST',
         body: { 'os-getConsoleOutput': {} },

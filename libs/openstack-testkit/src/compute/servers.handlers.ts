@@ -149,7 +149,8 @@ export class ServersHandlers {
       this.bad(ctx, 'min_count must be <= max_count');
 
     // Quota, checked like Nova: instances, then cores, then ram (nova/quota.py message format).
-    const servers = [...state.servers.values()];
+    // A server in its DELETED phase no longer counts (Nova has released its resources).
+    const servers = [...state.servers.values()].filter((s) => s.status !== 'DELETED');
     const usage = {
       instances: servers.length,
       cores: servers.reduce((sum, s) => sum + (state.flavors.get(s.flavorId)?.vcpus ?? 0), 0),
@@ -397,7 +398,14 @@ export class ServersHandlers {
     const v = this.api.version(ctx);
     lifecycle.advanceAllServers();
     const q = ctx.query;
-    let servers = [...state.servers.values()].sort(
+    const changesSince = q.get('changes-since');
+    // With changes-since Nova also lists servers destroyed since then, as DELETED (its
+    // soft-deleted rows); without it they are gone (api-ref "List Servers", changes-since).
+    const candidates = [
+      ...state.servers.values(),
+      ...(changesSince !== null ? lifecycle.destroyedServers() : []),
+    ];
+    let servers = candidates.sort(
       (a, b) => b.createdAtMs - a.createdAtMs || (a.id < b.id ? 1 : -1),
     );
     const name = q.get('name');
@@ -423,7 +431,6 @@ export class ServersHandlers {
       const value = q.get(key);
       if (value !== null) servers = servers.filter((s) => s[field] === value);
     }
-    const changesSince = q.get('changes-since');
     if (changesSince !== null) {
       const since = Date.parse(changesSince);
       if (Number.isNaN(since))
@@ -692,7 +699,7 @@ export class ServersHandlers {
   private limits(): WireResponse {
     const { state, quota, lifecycle } = this.api.settings;
     lifecycle.advanceAllServers();
-    const servers = [...state.servers.values()];
+    const servers = [...state.servers.values()].filter((s) => s.status !== 'DELETED');
     return json(200, {
       limits: {
         rate: [],

@@ -154,9 +154,12 @@ export const timestamps = {
   keystone(ms: number): string {
     return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
   },
-  /** Nova launched_at: 2026-11-25T18:30:05.000000 (no zone) */
+  /**
+   * Nova launched_at / terminated_at: 2026-11-25T18:30:05.000000 (no zone). The fraction is
+   * always zero: Nova's DATETIME columns keep whole seconds (captures/nova/22-server-get-active-2.79.txt).
+   */
   novaMicro(ms: number): string {
-    return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000');
+    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '.000000');
   },
 };
 

@@ -14,12 +14,18 @@ import type {
   ImageBehaviour,
 } from '../fake-openstack.types';
 import { hex, timestamps } from '../http/wire';
-import type { ServerBehaviourRegistry } from './server-behaviour-registry';
+import { timing, type ServerBehaviourRegistry } from './server-behaviour-registry';
 import { setImageData } from './cloud-state';
 
 interface PendingPower {
   target: 'SHUTOFF' | 'ACTIVE';
   dueMs: number;
+}
+
+/** A DELETE in progress: task_state `deleting` until `deletedAtMs`, status DELETED until `goneAtMs`. */
+interface PendingDelete {
+  deletedAtMs: number;
+  goneAtMs: number;
 }
 
 interface PendingSnapshot {
@@ -28,33 +34,46 @@ interface PendingSnapshot {
 }
 
 const DEFAULT_SNAPSHOT_DELAY_MS = 300;
+/**
+ * Task states a real server passes through in BUILD, in order (Debian Zed devcloud, observed by
+ * the acceptance suite: scheduling -> block_device_mapping -> spawning over 2.5-7 s;
+ * captures/nova/21-server-get-build-2.79.txt shows the first). nova/compute/task_states.py.
+ */
+const BUILD_TASK_STATES = ['scheduling', 'block_device_mapping', 'spawning'] as const;
+/** Destroyed servers remembered for `changes-since` lists (as Nova's soft-deleted rows are). */
+const MAX_TOMBSTONES = 1000;
 
 export class CloudLifecycle {
   imageBehaviour: ImageBehaviour = {};
   private readonly pendingPower = new Map<string, PendingPower>();
-  private readonly pendingDeletes = new Map<string, number>();
+  private readonly pendingDeletes = new Map<string, PendingDelete>();
   private readonly snapshots = new Map<string, PendingSnapshot>();
+  private readonly tombstones = new Map<string, FakeServer>();
 
+  /**
+   * `schedule` runs a callback after a delay (the fake clears pending ones on stop). Power actions
+   * and deletes use it so that a test reading `cloud.state` directly, without any HTTP read, sees
+   * them finish too; everything else is brought up to date lazily when read.
+   */
   constructor(
     private readonly state: FakeCloudState,
     private readonly behaviours: ServerBehaviourRegistry,
     private readonly credentials: FakeCredentials,
+    private readonly schedule: (delayMs: number, run: () => void) => void = () => undefined,
   ) {}
 
   // ---- servers -------------------------------------------------------------------------------
 
   /** Bring one server up to date; returns false when it is gone. */
   advanceServer(server: FakeServer, now = Date.now()): boolean {
-    const deleteDue = this.pendingDeletes.get(server.id);
-    if (deleteDue !== undefined && now >= deleteDue) {
-      this.removeServer(server.id);
-      return false;
-    }
+    const deletion = this.pendingDeletes.get(server.id);
+    if (deletion) return this.advanceDelete(server, deletion, now);
     const behaviour = this.behaviours.resolve(server.name);
+    const t = timing(behaviour);
     if (server.status === 'BUILD') {
-      const bootDue = now - server.createdAtMs >= (behaviour.bootDelayMs ?? 0);
-      const pollsDone = server.pollCount >= (behaviour.pollsUntilActive ?? 0);
-      if (bootDue && pollsDone) {
+      const timeDone = t.bootDelayMs > 0 ? (now - server.createdAtMs) / t.bootDelayMs : 1;
+      const pollsDone = t.pollsUntilActive > 0 ? server.pollCount / t.pollsUntilActive : 1;
+      if (timeDone >= 1 && pollsDone >= 1) {
         if (behaviour.failWith) {
           this.setStatus(server, 'ERROR', now);
           server.fault = {
@@ -68,11 +87,11 @@ export class CloudLifecycle {
           server.launchedAt = timestamps.novaMicro(now);
           server.activeAtMs = now;
         }
-      } else if (
-        now - server.createdAtMs >= (behaviour.bootDelayMs ?? 0) / 2 ||
-        server.pollCount > 0
-      ) {
-        server.taskState = 'spawning';
+      } else {
+        // The slower of the two clocks says how far the build is.
+        const done = Math.min(timeDone, pollsDone);
+        const phase = Math.min(Math.floor(done * BUILD_TASK_STATES.length), 2);
+        server.taskState = BUILD_TASK_STATES[Math.max(phase, 0)];
       }
     }
     const power = this.pendingPower.get(server.id);
@@ -81,8 +100,7 @@ export class CloudLifecycle {
       this.setStatus(server, power.target, now);
     }
     if (server.activeAtMs !== null && Object.keys(server.addresses).length === 0) {
-      const delay = behaviour.addressDelayMs ?? 0;
-      if (now - server.activeAtMs >= delay)
+      if (now - server.activeAtMs >= t.addressDelayMs)
         this.assignAddresses(server, behaviour.address, behaviour.addresses);
     }
     for (const [imageId, snapshot] of [...this.snapshots]) {
@@ -120,32 +138,69 @@ export class CloudLifecycle {
       case 'BUILD':
         Object.assign(server, { vmState: 'building', taskState: 'scheduling', powerState: 0 });
         break;
+      case 'DELETED':
+        Object.assign(server, { vmState: 'deleted', taskState: null, powerState: 0 });
+        break;
       default:
         break;
     }
   }
 
+  /**
+   * os-stop / os-start: the server keeps its status with task_state powering-off/on for
+   * actionDelayMs, then SHUTOFF (power_state 4) or ACTIVE (captures/nova/33b-server-get-stopping.txt,
+   * 34-server-get-shutoff.txt).
+   */
   requestPower(server: FakeServer, target: 'SHUTOFF' | 'ACTIVE'): void {
-    const delay = this.behaviours.resolve(server.name).actionDelayMs ?? 0;
+    const delay = timing(this.behaviours.resolve(server.name)).actionDelayMs;
     server.taskState = target === 'SHUTOFF' ? 'powering-off' : 'powering-on';
     server.updated = timestamps.seconds();
-    if (delay <= 0) this.setStatus(server, target);
-    else this.pendingPower.set(server.id, { target, dueMs: Date.now() + delay });
-  }
-
-  requestDelete(server: FakeServer): void {
-    const delay = this.behaviours.resolve(server.name).deleteDelayMs ?? 0;
     if (delay <= 0) {
-      this.removeServer(server.id);
+      this.setStatus(server, target);
       return;
     }
+    this.pendingPower.set(server.id, { target, dueMs: Date.now() + delay });
+    this.scheduleAdvance(server, delay);
+  }
+
+  /**
+   * DELETE as the devcloud shows it: the old status with task_state `deleting`
+   * (captures/nova/40b-server-get-right-after-delete.txt) for deleteDelayMs, then 200 with status
+   * DELETED / vm_state deleted and no addresses (the ports are gone) for deletedStatusMs, then 404
+   * (41-server-get-deleted-404.txt). A second DELETE while this runs changes nothing.
+   */
+  requestDelete(server: FakeServer, now = Date.now()): void {
+    if (this.pendingDeletes.has(server.id)) return;
+    const t = timing(this.behaviours.resolve(server.name));
+    this.pendingPower.delete(server.id);
+    const deletion = {
+      deletedAtMs: now + t.deleteDelayMs,
+      goneAtMs: now + t.deleteDelayMs + t.deletedStatusMs,
+    };
+    this.pendingDeletes.set(server.id, deletion);
     server.taskState = 'deleting';
-    server.updated = timestamps.seconds();
-    this.pendingDeletes.set(server.id, Date.now() + delay);
+    server.updated = timestamps.seconds(now);
+    if (this.advanceDelete(server, deletion, now)) {
+      this.scheduleAdvance(server, deletion.deletedAtMs - now);
+      this.scheduleAdvance(server, deletion.goneAtMs - now);
+    }
+  }
+
+  private scheduleAdvance(server: FakeServer, delayMs: number): void {
+    if (!Number.isFinite(delayMs) || delayMs <= 0) return;
+    // +1 ms: a timer may fire within the millisecond before Date.now() reaches the due time.
+    this.schedule(delayMs + 1, () => {
+      if (this.state.servers.get(server.id) === server) this.advanceServer(server);
+    });
   }
 
   isDeleting(serverId: string): boolean {
     return this.pendingDeletes.has(serverId);
+  }
+
+  /** Servers destroyed earlier, in their DELETED form, for `changes-since` lists. */
+  destroyedServers(): FakeServer[] {
+    return [...this.tombstones.values()];
   }
 
   /** Text for os-getConsoleOutput: what setConsoleOutput set, else the behaviour's. */
@@ -174,10 +229,38 @@ export class CloudLifecycle {
     return out;
   }
 
-  private removeServer(serverId: string): void {
-    this.state.servers.delete(serverId);
-    this.pendingDeletes.delete(serverId);
-    this.pendingPower.delete(serverId);
+  private advanceDelete(server: FakeServer, deletion: PendingDelete, now: number): boolean {
+    if (now >= deletion.goneAtMs) {
+      this.markDeleted(server, now);
+      this.removeServer(server);
+      return false;
+    }
+    if (now >= deletion.deletedAtMs) this.markDeleted(server, now);
+    return true;
+  }
+
+  /** vm_state deleted: Nova has torn down the guest and released its ports. */
+  private markDeleted(server: FakeServer, now: number): void {
+    if (server.status === 'DELETED') return;
+    this.setStatus(server, 'DELETED', now);
+    server.terminatedAt = timestamps.novaMicro(now);
+    server.addresses = {};
+    this.releasePorts(server.id);
+  }
+
+  private removeServer(server: FakeServer): void {
+    this.state.servers.delete(server.id);
+    this.pendingDeletes.delete(server.id);
+    this.pendingPower.delete(server.id);
+    this.releasePorts(server.id);
+    this.tombstones.set(server.id, server);
+    if (this.tombstones.size > MAX_TOMBSTONES) {
+      const oldest = this.tombstones.keys().next().value;
+      if (oldest !== undefined) this.tombstones.delete(oldest);
+    }
+  }
+
+  private releasePorts(serverId: string): void {
     for (const port of [...this.state.ports.values()]) {
       if (port.deviceId !== serverId) continue;
       this.state.ports.delete(port.id);

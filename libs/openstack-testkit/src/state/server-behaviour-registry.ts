@@ -1,13 +1,42 @@
-// How fake servers move BUILD -> ACTIVE (or ERROR) and which address they get: one default
-// plus overrides by server-name prefix, merged over the default from the shortest matching prefix
-// to the longest (so a longer prefix wins field by field).
+// How fake servers move BUILD -> ACTIVE (or ERROR) and which address they get: one default set by
+// the test plus overrides by server-name prefix, merged over the default from the shortest matching
+// prefix to the longest (so a longer prefix wins field by field). A field nobody set falls back to
+// DEFAULT_SERVER_BEHAVIOUR when it is read (`timing()`).
 import type { ServerBehaviour } from '../fake-openstack.types';
+
+/**
+ * What a server does when no test said otherwise. Real Nova (Debian Zed devcloud) answers the
+ * first GET after create with BUILD (task_state scheduling, no addresses) and only later ACTIVE, so
+ * one GET answers BUILD here too (captures/nova/21-server-get-build-2.79.txt). The power actions
+ * and DELETE are short and visible only to a quick reader, as on the devcloud.
+ */
+export const DEFAULT_SERVER_BEHAVIOUR = Object.freeze({
+  bootDelayMs: 0,
+  pollsUntilActive: 1,
+  addressDelayMs: 0,
+  actionDelayMs: 100,
+  deleteDelayMs: 0,
+  deletedStatusMs: 0,
+});
+
+export type ServerTiming = { -readonly [K in keyof typeof DEFAULT_SERVER_BEHAVIOUR]: number };
+
+/** The timing fields of a resolved behaviour, defaults filled in. */
+export function timing(behaviour: ServerBehaviour): ServerTiming {
+  const out: ServerTiming = { ...DEFAULT_SERVER_BEHAVIOUR };
+  for (const key of Object.keys(out) as (keyof ServerTiming)[]) {
+    const value = behaviour[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
 
 export class ServerBehaviourRegistry {
   private defaults: ServerBehaviour = {};
   private readonly byPrefix = new Map<string, ServerBehaviour>();
 
   set(behaviour: ServerBehaviour, namePrefix?: string): void {
+    validateBehaviour(behaviour, namePrefix);
     if (namePrefix === undefined) this.defaults = { ...behaviour };
     else this.byPrefix.set(namePrefix, { ...behaviour });
   }
@@ -25,5 +54,32 @@ export class ServerBehaviourRegistry {
       (merged, prefix) => ({ ...merged, ...this.byPrefix.get(prefix) }),
       this.defaults,
     );
+  }
+}
+
+const DURATION_FIELDS = [
+  'bootDelayMs',
+  'addressDelayMs',
+  'actionDelayMs',
+  'deleteDelayMs',
+  'deletedStatusMs',
+] as const;
+
+function validateBehaviour(behaviour: ServerBehaviour, namePrefix: string | undefined): void {
+  const where =
+    namePrefix === undefined
+      ? 'setServerBehaviour()'
+      : `setServerBehaviour(…, { namePrefix: ${JSON.stringify(namePrefix)} })`;
+  for (const field of DURATION_FIELDS) {
+    const value = behaviour[field];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
+      throw new Error(
+        `${where}: ${field} must be a number of milliseconds >= 0 (Infinity allowed), got ${String(value)}`,
+      );
+    }
+  }
+  const polls = behaviour.pollsUntilActive;
+  if (polls !== undefined && !(Number.isInteger(polls) && polls >= 0)) {
+    throw new Error(`${where}: pollsUntilActive must be an integer >= 0, got ${String(polls)}`);
   }
 }
