@@ -291,7 +291,6 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
       this.setDesired(desired + Math.min(this.config.scaleOutStep, scaleOutTo - desired), { source: 'policy', reason: why });
       return;
     }
-    this.said.delete('at-capacity');
     this.said.delete('cooldown');
     const floor = Math.max(scaleInTo ?? desired, this.config.minInstances);
     if (scaleInTo === undefined || floor >= desired) return;
