@@ -379,7 +379,10 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
       (event.kind === 'replacement' ? this.replacementBackoff : this.scaleOutBackoff).succeeded();
       if (event.kind === 'scale-out') this.lastScaleOutEndedMs = nowMs;
       this.logger.log(`${event.kind} #${event.sequence} done in ${((event.totalMs ?? 0) / 1000).toFixed(2)}s: ${event.instanceName} at ${event.address} admitted; gate open`);
-      if (event.kind === 'scale-out' && !this.config.keepPreviousInstance) this.retire(previouslyServing.filter((instance) => instance.id !== event.instanceId));
+      // keepPreviousInstance is about the instance switched away from: it means nothing in pool mode, where all serve.
+      if (event.kind === 'scale-out' && !this.config.keepPreviousInstance && this.config.traffic === 'switch') {
+        this.retire(previousServing(previouslyServing, event));
+      }
       this.reconcile();
       return;
     }
@@ -471,4 +474,8 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
       }
     }
   }
+}
+
+function previousServing(previouslyServing: PoolInstance[], event: ScaleEvent): PoolInstance[] {
+  return previouslyServing.filter((instance) => instance.id !== event.instanceId);
 }
