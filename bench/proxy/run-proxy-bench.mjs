@@ -215,20 +215,19 @@ async function main() {
   }
   if (ONLY.includes('nginx')) targets.push(await startNginx(backend));
   if (ONLY.includes('ours')) {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT })
+    // Labelled with the last commit that changed what the bundle is built from (not HEAD, which
+    // moves with everyone's commits), plus "+changes" for uncommitted edits to it.
+    const sources = [
+      'apps/controller/src/proxy',
+      'apps/controller/src/config/proxy.config.ts',
+      'bench/proxy/our-proxy.bench-entry.ts',
+    ];
+    const head = execFileSync('git', ['log', '-1', '--format=%h', '--', ...sources], { cwd: ROOT })
       .toString()
       .trim();
-    const dirty = execFileSync(
-      'git',
-      [
-        'status',
-        '--porcelain',
-        '--',
-        'apps/controller/src/proxy',
-        'bench/proxy/our-proxy.bench-entry.ts',
-      ],
-      { cwd: ROOT },
-    ).toString();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', ...sources], {
+      cwd: ROOT,
+    }).toString();
     const label = `ours (${head}${dirty ? '+changes' : ''})${OURS_SETTINGS ? ` ${OURS_SETTINGS}` : ''}`;
     targets.push(
       await startNodeProxy('ours', label, '127.66.0.11', buildOurProxyBundle(), backend, {
