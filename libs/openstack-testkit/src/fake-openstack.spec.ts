@@ -172,6 +172,8 @@ describe('FakeOpenStack harness: faults, tokens, call log', () => {
         },
       });
       expect(compute.headers.get('www-authenticate')).toBe(`Keystone uri="${cloud.authUrl}"`);
+      // keystonemiddleware's 401: no charset, unlike Nova's own faults (captures/nova/03-no-token.txt).
+      expect(compute.headers.get('content-type')).toBe('application/json');
       expect((await api.network('/v2.0/networks')).status).toBe(401);
       expect(
         (await api.image('/v2/images', { headers: { Accept: 'application/json' } })).json.title,

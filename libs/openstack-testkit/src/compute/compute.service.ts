@@ -111,7 +111,12 @@ export class ComputeService extends FakeServiceBase implements ComputeApi {
     return {
       status,
       body: this.errorBody(status, message),
-      headers: { 'Content-Type': NOVA_ERROR_CONTENT_TYPE, ...headers },
+      // keystonemiddleware answers the 401 before Nova, without a charset
+      // (captures/nova/03-no-token.txt); Nova's own faults carry one.
+      headers: {
+        'Content-Type': status === 401 ? 'application/json' : NOVA_ERROR_CONTENT_TYPE,
+        ...headers,
+      },
     };
   }
 
@@ -155,12 +160,16 @@ export class ComputeService extends FakeServiceBase implements ComputeApi {
   protected override after(ctx: RouteContext, response: WireResponse): WireResponse {
     if (ctx.servicePath === '/' || ctx.servicePath === '') return response;
     const text = this.echoed.get(ctx) ?? formatMicroversion(this.version(ctx));
+    // Nova labels its empty 202/204 answers application/json too (captures/nova/33-server-stop.txt,
+    // 40-server-delete.txt, 17-keypair-delete.txt); handlers that differ set their own type.
+    const emptyBody = response.body === undefined && response.raw === undefined;
     return {
       ...response,
       headers: {
         'OpenStack-API-Version': `compute ${text}`,
         'X-OpenStack-Nova-API-Version': text,
         Vary: ['OpenStack-API-Version', 'X-OpenStack-Nova-API-Version'],
+        ...(emptyBody ? { 'Content-Type': 'application/json' } : {}),
         ...response.headers,
       },
     };

@@ -79,7 +79,11 @@ describe('fake Nova keypairs and flavors', () => {
     });
     expect(created.status).toBe(200);
     expect(created.json.keypair.type).toBeUndefined();
-    expect((await compute('/os-keypairs/old', { method: 'DELETE' })).status).toBe(202);
+    const deleted = await compute('/os-keypairs/old', { method: 'DELETE' });
+    expect(deleted.status).toBe(202);
+    // Empty, yet labelled JSON (captures/nova/19b-keypair-delete-2.1.txt).
+    expect(deleted.text).toBe('');
+    expect(deleted.headers.get('content-type')).toBe('application/json');
   });
 
   it('rejects duplicates with 409, bad keys with 400, and unknown names with 404', async () => {

@@ -47,11 +47,8 @@ export class KeypairsHandlers {
     const body = parseJsonBody(ctx, () => this.api.error(400, 'Malformed request body', ctx));
     const req = isRecord(body) ? body.keypair : undefined;
     if (!isRecord(req))
-      this.api.fail(
-        400,
-        novaSchemaError('body', body ?? null, "'keypair' is a required property"),
-        ctx,
-      );
+      // A top-level schema error has no path, so Nova gives the bare message.
+      this.api.fail(400, "'keypair' is a required property", ctx);
     if (req.name === undefined)
       this.api.fail(400, novaSchemaError('keypair', req, "'name' is a required property"), ctx);
     if (typeof req.name !== 'string' || !NAME_PATTERN.test(req.name)) {

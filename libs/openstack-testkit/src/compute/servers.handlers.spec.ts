@@ -151,6 +151,60 @@ describe('fake Nova servers', () => {
       expect(reply.json.badRequest.message).toContain(message);
     });
 
+    it.each([
+      [
+        'a bad imageRef before a missing networks (schema first, as Nova does)',
+        { imageRef: 'x', networks: undefined },
+        "Invalid input for field/attribute imageRef. Value: x. 'x' is not valid under any of the given schemas",
+      ],
+      [
+        'an empty name (the value is printed bare, as Python %s does)',
+        { name: '' },
+        "Invalid input for field/attribute name. Value: . '' is too short",
+      ],
+      [
+        'a name with leading whitespace',
+        { name: ' srv' },
+        "An invalid 'name' value was provided. The name must be: printable characters. Can not start or end with whitespace.",
+      ],
+      [
+        'networks that are neither a list nor auto/none',
+        { networks: 'x' },
+        "Invalid input for field/attribute networks. Value: x. 'x' is not valid under any of the given schemas",
+      ],
+      [
+        'a min_count below 1',
+        { min_count: 0 },
+        'Invalid input for field/attribute min_count. Value: 0. 0 is less than the minimum of 1',
+      ],
+      [
+        'an unknown attribute',
+        { flavour: '1' },
+        "Additional properties are not allowed ('flavour' was unexpected)",
+      ],
+      [
+        'a missing imageRef (after the schema)',
+        { imageRef: undefined },
+        'Missing imageRef attribute',
+      ],
+    ])('rejects %s', async (_label, fields, message) => {
+      const reply = await compute('/servers', {
+        method: 'POST',
+        body: serverBody(cloud, fields),
+        microversion: '2.79',
+      });
+      expect(reply.status).toBe(400);
+      expect(reply.json.badRequest.message).toContain(message);
+      expect(cloud.state.servers.size).toBe(0);
+    });
+
+    it("names a missing 'server' without a field, as a top-level schema error", async () => {
+      const reply = await compute('/servers', { method: 'POST', body: { srv: {} } });
+      expect(reply.json).toEqual({
+        badRequest: { code: 400, message: "'server' is a required property" },
+      });
+    });
+
     it('does not require networks before 2.37 (auto-allocates the tenant network)', async () => {
       const id = await create({ networks: undefined }, '2.1');
       expect(cloud.state.servers.get(id)?.networkIds).toEqual([
@@ -569,7 +623,9 @@ describe('fake Nova servers', () => {
 
     it('is gone at once with deleteDelayMs and deletedStatusMs 0 (the defaults)', async () => {
       const id = await createActive();
-      expect((await compute(`/servers/${id}`, { method: 'DELETE' })).status).toBe(204);
+      const reply = await compute(`/servers/${id}`, { method: 'DELETE' });
+      expect(reply.status).toBe(204);
+      expect(reply.headers.get('content-type')).toBe('application/json');
       expect(cloud.state.servers.has(id)).toBe(false);
     });
   });
@@ -583,6 +639,8 @@ describe('fake Nova servers', () => {
         body: { 'os-stop': null },
       });
       expect(stop.status).toBe(202);
+      expect(stop.headers.get('content-type')).toBe('application/json');
+      expect(stop.text).toBe('');
       const stopped = (await compute(`/servers/${id}`)).json.server;
       expect(stopped).toMatchObject({
         status: 'SHUTOFF',
@@ -812,13 +870,18 @@ describe('fake Nova servers', () => {
         microversion: '2.26',
       });
       expect(added.status).toBe(201);
+      expect(added.headers.get('content-type')).toBe('text/html; charset=UTF-8');
       expect(added.headers.get('location')).toBe(
         `${cloud.endpoints.compute}/servers/${id}/tags/pool-p1`,
       );
-      expect(
-        (await compute(`/servers/${id}/tags/pool-p1`, { method: 'PUT', microversion: '2.26' }))
-          .status,
-      ).toBe(204);
+      const again = await compute(`/servers/${id}/tags/pool-p1`, {
+        method: 'PUT',
+        microversion: '2.26',
+      });
+      expect([again.status, again.headers.get('content-type')]).toEqual([
+        204,
+        'text/html; charset=UTF-8',
+      ]);
       expect((await compute(`/servers/${id}/tags/pool-p1`, { microversion: '2.26' })).status).toBe(
         204,
       );

@@ -1,7 +1,7 @@
 // Nova servers: create (validated like Nova), show, list (+detail) with filters and pagination,
 // delete, actions (os-stop, os-start, reboot, createImage, os-getConsoleOutput), metadata, tags.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { FakeImage, FakeServer } from '../fake-openstack.types';
+import type { FakeFlavor, FakeImage, FakeServer } from '../fake-openstack.types';
 import {
   empty,
   hex,
@@ -14,7 +14,7 @@ import {
   type WireResponse,
 } from '../http/wire';
 import { newImage } from '../state/cloud-state';
-import { novaSchemaError } from '../fixtures/nova-error-response.v2.1';
+import { novaQueryError, novaSchemaError } from '../fixtures/nova-error-response.v2.1';
 import {
   serverCreateResponse,
   serverDetail,
@@ -22,9 +22,9 @@ import {
   type ServerViewContext,
 } from '../fixtures/nova-server-get-resp.v2.1-v2.93';
 import { atLeast } from './microversion';
+import { metadataSchemaError, serverCreateSchemaError } from './server-create.schema';
 import type { ComputeApi } from './compute.service';
 
-const MAX_USER_DATA_BYTES = 65535;
 const MAX_LIST_LIMIT = 1000;
 // Valid `status` filter values (nova/api/openstack/common.py _STATE_MAP keys, upper-cased).
 const LISTABLE_STATUSES = new Set([
@@ -86,67 +86,71 @@ export class ServersHandlers {
   // ---- create --------------------------------------------------------------------------------
 
   private create(ctx: RouteContext): WireResponse {
-    const { state, quota, credentials, lifecycle } = this.api.settings;
+    const { state } = this.api.settings;
     const v = this.api.version(ctx);
     const body = parseJsonBody(ctx, () => this.api.error(400, 'Malformed request body', ctx));
-    const req = isRecord(body) ? body.server : undefined;
-    if (!isRecord(req))
-      this.bad(ctx, novaSchemaError('body', body ?? null, "'server' is a required property"));
-    const required = ['name', 'flavorRef', ...(atLeast(v, '2.37') ? ['networks'] : [])];
-    for (const field of required) {
-      if (req[field] === undefined)
-        this.bad(ctx, novaSchemaError('server', req, `'${field}' is a required property`));
-    }
-    const name = req.name;
-    if (typeof name !== 'string' || name.trim().length === 0 || name.length > 255) {
-      this.bad(
-        ctx,
-        novaSchemaError(
-          'name',
-          name,
-          typeof name === 'string'
-            ? `'${name}' is not a valid name`
-            : `${JSON.stringify(name)} is not of type 'string'`,
-        ),
-      );
-    }
+    // 1. Nova's JSON schema, before anything else (a bad imageRef is named before a missing
+    //    `networks`; nova/api/validation).
+    const schemaError = serverCreateSchemaError(body ?? null, v);
+    if (schemaError !== undefined) this.bad(ctx, schemaError);
+    const req = (body as { server: Record<string, unknown> }).server;
+    const name = req.name as string;
+    // 2. The API code (nova/api/openstack/compute/servers.py create), then the compute API.
+    const minCount = req.min_count === undefined ? 1 : Number(req.min_count);
+    const maxCount = req.max_count === undefined ? minCount : Number(req.max_count);
+    if (minCount > maxCount) this.bad(ctx, 'min_count must be <= max_count');
+    if (req.imageRef === undefined || req.imageRef === '')
+      this.bad(ctx, 'Missing imageRef attribute');
     const flavorId = refId(req.flavorRef);
     const flavor = flavorId !== undefined ? state.flavors.get(flavorId) : undefined;
     if (!flavor) this.bad(ctx, `Flavor ${String(req.flavorRef)} could not be found.`);
-    if (req.imageRef === undefined || req.imageRef === '')
-      this.bad(ctx, 'Missing imageRef attribute');
-    const imageId = refId(req.imageRef);
-    const image = imageId !== undefined ? state.images.get(imageId) : undefined;
+    const image = state.images.get(normalUuid(String(req.imageRef)));
     if (!image) this.bad(ctx, 'Can not find requested image');
     if (image.status !== 'active') this.bad(ctx, `Image ${image.id} is not active.`);
     const networkIds = this.resolveNetworks(ctx, req.networks);
-    if (req.key_name !== undefined && req.key_name !== null) {
-      if (typeof req.key_name !== 'string' || !state.keypairs.has(req.key_name))
-        this.bad(ctx, 'Invalid key_name provided.');
-    }
+    if (typeof req.key_name === 'string' && !state.keypairs.has(req.key_name))
+      this.bad(ctx, 'Invalid key_name provided.');
     const securityGroups = this.resolveSecurityGroups(ctx, req.security_groups);
-    const userData = this.validateUserData(ctx, req.user_data);
+    const userData = typeof req.user_data === 'string' ? req.user_data : null;
     const metadata = this.validateMetadata(ctx, req.metadata, 'metadata');
-    let tags: string[] = [];
-    if (req.tags !== undefined) {
-      if (!atLeast(v, '2.52'))
-        this.bad(
-          ctx,
-          novaSchemaError(
-            'server',
-            req,
-            "Additional properties are not allowed ('tags' was unexpected)",
-          ),
-        );
-      tags = this.validateTags(ctx, req.tags);
-    }
+    const tags = Array.isArray(req.tags) ? [...new Set(req.tags as string[])] : [];
     if (req.availability_zone !== undefined && req.availability_zone !== 'nova') {
       this.bad(ctx, 'The requested availability zone is not available');
     }
-    const minCount = this.count(ctx, req.min_count, 'min_count');
-    const maxCount = Math.max(this.count(ctx, req.max_count, 'max_count'), minCount);
-    if (req.max_count !== undefined && minCount > maxCount)
-      this.bad(ctx, 'min_count must be <= max_count');
+    return this.createServers(ctx, {
+      name,
+      flavor,
+      image,
+      networkIds,
+      keyName: typeof req.key_name === 'string' ? req.key_name : null,
+      securityGroups,
+      userData,
+      metadata,
+      tags,
+      minCount,
+      maxCount,
+    });
+  }
+
+  private createServers(
+    ctx: RouteContext,
+    wanted: {
+      name: string;
+      flavor: FakeFlavor;
+      image: FakeImage;
+      networkIds: string[];
+      keyName: string | null;
+      securityGroups: string[];
+      userData: string | null;
+      metadata: Record<string, string>;
+      tags: string[];
+      minCount: number;
+      maxCount: number;
+    },
+  ): WireResponse {
+    const { state, quota, credentials, lifecycle } = this.api.settings;
+    const { name, flavor, image, networkIds, securityGroups, userData, metadata, tags } = wanted;
+    const { minCount, maxCount } = wanted;
 
     // Quota, checked like Nova: instances, then cores, then ram (nova/quota.py message format).
     // A server in its DELETED phase no longer counts (Nova has released its resources).
@@ -193,7 +197,7 @@ export class ServersHandlers {
         powerState: 0,
         imageId: image.id,
         flavorId: flavor.id,
-        keyName: typeof req.key_name === 'string' ? req.key_name : null,
+        keyName: wanted.keyName,
         securityGroups,
         networkIds,
         metadata,
@@ -225,6 +229,7 @@ export class ServersHandlers {
     });
   }
 
+  /** Network ids to attach; the shape was checked by the schema already. */
   private resolveNetworks(ctx: RouteContext, networks: unknown): string[] {
     const { state } = this.api.settings;
     const v = this.api.version(ctx);
@@ -233,84 +238,43 @@ export class ServersHandlers {
       return net ? [net.id] : [];
     };
     if (networks === undefined || networks === 'auto') return firstTenantNetwork();
-    if (networks === 'none') return [];
-    if (typeof networks === 'string') {
-      this.bad(
-        ctx,
-        novaSchemaError('networks', networks, `'${networks}' is not one of ['none', 'auto']`),
-      );
-    }
-    if (!Array.isArray(networks))
-      this.bad(
-        ctx,
-        novaSchemaError('networks', networks, `${JSON.stringify(networks)} is not of type 'array'`),
-      );
+    if (networks === 'none' || !Array.isArray(networks)) return [];
     if (atLeast(v, '2.37') && networks.length === 0)
       this.bad(ctx, novaSchemaError('networks', networks, '[] is too short'));
-    return networks.map((entry) => {
-      if (!isRecord(entry))
-        this.bad(ctx, novaSchemaError('networks', entry, "is not of type 'object'"));
+    return networks.map((entry: Record<string, unknown>) => {
+      // nova/api/openstack/compute/servers.py _get_requested_networks.
       if (typeof entry.port === 'string') {
         const port = state.ports.get(entry.port);
         if (!port) this.bad(ctx, `Port ${entry.port} could not be found.`);
         if (port.deviceId) this.api.fail(409, `Port ${entry.port} is still in use.`, ctx);
         return port.networkId;
       }
-      if (typeof entry.uuid !== 'string')
-        this.bad(ctx, novaSchemaError('networks', entry, "'uuid' is a required property"));
-      if (!state.networks.has(entry.uuid))
-        this.bad(ctx, `Network ${entry.uuid} could not be found.`);
-      if (entry.fixed_ip !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(String(entry.fixed_ip))) {
-        this.bad(
-          ctx,
-          novaSchemaError(
-            'fixed_ip',
-            entry.fixed_ip,
-            `'${String(entry.fixed_ip)}' is not a 'ipv4'`,
-          ),
-        );
-      }
-      return entry.uuid;
+      if (typeof entry.uuid !== 'string') this.bad(ctx, "Bad network format: missing 'uuid'");
+      if (!UUID_LIKE.test(entry.uuid))
+        this.bad(ctx, `Bad networks format: network uuid is not in proper format (${entry.uuid})`);
+      const id = normalUuid(entry.uuid);
+      if (!state.networks.has(id)) this.bad(ctx, `Network ${entry.uuid} could not be found.`);
+      return id;
     });
   }
 
+  /** Group names; entries without a name are skipped, as Nova does. */
   private resolveSecurityGroups(ctx: RouteContext, groups: unknown): string[] {
-    if (groups === undefined) return ['default'];
-    if (!Array.isArray(groups))
-      this.bad(ctx, novaSchemaError('security_groups', groups, "is not of type 'array'"));
+    if (!Array.isArray(groups)) return ['default'];
     const known = [...this.api.settings.state.securityGroups.values()];
-    return groups.map((entry) => {
-      const ref = isRecord(entry) ? entry.name : undefined;
-      if (typeof ref !== 'string')
-        this.bad(ctx, novaSchemaError('security_groups', entry, "'name' is a required property"));
+    const names = [
+      ...new Set(
+        groups
+          .map((entry: Record<string, unknown>) => entry.name)
+          .filter((ref): ref is string => typeof ref === 'string' && ref !== ''),
+      ),
+    ];
+    if (names.length === 0) return ['default'];
+    return names.map((ref) => {
       const group = known.find((g) => g.name === ref || g.id === ref);
       if (!group) this.bad(ctx, `Unable to find security_group with name or id '${ref}'`);
       return group.name;
     });
-  }
-
-  private validateUserData(ctx: RouteContext, userData: unknown): string | null {
-    if (userData === undefined || userData === null) return null;
-    if (typeof userData !== 'string')
-      this.bad(ctx, novaSchemaError('user_data', userData, "is not of type 'string'"));
-    // Nova's schema: base64 text of at most 65535 characters (nova/api/validation/parameter_types.py).
-    if (userData.length > MAX_USER_DATA_BYTES) {
-      this.bad(
-        ctx,
-        novaSchemaError(
-          'user_data',
-          userData,
-          `${userData.length} characters is too long (maximum ${MAX_USER_DATA_BYTES})`,
-        ),
-      );
-    }
-    if (
-      !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(userData) ||
-      userData.replace(/\s/g, '').length % 4 !== 0
-    ) {
-      this.bad(ctx, novaSchemaError('user_data', userData, "is not a 'base64'"));
-    }
-    return userData;
   }
 
   private validateMetadata(
@@ -319,9 +283,9 @@ export class ServersHandlers {
     field: string,
   ): Record<string, string> {
     if (metadata === undefined) return {};
-    if (!isRecord(metadata))
-      this.bad(ctx, novaSchemaError(field, metadata, "is not of type 'object'"));
-    const entries = Object.entries(metadata);
+    const error = metadataSchemaError(metadata, field);
+    if (error !== undefined) this.bad(ctx, error);
+    const entries = Object.entries(metadata as Record<string, string>);
     if (entries.length > 128)
       this.api.fail(
         403,
@@ -330,28 +294,7 @@ export class ServersHandlers {
           ', but already used 0 of 128 metadata_items',
         ctx,
       );
-    for (const [key, value] of entries) {
-      if (key.length < 1 || key.length > 255)
-        this.bad(
-          ctx,
-          novaSchemaError(
-            field,
-            metadata,
-            `'${key}' does not match any of the regexes: '^[a-zA-Z0-9-_:. ]{1,255}$'`,
-          ),
-        );
-      if (typeof value !== 'string' || value.length > 255) {
-        this.bad(
-          ctx,
-          novaSchemaError(
-            `${field}.${key}`,
-            value,
-            `${JSON.stringify(value)} is not of type 'string'`,
-          ),
-        );
-      }
-    }
-    return { ...(metadata as Record<string, string>) };
+    return Object.fromEntries(entries);
   }
 
   private validateTags(ctx: RouteContext, tags: unknown): string[] {
@@ -369,18 +312,6 @@ export class ServersHandlers {
         `Tag '${String(tag)}' is invalid. It must be a non empty string without characters '/' and ','. Validation error message: '${String(tag)}' does not match '^[^,/]*$'`,
       );
     }
-  }
-
-  private count(ctx: RouteContext, value: unknown, field: string): number {
-    if (value === undefined) return 1;
-    const n = typeof value === 'string' ? Number(value) : value;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-      this.bad(
-        ctx,
-        novaSchemaError(field, value, `${JSON.stringify(value)} is less than the minimum of 1`),
-      );
-    }
-    return n;
   }
 
   // ---- read ----------------------------------------------------------------------------------
@@ -436,7 +367,7 @@ export class ServersHandlers {
       if (Number.isNaN(since))
         this.bad(
           ctx,
-          novaSchemaError('changes-since', changesSince, `'${changesSince}' is not a 'date-time'`),
+          novaQueryError('changes-since', changesSince, `'${changesSince}' is not a 'date-time'`),
         );
       servers = servers.filter((s) => Date.parse(s.updated) >= since);
     }
@@ -461,7 +392,7 @@ export class ServersHandlers {
       if (!/^-?\d+$/.test(limitText))
         this.bad(
           ctx,
-          novaSchemaError('limit', limitText, `'${limitText}' does not match '^[0-9]*$'`),
+          novaQueryError('limit', limitText, `'${limitText}' does not match '^[0-9]*$'`),
         );
       limit = Math.min(Number(limitText), MAX_LIST_LIMIT);
       if (limit < 0) this.bad(ctx, 'limit param must be positive');
@@ -618,7 +549,7 @@ export class ServersHandlers {
       'metadata',
     );
     if (!isRecord(body) || !isRecord(body.metadata))
-      this.bad(ctx, novaSchemaError('body', body ?? null, "'metadata' is a required property"));
+      this.bad(ctx, "'metadata' is a required property");
     server.metadata = replace ? metadata : { ...server.metadata, ...metadata };
     server.updated = timestamps.seconds();
     return json(200, { metadata: { ...server.metadata } });
@@ -661,8 +592,7 @@ export class ServersHandlers {
   private replaceTags(ctx: RouteContext): WireResponse {
     const server = this.taggable(ctx);
     const body = parseJsonBody(ctx, () => this.api.error(400, 'Malformed request body', ctx));
-    if (!isRecord(body))
-      this.bad(ctx, novaSchemaError('body', body ?? null, "'tags' is a required property"));
+    if (!isRecord(body)) this.bad(ctx, "'tags' is a required property");
     server.tags = this.validateTags(ctx, body.tags).sort();
     return json(200, { tags: [...server.tags] });
   }
@@ -678,12 +608,15 @@ export class ServersHandlers {
     const server = this.taggable(ctx);
     const tag = ctx.params.tag;
     this.checkTagText(ctx, tag);
-    if (server.tags.includes(tag)) return empty(204);
+    // Both answers are empty text/html (captures/nova/30-server-tag-put-2.26.txt, 30b-…-again.txt).
+    const html = { 'Content-Type': 'text/html; charset=UTF-8' };
+    if (server.tags.includes(tag)) return empty(204, html);
     if (server.tags.length >= 50)
       this.bad(ctx, `The number of tags exceeded the per-server limit 50`);
     server.tags.push(tag);
     const { computeUrl } = this.api.urls(ctx);
     return empty(201, {
+      ...html,
       Location: `${computeUrl}/servers/${server.id}/tags/${encodeURIComponent(tag)}`,
     });
   }
@@ -767,7 +700,21 @@ function lastLines(text: string, count: number): string {
   return lines.slice(-count).join('');
 }
 
-/** A flavorRef/imageRef may be an id or a link ending in the id. */
+/** Nova's uuidutils.is_uuid_like: hyphens, braces and a urn:uuid: prefix are optional. */
+const UUID_LIKE =
+  /^(urn:uuid:)?\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
+
+/** The canonical (lower-case, hyphenated) form of a UUID-like reference. */
+function normalUuid(ref: string): string {
+  const hex = ref
+    .toLowerCase()
+    .replace(/^urn:uuid:/, '')
+    .replace(/[{}-]/g, '');
+  if (!/^[0-9a-f]{32}$/.test(hex)) return ref;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A flavorRef may be an id or a link ending in the id. */
 function refId(ref: unknown): string | undefined {
   if (typeof ref === 'number') return String(ref);
   if (typeof ref !== 'string' || ref === '') return undefined;
