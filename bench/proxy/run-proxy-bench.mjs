@@ -183,7 +183,7 @@ function formatTable(summary) {
   const lines = [];
   for (const [i, row] of rows.entries()) {
     lines.push(`| ${row.map((cell, j) => cell.padEnd(widths[j])).join(' | ')} |`);
-    if (i === 0) lines.push(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+    if (i === 0) lines.push(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
   }
   return lines.join('\n');
 }
