@@ -82,9 +82,9 @@ export class ScaleOutRun {
     return this.state;
   }
 
-  /** Still `creating` without an instance in the pool: it must be counted by whoever counts instances. */
-  get awaitingInstance(): boolean {
-    return this.createdId === undefined && this.state === 'creating';
+  /** The instance this run brings in, once the provider gave its id (or the adopted one's). */
+  get instanceId(): string | undefined {
+    return this.createdId;
   }
 
   /** Runs to `admitted` or `failed`; never rejects. `signal` aborts it (shutdown), which also cleans up. */

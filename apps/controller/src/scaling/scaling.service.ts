@@ -216,13 +216,18 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Instances that exist or are being made (not those being removed): the pool's, plus runs whose
-   * create call has not answered yet, plus the original's slot while it is being brought up.
+   * Instances that exist or are being made (not those being removed): the pool's, every run in
+   * progress, and the original's slot while it is being brought up.
    */
   actualCount(): number {
-    let creating = 0;
-    for (const active of this.runs) if (active.run.awaitingInstance) creating++;
-    return this.pool.capacityUsed() + creating + (this.original.holdsSlot() ? 1 : 0);
+    // A run counts as one instance from its start to its end, whatever its instance's state in
+    // the pool: before the create call answers, and while a failed one is being deleted (its
+    // slot is given back in `finished`, together with the back-off, never before).
+    const ofRuns = new Set<string>();
+    for (const active of this.runs) if (active.run.instanceId) ofRuns.add(active.run.instanceId);
+    let count = this.runs.size;
+    for (const instance of this.pool.list()) if (instance.phase !== 'deleting' && !ofRuns.has(instance.id)) count++;
+    return count + (this.original.holdsSlot() ? 1 : 0);
   }
 
   /** The first scale-out in progress, if any (the seed's single one). */
