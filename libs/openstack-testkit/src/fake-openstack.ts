@@ -46,6 +46,11 @@ const RESERVED_PORTS = new Set([5000, 8774, 9292, 9696, 8778, 3306, 5672]);
 export interface CredentialsFileOptions {
   /** Which Keystone method the file/variables use (default password). */
   auth?: 'password' | 'application_credential';
+  /**
+   * Whose credentials: the project member (default, like the devcloud's `demo`) or the cloud
+   * admin (like `devcloud-admin`; password only).
+   */
+  user?: 'member' | 'admin';
 }
 
 export class FakeOpenStack {
@@ -67,10 +72,17 @@ export class FakeOpenStack {
     private readonly server: Server,
     private readonly options: Required<Omit<FakeOpenStackOptions, 'credentials'>>,
     readonly credentials: FakeCredentials,
+    /**
+     * The cloud admin: user `admin` in project `admin` with the admin role (the project that owns
+     * the seeded `ubuntu` image). It sees the same resources as the member; it differs where
+     * policy does, e.g. only it may change quotas (PUT os-quota-sets, PUT /v2.0/quotas).
+     */
+    readonly adminCredentials: FakeCredentials,
   ) {
     this.tokens = new TokenStore(options.tokenTtlMs);
     const identity = new IdentityService(this.tokens, () => ({
       credentials: this.credentials,
+      adminCredentials: this.adminCredentials,
       endpoints: this.endpoints,
       region: this.options.region,
     }));
@@ -140,10 +152,21 @@ export class FakeOpenStack {
       applicationCredentialName: 'fake-app-cred',
       applicationCredentialSecret: `acs-${randomBytes(24).toString('base64url')}`,
     };
+    const adminCredentials: FakeCredentials = {
+      ...credentials,
+      username: 'admin',
+      userId: hex(32),
+      password: `pw-${randomBytes(12).toString('hex')}`,
+      projectName: 'admin',
+      projectId: hex(32),
+      applicationCredentialId: hex(32),
+      applicationCredentialName: 'fake-admin-app-cred',
+      applicationCredentialSecret: `acs-${randomBytes(24).toString('base64url')}`,
+    };
     const server = createServer();
-    const fake = new FakeOpenStack(server, resolved, credentials);
+    const fake = new FakeOpenStack(server, resolved, credentials, adminCredentials);
     await fake.listen();
-    seedState(fake.state, credentials.projectId, hex(32));
+    seedState(fake.state, credentials.projectId, adminCredentials.projectId);
     return fake;
   }
 
@@ -174,7 +197,7 @@ export class FakeOpenStack {
 
   /** A clouds.yaml text for these credentials. */
   cloudsYaml(cloudName = 'fake', options: CredentialsFileOptions = {}): string {
-    const c = this.credentials;
+    const c = this.credentialsFor('cloudsYaml', options);
     const q = (value: string): string => JSON.stringify(value);
     const auth =
       options.auth === 'application_credential'
@@ -208,7 +231,7 @@ export class FakeOpenStack {
 
   /** OS_* variables exactly as an openrc (or `microstack config`) sets them. */
   openrcEnv(options: CredentialsFileOptions = {}): Record<string, string> {
-    const c = this.credentials;
+    const c = this.credentialsFor('openrcEnv', options);
     const common = {
       OS_AUTH_URL: this.authUrl,
       OS_REGION_NAME: this.options.region,
@@ -231,6 +254,18 @@ export class FakeOpenStack {
       OS_USER_DOMAIN_NAME: c.userDomainName,
       OS_PROJECT_DOMAIN_NAME: c.projectDomainName,
     };
+  }
+
+  private credentialsFor(caller: string, options: CredentialsFileOptions): FakeCredentials {
+    const user = options.user ?? 'member';
+    if (user !== 'member' && user !== 'admin')
+      throw new Error(`${caller}(): user must be 'member' or 'admin', got ${JSON.stringify(user)}`);
+    if (user === 'admin' && options.auth === 'application_credential') {
+      throw new Error(
+        `${caller}(): the admin user has no application credential; use auth: 'password'`,
+      );
+    }
+    return user === 'admin' ? this.adminCredentials : this.credentials;
   }
 
   /**
@@ -340,6 +375,7 @@ export class FakeOpenStack {
     }
     this.listenOrigin = `http://${this.options.host}:${address.port}`;
     this.credentials.authUrl = this.authUrl;
+    this.adminCredentials.authUrl = this.authUrl;
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

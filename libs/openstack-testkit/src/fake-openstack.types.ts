@@ -312,7 +312,7 @@ export interface FakeQuota {
   securityGroupRules: number;
   /** Neutron `network` (default 100). */
   networks: number;
-  /** Neutron `port` (default 500). */
+  /** Neutron `port` (default 100, as the devcloud's demo project; Neutron's own default is 500). */
   ports: number;
 }
 

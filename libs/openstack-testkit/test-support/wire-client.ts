@@ -47,8 +47,11 @@ export async function wire(url: string, options: WireCallOptions = {}): Promise<
   return { status: response.status, headers: response.headers, text, json };
 }
 
-export function passwordAuthBody(cloud: FakeOpenStack): unknown {
-  const c = cloud.credentials;
+export function passwordAuthBody(
+  cloud: FakeOpenStack,
+  user: 'member' | 'admin' = 'member',
+): unknown {
+  const c = user === 'admin' ? cloud.adminCredentials : cloud.credentials;
   return {
     auth: {
       identity: {
@@ -62,11 +65,14 @@ export function passwordAuthBody(cloud: FakeOpenStack): unknown {
   };
 }
 
-/** Password-authenticate and return the token. */
-export async function login(cloud: FakeOpenStack): Promise<string> {
+/** Password-authenticate (as the project member unless told) and return the token. */
+export async function login(
+  cloud: FakeOpenStack,
+  user: 'member' | 'admin' = 'member',
+): Promise<string> {
   const reply = await wire(`${cloud.authUrl}/v3/auth/tokens`, {
     method: 'POST',
-    body: passwordAuthBody(cloud),
+    body: passwordAuthBody(cloud, user),
   });
   const token = reply.headers.get('x-subject-token');
   if (reply.status !== 201 || !token)

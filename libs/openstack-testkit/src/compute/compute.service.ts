@@ -1,5 +1,5 @@
 // Fake Nova v2.1: version documents, microversion negotiation (echoed on every response, 406
-// when unsupported), servers, flavors, keypairs and limits. Resource handlers live beside this
+// when unsupported), servers, flavors, keypairs, limits and quota sets. Resource handlers live beside this
 // file; this class owns routing, the negotiated microversion and Nova's error shapes.
 import type {
   FakeCloudState,
@@ -29,6 +29,7 @@ import {
 import { ServersHandlers } from './servers.handlers';
 import { FlavorsHandlers } from './flavors.handlers';
 import { KeypairsHandlers } from './keypairs.handlers';
+import { QuotaSetsHandlers } from './quota-sets.handlers';
 
 export interface ComputeSettings {
   state: FakeCloudState;
@@ -90,6 +91,7 @@ export class ComputeService extends FakeServiceBase implements ComputeApi {
     new ServersHandlers(this).register(this.router);
     new FlavorsHandlers(this).register(this.router);
     new KeypairsHandlers(this).register(this.router);
+    new QuotaSetsHandlers(this).register(this.router);
   }
 
   commonHeaders(req: WireRequest): WireHeaders {

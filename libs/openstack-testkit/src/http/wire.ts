@@ -10,8 +10,10 @@ export interface TokenRecord {
   methods: string[];
   issuedAtMs: number;
   expiresAtMs: number;
-  /** Set by expireAllTokens(): a token issued before that instant is no longer valid. */
+  /** Set when the token came from an application credential. */
   applicationCredentialId?: string;
+  /** Role names on the scoped project (e.g. reader, member; admin for the admin user). */
+  roles: string[];
 }
 
 export interface WireRequest {

@@ -201,6 +201,53 @@ describe('fake Keystone v3', () => {
     });
   });
 
+  it('has a cloud admin (user admin, project admin, role admin) with its own clouds.yaml and openrc', async () => {
+    const admin = cloud.adminCredentials;
+    expect(admin).toMatchObject({
+      username: 'admin',
+      projectName: 'admin',
+      authUrl: cloud.authUrl,
+    });
+    expect(admin.password).not.toBe(cloud.credentials.password);
+    // The admin project owns the seeded image, as on the devcloud.
+    const ubuntu = [...cloud.state.images.values()].find((i) => i.name === 'ubuntu');
+    expect(ubuntu?.owner).toBe(admin.projectId);
+    const reply = await wire(`${cloud.authUrl}/v3/auth/tokens`, {
+      method: 'POST',
+      body: passwordAuthBody(cloud, 'admin'),
+    });
+    expect(reply.status).toBe(201);
+    expect(reply.json.token.user.name).toBe('admin');
+    expect(reply.json.token.project).toMatchObject({ id: admin.projectId, name: 'admin' });
+    expect(reply.json.token.roles.map((r: Json) => r.name).sort()).toEqual([
+      'admin',
+      'member',
+      'reader',
+    ]);
+    const validated = await wire(`${cloud.authUrl}/v3/auth/tokens`, {
+      token: await login(cloud),
+      headers: { 'X-Subject-Token': reply.headers.get('x-subject-token') ?? '' },
+    });
+    expect(validated.json.token.user.name).toBe('admin');
+    // The member's password does not open the admin account.
+    const mixed = passwordAuthBody(cloud, 'admin') as Json;
+    mixed.auth.identity.password.user.password = cloud.credentials.password;
+    expect(
+      (await wire(`${cloud.authUrl}/v3/auth/tokens`, { method: 'POST', body: mixed })).status,
+    ).toBe(401);
+    expect(cloud.openrcEnv({ user: 'admin' })).toMatchObject({
+      OS_USERNAME: 'admin',
+      OS_PASSWORD: admin.password,
+      OS_PROJECT_NAME: 'admin',
+    });
+    expect(cloud.cloudsYaml('fake-admin', { user: 'admin' })).toContain(
+      `password: "${admin.password}"`,
+    );
+    expect(() => cloud.cloudsYaml('x', { user: 'admin', auth: 'application_credential' })).toThrow(
+      "cloudsYaml(): the admin user has no application credential; use auth: 'password'",
+    );
+  });
+
   it('refuses a non-loopback host', async () => {
     await expect(FakeOpenStack.start({ host: '0.0.0.0' })).rejects.toThrow(/loopback/);
   });

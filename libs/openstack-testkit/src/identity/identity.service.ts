@@ -28,6 +28,8 @@ import { hex } from '../http/wire';
 
 export interface IdentitySettings {
   credentials: FakeCredentials;
+  /** The cloud admin (user `admin` in project `admin`, role admin), as on the devcloud. */
+  adminCredentials: FakeCredentials;
   endpoints: FakeEndpoints;
   region: string;
 }
@@ -36,6 +38,7 @@ const ROLES = [
   { id: hex(32), name: 'reader' },
   { id: hex(32), name: 'member' },
 ];
+const ADMIN_ROLE = { id: hex(32), name: 'admin' };
 
 export class IdentityService extends FakeServiceBase {
   readonly name = 'identity' as const;
@@ -97,9 +100,11 @@ export class IdentityService extends FakeServiceBase {
     if (!Array.isArray(methods) || methods.length === 0) {
       throw new WireError(this.error(400, "'methods' is a required property", ctx));
     }
-    const creds = this.settings().credentials;
+    const { credentials: member, adminCredentials: admin } = this.settings();
+    let creds = member;
     let appCred: { id: string; name: string; restricted: boolean } | undefined;
     if (methods.includes('password')) {
+      creds = this.passwordMatches(identity.password, admin) ? admin : member;
       if (!this.passwordMatches(identity.password, creds)) return this.unauthorized(ctx);
       if (auth.scope !== undefined && !this.projectScopeMatches(auth.scope, creds))
         return this.unauthorized(ctx);
@@ -116,11 +121,14 @@ export class IdentityService extends FakeServiceBase {
     } else {
       return this.unauthorized(ctx);
     }
+    // An application credential carries only the role it was made with (captures/keystone/07-*).
+    const roles = appCred ? [ROLES[1]] : creds === admin ? [ADMIN_ROLE, ...ROLES] : ROLES;
     const record = this.tokens.issue({
       userId: creds.userId,
       projectId: creds.projectId,
       methods: methods.filter((m): m is string => typeof m === 'string'),
       applicationCredentialId: appCred?.id,
+      roles: roles.map((role) => role.name),
     });
     const payload = tokenResponse({
       methods: record.methods,
@@ -128,7 +136,7 @@ export class IdentityService extends FakeServiceBase {
       issuedAtMs: record.issuedAtMs,
       expiresAtMs: record.expiresAtMs,
       catalog: this.catalog(),
-      roles: appCred ? [ROLES[1]] : ROLES,
+      roles,
       applicationCredential: appCred,
     });
     return json(201, payload, { 'X-Subject-Token': record.id });
@@ -139,14 +147,15 @@ export class IdentityService extends FakeServiceBase {
     const record = typeof subject === 'string' ? this.tokens.validate(subject) : null;
     if (!record)
       return this.error(404, `Could not find token: ${String(subject).slice(0, 8)}...`, ctx);
-    const creds = this.settings().credentials;
+    const { credentials: member, adminCredentials: admin } = this.settings();
+    const creds = record.userId === admin.userId ? admin : member;
     const payload = tokenResponse({
       methods: record.methods,
       credentials: creds,
       issuedAtMs: record.issuedAtMs,
       expiresAtMs: record.expiresAtMs,
       catalog: this.catalog(),
-      roles: ROLES,
+      roles: [ADMIN_ROLE, ...ROLES].filter((role) => record.roles.includes(role.name)),
     });
     return json(200, payload, { 'X-Subject-Token': record.id });
   }

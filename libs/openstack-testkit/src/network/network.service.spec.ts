@@ -276,6 +276,59 @@ describe('fake Neutron v2.0', () => {
     }
   });
 
+  it('shows the quota without router/floatingip when the L3 plugin is off; only the admin may change it', async () => {
+    const noL3 = await FakeOpenStack.start({ networkL3: false });
+    try {
+      const projectId = noL3.credentials.projectId;
+      const member = servicesOf(noL3, await login(noL3)).network;
+      const admin = servicesOf(noL3, await login(noL3, 'admin')).network;
+      // Keys and values of captures/neutron/14-quota-demo.txt (port 100 as on the devcloud).
+      expect((await member(`/v2.0/quotas/${projectId}`)).json).toEqual({
+        quota: {
+          network: 100,
+          subnet: 100,
+          subnetpool: -1,
+          port: 100,
+          rbac_policy: 10,
+          security_group: 10,
+          security_group_rule: 100,
+        },
+      });
+      const refused = await member(`/v2.0/quotas/${projectId}`, {
+        method: 'PUT',
+        body: { quota: { port: 1000 } },
+      });
+      expect([refused.status, refused.json]).toEqual([
+        403,
+        {
+          NeutronError: {
+            type: 'PolicyNotAuthorized',
+            message: 'rule:update_quota is disallowed by policy',
+            detail: '',
+          },
+        },
+      ]);
+      const changed = await admin(`/v2.0/quotas/${projectId}`, {
+        method: 'PUT',
+        body: { quota: { security_group_rule: 5 } },
+      });
+      expect(changed.json.quota.security_group_rule).toBe(5);
+      expect(noL3.quota.securityGroupRules).toBe(5);
+      const bad = await admin(`/v2.0/quotas/${projectId}`, {
+        method: 'PUT',
+        body: { quota: { port: 'many' } },
+      });
+      expect(bad.json.NeutronError.message).toBe(
+        "Invalid input for port. Reason: 'many' is not an integer.",
+      );
+    } finally {
+      await noL3.stop();
+    }
+    // With the L3 plugin (the default) the quota lists routers and floating IPs too.
+    const full = await network(`/v2.0/quotas/${cloud.credentials.projectId}`);
+    expect(full.json.quota).toMatchObject({ router: 10, floatingip: 50 });
+  });
+
   it('paginates with limit/marker and networks_links', async () => {
     const page1 = await network('/v2.0/networks?limit=1');
     expect(page1.json.networks).toHaveLength(1);
