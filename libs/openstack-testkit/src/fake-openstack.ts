@@ -19,7 +19,8 @@ import type {
   ServiceName,
 } from './fake-openstack.types';
 import { seedServerRecord } from './state/seed-server';
-import { defaultQuota, emptyState, seedState } from './state/cloud-state';
+import { emptyState, seedState } from './state/cloud-state';
+import { cloudProfile } from './state/cloud-profile';
 import { ServerBehaviourRegistry } from './state/server-behaviour-registry';
 import { CloudLifecycle } from './state/cloud-lifecycle';
 import { TokenStore } from './identity/token-store';
@@ -56,10 +57,10 @@ export interface CredentialsFileOptions {
 export class FakeOpenStack {
   readonly state: FakeCloudState = emptyState();
   /** Quotas enforced on create; change them at any time (e.g. `cloud.quota.instances = 1`). */
-  readonly quota: FakeQuota = defaultQuota();
+  readonly quota: FakeQuota;
   private readonly callLog: CallRecord[] = [];
   private readonly faults = new FaultInjector();
-  private readonly behaviours = new ServerBehaviourRegistry();
+  private readonly behaviours: ServerBehaviourRegistry;
   private readonly tokens: TokenStore;
   private readonly lifecycle: CloudLifecycle;
   private readonly services: FakeServiceBase[];
@@ -79,6 +80,9 @@ export class FakeOpenStack {
      */
     readonly adminCredentials: FakeCredentials,
   ) {
+    const profile = cloudProfile(options.profile);
+    this.quota = { ...profile.quota };
+    this.behaviours = new ServerBehaviourRegistry(profile.serverTiming);
     this.tokens = new TokenStore(options.tokenTtlMs);
     const identity = new IdentityService(this.tokens, () => ({
       credentials: this.credentials,
@@ -108,6 +112,8 @@ export class FakeOpenStack {
       credentials: this.credentials,
       lifecycle: this.lifecycle,
       l3: options.networkL3,
+      refuseLoopbackDhcp: profile.refuseLoopbackDhcp,
+      loopbackSubnetsOnly: profile.loopbackSubnetsOnly,
     });
     this.services = [identity, compute, image, network];
   }
@@ -120,12 +126,19 @@ export class FakeOpenStack {
         `FakeOpenStack.start(): host must be a loopback IPv4 address (127.x.y.z), got ${JSON.stringify(host)}`,
       );
     }
+    const profileName = options.profile ?? 'reference';
+    if (profileName !== 'reference' && profileName !== 'devcloud') {
+      throw new Error(
+        `FakeOpenStack.start(): profile must be 'reference' or 'devcloud', got ${JSON.stringify(profileName)}`,
+      );
+    }
     const resolved = {
       host,
       region: options.region ?? 'RegionOne',
       tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
       computeMaxMicroversion: options.computeMaxMicroversion ?? '2.93',
-      networkL3: options.networkL3 ?? true,
+      profile: profileName,
+      networkL3: options.networkL3 ?? cloudProfile(profileName).networkL3,
     };
     if (!/^2\.\d+$/.test(resolved.computeMaxMicroversion)) {
       throw new Error(
@@ -166,7 +179,12 @@ export class FakeOpenStack {
     const server = createServer();
     const fake = new FakeOpenStack(server, resolved, credentials, adminCredentials);
     await fake.listen();
-    seedState(fake.state, credentials.projectId, adminCredentials.projectId);
+    seedState(
+      fake.state,
+      credentials.projectId,
+      adminCredentials.projectId,
+      cloudProfile(profileName).seed,
+    );
     return fake;
   }
 

@@ -13,8 +13,18 @@ export interface FakeOpenStackOptions {
   /** Highest compute microversion advertised and accepted (default 2.93, Nova Zed's maximum). */
   computeMaxMicroversion?: string;
   /**
-   * Whether Neutron has its L3 plugin (floating IPs, routers). Default true. The devcloud has
-   * none: /v2.0/floatingips answers 404 HTTPNotFound there, which `false` reproduces.
+   * Which cloud to imitate (default `reference`). `devcloud`: the Debian Zed devcloud of the
+   * acceptance suites: its seed (`ubuntu` a 4096-byte raw image, `test-subnet` 127.200.0.0/24
+   * without DHCP, no external network), its demo quotas (instances 50, cores 50, ram 100000,
+   * ports 100), no L3 plugin, Neutron refusing DHCP on loopback subnets and any subnet outside
+   * 127.0.0.0/8, and servers that show every phase (BUILD twice, powering-off/on for 300 ms,
+   * deleting then DELETED for 200 ms each).
+   */
+  profile?: 'reference' | 'devcloud';
+  /**
+   * Whether Neutron has its L3 plugin (floating IPs, routers). Default true (false with the
+   * devcloud profile). The devcloud has none: /v2.0/floatingips and /v2.0/routers answer 404
+   * HTTPNotFound there, which `false` reproduces.
    */
   networkL3?: boolean;
   /** Override any of the generated credentials (a random password is generated otherwise). */

@@ -1,5 +1,5 @@
 // Fake Nova v2.1: version documents, microversion negotiation (echoed on every response, 406
-// when unsupported), servers, flavors, keypairs, limits and quota sets. Resource handlers live beside this
+// when unsupported), servers, flavors, keypairs, limits, quota sets and the deprecated image proxy. Resource handlers live beside this
 // file; this class owns routing, the negotiated microversion and Nova's error shapes.
 import type {
   FakeCloudState,
@@ -30,6 +30,7 @@ import { ServersHandlers } from './servers.handlers';
 import { FlavorsHandlers } from './flavors.handlers';
 import { KeypairsHandlers } from './keypairs.handlers';
 import { QuotaSetsHandlers } from './quota-sets.handlers';
+import { ImagesProxyHandlers } from './images-proxy.handlers';
 
 export interface ComputeSettings {
   state: FakeCloudState;
@@ -92,6 +93,7 @@ export class ComputeService extends FakeServiceBase implements ComputeApi {
     new FlavorsHandlers(this).register(this.router);
     new KeypairsHandlers(this).register(this.router);
     new QuotaSetsHandlers(this).register(this.router);
+    new ImagesProxyHandlers(this).register(this.router);
   }
 
   commonHeaders(req: WireRequest): WireHeaders {

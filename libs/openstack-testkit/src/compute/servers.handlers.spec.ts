@@ -775,6 +775,46 @@ describe('fake Nova servers', () => {
       expect(cloud.state.images.has(location.slice(location.lastIndexOf('/') + 1))).toBe(true);
     });
 
+    it('serves the deprecated image proxy up to 2.35 (a snapshot with its server link) and 404s it from 2.36', async () => {
+      cloud.setImageBehaviour({ snapshotDelayMs: 0 });
+      const id = await createActive();
+      const { image_id: imageId } = (
+        await compute(`/servers/${id}/action`, {
+          method: 'POST',
+          body: { createImage: { name: 'snap', metadata: { k: 'v' } } },
+          microversion: '2.45',
+        })
+      ).json;
+      // Shape of captures/nova/37-nova-images-proxy-get-snapshot.txt.
+      const proxied = await compute(`/images/${imageId}`);
+      expect(proxied.status).toBe(200);
+      expect(proxied.json.image).toMatchObject({
+        id: imageId,
+        name: 'snap',
+        minRam: 0,
+        minDisk: 1,
+        status: 'ACTIVE',
+        progress: 100,
+        metadata: expect.objectContaining({ k: 'v', image_type: 'snapshot', instance_uuid: id }),
+        server: { id, links: expect.any(Array) },
+      });
+      expect(proxied.json.image['OS-EXT-IMG-SIZE:size']).toBeGreaterThan(0);
+      expect(proxied.json.image.links[2]).toEqual({
+        rel: 'alternate',
+        type: 'application/vnd.openstack.image',
+        href: `${cloud.endpoints.image}/images/${imageId}`,
+      });
+      const names = (await compute('/images')).json.images.map((i: Json) => i.name).sort();
+      expect(names).toEqual(['snap', 'ubuntu']);
+      const missing = await compute('/images/00000000-0000-0000-0000-000000000000');
+      expect(missing.json).toEqual({ itemNotFound: { code: 404, message: 'Image not found.' } });
+      // captures/nova/37b-nova-images-proxy-2.36.txt
+      const gone = await compute(`/images/${imageId}`, { microversion: '2.36' });
+      expect(gone.json).toEqual({
+        itemNotFound: { code: 404, message: 'The resource could not be found.' },
+      });
+    });
+
     it('a snapshot can end killed when the image behaviour says so', async () => {
       cloud.setImageBehaviour({ snapshotDelayMs: 0, snapshotOutcome: 'killed' });
       const id = await createActive();

@@ -103,6 +103,62 @@ describe('fake Neutron v2.0', () => {
     });
   });
 
+  it('honours allocation_pools on subnet create and refuses bad pools as Neutron does', async () => {
+    const id = (
+      await network('/v2.0/networks', { method: 'POST', body: { network: { name: 'p' } } })
+    ).json.network.id;
+    const create = (fields: Record<string, unknown>) =>
+      network('/v2.0/subnets', {
+        method: 'POST',
+        body: { subnet: { network_id: id, ip_version: 4, cidr: '10.7.0.0/24', ...fields } },
+      });
+    const outside = await create({ allocation_pools: [{ start: '10.7.0.2', end: '10.7.1.5' }] });
+    expect(outside.json.NeutronError).toEqual({
+      type: 'OutOfBoundsAllocationPool',
+      message: 'The allocation pool 10.7.0.2-10.7.1.5 spans beyond the subnet cidr 10.7.0.0/24.',
+      detail: '',
+    });
+    const overlapping = await create({
+      allocation_pools: [
+        { start: '10.7.0.10', end: '10.7.0.20' },
+        { start: '10.7.0.15', end: '10.7.0.30' },
+      ],
+    });
+    expect([overlapping.status, overlapping.json.NeutronError.type]).toEqual([
+      409,
+      'OverlappingAllocationPools',
+    ]);
+    const gateway = await create({ allocation_pools: [{ start: '10.7.0.1', end: '10.7.0.9' }] });
+    expect(gateway.json.NeutronError).toMatchObject({
+      type: 'GatewayConflictWithAllocationPools',
+      message: 'Gateway ip 10.7.0.1 conflicts with allocation pool 10.7.0.1-10.7.0.9.',
+    });
+    const backwards = await create({ allocation_pools: [{ start: '10.7.0.9', end: '10.7.0.5' }] });
+    expect(backwards.json.NeutronError.type).toBe('InvalidAllocationPool');
+    const malformed = await create({ allocation_pools: [{ start: '10.7.0.9' }] });
+    expect(malformed.json.NeutronError.message).toContain('Invalid data format for IP pool');
+    expect((await network(`/v2.0/networks/${id}`)).json.network.subnets).toEqual([]);
+
+    const ok = await create({ allocation_pools: [{ start: '10.7.0.100', end: '10.7.0.101' }] });
+    expect(ok.status).toBe(201);
+    expect(ok.json.subnet.allocation_pools).toEqual([{ start: '10.7.0.100', end: '10.7.0.101' }]);
+    // Ports take their addresses from the pool, and no further.
+    const addresses: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const port = await network('/v2.0/ports', {
+        method: 'POST',
+        body: { port: { network_id: id } },
+      });
+      addresses.push(port.json.port.fixed_ips[0].ip_address);
+    }
+    expect(addresses).toEqual(['10.7.0.100', '10.7.0.101']);
+    const full = await network('/v2.0/ports', {
+      method: 'POST',
+      body: { port: { network_id: id } },
+    });
+    expect([full.status, full.json.NeutronError.type]).toEqual([409, 'IpAddressGenerationFailure']);
+  });
+
   it("finds the project's default security group by name and project, with Neutron's four default rules", async () => {
     const reply = await network(
       `/v2.0/security-groups?name=default&project_id=${cloud.credentials.projectId}`,

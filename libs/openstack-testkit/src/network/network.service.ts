@@ -51,6 +51,10 @@ export interface NetworkSettings {
   credentials: FakeCredentials;
   lifecycle: CloudLifecycle;
   l3: boolean;
+  /** Refuse enable_dhcp on a 127.0.0.0/8 subnet, as Neutron does (400 InvalidInput). */
+  refuseLoopbackDhcp: boolean;
+  /** The devcloud's guard: 400 for any subnet outside 127.0.0.0/8. */
+  loopbackSubnetsOnly: boolean;
 }
 
 type View = Record<string, unknown>;
@@ -347,6 +351,23 @@ export class NetworkService extends FakeServiceBase {
     if (req.ip_version === 4 && !isIpv4Cidr(req.cidr))
       this.invalid(`${req.cidr} is not in a CIDR format.`);
     const cidr = req.cidr;
+    const requestedPools =
+      req.allocation_pools === undefined ? undefined : this.poolsFormat(req.allocation_pools);
+    const enableDhcp = req.enable_dhcp !== false;
+    // neutron/db/db_base_plugin_v2.py _validate_subnet: DHCP is refused on a loopback range
+    // (what the bake tool met on the devcloud: "Loopback IP subnet is not supported if
+    // enable_dhcp is True"; enable_dhcp defaults to true).
+    if (
+      this.settings.refuseLoopbackDhcp &&
+      enableDhcp &&
+      req.ip_version === 4 &&
+      cidrInside(cidr, '127.0.0.0/8')
+    ) {
+      this.invalid('Loopback IP subnet is not supported if enable_dhcp is True.');
+    }
+    const range = req.ip_version === 4 ? hostRange(cidr, req.gateway_ip) : undefined;
+    const allocationPools =
+      requestedPools && range ? this.checkPools(requestedPools, cidr, range.gatewayIp) : undefined;
     for (const other of network.subnetIds.map((id) => state.subnets.get(id))) {
       if (other && other.ipVersion === 4 && cidrsOverlap(other.cidr, cidr)) {
         this.invalid(
@@ -354,20 +375,108 @@ export class NetworkService extends FakeServiceBase {
         );
       }
     }
+    // The devcloud's ML2 precommit check runs last (captures/neutron/12-subnet-create-outside-127.txt).
+    if (this.settings.loopbackSubnetsOnly && !cidrInside(cidr, '127.0.0.0/8')) {
+      this.invalid(
+        `devcloud: only subnets inside 127.0.0.0/8 are allowed, so every server address is reachable on loopback (got ${cidr}).`,
+      );
+    }
     const subnet = newSubnet({
       name: typeof req.name === 'string' ? req.name : '',
       networkId: network.id,
       projectId: credentials.projectId,
       cidr,
       ipVersion: req.ip_version,
-      enableDhcp: req.enable_dhcp !== false,
+      enableDhcp,
       dnsNameservers: Array.isArray(req.dns_nameservers) ? req.dns_nameservers.map(String) : [],
-      ...(req.ip_version === 4 ? hostRange(cidr, req.gateway_ip) : {}),
+      ...(range ?? {}),
+      ...(allocationPools ? { allocationPools } : {}),
     });
     state.subnets.set(subnet.id, subnet);
     network.subnetIds.push(subnet.id);
     network.revisionNumber += 1;
     return json(201, { subnet: subnetView(subnet) });
+  }
+
+  /** neutron-lib validate_ip_pools: a list of {start, end} with valid addresses and nothing else. */
+  private poolsFormat(pools: unknown): { start: string; end: string }[] {
+    const bad = (data: unknown): never =>
+      this.fail(
+        400,
+        'HTTPBadRequest',
+        `Invalid input for allocation_pools. Reason: Invalid data format for IP pool: '${JSON.stringify(data)}'.`,
+      );
+    if (!Array.isArray(pools)) return bad(pools);
+    return pools.map((pool: unknown) => {
+      if (
+        !isRecord(pool) ||
+        Object.keys(pool).sort().join(',') !== 'end,start' ||
+        typeof pool.start !== 'string' ||
+        typeof pool.end !== 'string' ||
+        !isIpv4Cidr(pool.start) ||
+        !isIpv4Cidr(pool.end) ||
+        pool.start.includes('/') ||
+        pool.end.includes('/')
+      ) {
+        return bad(pool);
+      }
+      return { start: pool.start, end: pool.end };
+    });
+  }
+
+  /**
+   * neutron/db/ipam_backend_mixin.py validate_allocation_pools + validate_gw_out_of_pools: each
+   * pool ordered and inside the subnet (not its network or broadcast address), no overlaps, and
+   * the gateway outside every pool.
+   */
+  private checkPools(
+    pools: { start: string; end: string }[],
+    cidr: string,
+    gatewayIp: string | null,
+  ): { start: string; end: string }[] {
+    const [network, broadcast] = cidrRange(cidr);
+    const ranges = pools.map((pool) => {
+      const start = ipToNumber(pool.start);
+      const end = ipToNumber(pool.end);
+      if (start > end) {
+        this.fail(
+          400,
+          'InvalidAllocationPool',
+          `The allocation pool {'start': '${pool.start}', 'end': '${pool.end}'} is not valid.`,
+        );
+      }
+      if (start < network + 1 || end > broadcast - 1) {
+        this.fail(
+          400,
+          'OutOfBoundsAllocationPool',
+          `The allocation pool ${pool.start}-${pool.end} spans beyond the subnet cidr ${cidr}.`,
+        );
+      }
+      return { ...pool, first: start, last: end };
+    });
+    for (let i = 0; i < ranges.length; i += 1) {
+      for (let j = i + 1; j < ranges.length; j += 1) {
+        if (ranges[i].first <= ranges[j].last && ranges[j].first <= ranges[i].last) {
+          this.fail(
+            409,
+            'OverlappingAllocationPools',
+            `Found overlapping allocation pools: ${ranges[i].start}-${ranges[i].end} ${ranges[j].start}-${ranges[j].end} for subnet ${cidr}.`,
+          );
+        }
+      }
+    }
+    if (gatewayIp) {
+      const gw = ipToNumber(gatewayIp);
+      const conflict = ranges.find((r) => r.first <= gw && gw <= r.last);
+      if (conflict) {
+        this.fail(
+          409,
+          'GatewayConflictWithAllocationPools',
+          `Gateway ip ${gatewayIp} conflicts with allocation pool ${conflict.start}-${conflict.end}.`,
+        );
+      }
+    }
+    return pools.map((pool) => ({ ...pool }));
   }
 
   private deleteSubnet(ctx: RouteContext): WireResponse {
@@ -818,6 +927,13 @@ function cidrRange(cidr: string): [number, number] {
   const size = 2 ** (32 - bits);
   const start = Math.floor(ipToNumber(ip) / size) * size;
   return [start, start + size - 1];
+}
+
+/** True when `inner` lies entirely inside `outer`. */
+function cidrInside(inner: string, outer: string): boolean {
+  const [is, ie] = cidrRange(inner);
+  const [os, oe] = cidrRange(outer);
+  return os <= is && ie <= oe;
 }
 
 function cidrsOverlap(a: string, b: string): boolean {

@@ -14,7 +14,7 @@ import type {
   ImageBehaviour,
 } from '../fake-openstack.types';
 import { hex, timestamps } from '../http/wire';
-import { timing, type ServerBehaviourRegistry } from './server-behaviour-registry';
+import type { ServerBehaviourRegistry } from './server-behaviour-registry';
 import { setImageData } from './cloud-state';
 
 interface PendingPower {
@@ -69,7 +69,7 @@ export class CloudLifecycle {
     const deletion = this.pendingDeletes.get(server.id);
     if (deletion) return this.advanceDelete(server, deletion, now);
     const behaviour = this.behaviours.resolve(server.name);
-    const t = timing(behaviour);
+    const t = this.behaviours.timing(behaviour);
     if (server.status === 'BUILD') {
       const timeDone = t.bootDelayMs > 0 ? (now - server.createdAtMs) / t.bootDelayMs : 1;
       const pollsDone = t.pollsUntilActive > 0 ? server.pollCount / t.pollsUntilActive : 1;
@@ -152,7 +152,7 @@ export class CloudLifecycle {
    * 34-server-get-shutoff.txt).
    */
   requestPower(server: FakeServer, target: 'SHUTOFF' | 'ACTIVE'): void {
-    const delay = timing(this.behaviours.resolve(server.name)).actionDelayMs;
+    const delay = this.behaviours.timing(this.behaviours.resolve(server.name)).actionDelayMs;
     server.taskState = target === 'SHUTOFF' ? 'powering-off' : 'powering-on';
     server.updated = timestamps.seconds();
     if (delay <= 0) {
@@ -171,7 +171,7 @@ export class CloudLifecycle {
    */
   requestDelete(server: FakeServer, now = Date.now()): void {
     if (this.pendingDeletes.has(server.id)) return;
-    const t = timing(this.behaviours.resolve(server.name));
+    const t = this.behaviours.timing(this.behaviours.resolve(server.name));
     this.pendingPower.delete(server.id);
     const deletion = {
       deletedAtMs: now + t.deleteDelayMs,

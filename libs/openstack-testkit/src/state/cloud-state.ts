@@ -198,7 +198,22 @@ export function addDefaultRules(
   }
 }
 
-export function seedState(state: FakeCloudState, projectId: string, adminProjectId: string): void {
+export type SeedKind = 'reference' | 'devcloud';
+
+/**
+ * A freshly set-up project. `reference`: the tutorial's cloud (qcow2 `ubuntu`, `test-subnet`
+ * 192.168.222.0/24 with DHCP, an external network `public` for floating IPs). `devcloud`: what the
+ * Debian Zed devcloud seeds (/work/shared/devcloud/README.md; captures/glance/07-image-get.txt:
+ * `ubuntu` is a 4096-byte raw image; captures/neutron/05-subnets.txt: `test-subnet`
+ * 127.200.0.0/24, gateway .1, DHCP off; no external network, as there is no L3 plugin).
+ */
+export function seedState(
+  state: FakeCloudState,
+  projectId: string,
+  adminProjectId: string,
+  kind: SeedKind = 'reference',
+): void {
+  const devcloud = kind === 'devcloud';
   // Nova's classic default flavors, ids as on the devcloud (captures/nova/05-flavors-detail.txt).
   for (const flavor of [
     newFlavor({ id: '1', name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 }),
@@ -212,12 +227,12 @@ export function seedState(state: FakeCloudState, projectId: string, adminProject
     name: 'ubuntu',
     status: 'active',
     visibility: 'public',
-    diskFormat: 'qcow2',
+    diskFormat: devcloud ? 'raw' : 'qcow2',
     containerFormat: 'bare',
     owner: adminProjectId,
     properties: { os_distro: 'ubuntu' },
   });
-  setImageData(ubuntu, Buffer.from('fake ubuntu cloud image\n'));
+  setImageData(ubuntu, devcloud ? Buffer.alloc(4096) : Buffer.from('fake ubuntu cloud image\n'));
   ubuntu.virtualSize = ubuntu.size;
   state.images.set(ubuntu.id, ubuntu);
 
@@ -226,29 +241,32 @@ export function seedState(state: FakeCloudState, projectId: string, adminProject
     name: 'test-subnet',
     networkId: test.id,
     projectId,
-    cidr: '192.168.222.0/24',
+    cidr: devcloud ? '127.200.0.0/24' : '192.168.222.0/24',
+    enableDhcp: !devcloud,
   });
   test.subnetIds.push(testSubnet.id);
   state.networks.set(test.id, test);
   state.subnets.set(testSubnet.id, testSubnet);
 
-  const publicNet = newNetwork({
-    name: 'public',
-    projectId,
-    external: true,
-    shared: false,
-    mtu: 1500,
-  });
-  const publicSubnet = newSubnet({
-    name: 'public-subnet',
-    networkId: publicNet.id,
-    projectId,
-    cidr: '172.24.4.0/24',
-    enableDhcp: false,
-  });
-  publicNet.subnetIds.push(publicSubnet.id);
-  state.networks.set(publicNet.id, publicNet);
-  state.subnets.set(publicSubnet.id, publicSubnet);
+  if (!devcloud) {
+    const publicNet = newNetwork({
+      name: 'public',
+      projectId,
+      external: true,
+      shared: false,
+      mtu: 1500,
+    });
+    const publicSubnet = newSubnet({
+      name: 'public-subnet',
+      networkId: publicNet.id,
+      projectId,
+      cidr: '172.24.4.0/24',
+      enableDhcp: false,
+    });
+    publicNet.subnetIds.push(publicSubnet.id);
+    state.networks.set(publicNet.id, publicNet);
+    state.subnets.set(publicSubnet.id, publicSubnet);
+  }
 
   const defaultGroup = newSecurityGroup({
     name: 'default',

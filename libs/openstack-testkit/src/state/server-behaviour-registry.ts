@@ -1,7 +1,7 @@
 // How fake servers move BUILD -> ACTIVE (or ERROR) and which address they get: one default set by
 // the test plus overrides by server-name prefix, merged over the default from the shortest matching
 // prefix to the longest (so a longer prefix wins field by field). A field nobody set falls back to
-// DEFAULT_SERVER_BEHAVIOUR when it is read (`timing()`).
+// the profile's base timing when it is read (`timing()`).
 import type { ServerBehaviour } from '../fake-openstack.types';
 
 /**
@@ -21,19 +21,22 @@ export const DEFAULT_SERVER_BEHAVIOUR = Object.freeze({
 
 export type ServerTiming = { -readonly [K in keyof typeof DEFAULT_SERVER_BEHAVIOUR]: number };
 
-/** The timing fields of a resolved behaviour, defaults filled in. */
-export function timing(behaviour: ServerBehaviour): ServerTiming {
-  const out: ServerTiming = { ...DEFAULT_SERVER_BEHAVIOUR };
-  for (const key of Object.keys(out) as (keyof ServerTiming)[]) {
-    const value = behaviour[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
-}
-
 export class ServerBehaviourRegistry {
   private defaults: ServerBehaviour = {};
   private readonly byPrefix = new Map<string, ServerBehaviour>();
+
+  /** `base`: the timing of a server no test configured (the profile's). */
+  constructor(private readonly base: ServerTiming = { ...DEFAULT_SERVER_BEHAVIOUR }) {}
+
+  /** The timing fields of a resolved behaviour, the base filled in where unset. */
+  timing(behaviour: ServerBehaviour): ServerTiming {
+    const out: ServerTiming = { ...this.base };
+    for (const key of Object.keys(out) as (keyof ServerTiming)[]) {
+      const value = behaviour[key];
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  }
 
   set(behaviour: ServerBehaviour, namePrefix?: string): void {
     validateBehaviour(behaviour, namePrefix);
