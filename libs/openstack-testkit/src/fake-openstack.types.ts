@@ -113,7 +113,8 @@ export interface ServerBehaviour {
   bootDelayMs?: number;
   /**
    * Number of GET /servers/{id} answers that say BUILD before ACTIVE (default 1: the first GET
-   * after create says BUILD, as on a real cloud). List calls do not count.
+   * after create says BUILD, as on a real cloud; 2 with the devcloud profile). List calls do not
+   * count.
    */
   pollsUntilActive?: number;
   /** Fixed IPv4 to report (e.g. a real local service); undefined -> allocated from the subnet. */
@@ -126,11 +127,11 @@ export interface ServerBehaviour {
   addresses?: (server: FakeServer) => Record<string, FakeServerAddress[]>;
   /** Console output text when none was set with `setConsoleOutput` (default ''). */
   consoleOutput?: string | ((server: FakeServer) => string);
-  /** os-stop / os-start take this long: task_state powering-off/on meanwhile (default 100). */
+  /** os-stop / os-start take this long: task_state powering-off/on meanwhile (default 100; devcloud profile 300). */
   actionDelayMs?: number;
-  /** After DELETE the server keeps its status with task_state `deleting` this long (default 100). */
+  /** After DELETE the server keeps its status with task_state `deleting` this long (default 0; devcloud profile 200). */
   deleteDelayMs?: number;
-  /** Then it answers 200 with status DELETED this long before 404 (default 100). */
+  /** Then it answers 200 with status DELETED this long before 404 (default 0; devcloud profile 200). */
   deletedStatusMs?: number;
 }
 

@@ -5,10 +5,12 @@
 import type { ServerBehaviour } from '../fake-openstack.types';
 
 /**
- * What a server does when no test said otherwise. Real Nova (Debian Zed devcloud) answers the
- * first GET after create with BUILD (task_state scheduling, no addresses) and only later ACTIVE, so
- * one GET answers BUILD here too (captures/nova/21-server-get-build-2.79.txt). The power actions
- * and DELETE are short and visible only to a quick reader, as on the devcloud.
+ * What a server does when no test said otherwise (the reference profile; the devcloud profile
+ * has its own, state/cloud-profile.ts). Real Nova (Debian Zed devcloud) answers the first GET
+ * after create with BUILD (task_state scheduling, no addresses) and only later ACTIVE, so one GET
+ * answers BUILD here too (captures/nova/21-server-get-build-2.79.txt); os-stop/os-start show
+ * powering-off/on briefly (33b-server-get-stopping.txt). DELETE is instant here although the
+ * devcloud shows `deleting` and `DELETED` first: consumer specs still expect it (README).
  */
 export const DEFAULT_SERVER_BEHAVIOUR = Object.freeze({
   bootDelayMs: 0,
