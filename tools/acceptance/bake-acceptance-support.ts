@@ -3,11 +3,17 @@
  * CLI as a child process, cleanup registered before anything exists, and the loopback guard.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import { isIPv4 } from 'node:net';
 import * as path from 'node:path';
+
+export {
+  AcceptanceCleanup,
+  acceptanceRunTag as runTag,
+  assertLoopback,
+  httpGet,
+  isLoopbackCidr,
+  isLoopbackIPv4,
+} from '@osa/openstack-testkit';
 
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../..');
 export const BAKE_CLI = path.join(WORKSPACE_ROOT, 'dist/tools/bake-image/main.js');
@@ -25,11 +31,6 @@ export function describeWithCloud(title: string, body: () => void): void {
   }
   process.stderr.write(`[acceptance] SKIPPED "${title}": ${SKIP_REASON}\n`);
   describe.skip(`${title} [skipped: ${SKIP_REASON}]`, body);
-}
-
-/** `osa-acc-<6 hex>`: what every acceptance suite prefixes its resources with (.ci/devcloud.sh sweeps them). */
-export function runTag(): string {
-  return `osa-acc-${randomBytes(3).toString('hex')}`;
 }
 
 export interface CliRun {
@@ -84,82 +85,5 @@ export function runBakeCli(args: readonly string[], timeoutMs: number): Promise<
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, durationMs: Date.now() - started });
     });
-  });
-}
-
-/** Cleanup steps registered before the resources exist (the bake makes them in a child process), run newest first. */
-export class AcceptanceCleanup {
-  private readonly steps: Array<{ label: string; run: () => Promise<unknown> }> = [];
-
-  add(label: string, run: () => Promise<unknown>): void {
-    this.steps.push({ label, run });
-  }
-
-  async runAll(stepTimeoutMs = 120_000): Promise<void> {
-    const failures: string[] = [];
-    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          step.run(),
-          new Promise((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`did not finish within ${stepTimeoutMs} ms`)),
-              stepTimeoutMs,
-            );
-          }),
-        ]);
-      } catch (err) {
-        failures.push(`${step.label}: ${err instanceof Error ? err.message : String(err)}`);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    if (failures.length)
-      throw new Error(`cleanup failed (run .ci/devcloud.sh sweep):\n  ${failures.join('\n  ')}`);
-  }
-}
-
-/** IPv4 inside 127.0.0.0/8. */
-export function isLoopbackIPv4(address: string): boolean {
-  return isIPv4(address) && address.split('.')[0] === '127';
-}
-
-/** IPv4 CIDR entirely inside 127.0.0.0/8 (then every address Neutron hands out on it is loopback). */
-export function isLoopbackCidr(cidr: string): boolean {
-  const [address, prefix] = cidr.split('/');
-  return isLoopbackIPv4(address) && Number(prefix) >= 8;
-}
-
-export function assertLoopback(address: string, what: string): void {
-  if (!isLoopbackIPv4(address)) {
-    throw new Error(
-      `${what} is ${JSON.stringify(address)}, outside 127.0.0.0/8: acceptance suites only send traffic to loopback addresses (run them against the devcloud)`,
-    );
-  }
-}
-
-/** One GET to a loopback address (asserted first). */
-export function httpGet(
-  host: string,
-  port: number,
-  urlPath: string,
-  timeoutMs = 5_000,
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  assertLoopback(host, 'HTTP target');
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: urlPath, timeout: timeoutMs, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () =>
-      req.destroy(
-        new Error(`GET http://${host}:${port}${urlPath}: no answer within ${timeoutMs} ms`),
-      ),
-    );
-    req.on('error', reject);
   });
 }

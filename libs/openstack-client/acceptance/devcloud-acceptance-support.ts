@@ -5,14 +5,24 @@
  * These suites talk to a REAL OpenStack (CI: the devcloud started by .ci/devcloud.sh). Without
  * OS_CLOUD or OS_AUTH_URL they skip and say so. See docs/testing.md.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import { isIPv4 } from 'node:net';
+import {
+  AcceptanceCleanup,
+  assertLoopback,
+  httpGet,
+  type HttpAnswer,
+} from '@osa/openstack-testkit';
 import { OpenStackClient, type OpenStackClientOptions } from '../src';
 
-/** Everything the acceptance suites create is named `osa-acc-<random>-...`, so leftovers are easy to find and sweep. */
-export const TEST_NAME_PREFIX = 'osa-acc-';
+export {
+  ACCEPTANCE_NAME_PREFIX as TEST_NAME_PREFIX,
+  AcceptanceCleanup,
+  acceptanceRunTag as runTag,
+  assertLoopback,
+  httpGet,
+  isLoopbackIPv4,
+  type HttpAnswer,
+} from '@osa/openstack-testkit';
 
 /** Set when a cloud is configured the way the `openstack` CLI reads it. */
 export const CLOUD_CONFIGURED = Boolean(process.env['OS_CLOUD'] || process.env['OS_AUTH_URL']);
@@ -33,11 +43,6 @@ export function describeWithCloud(title: string, body: () => void): void {
 /** True when OS_CLOUD names one of the devcloud's clouds (the devcloud-only parts need its admin cloud and files). */
 export function isDevcloud(): boolean {
   return /^devcloud/.test(process.env['OS_CLOUD'] ?? '');
-}
-
-/** A per-run random tag: `osa-acc-<6 hex>`; suites append what the resource is. */
-export function runTag(): string {
-  return `${TEST_NAME_PREFIX}${randomBytes(3).toString('hex')}`;
 }
 
 /** Settings with sensible devcloud defaults, overridable to point the suites at another cloud. */
@@ -90,50 +95,6 @@ export function waitOptions(
   };
 }
 
-/**
- * Cleanup registered the moment an id is known, run newest first in afterAll. Every step is
- * bounded; all steps run even when some fail, and the failures are reported together.
- */
-export class AcceptanceCleanup {
-  private readonly steps: Array<{ label: string; run: () => Promise<unknown> }> = [];
-
-  add(label: string, run: () => Promise<unknown>): void {
-    this.steps.push({ label, run });
-  }
-
-  get pending(): number {
-    return this.steps.length;
-  }
-
-  async runAll(stepTimeoutMs = 120_000): Promise<void> {
-    const failures: string[] = [];
-    while (this.steps.length) {
-      const step = this.steps.pop();
-      if (!step) break;
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          step.run(),
-          new Promise((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`did not finish within ${stepTimeoutMs} ms`)),
-              stepTimeoutMs,
-            );
-          }),
-        ]);
-      } catch (err) {
-        failures.push(`${step.label}: ${err instanceof Error ? err.message : String(err)}`);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    if (failures.length)
-      throw new Error(
-        `cleanup failed (delete these by hand or run .ci/devcloud.sh sweep):\n  ${failures.join('\n  ')}`,
-      );
-  }
-}
-
 /** Registers a server's deletion, waiting until Nova answers 404 (so quotas and ports are free again). */
 export function cleanupServer(
   cleanup: AcceptanceCleanup,
@@ -155,57 +116,6 @@ export function cleanupImage(
   imageId: string,
 ): void {
   cleanup.add(`delete image ${imageId}`, () => client.image.images.delete(imageId));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Loopback only: never send a byte to an address a server reports unless it is inside 127/8.
-// ---------------------------------------------------------------------------------------------
-
-export function isLoopbackIPv4(address: string): boolean {
-  return isIPv4(address) && address.split('.')[0] === '127';
-}
-
-/** Throws unless `address` is an IPv4 address inside 127.0.0.0/8. Call before every connection to a server's address. */
-export function assertLoopback(address: string, what: string): void {
-  if (!isLoopbackIPv4(address)) {
-    throw new Error(
-      `${what} is ${JSON.stringify(address)}, outside 127.0.0.0/8: the acceptance suites only send traffic to loopback addresses (run them against the devcloud)`,
-    );
-  }
-}
-
-export interface HttpAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** One GET to a loopback address (asserted), bounded by `timeoutMs`; rejects on connection errors. */
-export function httpGet(
-  host: string,
-  port: number,
-  path: string,
-  timeoutMs = 5_000,
-): Promise<HttpAnswer> {
-  assertLoopback(host, 'HTTP target');
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path, timeout: timeoutMs, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.on('timeout', () =>
-      req.destroy(new Error(`GET http://${host}:${port}${path}: no answer within ${timeoutMs} ms`)),
-    );
-    req.on('error', reject);
-  });
 }
 
 /** Polls GET until it answers 200 or `timeoutMs` passes (the workload starts a moment after ACTIVE). */

@@ -28,3 +28,14 @@ export type {
   ServiceName,
 } from './fake-openstack.types';
 export { MASK } from './http/call-log';
+// Helpers for acceptance suites against a real cloud (not the fake).
+export {
+  ACCEPTANCE_NAME_PREFIX,
+  AcceptanceCleanup,
+  acceptanceRunTag,
+  assertLoopback,
+  httpGet,
+  isLoopbackCidr,
+  isLoopbackIPv4,
+  type HttpAnswer,
+} from './real-cloud/acceptance-support';
