@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../common/errors';
 import type { QueryValue } from '../../session/session-types';
-import type { ImageVisibility } from './results';
+import { GLANCE_CORE_ATTRIBUTES, type ImageVisibility } from './results';
 
 export interface ListImagesFilters {
   name?: string;
@@ -59,34 +59,6 @@ const DISK_FORMATS = [
   'iso',
 ];
 const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'];
-/** Attributes Glance owns; they cannot be custom properties (Glance answers 403 for reserved ones). */
-const CORE_ATTRIBUTES = new Set([
-  'id',
-  'name',
-  'status',
-  'visibility',
-  'protected',
-  'checksum',
-  'owner',
-  'size',
-  'virtual_size',
-  'min_ram',
-  'min_disk',
-  'created_at',
-  'updated_at',
-  'disk_format',
-  'container_format',
-  'tags',
-  'self',
-  'file',
-  'schema',
-  'locations',
-  'direct_url',
-  'os_hidden',
-  'os_hash_algo',
-  'os_hash_value',
-  'stores',
-]);
 
 /** POST /v2/images body: core attributes and custom properties side by side (Glance API reference "Create image"). */
 export function buildCreateImageBody(options: CreateImageOptions): Record<string, unknown> {
@@ -112,7 +84,7 @@ export function buildCreateImageBody(options: CreateImageOptions): Record<string
   }
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options.properties ?? {})) {
-    if (CORE_ATTRIBUTES.has(key)) {
+    if (GLANCE_CORE_ATTRIBUTES.has(key)) {
       throw new InvalidArgumentError(
         `createImage.properties.${key}`,
         'is a core Glance attribute, not a custom property',

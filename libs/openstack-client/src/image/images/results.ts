@@ -53,8 +53,11 @@ const VISIBILITIES: ReadonlySet<string> = new Set<ImageVisibility>([
   'community',
 ]);
 
-/** Glance's own attributes; everything else on the image object is a custom property. */
-const CORE_KEYS = new Set([
+/**
+ * Glance's own attributes: everything else on the image object is a custom property, and a
+ * custom property may not use one of these names (Glance answers 403 for reserved ones).
+ */
+export const GLANCE_CORE_ATTRIBUTES: ReadonlySet<string> = new Set([
   'id',
   'name',
   'status',
@@ -92,7 +95,8 @@ export function parseImage(wire: WireReader, img: Obj, path = 'image'): Image {
   if (!VISIBILITIES.has(visibility))
     wire.fail(`${path}.visibility "${visibility}" is not a Glance visibility`);
   const properties: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(img)) if (!CORE_KEYS.has(key)) properties[key] = value;
+  for (const [key, value] of Object.entries(img))
+    if (!GLANCE_CORE_ATTRIBUTES.has(key)) properties[key] = value;
   return {
     id: wire.string(img, 'id', path),
     name: wire.optionalString(img, 'name', path),
