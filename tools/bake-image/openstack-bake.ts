@@ -12,13 +12,13 @@
  * Failure anywhere unwinds the cleanup stack (what this run created); that is the caller's job
  * (main.ts), so an interrupt and a failure share one path.
  */
-import { selectGoldenImage } from '@osa/golden-image';
+import { goldenImageCandidateOf, selectGoldenImage } from '@osa/golden-image';
 import type { BakeContext } from './bake-context';
 import { cloudFailure } from './bake-errors';
 import { bakeSummary } from './steps/bake-summary';
 import { bootBaseVm } from './steps/boot-base-vm.step';
 import { ensurePrerequisites } from './steps/ensure-prerequisites.step';
-import { pruneGoldenImages, toCandidate, type PruneResult } from './steps/prune-golden-images.step';
+import { pruneGoldenImages, type PruneResult } from './steps/prune-golden-images.step';
 import { restartBaseVm, snapshotGoldenImage } from './steps/snapshot-golden-image.step';
 import { waitUntilReady } from './steps/wait-until-ready.step';
 
@@ -66,7 +66,7 @@ export async function runOpenStackBake(ctx: BakeContext): Promise<OpenStackBakeR
   let selectedImageId: string | undefined;
   try {
     const images = await ctx.client.image.images.list({ name: options.imageName }).toArray();
-    selectedImageId = selectGoldenImage(images.map(toCandidate), {
+    selectedImageId = selectGoldenImage(images.map(goldenImageCandidateOf), {
       name: options.imageName,
       ownerProjectId: prereq.projectId,
     }).id;

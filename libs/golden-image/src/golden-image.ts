@@ -70,6 +70,28 @@ export interface GoldenImageCandidate {
   properties: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The candidate view of an image as an OpenStack client returns it (structural, so this lib
+ * needs no cloud client): a missing name or creation time reads as empty.
+ */
+export function goldenImageCandidateOf(image: {
+  id: string;
+  name?: string;
+  status: string;
+  createdAt?: string;
+  owner?: string;
+  properties: Readonly<Record<string, unknown>>;
+}): GoldenImageCandidate {
+  return {
+    id: image.id,
+    name: image.name ?? '',
+    status: image.status,
+    createdAt: image.createdAt ?? '',
+    owner: image.owner,
+    properties: image.properties,
+  };
+}
+
 export interface GoldenImageSelector {
   /** Image name to look for (the seed's `service-golden`). */
   name: string;

@@ -5,7 +5,7 @@
  * neither is the image this run just made. A failed delete is reported, not fatal: the new image
  * is already baked.
  */
-import { goldenImagesToPrune, type GoldenImageCandidate } from '@osa/golden-image';
+import { goldenImageCandidateOf, goldenImagesToPrune } from '@osa/golden-image';
 import type { Image } from '@osa/openstack-client';
 import { cloudFailure, messageOf, requestIdOf } from '../bake-errors';
 import type { BakeContext } from '../bake-context';
@@ -13,17 +13,6 @@ import type { BakeContext } from '../bake-context';
 export interface PruneResult {
   deleted: string[];
   failed: string[];
-}
-
-export function toCandidate(image: Image): GoldenImageCandidate {
-  return {
-    id: image.id,
-    name: image.name ?? '',
-    status: image.status,
-    createdAt: image.createdAt ?? '',
-    owner: image.owner,
-    properties: image.properties,
-  };
 }
 
 export async function pruneGoldenImages(
@@ -46,7 +35,7 @@ export async function pruneGoldenImages(
     );
   }
   const ours = images
-    .map(toCandidate)
+    .map(goldenImageCandidateOf)
     .filter((c) => projectId === undefined || c.owner === projectId);
   const result: PruneResult = { deleted: [], failed: [] };
   for (const old of goldenImagesToPrune(ours, options.imageName, keep)) {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { selectGoldenImage } from '@osa/golden-image';
+import { goldenImageCandidateOf, selectGoldenImage } from '@osa/golden-image';
 import { AddressSelectionError, extractAddress, OpenStackClient, Server } from '@osa/openstack-client';
 import { OpenStackProviderConfig, parseOriginalUrl, ProviderConfig } from '../../config/provider.config';
 import {
@@ -105,14 +105,7 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
       ? [await this.client.image.images.get(this.config.imageId)]
       : await this.client.image.images.list({ name: this.config.image }).toArray();
     const chosen = selectGoldenImage(
-      images.map((image) => ({
-        id: image.id,
-        name: image.name ?? '',
-        status: image.status,
-        createdAt: image.createdAt ?? '',
-        owner: image.owner,
-        properties: image.properties,
-      })),
+      images.map(goldenImageCandidateOf),
       { name: this.config.image, pinnedId: this.config.imageId, ownerProjectId: this.config.imageId ? undefined : token.projectId },
     );
     return chosen.id;
