@@ -54,7 +54,7 @@ export class ControllerProcess {
   static start(config: Record<string, unknown>, extraEnv: Record<string, string> = {}): ControllerProcess {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'controller-e2e-'));
     const file = path.join(dir, 'controller.yaml');
-    fs.writeFileSync(file, stringify(config));
+    fs.writeFileSync(file, stringify(withOwnImageStore(config, dir)));
     // A clean environment: nothing of the test runner's (no OS_*, no OSA_*) leaks in.
     return new ControllerProcess(file, ['--config', file], { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extraEnv });
   }
@@ -118,4 +118,18 @@ export class ControllerProcess {
       if (this.configFile) fs.rmSync(path.dirname(this.configFile), { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Tests choose what their instances run (`provider.local.bundlePath`): unless a test names an image
+ * store, it gets an empty one of its own, so images a developer baked into the workspace's
+ * `.osa/images` never change what a test runs.
+ */
+export function withOwnImageStore(config: Record<string, unknown>, dir: string): Record<string, unknown> {
+  const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const provider = config.provider ?? {};
+  const local = isMapping(provider) ? (provider.local ?? {}) : undefined;
+  // Configs that are deliberately malformed here are left exactly as the test wrote them.
+  if (!isMapping(provider) || !isMapping(local) || local.imagesDir !== undefined) return config;
+  return { ...config, provider: { ...provider, local: { ...local, imagesDir: path.join(dir, 'no-golden-images') } } };
 }

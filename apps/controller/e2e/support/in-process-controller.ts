@@ -9,7 +9,7 @@ import { loadControllerConfig } from '../../src/config/config-loader';
 import { OriginalInstanceService } from '../../src/scaling/original-instance.service';
 import { ProxyServer } from '../../src/proxy/proxy-server';
 import { ScalingService } from '../../src/scaling/scaling.service';
-import { WORKSPACE_ROOT } from './controller-process';
+import { WORKSPACE_ROOT, withOwnImageStore } from './controller-process';
 import { RecordingLogger } from './recording-logger';
 
 /**
@@ -28,7 +28,7 @@ export class InProcessController {
   static async start(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<InProcessController> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'controller-inproc-'));
     const file = path.join(dir, 'controller.yaml');
-    fs.writeFileSync(file, stringify(config));
+    fs.writeFileSync(file, stringify(withOwnImageStore(config, dir)));
     const request = loadControllerConfig({
       argv: ['--config', file],
       env,

@@ -77,6 +77,7 @@ export function loadControllerConfig(inputs: ConfigInputs): ConfigRequest {
 
   config.provider.local.bundlePath = path.resolve(inputs.cwd, config.provider.local.bundlePath);
   config.provider.local.stateDir = path.resolve(inputs.cwd, config.provider.local.stateDir);
+  config.provider.local.imagesDir = path.resolve(inputs.cwd, config.provider.local.imagesDir);
   return {
     kind: 'run',
     loaded: {

@@ -12,12 +12,30 @@ const WhenGiven = (): PropertyDecorator => ValidateIf((_object: object, value: u
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
- * The `local` provider: no cloud. The "golden image" is the built service bundle; every instance
+ * The `local` provider: no cloud. The golden image comes from the local image store that
+ * `nx run tools:bake-image --provider=local` writes (@osa/golden-image), chosen by the same rule
+ * as on OpenStack; before the first bake, instances run the built service bundle. Every instance
  * is a child process of the controller listening on its own loopback address, so the address
  * changes on a switch exactly as a new VM's IP does (seed section 17).
  */
 export class LocalProviderConfig {
-  /** The service bundle each instance runs (`npx nx build service`); relative to the working directory. */
+  /** The local image store (bake-image's `--images-dir`); relative to the working directory. */
+  @TextOfLength(1, 4096, 'a directory path')
+  imagesDir = '.osa/images';
+
+  /** Golden image name: the newest image of that name in `imagesDir` (by bake time) is used. */
+  @TextOfLength(1, 255, 'an image name')
+  image = 'service-golden';
+
+  /** Pin one image of the store by id instead of choosing by name (it must exist). */
+  @WhenGiven()
+  @TextMatching(/^[0-9a-fA-F-]{8,64}$/, 'an image id (UUID)')
+  imageId?: string;
+
+  /**
+   * Used only while `imagesDir` holds no image named `image` (before the first bake): the built
+   * service bundle (`npx nx build service`), relative to the working directory.
+   */
   @TextOfLength(1, 4096, 'a file path')
   bundlePath = 'dist/apps/service/main.js';
 

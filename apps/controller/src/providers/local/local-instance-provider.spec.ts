@@ -7,7 +7,8 @@ import { ownLoopbackPrefix } from '../../../e2e/support/loopback';
 import { httpGet, HttpReply } from '../../../e2e/support/http-get';
 import { isAlive } from '../../../e2e/support/process-tree';
 import { SystemClock } from '../clock';
-import { LocalInstanceProvider, LocalProviderError } from './local-instance-provider';
+import { LocalImageError } from './local-golden-image';
+import { LocalInstanceProvider } from './local-instance-provider';
 import { NodeProcessLauncher } from './process-launcher';
 
 const SERVICE_BUNDLE = path.resolve(__dirname, '../../../../../dist/apps/service/main.js');
@@ -31,7 +32,7 @@ describe('LocalInstanceProvider (child processes of the service bundle on their 
   let dir: string;
 
   function makeProvider(local: Partial<LocalProviderConfig>): LocalInstanceProvider {
-    const config = Object.assign(new LocalProviderConfig(), { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, stopGraceMs: 2_000, stateDir: dir, ...local });
+    const config = Object.assign(new LocalProviderConfig(), { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, stopGraceMs: 2_000, stateDir: dir, imagesDir: path.join(dir, 'images'), ...local });
     return new LocalInstanceProvider(config, new ProviderConfig(), new NodeProcessLauncher(), new SystemClock());
   }
 
@@ -82,10 +83,11 @@ describe('LocalInstanceProvider (child processes of the service bundle on their 
     expect(failed.fault).toBe('process exited with code 3: cannot open /etc/service.conf');
   });
 
-  it('refuses to start without the golden image, saying how to build it', async () => {
+  it('refuses to start without a golden image or a built bundle, saying how to make one', async () => {
     provider = makeProvider({ bundlePath: path.join(dir, 'missing.js') });
-    await expect(provider.create({ name: 'service-auto-x', reason: 'scale-out' })).rejects.toThrow(LocalProviderError);
-    await expect(provider.provisionOriginal()).rejects.toThrow(/does not exist: build it with `npx nx build service`/);
+    await expect(provider.create({ name: 'service-auto-x', reason: 'scale-out' })).rejects.toThrow(LocalImageError);
+    await expect(provider.provisionOriginal()).rejects.toThrow(/bake one with `npx nx run tools:bake-image -- --provider=local`, or build the service with `npx nx build service`/);
+    expect(provider.childPids()).toEqual([]);
   });
 
   it('runs out of loopback addresses with a clear error instead of wrapping around', async () => {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { LocalProviderConfig, ProviderConfig } from '../../config/provider.config';
 import { Clock, CLOCK } from '../clock';
@@ -13,6 +12,7 @@ import {
   METADATA_REASON_KEY,
   OriginalInstance,
 } from '../instance-provider';
+import { chooseLocalImage, staleImageNote } from './local-golden-image';
 import { LocalInstanceRecord, LocalInstanceRecords } from './local-instance-records';
 import { findProcessesByMarker, isOurProcess, LaunchedProcess, MARKER_VARIABLE, PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
 
@@ -36,8 +36,8 @@ interface LocalInstance {
 const ORIGINAL_REASON = 'original';
 
 /**
- * Instances as child processes of the controller, each running the service bundle (the "golden
- * image") on its own loopback address: 127.0.10.1 for the original, the lowest free one after it
+ * Instances as child processes of the controller, each running the golden image's service bundle
+ * (chosen per instance from the local image store, see local-golden-image.ts) on its own loopback address: 127.0.10.1 for the original, the lowest free one after it
  * for each clone, so a switch changes the backend's IP just as in the seed.
  *
  * Every instance is written down under `provider.local.stateDir` (pid, address, group metadata),
@@ -52,6 +52,8 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
   private readonly logger = new Logger('LocalProvider');
   private readonly instances = new Map<string, LocalInstance>();
   private readonly records: LocalInstanceRecords;
+  /** The store image the last instance started from ('' before any), to warn about a stale image once. */
+  private lastImageId: string | undefined = '';
   private readonly killAllOnExit = (): void => {
     for (const instance of this.instances.values()) if (!instance.record.logFile) instance.process.killNow();
   };
@@ -155,10 +157,12 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
   }
 
   private start(name: string, reason: string, bootDelayMs: number): LocalInstance {
-    if (!fs.existsSync(this.config.bundlePath)) {
-      throw new LocalProviderError(
-        `the golden image ${this.config.bundlePath} (provider.local.bundlePath) does not exist: build it with \`npx nx build service\``,
-      );
+    const image = chooseLocalImage(this.config);
+    if (image.imageId !== this.lastImageId) {
+      // Once per image change, not per instance: the note compares file hashes.
+      this.lastImageId = image.imageId;
+      const note = staleImageNote(image, this.config);
+      if (note) this.logger.warn(note);
     }
     const id = randomUUID();
     const pending: LocalInstanceRecord = {
@@ -175,7 +179,7 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     this.records.write(pending);
     const child = this.launcher.launch({
       name,
-      scriptPath: this.config.bundlePath,
+      scriptPath: image.bundlePath,
       env: { ...this.config.serviceEnv, HOST: pending.address, PORT: String(this.config.servicePort), [MARKER_VARIABLE]: id },
       onOutput: (line) => this.logger.log(`${name} | ${line}`),
       outliveParent: pending.logFile ? { logFile: pending.logFile } : undefined,
@@ -185,7 +189,7 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     const instance: LocalInstance = { record, process: child, adopted: false, deleted: false };
     this.instances.set(id, instance);
     const output = record.logFile ? `; output in ${record.logFile}` : '';
-    this.logger.log(`${name} starting: pid ${child.pid ?? '?'} on ${record.address}:${this.config.servicePort} (id ${id})${output}`);
+    this.logger.log(`${name} starting: pid ${child.pid ?? '?'} on ${record.address}:${this.config.servicePort} (id ${id}) from ${image.description}${output}`);
     return instance;
   }
 
