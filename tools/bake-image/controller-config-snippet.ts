@@ -36,20 +36,27 @@ export function openStackControllerConfig(input: OpenStackSnippetInput): string[
   ];
 }
 
+/**
+ * The local provider reads the same store the bake wrote (provider.local.imagesDir) and picks the
+ * newest image of the name, like the OpenStack provider; the default store needs no line at all.
+ */
 export function localControllerConfig(input: {
   workspaceRoot: string;
-  bundlePath: string;
+  imagesDir: string;
   imageName: string;
+  imageId: string;
 }): string[] {
-  const relative = path.relative(input.workspaceRoot, input.bundlePath);
+  const relative = path.relative(input.workspaceRoot, input.imagesDir);
   const shown =
     relative && !relative.startsWith('..') && !path.isAbsolute(relative)
       ? relative
-      : input.bundlePath;
+      : input.imagesDir;
   return [
     'provider:',
     '  kind: local',
     '  local:',
-    `    bundlePath: ${shown}  # the bundle inside the local golden image "${input.imageName}"`,
+    `    imagesDir: ${shown}  # the local image store this bake wrote to`,
+    `    image: ${input.imageName}  # newest "${input.imageName}" by osa_baked_at: re-baking needs no config change`,
+    `    # imageId: ${input.imageId}  # or pin exactly this bake`,
   ];
 }

@@ -13,7 +13,7 @@ const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(fil
 
 /** The YAML block the summary prints under "controller config", parsed. */
 function controllerConfigOf(stdout: string): {
-  provider: { kind: string; local: { bundlePath: string } };
+  provider: { kind: string; local: { imagesDir: string; image: string } };
 } {
   const lines = stdout.split('\n');
   const start = lines.findIndex((l) => l.includes('controller config (controller.yaml):'));
@@ -85,7 +85,8 @@ describe('bake-image --provider=local (the built CLI, end to end)', () => {
     expect(run.stdout).toMatch(/ {4}write-image +\d/);
     const config = controllerConfigOf(run.stdout);
     expect(config.provider.kind).toBe('local');
-    expect(config.provider.local.bundlePath).toBe(image.bundlePath);
+    expect(config.provider.local).toEqual({ imagesDir, image: 'service-golden' });
+    expect(run.stdout).toContain(`# imageId: ${image.id}  # or pin exactly this bake`);
   });
 
   it('re-bakes next to the old image, the newest wins, --prune keeps the newest N', async () => {

@@ -124,8 +124,9 @@ export async function runLocalBake(
     '  controller config (controller.yaml):',
     ...localControllerConfig({
       workspaceRoot: options.workspaceRoot,
-      bundlePath: image.bundlePath,
+      imagesDir: options.imagesDir,
       imageName: image.name,
+      imageId: image.id,
     }).map((l) => `    ${l}`),
   ];
   return { image, pruned, summary, timings: progress.timings };
