@@ -151,6 +151,9 @@ export function resolveCloudConfig(input: ResolveCloudConfigInput): CloudConfig 
   refuseContradictions(fileSettings, envSettings);
   const overridden = Object.keys(envSettings) as SettingKey[];
   const merged: Settings = { ...fileSettings, ...envSettings };
+  // OS_INSECURE is the environment's answer to "verify TLS?": it overrides the file's `verify`
+  // as well as its `insecure` (OS_INSECURE=false re-enables checks a clouds.yaml turned off).
+  if (envSettings.insecure) delete merged.verify;
   const source =
     `clouds.yaml ${clouds.file} (cloud "${cloudName}")` +
     (secure && secure.clouds[cloudName] !== undefined ? ` + secure.yaml ${secure.file}` : '') +
@@ -434,9 +437,7 @@ function buildCloudConfig(
     endpointInterface = normalised as EndpointInterface;
   }
 
-  let insecure = false;
-  if (settings.insecure) insecure = parseBoolean(settings.insecure);
-  if (settings.verify && !parseBoolean(settings.verify)) insecure = true;
+  const insecure = tlsVerificationOff(settings);
 
   let cacertPath: string | undefined;
   if (settings.cacert) {
@@ -469,6 +470,20 @@ function buildCloudConfig(
     insecure,
     computeMicroversion: microversion,
   };
+}
+
+/** `insecure: true` and `verify: false` say the same; saying both, one way each, is refused. */
+function tlsVerificationOff(settings: Settings): boolean {
+  const insecure = settings.insecure && parseBoolean(settings.insecure);
+  const skipVerify = settings.verify && !parseBoolean(settings.verify);
+  if (settings.insecure && settings.verify && insecure !== skipVerify) {
+    throw new ConfigError(
+      settings.verify.source,
+      `is "${settings.verify.value}" but ${settings.insecure.source} is "${settings.insecure.value}": one says verify TLS certificates, the other says do not`,
+      'keep one of the two settings',
+    );
+  }
+  return Boolean(insecure || skipVerify);
 }
 
 function parseBoolean(setting: Setting): boolean {
