@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import { getJson, httpGet } from './support/http-get';
 import { PoolCloud } from './support/pool-cloud';
 import { timedGet, TimedReply } from './support/traffic-load';
@@ -114,5 +115,39 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
     expect(metrics).toMatch(/^osa_traffic_decisions_total\{decision="refused_queue_full"\} 3$/m);
     expect(metrics).toMatch(/^osa_traffic_decisions_total\{decision="refused_queue_wait"\} 5$/m);
     expect(metrics).toMatch(/^osa_proxy_requests_total\{status="503",outcome="local"\} 8$/m);
+  });
+
+  it('a client that leaves while held gives its place to the next request at once, not at queueMaxWaitMs', async () => {
+    pool = await PoolCloud.start({
+      serviceEnvs: [{ WORK_DELAY_MS: '5' }],
+      config: {
+        scaling: { traffic: 'pool', duringScaleOut: 'queue', thresholdRequests: 1000, maxInstances: 1 },
+        // A wait far beyond the test: any place freed here was freed by the client leaving.
+        traffic: { queueMaxRequests: 3, queueMaxWaitMs: 120_000 },
+        health: { intervalMs: 100, failuresToEject: 2 },
+      },
+    });
+    const running = pool;
+    await killTheOnlyInstance(running);
+
+    /** Three requests held, then their clients hang up. */
+    const holdThenLeave = async (round: number): Promise<void> => {
+      const requests = Array.from({ length: 3 }, () => {
+        const request = http.get({ host: running.proxy.host, port: running.proxy.port, path: '/', agent: false });
+        request.on('error', () => undefined); // destroyed on purpose below
+        return request;
+      });
+      await running.waitForStatus(`round ${round}: three requests held`, (status) => status.requests.queue.waiting === 3, 5_000);
+      for (const request of requests) request.destroy();
+      await running.waitForStatus(`round ${round}: the places freed`, (status) => status.requests.queue.waiting === 0, 5_000);
+    };
+    await holdThenLeave(1);
+    // Without the withdrawal these three would be refused as "queue full" for two minutes.
+    await holdThenLeave(2);
+
+    const status = await running.status();
+    expect(status.requests.queue).toMatchObject({ held: 6, released: 0, waiting: 0, refusedQueueFull: 0, refusedWaitedTooLong: 0, leftWhileHeld: 6 });
+    const metrics = (await httpGet(running.admin.host, running.admin.port, '/metrics')).body;
+    expect(metrics).toMatch(/^osa_traffic_decisions_total\{decision="left_while_held"\} 6$/m);
   });
 });

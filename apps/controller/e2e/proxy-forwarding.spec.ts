@@ -1,4 +1,4 @@
-import { Agent } from 'node:http';
+import { Agent, get as httpGetRaw } from 'node:http';
 import { createServer, Server } from 'node:net';
 import { Test } from '@nestjs/testing';
 import { Module } from '@nestjs/common';
@@ -85,6 +85,19 @@ describe('proxy forwarding', () => {
     expect(proxy.director.settles).toEqual([
       expect.objectContaining({ backendId: backend.id, outcome: 'ok' }),
     ]);
+    expect(proxy.director.withdrawn).toBe(0);
+  });
+
+  it('withdraws a queued request whose client hangs up, so its place is not held until the wait limit', async () => {
+    proxy = await startOurProxy([backend.asBackend()]);
+    proxy.director.queueNext = new Promise(() => undefined); // never decided: only the client can end it
+    const request = httpGetRaw(`${proxy.url}/work`, { agent: false });
+    request.on('error', () => undefined);
+    await waitFor('the request to be admitted', () => proxy!.director.admitted.length === 1);
+    expect(proxy.director.withdrawn).toBe(0);
+    request.destroy();
+    await waitFor('the withdrawal', () => proxy!.director.withdrawn === 1);
+    expect(backend.requests).toHaveLength(0);
   });
 
   it('answers 502 when the backend refuses connections, settling once with connect-failed', async () => {

@@ -93,7 +93,7 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
     });
     new Counter({
       name: 'osa_traffic_decisions_total',
-      help: 'What the traffic director decided per client request: forwarded, rejected_while_scaling, rejected_no_backend, retried (one retry on another instance), held, released, refused_queue_full, refused_queue_wait, refused_shutting_down',
+      help: 'What the traffic director decided per client request: forwarded, rejected_while_scaling, rejected_no_backend, retried (one retry on another instance), held, released, refused_queue_full, refused_queue_wait, refused_shutting_down, left_while_held (the client hung up while held)',
       labelNames: ['decision'],
       registers,
       collect() {
@@ -109,6 +109,7 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
           refused_queue_full: counters.queue.refusedQueueFull,
           refused_queue_wait: counters.queue.refusedWaitedTooLong,
           refused_shutting_down: counters.queue.refusedShuttingDown,
+          left_while_held: counters.queue.leftWhileHeld,
         };
         for (const [decision, count] of Object.entries(decisions)) this.inc({ decision }, count);
       },

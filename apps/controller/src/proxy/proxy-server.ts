@@ -295,6 +295,9 @@ export class ProxyServer
         new UpstreamCall(exchange, res, this.upstreamCallSettings).start(decision.backend);
         return;
       case 'queue':
+        // A client that leaves while held gives its place to the next request at once. After the
+        // decision settles, `close` (also emitted on a normal finish) makes withdraw() a no-op.
+        res.once('close', decision.withdraw);
         decision.decision.then(
           (next) => this.afterQueue(exchange, res, next, queueHops + 1),
           (error: unknown) =>

@@ -21,8 +21,13 @@ export type TrafficDecision =
   | { readonly kind: 'forward'; readonly backend: Backend }
   /** Answer 503 with `Retry-After` and a short plain-text reason (seed section 13.8). */
   | { readonly kind: 'reject'; readonly retryAfterSeconds: number; readonly reason: string }
-  /** Hold the request until the promise settles (production scaling `duringScaleOut: queue`). */
-  | { readonly kind: 'queue'; readonly decision: Promise<TrafficDecision> };
+  /**
+   * Hold the request until the promise settles (production scaling `duringScaleOut: queue`).
+   * `withdraw()`: the client left while held; its place goes to the next request (idempotent,
+   * a no-op once the decision has settled). Only plain requests withdraw: a WebSocket upgrade's
+   * socket is paused while it waits, so its hang-up is seen once the decision arrives.
+   */
+  | { readonly kind: 'queue'; readonly decision: Promise<TrafficDecision>; readonly withdraw: () => void };
 
 /** How one forwarded exchange ended, as far as the backend's fitness is concerned. */
 export type UpstreamOutcome =

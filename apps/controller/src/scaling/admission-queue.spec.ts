@@ -51,7 +51,7 @@ describe('AdmissionQueue (duringScaleOut: queue)', () => {
     expect(queue.length).toBe(1);
     expect(queue.release(() => FORWARD)).toBe(1);
     await expect(Promise.all(held)).resolves.toEqual([FORWARD, FORWARD, FORWARD]);
-    expect(queue.counters).toEqual({ held: 3, released: 3, refusedQueueFull: 1, refusedWaitedTooLong: 0, refusedShuttingDown: 0 });
+    expect(queue.counters).toEqual({ held: 3, released: 3, refusedQueueFull: 1, refusedWaitedTooLong: 0, refusedShuttingDown: 0, leftWhileHeld: 0 });
     expect(logger.lines).toEqual([
       expect.stringMatching(/^warn: no healthy instance: holding requests .*at most 3, each at most 10\.0s/),
       expect.stringMatching(/^log: request queue empty after \d+\.\ds: 3 held, 3 released to an instance, 1 answered 503$/),
@@ -73,6 +73,43 @@ describe('AdmissionQueue (duringScaleOut: queue)', () => {
     expect(firstAfterMs).toBeGreaterThanOrEqual(290);
     expect(secondAfterMs).toBeGreaterThanOrEqual(440);
     expect(queue.counters.refusedWaitedTooLong).toBe(2);
+    expect(queue.length).toBe(0);
+  });
+
+  it('gives the place of a withdrawn request (its client left) to the next one, and skips it on release', async () => {
+    const { queue, logger } = queueWith();
+    const decisions = [queue.hold(), queue.hold(), queue.hold()];
+    const [first, second, third] = decisions.map((decision) => {
+      if (decision.kind !== 'queue') throw new Error(`expected a queue decision, got ${decision.kind}`);
+      return decision;
+    });
+    second.withdraw();
+    second.withdraw(); // idempotent
+    await expect(second.decision).resolves.toMatchObject({ kind: 'reject', reason: expect.stringContaining('the client left while waiting') });
+    expect(queue.length).toBe(2);
+    const fourth = decisionOf(queue.hold()); // the freed place, not a "queue full" refusal
+    expect(queue.length).toBe(3);
+    first.withdraw(); // the oldest leaves: the next oldest is at the head
+    const releasedTo: number[] = [];
+    let n = 0;
+    expect(queue.release(() => (releasedTo.push(++n), FORWARD))).toBe(2);
+    await expect(Promise.all([third.decision, fourth])).resolves.toEqual([FORWARD, FORWARD]);
+    third.withdraw(); // after its release: a no-op
+    expect(queue.counters).toEqual({ held: 4, released: 2, refusedQueueFull: 0, refusedWaitedTooLong: 0, refusedShuttingDown: 0, leftWhileHeld: 2 });
+    expect(logger.lines.at(-1)).toMatch(/^log: request queue empty after \d+\.\ds: 4 held, 2 released to an instance, 0 answered 503, 2 client\(s\) left while waiting$/);
+  });
+
+  it('expires the oldest remaining request on time after the one before it withdrew', async () => {
+    const { queue } = queueWith({ maxWaitMs: 300 });
+    const first = queue.hold();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = decisionOf(queue.hold());
+    if (first.kind !== 'queue') throw new Error('expected a queue decision');
+    first.withdraw();
+    const startedMs = Date.now();
+    await expect(second).resolves.toMatchObject({ kind: 'reject', reason: expect.stringContaining('traffic.queueMaxWaitMs') });
+    expect(Date.now() - startedMs).toBeGreaterThanOrEqual(150); // its own wait, not the withdrawn one's
+    expect(queue.counters).toMatchObject({ refusedWaitedTooLong: 1, leftWhileHeld: 1 });
     expect(queue.length).toBe(0);
   });
 

@@ -20,11 +20,15 @@ export interface AdmissionQueueCounters {
   refusedQueueFull: number;
   refusedWaitedTooLong: number;
   refusedShuttingDown: number;
+  /** Clients that went away while held: their places were given to others at once. */
+  leftWhileHeld: number;
 }
 
 interface HeldRequest {
   readonly heldAtMs: number;
   readonly resolve: (decision: TrafficDecision) => void;
+  /** Taken off the queue (released, refused or withdrawn): nothing more may happen to it. */
+  done: boolean;
 }
 
 /**
@@ -35,13 +39,15 @@ interface HeldRequest {
  * lasts, and one summary when the queue is empty again; never one line per request.
  */
 export class AdmissionQueue {
-  readonly counters: AdmissionQueueCounters = { held: 0, released: 0, refusedQueueFull: 0, refusedWaitedTooLong: 0, refusedShuttingDown: 0 };
+  readonly counters: AdmissionQueueCounters = { held: 0, released: 0, refusedQueueFull: 0, refusedWaitedTooLong: 0, refusedShuttingDown: 0, leftWhileHeld: 0 };
   private held: HeldRequest[] = [];
   /** Index of the oldest request still held (entries before it are done; compacted now and then). */
   private head = 0;
+  /** Withdrawn entries after `head`, skipped when they reach it (so withdrawal costs O(1)). */
+  private withdrawnBehindHead = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private episode: { startedMs: number; held: number; released: number; refused: number; lastProgressMs: number } | undefined;
+  private episode: { startedMs: number; held: number; released: number; refused: number; left: number; lastProgressMs: number } | undefined;
 
   constructor(
     private readonly limits: AdmissionQueueLimits,
@@ -51,7 +57,7 @@ export class AdmissionQueue {
 
   /** Requests waiting now. */
   get length(): number {
-    return this.held.length - this.head;
+    return this.held.length - this.head - this.withdrawnBehindHead;
   }
 
   /** Hold one request: a `queue` decision, or a 503 at once when the queue is full or closed. */
@@ -67,7 +73,7 @@ export class AdmissionQueue {
     }
     const nowMs = this.clock.nowMs();
     if (!this.episode) {
-      this.episode = { startedMs: nowMs, held: 0, released: 0, refused: 0, lastProgressMs: nowMs };
+      this.episode = { startedMs: nowMs, held: 0, released: 0, refused: 0, left: 0, lastProgressMs: nowMs };
       this.logger.warn(
         `no healthy instance: holding requests for the first instance admitted (at most ${this.limits.maxRequests}, ` +
           `each at most ${seconds(this.limits.maxWaitMs)}; traffic.queueMaxRequests / traffic.queueMaxWaitMs)`,
@@ -75,9 +81,25 @@ export class AdmissionQueue {
     }
     this.counters.held++;
     this.episode.held++;
-    const decision = new Promise<TrafficDecision>((resolve) => this.held.push({ heldAtMs: nowMs, resolve }));
+    let entry: HeldRequest | undefined;
+    const decision = new Promise<TrafficDecision>((resolve) => {
+      entry = { heldAtMs: nowMs, resolve, done: false };
+      this.held.push(entry);
+    });
     if (this.expiryTimer === undefined) this.armExpiry();
-    return { kind: 'queue', decision };
+    return { kind: 'queue', decision, withdraw: () => this.withdraw(entry as HeldRequest) };
+  }
+
+  /** The client of a held request left: free its place now rather than when it would expire. */
+  private withdraw(entry: HeldRequest): void {
+    if (entry.done) return;
+    entry.done = true;
+    this.withdrawnBehindHead++;
+    this.counters.leftWhileHeld++;
+    if (this.episode) this.episode.left++;
+    entry.resolve(this.refusal('the client left while waiting'));
+    this.skipWithdrawn();
+    this.afterChange();
   }
 
   /**
@@ -111,8 +133,15 @@ export class AdmissionQueue {
     this.afterChange();
   }
 
+  /** The oldest request still held; callers check `length > 0` first. */
+  private oldest(): HeldRequest {
+    this.skipWithdrawn();
+    return this.held[this.head];
+  }
+
   private take(): HeldRequest {
-    const request = this.held[this.head];
+    const request = this.oldest();
+    request.done = true;
     this.head++;
     if (this.head > 1024 && this.head * 2 > this.held.length) {
       this.held = this.held.slice(this.head);
@@ -121,9 +150,16 @@ export class AdmissionQueue {
     return request;
   }
 
+  private skipWithdrawn(): void {
+    while (this.withdrawnBehindHead > 0 && this.head < this.held.length && this.held[this.head].done) {
+      this.head++;
+      this.withdrawnBehindHead--;
+    }
+  }
+
   private armExpiry(): void {
     if (this.length === 0) return;
-    const oldest = this.held[this.head];
+    const oldest = this.oldest();
     const dueInMs = Math.max(0, oldest.heldAtMs + this.limits.maxWaitMs - this.clock.nowMs());
     this.expiryTimer = setTimeout(() => this.expire(), dueInMs);
   }
@@ -133,7 +169,7 @@ export class AdmissionQueue {
     const nowMs = this.clock.nowMs();
     let expired = 0;
     // Timers may fire a little early or late; anything within 1 ms of its limit has waited it out.
-    while (this.length > 0 && this.held[this.head].heldAtMs + this.limits.maxWaitMs <= nowMs + 1) {
+    while (this.length > 0 && this.oldest().heldAtMs + this.limits.maxWaitMs <= nowMs + 1) {
       this.take().resolve(this.refusal(`no instance became healthy within ${seconds(this.limits.maxWaitMs)} (traffic.queueMaxWaitMs)`));
       expired++;
     }
@@ -158,12 +194,14 @@ export class AdmissionQueue {
       this.expiryTimer = undefined;
       this.held = [];
       this.head = 0;
+      this.withdrawnBehindHead = 0;
       const episode = this.episode;
       if (episode) {
         this.episode = undefined;
         this.logger.log(
           `request queue empty after ${seconds(this.clock.nowMs() - episode.startedMs)}: ${episode.held} held, ` +
-            `${episode.released} released to an instance, ${episode.refused} answered 503`,
+            `${episode.released} released to an instance, ${episode.refused} answered 503` +
+            (episode.left > 0 ? `, ${episode.left} client(s) left while waiting` : ''),
         );
       }
       return;

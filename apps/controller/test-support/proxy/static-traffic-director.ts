@@ -24,6 +24,8 @@ export class StaticTrafficDirector implements TrafficDirector {
   rejectReason: string | undefined;
   /** When set, `admit` answers with a queue decision resolved by the test. */
   queueNext: Promise<TrafficDecision> | undefined;
+  /** How many held requests were withdrawn because their client left. */
+  withdrawn = 0;
   /** Observer of every settle (the child-process harness relays them to the test). */
   onSettle: ((record: SettleRecord) => void) | undefined;
   private nextIndex = 0;
@@ -38,7 +40,10 @@ export class StaticTrafficDirector implements TrafficDirector {
     if (this.queueNext !== undefined) {
       const decision = this.queueNext;
       this.queueNext = undefined;
-      return { kind: 'queue', decision };
+      // As in the production queue, a withdrawal after the decision settled is a no-op.
+      let settled = false;
+      void decision.then(() => (settled = true));
+      return { kind: 'queue', decision, withdraw: () => void (settled || this.withdrawn++) };
     }
     return this.forward(this.pick());
   }
