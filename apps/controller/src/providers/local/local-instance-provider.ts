@@ -37,8 +37,9 @@ const ORIGINAL_REASON = 'original';
 
 /**
  * Instances as child processes of the controller, each running the golden image's service bundle
- * (chosen per instance from the local image store, see local-golden-image.ts) on its own loopback address: 127.0.10.1 for the original, the lowest free one after it
- * for each clone, so a switch changes the backend's IP just as in the seed.
+ * (chosen per instance from the local image store, see local-golden-image.ts) on its own loopback
+ * address: 127.0.10.1 for the original, the lowest free one after it for each clone, so a switch
+ * changes the backend's IP just as in the seed.
  *
  * Every instance is written down under `provider.local.stateDir` (pid, address, group metadata),
  * which makes the group listable after a controller restart, exactly like server metadata in the
