@@ -53,6 +53,7 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
     const client = clientFromCloudsYaml(events);
     cloud.setServerBehaviour({ pollsUntilActive: 2, address: () => '127.200.0.77' });
     const cleanups: Array<() => Promise<unknown>> = [];
+    let serverId: string | undefined;
     try {
       const flavor = await client.compute.flavors.find('m1.tiny');
       const image = await client.image.images.findByName('ubuntu');
@@ -68,6 +69,7 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
         metadata: { 'osa:pool': 'e2e' },
       });
       // Cleanup registered the moment Nova returns an id.
+      serverId = ref.id;
       cleanups.push(() => client.compute.servers.delete(ref.id));
 
       const progress: string[] = [];
@@ -103,10 +105,13 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup();
     }
-    const [serverId] = [...cloud.state.servers.keys()];
-    if (serverId)
-      await client.compute.servers.waitForDeleted(serverId, { timeoutMs: 10_000, intervalMs: 20 });
-    expect(cloud.state.servers.size).toBe(0);
+    expect(serverId).toBeDefined();
+    const id = serverId ?? '';
+    // Nova answers the DELETE at once and shows the server (task_state deleting, then DELETED)
+    // until the compute host is done: wait for DELETED, then for the GET to answer 404.
+    await client.compute.servers.waitForDeleted(id, { timeoutMs: 10_000, intervalMs: 20 });
+    expect(await untilNotFound(() => client.compute.servers.find(id), 10_000)).toBeUndefined();
+    expect(await client.compute.servers.list({ exactName: 'e2e-web-1' }).toArray()).toEqual([]);
     expect([...cloud.state.images.values()].map((i) => i.name)).toEqual(['ubuntu']);
     // Nothing secret in what the client reported.
     expect(JSON.stringify(events)).not.toContain(cloud.credentials.password);
@@ -239,3 +244,17 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
     });
   });
 });
+
+/** Polls `find` until it answers undefined (a 404) or `timeoutMs` passes; returns the last answer. */
+async function untilNotFound<T>(
+  find: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let found = await find();
+  while (found !== undefined && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    found = await find();
+  }
+  return found;
+}

@@ -110,13 +110,26 @@ describe('openstack-client network create/delete against the fake OpenStack (e2e
     expect(error.message).toContain(devcloudText);
     expect(error.requestId).toMatch(/^req-/);
     expect(cloud.state.networks.get(network.id)?.subnetIds).toEqual([]);
-    // The same call with a loopback CIDR is accepted.
+    // A loopback CIDR with DHCP left on (Neutron's default) is refused by upstream Neutron ...
+    const dhcp = (await client.network.subnets
+      .create({ networkId: network.id, name: 'lab-subnet', cidr: '127.201.0.0/24' })
+      .catch((e: unknown) => e)) as BadRequestError;
+    expect(dhcp).toBeInstanceOf(BadRequestError);
+    expect(dhcp.serverMessage).toBe(
+      'Invalid input for operation: Loopback IP subnet is not supported if enable_dhcp is True.',
+    );
+    // ... and accepted with DHCP off.
     const subnet = await client.network.subnets.create({
       networkId: network.id,
       name: 'lab-subnet',
       cidr: '127.201.0.0/24',
+      enableDhcp: false,
     });
-    expect(subnet).toMatchObject({ cidr: '127.201.0.0/24', gatewayIp: '127.201.0.1' });
+    expect(subnet).toMatchObject({
+      cidr: '127.201.0.0/24',
+      gatewayIp: '127.201.0.1',
+      enableDhcp: false,
+    });
   });
 
   it("over the network quota: Neutron's 409 OverQuota is a QuotaExceededError", async () => {
