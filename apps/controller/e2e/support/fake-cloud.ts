@@ -35,7 +35,14 @@ export async function prepareSeedCloud(
   }
 }
 
-/** Servers in the fake whose name starts with `prefix` and that still exist. */
+/**
+ * Servers in the fake whose name starts with `prefix` and that are not going away. Nova answers a
+ * DELETE at once and keeps showing the server (task_state `deleting`, then status DELETED) until
+ * the compute host is done (api-ref 2.1; the fake does the same, briefly), so a check against a
+ * real cloud leaves out the servers already being deleted.
+ */
 export function serversNamed(cloud: FakeOpenStack, prefix: string): FakeServer[] {
-  return [...cloud.state.servers.values()].filter((server) => server.name.startsWith(prefix) && server.status !== 'DELETED');
+  return [...cloud.state.servers.values()].filter(
+    (server) => server.name.startsWith(prefix) && server.status !== 'DELETED' && server.taskState !== 'deleting',
+  );
 }
