@@ -112,7 +112,6 @@ export class FakeOpenStack {
       credentials: this.credentials,
       lifecycle: this.lifecycle,
       l3: options.networkL3,
-      refuseLoopbackDhcp: profile.refuseLoopbackDhcp,
       loopbackSubnetsOnly: profile.loopbackSubnetsOnly,
     });
     this.services = [identity, compute, image, network];

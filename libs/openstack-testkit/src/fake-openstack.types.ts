@@ -129,9 +129,9 @@ export interface ServerBehaviour {
   consoleOutput?: string | ((server: FakeServer) => string);
   /** os-stop / os-start take this long: task_state powering-off/on meanwhile (default 100; devcloud profile 300). */
   actionDelayMs?: number;
-  /** After DELETE the server keeps its status with task_state `deleting` this long (default 0; devcloud profile 200). */
+  /** After DELETE the server keeps its status with task_state `deleting` this long (default 30; devcloud profile 200). */
   deleteDelayMs?: number;
-  /** Then it answers 200 with status DELETED this long before 404 (default 0; devcloud profile 200). */
+  /** Then it answers 200 with status DELETED this long before 404 (default 30; devcloud profile 200). */
   deletedStatusMs?: number;
 }
 

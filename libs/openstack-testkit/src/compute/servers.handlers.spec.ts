@@ -559,10 +559,21 @@ describe('fake Nova servers', () => {
   });
 
   describe('delete', () => {
-    it('answers 204 and then 404 itemNotFound', async () => {
-      const id = await create();
+    it('answers 204, keeps the server listed as deleting for a moment (the default), then 404 itemNotFound', async () => {
+      const id = await createActive();
+      const deletedAtMs = Date.now();
       expect((await compute(`/servers/${id}`, { method: 'DELETE' })).status).toBe(204);
-      const gone = await compute(`/servers/${id}`);
+      // Nova answers the DELETE before the compute host has torn the server down (api-ref 2.1).
+      expect((await compute(`/servers/${id}`, { microversion: '2.79' })).json.server).toMatchObject({
+        status: 'ACTIVE',
+        'OS-EXT-STS:task_state': 'deleting',
+      });
+      expect((await compute('/servers')).json.servers.map((s: Json) => s.id)).toEqual([id]);
+      let gone = await compute(`/servers/${id}`);
+      while (gone.status !== 404 && Date.now() - deletedAtMs < 2_000) {
+        await sleep(10);
+        gone = await compute(`/servers/${id}`);
+      }
       expect(gone.status).toBe(404);
       expect(gone.json).toEqual({
         itemNotFound: { code: 404, message: `Instance ${id} could not be found.` },
@@ -621,7 +632,8 @@ describe('fake Nova servers', () => {
       expect(changed.json.servers.map((s: Json) => [s.id, s.status])).toEqual([[id, 'DELETED']]);
     });
 
-    it('is gone at once with deleteDelayMs and deletedStatusMs 0 (the defaults)', async () => {
+    it('is gone at once with deleteDelayMs and deletedStatusMs 0', async () => {
+      cloud.setServerBehaviour({ deleteDelayMs: 0, deletedStatusMs: 0 });
       const id = await createActive();
       const reply = await compute(`/servers/${id}`, { method: 'DELETE' });
       expect(reply.status).toBe(204);

@@ -103,6 +103,33 @@ describe('fake Neutron v2.0', () => {
     });
   });
 
+  it('refuses DHCP on a loopback subnet as upstream Neutron does, and takes it with enable_dhcp false', async () => {
+    const id = (
+      await network('/v2.0/networks', { method: 'POST', body: { network: { name: 'lo' } } })
+    ).json.network.id;
+    const create = (fields: Record<string, unknown>) =>
+      network('/v2.0/subnets', {
+        method: 'POST',
+        body: { subnet: { network_id: id, ip_version: 4, cidr: '127.201.0.0/24', ...fields } },
+      });
+    // enable_dhcp defaults to true (neutron/db/db_base_plugin_v2.py _validate_subnet).
+    for (const refused of [await create({}), await create({ enable_dhcp: true })]) {
+      expect([refused.status, refused.json.NeutronError]).toEqual([
+        400,
+        {
+          type: 'InvalidInput',
+          message:
+            'Invalid input for operation: Loopback IP subnet is not supported if enable_dhcp is True.',
+          detail: '',
+        },
+      ]);
+    }
+    expect((await network(`/v2.0/networks/${id}`)).json.network.subnets).toEqual([]);
+    const ok = await create({ enable_dhcp: false });
+    expect(ok.status).toBe(201);
+    expect(ok.json.subnet).toMatchObject({ cidr: '127.201.0.0/24', enable_dhcp: false });
+  });
+
   it('honours allocation_pools on subnet create and refuses bad pools as Neutron does', async () => {
     const id = (
       await network('/v2.0/networks', { method: 'POST', body: { network: { name: 'p' } } })

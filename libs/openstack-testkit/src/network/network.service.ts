@@ -51,8 +51,6 @@ export interface NetworkSettings {
   credentials: FakeCredentials;
   lifecycle: CloudLifecycle;
   l3: boolean;
-  /** Refuse enable_dhcp on a 127.0.0.0/8 subnet, as Neutron does (400 InvalidInput). */
-  refuseLoopbackDhcp: boolean;
   /** The devcloud's guard: 400 for any subnet outside 127.0.0.0/8. */
   loopbackSubnetsOnly: boolean;
 }
@@ -356,13 +354,8 @@ export class NetworkService extends FakeServiceBase {
     const enableDhcp = req.enable_dhcp !== false;
     // neutron/db/db_base_plugin_v2.py _validate_subnet: DHCP is refused on a loopback range
     // (what the bake tool met on the devcloud: "Loopback IP subnet is not supported if
-    // enable_dhcp is True"; enable_dhcp defaults to true).
-    if (
-      this.settings.refuseLoopbackDhcp &&
-      enableDhcp &&
-      req.ip_version === 4 &&
-      cidrInside(cidr, '127.0.0.0/8')
-    ) {
+    // enable_dhcp is True"; enable_dhcp defaults to true). Every profile: it is upstream Neutron.
+    if (enableDhcp && req.ip_version === 4 && cidrInside(cidr, '127.0.0.0/8')) {
       this.invalid('Loopback IP subnet is not supported if enable_dhcp is True.');
     }
     const range = req.ip_version === 4 ? hostRange(cidr, req.gateway_ip) : undefined;

@@ -1,7 +1,8 @@
 // Profiles: which cloud the fake imitates. `reference` (the default) is the API reference's
-// cloud, lenient where consumer specs still rely on it; `devcloud` is the Debian Zed devcloud the
-// acceptance suites run against (/work/shared/devcloud/README.md, /work/captures/), as far as the
-// fake knows it: its seed, quotas, missing L3 plugin, subnet rules and slower lifecycle.
+// cloud: upstream Nova's and Neutron's rules (DHCP refused on a loopback subnet, a visible delete
+// phase), with short timings; `devcloud` is the Debian Zed devcloud the acceptance suites run
+// against (/work/shared/devcloud/README.md, /work/captures/), as far as the fake knows it: its
+// seed, quotas, missing L3 plugin, loopback-only subnets and slower lifecycle.
 import type { FakeQuota } from '../fake-openstack.types';
 import { defaultQuota, type SeedKind } from './cloud-state';
 import { DEFAULT_SERVER_BEHAVIOUR, type ServerTiming } from './server-behaviour-registry';
@@ -15,8 +16,6 @@ export interface CloudProfile {
   quota: FakeQuota;
   /** Server timing when a test sets none. */
   serverTiming: ServerTiming;
-  /** Neutron refuses DHCP on a 127.0.0.0/8 subnet (neutron/db/db_base_plugin_v2.py _validate_subnet). */
-  refuseLoopbackDhcp: boolean;
   /** The devcloud's ML2 guard: only subnets inside 127.0.0.0/8 (captures/neutron/12-subnet-create-outside-127.txt). */
   loopbackSubnetsOnly: boolean;
 }
@@ -38,7 +37,6 @@ export function cloudProfile(name: ProfileName): CloudProfile {
         deleteDelayMs: 200,
         deletedStatusMs: 200,
       },
-      refuseLoopbackDhcp: true,
       loopbackSubnetsOnly: true,
     };
   }
@@ -47,9 +45,6 @@ export function cloudProfile(name: ProfileName): CloudProfile {
     networkL3: true,
     quota: defaultQuota(),
     serverTiming: { ...DEFAULT_SERVER_BEHAVIOUR },
-    // Real Neutron refuses it everywhere; off here only because a consumer spec still creates a
-    // loopback subnet without enable_dhcp (see the README, "Differences kept on purpose").
-    refuseLoopbackDhcp: false,
     loopbackSubnetsOnly: false,
   };
 }

@@ -9,16 +9,17 @@ import type { ServerBehaviour } from '../fake-openstack.types';
  * has its own, state/cloud-profile.ts). Real Nova (Debian Zed devcloud) answers the first GET
  * after create with BUILD (task_state scheduling, no addresses) and only later ACTIVE, so one GET
  * answers BUILD here too (captures/nova/21-server-get-build-2.79.txt); os-stop/os-start show
- * powering-off/on briefly (33b-server-get-stopping.txt). DELETE is instant here although the
- * devcloud shows `deleting` and `DELETED` first: consumer specs still expect it (README).
+ * powering-off/on briefly (33b-server-get-stopping.txt). DELETE shows both phases the devcloud
+ * shows (task_state `deleting`, then status DELETED, then 404; captures/nova/40b-*, 41-*), only
+ * shorter, so a caller that treats the DELETE's 204 as "gone" fails here as it would on Nova.
  */
 export const DEFAULT_SERVER_BEHAVIOUR = Object.freeze({
   bootDelayMs: 0,
   pollsUntilActive: 1,
   addressDelayMs: 0,
   actionDelayMs: 100,
-  deleteDelayMs: 0,
-  deletedStatusMs: 0,
+  deleteDelayMs: 30,
+  deletedStatusMs: 30,
 });
 
 export type ServerTiming = { -readonly [K in keyof typeof DEFAULT_SERVER_BEHAVIOUR]: number };
