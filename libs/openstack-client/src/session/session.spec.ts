@@ -125,14 +125,15 @@ describe('Session against a loopback Keystone + Nova', () => {
   });
 
   it('renews a token shortly before expires_at, without waiting for a 401', async () => {
-    cloud.tokenTtlMs = 1_500;
+    // Long enough that a loaded machine cannot make the first token look near expiry already.
+    cloud.tokenTtlMs = 3_000;
     cloud.on('GET', SERVER_PATH, () => ({ status: 200, body: serverGetRespV271() }));
     const events: ClientEvent[] = [];
-    const os = cloud.client({ tokenRenewalMarginMs: 1_000, logger: (e) => events.push(e) });
+    const os = cloud.client({ tokenRenewalMarginMs: 2_000, logger: (e) => events.push(e) });
     await os.compute.servers.get(SERVER_ID);
     expect(cloud.tokenRequests()).toHaveLength(1);
-    // Margin is capped at half the lifetime (750 ms): after 800 ms the token is "near expiry".
-    await new Promise((r) => setTimeout(r, 800));
+    // Margin is capped at half the lifetime (1.5 s): after 1.6 s the token is "near expiry".
+    await new Promise((r) => setTimeout(r, 1_600));
     await os.compute.servers.get(SERVER_ID);
     os.close();
 
