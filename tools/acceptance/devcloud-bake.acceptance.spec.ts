@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { selectGoldenImage } from '@osa/golden-image';
+import { goldenImageCandidateOf, selectGoldenImage } from '@osa/golden-image';
 import { extractAddress, OpenStackClient, type Image } from '@osa/openstack-client';
 import {
   AcceptanceCleanup,
@@ -241,17 +241,10 @@ describeWithCloud(
         osa_bundle_sha256: bundleSha256,
       });
       // The controller's rule picks the newer bake.
-      const picked = selectGoldenImage(
-        images.map((i) => ({
-          id: i.id,
-          name: i.name ?? '',
-          status: i.status,
-          createdAt: i.createdAt ?? '',
-          owner: i.owner,
-          properties: i.properties,
-        })),
-        { name: names.image, ownerProjectId: (await client.identity.token()).projectId },
-      );
+      const picked = selectGoldenImage(images.map(goldenImageCandidateOf), {
+        name: names.image,
+        ownerProjectId: (await client.identity.token()).projectId,
+      });
       expect(picked.id).toBe(newest?.id);
       expect(second.stdout).toContain(`image id:      ${newest?.id}`);
       expect((await httpGet(address, settings.servicePort, '/healthz')).status).toBe(200);
