@@ -111,10 +111,10 @@ export class GoldenImageNotFoundError extends Error {
  * (`osa_baked_at`), falling back to `created_at` for images made by hand as in the seed.
  * Re-baking therefore switches new scale-outs to the new image without any config change.
  */
-export function selectGoldenImage(
-  candidates: readonly GoldenImageCandidate[],
+export function selectGoldenImage<T extends GoldenImageCandidate>(
+  candidates: readonly T[],
   selector: GoldenImageSelector,
-): GoldenImageCandidate {
+): T {
   if (selector.pinnedId !== undefined) {
     const pinned = candidates.find((c) => c.id === selector.pinnedId);
     if (!pinned) {

@@ -81,13 +81,12 @@ export class AdmissionQueue {
     }
     this.counters.held++;
     this.episode.held++;
-    let entry: HeldRequest | undefined;
-    const decision = new Promise<TrafficDecision>((resolve) => {
-      entry = { heldAtMs: nowMs, resolve, done: false };
-      this.held.push(entry);
-    });
+    let resolve!: (decision: TrafficDecision) => void;
+    const decision = new Promise<TrafficDecision>((settle) => (resolve = settle));
+    const entry: HeldRequest = { heldAtMs: nowMs, resolve, done: false };
+    this.held.push(entry);
     if (this.expiryTimer === undefined) this.armExpiry();
-    return { kind: 'queue', decision, withdraw: () => this.withdraw(entry as HeldRequest) };
+    return { kind: 'queue', decision, withdraw: () => this.withdraw(entry) };
   }
 
   /** The client of a held request left: free its place now rather than when it would expire. */

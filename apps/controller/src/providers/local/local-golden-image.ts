@@ -38,7 +38,7 @@ export function chooseLocalImage(config: LocalProviderConfig): LocalImageChoice 
 
   let chosen: LocalGoldenImage;
   try {
-    chosen = selectGoldenImage(images, { name: config.image, pinnedId: config.imageId }) as LocalGoldenImage;
+    chosen = selectGoldenImage(images, { name: config.image, pinnedId: config.imageId });
   } catch (error) {
     if (!(error instanceof GoldenImageNotFoundError)) throw error;
     const field = config.imageId !== undefined ? 'provider.local.imageId' : 'provider.local.image';
