@@ -39,3 +39,11 @@ export {
   isLoopbackIPv4,
   type HttpAnswer,
 } from './real-cloud/acceptance-support';
+// Suites that need a system program skip with one line where it is missing.
+export {
+  describeWithTools,
+  findSystemTool,
+  missingToolsReason,
+  SYSTEM_TOOLS,
+  type SystemTool,
+} from './real-cloud/system-tools';
