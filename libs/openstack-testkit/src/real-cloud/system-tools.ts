@@ -50,6 +50,7 @@ export function describeWithTools(
   title: string,
   body: () => void,
 ): void {
+  const describe = jestDescribe();
   const reason = missingToolsReason(tools);
   if (reason === undefined) {
     describe(title, body);
@@ -57,6 +58,17 @@ export function describeWithTools(
   }
   process.stderr.write(`[tests] SKIPPED "${title}": ${reason}\n`);
   describe.skip(`${title} [skipped: ${reason}]`, body);
+}
+
+/** Jest's `describe`, read from the global at call time: the library itself is built without jest's types. */
+interface JestDescribe {
+  (title: string, body: () => void): void;
+  skip(title: string, body: () => void): void;
+}
+function jestDescribe(): JestDescribe {
+  const found = (globalThis as { describe?: JestDescribe }).describe;
+  if (found === undefined) throw new Error('describeWithTools must be called inside a jest test file');
+  return found;
 }
 
 /** The tools `.ci/run` installs, named once so every suite says the same thing. */
