@@ -10,40 +10,28 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { PROXY_CONFIG, ProxyConfig } from '../config/proxy.config';
+import { AttemptEngine } from './attempt-engine';
 import { newExchange } from './exchange';
-import type { Exchange, LocalAnswer, StepEnvironment } from './exchange';
-import { writeLocalAnswer, writeLocalAnswerToSocket } from './local-answer';
+import type { ProxyExchangeEvent } from './exchange';
+import { writeLocalAnswerToSocket } from './local-answer';
 import { PathMapper } from './path-mapper';
-import { bufferRequestBody } from './request-body';
-import { runRequestSteps } from './request-steps';
+import { runRequestSteps, resumeRequestSteps } from './request-steps';
+import type { StepEnvironment } from './request-steps';
 import { TRAFFIC_DIRECTOR } from './traffic-director';
-import type { TrafficDecision, TrafficDirector } from './traffic-director';
+import type { TrafficDirector } from './traffic-director';
 import { createUpstreamAgent } from './upstream-agent';
 import { UpstreamCall } from './upstream-call';
-import type { UpstreamCallSettings, UpstreamCallSummary } from './upstream-call';
+import type { UpstreamCallSettings } from './upstream-call';
 import { normalizePeerAddress, TrustedProxies } from './trusted-proxies';
-import { WebSocketTunnels } from './websocket-tunnel';
+import { WebSocketTunnel } from './websocket-tunnel';
+import type { WebSocketTunnelSettings } from './websocket-tunnel';
 
-/** Emitted once per client request when it is over (hang metrics and logs on it). */
-export interface ProxyExchangeEvent {
-  readonly method: string;
-  /** Status sent to the client; 0 when the connection was cut instead. */
-  readonly status: number;
-  /** `local` when the proxy answered by itself (hygiene, overload, 503 gate). */
-  readonly outcome: UpstreamCallSummary['outcome'] | 'local';
-  readonly backendId?: string;
-  readonly retried: boolean;
-  readonly durationMs: number;
-  readonly error?: string;
-}
-
-/** Nested `queue` decisions deeper than this are a director bug, not a reason to loop. */
-const MAX_QUEUE_HOPS = 4;
+export type { ProxyExchangeEvent } from './exchange';
 
 /**
  * The data path: a raw `http.createServer` on the proxy port (never Nest's request pipeline,
- * which costs 3-4x the CPU per request). For each request: hygiene steps -> traffic director ->
- * upstream call -> response. Listens on application bootstrap (or `start()`), and on shutdown
+ * which costs 3-4x the CPU per request). Each request, plain or a WebSocket upgrade, runs the
+ * ordered steps of request-steps.ts (hygiene, body, admission, upstream attempt). Listens on application bootstrap (or `start()`), and on shutdown
  * stops accepting, closes idle connections, lets in-flight requests finish within
  * `shutdownDeadlineMs`, then cuts what is left.
  *
@@ -58,43 +46,55 @@ export class ProxyServer
   private readonly server: Server;
   private readonly agent: Agent;
   private readonly env: StepEnvironment;
-  private readonly tunnels: WebSocketTunnels;
-  private readonly upstreamCallSettings: UpstreamCallSettings;
+  private readonly callSettings: UpstreamCallSettings;
+  private readonly tunnelSettings: WebSocketTunnelSettings;
+  private readonly openTunnels = new Set<Socket>();
   private inFlightCount = 0;
   private draining = false;
   private shutdownPromise: Promise<void> | undefined;
-  /** One function for every response's `close` (no closure per request). */
-  private readonly releaseInFlight = (): void => {
-    this.inFlightCount--;
+  /** The `exchange` event sink, or undefined when nobody listens (nothing is built then). */
+  private readonly emitExchange = (event: ProxyExchangeEvent): void => {
+    this.emit('exchange', event);
   };
 
   constructor(
     @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
-    @Inject(TRAFFIC_DIRECTOR) private readonly director: TrafficDirector,
+    @Inject(TRAFFIC_DIRECTOR) director: TrafficDirector,
   ) {
     super();
     this.agent = createUpstreamAgent(config);
-    this.upstreamCallSettings = {
-      agent: this.agent,
+    const engine = new AttemptEngine({
       director,
-      upstreamTimeoutMs: config.upstreamTimeoutMs,
-      upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
-      draining: () => this.draining,
-      onFinished: (exchange, summary) =>
-        this.report(
-          exchange,
-          summary.status,
-          summary.outcome,
-          summary.backendId,
-          summary.retried,
-          summary.error,
-        ),
-    };
+      resume: (exchange, answer, error) => resumeRequestSteps(exchange, this.env, answer, error),
+      reporter: () => (this.listenerCount('exchange') === 0 ? undefined : this.emitExchange),
+      logInternalError: (message) => this.logger.error(message),
+    });
     this.env = {
       config,
       trustedProxies: new TrustedProxies(config.trustedProxies),
       pathMapper: new PathMapper(config.pathMappings),
+      engine,
       inFlight: () => this.inFlightCount,
+      addInFlight: () => {
+        this.inFlightCount++;
+      },
+      releaseInFlight: () => {
+        this.inFlightCount--;
+      },
+      draining: () => this.draining,
+    };
+    this.callSettings = {
+      agent: this.agent,
+      engine,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
+      upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
+      draining: this.env.draining,
+    };
+    this.tunnelSettings = {
+      engine,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
+      upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
+      openTunnels: this.openTunnels,
     };
     this.server = createServer(
       {
@@ -109,18 +109,8 @@ export class ProxyServer
     );
     this.server.keepAliveTimeout = config.keepAliveTimeoutMs;
     this.server.maxHeadersCount = config.maxHeadersCount;
-    this.tunnels = new WebSocketTunnels({
-      director,
-      env: this.env,
-      upstreamTimeoutMs: config.upstreamTimeoutMs,
-      upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
-      onFinished: (event) => this.emit('exchange', event),
-      inFlightDelta: (delta) => {
-        this.inFlightCount += delta;
-      },
-    });
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
-      this.tunnels.handleUpgrade(req, socket, head, this.draining),
+      this.onUpgrade(req, socket, head),
     );
     // CONNECT would turn us into an open forward proxy.
     this.server.on('connect', (_req: IncomingMessage, socket: Socket) => {
@@ -207,7 +197,8 @@ export class ProxyServer
         `proxy shutdown deadline reached: cutting ${this.inFlightCount} in-flight request(s)`,
       );
     }
-    this.tunnels.destroyAll();
+    for (const socket of this.openTunnels) socket.destroy();
+    this.openTunnels.clear();
     this.server.closeAllConnections();
     this.agent.destroy();
     await closed;
@@ -215,160 +206,18 @@ export class ProxyServer
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const exchange = newExchange(req, normalizePeerAddress(req.socket.remoteAddress), false);
-    try {
-      const answer = runRequestSteps(exchange, this.env);
-      if (answer !== undefined) {
-        this.answerLocally(exchange, res, answer);
-        return;
-      }
-      this.inFlightCount++;
-      res.on('close', this.releaseInFlight);
-      if (exchange.hasBody && this.config.requestBuffering === 'buffer') {
-        // The whole body first: a slow uploader must not hold a backend connection.
-        bufferRequestBody(req, this.config.maxRequestBodyBytes, (body) =>
-          this.afterBody(exchange, res, body),
-        );
-        return;
-      }
-      // No body (or a streamed one): nothing to wait for, straight to the director.
-      this.admitAndDispatch(exchange, res);
-    } catch (error) {
-      this.internalError(exchange, res, error);
-    }
+    const peer = normalizePeerAddress(req.socket.remoteAddress);
+    runRequestSteps(
+      newExchange(req, peer, false, new UpstreamCall(res, this.callSettings)),
+      this.env,
+    );
   }
 
-  private afterBody(
-    exchange: Exchange,
-    res: ServerResponse,
-    body: Buffer | 'too-large' | 'gone',
-  ): void {
-    if (body === 'gone') {
-      res.destroy();
-      this.report(exchange, 0, 'client-aborted');
-      return;
-    }
-    if (body === 'too-large') {
-      const text = `request body larger than ${this.config.maxRequestBodyBytes} bytes`;
-      this.answerLocally(exchange, res, { status: 413, text, closeConnection: true });
-      return;
-    }
-    exchange.body = body;
-    this.admitAndDispatch(exchange, res);
-  }
-
-  private admitAndDispatch(exchange: Exchange, res: ServerResponse): void {
-    try {
-      const decision = this.director.admit({
-        method: exchange.req.method ?? 'GET',
-        path: exchange.req.url ?? '/',
-        remoteAddress: exchange.peerAddress,
-      });
-      this.dispatch(exchange, res, decision, 0);
-    } catch (error) {
-      this.internalError(exchange, res, error);
-    }
-  }
-
-  /** Our own bug or a director that threw: never let it reach the process. */
-  private internalError(exchange: Exchange, res: ServerResponse, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.logger.error(`proxy request failed internally: ${message}`);
-    this.answerLocally(exchange, res, { status: 500, text: 'internal proxy error' }, message);
-  }
-
-  private dispatch(
-    exchange: Exchange,
-    res: ServerResponse,
-    decision: TrafficDecision,
-    queueHops: number,
-  ): void {
-    switch (decision.kind) {
-      case 'reject':
-        this.answerLocally(exchange, res, {
-          status: 503,
-          text: decision.reason,
-          retryAfterSeconds: decision.retryAfterSeconds,
-        });
-        return;
-      case 'forward':
-        new UpstreamCall(exchange, res, this.upstreamCallSettings).start(decision.backend);
-        return;
-      case 'queue':
-        // A client that leaves while held gives its place to the next request at once. After the
-        // decision settles, `close` (also emitted on a normal finish) makes withdraw() a no-op.
-        res.once('close', decision.withdraw);
-        decision.decision.then(
-          (next) => this.afterQueue(exchange, res, next, queueHops + 1),
-          (error: unknown) =>
-            this.answerLocally(
-              exchange,
-              res,
-              { status: 503, text: 'no backend became available', retryAfterSeconds: 1 },
-              String(error),
-            ),
-        );
-        return;
-    }
-  }
-
-  private afterQueue(
-    exchange: Exchange,
-    res: ServerResponse,
-    next: TrafficDecision,
-    queueHops: number,
-  ): void {
-    try {
-      if (res.destroyed || res.writableEnded) {
-        // The client left while queued: hand the backend straight back.
-        if (next.kind === 'forward') this.director.settle(next.backend, 'client-aborted', 0);
-        return;
-      }
-      if (next.kind === 'queue' && queueHops >= MAX_QUEUE_HOPS) {
-        this.answerLocally(exchange, res, {
-          status: 503,
-          text: 'no backend became available',
-          retryAfterSeconds: 1,
-        });
-        return;
-      }
-      this.dispatch(exchange, res, next, queueHops);
-    } catch (error) {
-      this.internalError(exchange, res, error);
-    }
-  }
-
-  private answerLocally(
-    exchange: Exchange,
-    res: ServerResponse,
-    answer: LocalAnswer,
-    error?: string,
-  ): void {
-    // A request whose body we will not read must not leave its bytes on a kept-alive connection:
-    // Node discards a declared body after the answer, but an undeclared framing gets a close.
-    writeLocalAnswer(res, answer, this.draining);
-    exchange.req.on('error', () => undefined);
-    this.report(exchange, answer.status, 'local', undefined, false, error);
-  }
-
-  /** The `exchange` event (metrics, logs); nothing is built when nobody listens. */
-  private report(
-    exchange: Exchange,
-    status: number,
-    outcome: ProxyExchangeEvent['outcome'],
-    backendId?: string,
-    retried = false,
-    error?: string,
-  ): void {
-    if (this.listenerCount('exchange') === 0) return;
-    this.emit('exchange', {
-      method: exchange.req.method ?? 'GET',
-      status,
-      outcome,
-      backendId,
-      retried,
-      durationMs: performance.now() - exchange.startedAtMs,
-      error,
-    } satisfies ProxyExchangeEvent);
+  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const startedAtMs = performance.now();
+    socket.on('error', () => socket.destroy());
+    const peer = normalizePeerAddress(socket.remoteAddress);
+    const tunnel = new WebSocketTunnel(socket, head, this.tunnelSettings);
+    runRequestSteps(newExchange(req, peer, true, tunnel, startedAtMs), this.env);
   }
 }

@@ -1,11 +1,51 @@
-import type { Exchange, LocalAnswer, RequestStep, StepEnvironment } from './exchange';
+import type { ProxyConfig } from '../config/proxy.config';
+import type { AttemptEngine } from './attempt-engine';
+import { PENDING } from './exchange';
+import type { Exchange, LocalAnswer, StepVerdict } from './exchange';
 import { connectionNamedHeaders, isHopByHop, mayBeSpecialHeader } from './hop-by-hop-headers';
+import type { PathMapper } from './path-mapper';
+import { bufferRequestBody } from './request-body';
+import type { TrustedProxies } from './trusted-proxies';
 
 /**
- * The hygiene steps every client request goes through, in order, before the traffic director
- * is asked for a backend (the shape of node-http-proxy's `passes/`). Each does one job; the
- * first one that answers stops the request.
+ * The request path, as one ordered list of named steps (REQUEST_STEPS at the end): hygiene
+ * checks, the body, admission and the upstream attempt. Every client request, plain or a
+ * WebSocket upgrade, runs the same list; a step that does not apply to it goes on at once.
+ * A step answers locally (the request stops there), goes on, or carries the request on by
+ * itself (PENDING: the body is read, the request is queued, or it went upstream).
  */
+
+/** What the steps may consult: the settings, the proxy's live state and the attempt engine. */
+export interface StepEnvironment {
+  readonly config: ProxyConfig;
+  readonly trustedProxies: TrustedProxies;
+  readonly pathMapper: PathMapper;
+  readonly engine: AttemptEngine;
+  /** Client requests currently being served (not counting this one). */
+  readonly inFlight: () => number;
+  readonly addInFlight: () => void;
+  /** One shared function (no closure per request) called when a request stops counting. */
+  readonly releaseInFlight: () => void;
+  /** True while the proxy shuts down. */
+  readonly draining: () => boolean;
+}
+
+export type RequestStep = (exchange: Exchange, env: StepEnvironment) => StepVerdict;
+
+/** A tunnel opened now would be cut moments later by the shutdown: refuse it up front. */
+export const refuseUpgradeWhileDraining: RequestStep = (exchange, env) => {
+  if (!exchange.webSocket || !env.draining()) return undefined;
+  return { status: 503, text: 'proxy shutting down', retryAfterSeconds: 1 };
+};
+
+/** Only WebSocket upgrades are tunnelled; other protocols (h2c) are refused. */
+export const requireWebSocketUpgrade: RequestStep = (exchange) => {
+  if (!exchange.webSocket) return undefined;
+  const { req } = exchange;
+  if (req.method === 'GET' && req.headers.upgrade?.trim().toLowerCase() === 'websocket')
+    return undefined;
+  return { status: 400, text: 'only WebSocket upgrades are proxied' };
+};
 
 /** Past `maxInFlight`, shed load with 503 + Retry-After instead of queueing without bound. */
 export const shedOverload: RequestStep = (_exchange, env) => {
@@ -77,7 +117,7 @@ export const rejectUnsupportedTransferEncoding: RequestStep = (exchange, env) =>
  * `X-Forwarded-For/-Proto/-Host` (and `Forwarded`, `X-Real-IP`) replaced unless the peer is a
  * trusted proxy, whose chain is extended instead.
  */
-export const buildUpstreamHeaders: RequestStep = (exchange: Exchange, env: StepEnvironment) => {
+export const buildUpstreamHeaders: RequestStep = (exchange, env) => {
   const raw = exchange.req.rawHeaders;
   const named = connectionNamedHeaders(exchange.req.headers.connection);
   const trusted = env.trustedProxies.isTrusted(exchange.peerAddress);
@@ -144,23 +184,86 @@ export const mapPath: RequestStep = (exchange, env) => {
   return undefined;
 };
 
-/** The order matters: cheap refusals first, then header work, then the path. */
+/** From here on the request counts as in flight (a WebSocket one until its handshake ends). */
+export const countInFlight: RequestStep = (exchange, env) => {
+  env.addInFlight();
+  exchange.transport.whenNoLongerInFlight(env.releaseInFlight);
+  return undefined;
+};
+
+/**
+ * With `requestBuffering: buffer` (default) the whole body first, chunked ones too (413 past
+ * the limit), so a slow uploader holds no backend connection. A bodiless request goes on at
+ * once; with `stream` the body is piped once the upstream connection is up.
+ */
+export const readBody: RequestStep = (exchange, env) => {
+  if (!exchange.hasBody || exchange.webSocket || env.config.requestBuffering !== 'buffer')
+    return undefined;
+  bufferRequestBody(exchange.req, env.config.maxRequestBodyBytes, (body) => {
+    if (body === 'gone') {
+      env.engine.clientLeft(exchange);
+      return;
+    }
+    if (body === 'too-large') {
+      const text = `request body larger than ${env.config.maxRequestBodyBytes} bytes`;
+      resumeRequestSteps(exchange, env, { status: 413, text, closeConnection: true });
+      return;
+    }
+    exchange.body = body;
+    resumeRequestSteps(exchange, env);
+  });
+  return PENDING;
+};
+
+/** `TrafficDirector.admit()`: forward (go on), reject (503 + `Retry-After`) or queue. */
+export const admit: RequestStep = (exchange, env) => env.engine.admit(exchange);
+
+/** The upstream attempt (and its one retry) through the exchange's transport. */
+export const callUpstream: RequestStep = (exchange, env) => env.engine.attempt(exchange);
+
+/** The order matters: cheap refusals first, then header work, the path, body, backend. */
 export const REQUEST_STEPS: readonly RequestStep[] = [
+  refuseUpgradeWhileDraining,
+  requireWebSocketUpgrade,
   shedOverload,
   requireOriginFormTarget,
   rejectUnsupportedTransferEncoding,
   buildUpstreamHeaders,
   mapPath,
+  countInFlight,
+  readBody,
+  admit,
+  callUpstream,
 ];
 
+/** Run the steps from `exchange.nextStep` until one answers or carries the request on. */
 export function runRequestSteps(
   exchange: Exchange,
   env: StepEnvironment,
   steps: readonly RequestStep[] = REQUEST_STEPS,
-): LocalAnswer | undefined {
-  for (const step of steps) {
-    const answer = step(exchange, env);
-    if (answer !== undefined) return answer;
+): void {
+  try {
+    while (exchange.nextStep < steps.length) {
+      const verdict = steps[exchange.nextStep++](exchange, env);
+      if (verdict === PENDING) return;
+      if (verdict !== undefined) {
+        env.engine.answerLocally(exchange, verdict);
+        return;
+      }
+    }
+    throw new Error('the request steps ended without an answer');
+  } catch (error) {
+    env.engine.internalError(exchange, error);
   }
-  return undefined;
+}
+
+/** After a step that returned PENDING: answer, or go on with the next step. */
+export function resumeRequestSteps(
+  exchange: Exchange,
+  env: StepEnvironment,
+  answer?: LocalAnswer,
+  error?: string,
+): void {
+  if (answer !== undefined) env.engine.answerLocally(exchange, answer, error);
+  else runRequestSteps(exchange, env);
 }

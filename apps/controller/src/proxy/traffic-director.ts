@@ -27,7 +27,11 @@ export type TrafficDecision =
    * a no-op once the decision has settled). Only plain requests withdraw: a WebSocket upgrade's
    * socket is paused while it waits, so its hang-up is seen once the decision arrives.
    */
-  | { readonly kind: 'queue'; readonly decision: Promise<TrafficDecision>; readonly withdraw: () => void };
+  | {
+      readonly kind: 'queue';
+      readonly decision: Promise<TrafficDecision>;
+      readonly withdraw: () => void;
+    };
 
 /** How one forwarded exchange ended, as far as the backend's fitness is concerned. */
 export type UpstreamOutcome =

@@ -1,10 +1,11 @@
 import { request as httpRequest } from 'node:http';
 import type { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Exchange } from './exchange';
+import type { AttemptEngine } from './attempt-engine';
+import type { Exchange, ExchangeTransport, LocalAnswer } from './exchange';
 import { responseHeadersForClient } from './hop-by-hop-headers';
 import { writeLocalAnswer } from './local-answer';
-import type { Backend, TrafficDirector, UpstreamOutcome } from './traffic-director';
+import type { Backend, UpstreamOutcome } from './traffic-director';
 import {
   UPSTREAM_CONNECT_TIMEOUT,
   UPSTREAM_RESPONSE_TIMEOUT,
@@ -15,34 +16,20 @@ import {
 /** The same for every request (built once by the proxy server, not per request). */
 export interface UpstreamCallSettings {
   readonly agent: Agent;
-  readonly director: TrafficDirector;
+  readonly engine: AttemptEngine;
   readonly upstreamTimeoutMs: number;
   readonly upstreamConnectTimeoutMs: number;
   /** True while the proxy shuts down: answers carry `Connection: close`. */
   readonly draining: () => boolean;
-  /** Called once when the exchange is over, for metrics and logs. */
-  readonly onFinished: (exchange: Exchange, summary: UpstreamCallSummary) => void;
 }
 
-export interface UpstreamCallSummary {
-  readonly backendId: string;
-  /** Status sent to the client (0 when the client went away before any answer). */
-  readonly status: number;
-  readonly outcome: UpstreamOutcome;
-  readonly retried: boolean;
-  readonly error?: string;
-}
-
-const FAILURE_TEXT: Readonly<Record<number, string>> = {
-  502: 'bad gateway: the backend connection failed',
-  503: 'service unavailable: the backend address could not be resolved',
-  504: 'gateway timeout: the backend did not answer in time',
-};
+/** An error listener that only has to exist (the request's end is seen elsewhere). */
+const ignoreError = (): void => undefined;
 
 /**
- * One client request forwarded upstream: at most two attempts (a retry only when the backend
- * provably never saw the request), the response head filtered and its body streamed back, and
- * every way it can end mapped to one `settle()` per backend handed out.
+ * The transport of one plain HTTP request: its upstream attempts on the keep-alive agent, the
+ * response head filtered and its body streamed back, and every way it can end told to the
+ * attempt engine (which retries, settles and reports).
  *
  * Every emitter on the path has an error listener: the client request and response, the
  * upstream request, its socket (via the request) and the upstream response.
@@ -51,45 +38,55 @@ const FAILURE_TEXT: Readonly<Record<number, string>> = {
  * response tells a completed answer from a client that left, and the body is forwarded by three
  * listeners (`data`/`end`, `drain` only when the client is slow) instead of `pipe()`'s eight.
  */
-export class UpstreamCall {
-  private backend!: Backend;
+export class UpstreamCall implements ExchangeTransport {
+  private exchange: Exchange | undefined;
   private upstreamReq: ClientRequest | undefined;
-  private attemptStartedAtMs = 0;
   private connectTimer: NodeJS.Timeout | undefined;
   private reusedSocket = false;
   private bytesReadAtAssign = 0;
-  private retried = false;
   private bodyStarted = false;
   private responseStarted = false;
-  private settled = false;
-  private done = false;
 
   constructor(
-    private readonly exchange: Exchange,
     private readonly res: ServerResponse,
     private readonly settings: UpstreamCallSettings,
   ) {}
 
-  start(backend: Backend): void {
-    const { req } = this.exchange;
-    // `close` follows `finish` when the answer went out; without `finish`, the client went away
-    // (before or during the answer), which ends the upstream exchange at once.
-    this.res.on('close', () => this.onClientResponseClose());
-    this.res.on('error', () => this.clientGone());
-    req.on('error', () => this.clientGone());
-    this.attempt(backend);
+  clientGone(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
   }
 
-  private onClientResponseClose(): void {
-    if (this.res.writableFinished) this.finish(this.res.statusCode, 'ok');
-    else this.clientGone();
+  onClientLeavesQueue(listener: () => void): void {
+    // `close` also follows a normal finish; by then withdraw() is a no-op.
+    this.res.once('close', listener);
   }
 
-  private attempt(backend: Backend): void {
-    this.backend = backend;
-    this.attemptStartedAtMs = performance.now();
+  whenNoLongerInFlight(release: () => void): void {
+    this.res.on('close', release);
+  }
+
+  answer(answer: LocalAnswer): void {
+    // A request whose body we will not read must not leave its bytes on a kept-alive
+    // connection: Node discards a declared body after the answer, an undeclared framing closes.
+    writeLocalAnswer(this.res, answer, this.settings.draining());
+    this.exchange?.req.on('error', ignoreError);
+  }
+
+  cut(): void {
+    this.res.destroy();
+  }
+
+  send(exchange: Exchange, backend: Backend): void {
+    if (this.exchange === undefined) {
+      this.exchange = exchange;
+      // `close` follows `finish` when the answer went out; without `finish`, the client went
+      // away (before or during the answer), which ends the upstream exchange at once.
+      this.res.on('close', () => this.onClientResponseClose());
+      this.res.on('error', () => this.onClientLeft());
+      exchange.req.on('error', () => this.onClientLeft());
+    }
     this.reusedSocket = false;
-    const { exchange, settings } = this;
+    const { settings } = this;
     const upstreamReq = httpRequest({
       agent: settings.agent,
       host: backend.host,
@@ -116,6 +113,11 @@ export class UpstreamCall {
     else if (!exchange.hasBody) upstreamReq.end();
   }
 
+  private onClientResponseClose(): void {
+    if (this.res.writableFinished) this.end(this.res.statusCode, 'ok');
+    else this.onClientLeft();
+  }
+
   private onSocket(upstreamReq: ClientRequest, socket: Socket): void {
     if (upstreamReq !== this.upstreamReq) return;
     this.reusedSocket = upstreamReq.reusedSocket;
@@ -139,16 +141,16 @@ export class UpstreamCall {
 
   /** A streamed body is piped only once the connection is up, so a refused connect can be retried. */
   private startBody(upstreamReq: ClientRequest): void {
-    const { exchange } = this;
+    const exchange = this.exchange!;
     if (!exchange.hasBody || exchange.body !== undefined) return;
-    if (this.bodyStarted || upstreamReq !== this.upstreamReq || this.done) return;
+    if (this.bodyStarted || upstreamReq !== this.upstreamReq || exchange.reported) return;
     this.bodyStarted = true;
-    this.exchange.req.pipe(upstreamReq);
+    exchange.req.pipe(upstreamReq);
   }
 
   private onResponse(upstreamReq: ClientRequest, upstreamRes: IncomingMessage): void {
     upstreamRes.on('error', (error) => this.onUpstreamError(upstreamReq, error));
-    if (upstreamReq !== this.upstreamReq || this.done) {
+    if (upstreamReq !== this.upstreamReq || this.exchange!.reported) {
       upstreamReq.destroy();
       return;
     }
@@ -162,13 +164,13 @@ export class UpstreamCall {
       // A header Node refuses to send (should not pass Node's strict parser, but never crash).
       this.responseStarted = false;
       upstreamReq.destroy();
-      this.answerFailure(502, 'reset', error);
+      this.settings.engine.fail(this.exchange!, 502, 'reset', error);
       return;
     }
     upstreamRes.on('close', () => {
-      if (!upstreamRes.complete && !this.done) {
+      if (!upstreamRes.complete && !this.exchange!.reported) {
         // The backend died mid-body: the client must see a truncated response, not a clean end.
-        this.finish(this.res.headersSent ? 0 : 502, 'reset', 'upstream closed mid-response');
+        this.end(this.res.headersSent ? 0 : 502, 'reset', 'upstream closed mid-response');
         this.res.destroy();
       }
     });
@@ -194,30 +196,31 @@ export class UpstreamCall {
   }
 
   private onUpstreamError(upstreamReq: ClientRequest, error: Error): void {
-    if (upstreamReq !== this.upstreamReq || this.done) return;
+    const exchange = this.exchange!;
+    if (upstreamReq !== this.upstreamReq || exchange.reported) return;
     this.clearConnectTimer();
     const failure = classifyUpstreamError(error);
     if (this.responseStarted) {
       // Part of the answer is already out: the only honest signal left is a cut connection.
-      this.finish(0, failure.outcome, error.message);
+      this.end(0, failure.outcome, error.message);
       this.res.destroy();
       return;
     }
-    if (this.canRetry(failure.beforeConnect, failure.reset)) {
-      this.retry(failure.outcome);
-      return;
-    }
-    this.answerFailure(failure.status, failure.outcome, error);
+    this.settings.engine.attemptFailed(
+      exchange,
+      failure,
+      error,
+      this.nothingSent(failure.beforeConnect, failure.reset),
+    );
   }
 
   /**
-   * Retry once, only when the backend provably never saw the request: the connection was never
-   * established, or a reused keep-alive socket was reset before a single response byte (the
-   * backend closed it as we reused it). A buffered body can be replayed; a streamed one that
-   * already started cannot.
+   * The backend provably never saw the request: the connection was never established, or a
+   * reused keep-alive socket was reset before a single response byte (the backend closed it as
+   * we reused it). A buffered body can be replayed; a streamed one that already started cannot.
    */
-  private canRetry(beforeConnect: boolean, reset: boolean): boolean {
-    if (this.retried || this.bodyStarted) return false;
+  private nothingSent(beforeConnect: boolean, reset: boolean): boolean {
+    if (this.bodyStarted) return false;
     if (beforeConnect) return true;
     const socket = this.upstreamReq?.socket;
     return (
@@ -229,52 +232,17 @@ export class UpstreamCall {
     );
   }
 
-  private retry(outcome: UpstreamOutcome): void {
-    this.retried = true;
-    const failed = this.backend;
-    const alternative = this.settings.director.alternative(failed);
-    if (alternative !== undefined) this.settle(outcome);
-    this.settled = false;
-    this.attempt(alternative ?? failed);
-  }
-
-  private answerFailure(status: number, outcome: UpstreamOutcome, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!this.res.destroyed)
-      writeLocalAnswer(this.res, { status, text: FAILURE_TEXT[status] ?? 'bad gateway' });
-    this.finish(status, outcome, message);
-  }
-
-  private clientGone(): void {
-    if (this.done) return;
+  private onClientLeft(): void {
+    const exchange = this.exchange!;
+    if (exchange.reported) return;
     this.clearConnectTimer();
     this.upstreamReq?.destroy();
-    this.finish(0, 'client-aborted', 'client closed the connection');
+    this.end(0, 'client-aborted', 'client closed the connection');
   }
 
-  private finish(status: number, outcome: UpstreamOutcome, error?: string): void {
-    if (this.done) return;
-    this.done = true;
+  private end(status: number, outcome: UpstreamOutcome, error?: string): void {
     this.clearConnectTimer();
-    this.settle(outcome);
-    this.settings.onFinished(this.exchange, {
-      backendId: this.backend.id,
-      status,
-      outcome,
-      retried: this.retried,
-      error,
-    });
-  }
-
-  /** Exactly once per backend handed out by `admit`/`alternative`. */
-  private settle(outcome: UpstreamOutcome): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.settings.director.settle(
-      this.backend,
-      outcome,
-      performance.now() - this.attemptStartedAtMs,
-    );
+    this.settings.engine.finish(this.exchange!, status, outcome, error);
   }
 
   private clearConnectTimer(): void {

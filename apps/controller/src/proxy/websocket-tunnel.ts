@@ -1,182 +1,69 @@
 import { request as httpRequest, STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { newExchange } from './exchange';
-import type { Exchange, LocalAnswer, StepEnvironment } from './exchange';
+import type { AttemptEngine } from './attempt-engine';
+import type { Exchange, ExchangeTransport, LocalAnswer } from './exchange';
 import { responseHeadersForClient } from './hop-by-hop-headers';
 import { writeLocalAnswerToSocket } from './local-answer';
-import type { ProxyExchangeEvent } from './proxy-server';
-import { runRequestSteps } from './request-steps';
-import type {
-  Backend,
-  TrafficDecision,
-  TrafficDirector,
-  UpstreamOutcome,
-} from './traffic-director';
+import type { Backend } from './traffic-director';
 import {
   UPSTREAM_CONNECT_TIMEOUT,
   UPSTREAM_RESPONSE_TIMEOUT,
   classifyUpstreamError,
   upstreamError,
 } from './upstream-error-table';
-import { normalizePeerAddress } from './trusted-proxies';
 
+/** The same for every upgrade (built once by the proxy server). */
 export interface WebSocketTunnelSettings {
-  readonly director: TrafficDirector;
-  readonly env: StepEnvironment;
+  readonly engine: AttemptEngine;
   readonly upstreamTimeoutMs: number;
   readonly upstreamConnectTimeoutMs: number;
-  readonly onFinished: (event: ProxyExchangeEvent) => void;
-  /** Handshakes count as in-flight requests (established tunnels do not hold a shutdown). */
-  readonly inFlightDelta: (delta: number) => void;
+  /** Client sockets of established tunnels (cut at the end of a shutdown). */
+  readonly openTunnels: Set<Socket>;
 }
-
-const MAX_QUEUE_HOPS = 4;
 
 /**
- * WebSocket upgrades: the same hygiene steps and traffic decision as any request, then a
- * byte tunnel between the client socket and a fresh (never pooled) backend connection. Both
- * sockets have error listeners before and after the upgrade; either side closing closes the
- * other; the backend is settled once, when the tunnel ends. Other upgrade protocols (h2c) are
- * refused with 400.
+ * The transport of one WebSocket upgrade: the handshake on a fresh (never pooled) backend
+ * connection, then a byte tunnel between the two sockets. Both sockets have error listeners
+ * before and after the upgrade; either side closing closes the other; the backend is settled
+ * when the tunnel ends (the attempt engine settles it once). A backend that answers without
+ * upgrading has its answer relayed, then the connection closes.
  */
-export class WebSocketTunnels {
-  private readonly open = new Set<Socket>();
-
-  constructor(private readonly settings: WebSocketTunnelSettings) {}
-
-  /** Cut every open tunnel (the last step of a shutdown). */
-  destroyAll(): void {
-    for (const socket of this.open) socket.destroy();
-    this.open.clear();
-  }
-
-  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, draining: boolean): void {
-    const startedAtMs = performance.now();
-    socket.on('error', () => socket.destroy());
-    const finishLocally = (answer: LocalAnswer, error?: string): void => {
-      writeLocalAnswerToSocket(socket, answer);
-      this.settings.onFinished({
-        method: req.method ?? 'GET',
-        status: answer.status,
-        outcome: 'local',
-        retried: false,
-        durationMs: performance.now() - startedAtMs,
-        error,
-      });
-    };
-    try {
-      if (draining) {
-        finishLocally({ status: 503, text: 'proxy shutting down', retryAfterSeconds: 1 });
-        return;
-      }
-      if (req.method !== 'GET' || req.headers.upgrade?.trim().toLowerCase() !== 'websocket') {
-        finishLocally({ status: 400, text: 'only WebSocket upgrades are proxied' });
-        return;
-      }
-      const exchange = newExchange(
-        req,
-        normalizePeerAddress(socket.remoteAddress),
-        true,
-        startedAtMs,
-      );
-      const answer = runRequestSteps(exchange, this.settings.env);
-      if (answer !== undefined) {
-        finishLocally(answer);
-        return;
-      }
-      this.settings.inFlightDelta(1);
-      let handshakeOver = false;
-      const endHandshake = (): void => {
-        if (handshakeOver) return;
-        handshakeOver = true;
-        this.settings.inFlightDelta(-1);
-      };
-      socket.once('close', endHandshake);
-      const decision = this.settings.director.admit({
-        method: 'GET',
-        path: req.url ?? '/',
-        remoteAddress: exchange.peerAddress,
-      });
-      new TunnelAttempt(
-        exchange,
-        socket,
-        head,
-        this.settings,
-        this.open,
-        startedAtMs,
-        endHandshake,
-        finishLocally,
-      ).decide(decision, 0);
-    } catch (error) {
-      finishLocally({ status: 500, text: 'internal proxy error' }, (error as Error).message);
-    }
-  }
-}
-
-/** One upgrade request: decision, up to two connection attempts, then the tunnel. */
-class TunnelAttempt {
-  private backend!: Backend;
-  private startedAtMs = 0;
-  private retried = false;
-  private settled = true;
+export class WebSocketTunnel implements ExchangeTransport {
+  private releaseInFlight: (() => void) | undefined;
 
   constructor(
-    private readonly exchange: Exchange,
     private readonly socket: Socket,
     private readonly head: Buffer,
     private readonly settings: WebSocketTunnelSettings,
-    private readonly open: Set<Socket>,
-    private readonly requestStartedAtMs: number,
-    private readonly endHandshake: () => void,
-    private readonly finishLocally: (answer: LocalAnswer, error?: string) => void,
   ) {}
 
-  decide(decision: TrafficDecision, queueHops: number): void {
-    switch (decision.kind) {
-      case 'reject':
-        this.finishLocally({
-          status: 503,
-          text: decision.reason,
-          retryAfterSeconds: decision.retryAfterSeconds,
-        });
-        return;
-      case 'forward':
-        this.connect(decision.backend);
-        return;
-      case 'queue':
-        decision.decision.then(
-          (next) => {
-            if (this.socket.destroyed) {
-              if (next.kind === 'forward')
-                this.settings.director.settle(next.backend, 'client-aborted', 0);
-              return;
-            }
-            if (next.kind === 'queue' && queueHops + 1 >= MAX_QUEUE_HOPS) {
-              this.finishLocally({
-                status: 503,
-                text: 'no backend became available',
-                retryAfterSeconds: 1,
-              });
-              return;
-            }
-            this.decide(next, queueHops + 1);
-          },
-          (error: unknown) =>
-            this.finishLocally(
-              { status: 503, text: 'no backend became available', retryAfterSeconds: 1 },
-              String(error),
-            ),
-        );
-        return;
-    }
+  clientGone(): boolean {
+    return this.socket.destroyed;
   }
 
-  private connect(backend: Backend): void {
-    this.backend = backend;
-    this.settled = false;
-    this.startedAtMs = performance.now();
-    const { exchange, settings, socket } = this;
+  onClientLeavesQueue(): void {
+    // The socket is paused while the request is held, so its hang-up is seen only when the
+    // decision arrives (clientGone), as the TrafficDecision contract says.
+  }
+
+  /** A handshake counts as in flight; an established tunnel does not hold a shutdown. */
+  whenNoLongerInFlight(release: () => void): void {
+    this.releaseInFlight = release;
+    this.socket.once('close', () => this.endHandshake());
+  }
+
+  answer(answer: LocalAnswer): void {
+    writeLocalAnswerToSocket(this.socket, answer);
+  }
+
+  cut(): void {
+    this.socket.destroy();
+  }
+
+  send(exchange: Exchange, backend: Backend): void {
+    const { settings, socket } = this;
+    const engine = settings.engine;
     let answered = false;
     const upstreamReq = httpRequest({
       agent: false, // an upgraded socket leaves any pool; don't borrow one
@@ -201,7 +88,7 @@ class TunnelAttempt {
       answered = true;
       clearTimeout(connectTimer);
       upstreamReq.destroy();
-      this.settle('client-aborted');
+      engine.finish(exchange, 0, 'client-aborted', 'client closed the connection');
     };
     socket.once('close', onClientClose);
 
@@ -211,22 +98,8 @@ class TunnelAttempt {
       answered = true;
       socket.off('close', onClientClose);
       const failure = classifyUpstreamError(error);
-      if (failure.beforeConnect && !this.retried && !socket.destroyed) {
-        this.retried = true;
-        const alternative = settings.director.alternative(backend);
-        if (alternative !== undefined) this.settle(failure.outcome);
-        this.settled = true;
-        this.connect(alternative ?? backend);
-        return;
-      }
-      this.settle(failure.outcome);
-      this.finishLocally(
-        {
-          status: failure.status,
-          text: failure.status === 504 ? 'gateway timeout' : 'bad gateway',
-        },
-        error.message,
-      );
+      // A fresh connection: only a failed connect proves the backend saw nothing.
+      engine.attemptFailed(exchange, failure, error, failure.beforeConnect);
     });
 
     // The backend answered without upgrading: relay its answer and close.
@@ -248,14 +121,14 @@ class TunnelAttempt {
         ),
       );
       upstreamRes.pipe(socket);
-      upstreamRes.once('end', () => this.settle('ok'));
+      upstreamRes.once('end', () => engine.settle(exchange, 'ok'));
       upstreamRes.once('close', () => {
         if (!upstreamRes.complete) {
-          this.settle('reset');
+          engine.settle(exchange, 'reset');
           socket.destroy();
         }
       });
-      this.report(upstreamRes.statusCode ?? 502, 'ok');
+      engine.report(exchange, upstreamRes.statusCode ?? 502, 'ok');
     });
 
     upstreamReq.on(
@@ -270,46 +143,46 @@ class TunnelAttempt {
         answered = true;
         socket.off('close', onClientClose);
         this.endHandshake();
-        this.open.add(socket);
-        upstreamSocket.setTimeout(0);
-        socket.setTimeout(0);
-        upstreamSocket.setNoDelay(true);
-        socket.setNoDelay(true);
-        socket.write(
-          statusAndHeaders(101, responseHeadersForClient(upstreamRes.rawHeaders, true), false),
-        );
-        if (upstreamHead.length > 0) upstreamSocket.unshift(upstreamHead);
-        if (this.head.length > 0) socket.unshift(this.head);
-        const closeBoth = (): void => {
-          this.open.delete(socket);
-          socket.destroy();
-          upstreamSocket.destroy();
-          this.settle('ok');
-        };
-        socket.once('close', closeBoth);
-        upstreamSocket.once('close', closeBoth);
-        socket.pipe(upstreamSocket).pipe(socket);
-        this.report(101, 'ok');
+        this.tunnel(exchange, upstreamRes, upstreamSocket, upstreamHead);
       },
     );
     upstreamReq.end();
   }
 
-  private settle(outcome: UpstreamOutcome): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.settings.director.settle(this.backend, outcome, performance.now() - this.startedAtMs);
+  private tunnel(
+    exchange: Exchange,
+    upstreamRes: IncomingMessage,
+    upstreamSocket: Socket,
+    upstreamHead: Buffer,
+  ): void {
+    const { socket, settings } = this;
+    settings.openTunnels.add(socket);
+    upstreamSocket.setTimeout(0);
+    socket.setTimeout(0);
+    upstreamSocket.setNoDelay(true);
+    socket.setNoDelay(true);
+    socket.write(
+      statusAndHeaders(101, responseHeadersForClient(upstreamRes.rawHeaders, true), false),
+    );
+    if (upstreamHead.length > 0) upstreamSocket.unshift(upstreamHead);
+    if (this.head.length > 0) socket.unshift(this.head);
+    const closeBoth = (): void => {
+      settings.openTunnels.delete(socket);
+      socket.destroy();
+      upstreamSocket.destroy();
+      settings.engine.settle(exchange, 'ok');
+    };
+    socket.once('close', closeBoth);
+    upstreamSocket.once('close', closeBoth);
+    socket.pipe(upstreamSocket).pipe(socket);
+    settings.engine.report(exchange, 101, 'ok');
   }
 
-  private report(status: number, outcome: UpstreamOutcome): void {
-    this.settings.onFinished({
-      method: 'GET',
-      status,
-      outcome,
-      backendId: this.backend.id,
-      retried: this.retried,
-      durationMs: performance.now() - this.requestStartedAtMs,
-    });
+  private endHandshake(): void {
+    const release = this.releaseInFlight;
+    if (release === undefined) return;
+    this.releaseInFlight = undefined;
+    release();
   }
 }
 
