@@ -208,7 +208,7 @@ export class ProxyServer
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const peer = normalizePeerAddress(req.socket.remoteAddress);
     runRequestSteps(
-      newExchange(req, peer, false, new UpstreamCall(res, this.callSettings)),
+      newExchange(req, peer, false, new UpstreamCall(req, res, this.callSettings)),
       this.env,
     );
   }

@@ -56,7 +56,12 @@ class Front {
       draining: () => false,
     };
     front.server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const exchange = newExchange(req, '127.0.0.1', false, new UpstreamCall(res, callSettings));
+      const exchange = newExchange(
+        req,
+        '127.0.0.1',
+        false,
+        new UpstreamCall(req, res, callSettings),
+      );
       exchange.upstreamHeaders = ['Host', req.headers.host ?? 'front'];
       const send = (): void => {
         if (engine.admit(exchange) !== undefined) throw new Error('the director did not forward');

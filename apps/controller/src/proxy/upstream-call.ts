@@ -48,6 +48,7 @@ export class UpstreamCall implements ExchangeTransport {
   private responseStarted = false;
 
   constructor(
+    private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly settings: UpstreamCallSettings,
   ) {}
@@ -69,7 +70,7 @@ export class UpstreamCall implements ExchangeTransport {
     // A request whose body we will not read must not leave its bytes on a kept-alive
     // connection: Node discards a declared body after the answer, an undeclared framing closes.
     writeLocalAnswer(this.res, answer, this.settings.draining());
-    this.exchange?.req.on('error', ignoreError);
+    this.req.on('error', ignoreError);
   }
 
   cut(): void {

@@ -42,7 +42,10 @@ export class StaticTrafficDirector implements TrafficDirector {
       this.queueNext = undefined;
       // As in the production queue, a withdrawal after the decision settled is a no-op.
       let settled = false;
-      void decision.then(() => (settled = true));
+      const markSettled = (): void => {
+        settled = true;
+      };
+      void decision.then(markSettled, markSettled); // a failed decision has settled too
       return { kind: 'queue', decision, withdraw: () => void (settled || this.withdrawn++) };
     }
     return this.forward(this.pick());
