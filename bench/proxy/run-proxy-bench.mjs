@@ -11,12 +11,14 @@
 //                                         [--only direct,nginx,ours,node-http,http-proxy,undici]
 //                                         [--baseline <git-ref> [--paired]]
 //                                         [--ours-settings '{"agentMaxSockets":64}']
+//                                         [--ours-node-options '--max-semi-space-size=4']
 //                                         [--results <file>|none]
 //
 // `--baseline <ref>` adds our proxy as it was at that commit (its proxy/ folder, proxy config and
 // bench entry, taken with `git archive`), so a change is measured before/after in the same run;
 // `--paired` loads both at the same time (one wrk each) so they share the same background load.
-// `--ours-settings` passes proxy settings (ProxyConfig fields, JSON) to ours, for tuning studies.
+// `--ours-settings` passes proxy settings (ProxyConfig fields, JSON) to ours, for tuning studies;
+// `--ours-node-options` starts ours (only) with those NODE_OPTIONS (V8 heap flags).
 // Every process it starts is a child it stops by PID (also on Ctrl-C); nothing listens beyond
 // 127.66.0.0/24. Needs: wrk and nginx (apt-get install -y wrk nginx-light).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -50,6 +52,7 @@ const BASELINE = option(args, 'baseline', undefined);
 const RESULTS = option(args, 'results', join(HERE, 'RESULTS.md'));
 const PAIRED = args.includes('--paired');
 const OURS_SETTINGS = option(args, 'ours-settings', undefined);
+const OURS_NODE_OPTIONS = option(args, 'ours-node-options', undefined);
 if (!(
   DURATION_S > 0 &&
   DURATION_S <= 120 &&
@@ -70,6 +73,15 @@ if (OURS_SETTINGS !== undefined) {
     );
     process.exit(2);
   }
+}
+if (
+  OURS_NODE_OPTIONS !== undefined &&
+  !/^--[\w-]+(=[\w.-]+)?( --[\w-]+(=[\w.-]+)?)*$/.test(OURS_NODE_OPTIONS)
+) {
+  console.error(
+    `bench: --ours-node-options must be Node flags such as "--max-semi-space-size=4", got "${OURS_NODE_OPTIONS}"`,
+  );
+  process.exit(2);
 }
 if (PAIRED && BASELINE === undefined) {
   console.error('bench: --paired needs --baseline <git-ref> (ours and the baseline run together)');
@@ -228,10 +240,13 @@ async function main() {
     const dirty = execFileSync('git', ['status', '--porcelain', '--', ...sources], {
       cwd: ROOT,
     }).toString();
-    const label = `ours (${head}${dirty ? '+changes' : ''})${OURS_SETTINGS ? ` ${OURS_SETTINGS}` : ''}`;
+    const label =
+      `ours (${head}${dirty ? '+changes' : ''})${OURS_SETTINGS ? ` ${OURS_SETTINGS}` : ''}` +
+      (OURS_NODE_OPTIONS ? ` ${OURS_NODE_OPTIONS}` : '');
     targets.push(
       await startNodeProxy('ours', label, '127.66.0.11', buildOurProxyBundle(), backend, {
         OSA_BENCH_PROXY_SETTINGS: OURS_SETTINGS ?? '{}',
+        ...(OURS_NODE_OPTIONS ? { NODE_OPTIONS: OURS_NODE_OPTIONS } : {}),
       }),
     );
   }
