@@ -31,9 +31,10 @@ export type { ProxyExchangeEvent } from './exchange';
 /**
  * The data path: a raw `http.createServer` on the proxy port (never Nest's request pipeline,
  * which costs 3-4x the CPU per request). Each request, plain or a WebSocket upgrade, runs the
- * ordered steps of request-steps.ts (hygiene, body, admission, upstream attempt). Listens on application bootstrap (or `start()`), and on shutdown
- * stops accepting, closes idle connections, lets in-flight requests finish within
- * `shutdownDeadlineMs`, then cuts what is left.
+ * ordered steps of request-steps.ts (hygiene, body, admission, upstream attempt). Listens on
+ * application bootstrap (or `start()`), and on shutdown stops accepting, closes idle
+ * connections, lets in-flight requests finish within `shutdownDeadlineMs`, then cuts what is
+ * left.
  *
  * Events: `exchange` (ProxyExchangeEvent), `listening` (AddressInfo).
  */
@@ -52,7 +53,7 @@ export class ProxyServer
   private inFlightCount = 0;
   private draining = false;
   private shutdownPromise: Promise<void> | undefined;
-  /** The `exchange` event sink, or undefined when nobody listens (nothing is built then). */
+  /** Emits the `exchange` event; the engine is handed it only while someone listens. */
   private readonly emitExchange = (event: ProxyExchangeEvent): void => {
     this.emit('exchange', event);
   };
