@@ -1,13 +1,7 @@
-import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { httpCall } from '../../test-support/proxy/http-client';
-import {
-  closeServer,
-  listen,
-  nextLoopbackAddress,
-  waitFor,
-} from '../../test-support/proxy/loopback';
+import { refusingBackend, waitFor } from '../../test-support/proxy/loopback';
 import { startOurProxy } from '../../test-support/proxy/our-proxy';
 import type { RunningProxy } from '../../test-support/proxy/our-proxy';
 import { parseResponses } from '../../test-support/proxy/raw-http';
@@ -21,14 +15,6 @@ import type { Backend, TrafficDecision } from './traffic-director';
  * the real ProxyServer on loopback, on the paths the two used to implement separately (nested
  * queue decisions, the retry on the alternative, settling once).
  */
-
-/** An address nothing listens on (a server bound, then closed): connects are refused. */
-async function refusingBackend(id: string): Promise<Backend> {
-  const server = createServer();
-  const address = await listen(server, nextLoopbackAddress());
-  await closeServer(server);
-  return { id, host: address.address, port: address.port };
-}
 
 /** A queue decision whose next decision is another queue, `depth` times, then `last`. */
 function nestedQueue(depth: number, last: TrafficDecision): Promise<TrafficDecision> {

@@ -7,6 +7,7 @@ import {
   closeServer,
   listen,
   nextLoopbackAddress,
+  refusingBackend,
   waitFor,
 } from '../../test-support/proxy/loopback';
 import { RawBackend } from '../../test-support/proxy/raw-backend';
@@ -92,14 +93,6 @@ class Front {
     this.agent.destroy();
     await closeServer(this.server);
   }
-}
-
-/** An address nothing listens on (a server bound, then closed): connects are refused. */
-async function refusingBackend(id: string): Promise<Backend> {
-  const server = createServer();
-  const address = await listen(server, nextLoopbackAddress());
-  await closeServer(server);
-  return { id, host: address.address, port: address.port };
 }
 
 const OK_ANSWER = 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n';

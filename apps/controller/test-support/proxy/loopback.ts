@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -46,3 +47,13 @@ export async function waitFor(
 
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A backend address nothing listens on (bound, then closed): connects to it are refused. */
+export async function refusingBackend(
+  id: string,
+): Promise<{ id: string; host: string; port: number }> {
+  const server = createServer();
+  const address = await listen(server, nextLoopbackAddress());
+  await closeServer(server);
+  return { id, host: address.address, port: address.port };
+}
