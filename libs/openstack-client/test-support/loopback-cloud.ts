@@ -25,6 +25,8 @@ export interface SeenRequest {
   json(): unknown;
   /** When the request arrived (ms since epoch). */
   at: number;
+  /** Resolves when the connection that carried this request closes (e.g. the client aborted). */
+  connectionClosed: Promise<void>;
 }
 
 export interface Reply {
@@ -157,7 +159,22 @@ export class LoopbackCloud {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** One promise per keep-alive socket (many requests share it). */
+  private readonly socketClosed = new WeakMap<import('node:net').Socket, Promise<void>>();
+  private closeOf(socket: import('node:net').Socket): Promise<void> {
+    let closed = this.socketClosed.get(socket);
+    if (!closed) {
+      closed = new Promise<void>((resolve) => {
+        if (socket.destroyed) resolve();
+        else socket.once('close', () => resolve());
+      });
+      this.socketClosed.set(socket, closed);
+    }
+    return closed;
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const connectionClosed = this.closeOf(req.socket);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', this.baseUrl);
@@ -170,6 +187,7 @@ export class LoopbackCloud {
       body,
       json: () => JSON.parse(body.toString('utf8')),
       at: Date.now(),
+      connectionClosed,
     };
     this.requests.push(seen);
     const reply = await this.route(seen);

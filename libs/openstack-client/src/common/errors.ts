@@ -18,7 +18,9 @@
  *   ├── ResourceFailedError            a waited-for resource entered a failure state
  *   │   └── ServerFaultError           a server went ERROR (carries Nova's fault message)
  *   ├── WaitTimeoutError               a waiter ran out of time
- *   ├── WaitAbortedError               a waiter's AbortSignal fired
+ *   ├── AbortedError                   the caller's AbortSignal fired (carries the signal's reason)
+ *   │   ├── RequestAbortedError        ... during a request or its retry back-off (socket destroyed)
+ *   │   └── WaitAbortedError           ... during a waiter
  *   ├── ResourceGoneError              a resource vanished while we waited for it
  *   ├── ConfigError                    a bad setting (names the variable / clouds.yaml key)
  *   ├── InvalidArgumentError           a bad argument to a client method (names the field)
@@ -170,17 +172,50 @@ export class WaitTimeoutError extends OpenStackError {
   }
 }
 
-export class WaitAbortedError extends OpenStackError {
+/**
+ * The caller's AbortSignal fired. Never retried. `reason` is the signal's own reason (e.g. the
+ * TimeoutError of `AbortSignal.timeout()`), also kept as `cause`.
+ */
+export class AbortedError extends OpenStackError {
+  constructor(
+    message: string,
+    readonly reason: unknown,
+  ) {
+    super(`${message}${describeAbortReason(reason)}`, { cause: reason });
+  }
+}
+
+/** A request was aborted: in flight (its HTTP request destroyed), before it was sent, or while backing off. */
+export class RequestAbortedError extends AbortedError {
+  constructor(
+    readonly service: ServiceType,
+    readonly method: string,
+    readonly url: string,
+    reason: unknown,
+  ) {
+    super(`${service}: ${method} ${url} aborted`, reason);
+  }
+}
+
+export class WaitAbortedError extends AbortedError {
   constructor(
     readonly resource: string,
     readonly id: string,
     readonly target: string,
     readonly lastStatus: string | undefined,
+    reason?: unknown,
   ) {
     super(
       `aborted waiting for ${resource} ${id} to become ${target} (last status: ${lastStatus ?? 'unknown'})`,
+      reason,
     );
   }
+}
+
+/** ": <reason>" for an Error reason other than the default AbortError, else "". */
+function describeAbortReason(reason: unknown): string {
+  if (reason instanceof Error && reason.name !== 'AbortError') return `: ${reason.message}`;
+  return '';
 }
 
 export class ResourceGoneError extends OpenStackError {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, WaitAbortedError, WaitTimeoutError } from './errors';
+import { runWithRetries } from './resilience';
 
 /** Options every waiter takes (openstacksdk's wait_for_status, with a failure set and a signal). */
 export interface WaitOptions<TResource> {
@@ -10,7 +11,10 @@ export interface WaitOptions<TResource> {
   maxIntervalMs?: number;
   /** Multiplier applied to the interval after each poll. Default 1.5. */
   backoffFactor?: number;
-  /** Abort the wait (WaitAbortedError) when this fires. */
+  /**
+   * Abort the wait when this fires: it rejects at once with WaitAbortedError, whether it is
+   * sleeping between polls or in the middle of a poll (that HTTP request is destroyed).
+   */
   signal?: AbortSignal;
   /** Called after every poll with what was seen. */
   onProgress?: (progress: WaitProgress<TResource>) => void;
@@ -49,23 +53,27 @@ export interface PollSpec<TResource, TResult> {
   id: string;
   /** Words for messages, e.g. "ACTIVE" or "deleted". */
   targetLabel: string;
-  /** Reads the resource; undefined means it is gone (404). */
-  fetch(): Promise<TResource | undefined>;
+  /** Reads the resource; undefined means it is gone (404). Passes `signal` on to the request. */
+  fetch(signal: AbortSignal | undefined): Promise<TResource | undefined>;
   statusOf(current: TResource | undefined): string;
   decide(current: TResource | undefined): PollDecision<TResult>;
 }
 
+/** "Not there yet": the poll the retry policy repeats. */
+class NotYet extends Error {}
+
 /**
- * Adaptive polling: the first poll is immediate, then the interval grows from `intervalMs` by
- * `backoffFactor` up to `maxIntervalMs` (quick for fast transitions, gentle on long ones). Ends
- * with the result, a failure from `decide`, WaitTimeoutError or WaitAbortedError.
+ * Adaptive polling on the client's one retry policy (common/resilience.ts): the first poll is
+ * immediate, then the interval grows from `intervalMs` by `backoffFactor` up to `maxIntervalMs`
+ * (quick for fast transitions, gentle on long ones), never sleeping past the deadline. Ends with
+ * the result, a failure from `decide`, WaitTimeoutError or WaitAbortedError.
  */
 export async function pollUntil<TResource, TResult>(
   spec: PollSpec<TResource, TResult>,
   options: WaitOptions<TResource>,
 ): Promise<TResult> {
   const timeoutMs = requirePositive(options.timeoutMs, 'timeoutMs');
-  let intervalMs = requirePositive(options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS, 'intervalMs');
+  const intervalMs = requirePositive(options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS, 'intervalMs');
   const maxIntervalMs = Math.max(
     intervalMs,
     requirePositive(options.maxIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS, 'maxIntervalMs'),
@@ -77,31 +85,48 @@ export async function pollUntil<TResource, TResult>(
       `${factor} is not allowed`,
       'allowed: a number >= 1',
     );
+  const signal = options.signal;
   const started = Date.now();
+  const remainingMs = (): number => timeoutMs - (Date.now() - started);
   let lastStatus: string | undefined;
-  for (let attempt = 1; ; attempt++) {
-    if (options.signal?.aborted)
-      throw new WaitAbortedError(spec.resource, spec.id, spec.targetLabel, lastStatus);
-    const current = await spec.fetch();
+  const aborted = (): WaitAbortedError =>
+    new WaitAbortedError(spec.resource, spec.id, spec.targetLabel, lastStatus, signal?.reason);
+
+  const poll = async (attemptNo: number): Promise<TResult> => {
+    const current = await spec.fetch(signal);
     lastStatus = spec.statusOf(current);
-    const elapsedMs = Date.now() - started;
     options.onProgress?.({
       resource: spec.resource,
       id: spec.id,
       status: lastStatus,
-      attempt,
-      elapsedMs,
+      attempt: attemptNo + 1,
+      elapsedMs: Date.now() - started,
       current,
     });
     const decision = spec.decide(current);
     if (decision.done) return decision.value;
-    const remainingMs = timeoutMs - (Date.now() - started);
-    if (remainingMs <= 0)
+    if (remainingMs() <= 0)
       throw new WaitTimeoutError(spec.resource, spec.id, spec.targetLabel, lastStatus, timeoutMs);
-    const aborted = await abortableSleep(Math.min(intervalMs, remainingMs), options.signal);
-    if (aborted) throw new WaitAbortedError(spec.resource, spec.id, spec.targetLabel, lastStatus);
-    intervalMs = Math.min(maxIntervalMs, Math.round(intervalMs * factor));
-  }
+    throw new NotYet();
+  };
+  return runWithRetries(
+    {
+      maxRetries: Number.POSITIVE_INFINITY,
+      shouldRetry: (error) => error instanceof NotYet,
+      delayMs: (_error, retryNo) =>
+        Math.max(
+          1,
+          Math.min(maxIntervalMs, Math.round(intervalMs * factor ** (retryNo - 1)), remainingMs()),
+        ),
+    },
+    poll,
+    signal,
+    aborted,
+  ).catch((error: unknown) => {
+    // A request cut short by our signal surfaces as the wait's own abort.
+    if (signal?.aborted && !(error instanceof WaitAbortedError)) throw aborted();
+    throw error;
+  });
 }
 
 function requirePositive(value: number, name: string): number {
@@ -113,20 +138,4 @@ function requirePositive(value: number, name: string): number {
     );
   }
   return value;
-}
-
-/** Resolves true if the signal fired during the sleep. */
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(true);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(false);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,4 +1,6 @@
-import { MicroversionNotSupportedError } from '../common/errors';
+import type { CallOptions } from '../session/session-types';
+import { MicroversionNotSupportedError, RequestAbortedError } from '../common/errors';
+import { untilAborted } from '../common/resilience';
 import { readJsonObject } from '../common/wire';
 import type { Session } from '../session/session';
 import type { ComputeContext } from './compute-context';
@@ -35,14 +37,18 @@ export class ComputeApi implements ComputeContext {
   }
 
   /** The microversion this client sends, negotiated once from the endpoint's version document. */
-  microversion(): Promise<Microversion> {
+  microversion(signal?: AbortSignal): Promise<Microversion> {
     if (!this.negotiation) {
       this.negotiation = this.negotiate().catch((err: unknown) => {
         this.negotiation = undefined; // a failed negotiation is retried on the next call
         throw err;
       });
     }
-    return this.negotiation;
+    return untilAborted(
+      this.negotiation,
+      signal,
+      () => new RequestAbortedError('compute', 'GET', '(version document)', signal?.reason),
+    );
   }
 
   /** True if the negotiated microversion is at least `version`. */
@@ -54,11 +60,15 @@ export class ComputeApi implements ComputeContext {
    * GET the v2.1 version document (Nova API reference "Show Details of Specific API Version":
    * `{"version": {"id": "v2.1", "version": "2.93", "min_version": "2.1", ...}}`).
    */
-  async versionRange(): Promise<ComputeVersionRange> {
+  async versionRange(options: CallOptions = {}): Promise<ComputeVersionRange> {
     const base = await this.session.serviceBaseUrl('compute');
     // The catalog URL may end in a project id (`/v2.1/<project>`); the document lives at `/v2.1/`.
     const docUrl = base.replace(/(\/v2(?:\.1)?)(\/[^/]+)?$/, '$1/');
-    const response = await this.session.request('compute', { method: 'GET', path: docUrl });
+    const response = await this.session.request('compute', {
+      method: 'GET',
+      path: docUrl,
+      signal: options.signal,
+    });
     const { wire, root } = readJsonObject(response);
     let doc = wire.optionalObject(root, 'version', 'body');
     if (!doc) {

@@ -381,11 +381,36 @@ describe('resolveCloudConfig: clouds.yaml and secure.yaml', () => {
   it('lets OS_INSECURE override the file in both directions, and refuses a file that says both', () => {
     const fileWith = (tls: string) =>
       `clouds:\n  c:\n    auth: {auth_url: "https://k/v3", username: u, password: p, project_id: pid}\n${tls}`;
-    expect(resolve({ OS_CLOUD: 'c', OS_INSECURE: 'false' }, { [cwdClouds]: fileWith('    verify: false\n') }).insecure).toBe(false);
-    expect(resolve({ OS_CLOUD: 'c', OS_INSECURE: 'false' }, { [cwdClouds]: fileWith('    insecure: true\n') }).insecure).toBe(false);
-    expect(resolve({ OS_CLOUD: 'c', OS_INSECURE: 'true' }, { [cwdClouds]: fileWith('    verify: true\n') }).insecure).toBe(true);
-    expect(resolve({ OS_CLOUD: 'c' }, { [cwdClouds]: fileWith('    verify: false\n    insecure: true\n') }).insecure).toBe(true);
-    const error = errorOf(() => resolve({ OS_CLOUD: 'c' }, { [cwdClouds]: fileWith('    verify: false\n    insecure: false\n') }));
+    expect(
+      resolve(
+        { OS_CLOUD: 'c', OS_INSECURE: 'false' },
+        { [cwdClouds]: fileWith('    verify: false\n') },
+      ).insecure,
+    ).toBe(false);
+    expect(
+      resolve(
+        { OS_CLOUD: 'c', OS_INSECURE: 'false' },
+        { [cwdClouds]: fileWith('    insecure: true\n') },
+      ).insecure,
+    ).toBe(false);
+    expect(
+      resolve(
+        { OS_CLOUD: 'c', OS_INSECURE: 'true' },
+        { [cwdClouds]: fileWith('    verify: true\n') },
+      ).insecure,
+    ).toBe(true);
+    expect(
+      resolve(
+        { OS_CLOUD: 'c' },
+        { [cwdClouds]: fileWith('    verify: false\n    insecure: true\n') },
+      ).insecure,
+    ).toBe(true);
+    const error = errorOf(() =>
+      resolve(
+        { OS_CLOUD: 'c' },
+        { [cwdClouds]: fileWith('    verify: false\n    insecure: false\n') },
+      ),
+    );
     expect(error.message).toMatch(
       /verify.*: is "false" but .*insecure.* is "false": one says verify TLS certificates, the other says do not \(keep one of the two settings\)$/,
     );

@@ -1,18 +1,28 @@
-import type { ServiceType } from '../common/errors';
+import { RequestAbortedError, type ServiceType } from '../common/errors';
+import { untilAborted } from '../common/resilience';
+import type { CallOptions } from '../session/session-types';
 import type { EndpointSelection, Session } from '../session/session';
 import type { AuthToken, CatalogService } from './results';
 
 export class IdentityApi {
   constructor(private readonly session: Session) {}
 
-  /** The current token (authenticating, or renewing one close to expiry, if needed). */
-  async token(): Promise<AuthToken> {
-    return this.session.token();
+  /**
+   * The current token (authenticating, or renewing one close to expiry, if needed). The
+   * authentication is shared with concurrent callers, so `signal` stops this caller waiting
+   * (RequestAbortedError) without cancelling it for the others.
+   */
+  async token(options: CallOptions = {}): Promise<AuthToken> {
+    return untilAborted(
+      this.session.token(),
+      options.signal,
+      () => new RequestAbortedError('identity', 'POST', '/v3/auth/tokens', options.signal?.reason),
+    );
   }
 
   /** The service catalog that came with the token. */
-  async catalog(): Promise<CatalogService[]> {
-    return (await this.session.token()).catalog;
+  async catalog(options: CallOptions = {}): Promise<CatalogService[]> {
+    return (await this.token(options)).catalog;
   }
 
   /** The catalog URL for a service type, by the client's interface/region unless overridden. EndpointNotFoundError lists what the catalog offers. */

@@ -17,12 +17,14 @@ export function neutronList<T>(
   plural: string,
   query: Record<string, QueryValue>,
   parse: Parse<T>,
+  signal?: AbortSignal,
 ): ResourceList<T> {
   return new ResourceList<T>(async (next) => {
     const res = await session.request('network', {
       method: 'GET',
       path: next ?? path,
       query: next ? undefined : query,
+      signal,
     });
     const { wire, root } = readJsonObject(res);
     return {
@@ -40,8 +42,9 @@ export async function neutronGet<T>(
   path: string,
   singular: string,
   parse: Parse<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
-  const res = await session.request('network', { method: 'GET', path });
+  const res = await session.request('network', { method: 'GET', path, signal });
   const { wire, root } = readJsonObject(res);
   return parse(wire, wire.object(root, singular, 'body'), singular);
 }
@@ -54,8 +57,14 @@ export async function neutronWrite<T>(
   singular: string,
   body: Obj,
   parse: Parse<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
-  const res = await session.request('network', { method, path, json: { [singular]: body } });
+  const res = await session.request('network', {
+    method,
+    path,
+    json: { [singular]: body },
+    signal,
+  });
   const { wire, root } = readJsonObject(res);
   return parse(wire, wire.object(root, singular, 'body'), singular);
 }
@@ -65,9 +74,10 @@ export async function neutronDelete(
   session: Session,
   path: string,
   ignoreMissing = true,
+  signal?: AbortSignal,
 ): Promise<boolean> {
   try {
-    await session.request('network', { method: 'DELETE', path });
+    await session.request('network', { method: 'DELETE', path, signal });
     return true;
   } catch (err) {
     if (err instanceof NotFoundError && ignoreMissing) return false;

@@ -18,6 +18,8 @@ export interface RawRequest {
   headers: Record<string, string>;
   body?: Buffer | Readable;
   timeoutMs: number;
+  /** Aborting destroys the request (and its socket) at once; the promise rejects with kind `aborted`. */
+  signal?: AbortSignal;
 }
 
 export interface RawResponse {
@@ -30,7 +32,7 @@ export interface RawResponse {
 export class TransportFailure extends Error {
   constructor(
     /** `tls`: the certificate or handshake was refused; permanent for this setup, never retried. */
-    readonly kind: 'timeout' | 'connection' | 'too-large' | 'tls',
+    readonly kind: 'timeout' | 'connection' | 'too-large' | 'tls' | 'aborted',
     readonly code: string | undefined,
     message: string,
     /** True when a keep-alive socket was reset before the server saw the request (safe to resend). */
@@ -66,12 +68,16 @@ export class HttpTransport {
   send(request: RawRequest): Promise<RawResponse> {
     const isHttps = request.url.protocol === 'https:';
     const lib = isHttps ? https : http;
+    const signal = request.signal;
+    if (signal?.aborted)
+      return Promise.reject(new TransportFailure('aborted', 'ABORT_ERR', 'aborted before sending'));
     return new Promise<RawResponse>((resolve, reject) => {
       let settled = false;
       const finish = (error: TransportFailure | undefined, response?: RawResponse): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         if (error) reject(error);
         else resolve(response as RawResponse);
       };
@@ -129,6 +135,12 @@ export class HttpTransport {
         );
         req.destroy();
       }, request.timeoutMs);
+      // Destroy, not just stop listening: the socket closes and the server sees the request go.
+      const onAbort = (): void => {
+        finish(new TransportFailure('aborted', 'ABORT_ERR', 'aborted by the caller'));
+        req.destroy();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (err: NodeJS.ErrnoException) => {
         const tls = isHttps ? describeTlsFailure(err.code, err.message) : undefined;
         if (tls) {

@@ -6,6 +6,7 @@ export type {
   ServiceRequest,
   ServiceResponse,
   RetryOptions,
+  CallOptions,
   ClientEvent,
   ClientLogger,
 } from './session-types';

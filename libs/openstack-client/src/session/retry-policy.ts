@@ -1,3 +1,11 @@
+import { fullJitterGenerator } from 'cockatiel';
+import {
+  ConnectionFailedError,
+  OpenStackHttpError,
+  RateLimitedError,
+  RequestTimeoutError,
+} from '../common/errors';
+import type { RetryPlan } from '../common/resilience';
 import type { RetryOptions } from './session-types';
 
 export const DEFAULT_RETRY: Required<RetryOptions> = {
@@ -16,16 +24,66 @@ export function isRetryableStatus(status: number): boolean {
   return status === 429 || (status >= 500 && status !== 501 && status !== 505);
 }
 
-/** Exponential backoff with full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^attempt)]. */
-export function backoffDelayMs(
-  attempt: number,
-  retry: Required<RetryOptions>,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
-  return Math.round(random() * ceiling);
+/** How one exchange may be resent; the session fills it in per request. */
+export interface ResendRules {
+  /** The body can be sent again (not a stream). */
+  replayable: boolean;
+  /** Resending cannot create anything twice (GET/HEAD/DELETE, or Keystone's token POST). */
+  idempotent: boolean;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A transport failure as the retry policy sees it: the typed error to throw when we give up, and
+ * whether resending is safe (a reset on a reused keep-alive socket is safe even for POST; a TLS
+ * refusal is permanent for this setup).
+ */
+export class AttemptFailure extends Error {
+  constructor(
+    readonly error: RequestTimeoutError | ConnectionFailedError,
+    readonly resendable: boolean,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * The session's retry plan (gophercloud provider_client.go semantics): idempotent requests are
+ * resent after connection failures, timeouts and 5xx; any method after a 429 (the request was
+ * refused, not processed), honouring Retry-After, except a Retry-After beyond our cap, which
+ * means "give up now". Back-off otherwise is exponential with full jitter (cockatiel's
+ * generator: uniform in [0, min(cap, base * 2^attempt))).
+ */
+export function sessionRetryPlan(
+  rules: ResendRules,
+  retry: Required<RetryOptions>,
+  onRetry: RetryPlan['onRetry'],
+): RetryPlan {
+  return {
+    maxRetries: rules.replayable ? retry.maxRetries : 0,
+    shouldRetry(error) {
+      if (error instanceof AttemptFailure) return error.resendable;
+      if (!(error instanceof OpenStackHttpError)) return false;
+      if (error.retryAfterMs !== undefined && error.retryAfterMs > retry.maxDelayMs) return false;
+      if (error instanceof RateLimitedError) return true;
+      return rules.idempotent && isRetryableStatus(error.status);
+    },
+    delayMs(error, retryNo) {
+      if (error instanceof OpenStackHttpError && error.retryAfterMs !== undefined)
+        return error.retryAfterMs;
+      return backoffDelayMs(retryNo - 1, retry);
+    },
+    onRetry,
+  };
+}
+
+/** Full-jitter delay before the retry that follows failed attempt number `attempt` (from 0). */
+export function backoffDelayMs(attempt: number, retry: Required<RetryOptions>): number {
+  const [delayMs] = fullJitterGenerator(attempt, {
+    generator: fullJitterGenerator,
+    initialDelay: retry.baseDelayMs,
+    maxDelay: retry.maxDelayMs,
+    exponent: 2,
+  });
+  return delayMs;
 }

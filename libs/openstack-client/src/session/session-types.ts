@@ -22,6 +22,21 @@ export interface ServiceRequest {
   timeoutMs?: number;
   /** Send `OpenStack-API-Version: <service> X.Y` (and Nova's legacy header for compute). */
   microversion?: string;
+  /**
+   * Cancels the call: waiting for a token, the HTTP request in flight (destroyed, its socket
+   * closed) and any retry back-off. The call then rejects with RequestAbortedError at once.
+   */
+  signal?: AbortSignal;
+}
+
+/** What every client call accepts besides its own arguments. */
+export interface CallOptions {
+  /**
+   * Cancels the call at once with a RequestAbortedError (WaitAbortedError for a waiter): the
+   * HTTP request in flight is destroyed and no further attempt is made. Combine with
+   * `AbortSignal.timeout(ms)` for a deadline.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ServiceResponse {

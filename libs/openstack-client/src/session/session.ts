@@ -3,13 +3,14 @@ import { inspect } from 'node:util';
 import {
   ConnectionFailedError,
   OpenStackHttpError,
-  RateLimitedError,
+  RequestAbortedError,
   RequestTimeoutError,
   UnauthorizedError,
   errorFromResponse,
   redactUrl,
   type ServiceType,
 } from '../common/errors';
+import { runWithRetries, untilAborted } from '../common/resilience';
 import { WireReader } from '../common/wire';
 import type { AuthConfig, EndpointInterface } from '../config/cloud-config';
 import { selectEndpoint, versionedBaseUrl } from '../identity/catalog';
@@ -17,7 +18,7 @@ import { buildAuthRequestBody } from '../identity/requests';
 import { parseTokenResponse, type AuthToken, type CatalogService } from '../identity/results';
 import { tokensUrl } from '../identity/urls';
 import { HttpTransport, TransportFailure, type RawResponse } from './http-transport';
-import { backoffDelayMs, isIdempotent, isRetryableStatus, sleep } from './retry-policy';
+import { AttemptFailure, isIdempotent, sessionRetryPlan, type ResendRules } from './retry-policy';
 import type {
   ClientEvent,
   ClientLogger,
@@ -48,8 +49,19 @@ export interface EndpointSelection {
   region?: string;
 }
 
-type Attempt =
-  { kind: 'response'; raw: RawResponse } | { kind: 'failure'; failure: TransportFailure };
+/** One request as the retry loop sees it (a service call, or Keystone's token POST). */
+interface Exchange {
+  service: ServiceType;
+  method: HttpMethod;
+  url: URL;
+  body: Buffer | Readable | undefined;
+  headers(token: AuthToken | undefined): Record<string, string>;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  rules: ResendRules;
+  /** Sends the session's token (and re-authenticates once on a 401). */
+  authenticated: boolean;
+}
 
 /**
  * One authenticated session: owns the token, the catalog, the HTTP agents, timeouts and retries.
@@ -58,6 +70,8 @@ type Attempt =
  *   401? re-authenticate once (shared by concurrent callers) and replay ->
  *   retryable? (idempotent + connection error/timeout/5xx, or any method + 429) back off and resend ->
  *   error status? build the typed error -> response.
+ * Keystone's token POST goes through the same loop (`exchange`). The caller's AbortSignal stops
+ * every step: waiting for a token, the HTTP request (destroyed) and the back-off sleep.
  */
 export class Session {
   private readonly transport: HttpTransport;
@@ -141,110 +155,30 @@ export class Session {
     return `Session ${JSON.stringify(this.toJSON())}`;
   }
 
-  /** Sends one request to a service (see the class comment for the steps). Throws typed OpenStackErrors. */
+  /**
+   * Sends one request to a service (see the class comment for the steps). Throws typed
+   * OpenStackErrors; `request.signal` aborts it at any step with RequestAbortedError.
+   */
   async request(service: ServiceType, request: ServiceRequest): Promise<ServiceResponse> {
-    const url = await this.resolveUrl(service, request);
-    const redacted = redactUrl(url.toString());
-    const replayable = !(request.body instanceof Readable);
-    const retry = this.options.retry;
-    let reauthenticated = false;
-    for (let attempt = 0; ; attempt++) {
-      const token = await this.token();
-      const started = Date.now();
-      const outcome = await this.attempt(url, request, this.headersFor(service, request, token));
-      const durationMs = Date.now() - started;
-
-      if (outcome.kind === 'failure') {
-        const { failure } = outcome;
-        this.emit({
-          type: 'request-failed',
-          service,
-          method: request.method,
-          url: redacted,
-          error: failure.message,
-          durationMs,
-          attempt,
-        });
-        const error = this.failureError(service, request, redacted, failure);
-        const resendable =
-          replayable &&
-          failure.kind !== 'tls' &&
-          (isIdempotent(request.method) || failure.staleReusedSocket);
-        if (resendable && attempt < retry.maxRetries) {
-          await this.backoff(
-            service,
-            request.method,
-            redacted,
-            attempt,
-            backoffDelayMs(attempt, retry),
-            failure.message,
-          );
-          continue;
-        }
-        throw error;
-      }
-
-      const { raw } = outcome;
-      const requestId = requestIdOf(raw);
-      this.emit({
-        type: 'request',
-        service,
-        method: request.method,
-        url: redacted,
-        status: raw.status,
-        durationMs,
-        requestId,
-        attempt,
-      });
-      if (raw.status < 400) {
-        return {
-          service,
-          method: request.method,
-          url: redacted,
-          status: raw.status,
-          headers: raw.headers,
-          body: raw.body,
-          requestId,
-        };
-      }
-      const error = errorFromResponse({
-        service,
-        method: request.method,
-        url: url.toString(),
-        status: raw.status,
-        body: raw.body,
-        contentType: header(raw, 'content-type'),
-        requestId,
-        retryAfter: header(raw, 'retry-after'),
-      });
-      // A 401 means the token was revoked or expired early: re-authenticate once and replay.
-      if (error instanceof UnauthorizedError && !reauthenticated && replayable) {
-        reauthenticated = true;
-        this.emit({ type: 'auth', action: 'reauthenticating-after-401' });
-        await this.reauthenticate(token);
-        attempt--; // the replay is not a retry
-        continue;
-      }
-      if (
-        replayable &&
-        attempt < retry.maxRetries &&
-        this.shouldRetryStatus(request.method, error)
-      ) {
-        const delayMs = this.delayFor(error, attempt);
-        if (delayMs !== undefined) {
-          await this.backoff(
-            service,
-            request.method,
-            redacted,
-            attempt,
-            delayMs,
-            `${raw.status} ${error.serverMessage}`,
-          );
-          continue;
-        }
-      }
-      throw error;
-    }
+    const signal = request.signal;
+    const url = await untilAborted(
+      this.resolveUrl(service, request),
+      signal,
+      () => new RequestAbortedError(service, request.method, request.path, signal?.reason),
+    );
+    let body: Buffer | Readable | undefined = request.body;
+    if (request.json !== undefined) body = Buffer.from(JSON.stringify(request.json));
+    return this.exchange({
+      service,
+      method: request.method,
+      url,
+      body,
+      headers: (token) => this.headersFor(service, request, token),
+      timeoutMs: request.timeoutMs ?? this.options.timeoutMs,
+      signal,
+      rules: { replayable: !(body instanceof Readable), idempotent: isIdempotent(request.method) },
+      authenticated: true,
+    });
   }
 
   // --- request steps -----------------------------------------------------------------------
@@ -261,13 +195,13 @@ export class Session {
   private headersFor(
     service: ServiceType,
     request: ServiceRequest,
-    token: AuthToken,
+    token: AuthToken | undefined,
   ): Record<string, string> {
     const headers: Record<string, string> = {
       Accept: 'application/json',
       'User-Agent': this.options.userAgent,
-      'X-Auth-Token': token.value.reveal(),
     };
+    if (token) headers['X-Auth-Token'] = token.value.reveal();
     if (request.microversion) {
       headers['OpenStack-API-Version'] = `${service} ${request.microversion}`;
       // Nova before 2.27 only reads its legacy header; sending both is what the API reference advises.
@@ -280,76 +214,141 @@ export class Session {
     return { ...headers, ...request.headers };
   }
 
-  private async attempt(
-    url: URL,
-    request: ServiceRequest,
-    headers: Record<string, string>,
-  ): Promise<Attempt> {
-    let body: Buffer | Readable | undefined = request.body;
-    if (request.json !== undefined) body = Buffer.from(JSON.stringify(request.json));
-    if (Buffer.isBuffer(body)) headers['Content-Length'] = String(body.length);
+  /**
+   * The one retry loop (a cockatiel policy, see sessionRetryPlan) around one attempt; a 401 on
+   * an authenticated exchange re-authenticates once per exchange and replays inside the same
+   * attempt (a replay is not a retry).
+   */
+  private exchange(x: Exchange): Promise<ServiceResponse> {
+    const redacted = redactUrl(x.url.toString());
+    let reauthenticated = false;
+    const attempt = async (attemptNo: number): Promise<ServiceResponse> => {
+      const token = x.authenticated ? await this.tokenFor(x, redacted) : undefined;
+      try {
+        return await this.sendOnce(x, redacted, attemptNo, token);
+      } catch (err) {
+        // A 401 means the token was revoked or expired early: re-authenticate once and replay.
+        if (!(err instanceof UnauthorizedError && token && !reauthenticated && x.rules.replayable))
+          throw err;
+        reauthenticated = true;
+        this.emit({ type: 'auth', action: 'reauthenticating-after-401' });
+        const fresh = await untilAborted(this.reauthenticate(token), x.signal, () =>
+          this.abortError(x, redacted),
+        );
+        return this.sendOnce(x, redacted, attemptNo, fresh);
+      }
+    };
+    const plan = sessionRetryPlan(x.rules, this.options.retry, ({ retry, delayMs, error }) =>
+      this.emit({
+        type: 'retry',
+        service: x.service,
+        method: x.method,
+        url: redacted,
+        attempt: retry,
+        delayMs,
+        reason: error instanceof AttemptFailure ? error.reason : retryReason(error),
+      }),
+    );
+    return runWithRetries(plan, attempt, x.signal, () => this.abortError(x, redacted)).catch(
+      (err: unknown) => {
+        throw err instanceof AttemptFailure ? err.error : err;
+      },
+    );
+  }
+
+  private tokenFor(x: Exchange, redacted: string): Promise<AuthToken> {
+    return untilAborted(this.token(), x.signal, () => this.abortError(x, redacted));
+  }
+
+  private abortError(x: Exchange, redacted: string): RequestAbortedError {
+    return new RequestAbortedError(x.service, x.method, redacted, x.signal?.reason);
+  }
+
+  /** One HTTP exchange: send, report, and turn an error status into the typed error. */
+  private async sendOnce(
+    x: Exchange,
+    redacted: string,
+    attempt: number,
+    token: AuthToken | undefined,
+  ): Promise<ServiceResponse> {
+    const headers = x.headers(token);
+    if (Buffer.isBuffer(x.body)) headers['Content-Length'] = String(x.body.length);
     else if (
-      body === undefined &&
-      (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')
-    ) {
+      x.body === undefined &&
+      (x.method === 'POST' || x.method === 'PUT' || x.method === 'PATCH')
+    )
       headers['Content-Length'] = '0';
-    }
+    const started = Date.now();
+    let raw: RawResponse;
     try {
-      const raw = await this.transport.send({
-        method: request.method,
-        url,
+      raw = await this.transport.send({
+        method: x.method,
+        url: x.url,
         headers,
-        body,
-        timeoutMs: request.timeoutMs ?? this.options.timeoutMs,
+        body: x.body,
+        timeoutMs: x.timeoutMs,
+        signal: x.signal,
       });
-      return { kind: 'response', raw };
     } catch (err) {
-      if (err instanceof TransportFailure) return { kind: 'failure', failure: err };
-      throw err;
+      if (!(err instanceof TransportFailure)) throw err;
+      if (err.kind === 'aborted') throw this.abortError(x, redacted);
+      this.emit({
+        type: 'request-failed',
+        service: x.service,
+        method: x.method,
+        url: redacted,
+        error: err.message,
+        durationMs: Date.now() - started,
+        attempt,
+      });
+      throw new AttemptFailure(
+        this.failureError(x, redacted, err),
+        x.rules.replayable && err.kind !== 'tls' && (x.rules.idempotent || err.staleReusedSocket),
+        err.message,
+      );
     }
+    const requestId = requestIdOf(raw);
+    this.emit({
+      type: 'request',
+      service: x.service,
+      method: x.method,
+      url: redacted,
+      status: raw.status,
+      durationMs: Date.now() - started,
+      requestId,
+      attempt,
+    });
+    if (raw.status >= 400) {
+      throw errorFromResponse({
+        service: x.service,
+        method: x.method,
+        url: x.url.toString(),
+        status: raw.status,
+        body: raw.body,
+        contentType: header(raw, 'content-type'),
+        requestId,
+        retryAfter: header(raw, 'retry-after'),
+      });
+    }
+    return {
+      service: x.service,
+      method: x.method,
+      url: redacted,
+      status: raw.status,
+      headers: raw.headers,
+      body: raw.body,
+      requestId,
+    };
   }
 
   private failureError(
-    service: ServiceType,
-    request: ServiceRequest,
-    url: string,
+    x: Exchange,
+    redacted: string,
     failure: TransportFailure,
-  ): Error {
-    if (failure.kind === 'timeout') {
-      return new RequestTimeoutError(
-        service,
-        request.method,
-        url,
-        request.timeoutMs ?? this.options.timeoutMs,
-      );
-    }
-    return new ConnectionFailedError(service, request.method, url, failure.code, failure.message);
-  }
-
-  /** 429 is retried for every method (the request was refused, not processed); 5xx only when idempotent. */
-  private shouldRetryStatus(method: HttpMethod, error: OpenStackHttpError): boolean {
-    if (error instanceof RateLimitedError) return true;
-    return isIdempotent(method) && isRetryableStatus(error.status);
-  }
-
-  /** Honour Retry-After when given; a Retry-After beyond our cap means "give up now" (undefined). */
-  private delayFor(error: OpenStackHttpError, attempt: number): number | undefined {
-    if (error.retryAfterMs !== undefined) {
-      return error.retryAfterMs <= this.options.retry.maxDelayMs ? error.retryAfterMs : undefined;
-    }
-    return backoffDelayMs(attempt, this.options.retry);
-  }
-
-  private async backoff(
-    service: ServiceType,
-    method: HttpMethod,
-    url: string,
-    attempt: number,
-    delayMs: number,
-    reason: string,
-  ): Promise<void> {
-    this.emit({ type: 'retry', service, method, url, attempt: attempt + 1, delayMs, reason });
-    await sleep(delayMs);
+  ): RequestTimeoutError | ConnectionFailedError {
+    if (failure.kind === 'timeout')
+      return new RequestTimeoutError(x.service, x.method, redacted, x.timeoutMs);
+    return new ConnectionFailedError(x.service, x.method, redacted, failure.code, failure.message);
   }
 
   // --- authentication ----------------------------------------------------------------------
@@ -381,125 +380,47 @@ export class Session {
 
   private async requestToken(): Promise<AuthToken> {
     const url = new URL(tokensUrl(this.options.auth.authUrl));
-    const redacted = redactUrl(url.toString());
-    const body = Buffer.from(JSON.stringify(buildAuthRequestBody(this.options.auth)));
-    const retry = this.options.retry;
     const started = Date.now();
     // Creating a token creates nothing a retry could duplicate, so connection errors, 5xx and
-    // 429 are retried here like an idempotent request.
-    for (let attempt = 0; ; attempt++) {
-      const attemptStarted = Date.now();
-      const result = await this.sendAuth(url, body);
-      const durationMs = Date.now() - attemptStarted;
-      if (result.kind === 'failure') {
-        this.emit({
-          type: 'request-failed',
-          service: 'identity',
-          method: 'POST',
-          url: redacted,
-          error: result.failure.message,
-          durationMs,
-          attempt,
-        });
-        if (attempt < retry.maxRetries && result.failure.kind !== 'tls') {
-          await this.backoff(
-            'identity',
-            'POST',
-            redacted,
-            attempt,
-            backoffDelayMs(attempt, retry),
-            result.failure.message,
-          );
-          continue;
-        }
-        throw this.failureError(
-          'identity',
-          { method: 'POST', path: url.toString() },
-          redacted,
-          result.failure,
-        );
-      }
-      const { raw } = result;
-      const requestId = requestIdOf(raw);
-      this.emit({
-        type: 'request',
-        service: 'identity',
-        method: 'POST',
-        url: redacted,
-        status: raw.status,
-        durationMs,
-        requestId,
-        attempt,
-      });
-      if (raw.status >= 400) {
-        const error = errorFromResponse({
-          service: 'identity',
-          method: 'POST',
-          url: url.toString(),
-          status: raw.status,
-          body: raw.body,
-          contentType: header(raw, 'content-type'),
-          requestId,
-          retryAfter: header(raw, 'retry-after'),
-        });
-        if (
-          attempt < retry.maxRetries &&
-          (error instanceof RateLimitedError || isRetryableStatus(raw.status))
-        ) {
-          const delayMs = this.delayFor(error, attempt);
-          if (delayMs !== undefined) {
-            await this.backoff(
-              'identity',
-              'POST',
-              redacted,
-              attempt,
-              delayMs,
-              `${raw.status} ${error.serverMessage}`,
-            );
-            continue;
-          }
-        }
-        throw error;
-      }
-      const wire = new WireReader({
-        service: 'identity',
-        method: 'POST',
-        url: redacted,
-        status: raw.status,
-        requestId,
-      });
-      const token = parseTokenResponse(wire, header(raw, 'x-subject-token'), raw.body);
-      this.currentToken = token;
-      this.authCount++;
-      this.emit({
-        type: 'auth',
-        action: 'authenticated',
-        expiresAt: token.expiresAt.toISOString(),
-        durationMs: Date.now() - started,
-      });
-      return token;
-    }
-  }
-
-  private async sendAuth(url: URL, body: Buffer): Promise<Attempt> {
-    try {
-      const raw = await this.transport.send({
-        method: 'POST',
-        url,
-        headers: {
-          Accept: 'application/json',
-          'Content-Type': 'application/json',
-          'Content-Length': String(body.length),
-          'User-Agent': this.options.userAgent,
-        },
-        body,
-        timeoutMs: this.options.timeoutMs,
-      });
-      return { kind: 'response', raw };
-    } catch (err) {
-      if (err instanceof TransportFailure) return { kind: 'failure', failure: err };
-      throw err;
-    }
+    // 429 are retried like an idempotent request. Not abortable by one caller: it is shared
+    // (callers stop waiting for it through their own signal instead).
+    const res = await this.exchange({
+      service: 'identity',
+      method: 'POST',
+      url,
+      body: Buffer.from(JSON.stringify(buildAuthRequestBody(this.options.auth))),
+      headers: () => ({
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+        'User-Agent': this.options.userAgent,
+      }),
+      timeoutMs: this.options.timeoutMs,
+      signal: undefined,
+      rules: { replayable: true, idempotent: true },
+      authenticated: false,
+    });
+    const wire = new WireReader({
+      service: 'identity',
+      method: 'POST',
+      url: res.url,
+      status: res.status,
+      requestId: res.requestId,
+    });
+    const subjectToken = res.headers['x-subject-token'];
+    const token = parseTokenResponse(
+      wire,
+      Array.isArray(subjectToken) ? subjectToken[0] : subjectToken,
+      res.body,
+    );
+    this.currentToken = token;
+    this.authCount++;
+    this.emit({
+      type: 'auth',
+      action: 'authenticated',
+      expiresAt: token.expiresAt.toISOString(),
+      durationMs: Date.now() - started,
+    });
+    return token;
   }
 
   /** Reports an event to the configured logger (used by the service APIs too). */
@@ -530,4 +451,10 @@ function appendQuery(url: URL, query: Readonly<Record<string, QueryValue>> | und
     if (Array.isArray(value)) for (const v of value) url.searchParams.append(key, v);
     else url.searchParams.append(key, String(value));
   }
+}
+
+function retryReason(error: Error): string {
+  return error instanceof OpenStackHttpError
+    ? `${error.status} ${error.serverMessage}`
+    : error.message;
 }

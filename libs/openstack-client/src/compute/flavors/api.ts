@@ -1,3 +1,4 @@
+import type { CallOptions } from '../../session/session-types';
 import { AmbiguousNameError, NotFoundError } from '../../common/errors';
 import { ResourceList } from '../../common/pagination';
 import { readJsonObject } from '../../common/wire';
@@ -9,13 +10,14 @@ export class FlavorsApi {
   constructor(private readonly ctx: ComputeContext) {}
 
   /** GET /flavors/detail, lazily following `flavors_links`. */
-  list(): ResourceList<Flavor> {
+  list(options: CallOptions = {}): ResourceList<Flavor> {
     return new ResourceList<Flavor>(async (next) => {
-      const mv = (await this.ctx.microversion()).toString();
+      const mv = (await this.ctx.microversion(options.signal)).toString();
       const res = await this.ctx.session.request('compute', {
         method: 'GET',
         path: next ?? urls.flavorsDetailUrl(),
         microversion: mv,
+        signal: options.signal,
       });
       const { wire, root } = readJsonObject(res);
       return parseFlavorPage(wire, root);
@@ -23,12 +25,13 @@ export class FlavorsApi {
   }
 
   /** GET /flavors/{id}. */
-  async get(flavorId: string): Promise<Flavor> {
-    const mv = (await this.ctx.microversion()).toString();
+  async get(flavorId: string, options: CallOptions = {}): Promise<Flavor> {
+    const mv = (await this.ctx.microversion(options.signal)).toString();
     const res = await this.ctx.session.request('compute', {
       method: 'GET',
       path: urls.flavorUrl(flavorId),
       microversion: mv,
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return parseFlavor(wire, wire.object(root, 'flavor', 'body'));
@@ -38,8 +41,8 @@ export class FlavorsApi {
    * By id, else by exact name. NotFoundError (listing the flavors there are) when neither
    * matches; AmbiguousNameError when several flavors share the name.
    */
-  async find(nameOrId: string): Promise<Flavor> {
-    const all = await this.list().toArray();
+  async find(nameOrId: string, options: CallOptions = {}): Promise<Flavor> {
+    const all = await this.list(options).toArray();
     const byId = all.find((f) => f.id === nameOrId);
     if (byId) return byId;
     const byName = all.filter((f) => f.name === nameOrId);

@@ -1,3 +1,4 @@
+import type { CallOptions } from '../../session/session-types';
 import { NotFoundError } from '../../common/errors';
 import { ResourceList } from '../../common/pagination';
 import { readJsonObject } from '../../common/wire';
@@ -29,7 +30,7 @@ export class KeypairsApi {
    * min(negotiated, 2.91).
    */
   async create(name: string, options: CreateKeypairOptions = {}): Promise<GeneratedKeypair> {
-    const negotiated = await this.ctx.microversion();
+    const negotiated = await this.ctx.microversion(options.signal);
     const mv =
       negotiated.compare(LAST_GENERATING_MICROVERSION) > 0
         ? LAST_GENERATING_MICROVERSION
@@ -39,6 +40,7 @@ export class KeypairsApi {
       path: urls.keypairsUrl(),
       json: buildKeypairBody(name, undefined, options.type, mv),
       microversion: mv.toString(),
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return parseGeneratedKeypair(wire, root);
@@ -50,37 +52,40 @@ export class KeypairsApi {
     publicKey: string,
     options: ImportKeypairOptions = {},
   ): Promise<Keypair> {
-    const mv = await this.ctx.microversion();
+    const mv = await this.ctx.microversion(options.signal);
     const res = await this.ctx.session.request('compute', {
       method: 'POST',
       path: urls.keypairsUrl(),
       json: buildKeypairBody(name, publicKey, options.type, mv),
       microversion: mv.toString(),
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return parseKeypair(wire, wire.object(root, 'keypair', 'body'));
   }
 
   /** GET /os-keypairs/{name}. */
-  async get(name: string): Promise<Keypair> {
-    const mv = (await this.ctx.microversion()).toString();
+  async get(name: string, options: CallOptions = {}): Promise<Keypair> {
+    const mv = (await this.ctx.microversion(options.signal)).toString();
     const res = await this.ctx.session.request('compute', {
       method: 'GET',
       path: urls.keypairUrl(name),
       microversion: mv,
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return parseKeypair(wire, wire.object(root, 'keypair', 'body'));
   }
 
   /** GET /os-keypairs (follows `keypairs_links`, 2.35+). */
-  list(): ResourceList<Keypair> {
+  list(options: CallOptions = {}): ResourceList<Keypair> {
     return new ResourceList<Keypair>(async (next) => {
-      const mv = (await this.ctx.microversion()).toString();
+      const mv = (await this.ctx.microversion(options.signal)).toString();
       const res = await this.ctx.session.request('compute', {
         method: 'GET',
         path: next ?? urls.keypairsUrl(),
         microversion: mv,
+        signal: options.signal,
       });
       const { wire, root } = readJsonObject(res);
       return parseKeypairPage(wire, root);
@@ -89,12 +94,13 @@ export class KeypairsApi {
 
   /** DELETE /os-keypairs/{name}; false when already gone (ignoreMissing, default true). */
   async delete(name: string, options: DeleteOptions = {}): Promise<boolean> {
-    const mv = (await this.ctx.microversion()).toString();
+    const mv = (await this.ctx.microversion(options.signal)).toString();
     try {
       await this.ctx.session.request('compute', {
         method: 'DELETE',
         path: urls.keypairUrl(name),
         microversion: mv,
+        signal: options.signal,
       });
       return true;
     } catch (err) {

@@ -1,3 +1,4 @@
+import type { CallOptions } from '../../session/session-types';
 import { InvalidArgumentError } from '../../common/errors';
 import {
   COMPUTE_MICROVERSION_FEATURES as MV,
@@ -5,12 +6,12 @@ import {
   type Microversion,
 } from '../microversion';
 
-export interface CreateKeypairOptions {
+export interface CreateKeypairOptions extends CallOptions {
   /** ssh (default) or x509; `type` needs microversion 2.2. */
   type?: 'ssh' | 'x509';
 }
 
-export interface ImportKeypairOptions {
+export interface ImportKeypairOptions extends CallOptions {
   type?: 'ssh' | 'x509';
 }
 

@@ -27,6 +27,7 @@ import {
   type ServerStatus,
 } from './results';
 import * as urls from './urls';
+import type { CallOptions } from '../../session/session-types';
 import { DEFAULT_SERVER_FAIL_STATES, serverDeletedWait, serverStatusWait } from './wait';
 
 export type WaitForServerStatusOptions = WaitForStatusOptions<Server, ServerStatus>;
@@ -52,39 +53,46 @@ async function ignoringMissing<T>(
 export class ServerTagsApi {
   constructor(private readonly ctx: ComputeContext) {}
 
-  private async mv() {
-    const mv = await this.ctx.microversion();
+  private async mv(signal: AbortSignal | undefined) {
+    const mv = await this.ctx.microversion(signal);
     requireMicroversion(mv, MV.serverTagsApi, 'server tags');
     return mv.toString();
   }
 
   /** GET /servers/{id}/tags (2.26+). */
-  async list(serverId: string): Promise<string[]> {
+  async list(serverId: string, options: CallOptions = {}): Promise<string[]> {
     const res = await this.ctx.session.request('compute', {
       method: 'GET',
       path: urls.serverTagsUrl(serverId),
-      microversion: await this.mv(),
+      microversion: await this.mv(options.signal),
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return wire.stringArray(root, 'tags', 'body');
   }
 
   /** PUT /servers/{id}/tags/{tag} (2.26+); adding an existing tag is fine. */
-  async add(serverId: string, tag: string): Promise<void> {
+  async add(serverId: string, tag: string, options: CallOptions = {}): Promise<void> {
     await this.ctx.session.request('compute', {
       method: 'PUT',
       path: urls.serverTagUrl(serverId, tag),
-      microversion: await this.mv(),
+      microversion: await this.mv(options.signal),
+      signal: options.signal,
     });
   }
 
   /** PUT /servers/{id}/tags (2.26+): replace all tags; returns the tags Nova stored. */
-  async replace(serverId: string, tags: readonly string[]): Promise<string[]> {
+  async replace(
+    serverId: string,
+    tags: readonly string[],
+    options: CallOptions = {},
+  ): Promise<string[]> {
     const res = await this.ctx.session.request('compute', {
       method: 'PUT',
       path: urls.serverTagsUrl(serverId),
       json: { tags: [...tags] },
-      microversion: await this.mv(),
+      microversion: await this.mv(options.signal),
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return wire.stringArray(root, 'tags', 'body');
@@ -92,13 +100,14 @@ export class ServerTagsApi {
 
   /** DELETE /servers/{id}/tags/{tag} (2.26+); false when the tag was not there (ignoreMissing, default true). */
   async delete(serverId: string, tag: string, options?: DeleteOptions): Promise<boolean> {
-    const microversion = await this.mv();
+    const microversion = await this.mv(options?.signal);
     return ignoringMissing(
       async () => {
         await this.ctx.session.request('compute', {
           method: 'DELETE',
           path: urls.serverTagUrl(serverId, tag),
           microversion,
+          signal: options?.signal,
         });
         return true;
       },
@@ -114,49 +123,54 @@ export class ServerMetadataApi {
   private async send(
     method: 'GET' | 'POST' | 'PUT',
     serverId: string,
-    metadata?: Readonly<Record<string, string>>,
+    metadata: Readonly<Record<string, string>> | undefined,
+    options: CallOptions,
   ) {
-    const microversion = (await this.ctx.microversion()).toString();
+    const microversion = (await this.ctx.microversion(options.signal)).toString();
     const res = await this.ctx.session.request('compute', {
       method,
       path: urls.serverMetadataUrl(serverId),
       json: metadata ? { metadata: checkMetadataArgument(metadata, 'metadata') } : undefined,
       microversion,
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return wire.stringRecord(root, 'metadata', 'body');
   }
 
   /** GET /servers/{id}/metadata. */
-  async get(serverId: string): Promise<Record<string, string>> {
-    return this.send('GET', serverId);
+  async get(serverId: string, options: CallOptions = {}): Promise<Record<string, string>> {
+    return this.send('GET', serverId, undefined, options);
   }
 
   /** POST /servers/{id}/metadata: merge these keys into the existing metadata; returns all of it. */
   async update(
     serverId: string,
     metadata: Readonly<Record<string, string>>,
+    options: CallOptions = {},
   ): Promise<Record<string, string>> {
-    return this.send('POST', serverId, metadata);
+    return this.send('POST', serverId, metadata, options);
   }
 
   /** PUT /servers/{id}/metadata: replace all metadata. */
   async replace(
     serverId: string,
     metadata: Readonly<Record<string, string>>,
+    options: CallOptions = {},
   ): Promise<Record<string, string>> {
-    return this.send('PUT', serverId, metadata);
+    return this.send('PUT', serverId, metadata, options);
   }
 
   /** DELETE /servers/{id}/metadata/{key}; false when the key was not there (ignoreMissing, default true). */
   async delete(serverId: string, key: string, options?: DeleteOptions): Promise<boolean> {
-    const microversion = (await this.ctx.microversion()).toString();
+    const microversion = (await this.ctx.microversion(options?.signal)).toString();
     return ignoringMissing(
       async () => {
         await this.ctx.session.request('compute', {
           method: 'DELETE',
           path: urls.serverMetadataItemUrl(serverId, key),
           microversion,
+          signal: options?.signal,
         });
         return true;
       },
@@ -180,34 +194,36 @@ export class ServersApi {
    * at once. A create is never retried (a lost answer could mean a server exists).
    */
   async create(options: CreateServerOptions): Promise<ServerRef> {
-    const mv = await this.ctx.microversion();
+    const mv = await this.ctx.microversion(options.signal);
     const body = buildCreateServerBody(options, mv);
     const res = await this.ctx.session.request('compute', {
       method: 'POST',
       path: urls.serversUrl(),
       json: body,
       microversion: mv.toString(),
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return parseServerRef(wire, root);
   }
 
   /** GET /servers/{id}. NotFoundError when it does not exist. */
-  async get(serverId: string): Promise<Server> {
-    const mv = await this.ctx.microversion();
+  async get(serverId: string, options: CallOptions = {}): Promise<Server> {
+    const mv = await this.ctx.microversion(options.signal);
     const res = await this.ctx.session.request('compute', {
       method: 'GET',
       path: urls.serverUrl(serverId),
       microversion: mv.toString(),
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return parseServerResponse(wire, root);
   }
 
   /** GET /servers/{id}, undefined on 404. */
-  async find(serverId: string): Promise<Server | undefined> {
+  async find(serverId: string, options: CallOptions = {}): Promise<Server | undefined> {
     try {
-      return await this.get(serverId);
+      return await this.get(serverId, options);
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
       throw err;
@@ -221,12 +237,13 @@ export class ServersApi {
   list(filters: ListServersFilters = {}): ResourceList<Server> {
     const metadata = filters.metadata ? Object.entries(filters.metadata) : [];
     return new ResourceList<Server>(async (next) => {
-      const mv = await this.ctx.microversion();
+      const mv = await this.ctx.microversion(filters.signal);
       const res = await this.ctx.session.request('compute', {
         method: 'GET',
         path: next ?? urls.serversDetailUrl(),
         query: next ? undefined : buildListServersQuery(filters, mv),
         microversion: mv.toString(),
+        signal: filters.signal,
       });
       const { wire, root } = readJsonObject(res);
       const page = parseServerPage(wire, root);
@@ -244,13 +261,14 @@ export class ServersApi {
 
   /** DELETE /servers/{id}. Returns false when it was already gone (ignoreMissing, default true). */
   async delete(serverId: string, options?: DeleteOptions): Promise<boolean> {
-    const mv = (await this.ctx.microversion()).toString();
+    const mv = (await this.ctx.microversion(options?.signal)).toString();
     return ignoringMissing(
       async () => {
         await this.ctx.session.request('compute', {
           method: 'DELETE',
           path: urls.serverUrl(serverId),
           microversion: mv,
+          signal: options?.signal,
         });
         return true;
       },
@@ -259,24 +277,25 @@ export class ServersApi {
     );
   }
 
-  private async action(serverId: string, body: Record<string, unknown>) {
-    const mv = (await this.ctx.microversion()).toString();
+  private async action(serverId: string, body: Record<string, unknown>, options: CallOptions) {
+    const mv = (await this.ctx.microversion(options.signal)).toString();
     return this.ctx.session.request('compute', {
       method: 'POST',
       path: urls.serverActionUrl(serverId),
       json: body,
       microversion: mv,
+      signal: options.signal,
     });
   }
 
   /** POST /servers/{id}/action `{"os-stop": null}` (202; the server moves to SHUTOFF). */
-  async stop(serverId: string): Promise<void> {
-    await this.action(serverId, { 'os-stop': null });
+  async stop(serverId: string, options: CallOptions = {}): Promise<void> {
+    await this.action(serverId, { 'os-stop': null }, options);
   }
 
   /** POST /servers/{id}/action `{"os-start": null}` (202; the server moves to ACTIVE). */
-  async start(serverId: string): Promise<void> {
-    await this.action(serverId, { 'os-start': null });
+  async start(serverId: string, options: CallOptions = {}): Promise<void> {
+    await this.action(serverId, { 'os-start': null }, options);
   }
 
   /** POST /servers/{id}/action `createImage`: image id from the body (2.45+) or the Location header (before). */
@@ -284,12 +303,13 @@ export class ServersApi {
     serverId: string,
     options: CreateServerImageOptions,
   ): Promise<{ imageId: string }> {
-    const sent = await this.ctx.microversion();
+    const sent = await this.ctx.microversion(options.signal);
     const res = await this.ctx.session.request('compute', {
       method: 'POST',
       path: urls.serverActionUrl(serverId),
       json: buildCreateImageAction(options),
       microversion: sent.toString(),
+      signal: options.signal,
     });
     const echoed = echoedMicroversion(res.headers) ?? sent;
     const location = res.headers['location'];
@@ -303,7 +323,7 @@ export class ServersApi {
 
   /** POST /servers/{id}/action `os-getConsoleOutput` (the last `length` lines, or all). */
   async consoleOutput(serverId: string, options: ConsoleOutputOptions = {}): Promise<string> {
-    const res = await this.action(serverId, buildConsoleOutputAction(options));
+    const res = await this.action(serverId, buildConsoleOutputAction(options), options);
     const { wire, root } = readJsonObject(res);
     return wire.string(root, 'output', 'body');
   }
@@ -319,7 +339,7 @@ export class ServersApi {
         : [...(options.target as readonly ServerStatus[])];
     const failOn = options.failOn ?? DEFAULT_SERVER_FAIL_STATES;
     return pollUntil(
-      serverStatusWait(serverId, () => this.find(serverId), targets, failOn),
+      serverStatusWait(serverId, (signal) => this.find(serverId, { signal }), targets, failOn),
       options,
     );
   }
@@ -327,7 +347,11 @@ export class ServersApi {
   /** Polls until GET answers 404 (or status DELETED). */
   async waitForDeleted(serverId: string, options: WaitForServerDeletedOptions): Promise<void> {
     return pollUntil(
-      serverDeletedWait(serverId, () => this.find(serverId), options.failOn ?? []),
+      serverDeletedWait(
+        serverId,
+        (signal) => this.find(serverId, { signal }),
+        options.failOn ?? [],
+      ),
       options,
     );
   }

@@ -1,3 +1,4 @@
+import type { CallOptions } from '../../session/session-types';
 import { InvalidArgumentError } from '../../common/errors';
 import {
   COMPUTE_MICROVERSION_FEATURES as MV,
@@ -24,7 +25,7 @@ export interface ServerNetworkAttachment {
  */
 export type ServerNetworks = readonly ServerNetworkAttachment[] | 'auto' | 'none';
 
-export interface CreateServerOptions {
+export interface CreateServerOptions extends CallOptions {
   name: string;
   /** Image id (`imageRef`). */
   imageId: string;
@@ -45,7 +46,7 @@ export interface CreateServerOptions {
 }
 
 /** GET /servers/detail filters (API reference "List Servers Detailed"). */
-export interface ListServersFilters {
+export interface ListServersFilters extends CallOptions {
   /** Nova treats `name` as a regular expression; we anchor it for an exact match when `exactName` is set. */
   name?: string;
   /** Match the name exactly (sends `^name$`, escaped). */
@@ -68,17 +69,17 @@ export interface ListServersFilters {
   pageSize?: number;
 }
 
-export interface DeleteOptions {
+export interface DeleteOptions extends CallOptions {
   /** Treat 404 (already gone) as success. Default true. */
   ignoreMissing?: boolean;
 }
 
-export interface CreateServerImageOptions {
+export interface CreateServerImageOptions extends CallOptions {
   name: string;
   metadata?: Readonly<Record<string, string>>;
 }
 
-export interface ConsoleOutputOptions {
+export interface ConsoleOutputOptions extends CallOptions {
   /** Last N lines only. */
   length?: number;
 }

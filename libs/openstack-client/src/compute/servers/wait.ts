@@ -10,7 +10,7 @@ const GONE_STATES: readonly ServerStatus[] = ['DELETED', 'SOFT_DELETED'];
 
 export function serverStatusWait(
   serverId: string,
-  fetch: () => Promise<Server | undefined>,
+  fetch: (signal: AbortSignal | undefined) => Promise<Server | undefined>,
   targets: readonly ServerStatus[],
   failOn: readonly ServerStatus[],
 ): PollSpec<Server, Server> {
@@ -35,7 +35,7 @@ export function serverStatusWait(
 /** Done when GET answers 404 or the status reads DELETED. ERROR does not fail it: Nova can delete ERROR servers. */
 export function serverDeletedWait(
   serverId: string,
-  fetch: () => Promise<Server | undefined>,
+  fetch: (signal: AbortSignal | undefined) => Promise<Server | undefined>,
   failOn: readonly ServerStatus[],
 ): PollSpec<Server, void> {
   return {

@@ -4,6 +4,7 @@ import { ResourceList } from '../../common/pagination';
 import { pollUntil, type WaitForStatusOptions } from '../../common/wait';
 import { readJsonObject } from '../../common/wire';
 import type { DeleteOptions } from '../../compute/servers/requests';
+import type { CallOptions } from '../../session/session-types';
 import type { Session } from '../../session/session';
 import {
   buildCreateImageBody,
@@ -34,6 +35,7 @@ export class ImagesApi {
         method: 'GET',
         path: next ?? urls.imagesUrl(),
         query: next ? undefined : buildListImagesQuery(filters),
+        signal: filters.signal,
       });
       const { wire, root } = readJsonObject(res);
       const page = parseImagePage(wire, root);
@@ -45,8 +47,10 @@ export class ImagesApi {
   }
 
   /** The one image with this exact name, undefined if none; AmbiguousNameError (listing the ids) if several. */
-  async findByName(name: string): Promise<Image | undefined> {
-    const matches = (await this.list({ name }).toArray()).filter((img) => img.name === name);
+  async findByName(name: string, options: CallOptions = {}): Promise<Image | undefined> {
+    const matches = (await this.list({ name, signal: options.signal }).toArray()).filter(
+      (img) => img.name === name,
+    );
     if (matches.length > 1)
       throw new AmbiguousNameError(
         'image',
@@ -57,19 +61,20 @@ export class ImagesApi {
   }
 
   /** GET /v2/images/{id}. */
-  async get(imageId: string): Promise<Image> {
+  async get(imageId: string, options: CallOptions = {}): Promise<Image> {
     const res = await this.session.request('image', {
       method: 'GET',
       path: urls.imageUrl(imageId),
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return parseImage(wire, root);
   }
 
   /** GET /v2/images/{id}, undefined on 404. */
-  async find(imageId: string): Promise<Image | undefined> {
+  async find(imageId: string, options: CallOptions = {}): Promise<Image | undefined> {
     try {
-      return await this.get(imageId);
+      return await this.get(imageId, options);
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
       throw err;
@@ -82,6 +87,7 @@ export class ImagesApi {
       method: 'POST',
       path: urls.imagesUrl(),
       json: buildCreateImageBody(options),
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return parseImage(wire, root);
@@ -103,6 +109,7 @@ export class ImagesApi {
       contentType: 'application/octet-stream',
       headers,
       timeoutMs: options.timeoutMs ?? this.session.options.timeoutMs * UPLOAD_TIMEOUT_FACTOR,
+      signal: options.signal,
     });
   }
 
@@ -110,10 +117,15 @@ export class ImagesApi {
    * PATCH /v2/images/{id} with a JSON patch: string values set (add or replace), null removes.
    * Reads the image first so each op is the right one; returns the updated image.
    */
-  async updateProperties(imageId: string, updates: ImagePropertyUpdates): Promise<Image> {
+  async updateProperties(
+    imageId: string,
+    updates: ImagePropertyUpdates,
+    options: CallOptions = {},
+  ): Promise<Image> {
     const current = await this.session.request('image', {
       method: 'GET',
       path: urls.imageUrl(imageId),
+      signal: options.signal,
     });
     const { root: currentRoot } = readJsonObject(current);
     const patch = buildPropertyPatch(currentRoot, updates);
@@ -126,6 +138,7 @@ export class ImagesApi {
       path: urls.imageUrl(imageId),
       json: patch,
       contentType: JSON_PATCH_CONTENT_TYPE,
+      signal: options.signal,
     });
     const { wire, root } = readJsonObject(res);
     return parseImage(wire, root);
@@ -134,7 +147,11 @@ export class ImagesApi {
   /** DELETE /v2/images/{id}; false when already gone (ignoreMissing, default true). */
   async delete(imageId: string, options: DeleteOptions = {}): Promise<boolean> {
     try {
-      await this.session.request('image', { method: 'DELETE', path: urls.imageUrl(imageId) });
+      await this.session.request('image', {
+        method: 'DELETE',
+        path: urls.imageUrl(imageId),
+        signal: options.signal,
+      });
       return true;
     } catch (err) {
       if (err instanceof NotFoundError && (options.ignoreMissing ?? true)) return false;
@@ -151,7 +168,7 @@ export class ImagesApi {
     return pollUntil(
       imageStatusWait(
         imageId,
-        () => this.find(imageId),
+        (signal) => this.find(imageId, { signal }),
         targets,
         options.failOn ?? DEFAULT_IMAGE_FAIL_STATES,
       ),

@@ -1,8 +1,9 @@
+import type { CallOptions } from '../../session/session-types';
 import { InvalidArgumentError } from '../../common/errors';
 import type { QueryValue } from '../../session/session-types';
 import { GLANCE_CORE_ATTRIBUTES, type ImageVisibility } from './results';
 
-export interface ListImagesFilters {
+export interface ListImagesFilters extends CallOptions {
   name?: string;
   status?: string;
   visibility?: ImageVisibility | 'all';
@@ -16,7 +17,7 @@ export interface ListImagesFilters {
   pageSize?: number;
 }
 
-export interface CreateImageOptions {
+export interface CreateImageOptions extends CallOptions {
   name: string;
   diskFormat:
     'ami' | 'ari' | 'aki' | 'vhd' | 'vhdx' | 'vmdk' | 'raw' | 'qcow2' | 'vdi' | 'ploop' | 'iso';
@@ -32,7 +33,7 @@ export interface CreateImageOptions {
   id?: string;
 }
 
-export interface UploadImageOptions {
+export interface UploadImageOptions extends CallOptions {
   /** Size of the data in bytes, when known for a stream (sent as Content-Length). */
   sizeBytes?: number;
   /** Upload timeout; defaults to 10x the client's request timeout. */

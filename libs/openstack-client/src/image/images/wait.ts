@@ -18,7 +18,7 @@ const REASONS: Partial<Record<ImageStatus, string>> = {
 
 export function imageStatusWait(
   imageId: string,
-  fetch: () => Promise<Image | undefined>,
+  fetch: (signal: AbortSignal | undefined) => Promise<Image | undefined>,
   targets: readonly ImageStatus[],
   failOn: readonly ImageStatus[],
 ): PollSpec<Image, Image> {

@@ -1,3 +1,4 @@
+import type { CallOptions } from '../../session/session-types';
 import type { ResourceList } from '../../common/pagination';
 import type { DeleteOptions } from '../../compute/servers/requests';
 import type { Session } from '../../session/session';
@@ -23,6 +24,7 @@ export class FloatingIpsApi {
       'floatingips',
       buildListFloatingIpsQuery(filters),
       parseFloatingIp,
+      filters.signal,
     );
   }
 
@@ -35,6 +37,7 @@ export class FloatingIpsApi {
       'floatingip',
       buildCreateFloatingIpBody(options),
       parseFloatingIp,
+      options.signal,
     );
   }
 
@@ -47,11 +50,12 @@ export class FloatingIpsApi {
       'floatingip',
       buildAssociateBody(options),
       parseFloatingIp,
+      options.signal,
     );
   }
 
   /** PUT /v2.0/floatingips/{id} with `port_id: null`. */
-  async disassociate(floatingIpId: string): Promise<FloatingIp> {
+  async disassociate(floatingIpId: string, options: CallOptions = {}): Promise<FloatingIp> {
     return neutronWrite(
       this.session,
       'PUT',
@@ -59,6 +63,7 @@ export class FloatingIpsApi {
       'floatingip',
       buildAssociateBody(null),
       parseFloatingIp,
+      options.signal,
     );
   }
 
@@ -68,6 +73,7 @@ export class FloatingIpsApi {
       this.session,
       urls.floatingIpUrl(floatingIpId),
       options.ignoreMissing ?? true,
+      options.signal,
     );
   }
 }

@@ -1,7 +1,8 @@
+import type { CallOptions } from '../../session/session-types';
 import { InvalidArgumentError } from '../../common/errors';
 import type { QueryValue } from '../../session/session-types';
 
-export interface ListFloatingIpsFilters {
+export interface ListFloatingIpsFilters extends CallOptions {
   portId?: string;
   floatingNetworkId?: string;
   floatingIpAddress?: string;
@@ -9,7 +10,7 @@ export interface ListFloatingIpsFilters {
   status?: string;
 }
 
-export interface CreateFloatingIpOptions {
+export interface CreateFloatingIpOptions extends CallOptions {
   /** The external network to allocate from. */
   floatingNetworkId: string;
   /** Associate at once with this port. */
@@ -18,7 +19,7 @@ export interface CreateFloatingIpOptions {
   description?: string;
 }
 
-export interface AssociateFloatingIpOptions {
+export interface AssociateFloatingIpOptions extends CallOptions {
   portId: string;
   /** Needed when the port has several fixed IPs. */
   fixedIpAddress?: string;

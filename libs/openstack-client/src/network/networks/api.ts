@@ -1,3 +1,4 @@
+import type { CallOptions } from '../../session/session-types';
 import { AmbiguousNameError, InvalidArgumentError, NotFoundError } from '../../common/errors';
 import type { ResourceList } from '../../common/pagination';
 import type { DeleteOptions } from '../../compute/servers/requests';
@@ -23,11 +24,18 @@ export class NetworksApi {
       'networks',
       buildListNetworksQuery(filters),
       parseNetwork,
+      filters.signal,
     );
   }
 
-  async get(networkId: string): Promise<Network> {
-    return neutronGet(this.session, urls.networkUrl(networkId), 'network', parseNetwork);
+  async get(networkId: string, options: CallOptions = {}): Promise<Network> {
+    return neutronGet(
+      this.session,
+      urls.networkUrl(networkId),
+      'network',
+      parseNetwork,
+      options.signal,
+    );
   }
 
   /**
@@ -42,6 +50,7 @@ export class NetworksApi {
       'network',
       buildCreateNetworkBody(options),
       parseNetwork,
+      options.signal,
     );
   }
 
@@ -53,12 +62,17 @@ export class NetworksApi {
     // An empty id would address the collection, not a network.
     if (!networkId)
       throw new InvalidArgumentError('deleteNetwork.networkId', 'must be a non-empty id');
-    return neutronDelete(this.session, urls.networkUrl(networkId), options.ignoreMissing ?? true);
+    return neutronDelete(
+      this.session,
+      urls.networkUrl(networkId),
+      options.ignoreMissing ?? true,
+      options.signal,
+    );
   }
 
   /** By id, else by exact name; NotFoundError / AmbiguousNameError (listing ids). */
-  async find(nameOrId: string): Promise<Network> {
-    const all = await this.list().toArray();
+  async find(nameOrId: string, options: CallOptions = {}): Promise<Network> {
+    const all = await this.list({ signal: options.signal }).toArray();
     const byId = all.find((n) => n.id === nameOrId);
     if (byId) return byId;
     const byName = all.filter((n) => n.name === nameOrId);

@@ -1,7 +1,8 @@
+import type { CallOptions } from '../../session/session-types';
 import { InvalidArgumentError } from '../../common/errors';
 import type { QueryValue } from '../../session/session-types';
 
-export interface ListNetworksFilters {
+export interface ListNetworksFilters extends CallOptions {
   name?: string;
   /** `router:external`. */
   external?: boolean;
@@ -25,7 +26,7 @@ export function buildListNetworksQuery(filters: ListNetworksFilters): Record<str
  * neutron-lib api-ref/source/v2/samples/networks/network-create-request.json). Only what is
  * given is sent: Neutron fills in the rest (admin_state_up true, shared false, the cloud's MTU).
  */
-export interface CreateNetworkOptions {
+export interface CreateNetworkOptions extends CallOptions {
   /** Up to 255 characters. Neutron does not keep names unique: `find()` refuses duplicates. */
   name: string;
   /** `admin_state_up`; Neutron's default is true. */

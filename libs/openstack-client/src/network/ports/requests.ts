@@ -1,6 +1,7 @@
+import type { CallOptions } from '../../session/session-types';
 import type { QueryValue } from '../../session/session-types';
 
-export interface ListPortsFilters {
+export interface ListPortsFilters extends CallOptions {
   deviceId?: string;
   networkId?: string;
   deviceOwner?: string;

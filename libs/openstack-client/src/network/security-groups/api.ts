@@ -1,3 +1,4 @@
+import type { CallOptions } from '../../session/session-types';
 import { ConflictError, NotFoundError } from '../../common/errors';
 import type { ResourceList } from '../../common/pagination';
 import type { DeleteOptions } from '../../compute/servers/requests';
@@ -31,22 +32,28 @@ export class SecurityGroupsApi {
       'security_groups',
       buildListSecurityGroupsQuery(filters),
       parseSecurityGroup,
+      filters.signal,
     );
   }
 
-  async get(securityGroupId: string): Promise<SecurityGroup> {
+  async get(securityGroupId: string, options: CallOptions = {}): Promise<SecurityGroup> {
     return neutronGet(
       this.session,
       urls.securityGroupUrl(securityGroupId),
       'security_group',
       parseSecurityGroup,
+      options.signal,
     );
   }
 
   /** The project's `default` group (the token's project unless `projectId` is given). */
-  async findDefault(projectId?: string): Promise<SecurityGroup> {
+  async findDefault(projectId?: string, options: CallOptions = {}): Promise<SecurityGroup> {
     const project = projectId ?? (await this.session.token()).projectId;
-    const groups = await this.list({ name: 'default', projectId: project }).toArray();
+    const groups = await this.list({
+      name: 'default',
+      projectId: project,
+      signal: options.signal,
+    }).toArray();
     const mine = groups.filter(
       (g) =>
         g.name === 'default' &&
@@ -75,6 +82,7 @@ export class SecurityGroupRulesApi {
       'security_group_rules',
       buildListSecurityGroupRulesQuery(filters),
       parseSecurityGroupRule,
+      filters.signal,
     );
   }
 
@@ -92,6 +100,7 @@ export class SecurityGroupRulesApi {
         'security_group_rule',
         buildSecurityGroupRuleBody(options),
         parseSecurityGroupRule,
+        options.signal,
       );
       return { alreadyExists: false, rule };
     } catch (err) {
@@ -108,6 +117,7 @@ export class SecurityGroupRulesApi {
       this.session,
       urls.securityGroupRuleUrl(ruleId),
       options.ignoreMissing ?? true,
+      options.signal,
     );
   }
 }

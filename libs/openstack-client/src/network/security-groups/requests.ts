@@ -1,18 +1,19 @@
+import type { CallOptions } from '../../session/session-types';
 import { InvalidArgumentError } from '../../common/errors';
 import type { QueryValue } from '../../session/session-types';
 
-export interface ListSecurityGroupsFilters {
+export interface ListSecurityGroupsFilters extends CallOptions {
   name?: string;
   projectId?: string;
 }
 
-export interface ListSecurityGroupRulesFilters {
+export interface ListSecurityGroupRulesFilters extends CallOptions {
   securityGroupId?: string;
   direction?: 'ingress' | 'egress';
   protocol?: string;
 }
 
-export interface CreateSecurityGroupRuleOptions {
+export interface CreateSecurityGroupRuleOptions extends CallOptions {
   securityGroupId: string;
   direction: 'ingress' | 'egress';
   /** Default IPv4. */

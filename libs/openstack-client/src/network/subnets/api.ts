@@ -1,3 +1,4 @@
+import type { CallOptions } from '../../session/session-types';
 import { InvalidArgumentError } from '../../common/errors';
 import type { ResourceList } from '../../common/pagination';
 import type { DeleteOptions } from '../../compute/servers/requests';
@@ -23,11 +24,18 @@ export class SubnetsApi {
       'subnets',
       buildListSubnetsQuery(filters),
       parseSubnet,
+      filters.signal,
     );
   }
 
-  async get(subnetId: string): Promise<Subnet> {
-    return neutronGet(this.session, urls.subnetUrl(subnetId), 'subnet', parseSubnet);
+  async get(subnetId: string, options: CallOptions = {}): Promise<Subnet> {
+    return neutronGet(
+      this.session,
+      urls.subnetUrl(subnetId),
+      'subnet',
+      parseSubnet,
+      options.signal,
+    );
   }
 
   /**
@@ -44,6 +52,7 @@ export class SubnetsApi {
       'subnet',
       buildCreateSubnetBody(options),
       parseSubnet,
+      options.signal,
     );
   }
 
@@ -55,6 +64,11 @@ export class SubnetsApi {
     // An empty id would address the collection, not a subnet.
     if (!subnetId)
       throw new InvalidArgumentError('deleteSubnet.subnetId', 'must be a non-empty id');
-    return neutronDelete(this.session, urls.subnetUrl(subnetId), options.ignoreMissing ?? true);
+    return neutronDelete(
+      this.session,
+      urls.subnetUrl(subnetId),
+      options.ignoreMissing ?? true,
+      options.signal,
+    );
   }
 }

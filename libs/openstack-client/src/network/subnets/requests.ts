@@ -1,8 +1,9 @@
+import type { CallOptions } from '../../session/session-types';
 import { InvalidArgumentError } from '../../common/errors';
 import type { QueryValue } from '../../session/session-types';
 import { cidrContains, ipToBigInt, parseCidr, type IpVersion } from '../ip-address';
 
-export interface ListSubnetsFilters {
+export interface ListSubnetsFilters extends CallOptions {
   name?: string;
   networkId?: string;
   ipVersion?: 4 | 6;
@@ -28,7 +29,7 @@ export interface AllocationPool {
  * POST /v2.0/subnets (Networking API v2.0 "Create subnet"; sample
  * neutron-lib api-ref/source/v2/samples/subnets/subnet-create-request.json).
  */
-export interface CreateSubnetOptions {
+export interface CreateSubnetOptions extends CallOptions {
   networkId: string;
   /** Up to 255 characters. */
   name: string;
