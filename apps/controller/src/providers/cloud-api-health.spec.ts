@@ -25,15 +25,19 @@ describe('CloudApiHealth', () => {
   beforeAll(() => Logger.overrideLogger(['error']));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
 
-  it('turns degraded on the first unavailable call, stays so through more failures, recovers on the next success (each said once)', () => {
+  const fail = (health: CloudApiHealth, what: string, error: Error): Promise<unknown> =>
+    health.call(what, undefined, () => Promise.reject(error)).catch((caught: unknown) => caught);
+  const succeed = (health: CloudApiHealth): Promise<string> => health.call('status of x', undefined, async () => 'ok');
+
+  it('turns degraded on the first unavailable call, stays so through more failures, recovers on the next success (each said once)', async () => {
     const health = new CloudApiHealth(new SystemClock());
     const seen: string[] = [];
     health.events.on('degraded', () => seen.push('degraded'));
     health.events.on('recovered', () => seen.push('recovered'));
-    health.recordFailure('create x', http(403)); // an answer: not an outage
+    await fail(health, 'create x', http(403)); // an answer: not an outage
     expect(health.status()).toMatchObject({ state: 'ok', failedCallsInARow: 0 });
-    health.recordFailure('list the group', http(503));
-    health.recordFailure('list the group', new ProviderCallTimeoutError('list the group', 1000));
+    await fail(health, 'list the group', http(503));
+    await fail(health, 'list the group', new ProviderCallTimeoutError('list the group', 1000));
     expect(health.degraded).toBe(true);
     expect(health.status()).toMatchObject({
       state: 'degraded',
@@ -41,9 +45,46 @@ describe('CloudApiHealth', () => {
       failedCallsInARow: 2,
       lastError: 'list the group: list the group did not answer within 1000 ms (scaling.providerCallTimeoutMs)',
     });
-    health.recordSuccess();
-    health.recordSuccess();
+    await succeed(health);
+    await succeed(health);
     expect(health.status()).toMatchObject({ state: 'ok', degradedSince: null, degradedForMs: null, failedCallsInARow: 0, outagesRecovered: 1 });
     expect(seen).toEqual(['degraded', 'recovered']);
+  });
+
+  it('never refuses a call while degraded: each goes to the cloud, one at a time, as a probe', async () => {
+    const health = new CloudApiHealth(new SystemClock());
+    await fail(health, 'list the group', http(503));
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const probe = health.call('status of a', undefined, async () => {
+      order.push('probe started');
+      await held;
+      order.push('probe answered');
+      return 'a';
+    });
+    const next = health.call('status of b', undefined, async () => {
+      order.push('next started');
+      return 'b';
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    expect(await Promise.all([probe, next])).toEqual(['a', 'b']);
+    expect(order).toEqual(['probe started', 'probe answered', 'next started']);
+    expect(health.degraded).toBe(false);
+  });
+
+  it('passes the caller\'s signal to the call, and a call the caller cancelled says nothing about the API', async () => {
+    const health = new CloudApiHealth(new SystemClock());
+    const caller = new AbortController();
+    let given: AbortSignal | undefined;
+    const cancelled = health.call('status of x', caller.signal, (signal) => {
+      given = signal;
+      return new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    });
+    caller.abort(new Error('shutting down'));
+    await expect(cancelled).rejects.toThrow('shutting down');
+    expect(given?.aborted).toBe(true);
+    expect(health.status()).toMatchObject({ state: 'ok', failedCallsInARow: 0, lastError: null });
   });
 });

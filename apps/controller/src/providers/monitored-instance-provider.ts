@@ -1,11 +1,12 @@
 import { CloudApiHealth } from './cloud-api-health';
 import { CreatedInstance, CreateInstanceRequest, InstanceProvider, InstanceSnapshot, OriginalInstance } from './instance-provider';
-import { callWithTimeout, ProviderCallTimeoutError } from './provider-call';
+import { callWithTimeout } from './provider-call';
 
 /**
- * The InstanceProvider everyone injects: the configured provider with a deadline on every call
- * (scaling.providerCallTimeoutMs) and every outcome reported to CloudApiHealth, so "is the cloud
- * API up" is known from real traffic without a probe of its own.
+ * The InstanceProvider everyone injects: the configured provider with one deadline on every call
+ * (scaling.providerCallTimeoutMs, carried by the signal the call gets) and every call run through
+ * CloudApiHealth's circuit breaker, so "is the cloud API up" is known from real traffic without a
+ * probe of its own.
  */
 export class MonitoredInstanceProvider implements InstanceProvider {
   constructor(
@@ -42,16 +43,8 @@ export class MonitoredInstanceProvider implements InstanceProvider {
     return this.call('list the group', signal, (callSignal) => this.inner.listGroup(callSignal));
   }
 
-  private async call<T>(what: string, outer: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    try {
-      const result = await callWithTimeout(what, this.callTimeoutMs, outer, run);
-      this.health.recordSuccess();
-      return result;
-    } catch (error) {
-      // A call cancelled by its caller (shutdown, a run's own deadline) says nothing about the API.
-      const cancelledByCaller = outer?.aborted && !(outer.reason instanceof ProviderCallTimeoutError);
-      if (!cancelledByCaller) this.health.recordFailure(what, outer?.aborted ? outer.reason : error);
-      throw error;
-    }
+  /** The deadline (signal included) inside the breaker: a call that ran out of time counts as the API not answering. */
+  private call<T>(what: string, outer: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.health.call(what, outer, (signal) => callWithTimeout(what, this.callTimeoutMs, signal, run));
   }
 }

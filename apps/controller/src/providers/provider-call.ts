@@ -1,3 +1,5 @@
+import { TaskCancelledError, timeout, TimeoutStrategy } from 'cockatiel';
+
 /** A provider call did not finish in time. */
 export class ProviderCallTimeoutError extends Error {
   constructor(what: string, timeoutMs: number) {
@@ -7,8 +9,11 @@ export class ProviderCallTimeoutError extends Error {
 }
 
 /**
- * Runs one provider call with its own deadline, also cancelled by `outer`. The race guards
- * against an implementation that ignores its signal: the caller is never stuck.
+ * Runs one provider call with its own deadline (cockatiel's timeout policy), also cancelled by
+ * `outer`. The deadline travels in the signal given to the call, down to the OpenStack client,
+ * which destroys its HTTP request when it fires; the signal's reason says why (the caller's
+ * reason, or ProviderCallTimeoutError). The aggressive strategy also settles the caller at the
+ * deadline when a call ignores its signal, so the caller is never stuck.
  */
 export async function callWithTimeout<T>(
   what: string,
@@ -16,27 +21,20 @@ export async function callWithTimeout<T>(
   outer: AbortSignal | undefined,
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const deadline = new AbortController();
-  const signal = outer ? AbortSignal.any([outer, deadline.signal]) : deadline.signal;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const error = new ProviderCallTimeoutError(what, timeoutMs);
-      deadline.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    if (outer?.aborted) reject(outer.reason);
-    onAbort = (): void => reject(outer?.reason);
-    outer?.addEventListener('abort', onAbort, { once: true });
-  });
+  const deadline = timeout(timeoutMs, TimeoutStrategy.Aggressive);
   try {
-    return await Promise.race([call(signal), timedOut, aborted]);
-  } finally {
-    clearTimeout(timer);
-    // A long-lived outer signal (a loop's stop signal) must not collect one listener per call.
-    if (onAbort) outer?.removeEventListener('abort', onAbort);
+    return await deadline.execute(({ signal }) => call(withReason(signal, () => (outer?.aborted ? outer.reason : new ProviderCallTimeoutError(what, timeoutMs)))), outer);
+  } catch (error) {
+    if (outer?.aborted) throw outer.reason;
+    if (error instanceof TaskCancelledError) throw new ProviderCallTimeoutError(what, timeoutMs);
+    throw error;
   }
+}
+
+/** cockatiel aborts its signal without a reason; the call's own signal carries ours. */
+function withReason(signal: AbortSignal, reason: () => unknown): AbortSignal {
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(reason());
+  else signal.addEventListener('abort', () => controller.abort(reason()), { once: true });
+  return controller.signal;
 }

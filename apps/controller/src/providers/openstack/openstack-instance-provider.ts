@@ -44,11 +44,11 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     return this.config.servicePort;
   }
 
-  async provisionOriginal(): Promise<OriginalInstance> {
+  async provisionOriginal(signal?: AbortSignal): Promise<OriginalInstance> {
     const name = this.providerConfig.originalName;
     const fromUrl = parseOriginalUrl(this.config.originalUrl);
     if (fromUrl) return { id: `url:${this.config.originalUrl}`, name, endpoint: fromUrl };
-    const servers = await this.client.compute.servers.list({ exactName: name }).toArray();
+    const servers = await this.client.compute.servers.list({ exactName: name, signal }).toArray();
     if (servers.length === 0) {
       throw new OriginalServerError(`no server named "${name}" (provider.originalName) in this project; create it or set provider.openstack.originalUrl`);
     }
@@ -63,7 +63,8 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
   }
 
   async create(request: CreateInstanceRequest): Promise<CreatedInstance> {
-    const [imageId, flavorId, networkId] = await Promise.all([this.goldenImageId(), this.resolveFlavorId(), this.resolveNetworkId()]);
+    const signal = request.signal;
+    const [imageId, flavorId, networkId] = await Promise.all([this.goldenImageId(signal), this.resolveFlavorId(signal), this.resolveNetworkId(signal)]);
     const ref = await this.client.compute.servers.create({
       name: request.name,
       imageId,
@@ -72,25 +73,26 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
       keyName: this.config.keyName,
       securityGroups: this.config.securityGroups,
       metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group, [METADATA_REASON_KEY]: request.reason },
+      signal,
     });
     this.logger.log(`Nova accepted ${request.name}: server ${ref.id} (image ${imageId}, flavor ${this.config.flavor}, network ${this.config.network})`);
     return { id: ref.id, name: request.name };
   }
 
-  async describe(id: string): Promise<InstanceSnapshot> {
-    const server = await this.client.compute.servers.find(id);
+  async describe(id: string, signal?: AbortSignal): Promise<InstanceSnapshot> {
+    const server = await this.client.compute.servers.find(id, { signal });
     if (!server) return { id, name: '', status: 'DELETED', metadata: {} };
     return this.snapshot(server);
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, signal?: AbortSignal): Promise<void> {
     if (id.startsWith('url:')) return; // an original given as a URL is not ours to delete
-    const existed = await this.client.compute.servers.delete(id);
+    const existed = await this.client.compute.servers.delete(id, { signal });
     this.logger.log(existed ? `deleted server ${id}` : `server ${id} was already gone`);
   }
 
-  async listGroup(): Promise<InstanceSnapshot[]> {
-    const servers = await this.client.compute.servers.list({ metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group } }).toArray();
+  async listGroup(signal?: AbortSignal): Promise<InstanceSnapshot[]> {
+    const servers = await this.client.compute.servers.list({ metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group }, signal }).toArray();
     return servers.map((server) => this.snapshot(server));
   }
 
@@ -99,11 +101,11 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
   }
 
   /** The pinned id, or the newest active image of the configured name (re-resolved per create, so a re-bake takes effect). */
-  private async goldenImageId(): Promise<string> {
-    const token = await this.client.session.token();
+  private async goldenImageId(signal: AbortSignal | undefined): Promise<string> {
+    const token = await this.client.identity.token({ signal });
     const images = this.config.imageId
-      ? [await this.client.image.images.get(this.config.imageId)]
-      : await this.client.image.images.list({ name: this.config.image }).toArray();
+      ? [await this.client.image.images.get(this.config.imageId, { signal })]
+      : await this.client.image.images.list({ name: this.config.image, signal }).toArray();
     const chosen = selectGoldenImage(
       images.map(goldenImageCandidateOf),
       { name: this.config.image, pinnedId: this.config.imageId, ownerProjectId: this.config.imageId ? undefined : token.projectId },
@@ -111,13 +113,13 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     return chosen.id;
   }
 
-  private async resolveFlavorId(): Promise<string> {
-    this.flavorId ??= (await this.client.compute.flavors.find(this.config.flavor)).id;
+  private async resolveFlavorId(signal: AbortSignal | undefined): Promise<string> {
+    this.flavorId ??= (await this.client.compute.flavors.find(this.config.flavor, { signal })).id;
     return this.flavorId;
   }
 
-  private async resolveNetworkId(): Promise<string> {
-    this.networkId ??= (await this.client.network.networks.find(this.config.network)).id;
+  private async resolveNetworkId(signal: AbortSignal | undefined): Promise<string> {
+    this.networkId ??= (await this.client.network.networks.find(this.config.network, { signal })).id;
     return this.networkId;
   }
 
