@@ -416,6 +416,9 @@ export class FakeOpenStack {
       at: new Date(),
     };
     this.callLog.push(call);
+    res.once('close', () => {
+      if (!res.headersSent && !this.stopped) call.clientClosedEarly = true;
+    });
 
     if (!service) {
       this.write(res, call, {

@@ -373,4 +373,9 @@ export interface CallRecord {
   /** Fault injected into this call, if any. */
   fault?: 'status' | 'delay' | 'hang' | 'malformed' | 'closeConnection';
   at: Date;
+  /**
+   * True once the client closed the connection before any answer was written (it gave up or
+   * aborted the call): what a cancellation test checks after aborting a call the fake holds.
+   */
+  clientClosedEarly?: boolean;
 }
