@@ -342,8 +342,59 @@ describe('resolveCloudConfig: clouds.yaml and secure.yaml', () => {
   it('says where it looked when there is no clouds.yaml', () => {
     const error = errorOf(() => resolve({ OS_CLOUD: 'devcloud' }));
     expect(error.message).toBe(
-      `OS_CLOUD: is "devcloud" but no clouds.yaml was found (looked for clouds.yaml in: ${CWD}/clouds.yaml, ${CWD}/clouds.yml, ${HOME}/.config/openstack/clouds.yaml, ${HOME}/.config/openstack/clouds.yml, /etc/openstack/clouds.yaml, /etc/openstack/clouds.yml; OS_CLIENT_CONFIG_FILE can name another file)`,
+      `OS_CLOUD: is "devcloud" but no clouds.yaml was found (looked for clouds.yaml in: ${CWD}/clouds.yaml, ${CWD}/clouds.yml, ${CWD}/clouds.json, ${HOME}/.config/openstack/clouds.yaml, ${HOME}/.config/openstack/clouds.yml, ${HOME}/.config/openstack/clouds.json, /etc/openstack/clouds.yaml, /etc/openstack/clouds.yml, /etc/openstack/clouds.json; OS_CLIENT_CONFIG_FILE can name another file)`,
     );
+  });
+
+  it("searches openstacksdk's order: ./, $XDG_CONFIG_HOME/openstack/, ~/.config/openstack/, /etc/openstack/; .yaml, .yml, .json in each", () => {
+    const xdg = '/home/alice/xdg';
+    const cloudAt = (host: string): string =>
+      `clouds:\n  c:\n    auth: {auth_url: "https://${host}/v3", username: u, password: p, project_name: p}\n`;
+    const fs: Record<string, string> = {
+      [`${xdg}/openstack/clouds.yml`]: cloudAt('xdg.example'),
+      [homeClouds]: cloudAt('home.example'),
+    };
+    // XDG_CONFIG_HOME's directory comes before ~/.config/openstack/ ...
+    expect(resolve({ OS_CLOUD: 'c', XDG_CONFIG_HOME: xdg }, fs).auth.authUrl).toBe(
+      'https://xdg.example/v3',
+    );
+    // ... and is not searched without the variable (or with a relative one).
+    expect(resolve({ OS_CLOUD: 'c' }, fs).auth.authUrl).toBe('https://home.example/v3');
+    expect(resolve({ OS_CLOUD: 'c', XDG_CONFIG_HOME: 'xdg' }, fs).auth.authUrl).toBe(
+      'https://home.example/v3',
+    );
+    const error = errorOf(() => resolve({ OS_CLOUD: 'c', XDG_CONFIG_HOME: xdg }));
+    expect(error.message).toContain(
+      `${CWD}/clouds.json, ${xdg}/openstack/clouds.yaml, ${xdg}/openstack/clouds.yml, ${xdg}/openstack/clouds.json, ${HOME}/.config/openstack/clouds.yaml`,
+    );
+  });
+
+  it('reads clouds.json (and secure.json) as JSON, after clouds.yaml and clouds.yml of the same directory', () => {
+    const json = JSON.stringify({
+      clouds: {
+        c: { auth: { auth_url: 'https://json.example/v3', username: 'u', project_name: 'p' } },
+      },
+    });
+    const secure = JSON.stringify({ clouds: { c: { auth: { password: 'from-secure-json' } } } });
+    const config = resolve(
+      { OS_CLOUD: 'c' },
+      { [`${CWD}/clouds.json`]: json, [`${HOME}/.config/openstack/secure.json`]: secure },
+    );
+    expect(config.auth.authUrl).toBe('https://json.example/v3');
+    expect((config.auth as PasswordAuth).password.reveal()).toBe('from-secure-json');
+    expect(
+      resolve(
+        { OS_CLOUD: 'c' },
+        {
+          [`${CWD}/clouds.json`]: json,
+          [`${CWD}/clouds.yml`]:
+            'clouds:\n  c:\n    auth: {auth_url: "https://yml.example/v3", username: u, password: p, project_name: p}\n',
+        },
+      ).auth.authUrl,
+    ).toBe('https://yml.example/v3');
+    expect(
+      errorOf(() => resolve({ OS_CLOUD: 'c' }, { [`${CWD}/clouds.json`]: '{"clouds": ' })).message,
+    ).toMatch(new RegExp(`^${CWD}/clouds.json: is not valid JSON: `));
   });
 
   it('uses OS_CLIENT_CONFIG_FILE first, and refuses one that does not exist', () => {

@@ -202,12 +202,14 @@ function parseYamlFile(
 ): Obj | undefined {
   const text = files.read(file);
   if (text === undefined) return undefined;
+  // clouds.json / secure.json are read as JSON (openstacksdk's JSON_SUFFIXES), the rest as YAML.
+  const isJson = path.extname(file).toLowerCase() === '.json';
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = isJson ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new ConfigError(file, `is not valid YAML: ${reason}`);
+    throw new ConfigError(file, `is not valid ${isJson ? 'JSON' : 'YAML'}: ${reason}`);
   }
   if (doc === null || doc === undefined) doc = {};
   if (!isObj(doc))
@@ -248,7 +250,7 @@ function loadCloudsFile(
   cloudName: string,
   cloudNameSource: string,
 ): { file: string; cloud: Obj } {
-  const candidates = cloudsYamlCandidates(input.cwd, input.homeDir);
+  const candidates = cloudsYamlCandidates(input.cwd, input.homeDir, env);
   const found = findFile(
     input.files,
     { variable: 'OS_CLIENT_CONFIG_FILE', value: env['OS_CLIENT_CONFIG_FILE'] },
@@ -283,7 +285,7 @@ function loadSecureFile(
   return findFile(
     input.files,
     { variable: 'OS_CLIENT_SECURE_FILE', value: env['OS_CLIENT_SECURE_FILE'] },
-    secureYamlCandidates(input.cwd, input.homeDir),
+    secureYamlCandidates(input.cwd, input.homeDir, env),
     input.cwd,
   );
 }
