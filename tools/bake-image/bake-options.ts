@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cidrContains, firstHostAddress, parseCidr, parseIpAddress } from '@osa/openstack-client';
 
 export const PROVIDERS = ['openstack', 'local'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -545,9 +546,11 @@ export function parseBakeArgs(argv: readonly string[], cwd: string = process.cwd
   }
 
   if (!problems.some((p) => p.startsWith('--subnet-cidr'))) {
-    const cidr = parseCidr(options.subnetCidr);
-    if (cidr && !gatewayGiven) options.subnetGateway = intToIp(cidr.network + 1);
-    if (cidr && gatewayGiven && !cidrContains(cidr, ipToInt(options.subnetGateway) ?? -1)) {
+    const parsed = parseCidr(options.subnetCidr, 4);
+    const cidr = 'cidr' in parsed ? parsed.cidr : undefined;
+    const gateway = parseIpAddress(options.subnetGateway, 4);
+    if (cidr && !gatewayGiven) options.subnetGateway = firstHostAddress(cidr);
+    if (cidr && gatewayGiven && !(gateway && cidrContains(cidr, gateway))) {
       problems.push(
         `--subnet-gateway=${options.subnetGateway}: not inside --subnet-cidr=${options.subnetCidr}`,
       );
@@ -629,17 +632,16 @@ function parseValue(spec: OptionSpec, raw: string, cwd: string): Parsed {
       return { value: ports };
     }
     case 'cidr': {
-      const cidr = parseCidr(value);
-      if (!cidr) return { problem: 'not an IPv4 CIDR' };
-      if (intToIp(cidr.network) !== value.split('/')[0]) {
-        return {
-          problem: `host bits are set (did you mean ${intToIp(cidr.network)}/${cidr.prefix}?)`,
-        };
-      }
-      return { value };
+      const cidr = parseCidr(value, 4);
+      if ('cidr' in cidr) return { value };
+      return {
+        problem: cidr.suggestion
+          ? `host bits are set (did you mean ${cidr.suggestion}?)`
+          : 'not an IPv4 CIDR',
+      };
     }
     case 'ipv4':
-      return ipToInt(value) === undefined ? { problem: 'not an IPv4 address' } : { value };
+      return parseIpAddress(value, 4) ? { value } : { problem: 'not an IPv4 address' };
     case 'flag':
       return { problem: 'internal: flags are parsed elsewhere' };
   }
@@ -703,38 +705,6 @@ export function formatDuration(ms: number): string {
   const min = Math.floor(ms / 60_000);
   const s = Math.round((ms % 60_000) / 1000);
   return s ? `${min}m${s}s` : `${min}m`;
-}
-
-export function ipToInt(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255))
-    return undefined;
-  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
-}
-
-export function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
-}
-
-export interface Cidr {
-  network: number;
-  prefix: number;
-}
-
-export function parseCidr(text: string): Cidr | undefined {
-  const [ip, prefixText, extra] = text.split('/');
-  if (extra !== undefined || prefixText === undefined || !/^\d{1,2}$/.test(prefixText))
-    return undefined;
-  const prefix = Number(prefixText);
-  const addr = ipToInt(ip);
-  if (addr === undefined || prefix > 32) return undefined;
-  const size = 2 ** (32 - prefix);
-  return { network: Math.floor(addr / size) * size, prefix };
-}
-
-export function cidrContains(cidr: Cidr, addr: number): boolean {
-  const size = 2 ** (32 - cidr.prefix);
-  return addr >= cidr.network && addr < cidr.network + size;
 }
 
 /** The --help text, generated from OPTION_SPECS so it never drifts from the parser. */

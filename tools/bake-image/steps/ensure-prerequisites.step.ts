@@ -21,10 +21,12 @@ import {
   type SecurityGroup,
   type SecurityGroupRule,
   type Subnet,
+  cidrContains,
+  parseCidr,
+  type ParsedCidr,
 } from '@osa/openstack-client';
 import { BakeFailure, cloudFailure, messageOf, requestIdOf } from '../bake-errors';
 import type { BakeContext } from '../bake-context';
-import { cidrContains, parseCidr } from '../bake-options';
 import type { CleanupHandle } from '../cleanup-stack';
 
 export interface Prerequisites {
@@ -307,11 +309,17 @@ async function ensureSubnet(
   return { id: subnet.id, name: subnet.name, cidr: subnet.cidr };
 }
 
-const LOOPBACK = { network: 127 * 2 ** 24, prefix: 8 };
+const LOOPBACK: ParsedCidr = { version: 4, network: parseLoopback(), prefix: 8 };
+
+function parseLoopback(): ParsedCidr['network'] {
+  const parsed = parseCidr('127.0.0.0/8', 4);
+  if (!('cidr' in parsed)) throw new Error(parsed.problem);
+  return parsed.cidr.network;
+}
 
 function isLoopbackCidr(text: string): boolean {
-  const cidr = parseCidr(text);
-  return cidr !== undefined && cidr.prefix >= 8 && cidrContains(LOOPBACK, cidr.network);
+  const parsed = parseCidr(text, 4);
+  return 'cidr' in parsed && parsed.cidr.prefix >= 8 && cidrContains(LOOPBACK, parsed.cidr.network);
 }
 
 async function findSecurityGroup(ctx: BakeContext): Promise<SecurityGroup> {

@@ -1,5 +1,5 @@
 import 'reflect-metadata'; // class-transformer's @Type reads design metadata
-import { isIP } from 'node:net';
+import { isAddressOrCidr } from '@osa/openstack-client';
 import { plainToInstance, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -29,16 +29,8 @@ import {
 /** Nest injection token for the validated `ProxyConfig` instance. */
 export const PROXY_CONFIG = Symbol('PROXY_CONFIG');
 
-/** An IPv4/IPv6 address, or a CIDR block of one (`10.0.0.0/8`, `fd00::/8`). */
-export function isAddressOrCidr(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  const slash = value.indexOf('/');
-  if (slash < 0) return isIP(value) !== 0;
-  const family = isIP(value.slice(0, slash));
-  const bitsText = value.slice(slash + 1);
-  if (family === 0 || !/^\d{1,3}$/.test(bitsText)) return false;
-  return Number(bitsText) <= (family === 4 ? 32 : 128);
-}
+/** An IPv4/IPv6 address, or a CIDR block of one (the client's ip-address module, on ipaddr.js). */
+export { isAddressOrCidr };
 
 function IsAddressOrCidr(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(

@@ -25,7 +25,15 @@ import {
   type WireResponse,
 } from '../http/wire';
 import type { TokenStore } from '../identity/token-store';
-import { ipToNumber, numberToIp, type CloudLifecycle } from '../state/cloud-lifecycle';
+import type { CloudLifecycle } from '../state/cloud-lifecycle';
+import {
+  cidrInside,
+  cidrRange,
+  cidrsOverlap,
+  hostRange,
+  ipToNumber,
+  isIpv4Cidr,
+} from './ip-ranges';
 import {
   addDefaultRules,
   defaultQuota,
@@ -905,51 +913,4 @@ export class NetworkService extends FakeServiceBase {
     }
     return json(200, { quota: this.quotaView(ctx) });
   }
-}
-
-function isIpv4Cidr(text: string): boolean {
-  const found = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/.exec(text);
-  if (!found) return false;
-  const octetsOk = found.slice(1, 5).every((o) => Number(o) <= 255);
-  return octetsOk && (found[6] === undefined || Number(found[6]) <= 32);
-}
-
-function cidrRange(cidr: string): [number, number] {
-  const [ip, bitsText] = cidr.split('/');
-  const bits = Number(bitsText ?? 32);
-  const size = 2 ** (32 - bits);
-  const start = Math.floor(ipToNumber(ip) / size) * size;
-  return [start, start + size - 1];
-}
-
-/** True when `inner` lies entirely inside `outer`. */
-function cidrInside(inner: string, outer: string): boolean {
-  const [is, ie] = cidrRange(inner);
-  const [os, oe] = cidrRange(outer);
-  return os <= is && ie <= oe;
-}
-
-function cidrsOverlap(a: string, b: string): boolean {
-  const [as, ae] = cidrRange(a);
-  const [bs, be] = cidrRange(b);
-  return as <= be && bs <= ae;
-}
-
-/** Gateway (first host unless given) and the allocation pool of the remaining hosts. */
-function hostRange(
-  cidr: string,
-  gateway: unknown,
-): { gatewayIp: string | null; allocationPools: { start: string; end: string }[] } {
-  const [start, end] = cidrRange(cidr);
-  const gatewayIp =
-    gateway === null ? null : typeof gateway === 'string' ? gateway : numberToIp(start + 1);
-  const firstHost = start + 1;
-  const lastHost = end - 1;
-  const gw = gatewayIp ? ipToNumber(gatewayIp) : -1;
-  const poolStart = gw === firstHost ? firstHost + 1 : firstHost;
-  return {
-    gatewayIp,
-    allocationPools:
-      lastHost >= poolStart ? [{ start: numberToIp(poolStart), end: numberToIp(lastHost) }] : [],
-  };
 }

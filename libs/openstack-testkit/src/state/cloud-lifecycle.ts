@@ -2,6 +2,7 @@
 // BUILD -> ACTIVE | ERROR, addresses appearing, stop/start, deferred deletes, and Nova snapshots
 // moving their Glance image queued -> saving -> active. Lazy evaluation keeps the fake free of
 // background timers, so a stopped fake leaves nothing running.
+import { ipToNumber, numberToIp } from '../network/ip-ranges';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   FakeCloudState,
@@ -405,12 +406,4 @@ export class CloudLifecycle {
 export function macAddress(): string {
   // fa:16:3e is the OUI Neutron uses for the MACs it generates.
   return `fa:16:3e:${hex(6).match(/../g)?.join(':')}`;
-}
-
-export function ipToNumber(ip: string): number {
-  return ip.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
-}
-
-export function numberToIp(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 }

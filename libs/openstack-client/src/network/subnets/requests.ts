@@ -1,7 +1,14 @@
 import type { CallOptions } from '../../session/session-types';
 import { InvalidArgumentError } from '../../common/errors';
 import type { QueryValue } from '../../session/session-types';
-import { cidrContains, ipToBigInt, parseCidr, type IpVersion } from '../ip-address';
+import {
+  cidrContains,
+  compareIpAddresses,
+  parseCidr,
+  parseIpAddress,
+  type IpAddress,
+  type IpVersion,
+} from '../ip-address';
 
 export interface ListSubnetsFilters extends CallOptions {
   name?: string;
@@ -88,8 +95,8 @@ export function buildCreateSubnetBody(options: CreateSubnetOptions): Record<stri
   if ('problem' in parsed) throw new InvalidArgumentError(field('cidr'), parsed.problem);
   const { cidr } = parsed;
 
-  const address = (value: unknown, name: string, insideCidr: boolean): bigint => {
-    const n = typeof value === 'string' ? ipToBigInt(value, ipVersion) : undefined;
+  const address = (value: unknown, name: string, insideCidr: boolean): IpAddress => {
+    const n = typeof value === 'string' ? parseIpAddress(value, ipVersion) : undefined;
     if (n === undefined) {
       throw new InvalidArgumentError(
         field(name),
@@ -125,7 +132,7 @@ export function buildCreateSubnetBody(options: CreateSubnetOptions): Record<stri
     options.allocationPools.forEach((pool: AllocationPool, i) => {
       const start = address(pool?.start, `allocationPools[${i}].start`, true);
       const end = address(pool?.end, `allocationPools[${i}].end`, true);
-      if (start > end) {
+      if (compareIpAddresses(start, end) > 0) {
         throw new InvalidArgumentError(
           field(`allocationPools[${i}]`),
           `start ${pool.start} is after end ${pool.end}`,
