@@ -8,6 +8,8 @@ import * as path from 'node:path';
 
 export {
   AcceptanceCleanup,
+  CLOUD_CONFIGURED,
+  describeWithCloud,
   acceptanceRunTag as runTag,
   assertLoopback,
   httpGet,
@@ -18,20 +20,6 @@ export {
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../..');
 export const BAKE_CLI = path.join(WORKSPACE_ROOT, 'dist/tools/bake-image/main.js');
 export const SERVICE_BUNDLE = path.join(WORKSPACE_ROOT, 'dist/apps/service/main.js');
-
-export const CLOUD_CONFIGURED = Boolean(process.env['OS_CLOUD'] || process.env['OS_AUTH_URL']);
-const SKIP_REASON =
-  'no OpenStack configured (set OS_CLOUD, or the OS_* variables of an openrc, to run it; see docs/testing.md)';
-
-/** `describe` with a cloud, else `describe.skip` saying why (in the title and on stderr). */
-export function describeWithCloud(title: string, body: () => void): void {
-  if (CLOUD_CONFIGURED) {
-    describe(title, body);
-    return;
-  }
-  process.stderr.write(`[acceptance] SKIPPED "${title}": ${SKIP_REASON}\n`);
-  describe.skip(`${title} [skipped: ${SKIP_REASON}]`, body);
-}
 
 export interface CliRun {
   code: number | null;

@@ -4,25 +4,13 @@
  */
 export {
   AcceptanceCleanup,
+  CLOUD_CONFIGURED,
+  describeWithCloud,
   acceptanceRunTag as runTag,
   assertLoopback,
   isLoopbackCidr,
   isLoopbackIPv4,
 } from '@osa/openstack-testkit';
-
-export const CLOUD_CONFIGURED = Boolean(process.env['OS_CLOUD'] || process.env['OS_AUTH_URL']);
-const SKIP_REASON =
-  'no OpenStack configured (set OS_CLOUD, or the OS_* variables of an openrc, to run it; see docs/testing.md)';
-
-/** `describe` with a cloud, else `describe.skip` saying why (in the title and on stderr). */
-export function describeWithCloud(title: string, body: () => void): void {
-  if (CLOUD_CONFIGURED) {
-    describe(title, body);
-    return;
-  }
-  process.stderr.write(`[acceptance] SKIPPED "${title}": ${SKIP_REASON}\n`);
-  describe.skip(`${title} [skipped: ${SKIP_REASON}]`, body);
-}
 
 /** The cloud settings of this process (OS_* only), for the controller child process. */
 export function cloudVariables(): Record<string, string> {

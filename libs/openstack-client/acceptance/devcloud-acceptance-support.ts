@@ -17,28 +17,14 @@ import { OpenStackClient, type OpenStackClientOptions } from '../src';
 export {
   ACCEPTANCE_NAME_PREFIX as TEST_NAME_PREFIX,
   AcceptanceCleanup,
+  CLOUD_CONFIGURED,
+  describeWithCloud,
   acceptanceRunTag as runTag,
   assertLoopback,
   httpGet,
   isLoopbackIPv4,
   type HttpAnswer,
 } from '@osa/openstack-testkit';
-
-/** Set when a cloud is configured the way the `openstack` CLI reads it. */
-export const CLOUD_CONFIGURED = Boolean(process.env['OS_CLOUD'] || process.env['OS_AUTH_URL']);
-
-const SKIP_REASON =
-  'no OpenStack configured (set OS_CLOUD, or the OS_* variables of an openrc, to run it; see docs/testing.md)';
-
-/** `describe` when a cloud is configured, else `describe.skip` with the reason in the title and on stderr. */
-export function describeWithCloud(title: string, body: () => void): void {
-  if (CLOUD_CONFIGURED) {
-    describe(title, body);
-    return;
-  }
-  process.stderr.write(`[acceptance] SKIPPED "${title}": ${SKIP_REASON}\n`);
-  describe.skip(`${title} [skipped: ${SKIP_REASON}]`, body);
-}
 
 /** True when OS_CLOUD names one of the devcloud's clouds (the devcloud-only parts need its admin cloud and files). */
 export function isDevcloud(): boolean {

@@ -32,6 +32,8 @@ export { MASK } from './http/call-log';
 export {
   ACCEPTANCE_NAME_PREFIX,
   AcceptanceCleanup,
+  CLOUD_CONFIGURED,
+  describeWithCloud,
   acceptanceRunTag,
   assertLoopback,
   httpGet,

@@ -7,9 +7,21 @@
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import { isIPv4 } from 'node:net';
+import { describeOrSkip } from './describe-or-skip';
 
 /** Everything the acceptance suites create is named `osa-acc-<random>-...` (.ci/devcloud.sh sweeps leftovers by it). */
 export const ACCEPTANCE_NAME_PREFIX = 'osa-acc-';
+
+/** Set when a cloud is configured the way the `openstack` CLI reads it (OS_CLOUD, or an openrc's OS_AUTH_URL). */
+export const CLOUD_CONFIGURED = Boolean(process.env['OS_CLOUD'] || process.env['OS_AUTH_URL']);
+
+const NO_CLOUD_REASON =
+  'no OpenStack configured (set OS_CLOUD, or the OS_* variables of an openrc, to run it; see docs/testing.md)';
+
+/** `describe` when a cloud is configured, else `describe.skip` with the reason in the title and on stderr. */
+export function describeWithCloud(title: string, body: () => void): void {
+  describeOrSkip(title, body, CLOUD_CONFIGURED ? undefined : NO_CLOUD_REASON, 'acceptance');
+}
 
 /** A per-run random tag, `osa-acc-<6 hex>`; suites append what the resource is. */
 export function acceptanceRunTag(): string {

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { describeOrSkip } from './describe-or-skip';
 
 /** A system program a suite needs, and the one command that installs it on Debian/Ubuntu. */
 export interface SystemTool {
@@ -50,25 +51,7 @@ export function describeWithTools(
   title: string,
   body: () => void,
 ): void {
-  const describe = jestDescribe();
-  const reason = missingToolsReason(tools);
-  if (reason === undefined) {
-    describe(title, body);
-    return;
-  }
-  process.stderr.write(`[tests] SKIPPED "${title}": ${reason}\n`);
-  describe.skip(`${title} [skipped: ${reason}]`, body);
-}
-
-/** Jest's `describe`, read from the global at call time: the library itself is built without jest's types. */
-interface JestDescribe {
-  (title: string, body: () => void): void;
-  skip(title: string, body: () => void): void;
-}
-function jestDescribe(): JestDescribe {
-  const found = (globalThis as { describe?: JestDescribe }).describe;
-  if (found === undefined) throw new Error('describeWithTools must be called inside a jest test file');
-  return found;
+  describeOrSkip(title, body, missingToolsReason(tools), 'tests');
 }
 
 /** The tools `.ci/run` installs, named once so every suite says the same thing. */
