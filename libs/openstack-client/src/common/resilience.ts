@@ -1,14 +1,15 @@
 import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
 
 /**
- * The client's one retry policy, on cockatiel (its RetryPolicy, backoff factory and failure
- * predicate), used by every request (session) and every waiter (common/wait.ts).
+ * The client's one retry policy, on cockatiel (its RetryPolicy decides whether to try again and
+ * counts attempts; the plan's failure predicate and delays feed it), used by every request
+ * (session) and every waiter (common/wait.ts).
  *
  * One gap is closed here: cockatiel 3.x sleeps between attempts on a plain timer that ignores
- * the AbortSignal (the next attempt sees the signal, the sleep does not). So the whole run is
- * raced against the signal and the policy's timer is unref'd: an abort rejects at once, and the
- * stale timer only lets the policy find the aborted signal and stop without another attempt.
- * (cockatiel 4 needs Node 22; this package supports Node 20.)
+ * the AbortSignal (cockatiel 4 needs Node 22; this package supports Node 20). So cockatiel is
+ * given a zero delay and the delay it would have slept is slept at the start of the next attempt,
+ * on a timer the signal clears: an abort rejects at once and leaves no timer behind. (An unref'd
+ * cockatiel timer is no answer: a CLI waiting between polls would simply exit.)
  */
 export interface RetryPlan {
   /** Attempts after the first one. `Infinity` for a poller bounded by its own deadline. */
@@ -29,27 +30,52 @@ export async function runWithRetries<T>(
   abortError: () => Error,
 ): Promise<T> {
   if (signal?.aborted) throw abortError();
+  let backoffMs = 0;
   const policy = retry(
     handleWhen((error) => !signal?.aborted && plan.shouldRetry(error)),
     {
       maxAttempts: plan.maxRetries,
-      backoff: new DelegateBackoff((context) =>
-        'error' in context.result ? plan.delayMs(context.result.error, context.attempt) : 0,
-      ),
+      backoff: new DelegateBackoff((context) => {
+        backoffMs =
+          'error' in context.result ? plan.delayMs(context.result.error, context.attempt) : 0;
+        return 0; // slept by the next attempt, abortably
+      }),
     },
-  ).dangerouslyUnref();
+  );
   if (plan.onRetry) {
     const onRetry = plan.onRetry;
     policy.onRetry((event) => {
       if ('error' in event)
-        onRetry({ retry: event.attempt, delayMs: event.delay, error: event.error });
+        onRetry({ retry: event.attempt, delayMs: backoffMs, error: event.error });
     });
   }
-  const run = policy.execute((context) => {
+  const run = policy.execute(async (context) => {
+    if (backoffMs > 0) await abortableDelay(backoffMs, signal, abortError);
+    backoffMs = 0;
     if (signal?.aborted) throw abortError();
     return attempt(context.attempt);
   }, signal);
   return untilAborted(run, signal, abortError);
+}
+
+/** Resolves after `ms`, or rejects with `abortError()` as soon as `signal` fires (timer cleared). */
+export function abortableDelay(
+  ms: number,
+  signal: AbortSignal | undefined,
+  abortError: () => Error,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   RequestAbortedError,
   WaitAbortedError,
 } from '../common/errors';
+import type { OpenStackClient } from '../client';
 import type { ClientEvent } from './session-types';
 
 const SERVER_PATH = `/compute/v2.1/servers/${SERVER_ID}`;
@@ -29,27 +30,37 @@ describe('AbortSignal through the client', () => {
     await cloud.close();
   });
 
-  /** Resolves with the first request to `path` the cloud receives. */
-  function arrivalOf(method: string, path: string): Promise<SeenRequest> {
-    return new Promise((resolve) => {
-      cloud.on(method, path, (req) => {
+  /**
+   * Starts `call` against a Nova that never answers GET /servers/{id}; resolves once Nova holds
+   * the request, with what the test needs to abort it and look at the outcome.
+   */
+  async function callHeldByNova(
+    call: (os: OpenStackClient, signal: AbortSignal) => Promise<unknown>,
+  ): Promise<{
+    abort: AbortController;
+    outcome: Promise<unknown>;
+    held: SeenRequest;
+    os: OpenStackClient;
+  }> {
+    const arrived = new Promise<SeenRequest>((resolve) => {
+      cloud.on('GET', SERVER_PATH, (req) => {
         resolve(req);
         return { status: 200, hang: true };
       });
     });
+    const os = cloud.client({ timeoutMs: 600_000 }); // only the signal can end the request
+    const abort = new AbortController();
+    const outcome = call(os, abort.signal).catch((e: unknown) => e);
+    return { abort, outcome, held: await arrived, os };
   }
 
   it('destroys the HTTP request in flight: the server sees its connection close', async () => {
-    const arrived = arrivalOf('GET', SERVER_PATH);
-    const os = cloud.client({ timeoutMs: 600_000 });
-    const controller = new AbortController();
-    const call = os.compute.servers
-      .get(SERVER_ID, { signal: controller.signal })
-      .catch((e: unknown) => e);
-    const seen = await arrived;
-    controller.abort();
-    const error = (await call) as RequestAbortedError;
-    await seen.connectionClosed; // never resolves if the request was only abandoned
+    const { abort, outcome, held, os } = await callHeldByNova((client, signal) =>
+      client.compute.servers.get(SERVER_ID, { signal }),
+    );
+    abort.abort();
+    const error = (await outcome) as RequestAbortedError;
+    await held.connectionClosed; // never resolves if the request was only abandoned
     os.close();
 
     expect(error).toBeInstanceOf(RequestAbortedError);
@@ -63,16 +74,12 @@ describe('AbortSignal through the client', () => {
   });
 
   it('carries the abort reason as the cause', async () => {
-    const arrived = arrivalOf('GET', SERVER_PATH);
-    const os = cloud.client({ timeoutMs: 600_000 });
-    const controller = new AbortController();
-    const call = os.compute.servers
-      .get(SERVER_ID, { signal: controller.signal })
-      .catch((e: unknown) => e);
-    await arrived;
+    const { abort, outcome, os } = await callHeldByNova((client, signal) =>
+      client.compute.servers.get(SERVER_ID, { signal }),
+    );
     const reason = new Error('controller shutting down');
-    controller.abort(reason);
-    const error = (await call) as RequestAbortedError;
+    abort.abort(reason);
+    const error = (await outcome) as RequestAbortedError;
     os.close();
     expect(error.cause).toBe(reason);
     expect(error.reason).toBe(reason);
@@ -150,16 +157,16 @@ describe('AbortSignal through the client', () => {
   });
 
   it('stops a waiter mid-poll: WaitAbortedError, and the poll request is destroyed', async () => {
-    const arrived = arrivalOf('GET', SERVER_PATH);
-    const os = cloud.client({ timeoutMs: 600_000 });
-    const controller = new AbortController();
-    const wait = os.compute.servers
-      .waitForStatus(SERVER_ID, { target: 'ACTIVE', timeoutMs: 600_000, signal: controller.signal })
-      .catch((e: unknown) => e);
-    const seen = await arrived;
-    controller.abort();
-    const error = (await wait) as WaitAbortedError;
-    await seen.connectionClosed;
+    const { abort, outcome, held, os } = await callHeldByNova((client, signal) =>
+      client.compute.servers.waitForStatus(SERVER_ID, {
+        target: 'ACTIVE',
+        timeoutMs: 600_000,
+        signal,
+      }),
+    );
+    abort.abort();
+    const error = (await outcome) as WaitAbortedError;
+    await held.connectionClosed;
     os.close();
     expect(error).toBeInstanceOf(WaitAbortedError);
     expect(error).toBeInstanceOf(AbortedError);

@@ -57,13 +57,7 @@ export class FloatingIpsHandlers {
   private createFloatingIp(ctx: RouteContext): WireResponse {
     const req = this.api.body(ctx, 'floatingip');
     const { state, quota, credentials, lifecycle } = this.api.settings;
-    if (typeof req.floating_network_id !== 'string') {
-      this.api.fail(
-        400,
-        'HTTPBadRequest',
-        "Failed to parse request. Required attribute 'floating_network_id' not specified",
-      );
-    }
+    this.api.requireString(req, 'floating_network_id');
     const network = this.api.network(req.floating_network_id);
     if (!network.external) {
       this.api.fail(

@@ -52,6 +52,11 @@ export interface NeutronApi {
   fail(status: number, type: string, message: string): never;
   /** 400 InvalidInput "Invalid input for operation: ...". */
   invalid(message: string): never;
+  /** Neutron's 400 when a required attribute is missing (or not a string). */
+  requireString<K extends string>(
+    req: Record<string, unknown>,
+    key: K,
+  ): asserts req is Record<string, unknown> & Record<K, string>;
   /** 409 OverQuota for this resource. */
   overQuota(resource: string): never;
   network(id: string): FakeNetwork;
@@ -204,6 +209,18 @@ export class NetworkService extends FakeServiceBase implements NeutronApi {
     const inner = isRecord(parsed) ? parsed[key] : undefined;
     if (!isRecord(inner)) this.fail(400, 'HTTPBadRequest', `Resource body required`);
     return inner;
+  }
+
+  requireString<K extends string>(
+    req: Record<string, unknown>,
+    key: K,
+  ): asserts req is Record<string, unknown> & Record<K, string> {
+    if (typeof req[key] !== 'string')
+      this.fail(
+        400,
+        'HTTPBadRequest',
+        `Failed to parse request. Required attribute '${key}' not specified`,
+      );
   }
 
   overQuota(resource: string): never {

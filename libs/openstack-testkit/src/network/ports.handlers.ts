@@ -26,12 +26,7 @@ export class PortsHandlers {
   private createPort(ctx: RouteContext): WireResponse {
     const req = this.api.body(ctx, 'port');
     const { state, quota, lifecycle } = this.api.settings;
-    if (typeof req.network_id !== 'string')
-      this.api.fail(
-        400,
-        'HTTPBadRequest',
-        "Failed to parse request. Required attribute 'network_id' not specified",
-      );
+    this.api.requireString(req, 'network_id');
     const network = this.api.network(req.network_id);
     if (state.ports.size >= quota.ports) this.api.overQuota('port');
     const subnet = network.subnetIds

@@ -109,13 +109,7 @@ export class SecurityGroupsHandlers {
   private createRule(ctx: RouteContext): WireResponse {
     const req = this.api.body(ctx, 'security_group_rule');
     const { state, quota, credentials } = this.api.settings;
-    if (typeof req.security_group_id !== 'string') {
-      this.api.fail(
-        400,
-        'HTTPBadRequest',
-        "Failed to parse request. Required attribute 'security_group_id' not specified",
-      );
-    }
+    this.api.requireString(req, 'security_group_id');
     const group = this.securityGroup(req.security_group_id);
     if (req.direction !== 'ingress' && req.direction !== 'egress') {
       this.api.invalid(`${String(req.direction)} is not in valid_values ['ingress', 'egress'].`);

@@ -45,12 +45,7 @@ export class SubnetsHandlers {
   private createSubnet(ctx: RouteContext): WireResponse {
     const req = this.api.body(ctx, 'subnet');
     const { state, credentials } = this.api.settings;
-    if (typeof req.network_id !== 'string')
-      this.api.fail(
-        400,
-        'HTTPBadRequest',
-        "Failed to parse request. Required attribute 'network_id' not specified",
-      );
+    this.api.requireString(req, 'network_id');
     const network = this.api.network(req.network_id);
     if (req.ip_version === undefined)
       this.api.fail(
