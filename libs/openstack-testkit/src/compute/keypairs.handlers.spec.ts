@@ -157,4 +157,25 @@ describe('fake Nova keypairs and flavors', () => {
       itemNotFound: { code: 404, message: 'Flavor does-not-exist could not be found.' },
     });
   });
+
+  it("reads a flavor's extra specs as Nova does (all of them, one key, 404s)", async () => {
+    expect(await compute('/flavors/1/os-extra_specs')).toMatchObject({
+      status: 200,
+      json: { extra_specs: {} },
+    });
+    cloud.state.flavors.get('2')!.extraSpecs = { 'hw:cpu_policy': 'shared', 'hw:numa_nodes': '1' };
+    expect((await compute('/flavors/2/os-extra_specs')).json).toEqual({
+      extra_specs: { 'hw:cpu_policy': 'shared', 'hw:numa_nodes': '1' },
+    });
+    expect((await compute('/flavors/2/os-extra_specs/hw:numa_nodes')).json).toEqual({
+      'hw:numa_nodes': '1',
+    });
+    const missingKey = await compute('/flavors/2/os-extra_specs/hw:mem_page_size');
+    expect(missingKey.status).toBe(404);
+    expect(missingKey.json).toEqual({
+      itemNotFound: { code: 404, message: 'Flavor 2 has no extra specs with key hw:mem_page_size.' },
+    });
+    const missingFlavor = await compute('/flavors/42/os-extra_specs');
+    expect(missingFlavor.json.itemNotFound.message).toBe('Flavor 42 could not be found.');
+  });
 });
