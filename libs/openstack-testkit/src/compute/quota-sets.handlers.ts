@@ -25,17 +25,21 @@ import type { ComputeApi } from './compute.service';
 const STORED = { cores: 'cores', instances: 'instances', ram: 'ram' } as const;
 type StoredResource = keyof typeof STORED;
 
-/** Defaults of the resources the fake does not enforce (nova/conf/quota.py). */
+/**
+ * Defaults of the resources the fake does not enforce (nova/conf/quota.py). The four network
+ * quotas are -1 (unlimited, no longer enforced by Nova since nova-network was removed), as the
+ * devcloud answers at 2.1 and as `openstack quota show` prints them there.
+ */
 const FIXED_DEFAULTS: Record<string, number> = {
   fixed_ips: -1,
-  floating_ips: 10,
+  floating_ips: -1,
   injected_file_content_bytes: 10240,
   injected_file_path_bytes: 255,
   injected_files: 5,
   key_pairs: 100,
   metadata_items: 128,
-  security_group_rules: 20,
-  security_groups: 10,
+  security_group_rules: -1,
+  security_groups: -1,
   server_group_members: 10,
   server_groups: 10,
 };
