@@ -1,2 +1,2 @@
-/** This package's version (sent in the User-Agent). */
-export const CLIENT_VERSION = '0.1.0';
+/** This package's version (sent in the User-Agent); `version.spec.ts` keeps it equal to package.json's. */
+export const CLIENT_VERSION = '0.2.0';

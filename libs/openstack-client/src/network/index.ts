@@ -1,4 +1,5 @@
 export { NetworkApi } from './network-api';
+export type { IpVersion } from './ip-address';
 export * from './networks';
 export * from './subnets';
 export * from './security-groups';
