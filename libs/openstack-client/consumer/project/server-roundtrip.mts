@@ -36,7 +36,9 @@ try {
       onProgress: (p) => progress(`${id} ${p.status} after ${p.elapsedMs} ms`),
     });
     const address: string = extractAddress(server, { networkName, ipVersion: 4, type: 'fixed' });
-    process.stdout.write(`${JSON.stringify({ id, name: server.name, status: server.status, address })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ id, name: server.name, status: server.status, address })}\n`,
+    );
   } finally {
     await os.compute.servers.delete(id);
     await os.compute.servers.waitForDeleted(id, { timeoutMs: 120_000 });
