@@ -72,6 +72,7 @@ describe('@osa/openstack-client installed from its tarball outside the workspace
     client = installed.packages.find((p) => p.name === '@osa/openstack-client')!;
     for (const file of fs.readdirSync(path.join(__dirname, 'project')))
       fs.copyFileSync(path.join(__dirname, 'project', file), path.join(projectDir, file));
+    fs.writeFileSync(path.join(projectDir, 'readme-example.mts'), readmeExample());
   }, 300_000);
   afterAll(() => {
     if (projectDir) fs.rmSync(projectDir, { recursive: true, force: true });
@@ -122,7 +123,7 @@ describe('@osa/openstack-client installed from its tarball outside the workspace
     expect(seen.esmNames).toBe(seen.cjsNames);
   });
 
-  it('type-checks a strict consumer under node16 (ESM .mts and CommonJS .cts) and bundler resolution', async () => {
+  it("type-checks a strict consumer and the README's example under node16 (ESM .mts, CommonJS .cts) and bundler resolution", async () => {
     await inProject([TSC, '-p', 'tsconfig.node16.json']);
     await inProject([TSC, '-p', 'tsconfig.bundler.json']);
     const { stdout } = await inProject([
@@ -174,6 +175,16 @@ async function deleteLeftovers(name: string): Promise<void> {
   } finally {
     cloud.close();
   }
+}
+
+/** The README's example (the fenced block after `<!-- consumer-test: type-check -->`), so it stays true. */
+function readmeExample(): string {
+  const readme = path.join(__dirname, '..', 'README.md');
+  const found = /<!-- consumer-test: type-check -->\s*```ts\n([\s\S]*?)```/.exec(
+    fs.readFileSync(readme, 'utf8'),
+  );
+  if (!found) throw new Error(`${readme} has no example after its consumer-test marker`);
+  return `${found[1]}\nexport {};\n`;
 }
 
 function pick(env: NodeJS.ProcessEnv, pattern: RegExp): NodeJS.ProcessEnv {
