@@ -3,8 +3,11 @@
 // `npm pack` of each library, then `npm install` of those tarballs (and nothing from the
 // workspace) into a new project under the OS temp directory, where no hoisted node_modules of the
 // workspace can be found. Prints one JSON object on stdout: the project directory and, per
-// package, the tarball's file listing as npm reports it and the modules its code requires that its
-// package.json does not declare (`undeclared`, which must be empty).
+// package, the tarball's file listing as npm reports it, the files that do not belong in a package
+// (`unexpectedFiles`: anything but package.json, the README and dist/, and any test, fixture,
+// build info or test source map) and the modules its code requires that its package.json does not
+// declare (`undeclared`); `problems` says all of that, and every file that package.json's main,
+// types or exports names but the tarball lacks, one line each. It must be empty.
 //   usage: node tools/packaging/install-tarballs.mjs <projectDir> libs/<a> [libs/<b> ...] [-- extra-npm-package ...]
 // The consumer-test suites (libs/*/consumer/) run it; it is a script so that both libraries'
 // suites can use it without importing one project from another.
@@ -46,6 +49,7 @@ const packages = libDirs.map((libDir) => {
     version: packed.version,
     tarball: path.join(tarballDir, packed.filename),
     files: packed.files.map((file) => file.path),
+    unexpectedFiles: packed.files.map((file) => file.path).filter(isUnexpectedInTarball),
   };
 });
 
@@ -64,8 +68,22 @@ npm(project, [
   ...packages.map((p) => p.tarball),
   ...extraPackages,
 ]);
-log(`npm install of ${packages.length} tarballs + ${extraPackages.length} packages in ${Date.now() - started} ms`);
-for (const pkg of packages) pkg.undeclared = undeclaredRequires(path.join(project, 'node_modules', pkg.name));
+log(
+  `npm install of ${packages.length} tarballs + ${extraPackages.length} packages in ${Date.now() - started} ms`,
+);
+for (const pkg of packages) {
+  const installed = path.join(project, 'node_modules', pkg.name);
+  pkg.undeclared = undeclaredRequires(installed);
+  pkg.problems = [
+    ...pkg.unexpectedFiles.map((file) => `${file}: does not belong in the tarball`),
+    ...missingEntryPoints(installed, pkg.files).map(
+      (file) => `${file}: named by package.json, missing from the tarball`,
+    ),
+    ...pkg.undeclared.map(
+      ({ name, requiredBy }) => `${name}: required by ${requiredBy}, not declared in package.json`,
+    ),
+  ];
+}
 process.stdout.write(`${JSON.stringify({ projectDir: project, packages })}\n`);
 
 /**
@@ -84,8 +102,11 @@ function undeclaredRequires(packageDir) {
   const builtins = new Set(builtinModules);
   const found = new Map();
   for (const file of jsFiles(packageDir)) {
-    for (const [, specifier] of fs.readFileSync(file, 'utf8').matchAll(/\brequire\(["']([^"']+)["']\)/g)) {
-      if (specifier.startsWith('.') || specifier.startsWith('node:') || builtins.has(specifier)) continue;
+    for (const [, specifier] of fs
+      .readFileSync(file, 'utf8')
+      .matchAll(/\brequire\(["']([^"']+)["']\)/g)) {
+      if (specifier.startsWith('.') || specifier.startsWith('node:') || builtins.has(specifier))
+        continue;
       const parts = specifier.split('/');
       const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
       if (!declared.has(name) && !found.has(name)) found.set(name, path.relative(packageDir, file));
@@ -100,6 +121,26 @@ function* jsFiles(dir) {
     if (entry.isDirectory() && entry.name !== 'node_modules') yield* jsFiles(full);
     else if (entry.isFile() && /\.(c|m)?js$/.test(entry.name)) yield full;
   }
+}
+
+/** Files named by main, types and every condition of exports that the tarball does not hold. */
+function missingEntryPoints(packageDir, files) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+  const named = [];
+  const collect = (target) => {
+    if (typeof target === 'string') named.push(path.posix.normalize(target));
+    else if (target && typeof target === 'object') Object.values(target).forEach(collect);
+  };
+  collect([manifest.main, manifest.types, manifest.exports]);
+  return [...new Set(named)].filter((file) => !files.includes(file));
+}
+
+/** Only the build and the front page ship; no tests, fixtures, build info or their source maps. */
+function isUnexpectedInTarball(file) {
+  if (!(file === 'package.json' || file === 'README.md' || file.startsWith('dist/'))) return true;
+  return /(\.(spec|test)\.|\.fixture\.|__fixtures__\/|\.tsbuildinfo$|(^|\/)(e2e|acceptance|consumer|test-support|examples)\/)/.test(
+    file,
+  );
 }
 
 /** A node_modules in an ancestor would let the installed packages borrow what they do not declare. */

@@ -23,8 +23,7 @@ const CLOUD_CONFIGURED = Boolean(process.env['OS_CLOUD']);
 interface InstalledPackage {
   name: string;
   version: string;
-  files: string[];
-  undeclared: Array<{ name: string; requiredBy: string }>;
+  problems: string[];
 }
 
 describe('@osa/openstack-client installed from its tarball outside the workspace', () => {
@@ -78,29 +77,8 @@ describe('@osa/openstack-client installed from its tarball outside the workspace
     if (projectDir) fs.rmSync(projectDir, { recursive: true, force: true });
   });
 
-  it('the tarball holds the build, its declarations, the README and package.json, and no tests, fixtures or build info', () => {
-    expect(client.files).toEqual(
-      expect.arrayContaining([
-        'package.json',
-        'README.md',
-        'dist/index.js',
-        'dist/index.d.ts',
-        'dist/index.mjs',
-        'dist/index.d.mts',
-      ]),
-    );
-    const unexpected = client.files.filter(
-      (file) =>
-        !(file === 'package.json' || file === 'README.md' || file.startsWith('dist/')) ||
-        /(\.spec\.|\.fixture\.|__fixtures__\/|\.tsbuildinfo$|(^|\/)(e2e|acceptance|consumer|test-support|examples)\/)/.test(
-          file,
-        ),
-    );
-    expect(unexpected).toEqual([]);
-  });
-
-  it('declares every module its code requires (nothing borrowed from the workspace)', () => {
-    expect(client.undeclared).toEqual([]);
+  it('the tarball holds its entry points and README only, and declares every module its code requires', () => {
+    expect(client.problems).toEqual([]);
   });
 
   it('loads with require() and with import, and both give the same classes', async () => {
