@@ -1,5 +1,4 @@
 export { NetworkApi } from './network-api';
-export type { IpVersion } from './ip-address';
 export * from './networks';
 export * from './subnets';
 export * from './security-groups';
