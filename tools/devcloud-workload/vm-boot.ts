@@ -1,0 +1,156 @@
+/**
+ * One boot of the "VM": start the units enabled on the disk (every boot), then, on the first boot
+ * of this instance id only, apply its #cloud-config (write_files, packages, runcmd), recorded
+ * like cloud-init's per-instance semaphore in /var/lib/cloud/instances/<id>/ on the disk.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isCloudConfig, parseCloudConfig, type CloudConfig, type RunCommand } from './cloud-config';
+import { hostPathInDisk } from './disk-path';
+import { STAND_IN_ENV } from './stand-ins';
+import type { ConsoleWriter, UnitSupervisor } from './unit-supervisor';
+import type { WorkloadOptions } from './workload-options';
+import { writeFileIntoDisk } from './write-files';
+
+export interface BootContext {
+  options: WorkloadOptions;
+  supervisor: UnitSupervisor;
+  console: ConsoleWriter;
+  /** PATH for runcmd: the stand-ins first, then the host's. */
+  runcmdPath: string;
+  socketPath: string;
+  journalDir: string;
+  /** Set when SIGTERM arrives: a running runcmd is killed and the rest skipped. */
+  stopping: () => boolean;
+  track: (kill: () => void) => () => void;
+}
+
+export function semaphorePath(options: WorkloadOptions): string {
+  return hostPathInDisk(options.disk, `/var/lib/cloud/instances/${options.instanceId}/boot-finished`);
+}
+
+export async function bootVm(ctx: BootContext): Promise<void> {
+  const { options, supervisor } = ctx;
+  const say = ctx.console;
+  const enabled = supervisor.enabledUnits();
+  for (const name of enabled) supervisor.start(name);
+
+  const userDataFile = path.join(options.dir, 'user_data');
+  const userData = fs.existsSync(userDataFile) ? fs.readFileSync(userDataFile, 'utf8') : '';
+  const semaphore = semaphorePath(options);
+  let ranUserData = false;
+  if (userData.trim() === '') {
+    say('[workload] no user data');
+  } else if (fs.existsSync(semaphore)) {
+    say(`[workload] user data already applied for instance ${options.instanceId} (${'/var/lib/cloud/instances/' + options.instanceId}/boot-finished): not run again`);
+  } else if (!isCloudConfig(userData)) {
+    say(`[workload] user data is not #cloud-config (starts with ${JSON.stringify(userData.slice(0, 20))}): ignored, this runner only applies #cloud-config`);
+  } else {
+    ranUserData = true;
+    await applyCloudConfig(ctx, userData);
+    if (!ctx.stopping()) {
+      fs.mkdirSync(path.dirname(semaphore), { recursive: true });
+      fs.writeFileSync(semaphore, `${new Date().toISOString()} devcloud workload runner\n`);
+    }
+  }
+  if (ctx.stopping()) return;
+  if (enabled.length === 0 && supervisor.runningNames().length === 0) {
+    say(
+      ranUserData
+        ? '[workload] nothing to run: the user data enabled no unit; staying up idle'
+        : '[workload] nothing to run: the disk has no enabled unit and there is no user data to apply; staying up idle',
+    );
+  }
+}
+
+async function applyCloudConfig(ctx: BootContext, userData: string): Promise<void> {
+  const say = ctx.console;
+  let config: CloudConfig;
+  try {
+    config = parseCloudConfig(userData);
+  } catch (error) {
+    say(`[workload] cloud-config: ${(error as Error).message}; nothing applied`);
+    return;
+  }
+  say(`Cloud-init (devcloud workload runner) running modules for instance ${ctx.options.instanceId}`);
+  if (config.ignoredKeys.length > 0) say(`[workload] cloud-config keys not handled by this runner, ignored: ${config.ignoredKeys.join(', ')}`);
+  const writeAll = (deferred: boolean): boolean => {
+    for (const [i, entry] of config.writeFiles.entries()) {
+      if (entry.defer !== deferred) continue;
+      try {
+        say(writeFileIntoDisk(ctx.options.disk, entry, `write_files[${i}]`));
+      } catch (error) {
+        say(`[workload] write_files[${i}] ${entry.path}: ${(error as Error).message}`);
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!writeAll(false)) return;
+  if (config.packages.length > 0) {
+    say(
+      `packages: ${config.packages.join(', ')}: satisfied by the host (node ${process.version} at ${process.execPath}; curl, systemctl and journalctl are the runner's stand-ins); nothing installed`,
+    );
+  }
+  for (const [i, command] of config.runcmd.entries()) {
+    if (ctx.stopping()) return;
+    const code = await runCommand(ctx, command);
+    if (code !== 0) say(`[workload] runcmd[${i}] exited ${code}`);
+  }
+  writeAll(true);
+}
+
+function runCommand(ctx: BootContext, command: RunCommand): Promise<number | string> {
+  const { options } = ctx;
+  let argv: string[];
+  try {
+    argv =
+      typeof command === 'string'
+        ? ['/bin/sh', '-c', command]
+        : [resolveProgram(ctx, command[0]), ...command.slice(1).map((a) => pathArgument(options.disk, a))];
+  } catch (error) {
+    ctx.console(`[workload] runcmd ${JSON.stringify(command)}: ${(error as Error).message}`);
+    return Promise.resolve(127);
+  }
+  const child = spawn(argv[0], argv.slice(1), {
+    cwd: options.disk,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      PATH: ctx.runcmdPath,
+      [STAND_IN_ENV.socket]: ctx.socketPath,
+      [STAND_IN_ENV.journalDir]: ctx.journalDir,
+      [STAND_IN_ENV.ip]: options.ip,
+      [STAND_IN_ENV.disk]: options.disk,
+    },
+  });
+  const untrack = ctx.track(() => child.kill('SIGTERM'));
+  return new Promise((resolve) => {
+    child.on('error', (error) => {
+      untrack();
+      ctx.console(`[workload] runcmd ${argv[0]}: ${error.message}`);
+      resolve(127);
+    });
+    child.on('exit', (code, signal) => {
+      untrack();
+      resolve(signal ?? code ?? 1);
+    });
+  });
+}
+
+/** A runcmd program: on the disk if it is there, else looked up on runcmd's PATH (stand-ins first). */
+function resolveProgram(ctx: BootContext, program: string): string {
+  if (program.startsWith('/')) {
+    const inDisk = hostPathInDisk(ctx.options.disk, program);
+    if (fs.existsSync(inDisk)) return inDisk;
+    return ctx.supervisor.programPath(program);
+  }
+  return program;
+}
+
+function pathArgument(disk: string, arg: string): string {
+  if (!arg.startsWith('/')) return arg;
+  const inDisk = hostPathInDisk(disk, arg);
+  return fs.existsSync(inDisk) ? inDisk : arg;
+}
