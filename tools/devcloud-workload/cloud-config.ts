@@ -32,7 +32,13 @@ export class CloudConfigError extends Error {
   }
 }
 
-const HANDLED_KEYS = new Set(['write_files', 'packages', 'runcmd', 'package_update', 'package_upgrade']);
+const HANDLED_KEYS = new Set([
+  'write_files',
+  'packages',
+  'runcmd',
+  'package_update',
+  'package_upgrade',
+]);
 
 export function isCloudConfig(userData: string): boolean {
   return /^#cloud-config[ \t]*\r?\n/.test(userData);
@@ -72,11 +78,15 @@ function writeFileEntry(entry: unknown, index: number): WriteFileEntry {
   }
   const e = entry as Record<string, unknown>;
   if (typeof e['path'] !== 'string' || !e['path'].startsWith('/')) {
-    throw new CloudConfigError(`${field}.path`, `must be an absolute path, got ${JSON.stringify(e['path'])}`);
+    throw new CloudConfigError(
+      `${field}.path`,
+      `must be an absolute path, got ${JSON.stringify(e['path'])}`,
+    );
   }
   // YAML `!!binary` (how cloud-init's examples carry `gz` content) parses to bytes.
   const rawContent = e['content'] ?? '';
-  const content = rawContent instanceof Uint8Array ? Buffer.from(rawContent).toString('latin1') : rawContent;
+  const content =
+    rawContent instanceof Uint8Array ? Buffer.from(rawContent).toString('latin1') : rawContent;
   if (typeof content !== 'string') {
     throw new CloudConfigError(`${field}.content`, `must be a string, got ${typeof content}`);
   }
@@ -84,7 +94,10 @@ function writeFileEntry(entry: unknown, index: number): WriteFileEntry {
     path: e['path'],
     content,
     encoding: typeof e['encoding'] === 'string' ? e['encoding'] : 'text/plain',
-    permissions: e['permissions'] === undefined ? undefined : octalPermissions(e['permissions'], `${field}.permissions`),
+    permissions:
+      e['permissions'] === undefined
+        ? undefined
+        : octalPermissions(e['permissions'], `${field}.permissions`),
     owner: typeof e['owner'] === 'string' ? e['owner'] : undefined,
     append: e['append'] === true,
     defer: e['defer'] === true,
@@ -94,7 +107,8 @@ function writeFileEntry(entry: unknown, index: number): WriteFileEntry {
 function octalPermissions(raw: unknown, field: string): number {
   // cloud-init takes '0644' (a string, read as octal) or an integer (already the mode).
   if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= 0o7777) return raw;
-  if (typeof raw === 'string' && /^(0o?)?[0-7]{1,4}$/.test(raw)) return parseInt(raw.replace(/^0o/, ''), 8);
+  if (typeof raw === 'string' && /^(0o?)?[0-7]{1,4}$/.test(raw))
+    return parseInt(raw.replace(/^0o/, ''), 8);
   throw new CloudConfigError(field, `${JSON.stringify(raw)}: expected an octal mode like '0644'`);
 }
 
@@ -102,13 +116,23 @@ function packageName(raw: unknown, index: number): string {
   if (typeof raw === 'string') return raw;
   // [name, version] pairs are allowed by cloud-init.
   if (Array.isArray(raw) && typeof raw[0] === 'string') return raw.join('=');
-  throw new CloudConfigError(`packages[${index}]`, `expected a package name, got ${JSON.stringify(raw)}`);
+  throw new CloudConfigError(
+    `packages[${index}]`,
+    `expected a package name, got ${JSON.stringify(raw)}`,
+  );
 }
 
 function runCommand(raw: unknown, index: number): RunCommand {
   if (typeof raw === 'string') return raw;
-  if (Array.isArray(raw) && raw.length > 0 && raw.every((a) => typeof a === 'string' || typeof a === 'number')) {
+  if (
+    Array.isArray(raw) &&
+    raw.length > 0 &&
+    raw.every((a) => typeof a === 'string' || typeof a === 'number')
+  ) {
     return raw.map(String);
   }
-  throw new CloudConfigError(`runcmd[${index}]`, `expected a command string or a non-empty list of words, got ${JSON.stringify(raw)}`);
+  throw new CloudConfigError(
+    `runcmd[${index}]`,
+    `expected a command string or a non-empty list of words, got ${JSON.stringify(raw)}`,
+  );
 }

@@ -23,7 +23,9 @@ export function serveControlSocket(
         argv = undefined;
       }
       if (req.method !== 'POST' || req.url !== '/systemctl' || !Array.isArray(argv)) {
-        res.writeHead(400).end(JSON.stringify({ code: 1, output: 'expected POST /systemctl with a JSON argv' }));
+        res
+          .writeHead(400)
+          .end(JSON.stringify({ code: 1, output: 'expected POST /systemctl with a JSON argv' }));
         return;
       }
       void handle(argv.map(String)).then((result) => {
@@ -37,7 +39,11 @@ export function serveControlSocket(
   });
 }
 
-export function callControlSocket(socketPath: string, argv: string[], timeoutMs: number): Promise<CommandResult> {
+export function callControlSocket(
+  socketPath: string,
+  argv: string[],
+  timeoutMs: number,
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { socketPath, path: '/systemctl', method: 'POST', timeout: timeoutMs },
@@ -53,7 +59,9 @@ export function callControlSocket(socketPath: string, argv: string[], timeoutMs:
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer from the workload runner within ${timeoutMs} ms`)));
+    req.on('timeout', () =>
+      req.destroy(new Error(`no answer from the workload runner within ${timeoutMs} ms`)),
+    );
     req.on('error', reject);
     req.end(JSON.stringify(argv));
   });

@@ -16,7 +16,10 @@ export class DiskPathError extends Error {
 export function hostPathInDisk(disk: string, vmPath: string): string {
   if (typeof vmPath !== 'string' || vmPath === '') throw new DiskPathError(String(vmPath), 'empty');
   if (!vmPath.startsWith('/')) {
-    throw new DiskPathError(vmPath, 'must be absolute (a path on the VM, like /opt/service/main.js)');
+    throw new DiskPathError(
+      vmPath,
+      'must be absolute (a path on the VM, like /opt/service/main.js)',
+    );
   }
   if (vmPath.includes('\0')) throw new DiskPathError(vmPath, 'contains a NUL byte');
   const resolved = path.resolve(disk, `.${path.posix.normalize(vmPath)}`);

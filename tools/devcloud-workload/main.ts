@@ -33,7 +33,9 @@ async function runVm(argv: string[]): Promise<void> {
   );
   const socketPath = path.join(runDir, 'systemctl.sock');
   const control = await serveControlSocket(socketPath, (args) => runSystemctl(supervisor, args));
-  say(`[workload] booting ${options.name} (instance ${options.instanceId}) at ${options.ip}, disk ${options.disk}`);
+  say(
+    `[workload] booting ${options.name} (instance ${options.instanceId}) at ${options.ip}, disk ${options.disk}`,
+  );
 
   let stopping = false;
   const running = new Set<() => void>();
@@ -75,7 +77,9 @@ async function main(): Promise<void> {
   try {
     await runVm(argv);
   } catch (error) {
-    process.stderr.write(`${error instanceof WorkloadUsageError ? '' : 'devcloud workload runner: '}${(error as Error).message}\n`);
+    process.stderr.write(
+      `${error instanceof WorkloadUsageError ? '' : 'devcloud workload runner: '}${(error as Error).message}\n`,
+    );
     process.exit(2);
   }
 }

@@ -42,20 +42,24 @@ export async function runStandIn(name: string, args: string[]): Promise<number> 
     case 'journalctl':
       return journalctl(args);
     default:
-      process.stderr.write(`unknown stand-in ${JSON.stringify(name)} (known: ${STAND_INS.join(', ')})\n`);
+      process.stderr.write(
+        `unknown stand-in ${JSON.stringify(name)} (known: ${STAND_INS.join(', ')})\n`,
+      );
       return 2;
   }
 }
 
 function required(variable: string): string {
   const value = process.env[variable];
-  if (!value) throw new Error(`${variable} is not set: run this only inside the devcloud workload runner`);
+  if (!value)
+    throw new Error(`${variable} is not set: run this only inside the devcloud workload runner`);
   return value;
 }
 
 async function systemctl(args: string[]): Promise<number> {
   const result = await callControlSocket(required(STAND_IN_ENV.socket), args, 60_000);
-  if (result.output) (result.code === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
+  if (result.output)
+    (result.code === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
   return result.code;
 }
 
@@ -68,7 +72,9 @@ async function journalctl(args: string[]): Promise<number> {
     else if (args[i] === '-n' || args[i] === '--lines') lines = Number(args[++i]);
   }
   if (!unit) {
-    process.stderr.write('journalctl (devcloud workload runner): only `-u UNIT [-n N]` is supported\n');
+    process.stderr.write(
+      'journalctl (devcloud workload runner): only `-u UNIT [-n N]` is supported\n',
+    );
     return 1;
   }
   const name = unit.includes('.') ? unit : `${unit}.service`;
@@ -104,7 +110,9 @@ async function curl(args: string[]): Promise<number> {
       silent ||= a.includes('s');
       showError ||= a.includes('S');
     } else if (a.startsWith('-')) {
-      process.stderr.write(`curl (devcloud workload runner): option ${a} is not supported (supported: -f -s -S -L -m/--max-time -o/--output)\n`);
+      process.stderr.write(
+        `curl (devcloud workload runner): option ${a} is not supported (supported: -f -s -S -L -m/--max-time -o/--output)\n`,
+      );
       return 2;
     } else url = a;
   }
@@ -130,11 +138,18 @@ async function curl(args: string[]): Promise<number> {
         }
         const body = Buffer.concat(chunks);
         if (output === undefined || output === '-') process.stdout.write(body);
-        else if (output !== '/dev/null') fs.writeFileSync(hostPathInDisk(required(STAND_IN_ENV.disk), output), body);
+        else if (output !== '/dev/null')
+          fs.writeFileSync(hostPathInDisk(required(STAND_IN_ENV.disk), output), body);
         resolve(0);
       });
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`Operation timed out after ${maxTimeMs} milliseconds`), { code: 'ETIMEDOUT' })));
+    req.on('timeout', () =>
+      req.destroy(
+        Object.assign(new Error(`Operation timed out after ${maxTimeMs} milliseconds`), {
+          code: 'ETIMEDOUT',
+        }),
+      ),
+    );
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ETIMEDOUT') resolve(report(28, error.message));
       else resolve(report(7, `Failed to connect to ${target.host}: ${error.message}`));

@@ -10,9 +10,22 @@ export interface CommandResult {
   output: string;
 }
 
-const VERBS = ['daemon-reload', 'enable', 'disable', 'start', 'stop', 'restart', 'status', 'is-active', 'is-enabled'];
+const VERBS = [
+  'daemon-reload',
+  'enable',
+  'disable',
+  'start',
+  'stop',
+  'restart',
+  'status',
+  'is-active',
+  'is-enabled',
+];
 
-export async function runSystemctl(supervisor: UnitSupervisor, argv: string[]): Promise<CommandResult> {
+export async function runSystemctl(
+  supervisor: UnitSupervisor,
+  argv: string[],
+): Promise<CommandResult> {
   const flags = argv.filter((a) => a.startsWith('-'));
   const words = argv.filter((a) => !a.startsWith('-'));
   const [verb, ...rawNames] = words;

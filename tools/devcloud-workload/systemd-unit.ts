@@ -70,7 +70,8 @@ export function splitCommandLine(line: string): string[] {
 /** Seconds as systemd writes them: `5`, `5s`, `500ms`, `1min`. */
 function parseTimeSpanMs(unitName: string, key: string, raw: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min)?$/.exec(raw.trim());
-  if (!match) throw new UnitFileError(unitName, `${key}=${raw}: expected a time like 5, 5s, 500ms or 1min`);
+  if (!match)
+    throw new UnitFileError(unitName, `${key}=${raw}: expected a time like 5, 5s, 500ms or 1min`);
   const value = Number(match[1]);
   const unit = match[2] ?? 's';
   if (unit === 'ms') return value;
@@ -109,7 +110,11 @@ export function parseSystemdUnit(name: string, text: string): SystemdUnit {
       } else if (key === 'Environment') {
         for (const assignment of splitCommandLine(value)) {
           const at = assignment.indexOf('=');
-          if (at <= 0) throw new UnitFileError(name, `Environment=${value}: ${JSON.stringify(assignment)} is not NAME=value`);
+          if (at <= 0)
+            throw new UnitFileError(
+              name,
+              `Environment=${value}: ${JSON.stringify(assignment)} is not NAME=value`,
+            );
           unit.environment[assignment.slice(0, at)] = assignment.slice(at + 1);
         }
       } else if (key === 'EnvironmentFile') {
@@ -120,7 +125,10 @@ export function parseSystemdUnit(name: string, text: string): SystemdUnit {
       } else if (key === 'Restart') {
         const policy = RESTART_POLICIES[value];
         if (!policy) {
-          throw new UnitFileError(name, `Restart=${value}: allowed are ${Object.keys(RESTART_POLICIES).join(', ')}`);
+          throw new UnitFileError(
+            name,
+            `Restart=${value}: allowed are ${Object.keys(RESTART_POLICIES).join(', ')}`,
+          );
         }
         unit.restart = policy;
       } else if (key === 'RestartSec') {

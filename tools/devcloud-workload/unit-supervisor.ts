@@ -64,7 +64,8 @@ export class UnitSupervisor {
 
   loadUnit(name: string): SystemdUnit {
     const vmPath = this.findUnitFile(name);
-    if (!vmPath) throw new Error(`Unit ${name} not found (looked in ${UNIT_DIRS.join(', ')} on the disk)`);
+    if (!vmPath)
+      throw new Error(`Unit ${name} not found (looked in ${UNIT_DIRS.join(', ')} on the disk)`);
     return parseSystemdUnit(name, fs.readFileSync(hostPathInDisk(this.vm.disk, vmPath), 'utf8'));
   }
 
@@ -143,7 +144,9 @@ export class UnitSupervisor {
     const running: RunningUnit = { unit, state: 'activating', starts: [], stopping: false };
     this.units.set(name, running);
     if (unit.user && unit.user !== 'root') {
-      this.console(`[workload] ${name}: User=${unit.user} ignored (every unit runs as the runner's user)`);
+      this.console(
+        `[workload] ${name}: User=${unit.user} ignored (every unit runs as the runner's user)`,
+      );
     }
     this.spawnUnit(running);
   }
@@ -211,11 +214,14 @@ export class UnitSupervisor {
     const prefix = `${unit.name.replace(/\.service$/, '')}[${child.pid ?? '?'}]: `;
     const forward = (chunk: Buffer): void => {
       fs.appendFileSync(journal, chunk);
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) this.console(prefix + line);
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        this.console(prefix + line);
     };
     child.stdout?.on('data', forward);
     child.stderr?.on('data', forward);
-    this.console(`[  OK  ] Started ${unit.name}: ${unit.execStart.join(' ')} (pid ${child.pid ?? '?'}, HOST=${env['HOST']})`);
+    this.console(
+      `[  OK  ] Started ${unit.name}: ${unit.execStart.join(' ')} (pid ${child.pid ?? '?'}, HOST=${env['HOST']})`,
+    );
     child.on('error', (error) => {
       this.console(`[FAILED] ${unit.name}: ${error.message}`);
     });
@@ -230,7 +236,9 @@ export class UnitSupervisor {
         return;
       }
       running.state = 'activating';
-      this.console(`[workload] ${unit.name}: Restart=${unit.restart}, restarting in ${unit.restartSecMs} ms`);
+      this.console(
+        `[workload] ${unit.name}: Restart=${unit.restart}, restarting in ${unit.restartSecMs} ms`,
+      );
       running.restartTimer = setTimeout(() => this.spawnUnit(running), unit.restartSecMs);
     });
   }

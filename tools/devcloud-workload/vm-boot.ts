@@ -1,7 +1,9 @@
 /**
  * One boot of the "VM": start the units enabled on the disk (every boot), then, on the first boot
  * of this instance id only, apply its #cloud-config (write_files, packages, runcmd), recorded
- * like cloud-init's per-instance semaphore in /var/lib/cloud/instances/<id>/ on the disk.
+ * like cloud-init's per-instance semaphore in /var/lib/cloud/instances/<id>/sem/ on the disk.
+ * Like cloud-init, the semaphore is taken BEFORE the modules run: a VM powered off while runcmd
+ * still runs (the bake stops it right after the ready marker) does not run it again.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -26,8 +28,8 @@ export interface BootContext {
   track: (kill: () => void) => () => void;
 }
 
-export function semaphorePath(options: WorkloadOptions): string {
-  return hostPathInDisk(options.disk, `/var/lib/cloud/instances/${options.instanceId}/boot-finished`);
+export function semaphoreVmPath(instanceId: string): string {
+  return `/var/lib/cloud/instances/${instanceId}/sem/config_user_data`;
 }
 
 export async function bootVm(ctx: BootContext): Promise<void> {
@@ -38,20 +40,30 @@ export async function bootVm(ctx: BootContext): Promise<void> {
 
   const userDataFile = path.join(options.dir, 'user_data');
   const userData = fs.existsSync(userDataFile) ? fs.readFileSync(userDataFile, 'utf8') : '';
-  const semaphore = semaphorePath(options);
+  const semaphore = hostPathInDisk(options.disk, semaphoreVmPath(options.instanceId));
   let ranUserData = false;
   if (userData.trim() === '') {
     say('[workload] no user data');
   } else if (fs.existsSync(semaphore)) {
-    say(`[workload] user data already applied for instance ${options.instanceId} (${'/var/lib/cloud/instances/' + options.instanceId}/boot-finished): not run again`);
+    say(
+      `[workload] user data already applied for instance ${options.instanceId} (${semaphoreVmPath(options.instanceId)}): not run again`,
+    );
   } else if (!isCloudConfig(userData)) {
-    say(`[workload] user data is not #cloud-config (starts with ${JSON.stringify(userData.slice(0, 20))}): ignored, this runner only applies #cloud-config`);
+    say(
+      `[workload] user data is not #cloud-config (starts with ${JSON.stringify(userData.slice(0, 20))}): ignored, this runner only applies #cloud-config`,
+    );
   } else {
     ranUserData = true;
+    fs.mkdirSync(path.dirname(semaphore), { recursive: true });
+    fs.writeFileSync(semaphore, `${new Date().toISOString()} devcloud workload runner\n`);
     await applyCloudConfig(ctx, userData);
     if (!ctx.stopping()) {
-      fs.mkdirSync(path.dirname(semaphore), { recursive: true });
-      fs.writeFileSync(semaphore, `${new Date().toISOString()} devcloud workload runner\n`);
+      const finished = hostPathInDisk(
+        options.disk,
+        `/var/lib/cloud/instances/${options.instanceId}/boot-finished`,
+      );
+      fs.writeFileSync(finished, `${new Date().toISOString()} devcloud workload runner\n`);
+      say(`Cloud-init (devcloud workload runner) finished for instance ${options.instanceId}`);
     }
   }
   if (ctx.stopping()) return;
@@ -73,8 +85,13 @@ async function applyCloudConfig(ctx: BootContext, userData: string): Promise<voi
     say(`[workload] cloud-config: ${(error as Error).message}; nothing applied`);
     return;
   }
-  say(`Cloud-init (devcloud workload runner) running modules for instance ${ctx.options.instanceId}`);
-  if (config.ignoredKeys.length > 0) say(`[workload] cloud-config keys not handled by this runner, ignored: ${config.ignoredKeys.join(', ')}`);
+  say(
+    `Cloud-init (devcloud workload runner) running modules for instance ${ctx.options.instanceId}`,
+  );
+  if (config.ignoredKeys.length > 0)
+    say(
+      `[workload] cloud-config keys not handled by this runner, ignored: ${config.ignoredKeys.join(', ')}`,
+    );
   const writeAll = (deferred: boolean): boolean => {
     for (const [i, entry] of config.writeFiles.entries()) {
       if (entry.defer !== deferred) continue;
@@ -108,7 +125,10 @@ function runCommand(ctx: BootContext, command: RunCommand): Promise<number | str
     argv =
       typeof command === 'string'
         ? ['/bin/sh', '-c', command]
-        : [resolveProgram(ctx, command[0]), ...command.slice(1).map((a) => pathArgument(options.disk, a))];
+        : [
+            resolveProgram(ctx, command[0]),
+            ...command.slice(1).map((a) => pathArgument(options.disk, a)),
+          ];
   } catch (error) {
     ctx.console(`[workload] runcmd ${JSON.stringify(command)}: ${(error as Error).message}`);
     return Promise.resolve(127);

@@ -31,12 +31,14 @@ export function parseWorkloadOptions(argv: string[], env: NodeJS.ProcessEnv): Wo
   const known = new Set(['dir', 'disk', 'ip', 'port', 'name', 'uuid', 'unit-env']);
   for (let i = 0; i < argv.length; i++) {
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!match || !known.has(match[1])) throw new WorkloadUsageError(argv[i], `unknown argument. ${USAGE}`);
+    if (!match || !known.has(match[1]))
+      throw new WorkloadUsageError(argv[i], `unknown argument. ${USAGE}`);
     const value = match[2] ?? argv[++i];
     if (value === undefined) throw new WorkloadUsageError(`--${match[1]}`, 'needs a value');
     if (match[1] === 'unit-env') {
       const at = value.indexOf('=');
-      if (at <= 0) throw new WorkloadUsageError('--unit-env', `${JSON.stringify(value)} is not NAME=VALUE`);
+      if (at <= 0)
+        throw new WorkloadUsageError('--unit-env', `${JSON.stringify(value)} is not NAME=VALUE`);
       unitEnv[value.slice(0, at)] = value.slice(at + 1);
     } else values[match[1]] = value;
   }
@@ -46,14 +48,26 @@ export function parseWorkloadOptions(argv: string[], env: NodeJS.ProcessEnv): Wo
   if (!values['dir'].startsWith('/') || !values['disk'].startsWith('/')) {
     throw new WorkloadUsageError('--dir/--disk', 'must be absolute paths');
   }
-  if (net.isIP(values['ip']) === 0) throw new WorkloadUsageError('--ip', `${JSON.stringify(values['ip'])} is not an IP address`);
+  if (net.isIP(values['ip']) === 0)
+    throw new WorkloadUsageError('--ip', `${JSON.stringify(values['ip'])} is not an IP address`);
   const port = Number(values['port']);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new WorkloadUsageError('--port', `${JSON.stringify(values['port'])}: expected 1-65535`);
   }
   const instanceId = values['uuid'] ?? env['DEVCLOUD_UUID'];
   if (!instanceId || !/^[A-Za-z0-9-]{1,64}$/.test(instanceId)) {
-    throw new WorkloadUsageError('--uuid / DEVCLOUD_UUID', `${JSON.stringify(instanceId ?? '')}: expected the server id (letters, digits, dashes)`);
+    throw new WorkloadUsageError(
+      '--uuid / DEVCLOUD_UUID',
+      `${JSON.stringify(instanceId ?? '')}: expected the server id (letters, digits, dashes)`,
+    );
   }
-  return { dir: values['dir'], disk: values['disk'], ip: values['ip'], port, name: values['name'], instanceId, unitEnv };
+  return {
+    dir: values['dir'],
+    disk: values['disk'],
+    ip: values['ip'],
+    port,
+    name: values['name'],
+    instanceId,
+    unitEnv,
+  };
 }

@@ -25,7 +25,10 @@ export function decodeContent(entry: WriteFileEntry, field: string): Buffer {
     if (GZIP.has(encoding)) return gunzipSync(Buffer.from(entry.content, 'latin1'));
     if (GZIP_BASE64.has(encoding)) return gunzipSync(Buffer.from(entry.content, 'base64'));
   } catch (error) {
-    throw new CloudConfigError(`${field}.content`, `not valid ${entry.encoding}: ${(error as Error).message}`);
+    throw new CloudConfigError(
+      `${field}.content`,
+      `not valid ${entry.encoding}: ${(error as Error).message}`,
+    );
   }
   throw new CloudConfigError(
     `${field}.encoding`,
