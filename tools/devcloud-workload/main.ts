@@ -21,7 +21,8 @@ function say(line: string): void {
 async function runVm(argv: string[]): Promise<void> {
   const options = parseWorkloadOptions(argv, process.env);
   // Per-boot state, outside the disk (like /run): stand-ins, the control socket, unit journals.
-  const runDir = path.join(options.dir, 'workload-run');
+  // One per address: the devcloud starts one runner per fixed IP of a server.
+  const runDir = path.join(options.dir, `workload-run-${options.ip}`);
   fs.rmSync(runDir, { recursive: true, force: true });
   fs.mkdirSync(runDir, { recursive: true });
   fs.mkdirSync(options.disk, { recursive: true });

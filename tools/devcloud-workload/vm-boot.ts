@@ -32,6 +32,18 @@ export function semaphoreVmPath(instanceId: string): string {
   return `/var/lib/cloud/instances/${instanceId}/sem/config_user_data`;
 }
 
+function takeSemaphore(file: string): boolean {
+  try {
+    fs.writeFileSync(file, `${new Date().toISOString()} devcloud workload runner\n`, {
+      flag: 'wx',
+    });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
 export async function bootVm(ctx: BootContext): Promise<void> {
   const { options, supervisor } = ctx;
   const say = ctx.console;
@@ -53,10 +65,14 @@ export async function bootVm(ctx: BootContext): Promise<void> {
       `[workload] user data is not #cloud-config (starts with ${JSON.stringify(userData.slice(0, 20))}): ignored, this runner only applies #cloud-config`,
     );
   } else {
-    ranUserData = true;
     fs.mkdirSync(path.dirname(semaphore), { recursive: true });
-    fs.writeFileSync(semaphore, `${new Date().toISOString()} devcloud workload runner\n`);
-    await applyCloudConfig(ctx, userData);
+    // Exclusive create: the devcloud starts one runner per fixed IP on the same disk, and only
+    // one of them may apply the user data.
+    ranUserData = takeSemaphore(semaphore);
+    if (ranUserData) await applyCloudConfig(ctx, userData);
+    else say(`[workload] user data is being applied by this server's runner on another address`);
+  }
+  if (ranUserData) {
     if (!ctx.stopping()) {
       const finished = hostPathInDisk(
         options.disk,
@@ -136,9 +152,11 @@ function runCommand(ctx: BootContext, command: RunCommand): Promise<number | str
   const child = spawn(argv[0], argv.slice(1), {
     cwd: options.disk,
     stdio: ['ignore', 'inherit', 'inherit'],
+    // A clean environment, as cloud-init's: nothing of the devcloud's own (nova-compute's) leaks in.
     env: {
-      ...process.env,
       PATH: ctx.runcmdPath,
+      HOME: '/root',
+      LANG: process.env['LANG'] ?? 'C.UTF-8',
       [STAND_IN_ENV.socket]: ctx.socketPath,
       [STAND_IN_ENV.journalDir]: ctx.journalDir,
       [STAND_IN_ENV.ip]: options.ip,

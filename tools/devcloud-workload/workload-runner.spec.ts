@@ -98,8 +98,11 @@ class Boot {
     }
   }
 
+  /** As the devcloud stops a server: SIGTERM to the workload's process group (it runs in its own session). */
   async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid) {
+      process.kill(-this.child.pid, 'SIGTERM');
+    }
     return this.exited;
   }
 }
@@ -121,8 +124,10 @@ function boot(server: Server, name = 'vm'): Boot {
     '--name',
     name,
   ];
+  // Like devcloud's Popen: cwd the server's directory, a new session (start_new_session=True).
   const child = spawn(process.execPath, argv, {
-    cwd: os.tmpdir(),
+    cwd: server.dir,
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       PATH: process.env['PATH'],
@@ -211,9 +216,13 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
     expect(first.console).toMatch(/packages: nodejs, curl: satisfied by the host \(node v/);
     // The stand-in wrappers the runner generated are valid shell.
     for (const standIn of ['systemctl', 'curl', 'journalctl']) {
-      const check = spawnSync('bash', ['-n', path.join(base.dir, 'workload-run/bin', standIn)], {
-        encoding: 'utf8',
-      });
+      const check = spawnSync(
+        'bash',
+        ['-n', path.join(base.dir, `workload-run-${base.ip}/bin`, standIn)],
+        {
+          encoding: 'utf8',
+        },
+      );
       expect([standIn, check.status, check.stderr]).toEqual([standIn, 0, '']);
     }
 
