@@ -47,7 +47,7 @@ export function bakeUserData(servicePort: number): string {
     const run = spawnSync(
       process.execPath,
       [cli, '--dry-run', `--service-port=${servicePort}`, `--user-data-out=${out}`],
-      { cwd: dir, encoding: 'utf8', timeout: 60_000 },
+      { cwd: workspaceRoot, encoding: 'utf8', timeout: 60_000 },
     );
     if (run.status !== 0) {
       throw new Error(
