@@ -52,7 +52,9 @@ vm_cmd() {
   local node_bin
   node_bin=$(command -v node) || die "node is not on PATH"
   case $WORKLOAD in
-    runner) echo "$node_bin $RUNNER --dir {dir} --disk {disk} --ip {ip} --port {port} --name {name} --uuid {uuid} --unit-env WORK_DELAY_MS=$WORK_DELAY_MS" ;;
+    # No {name}: devcloud splits the line after filling it in, so a name with a space would break
+    # argv; the runner reads DEVCLOUD_NAME instead.
+    runner) echo "$node_bin $RUNNER --dir {dir} --disk {disk} --ip {ip} --port {port} --uuid {uuid} --unit-env WORK_DELAY_MS=$WORK_DELAY_MS" ;;
     bundle) echo "env HOST={ip} PORT={port} WORK_DELAY_MS=$WORK_DELAY_MS $node_bin $BUNDLE" ;;
     *) die "DEVCLOUD_WORKLOAD=$WORKLOAD: expected runner (the default) or bundle" ;;
   esac

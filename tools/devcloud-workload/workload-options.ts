@@ -1,7 +1,9 @@
 /**
  * The runner's command line, as the devcloud gives it (placeholders filled in):
- *   --dir {dir} --disk {disk} --ip {ip} --port {port} --name {name} [--uuid {uuid}] [--unit-env K=V]...
- * The instance id comes from --uuid or the devcloud's DEVCLOUD_UUID.
+ *   --dir {dir} --disk {disk} --ip {ip} --port {port} [--name {name}] [--uuid {uuid}] [--unit-env K=V]...
+ * The instance id comes from --uuid or the devcloud's DEVCLOUD_UUID, the name from --name or
+ * DEVCLOUD_NAME: the devcloud splits its command line after filling in the placeholders, so a
+ * server name with a space or a quote would break argv; .ci/devcloud.sh leaves the name to the env.
  */
 import * as net from 'node:net';
 
@@ -23,7 +25,7 @@ export class WorkloadUsageError extends Error {
 }
 
 export const USAGE =
-  'usage: main.js --dir DIR --disk DISK --ip IP --port PORT --name NAME [--uuid UUID] [--unit-env NAME=VALUE]...';
+  'usage: main.js --dir DIR --disk DISK --ip IP --port PORT [--name NAME] [--uuid UUID] [--unit-env NAME=VALUE]... (name and uuid default to DEVCLOUD_NAME and DEVCLOUD_UUID)';
 
 export function parseWorkloadOptions(argv: string[], env: NodeJS.ProcessEnv): WorkloadOptions {
   const values: Record<string, string> = {};
@@ -42,7 +44,8 @@ export function parseWorkloadOptions(argv: string[], env: NodeJS.ProcessEnv): Wo
       unitEnv[value.slice(0, at)] = value.slice(at + 1);
     } else values[match[1]] = value;
   }
-  for (const field of ['dir', 'disk', 'ip', 'port', 'name']) {
+  values['name'] ??= env['DEVCLOUD_NAME'] ?? '';
+  for (const field of ['dir', 'disk', 'ip', 'port']) {
     if (!values[field]) throw new WorkloadUsageError(`--${field}`, `missing. ${USAGE}`);
   }
   if (!values['dir'].startsWith('/') || !values['disk'].startsWith('/')) {

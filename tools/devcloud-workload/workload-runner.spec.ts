@@ -109,7 +109,10 @@ class Boot {
 
 const boots: Boot[] = [];
 
-/** Starts the runner the way devcloud does: DEVCLOUD_VM_CMD's words with placeholders filled, DEVCLOUD_* env. */
+/**
+ * Starts the runner the way devcloud does with .ci/devcloud.sh's DEVCLOUD_VM_CMD: its words with
+ * the placeholders filled in, DEVCLOUD_* in the environment (the name only there).
+ */
 function boot(server: Server, name = 'vm'): Boot {
   const argv = [
     RUNNER,
@@ -121,8 +124,10 @@ function boot(server: Server, name = 'vm'): Boot {
     server.ip,
     '--port',
     String(SERVICE_PORT),
-    '--name',
-    name,
+    '--uuid',
+    server.uuid,
+    '--unit-env',
+    'WORK_DELAY_MS=7',
   ];
   // Like devcloud's Popen: cwd the server's directory, a new session (start_new_session=True).
   const child = spawn(process.execPath, argv, {
@@ -189,6 +194,9 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
     expect(listening).toBeLessThan(ready);
     expect(readyLine).toContain(`http://localhost:${SERVICE_PORT}/healthz healthy after`);
     expect(first.console).not.toContain(userData.failedLine);
+    expect(first.console).toContain(`[workload] booting service-vm-1 (instance ${base.uuid})`);
+    // --unit-env reaches the unit (the unit's own Environment= does not set it).
+    expect(lines[listening]).toContain('WORK_DELAY_MS=7');
     const work = await get(base.ip, '/work');
     expect(work.status).toBe(200);
     expect(work.body).toMatch(/^hello 1 from /);
