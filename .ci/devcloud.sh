@@ -2,7 +2,10 @@
 # The real single-node OpenStack ("devcloud", ../shared/devcloud) for the acceptance suites.
 #
 #   .ci/devcloud.sh up         start it once for the whole run (installs it on a fresh machine);
-#                              every server it boots runs the built service bundle on {ip}:{port}
+#                              every server it boots runs our workload runner
+#                              (tools/devcloud-workload): its disk is its root file system, its
+#                              #cloud-config user data is applied on first boot, the systemd units
+#                              enabled on its disk run on every boot; an empty disk runs nothing
 #   .ci/devcloud.sh stop       stop it (data kept; .ci/run calls this from its EXIT trap)
 #   .ci/devcloud.sh env        print the exports the suites need: eval "$(.ci/devcloud.sh env)"
 #   .ci/devcloud.sh leftovers  list what the suites left behind (osa-acc-* servers, images,
@@ -11,6 +14,8 @@
 #
 # Settings: DEVCLOUD_SH (path of devcloud.sh; default <repo>/../shared/devcloud/devcloud.sh),
 # DEVCLOUD_WORK_DELAY_MS (the service's WORK_DELAY_MS in every server, default 50),
+# DEVCLOUD_WORKLOAD (runner, the default; or bundle: the old behaviour, every server runs the
+# built service bundle on {ip}:{port} whatever its image and user data),
 # DC_STATE (the devcloud's state directory, default /var/lib/devcloud).
 set -euo pipefail
 
@@ -18,6 +23,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE=${DC_STATE:-/var/lib/devcloud}
 CLOUDS_YAML=$STATE/clouds.yaml
 BUNDLE=$REPO/dist/apps/service/main.js
+RUNNER=$REPO/dist/tools/devcloud-workload/main.js
+WORKLOAD=${DEVCLOUD_WORKLOAD:-runner}
 WORK_DELAY_MS=${DEVCLOUD_WORK_DELAY_MS:-50}
 # Names the acceptance suites give what they create (see docs/testing.md): osa-acc-<hex>-...,
 # and osa-smoke-... for the client's smoke suite.
@@ -37,12 +44,30 @@ locate_devcloud() {
   echo "$(cd "$(dirname "$candidate")" && pwd)/$(basename "$candidate")"
 }
 
-# The command every fake VM runs: our service bundle bound to the server's Neutron address.
-# Absolute paths only: the workload does not run in our directory, and no shell expands it.
+# The command every fake VM runs. Absolute paths only: the workload does not run in our
+# directory, and no shell expands it.
+#   runner: the VM runs what its disk and user data carry (WORK_DELAY_MS reaches every unit).
+#   bundle: the service bundle bound to the server's Neutron address, whatever the server carries.
 vm_cmd() {
   local node_bin
   node_bin=$(command -v node) || die "node is not on PATH"
-  echo "env HOST={ip} PORT={port} WORK_DELAY_MS=$WORK_DELAY_MS $node_bin $BUNDLE"
+  case $WORKLOAD in
+    # No {name}: devcloud splits the line after filling it in, so a name with a space would break
+    # argv; the runner reads DEVCLOUD_NAME instead.
+    runner) echo "$node_bin $RUNNER --dir {dir} --disk {disk} --ip {ip} --port {port} --uuid {uuid} --unit-env WORK_DELAY_MS=$WORK_DELAY_MS" ;;
+    bundle) echo "env HOST={ip} PORT={port} WORK_DELAY_MS=$WORK_DELAY_MS $node_bin $BUNDLE" ;;
+    *) die "DEVCLOUD_WORKLOAD=$WORKLOAD: expected runner (the default) or bundle" ;;
+  esac
+}
+
+# Builds what vm_cmd runs when it is missing (tools builds the runner, and needs the service).
+ensure_built() {
+  local file=$1 project=$2
+  if [ ! -f "$file" ]; then
+    say "$file missing: building it (npx nx build $project)"
+    (cd "$REPO" && npx nx build "$project" --outputStyle=stream) || die "nx build $project failed"
+  fi
+  [ -f "$file" ] || die "$file is missing after nx build $project"
 }
 
 # DEVCLOUD_VM_CMD of the running nova-compute; devcloud reads it only at `up`. Prints "" when
@@ -62,11 +87,8 @@ running_vm_cmd() {
 do_up() {
   local dc cmd started
   dc=$(locate_devcloud)
-  if [ ! -f "$BUNDLE" ]; then
-    say "service bundle missing: building it (npx nx build service)"
-    (cd "$REPO" && npx nx build service --outputStyle=stream) || die "nx build service failed"
-  fi
-  [ -f "$BUNDLE" ] || die "$BUNDLE is missing after nx build service"
+  ensure_built "$BUNDLE" service
+  [ "$WORKLOAD" = bundle ] || ensure_built "$RUNNER" tools
   cmd=$(vm_cmd)
   started=$(date +%s)
   if "$dc" status >/dev/null 2>&1; then

@@ -1,7 +1,8 @@
 /**
  * Acceptance: `nx run tools:bake-image` (the built CLI) against a real OpenStack, end to end, in
- * --readiness=health mode (the devcloud stores user data but does not run it; its servers run the
- * service bundle already, so the health URL on the server's Neutron address is the signal).
+ * --readiness=health mode (the health URL on the server's Neutron address is the signal). On the
+ * devcloud the workload runner (tools/devcloud-workload) applies the bake's cloud-init user data,
+ * so the base VM serves only because its user data installed and enabled the service.
  *
  * Run 1 bakes: base VM ACTIVE and healthy, stopped, snapshotted, the image active with its
  * provenance properties, the VM restarted. Run 2 is idempotent: same VM reused, prerequisites
@@ -206,6 +207,20 @@ describeWithCloud(
         status: 'ok',
         address: `${address}:${settings.servicePort}`,
       });
+
+      // On the devcloud the workload runner applied the bake's cloud-init (first boot) and, after
+      // the restart, started the unit the user data had enabled on the VM's disk: the service
+      // answers because the VM ran the user data, not because every server runs the bundle.
+      // (Only where the runner runs: `[workload] booting` is its first console line.)
+      const consoleText = await client.compute.servers.consoleOutput(vm.id);
+      if (/^\[workload\] booting /m.test(consoleText)) {
+        expect(consoleText).toMatch(/Started service-app\.service/);
+        expect(consoleText).toMatch(/OSA-BAKE-READY:|user data already applied for instance/);
+      } else {
+        process.stderr.write(
+          '[acceptance] the base VM does not run the devcloud workload runner: its console is not checked\n',
+        );
+      }
 
       // ---- run 2: idempotent
       const keyBefore = fs.readFileSync(keyFile, 'utf8');

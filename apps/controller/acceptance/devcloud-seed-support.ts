@@ -1,7 +1,12 @@
 /**
  * Helpers of devcloud-seed.acceptance.spec.ts: whether a real cloud is configured, unique names,
- * cleanup registered before anything can fail, and the loopback guard.
+ * cleanup registered before anything can fail, the loopback guard, and the bake's user data.
  */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
 export {
   AcceptanceCleanup,
   CLOUD_CONFIGURED,
@@ -24,4 +29,33 @@ export function cloudVariables(): Record<string, string> {
 /** `host:port` -> host. */
 export function hostOf(hostPort: string | undefined): string {
   return (hostPort ?? '').replace(/:\d+$/, '');
+}
+
+/**
+ * The cloud-init user data `bake-image` gives its base VM (seed 7-9: nodejs, the bundle, the
+ * systemd unit, enable --now), produced by the built bake CLI itself (`--dry-run` calls no cloud).
+ * On the devcloud the workload runner applies it, so service-vm-1 serves only because it ran it.
+ */
+export function bakeUserData(servicePort: number): string {
+  const workspaceRoot = path.resolve(__dirname, '../../..');
+  const cli = path.join(workspaceRoot, 'dist/tools/bake-image/main.js');
+  if (!fs.existsSync(cli))
+    throw new Error(`${cli} is missing: build it first (npx nx build tools)`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seed-user-data-'));
+  try {
+    const out = path.join(dir, 'user-data.yaml');
+    const run = spawnSync(
+      process.execPath,
+      [cli, '--dry-run', `--service-port=${servicePort}`, `--user-data-out=${out}`],
+      { cwd: workspaceRoot, encoding: 'utf8', timeout: 60_000 },
+    );
+    if (run.status !== 0) {
+      throw new Error(
+        `bake-image --dry-run exited ${run.status ?? run.signal}:\n${run.stdout}${run.stderr}`,
+      );
+    }
+    return fs.readFileSync(out, 'utf8');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * Acceptance: the seed's section-16 scenario on the openstack provider against a real OpenStack
- * (the devcloud, whose servers run the service bundle on their Neutron address).
+ * (the devcloud, whose servers run what their disk and user data carry: service-vm-1 gets the
+ * bake's cloud-init user data, the clones run the unit baked into the golden image).
  *
  *   service-vm-1 booted from the base image, serving -> service-golden = a snapshot of it ->
  *   the built controller (threshold 10) proxies to service-vm-1, creates service-auto-* through
@@ -17,6 +18,7 @@ import { runSeedLoadLoop } from '../e2e/support/seed-load-loop';
 import {
   AcceptanceCleanup,
   assertLoopback,
+  bakeUserData,
   cloudVariables,
   describeWithCloud,
   hostOf,
@@ -114,13 +116,16 @@ describeWithCloud(
 
       await client.compute.keypairs.create(names.key);
 
-      // service-vm-1 (seed 7-9): on the devcloud it runs the service bundle on its Neutron address.
+      // service-vm-1 (seed 7-9): the base image plus the bake's cloud-init user data, which
+      // installs and enables the service (on the devcloud the workload runner applies it, and
+      // the golden image then carries the enabled unit on its disk).
       const ref = await client.compute.servers.create({
         name: names.original,
         imageId: image.id,
         flavorId: flavor.id,
         networks: [{ uuid: network.id }],
         keyName: names.key,
+        userData: bakeUserData(settings.servicePort),
       });
       progress(`${names.original}: ${ref.id} booting`);
       original = await client.compute.servers.waitForStatus(ref.id, {

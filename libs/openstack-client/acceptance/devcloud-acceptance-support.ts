@@ -6,6 +6,8 @@
  * OS_CLOUD or OS_AUTH_URL they skip and say so. See docs/testing.md.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
   AcceptanceCleanup,
   assertLoopback,
@@ -154,4 +156,35 @@ export function parseOpenrc(text: string): Record<string, string> {
     vars[match[1]] = value;
   }
   return vars;
+}
+
+/**
+ * `#cloud-config` user data that makes a stock Ubuntu server run the built service (nodejs from
+ * the distribution, the bundle and its systemd unit, `systemctl enable --now`). The devcloud's
+ * workload runner applies it like cloud-init; without user data a server there runs nothing.
+ * JSON is YAML, so no YAML library is needed; `cloud-init schema` accepts it.
+ */
+export function serviceUserData(servicePort: number): string {
+  const workspaceRoot = path.resolve(__dirname, '../../..');
+  const bundlePath = path.join(workspaceRoot, 'dist/apps/service/main.js');
+  if (!fs.existsSync(bundlePath)) {
+    throw new Error(`${bundlePath} is missing: build it first (npx nx build service)`);
+  }
+  const unitText = fs
+    .readFileSync(path.join(workspaceRoot, 'apps/service/deploy/service-app.service'), 'utf8')
+    .replace(/\bPORT=\d+/, `PORT=${servicePort}`);
+  const config = {
+    packages: ['nodejs'],
+    write_files: [
+      {
+        path: '/opt/service/main.js',
+        encoding: 'gz+b64',
+        content: gzipSync(fs.readFileSync(bundlePath)).toString('base64'),
+        permissions: '0644',
+      },
+      { path: '/etc/systemd/system/service-app.service', content: unitText, permissions: '0644' },
+    ],
+    runcmd: [['systemctl', 'enable', '--now', 'service-app.service']],
+  };
+  return `#cloud-config\n${JSON.stringify(config, null, 1)}\n`;
 }

@@ -32,6 +32,7 @@ import {
   isDevcloud,
   isLoopbackIPv4,
   runTag,
+  serviceUserData,
   waitForHttp200,
   waitOptions,
 } from './devcloud-acceptance-support';
@@ -115,7 +116,7 @@ describeWithCloud(
     /** Creates a server and registers its deletion before anything else can fail. */
     async function createServer(
       name: string,
-      options: { image?: string; metadata?: Record<string, string> } = {},
+      options: { image?: string; metadata?: Record<string, string>; userData?: string } = {},
     ): Promise<string> {
       const ref = await client.compute.servers.create({
         name,
@@ -123,15 +124,19 @@ describeWithCloud(
         flavorId,
         networks: [{ uuid: networkId }],
         metadata: { 'osa:acceptance': tag, ...options.metadata },
+        ...(options.userData === undefined ? {} : { userData: options.userData }),
       });
       cleanupServer(cleanup, client, ref.id);
       return ref.id;
     }
 
     it('create -> ACTIVE -> address -> console -> stop -> SHUTOFF -> createImage -> boot from it -> delete -> 404', async () => {
-      // --- create and boot
+      // --- create and boot, with user data that installs and enables the service (on the
+      // devcloud the workload runner applies it; the snapshot below then carries the enabled unit)
       const name = `${tag}-vm`;
-      const serverId = await createServer(name);
+      const serverId = await createServer(name, {
+        userData: serviceUserData(acceptanceSettings.servicePort),
+      });
       const building = await client.compute.servers.get(serverId);
       expect(['BUILD', 'ACTIVE']).toContain(building.status);
       const active = await client.compute.servers.waitForStatus(serverId, {
@@ -198,7 +203,8 @@ describeWithCloud(
         );
       }
 
-      // --- console output: devcloud's banner, then the workload's own start line
+      // --- console output: devcloud's banner, then the service's start line (the runner prints
+      // a unit's output as `service-app[<pid>]: ...`)
       if (isDevcloud()) {
         const consoleText = await waitForConsole(
           client,
@@ -272,7 +278,8 @@ describeWithCloud(
         ...waitOptions(`${name} after snapshot`, 60_000),
       });
 
-      // --- boot a second server from the snapshot; it gets its own address and answers there
+      // --- boot a second server from the snapshot, without user data: it gets its own address
+      // and answers there, because the snapshot carries the disk with the enabled service
       const cloneName = `${tag}-from-snapshot`;
       const cloneId = await createServer(cloneName, { image: snapshotId });
       const clone = await client.compute.servers.waitForStatus(cloneId, {

@@ -49,3 +49,4 @@ export {
   SYSTEM_TOOLS,
   type SystemTool,
 } from './real-cloud/system-tools';
+export { cloudInitSchemaCheck, type CloudInitSchemaVerdict } from './real-cloud/cloud-init-schema';

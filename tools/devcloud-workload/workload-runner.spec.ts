@@ -1,0 +1,325 @@
+/**
+ * The built workload runner (dist/tools/devcloud-workload/main.js), started as a real child
+ * process exactly as the devcloud starts a server's workload (argv from DEVCLOUD_VM_CMD's
+ * placeholders, env DEVCLOUD_*), with user data from the REAL bake generator and the real service
+ * bundle, each server on its own 127.x address. The `test` target builds tools and service first.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildCloudInitUserData, type CloudInitUserData } from '../bake-image/cloud-init-user-data';
+
+const WORKSPACE_ROOT = path.resolve(__dirname, '../..');
+const RUNNER = path.join(WORKSPACE_ROOT, 'dist/tools/devcloud-workload/main.js');
+const BUNDLE = path.join(WORKSPACE_ROOT, 'dist/apps/service/main.js');
+const UNIT = path.join(WORKSPACE_ROOT, 'apps/service/deploy/service-app.service');
+const SERVICE_PORT = 5000;
+const BOOT_TIMEOUT_MS = 20_000;
+
+/** A fresh loopback address per server, so tests never share a listener. */
+function loopbackAddress(): string {
+  const b = randomBytes(3);
+  return `127.${60 + (b[0] % 100)}.${b[1] % 250}.${2 + (b[2] % 250)}`;
+}
+
+function bakeUserData(
+  overrides: { unitText?: string; healthAttempts?: number } = {},
+): CloudInitUserData {
+  return buildCloudInitUserData({
+    bundle: fs.readFileSync(BUNDLE),
+    unitText: overrides.unitText ?? fs.readFileSync(UNIT, 'utf8'),
+    bakeId: `wr-${randomBytes(4).toString('hex')}`,
+    servicePort: SERVICE_PORT,
+    healthPath: '/healthz',
+    healthAttempts: overrides.healthAttempts,
+  });
+}
+
+interface Server {
+  dir: string;
+  disk: string;
+  ip: string;
+  uuid: string;
+}
+
+/** The per-server directory the devcloud makes: instance.json, user_data (if any), disk/. */
+function makeServer(root: string, userData?: string, disk?: string): Server {
+  const uuid = randomUUID();
+  const dir = path.join(root, uuid);
+  fs.mkdirSync(dir, { recursive: true });
+  const server = { dir, disk: path.join(dir, 'disk'), ip: loopbackAddress(), uuid };
+  if (disk) fs.cpSync(disk, server.disk, { recursive: true, verbatimSymlinks: true });
+  else fs.mkdirSync(server.disk);
+  fs.writeFileSync(path.join(dir, 'instance.json'), JSON.stringify({ id: uuid }));
+  if (userData !== undefined) fs.writeFileSync(path.join(dir, 'user_data'), userData);
+  return server;
+}
+
+class Boot {
+  private text = '';
+  readonly exited: Promise<number | null>;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(readonly child: ChildProcess) {
+    const append = (chunk: Buffer): void => {
+      this.text += chunk.toString('utf8');
+      for (const w of this.waiters.splice(0)) w();
+    };
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
+  get console(): string {
+    return this.text;
+  }
+
+  /** Resolves with the first console line matching `pattern`; rejects with the console after `timeoutMs`. */
+  async line(pattern: RegExp, timeoutMs = BOOT_TIMEOUT_MS): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.text.split('\n').find((l) => pattern.test(l));
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(
+          `no console line matching ${pattern} within ${timeoutMs} ms; console:\n${this.text}`,
+        );
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 500));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** As the devcloud stops a server: SIGTERM to the workload's process group (it runs in its own session). */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid) {
+      process.kill(-this.child.pid, 'SIGTERM');
+    }
+    return this.exited;
+  }
+}
+
+const boots: Boot[] = [];
+
+/**
+ * Starts the runner the way devcloud does with .ci/devcloud.sh's DEVCLOUD_VM_CMD: its words with
+ * the placeholders filled in, DEVCLOUD_* in the environment (the name only there).
+ */
+function boot(server: Server, name = 'vm'): Boot {
+  const argv = [
+    RUNNER,
+    '--dir',
+    server.dir,
+    '--disk',
+    server.disk,
+    '--ip',
+    server.ip,
+    '--port',
+    String(SERVICE_PORT),
+    '--uuid',
+    server.uuid,
+    '--unit-env',
+    'WORK_DELAY_MS=7',
+  ];
+  // Like devcloud's Popen: cwd the server's directory, a new session (start_new_session=True).
+  const child = spawn(process.execPath, argv, {
+    cwd: server.dir,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env['PATH'],
+      DEVCLOUD_UUID: server.uuid,
+      DEVCLOUD_NAME: name,
+      DEVCLOUD_IP: server.ip,
+      DEVCLOUD_PORT: String(SERVICE_PORT),
+      DEVCLOUD_DIR: server.dir,
+      DEVCLOUD_DISK: server.disk,
+    },
+  });
+  const b = new Boot(child);
+  boots.push(b);
+  return b;
+}
+
+function get(ip: string, urlPath: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: ip, port: SERVICE_PORT, path: urlPath, timeout: 5_000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+describe('devcloud workload runner (the built bundle, as the devcloud starts it)', () => {
+  let root: string;
+
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'workload-runner-'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(boots.splice(0).map((b) => b.stop()));
+  });
+
+  afterAll(() => {
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('first boot applies the bake user data: service answers /work on the server address, ready marker only after it answers; a clone of the disk runs it without user data', async () => {
+    const userData = bakeUserData();
+    const base = makeServer(root, userData.text);
+    const first = boot(base, 'service-vm-1');
+
+    const readyLine = await first.line(new RegExp(userData.readyLine));
+    // The marker is printed after the check passed: the service answers right now, and its own
+    // "listening" line came before the marker on the console.
+    expect((await get(base.ip, '/healthz')).status).toBe(200);
+    const lines = first.console.split('\n');
+    const listening = lines.findIndex((l) =>
+      l.includes(`service: listening on ${base.ip}:${SERVICE_PORT}`),
+    );
+    const ready = lines.findIndex((l) => l.includes(userData.readyLine));
+    expect(listening).toBeGreaterThanOrEqual(0);
+    expect(listening).toBeLessThan(ready);
+    expect(readyLine).toContain(`http://localhost:${SERVICE_PORT}/healthz healthy after`);
+    expect(first.console).not.toContain(userData.failedLine);
+    expect(first.console).toContain(`[workload] booting service-vm-1 (instance ${base.uuid})`);
+    // --unit-env reaches the unit (the unit's own Environment= does not set it).
+    expect(lines[listening]).toContain('WORK_DELAY_MS=7');
+    const work = await get(base.ip, '/work');
+    expect(work.status).toBe(200);
+    expect(work.body).toMatch(/^hello 1 from /);
+
+    // write_files went into the disk with the decoded content and modes; the unit is enabled there.
+    expect(
+      fs.readFileSync(path.join(base.disk, 'opt/service/main.js')).equals(fs.readFileSync(BUNDLE)),
+    ).toBe(true);
+    expect(fs.statSync(path.join(base.disk, 'var/lib/osa-bake/ready-check.sh')).mode & 0o777).toBe(
+      0o755,
+    );
+    expect(
+      fs.statSync(path.join(base.disk, 'etc/systemd/system/service-app.service')).mode & 0o777,
+    ).toBe(0o644);
+    const link = path.join(
+      base.disk,
+      'etc/systemd/system/multi-user.target.wants/service-app.service',
+    );
+    expect(fs.readlinkSync(link)).toBe('../service-app.service');
+    expect(
+      fs.existsSync(
+        path.join(base.disk, `var/lib/cloud/instances/${base.uuid}/sem/config_user_data`),
+      ),
+    ).toBe(true);
+    expect(first.console).toMatch(/packages: nodejs, curl: satisfied by the host \(node v/);
+    // The stand-in wrappers the runner generated are valid shell.
+    for (const standIn of ['systemctl', 'curl', 'journalctl']) {
+      const check = spawnSync(
+        'bash',
+        ['-n', path.join(base.dir, `workload-run-${base.ip}/bin`, standIn)],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect([standIn, check.status, check.stderr]).toEqual([standIn, 0, '']);
+    }
+
+    // SIGTERM (how the devcloud stops a server) stops the unit and the runner.
+    expect(await first.stop()).toBe(0);
+    await expect(get(base.ip, '/healthz')).rejects.toThrow(/ECONNREFUSED/);
+
+    // A clone: the disk copied (snapshot -> image -> new server), no user data, a new id and address.
+    const clone = makeServer(root, undefined, base.disk);
+    const cloneBoot = boot(clone, 'service-auto-1');
+    await cloneBoot.line(
+      new RegExp(`service: listening on ${clone.ip.replace(/\./g, '\\.')}:${SERVICE_PORT}`),
+    );
+    expect((await get(clone.ip, '/work')).body).toMatch(/^hello 1 from /);
+    expect(cloneBoot.console).toContain('[workload] no user data');
+    expect(cloneBoot.console).not.toMatch(/write_files:|OSA-BAKE-READY/);
+  });
+
+  it('a second boot of the same instance runs the enabled unit and does not apply the user data again', async () => {
+    const userData = bakeUserData();
+    const server = makeServer(root, userData.text);
+    const first = boot(server);
+    await first.line(new RegExp(userData.readyLine));
+    await first.stop();
+
+    const again = boot(server);
+    await again.line(/service: listening on/);
+    expect(again.console).toContain(`user data already applied for instance ${server.uuid}`);
+    expect(again.console).not.toContain(userData.readyLine);
+    expect((await get(server.ip, '/healthz')).status).toBe(200);
+  });
+
+  it('restarts a unit that exits (Restart=always)', async () => {
+    const userData = bakeUserData();
+    const server = makeServer(root, userData.text);
+    const b = boot(server);
+    await b.line(new RegExp(userData.readyLine));
+    const started = await b.line(/Started service-app\.service.*\(pid (\d+)/);
+    const pid = Number(/\(pid (\d+)/.exec(started)?.[1]);
+    process.kill(pid, 'SIGKILL');
+    await b.line(/service-app\.service: Restart=always, restarting/);
+    const restarted = b.console.split('\n').filter((l) => /Started service-app\.service/.test(l));
+    await b.line(new RegExp(`service-app\\[(?!${pid}\\])\\d+\\]: service: listening on`));
+    expect(restarted.length).toBeGreaterThanOrEqual(1);
+    expect((await get(server.ip, '/healthz')).status).toBe(200);
+  });
+
+  it('prints the failed marker, never the ready marker, when the service cannot answer', async () => {
+    // The unit starts the bundle with an invalid PORT: it exits 2 at every (re)start.
+    const unitText = fs.readFileSync(UNIT, 'utf8').replace(/PORT=5000/, 'PORT=notaport');
+    const userData = bakeUserData({ unitText, healthAttempts: 2 });
+    const server = makeServer(root, userData.text);
+    const b = boot(server);
+    const failed = await b.line(new RegExp(userData.failedLine));
+    expect(failed).toContain('not healthy after 2 attempts');
+    expect(b.console).not.toContain(userData.readyLine);
+  });
+
+  it('an empty disk without user data runs nothing and says so, and stays up until SIGTERM', async () => {
+    const server = makeServer(root);
+    const b = boot(server, 'ubuntu-vm');
+    await b.line(/nothing to run: the disk has no enabled unit and there is no user data/);
+    await expect(get(server.ip, '/healthz')).rejects.toThrow(/ECONNREFUSED/);
+    expect(b.child.exitCode).toBeNull();
+    expect(await b.stop()).toBe(0);
+  });
+
+  it('refuses a bad command line with the field and what is allowed', () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        RUNNER,
+        '--dir',
+        '/tmp/x',
+        '--disk',
+        '/tmp/x/disk',
+        '--ip',
+        'nope',
+        '--port',
+        '5000',
+        '--name',
+        'n',
+      ],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env['PATH'], DEVCLOUD_UUID: randomUUID() },
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--ip: "nope" is not an IP address');
+  });
+});
