@@ -1,18 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 export interface SlowHttpTestRun {
   readonly exitCode: number | null;
   /** The last "service available" verdict slowhttptest printed (its own probe). */
   readonly lastAvailability: string | undefined;
   readonly output: string;
-}
-
-/** Fails with the install command when the Debian tool is missing (CI installs it). */
-export function requireSlowHttpTest(): void {
-  const probe = spawnSync('slowhttptest', ['-h'], { encoding: 'utf8' });
-  if (probe.error !== undefined) {
-    throw new Error('slowhttptest is not installed: apt-get install -y slowhttptest');
-  }
 }
 
 /**
