@@ -7,13 +7,16 @@ import { nextLoopbackAddress } from './loopback';
 /**
  * A backend whose TCP connects never complete: a listening socket (backlog 1) that never calls
  * accept(), its queue filled by two parked connections, so Linux drops further SYNs and a new
- * connect hangs. Node can't listen without accepting, so the listener is a tiny python3 child.
+ * connect hangs. Node accepts whenever its event loop runs, so the listener is a Node child that
+ * blocks its own event loop for good right after listen() (Atomics.wait): the kernel completes
+ * handshakes up to the backlog and nothing ever accepts them. Plain Node, no python3 needed.
  */
 const LISTENER = `
-import socket, sys
-s = socket.socket(); s.bind((sys.argv[1], 0)); s.listen(1)
-print(s.getsockname()[1], flush=True)
-sys.stdin.read()
+const server = require('node:net').createServer();
+server.listen({ host: process.argv[1], port: 0, backlog: 1 }, () => {
+  process.stdout.write(server.address().port + '\\n'); // synchronous on a pipe (Linux)
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // never returns: nothing accepts
+});
 `;
 
 export class UnacceptingBackend {
@@ -27,7 +30,9 @@ export class UnacceptingBackend {
 
   static async start(): Promise<UnacceptingBackend> {
     const host = nextLoopbackAddress();
-    const child = spawn('python3', ['-c', LISTENER, host], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', LISTENER, host], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
@@ -35,7 +40,7 @@ export class UnacceptingBackend {
       }, 10_000);
       child.once('error', (error) => {
         clearTimeout(timer);
-        reject(new Error(`python3 is needed for the unaccepting backend: ${error.message}`));
+        reject(new Error(`the unaccepting backend did not start: ${error.message}`));
       });
       child.stdout?.once('data', (line: Buffer) => {
         clearTimeout(timer);
@@ -59,7 +64,6 @@ export class UnacceptingBackend {
 
   stop(): void {
     for (const socket of this.parked) socket.destroy();
-    this.child.stdin?.end(); // python exits when its stdin closes
-    this.child.kill('SIGTERM');
+    this.child.kill('SIGKILL'); // its event loop is blocked for good: only a signal ends it
   }
 }
