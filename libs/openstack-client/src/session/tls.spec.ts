@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FakeOpenStack } from '@osa/openstack-testkit';
+import { describeWithTools, FakeOpenStack, SYSTEM_TOOLS } from '@osa/openstack-testkit';
 import { PrivateCa, selfSignedCertificate } from '../../test-support/private-ca';
 import { TlsFront } from '../../test-support/tls-front';
 import { ConnectionFailedError } from '../common/errors';
@@ -24,7 +24,8 @@ function ownLoopbackAddress(): string {
   return `127.${octet(20, 80)}.${octet(0, 255)}.${octet(1, 250)}`;
 }
 
-describe('Keystone over TLS with a private CA', () => {
+// The private CA is made with the openssl CLI: without it this suite skips, saying how to install it.
+describeWithTools([SYSTEM_TOOLS.openssl], 'Keystone over TLS with a private CA', () => {
   const envBefore = { ...process.env };
   let host: string;
   let ca: PrivateCa;
