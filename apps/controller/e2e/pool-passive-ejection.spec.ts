@@ -37,7 +37,9 @@ describe('pool mode passive ejection (real instances, built controller)', () => 
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const killedAtMs = Date.now();
       await running.services[1].stop(); // SIGKILL: in-flight requests on it are cut, then connections are refused
-      const ejected = await running.waitForStatus('the killed instance to be ejected', (status) => status.instances.some((instance) => instance.ip === `${running.prefix}.2` && instance.health === 'ejected'), 5_000);
+      const goneAtMs = Date.now(); // the victim's process has exited
+      // Generous: the metrics below prove the ejection was passive, not the health checks' (50 failures).
+      const ejected = await running.waitForStatus('the killed instance to be ejected', (status) => status.instances.some((instance) => instance.ip === `${running.prefix}.2` && instance.health === 'ejected'), 30_000);
       const ejectedAfterMs = Date.now() - killedAtMs;
       expect(ejected.instances.find((instance) => instance.ip === `${running.prefix}.2`)?.serving).toBe(false);
       await running.controller.waitForLine(new RegExp(`${running.prefix.replace(/\./g, '\\.')}\\.2:5000\\) out of rotation \\(passive ejection\\): 2 request\\(s\\) in a row failed at the transport`), 1_000);
@@ -63,11 +65,12 @@ describe('pool mode passive ejection (real instances, built controller)', () => 
           `ejected ${ejectedAfterMs} ms after the kill; back in rotation ${backAfterMs} ms after the restart; served after return: ${JSON.stringify(afterReturn)}`,
       );
       // Refused requests are retried on another instance, and so is a request whose reused connection
-      // was reset before any answer byte; at most a request the victim was half-way through answering fails.
+      // was reset before any answer byte; at most a request the victim was half-way through answering
+      // fails: one sent before its process was gone.
       expect(errors.length).toBeLessThanOrEqual(1);
       for (const error of errors) {
         expect(error.status).toBe(502);
-        expect(error.atMs - killedAtMs).toBeLessThan(1_000);
+        expect(error.atMs - error.latencyMs).toBeLessThanOrEqual(goneAtMs);
       }
       expect(afterReturn[victim]).toBeGreaterThan(0);
       expect(running.controller.output).toMatch(new RegExp(`${running.prefix.replace(/\./g, '\\.')}\\.2:5000\\) back in rotation after 2 passing health checks`));

@@ -73,6 +73,12 @@ describe('proxy WebSocket upgrades', () => {
     for (const socket of backend.tunnels) socket.destroy();
     await closed;
     await waitFor('the settle', () => proxy.director.settles.length === 1);
+    // Settled once, for the backend it was handed, as a tunnel that ran and ended (no failure
+    // outcome: the 101 was answered), and it no longer counts as in flight.
+    expect(proxy.director.settles).toEqual([
+      expect.objectContaining({ backendId: backend.asBackend().id, outcome: 'ok' }),
+    ]);
+    expect(proxy.server.inFlight).toBe(0);
   });
 
   it("relays a backend's refusal to upgrade and closes", async () => {

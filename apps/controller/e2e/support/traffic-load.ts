@@ -98,6 +98,32 @@ export interface LoadRun {
   readonly finishedAtMs: number;
   /** Wall-clock completion time and status of every non-2xx answer, in order. */
   readonly non2xxTimeline: ReadonlyArray<{ readonly atMs: number; readonly status: number }>;
+  /** Every answer in completion order: when, what, and on which of the load's connections (0-based). */
+  readonly answers: ReadonlyArray<LoadAnswer>;
+}
+
+export interface LoadAnswer {
+  readonly atMs: number;
+  readonly status: number;
+  readonly connection: number;
+}
+
+/** Answers completed before (`'before'`) or after (`'after'`) a moment, e.g. an event recorded by the controller. */
+export function answersAround(run: LoadRun, side: 'before' | 'after', atMs: number): number {
+  return run.answers.filter((answer) => (side === 'before' ? answer.atMs < atMs : answer.atMs > atMs)).length;
+}
+
+/**
+ * Each connection's statuses in order with repeats collapsed, e.g. `200 503 200`: one connection
+ * sends its requests one after another, so this is the order in which it saw the controller's answers.
+ */
+export function statusRunsPerConnection(run: LoadRun): string[] {
+  const runs: number[][] = [];
+  for (const answer of run.answers) {
+    const seen = (runs[answer.connection] ??= []);
+    if (seen[seen.length - 1] !== answer.status) seen.push(answer.status);
+  }
+  return runs.map((statuses) => statuses.join(' '));
 }
 
 /**
@@ -113,6 +139,8 @@ export function runLoad(options: {
 }): Promise<LoadRun> {
   const startedAtMs = Date.now();
   const non2xxTimeline: Array<{ atMs: number; status: number }> = [];
+  const answers: LoadAnswer[] = [];
+  const connectionIds = new Map<unknown, number>();
   let requests = 0;
   let transportErrors = 0;
   return new Promise<LoadRun>((resolve, reject) => {
@@ -138,12 +166,16 @@ export function runLoad(options: {
           startedAtMs,
           finishedAtMs: Date.now(),
           non2xxTimeline,
+          answers,
         });
       },
     );
-    instance.on('response', (_client, statusCode) => {
+    instance.on('response', (client, statusCode) => {
       requests++;
-      if (statusCode < 200 || statusCode > 299) non2xxTimeline.push({ atMs: Date.now(), status: statusCode });
+      const atMs = Date.now();
+      if (!connectionIds.has(client)) connectionIds.set(client, connectionIds.size);
+      answers.push({ atMs, status: statusCode, connection: connectionIds.get(client) as number });
+      if (statusCode < 200 || statusCode > 299) non2xxTimeline.push({ atMs, status: statusCode });
     });
     instance.on('reqError', () => transportErrors++);
   });
