@@ -11,6 +11,7 @@ for dir in "${path_dirs[@]}"; do
   for program in "$dir"/*; do
     name="${program##*/}"
     [[ -f "$program" && -x "$program" && ! -e "$bare_bin/$name" ]] || continue
+    # Keep in step with .ci/run's apt-get line and SYSTEM_TOOLS in libs/openstack-testkit.
     case "$name" in
       slowhttptest | openssl | python* | ipython* | wrk | haproxy | nginx | chromium* | openstack | cloud-init) continue ;;
     esac
