@@ -67,7 +67,11 @@ describe('target-tracking policies', () => {
     expect(scaleOuts).toHaveLength(2);
     // While the load ramps up the window average may first ask for 2, then for 3.
     for (const event of scaleOuts) expect(event.trigger).toMatch(/^requests-per-second: [\d.]+ requests\/s over 2s = [\d.]+ per instance \(target 10\) -> [23] instance\(s\)$/);
-    expect(grown.scaling.policies).toEqual([expect.objectContaining({ name: 'requests-per-second', target: 10, recommendedInstances: 3 })]);
+    // The step that brought the third instance asked for 3 (what the policy recommends at the moment
+    // of this status read depends on the rate the load generator reached in the last window: a
+    // busy machine's business, not the policy's).
+    expect(scaleOuts[scaleOuts.length - 1].trigger).toMatch(/-> 3 instance\(s\)$/);
+    expect(grown.scaling.policies).toEqual([expect.objectContaining({ name: 'requests-per-second', target: 10 })]);
 
     // A 1 s pause inside a 3 s sustained window: no scale-in.
     paced.setRate(0);
