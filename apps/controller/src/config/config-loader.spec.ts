@@ -52,7 +52,8 @@ describe('loadControllerConfig', () => {
     expect(config.provider.originalName).toBe('service-vm-1');
     expect(config.provider.local.bootDelayMs).toBe(3000);
     expect(config.provider.local.bundlePath).toBe(path.join(dir, 'dist/apps/service/main.js'));
-    expect(config.scaling).toMatchObject({ thresholdRequests: 10, maxInstances: 2, traffic: 'switch', duringScaleOut: 'reject', keepPreviousInstance: true });
+    expect(config.scaling).toMatchObject({ thresholdRequests: 10, maxInstances: 2, keepPreviousInstance: true });
+    expect(config.traffic).toMatchObject({ mode: 'switch', duringScaleOut: 'reject' });
     expect(config.health).toMatchObject({ path: '/healthz', passesToAdmit: 2, failuresToEject: 3, intervalMs: 500 });
     expect(config.scaling).toBeInstanceOf(Object);
     expect(config).toBeInstanceOf(ControllerConfig);
@@ -67,13 +68,63 @@ describe('loadControllerConfig', () => {
     expect(config.health.passesToAdmit).toBe(2);
   });
 
-  it('prefers --config over CONTROLLER_CONFIG over ./controller.yaml', () => {
+  it('prefers --config over OSA_CONFIG over ./controller.yaml, and OSA_CONFIG is not an override', () => {
     writeConfig('controller.yaml', 'scaling: { thresholdRequests: 1 }');
     const fromEnv = writeConfig('env.yaml', 'scaling: { thresholdRequests: 2 }');
     writeConfig('cli.yaml', 'scaling: { thresholdRequests: 3 }');
-    expect(load({ env: { CONTROLLER_CONFIG: fromEnv } }).config.scaling.thresholdRequests).toBe(2);
-    expect(load({ env: { CONTROLLER_CONFIG: fromEnv }, argv: ['--config', 'cli.yaml'] }).config.scaling.thresholdRequests).toBe(3);
+    expect(load().config.scaling.thresholdRequests).toBe(1);
+    const viaEnv = load({ env: { OSA_CONFIG: fromEnv } });
+    expect(viaEnv.config.scaling.thresholdRequests).toBe(2);
+    expect(viaEnv.origin).toEqual({ file: fromEnv, envOverrides: [] });
+    expect(viaEnv.warnings).toEqual([]);
+    expect(load({ env: { OSA_CONFIG: fromEnv }, argv: ['--config', 'cli.yaml'] }).config.scaling.thresholdRequests).toBe(3);
     expect(load({ argv: ['--config=env.yaml'] }).config.scaling.thresholdRequests).toBe(2);
+    expect(load({ argv: ['-c', 'cli.yaml'] }).config.scaling.thresholdRequests).toBe(3);
+  });
+
+  it('still reads the old CONTROLLER_CONFIG, with a warning naming OSA_CONFIG; OSA_CONFIG wins when both are set', () => {
+    const old = writeConfig('old.yaml', 'scaling: { thresholdRequests: 4 }');
+    const current = writeConfig('new.yaml', 'scaling: { thresholdRequests: 5 }');
+    const viaOld = load({ env: { CONTROLLER_CONFIG: old } });
+    expect(viaOld.config.scaling.thresholdRequests).toBe(4);
+    expect(viaOld.warnings).toEqual(['CONTROLLER_CONFIG is deprecated: set OSA_CONFIG instead']);
+    const both = load({ env: { CONTROLLER_CONFIG: old, OSA_CONFIG: current } });
+    expect(both.config.scaling.thresholdRequests).toBe(5);
+    expect(both.warnings).toEqual(['CONTROLLER_CONFIG is deprecated: set OSA_CONFIG instead (ignored here: OSA_CONFIG is given)']);
+  });
+
+  it('accepts the old traffic keys scaling.traffic / scaling.duringScaleOut, moved to traffic: with a warning naming the new key', () => {
+    writeConfig('controller.yaml', 'scaling:\n  traffic: pool\n  duringScaleOut: queue\ntraffic:\n  balancing: round-robin\n');
+    const loaded = load();
+    expect(loaded.config.traffic).toMatchObject({ mode: 'pool', duringScaleOut: 'queue', balancing: 'round-robin' });
+    expect(loaded.config.scaling).not.toHaveProperty('traffic');
+    expect(loaded.warnings).toEqual([
+      'scaling.traffic is deprecated: use traffic.mode (same values)',
+      'scaling.duringScaleOut is deprecated: use traffic.duringScaleOut (same values)',
+    ]);
+    // From the environment too, and the new place needs no warning.
+    expect(load({ env: { OSA_SCALING__DURING_SCALE_OUT: 'serve' } }).config.traffic.duringScaleOut).toBe('serve');
+    writeConfig('controller.yaml', 'traffic:\n  mode: pool\n  duringScaleOut: serve\n');
+    expect(load()).toMatchObject({ config: { traffic: { mode: 'pool', duringScaleOut: 'serve' } }, warnings: [] });
+  });
+
+  it('refuses an old traffic key and its new key set to different values', () => {
+    writeConfig('controller.yaml', 'scaling:\n  traffic: pool\ntraffic:\n  mode: switch\n');
+    expect(problemsOf({})).toEqual(['  - scaling.traffic: moved to traffic.mode, which is also set (to "switch"): keep only traffic.mode']);
+  });
+
+  it('answers --version and --check-config, and lists every bad argument with a "did you mean"', () => {
+    expect(loadControllerConfig(inputs({ argv: ['--version'] })).kind).toBe('version');
+    const check = loadControllerConfig(inputs({ argv: ['--check-config'] }));
+    expect(check.kind).toBe('check');
+    expect(problemsOf({ argv: ['--chek-config', '--version=yes', 'extra', '--config'] })).toEqual([
+      '  - --chek-config: unknown argument (did you mean --check-config?) (allowed: --config PATH, --check-config, --version, --help)',
+      '  - --version: takes no value',
+      '  - extra: unexpected argument (allowed: --config PATH, --check-config, --version, --help)',
+      '  - --config: needs a file path, e.g. --config controller.yaml',
+    ]);
+    // A value that is really the next option is not taken as the file.
+    expect(problemsOf({ argv: ['--config', '--check-config'] })).toEqual(['  - --config: needs a file path, e.g. --config controller.yaml']);
   });
 
   it('applies OSA_ environment overrides on top of the file, typed as YAML', () => {
@@ -103,7 +154,8 @@ describe('loadControllerConfig', () => {
         'scaling:',
         '  thresholdRequests: 0',
         '  maxInstances: many',
-        '  traffic: roundrobin',
+        'traffic:',
+        '  mode: roundrobin',
         'health:',
         '  path: healthz',
         'admin:',
@@ -120,7 +172,7 @@ describe('loadControllerConfig', () => {
       expect.arrayContaining([
         `  - scaling.thresholdRequests = 0: must be an integer from 1 to 1000000000 (from ${file})`,
         `  - scaling.maxInstances = "many": must be an integer from 1 to 1000 (from ${file})`,
-        `  - scaling.traffic = "roundrobin": must be one of: switch, pool (from ${file})`,
+        `  - traffic.mode = "roundrobin": must be one of: switch, pool (from ${file})`,
         `  - health.path = "healthz": must be an absolute URL path starting with "/" (e.g. /healthz) (from ${file})`,
         '  - health.passesToAdmit = -1: must be an integer from 1 to 100 (from OSA_HEALTH__PASSES_TO_ADMIT)',
         `  - admin.listenHost = "localhost": must be an IPv4 or IPv6 address literal (e.g. 127.0.0.1, ::1) (from ${file})`,
@@ -174,7 +226,7 @@ describe('loadControllerConfig', () => {
     expect(problemsOf({ argv: ['-c', 'bad.yaml'] })).toEqual([expect.stringMatching(/bad\.yaml: not valid YAML at line \d+, column \d+/)]);
     writeConfig('list.yaml', '- a\n- b\n');
     expect(problemsOf({ argv: ['-c', 'list.yaml'] })).toEqual([expect.stringContaining('must contain a mapping of sections')]);
-    expect(problemsOf({ argv: ['--verbose'] })).toEqual(['  - --verbose: unknown argument (allowed: --config PATH, --help)']);
+    expect(problemsOf({ argv: ['--verbose'] })).toEqual(['  - --verbose: unknown argument (allowed: --config PATH, --check-config, --version, --help)']);
     expect(problemsOf({ env: { OSA_scaling: '1', OSA_SCALING___X: '1' } })).toHaveLength(2);
   });
 

@@ -1,4 +1,4 @@
-import { Allowed, BooleanFlag, IntegerIn, NotLessThan, OneOf, Section } from './config-rules';
+import { Allowed, BooleanFlag, IntegerIn, NotLessThan, Section } from './config-rules';
 import { HealingConfig } from './healing.config';
 import { ScaleInConfig } from './scale-in.config';
 
@@ -9,14 +9,6 @@ import { ScaleInConfig } from './scale-in.config';
  */
 export const SCALING_POLICIES = ['request-count', 'requests-per-second', 'in-flight'] as const;
 export type ScalingPolicyName = (typeof SCALING_POLICIES)[number];
-
-/** How client traffic is spread over admitted instances. `switch` is the seed's behaviour. */
-export const TRAFFIC_MODES = ['switch', 'pool'] as const;
-export type TrafficMode = (typeof TRAFFIC_MODES)[number];
-
-/** What clients get while a scale-out is in progress. `reject` is the seed's 503. */
-export const DURING_SCALE_OUT_MODES = ['reject', 'serve', 'queue'] as const;
-export type DuringScaleOutMode = (typeof DURING_SCALE_OUT_MODES)[number];
 
 /** When to add an instance and how one scale-out runs (seed sections 13-14). */
 export class ScalingConfig {
@@ -75,14 +67,6 @@ export class ScalingConfig {
   /** Replacing dead or failing instances. */
   @Section(() => HealingConfig)
   healing = new HealingConfig();
-
-  /** `switch`: every request goes to the newest admitted instance (seed section 14); `pool`: all of them share (see TrafficConfig). */
-  @OneOf(TRAFFIC_MODES)
-  traffic: TrafficMode = 'switch';
-
-  /** `reject`: 503 + Retry-After while a scale-out runs (seed section 13.8); `serve` keeps serving; `queue` also holds requests while no instance is healthy. */
-  @OneOf(DURING_SCALE_OUT_MODES)
-  duringScaleOut: DuringScaleOutMode = 'reject';
 
   /** `Retry-After` sent with a 503 while scaling. */
   @IntegerIn(0, 3600, 'seconds')

@@ -63,7 +63,7 @@ export class ScalingTrafficDirector implements TrafficDirector, OnModuleInit, On
     private readonly passiveEjection: PassiveEjection,
     @Inject(CLOCK) clock: Clock,
   ) {
-    this.holdWhenNoInstance = config.duringScaleOut === 'queue';
+    this.holdWhenNoInstance = traffic.duringScaleOut === 'queue';
     this.queue = new AdmissionQueue(
       {
         maxRequests: traffic.queueMaxRequests,
