@@ -183,6 +183,18 @@ describe('loadControllerConfig', () => {
     expect(lines).toHaveLength(8);
   });
 
+  it('reads every *Ms key as milliseconds or as a duration with a unit (the format bake-image flags take)', () => {
+    writeConfig('controller.yaml', 'scaling:\n  bootTimeoutMs: 5m\n  statusPollInitialMs: 1500ms\nproxy:\n  upstreamTimeoutMs: 1.5s\n');
+    const { config } = load({ env: { OSA_HEALTH__INTERVAL_MS: '250' , OSA_TRAFFIC__QUEUE_MAX_WAIT_MS: '2s' } });
+    expect([config.scaling.bootTimeoutMs, config.scaling.statusPollInitialMs, config.proxy.upstreamTimeoutMs]).toEqual([300_000, 1_500, 1_500]);
+    expect([config.health.intervalMs, config.traffic.queueMaxWaitMs]).toEqual([250, 2_000]);
+    writeConfig('controller.yaml', 'scaling:\n  bootTimeoutMs: 5 fortnights\n  addressTimeoutMs: -1s\n');
+    expect(problemsOf({})).toEqual([
+      expect.stringContaining('scaling.bootTimeoutMs = "5 fortnights": must be an integer from 1000 to 86400000 (milliseconds, or a duration such as 1500ms, 90s, 10m, 1h)'),
+      expect.stringContaining('scaling.addressTimeoutMs = "-1s": must be an integer from 100 to 3600000'),
+    ]);
+  });
+
   it('checks keys that depend on each other', () => {
     writeConfig('controller.yaml', 'scaling:\n  statusPollInitialMs: 2000\n  statusPollMaxMs: 1000\n');
     expect(problemsOf({})).toEqual([expect.stringContaining('scaling.statusPollMaxMs = 1000: must not be less than statusPollInitialMs (2000)')]);

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { ValidateIf } from 'class-validator';
-import { Allowed, BooleanFlag, IntegerIn, ListOf, OneOf, Section, StringMap, TextMatching, TextOfLength } from './config-rules';
+import { Allowed, BooleanFlag, DurationMs, IntegerIn, ListOf, OneOf, Section, StringMap, TextMatching, TextOfLength } from './config-rules';
 
 export const PROVIDER_KINDS = ['local', 'openstack'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
@@ -51,7 +51,7 @@ export class LocalProviderConfig {
   servicePort = 5000;
 
   /** A new instance reports BUILD for this long before ACTIVE, so the 503 window is visible. */
-  @IntegerIn(0, 3_600_000, 'milliseconds')
+  @DurationMs(0, 3_600_000)
   bootDelayMs = 3_000;
 
   /** Extra environment for every instance, e.g. `WORK_DELAY_MS: "200"`. HOST and PORT are set by the provider. */
@@ -59,7 +59,7 @@ export class LocalProviderConfig {
   serviceEnv: Record<string, string> = {};
 
   /** On delete/shutdown an instance gets SIGTERM, then SIGKILL after this long. */
-  @IntegerIn(0, 600_000, 'milliseconds')
+  @DurationMs(0, 600_000)
   stopGraceMs = 5_000;
 
   /**

@@ -1,4 +1,4 @@
-import { BooleanFlag, IntegerIn, OneOf } from './config-rules';
+import { BooleanFlag, DurationMs, IntegerIn, OneOf } from './config-rules';
 
 /** How client traffic is spread over admitted instances. `switch` is the seed's behaviour. */
 export const TRAFFIC_MODES = ['switch', 'pool'] as const;
@@ -41,7 +41,7 @@ export class TrafficConfig {
   queueMaxRequests = 200;
 
   /** `duringScaleOut: queue`: a waiting request is answered 503 after this long without an instance. */
-  @IntegerIn(100, 600_000, 'milliseconds')
+  @DurationMs(100, 600_000)
   queueMaxWaitMs = 30_000;
 
   /**
