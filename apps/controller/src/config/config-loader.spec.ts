@@ -225,6 +225,27 @@ describe('loadControllerConfig', () => {
     ]);
   });
 
+  it('takes user-defined server metadata, refusing osa: keys and what Nova would refuse, one reason per bad key', () => {
+    writeConfig('controller.yaml', 'provider:\n  openstack:\n    metadata: { cost-centre: "4711", "team name": web }\n');
+    expect(load().config.provider.openstack.metadata).toEqual({ 'cost-centre': '4711', 'team name': 'web' });
+    expect(load({ env: { OSA_PROVIDER__OPENSTACK__METADATA: '{ tier: gold }' } }).config.provider.openstack.metadata).toEqual({ tier: 'gold' });
+    const longKey = 'k'.repeat(256);
+    const longValue = 'v'.repeat(256);
+    writeConfig('controller.yaml', `provider:\n  openstack:\n    metadata: { "osa:group": mine, OSA:Reason: x, ${longKey}: a, "bad/key": b, ok: ${longValue}, cost: 4711 }\n`);
+    const lines = problemsOf({});
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^ {2}- provider\.openstack\.metadata = .*: /);
+    const reasons = lines[0].slice(lines[0].indexOf(': ', lines[0].indexOf(' = ')) + 2).replace(/ \(from .*\)$/, '').split('; ');
+    expect(reasons).toEqual([
+      'key "osa:group" is reserved: keys under "osa:" are written by the controller (choose another prefix)',
+      'key "OSA:Reason" is reserved: keys under "osa:" are written by the controller (choose another prefix)',
+      `key "${longKey}" is not a Nova metadata key: 1 to 255 of letters, digits, "-", "_", ":", "." and space`,
+      'key "bad/key" is not a Nova metadata key: 1 to 255 of letters, digits, "-", "_", ":", "." and space',
+      'value of "ok" is 256 characters: Nova allows at most 255',
+      'value of "cost" must be a string (quote it in YAML: "4711")',
+    ]);
+  });
+
   it('masks values of unknown keys that look like secrets', () => {
     writeConfig('controller.yaml', 'provider:\n  openstack:\n    pasword: hunter2\n');
     const lines = problemsOf({});
