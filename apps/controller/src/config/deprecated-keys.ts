@@ -23,12 +23,12 @@ export function moveDeprecatedKeys(plain: Mapping, problems: ConfigProblem[], wa
   for (const { from, to } of MOVED_KEYS) {
     const oldParent = plain[from[0]];
     if (!isMapping(oldParent) || !(from[1] in oldParent)) continue;
+    const newParent = plain[to[0]] ?? {};
+    if (!isMapping(newParent)) continue; // validation reports the section (and the old key) itself
     const value = oldParent[from[1]];
     delete oldParent[from[1]];
     const oldPath = from.join('.');
     const newPath = to.join('.');
-    const newParent = plain[to[0]] ?? {};
-    if (!isMapping(newParent)) continue; // validation reports the section itself
     plain[to[0]] = newParent;
     if (to[1] in newParent && newParent[to[1]] !== value) {
       problems.push({ path: oldPath, message: `moved to ${newPath}, which is also set (to ${JSON.stringify(newParent[to[1]])}): keep only ${newPath}` });
