@@ -108,7 +108,9 @@ describe('parseBakeArgs', () => {
   });
 
   it('reads durations in the one format the controller config uses too (the ms library)', () => {
-    expect(parse(['--boot-timeout=1.5h', '--ready-timeout=2 min', '--stop-timeout=300000'])).toMatchObject({
+    expect(
+      parse(['--boot-timeout=1.5h', '--ready-timeout=2 min', '--stop-timeout=300000']),
+    ).toMatchObject({
       bootTimeoutMs: 5_400_000,
       readyTimeoutMs: 120_000,
       stopTimeoutMs: 300_000,

@@ -490,7 +490,8 @@ export function parseBakeArgs(argv: readonly string[], cwd: string = process.cwd
   const seen = new Set<string>();
   let gatewayGiven = false;
   const bySpec = new Map<string, OptionSpec>();
-  for (const spec of OPTION_SPECS) for (const name of [spec.flag, ...(spec.aliases ?? [])]) bySpec.set(name, spec);
+  for (const spec of OPTION_SPECS)
+    for (const name of [spec.flag, ...(spec.aliases ?? [])]) bySpec.set(name, spec);
 
   // node:util.parseArgs splits the arguments into tokens; it runs non-strict so every bad one
   // becomes a problem line instead of a throw at the first. The checks below are ours.
@@ -500,7 +501,9 @@ export function parseBakeArgs(argv: readonly string[], cwd: string = process.cwd
     const token = tokens.shift();
     if (!token) break;
     if (token.kind === 'positional') {
-      problems.push(`${JSON.stringify(token.value)}: unexpected argument (options look like --name=value)`);
+      problems.push(
+        `${JSON.stringify(token.value)}: unexpected argument (options look like --name=value)`,
+      );
       continue;
     }
     if (token.kind === 'option-terminator' || !token.rawName.startsWith('--')) {
@@ -520,7 +523,12 @@ export function parseBakeArgs(argv: readonly string[], cwd: string = process.cwd
       problems.push(`--${name}: unknown option${suggestion(name)}`);
       continue;
     }
-    if (spec.kind !== 'flag' && value !== undefined && !token.inlineValue && value.startsWith('--')) {
+    if (
+      spec.kind !== 'flag' &&
+      value !== undefined &&
+      !token.inlineValue &&
+      value.startsWith('--')
+    ) {
       // parseArgs took the next option as this one's value: it is an option of its own.
       tokens.unshift(...tokenize([value]));
       value = undefined;

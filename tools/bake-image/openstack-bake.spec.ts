@@ -699,9 +699,12 @@ describe('a service-vm-1 that bake-image did not make', () => {
   }
 
   /** A loopback address of the test's own: the bake probes it, and nothing outside 127/8 is touched. */
-  const ownAddress = (): string => `127.${randomInt(120, 220)}.${randomInt(0, 255)}.${randomInt(2, 250)}`;
+  const ownAddress = (): string =>
+    `127.${randomInt(120, 220)}.${randomInt(0, 255)}.${randomInt(2, 250)}`;
   const on = (address: string): Partial<FakeServer> => ({
-    addresses: { test: [{ addr: address, version: 4, type: 'fixed', macAddr: 'fa:16:3e:00:00:01' }] },
+    addresses: {
+      test: [{ addr: address, version: 4, type: 'fixed', macAddr: 'fa:16:3e:00:00:01' }],
+    },
   });
 
   it('plain (nothing answers on its service port): suggests --replace-base-vm without a warning', async () => {
@@ -741,7 +744,11 @@ describe('a service-vm-1 that bake-image did not make', () => {
     );
     const replaced = await bake(['--replace-base-vm']);
     expect(replaced.code).toBe(0);
-    expect(replaced.stdout).toMatch(new RegExp(`WARNING: service-vm-1 looks like the original .*${SERVING_WARNING}\\. server service-vm-1 \\(${vm.id}\\) was not booted by bake-image`));
+    expect(replaced.stdout).toMatch(
+      new RegExp(
+        `WARNING: service-vm-1 looks like the original .*${SERVING_WARNING}\\. server service-vm-1 \\(${vm.id}\\) was not booted by bake-image`,
+      ),
+    );
     expect(servers().map((s) => s.id)).not.toContain(vm.id);
   });
 });

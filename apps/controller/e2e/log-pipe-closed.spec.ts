@@ -23,7 +23,15 @@ describe('controller whose stdout reader goes away', () => {
     controller = ControllerProcess.start({
       proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
       admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 200, stopGraceMs: 3000 } },
+      provider: {
+        kind: 'local',
+        local: {
+          bundlePath: SERVICE_BUNDLE,
+          firstAddress: `${prefix}.1`,
+          bootDelayMs: 200,
+          stopGraceMs: 3000,
+        },
+      },
       scaling: { thresholdRequests: 3, maxInstances: 2 },
       health: { intervalMs: 200 },
     });
@@ -34,13 +42,23 @@ describe('controller whose stdout reader goes away', () => {
 
     // Requests 1-3: the third starts a scale-out, whose every transition writes a log line.
     const statuses: number[] = [];
-    for (let request = 0; request < 3; request++) statuses.push((await httpGet(proxy.host, proxy.port, '/')).status);
+    for (let request = 0; request < 3; request++)
+      statuses.push((await httpGet(proxy.host, proxy.port, '/')).status);
     expect(statuses.slice(0, 2)).toEqual([200, 200]);
-    const scaled = await waitForStatus(admin, 'the clone admitted', (status) => healthyInstances(status).length === 2, 30_000, () => controller?.output ?? '');
+    const scaled = await waitForStatus(
+      admin,
+      'the clone admitted',
+      (status) => healthyInstances(status).length === 2,
+      30_000,
+      () => controller?.output ?? '',
+    );
     expect(scaled.instances.map((instance) => instance.role)).toEqual(['original', 'clone']);
 
     // The failed writes were noticed (said once, on stderr) and the process is still serving.
-    await controller.waitForLine(/stdout failed \(EPIPE\); its log output is dropped from now on, serving continues/, 10_000);
+    await controller.waitForLine(
+      /stdout failed \(EPIPE\); its log output is dropped from now on, serving continues/,
+      10_000,
+    );
     const after = await httpGet(proxy.host, proxy.port, '/');
     expect(after.status).toBe(200);
     expect(after.headers['x-instance-address']).toBe(`${prefix}.2:5000`);

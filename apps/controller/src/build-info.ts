@@ -19,7 +19,10 @@ const WORKSPACE_PACKAGE = 'openstack-autoscaler';
 export function readBuildInfo(from = __dirname): BuildInfo {
   const root = workspaceRoot(from);
   const version = root ? packageVersion(root) : undefined;
-  return { version: version ?? 'unknown', commit: (root ? gitCommit(root) : undefined) ?? 'unknown' };
+  return {
+    version: version ?? 'unknown',
+    commit: (root ? gitCommit(root) : undefined) ?? 'unknown',
+  };
 }
 
 export function formatVersion(info: BuildInfo): string {
@@ -35,7 +38,10 @@ function workspaceRoot(from: string): string | undefined {
 
 function readPackage(dir: string): { name?: unknown; version?: unknown } | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+    return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      name?: unknown;
+      version?: unknown;
+    };
   } catch {
     return undefined;
   }
@@ -54,7 +60,12 @@ function gitCommit(dir: string): string | undefined {
   if (!fs.existsSync(path.join(dir, '.git'))) return undefined;
   try {
     // Once at start-up, bounded: a missing or hanging git only costs the commit.
-    const out = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: dir, timeout: 2_000, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' });
+    const out = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+      cwd: dir,
+      timeout: 2_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      encoding: 'utf8',
+    });
     return /^[0-9a-f]{7,40}$/.test(out.trim()) ? out.trim() : undefined;
   } catch {
     return undefined;

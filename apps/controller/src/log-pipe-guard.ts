@@ -8,7 +8,9 @@
  * is dropped (one line says so on the other stream, while that still works), and the process
  * keeps serving; a later SIGTERM still runs the orderly shutdown.
  */
-export function guardLogStreams(streams: readonly NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+export function guardLogStreams(
+  streams: readonly NodeJS.WriteStream[] = [process.stdout, process.stderr],
+): void {
   for (const stream of streams) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (dropped.has(stream)) return;
@@ -20,7 +22,9 @@ export function guardLogStreams(streams: readonly NodeJS.WriteStream[] = [proces
         return true;
       }) as NodeJS.WriteStream['write'];
       const other = streams.find((candidate) => candidate !== stream && !dropped.has(candidate));
-      other?.write(`controller: ${streamName(stream)} failed (${error.code ?? error.message}); its log output is dropped from now on, serving continues\n`);
+      other?.write(
+        `controller: ${streamName(stream)} failed (${error.code ?? error.message}); its log output is dropped from now on, serving continues\n`,
+      );
     });
   }
 }
@@ -30,5 +34,5 @@ const dropped = new WeakSet<NodeJS.WriteStream>();
 function streamName(stream: NodeJS.WriteStream): string {
   if (stream === process.stdout) return 'stdout';
   if (stream === process.stderr) return 'stderr';
-  return "a log stream";
+  return 'a log stream';
 }

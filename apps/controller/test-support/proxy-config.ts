@@ -9,6 +9,9 @@ import { ProxyConfig } from '../src/config/proxy.config';
  */
 export function proxyConfigFrom(plain: Record<string, unknown> = {}): ProxyConfig {
   const { config, problems } = validateConfigObject(ProxyConfig, plain);
-  if (problems.length > 0) throw new ConfigError(problems.map((problem) => ({ ...problem, path: `proxy.${problem.path}` })));
+  if (problems.length > 0)
+    throw new ConfigError(
+      problems.map((problem) => ({ ...problem, path: `proxy.${problem.path}` })),
+    );
   return config;
 }

@@ -95,7 +95,8 @@ export async function bootBaseVm(ctx: BakeContext, prereq: Prerequisites): Promi
  */
 async function servingEvidence(ctx: BakeContext, server: Server): Promise<string | undefined> {
   const group = server.metadata[CONTROLLER_GROUP_KEY];
-  if (group !== undefined) return `it carries the controller's group metadata ${CONTROLLER_GROUP_KEY}=${group}`;
+  if (group !== undefined)
+    return `it carries the controller's group metadata ${CONTROLLER_GROUP_KEY}=${group}`;
   if (server.status !== 'ACTIVE') return undefined;
   let address: string;
   try {

@@ -3,7 +3,12 @@ import { httpRequest, HttpReply } from './http-request';
 export type { HttpReply };
 
 /** One GET on a fresh connection (like curl), the whole body, bounded in time. */
-export function httpGet(host: string, port: number, path = '/', timeoutMs = 10_000): Promise<HttpReply> {
+export function httpGet(
+  host: string,
+  port: number,
+  path = '/',
+  timeoutMs = 10_000,
+): Promise<HttpReply> {
   return httpRequest(host, port, 'GET', path, { timeoutMs });
 }
 

@@ -29,7 +29,9 @@ export async function httpRequest(
   options: HttpRequestOptions = {},
 ): Promise<HttpReply> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const ownConnection = options.dispatcher ? undefined : new Agent({ connections: 1, pipelining: 0 });
+  const ownConnection = options.dispatcher
+    ? undefined
+    : new Agent({ connections: 1, pipelining: 0 });
   try {
     const response = await request(`http://${host}:${port}${path}`, {
       method: method as Dispatcher.HttpMethod,
@@ -38,7 +40,11 @@ export async function httpRequest(
       dispatcher: options.dispatcher ?? ownConnection,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    return { status: response.statusCode, headers: response.headers as IncomingHttpHeaders, body: await response.body.text() };
+    return {
+      status: response.statusCode,
+      headers: response.headers as IncomingHttpHeaders,
+      body: await response.body.text(),
+    };
   } catch (error) {
     if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
       throw new Error(`${method} http://${host}:${port}${path} timed out after ${timeoutMs} ms`);

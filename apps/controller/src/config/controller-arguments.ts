@@ -23,8 +23,17 @@ const ALLOWED = '--config PATH, --check-config, --version, --help';
  * `node:util.parseArgs` reads the tokens; it runs non-strict so that every bad argument becomes
  * one problem line (with a "did you mean" for a near miss) instead of a throw at the first one.
  */
-export function parseControllerArguments(argv: readonly string[], problems: ConfigProblem[]): ControllerArguments {
-  const { tokens } = parseArgs({ args: [...argv], options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+export function parseControllerArguments(
+  argv: readonly string[],
+  problems: ConfigProblem[],
+): ControllerArguments {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   let configPath: string | undefined;
   const flags = new Set<string>();
   for (const token of tokens) {
@@ -35,23 +44,35 @@ export function parseControllerArguments(argv: readonly string[], problems: Conf
     if (token.kind !== 'option') continue; // the `--` terminator
     const spec = (OPTIONS as Record<string, { type: 'string' | 'boolean' }>)[token.name];
     if (!spec) {
-      problems.push({ path: token.rawName, message: `unknown argument${suggestion(token.name)} (allowed: ${ALLOWED})` });
+      problems.push({
+        path: token.rawName,
+        message: `unknown argument${suggestion(token.name)} (allowed: ${ALLOWED})`,
+      });
       continue;
     }
     if (spec.type === 'boolean') {
-      if (token.value !== undefined) problems.push({ path: token.rawName, message: 'takes no value' });
+      if (token.value !== undefined)
+        problems.push({ path: token.rawName, message: 'takes no value' });
       else flags.add(token.name);
       continue;
     }
     // parseArgs takes the next argument as the value even when it is another option.
     const value = token.value;
     if (value === undefined || value === '' || (!token.inlineValue && value.startsWith('-'))) {
-      problems.push({ path: token.rawName, message: 'needs a file path, e.g. --config controller.yaml' });
+      problems.push({
+        path: token.rawName,
+        message: 'needs a file path, e.g. --config controller.yaml',
+      });
       continue;
     }
     configPath = value;
   }
-  return { configPath, help: flags.has('help'), version: flags.has('version'), checkConfig: flags.has('check-config') };
+  return {
+    configPath,
+    help: flags.has('help'),
+    version: flags.has('version'),
+    checkConfig: flags.has('check-config'),
+  };
 }
 
 function suggestion(name: string): string {

@@ -4,21 +4,29 @@ import { ConfigProblem } from './config-error';
  * Keys that moved. Each old key is still accepted: its value is moved to the new place before
  * validation and a warning names the new key, so a config that worked keeps working.
  */
-export const MOVED_KEYS: ReadonlyArray<{ readonly from: readonly string[]; readonly to: readonly string[] }> = [
+export const MOVED_KEYS: ReadonlyArray<{
+  readonly from: readonly string[];
+  readonly to: readonly string[];
+}> = [
   { from: ['scaling', 'traffic'], to: ['traffic', 'mode'] },
   { from: ['scaling', 'duringScaleOut'], to: ['traffic', 'duringScaleOut'] },
 ];
 
 type Mapping = Record<string, unknown>;
 
-const isMapping = (value: unknown): value is Mapping => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isMapping = (value: unknown): value is Mapping =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Moves every old key found in `plain` (the file with the OSA_* overrides applied) to its new
  * place. Returns new path -> old path, so a problem with a moved value can still name where it
  * came from. Both keys at once, with different values, is a problem (which one was meant?).
  */
-export function moveDeprecatedKeys(plain: Mapping, problems: ConfigProblem[], warnings: string[]): Map<string, string> {
+export function moveDeprecatedKeys(
+  plain: Mapping,
+  problems: ConfigProblem[],
+  warnings: string[],
+): Map<string, string> {
   const renamed = new Map<string, string>();
   for (const { from, to } of MOVED_KEYS) {
     const oldParent = plain[from[0]];
@@ -31,7 +39,10 @@ export function moveDeprecatedKeys(plain: Mapping, problems: ConfigProblem[], wa
     const newPath = to.join('.');
     plain[to[0]] = newParent;
     if (to[1] in newParent && newParent[to[1]] !== value) {
-      problems.push({ path: oldPath, message: `moved to ${newPath}, which is also set (to ${JSON.stringify(newParent[to[1]])}): keep only ${newPath}` });
+      problems.push({
+        path: oldPath,
+        message: `moved to ${newPath}, which is also set (to ${JSON.stringify(newParent[to[1]])}): keep only ${newPath}`,
+      });
       continue;
     }
     newParent[to[1]] = value;

@@ -9,5 +9,7 @@ export function parseDurationMs(text: string): number | undefined {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed.length > 100) return undefined; // ms() refuses long input itself
   const value = ms(trimmed as ms.StringValue);
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0
+    ? Math.round(value)
+    : undefined;
 }

@@ -3,7 +3,9 @@ import { ProxyConfig, isAddressOrCidr } from './proxy.config';
 
 /** The `proxy:` section through the one validation pipeline every section uses. */
 function problemsOf(plain: Record<string, unknown>): string[] {
-  return validateConfigObject(ProxyConfig, plain).problems.map((problem) => `${problem.path} = ${problem.shownValue}: ${problem.message}`);
+  return validateConfigObject(ProxyConfig, plain).problems.map(
+    (problem) => `${problem.path} = ${problem.shownValue}: ${problem.message}`,
+  );
 }
 
 describe('ProxyConfig', () => {

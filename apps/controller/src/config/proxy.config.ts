@@ -2,7 +2,16 @@ import 'reflect-metadata'; // class-transformer's @Type reads design metadata
 import { isAddressOrCidr } from '@osa/openstack-client';
 import { Type } from 'class-transformer';
 import { ValidateIf, ValidateNested } from 'class-validator';
-import { Allowed, DurationMs, IntegerIn, IpAddress, ListOf, NotLessThan, OneOf, TextMatching } from './config-rules';
+import {
+  Allowed,
+  DurationMs,
+  IntegerIn,
+  IpAddress,
+  ListOf,
+  NotLessThan,
+  OneOf,
+  TextMatching,
+} from './config-rules';
 
 /**
  * Settings of the data path (the proxy on :8000). Defaults sit inline; the control plane's
@@ -52,7 +61,10 @@ export class ProxyConfig {
   upstreamConnectTimeoutMs = 3_000;
 
   /** Exact-path rewrites applied before forwarding; the first match wins. */
-  @Allowed('a list of at most 100 mappings ({ method?, from, to })', (value) => Array.isArray(value) && value.length <= 100)
+  @Allowed(
+    'a list of at most 100 mappings ({ method?, from, to })',
+    (value) => Array.isArray(value) && value.length <= 100,
+  )
   @ValidateNested({ each: true })
   @Type(() => PathMapping)
   pathMappings: PathMapping[] = [
@@ -63,7 +75,11 @@ export class ProxyConfig {
    * Peers (load balancers in front of us) whose `X-Forwarded-*` headers we extend instead of
    * replace. Empty = trust nobody: a client can never lie to the backend about its address.
    */
-  @ListOf('IP addresses or CIDR blocks (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)', isAddressOrCidr, 1000)
+  @ListOf(
+    'IP addresses or CIDR blocks (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)',
+    isAddressOrCidr,
+    1000,
+  )
   trustedProxies: string[] = [];
 
   /** Client requests being served at once; past it, 503 + Retry-After (overload shedding). */
