@@ -68,6 +68,8 @@ describe('/metrics (Prometheus text, built controller, fake OpenStack)', () => {
     }
     for (let n = 0; n < 10; n++) await send();
 
+    // This config still uses the old scaling.traffic / scaling.duringScaleOut: accepted, with a warning.
+    expect(running.controller.output).toMatch(/WARN.*scaling\.traffic is deprecated: use traffic\.mode/);
     const reply = await httpGet(running.admin.host, running.admin.port, '/metrics');
     expect(reply.status).toBe(200);
     // Express may reorder the parameters of prom-client's `text/plain; version=0.0.4; charset=utf-8`.
