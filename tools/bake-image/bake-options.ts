@@ -659,10 +659,11 @@ function parseValue(spec: OptionSpec, raw: string, cwd: string): Parsed {
       return { value: n };
     }
     case 'duration': {
-      const ms = parseDurationMs(value);
-      if (ms === undefined) return { problem: 'not a duration' };
-      if (ms < (spec.min ?? MIN_MS) || ms > MAX_MS) return { problem: 'out of range' };
-      return { value: ms };
+      const durationMs = parseDurationMs(value);
+      if (durationMs === undefined) return { problem: 'not a duration' };
+      if (durationMs < (spec.min ?? MIN_MS) || durationMs > MAX_MS)
+        return { problem: 'out of range' };
+      return { value: durationMs };
     }
     case 'ports': {
       const parts = value.split(',').map((p) => p.trim());
