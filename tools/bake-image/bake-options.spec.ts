@@ -95,6 +95,31 @@ describe('parseBakeArgs', () => {
     expect(o.keyFile).toBe(path.join(workspaceRoot, 'keys/k.pem'));
   });
 
+  it('takes --os-cloud as the openstack CLI spells it, as another name of --cloud', () => {
+    expect(parse(['--os-cloud=devcloud']).cloud).toBe('devcloud');
+    expect(parse(['--os-cloud', 'devcloud']).cloud).toBe('devcloud');
+    expect(parse(['--cloud=devcloud']).cloud).toBe('devcloud');
+    expect(problemsOf(['--cloud=a', '--os-cloud=b'])).toEqual([
+      '--cloud: given more than once (give it once)',
+    ]);
+    expect(problemsOf(['--os-clod=x'])).toEqual([
+      '--os-clod: unknown option (did you mean --os-cloud?)',
+    ]);
+  });
+
+  it('reads durations in the one format the controller config uses too (the ms library)', () => {
+    expect(
+      parse(['--boot-timeout=1.5h', '--ready-timeout=2 min', '--stop-timeout=300000']),
+    ).toMatchObject({
+      bootTimeoutMs: 5_400_000,
+      readyTimeoutMs: 120_000,
+      stopTimeoutMs: 300_000,
+    });
+    expect(problemsOf(['--boot-timeout=-5m'])).toEqual([
+      '--boot-timeout="-5m": not a duration (allowed: a duration like 90s, 10m, 1h or 1500ms, from 1s to 24h)',
+    ]);
+  });
+
   it('answers --help', () => {
     expect(parseBakeArgs(['--flavor=x', '--help'], workspaceRoot)).toEqual({ kind: 'help' });
   });

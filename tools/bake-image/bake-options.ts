@@ -8,7 +8,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { cidrContains, firstHostAddress, parseCidr, parseIpAddress } from '@osa/openstack-client';
+import { closest, distance } from 'fastest-levenshtein';
+import ms from 'ms';
 
 export const PROVIDERS = ['openstack', 'local'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -92,6 +95,8 @@ type Kind = 'string' | 'path' | 'enum' | 'int' | 'duration' | 'ports' | 'cidr' |
 
 interface OptionSpec {
   flag: string;
+  /** Other spellings of the flag, e.g. `os-cloud` (the openstack CLI's name) for `cloud`. */
+  aliases?: readonly string[];
   key: keyof BakeOptions;
   kind: Kind;
   help: string;
@@ -179,10 +184,11 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   {
     group: 'Cloud prerequisites',
     flag: 'cloud',
+    aliases: ['os-cloud'],
     key: 'cloud',
     kind: 'string',
     shownDefault: '$OS_CLOUD, else the OS_* variables',
-    help: 'clouds.yaml entry to use',
+    help: 'clouds.yaml entry to use (also --os-cloud=NAME, as the openstack CLI spells it)',
   },
   {
     group: 'Cloud prerequisites',
@@ -483,18 +489,30 @@ export function parseBakeArgs(argv: readonly string[], cwd: string = process.cwd
   const problems: string[] = [];
   const seen = new Set<string>();
   let gatewayGiven = false;
-  const bySpec = new Map(OPTION_SPECS.map((s) => [s.flag, s]));
+  const bySpec = new Map<string, OptionSpec>();
+  for (const spec of OPTION_SPECS)
+    for (const name of [spec.flag, ...(spec.aliases ?? [])]) bySpec.set(name, spec);
 
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') return { kind: 'help' };
-    if (!arg.startsWith('--') || arg === '--') {
-      problems.push(`${JSON.stringify(arg)}: unexpected argument (options look like --name=value)`);
+  // node:util.parseArgs splits the arguments into tokens; it runs non-strict so every bad one
+  // becomes a problem line instead of a throw at the first. The checks below are ours.
+  if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
+  const tokens = [...tokenize(argv)];
+  while (tokens.length > 0) {
+    const token = tokens.shift();
+    if (!token) break;
+    if (token.kind === 'positional') {
+      problems.push(
+        `${JSON.stringify(token.value)}: unexpected argument (options look like --name=value)`,
+      );
       continue;
     }
-    const eq = arg.indexOf('=');
-    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (token.kind === 'option-terminator' || !token.rawName.startsWith('--')) {
+      const raw = token.kind === 'option-terminator' ? '--' : token.rawName;
+      problems.push(`${JSON.stringify(raw)}: unexpected argument (options look like --name=value)`);
+      continue;
+    }
+    let name = token.name;
+    let value = token.value;
     let negated = false;
     if (!bySpec.has(name) && name.startsWith('no-') && bySpec.get(name.slice(3))?.kind === 'flag') {
       name = name.slice(3);
@@ -504,6 +522,16 @@ export function parseBakeArgs(argv: readonly string[], cwd: string = process.cwd
     if (!spec) {
       problems.push(`--${name}: unknown option${suggestion(name)}`);
       continue;
+    }
+    if (
+      spec.kind !== 'flag' &&
+      value !== undefined &&
+      !token.inlineValue &&
+      value.startsWith('--')
+    ) {
+      // parseArgs took the next option as this one's value: it is an option of its own.
+      tokens.unshift(...tokenize([value]));
+      value = undefined;
     }
     if (seen.has(spec.flag)) {
       problems.push(`--${spec.flag}: given more than once (give it once)`);
@@ -526,13 +554,8 @@ export function parseBakeArgs(argv: readonly string[], cwd: string = process.cwd
       continue;
     }
     if (value === undefined) {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) {
-        problems.push(`--${spec.flag}: missing value (${describeAllowed(spec)})`);
-        continue;
-      }
-      value = next;
-      i++;
+      problems.push(`--${spec.flag}: missing value (${describeAllowed(spec)})`);
+      continue;
     }
     const parsed = parseValue(spec, value, cwd);
     if ('problem' in parsed) {
@@ -585,6 +608,26 @@ export function parseBakeArgs(argv: readonly string[], cwd: string = process.cwd
   return { kind: 'bake', options };
 }
 
+/** Bake flags are all `--name[=value]`: every one is declared a string so a value is never lost. */
+const PARSE_ARGS_OPTIONS = Object.fromEntries(
+  OPTION_SPECS.flatMap((spec) =>
+    [spec.flag, ...(spec.aliases ?? [])].map((name) => [
+      name,
+      { type: spec.kind === 'flag' ? ('boolean' as const) : ('string' as const) },
+    ]),
+  ),
+);
+
+function tokenize(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: PARSE_ARGS_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  }).tokens;
+}
+
 function parseBool(v: string): boolean | undefined {
   if (v === 'true' || v === '1' || v === 'yes') return true;
   if (v === 'false' || v === '0' || v === 'no') return false;
@@ -616,10 +659,11 @@ function parseValue(spec: OptionSpec, raw: string, cwd: string): Parsed {
       return { value: n };
     }
     case 'duration': {
-      const ms = parseDurationMs(value);
-      if (ms === undefined) return { problem: 'not a duration' };
-      if (ms < (spec.min ?? MIN_MS) || ms > MAX_MS) return { problem: 'out of range' };
-      return { value: ms };
+      const durationMs = parseDurationMs(value);
+      if (durationMs === undefined) return { problem: 'not a duration' };
+      if (durationMs < (spec.min ?? MIN_MS) || durationMs > MAX_MS)
+        return { problem: 'out of range' };
+      return { value: durationMs };
     }
     case 'ports': {
       const parts = value.split(',').map((p) => p.trim());
@@ -669,34 +713,25 @@ function describeAllowed(spec: OptionSpec): string {
 }
 
 function suggestion(name: string): string {
-  const close = OPTION_SPECS.find(
-    (s) => s.flag.startsWith(name) || name.startsWith(s.flag) || levenshtein(s.flag, name) <= 2,
-  );
-  return close ? ` (did you mean --${close.flag}?)` : ' (see --help)';
+  const flags = OPTION_SPECS.flatMap((spec) => [spec.flag, ...(spec.aliases ?? [])]);
+  const prefixed = flags.find((flag) => flag.startsWith(name) || name.startsWith(flag));
+  const near = closest(name, flags);
+  const close = prefixed ?? (distance(name, near) <= 2 ? near : undefined);
+  return close ? ` (did you mean --${close}?)` : ' (see --help)';
 }
 
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
-/** `90s`, `10m`, `1h`, `1500ms`, or a bare number of milliseconds. */
+/**
+ * The one duration format of the bake's flags and the controller's `*Ms` config keys: what the
+ * `ms` library reads (`90s`, `10m`, `1h`, `1500ms`; a bare number is milliseconds), rounded to
+ * whole milliseconds; undefined for anything else, negative durations included.
+ */
 export function parseDurationMs(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) return undefined;
-  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[
-    (m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'
-  ];
-  return Math.round(Number(m[1]) * factor);
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed.length > 100) return undefined;
+  const value = ms(trimmed as ms.StringValue);
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0
+    ? Math.round(value)
+    : undefined;
 }
 
 export function formatDuration(ms: number): string {

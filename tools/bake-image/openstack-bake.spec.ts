@@ -682,6 +682,77 @@ describe('failures name the resource and the OpenStack request id, and leave not
   });
 });
 
+describe('a service-vm-1 that bake-image did not make', () => {
+  const REFUSED = /server service-vm-1 \([0-9a-f-]+\): exists but was not booted by bake-image/;
+  const SERVING_WARNING = 'deleting it with --replace-base-vm removes a serving instance';
+  let listener: http.Server | undefined;
+  afterEach(async () => {
+    await new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
+    listener = undefined;
+  });
+
+  /** Runs the bake once so the network exists, then puts a hand-made server on it. */
+  async function handMadeServer(fields: Partial<FakeServer>): Promise<FakeServer> {
+    expect((await bake()).code).toBe(0);
+    for (const server of servers()) cloud.state.servers.delete(server.id);
+    return cloud.seedServer({ name: 'service-vm-1', ...fields });
+  }
+
+  /** A loopback address of the test's own: the bake probes it, and nothing outside 127/8 is touched. */
+  const ownAddress = (): string =>
+    `127.${randomInt(120, 220)}.${randomInt(0, 255)}.${randomInt(2, 250)}`;
+  const on = (address: string): Partial<FakeServer> => ({
+    addresses: {
+      test: [{ addr: address, version: 4, type: 'fixed', macAddr: 'fa:16:3e:00:00:01' }],
+    },
+  });
+
+  it('plain (nothing answers on its service port): suggests --replace-base-vm without a warning', async () => {
+    const vm = await handMadeServer({ metadata: {}, ...on(ownAddress()) });
+    const refused = await bake();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(REFUSED);
+    expect(refused.stderr).toContain('Pass --replace-base-vm to delete it and boot a fresh one');
+    expect(refused.stderr).not.toContain(SERVING_WARNING);
+    expect(servers().map((s) => s.id)).toEqual([vm.id]);
+  });
+
+  it("carrying the controller's osa:group metadata: the hint warns that it removes a serving instance", async () => {
+    const vm = await handMadeServer({ metadata: { 'osa:group': 'service' }, ...on(ownAddress()) });
+    const refused = await bake();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(REFUSED);
+    expect(refused.stderr).toContain(
+      "WARNING: service-vm-1 looks like the original instance a controller serves from (it carries the controller's group metadata osa:group=service): " +
+        `${SERVING_WARNING}. Prefer --base-vm-name=<another name>; pass --replace-base-vm only if nothing serves from it.`,
+    );
+    expect(servers().map((s) => s.id)).toEqual([vm.id]);
+  });
+
+  it('answering on its service port: the hint warns, and --replace-base-vm says it again as it deletes', async () => {
+    // A real service on the server's address, as the seed's hand-made original is.
+    // Port 5000 is the unit's (the bake insists), on an address of this test's own.
+    const address = ownAddress();
+    const port = 5000;
+    listener = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => listener?.listen(port, address, resolve));
+    const vm = await handMadeServer({ metadata: {}, ...on(address) });
+    const refused = await bake();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `(it answers on http://${address}:${port}/healthz with HTTP 200): ${SERVING_WARNING}.`,
+    );
+    const replaced = await bake(['--replace-base-vm']);
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout).toMatch(
+      new RegExp(
+        `WARNING: service-vm-1 looks like the original .*${SERVING_WARNING}\\. server service-vm-1 \\(${vm.id}\\) was not booted by bake-image`,
+      ),
+    );
+    expect(servers().map((s) => s.id)).not.toContain(vm.id);
+  });
+});
+
 describe('interruption: Ctrl-C / SIGTERM remove what this run created and say so', () => {
   it('SIGINT while waiting for the ready marker removes the VM it booted (exit 130)', async () => {
     cloud.setServerBehaviour({

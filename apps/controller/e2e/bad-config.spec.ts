@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ControllerProcess } from './support/controller-process';
+import { ControllerProcess, WORKSPACE_ROOT } from './support/controller-process';
 
 /** The built controller refuses a bad configuration with exit code 2 and one line per bad field. */
 describe('controller start-up with a bad configuration', () => {
@@ -38,5 +38,37 @@ describe('controller start-up with a bad configuration', () => {
     const exit = await controller.exited;
     expect(exit).toEqual({ code: 2, signal: null });
     expect(controller.output).toMatch(/invalid OpenStack credentials configuration: .*OS_/);
+  });
+
+  it('--check-config prints every bad field and exits 2, or says the configuration is valid and exits 0, starting nothing', async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(bad, ['scaling:', '  thresholdRequests: 0', '  traffic: pool', 'health:', '  failuresToEject: 0'].join('\n'));
+    const refused = ControllerProcess.run(['--check-config'], { OSA_CONFIG: bad });
+    expect(await refused.exited).toEqual({ code: 2, signal: null });
+    expect(refused.lines.filter((line) => line.startsWith('  - '))).toEqual([
+      `  - scaling.thresholdRequests = 0: must be an integer from 1 to 1000000000 (from ${bad})`,
+      `  - health.failuresToEject = 0: must be an integer from 1 to 100 (from ${bad})`,
+    ]);
+
+    const good = path.join(dir, 'good.yaml');
+    // Ports that are surely taken would make a real start fail: --check-config must not bind them.
+    fs.writeFileSync(good, ['scaling:', '  traffic: pool', 'proxy:', '  listenPort: 1', 'admin:', '  listenPort: 1'].join('\n'));
+    const accepted = ControllerProcess.run(['--check-config', '--config', good], { CONTROLLER_CONFIG: bad });
+    expect(await accepted.exited).toEqual({ code: 0, signal: null });
+    expect(accepted.lines).toEqual(
+      expect.arrayContaining([
+        'controller: warning: CONTROLLER_CONFIG is deprecated: set OSA_CONFIG instead (ignored here: --config is given)',
+        'controller: warning: scaling.traffic is deprecated: use traffic.mode (same values)',
+        `controller: configuration is valid (${good}; provider local)`,
+      ]),
+    );
+    expect(accepted.output).not.toMatch(/listening|starting: pid|service-vm-1/);
+  });
+
+  it('--version prints the workspace version and commit and exits 0', async () => {
+    const version = JSON.parse(fs.readFileSync(path.join(WORKSPACE_ROOT, 'package.json'), 'utf8')).version as string;
+    const controller = ControllerProcess.run(['--version'], {});
+    expect(await controller.exited).toEqual({ code: 0, signal: null });
+    expect(controller.lines[0]).toMatch(new RegExp(`^openstack-autoscaler controller ${version.replace(/\./g, '\\.')} \\(commit ([0-9a-f]{12}|unknown)\\)$`));
   });
 });

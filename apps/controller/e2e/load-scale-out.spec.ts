@@ -1,4 +1,4 @@
-import * as http from 'node:http';
+import { postJson } from './support/admin-client';
 import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
 import { getJson, httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
@@ -24,25 +24,6 @@ interface StatusView {
   lastScaleEvent: ScaleEventView | null;
   instances: Array<{ ip: string | null; state: string; serving: boolean; requestsServed: number }>;
   scaling: { events: Array<ScaleEventView | RemovalEventView> };
-}
-
-/** A JSON POST to an admin route (loopback, no Origin: what the admin guard lets through without a token). */
-function postJson(host: string, port: number, path: string, body: unknown): Promise<{ status: number; body: string }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { host, port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      },
-    );
-    request.setTimeout(10_000, () => request.destroy(new Error(`POST ${path} timed out`)));
-    request.on('error', reject);
-    request.end(payload);
-  });
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {

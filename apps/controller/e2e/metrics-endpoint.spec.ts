@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WORKSPACE_ROOT } from './support/controller-process';
 import { httpGet } from './support/http-get';
 import { PoolCloud } from './support/pool-cloud';
 import { timedGet, TimedReply } from './support/traffic-load';
@@ -65,6 +68,8 @@ describe('/metrics (Prometheus text, built controller, fake OpenStack)', () => {
     }
     for (let n = 0; n < 10; n++) await send();
 
+    // This config still uses the old scaling.traffic / scaling.duringScaleOut: accepted, with a warning.
+    expect(running.controller.output).toMatch(/WARN.*scaling\.traffic is deprecated: use traffic\.mode/);
     const reply = await httpGet(running.admin.host, running.admin.port, '/metrics');
     expect(reply.status).toBe(200);
     // Express may reorder the parameters of prom-client's `text/plain; version=0.0.4; charset=utf-8`.
@@ -87,6 +92,8 @@ describe('/metrics (Prometheus text, built controller, fake OpenStack)', () => {
       osa_instance_ejections_total: 'counter',
       osa_scale_events_total: 'counter',
       osa_scale_out_phase_duration_seconds: 'histogram',
+      osa_scale_out_duration_seconds: 'histogram',
+      osa_build_info: 'gauge',
       osa_openstack_api_calls_total: 'counter',
       osa_openstack_api_call_duration_seconds: 'histogram',
     });
@@ -111,7 +118,7 @@ describe('/metrics (Prometheus text, built controller, fake OpenStack)', () => {
     // Nothing in flight once the test's requests are answered; both instances admitted and idle.
     expect(value('osa_proxy_in_flight_requests')).toBe(0);
     expect(value('osa_request_queue_waiting')).toBe(0);
-    expect(samples.filter((sample) => sample.name === 'osa_instance_in_flight_requests').map((sample) => [sample.labels.instance.replace(/-[0-9a-f]{5}$/, '-*'), sample.value])).toEqual([
+    expect(samples.filter((sample) => sample.name === 'osa_instance_in_flight_requests').map((sample) => [sample.labels.backend.replace(/-[0-9a-f]{5}$/, '-*'), sample.value])).toEqual([
       ['service-vm-1', 0],
       ['service-auto-*', 0],
     ]);
@@ -123,7 +130,15 @@ describe('/metrics (Prometheus text, built controller, fake OpenStack)', () => {
     const failed = value('osa_scale_events_total', { kind: 'scale-out', outcome: 'failed' }) ?? 0;
     expect(failed).toBeGreaterThanOrEqual(1);
     expect(value('osa_scale_events_total', { kind: 'scale-out', outcome: 'admitted' })).toBe(1);
-    expect(value('osa_scale_out_phase_duration_seconds_count', { kind: 'scale-out', phase: 'total' })).toBe(failed + 1);
+    expect(value('osa_scale_out_duration_seconds_count', { kind: 'scale-out' })).toBe(failed + 1);
+    // No label in any osa_ series is Prometheus's own target label, and summing the phase
+    // histogram over `phase` adds up phases only (the whole scale-out is its own family).
+    expect(samples.filter((sample) => sample.name.startsWith('osa_') && ('instance' in sample.labels || 'job' in sample.labels))).toEqual([]);
+    expect(samples.filter((sample) => sample.name.startsWith('osa_scale_out_phase_duration_seconds')).map((sample) => sample.labels.phase)).not.toContain('total');
+    const phasesSum = samples
+      .filter((sample) => sample.name === 'osa_scale_out_phase_duration_seconds_sum' && sample.labels.kind === 'scale-out')
+      .reduce((sum, sample) => sum + sample.value, 0);
+    expect(phasesSum).toBeLessThanOrEqual((value('osa_scale_out_duration_seconds_sum', { kind: 'scale-out' }) ?? 0) + 1e-6);
     expect(value('osa_scale_out_phase_duration_seconds_count', { kind: 'scale-out', phase: 'booting' })).toBe(failed + 1);
     expect(value('osa_scale_out_phase_duration_seconds_count', { kind: 'scale-out', phase: 'health-checking' })).toBe(1);
     expect(value('osa_scale_out_phase_duration_seconds_sum', { kind: 'scale-out', phase: 'booting' })).toBeGreaterThanOrEqual(0.2 * (failed + 1) * 0.9);
@@ -133,5 +148,14 @@ describe('/metrics (Prometheus text, built controller, fake OpenStack)', () => {
     expect(value('osa_openstack_api_calls_total', { service: 'compute', method: 'DELETE', status: '204' })).toBeGreaterThanOrEqual(failed);
     expect(value('osa_openstack_api_calls_total', { service: 'identity', method: 'POST', status: '201' })).toBeGreaterThanOrEqual(1);
     expect(value('osa_openstack_api_call_duration_seconds_count', { service: 'compute' })).toBeGreaterThan(0);
+
+    // Node's process metrics and the build the controller runs.
+    expect(types.get('process_cpu_seconds_total')).toBe('counter');
+    expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+    const version = (JSON.parse(fs.readFileSync(path.join(WORKSPACE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(samples.filter((sample) => sample.name === 'osa_build_info')).toEqual([
+      { name: 'osa_build_info', labels: { version, commit: expect.stringMatching(/^([0-9a-f]{12}|unknown)$/), node_version: process.version }, value: 1 },
+    ]);
   });
 });

@@ -26,7 +26,7 @@ describe('openstack provider details', () => {
     controller = cloud = dir = undefined;
   });
 
-  it('boots the newest active golden image, takes the original from originalUrl, and marks the server as ours', async () => {
+  it('boots the newest active golden image, takes the original from originalUrl, and marks the server as ours with the user metadata beside', async () => {
     const prefix = ownLoopbackPrefix();
     services.push(await ServiceInstance.start(`${prefix}.1`, 5000), await ServiceInstance.start(`${prefix}.2`, 5000));
     cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
@@ -48,7 +48,7 @@ describe('openstack provider details', () => {
       {
         proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
         admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-        provider: { kind: 'openstack', group: 'web-tier', openstack: { originalUrl: `http://${prefix}.1:5000` } },
+        provider: { kind: 'openstack', group: 'web-tier', openstack: { originalUrl: `http://${prefix}.1:5000`, metadata: { 'cost-centre': '4711', 'scheduling hint': 'rack-a' } } },
         scaling: { thresholdRequests: 2, statusPollInitialMs: 100 },
         health: { intervalMs: 100 },
       },
@@ -61,10 +61,15 @@ describe('openstack provider details', () => {
     expect((await httpGet(controller.proxy.host, controller.proxy.port, '/')).headers['x-instance-address']).toBe(`${prefix}.2:5000`);
 
     const [create] = cloud.callsTo('compute', 'POST', /\/servers$/);
-    expect((create.body as { server: { imageRef: string; metadata: object } }).server).toMatchObject({
-      imageRef: rebaked.id,
-      metadata: { 'osa:group': 'web-tier', 'osa:reason': 'scale-out' },
+    expect((create.body as { server: { imageRef: string; metadata: object } }).server).toMatchObject({ imageRef: rebaked.id });
+    expect((create.body as { server: { metadata: object } }).server.metadata).toEqual({
+      'cost-centre': '4711',
+      'scheduling hint': 'rack-a',
+      'osa:group': 'web-tier',
+      'osa:reason': 'scale-out',
     });
+    // The fake Nova stored it as a real one would: GET shows the same metadata.
+    expect(serversNamed(cloud, 'service-auto-')[0].metadata).toMatchObject({ 'cost-centre': '4711', 'osa:group': 'web-tier' });
     const status = await getJson<StatusView>(controller.admin.host, controller.admin.port, '/status');
     expect(status.instances.map((instance) => [instance.id, instance.role, instance.ip, instance.serving])).toEqual([
       [`url:http://${prefix}.1:5000`, 'original', `${prefix}.1`, false],

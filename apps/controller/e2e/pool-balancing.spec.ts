@@ -2,7 +2,7 @@ import { PoolCloud } from './support/pool-cloud';
 import { ConcurrentClients, countByInstance, timedGet } from './support/traffic-load';
 
 /**
- * `scaling.traffic: pool` with three real service instances behind the built controller: every
+ * `traffic.mode: pool` with three real service instances behind the built controller: every
  * admitted instance serves; least-outstanding-requests steers away from a slow instance,
  * round-robin gives each the same count whatever its speed.
  */
@@ -19,12 +19,14 @@ describe('pool mode balancing (real instances, built controller)', () => {
     pool = await PoolCloud.start({
       serviceEnvs: [{ WORK_DELAY_MS: '150' }, { WORK_DELAY_MS: '5' }, { WORK_DELAY_MS: '5' }],
       config: {
-        scaling: { traffic: 'pool', duringScaleOut: 'serve', thresholdRequests: 3, maxInstances: 3 },
-        traffic: { balancing },
+        scaling: { thresholdRequests: 3, maxInstances: 3 },
+        traffic: { mode: 'pool', duringScaleOut: 'serve', balancing },
       },
     });
     const status = await pool.growTo(3);
     expect(status.mode).toEqual({ provider: 'openstack', traffic: 'pool', duringScaleOut: 'serve' });
+    // The traffic: section is the one place; the old scaling.* keys would have logged a warning.
+    expect(pool.controller.output).not.toMatch(/deprecated/);
     expect(status.instances.filter((instance) => instance.serving).map((instance) => instance.ip)).toEqual([`${pool.prefix}.1`, `${pool.prefix}.2`, `${pool.prefix}.3`]);
     return pool;
   }

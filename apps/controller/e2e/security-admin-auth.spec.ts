@@ -64,7 +64,7 @@ describe('admin listener security', () => {
     const failures: string[] = [];
     for (const route of routes) {
       for (const [what, headers, challenge] of wrongCredentials) {
-        const reply = await request(host, port, route.method, route.path, headers);
+        const reply = await request(host, port, route.method, route.path, { headers });
         const header = String(reply.headers['www-authenticate'] ?? '');
         if (reply.status !== 401 || !challenge.test(header)) failures.push(`${route.method} ${route.path} with ${what}: ${reply.status} ${header} ${reply.body}`);
         if (reply.body.includes(ADMIN_TOKEN.slice(4))) failures.push(`${route.method} ${route.path} with ${what}: the body echoes the token`);
@@ -73,11 +73,11 @@ describe('admin listener security', () => {
     expect(failures).toEqual([]);
 
     // The right token opens the read-only routes (scheme case-insensitive, RFC 9110 §11.1).
-    const status = await request(host, port, 'GET', '/status', { authorization: `Bearer ${ADMIN_TOKEN}` });
+    const status = await request(host, port, 'GET', '/status', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(status.status).toBe(200);
     expect(JSON.parse(status.body)).toMatchObject({ lifecycle: 'running' });
     expect(status.body).not.toContain(ADMIN_TOKEN);
-    expect((await request(host, port, 'GET', '/healthz', { authorization: `bearer ${ADMIN_TOKEN}` })).status).toBe(200);
+    expect((await request(host, port, 'GET', '/healthz', { headers: { authorization: `bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
     expect(controller.logger.matching(/admin routes need Authorization: Bearer/)).toHaveLength(1);
     expect(controller.logger.lines.join('\n')).not.toContain(ADMIN_TOKEN);
   });
@@ -87,14 +87,14 @@ describe('admin listener security', () => {
     const { host, port } = controller.admin;
     expect((await request(host, port, 'GET', '/status')).status).toBe(200);
     for (const allowedHost of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST']) {
-      expect([allowedHost, (await request(host, port, 'GET', '/status', { host: allowedHost })).status]).toEqual([allowedHost, 200]);
+      expect([allowedHost, (await request(host, port, 'GET', '/status', { headers: { host: allowedHost } })).status]).toEqual([allowedHost, 200]);
     }
     for (const foreignHost of [`evil.example:${port}`, 'evil.example', `127.0.0.1.nip.io:${port}`, `10.0.0.1:${port}`]) {
-      const reply = await request(host, port, 'GET', '/status', { host: foreignHost });
+      const reply = await request(host, port, 'GET', '/status', { headers: { host: foreignHost } });
       expect([foreignHost, reply.status]).toEqual([foreignHost, 403]);
       expect(reply.body).toContain('Host must name a loopback address');
     }
-    const fromBrowser = await request(host, port, 'GET', '/status', { origin: 'http://evil.example' });
+    const fromBrowser = await request(host, port, 'GET', '/status', { headers: { origin: 'http://evil.example' } });
     expect(fromBrowser.status).toBe(403);
     expect(fromBrowser.body).toContain('Origin');
     expect(controller.logger.matching(/admin routes need no credentials \(loopback listener/)).toHaveLength(1);
@@ -106,11 +106,11 @@ describe('admin listener security', () => {
     const backend = `${prefix}.1:5000`;
     for (const headers of [{}, { authorization: `Bearer ${ADMIN_TOKEN}` }]) {
       for (const path of ['/status', '/metrics']) {
-        const reply = await request(proxy.host, proxy.port, 'GET', path, headers);
+        const reply = await request(proxy.host, proxy.port, 'GET', path, { headers });
         // The service's own 404, stamped with its address: the backend answered, not the admin app.
         expect([path, reply.status, reply.headers['x-instance-address'], reply.body]).toEqual([path, 404, backend, 'not found\n']);
       }
-      const health = await request(proxy.host, proxy.port, 'GET', '/healthz', headers);
+      const health = await request(proxy.host, proxy.port, 'GET', '/healthz', { headers });
       expect(health.status).toBe(200);
       expect(health.headers['x-instance-address']).toBe(backend);
       // The service's health document, not terminus's {"status":"ok","info":{"controller":...}}.

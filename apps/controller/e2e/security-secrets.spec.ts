@@ -120,11 +120,11 @@ describe('secrets stay out of logs, status, metrics and error bodies', () => {
       ['GET', '/no-such-route'],
       ['POST', '/status'],
     ]) {
-      record(await httpRequest(admin.host, admin.port, method, route, bearer));
+      record(await httpRequest(admin.host, admin.port, method, route, { headers: bearer }));
       record(await httpRequest(admin.host, admin.port, method, route));
-      record(await httpRequest(admin.host, admin.port, method, route, { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -4)}beef` }));
+      record(await httpRequest(admin.host, admin.port, method, route, { headers: { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -4)}beef` } }));
     }
-    const status = await httpRequest(admin.host, admin.port, 'GET', '/status', bearer);
+    const status = await httpRequest(admin.host, admin.port, 'GET', '/status', { headers: bearer });
     expect(status.status).toBe(200);
     // The failure reason is there, and is Keystone's message, not the credentials.
     expect(JSON.parse(status.body).lastScaleEvent).toMatchObject({ state: 'failed' });

@@ -3,15 +3,18 @@ import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError as OpenStackConfigError } from '@osa/openstack-client';
 import { AppModule } from './app.module';
+import { formatVersion, readBuildInfo } from './build-info';
 import { ConfigError, CONFIG_ERROR_EXIT_CODE } from './config/config-error';
 import { loadControllerConfig, LoadedControllerConfig } from './config/config-loader';
 import { LOG_LEVELS } from './config/log.config';
 import { processConfigInputs } from './config/process-config-inputs';
+import { guardLogStreams } from './log-pipe-guard';
 import { resolveControllerCloudConfig } from './providers/openstack/openstack-client.provider';
 
 /** Shutdown must finish within this, or the process exits anyway (children are killed on exit). */
 const SHUTDOWN_DEADLINE_MS = 60_000;
 
+/** Loads and validates the configuration; answers --help, --version and --check-config itself. */
 function loadConfigOrExit(): LoadedControllerConfig {
   try {
     const request = loadControllerConfig(processConfigInputs());
@@ -19,8 +22,20 @@ function loadConfigOrExit(): LoadedControllerConfig {
       process.stdout.write(request.text);
       process.exit(0);
     }
+    if (request.kind === 'version') {
+      process.stdout.write(`${formatVersion(readBuildInfo())}\n`);
+      process.exit(0);
+    }
     const { provider } = request.loaded.config;
     if (provider.kind === 'openstack') resolveControllerCloudConfig(provider.openstack, request.loaded.cloudEnvironment);
+    if (request.kind === 'check') {
+      for (const warning of request.loaded.warnings) process.stderr.write(`controller: warning: ${warning}\n`);
+      const { file, envOverrides } = request.loaded.origin;
+      process.stdout.write(
+        `controller: configuration is valid (${file ?? 'built-in defaults'}${envOverrides.length ? ` + ${envOverrides.join(', ')}` : ''}; provider ${provider.kind})\n`,
+      );
+      process.exit(0);
+    }
     return request.loaded;
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -43,9 +58,11 @@ function createLogger(loaded: LoadedControllerConfig): ConsoleLogger {
 }
 
 async function bootstrap(): Promise<void> {
+  guardLogStreams();
   const loaded = loadConfigOrExit();
   const logger = createLogger(loaded);
   const { config, origin } = loaded;
+  for (const warning of loaded.warnings) logger.warn(warning, 'Config');
   // abortOnError false: a failing provider must reach our catch below and exit with a message,
   // not abort() with a core dump.
   const app = await NestFactory.create(AppModule.forRoot(loaded), { logger, abortOnError: false });

@@ -8,11 +8,15 @@
  *   ours (metadata) and same bundle sha-256    -> reuse
  *   ours with another bundle, or not ours      -> fail, unless --replace-base-vm (delete, boot)
  *   in ERROR                                   -> fail, unless --replace-base-vm
+ * A server it did not make that looks like the original a controller serves from (the controller's `osa:group`
+ * metadata, or something answers on its service port) gets a warning in the hint: deleting it
+ * takes a serving instance away from the controller.
  */
-import type { Server } from '@osa/openstack-client';
+import { extractAddress, type Server } from '@osa/openstack-client';
 import { BakeFailure, cloudFailure, isQuotaExceeded, messageOf, requestIdOf } from '../bake-errors';
 import { BASE_VM_ROLE, BakeContext, BaseVmMetadata } from '../bake-context';
 import type { CleanupHandle } from '../cleanup-stack';
+import { probeHealth } from '../health-probe';
 import type { Prerequisites } from './ensure-prerequisites.step';
 
 export interface BaseVm {
@@ -28,6 +32,10 @@ export interface BaseVm {
 }
 
 const DELETE_TIMEOUT_MS = 5 * 60_000;
+/** The serving check is one short GET: it only decides how loud the hint is. */
+const SERVING_PROBE_TIMEOUT_MS = 3_000;
+/** Metadata key the controller writes on the servers of its group (apps/controller instance-provider.ts). */
+const CONTROLLER_GROUP_KEY = 'osa:group';
 
 export async function bootBaseVm(ctx: BakeContext, prereq: Prerequisites): Promise<BaseVm> {
   const { options, progress } = ctx;
@@ -57,31 +65,59 @@ export async function bootBaseVm(ctx: BakeContext, prereq: Prerequisites): Promi
         readyAt: current.metadata[BaseVmMetadata.readyAt],
       };
     }
+    const serving = verdict.notOurs ? await servingEvidence(ctx, current) : undefined;
+    const warning = serving
+      ? `WARNING: ${name} looks like the original instance a controller serves from (${serving}): ` +
+        'deleting it with --replace-base-vm removes a serving instance. '
+      : '';
     if (!options.replaceBaseVm) {
       throw new BakeFailure(
         `server ${name} (${current.id})`,
         `exists but ${verdict.reason}`,
         ctx.requests.last('compute'),
-        'Pass --replace-base-vm to delete it and boot a fresh one, or --base-vm-name=<another name>.',
+        serving
+          ? `${warning}Prefer --base-vm-name=<another name>; pass --replace-base-vm only if nothing serves from it.`
+          : 'Pass --replace-base-vm to delete it and boot a fresh one, or --base-vm-name=<another name>.',
       );
     }
     progress.line(
       'base-vm',
-      `server ${name} (${current.id}) ${verdict.reason}: deleting it (--replace-base-vm)`,
+      `${warning}server ${name} (${current.id}) ${verdict.reason}: deleting it (--replace-base-vm)`,
     );
     await deleteServer(ctx, current.id, name);
   }
   return createBaseVm(ctx, prereq);
 }
 
+/**
+ * Why `server` looks like a controller's serving instance, or undefined: it carries the
+ * controller's group metadata, or its service port answers HTTP (any status: something serves).
+ */
+async function servingEvidence(ctx: BakeContext, server: Server): Promise<string | undefined> {
+  const group = server.metadata[CONTROLLER_GROUP_KEY];
+  if (group !== undefined)
+    return `it carries the controller's group metadata ${CONTROLLER_GROUP_KEY}=${group}`;
+  if (server.status !== 'ACTIVE') return undefined;
+  let address: string;
+  try {
+    address = extractAddress(server, { networkName: ctx.options.networkName, ipVersion: 4 });
+  } catch {
+    return undefined; // no address on the network: nothing can be served from it through there
+  }
+  const url = `http://${address}:${ctx.options.servicePort}${ctx.options.healthPath}`;
+  const probe = await probeHealth(url, SERVING_PROBE_TIMEOUT_MS);
+  return probe.detail.startsWith('HTTP ') ? `it answers on ${url} with ${probe.detail}` : undefined;
+}
+
 function reuseVerdict(
   ctx: BakeContext,
   server: Server,
-): { reuse: true } | { reuse: false; reason: string } {
+): { reuse: true } | { reuse: false; reason: string; notOurs?: boolean } {
   const meta = server.metadata;
   if (meta[BaseVmMetadata.role] !== BASE_VM_ROLE || !meta[BaseVmMetadata.bakeId]) {
     return {
       reuse: false,
+      notOurs: true,
       reason: 'was not booted by bake-image (no osa_role metadata), so what it runs is unknown',
     };
   }

@@ -1,5 +1,5 @@
-import * as http from 'node:http';
 import { getJson } from './http-get';
+import { httpRequest } from './http-request';
 
 export interface JsonReply {
   readonly status: number;
@@ -8,31 +8,16 @@ export interface JsonReply {
 }
 
 /** One POST on a fresh connection; `body` is sent as JSON (a string is sent as it is, for malformed-input tests). */
-export function postJson(host: string, port: number, path: string, body: unknown, timeoutMs = 10_000): Promise<JsonReply> {
+export async function postJson(host: string, port: number, path: string, body: unknown, timeoutMs = 10_000): Promise<JsonReply> {
   const payload = typeof body === 'string' ? body : JSON.stringify(body ?? {});
-  return new Promise<JsonReply>((resolve, reject) => {
-    const request = http.request(
-      { host, port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON: keep the text
-          }
-          resolve({ status: response.statusCode ?? 0, body: parsed, text });
-        });
-      },
-    );
-    request.setTimeout(timeoutMs, () => request.destroy(new Error(`POST http://${host}:${port}${path} timed out after ${timeoutMs} ms`)));
-    request.on('error', reject);
-    request.end(payload);
-  });
+  const reply = await httpRequest(host, port, 'POST', path, { headers: { 'content-type': 'application/json' }, body: payload, timeoutMs });
+  let parsed: unknown = reply.body;
+  try {
+    parsed = JSON.parse(reply.body);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: reply.status, body: parsed, text: reply.body };
 }
 
 /** The part of /status the lifecycle specs read. */

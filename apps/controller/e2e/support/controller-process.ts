@@ -103,6 +103,14 @@ export class ControllerProcess {
     return { proxy: { host: proxy[1], port: Number(proxy[2]) }, admin: { host: admin[1], port: Number(admin[2]) } };
   }
 
+  /**
+   * Closes the test's end of the controller's stdout pipe, as `main.js | head -1` or a killed
+   * `tee` does: the controller's next write to stdout fails with EPIPE. stderr is still read.
+   */
+  closeStdoutReader(): void {
+    this.child.stdout?.destroy();
+  }
+
   signal(signal: NodeJS.Signals): void {
     if (!this.exitInfo) this.child.kill(signal);
   }

@@ -1,24 +1,15 @@
-import * as http from 'node:http';
+import { httpRequest, HttpReply } from './http-request';
 
-export interface HttpReply {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
+export type { HttpReply };
 
 /** One GET on a fresh connection (like curl), the whole body, bounded in time. */
-export function httpGet(host: string, port: number, path = '/', timeoutMs = 10_000): Promise<HttpReply> {
-  return new Promise<HttpReply>((resolve, reject) => {
-    const request = http.request({ host, port, path, method: 'GET', agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    request.setTimeout(timeoutMs, () => request.destroy(new Error(`GET http://${host}:${port}${path} timed out after ${timeoutMs} ms`)));
-    request.on('error', reject);
-    request.end();
-  });
+export function httpGet(
+  host: string,
+  port: number,
+  path = '/',
+  timeoutMs = 10_000,
+): Promise<HttpReply> {
+  return httpRequest(host, port, 'GET', path, { timeoutMs });
 }
 
 export async function getJson<T>(host: string, port: number, path: string): Promise<T> {

@@ -1,24 +1,65 @@
-import * as http from 'node:http';
-import { HttpReply } from './http-get';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { Agent, Dispatcher, request } from 'undici';
 
-/** One request with any method and headers, on a fresh connection, the whole body, bounded in time. */
-export function httpRequest(
+export interface HttpReply {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export interface HttpRequestOptions {
+  readonly headers?: OutgoingHttpHeaders;
+  readonly body?: string;
+  readonly timeoutMs?: number;
+  /** A keep-alive pool shared by several requests (load clients); default: a fresh connection. */
+  readonly dispatcher?: Dispatcher;
+}
+
+/**
+ * The e2e tests' one HTTP client, on undici: any method and headers, the whole body, bounded in
+ * time. Without a `dispatcher` each request gets a fresh connection that is closed after the
+ * answer, like curl, so no idle keep-alive socket of the test outlives it (a controller stopping
+ * under test then sees only its own traffic). Raw-socket tests stay on `net`.
+ */
+export async function httpRequest(
   host: string,
   port: number,
   method: string,
   path: string,
-  headers: http.OutgoingHttpHeaders = {},
-  timeoutMs = 10_000,
+  options: HttpRequestOptions = {},
 ): Promise<HttpReply> {
-  return new Promise<HttpReply>((resolve, reject) => {
-    const request = http.request({ host, port, path, method, headers, agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const ownConnection = options.dispatcher
+    ? undefined
+    : new Agent({ connections: 1, pipelining: 0 });
+  try {
+    const response = await request(`http://${host}:${port}${path}`, {
+      method: method as Dispatcher.HttpMethod,
+      headers: headerStrings(options.headers ?? {}),
+      body: options.body,
+      dispatcher: options.dispatcher ?? ownConnection,
+      signal: AbortSignal.timeout(timeoutMs),
     });
-    request.setTimeout(timeoutMs, () => request.destroy(new Error(`${method} http://${host}:${port}${path} timed out after ${timeoutMs} ms`)));
-    request.on('error', reject);
-    request.end();
-  });
+    return {
+      status: response.statusCode,
+      headers: response.headers as IncomingHttpHeaders,
+      body: await response.body.text(),
+    };
+  } catch (error) {
+    if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
+      throw new Error(`${method} http://${host}:${port}${path} timed out after ${timeoutMs} ms`);
+    }
+    throw error;
+  } finally {
+    await ownConnection?.destroy();
+  }
+}
+
+/** Node's header shape (numbers, absent values) as undici takes it. */
+function headerStrings(headers: OutgoingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = typeof value === 'number' ? String(value) : value;
+  }
+  return out;
 }

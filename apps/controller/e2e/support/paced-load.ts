@@ -1,4 +1,4 @@
-import * as http from 'node:http';
+import { Agent } from 'undici';
 import { TimedReply, timedGet } from './traffic-load';
 
 /**
@@ -8,7 +8,7 @@ import { TimedReply, timedGet } from './traffic-load';
  */
 export class PacedLoad {
   readonly replies: TimedReply[] = [];
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly agent = new Agent({ connections: 64 });
   private readonly pending = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly deadlineMs: number;
@@ -34,7 +34,7 @@ export class PacedLoad {
   async stop(): Promise<TimedReply[]> {
     this.setRate(0);
     await Promise.all([...this.pending]);
-    this.agent.destroy();
+    await this.agent.destroy();
     return this.replies;
   }
 

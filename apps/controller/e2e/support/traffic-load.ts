@@ -1,5 +1,7 @@
-import * as http from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import autocannon from 'autocannon';
+import { Agent, Dispatcher } from 'undici';
+import { httpRequest } from './http-request';
 
 /** One answer seen by a load client, with the wall-clock time it completed. */
 export interface TimedReply {
@@ -19,7 +21,7 @@ export interface TimedReply {
 export class ConcurrentClients {
   readonly replies: TimedReply[] = [];
   private stopped = false;
-  private readonly agent: http.Agent;
+  private readonly agent: Agent;
   private readonly loops: Promise<void>[];
 
   constructor(
@@ -28,7 +30,7 @@ export class ConcurrentClients {
     concurrency: number,
     maxDurationMs: number,
   ) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    this.agent = new Agent({ connections: concurrency });
     const deadlineMs = Date.now() + maxDurationMs;
     this.loops = Array.from({ length: concurrency }, () => this.loop(deadlineMs));
   }
@@ -41,7 +43,7 @@ export class ConcurrentClients {
   async stop(): Promise<TimedReply[]> {
     this.stopped = true;
     await Promise.all(this.loops);
-    this.agent.destroy();
+    await this.agent.destroy();
     return this.replies;
   }
 
@@ -52,31 +54,26 @@ export class ConcurrentClients {
   }
 }
 
-/** One GET / through `agent` (or a fresh connection), never rejecting: a transport error is status 0. */
-export function timedGet(host: string, port: number, agent: http.Agent | false = false, timeoutMs = 30_000): Promise<TimedReply> {
+/** One GET / through `pool` (keep-alive connections) or a fresh connection, never rejecting: a transport error is status 0. */
+export async function timedGet(host: string, port: number, pool?: Dispatcher, timeoutMs = 30_000): Promise<TimedReply> {
   const startedMs = Date.now();
-  return new Promise<TimedReply>((resolve) => {
-    const done = (status: number, body: string, headers: http.IncomingHttpHeaders = {}): void => {
-      const atMs = Date.now();
-      resolve({
-        status,
-        instanceAddress: status === 200 ? (headers['x-instance-address'] as string | undefined) : undefined,
-        retryAfter: headers['retry-after'] as string | undefined,
-        atMs,
-        latencyMs: atMs - startedMs,
-        body,
-      });
+  const done = (status: number, body: string, headers: IncomingHttpHeaders = {}): TimedReply => {
+    const atMs = Date.now();
+    return {
+      status,
+      instanceAddress: status === 200 ? (headers['x-instance-address'] as string | undefined) : undefined,
+      retryAfter: headers['retry-after'] as string | undefined,
+      atMs,
+      latencyMs: atMs - startedMs,
+      body,
     };
-    const request = http.request({ host, port, path: '/', method: 'GET', agent }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', (error) => done(0, error.message));
-      response.on('end', () => done(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), response.headers));
-    });
-    request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    request.on('error', (error) => done(0, error.message));
-    request.end();
-  });
+  };
+  try {
+    const reply = await httpRequest(host, port, 'GET', '/', { dispatcher: pool, timeoutMs });
+    return done(reply.status, reply.body, reply.headers);
+  } catch (error) {
+    return done(0, (error as Error).message);
+  }
 }
 
 /** How many replies each instance served, by `X-Instance-Address`. */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG_ORIGIN, ConfigOrigin } from '../config/config.module';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
+import { TrafficConfig } from '../config/traffic.config';
 import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
@@ -57,6 +58,7 @@ export class StatusService {
     private readonly lifecycle: ControllerLifecycle,
     private readonly providerConfig: ProviderConfig,
     private readonly scalingConfig: ScalingConfig,
+    private readonly trafficConfig: TrafficConfig,
     private readonly pool: InstancePool,
     @Inject(TRAFFIC_SELECTOR) private readonly selector: TrafficSelector,
     private readonly gate: ScaleOutGate,
@@ -74,7 +76,7 @@ export class StatusService {
     const events = this.scaling.events();
     return {
       lifecycle: this.lifecycle.phase,
-      mode: { provider: this.providerConfig.kind, traffic: this.scalingConfig.traffic, duringScaleOut: this.scalingConfig.duringScaleOut },
+      mode: { provider: this.providerConfig.kind, traffic: this.trafficConfig.mode, duringScaleOut: this.trafficConfig.duringScaleOut },
       activeBackend: active?.backend ? { id: active.id, name: active.name, address: `${active.backend.host}:${active.backend.port}` } : null,
       gate: this.gate.current(),
       requests: { ...this.director.counters, countedSinceLastScaleEvent: this.policy.counted, thresholdRequests: this.policy.threshold },

@@ -4,6 +4,8 @@ import { ConfigError, ConfigProblem } from './config-error';
 import { ControllerConfig } from './controller-config';
 import { applyEnvOverrides, EnvOverride, readEnvOverrides } from './env-overrides';
 import { validateConfigObject } from './config-validation';
+import { parseControllerArguments } from './controller-arguments';
+import { moveDeprecatedKeys } from './deprecated-keys';
 
 /** Everything the loader may look at; main.ts passes the real process values, tests pass their own. */
 export interface ConfigInputs {
@@ -35,21 +37,37 @@ export interface LoadedControllerConfig {
   readonly config: ControllerConfig;
   readonly origin: ConfigOrigin;
   readonly cloudEnvironment: CloudEnvironment;
+  /** Deprecated names that were used (the old key or variable, and what replaces it); logged at start. */
+  readonly warnings: readonly string[];
 }
 
-export type ConfigRequest = { readonly kind: 'run'; readonly loaded: LoadedControllerConfig } | { readonly kind: 'help'; readonly text: string };
+/**
+ * What the command line asked for: serve (`run`), only validate (`check`: `--check-config`),
+ * or print something and exit (`help`, `version`).
+ */
+export type ConfigRequest =
+  | { readonly kind: 'run' | 'check'; readonly loaded: LoadedControllerConfig }
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'version' };
 
-export const CONFIG_FILE_ENV = 'CONTROLLER_CONFIG';
+export const CONFIG_FILE_ENV = 'OSA_CONFIG';
+/** The variable's name before it got the OSA_ prefix; still read, with a warning. */
+export const DEPRECATED_CONFIG_FILE_ENV = 'CONTROLLER_CONFIG';
 export const DEFAULT_CONFIG_FILE = 'controller.yaml';
 
-export const USAGE = `usage: node dist/apps/controller/main.js [--config PATH]
+export const USAGE = `usage: node dist/apps/controller/main.js [--config PATH] [--check-config]
+       npx nx serve controller -- --config PATH
 
   --config PATH, -c PATH   YAML config file (default: $${CONFIG_FILE_ENV}, else ./${DEFAULT_CONFIG_FILE} if present,
                            else built-in defaults: the seed scenario on the local provider)
+  --check-config           validate the configuration (file, OSA_* overrides, OpenStack credentials),
+                           print every bad field and exit: 0 valid, 2 invalid; starts nothing
+  --version                print the version (and the git commit when known) and exit
   --help, -h               this text
 
 Any setting can be overridden from the environment: OSA_<SECTION>__<KEY>=value,
 e.g. OSA_SCALING__THRESHOLD_REQUESTS=5 OSA_PROVIDER__KIND=openstack.
+Durations (keys ending in Ms) take a number of milliseconds or a duration such as 1500ms, 90s, 10m, 1h.
 See apps/controller/README.md for every key.
 `;
 
@@ -60,17 +78,20 @@ See apps/controller/README.md for every key.
  */
 export function loadControllerConfig(inputs: ConfigInputs): ConfigRequest {
   const problems: ConfigProblem[] = [];
-  const cli = parseArguments(inputs.argv, problems);
+  const warnings: string[] = [];
+  const cli = parseControllerArguments(inputs.argv, problems);
   if (cli.help) return { kind: 'help', text: USAGE };
+  if (cli.version && problems.length === 0) return { kind: 'version' };
 
-  const file = chooseConfigFile(cli.configPath, inputs);
+  const file = chooseConfigFile(cli.configPath, inputs, warnings);
   const plain = file ? readConfigFile(file.path, file.required, inputs, problems) : {};
 
-  const overrides = readEnvOverrides(inputs.env, problems);
+  const overrides = readEnvOverrides(inputs.env, problems, [CONFIG_FILE_ENV]);
   applyEnvOverrides(plain, overrides);
+  const renamed = moveDeprecatedKeys(plain, problems, warnings);
 
   const { config, problems: fieldProblems } = validateConfigObject(ControllerConfig, plain, (fieldPath) =>
-    sourceOf(fieldPath, overrides, file?.path),
+    sourceOf(renamed.get(fieldPath) ?? fieldPath, overrides, file?.path),
   );
   problems.push(...fieldProblems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -79,7 +100,7 @@ export function loadControllerConfig(inputs: ConfigInputs): ConfigRequest {
   config.provider.local.stateDir = path.resolve(inputs.cwd, config.provider.local.stateDir);
   config.provider.local.imagesDir = path.resolve(inputs.cwd, config.provider.local.imagesDir);
   return {
-    kind: 'run',
+    kind: cli.checkConfig ? 'check' : 'run',
     loaded: {
       config,
       origin: { file: file?.path, envOverrides: overrides.map((override) => override.variable) },
@@ -89,39 +110,26 @@ export function loadControllerConfig(inputs: ConfigInputs): ConfigRequest {
         homeDir: inputs.homeDir,
         readTextFile: (filePath) => inputs.readTextFile(filePath),
       },
+      warnings,
     },
   };
 }
 
-function parseArguments(argv: readonly string[], problems: ConfigProblem[]): { configPath?: string; help: boolean } {
-  let configPath: string | undefined;
-  let help = false;
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index];
-    if (argument === '--help' || argument === '-h') {
-      help = true;
-    } else if (argument === '--config' || argument === '-c') {
-      const value = argv[index + 1];
-      if (value === undefined || value.startsWith('-')) {
-        problems.push({ path: argument, message: 'needs a file path, e.g. --config controller.yaml' });
-      } else {
-        configPath = value;
-        index++;
-      }
-    } else if (argument.startsWith('--config=')) {
-      configPath = argument.slice('--config='.length);
-      if (!configPath) problems.push({ path: '--config', message: 'needs a file path, e.g. --config=controller.yaml' });
-    } else {
-      problems.push({ path: argument, message: 'unknown argument (allowed: --config PATH, --help)' });
-    }
+function chooseConfigFile(
+  cliPath: string | undefined,
+  inputs: ConfigInputs,
+  warnings: string[],
+): { path: string; required: boolean; from: string } | undefined {
+  const deprecated = inputs.env[DEPRECATED_CONFIG_FILE_ENV];
+  if (deprecated) {
+    const used = !cliPath && !inputs.env[CONFIG_FILE_ENV];
+    warnings.push(
+      `${DEPRECATED_CONFIG_FILE_ENV} is deprecated: set ${CONFIG_FILE_ENV} instead${used ? '' : ` (ignored here: ${cliPath ? '--config' : CONFIG_FILE_ENV} is given)`}`,
+    );
   }
-  return { configPath, help };
-}
-
-function chooseConfigFile(cliPath: string | undefined, inputs: ConfigInputs): { path: string; required: boolean; from: string } | undefined {
   if (cliPath) return { path: path.resolve(inputs.cwd, cliPath), required: true, from: '--config' };
-  const fromEnv = inputs.env[CONFIG_FILE_ENV];
-  if (fromEnv) return { path: path.resolve(inputs.cwd, fromEnv), required: true, from: CONFIG_FILE_ENV };
+  const fromEnv = inputs.env[CONFIG_FILE_ENV] || deprecated;
+  if (fromEnv) return { path: path.resolve(inputs.cwd, fromEnv), required: true, from: inputs.env[CONFIG_FILE_ENV] ? CONFIG_FILE_ENV : DEPRECATED_CONFIG_FILE_ENV };
   const inCwd = path.resolve(inputs.cwd, DEFAULT_CONFIG_FILE);
   let present: boolean;
   try {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { isIP } from 'node:net';
 import { Transform, Type } from 'class-transformer';
 import { ValidateBy, ValidateNested } from 'class-validator';
+import { parseDurationMs } from './duration';
 
 /**
  * Validation decorators that say what IS allowed, in one message per field
@@ -105,4 +106,20 @@ export function NotLessThan(otherKey: string): PropertyDecorator {
       defaultMessage: (args) => `must not be less than ${otherKey} (${String((args?.object as Record<string, unknown>)[otherKey])})`,
     },
   });
+}
+
+/**
+ * A duration in milliseconds (keys ending in `Ms`): a number of milliseconds, or a string with a
+ * unit as the `ms` library reads it (`1500ms`, `90s`, `10m`, `1h`), the same format bake-image's
+ * duration flags take. The value is stored as whole milliseconds; one that does not parse is
+ * left as it is, so the check below reports it with what is allowed.
+ */
+export function DurationMs(min: number, max: number): PropertyDecorator {
+  const decorators: PropertyDecorator[] = [
+    Transform(({ value }) => (typeof value === 'string' ? (parseDurationMs(value) ?? value) : value), { toClassOnly: true }),
+    IntegerIn(min, max, 'milliseconds, or a duration such as 1500ms, 90s, 10m, 1h'),
+  ];
+  return (target, propertyKey) => {
+    for (const decorate of decorators) decorate(target, propertyKey);
+  };
 }

@@ -24,14 +24,18 @@ function keyFromSegment(segment: string): string {
   return segment.toLowerCase().replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
 }
 
-/** Reads every OSA_* variable; malformed names or values become problems. */
+/**
+ * Reads every OSA_* variable; malformed names or values become problems. `reserved` names
+ * (OSA_CONFIG, the config file) are OSA_ variables that are not overrides.
+ */
 export function readEnvOverrides(
   env: Readonly<Record<string, string | undefined>>,
   problems: ConfigProblem[],
+  reserved: readonly string[] = [],
 ): EnvOverride[] {
   const overrides: EnvOverride[] = [];
   for (const variable of Object.keys(env).sort()) {
-    if (!variable.startsWith(ENV_OVERRIDE_PREFIX)) continue;
+    if (!variable.startsWith(ENV_OVERRIDE_PREFIX) || reserved.includes(variable)) continue;
     const raw = env[variable] ?? '';
     const segments = variable.slice(ENV_OVERRIDE_PREFIX.length).split('__');
     if (segments.some((segment) => !/^[A-Z][A-Z0-9_]*$/.test(segment) || segment.endsWith('_'))) {

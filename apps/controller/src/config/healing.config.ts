@@ -1,4 +1,4 @@
-import { BooleanFlag, IntegerIn, NotLessThan } from './config-rules';
+import { BooleanFlag, DurationMs, NotLessThan } from './config-rules';
 
 /** Self-healing: replacing admitted instances that died or keep failing health checks (`scaling.healing`). */
 export class HealingConfig {
@@ -10,15 +10,15 @@ export class HealingConfig {
   enabled = true;
 
   /** How often the provider is asked for the group's servers (status behind our back, orphans, API health). */
-  @IntegerIn(100, 3_600_000, 'milliseconds')
+  @DurationMs(100, 3_600_000)
   providerPollIntervalMs = 5_000;
 
   /** After a failed replacement, the next one waits this long; doubles per failure in a row ... */
-  @IntegerIn(0, 86_400_000, 'milliseconds')
+  @DurationMs(0, 86_400_000)
   backoffInitialMs = 5_000;
 
   /** ... up to this. */
-  @IntegerIn(0, 86_400_000, 'milliseconds')
+  @DurationMs(0, 86_400_000)
   @NotLessThan('backoffInitialMs')
   backoffMaxMs = 300_000;
 }

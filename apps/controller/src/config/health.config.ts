@@ -1,4 +1,4 @@
-import { IntegerIn, UrlPath } from './config-rules';
+import { DurationMs, IntegerIn, UrlPath } from './config-rules';
 
 /** Backend health checks: admission of new instances and watching admitted ones. */
 export class HealthConfig {
@@ -15,14 +15,14 @@ export class HealthConfig {
   failuresToEject = 3;
 
   /** One check fails if no complete response arrives within this. */
-  @IntegerIn(50, 600_000, 'milliseconds')
+  @DurationMs(50, 600_000)
   checkTimeoutMs = 2_000;
 
   /** Time between checks of the same backend. */
-  @IntegerIn(50, 600_000, 'milliseconds')
+  @DurationMs(50, 600_000)
   intervalMs = 500;
 
   /** `health-checking`: a new instance must pass K checks in a row within this. */
-  @IntegerIn(100, 86_400_000, 'milliseconds')
+  @DurationMs(100, 86_400_000)
   readinessTimeoutMs = 180_000;
 }

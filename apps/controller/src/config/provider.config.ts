@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { ValidateIf } from 'class-validator';
-import { Allowed, BooleanFlag, IntegerIn, ListOf, OneOf, Section, StringMap, TextMatching, TextOfLength } from './config-rules';
+import { ValidateBy, ValidateIf } from 'class-validator';
+import { Allowed, BooleanFlag, DurationMs, IntegerIn, ListOf, OneOf, Section, StringMap, TextMatching, TextOfLength } from './config-rules';
 
 export const PROVIDER_KINDS = ['local', 'openstack'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
@@ -51,7 +51,7 @@ export class LocalProviderConfig {
   servicePort = 5000;
 
   /** A new instance reports BUILD for this long before ACTIVE, so the 503 window is visible. */
-  @IntegerIn(0, 3_600_000, 'milliseconds')
+  @DurationMs(0, 3_600_000)
   bootDelayMs = 3_000;
 
   /** Extra environment for every instance, e.g. `WORK_DELAY_MS: "200"`. HOST and PORT are set by the provider. */
@@ -59,7 +59,7 @@ export class LocalProviderConfig {
   serviceEnv: Record<string, string> = {};
 
   /** On delete/shutdown an instance gets SIGTERM, then SIGKILL after this long. */
-  @IntegerIn(0, 600_000, 'milliseconds')
+  @DurationMs(0, 600_000)
   stopGraceMs = 5_000;
 
   /**
@@ -120,12 +120,60 @@ export class OpenStackProviderConfig {
   servicePort = 5000;
 
   /**
+   * User-defined server metadata put on every server the controller creates (cost-centre tags,
+   * scheduling hints), next to its own `osa:group` / `osa:reason`. Keys under `osa:` are the
+   * controller's and are refused; Nova's limits are checked here, not at the first scale-out.
+   */
+  @ServerMetadata()
+  metadata: Record<string, string> = {};
+
+  /**
    * The original backend as a URL (`http://192.168.222.10:5000`) instead of adopting the server
    * named `provider.originalName`. The host must be an IP literal (no DNS on the data path).
    */
   @WhenGiven()
   @Allowed('an http:// URL with an IP address and port and no path, e.g. http://192.168.222.10:5000', (value) => parseOriginalUrl(value) !== undefined)
   originalUrl?: string;
+}
+
+/** Keys the controller writes itself (`osa:group`, `osa:reason`, ...): never user-defined. */
+export const RESERVED_METADATA_PREFIX = 'osa:';
+/** Nova's server metadata schema (`nova/api/validation/parameter_types.py`, `metadata`). */
+const NOVA_METADATA_KEY = /^[a-zA-Z0-9-_:. ]{1,255}$/;
+const NOVA_METADATA_VALUE_MAX = 255;
+/** Nova's default `metadata_items` quota is 128 per server; the controller uses 2 of them. */
+const MAX_USER_METADATA_ITEMS = 126;
+
+/** What is wrong with a `provider.openstack.metadata` value, one entry per bad key; empty when valid. */
+export function serverMetadataProblems(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['must be a mapping of metadata keys to string values'];
+  const entries = Object.entries(value);
+  const problems: string[] = [];
+  if (entries.length > MAX_USER_METADATA_ITEMS) problems.push(`has ${entries.length} keys: at most ${MAX_USER_METADATA_ITEMS} (Nova's default quota is 128 items per server, 2 are the controller's)`);
+  for (const [key, item] of entries) {
+    const shown = JSON.stringify(key);
+    if (key.toLowerCase().startsWith(RESERVED_METADATA_PREFIX)) {
+      problems.push(`key ${shown} is reserved: keys under "${RESERVED_METADATA_PREFIX}" are written by the controller (choose another prefix)`);
+    } else if (!NOVA_METADATA_KEY.test(key)) {
+      problems.push(`key ${shown} is not a Nova metadata key: 1 to 255 of letters, digits, "-", "_", ":", "." and space`);
+    }
+    if (typeof item !== 'string') {
+      problems.push(`value of ${shown} must be a string (quote it in YAML: "${String(item)}")`);
+    } else if (item.length > NOVA_METADATA_VALUE_MAX) {
+      problems.push(`value of ${shown} is ${item.length} characters: Nova allows at most ${NOVA_METADATA_VALUE_MAX}`);
+    }
+  }
+  return problems;
+}
+
+function ServerMetadata(): PropertyDecorator {
+  return ValidateBy({
+    name: 'serverMetadata',
+    validator: {
+      validate: (value: unknown) => serverMetadataProblems(value).length === 0,
+      defaultMessage: (args) => serverMetadataProblems(args?.value).join('; '),
+    },
+  });
 }
 
 /** `http://IP:port` -> host and port; undefined for anything else. */

@@ -1,4 +1,4 @@
-import { BooleanFlag, IntegerIn, OneOf } from './config-rules';
+import { BooleanFlag, DurationMs, IntegerIn, OneOf } from './config-rules';
 
 /** Which admitted instance a scale-in removes first. */
 export const SCALE_IN_SELECTIONS = ['newest', 'least-loaded'] as const;
@@ -11,7 +11,7 @@ export class ScaleInConfig {
    * would have fit on fewer instances at or below its target (the highest recommendation seen in
    * the window wins).
    */
-  @IntegerIn(0, 86_400_000, 'milliseconds')
+  @DurationMs(0, 86_400_000)
   sustainedBelowTargetMs = 60_000;
 
   /** At most this many instances removed by one policy-driven scale-in. */
@@ -23,7 +23,7 @@ export class ScaleInConfig {
   selection: ScaleInSelection = 'newest';
 
   /** After it stops receiving new requests, an instance's in-flight requests get this long before it is deleted anyway. */
-  @IntegerIn(0, 3_600_000, 'milliseconds')
+  @DurationMs(0, 3_600_000)
   drainTimeoutMs = 30_000;
 
   /** The original (`provider.originalName`) is never chosen by a scale-in (a manual remove is refused too). */

@@ -1,4 +1,4 @@
-import { Allowed, BooleanFlag, IntegerIn, NotLessThan, OneOf, Section } from './config-rules';
+import { Allowed, BooleanFlag, DurationMs, IntegerIn, NotLessThan, Section } from './config-rules';
 import { HealingConfig } from './healing.config';
 import { ScaleInConfig } from './scale-in.config';
 
@@ -9,14 +9,6 @@ import { ScaleInConfig } from './scale-in.config';
  */
 export const SCALING_POLICIES = ['request-count', 'requests-per-second', 'in-flight'] as const;
 export type ScalingPolicyName = (typeof SCALING_POLICIES)[number];
-
-/** How client traffic is spread over admitted instances. `switch` is the seed's behaviour. */
-export const TRAFFIC_MODES = ['switch', 'pool'] as const;
-export type TrafficMode = (typeof TRAFFIC_MODES)[number];
-
-/** What clients get while a scale-out is in progress. `reject` is the seed's 503. */
-export const DURING_SCALE_OUT_MODES = ['reject', 'serve', 'queue'] as const;
-export type DuringScaleOutMode = (typeof DURING_SCALE_OUT_MODES)[number];
 
 /** When to add an instance and how one scale-out runs (seed sections 13-14). */
 export class ScalingConfig {
@@ -49,11 +41,11 @@ export class ScalingConfig {
   targetInFlight = 4;
 
   /** Sliding window the target-tracking metrics are averaged over. */
-  @IntegerIn(100, 3_600_000, 'milliseconds')
+  @DurationMs(100, 3_600_000)
   metricWindowMs = 10_000;
 
   /** Target-tracking policies are evaluated this often (reaction time). */
-  @IntegerIn(50, 600_000, 'milliseconds')
+  @DurationMs(50, 600_000)
   evaluationIntervalMs = 1_000;
 
   /** Instances one scale-out adds: exactly this many for request-count, what the target needs up to this many for target tracking. */
@@ -61,11 +53,11 @@ export class ScalingConfig {
   scaleOutStep = 1;
 
   /** After a scale-out ends, no policy-driven scale-out for this long (manual actions and healing are not held). */
-  @IntegerIn(0, 86_400_000, 'milliseconds')
+  @DurationMs(0, 86_400_000)
   scaleOutCooldownMs = 0;
 
   /** After any scale-out or scale-in ends, no policy-driven scale-in for this long. */
-  @IntegerIn(0, 86_400_000, 'milliseconds')
+  @DurationMs(0, 86_400_000)
   scaleInCooldownMs = 30_000;
 
   /** How instances are chosen and drained when the desired count goes down. */
@@ -76,14 +68,6 @@ export class ScalingConfig {
   @Section(() => HealingConfig)
   healing = new HealingConfig();
 
-  /** `switch`: every request goes to the newest admitted instance (seed section 14); `pool`: all of them share (see TrafficConfig). */
-  @OneOf(TRAFFIC_MODES)
-  traffic: TrafficMode = 'switch';
-
-  /** `reject`: 503 + Retry-After while a scale-out runs (seed section 13.8); `serve` keeps serving; `queue` also holds requests while no instance is healthy. */
-  @OneOf(DURING_SCALE_OUT_MODES)
-  duringScaleOut: DuringScaleOutMode = 'reject';
-
   /** `Retry-After` sent with a 503 while scaling. */
   @IntegerIn(0, 3600, 'seconds')
   retryAfterSeconds = 5;
@@ -93,35 +77,35 @@ export class ScalingConfig {
   keepPreviousInstance = true;
 
   /** `booting`: the new instance must leave BUILD within this time. */
-  @IntegerIn(1_000, 86_400_000, 'milliseconds')
+  @DurationMs(1_000, 86_400_000)
   bootTimeoutMs = 300_000;
 
   /** Status poll interval while booting/addressing: a quarter of the time waited so far, within these bounds. */
-  @IntegerIn(50, 600_000, 'milliseconds')
+  @DurationMs(50, 600_000)
   statusPollInitialMs = 500;
 
-  @IntegerIn(50, 600_000, 'milliseconds')
+  @DurationMs(50, 600_000)
   @NotLessThan('statusPollInitialMs')
   statusPollMaxMs = 5_000;
 
   /** `addressing`: an ACTIVE instance must show an address on the configured network within this. */
-  @IntegerIn(100, 3_600_000, 'milliseconds')
+  @DurationMs(100, 3_600_000)
   addressTimeoutMs = 60_000;
 
   /** A failed scale-out waits this long before another may start; doubles per failure in a row. */
-  @IntegerIn(0, 86_400_000, 'milliseconds')
+  @DurationMs(0, 86_400_000)
   failureBackoffInitialMs = 10_000;
 
-  @IntegerIn(0, 86_400_000, 'milliseconds')
+  @DurationMs(0, 86_400_000)
   @NotLessThan('failureBackoffInitialMs')
   failureBackoffMaxMs = 300_000;
 
   /** Each provider call (create, status, delete) gives up after this. */
-  @IntegerIn(100, 600_000, 'milliseconds')
+  @DurationMs(100, 600_000)
   providerCallTimeoutMs = 30_000;
 
   /** How often a long wait prints a progress line. */
-  @IntegerIn(1_000, 3_600_000, 'milliseconds')
+  @DurationMs(1_000, 3_600_000)
   progressLogIntervalMs = 10_000;
 }
 

@@ -1,15 +1,31 @@
-import { BooleanFlag, IntegerIn, OneOf } from './config-rules';
+import { BooleanFlag, DurationMs, IntegerIn, OneOf } from './config-rules';
 
-/** How pool mode (`scaling.traffic: pool`) picks the instance for the next request. */
+/** How client traffic is spread over admitted instances. `switch` is the seed's behaviour. */
+export const TRAFFIC_MODES = ['switch', 'pool'] as const;
+export type TrafficMode = (typeof TRAFFIC_MODES)[number];
+
+/** What clients get while a scale-out is in progress. `reject` is the seed's 503. */
+export const DURING_SCALE_OUT_MODES = ['reject', 'serve', 'queue'] as const;
+export type DuringScaleOutMode = (typeof DURING_SCALE_OUT_MODES)[number];
+
+/** How pool mode (`traffic.mode: pool`) picks the instance for the next request. */
 export const BALANCING_ALGORITHMS = ['least-outstanding', 'round-robin'] as const;
 export type BalancingAlgorithm = (typeof BALANCING_ALGORITHMS)[number];
 
 /**
- * How client requests are spread over the admitted instances and held while none can serve.
- * `scaling.traffic` (switch | pool) and `scaling.duringScaleOut` (reject | serve | queue) choose
- * the behaviour; this section tunes it.
+ * How client requests are spread over the admitted instances and held while none can serve:
+ * every traffic setting lives here (`scaling.traffic` and `scaling.duringScaleOut` are the old,
+ * deprecated names of `mode` and `duringScaleOut`; see deprecated-keys.ts).
  */
 export class TrafficConfig {
+  /** `switch`: every request goes to the newest admitted instance (seed section 14); `pool`: all of them share. */
+  @OneOf(TRAFFIC_MODES)
+  mode: TrafficMode = 'switch';
+
+  /** `reject`: 503 + Retry-After while a scale-out runs (seed section 13.8); `serve` keeps serving; `queue` also holds requests while no instance is healthy. */
+  @OneOf(DURING_SCALE_OUT_MODES)
+  duringScaleOut: DuringScaleOutMode = 'reject';
+
   /**
    * Pool mode: `least-outstanding` sends each request to the instance with the fewest requests in
    * flight (ties rotate), so a slow or busy instance gets less; `round-robin` takes turns.
@@ -25,7 +41,7 @@ export class TrafficConfig {
   queueMaxRequests = 200;
 
   /** `duringScaleOut: queue`: a waiting request is answered 503 after this long without an instance. */
-  @IntegerIn(100, 600_000, 'milliseconds')
+  @DurationMs(100, 600_000)
   queueMaxWaitMs = 30_000;
 
   /**

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ScalingConfig } from '../config/scaling.config';
 import { TrafficConfig } from '../config/traffic.config';
 import { InstancePool } from './instance-pool';
 import { LeastOutstandingTrafficSelector } from './least-outstanding-traffic-selector';
@@ -7,9 +6,9 @@ import { PassiveEjection } from './passive-ejection';
 import { RoundRobinTrafficSelector } from './round-robin-traffic-selector';
 import { SwitchTrafficSelector, TRAFFIC_SELECTOR, TrafficSelector } from './traffic-selector';
 
-/** The selector for `scaling.traffic` (switch | pool) and, in pool mode, `traffic.balancing`. */
-export function createTrafficSelector(scaling: ScalingConfig, traffic: TrafficConfig, pool: InstancePool): TrafficSelector {
-  if (scaling.traffic === 'switch') return new SwitchTrafficSelector(pool);
+/** The selector for `traffic.mode` (switch | pool) and, in pool mode, `traffic.balancing`. */
+export function createTrafficSelector(traffic: TrafficConfig, pool: InstancePool): TrafficSelector {
+  if (traffic.mode === 'switch') return new SwitchTrafficSelector(pool);
   return traffic.balancing === 'round-robin' ? new RoundRobinTrafficSelector(pool) : new LeastOutstandingTrafficSelector(pool);
 }
 
@@ -18,7 +17,7 @@ export function createTrafficSelector(scaling: ScalingConfig, traffic: TrafficCo
   providers: [
     InstancePool,
     PassiveEjection,
-    { provide: TRAFFIC_SELECTOR, inject: [ScalingConfig, TrafficConfig, InstancePool], useFactory: createTrafficSelector },
+    { provide: TRAFFIC_SELECTOR, inject: [TrafficConfig, InstancePool], useFactory: createTrafficSelector },
   ],
   exports: [InstancePool, TRAFFIC_SELECTOR, PassiveEjection],
 })

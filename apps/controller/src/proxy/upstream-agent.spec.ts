@@ -1,5 +1,5 @@
 import { Agent as HttpAgent } from 'node:http';
-import { proxyConfigFrom } from '../config/proxy.config';
+import { proxyConfigFrom } from '../../test-support/proxy-config';
 import { httpCall } from '../../test-support/proxy/http-client';
 import { startOurProxy } from '../../test-support/proxy/our-proxy';
 import type { RunningProxy } from '../../test-support/proxy/our-proxy';

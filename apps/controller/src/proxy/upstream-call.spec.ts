@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { Agent, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import { proxyConfigFrom } from '../config/proxy.config';
+import { proxyConfigFrom } from '../../test-support/proxy-config';
 import { httpCall } from '../../test-support/proxy/http-client';
 import {
   closeServer,

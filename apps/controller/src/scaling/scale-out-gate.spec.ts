@@ -1,10 +1,11 @@
 import { ScalingConfig } from '../config/scaling.config';
+import { TrafficConfig } from '../config/traffic.config';
 import { SystemClock } from '../providers/clock';
 import { ScaleOutGate } from './scale-out-gate';
 
 describe('ScaleOutGate', () => {
-  function gateFor(duringScaleOut: ScalingConfig['duringScaleOut']): ScaleOutGate {
-    return new ScaleOutGate(Object.assign(new ScalingConfig(), { duringScaleOut, retryAfterSeconds: 7 }), new SystemClock());
+  function gateFor(duringScaleOut: TrafficConfig['duringScaleOut']): ScaleOutGate {
+    return new ScaleOutGate(Object.assign(new ScalingConfig(), { retryAfterSeconds: 7 }), Object.assign(new TrafficConfig(), { duringScaleOut }), new SystemClock());
   }
 
   it('reject (seed): closes with the reason and Retry-After while a scale-out runs, opens after', () => {

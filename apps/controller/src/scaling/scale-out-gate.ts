@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ScalingConfig } from '../config/scaling.config';
+import { TrafficConfig } from '../config/traffic.config';
 import { Clock, CLOCK } from '../providers/clock';
 
 export type GateState =
@@ -7,7 +8,7 @@ export type GateState =
   | { readonly open: false; readonly reason: string; readonly retryAfterSeconds: number; readonly closedAt: string };
 
 /**
- * The seed's 503 while scaling (section 13.8): with `scaling.duringScaleOut: reject` it closes
+ * The seed's 503 while scaling (section 13.8): with `traffic.duringScaleOut: reject` it closes
  * when a scale-out starts and opens again when it ends, whether it succeeded or failed. With
  * `serve` and `queue` it never closes: the instances in rotation keep serving while the new one
  * boots (what happens when none is healthy is the traffic director's business, not the gate's).
@@ -20,9 +21,10 @@ export class ScaleOutGate {
 
   constructor(
     private readonly config: ScalingConfig,
+    traffic: TrafficConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.closesWhileScaling = config.duringScaleOut === 'reject';
+    this.closesWhileScaling = traffic.duringScaleOut === 'reject';
   }
 
   current(): GateState {

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ScalingConfig } from '../config/scaling.config';
 import { TrafficConfig } from '../config/traffic.config';
-import { LatencyHistogram } from '../metrics/latency-histogram';
 import { InstancePool, PoolEvents } from '../pool/instance-pool';
 import { PassiveEjection } from '../pool/passive-ejection';
 import { PoolInstance } from '../pool/pool-instance';
@@ -50,8 +49,11 @@ export class ScalingTrafficDirector implements TrafficDirector, OnModuleInit, On
     retries: 0,
     outcomes: { ok: 0, 'connect-failed': 0, reset: 0, timeout: 0, 'client-aborted': 0 },
   };
-  /** Time from sending a request upstream to the end of its exchange, per attempt (seconds buckets). */
-  readonly upstreamLatency = new LatencyHistogram();
+  /**
+   * Time from sending a request upstream to the end of its exchange, per attempt, in seconds.
+   * /metrics plugs its histogram in; until then nothing is recorded.
+   */
+  upstreamLatency: { observe(seconds: number): void } = { observe: () => undefined };
 
   constructor(
     private readonly config: ScalingConfig,
@@ -63,7 +65,7 @@ export class ScalingTrafficDirector implements TrafficDirector, OnModuleInit, On
     private readonly passiveEjection: PassiveEjection,
     @Inject(CLOCK) clock: Clock,
   ) {
-    this.holdWhenNoInstance = config.duringScaleOut === 'queue';
+    this.holdWhenNoInstance = traffic.duringScaleOut === 'queue';
     this.queue = new AdmissionQueue(
       {
         maxRequests: traffic.queueMaxRequests,
@@ -117,7 +119,7 @@ export class ScalingTrafficDirector implements TrafficDirector, OnModuleInit, On
 
   settle(backend: Backend, outcome: UpstreamOutcome, durationMs: number): void {
     this.counterValues.outcomes[outcome]++;
-    if (outcome !== 'client-aborted') this.upstreamLatency.observeMs(durationMs);
+    if (outcome !== 'client-aborted') this.upstreamLatency.observe(durationMs / 1000);
     const instance = this.pool.requestFinished(backend.id);
     if (instance) this.passiveEjection.observe(instance, outcome);
   }

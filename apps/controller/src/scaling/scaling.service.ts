@@ -3,6 +3,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { HealthConfig } from '../config/health.config';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
+import { TrafficConfig } from '../config/traffic.config';
 import { BackendReadiness } from '../health/backend-readiness';
 import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
@@ -80,6 +81,7 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
 
   constructor(
     private readonly config: ScalingConfig,
+    private readonly traffic: TrafficConfig,
     private readonly providerConfig: ProviderConfig,
     private readonly policy: RequestCountPolicy,
     private readonly evaluator: PolicyEvaluator,
@@ -349,7 +351,7 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
       this.policy.reset();
     }
     const previouslyServing = this.selector.serving();
-    const during = this.config.duringScaleOut === 'reject' ? `clients get 503 + Retry-After: ${this.config.retryAfterSeconds} until it ends` : `duringScaleOut=${this.config.duringScaleOut}`;
+    const during = this.traffic.duringScaleOut === 'reject' ? `clients get 503 + Retry-After: ${this.config.retryAfterSeconds} until it ends` : `duringScaleOut=${this.traffic.duringScaleOut}`;
     this.logger.log(
       `${kind} #${sequence} triggered: ${trigger} (${this.actualCount()} of max ${this.config.maxInstances} instances)${kind === 'scale-out' ? `; ${during}` : ''}`,
     );
@@ -385,7 +387,7 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
       if (event.kind === 'scale-out') this.lastScaleOutEndedMs = nowMs;
       this.logger.log(`${event.kind} #${event.sequence} done in ${((event.totalMs ?? 0) / 1000).toFixed(2)}s: ${event.instanceName} at ${event.address} admitted; gate open`);
       // keepPreviousInstance is about the instance switched away from: it means nothing in pool mode, where all serve.
-      if (event.kind === 'scale-out' && !this.config.keepPreviousInstance && this.config.traffic === 'switch') {
+      if (event.kind === 'scale-out' && !this.config.keepPreviousInstance && this.traffic.mode === 'switch') {
         this.retire(previousServing(previouslyServing, event));
       }
       this.reconcile();

@@ -9,7 +9,7 @@
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { proxyConfigFrom } from '../../src/config/proxy.config';
+import { proxyConfigFrom } from '../proxy-config';
 import { ProxyServer } from '../../src/proxy/proxy-server';
 import { StaticTrafficDirector } from './static-traffic-director';
 

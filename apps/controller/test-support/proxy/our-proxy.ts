@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { proxyConfigFrom } from '../../src/config/proxy.config';
+import { proxyConfigFrom } from '../proxy-config';
 import type { ProxyExchangeEvent } from '../../src/proxy/proxy-server';
 import { ProxyServer } from '../../src/proxy/proxy-server';
 import type { Backend } from '../../src/proxy/traffic-director';

@@ -72,7 +72,8 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
       networks: [{ uuid: networkId }],
       keyName: this.config.keyName,
       securityGroups: this.config.securityGroups,
-      metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group, [METADATA_REASON_KEY]: request.reason },
+      // The user's keys first: ours can never be overridden (config validation refuses `osa:` keys anyway).
+      metadata: { ...this.config.metadata, [METADATA_GROUP_KEY]: this.providerConfig.group, [METADATA_REASON_KEY]: request.reason },
       signal,
     });
     this.logger.log(`Nova accepted ${request.name}: server ${ref.id} (image ${imageId}, flavor ${this.config.flavor}, network ${this.config.network})`);
