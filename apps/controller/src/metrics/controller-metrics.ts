@@ -4,8 +4,8 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { InstancePool } from '../pool/instance-pool';
 import { EjectionSource, InstancePhase, PoolInstance } from '../pool/pool-instance';
 import { ProxyExchangeEvent, ProxyServer } from '../proxy';
-import { ScaleEvent, ScalingEvent } from '../scaling/scale-event';
-import { isScaleEvent, ScalingEventLog } from '../scaling/scaling-event-log';
+import { LaunchEvent, ScalingEvent } from '../scaling/scaling-event';
+import { isLaunchEvent, ScalingEventLog } from '../scaling/scaling-event-log';
 import { ScalingTrafficDirector } from '../scaling/scaling-traffic-director';
 import { LatencyHistogram } from './latency-histogram';
 import { LatencyHistogramMetric } from './latency-histogram-metric';
@@ -190,10 +190,10 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
 
   private countScalingEvent(event: ScalingEvent): void {
     this.scaleEvents.inc({ kind: event.kind, outcome: event.state });
-    if (isScaleEvent(event)) this.observePhases(event);
+    if (isLaunchEvent(event)) this.observePhases(event);
   }
 
-  private observePhases(event: ScaleEvent): void {
+  private observePhases(event: LaunchEvent): void {
     for (const [phase, ms] of Object.entries(event.phaseDurationsMs)) {
       if (ms !== undefined) this.scalePhaseDurations.observe({ kind: event.kind, phase }, ms / 1000);
     }

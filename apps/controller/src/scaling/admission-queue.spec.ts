@@ -1,6 +1,6 @@
 import { ManualClock } from '../../test-support/manual-clock';
 import { Clock, SystemClock } from '../providers/clock';
-import { TrafficDecision } from '../proxy/traffic-director';
+import { TrafficDecision } from '../seams/traffic-director';
 import { AdmissionQueue, AdmissionQueueLimits } from './admission-queue';
 
 /** Collects what the queue logs (a LoggerService), to assert one line per episode, not per request. */

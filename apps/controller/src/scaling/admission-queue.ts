@@ -1,6 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import { CancelTimer, Clock } from '../providers/clock';
-import { TrafficDecision } from '../proxy/traffic-director';
+import { TrafficDecision } from '../seams/traffic-director';
 
 export interface AdmissionQueueLimits {
   /** Requests held at most; the next one is refused at once. */

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { ProviderConfig } from '../config/provider.config';
 import { Clock, CLOCK } from '../providers/clock';
 import { INSTANCE_PROVIDER, InstanceProvider } from '../providers/instance-provider';
-import { FailureBackoff } from './failure-backoff';
+import { FailureBackoff } from '../resilience/backoff';
 
 export interface DeleteTarget {
   readonly id: string;

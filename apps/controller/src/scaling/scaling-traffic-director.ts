@@ -7,7 +7,7 @@ import { PassiveEjection } from '../pool/passive-ejection';
 import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
 import { Clock, CLOCK } from '../providers/clock';
-import { Backend, RequestInfo, TrafficDecision, TrafficDirector, UpstreamOutcome } from '../proxy/traffic-director';
+import { Backend, RequestInfo, TrafficDecision, TrafficDirector, UpstreamOutcome } from '../seams/traffic-director';
 import { AdmissionQueue, AdmissionQueueCounters } from './admission-queue';
 import { ScaleOutGate } from './scale-out-gate';
 import { ScalingService } from './scaling.service';

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { HealthModule } from '../health/health.module';
 import { PoolModule } from '../pool/pool.module';
-import { TRAFFIC_DIRECTOR } from '../proxy/traffic-director';
+import { TRAFFIC_DIRECTOR } from '../seams/traffic-director';
 import { GroupRecoveryService } from '../recovery/group-recovery.service';
 import { InstanceHealer } from './healing/instance-healer.service';
 import { InstanceDeleter } from './instance-deleter';

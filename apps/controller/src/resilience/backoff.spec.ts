@@ -1,4 +1,4 @@
-import { FailureBackoff } from './failure-backoff';
+import { FailureBackoff } from './backoff';
 
 describe('FailureBackoff', () => {
   it('doubles per failure in a row up to the cap, and a success clears it', () => {
