@@ -11,7 +11,7 @@ import { RecordingLogger } from '../e2e/support/recording-logger';
 import { ServiceInstance } from '../e2e/support/service-instance';
 import { AppModule } from '../src/app.module';
 import { loadControllerConfig } from '../src/config/config-loader';
-import { CLOCK } from '../src/providers/clock';
+import { CLOCK } from '../src/clock/clock';
 import { OriginalInstanceService } from '../src/scaling/original-instance.service';
 import { ScalingService } from '../src/scaling/scaling.service';
 import { ManualClock } from './manual-clock';

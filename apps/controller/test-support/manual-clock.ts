@@ -1,4 +1,4 @@
-import { CancelTimer, Clock } from '../src/providers/clock';
+import { CancelTimer, Clock } from '../src/clock/clock';
 
 interface PendingTimer {
   readonly dueMs: number;

@@ -6,7 +6,7 @@ import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
 import { CloudApiHealth, CloudApiStatus } from '../providers/cloud-api-health';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { RequestCountPolicy } from '../scaling/request-count-policy';
 import { LaunchEvent } from '../scaling/scaling-event';
 import { ScaleOutGate } from '../scaling/scale-out-gate';

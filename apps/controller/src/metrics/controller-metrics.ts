@@ -33,6 +33,9 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
   private proxy: ProxyServer | undefined;
   private readonly unsubscribe: Array<() => void> = [];
 
+  /** Time from sending a request upstream to the end of its exchange, per attempt (seconds buckets). */
+  private readonly upstreamLatency = new LatencyHistogram();
+
   constructor(
     metrics: MetricsRegistry,
     private readonly pool: InstancePool,
@@ -61,9 +64,13 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
     new LatencyHistogramMetric(
       'osa_upstream_response_duration_seconds',
       'Upstream latency: from sending a request to an instance to the end of its answer, per attempt',
-      director.upstreamLatency,
+      this.upstreamLatency,
       metrics.registry,
     );
+    // Fed from the director's `settled` event: scaling knows nothing of metrics (no folder cycle).
+    director.events.on('settled', (_backend, outcome, durationMs) => {
+      if (outcome !== 'client-aborted') this.upstreamLatency.observeMs(durationMs);
+    });
     const proxyInFlight = (): number => this.proxy?.inFlight ?? 0;
     new Gauge({
       name: 'osa_proxy_in_flight_requests',

@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import { Clock } from '../providers/clock';
+import { Clock } from '../clock/clock';
 
 /**
  * The one vocabulary for what happens to an instance (docs/architecture.md "Instance lifecycle").

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { Backend } from '../seams/traffic-director';
 import { EjectionSource, HealthCheckRecord, InstancePhase, InstanceRole, PoolInstance } from './pool-instance';
 

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_REASON_KEY } from '../providers/instance-provider';
 import { ExponentialDelay, retry } from '../resilience/backoff';
 import { InstanceDeleter } from '../scaling/instance-deleter';

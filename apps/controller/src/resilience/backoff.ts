@@ -1,4 +1,4 @@
-import { Clock } from '../providers/clock';
+import { Clock } from '../clock/clock';
 
 /**
  * The controller's one retry/back-off policy (docs/architecture.md "Resilience"): exponential

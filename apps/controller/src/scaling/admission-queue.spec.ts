@@ -1,5 +1,5 @@
 import { ManualClock } from '../../test-support/manual-clock';
-import { Clock, SystemClock } from '../providers/clock';
+import { Clock, SystemClock } from '../clock/clock';
 import { TrafficDecision } from '../seams/traffic-director';
 import { AdmissionQueue, AdmissionQueueLimits } from './admission-queue';
 

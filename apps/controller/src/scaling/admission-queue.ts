@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import { CancelTimer, Clock } from '../providers/clock';
+import { CancelTimer, Clock } from '../clock/clock';
 import { TrafficDecision } from '../seams/traffic-director';
 
 export interface AdmissionQueueLimits {

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ProviderConfig } from '../config/provider.config';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider } from '../providers/instance-provider';
 import { FailureBackoff, retry } from '../resilience/backoff';
 

@@ -5,7 +5,7 @@ import { BackendReadiness } from '../health/backend-readiness';
 import { InstanceLifecycle, InstanceState, LaunchState, seconds } from '../pool/instance-lifecycle';
 import { InstancePool } from '../pool/instance-pool';
 import { isCloudApiUnavailable } from '../providers/cloud-api-health';
-import { Clock } from '../providers/clock';
+import { Clock } from '../clock/clock';
 import { InstanceProvider, InstanceSnapshot } from '../providers/instance-provider';
 import { poll, PollTimeoutError } from '../resilience/backoff';
 import { InstanceDeleter } from './instance-deleter';

@@ -1,5 +1,5 @@
 import { ScalingConfig } from '../config/scaling.config';
-import { SystemClock } from '../providers/clock';
+import { SystemClock } from '../clock/clock';
 import { ScaleOutGate } from './scale-out-gate';
 
 describe('ScaleOutGate', () => {

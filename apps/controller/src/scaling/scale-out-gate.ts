@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ScalingConfig } from '../config/scaling.config';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 
 export type GateState =
   | { readonly open: true }

@@ -8,7 +8,7 @@ import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
 import { CloudApiHealth } from '../providers/cloud-api-health';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot } from '../providers/instance-provider';
 import { FailureBackoff } from '../resilience/backoff';
 import { InstanceDeleter } from './instance-deleter';

@@ -3,7 +3,7 @@ import { ScalingConfig } from '../../config/scaling.config';
 import { InstanceLifecycle, RemovalState } from '../../pool/instance-lifecycle';
 import { InstancePool } from '../../pool/instance-pool';
 import { PoolInstance } from '../../pool/pool-instance';
-import { Clock, CLOCK } from '../../providers/clock';
+import { Clock, CLOCK } from '../../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider } from '../../providers/instance-provider';
 import { InstanceDeleter } from '../instance-deleter';
 import { RemovalEvent } from '../scaling-event';

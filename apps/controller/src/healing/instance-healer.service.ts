@@ -1,14 +1,14 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { HealthConfig } from '../../config/health.config';
-import { ProviderConfig } from '../../config/provider.config';
-import { ScalingConfig } from '../../config/scaling.config';
-import { InstancePool } from '../../pool/instance-pool';
-import { PoolInstance } from '../../pool/pool-instance';
-import { Clock, CLOCK } from '../../providers/clock';
-import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_REASON_KEY } from '../../providers/instance-provider';
-import { InstanceDeleter } from '../instance-deleter';
-import { ScalingEventLog } from '../scaling-event-log';
-import { ScalingService } from '../scaling.service';
+import { HealthConfig } from '../config/health.config';
+import { ProviderConfig } from '../config/provider.config';
+import { ScalingConfig } from '../config/scaling.config';
+import { InstancePool } from '../pool/instance-pool';
+import { PoolInstance } from '../pool/pool-instance';
+import { Clock, CLOCK } from '../clock/clock';
+import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_REASON_KEY } from '../providers/instance-provider';
+import { InstanceDeleter } from '../scaling/instance-deleter';
+import { ScalingEventLog } from '../scaling/scaling-event-log';
+import { ScalingService } from '../scaling/scaling.service';
 
 /**
  * Self-healing. An admitted instance is replaced (the desired count is kept) when
