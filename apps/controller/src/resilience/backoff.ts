@@ -149,3 +149,29 @@ export async function poll<S, T>(ask: (signal?: AbortSignal) => Promise<S>, judg
     await clock.sleep(Math.min(intervalMs, Math.max(deadlineMs - nowMs, 1)), signal);
   }
 }
+
+/**
+ * Runs `work` every `intervalMs` of Clock time until `signal` aborts (the controller's periodic
+ * evaluations and polls). A failing round is reported and the next one runs as usual.
+ */
+export async function repeatEvery(
+  clock: Clock,
+  intervalMs: number,
+  signal: AbortSignal,
+  work: (signal: AbortSignal) => void | Promise<void>,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await clock.sleep(intervalMs, signal);
+    } catch {
+      return;
+    }
+    try {
+      await work(signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      onError(error);
+    }
+  }
+}

@@ -10,7 +10,7 @@ import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
 import { CloudApiHealth } from '../providers/cloud-api-health';
 import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot } from '../providers/instance-provider';
-import { FailureBackoff } from '../resilience/backoff';
+import { FailureBackoff, repeatEvery } from '../resilience/backoff';
 import { InstanceDeleter } from './instance-deleter';
 import { InstanceLaunch, LaunchDependencies } from './instance-launch';
 import { OnceLog } from './once-log';
@@ -515,19 +515,8 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     return false;
   }
 
-  private async every(intervalMs: number, work: () => void): Promise<void> {
-    const signal = this.shutdown.signal;
-    while (!signal.aborted) {
-      try {
-        await this.clock.sleep(intervalMs, signal);
-      } catch {
-        return;
-      }
-      try {
-        work();
-      } catch (error) {
-        this.logger.error(`scaling evaluation failed: ${(error as Error).stack ?? String(error)}`);
-      }
-    }
+  /** Periodic work on the Clock (not @nestjs/schedule: see docs/architecture.md "Design-card packages"). */
+  private every(intervalMs: number, work: () => void): Promise<void> {
+    return repeatEvery(this.clock, intervalMs, this.shutdown.signal, work, (error) => this.logger.error(`scaling evaluation failed: ${(error as Error).stack ?? String(error)}`));
   }
 }
