@@ -85,7 +85,7 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
 
   private async run(instance: PoolInstance, event: RemovalEvent, drain: boolean): Promise<RemovalEvent> {
     const startedMs = this.clock.nowMs();
-    const label = `${event.kind} #${event.sequence} ${instance.name}${event.address ? ` at ${event.address}` : ''}`;
+    const label = `${event.kind} #${event.sequence} ${instance.name} [${instance.id}]${event.address ? ` at ${event.address}` : ''}`;
     const drainTimeoutMs = this.config.scaleIn.drainTimeoutMs;
     this.logger.log(
       `${label}: out of rotation (${event.trigger}); ` +
