@@ -24,7 +24,7 @@ describe('retry', () => {
         attemptsAtMs.push(clock.nowMs());
         throw new Error(`boom ${attemptsAtMs.length}`);
       },
-      { clock, delayMs: (attempt) => (attempt < 3 ? 1_000 * attempt : undefined), onRetry: (error, attempt, waitMs) => retried.push(`${attempt}:${waitMs}`) },
+      { clock, delayMs: (attempt) => (attempt < 3 ? 1_000 * attempt : undefined), onRetry: (_error, attempt, waitMs) => retried.push(`${attempt}:${waitMs}`) },
     ).catch((error: Error) => (outcome = error.message));
     await clock.advance(10_000);
     expect(attemptsAtMs).toEqual([0, 1_000, 3_000]);
