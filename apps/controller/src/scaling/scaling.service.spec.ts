@@ -48,6 +48,10 @@ describe('ScalingService (the reconciler)', () => {
     await clock.runDeferred();
     expect(running.logger.matching(/reconcile failed: Error: a bug in a scaling-event listener/)).toHaveLength(1);
     expect(gate.current().open).toBe(true); // nothing started: the gate opens again
+    // The periodic evaluation meets the same bug: it too must not leave the gate closed.
+    await clock.advance(5_000);
+    expect(running.logger.matching(/reconcile failed: Error: a bug in a scaling-event listener/).length).toBeGreaterThan(1);
+    expect(gate.current().open).toBe(true);
     running.app.get(ScalingEventLog).events.off('started', bug);
     // The desired count still says 2: the next evaluation starts the launch.
     await running.until(() => scaling.events().length > 0);

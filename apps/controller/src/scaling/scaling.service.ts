@@ -26,6 +26,7 @@ import {
   HOLD_RESET_POINTS,
   HoldCondition,
   planReconcile,
+  ReconcilePlan,
   ScalingDecision,
   ScalingSnapshot,
 } from './scaling-decisions';
@@ -355,21 +356,27 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     this.reconcileScheduled = true;
     this.clock.defer(() => {
       this.reconcileScheduled = false;
-      try {
-        this.reconcile();
-      } catch (error) {
-        this.logger.error(`reconcile failed: ${(error as Error).stack ?? String(error)}`);
-      } finally {
-        this.scaleOutDecided = false;
-        // A scale-out decided on the data path that did not start must not leave clients on 503.
-        if (!this.scaleOutRunning()) this.gate.open();
-      }
+      this.scaleOutDecided = false;
+      this.reconcile();
+      // A scale-out decided on the data path that did not start must not leave clients on 503.
+      if (!this.scaleOutRunning()) this.gate.open();
     });
   }
 
-  /** Starts whatever brings the instances to the desired count (the plan of planReconcile). */
+  /**
+   * Starts whatever brings the instances to the desired count (the plan of planReconcile). A bug
+   * here is logged, and the gate is not left closed by a launch that never started.
+   */
   private reconcile(): void {
-    const plan = planReconcile(this.snapshot(), this.clock.nowMs());
+    try {
+      this.carryOut(planReconcile(this.snapshot(), this.clock.nowMs()));
+    } catch (error) {
+      this.logger.error(`reconcile failed: ${(error as Error).stack ?? String(error)}`);
+      if (!this.scaleOutRunning()) this.gate.open();
+    }
+  }
+
+  private carryOut(plan: ReconcilePlan): void {
     switch (plan.kind) {
       case 'hold':
         this.once.say(plan.condition, plan.why);
