@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { OpenStackClient } from '@osa/openstack-client';
 import { CallRecord, FakeOpenStack } from '@osa/openstack-testkit';
 import { ProviderConfig } from '../src/config/provider.config';
-import { SystemClock } from '../src/providers/clock';
+import { SystemClock } from '../src/clock/clock';
 import { CloudApiHealth } from '../src/providers/cloud-api-health';
 import { MonitoredInstanceProvider } from '../src/providers/monitored-instance-provider';
 import { OpenStackInstanceProvider } from '../src/providers/openstack/openstack-instance-provider';

@@ -5,9 +5,11 @@ import { ControllerConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PoolModule } from './pool/pool.module';
-import { ClockModule } from './providers/clock.module';
+import { ClockModule } from './clock/clock.module';
 import { ProvidersModule } from './providers/providers.module';
 import { ProxyModule } from './proxy/proxy.module';
+import { HealingModule } from './healing/healing.module';
+import { RecoveryModule } from './recovery/recovery.module';
 import { ScalingModule } from './scaling/scaling.module';
 
 /**
@@ -26,8 +28,10 @@ export class AppModule {
         PoolModule,
         HealthModule,
         ScalingModule,
-        // PROXY_CONFIG and TRAFFIC_DIRECTOR come from the global config and scaling modules.
-        ProxyModule.register(),
+        HealingModule,
+        RecoveryModule,
+        // PROXY_CONFIG comes from the global config module; TRAFFIC_DIRECTOR from ScalingModule.
+        ProxyModule.register({ imports: [ScalingModule] }),
         AdminModule,
         MetricsModule,
       ],

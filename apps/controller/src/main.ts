@@ -10,9 +10,12 @@ import { LOG_LEVELS } from './config/log.config';
 import { processConfigInputs } from './config/process-config-inputs';
 import { guardLogStreams } from './log-pipe-guard';
 import { resolveControllerCloudConfig } from './providers/openstack/openstack-client.provider';
+import { ScalingService } from './scaling/scaling.service';
 
 /** Shutdown must finish within this, or the process exits anyway (children are killed on exit). */
 const SHUTDOWN_DEADLINE_MS = 60_000;
+/** Signals closer together than this are one request to stop (a group signal and its forwarded copy). */
+const REPEATED_SIGNAL_MIN_GAP_MS = 1_000;
 
 /** Loads and validates the configuration; answers --help, --version and --check-config itself. */
 function loadConfigOrExit(): LoadedControllerConfig {
@@ -67,16 +70,24 @@ async function bootstrap(): Promise<void> {
   // not abort() with a core dump.
   const app = await NestFactory.create(AppModule.forRoot(loaded), { logger, abortOnError: false });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
-  let stopSignals = 0;
+  let firstSignalAtMs: number | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      // Nest runs the orderly shutdown on the first signal; a deadline bounds it, and a second
-      // signal (Ctrl-C twice) exits at once. Local instances are killed by the exit hook either way.
-      if (++stopSignals > 1) {
-        process.stderr.write(`controller: ${signal} again, exiting now\n`);
-        process.exit(1);
+      const nowMs = performance.now();
+      if (firstSignalAtMs === undefined) {
+        firstSignalAtMs = nowMs;
+        // From the first signal on nothing may start (issue 12 §3): the instances may be getting the
+        // same signal right now (a signal to the whole process group) and must not be "healed".
+        app.get(ScalingService, { strict: false }).stop(`${signal} received`);
+        setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+        return;
       }
-      setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+      // Nest runs the orderly shutdown on the first signal; a deadline bounds it. A second signal
+      // a person sends (Ctrl-C twice) exits at once; one that arrives with the first (the group's
+      // signal plus a supervisor such as `nx serve` forwarding it) is the same request, not a second.
+      if (nowMs - firstSignalAtMs < REPEATED_SIGNAL_MIN_GAP_MS) return;
+      process.stderr.write(`controller: ${signal} again, exiting now\n`);
+      process.exit(1);
     });
   }
   await app.listen(config.admin.listenPort, config.admin.listenHost);

@@ -28,9 +28,10 @@ export class ControllerProcess {
     readonly configFile: string,
     args: string[],
     env: Record<string, string>,
+    ownProcessGroup = false,
   ) {
     if (!fs.existsSync(CONTROLLER_MAIN)) throw new Error(`${CONTROLLER_MAIN} is missing: run \`npx nx build controller\` first`);
-    this.child = spawn(process.execPath, [CONTROLLER_MAIN, ...args], { cwd: WORKSPACE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [CONTROLLER_MAIN, ...args], { cwd: WORKSPACE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup });
     for (const stream of [this.child.stdout, this.child.stderr]) {
       let pending = '';
       stream?.setEncoding('utf8');
@@ -51,12 +52,12 @@ export class ControllerProcess {
   }
 
   /** Writes `config` as YAML to a temporary file and starts the controller with `--config` on it. */
-  static start(config: Record<string, unknown>, extraEnv: Record<string, string> = {}): ControllerProcess {
+  static start(config: Record<string, unknown>, extraEnv: Record<string, string> = {}, options: { ownProcessGroup?: boolean } = {}): ControllerProcess {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'controller-e2e-'));
     const file = path.join(dir, 'controller.yaml');
     fs.writeFileSync(file, stringify(withOwnImageStore(config, dir)));
     // A clean environment: nothing of the test runner's (no OS_*, no OSA_*) leaks in.
-    return new ControllerProcess(file, ['--config', file], { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extraEnv });
+    return new ControllerProcess(file, ['--config', file], { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extraEnv }, options.ownProcessGroup === true);
   }
 
   /** Starts the controller with arbitrary arguments and environment (config validation tests). */

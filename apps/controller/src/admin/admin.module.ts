@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { PoolModule } from '../pool/pool.module';
+import { ScalingModule } from '../scaling/scaling.module';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { ControllerLifecycle } from './controller-lifecycle';
 import { ControllerReadinessIndicator } from './controller-readiness.indicator';
@@ -16,7 +17,7 @@ import { StatusService } from './status.service';
  * only delegate; add a route by adding a controller here (manual actions, /metrics).
  */
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), PoolModule],
+  imports: [TerminusModule.forRoot({ logger: false }), PoolModule, ScalingModule],
   controllers: [HealthController, StatusController, ScalingActionsController],
   // APP_GUARD: the auth guard covers every admin route in the app, including other modules' controllers.
   providers: [{ provide: APP_GUARD, useClass: AdminAuthGuard }, ControllerLifecycle, ControllerReadinessIndicator, StatusService, ScalingActionsService],

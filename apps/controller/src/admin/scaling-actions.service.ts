@@ -2,7 +2,8 @@ import { BadRequestException, ConflictException, Injectable, NotFoundException }
 import { ScalingConfig } from '../config/scaling.config';
 import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
-import { ScalingService, ScalingStatusView } from '../scaling/scaling.service';
+import { ScalingStatusView } from '../scaling/scaling-status';
+import { ScalingService } from '../scaling/scaling.service';
 
 export interface ActionResult {
   readonly action: string;

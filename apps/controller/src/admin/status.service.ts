@@ -7,12 +7,13 @@ import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
 import { CloudApiHealth, CloudApiStatus } from '../providers/cloud-api-health';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { RequestCountPolicy } from '../scaling/request-count-policy';
-import { ScaleEvent } from '../scaling/scale-event';
+import { LaunchEvent } from '../scaling/scaling-event';
 import { ScaleOutGate } from '../scaling/scale-out-gate';
 import { ScalingTrafficDirector, TrafficCounters } from '../scaling/scaling-traffic-director';
-import { ScalingService, ScalingStatusView } from '../scaling/scaling.service';
+import { ScalingService } from '../scaling/scaling.service';
+import { ScalingStatusView } from '../scaling/scaling-status';
 import { ControllerLifecycle, LifecyclePhase } from './controller-lifecycle';
 
 export interface InstanceStatusView {
@@ -41,8 +42,8 @@ export interface ControllerStatus {
   readonly requests: TrafficCounters & { readonly countedSinceLastScaleEvent: number; readonly thresholdRequests: number };
   readonly capacity: { readonly instances: number; readonly maxInstances: number };
   readonly instances: InstanceStatusView[];
-  readonly scaleOutInProgress: ScaleEvent | null;
-  readonly lastScaleEvent: ScaleEvent | null;
+  readonly scaleOutInProgress: LaunchEvent | null;
+  readonly lastScaleEvent: LaunchEvent | null;
   readonly scaleOutBackoff: ReturnType<ScalingService['backoff']>;
   /** Desired vs actual, policies, cooldowns, the last 50 scaling events with their timings. */
   readonly scaling: ScalingStatusView;

@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { HealthConfig } from '../config/health.config';
 import { InstancePool } from '../pool/instance-pool';
-import { SystemClock } from '../providers/clock';
+import { SystemClock } from '../clock/clock';
 import { HttpBackendProbe } from './backend-probe';
 import { BackendHealthMonitor } from './backend-health-monitor';
 

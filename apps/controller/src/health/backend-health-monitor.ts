@@ -3,7 +3,7 @@ import { HealthConfig } from '../config/health.config';
 import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
 import { describe } from '../pool/traffic-selector';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { BACKEND_PROBE, BackendProbe } from './backend-probe';
 
 /**

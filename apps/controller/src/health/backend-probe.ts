@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthConfig } from '../config/health.config';
 import { ServiceEndpoint } from '../providers/instance-provider';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 
 /** The outcome of one health check. Probes never throw: every failure is a result. */
 export interface ProbeResult {

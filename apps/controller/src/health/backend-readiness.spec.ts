@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { HealthConfig } from '../config/health.config';
-import { SystemClock } from '../providers/clock';
+import { SystemClock } from '../clock/clock';
 import { HttpBackendProbe } from './backend-probe';
 import { BackendReadiness, ReadinessTimeoutError } from './backend-readiness';
 

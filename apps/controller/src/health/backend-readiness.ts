@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthConfig } from '../config/health.config';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { ServiceEndpoint } from '../providers/instance-provider';
 import { BACKEND_PROBE, BackendProbe, ProbeResult } from './backend-probe';
 

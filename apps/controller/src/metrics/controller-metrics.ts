@@ -5,8 +5,8 @@ import { readBuildInfo } from '../build-info';
 import { InstancePool } from '../pool/instance-pool';
 import { EjectionSource, InstancePhase, PoolInstance } from '../pool/pool-instance';
 import { ProxyExchangeEvent, ProxyServer } from '../proxy';
-import { ScaleEvent, ScalingEvent } from '../scaling/scale-event';
-import { isScaleEvent, ScalingEventLog } from '../scaling/scaling-event-log';
+import { LaunchEvent, ScalingEvent } from '../scaling/scaling-event';
+import { isLaunchEvent, ScalingEventLog } from '../scaling/scaling-event-log';
 import { ScalingTrafficDirector } from '../scaling/scaling-traffic-director';
 import { MetricsRegistry } from './metrics-registry';
 
@@ -74,12 +74,15 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,
     });
-    // The director records into it on settle; it holds no metrics code of its own.
-    director.upstreamLatency = new Histogram({
+    const upstreamLatency = new Histogram({
       name: 'osa_upstream_response_duration_seconds',
       help: 'Upstream latency: from sending a request to an instance to the end of its answer, per attempt',
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,
+    });
+    // Fed from the director's `settled` event: scaling knows nothing of metrics (no folder cycle).
+    director.events.on('settled', (_backend, outcome, durationMs) => {
+      if (outcome !== 'client-aborted') upstreamLatency.observe(durationMs / 1000);
     });
     const proxyInFlight = (): number => this.proxy?.inFlight ?? 0;
     new Gauge({
@@ -214,10 +217,10 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
 
   private countScalingEvent(event: ScalingEvent): void {
     this.scaleEvents.inc({ kind: event.kind, outcome: event.state });
-    if (isScaleEvent(event)) this.observePhases(event);
+    if (isLaunchEvent(event)) this.observePhases(event);
   }
 
-  private observePhases(event: ScaleEvent): void {
+  private observePhases(event: LaunchEvent): void {
     for (const [phase, ms] of Object.entries(event.phaseDurationsMs)) {
       if (ms !== undefined) this.scalePhaseDurations.observe({ kind: event.kind, phase }, ms / 1000);
     }

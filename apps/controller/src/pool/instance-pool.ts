@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, CLOCK } from '../providers/clock';
-import { Backend } from '../proxy/traffic-director';
+import { Clock, CLOCK } from '../clock/clock';
+import { Backend } from '../seams/traffic-director';
 import { EjectionSource, HealthCheckRecord, InstancePhase, InstanceRole, PoolInstance } from './pool-instance';
 
 /** What happened in the pool; metrics and logging hang on these rather than on branches. */

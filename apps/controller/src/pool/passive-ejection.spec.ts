@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { HealthConfig } from '../config/health.config';
 import { TrafficConfig } from '../config/traffic.config';
-import { SystemClock } from '../providers/clock';
+import { SystemClock } from '../clock/clock';
 import { InstancePool } from './instance-pool';
 import { PassiveEjection } from './passive-ejection';
 import { PoolInstance } from './pool-instance';

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HealthConfig } from '../config/health.config';
 import { TrafficConfig } from '../config/traffic.config';
-import { UpstreamOutcome } from '../proxy/traffic-director';
+import { UpstreamOutcome } from '../seams/traffic-director';
 import { InstancePool } from './instance-pool';
 import { PoolInstance } from './pool-instance';
 import { describe } from './traffic-selector';

@@ -1,14 +1,15 @@
-import { Backend } from '../proxy/traffic-director';
+import { Backend } from '../seams/traffic-director';
+import { InstanceState, LaunchState } from './instance-lifecycle';
 
 /** The original backend (seed `service-vm-1`, never deleted by us) or a clone we created. */
 export type InstanceRole = 'original' | 'clone';
 
 /**
- * Where an instance is in its life. The first four are the scale-out states
- * (`creating -> booting -> addressing -> health-checking -> admitted`); `admitted` instances take
- * traffic while healthy; `deleting` is on its way out.
+ * The part of the lifecycle (instance-lifecycle.ts) an instance spends in the pool: the launch
+ * states, `admitted` (takes traffic while healthy), and `deleting` (on its way out: from the first
+ * moment of a drain, so it gets no new requests).
  */
-export type InstancePhase = 'creating' | 'booting' | 'addressing' | 'health-checking' | 'admitted' | 'deleting';
+export type InstancePhase = Extract<InstanceState, LaunchState | 'admitted' | 'deleting'>;
 
 /** An admitted instance's health as the HealthModule sees it: only `healthy` ones may take traffic. */
 export type InstanceHealth = 'healthy' | 'ejected';

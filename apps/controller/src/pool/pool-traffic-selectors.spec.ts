@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { SystemClock } from '../providers/clock';
+import { SystemClock } from '../clock/clock';
 import { InstancePool } from './instance-pool';
 import { LeastOutstandingTrafficSelector } from './least-outstanding-traffic-selector';
 import { RoundRobinTrafficSelector } from './round-robin-traffic-selector';

@@ -1,4 +1,4 @@
-import { SystemClock } from '../providers/clock';
+import { SystemClock } from '../clock/clock';
 import { InstancePool } from './instance-pool';
 import { SwitchTrafficSelector } from './traffic-selector';
 

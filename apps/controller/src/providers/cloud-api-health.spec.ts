@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ConnectionFailedError, MalformedResponseError, OpenStackHttpError, QuotaExceededError, RequestTimeoutError } from '@osa/openstack-client';
 import { CloudApiHealth, isCloudApiUnavailable } from './cloud-api-health';
-import { SystemClock } from './clock';
+import { SystemClock } from '../clock/clock';
 import { ProviderCallTimeoutError } from './provider-call';
 
 const http = (status: number): OpenStackHttpError =>

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { circuitBreaker, ConsecutiveBreaker, handleWhen } from 'cockatiel';
 import { ConnectionFailedError, MalformedResponseError, OpenStackHttpError, RequestTimeoutError } from '@osa/openstack-client';
-import { Clock, CLOCK } from './clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { ProviderCallTimeoutError } from './provider-call';
 
 /**

@@ -1,8 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_REASON_KEY } from '../providers/instance-provider';
+import { ExponentialDelay, retry } from '../resilience/backoff';
 import { InstanceDeleter } from '../scaling/instance-deleter';
 import { ScalingService } from '../scaling/scaling.service';
 
@@ -77,26 +78,29 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
 
   /** Lists the group until it works: during a cloud API outage the original keeps serving meanwhile. */
   private async listGroup(signal: AbortSignal): Promise<InstanceSnapshot[] | undefined> {
-    let retryMs = LIST_RETRY_INITIAL_MS;
+    const delay = new ExponentialDelay(LIST_RETRY_INITIAL_MS, LIST_RETRY_MAX_MS);
     const startedMs = this.clock.nowMs();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const group = await this.provider.listGroup(signal);
-        if (attempt > 1) this.logger.log(`listed group ${this.providerConfig.group} on attempt ${attempt}, after ${((this.clock.nowMs() - startedMs) / 1000).toFixed(1)}s`);
-        return group;
-      } catch (error) {
-        if (signal.aborted) return undefined;
-        this.logger.warn(
-          `cannot list group ${this.providerConfig.group} yet (attempt ${attempt}): ${(error as Error).message}; ` +
-            `nothing is created or deleted until it is listed; retrying in ${(retryMs / 1000).toFixed(0)}s`,
-        );
-      }
-      try {
-        await this.clock.sleep(retryMs, signal);
-      } catch {
-        return undefined;
-      }
-      retryMs = Math.min(retryMs * 2, LIST_RETRY_MAX_MS);
+    try {
+      return await retry(
+        async (attempt) => {
+          const group = await this.provider.listGroup(signal);
+          if (attempt > 1) this.logger.log(`listed group ${this.providerConfig.group} on attempt ${attempt}, after ${((this.clock.nowMs() - startedMs) / 1000).toFixed(1)}s`);
+          return group;
+        },
+        {
+          clock: this.clock,
+          signal,
+          delayMs: (attempt) => delay.afterFailures(attempt),
+          onRetry: (error, attempt, waitMs) =>
+            this.logger.warn(
+              `cannot list group ${this.providerConfig.group} yet (attempt ${attempt}): ${(error as Error).message}; ` +
+                `nothing is created or deleted until it is listed; retrying in ${(waitMs / 1000).toFixed(0)}s`,
+            ),
+        },
+      );
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      throw error;
     }
   }
 

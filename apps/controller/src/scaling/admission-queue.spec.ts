@@ -1,5 +1,6 @@
-import { SystemClock } from '../providers/clock';
-import { TrafficDecision } from '../proxy/traffic-director';
+import { ManualClock } from '../../test-support/manual-clock';
+import { Clock, SystemClock } from '../clock/clock';
+import { TrafficDecision } from '../seams/traffic-director';
 import { AdmissionQueue, AdmissionQueueLimits } from './admission-queue';
 
 /** Collects what the queue logs (a LoggerService), to assert one line per episode, not per request. */
@@ -18,11 +19,11 @@ class LinesLogger {
 
 const FORWARD: TrafficDecision = { kind: 'forward', backend: { id: 'b', host: '127.0.10.2', port: 5000 } };
 
-function queueWith(limits: Partial<AdmissionQueueLimits> = {}): { queue: AdmissionQueue; logger: LinesLogger } {
+function queueWith(limits: Partial<AdmissionQueueLimits> = {}, clock: Clock = new SystemClock()): { queue: AdmissionQueue; logger: LinesLogger } {
   const logger = new LinesLogger();
   const queue = new AdmissionQueue(
     { maxRequests: 3, maxWaitMs: 10_000, retryAfterSeconds: 2, progressLogIntervalMs: 10_000, ...limits },
-    new SystemClock(),
+    clock,
     logger,
   );
   return { queue, logger };
@@ -58,22 +59,29 @@ describe('AdmissionQueue (duringScaleOut: queue)', () => {
     ]);
   });
 
-  it('answers 503 after maxWaitMs, each request after its own wait', async () => {
-    const { queue } = queueWith({ maxWaitMs: 300 });
-    const startedMs = Date.now();
+  it('answers 503 after maxWaitMs of clock time, each request after its own wait (timers go through the Clock)', async () => {
+    const clock = new ManualClock();
+    const { queue } = queueWith({ maxWaitMs: 300 }, clock);
+    const answered: string[] = [];
     const first = decisionOf(queue.hold());
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    void first.then(() => answered.push('first'));
+    await clock.advance(150);
     const second = decisionOf(queue.hold());
-    const firstAnswer = await first;
-    const firstAfterMs = Date.now() - startedMs;
-    expect(firstAnswer).toEqual({ kind: 'reject', retryAfterSeconds: 2, reason: expect.stringContaining('no instance became healthy within 0.3s (traffic.queueMaxWaitMs)') });
+    void second.then(() => answered.push('second'));
+    await clock.advance(149);
+    expect(answered).toEqual([]); // 299 ms: nobody has waited 300 ms yet
+    await clock.advance(1);
+    expect(answered).toEqual(['first']);
+    await expect(first).resolves.toEqual({ kind: 'reject', retryAfterSeconds: 2, reason: expect.stringContaining('no instance became healthy within 0.3s (traffic.queueMaxWaitMs)') });
     expect(queue.length).toBe(1); // the second has waited only half its time
+    await clock.advance(149);
+    expect(answered).toEqual(['first']);
+    await clock.advance(1);
     await expect(second).resolves.toMatchObject({ kind: 'reject' });
-    const secondAfterMs = Date.now() - startedMs;
-    expect(firstAfterMs).toBeGreaterThanOrEqual(290);
-    expect(secondAfterMs).toBeGreaterThanOrEqual(440);
+    expect(answered).toEqual(['first', 'second']);
     expect(queue.counters.refusedWaitedTooLong).toBe(2);
     expect(queue.length).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('gives the place of a withdrawn request (its client left) to the next one, and skips it on release', async () => {
@@ -100,15 +108,19 @@ describe('AdmissionQueue (duringScaleOut: queue)', () => {
   });
 
   it('expires the oldest remaining request on time after the one before it withdrew', async () => {
-    const { queue } = queueWith({ maxWaitMs: 300 });
+    const clock = new ManualClock();
+    const { queue } = queueWith({ maxWaitMs: 300 }, clock);
     const first = queue.hold();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await clock.advance(100);
     const second = decisionOf(queue.hold());
+    let secondAnswered = false;
+    void second.then(() => (secondAnswered = true));
     if (first.kind !== 'queue') throw new Error('expected a queue decision');
     first.withdraw();
-    const startedMs = Date.now();
+    await clock.advance(299);
+    expect(secondAnswered).toBe(false); // its own wait (held at 100, due at 400), not the withdrawn one's
+    await clock.advance(1);
     await expect(second).resolves.toMatchObject({ kind: 'reject', reason: expect.stringContaining('traffic.queueMaxWaitMs') });
-    expect(Date.now() - startedMs).toBeGreaterThanOrEqual(150); // its own wait, not the withdrawn one's
     expect(queue.counters).toMatchObject({ refusedWaitedTooLong: 1, leftWhileHeld: 1 });
     expect(queue.length).toBe(0);
   });

@@ -1,6 +1,6 @@
 import { LoggerService } from '@nestjs/common';
-import { Clock } from '../providers/clock';
-import { TrafficDecision } from '../proxy/traffic-director';
+import { CancelTimer, Clock } from '../clock/clock';
+import { TrafficDecision } from '../seams/traffic-director';
 
 export interface AdmissionQueueLimits {
   /** Requests held at most; the next one is refused at once. */
@@ -45,7 +45,8 @@ export class AdmissionQueue {
   private head = 0;
   /** Withdrawn entries after `head`, skipped when they reach it (so withdrawal costs O(1)). */
   private withdrawnBehindHead = 0;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  /** Cancels the one timer on the oldest held request (through the injected Clock). */
+  private expiryTimer: CancelTimer | undefined;
   private closed = false;
   private episode: { startedMs: number; held: number; released: number; refused: number; left: number; lastProgressMs: number } | undefined;
 
@@ -160,7 +161,7 @@ export class AdmissionQueue {
     if (this.length === 0) return;
     const oldest = this.oldest();
     const dueInMs = Math.max(0, oldest.heldAtMs + this.limits.maxWaitMs - this.clock.nowMs());
-    this.expiryTimer = setTimeout(() => this.expire(), dueInMs);
+    this.expiryTimer = this.clock.setTimer(dueInMs, () => this.expire());
   }
 
   private expire(): void {
@@ -189,7 +190,7 @@ export class AdmissionQueue {
   /** Keep the timer on the oldest held request; summarise the episode once the queue is empty. */
   private afterChange(): void {
     if (this.length === 0) {
-      if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
+      this.expiryTimer?.();
       this.expiryTimer = undefined;
       this.held = [];
       this.head = 0;

@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ProviderConfig } from '../config/provider.config';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider } from '../providers/instance-provider';
-import { FailureBackoff } from './failure-backoff';
+import { FailureBackoff, retry } from '../resilience/backoff';
 
 export interface DeleteTarget {
   readonly id: string;
@@ -66,24 +66,25 @@ export class InstanceDeleter implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async delete(target: DeleteTarget, context: string): Promise<DeleteOutcome> {
-    let lastError = '';
-    for (let attempt = 1; attempt <= ATTEMPTS_IN_A_ROW; attempt++) {
-      try {
-        await this.provider.delete(target.id);
-        this.remember(target.id);
-        return { deleted: true, note: `deleted ${target.id}` };
-      } catch (error) {
-        lastError = (error as Error).message;
-        this.logger.warn(`${context}: delete of ${target.name} (${target.id}) failed, attempt ${attempt}/${ATTEMPTS_IN_A_ROW}: ${lastError}`);
-        if (attempt < ATTEMPTS_IN_A_ROW) await this.clock.sleep(1000 * attempt);
-      }
+    try {
+      // A few quick attempts (1 s, then 2 s apart) before the background takes over.
+      await retry(() => this.provider.delete(target.id), {
+        clock: this.clock,
+        delayMs: (attempt) => (attempt < ATTEMPTS_IN_A_ROW ? 1000 * attempt : undefined),
+        onRetry: (error, attempt) => this.logger.warn(`${context}: delete of ${target.name} (${target.id}) failed, attempt ${attempt}/${ATTEMPTS_IN_A_ROW}: ${(error as Error).message}`),
+      });
+      this.remember(target.id);
+      return { deleted: true, note: `deleted ${target.id}` };
+    } catch (error) {
+      const lastError = (error as Error).message;
+      this.logger.warn(`${context}: delete of ${target.name} (${target.id}) failed, attempt ${ATTEMPTS_IN_A_ROW}/${ATTEMPTS_IN_A_ROW}: ${lastError}`);
+      const backoff = new FailureBackoff(BACKGROUND_RETRY_INITIAL_MS, BACKGROUND_RETRY_MAX_MS);
+      backoff.failed(this.clock.nowMs());
+      this.pending.set(target.id, { target, context, sinceMs: this.clock.nowMs(), backoff, attempts: ATTEMPTS_IN_A_ROW, lastError });
+      const note = `could not delete ${target.name} (${target.id}) yet: ${lastError}; retrying in the background until it is gone`;
+      this.logger.error(`${context}: ${note}`);
+      return { deleted: false, note };
     }
-    const backoff = new FailureBackoff(BACKGROUND_RETRY_INITIAL_MS, BACKGROUND_RETRY_MAX_MS);
-    backoff.failed(this.clock.nowMs());
-    this.pending.set(target.id, { target, context, sinceMs: this.clock.nowMs(), backoff, attempts: ATTEMPTS_IN_A_ROW, lastError });
-    const note = `could not delete ${target.name} (${target.id}) yet: ${lastError}; retrying in the background until it is gone`;
-    this.logger.error(`${context}: ${note}`);
-    return { deleted: false, note };
   }
 
   /** Deleted by us recently, or still being retried: not an orphan. */

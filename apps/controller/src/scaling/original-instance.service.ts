@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { ProviderConfig } from '../config/provider.config';
 import { BackendReadiness } from '../health/backend-readiness';
 import { InstancePool } from '../pool/instance-pool';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider, OriginalInstance } from '../providers/instance-provider';
 
 const RETRY_INITIAL_MS = 2_000;

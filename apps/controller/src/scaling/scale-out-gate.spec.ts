@@ -1,6 +1,6 @@
 import { ScalingConfig } from '../config/scaling.config';
 import { TrafficConfig } from '../config/traffic.config';
-import { SystemClock } from '../providers/clock';
+import { SystemClock } from '../clock/clock';
 import { ScaleOutGate } from './scale-out-gate';
 
 describe('ScaleOutGate', () => {

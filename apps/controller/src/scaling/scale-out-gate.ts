@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ScalingConfig } from '../config/scaling.config';
 import { TrafficConfig } from '../config/traffic.config';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 
 export type GateState =
   | { readonly open: true }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Injectable } from '@nestjs/common';
-import { RemovalEvent, ScaleEvent, ScalingEvent } from './scale-event';
+import { LaunchEvent, RemovalEvent, ScalingEvent } from './scaling-event';
 
 /** How many finished scaling events /status keeps. */
 export const SCALING_EVENTS_KEPT = 50;
@@ -46,16 +46,16 @@ export class ScalingEventLog {
     return this.finishedEvents;
   }
 
-  /** Finished scale-outs, replacements and adoptions only (the seed's "last scale event"). */
-  recentScaleEvents(): ScaleEvent[] {
-    return this.finishedEvents.filter(isScaleEvent);
+  /** Finished launches only: scale-outs, replacements and adoptions (/status `lastScaleEvent`). */
+  recentLaunchEvents(): LaunchEvent[] {
+    return this.finishedEvents.filter(isLaunchEvent);
   }
 }
 
-export function isScaleEvent(event: ScalingEvent): event is ScaleEvent {
+export function isLaunchEvent(event: ScalingEvent): event is LaunchEvent {
   return event.kind !== 'scale-in' && event.kind !== 'heal';
 }
 
 export function isRemovalEvent(event: ScalingEvent): event is RemovalEvent {
-  return !isScaleEvent(event);
+  return !isLaunchEvent(event);
 }

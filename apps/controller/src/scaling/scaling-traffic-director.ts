@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ScalingConfig } from '../config/scaling.config';
 import { TrafficConfig } from '../config/traffic.config';
@@ -5,8 +6,8 @@ import { InstancePool, PoolEvents } from '../pool/instance-pool';
 import { PassiveEjection } from '../pool/passive-ejection';
 import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
-import { Clock, CLOCK } from '../providers/clock';
-import { Backend, RequestInfo, TrafficDecision, TrafficDirector, UpstreamOutcome } from '../proxy/traffic-director';
+import { Clock, CLOCK } from '../clock/clock';
+import { Backend, RequestInfo, TrafficDecision, TrafficDirector, UpstreamOutcome } from '../seams/traffic-director';
 import { AdmissionQueue, AdmissionQueueCounters } from './admission-queue';
 import { ScaleOutGate } from './scale-out-gate';
 import { ScalingService } from './scaling.service';
@@ -21,6 +22,10 @@ export interface TrafficCounters {
   outcomes: Record<UpstreamOutcome, number>;
   /** `duringScaleOut: queue`: requests held while no instance was healthy, and what became of them. */
   queue: AdmissionQueueCounters & { waiting: number };
+}
+
+export interface TrafficDirectorEvents {
+  settled: [backend: Backend, outcome: UpstreamOutcome, durationMs: number];
 }
 
 /** Pool events after which a held request may find an instance. */
@@ -49,11 +54,8 @@ export class ScalingTrafficDirector implements TrafficDirector, OnModuleInit, On
     retries: 0,
     outcomes: { ok: 0, 'connect-failed': 0, reset: 0, timeout: 0, 'client-aborted': 0 },
   };
-  /**
-   * Time from sending a request upstream to the end of its exchange, per attempt, in seconds.
-   * /metrics plugs its histogram in; until then nothing is recorded.
-   */
-  upstreamLatency: { observe(seconds: number): void } = { observe: () => undefined };
+  /** Every settled upstream exchange (metrics record the upstream latency from it). */
+  readonly events = new EventEmitter<TrafficDirectorEvents>();
 
   constructor(
     private readonly config: ScalingConfig,
@@ -119,7 +121,7 @@ export class ScalingTrafficDirector implements TrafficDirector, OnModuleInit, On
 
   settle(backend: Backend, outcome: UpstreamOutcome, durationMs: number): void {
     this.counterValues.outcomes[outcome]++;
-    if (outcome !== 'client-aborted') this.upstreamLatency.observe(durationMs / 1000);
+    this.events.emit('settled', backend, outcome, durationMs);
     const instance = this.pool.requestFinished(backend.id);
     if (instance) this.passiveEjection.observe(instance, outcome);
   }

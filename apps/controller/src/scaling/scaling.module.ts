@@ -1,9 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { HealthModule } from '../health/health.module';
 import { PoolModule } from '../pool/pool.module';
-import { TRAFFIC_DIRECTOR } from '../proxy/traffic-director';
-import { GroupRecoveryService } from '../recovery/group-recovery.service';
-import { InstanceHealer } from './healing/instance-healer.service';
+import { TRAFFIC_DIRECTOR } from '../seams/traffic-director';
 import { InstanceDeleter } from './instance-deleter';
 import { OriginalInstanceService } from './original-instance.service';
 import { PolicyEvaluator } from './policies/policy-evaluator';
@@ -15,11 +13,11 @@ import { ScalingTrafficDirector } from './scaling-traffic-director';
 import { ScalingService } from './scaling.service';
 
 /**
- * When and how instances are added and removed (policies, scale-out runs, scale-in, self-healing,
- * restart recovery), the 503 gate, and the TrafficDirector the proxy asks per request. Global so
- * the proxy can inject `TRAFFIC_DIRECTOR` without importing control-plane code.
+ * When and how instances are added and removed (decisions, the reconciler, launches, scale-in),
+ * the 503 gate, and the TrafficDirector the proxy asks per request. Not global: the app module
+ * hands it to ProxyModule.register, and healing, recovery, admin and metrics import it (the
+ * module graph in docs/architecture.md is a tree).
  */
-@Global()
 @Module({
   imports: [PoolModule, HealthModule],
   providers: [
@@ -31,8 +29,6 @@ import { ScalingService } from './scaling.service';
     InstanceRemovalService,
     OriginalInstanceService,
     ScalingService,
-    InstanceHealer,
-    GroupRecoveryService,
     ScalingTrafficDirector,
     { provide: TRAFFIC_DIRECTOR, useExisting: ScalingTrafficDirector },
   ],
@@ -44,8 +40,7 @@ import { ScalingService } from './scaling.service';
     RequestCountPolicy,
     OriginalInstanceService,
     ScalingEventLog,
-    InstanceHealer,
-    GroupRecoveryService,
+    InstanceDeleter,
   ],
 })
 export class ScalingModule {}

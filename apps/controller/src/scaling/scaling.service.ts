@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HealthConfig } from '../config/health.config';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
@@ -9,21 +9,34 @@ import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
 import { CloudApiHealth } from '../providers/cloud-api-health';
-import { Clock, CLOCK } from '../providers/clock';
+import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot } from '../providers/instance-provider';
-import { FailureBackoff } from './failure-backoff';
+import { FailureBackoff, repeatEvery } from '../resilience/backoff';
 import { InstanceDeleter } from './instance-deleter';
+import { InstanceLaunch, LaunchDependencies } from './instance-launch';
+import { OnceLog } from './once-log';
 import { OriginalInstanceService } from './original-instance.service';
-import { describeVerdict, IN_FLIGHT_SAMPLE_INTERVAL_MS, PolicyEvaluator, PolicyView } from './policies/policy-evaluator';
+import { describeVerdict, IN_FLIGHT_SAMPLE_INTERVAL_MS, PolicyEvaluator } from './policies/policy-evaluator';
 import { RequestCountPolicy } from './request-count-policy';
 import { InstanceRemovalService } from './scale-in/instance-removal.service';
-import { RemovalEvent, ScaleEvent, ScaleEventKind, ScalingEvent } from './scale-event';
 import { ScaleOutGate } from './scale-out-gate';
-import { ScaleOutDependencies, ScaleOutRun } from './scale-out-run';
+import {
+  clampDesired,
+  decideOnPolicies,
+  decideOnThreshold,
+  HOLD_RESET_POINTS,
+  HoldCondition,
+  planReconcile,
+  ReconcilePlan,
+  ScalingDecision,
+  ScalingSnapshot,
+} from './scaling-decisions';
+import { LaunchEvent, LaunchKind, RemovalEvent } from './scaling-event';
 import { ScalingEventLog } from './scaling-event-log';
+import { backoffView, BackoffView, projectScalingStatus, ScalingStatusView } from './scaling-status';
 
-interface ActiveRun {
-  readonly run: ScaleOutRun;
+interface ActiveLaunch {
+  readonly launch: InstanceLaunch;
   readonly done: Promise<void>;
 }
 
@@ -33,50 +46,36 @@ export interface DesiredChange {
   readonly reason: string;
 }
 
-/** /status: the desired count against what exists, the policies, and the last 50 events with timings. */
-export interface ScalingStatusView {
-  readonly autoscaling: 'active' | 'paused';
-  /** False until the group's existing instances were listed after start-up (nothing is created before). */
-  readonly recovered: boolean;
-  readonly desiredInstances: number | null;
-  /** Instances that exist or are being made, not those on their way out (the original included). */
-  readonly actualInstances: number;
-  readonly servingInstances: number;
-  readonly minInstances: number;
-  readonly maxInstances: number;
-  readonly policies: PolicyView[];
-  readonly cooldowns: { readonly scaleOutRemainingMs: number; readonly scaleInRemainingMs: number };
-  readonly backoff: { readonly scaleOut: ReturnType<FailureBackoff['view']>; readonly replacement: ReturnType<FailureBackoff['view']> };
-  readonly replacementsOwed: number;
-  readonly inProgress: ScalingEvent[];
-  readonly pendingDeletes: ReturnType<InstanceDeleter['pendingView']>;
-  /** Finished events, oldest first, at most 50. */
-  readonly events: readonly ScalingEvent[];
-}
-
 /**
- * Keeps the number of instances at the desired count. The desired count is moved by the policies
- * (request-count synchronously on the request that reaches the threshold, target tracking every
- * evaluationIntervalMs), by manual actions, and by restart recovery; `reconcile` then starts
- * scale-outs (ScaleOutRun: new instances, replacements, adoptions) or scale-ins (drain, delete)
- * until what exists matches. One code path for every reason an instance comes or goes.
+ * The reconciler: keeps the number of instances at the desired count by carrying out the pure
+ * decisions of scaling-decisions.ts (why to scale is decided there, not here). The desired count
+ * is moved by the policies (request count on the data path, target tracking every
+ * evaluationIntervalMs), by manual actions and by restart recovery; `reconcile` then starts
+ * launches (new instances, replacements, adoptions) or removals until what exists matches.
+ *
+ * The data path (`countRequest`) only counts and decides: when a request reaches the threshold
+ * it closes the gate (so that very request is answered 503, as in the seed) and asks for a
+ * reconcile on a later tick (Clock.defer). The reconciler never runs inside a request handler,
+ * so a control-plane exception cannot become a 500 on the data path.
  */
 @Injectable()
-export class ScalingService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger('Scaling');
+  private readonly once = new OnceLog<HoldCondition>(this.logger);
   private readonly shutdown = new AbortController();
-  private readonly runs = new Set<ActiveRun>();
-  private readonly runDependencies: ScaleOutDependencies;
+  private readonly launches = new Set<ActiveLaunch>();
+  private readonly launchDependencies: LaunchDependencies;
   private readonly scaleOutBackoff: FailureBackoff;
   private readonly replacementBackoff: FailureBackoff;
   private desired: number | undefined;
   private paused = false;
-  /** Instances taken out by self-healing whose replacement has not started yet. */
   private replacementsOwed = 0;
   private lastTrigger = 'desired count raised';
   private lastScaleOutEndedMs = Number.NEGATIVE_INFINITY;
   private lastScaleEventEndedMs = Number.NEGATIVE_INFINITY;
-  private readonly said = new Set<string>();
+  /** A scale-out decided on the data path whose launch the next reconcile tick starts. */
+  private scaleOutDecided = false;
+  private reconcileScheduled = false;
   private loops: Promise<void>[] = [];
 
   constructor(
@@ -98,7 +97,7 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
     private readonly cloudApi: CloudApiHealth,
     private readonly original: OriginalInstanceService,
   ) {
-    this.runDependencies = { provider, readiness, pool, clock, scaling: config, health, logger: new Logger('ScaleOut'), deleter };
+    this.launchDependencies = { provider, readiness, pool, clock, scaling: config, health, logger: new Logger('ScaleOut'), deleter };
     this.scaleOutBackoff = new FailureBackoff(config.failureBackoffInitialMs, config.failureBackoffMaxMs);
     this.replacementBackoff = new FailureBackoff(config.healing.backoffInitialMs, config.healing.backoffMaxMs);
   }
@@ -109,37 +108,55 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
     if (this.evaluator.inFlightActive) this.loops.push(this.every(IN_FLIGHT_SAMPLE_INTERVAL_MS, () => this.evaluator.sampleInFlight()));
   }
 
+  /** The first shutdown hook Nest calls: from here on nothing new starts (no scale-out, replacement or heal). */
+  onModuleDestroy(): void {
+    this.stop('the controller is shutting down');
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
-    this.shutdown.abort();
+    this.stop('the controller is shutting down');
     await Promise.all(this.loops);
     await this.settled();
   }
 
   /**
-   * Called synchronously for every request that is about to be served. When this request is the
-   * N-th since the last scale event (and capacity and back-off allow) the scale-out starts and the
-   * gate closes before this function returns, so this very request is answered 503 (seed: request 10).
+   * From the first shutdown signal: no launch, replacement or heal may start, and launches in
+   * progress end as `stopped` (not failed). Idempotent; main.ts calls it on the signal itself.
+   */
+  stop(reason: string): void {
+    if (this.shutdown.signal.aborted) return;
+    this.logger.log(`${reason}: no scale-out, replacement or heal starts from now on`);
+    this.shutdown.abort();
+  }
+
+  get isStopping(): boolean {
+    return this.shutdown.signal.aborted;
+  }
+
+  /**
+   * The data path: called synchronously for every request that is about to be served. Counts it;
+   * when this request is the N-th since the last scale event and the decision is to scale out,
+   * the gate closes before this returns (so this very request is answered 503, seed: request 10)
+   * and the launch starts on the reconciler's own tick. Never throws.
    */
   countRequest(): void {
-    this.evaluator.recordRequest();
-    if (!this.evaluator.requestCountActive || !this.policy.count() || this.scaleOutRunning()) return;
-    const trigger = `request ${this.policy.counted} since the last scale event reached scaling.thresholdRequests=${this.policy.threshold}`;
-    if (this.paused) return this.sayOnce('paused', `threshold of ${this.policy.threshold} requests reached, but autoscaling is paused: no scale-out`);
-    if (this.desired === undefined) return this.sayOnce('recovering', 'threshold reached, but the group is still being listed after start-up: no scale-out yet');
-    if (this.desired >= this.config.maxInstances) {
-      return this.sayOnce('at-capacity', `threshold of ${this.policy.threshold} requests reached, but already at scaling.maxInstances=${this.config.maxInstances}: no scale-out`);
+    try {
+      this.evaluator.recordRequest();
+      if (!this.evaluator.requestCountActive || !this.policy.count() || this.scaleOutRunning()) return;
+      const decision = decideOnThreshold(this.snapshot(), { counted: this.policy.counted, threshold: this.policy.threshold }, this.clock.nowMs());
+      if (decision.kind === 'hold') this.once.say(decision.condition, decision.why);
+      if (decision.kind !== 'set-desired') return;
+      this.policy.reset();
+      this.changeDesired(decision.to, { source: 'policy', reason: decision.reason });
+      const plan = planReconcile(this.snapshot(), this.clock.nowMs());
+      if (plan.kind === 'launch' && plan.launches.includes('scale-out')) {
+        this.scaleOutDecided = true;
+        this.gate.close('scaling out: a new instance is being started, retry shortly');
+      }
+      this.scheduleReconcile();
+    } catch (error) {
+      this.logger.error(`counting a request for scaling failed (the request is served as if nothing happened): ${(error as Error).stack ?? String(error)}`);
     }
-    const waitMs = this.scaleOutBackoff.waitMs(this.clock.nowMs());
-    if (waitMs > 0) {
-      return this.sayOnce(
-        'backing-off',
-        `threshold reached, but backing off for another ${(waitMs / 1000).toFixed(1)}s after ${this.scaleOutBackoff.consecutiveFailures} failed scale-out(s)`,
-      );
-    }
-    const cooldownMs = this.scaleOutCooldownRemainingMs();
-    if (cooldownMs > 0) return this.sayOnce('cooldown', `threshold reached, but in the scale-out cooldown for another ${(cooldownMs / 1000).toFixed(1)}s (scaling.scaleOutCooldownMs)`);
-    this.policy.reset();
-    this.setDesired(this.desired + this.config.scaleOutStep, { source: 'policy', reason: trigger });
   }
 
   /**
@@ -147,16 +164,7 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
    * Manual calls restart the policies' sustained windows so they do not undo it immediately.
    */
   setDesired(count: number, change: DesiredChange): number {
-    const clamped = Math.min(Math.max(count, this.config.minInstances), this.config.maxInstances);
-    const previous = this.desired;
-    this.desired = clamped;
-    // "Already at maxInstances" is said once per stay at the maximum.
-    if (clamped < this.config.maxInstances) this.said.delete('at-capacity');
-    if (change.source === 'manual') this.evaluator.restartWindows();
-    if (previous !== clamped) {
-      this.lastTrigger = change.reason;
-      this.logger.log(`desired instances ${previous ?? '-'} -> ${clamped} (${change.source}: ${change.reason})`);
-    }
+    const clamped = this.changeDesired(count, change);
     this.reconcile();
     return clamped;
   }
@@ -164,6 +172,11 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
   /** Self-healing: take `instance` out now and start its replacement, keeping the desired count. */
   replace(instance: PoolInstance, reason: string, drain: boolean): void {
     if (instance.phase !== 'admitted') return;
+    if (this.isStopping) {
+      // Instances exit with the controller (a signal to the whole process group): not a failure.
+      this.logger.log(`${instance.name} stopped during shutdown (${reason}): not replaced`);
+      return;
+    }
     this.replacementsOwed++;
     this.logger.warn(`${instance.name} is being replaced: ${reason}`);
     this.track(this.removals.remove(instance, { kind: 'heal', trigger: reason, drain }));
@@ -175,6 +188,7 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
     if (replace) this.replacementsOwed++;
     else if (this.desired !== undefined) this.desired = Math.max(this.config.minInstances, this.desired - 1);
     const done = this.removals.remove(instance, { kind: replace ? 'heal' : 'scale-in', trigger: reason, drain: true });
+    if (!replace) this.scaleInStarted();
     this.track(done);
     this.reconcile();
     return done;
@@ -190,7 +204,7 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
   resume(reason: string): boolean {
     if (!this.paused) return false;
     this.paused = false;
-    this.said.delete('paused');
+    this.once.resolved(HOLD_RESET_POINTS.resumed);
     this.evaluator.restartWindows();
     this.logger.log(`autoscaling resumed (${reason})`);
     return true;
@@ -202,10 +216,11 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Restart recovery is done: `adopt` are the group's servers worth keeping (ACTIVE or still
-   * building). Each becomes an adoption run; the desired count is the original plus these.
+   * building). Each becomes an adoption; the desired count is the original plus these.
    */
   recovered(adopt: readonly InstanceSnapshot[], summary: string): void {
-    for (const snapshot of adopt) this.startRun('adoption', `found ${snapshot.status} in group ${this.providerConfig.group} at start-up`, snapshot.name, snapshot);
+    if (this.isStopping) return;
+    for (const snapshot of adopt) this.startLaunch('adoption', `found ${snapshot.status} in group ${this.providerConfig.group} at start-up`, snapshot.name, snapshot);
     this.setDesired(1 + adopt.length, { source: 'recovery', reason: summary });
   }
 
@@ -218,133 +233,188 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Instances that exist or are being made (not those being removed): the pool's, every run in
+   * Instances that exist or are being made (not those being removed): the pool's, every launch in
    * progress, and the original's slot while it is being brought up.
    */
   actualCount(): number {
-    // A run counts as one instance from its start to its end, whatever its instance's state in
+    // A launch counts as one instance from its start to its end, whatever its instance's state in
     // the pool: before the create call answers, and while a failed one is being deleted (its
     // slot is given back in `finished`, together with the back-off, never before).
-    const ofRuns = new Set<string>();
-    for (const active of this.runs) if (active.run.instanceId) ofRuns.add(active.run.instanceId);
-    let count = this.runs.size;
-    for (const instance of this.pool.list()) if (instance.phase !== 'deleting' && !ofRuns.has(instance.id)) count++;
+    const ofLaunches = new Set<string>();
+    for (const active of this.launches) if (active.launch.instanceId) ofLaunches.add(active.launch.instanceId);
+    let count = this.launches.size;
+    for (const instance of this.pool.list()) if (instance.phase !== 'deleting' && !ofLaunches.has(instance.id)) count++;
     return count + (this.original.holdsSlot() ? 1 : 0);
   }
 
-  /** The first scale-out in progress, if any (the seed's single one). */
-  inProgress(): ScaleEvent | undefined {
-    return [...this.runs][0]?.run.event;
+  /** The first launch in progress, if any (the seed's single scale-out). */
+  inProgress(): LaunchEvent | undefined {
+    return [...this.launches][0]?.launch.event;
   }
 
-  /** Finished scale-outs, replacements and adoptions, oldest first (at most 50). */
-  events(): readonly ScaleEvent[] {
-    return this.eventLog.recentScaleEvents();
+  /** Finished launches (scale-outs, replacements, adoptions), oldest first (at most 50). */
+  events(): readonly LaunchEvent[] {
+    return this.eventLog.recentLaunchEvents();
   }
 
-  backoff(): { consecutiveFailures: number; nextAllowedInMs: number } {
-    return this.scaleOutBackoff.view(this.clock.nowMs());
+  backoff(): BackoffView {
+    return backoffView(this.scaleOutBackoff.state(), this.clock.nowMs());
   }
 
-  /** Resolves when no scale-out (of any kind) is running any more; for tests and shutdown. */
+  /** Resolves when no launch (of any kind) is running any more; for tests and shutdown. */
   async settled(): Promise<void> {
-    while (this.runs.size > 0) await Promise.all([...this.runs].map((active) => active.done));
+    while (this.launches.size > 0) await Promise.all([...this.launches].map((active) => active.done));
   }
 
   /** Resolves when nothing is being added or removed. */
   async idle(): Promise<void> {
-    while (this.runs.size > 0 || this.removals.inProgress > 0) {
+    while (this.launches.size > 0 || this.removals.inProgress > 0 || this.reconcileScheduled) {
+      if (this.reconcileScheduled) await new Promise<void>((resolve) => this.clock.defer(resolve));
       await this.settled();
       await this.removals.settled();
     }
   }
 
-  statusView(): ScalingStatusView {
-    const nowMs = this.clock.nowMs();
+  /** Everything the decisions look at, now. */
+  snapshot(): ScalingSnapshot {
     return {
-      autoscaling: this.paused ? 'paused' : 'active',
-      recovered: this.isRecovered,
-      desiredInstances: this.desired ?? null,
-      actualInstances: this.actualCount(),
-      servingInstances: this.pool.inRotation().length,
+      desired: this.desired,
+      paused: this.paused,
+      stopping: this.isStopping,
       minInstances: this.config.minInstances,
       maxInstances: this.config.maxInstances,
-      policies: this.evaluator.views(),
-      cooldowns: { scaleOutRemainingMs: this.scaleOutCooldownRemainingMs(), scaleInRemainingMs: this.scaleInCooldownRemainingMs() },
-      backoff: { scaleOut: this.scaleOutBackoff.view(nowMs), replacement: this.replacementBackoff.view(nowMs) },
+      scaleOutStep: this.config.scaleOutStep,
+      scaleInStep: this.config.scaleIn.step,
+      actual: this.actualCount(),
+      launchesRunning: this.launches.size,
+      removalsRunning: this.removals.inProgress,
       replacementsOwed: this.replacementsOwed,
-      inProgress: this.eventLog.inProgress(),
-      pendingDeletes: this.deleter.pendingView(),
-      events: this.eventLog.recent(),
+      cloudApiDegraded: this.cloudApi.degraded,
+      scaleOutBackoff: this.scaleOutBackoff.state(),
+      replacementBackoff: this.replacementBackoff.state(),
+      lastScaleOutEndedMs: this.lastScaleOutEndedMs,
+      lastScaleEventEndedMs: this.lastScaleEventEndedMs,
+      scaleOutCooldownMs: this.config.scaleOutCooldownMs,
+      scaleInCooldownMs: this.config.scaleInCooldownMs,
     };
+  }
+
+  statusView(): ScalingStatusView {
+    return projectScalingStatus(
+      this.snapshot(),
+      {
+        servingInstances: this.pool.inRotation().length,
+        policies: this.evaluator.views(),
+        inProgress: this.eventLog.inProgress(),
+        pendingDeletes: this.deleter.pendingView(),
+        events: this.eventLog.recent(),
+      },
+      this.clock.nowMs(),
+    );
   }
 
   /** One evaluation: the target-tracking policies may move the desired count; then reconcile. */
   private evaluate(): void {
-    if (this.desired !== undefined && !this.paused && this.evaluator.targetTrackingActive) this.applyPolicies(this.desired);
+    if (this.desired !== undefined && !this.paused && this.evaluator.targetTrackingActive) {
+      const { scaleOutTo, scaleInTo, verdicts } = this.evaluator.evaluate(this.pool.inRotation().length);
+      const why = verdicts
+        .map((verdict) => describeVerdict(verdict, verdict.policy === 'requests-per-second' ? this.config.targetRequestsPerSecond : this.config.targetInFlight, this.config.metricWindowMs))
+        .join('; ');
+      const decision = decideOnPolicies(this.snapshot(), { scaleOutTo, scaleInTo, why, sustainedBelowTargetMs: this.config.scaleIn.sustainedBelowTargetMs }, this.clock.nowMs());
+      this.apply(decision);
+      return;
+    }
     this.reconcile();
   }
 
-  private applyPolicies(desired: number): void {
-    const { scaleOutTo, scaleInTo, verdicts } = this.evaluator.evaluate(this.pool.inRotation().length);
-    const why = verdicts
-      .map((verdict) => describeVerdict(verdict, verdict.policy === 'requests-per-second' ? this.config.targetRequestsPerSecond : this.config.targetInFlight, this.config.metricWindowMs))
-      .join('; ');
-    if (scaleOutTo !== undefined && scaleOutTo > desired) {
-      if (desired >= this.config.maxInstances) return this.sayOnce('at-capacity', `policies want ${scaleOutTo} instances, but already at scaling.maxInstances=${this.config.maxInstances}: ${why}`);
-      const cooldownMs = this.scaleOutCooldownRemainingMs();
-      if (cooldownMs > 0) return this.sayOnce('cooldown', `policies want ${scaleOutTo} instances; scale-out cooldown for another ${(cooldownMs / 1000).toFixed(1)}s`);
-      if (this.scaleOutBackoff.waitMs(this.clock.nowMs()) > 0) return;
-      this.setDesired(desired + Math.min(this.config.scaleOutStep, scaleOutTo - desired), { source: 'policy', reason: why });
-      return;
+  /** Carries out a decision about the desired count. */
+  private apply(decision: ScalingDecision): void {
+    if (decision.resolved) this.once.resolved(decision.resolved);
+    if (decision.kind === 'hold') this.once.say(decision.condition, decision.why);
+    if (decision.kind === 'set-desired') this.setDesired(decision.to, { source: 'policy', reason: decision.reason });
+    else this.reconcile();
+  }
+
+  private changeDesired(count: number, change: DesiredChange): number {
+    const clamped = clampDesired(this.config, count);
+    const previous = this.desired;
+    this.desired = clamped;
+    if (clamped < this.config.maxInstances) this.once.resolved(HOLD_RESET_POINTS.belowCapacity);
+    if (change.source === 'manual') this.evaluator.restartWindows();
+    if (previous === clamped) return clamped;
+    this.lastTrigger = change.reason;
+    if (previous === undefined) {
+      // Start-up: the first desired count comes from restart recovery, whose reason says so.
+      this.logger.log(`desired instances: ${clamped} (${change.source === 'recovery' ? change.reason : `${change.source}: ${change.reason}`})`);
+    } else {
+      this.logger.log(`desired instances ${previous} -> ${clamped} (${change.source}: ${change.reason})`);
     }
-    this.said.delete('cooldown');
-    const floor = Math.max(scaleInTo ?? desired, this.config.minInstances);
-    if (scaleInTo === undefined || floor >= desired) return;
-    if (this.runs.size > 0 || this.removals.inProgress > 0 || this.scaleInCooldownRemainingMs() > 0) return;
-    const sustainedS = (this.config.scaleIn.sustainedBelowTargetMs / 1000).toFixed(0);
-    this.setDesired(desired - Math.min(this.config.scaleIn.step, desired - floor), {
-      source: 'policy',
-      reason: `for ${sustainedS}s the load fit on ${floor} instance(s) at or below target: ${why}`,
+    return clamped;
+  }
+
+  /** The reconciler's own tick, asked for from the data path: runs after the request handler returned. */
+  private scheduleReconcile(): void {
+    if (this.reconcileScheduled) return;
+    this.reconcileScheduled = true;
+    this.clock.defer(() => {
+      this.reconcileScheduled = false;
+      this.scaleOutDecided = false;
+      this.reconcile();
+      // A scale-out decided on the data path that did not start must not leave clients on 503.
+      if (!this.scaleOutRunning()) this.gate.open();
     });
   }
 
-  /** Starts whatever brings the instances to the desired count. Synchronous up to each run's start (the gate closes before it returns). */
+  /**
+   * Starts whatever brings the instances to the desired count (the plan of planReconcile). A bug
+   * here is logged, and the gate is not left closed by a launch that never started.
+   */
   private reconcile(): void {
-    if (this.desired === undefined || this.shutdown.signal.aborted) return;
-    const actual = this.actualCount();
-    if (actual < this.desired) this.fill(this.desired - actual);
-    else if (actual > this.desired) this.shrink(actual - this.desired);
+    try {
+      this.carryOut(planReconcile(this.snapshot(), this.clock.nowMs()));
+    } catch (error) {
+      this.logger.error(`reconcile failed: ${(error as Error).stack ?? String(error)}`);
+      if (!this.scaleOutRunning()) this.gate.open();
+    }
   }
 
-  private fill(missing: number): void {
-    if (this.cloudApi.degraded) {
-      return this.sayOnce('api-degraded', `${missing} instance(s) short of the desired ${this.desired}, but the cloud API is degraded: waiting until it answers`);
-    }
-    this.said.delete('api-degraded');
-    for (let n = 0; n < missing; n++) {
-      const kind: ScaleEventKind = this.replacementsOwed > 0 ? 'replacement' : 'scale-out';
-      const backoff = kind === 'replacement' ? this.replacementBackoff : this.scaleOutBackoff;
-      const waitMs = backoff.waitMs(this.clock.nowMs());
-      if (waitMs > 0) {
-        return this.sayOnce(`${kind}-backoff`, `${kind} waits another ${(waitMs / 1000).toFixed(1)}s after ${backoff.consecutiveFailures} failure(s) in a row`);
-      }
-      if (kind === 'replacement') this.replacementsOwed--;
-      const trigger = kind === 'replacement' ? 'an instance was taken out by self-healing' : this.lastTrigger;
-      this.startRun(kind, trigger, `${this.providerConfig.namePrefix}${randomBytes(4).toString('hex').slice(0, 5)}`);
+  private carryOut(plan: ReconcilePlan): void {
+    switch (plan.kind) {
+      case 'hold':
+        this.once.say(plan.condition, plan.why);
+        return;
+      case 'launch':
+        this.once.resolved(plan.resolved);
+        for (const kind of plan.launches) {
+          if (kind === 'replacement') this.replacementsOwed--;
+          const trigger = kind === 'replacement' ? 'an instance was taken out by self-healing' : this.lastTrigger;
+          this.startLaunch(kind, trigger, `${this.providerConfig.namePrefix}${randomBytes(4).toString('hex').slice(0, 5)}`);
+        }
+        if (plan.then) this.once.say(plan.then.condition, plan.then.why);
+        return;
+      case 'shrink':
+        return this.shrink(plan.count);
+      default:
+        return;
     }
   }
 
   private shrink(excess: number): void {
-    if (this.runs.size > 0) return; // first let what is being added arrive
     const victims = this.removals.choose(excess);
     if (victims.length === 0) {
-      return this.sayOnce('no-victim', `${excess} instance(s) above the desired ${this.desired}, but none may be removed (scaling.scaleIn.protectOriginal, or not admitted yet)`);
+      this.once.say('no-victim', `${excess} instance(s) above the desired ${this.desired}, but none may be removed (scaling.scaleIn.protectOriginal, or not admitted yet)`);
+      return;
     }
     for (const victim of victims) this.track(this.removals.remove(victim, { kind: 'scale-in', trigger: this.lastTrigger, drain: true }));
+    this.scaleInStarted();
   }
 
-  private startRun(kind: ScaleEventKind, trigger: string, name: string, existing?: InstanceSnapshot): void {
+  /** A scale-in is a scale event: the request count starts again (README "since the last scale event"). */
+  private scaleInStarted(): void {
+    this.policy.reset();
+  }
+
+  private startLaunch(kind: LaunchKind, trigger: string, name: string, existing?: InstanceSnapshot): void {
     const sequence = this.eventLog.nextSequence();
     if (kind === 'scale-out') {
       this.gate.close('scaling out: a new instance is being started, retry shortly');
@@ -355,45 +425,45 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
     this.logger.log(
       `${kind} #${sequence} triggered: ${trigger} (${this.actualCount()} of max ${this.config.maxInstances} instances)${kind === 'scale-out' ? `; ${during}` : ''}`,
     );
-    const run = new ScaleOutRun(this.runDependencies, sequence, kind, trigger, name, existing);
-    this.eventLog.started(run.event);
-    const active: ActiveRun = {
-      run,
-      done: run
+    const launch = new InstanceLaunch(this.launchDependencies, sequence, kind, trigger, name, existing);
+    this.eventLog.started(launch.event);
+    const active: ActiveLaunch = {
+      launch,
+      done: launch
         .execute(this.shutdown.signal)
         .then((event) => {
-          this.runs.delete(active);
+          this.launches.delete(active);
           // Whatever happened, clients must not stay on 503.
           if (!this.scaleOutRunning()) this.gate.open();
           this.finished(event, previouslyServing);
         })
         .catch((error: unknown) => {
-          this.runs.delete(active);
+          this.launches.delete(active);
           if (!this.scaleOutRunning()) this.gate.open();
           this.logger.error(`${kind} #${sequence} bookkeeping failed: ${String(error)}`);
         }),
     };
-    this.runs.add(active);
+    this.launches.add(active);
   }
 
-  private finished(event: ScaleEvent, previouslyServing: PoolInstance[]): void {
+  private finished(event: LaunchEvent, previouslyServing: PoolInstance[]): void {
     this.eventLog.finished(event);
     const nowMs = this.clock.nowMs();
     this.lastScaleEventEndedMs = nowMs;
     this.policy.reset();
-    for (const key of ['backing-off', 'cooldown', 'scale-out-backoff', 'replacement-backoff']) this.said.delete(key);
+    this.once.resolved(HOLD_RESET_POINTS.launchFinished);
     if (event.state === 'admitted') {
       (event.kind === 'replacement' ? this.replacementBackoff : this.scaleOutBackoff).succeeded();
       if (event.kind === 'scale-out') this.lastScaleOutEndedMs = nowMs;
       this.logger.log(`${event.kind} #${event.sequence} done in ${((event.totalMs ?? 0) / 1000).toFixed(2)}s: ${event.instanceName} at ${event.address} admitted; gate open`);
       // keepPreviousInstance is about the instance switched away from: it means nothing in pool mode, where all serve.
       if (event.kind === 'scale-out' && !this.config.keepPreviousInstance && this.traffic.mode === 'switch') {
-        this.retire(previousServing(previouslyServing, event));
+        this.retire(previouslyServing.filter((instance) => instance.id !== event.instanceId));
       }
       this.reconcile();
       return;
     }
-    if (this.shutdown.signal.aborted) return;
+    if (this.isStopping) return;
     const failure = event.failure;
     const what = `${event.kind} #${event.sequence} failed in ${failure?.phase}: ${failure?.reason}; ${failure?.cleanup}`;
     if (failure?.cloudApiUnavailable) {
@@ -441,48 +511,21 @@ export class ScalingService implements OnApplicationBootstrap, BeforeApplication
   }
 
   private track(removal: Promise<RemovalEvent>): void {
-    void removal.then(() => {
+    void removal.then((event) => {
       this.lastScaleEventEndedMs = this.clock.nowMs();
+      if (event.kind === 'scale-in') this.policy.reset();
       this.reconcile();
     });
   }
 
   private scaleOutRunning(): boolean {
-    for (const active of this.runs) if (active.run.event.kind === 'scale-out') return true;
+    if (this.scaleOutDecided) return true;
+    for (const active of this.launches) if (active.launch.event.kind === 'scale-out') return true;
     return false;
   }
 
-  private scaleOutCooldownRemainingMs(): number {
-    return Math.max(0, Math.round(this.lastScaleOutEndedMs + this.config.scaleOutCooldownMs - this.clock.nowMs()));
+  /** Periodic work on the Clock (not @nestjs/schedule: see docs/architecture.md "Design-card packages"). */
+  private every(intervalMs: number, work: () => void): Promise<void> {
+    return repeatEvery(this.clock, intervalMs, this.shutdown.signal, work, (error) => this.logger.error(`scaling evaluation failed: ${(error as Error).stack ?? String(error)}`));
   }
-
-  private scaleInCooldownRemainingMs(): number {
-    return Math.max(0, Math.round(this.lastScaleEventEndedMs + this.config.scaleInCooldownMs - this.clock.nowMs()));
-  }
-
-  private sayOnce(key: string, message: string): void {
-    if (this.said.has(key)) return;
-    this.said.add(key);
-    this.logger.log(message);
-  }
-
-  private async every(intervalMs: number, work: () => void): Promise<void> {
-    const signal = this.shutdown.signal;
-    while (!signal.aborted) {
-      try {
-        await this.clock.sleep(intervalMs, signal);
-      } catch {
-        return;
-      }
-      try {
-        work();
-      } catch (error) {
-        this.logger.error(`scaling evaluation failed: ${(error as Error).stack ?? String(error)}`);
-      }
-    }
-  }
-}
-
-function previousServing(previouslyServing: PoolInstance[], event: ScaleEvent): PoolInstance[] {
-  return previouslyServing.filter((instance) => instance.id !== event.instanceId);
 }

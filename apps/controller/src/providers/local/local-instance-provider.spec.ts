@@ -6,7 +6,7 @@ import { LocalProviderConfig, ProviderConfig } from '../../config/provider.confi
 import { ownLoopbackPrefix } from '../../../e2e/support/loopback';
 import { httpGet, HttpReply } from '../../../e2e/support/http-get';
 import { isAlive } from '../../../e2e/support/process-tree';
-import { SystemClock } from '../clock';
+import { SystemClock } from '../../clock/clock';
 import { LocalImageError } from './local-golden-image';
 import { LocalInstanceProvider } from './local-instance-provider';
 import { NodeProcessLauncher } from './process-launcher';

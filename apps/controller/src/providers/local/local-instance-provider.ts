@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { LocalProviderConfig, ProviderConfig } from '../../config/provider.config';
-import { Clock, CLOCK } from '../clock';
+import { Clock, CLOCK } from '../../clock/clock';
 import {
   CreatedInstance,
   CreateInstanceRequest,

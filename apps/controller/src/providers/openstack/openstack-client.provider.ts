@@ -3,7 +3,7 @@ import { ClientEvent, CloudConfig, OpenStackClient, resolveCloudConfig } from '@
 import { CLOUD_ENVIRONMENT, CloudEnvironment } from '../../config/config.module';
 import { OpenStackProviderConfig } from '../../config/provider.config';
 import { ScalingConfig } from '../../config/scaling.config';
-import { OpenStackApiCallMetrics } from '../../metrics/openstack-api-call-metrics';
+import { OPENSTACK_CALL_OBSERVER, OpenStackCallObserver } from '../../seams/openstack-call-observer';
 
 export const OPENSTACK_CLIENT = Symbol('OPENSTACK_CLIENT');
 
@@ -26,8 +26,8 @@ export function resolveControllerCloudConfig(config: OpenStackProviderConfig, en
 /** The OpenStack client; credentials never pass through our config classes or logs. */
 export const openStackClientProvider: Provider = {
   provide: OPENSTACK_CLIENT,
-  inject: [OpenStackProviderConfig, ScalingConfig, CLOUD_ENVIRONMENT, { token: OpenStackApiCallMetrics, optional: true }],
-  useFactory: (config: OpenStackProviderConfig, scaling: ScalingConfig, environment: CloudEnvironment, apiCalls?: OpenStackApiCallMetrics): OpenStackClient => {
+  inject: [OpenStackProviderConfig, ScalingConfig, CLOUD_ENVIRONMENT, { token: OPENSTACK_CALL_OBSERVER, optional: true }],
+  useFactory: (config: OpenStackProviderConfig, scaling: ScalingConfig, environment: CloudEnvironment, apiCalls?: OpenStackCallObserver): OpenStackClient => {
     const logger = new Logger('OpenStack');
     const cloudConfig = resolveControllerCloudConfig(config, environment);
     logger.log(`credentials from ${cloudConfig.source}; region ${cloudConfig.regionName ?? '(any)'}`);

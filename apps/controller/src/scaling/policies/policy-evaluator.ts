@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ScalingConfig } from '../../config/scaling.config';
 import { InstancePool } from '../../pool/instance-pool';
-import { Clock, CLOCK } from '../../providers/clock';
+import { Clock, CLOCK } from '../../clock/clock';
 import { RequestCountPolicy } from '../request-count-policy';
 import { RequestRateMeter, SampledGauge } from './load-metrics';
 import { TargetTrackingPolicy, TargetTrackingVerdict } from './target-tracking-policy';

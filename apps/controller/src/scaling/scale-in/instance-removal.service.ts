@@ -1,11 +1,12 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { ScalingConfig } from '../../config/scaling.config';
+import { InstanceLifecycle, RemovalState } from '../../pool/instance-lifecycle';
 import { InstancePool } from '../../pool/instance-pool';
 import { PoolInstance } from '../../pool/pool-instance';
-import { Clock, CLOCK } from '../../providers/clock';
+import { Clock, CLOCK } from '../../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider } from '../../providers/instance-provider';
 import { InstanceDeleter } from '../instance-deleter';
-import { RemovalEvent, RemovalPhase } from '../scale-event';
+import { RemovalEvent } from '../scaling-event';
 import { ScalingEventLog } from '../scaling-event-log';
 import { chooseScaleInVictims } from './scale-in-selector';
 
@@ -84,25 +85,19 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
 
   private async run(instance: PoolInstance, event: RemovalEvent, drain: boolean): Promise<RemovalEvent> {
     const startedMs = this.clock.nowMs();
-    const label = `${event.kind} #${event.sequence} ${instance.name}${event.address ? ` at ${event.address}` : ''}`;
+    const label = `${event.kind} #${event.sequence} ${instance.name} [${instance.id}]${event.address ? ` at ${event.address}` : ''}`;
     const drainTimeoutMs = this.config.scaleIn.drainTimeoutMs;
     this.logger.log(
       `${label}: out of rotation (${event.trigger}); ` +
         (drain ? `draining ${instance.inFlight} request(s) in flight (up to ${seconds(drainTimeoutMs)}, scaling.scaleIn.drainTimeoutMs)` : 'nothing to drain'),
     );
-    let phaseStartedMs = startedMs;
-    const enter = (phase: RemovalPhase | 'removed' | 'failed'): void => {
-      const previous = event.state as RemovalPhase;
-      event.phaseDurationsMs[previous] = Math.round(this.clock.nowMs() - phaseStartedMs);
-      phaseStartedMs = this.clock.nowMs();
-      event.state = phase;
-    };
+    const lifecycle = new InstanceLifecycle<RemovalState>(event, this.clock, this.logger, () => label);
     if (drain) await this.drain(instance, label, startedMs, drainTimeoutMs);
     event.inFlightAtDelete = instance.inFlight;
     if (instance.inFlight > 0) {
       this.logger.warn(`${label}: ${instance.inFlight} request(s) still in flight after ${seconds(this.clock.nowMs() - startedMs)}: deleting anyway`);
     }
-    enter('deleting');
+    lifecycle.enter('deleting');
     let deleted: boolean;
     if (instance.role === 'original' && this.provider.kind !== 'local') {
       event.outcome = 'left running: the controller never deletes the original server';
@@ -113,7 +108,7 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
       deleted = outcome.deleted;
     }
     this.pool.remove(instance.id);
-    enter(deleted ? 'removed' : 'failed');
+    lifecycle.enter(deleted ? 'removed' : 'failed', undefined, deleted ? 'log' : 'error');
     event.finishedAt = this.clock.now().toISOString();
     event.totalMs = Math.round(this.clock.nowMs() - startedMs);
     const drained = event.phaseDurationsMs.draining ?? 0;

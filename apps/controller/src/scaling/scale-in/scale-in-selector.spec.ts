@@ -1,4 +1,4 @@
-import { SystemClock } from '../../providers/clock';
+import { SystemClock } from '../../clock/clock';
 import { InstancePool } from '../../pool/instance-pool';
 import { chooseScaleInVictims } from './scale-in-selector';
 

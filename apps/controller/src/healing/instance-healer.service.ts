@@ -1,14 +1,15 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { HealthConfig } from '../../config/health.config';
-import { ProviderConfig } from '../../config/provider.config';
-import { ScalingConfig } from '../../config/scaling.config';
-import { InstancePool } from '../../pool/instance-pool';
-import { PoolInstance } from '../../pool/pool-instance';
-import { Clock, CLOCK } from '../../providers/clock';
-import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_REASON_KEY } from '../../providers/instance-provider';
-import { InstanceDeleter } from '../instance-deleter';
-import { ScalingEventLog } from '../scaling-event-log';
-import { ScalingService } from '../scaling.service';
+import { HealthConfig } from '../config/health.config';
+import { ProviderConfig } from '../config/provider.config';
+import { ScalingConfig } from '../config/scaling.config';
+import { InstancePool } from '../pool/instance-pool';
+import { PoolInstance } from '../pool/pool-instance';
+import { Clock, CLOCK } from '../clock/clock';
+import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_REASON_KEY } from '../providers/instance-provider';
+import { repeatEvery } from '../resilience/backoff';
+import { InstanceDeleter } from '../scaling/instance-deleter';
+import { ScalingEventLog } from '../scaling/scaling-event-log';
+import { ScalingService } from '../scaling/scaling.service';
 
 /**
  * Self-healing. An admitted instance is replaced (the desired count is kept) when
@@ -124,16 +125,7 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
     this.suspectedOrphans = suspects;
   }
 
-  private async every(intervalMs: number, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
-    const signal = this.stop.signal;
-    while (!signal.aborted) {
-      try {
-        await this.clock.sleep(intervalMs, signal);
-        await work(signal);
-      } catch (error) {
-        if (signal.aborted) return;
-        this.logger.error(`healing pass failed: ${(error as Error).stack ?? String(error)}`);
-      }
-    }
+  private every(intervalMs: number, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    return repeatEvery(this.clock, intervalMs, this.stop.signal, work, (error) => this.logger.error(`healing pass failed: ${(error as Error).stack ?? String(error)}`));
   }
 }

@@ -1,0 +1,113 @@
+import { LoggerService } from '@nestjs/common';
+import { Clock } from '../clock/clock';
+
+/**
+ * The one vocabulary for what happens to an instance (docs/architecture.md "Instance lifecycle").
+ *
+ *   creating -> booting -> addressing -> health-checking -> admitted -> draining -> deleting -> removed
+ *        \__________\___________\_______________\-> failed            (deleting -> failed: kept for retry)
+ *   any state before `removed` -> stopped   (the controller shut down around it)
+ *
+ * A launch (scale-out, replacement, adoption) walks the first line up to `admitted`; a removal
+ * (scale-in, heal) walks the rest. An adopted server starts at `booting`.
+ */
+export type LaunchState = 'creating' | 'booting' | 'addressing' | 'health-checking';
+export type RemovalState = 'draining' | 'deleting';
+export type InstanceState = LaunchState | 'admitted' | RemovalState | 'removed' | 'failed' | 'stopped';
+
+/** The launch states in order (metrics and docs list them). */
+export const LAUNCH_STATES: readonly LaunchState[] = ['creating', 'booting', 'addressing', 'health-checking'];
+
+/** States nothing leaves. */
+export const FINAL_STATES: readonly InstanceState[] = ['removed', 'failed', 'stopped'];
+
+const NEXT: Readonly<Record<InstanceState, readonly InstanceState[]>> = {
+  creating: ['booting', 'failed', 'stopped'],
+  booting: ['addressing', 'failed', 'stopped'],
+  addressing: ['health-checking', 'failed', 'stopped'],
+  'health-checking': ['admitted', 'failed', 'stopped'],
+  admitted: ['draining', 'deleting', 'stopped'],
+  draining: ['deleting', 'stopped'],
+  deleting: ['removed', 'failed', 'stopped'],
+  removed: [],
+  failed: [],
+  stopped: [],
+};
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: InstanceState,
+    readonly to: InstanceState,
+  ) {
+    super(`an instance cannot go from ${from} to ${to} (allowed: ${NEXT[from].join(', ') || 'nothing, it is final'})`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+/** The transition function: `to` if the lifecycle allows it from `from`, otherwise an IllegalTransitionError. */
+export function nextState(from: InstanceState, to: InstanceState): InstanceState {
+  if (!NEXT[from].includes(to)) throw new IllegalTransitionError(from, to);
+  return to;
+}
+
+export function isFinal(state: InstanceState): boolean {
+  return FINAL_STATES.includes(state);
+}
+
+/** What a lifecycle records its progress into (a launch's or a removal's event on /status). */
+export interface LifecycleRecord<S extends InstanceState> {
+  state: S | InstanceState;
+  readonly phaseDurationsMs: Partial<Record<S, number>>;
+}
+
+/**
+ * One instance's walk through the lifecycle: the single place a state change is checked, timed,
+ * recorded and logged -- once, with the instance label (name and id) and the elapsed time.
+ */
+export class InstanceLifecycle<S extends InstanceState> {
+  private readonly startedMs: number;
+  private phaseStartedMs: number;
+
+  constructor(
+    private readonly record: LifecycleRecord<S>,
+    private readonly clock: Clock,
+    private readonly logger: LoggerService,
+    /** Names the instance in every line: kind, sequence, name, [id], address. */
+    private readonly label: () => string,
+    private readonly onEnter?: (state: InstanceState) => void,
+  ) {
+    this.startedMs = clock.nowMs();
+    this.phaseStartedMs = this.startedMs;
+  }
+
+  get state(): InstanceState {
+    return this.record.state;
+  }
+
+  elapsedMs(): number {
+    return Math.round(this.clock.nowMs() - this.startedMs);
+  }
+
+  inStateMs(): number {
+    return Math.round(this.clock.nowMs() - this.phaseStartedMs);
+  }
+
+  /** Moves to `next` (checked by `nextState`), records the time spent in the previous state and logs the transition once. */
+  enter(next: InstanceState, detail?: string, level: 'log' | 'warn' | 'error' = 'log'): void {
+    const previous = this.record.state;
+    nextState(previous, next);
+    const phaseMs = this.inStateMs();
+    if (!isFinal(previous) && previous !== 'admitted') (this.record.phaseDurationsMs as Record<string, number>)[previous] = phaseMs;
+    this.record.state = next;
+    this.phaseStartedMs = this.clock.nowMs();
+    const message = `${this.label()}: ${previous} -> ${next} after ${seconds(phaseMs)} (total ${seconds(this.elapsedMs())})${detail ? `: ${detail}` : ''}`;
+    if (level === 'error') this.logger.error(message);
+    else if (level === 'warn') this.logger.warn(message);
+    else this.logger.log(message);
+    this.onEnter?.(next);
+  }
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ScalingModule } from '../scaling/scaling.module';
+import { GroupRecoveryService } from './group-recovery.service';
+
+/** Restart recovery: lists the group once at start-up and hands the scaler what to adopt. */
+@Module({
+  imports: [ScalingModule],
+  providers: [GroupRecoveryService],
+  exports: [GroupRecoveryService],
+})
+export class RecoveryModule {}
