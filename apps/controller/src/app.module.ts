@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
+import { DashboardModule } from './admin/ui/dashboard.module';
+import { AdminV1Module } from './admin/v1/admin-v1.module';
 import { LoadedControllerConfig } from './config/config-loader';
 import { ControllerConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
@@ -29,6 +31,8 @@ export class AppModule {
         // PROXY_CONFIG and TRAFFIC_DIRECTOR come from the global config and scaling modules.
         ProxyModule.register(),
         AdminModule,
+        AdminV1Module,
+        DashboardModule,
         MetricsModule,
       ],
     };
