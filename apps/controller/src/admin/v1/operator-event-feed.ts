@@ -5,11 +5,15 @@ import { InstancePhase, PoolInstance } from '../../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../../pool/traffic-selector';
 import { ScalingConfig } from '../../config/scaling.config';
 import { Clock, CLOCK } from '../../providers/clock';
-import { ScalingEvent } from '../../scaling/scale-event';
+import { SCALE_OUT_PHASES, ScalingEvent } from '../../scaling/scale-event';
 import { ScalingEventLog } from '../../scaling/scaling-event-log';
 
 /** How many activity records the feed keeps (the dashboard must stay usable at 1,000). */
 export const OPERATOR_EVENTS_KEPT = 1000;
+/** How often running scaling events are looked at for state changes the pool does not announce (a removal's draining -> deleting). */
+const STATE_WATCH_INTERVAL_MS = 200;
+const REMOVAL_PHASES = ['draining', 'deleting'];
+const FINAL_STATES = new Set(['admitted', 'failed', 'removed']);
 
 export type OperatorEventKind = ScalingEvent['kind'] | 'traffic-switch';
 
@@ -64,6 +68,7 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
   private readonly byScalingEvent = new Map<ScalingEvent, OperatorEvent>();
   private readonly lastChangeMs = new Map<OperatorEvent, number>();
   private servingId: string | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(
@@ -81,6 +86,8 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     this.listen(this.log.events, 'finished', (event: ScalingEvent) => this.onFinished(event));
     this.listen(this.pool.events, 'registered', (instance: PoolInstance) => this.onPhase(instance));
     this.listen(this.pool.events, 'phase', (instance: PoolInstance, _previous: InstancePhase) => this.onPhase(instance));
+    this.watchTimer = setInterval(() => this.watchStates(), STATE_WATCH_INTERVAL_MS);
+    this.watchTimer.unref();
     // Only `traffic: switch` has one instance taking every new request; in pool mode all serve.
     if (this.scalingConfig.traffic === 'switch') {
       for (const change of ['admitted', 'removed', 'ejected', 'restored', 'phase'] as const) {
@@ -90,6 +97,7 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
   }
 
   onModuleDestroy(): void {
+    if (this.watchTimer) clearInterval(this.watchTimer);
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
@@ -127,12 +135,25 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
+  /** States the event log's records reached without a pool event (read, never written). */
+  private watchStates(): void {
+    for (const [scalingEvent, event] of this.byScalingEvent) {
+      if (scalingEvent.state !== event.state && !FINAL_STATES.has(scalingEvent.state)) this.transition(event, scalingEvent.state);
+    }
+  }
+
   private onFinished(scalingEvent: ScalingEvent): void {
     const event = this.byScalingEvent.get(scalingEvent);
     if (!event) return;
     this.byScalingEvent.delete(scalingEvent);
     event.instanceId = scalingEvent.instanceId ?? event.instanceId;
     event.finishedAt = scalingEvent.finishedAt ?? this.clock.now().toISOString();
+    // Phases passed between two looks (a quick drain): taken from the record's own durations.
+    const order: readonly string[] = event.kind === 'scale-in' || event.kind === 'heal' ? REMOVAL_PHASES : SCALE_OUT_PHASES;
+    const durations = scalingEvent.phaseDurationsMs as Record<string, number | undefined>;
+    for (const phase of order.slice(order.indexOf(event.state) + 1)) {
+      if (durations[phase] !== undefined) this.transition(event, phase);
+    }
     this.transition(event, scalingEvent.state);
     this.lastChangeMs.delete(event);
   }
@@ -198,11 +219,13 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
 
   private transition(event: OperatorEvent, to: string): void {
     const nowMs = this.clock.nowMs();
+    // The scaler's own figure for the phase just left when it has one (exact); else our clock's.
+    const recorded = (event.detail?.phaseDurationsMs as Record<string, number | undefined> | undefined)?.[event.state];
     const transition: PhaseTransition = {
       from: event.state,
       to,
       at: this.clock.now().toISOString(),
-      elapsedMs: Math.round(nowMs - (this.lastChangeMs.get(event) ?? event.startedAtMs)),
+      elapsedMs: recorded ?? Math.round(nowMs - (this.lastChangeMs.get(event) ?? event.startedAtMs)),
       totalMs: Math.round(nowMs - event.startedAtMs),
     };
     event.state = to;
