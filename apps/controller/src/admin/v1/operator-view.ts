@@ -159,7 +159,7 @@ export function eventOf(event: OperatorEvent): EventV1 {
   if (detail && isScaleEvent(detail) && detail.failure) outcome = `failed in ${detail.failure.phase}: ${detail.failure.reason}; cleanup: ${detail.failure.cleanup}`;
   else if (detail && isScaleEvent(detail) && detail.state === 'admitted') outcome = `admitted at ${detail.address ?? 'its address'}`;
   else if (detail && isRemovalEvent(detail)) outcome = detail.outcome ?? null;
-  else if (event.kind === 'traffic-switch') outcome = event.trigger;
+  else if (event.kind === 'traffic-switch') outcome = `${event.transitions[0].from ?? '(none)'} -> ${event.instanceName}`;
   return {
     id: event.id,
     kind: event.kind,
