@@ -38,27 +38,28 @@ export class DashboardController {
   @Header('Content-Security-Policy', PAGE_SECURITY)
   @Header('X-Frame-Options', 'DENY')
   @Header('Cache-Control', 'no-store')
-  page(): Buffer {
-    return fs.readFileSync(path.join(ASSETS_DIR, 'index.html'));
+  page(): string {
+    return fs.readFileSync(path.join(ASSETS_DIR, 'index.html'), 'utf8');
   }
 
   @Get('vendor/:file')
   @Header('Cache-Control', 'no-store')
   @Header('X-Content-Type-Options', 'nosniff')
-  vendor(@Param('file') file: string, @Res({ passthrough: true }) response: ServerResponse): Buffer {
+  vendor(@Param('file') file: string, @Res({ passthrough: true }) response: ServerResponse): string {
     const entry = Object.hasOwn(VENDOR_FILES, file) ? VENDOR_FILES[file] : undefined;
     if (!entry) throw new NotFoundException(`no vendor file ${file}; known: ${Object.keys(VENDOR_FILES).join(', ')}`);
     response.setHeader('Content-Type', entry.type);
-    return fs.readFileSync(entry.file);
+    // Text, not a Buffer: Nest would serialise a Buffer as JSON.
+    return fs.readFileSync(entry.file, 'utf8');
   }
 
   @Get(':file')
   @Header('Cache-Control', 'no-store')
   @Header('X-Content-Type-Options', 'nosniff')
-  asset(@Param('file') file: string, @Res({ passthrough: true }) response: ServerResponse): Buffer {
+  asset(@Param('file') file: string, @Res({ passthrough: true }) response: ServerResponse): string {
     const type = Object.hasOwn(PAGE_FILES, file) ? PAGE_FILES[file] : undefined;
     if (!type) throw new NotFoundException(`no dashboard file ${file}; known: ${Object.keys(PAGE_FILES).join(', ')}`);
     response.setHeader('Content-Type', type);
-    return fs.readFileSync(path.join(ASSETS_DIR, file));
+    return fs.readFileSync(path.join(ASSETS_DIR, file), 'utf8');
   }
 }

@@ -12,7 +12,8 @@ const INSTANCES_COALESCE_MS = 200;
 /**
  * `GET /v1/stream`, Server-Sent Events:
  * - `hello` once: status, instances and the chart's last 15 minutes (totals only);
- * - `event`: an activity started, changed phase or finished (`transition` is the change, with elapsed ms);
+ * - `event`: an activity started, changed phase or finished (`transition` is the change, with elapsed ms),
+ *   followed by a fresh `status` (the gate moves with scale-outs);
  * - `instances`: the instance list, whenever the pool changes and once a second;
  * - `sample` and `status`: once a second (requests/s, in-flight, p50/p99, non-2xx/s, per instance).
  * Every stream ends when the controller shuts down, so open dashboards never hold up the exit.
@@ -48,7 +49,11 @@ export class StreamV1Controller implements OnModuleDestroy {
           sendInstances();
         }, INSTANCES_COALESCE_MS);
       };
-      const onEvent = (event: OperatorEvent, transition: PhaseTransition): void => subscriber.next({ type: 'event', data: { event: eventOf(event), transition } });
+      // The gate opens and closes with scale-outs: the summary goes out with every change, not only each second.
+      const onEvent = (event: OperatorEvent, transition: PhaseTransition): void => {
+        subscriber.next({ type: 'event', data: { event: eventOf(event), transition } });
+        subscriber.next({ type: 'status', data: this.view.summary() });
+      };
       const onSample = (sample: LoadSample): void => {
         subscriber.next({ type: 'sample', data: sample });
         subscriber.next({ type: 'status', data: this.view.summary() });
