@@ -53,40 +53,62 @@ export interface Invocation {
 }
 
 /** argv (without node and the script) -> what to run; UsageError with a one-line reason otherwise. */
-export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation | 'help' {
+export function parseInvocation(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Invocation | 'help' {
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     const raw = (error as Error).message;
     const unknown = raw.match(/Unknown option '([^']+)'/);
-    const message = unknown ? `unknown option ${unknown[1]}` : raw.split('\n')[0].replace(/\. To specify.*$/, '');
-    const hint = /token/i.test(message) ? ' (the token is read from OSA_ADMIN_TOKEN only, so it never shows in ps)' : '';
+    const message = unknown
+      ? `unknown option ${unknown[1]}`
+      : raw.split('\n')[0].replace(/\. To specify.*$/, '');
+    const hint = /token/i.test(message)
+      ? ' (the token is read from OSA_ADMIN_TOKEN only, so it never shows in ps)'
+      : '';
     throw new UsageError(`${message}${hint}; see osa --help`);
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) return 'help';
   const command =
-    COMMANDS.find((candidate) => candidate.name === positionals.slice(0, 2).join(' ')) ?? COMMANDS.find((candidate) => candidate.name === positionals[0]);
+    COMMANDS.find((candidate) => candidate.name === positionals.slice(0, 2).join(' ')) ??
+    COMMANDS.find((candidate) => candidate.name === positionals[0]);
   if (!command) {
     const known = [...new Set(COMMANDS.map((candidate) => candidate.name))].join(', ');
-    throw new UsageError(`unknown command "${positionals.slice(0, 2).join(' ')}"; commands: ${known}`);
+    throw new UsageError(
+      `unknown command "${positionals.slice(0, 2).join(' ')}"; commands: ${known}`,
+    );
   }
   const rest = positionals.slice(command.name.split(' ').length);
   if (rest.length !== command.positionals.length) {
-    throw new UsageError(`${command.name}: expected ${command.positionals.join(' ') || 'no arguments'}, got ${rest.length ? rest.map((arg) => JSON.stringify(arg)).join(' ') : 'none'}; usage: ${command.usage}`);
+    throw new UsageError(
+      `${command.name}: expected ${command.positionals.join(' ') || 'no arguments'}, got ${rest.length ? rest.map((arg) => JSON.stringify(arg)).join(' ') : 'none'}; usage: ${command.usage}`,
+    );
   }
   for (const name of Object.keys(values)) {
     if (!GLOBAL_OPTIONS.has(name) && !command.options.includes(name as keyof CommandOptions)) {
-      throw new UsageError(`--${name} does not apply to "${command.name}"; usage: ${command.usage}`);
+      throw new UsageError(
+        `--${name} does not apply to "${command.name}"; usage: ${command.usage}`,
+      );
     }
   }
   const format = values.format ?? 'table';
-  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`-f ${format}: choose one of ${FORMATS.join(', ')}`);
+  if (!(FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`-f ${format}: choose one of ${FORMATS.join(', ')}`);
   return {
     command,
     positionals: rest,
-    options: { replace: values.replace ?? false, desired: values.desired, since: values.since, limit: values.limit, follow: values.follow ?? false, json: format === 'json' },
+    options: {
+      replace: values.replace ?? false,
+      desired: values.desired,
+      since: values.since,
+      limit: values.limit,
+      follow: values.follow ?? false,
+      json: format === 'json',
+    },
     format: format as OutputFormat,
     columns: values.column ?? [],
     url: values.url ?? env.OSA_URL ?? DEFAULT_URL,
@@ -109,7 +131,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      const result = await invocation.command.run({ client, options: invocation.options, positionals: invocation.positionals, print: (line) => out(`${line}\n`), signal: stop.signal });
+      const result = await invocation.command.run({
+        client,
+        options: invocation.options,
+        positionals: invocation.positionals,
+        print: (line) => out(`${line}\n`),
+        signal: stop.signal,
+      });
       if (result.output) out(render(result.output, invocation.format, invocation.columns));
       if (result.after) {
         await result.after();

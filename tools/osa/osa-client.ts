@@ -25,10 +25,14 @@ export class OsaClient {
     try {
       this.base = new URL(url);
     } catch {
-      throw new UsageError(`--url / OSA_URL = ${JSON.stringify(url)}: not a URL (e.g. ${DEFAULT_URL})`);
+      throw new UsageError(
+        `--url / OSA_URL = ${JSON.stringify(url)}: not a URL (e.g. ${DEFAULT_URL})`,
+      );
     }
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
-      throw new UsageError(`--url / OSA_URL = ${JSON.stringify(url)}: must start with http:// or https://`);
+      throw new UsageError(
+        `--url / OSA_URL = ${JSON.stringify(url)}: must start with http:// or https://`,
+      );
     }
   }
 
@@ -68,9 +72,15 @@ export class OsaClient {
           }
         });
         response.on('end', () => resolve());
-        response.on('error', (error) => (signal.aborted ? resolve() : reject(new UnreachableError(`the stream broke: ${error.message}`))));
+        response.on('error', (error) =>
+          signal.aborted
+            ? resolve()
+            : reject(new UnreachableError(`the stream broke: ${error.message}`)),
+        );
       });
-      request.on('error', (error) => (signal.aborted ? resolve() : reject(this.unreachable(error))));
+      request.on('error', (error) =>
+        signal.aborted ? resolve() : reject(this.unreachable(error)),
+      );
       request.end();
     });
   }
@@ -79,7 +89,13 @@ export class OsaClient {
     return new Promise<T>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const request = this.request(method, path, payload);
-      request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new UnreachableError(`${method} ${path}: no answer from ${this.url} within ${REQUEST_TIMEOUT_MS / 1000}s`)));
+      request.setTimeout(REQUEST_TIMEOUT_MS, () =>
+        request.destroy(
+          new UnreachableError(
+            `${method} ${path}: no answer from ${this.url} within ${REQUEST_TIMEOUT_MS / 1000}s`,
+          ),
+        ),
+      );
       request.on('response', (response) => {
         readAll(response).then((text) => {
           const status = response.statusCode ?? 0;
@@ -87,18 +103,35 @@ export class OsaClient {
           try {
             resolve(JSON.parse(text) as T);
           } catch {
-            reject(new UnreachableError(`${method} ${path}: ${this.url} did not answer JSON (is it the controller's admin listener?)`));
+            reject(
+              new UnreachableError(
+                `${method} ${path}: ${this.url} did not answer JSON (is it the controller's admin listener?)`,
+              ),
+            );
           }
         }, reject);
       });
-      request.on('error', (error) => reject(error instanceof UnreachableError ? error : this.unreachable(error)));
+      request.on('error', (error) =>
+        reject(error instanceof UnreachableError ? error : this.unreachable(error)),
+      );
       request.end(payload);
     });
   }
 
-  private request(method: string, path: string, payload: string | undefined, signal?: AbortSignal): http.ClientRequest {
-    const headers: http.OutgoingHttpHeaders = { accept: path === '/v1/stream' ? 'text/event-stream' : 'application/json' };
-    if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  private request(
+    method: string,
+    path: string,
+    payload: string | undefined,
+    signal?: AbortSignal,
+  ): http.ClientRequest {
+    const headers: http.OutgoingHttpHeaders = {
+      accept: path === '/v1/stream' ? 'text/event-stream' : 'application/json',
+    };
+    if (payload !== undefined)
+      Object.assign(headers, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+      });
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     const target = new URL(path, this.base);
     const transport = target.protocol === 'https:' ? https : http;
@@ -106,7 +139,9 @@ export class OsaClient {
   }
 
   private unreachable(error: Error & { code?: string }): UnreachableError {
-    return new UnreachableError(`cannot reach the controller at ${this.url}: ${error.code ?? error.message} (set --url or OSA_URL)`);
+    return new UnreachableError(
+      `cannot reach the controller at ${this.url}: ${error.code ?? error.message} (set --url or OSA_URL)`,
+    );
   }
 }
 

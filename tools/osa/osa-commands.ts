@@ -1,6 +1,14 @@
 import { OsaClient, StreamMessage } from './osa-client';
 import { UsageError } from './osa-errors';
-import { ActionResultV1, ConfigV1, EventV1, InstanceV1, PhaseTransitionV1, ScalingV1, StatusV1 } from './osa-resources';
+import {
+  ActionResultV1,
+  ConfigV1,
+  EventV1,
+  InstanceV1,
+  PhaseTransitionV1,
+  ScalingV1,
+  StatusV1,
+} from './osa-resources';
 import { Cell, ListOutput, ShowOutput } from './output-formatter';
 
 /** What a command produced: something to render, and/or lines already streamed. */
@@ -32,7 +40,9 @@ export interface CommandSpec {
   readonly options: ReadonlyArray<keyof CommandOptions>;
   readonly positionals: readonly string[];
   /** Prints something of its own before the rendered result (e.g. `--follow` lines after the list). */
-  readonly run: (context: CommandContext) => Promise<{ output?: CommandResult; after?: () => Promise<void> }>;
+  readonly run: (
+    context: CommandContext,
+  ) => Promise<{ output?: CommandResult; after?: () => Promise<void> }>;
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -50,7 +60,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Every instance with its phase, health, address and load',
     options: [],
     positionals: [],
-    run: async ({ client }) => ({ output: instanceList((await client.get<{ instances: InstanceV1[] }>('/v1/instances')).instances) }),
+    run: async ({ client }) => ({
+      output: instanceList(
+        (await client.get<{ instances: InstanceV1[] }>('/v1/instances')).instances,
+      ),
+    }),
   },
   {
     name: 'instance show',
@@ -58,7 +72,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'One instance, by id or name',
     options: [],
     positionals: ['ID'],
-    run: async ({ client, positionals }) => ({ output: instanceShow(await client.get<InstanceV1>(`/v1/instances/${encodeURIComponent(positionals[0])}`)) }),
+    run: async ({ client, positionals }) => ({
+      output: instanceShow(
+        await client.get<InstanceV1>(`/v1/instances/${encodeURIComponent(positionals[0])}`),
+      ),
+    }),
   },
   {
     name: 'instance remove',
@@ -79,8 +97,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [],
     run: async ({ client, options }) => {
       if (options.desired === undefined) throw new UsageError('scale set needs --desired N');
-      if (!/^\d+$/.test(options.desired)) throw new UsageError(`--desired = ${JSON.stringify(options.desired)}: must be a whole number of instances`);
-      return { output: actionOutput(await client.put<ActionResultV1>('/v1/scaling', { desired: Number(options.desired) })) };
+      if (!/^\d+$/.test(options.desired))
+        throw new UsageError(
+          `--desired = ${JSON.stringify(options.desired)}: must be a whole number of instances`,
+        );
+      return {
+        output: actionOutput(
+          await client.put<ActionResultV1>('/v1/scaling', { desired: Number(options.desired) }),
+        ),
+      };
     },
   },
   {
@@ -89,7 +114,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Stop the autoscaling policies from moving the desired count',
     options: [],
     positionals: [],
-    run: async ({ client }) => ({ output: actionOutput(await client.put<ActionResultV1>('/v1/scaling', { paused: true })) }),
+    run: async ({ client }) => ({
+      output: actionOutput(await client.put<ActionResultV1>('/v1/scaling', { paused: true })),
+    }),
   },
   {
     name: 'scale resume',
@@ -97,12 +124,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Let the autoscaling policies move the desired count again',
     options: [],
     positionals: [],
-    run: async ({ client }) => ({ output: actionOutput(await client.put<ActionResultV1>('/v1/scaling', { paused: false })) }),
+    run: async ({ client }) => ({
+      output: actionOutput(await client.put<ActionResultV1>('/v1/scaling', { paused: false })),
+    }),
   },
   {
     name: 'event list',
     usage: 'osa event list [--since 10m] [--limit N] [--follow]',
-    summary: 'Scale, heal, adoption and traffic-switch events, newest first; --follow prints each change as it happens',
+    summary:
+      'Scale, heal, adoption and traffic-switch events, newest first; --follow prints each change as it happens',
     options: ['since', 'limit', 'follow'],
     positionals: [],
     run: async ({ client, options, print, signal }) => {
@@ -115,8 +145,15 @@ export const COMMANDS: readonly CommandSpec[] = [
         ? () =>
             client.stream((message: StreamMessage) => {
               if (message.type !== 'event') return;
-              const { event, transition } = message.data as { event: EventV1; transition: PhaseTransitionV1 };
-              print(options.json ? JSON.stringify({ event: { ...event, transitions: undefined }, transition }) : followLine(event, transition));
+              const { event, transition } = message.data as {
+                event: EventV1;
+                transition: PhaseTransitionV1;
+              };
+              print(
+                options.json
+                  ? JSON.stringify({ event: { ...event, transitions: undefined }, transition })
+                  : followLine(event, transition),
+              );
             }, signal)
         : undefined;
       return { output: eventList(events), after };
@@ -130,7 +167,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [],
     run: async ({ client }) => {
       const { config, origin } = await client.get<ConfigV1>('/v1/config');
-      return { output: { kind: 'show', fields: { ...flatten(config), 'origin.file': (origin.file as string | null) ?? '(built-in defaults)' } } };
+      return {
+        output: {
+          kind: 'show',
+          fields: {
+            ...flatten(config),
+            'origin.file': (origin.file as string | null) ?? '(built-in defaults)',
+          },
+        },
+      };
     },
   },
 ];
@@ -147,7 +192,8 @@ function statusOutput(status: StatusV1): ShowOutput {
       gate: status.gate.state,
       gate_reason: status.gate.reason,
       queue_depth: status.gate.queueDepth,
-      cloud_api: status.cloudApi.state === 'ok' ? 'ok' : `degraded since ${status.cloudApi.degradedSince}`,
+      cloud_api:
+        status.cloudApi.state === 'ok' ? 'ok' : `degraded since ${status.cloudApi.degradedSince}`,
       active_instance: status.activeInstance,
       requests_received: status.requests.received,
       requests_rejected_while_scaling: status.requests.rejectedWhileScaling,
@@ -168,10 +214,24 @@ function scalingFields(scaling: ScalingV1): Record<string, Cell> {
 }
 
 function actionOutput(result: ActionResultV1): ShowOutput {
-  return { kind: 'show', fields: { changed: result.changed, message: result.message, ...scalingFields(result.scaling) } };
+  return {
+    kind: 'show',
+    fields: { changed: result.changed, message: result.message, ...scalingFields(result.scaling) },
+  };
 }
 
-const INSTANCE_COLUMNS = ['ID', 'Name', 'Role', 'Phase', 'Health', 'Address', 'Age', 'Requests', 'In-flight', 'Image'];
+const INSTANCE_COLUMNS = [
+  'ID',
+  'Name',
+  'Role',
+  'Phase',
+  'Health',
+  'Address',
+  'Age',
+  'Requests',
+  'In-flight',
+  'Image',
+];
 
 function instanceRow(instance: InstanceV1): Record<string, Cell> {
   return {
@@ -209,12 +269,23 @@ function instanceShow(instance: InstanceV1): ShowOutput {
       in_flight: instance.inFlight,
       image_id: instance.image?.id ?? null,
       image_baked_at: instance.image?.bakedAt ?? null,
-      last_health_check: instance.lastHealthCheck ? `${instance.lastHealthCheck.ok ? 'ok' : 'failed'}: ${instance.lastHealthCheck.detail} at ${instance.lastHealthCheck.at}` : null,
+      last_health_check: instance.lastHealthCheck
+        ? `${instance.lastHealthCheck.ok ? 'ok' : 'failed'}: ${instance.lastHealthCheck.detail} at ${instance.lastHealthCheck.at}`
+        : null,
     },
   };
 }
 
-const EVENT_COLUMNS = ['Started', 'Kind', 'Instance', 'State', 'Phases', 'Total', 'Trigger', 'Outcome'];
+const EVENT_COLUMNS = [
+  'Started',
+  'Kind',
+  'Instance',
+  'State',
+  'Phases',
+  'Total',
+  'Trigger',
+  'Outcome',
+];
 
 function eventList(events: EventV1[]): ListOutput {
   return {
@@ -229,7 +300,10 @@ function eventList(events: EventV1[]): ListOutput {
         .slice(1)
         .map((step) => `${step.from} ${seconds(step.elapsedMs)}`)
         .join(' > '),
-      Total: event.transitions.length > 1 ? seconds(event.transitions[event.transitions.length - 1].totalMs) : '',
+      Total:
+        event.transitions.length > 1
+          ? seconds(event.transitions[event.transitions.length - 1].totalMs)
+          : '',
       Trigger: event.trigger,
       Outcome: event.outcome,
     })),
@@ -239,8 +313,10 @@ function eventList(events: EventV1[]): ListOutput {
 /** One `--follow` line: what changed, how long the phase it left took, and the total so far. */
 export function followLine(event: EventV1, transition: PhaseTransitionV1): string {
   const label = `${event.kind}${event.sequence === null ? '' : ` #${event.sequence}`} ${event.instanceName}`;
-  if (event.kind === 'traffic-switch') return `${transition.at} ${label}: ${transition.from ?? '(none)'} -> ${event.instanceName}`;
-  if (transition.from === null) return `${transition.at} ${label}: started in ${transition.to} (${event.trigger})`;
+  if (event.kind === 'traffic-switch')
+    return `${transition.at} ${label}: ${transition.from ?? '(none)'} -> ${event.instanceName}`;
+  if (transition.from === null)
+    return `${transition.at} ${label}: started in ${transition.to} (${event.trigger})`;
   const outcome = event.finishedAt && event.outcome ? `: ${event.outcome}` : '';
   return `${transition.at} ${label}: ${transition.from} -> ${transition.to} after ${seconds(transition.elapsedMs)} (total ${seconds(transition.totalMs)})${outcome}`;
 }
@@ -254,7 +330,8 @@ function flatten(value: Record<string, unknown>, prefix = ''): Record<string, Ce
   const out: Record<string, Cell> = {};
   for (const [key, field] of Object.entries(value)) {
     const name = prefix ? `${prefix}.${key}` : key;
-    if (field !== null && typeof field === 'object' && !Array.isArray(field)) Object.assign(out, flatten(field as Record<string, unknown>, name));
+    if (field !== null && typeof field === 'object' && !Array.isArray(field))
+      Object.assign(out, flatten(field as Record<string, unknown>, name));
     else out[name] = Array.isArray(field) ? JSON.stringify(field) : (field as Cell);
   }
   return out;

@@ -10,7 +10,12 @@ export interface StatusV1 {
   scaling: ScalingV1;
   gate: { state: string; reason: string | null; since: string | null; queueDepth: number };
   cloudApi: { state: string; degradedSince: string | null; lastError: string | null };
-  requests: { received: number; forwarded: number; rejectedWhileScaling: number; rejectedNoBackend: number };
+  requests: {
+    received: number;
+    forwarded: number;
+    rejectedWhileScaling: number;
+    rejectedNoBackend: number;
+  };
   activeInstance: string | null;
 }
 

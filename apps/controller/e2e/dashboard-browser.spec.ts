@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +12,15 @@ import { PacedLoad } from './support/paced-load';
 const ADMIN_TOKEN = `ui-${'77aa88bb99cc'.repeat(4)}`;
 /** Debian's chromium; no browser is ever downloaded. */
 const CHROMIUM = { name: 'chromium', install: 'apt-get install -y chromium' };
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** What a person sees in the page at one moment. */
 interface PageView {
@@ -28,13 +37,18 @@ function look(page: Page): Promise<PageView> {
     gate: document.getElementById('gate')?.textContent ?? '',
     gateState: (document.getElementById('gate') as HTMLElement).dataset.state ?? '',
     connection: document.getElementById('connection')?.textContent ?? '',
-    rows: [...document.querySelectorAll<HTMLTableRowElement>('#instances tbody tr')].map((row) => ({ name: row.cells[0].textContent ?? '', phase: row.cells[3].textContent ?? '' })),
+    rows: [...document.querySelectorAll<HTMLTableRowElement>('#instances tbody tr')].map((row) => ({
+      name: row.cells[0].textContent ?? '',
+      phase: row.cells[3].textContent ?? '',
+    })),
     samples: Number((document.getElementById('chart') as HTMLElement).dataset.samples),
     timeline: [...document.querySelectorAll<HTMLElement>('#timeline li')].map((item) => ({
       kind: item.dataset.kind ?? '',
       state: item.dataset.state ?? '',
       instance: item.dataset.instance ?? '',
-      phases: [...item.querySelectorAll<HTMLElement>('.segment')].map((segment) => segment.dataset.phase ?? ''),
+      phases: [...item.querySelectorAll<HTMLElement>('.segment')].map(
+        (segment) => segment.dataset.phase ?? '',
+      ),
     })),
   }));
 }
@@ -66,8 +80,23 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
     controller = ControllerProcess.start({
       proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
       admin: { listenHost: `${prefix}.201`, listenPort: 0, bearerToken: ADMIN_TOKEN },
-      provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 2_500, serviceEnv: { WORK_DELAY_MS: '20' }, stopGraceMs: 2_000 } },
-      scaling: { thresholdRequests: 150, maxInstances: 2, retryAfterSeconds: 1, statusPollInitialMs: 100, statusPollMaxMs: 200 },
+      provider: {
+        kind: 'local',
+        local: {
+          bundlePath: SERVICE_BUNDLE,
+          firstAddress: `${prefix}.1`,
+          bootDelayMs: 2_500,
+          serviceEnv: { WORK_DELAY_MS: '20' },
+          stopGraceMs: 2_000,
+        },
+      },
+      scaling: {
+        thresholdRequests: 150,
+        maxInstances: 2,
+        retryAfterSeconds: 1,
+        statusPollInitialMs: 100,
+        statusPollMaxMs: 200,
+      },
       health: { intervalMs: 300 },
     });
     const { proxy, admin } = await controller.addresses();
@@ -92,10 +121,16 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
     // The token is asked for once and kept only in this tab.
     await page.locator('#token-input').fill(ADMIN_TOKEN);
     await page.locator('#token-form button[type=submit]').click();
-    await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'live', undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => document.getElementById('connection')?.textContent === 'live',
+      undefined,
+      { timeout: 15_000 },
+    );
     expect(page.url()).toBe(pageUrl);
     expect(await context.cookies()).toEqual([]);
-    expect(await page.evaluate(() => [sessionStorage.getItem('osa.adminToken'), localStorage.length])).toEqual([ADMIN_TOKEN, 0]);
+    expect(
+      await page.evaluate(() => [sessionStorage.getItem('osa.adminToken'), localStorage.length]),
+    ).toEqual([ADMIN_TOKEN, 0]);
     expect((await look(page)).rows).toEqual([{ name: 'service-vm-1', phase: 'admitted' }]);
 
     // Real traffic: the 150th request starts a scale-out; the page is watched as a person would.
@@ -110,12 +145,21 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
       seenGates.add(view.gate);
       const clone = view.rows.find((row) => row.name.startsWith('service-auto-'));
       if (clone && seenPhases[seenPhases.length - 1] !== clone.phase) seenPhases.push(clone.phase);
-      if (clone?.phase === 'booting' && view.gateState === 'rejecting' && !screenshotTaken && view.samples >= 5) {
+      if (
+        clone?.phase === 'booting' &&
+        view.gateState === 'rejecting' &&
+        !screenshotTaken &&
+        view.samples >= 5
+      ) {
         screenshotTaken = true;
         const target = process.env.OSA_DASHBOARD_SCREENSHOT;
         if (target) await page.screenshot({ path: path.resolve(target), fullPage: true });
       }
-      if (clone?.phase === 'admitted' && view.timeline.some((item) => item.kind === 'scale-out' && item.state === 'admitted')) break;
+      if (
+        clone?.phase === 'admitted' &&
+        view.timeline.some((item) => item.kind === 'scale-out' && item.state === 'admitted')
+      )
+        break;
       await page.waitForTimeout(40);
     }
     expect(seenPhases).toEqual(expect.arrayContaining(['booting', 'admitted']));
@@ -123,22 +167,41 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
     expect(seenGates).toContain('503 while scaling');
     expect(view.gate).toBe('gate open');
     const scaleOut = view.timeline.find((item) => item.kind === 'scale-out');
-    expect(scaleOut).toMatchObject({ state: 'admitted', phases: ['creating', 'booting', 'addressing', 'health-checking'] });
+    expect(scaleOut).toMatchObject({
+      state: 'admitted',
+      phases: ['creating', 'booting', 'addressing', 'health-checking'],
+    });
     expect(view.timeline.some((item) => item.kind === 'traffic-switch')).toBe(true);
     // The chart kept receiving one sample a second, and drew them.
-    await page.waitForFunction((before) => Number((document.getElementById('chart') as HTMLElement).dataset.samples) > before + 1, view.samples, { timeout: 10_000 });
+    await page.waitForFunction(
+      (before) =>
+        Number((document.getElementById('chart') as HTMLElement).dataset.samples) > before + 1,
+      view.samples,
+      { timeout: 10_000 },
+    );
     expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
-    expect(await page.locator('#sample-info').textContent()).toMatch(/^[\d.]+ req\/s · \d+ in flight · p50 [\d.]+ ms/);
+    expect(await page.locator('#sample-info').textContent()).toMatch(
+      /^[\d.]+ req\/s · \d+ in flight · p50 [\d.]+ ms/,
+    );
     await load.stop();
     load = undefined;
 
     // Drain and remove the new instance, confirmed in the browser's dialog.
     const clone = view.rows.find((row) => row.name.startsWith('service-auto-'))?.name as string;
     await page.locator(`#instances tr[data-name="${clone}"] button`).click();
-    await page.waitForFunction((name) => !document.querySelector(`#instances tr[data-name="${name}"]`), clone, { timeout: 30_000 });
+    await page.waitForFunction(
+      (name) => !document.querySelector(`#instances tr[data-name="${name}"]`),
+      clone,
+      { timeout: 30_000 },
+    );
     expect(confirmations).toEqual([expect.stringContaining(`Drain and remove ${clone}?`)]);
     expect(await page.locator('#notice').textContent()).toContain('is draining');
-    await page.waitForFunction(() => document.querySelector('#timeline li[data-kind="scale-in"][data-state="removed"]') !== null, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#timeline li[data-kind="scale-in"][data-state="removed"]') !== null,
+      undefined,
+      { timeout: 10_000 },
+    );
     expect((await look(page)).rows).toEqual([{ name: 'service-vm-1', phase: 'admitted' }]);
     // Nothing of the token went into the page's URL or a cookie along the way.
     expect(page.url()).toBe(pageUrl);

@@ -21,16 +21,27 @@ class OsaProcess {
   readonly done: Promise<OsaRun>;
 
   constructor(args: string[], env: Record<string, string>) {
-    this.child = spawn(process.execPath, [OSA_BIN, ...args], { cwd: WORKSPACE_ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [OSA_BIN, ...args], {
+      cwd: WORKSPACE_ROOT,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.done = new Promise((resolve) => this.child.once('close', (code) => resolve({ code, stdout: this.stdout, stderr: this.stderr })));
+    this.done = new Promise((resolve) =>
+      this.child.once('close', (code) =>
+        resolve({ code, stdout: this.stdout, stderr: this.stderr }),
+      ),
+    );
   }
 
   async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(this.stdout)) {
-      if (Date.now() > deadline) throw new Error(`osa printed no ${pattern} within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `osa printed no ${pattern} within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -53,8 +64,23 @@ describe('osa CLI against a running controller (local provider)', () => {
     controller = ControllerProcess.start({
       proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
       admin: { listenHost: `${prefix}.201`, listenPort: 0, bearerToken: ADMIN_TOKEN },
-      provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 300, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000 } },
-      scaling: { thresholdRequests: 3, maxInstances: 3, retryAfterSeconds: 1, statusPollInitialMs: 100, statusPollMaxMs: 100 },
+      provider: {
+        kind: 'local',
+        local: {
+          bundlePath: SERVICE_BUNDLE,
+          firstAddress: `${prefix}.1`,
+          bootDelayMs: 300,
+          serviceEnv: { WORK_DELAY_MS: '0' },
+          stopGraceMs: 2_000,
+        },
+      },
+      scaling: {
+        thresholdRequests: 3,
+        maxInstances: 3,
+        retryAfterSeconds: 1,
+        statusPollInitialMs: 100,
+        statusPollMaxMs: 100,
+      },
       health: { intervalMs: 100 },
     });
     const { proxy, admin } = await controller.addresses();
@@ -65,30 +91,56 @@ describe('osa CLI against a running controller (local provider)', () => {
     // --follow prints each transition of the scale-out as it happens, with its elapsed time.
     follower = new OsaProcess(['event', 'list', '--follow'], env);
     await follower.waitForOutput(/traffic-switch/, 20_000);
-    await runSeedLoadLoop({ host: proxy.host, port: proxy.port, pauseMs: 50, maxRequests: 400, maxDurationMs: 30_000, until: (replies) => replies.some((reply) => reply.status === 503) });
+    await runSeedLoadLoop({
+      host: proxy.host,
+      port: proxy.port,
+      pauseMs: 50,
+      maxRequests: 400,
+      maxDurationMs: 30_000,
+      until: (replies) => replies.some((reply) => reply.status === 503),
+    });
     await follower.waitForOutput(/health-checking -> admitted after \d+ms/, 20_000);
     const followed = follower.stdout.split('\n').filter((line) => / scale-out #1 /.test(line));
     expect(followed).toEqual([
-      expect.stringMatching(/scale-out #1 service-auto-\w+: started in creating \(request 3 since the last scale event/),
+      expect.stringMatching(
+        /scale-out #1 service-auto-\w+: started in creating \(request 3 since the last scale event/,
+      ),
       expect.stringMatching(/: creating -> booting after \d+ms \(total /),
       expect.stringMatching(/: booting -> addressing after [\d.]+m?s \(total /),
       expect.stringMatching(/: addressing -> health-checking after [\d.]+m?s \(total /),
-      expect.stringMatching(/: health-checking -> admitted after [\d.]+m?s \(total [\d.]+m?s\): admitted at /),
+      expect.stringMatching(
+        /: health-checking -> admitted after [\d.]+m?s \(total [\d.]+m?s\): admitted at /,
+      ),
     ]);
     follower.child.kill('SIGINT');
     expect((await follower.done).code).toBe(0);
 
-    expect(await osa('status', '-f', 'value', '-c', 'desired', '-c', 'gate')).toEqual({ code: 0, stdout: '2\nopen\n', stderr: '' });
+    expect(await osa('status', '-f', 'value', '-c', 'desired', '-c', 'gate')).toEqual({
+      code: 0,
+      stdout: '2\nopen\n',
+      stderr: '',
+    });
     const listed = await osa('instance', 'list', '-f', 'json');
-    const instances = JSON.parse(listed.stdout) as Array<{ Name: string; Role: string; Phase: string }>;
+    const instances = JSON.parse(listed.stdout) as Array<{
+      Name: string;
+      Role: string;
+      Phase: string;
+    }>;
     expect(instances.map((instance) => [instance.Role, instance.Phase])).toEqual([
       ['original', 'admitted'],
       ['clone', 'admitted'],
     ]);
     const clone = instances[1].Name;
-    expect((await osa('instance', 'show', clone, '-f', 'value', '-c', 'phase')).stdout).toBe('admitted\n');
-    expect((await osa('event', 'list', '--since', '10m', '-f', 'value', '-c', 'Kind', '-c', 'State')).stdout).toMatch(/^traffic-switch switched\nscale-out #1 admitted\n/);
-    expect((await osa('config', 'show', '-f', 'value', '-c', 'admin.bearerToken')).stdout).toBe('***\n');
+    expect((await osa('instance', 'show', clone, '-f', 'value', '-c', 'phase')).stdout).toBe(
+      'admitted\n',
+    );
+    expect(
+      (await osa('event', 'list', '--since', '10m', '-f', 'value', '-c', 'Kind', '-c', 'State'))
+        .stdout,
+    ).toMatch(/^traffic-switch switched\nscale-out #1 admitted\n/);
+    expect((await osa('config', 'show', '-f', 'value', '-c', 'admin.bearerToken')).stdout).toBe(
+      '***\n',
+    );
     expect((await osa('scale', 'pause')).code).toBe(0);
     expect((await osa('status', '-f', 'value', '-c', 'autoscaling')).stdout).toBe('paused\n');
 
@@ -105,13 +157,30 @@ describe('osa CLI against a running controller (local provider)', () => {
 
     // 1: the controller refused; 2: bad usage or unreachable. One line each, never the token.
     const refused = await osa('scale', 'set', '--desired', '9');
-    expect(refused).toEqual({ code: 1, stdout: '', stderr: 'osa: the controller refused (HTTP 400): desired = 9: must be from scaling.minInstances (1) to scaling.maxInstances (3)\n' });
+    expect(refused).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'osa: the controller refused (HTTP 400): desired = 9: must be from scaling.minInstances (1) to scaling.maxInstances (3)\n',
+    });
     const noToken = await new OsaProcess(['status'], { OSA_URL: env.OSA_URL }).done;
-    expect([noToken.code, noToken.stderr]).toEqual([1, expect.stringMatching(/^osa: the controller refused \(HTTP 401\): .*set OSA_ADMIN_TOKEN.*\n$/)]);
+    expect([noToken.code, noToken.stderr]).toEqual([
+      1,
+      expect.stringMatching(
+        /^osa: the controller refused \(HTTP 401\): .*set OSA_ADMIN_TOKEN.*\n$/,
+      ),
+    ]);
     const usage = await osa('scale', 'set', '--desired', 'many');
-    expect([usage.code, usage.stderr]).toEqual([2, 'osa: --desired = "many": must be a whole number of instances\n']);
+    expect([usage.code, usage.stderr]).toEqual([
+      2,
+      'osa: --desired = "many": must be a whole number of instances\n',
+    ]);
     const unreachable = await osa('status', '--url', `http://${prefix}.203:9`);
-    expect([unreachable.code, unreachable.stderr]).toEqual([2, expect.stringMatching(/^osa: cannot reach the controller at http:\/\/[\d.]+:9: ECONNREFUSED/)]);
-    for (const run of [refused, noToken, usage, unreachable]) expect(run.stderr).not.toContain(ADMIN_TOKEN);
+    expect([unreachable.code, unreachable.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^osa: cannot reach the controller at http:\/\/[\d.]+:9: ECONNREFUSED/),
+    ]);
+    for (const run of [refused, noToken, usage, unreachable])
+      expect(run.stderr).not.toContain(ADMIN_TOKEN);
   });
 });

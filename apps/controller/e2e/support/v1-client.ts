@@ -12,30 +12,54 @@ export function v1Call<T = unknown>(
   admin: { host: string; port: number },
   method: string,
   path: string,
-  options: { body?: unknown; token?: string; headers?: http.OutgoingHttpHeaders; timeoutMs?: number } = {},
+  options: {
+    body?: unknown;
+    token?: string;
+    headers?: http.OutgoingHttpHeaders;
+    timeoutMs?: number;
+  } = {},
 ): Promise<V1Reply<T>> {
-  const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const payload =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
   const headers: http.OutgoingHttpHeaders = { ...options.headers };
-  if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  if (payload !== undefined)
+    Object.assign(headers, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(payload),
+    });
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: admin.host, port: admin.port, path, method, headers, agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: body as T, text });
-      });
-    });
-    request.setTimeout(timeoutMs, () => request.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
+    const request = http.request(
+      { host: admin.host, port: admin.port, path, method, headers, agent: false },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: body as T,
+            text,
+          });
+        });
+      },
+    );
+    request.setTimeout(timeoutMs, () =>
+      request.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)),
+    );
     request.on('error', reject);
     request.end(payload);
   });
@@ -56,7 +80,13 @@ export class V1StreamReader {
 
   constructor(admin: { host: string; port: number }, token?: string) {
     this.request = http.get(
-      { host: admin.host, port: admin.port, path: '/v1/stream', agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} },
+      {
+        host: admin.host,
+        port: admin.port,
+        path: '/v1/stream',
+        agent: false,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      },
       (response) => {
         this.status = response.statusCode ?? 0;
         response.setEncoding('utf8');
@@ -68,13 +98,20 @@ export class V1StreamReader {
   }
 
   /** Resolves with the first message (from the start) that `match` accepts. */
-  async waitFor(match: (message: StreamMessage) => boolean, timeoutMs: number, what: string): Promise<StreamMessage> {
+  async waitFor(
+    match: (message: StreamMessage) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<StreamMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find(match);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no stream message ${what} within ${timeoutMs} ms; got types: ${[...new Set(this.messages.map((m) => m.type))].join(', ')}`);
+      if (left <= 0)
+        throw new Error(
+          `no stream message ${what} within ${timeoutMs} ms; got types: ${[...new Set(this.messages.map((m) => m.type))].join(', ')}`,
+        );
       await new Promise<void>((resolve) => {
         const wake = (): void => {
           clearTimeout(timer);

@@ -10,8 +10,14 @@ const ASSETS_DIR = path.join(__dirname, 'assets');
 
 /** Chart code is served from the installed package, never copied into the repository. */
 const VENDOR_FILES: Record<string, { file: string; type: string }> = {
-  'uplot.js': { file: require.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
-  'uplot.css': { file: require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
+  'uplot.js': {
+    file: require.resolve('uplot/dist/uPlot.iife.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  'uplot.css': {
+    file: require.resolve('uplot/dist/uPlot.min.css'),
+    type: 'text/css; charset=utf-8',
+  },
 };
 
 const PAGE_FILES: Record<string, string> = {
@@ -23,7 +29,8 @@ const PAGE_FILES: Record<string, string> = {
  * Only our own origin may supply scripts, styles and connections; no framing (the page has
  * actions, so it must not be clickjacked); nothing cached (a new build takes effect at reload).
  */
-const PAGE_SECURITY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const PAGE_SECURITY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * `GET /ui`: the live dashboard, one static page (HTML + JS + CSS, no framework build) that reads
@@ -45,9 +52,15 @@ export class DashboardController {
   @Get('vendor/:file')
   @Header('Cache-Control', 'no-store')
   @Header('X-Content-Type-Options', 'nosniff')
-  vendor(@Param('file') file: string, @Res({ passthrough: true }) response: ServerResponse): string {
+  vendor(
+    @Param('file') file: string,
+    @Res({ passthrough: true }) response: ServerResponse,
+  ): string {
     const entry = Object.hasOwn(VENDOR_FILES, file) ? VENDOR_FILES[file] : undefined;
-    if (!entry) throw new NotFoundException(`no vendor file ${file}; known: ${Object.keys(VENDOR_FILES).join(', ')}`);
+    if (!entry)
+      throw new NotFoundException(
+        `no vendor file ${file}; known: ${Object.keys(VENDOR_FILES).join(', ')}`,
+      );
     response.setHeader('Content-Type', entry.type);
     // Text, not a Buffer: Nest would serialise a Buffer as JSON.
     return fs.readFileSync(entry.file, 'utf8');
@@ -58,7 +71,10 @@ export class DashboardController {
   @Header('X-Content-Type-Options', 'nosniff')
   asset(@Param('file') file: string, @Res({ passthrough: true }) response: ServerResponse): string {
     const type = Object.hasOwn(PAGE_FILES, file) ? PAGE_FILES[file] : undefined;
-    if (!type) throw new NotFoundException(`no dashboard file ${file}; known: ${Object.keys(PAGE_FILES).join(', ')}`);
+    if (!type)
+      throw new NotFoundException(
+        `no dashboard file ${file}; known: ${Object.keys(PAGE_FILES).join(', ')}`,
+      );
     response.setHeader('Content-Type', type);
     return fs.readFileSync(path.join(ASSETS_DIR, file), 'utf8');
   }

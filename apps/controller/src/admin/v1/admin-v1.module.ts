@@ -20,8 +20,21 @@ import { StreamV1Controller } from './stream-v1.controller';
  */
 @Module({
   imports: [AdminModule, PoolModule],
-  controllers: [StatusV1Controller, InstancesV1Controller, EventsV1Controller, ScalingV1Controller, StreamV1Controller, OpenApiV1Controller],
-  providers: [OperatorView, OperatorEventFeed, LoadSampler, InstanceImageTracker, OpenApiDocumentHolder],
+  controllers: [
+    StatusV1Controller,
+    InstancesV1Controller,
+    EventsV1Controller,
+    ScalingV1Controller,
+    StreamV1Controller,
+    OpenApiV1Controller,
+  ],
+  providers: [
+    OperatorView,
+    OperatorEventFeed,
+    LoadSampler,
+    InstanceImageTracker,
+    OpenApiDocumentHolder,
+  ],
   exports: [OperatorView],
 })
 export class AdminV1Module {}

@@ -12,7 +12,10 @@ export class EventsV1Controller {
   constructor(private readonly view: OperatorView) {}
 
   @Get()
-  @ApiOperation({ summary: 'Activity, newest first: scale-outs, replacements, adoptions, scale-ins, heals, traffic switches, each phase transition with elapsed ms' })
+  @ApiOperation({
+    summary:
+      'Activity, newest first: scale-outs, replacements, adoptions, scale-ins, heals, traffic switches, each phase transition with elapsed ms',
+  })
   @ApiOkResponse({ type: EventListV1 })
   @ApiBadRequestResponse({ type: ErrorV1 })
   list(@Query(v1Validation(['since', 'limit'])) query: EventsQuery): EventListV1 {

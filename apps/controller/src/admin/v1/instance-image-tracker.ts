@@ -52,19 +52,35 @@ export class InstanceImageTracker implements OnApplicationBootstrap, OnModuleDes
   private current(): InstanceImage {
     if (this.provider.kind === 'openstack') {
       const { image, imageId } = this.provider.openstack;
-      return { id: imageId ?? null, bakedAt: null, description: imageId ? `pinned image ${imageId}` : `newest image named "${image}" at create time` };
+      return {
+        id: imageId ?? null,
+        bakedAt: null,
+        description: imageId
+          ? `pinned image ${imageId}`
+          : `newest image named "${image}" at create time`,
+      };
     }
     const local = this.provider.local;
     try {
       const choice = chooseLocalImage(local);
       if (!choice.imageId) return { id: null, bakedAt: null, description: choice.description };
-      const stored = listLocalGoldenImages(local.imagesDir).find((candidate) => candidate.id === choice.imageId);
+      const stored = listLocalGoldenImages(local.imagesDir).find(
+        (candidate) => candidate.id === choice.imageId,
+      );
       const bakedAt = stored?.properties[GoldenImageProperty.bakedAt];
-      return { id: choice.imageId, bakedAt: typeof bakedAt === 'string' ? bakedAt : null, description: choice.description };
+      return {
+        id: choice.imageId,
+        bakedAt: typeof bakedAt === 'string' ? bakedAt : null,
+        description: choice.description,
+      };
     } catch (error) {
       return { id: null, bakedAt: null, description: `unknown: ${(error as Error).message}` };
     }
   }
 }
 
-const ORIGINAL: InstanceImage = { id: null, bakedAt: null, description: 'the original instance (not created from the golden image by us)' };
+const ORIGINAL: InstanceImage = {
+  id: null,
+  bakedAt: null,
+  description: 'the original instance (not created from the golden image by us)',
+};

@@ -1,5 +1,14 @@
 import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { OperatorView } from './operator-view';
 import { RemoveInstanceQuery } from './v1-requests.dto';
 import { ErrorV1, InstanceListV1, InstanceV1, RemovalAcceptedV1 } from './v1-resources';
@@ -29,13 +38,23 @@ export class InstancesV1Controller {
 
   @Delete(':id')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Drain and remove an admitted instance (new requests stop, in-flight ones finish, then it is deleted)' })
+  @ApiOperation({
+    summary:
+      'Drain and remove an admitted instance (new requests stop, in-flight ones finish, then it is deleted)',
+  })
   @ApiParam({ name: 'id', description: 'Instance id or name' })
   @ApiAcceptedResponse({ type: RemovalAcceptedV1 })
   @ApiBadRequestResponse({ type: ErrorV1 })
   @ApiNotFoundResponse({ type: ErrorV1 })
-  @ApiConflictResponse({ type: ErrorV1, description: 'Not admitted, the protected original, or below scaling.minInstances without replace' })
-  remove(@Param('id') id: string, @Query(v1Validation(['replace'])) query: RemoveInstanceQuery): RemovalAcceptedV1 {
+  @ApiConflictResponse({
+    type: ErrorV1,
+    description:
+      'Not admitted, the protected original, or below scaling.minInstances without replace',
+  })
+  remove(
+    @Param('id') id: string,
+    @Query(v1Validation(['replace'])) query: RemoveInstanceQuery,
+  ): RemovalAcceptedV1 {
     return this.view.removeInstance(id, query.replace ?? false);
   }
 }

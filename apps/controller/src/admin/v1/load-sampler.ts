@@ -118,7 +118,11 @@ export class LoadSampler implements OnApplicationBootstrap, OnModuleDestroy {
       name: instance.name,
       ...(perInstance.get(instance.id) ?? new SecondBucket()).figures(instance.inFlight, seconds),
     }));
-    const sample: LoadSample = { at: this.clock.now().toISOString(), ...total.figures(this.proxy?.inFlight ?? 0, seconds), instances };
+    const sample: LoadSample = {
+      at: this.clock.now().toISOString(),
+      ...total.figures(this.proxy?.inFlight ?? 0, seconds),
+      instances,
+    };
     this.kept.push(sample);
     if (this.kept.length > LOAD_SAMPLES_KEPT) this.kept.shift();
     this.samples.emit('sample', sample);

@@ -12,7 +12,10 @@ export class OpenApiV1Controller {
   @ApiOperation({ summary: 'This document' })
   @ApiOkResponse({ description: 'OpenAPI 3 document' })
   get(): OpenAPIObject {
-    if (!this.holder.document) throw new ServiceUnavailableException('the OpenAPI document is built once the controller has started; try again');
+    if (!this.holder.document)
+      throw new ServiceUnavailableException(
+        'the OpenAPI document is built once the controller has started; try again',
+      );
     return this.holder.document;
   }
 }

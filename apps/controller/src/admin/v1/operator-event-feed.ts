@@ -85,7 +85,9 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     this.listen(this.log.events, 'started', (event: ScalingEvent) => this.onStarted(event));
     this.listen(this.log.events, 'finished', (event: ScalingEvent) => this.onFinished(event));
     this.listen(this.pool.events, 'registered', (instance: PoolInstance) => this.onPhase(instance));
-    this.listen(this.pool.events, 'phase', (instance: PoolInstance, _previous: InstancePhase) => this.onPhase(instance));
+    this.listen(this.pool.events, 'phase', (instance: PoolInstance, _previous: InstancePhase) =>
+      this.onPhase(instance),
+    );
     this.watchTimer = setInterval(() => this.watchStates(), STATE_WATCH_INTERVAL_MS);
     this.watchTimer.unref();
     // Only `traffic: switch` has one instance taking every new request; in pool mode all serve.
@@ -106,7 +108,11 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     return [...this.kept].reverse();
   }
 
-  private listen<T extends unknown[]>(emitter: EventEmitter, name: string, handler: (...args: T) => void): void {
+  private listen<T extends unknown[]>(
+    emitter: EventEmitter,
+    name: string,
+    handler: (...args: T) => void,
+  ): void {
     const listener = handler as (...args: unknown[]) => void;
     emitter.on(name, listener);
     this.unsubscribe.push(() => emitter.off(name, listener));
@@ -131,14 +137,16 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
       if (scalingEvent.instanceId !== instance.id) continue;
       event.instanceId = instance.id;
       // `admitted` is the scaling event's own final state (reported on `finished`, with its outcome).
-      if (instance.phase !== event.state && instance.phase !== 'admitted') this.transition(event, instance.phase);
+      if (instance.phase !== event.state && instance.phase !== 'admitted')
+        this.transition(event, instance.phase);
     }
   }
 
   /** States the event log's records reached without a pool event (read, never written). */
   private watchStates(): void {
     for (const [scalingEvent, event] of this.byScalingEvent) {
-      if (scalingEvent.state !== event.state && !FINAL_STATES.has(scalingEvent.state)) this.transition(event, scalingEvent.state);
+      if (scalingEvent.state !== event.state && !FINAL_STATES.has(scalingEvent.state))
+        this.transition(event, scalingEvent.state);
     }
   }
 
@@ -149,7 +157,8 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     event.instanceId = scalingEvent.instanceId ?? event.instanceId;
     event.finishedAt = scalingEvent.finishedAt ?? this.clock.now().toISOString();
     // Phases passed between two looks (a quick drain): taken from the record's own durations.
-    const order: readonly string[] = event.kind === 'scale-in' || event.kind === 'heal' ? REMOVAL_PHASES : SCALE_OUT_PHASES;
+    const order: readonly string[] =
+      event.kind === 'scale-in' || event.kind === 'heal' ? REMOVAL_PHASES : SCALE_OUT_PHASES;
     const durations = scalingEvent.phaseDurationsMs as Record<string, number | undefined>;
     for (const phase of order.slice(order.indexOf(event.state) + 1)) {
       if (durations[phase] !== undefined) this.transition(event, phase);
@@ -195,7 +204,13 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
   }): OperatorEvent {
     const nowMs = this.clock.nowMs();
     const at = this.clock.now().toISOString();
-    const first: PhaseTransition = { from: init.from ?? null, to: init.state, at, elapsedMs: 0, totalMs: 0 };
+    const first: PhaseTransition = {
+      from: init.from ?? null,
+      to: init.state,
+      at,
+      elapsedMs: 0,
+      totalMs: 0,
+    };
     const event: OperatorEvent = {
       id: ++this.nextId,
       kind: init.kind,
@@ -220,12 +235,15 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
   private transition(event: OperatorEvent, to: string): void {
     const nowMs = this.clock.nowMs();
     // The scaler's own figure for the phase just left when it has one (exact); else our clock's.
-    const recorded = (event.detail?.phaseDurationsMs as Record<string, number | undefined> | undefined)?.[event.state];
+    const recorded = (
+      event.detail?.phaseDurationsMs as Record<string, number | undefined> | undefined
+    )?.[event.state];
     const transition: PhaseTransition = {
       from: event.state,
       to,
       at: this.clock.now().toISOString(),
-      elapsedMs: recorded ?? Math.round(nowMs - (this.lastChangeMs.get(event) ?? event.startedAtMs)),
+      elapsedMs:
+        recorded ?? Math.round(nowMs - (this.lastChangeMs.get(event) ?? event.startedAtMs)),
       totalMs: Math.round(nowMs - event.startedAtMs),
     };
     event.state = to;

@@ -10,7 +10,15 @@ import { InstanceStatusView, StatusService } from '../status.service';
 import { InstanceImageTracker } from './instance-image-tracker';
 import { OperatorEvent, OperatorEventFeed } from './operator-event-feed';
 import { parseSince } from './since';
-import { ActionResultV1, ConfigV1, EventV1, InstanceV1, RemovalAcceptedV1, ScalingV1, StatusV1 } from './v1-resources';
+import {
+  ActionResultV1,
+  ConfigV1,
+  EventV1,
+  InstanceV1,
+  RemovalAcceptedV1,
+  ScalingV1,
+  StatusV1,
+} from './v1-resources';
 
 export const DEFAULT_EVENT_LIMIT = 100;
 
@@ -44,11 +52,19 @@ export class OperatorView {
       scaling: scalingOf(snapshot.scaling),
       gate: {
         state: gateState,
-        reason: gate.open ? (queueDepth > 0 ? 'no healthy instance: requests are held until one is admitted' : null) : gate.reason,
+        reason: gate.open
+          ? queueDepth > 0
+            ? 'no healthy instance: requests are held until one is admitted'
+            : null
+          : gate.reason,
         since: gate.open ? null : gate.closedAt,
         queueDepth,
       },
-      cloudApi: { state: snapshot.cloudApi.state, degradedSince: snapshot.cloudApi.degradedSince, lastError: snapshot.cloudApi.lastError },
+      cloudApi: {
+        state: snapshot.cloudApi.state,
+        degradedSince: snapshot.cloudApi.degradedSince,
+        lastError: snapshot.cloudApi.lastError,
+      },
       requests: {
         received: snapshot.requests.received,
         forwarded: snapshot.requests.forwarded,
@@ -65,9 +81,13 @@ export class OperatorView {
 
   instance(idOrName: string): InstanceV1 {
     const all = this.instances();
-    const found = all.find((instance) => instance.id === idOrName) ?? all.find((instance) => instance.name === idOrName);
+    const found =
+      all.find((instance) => instance.id === idOrName) ??
+      all.find((instance) => instance.name === idOrName);
     if (!found) {
-      throw new NotFoundException(`id = ${JSON.stringify(idOrName)}: no such instance; known: ${all.map((i) => `${i.name} (${i.id})`).join(', ') || 'none'}`);
+      throw new NotFoundException(
+        `id = ${JSON.stringify(idOrName)}: no such instance; known: ${all.map((i) => `${i.name} (${i.id})`).join(', ') || 'none'}`,
+      );
     }
     return found;
   }
@@ -75,34 +95,52 @@ export class OperatorView {
   /** Newest first, filtered by start time. */
   events(since: string | undefined, limit: number | undefined): EventV1[] {
     const from = since === undefined ? undefined : parseSince(since, new Date());
-    const events = this.feed.list().filter((event) => from === undefined || Date.parse(event.startedAt) >= from.getTime());
+    const events = this.feed
+      .list()
+      .filter((event) => from === undefined || Date.parse(event.startedAt) >= from.getTime());
     return events.slice(0, limit ?? DEFAULT_EVENT_LIMIT).map(eventOf);
   }
 
   removeInstance(idOrName: string, replace: boolean): RemovalAcceptedV1 {
     const instance = this.instance(idOrName);
-    const result = this.actions.removeInstance(instance.id, replace, `DELETE /v1/instances/${idOrName}${replace ? '?replace=true' : ''}`);
+    const result = this.actions.removeInstance(
+      instance.id,
+      replace,
+      `DELETE /v1/instances/${idOrName}${replace ? '?replace=true' : ''}`,
+    );
     return { ...actionOf(result), instance };
   }
 
   /** `paused` first, so `{desired, paused: true}` pins the count the policies would otherwise move. */
-  setScaling(desired: number | undefined, paused: boolean | undefined, reason: string | undefined): ActionResultV1 {
+  setScaling(
+    desired: number | undefined,
+    paused: boolean | undefined,
+    reason: string | undefined,
+  ): ActionResultV1 {
     if (desired === undefined && paused === undefined) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: ['body = {}: give desired (an integer) and/or paused (true or false)'] });
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: ['body = {}: give desired (an integer) and/or paused (true or false)'],
+      });
     }
     const { minInstances, maxInstances } = this.scalingConfig;
     if (desired !== undefined && (desired < minInstances || desired > maxInstances)) {
       throw new BadRequestException({
         statusCode: 400,
         error: 'Bad Request',
-        message: [`desired = ${desired}: must be from scaling.minInstances (${minInstances}) to scaling.maxInstances (${maxInstances})`],
+        message: [
+          `desired = ${desired}: must be from scaling.minInstances (${minInstances}) to scaling.maxInstances (${maxInstances})`,
+        ],
       });
     }
     const messages: string[] = [];
     let changed = false;
     let last: ActionResult | undefined;
     if (paused !== undefined) {
-      last = paused ? this.actions.pause(reason ?? 'PUT /v1/scaling') : this.actions.resume(reason ?? 'PUT /v1/scaling');
+      last = paused
+        ? this.actions.pause(reason ?? 'PUT /v1/scaling')
+        : this.actions.resume(reason ?? 'PUT /v1/scaling');
       changed ||= last.changed;
       messages.push(last.message);
     }
@@ -111,7 +149,11 @@ export class OperatorView {
       changed ||= last.changed;
       messages.push(last.message);
     }
-    return { changed, message: messages.join('; '), scaling: scalingOf((last as ActionResult).scaling) };
+    return {
+      changed,
+      message: messages.join('; '),
+      scaling: scalingOf((last as ActionResult).scaling),
+    };
   }
 
   effectiveConfig(): ConfigV1 {
@@ -156,10 +198,13 @@ function actionOf(result: ActionResult): ActionResultV1 {
 export function eventOf(event: OperatorEvent): EventV1 {
   const detail = event.detail;
   let outcome: string | null = null;
-  if (detail && isScaleEvent(detail) && detail.failure) outcome = `failed in ${detail.failure.phase}: ${detail.failure.reason}; cleanup: ${detail.failure.cleanup}`;
-  else if (detail && isScaleEvent(detail) && detail.state === 'admitted') outcome = `admitted at ${detail.address ?? 'its address'}`;
+  if (detail && isScaleEvent(detail) && detail.failure)
+    outcome = `failed in ${detail.failure.phase}: ${detail.failure.reason}; cleanup: ${detail.failure.cleanup}`;
+  else if (detail && isScaleEvent(detail) && detail.state === 'admitted')
+    outcome = `admitted at ${detail.address ?? 'its address'}`;
   else if (detail && isRemovalEvent(detail)) outcome = detail.outcome ?? null;
-  else if (event.kind === 'traffic-switch') outcome = `${event.transitions[0].from ?? '(none)'} -> ${event.instanceName}`;
+  else if (event.kind === 'traffic-switch')
+    outcome = `${event.transitions[0].from ?? '(none)'} -> ${event.instanceName}`;
   return {
     id: event.id,
     kind: event.kind,
@@ -178,10 +223,12 @@ export function eventOf(event: OperatorEvent): EventV1 {
 
 /** A plain copy of the config with every @SecretField (and any Secret value) shown as ***. */
 function masked(value: unknown, owner?: object, key?: string): unknown {
-  if (owner && key !== undefined && isSecretField(owner, key)) return value === undefined ? undefined : SECRET_MASK;
+  if (owner && key !== undefined && isSecretField(owner, key))
+    return value === undefined ? undefined : SECRET_MASK;
   if (value === null || typeof value !== 'object') return value;
   // Secret (from @osa/openstack-client) and Dates serialise themselves (a Secret as ***).
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.parse(JSON.stringify(value));
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+    return JSON.parse(JSON.stringify(value));
   if (Array.isArray(value)) return value.map((item) => masked(item));
   const out: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(value)) out[name] = masked(field, value, name);

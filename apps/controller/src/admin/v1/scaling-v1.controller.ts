@@ -1,5 +1,11 @@
 import { Body, Controller, HttpCode, Put } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { OperatorView } from './operator-view';
 import { PutScalingRequest } from './v1-requests.dto';
 import { ActionResultV1, ErrorV1 } from './v1-resources';
@@ -13,11 +19,21 @@ export class ScalingV1Controller {
 
   @Put()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Set desired instances and/or pause (true) or resume (false) autoscaling' })
+  @ApiOperation({
+    summary: 'Set desired instances and/or pause (true) or resume (false) autoscaling',
+  })
   @ApiOkResponse({ type: ActionResultV1 })
-  @ApiBadRequestResponse({ type: ErrorV1, description: 'Each message names the field, the value and what is allowed' })
-  @ApiConflictResponse({ type: ErrorV1, description: 'The controller is still listing its group after start-up' })
-  put(@Body(v1Validation(['desired', 'paused', 'reason'])) body: PutScalingRequest): ActionResultV1 {
+  @ApiBadRequestResponse({
+    type: ErrorV1,
+    description: 'Each message names the field, the value and what is allowed',
+  })
+  @ApiConflictResponse({
+    type: ErrorV1,
+    description: 'The controller is still listing its group after start-up',
+  })
+  put(
+    @Body(v1Validation(['desired', 'paused', 'reason'])) body: PutScalingRequest,
+  ): ActionResultV1 {
     return this.view.setScaling(body.desired, body.paused, body.reason);
   }
 }

@@ -10,14 +10,20 @@ export class StatusV1Controller {
   constructor(private readonly view: OperatorView) {}
 
   @Get('status')
-  @ApiOperation({ summary: 'Summary: desired/actual instances, autoscaling, gate, cloud API state, request counters' })
+  @ApiOperation({
+    summary:
+      'Summary: desired/actual instances, autoscaling, gate, cloud API state, request counters',
+  })
   @ApiOkResponse({ type: StatusV1 })
   status(): StatusV1 {
     return this.view.summary();
   }
 
   @Get('config')
-  @ApiOperation({ summary: 'The effective configuration (file + OSA_* overrides + defaults), secrets masked as ***' })
+  @ApiOperation({
+    summary:
+      'The effective configuration (file + OSA_* overrides + defaults), secrets masked as ***',
+  })
   @ApiOkResponse({ type: ConfigV1 })
   config(): ConfigV1 {
     return this.view.effectiveConfig();

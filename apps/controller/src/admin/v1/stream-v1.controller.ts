@@ -36,13 +36,16 @@ export class StreamV1Controller implements OnModuleDestroy {
   }
 
   @Sse('stream')
-  @ApiOperation({ summary: 'Live stream (text/event-stream): hello, event, instances, sample, status messages' })
+  @ApiOperation({
+    summary: 'Live stream (text/event-stream): hello, event, instances, sample, status messages',
+  })
   @ApiProduces('text/event-stream')
   @ApiResponse({ status: 200, description: 'Server-Sent Events; each message data is JSON' })
   stream(): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       let pending: NodeJS.Timeout | undefined;
-      const sendInstances = (): void => subscriber.next({ type: 'instances', data: { instances: this.view.instances() } });
+      const sendInstances = (): void =>
+        subscriber.next({ type: 'instances', data: { instances: this.view.instances() } });
       const onPoolChange = (): void => {
         pending ??= setTimeout(() => {
           pending = undefined;
@@ -59,7 +62,14 @@ export class StreamV1Controller implements OnModuleDestroy {
         subscriber.next({ type: 'status', data: this.view.summary() });
         sendInstances();
       };
-      const poolChanges = ['registered', 'phase', 'admitted', 'ejected', 'restored', 'removed'] as const;
+      const poolChanges = [
+        'registered',
+        'phase',
+        'admitted',
+        'ejected',
+        'restored',
+        'removed',
+      ] as const;
       subscriber.next({
         type: 'hello',
         data: {

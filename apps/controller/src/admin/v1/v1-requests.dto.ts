@@ -1,16 +1,34 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, Validate, ValidationArguments, ValidationOptions, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  Validate,
+  ValidationArguments,
+  ValidationOptions,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 import { parseSince } from './since';
 
 /** Every v1 validation message: `field = value: what is allowed` (as the config errors read). */
 function allowed(what: string): ValidationOptions {
-  return { message: (args: ValidationArguments) => `${args.property} = ${JSON.stringify(args.value)}: ${what}` };
+  return {
+    message: (args: ValidationArguments) =>
+      `${args.property} = ${JSON.stringify(args.value)}: ${what}`,
+  };
 }
 
 /** Query strings are text: turn only exact forms into numbers/booleans, leave anything else for the validator to name. */
-const integerText = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
-const booleanText = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+const integerText = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+const booleanText = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
 
 @ValidatorConstraint({ name: 'since' })
 class SinceConstraint implements ValidatorConstraintInterface {
@@ -24,7 +42,11 @@ class SinceConstraint implements ValidatorConstraintInterface {
 
 /** `PUT /v1/scaling`: the desired instance count and/or whether autoscaling is paused. */
 export class PutScalingRequest {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, description: 'Desired instances, the original included (scaling.minInstances..maxInstances)' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 1000,
+    description: 'Desired instances, the original included (scaling.minInstances..maxInstances)',
+  })
   @IsOptional()
   // class-validator runs these bottom-up and stops at the first failure (stopAtFirstError): the type first.
   @Max(1000, allowed('must be at most 1000'))
@@ -32,7 +54,9 @@ export class PutScalingRequest {
   @IsInt(allowed('must be an integer (instances wanted, the original included)'))
   desired?: number;
 
-  @ApiPropertyOptional({ description: 'true: autoscaling policies stop moving the desired count; false: they resume' })
+  @ApiPropertyOptional({
+    description: 'true: autoscaling policies stop moving the desired count; false: they resume',
+  })
   @IsOptional()
   @IsBoolean(allowed('must be true or false'))
   paused?: boolean;
@@ -46,7 +70,10 @@ export class PutScalingRequest {
 
 /** `DELETE /v1/instances/{id}?replace=true`. */
 export class RemoveInstanceQuery {
-  @ApiPropertyOptional({ description: 'true: a new instance takes its place (desired stays); false (default): desired goes down by one' })
+  @ApiPropertyOptional({
+    description:
+      'true: a new instance takes its place (desired stays); false (default): desired goes down by one',
+  })
   @IsOptional()
   @Transform(booleanText)
   @IsBoolean(allowed('must be true or false'))
@@ -55,7 +82,10 @@ export class RemoveInstanceQuery {
 
 /** `GET /v1/events?since=10m&limit=100`. */
 export class EventsQuery {
-  @ApiPropertyOptional({ description: 'Only events started since then: a duration back from now (30s, 10m, 2h, 1d) or an ISO 8601 time' })
+  @ApiPropertyOptional({
+    description:
+      'Only events started since then: a duration back from now (30s, 10m, 2h, 1d) or an ISO 8601 time',
+  })
   @IsOptional()
   @Validate(SinceConstraint)
   since?: string;

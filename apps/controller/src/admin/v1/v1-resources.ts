@@ -6,9 +6,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
  */
 
 export class ImageV1 {
-  @ApiProperty({ type: String, nullable: true, description: 'Golden image id; null for the original or an un-baked local bundle' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Golden image id; null for the original or an un-baked local bundle',
+  })
   id!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'When the image was baked (ISO 8601), when known' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'When the image was baked (ISO 8601), when known',
+  })
   bakedAt!: string | null;
   @ApiProperty()
   description!: string;
@@ -30,13 +38,19 @@ export class InstanceV1 {
   name!: string;
   @ApiProperty({ enum: ['original', 'clone'] })
   role!: string;
-  @ApiProperty({ enum: ['creating', 'booting', 'addressing', 'health-checking', 'admitted', 'deleting'] })
+  @ApiProperty({
+    enum: ['creating', 'booting', 'addressing', 'health-checking', 'admitted', 'deleting'],
+  })
   phase!: string;
   @ApiProperty({ enum: ['healthy', 'ejected'] })
   health!: string;
   @ApiProperty({ description: 'Receiving new requests now' })
   serving!: boolean;
-  @ApiProperty({ type: String, nullable: true, description: 'host:port of its service, once addressed' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'host:port of its service, once addressed',
+  })
   address!: string | null;
   @ApiProperty()
   createdAt!: string;
@@ -58,7 +72,11 @@ export class InstanceListV1 {
 }
 
 export class GateV1 {
-  @ApiProperty({ enum: ['open', 'rejecting', 'queueing'], description: 'rejecting: 503 while scaling; queueing: requests held until an instance is healthy' })
+  @ApiProperty({
+    enum: ['open', 'rejecting', 'queueing'],
+    description:
+      'rejecting: 503 while scaling; queueing: requests held until an instance is healthy',
+  })
   state!: string;
   @ApiProperty({ type: String, nullable: true })
   reason!: string | null;
@@ -80,7 +98,11 @@ export class CloudApiV1 {
 export class ScalingV1 {
   @ApiProperty({ enum: ['active', 'paused'] })
   autoscaling!: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'null until the group was listed after start-up' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'null until the group was listed after start-up',
+  })
   desired!: number | null;
   @ApiProperty()
   actual!: number;
@@ -122,7 +144,11 @@ export class StatusV1 {
   cloudApi!: CloudApiV1;
   @ApiProperty({ type: RequestCountersV1 })
   requests!: RequestCountersV1;
-  @ApiProperty({ type: String, nullable: true, description: 'The instance new requests go to (traffic: switch)' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The instance new requests go to (traffic: switch)',
+  })
   activeInstance!: string | null;
 }
 
@@ -142,13 +168,17 @@ export class PhaseTransitionV1 {
 export class EventV1 {
   @ApiProperty()
   id!: number;
-  @ApiProperty({ enum: ['scale-out', 'replacement', 'adoption', 'scale-in', 'heal', 'traffic-switch'] })
+  @ApiProperty({
+    enum: ['scale-out', 'replacement', 'adoption', 'scale-in', 'heal', 'traffic-switch'],
+  })
   kind!: string;
   @ApiProperty({ type: Number, nullable: true })
   sequence!: number | null;
   @ApiProperty()
   trigger!: string;
-  @ApiProperty({ description: 'Current or final state (admitted, removed, failed, switched, or a phase)' })
+  @ApiProperty({
+    description: 'Current or final state (admitted, removed, failed, switched, or a phase)',
+  })
   state!: string;
   @ApiProperty()
   instanceName!: string;
@@ -158,9 +188,17 @@ export class EventV1 {
   startedAt!: string;
   @ApiProperty({ type: String, nullable: true })
   finishedAt!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'How it ended (failure reason, cleanup, delete outcome)' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'How it ended (failure reason, cleanup, delete outcome)',
+  })
   outcome!: string | null;
-  @ApiProperty({ description: 'Milliseconds per phase', type: 'object', additionalProperties: { type: 'number' } })
+  @ApiProperty({
+    description: 'Milliseconds per phase',
+    type: 'object',
+    additionalProperties: { type: 'number' },
+  })
   phaseDurationsMs!: Record<string, number>;
   @ApiProperty({ type: [PhaseTransitionV1] })
   transitions!: PhaseTransitionV1[];
@@ -181,9 +219,17 @@ export class ActionResultV1 {
 }
 
 export class ConfigV1 {
-  @ApiProperty({ description: 'Config file and OSA_* overrides it came from', type: 'object', additionalProperties: true })
+  @ApiProperty({
+    description: 'Config file and OSA_* overrides it came from',
+    type: 'object',
+    additionalProperties: true,
+  })
   origin!: Record<string, unknown>;
-  @ApiProperty({ description: 'The effective configuration; secrets shown as ***', type: 'object', additionalProperties: true })
+  @ApiProperty({
+    description: 'The effective configuration; secrets shown as ***',
+    type: 'object',
+    additionalProperties: true,
+  })
   config!: Record<string, unknown>;
 }
 

@@ -16,8 +16,11 @@ export function v1Validation(allowedFields: readonly string[]): ValidationPipe {
         statusCode: 400,
         error: 'Bad Request',
         message: errors.flatMap((error) =>
-          Object.values(error.constraints ?? { invalid: `${error.property}: invalid` }).map((text) =>
-            text.includes('should not exist') ? `${error.property} = ${JSON.stringify(error.value)}: unknown field; allowed: ${allowedFields.join(', ')}` : text,
+          Object.values(error.constraints ?? { invalid: `${error.property}: invalid` }).map(
+            (text) =>
+              text.includes('should not exist')
+                ? `${error.property} = ${JSON.stringify(error.value)}: unknown field; allowed: ${allowedFields.join(', ')}`
+                : text,
           ),
         ),
       }),

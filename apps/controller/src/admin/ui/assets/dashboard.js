@@ -12,13 +12,24 @@
   const REMOVAL_PHASES = ['draining', 'deleting'];
 
   const $ = (id) => document.getElementById(id);
-  const state = { status: null, instances: [], events: new Map(), chart: null, chartData: [[], [], [], [], []], samples: 0 };
+  const state = {
+    status: null,
+    instances: [],
+    events: new Map(),
+    chart: null,
+    chartData: [[], [], [], [], []],
+    samples: 0,
+  };
 
   // ---- API access ---------------------------------------------------------------------------
 
   function headers(extra) {
     const token = sessionStorage.getItem(TOKEN_KEY);
-    return Object.assign({ accept: 'application/json' }, token ? { authorization: 'Bearer ' + token } : {}, extra || {});
+    return Object.assign(
+      { accept: 'application/json' },
+      token ? { authorization: 'Bearer ' + token } : {},
+      extra || {},
+    );
   }
 
   async function api(method, path, body) {
@@ -61,12 +72,19 @@
     streamAbort = abort;
     let response;
     try {
-      response = await fetch('/v1/stream', { headers: headers({ accept: 'text/event-stream' }), signal: abort.signal, cache: 'no-store', credentials: 'omit' });
-    } catch (error) {
+      response = await fetch('/v1/stream', {
+        headers: headers({ accept: 'text/event-stream' }),
+        signal: abort.signal,
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+    } catch {
       return retryStream(abort, 'cannot reach the controller');
     }
-    if (response.status === 401) return askForToken('the admin token is needed (or the one given was not accepted)');
-    if (!response.ok || !response.body) return retryStream(abort, 'the stream answered ' + response.status);
+    if (response.status === 401)
+      return askForToken('the admin token is needed (or the one given was not accepted)');
+    if (!response.ok || !response.body)
+      return retryStream(abort, 'the stream answered ' + response.status);
     setBadge('connection', 'live', 'live');
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let pending = '';
@@ -78,7 +96,7 @@
         pending = blocks.pop();
         for (const block of blocks) dispatch(block);
       }
-    } catch (error) {
+    } catch {
       // aborted or cut: reconnect below
     }
     retryStream(abort, 'the stream ended');
@@ -126,16 +144,40 @@
   function showStatus(status) {
     state.status = status;
     const gate = status.gate;
-    const gateText = gate.state === 'rejecting' ? '503 while scaling' : gate.state === 'queueing' ? 'queueing (' + gate.queueDepth + ' waiting)' : 'gate open';
+    const gateText =
+      gate.state === 'rejecting'
+        ? '503 while scaling'
+        : gate.state === 'queueing'
+          ? 'queueing (' + gate.queueDepth + ' waiting)'
+          : 'gate open';
     setBadge('gate', gate.state, gateText);
     $('gate').title = gate.reason || 'requests are forwarded';
     const cloud = status.cloudApi;
-    setBadge('cloud-api', cloud.state, cloud.state === 'ok' ? 'cloud API ok' : 'cloud API degraded since ' + time(cloud.degradedSince));
+    setBadge(
+      'cloud-api',
+      cloud.state,
+      cloud.state === 'ok'
+        ? 'cloud API ok'
+        : 'cloud API degraded since ' + time(cloud.degradedSince),
+    );
     $('cloud-api').title = cloud.lastError || '';
-    setBadge('autoscaling', status.scaling.autoscaling, 'autoscaling ' + status.scaling.autoscaling);
-    $('pause-button').textContent = status.scaling.autoscaling === 'paused' ? 'Resume autoscaling' : 'Pause autoscaling';
+    setBadge(
+      'autoscaling',
+      status.scaling.autoscaling,
+      'autoscaling ' + status.scaling.autoscaling,
+    );
+    $('pause-button').textContent =
+      status.scaling.autoscaling === 'paused' ? 'Resume autoscaling' : 'Pause autoscaling';
     $('counts').textContent =
-      'desired ' + (status.scaling.desired ?? '?') + ' / actual ' + status.scaling.actual + ' / serving ' + status.scaling.serving + ' (max ' + status.scaling.maxInstances + ')';
+      'desired ' +
+      (status.scaling.desired ?? '?') +
+      ' / actual ' +
+      status.scaling.actual +
+      ' / serving ' +
+      status.scaling.serving +
+      ' (max ' +
+      status.scaling.maxInstances +
+      ')';
     const input = $('desired-input');
     if (document.activeElement !== input) {
       input.value = status.scaling.desired ?? '';
@@ -158,7 +200,19 @@
         row = body.insertRow(-1);
         row.dataset.id = instance.id;
         row.dataset.name = instance.name;
-        for (const name of ['name', 'address', 'role', 'phase', 'health', 'age num', 'requests num', 'in-flight num', 'image', 'action']) row.insertCell(-1).className = name;
+        for (const name of [
+          'name',
+          'address',
+          'role',
+          'phase',
+          'health',
+          'age num',
+          'requests num',
+          'in-flight num',
+          'image',
+          'action',
+        ])
+          row.insertCell(-1).className = name;
         const remove = document.createElement('button');
         remove.type = 'button';
         remove.textContent = 'Drain & remove';
@@ -213,7 +267,16 @@
     state.samples++;
     $('chart').dataset.samples = String(state.samples);
     $('sample-info').textContent =
-      sample.requestsPerSecond + ' req/s · ' + sample.inFlight + ' in flight · p50 ' + ms(sample.p50Ms) + ' · p99 ' + ms(sample.p99Ms) + ' · ' + sample.non2xxPerSecond + ' non-2xx/s';
+      sample.requestsPerSecond +
+      ' req/s · ' +
+      sample.inFlight +
+      ' in flight · p50 ' +
+      ms(sample.p50Ms) +
+      ' · p99 ' +
+      ms(sample.p99Ms) +
+      ' · ' +
+      sample.non2xxPerSecond +
+      ' non-2xx/s';
     if (redraw) redrawChart();
   }
 
@@ -226,7 +289,10 @@
           height: 220,
           cursor: { drag: { x: false, y: false } },
           // At least two minutes wide, so the first seconds read as a time axis, not milliseconds.
-          scales: { x: { time: true, range: (chart, min, max) => [Math.min(min, max - 120), max] }, ms: { auto: true } },
+          scales: {
+            x: { time: true, range: (chart, min, max) => [Math.min(min, max - 120), max] },
+            ms: { auto: true },
+          },
           series: [
             {},
             { label: 'requests/s', stroke: '#3b6fe0', width: 2 },
@@ -234,12 +300,18 @@
             { label: 'p50 ms', stroke: '#1a7f37', scale: 'ms', width: 1 },
             { label: 'p99 ms', stroke: '#b26a00', scale: 'ms', width: 1, dash: [4, 3] },
           ],
-          axes: [{}, { label: 'per second' }, { scale: 'ms', side: 1, label: 'ms', grid: { show: false } }],
+          axes: [
+            {},
+            { label: 'per second' },
+            { scale: 'ms', side: 1, label: 'ms', grid: { show: false } },
+          ],
         },
         state.chartData,
         element,
       );
-      window.addEventListener('resize', () => state.chart.setSize({ width: Math.max(element.clientWidth, 400), height: 220 }));
+      window.addEventListener('resize', () =>
+        state.chart.setSize({ width: Math.max(element.clientWidth, 400), height: 220 }),
+      );
     } else state.chart.setData(state.chartData);
   }
 
@@ -265,7 +337,10 @@
     const longestMs = Math.max(1000, ...shown.map(totalMs));
     const list = $('timeline');
     list.replaceChildren(...shown.map((event) => timelineRow(event, longestMs)));
-    $('timeline-info').textContent = events.length > shown.length ? 'newest ' + shown.length + ' of ' + events.length : events.length + ' event(s)';
+    $('timeline-info').textContent =
+      events.length > shown.length
+        ? 'newest ' + shown.length + ' of ' + events.length
+        : events.length + ' event(s)';
   }
 
   function totalMs(event) {
@@ -281,12 +356,16 @@
     const label = document.createElement('div');
     label.className = 'label';
     const title = document.createElement('b');
-    title.textContent = event.kind + (event.sequence ? ' #' + event.sequence : '') + ' ' + event.instanceName;
+    title.textContent =
+      event.kind + (event.sequence ? ' #' + event.sequence : '') + ' ' + event.instanceName;
     const outcome = document.createElement('div');
     outcome.className = 'outcome';
-    const took = event.finishedAt && event.kind !== 'traffic-switch' ? ' in ' + duration(totalMs(event)) : '';
-    outcome.textContent = time(event.startedAt) + ' · ' + event.state + took + ' · ' + (event.outcome || event.trigger);
-    label.title = 'trigger: ' + event.trigger + (event.outcome ? '\noutcome: ' + event.outcome : '');
+    const took =
+      event.finishedAt && event.kind !== 'traffic-switch' ? ' in ' + duration(totalMs(event)) : '';
+    outcome.textContent =
+      time(event.startedAt) + ' · ' + event.state + took + ' · ' + (event.outcome || event.trigger);
+    label.title =
+      'trigger: ' + event.trigger + (event.outcome ? '\noutcome: ' + event.outcome : '');
     label.append(title, outcome);
     row.append(label);
     if (event.kind === 'traffic-switch') {
@@ -298,10 +377,13 @@
     }
     const bar = document.createElement('div');
     bar.className = 'bar';
-    const phases = event.kind === 'scale-in' || event.kind === 'heal' ? REMOVAL_PHASES : SCALE_PHASES;
+    const phases =
+      event.kind === 'scale-in' || event.kind === 'heal' ? REMOVAL_PHASES : SCALE_PHASES;
     const spent = {};
     for (const step of event.transitions.slice(1)) if (step.from) spent[step.from] = step.elapsedMs;
-    if (!event.finishedAt && phases.includes(event.state)) spent[event.state] = Date.now() - Date.parse(event.transitions[event.transitions.length - 1].at);
+    if (!event.finishedAt && phases.includes(event.state))
+      spent[event.state] =
+        Date.now() - Date.parse(event.transitions[event.transitions.length - 1].at);
     for (const phase of phases) {
       if (spent[phase] === undefined) continue;
       const segment = document.createElement('div');
@@ -334,16 +416,29 @@
   $('desired-form').addEventListener('submit', (submit) => {
     submit.preventDefault();
     const desired = Number($('desired-input').value);
-    act('Set the desired number of instances to ' + desired + '?', 'PUT', '/v1/scaling', { desired });
+    act('Set the desired number of instances to ' + desired + '?', 'PUT', '/v1/scaling', {
+      desired,
+    });
   });
 
   $('pause-button').addEventListener('click', () => {
     const paused = !(state.status && state.status.scaling.autoscaling === 'paused');
-    act(paused ? 'Pause autoscaling? Policies stop moving the desired count.' : 'Resume autoscaling?', 'PUT', '/v1/scaling', { paused });
+    act(
+      paused ? 'Pause autoscaling? Policies stop moving the desired count.' : 'Resume autoscaling?',
+      'PUT',
+      '/v1/scaling',
+      { paused },
+    );
   });
 
   function removeInstance(id, name) {
-    act('Drain and remove ' + name + '? New requests stop going to it, in-flight ones finish, then it is deleted.', 'DELETE', '/v1/instances/' + encodeURIComponent(id));
+    act(
+      'Drain and remove ' +
+        name +
+        '? New requests stop going to it, in-flight ones finish, then it is deleted.',
+      'DELETE',
+      '/v1/instances/' + encodeURIComponent(id),
+    );
   }
 
   // ---- formatting ---------------------------------------------------------------------------
