@@ -1,6 +1,7 @@
-import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { ControllerProcess } from './support/controller-process';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
+import { operatorControllerConfig } from './support/operator-controller-config';
 import { runSeedLoadLoop } from './support/seed-load-loop';
 import { v1Call, V1StreamReader } from './support/v1-client';
 
@@ -43,30 +44,11 @@ describe('admin API v1', () => {
     process = undefined;
   });
 
-  function config(prefix: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-    return {
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0, ...((extra.admin as object) ?? {}) },
-      provider: {
-        kind: 'local',
-        local: {
-          bundlePath: SERVICE_BUNDLE,
-          firstAddress: `${prefix}.1`,
-          bootDelayMs: 300,
-          serviceEnv: { WORK_DELAY_MS: '0' },
-          stopGraceMs: 2_000,
-        },
-      },
-      scaling: {
-        thresholdRequests: 3,
-        maxInstances: 3,
-        retryAfterSeconds: 1,
-        statusPollInitialMs: 100,
-        statusPollMaxMs: 100,
-      },
-      health: { intervalMs: 100 },
-    };
-  }
+  const config = (
+    prefix: string,
+    extra: { admin?: { bearerToken: string } } = {},
+  ): Record<string, unknown> =>
+    operatorControllerConfig(prefix, { bearerToken: extra.admin?.bearerToken });
 
   it('serves an OpenAPI document generated from the code whose paths are exactly the registered /v1 routes', async () => {
     process = ControllerProcess.start(config(ownLoopbackPrefix()));

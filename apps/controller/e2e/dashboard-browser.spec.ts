@@ -5,8 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeWithTools, findSystemTool } from '@osa/openstack-testkit';
 import { BrowserContext, chromium, Page } from 'playwright-core';
-import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { ControllerProcess } from './support/controller-process';
 import { ownLoopbackPrefix } from './support/loopback';
+import { operatorControllerConfig } from './support/operator-controller-config';
 import { PacedLoad } from './support/paced-load';
 
 const ADMIN_TOKEN = `ui-${'77aa88bb99cc'.repeat(4)}`;
@@ -77,28 +78,16 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
 
   it('asks for the token once, shows a scale-out live (phases, 503 gate, chart, timeline), and removes an instance on a confirmed click', async () => {
     const prefix = ownLoopbackPrefix();
-    controller = ControllerProcess.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0, bearerToken: ADMIN_TOKEN },
-      provider: {
-        kind: 'local',
-        local: {
-          bundlePath: SERVICE_BUNDLE,
-          firstAddress: `${prefix}.1`,
-          bootDelayMs: 2_500,
-          serviceEnv: { WORK_DELAY_MS: '20' },
-          stopGraceMs: 2_000,
-        },
-      },
-      scaling: {
+    controller = ControllerProcess.start(
+      operatorControllerConfig(prefix, {
+        bearerToken: ADMIN_TOKEN,
+        bootDelayMs: 2_500,
+        workDelayMs: 20,
         thresholdRequests: 150,
         maxInstances: 2,
-        retryAfterSeconds: 1,
-        statusPollInitialMs: 100,
-        statusPollMaxMs: 200,
-      },
-      health: { intervalMs: 300 },
-    });
+        healthIntervalMs: 300,
+      }),
+    );
     const { proxy, admin } = await controller.addresses();
     await controller.waitForLine(/admitted after \d+ health checks/, 20_000);
 

@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { ControllerProcess, SERVICE_BUNDLE, WORKSPACE_ROOT } from './support/controller-process';
+import { ControllerProcess, WORKSPACE_ROOT } from './support/controller-process';
 import { ownLoopbackPrefix } from './support/loopback';
+import { operatorControllerConfig } from './support/operator-controller-config';
 import { runSeedLoadLoop } from './support/seed-load-loop';
 
 const OSA_BIN = path.join(WORKSPACE_ROOT, 'tools/osa/bin/osa.cjs');
@@ -61,28 +62,9 @@ describe('osa CLI against a running controller (local provider)', () => {
 
   it('follows a scale-out live, reads and steers the controller, and exits 0/1/2 with a one-line reason', async () => {
     const prefix = ownLoopbackPrefix();
-    controller = ControllerProcess.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0, bearerToken: ADMIN_TOKEN },
-      provider: {
-        kind: 'local',
-        local: {
-          bundlePath: SERVICE_BUNDLE,
-          firstAddress: `${prefix}.1`,
-          bootDelayMs: 300,
-          serviceEnv: { WORK_DELAY_MS: '0' },
-          stopGraceMs: 2_000,
-        },
-      },
-      scaling: {
-        thresholdRequests: 3,
-        maxInstances: 3,
-        retryAfterSeconds: 1,
-        statusPollInitialMs: 100,
-        statusPollMaxMs: 100,
-      },
-      health: { intervalMs: 100 },
-    });
+    controller = ControllerProcess.start(
+      operatorControllerConfig(prefix, { bearerToken: ADMIN_TOKEN }),
+    );
     const { proxy, admin } = await controller.addresses();
     await controller.waitForLine(/admitted after \d+ health checks/, 20_000);
     const env = { OSA_URL: `http://${admin.host}:${admin.port}`, OSA_ADMIN_TOKEN: ADMIN_TOKEN };
