@@ -76,6 +76,18 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
     if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
   });
 
+  /** Debian's Chromium with a fresh profile; no browser download, no sync, no first-run. */
+  async function openBrowser(): Promise<Page> {
+    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'osa-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: findSystemTool(CHROMIUM.name),
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport: { width: 1280, height: 900 },
+    });
+    return context.pages()[0] ?? (await context.newPage());
+  }
+
   it('asks for the token once, shows a scale-out live (phases, 503 gate, chart, timeline), and removes an instance on a confirmed click', async () => {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start(
@@ -91,14 +103,7 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
     const { proxy, admin } = await controller.addresses();
     await controller.waitForLine(/admitted after \d+ health checks/, 20_000);
 
-    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'osa-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: findSystemTool(CHROMIUM.name),
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
+    const page = await openBrowser();
     const confirmations: string[] = [];
     page.on('dialog', (dialog) => {
       confirmations.push(dialog.message());
@@ -116,7 +121,7 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
       { timeout: 15_000 },
     );
     expect(page.url()).toBe(pageUrl);
-    expect(await context.cookies()).toEqual([]);
+    expect(await page.context().cookies()).toEqual([]);
     expect(
       await page.evaluate(() => [sessionStorage.getItem('osa.adminToken'), localStorage.length]),
     ).toEqual([ADMIN_TOKEN, 0]);
@@ -194,6 +199,52 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
     expect((await look(page)).rows).toEqual([{ name: 'service-vm-1', phase: 'admitted' }]);
     // Nothing of the token went into the page's URL or a cookie along the way.
     expect(page.url()).toBe(pageUrl);
-    expect(await context.cookies()).toEqual([]);
+    expect(await page.context().cookies()).toEqual([]);
+  });
+
+  it('without a token (loopback): no token asked, and the actions of the page pass the Origin rule: pause, then set desired', async () => {
+    const prefix = ownLoopbackPrefix();
+    controller = ControllerProcess.start(
+      operatorControllerConfig(prefix, { thresholdRequests: 1000 }),
+    );
+    const { admin } = await controller.addresses();
+    await controller.waitForLine(/admitted after \d+ health checks/, 20_000);
+    const page = await openBrowser();
+    const confirmations: string[] = [];
+    page.on('dialog', (dialog) => {
+      confirmations.push(dialog.message());
+      void dialog.accept();
+    });
+    await page.goto(`http://${admin.host}:${admin.port}/ui`);
+    await page.waitForFunction(
+      () => document.getElementById('connection')?.textContent === 'live',
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect(await page.locator('#token-dialog').getAttribute('open')).toBeNull();
+
+    await page.locator('#pause-button').click();
+    await page.waitForFunction(
+      () => document.getElementById('autoscaling')?.textContent === 'autoscaling paused',
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.locator('#desired-input').fill('2');
+    await page.locator('#desired-form button[type=submit]').click();
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('#instances tbody tr')].some(
+          (row) =>
+            (row as HTMLTableRowElement).cells[3].textContent === 'admitted' &&
+            row.getAttribute('data-name')?.startsWith('service-auto-'),
+        ),
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(confirmations).toEqual([
+      expect.stringContaining('Pause autoscaling?'),
+      'Set the desired number of instances to 2?',
+    ]);
+    expect(await page.locator('#counts').textContent()).toMatch(/^desired 2 \/ actual 2/);
   });
 });
