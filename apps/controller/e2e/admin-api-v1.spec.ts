@@ -3,7 +3,7 @@ import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
 import { operatorControllerConfig } from './support/operator-controller-config';
 import { runSeedLoadLoop } from './support/seed-load-loop';
-import { v1Call, V1StreamReader } from './support/v1-client';
+import { callJson, V1StreamReader } from './support/v1-client';
 
 const ADMIN_TOKEN = `v1t-${'0a1b2c3d4e5f'.repeat(4)}`;
 
@@ -60,7 +60,7 @@ describe('admin API v1', () => {
       .map((match) => `${match[2]} ${match[1].replace(/:(\w+)/g, '{$1}')}`)
       .sort();
     expect(mapped.length).toBeGreaterThanOrEqual(9);
-    const reply = await v1Call<{
+    const reply = await callJson<{
       openapi: string;
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     }>(admin, 'GET', '/v1/openapi.json');
@@ -113,7 +113,7 @@ describe('admin API v1', () => {
         responses.filter((response) => response.status === 503).length > 0 &&
         responses[responses.length - 1].status === 200,
     });
-    const events = await v1Call<{ events: EventView[] }>(admin, 'GET', '/v1/events');
+    const events = await callJson<{ events: EventView[] }>(admin, 'GET', '/v1/events');
     expect(events.status).toBe(200);
     const scaleOut = events.body.events.find((event) => event.kind === 'scale-out');
     expect(scaleOut).toMatchObject({ state: 'admitted', instanceId: expect.any(String) });
@@ -134,11 +134,11 @@ describe('admin API v1', () => {
     expect(kinds.indexOf('traffic-switch')).toBeLessThan(kinds.indexOf('scale-out'));
     // ?limit and ?since.
     expect(
-      (await v1Call<{ events: EventView[] }>(admin, 'GET', '/v1/events?limit=1')).body.events,
+      (await callJson<{ events: EventView[] }>(admin, 'GET', '/v1/events?limit=1')).body.events,
     ).toHaveLength(1);
     expect(
       (
-        await v1Call<{ events: EventView[] }>(
+        await callJson<{ events: EventView[] }>(
           admin,
           'GET',
           `/v1/events?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
@@ -146,7 +146,7 @@ describe('admin API v1', () => {
       ).body.events,
     ).toEqual([]);
     expect(
-      (await v1Call<{ events: EventView[] }>(admin, 'GET', '/v1/events?since=10m')).body.events
+      (await callJson<{ events: EventView[] }>(admin, 'GET', '/v1/events?since=10m')).body.events
         .length,
     ).toBe(events.body.events.length);
 
@@ -171,7 +171,7 @@ describe('admin API v1', () => {
       instances: expect.any(Array),
     });
 
-    const instances = await v1Call<{ instances: InstanceView[] }>(admin, 'GET', '/v1/instances');
+    const instances = await callJson<{ instances: InstanceView[] }>(admin, 'GET', '/v1/instances');
     expect(instances.body.instances.map((instance) => [instance.role, instance.phase])).toEqual([
       ['original', 'admitted'],
       ['clone', 'admitted'],
@@ -179,16 +179,16 @@ describe('admin API v1', () => {
     const clone = instances.body.instances[1];
     expect(clone.address).toMatch(new RegExp(`^${prefix.replace(/\./g, '\\.')}\\.\\d+:\\d+$`));
     expect(
-      (await v1Call<InstanceView>(admin, 'GET', `/v1/instances/${clone.name}`)).body,
+      (await callJson<InstanceView>(admin, 'GET', `/v1/instances/${clone.name}`)).body,
     ).toMatchObject({ id: clone.id, phase: 'admitted' });
-    const missing = await v1Call<{ message: string }>(admin, 'GET', '/v1/instances/nope');
+    const missing = await callJson<{ message: string }>(admin, 'GET', '/v1/instances/nope');
     expect([missing.status, missing.body.message]).toEqual([
       404,
       expect.stringContaining('id = "nope": no such instance'),
     ]);
 
     // PUT /v1/scaling: pause, and the summary says so.
-    const paused = await v1Call<{ changed: boolean; scaling: { autoscaling: string } }>(
+    const paused = await callJson<{ changed: boolean; scaling: { autoscaling: string } }>(
       admin,
       'PUT',
       '/v1/scaling',
@@ -200,12 +200,16 @@ describe('admin API v1', () => {
       'paused',
     ]);
     expect(
-      (await v1Call<{ scaling: { autoscaling: string } }>(admin, 'GET', '/v1/status')).body.scaling
-        .autoscaling,
+      (await callJson<{ scaling: { autoscaling: string } }>(admin, 'GET', '/v1/status')).body
+        .scaling.autoscaling,
     ).toBe('paused');
 
     // DELETE /v1/instances/{id}: drained and removed.
-    const removed = await v1Call<{ message: string }>(admin, 'DELETE', `/v1/instances/${clone.id}`);
+    const removed = await callJson<{ message: string }>(
+      admin,
+      'DELETE',
+      `/v1/instances/${clone.id}`,
+    );
     expect([removed.status, removed.body.message]).toEqual([
       202,
       expect.stringContaining('is draining'),
@@ -213,14 +217,14 @@ describe('admin API v1', () => {
     const deadline = Date.now() + 20_000;
     let left: InstanceView[] = [];
     while (Date.now() < deadline) {
-      left = (await v1Call<{ instances: InstanceView[] }>(admin, 'GET', '/v1/instances')).body
+      left = (await callJson<{ instances: InstanceView[] }>(admin, 'GET', '/v1/instances')).body
         .instances;
       if (left.length === 1) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(left.map((instance) => instance.role)).toEqual(['original']);
     const scaleIn = (
-      await v1Call<{ events: EventView[] }>(admin, 'GET', '/v1/events?limit=5')
+      await callJson<{ events: EventView[] }>(admin, 'GET', '/v1/events?limit=5')
     ).body.events.find((event) => event.kind === 'scale-in');
     expect(scaleIn?.transitions.map((step) => step.to)).toEqual([
       'draining',
@@ -265,7 +269,7 @@ describe('admin API v1', () => {
       ],
     ];
     for (const [method, path, body, message] of cases) {
-      const reply = await v1Call<{ message: string[] }>(admin, method, path, { body });
+      const reply = await callJson<{ message: string[] }>(admin, method, path, { body });
       expect([method, path, reply.status, [reply.body.message].flat().join('\n')]).toEqual([
         method,
         path,
@@ -273,13 +277,13 @@ describe('admin API v1', () => {
         expect.stringContaining(message),
       ]);
     }
-    const status = await v1Call<{ scaling: { desired: number; autoscaling: string } }>(
+    const status = await callJson<{ scaling: { desired: number; autoscaling: string } }>(
       admin,
       'GET',
       '/v1/status',
     );
     expect(status.body.scaling).toMatchObject({ desired: 1, autoscaling: 'active' });
-    const conflict = await v1Call<{ message: string }>(
+    const conflict = await callJson<{ message: string }>(
       admin,
       'DELETE',
       '/v1/instances/service-vm-1',
@@ -304,13 +308,13 @@ describe('admin API v1', () => {
       ['GET', '/v1/openapi.json'],
       ['DELETE', '/v1/instances/x'],
     ]) {
-      expect([method, path, (await v1Call(admin, method, path)).status]).toEqual([
+      expect([method, path, (await callJson(admin, method, path)).status]).toEqual([
         method,
         path,
         401,
       ]);
     }
-    const reply = await v1Call<{
+    const reply = await callJson<{
       config: { admin: { bearerToken: string }; scaling: { maxInstances: number } };
     }>(admin, 'GET', '/v1/config', { token: ADMIN_TOKEN });
     expect(reply.status).toBe(200);

@@ -54,6 +54,16 @@ function look(page: Page): Promise<PageView> {
   }));
 }
 
+/** A person who answers OK to every confirmation; returns the questions asked, in order. */
+function acceptConfirmations(page: Page): string[] {
+  const asked: string[] = [];
+  page.on('dialog', (dialog) => {
+    asked.push(dialog.message());
+    void dialog.accept();
+  });
+  return asked;
+}
+
 /**
  * The dashboard at /ui in real headless Chromium, against the built controller on the local
  * provider with real traffic: what a person sees during a scale-out and after an action.
@@ -104,11 +114,7 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
     await controller.waitForLine(/admitted after \d+ health checks/, 20_000);
 
     const page = await openBrowser();
-    const confirmations: string[] = [];
-    page.on('dialog', (dialog) => {
-      confirmations.push(dialog.message());
-      void dialog.accept();
-    });
+    const confirmations = acceptConfirmations(page);
     const pageUrl = `http://${admin.host}:${admin.port}/ui`;
     await page.goto(pageUrl);
 
@@ -210,11 +216,7 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
     const { admin } = await controller.addresses();
     await controller.waitForLine(/admitted after \d+ health checks/, 20_000);
     const page = await openBrowser();
-    const confirmations: string[] = [];
-    page.on('dialog', (dialog) => {
-      confirmations.push(dialog.message());
-      void dialog.accept();
-    });
+    const confirmations = acceptConfirmations(page);
     await page.goto(`http://${admin.host}:${admin.port}/ui`);
     await page.waitForFunction(
       () => document.getElementById('connection')?.textContent === 'live',

@@ -7,8 +7,8 @@ export interface V1Reply<T = unknown> {
   readonly text: string;
 }
 
-/** One v1 call on a fresh connection: JSON in (if any), JSON out (the raw text when not JSON). */
-export function v1Call<T = unknown>(
+/** One admin call on a fresh connection: JSON in (if any), JSON out (the raw text when not JSON). */
+export function callJson<T = unknown>(
   admin: { host: string; port: number },
   method: string,
   path: string,
