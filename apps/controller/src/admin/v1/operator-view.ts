@@ -3,6 +3,7 @@ import { CONFIG_ORIGIN, ConfigOrigin } from '../../config/config.module';
 import { ControllerConfig } from '../../config/controller-config';
 import { ScalingConfig } from '../../config/scaling.config';
 import { isSecretField, SECRET_MASK } from '../../config/secret-field';
+import { Clock, CLOCK } from '../../providers/clock';
 import { isRemovalEvent, isScaleEvent } from '../../scaling/scaling-event-log';
 import { ScalingStatusView } from '../../scaling/scaling.service';
 import { ActionResult, ScalingActionsService } from '../scaling-actions.service';
@@ -37,6 +38,7 @@ export class OperatorView {
     private readonly scalingConfig: ScalingConfig,
     private readonly config: ControllerConfig,
     @Inject(CONFIG_ORIGIN) private readonly origin: ConfigOrigin,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   summary(): StatusV1 {
@@ -94,7 +96,7 @@ export class OperatorView {
 
   /** Newest first, filtered by start time. */
   events(since: string | undefined, limit: number | undefined): EventV1[] {
-    const from = since === undefined ? undefined : parseSince(since, new Date());
+    const from = since === undefined ? undefined : parseSince(since, this.clock.now());
     const events = this.feed
       .list()
       .filter((event) => from === undefined || Date.parse(event.startedAt) >= from.getTime());
