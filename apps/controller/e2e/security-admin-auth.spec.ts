@@ -108,9 +108,9 @@ describe('admin listener security', () => {
     expect(fromBrowser.body).toContain('Origin');
     // Another port on the same host is another origin; only the listener's own (the /ui page) passes.
     for (const origin of [`http://${host}:${port + 1}`, `https://${host}:${port}`, 'null']) {
-      expect([origin, (await request(host, port, 'PUT', '/v1/scaling', { origin })).status]).toEqual([origin, 403]);
+      expect([origin, (await request(host, port, 'PUT', '/v1/scaling', { headers: { origin } })).status]).toEqual([origin, 403]);
     }
-    expect((await request(host, port, 'GET', '/v1/status', { origin: `http://${host}:${port}` })).status).toBe(200);
+    expect((await request(host, port, 'GET', '/v1/status', { headers: { origin: `http://${host}:${port}` } })).status).toBe(200);
     expect(controller.logger.matching(/admin routes need no credentials \(loopback listener/)).toHaveLength(1);
   });
 

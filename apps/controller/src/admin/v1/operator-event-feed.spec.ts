@@ -1,4 +1,4 @@
-import { ScalingConfig } from '../../config/scaling.config';
+import { TrafficConfig } from '../../config/traffic.config';
 import { InstancePool } from '../../pool/instance-pool';
 import { SwitchTrafficSelector } from '../../pool/traffic-selector';
 import { Clock } from '../../providers/clock';
@@ -34,7 +34,7 @@ describe('OperatorEventFeed', () => {
     log = new ScalingEventLog();
     selector = new SwitchTrafficSelector(pool);
     selector.onModuleInit();
-    feed = new OperatorEventFeed(log, pool, selector, clock, new ScalingConfig());
+    feed = new OperatorEventFeed(log, pool, selector, clock, new TrafficConfig());
     feed.onApplicationBootstrap();
   });
   afterEach(() => {

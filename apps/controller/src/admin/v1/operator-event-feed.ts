@@ -3,7 +3,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InstancePool } from '../../pool/instance-pool';
 import { InstancePhase, PoolInstance } from '../../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../../pool/traffic-selector';
-import { ScalingConfig } from '../../config/scaling.config';
+import { TrafficConfig } from '../../config/traffic.config';
 import { Clock, CLOCK } from '../../providers/clock';
 import { SCALE_OUT_PHASES, ScalingEvent } from '../../scaling/scale-event';
 import { ScalingEventLog } from '../../scaling/scaling-event-log';
@@ -76,7 +76,7 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     private readonly pool: InstancePool,
     @Inject(TRAFFIC_SELECTOR) private readonly selector: TrafficSelector,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly scalingConfig: ScalingConfig,
+    private readonly trafficConfig: TrafficConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -90,8 +90,8 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     );
     this.watchTimer = setInterval(() => this.watchStates(), STATE_WATCH_INTERVAL_MS);
     this.watchTimer.unref();
-    // Only `traffic: switch` has one instance taking every new request; in pool mode all serve.
-    if (this.scalingConfig.traffic === 'switch') {
+    // Only `traffic.mode: switch` has one instance taking every new request; in pool mode all serve.
+    if (this.trafficConfig.mode === 'switch') {
       for (const change of ['admitted', 'removed', 'ejected', 'restored', 'phase'] as const) {
         this.listen(this.pool.events, change, () => this.checkTrafficSwitch());
       }
