@@ -39,12 +39,15 @@ describe('restart after SIGKILL during a scale-out, local provider', () => {
   });
 
   function start(outlive: boolean): ControllerProcess {
+    // The clone must still be booting when the restarted controller lists the group: the boot
+    // outlasts the 1 s pause plus a restart on a loaded 2-core machine (start-up also loads the
+    // OpenAPI generator since the v1 admin API).
     const controller = ControllerProcess.start({
       proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
       admin: { listenHost: `${prefix}.201`, listenPort: 0 },
       provider: {
         kind: 'local',
-        local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 3_000, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000, instancesOutliveController: outlive, stateDir },
+        local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 6_000, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000, instancesOutliveController: outlive, stateDir },
       },
       scaling: { policies: [], maxInstances: 3, statusPollInitialMs: 100, statusPollMaxMs: 200 },
       health: { intervalMs: 100 },

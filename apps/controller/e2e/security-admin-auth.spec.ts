@@ -49,8 +49,17 @@ describe('admin listener security', () => {
   it('with admin.bearerToken (on loopback too): every registered route answers 401 + WWW-Authenticate: Bearer without the token or with a wrong one', async () => {
     const { controller } = await startInProcess({ bearerToken: ADMIN_TOKEN });
     const { host, port } = controller.admin;
-    const routes = registeredRoutes(controller);
-    expect(routes).toEqual(expect.arrayContaining([{ method: 'GET', path: '/healthz' }, { method: 'GET', path: '/status' }]));
+    const allRoutes = registeredRoutes(controller);
+    expect(allRoutes).toEqual(expect.arrayContaining([{ method: 'GET', path: '/healthz' }, { method: 'GET', path: '/status' }, { method: 'GET', path: '/v1/status' }]));
+    // The dashboard's static files are the one exception (a browser navigation cannot carry a
+    // bearer token): they hold no data and no action, which is checked below.
+    const routes = allRoutes.filter((route) => !route.path.startsWith('/ui'));
+    expect(allRoutes.length - routes.length).toBe(3);
+    for (const path of ['/ui', '/ui/dashboard.js', '/ui/dashboard.css', '/ui/vendor/uplot.js']) {
+      const page = await request(host, port, 'GET', path);
+      expect([path, page.status]).toEqual([path, 200]);
+      expect(page.body).not.toMatch(/service-vm-1|127\.\d+\.\d+\.\d+/);
+    }
 
     const wrongCredentials: Array<[string, http.OutgoingHttpHeaders, RegExp]> = [
       ['no Authorization', {}, /^Bearer realm="[^"]+"$/],
@@ -97,6 +106,11 @@ describe('admin listener security', () => {
     const fromBrowser = await request(host, port, 'GET', '/status', { headers: { origin: 'http://evil.example' } });
     expect(fromBrowser.status).toBe(403);
     expect(fromBrowser.body).toContain('Origin');
+    // Another port on the same host is another origin; only the listener's own (the /ui page) passes.
+    for (const origin of [`http://${host}:${port + 1}`, `https://${host}:${port}`, 'null']) {
+      expect([origin, (await request(host, port, 'PUT', '/v1/scaling', { headers: { origin } })).status]).toEqual([origin, 403]);
+    }
+    expect((await request(host, port, 'GET', '/v1/status', { headers: { origin: `http://${host}:${port}` } })).status).toBe(200);
     expect(controller.logger.matching(/admin routes need no credentials \(loopback listener/)).toHaveLength(1);
   });
 

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
+import { DashboardModule } from './admin/ui/dashboard.module';
+import { AdminV1Module } from './admin/v1/admin-v1.module';
 import { LoadedControllerConfig } from './config/config-loader';
 import { ControllerConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
@@ -33,6 +35,8 @@ export class AppModule {
         // PROXY_CONFIG comes from the global config module; TRAFFIC_DIRECTOR from ScalingModule.
         ProxyModule.register({ imports: [ScalingModule] }),
         AdminModule,
+        AdminV1Module,
+        DashboardModule,
         MetricsModule,
       ],
     };

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError as OpenStackConfigError } from '@osa/openstack-client';
+import { installOpenApiDocument } from './admin/v1/openapi-document';
 import { AppModule } from './app.module';
 import { formatVersion, readBuildInfo } from './build-info';
 import { ConfigError, CONFIG_ERROR_EXIT_CODE } from './config/config-error';
@@ -90,11 +91,12 @@ async function bootstrap(): Promise<void> {
       process.exit(1);
     });
   }
+  installOpenApiDocument(app);
   await app.listen(config.admin.listenPort, config.admin.listenHost);
   const boot = new Logger('Controller');
   const adminUrl = await app.getUrl();
   boot.log(
-    `admin listener on ${adminUrl} (/healthz, /status); provider ${config.provider.kind}; ` +
+    `admin listener on ${adminUrl} (/healthz, /v1/status, /ui); provider ${config.provider.kind}; ` +
       `threshold ${config.scaling.thresholdRequests} requests, max ${config.scaling.maxInstances} instances; ` +
       `config: ${origin.file ?? 'built-in defaults'}${origin.envOverrides.length ? ` + ${origin.envOverrides.join(', ')}` : ''}`,
   );

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { stringify } from 'yaml';
+import { installOpenApiDocument } from '../../src/admin/v1/openapi-document';
 import { AppModule } from '../../src/app.module';
 import { loadControllerConfig } from '../../src/config/config-loader';
 import { OriginalInstanceService } from '../../src/scaling/original-instance.service';
@@ -41,6 +42,8 @@ export class InProcessController {
     const app = await NestFactory.create(AppModule.forRoot(request.loaded), { logger, abortOnError: false });
     try {
       const { admin } = request.loaded.config;
+      // As main.ts does: GET /v1/openapi.json serves the document generated from the controllers.
+      installOpenApiDocument(app);
       await app.listen(admin.listenPort, admin.listenHost);
       const adminAddress = app.getHttpServer().address() as { address: string; port: number };
       const proxyAddress = app.get(ProxyServer).address();

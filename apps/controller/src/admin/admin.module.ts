@@ -21,6 +21,6 @@ import { StatusService } from './status.service';
   controllers: [HealthController, StatusController, ScalingActionsController],
   // APP_GUARD: the auth guard covers every admin route in the app, including other modules' controllers.
   providers: [{ provide: APP_GUARD, useClass: AdminAuthGuard }, ControllerLifecycle, ControllerReadinessIndicator, StatusService, ScalingActionsService],
-  exports: [ControllerLifecycle],
+  exports: [ControllerLifecycle, StatusService, ScalingActionsService],
 })
 export class AdminModule {}

@@ -1,0 +1,81 @@
+import { parseInvocation } from './main';
+import { UsageError } from './osa-errors';
+import { render } from './output-formatter';
+
+describe('osa argument parsing', () => {
+  const parse = (...argv: string[]) => parseInvocation(argv, {});
+
+  it('finds two-word commands, their positionals and options, and the URL from --url, OSA_URL or the default', () => {
+    const remove = parse('instance', 'remove', 'service-auto-1', '--replace', '-f', 'json');
+    expect(remove).toMatchObject({
+      command: { name: 'instance remove' },
+      positionals: ['service-auto-1'],
+      options: { replace: true },
+      format: 'json',
+      url: 'http://127.0.0.1:8001',
+    });
+    expect(parseInvocation(['status'], { OSA_URL: 'http://127.9.9.9:1' })).toMatchObject({
+      url: 'http://127.9.9.9:1',
+    });
+    expect(
+      parseInvocation(['status', '--url', 'http://127.1.1.1:2'], { OSA_URL: 'http://127.9.9.9:1' }),
+    ).toMatchObject({ url: 'http://127.1.1.1:2' });
+    expect(
+      parse('event', 'list', '--since', '10m', '--follow', '-c', 'Kind', '-c', 'State'),
+    ).toMatchObject({ options: { since: '10m', follow: true }, columns: ['Kind', 'State'] });
+    expect(parse()).toBe('help');
+  });
+
+  it.each([
+    [['instance', 'frobnicate'], /unknown command "instance frobnicate"/],
+    [['instance', 'show'], /instance show: expected ID, got none/],
+    [['status', '--replace'], /--replace does not apply to "status"/],
+    [['status', '-f', 'xml'], /-f xml: choose one of table, json, yaml, value/],
+    [
+      ['status', '--token', 'abc'],
+      /unknown option --token \(the token is read from OSA_ADMIN_TOKEN only/,
+    ],
+  ])('refuses %j with a one-line reason', (argv, reason) => {
+    expect(() => parse(...argv)).toThrow(UsageError);
+    expect(() => parse(...argv)).toThrow(reason);
+  });
+});
+
+describe('osa output formats', () => {
+  const list = {
+    kind: 'list' as const,
+    columns: ['Name', 'Phase'],
+    rows: [
+      { Name: 'a', Phase: 'admitted' },
+      { Name: 'b', Phase: 'booting' },
+    ],
+  };
+
+  it('prints tables, values, JSON and YAML, and -c picks columns case-insensitively', () => {
+    expect(render(list, 'table', [])).toBe(
+      [
+        '+------+----------+',
+        '| Name | Phase    |',
+        '+------+----------+',
+        '| a    | admitted |',
+        '| b    | booting  |',
+        '+------+----------+',
+        '',
+      ].join('\n'),
+    );
+    expect(render(list, 'value', ['phase'])).toBe('admitted\nbooting\n');
+    expect(JSON.parse(render(list, 'json', ['name']))).toEqual([{ Name: 'a' }, { Name: 'b' }]);
+    expect(render({ kind: 'show', fields: { gate: 'open', desired: 2 } }, 'yaml', [])).toBe(
+      'gate: open\ndesired: 2\n',
+    );
+    expect(render({ kind: 'show', fields: { gate: 'open', desired: 2 } }, 'value', ['gate'])).toBe(
+      'open\n',
+    );
+  });
+
+  it('names the known columns when -c asks for another', () => {
+    expect(() => render(list, 'table', ['Age'])).toThrow(
+      '-c Age: no such column; choose from: Name, Phase',
+    );
+  });
+});
