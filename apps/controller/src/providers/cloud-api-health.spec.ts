@@ -51,27 +51,49 @@ describe('CloudApiHealth', () => {
     expect(seen).toEqual(['degraded', 'recovered']);
   });
 
-  it('never refuses a call while degraded: each goes to the cloud, one at a time, as a probe', async () => {
+  it('never refuses or queues a call while degraded: calls run at once, each with its own signal', async () => {
     const health = new CloudApiHealth(new SystemClock());
     await fail(health, 'list the group', http(503));
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     const order: string[] = [];
-    const probe = health.call('status of a', undefined, async () => {
-      order.push('probe started');
+    const callers = [new AbortController(), new AbortController()];
+    const given: AbortSignal[] = [];
+    const first = health.call('status of a', callers[0].signal, async (signal) => {
+      given.push(signal);
+      order.push('a started');
       await held;
-      order.push('probe answered');
       return 'a';
     });
-    const next = health.call('status of b', undefined, async () => {
-      order.push('next started');
+    const second = health.call('status of b', callers[1].signal, async (signal) => {
+      given.push(signal);
+      order.push('b started');
+      await held;
       return 'b';
     });
     await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['a started', 'b started']);
+    expect(given).toEqual([callers[0].signal, callers[1].signal]);
     release();
-    expect(await Promise.all([probe, next])).toEqual(['a', 'b']);
-    expect(order).toEqual(['probe started', 'probe answered', 'next started']);
+    expect(await Promise.all([first, second])).toEqual(['a', 'b']);
     expect(health.degraded).toBe(false);
+  });
+
+  it('during an outage, neither a cancelled call nor a 4xx answer ends it: only a successful call does', async () => {
+    const health = new CloudApiHealth(new SystemClock());
+    const seen: string[] = [];
+    health.events.on('recovered', () => seen.push('recovered'));
+    await fail(health, 'list the group', http(503));
+    const caller = new AbortController();
+    const cancelled = health.call('status of x', caller.signal, (signal) => new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))));
+    caller.abort(new Error('launch finished: stop watching'));
+    await expect(cancelled).rejects.toThrow('stop watching');
+    await fail(health, 'create x', http(404));
+    expect(health.status()).toMatchObject({ state: 'degraded', failedCallsInARow: 1 });
+    expect(seen).toEqual([]);
+    await succeed(health);
+    expect(health.status()).toMatchObject({ state: 'ok', outagesRecovered: 1 });
+    expect(seen).toEqual(['recovered']);
   });
 
   it('passes the caller\'s signal to the call, and a call the caller cancelled says nothing about the API', async () => {

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { circuitBreaker, ConsecutiveBreaker, handleWhen } from 'cockatiel';
 import { ConnectionFailedError, MalformedResponseError, OpenStackHttpError, RequestTimeoutError } from '@osa/openstack-client';
 import { Clock, CLOCK } from '../clock/clock';
 import { ProviderCallTimeoutError } from './provider-call';
@@ -36,20 +35,21 @@ export interface CloudApiEvents {
 
 /**
  * Whether the cloud API answers, as seen by every provider call (MonitoredInstanceProvider runs
- * each one through `call`). It is cockatiel's circuit breaker: the first call that finds the API
- * unavailable opens it (`degraded`), and it closes on the next call that gets an answer. It
- * half-opens at once (`halfOpenAfter: 0`), so calls are never refused: while degraded they go
- * to the cloud one at a time, each a probe. Serving never depends on it; scaling waits while it
- * is degraded. Each outage is logged twice: when it starts and when it ends.
+ * each one through `call`): the first call that finds the API unavailable turns it `degraded`, the
+ * next call that gets an answer ends the outage. It is a circuit breaker that never opens for
+ * callers: calls always go to the cloud, concurrently, each with its own signal. Serving never
+ * depends on it; scaling waits while it is degraded. Each outage is logged twice: when it starts
+ * and when it ends.
+ *
+ * Why not cockatiel's circuitBreaker (we use cockatiel for the call deadline): half-open, it runs
+ * one probe and replays the waiting calls without their signals, one at a time (so a few queued
+ * calls could outlast the shutdown deadline), and it counts any error its filter does not handle
+ * (a caller's cancellation, a 4xx) as a success, which would end an outage that is still going on.
  */
 @Injectable()
 export class CloudApiHealth {
   readonly events = new EventEmitter<CloudApiEvents>();
   private readonly logger = new Logger('CloudApi');
-  private readonly breaker = circuitBreaker(handleWhen(isCloudApiUnavailable), {
-    halfOpenAfter: 0,
-    breaker: new ConsecutiveBreaker(1),
-  });
   private degradedAtMs: number | undefined;
   private degradedAt: string | undefined;
   private failedInARow = 0;
@@ -57,48 +57,46 @@ export class CloudApiHealth {
   private lastSuccessAt: string | undefined;
   private recovered = 0;
 
-  constructor(@Inject(CLOCK) private readonly clock: Clock) {
-    this.breaker.onSuccess(() => {
-      this.lastSuccessAt = this.clock.now().toISOString();
-      if (this.degradedAtMs === undefined) this.failedInARow = 0;
-    });
-    // A failed probe re-opens the breaker (and fires onBreak again): only the first one is news.
-    this.breaker.onBreak(() => this.markDegraded());
-    this.breaker.onReset(() => this.markRecovered());
-  }
+  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
 
   get degraded(): boolean {
     return this.degradedAtMs !== undefined;
   }
 
   /**
-   * Runs one cloud API call through the breaker. `what` names it in the status and the log.
-   * Errors that are answers (a 4xx) or the caller's own cancellation pass through uncounted.
+   * Runs one cloud API call and records what it says about the API. `what` names it in the status
+   * and the log. A successful call ends an outage; an unavailable API (transport failure, timeout,
+   * 5xx, 429) starts or continues one; an answer that is an error (a 4xx) and the caller's own
+   * cancellation say nothing either way and pass through uncounted.
    */
-  call<T>(what: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.breaker.execute(async (context) => {
-      try {
-        return await run(context.signal);
-      } catch (error) {
-        if (isCloudApiUnavailable(error)) {
-          this.failedInARow++;
-          this.lastError = `${what}: ${(error as Error).message}`;
-        }
-        throw error;
-      }
-    }, signal);
+  async call<T>(what: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    let answer: T;
+    try {
+      answer = await run(signal ?? new AbortController().signal);
+    } catch (error) {
+      if (!signal?.aborted && isCloudApiUnavailable(error)) this.recordUnavailable(what, error as Error);
+      throw error;
+    }
+    this.recordAnswer();
+    return answer;
   }
 
-  private markDegraded(): void {
+  private recordUnavailable(what: string, error: Error): void {
+    this.failedInARow++;
+    this.lastError = `${what}: ${error.message}`;
     if (this.degradedAtMs !== undefined) return;
     this.degradedAtMs = this.clock.nowMs();
     this.degradedAt = this.clock.now().toISOString();
     this.logger.warn(`cloud API degraded: ${this.lastError}; serving continues on the existing instances, scaling waits until the API answers`);
-    this.events.emit('degraded', this.lastError ?? 'unknown');
+    this.events.emit('degraded', this.lastError);
   }
 
-  private markRecovered(): void {
-    if (this.degradedAtMs === undefined) return;
+  private recordAnswer(): void {
+    this.lastSuccessAt = this.clock.now().toISOString();
+    if (this.degradedAtMs === undefined) {
+      this.failedInARow = 0;
+      return;
+    }
     const outageMs = Math.round(this.clock.nowMs() - this.degradedAtMs);
     this.logger.log(
       `cloud API recovered after ${(outageMs / 1000).toFixed(1)}s (${this.failedInARow} failed call(s), last: ${this.lastError}); scaling resumes`,

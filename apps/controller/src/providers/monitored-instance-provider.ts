@@ -5,7 +5,7 @@ import { callWithTimeout } from './provider-call';
 /**
  * The InstanceProvider everyone injects: the configured provider with one deadline on every call
  * (scaling.providerCallTimeoutMs, carried by the signal the call gets) and every call run through
- * CloudApiHealth's circuit breaker, so "is the cloud API up" is known from real traffic without a
+ * CloudApiHealth, so "is the cloud API up" is known from real traffic without a
  * probe of its own.
  */
 export class MonitoredInstanceProvider implements InstanceProvider {
@@ -43,7 +43,7 @@ export class MonitoredInstanceProvider implements InstanceProvider {
     return this.call('list the group', signal, (callSignal) => this.inner.listGroup(callSignal));
   }
 
-  /** The deadline (signal included) inside the breaker: a call that ran out of time counts as the API not answering. */
+  /** The deadline (signal included) inside CloudApiHealth: a call that ran out of time counts as the API not answering. */
   private call<T>(what: string, outer: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.health.call(what, outer, (signal) => callWithTimeout(what, this.callTimeoutMs, signal, run));
   }
