@@ -511,11 +511,14 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
   }
 
   private track(removal: Promise<RemovalEvent>): void {
-    void removal.then((event) => {
-      this.lastScaleEventEndedMs = this.clock.nowMs();
-      if (event.kind === 'scale-in') this.policy.reset();
-      this.reconcile();
-    });
+    void removal
+      .then((event) => {
+        this.lastScaleEventEndedMs = this.clock.nowMs();
+        if (event.kind === 'scale-in') this.policy.reset();
+        this.reconcile();
+      })
+      // A removal that throws (a bug in a pool listener, say) is logged: an unhandled rejection would end the process and the data path with it.
+      .catch((error: unknown) => this.logger.error(`removal failed: ${(error as Error).stack ?? String(error)}`));
   }
 
   private scaleOutRunning(): boolean {
