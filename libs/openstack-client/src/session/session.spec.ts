@@ -263,6 +263,26 @@ describe('Session against a loopback Keystone + Nova', () => {
     expect(cloud.requestsTo('GET', SERVER_PATH)).toHaveLength(3);
   });
 
+  it.each([
+    [503, {}],
+    [429, { 'retry-after': '0' }],
+  ])(
+    'a Keystone %i is retried by the token request alone, not again by the request that needed the token',
+    async (status, extraHeaders) => {
+      cloud.on('POST', '/identity/v3/auth/tokens', () => ({
+        status,
+        body: 'Unavailable',
+        headers: { 'content-type': 'text/plain', ...extraHeaders },
+      }));
+      const os = cloud.client({ retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 } });
+      const error = await os.compute.servers.get(SERVER_ID).catch((e: unknown) => e);
+      os.close();
+      expect(error).toBeInstanceOf(status === 429 ? RateLimitedError : ServiceUnavailableError);
+      expect(cloud.tokenRequests()).toHaveLength(3); // 1 + maxRetries, not (1 + maxRetries) squared
+      expect(cloud.requestsTo('GET', SERVER_PATH)).toHaveLength(0);
+    },
+  );
+
   it('never retries a POST on 5xx (a create could have happened)', async () => {
     cloud.on('POST', '/compute/v2.1/servers', () => ({
       status: 503,
