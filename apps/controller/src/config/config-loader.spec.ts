@@ -206,7 +206,7 @@ describe('loadControllerConfig', () => {
     expect(lines).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^ {2}- scaling\.treshold = 5: unknown key \(allowed here: thresholdRequests, maxInstances, .*\)/),
-        expect.stringMatching(/^ {2}- scalling = \{\}: unknown key \(allowed here: proxy, admin, provider, scaling, health, traffic, log\)/),
+        expect.stringMatching(/^ {2}- scalling = \{\}: unknown key \(allowed here: proxy, admin, provider, scaling, health, traffic, log[,)]/),
         expect.stringMatching(/^ {2}- health\.interval = 100: unknown key .*intervalMs.* \(from OSA_HEALTH__INTERVAL\)$/),
       ]),
     );

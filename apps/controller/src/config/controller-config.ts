@@ -1,5 +1,6 @@
 import { AdminConfig } from './admin.config';
 import { Section } from './config-rules';
+import { DataPlaneConfig } from './data-plane.config';
 import { HealthConfig } from './health.config';
 import { LogConfig } from './log.config';
 import { ProviderConfig } from './provider.config';
@@ -33,4 +34,7 @@ export class ControllerConfig {
 
   @Section(() => LogConfig)
   log = new LogConfig();
+
+  @Section(() => DataPlaneConfig)
+  dataPlane = new DataPlaneConfig();
 }
