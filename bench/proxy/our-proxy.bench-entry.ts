@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { proxyConfigFrom } from '../../apps/controller/src/config/proxy.config';
+import { proxyConfigFrom } from '../../apps/controller/test-support/proxy-config';
 import { ProxyServer } from '../../apps/controller/src/proxy/proxy-server';
 import type { Backend, TrafficDirector } from '../../apps/controller/src/proxy/traffic-director';
 
