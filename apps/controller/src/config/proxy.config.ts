@@ -1,4 +1,5 @@
 import 'reflect-metadata'; // class-transformer's @Type reads design metadata
+import { availableParallelism } from 'node:os';
 import { isAddressOrCidr } from '@osa/openstack-client';
 import { Type } from 'class-transformer';
 import { ValidateIf, ValidateNested } from 'class-validator';
@@ -155,4 +156,12 @@ export class ProxyConfig {
   /** Larger request bodies get 413 (nginx's `client_max_body_size` default is 1 MiB too). */
   @IntegerIn(0, 1_073_741_824)
   maxRequestBodyBytes = 1_048_576;
+
+  /**
+   * Processes serving the proxy port (node:cluster workers; proxy/README.md, "Workers"). 1 (default):
+   * the data path runs in the controller process. More: each worker serves the same port and
+   * asks the controller (one consistent control plane) for every admission.
+   */
+  @IntegerIn(1, availableParallelism(), "this machine's CPU count")
+  workers = 1;
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import type { Agent, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
@@ -8,6 +9,7 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import { PROXY_CONFIG, ProxyConfig } from '../config/proxy.config';
 import { AttemptEngine } from './attempt-engine';
@@ -25,6 +27,13 @@ import type { UpstreamCallSettings } from './upstream-call';
 import { normalizePeerAddress, TrustedProxies } from './trusted-proxies';
 import { WebSocketTunnel } from './websocket-tunnel';
 import type { WebSocketTunnelSettings } from './websocket-tunnel';
+import { ProxyWorkerPool } from './workers/proxy-worker-pool';
+
+/**
+ * Injection token: the script `proxy.workers` > 1 forks (default: the compiled
+ * workers/proxy-worker.main.js beside this file; a bundle that embeds the proxy passes its own).
+ */
+export const PROXY_WORKER_SCRIPT = Symbol('PROXY_WORKER_SCRIPT');
 
 export type { ProxyExchangeEvent } from './exchange';
 
@@ -53,6 +62,8 @@ export class ProxyServer
   private inFlightCount = 0;
   private draining = false;
   private shutdownPromise: Promise<void> | undefined;
+  /** `proxy.workers` > 1: the workers serve the port; this process stays the control plane. */
+  private readonly workerPool: ProxyWorkerPool | undefined;
   /** Emits the `exchange` event; the engine is handed it only while someone listens. */
   private readonly emitExchange = (event: ProxyExchangeEvent): void => {
     this.emit('exchange', event);
@@ -61,8 +72,17 @@ export class ProxyServer
   constructor(
     @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
     @Inject(TRAFFIC_DIRECTOR) director: TrafficDirector,
+    @Optional() @Inject(PROXY_WORKER_SCRIPT) workerScript?: string,
   ) {
     super();
+    if (config.workers > 1) {
+      this.workerPool = new ProxyWorkerPool({
+        config,
+        director,
+        workerScript: workerScript ?? join(__dirname, 'workers', 'proxy-worker.main.js'),
+        emitExchange: this.emitExchange,
+      });
+    }
     this.agent = createUpstreamAgent(config);
     const engine = new AttemptEngine({
       director,
@@ -123,11 +143,17 @@ export class ProxyServer
 
   /** Requests currently being served (queued, forwarded or tunnelled). */
   get inFlight(): number {
-    return this.inFlightCount;
+    return this.workerPool?.inFlight ?? this.inFlightCount;
+  }
+
+  /** The worker processes serving the port (empty with `proxy.workers` 1). */
+  get workerPids(): number[] {
+    return this.workerPool?.pids ?? [];
   }
 
   /** Where the proxy listens (after `start()`). */
   address(): AddressInfo | undefined {
+    if (this.workerPool !== undefined) return this.workerPool.address();
     const address = this.server.address();
     return address !== null && typeof address === 'object' ? address : undefined;
   }
@@ -142,6 +168,7 @@ export class ProxyServer
 
   /** Bind the proxy port. Fails (EADDRINUSE, EACCES) with the address in the message. */
   start(): Promise<AddressInfo> {
+    if (this.workerPool !== undefined) return this.startWorkers(this.workerPool);
     if (this.server.listening) return Promise.resolve(this.address() as AddressInfo);
     const { listenHost, listenPort } = this.config;
     return new Promise<AddressInfo>((resolve, reject) => {
@@ -163,6 +190,25 @@ export class ProxyServer
     });
   }
 
+  private workersStarted: Promise<AddressInfo> | undefined;
+
+  private startWorkers(pool: ProxyWorkerPool): Promise<AddressInfo> {
+    this.workersStarted ??= pool.start().then(
+      (address) => {
+        this.logger.log(
+          `proxy listening on ${address.address}:${address.port} (${this.config.workers} workers)`,
+        );
+        this.emit('listening', address);
+        return address;
+      },
+      (error: Error) => {
+        const { listenHost, listenPort } = this.config;
+        throw new Error(`proxy cannot listen on ${listenHost}:${listenPort}: ${error.message}`);
+      },
+    );
+    return this.workersStarted;
+  }
+
   /**
    * Graceful stop: refuse new connections, close idle keep-alive ones, let in-flight requests
    * finish (their answers carry `Connection: close`) until `shutdownDeadlineMs`, then cut the
@@ -175,6 +221,13 @@ export class ProxyServer
 
   private async drainAndClose(): Promise<void> {
     this.draining = true;
+    if (this.workerPool !== undefined) {
+      this.logger.log(`proxy draining: ${this.workerPool.inFlight} in flight in the workers`);
+      await this.workerPool.shutdown();
+      this.agent.destroy();
+      this.logger.log('proxy workers stopped');
+      return;
+    }
     if (!this.server.listening) {
       this.agent.destroy();
       return;

@@ -1,0 +1,138 @@
+import * as fs from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { getJson, httpGet } from './support/http-get';
+import { ownLoopbackPrefix } from './support/loopback';
+import { childPidsOf, isAlive, killIfAlive, waitUntilGone } from './support/process-tree';
+import { runSeedLoadLoop } from './support/seed-load-loop';
+
+interface StatusView {
+  gate: { open: boolean };
+  instances: Array<{ role: string; state: string; ip: string | null; serving: boolean; inFlight: number }>;
+}
+
+/** The seed's local-provider settings with two proxy workers. */
+function workersConfig(prefix: string): Record<string, unknown> {
+  return {
+    proxy: { listenHost: `${prefix}.200`, listenPort: 0, workers: 2 },
+    admin: { listenHost: `${prefix}.201`, listenPort: 0 },
+    provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 1500, stopGraceMs: 3000 } },
+    health: { intervalMs: 200 },
+  };
+}
+
+/** The controller's children that are proxy workers (the others are local service instances). */
+function proxyWorkerPids(controllerPid: number): number[] {
+  return childPidsOf(controllerPid).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('proxy-worker.main.js');
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+// Two workers need two CPUs: `proxy.workers` is validated against the machine's CPU count.
+const describeWithTwoCpus = availableParallelism() >= 2 ? describe : describe.skip;
+if (availableParallelism() < 2) console.warn('proxy-workers e2e skipped: needs a machine with 2 or more CPUs (proxy.workers: 2)');
+
+describeWithTwoCpus('proxy.workers: 2 (node:cluster workers, one control plane in the controller)', () => {
+  jest.setTimeout(90_000);
+  let controller: ControllerProcess | undefined;
+  let pidsToReap: number[] = [];
+
+  afterEach(async () => {
+    await controller?.stop();
+    killIfAlive(pidsToReap);
+    controller = undefined;
+    pidsToReap = [];
+  });
+
+  it('gives exactly the seed responses: 1-9 from the original, 503 from request 10 while scaling, then the clone', async () => {
+    const prefix = ownLoopbackPrefix();
+    controller = ControllerProcess.start(workersConfig(prefix));
+    const { proxy, admin } = await controller.addresses();
+    await controller.waitForLine(/proxy listening on .*\(2 workers\)/, 20_000);
+    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    const workers = proxyWorkerPids(controller.pid);
+    pidsToReap = workers;
+    expect(workers).toHaveLength(2);
+    const originalAddress = `${prefix}.1:5000`;
+    const cloneAddress = `${prefix}.2:5000`;
+
+    // Each request on a fresh connection: the cluster hands connections to the workers in turn,
+    // so the count crosses workers (request 10 lands on another worker than request 9).
+    const responses = await runSeedLoadLoop({
+      host: proxy.host,
+      port: proxy.port,
+      pauseMs: 100,
+      maxRequests: 200,
+      maxDurationMs: 60_000,
+      until: (seen) => seen.filter((response) => response.instanceAddress === cloneAddress).length >= 5,
+    });
+
+    expect(responses.filter((r) => r.status !== 200 && r.status !== 503)).toEqual([]);
+    expect(responses.slice(0, 9).map((r) => [r.status, r.instanceAddress])).toEqual(Array(9).fill([200, originalAddress]));
+    const firstFromClone = responses.findIndex((r) => r.instanceAddress === cloneAddress);
+    expect(firstFromClone).toBeGreaterThan(9);
+    for (const response of responses.slice(9, firstFromClone)) {
+      expect(response).toMatchObject({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
+      expect(response.body).toMatch(/scaling/);
+    }
+    expect(responses.slice(firstFromClone).every((r) => r.status === 200 && r.instanceAddress === cloneAddress)).toBe(true);
+    expect(controller.lines.filter((line) => /starting: pid \d+/.test(line))).toHaveLength(2);
+
+    const status = await getJson<StatusView>(admin.host, admin.port, '/status');
+    expect(status.gate.open).toBe(true);
+    expect(status.instances.map((i) => [i.role, i.state, i.serving, i.inFlight])).toEqual([
+      ['original', 'admitted', false, 0],
+      ['clone', 'admitted', true, 0],
+    ]);
+
+    // SIGTERM: the workers drain and exit with the controller.
+    expect(await controller.stop()).toEqual({ code: 0, signal: null });
+    expect(await waitUntilGone(workers, 5_000)).toEqual([]);
+  });
+
+  it('restarts a worker that crashes; the port keeps answering and nothing it held stays counted', async () => {
+    const prefix = ownLoopbackPrefix();
+    controller = ControllerProcess.start(workersConfig(prefix));
+    const { proxy, admin } = await controller.addresses();
+    await controller.waitForLine(/proxy listening on .*\(2 workers\)/, 20_000);
+    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    const before = proxyWorkerPids(controller.pid);
+    expect(before).toHaveLength(2);
+    pidsToReap = [...before];
+
+    const [victim, survivor] = before;
+    process.kill(victim, 'SIGKILL');
+    await controller.waitForLine(new RegExp(`proxy worker \\d+ \\(pid ${victim}\\) exited \\(code null, signal SIGKILL\\); restarting`), 10_000);
+    await controller.waitForLine(/proxy worker restarted, listening on/, 20_000);
+    const running = controller;
+    const after = await waitFor('two live workers', () => {
+      const pids = proxyWorkerPids(running.pid);
+      return pids.length === 2 ? pids : undefined;
+    }, 10_000);
+    pidsToReap.push(...after);
+    expect(after).toContain(survivor);
+    expect(after).not.toContain(victim);
+    expect(isAlive(victim)).toBe(false);
+
+    // Fresh connections alternate between the workers: both answer, on the same port.
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await httpGet(proxy.host, proxy.port, '/')).status);
+    expect(statuses).toEqual(Array(6).fill(200));
+    const status = await getJson<StatusView>(admin.host, admin.port, '/status');
+    expect(status.instances.map((i) => i.inFlight)).toEqual([0]);
+  });
+});
