@@ -12,6 +12,7 @@
 //                                         [--baseline <git-ref> [--paired]]
 //                                         [--ours-settings '{"agentMaxSockets":64}']
 //                                         [--ours-node-options '--max-semi-space-size=4']
+//                                         [--ours-workers 2]
 //                                         [--results <file>|none]
 //
 // `--baseline <ref>` adds our proxy as it was at that commit (its proxy/ folder, proxy config and
@@ -19,6 +20,7 @@
 // `--paired` loads both at the same time (one wrk each) so they share the same background load.
 // `--ours-settings` passes proxy settings (ProxyConfig fields, JSON) to ours, for tuning studies;
 // `--ours-node-options` starts ours (only) with those NODE_OPTIONS (V8 heap flags).
+// `--ours-workers N` adds a row: ours with `proxy.workers: N` (the primary + its N workers' CPU).
 // Every process it starts is a child it stops by PID (also on Ctrl-C); nothing listens beyond
 // 127.66.0.0/24. Needs: wrk and nginx (apt-get install -y wrk nginx-light).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -53,6 +55,11 @@ const RESULTS = option(args, 'results', join(HERE, 'RESULTS.md'));
 const PAIRED = args.includes('--paired');
 const OURS_SETTINGS = option(args, 'ours-settings', undefined);
 const OURS_NODE_OPTIONS = option(args, 'ours-node-options', undefined);
+const OURS_WORKERS = option(args, 'ours-workers', undefined);
+if (OURS_WORKERS !== undefined && !(Number.isInteger(Number(OURS_WORKERS)) && Number(OURS_WORKERS) >= 2 && Number(OURS_WORKERS) <= cpus().length)) {
+  console.error(`bench: --ours-workers must be an integer from 2 to ${cpus().length} (the CPU count), got "${OURS_WORKERS}"`);
+  process.exit(2);
+}
 if (!(
   DURATION_S > 0 &&
   DURATION_S <= 120 &&
@@ -250,6 +257,20 @@ async function main() {
         ...(OURS_NODE_OPTIONS ? { NODE_OPTIONS: OURS_NODE_OPTIONS } : {}),
       }),
     );
+  }
+  if (OURS_WORKERS !== undefined) {
+    // The same bundle with proxy.workers: N; its CPU is the primary's plus every worker's.
+    const settings = { ...JSON.parse(OURS_SETTINGS ?? '{}'), workers: Number(OURS_WORKERS) };
+    const primary = await startNodeProxy(
+      'ours-workers',
+      `ours, ${OURS_WORKERS} workers`,
+      '127.66.0.17',
+      buildOurProxyBundle(),
+      backend,
+      { OSA_BENCH_PROXY_SETTINGS: JSON.stringify(settings) },
+    );
+    const [primaryPid] = primary.pids();
+    targets.push({ ...primary, pids: () => [primaryPid, ...childPidsOf(primaryPid)] });
   }
   if (BASELINE !== undefined) {
     const { commit, dir } = checkoutOurProxyAt(BASELINE);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { validateConfigObject } from './config-validation';
 import { ProxyConfig, isAddressOrCidr } from './proxy.config';
 
@@ -76,5 +77,16 @@ describe('ProxyConfig', () => {
     [42, false],
   ])('isAddressOrCidr(%p) = %p', (value, expected) => {
     expect(isAddressOrCidr(value)).toBe(expected);
+  });
+
+  it('takes proxy.workers from 1 to the CPU count (default 1), and names the field and the range otherwise', () => {
+    const cpus = availableParallelism();
+    expect(validateConfigObject(ProxyConfig, {}).config.workers).toBe(1);
+    expect(problemsOf({ workers: cpus })).toEqual([]);
+    const allowed = `must be an integer from 1 to ${cpus} (this machine's CPU count)`;
+    expect(problemsOf({ workers: 0 })).toEqual([`workers = 0: ${allowed}`]);
+    expect(problemsOf({ workers: cpus + 1 })).toEqual([`workers = ${cpus + 1}: ${allowed}`]);
+    expect(problemsOf({ workers: 1.5 })).toEqual([`workers = 1.5: ${allowed}`]);
+    expect(problemsOf({ workers: 'two' })).toEqual([`workers = "two": ${allowed}`]);
   });
 });

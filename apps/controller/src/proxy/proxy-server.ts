@@ -64,6 +64,7 @@ export class ProxyServer
   private shutdownPromise: Promise<void> | undefined;
   /** `proxy.workers` > 1: the workers serve the port; this process stays the control plane. */
   private readonly workerPool: ProxyWorkerPool | undefined;
+  private workersStarted: Promise<AddressInfo> | undefined;
   /** Emits the `exchange` event; the engine is handed it only while someone listens. */
   private readonly emitExchange = (event: ProxyExchangeEvent): void => {
     this.emit('exchange', event);
@@ -189,8 +190,6 @@ export class ProxyServer
       });
     });
   }
-
-  private workersStarted: Promise<AddressInfo> | undefined;
 
   private startWorkers(pool: ProxyWorkerPool): Promise<AddressInfo> {
     this.workersStarted ??= pool.start().then(

@@ -7,7 +7,12 @@ import type { ProxyExchangeEvent } from '../exchange';
 import type { TrafficDirector } from '../traffic-director';
 import { WorkerAdmissions } from './worker-admissions';
 import { isProtocolMessage, WORKER_CONFIG_ENV } from './worker-protocol';
-import type { ControllerMessage, WorkerMessage } from './worker-protocol';
+import type {
+  ControllerMessage,
+  DecisionMessage,
+  WorkerBatchItem,
+  WorkerMessage,
+} from './worker-protocol';
 
 /** A worker must be listening this long after its fork, or the start fails. */
 const WORKER_START_TIMEOUT_MS = 20_000;
@@ -21,6 +26,8 @@ const EXIT_GRACE_MS = 5_000;
 interface RunningWorker {
   readonly worker: Worker;
   readonly admissions: WorkerAdmissions;
+  /** Decisions for this worker not sent yet (one batch per event-loop turn). */
+  outbox: DecisionMessage[];
   readonly startedAtMs: number;
   inFlight: number;
   listening: boolean;
@@ -118,11 +125,12 @@ export class ProxyWorkerPool {
     };
     const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(workerConfig) });
     const admissions = new WorkerAdmissions(this.settings.director, (message) =>
-      this.sendTo(worker, message),
+      this.queueDecision(running, message),
     );
     const running: RunningWorker = {
       worker,
       admissions,
+      outbox: [],
       startedAtMs: Date.now(),
       inFlight: 0,
       listening: false,
@@ -144,7 +152,9 @@ export class ProxyWorkerPool {
           clearTimeout(timer);
           reject(new Error(workerMessage.message));
         } else {
-          this.onMessage(running, workerMessage);
+          for (const item of workerMessage.items) this.onItem(running, item);
+          // The decisions taken now go back in one message.
+          this.flushDecisions(running);
         }
       });
       worker.on('error', (error) => this.logger.warn(`proxy worker ${worker.id}: ${error.message}`));
@@ -168,7 +178,7 @@ export class ProxyWorkerPool {
     return this.sharedListenPort;
   }
 
-  private onMessage(running: RunningWorker, message: WorkerMessage): void {
+  private onItem(running: RunningWorker, message: WorkerBatchItem): void {
     switch (message.t) {
       case 'admit':
         running.admissions.admit(message);
@@ -206,6 +216,18 @@ export class ProxyWorkerPool {
         (error: Error) => this.logger.error(`proxy worker restart failed: ${error.message}`),
       );
     }, delayMs).unref();
+  }
+
+  /** A decision taken later (a queue that let the request through) goes out on the next turn. */
+  private queueDecision(running: RunningWorker, message: DecisionMessage): void {
+    running.outbox.push(message);
+    if (running.outbox.length === 1) setImmediate(() => this.flushDecisions(running));
+  }
+
+  private flushDecisions(running: RunningWorker): void {
+    if (running.outbox.length === 0) return;
+    this.sendTo(running.worker, { t: 'batch', items: running.outbox });
+    running.outbox = [];
   }
 
   private sendTo(worker: Worker, message: ControllerMessage): void {

@@ -5,7 +5,7 @@ import type {
   TrafficDirector,
   UpstreamOutcome,
 } from '../traffic-director';
-import type { DecisionMessage, WorkerMessage } from './worker-protocol';
+import type { DecisionMessage, WorkerBatchItem } from './worker-protocol';
 
 /** A backend handed out by the controller, with the lease its settle must name. */
 interface LeasedBackend extends Backend {
@@ -31,7 +31,8 @@ export class RemoteTrafficDirector implements TrafficDirector {
   private readonly pending = new Map<number, (decision: TrafficDecision) => void>();
   private connected = true;
 
-  constructor(private readonly send: (message: WorkerMessage) => void) {}
+  /** `send` queues a message for the worker's next batch (proxy-worker.ts). */
+  constructor(private readonly send: (message: WorkerBatchItem) => void) {}
 
   admit(request: RequestInfo): TrafficDecision {
     if (!this.connected) return CONTROL_PLANE_GONE;

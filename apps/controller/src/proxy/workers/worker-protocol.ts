@@ -10,6 +10,10 @@ import type { UpstreamOutcome } from '../traffic-director';
  * answer was pending), settle (once per forward lease), report (exchange events and in-flight
  * count, batched), listening / failed (start-up).
  * controller -> worker: decision (one per admit), shutdown (drain and exit).
+ *
+ * Admits, withdraws, settles, reports and decisions travel in batches (`BatchMessage`), one IPC
+ * message per event-loop turn and direction: a message per item cost the controller more CPU
+ * than the whole request (bench/proxy --ours-workers 2: 134 µs CPU/request vs 58 with 1 process).
  */
 
 export interface AdmitMessage {
@@ -51,13 +55,15 @@ export interface FailedMessage {
   readonly message: string;
 }
 
-export type WorkerMessage =
-  | AdmitMessage
-  | WithdrawMessage
-  | SettleMessage
-  | ReportMessage
-  | ListeningMessage
-  | FailedMessage;
+/** What a worker batches (everything but its start-up messages). */
+export type WorkerBatchItem = AdmitMessage | WithdrawMessage | SettleMessage | ReportMessage;
+
+export interface BatchMessage<Item> {
+  readonly t: 'batch';
+  readonly items: readonly Item[];
+}
+
+export type WorkerMessage = BatchMessage<WorkerBatchItem> | ListeningMessage | FailedMessage;
 
 /** The controller's answer to one admit: never `queue` (the controller waits out queues itself). */
 export type RemoteDecision =
@@ -77,7 +83,7 @@ export interface ShutdownMessage {
   readonly t: 'shutdown';
 }
 
-export type ControllerMessage = DecisionMessage | ShutdownMessage;
+export type ControllerMessage = BatchMessage<DecisionMessage> | ShutdownMessage;
 
 /** Environment variable carrying the worker's ProxyConfig (JSON; the proxy section holds no secrets). */
 export const WORKER_CONFIG_ENV = 'OSA_PROXY_WORKER_CONFIG';
