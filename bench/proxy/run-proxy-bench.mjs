@@ -8,7 +8,7 @@
 //
 //   npx nx build service            # once: the backend is the built bundle
 //   node bench/proxy/run-proxy-bench.mjs [--duration 10] [--connections 64] [--rounds 1]
-//                                         [--only direct,nginx,ours,node-http,http-proxy,undici]
+//                                         [--only direct,nginx,ours,node-http,http-proxy,undici,undici-dispatch]
 //                                         [--baseline <git-ref> [--paired]]
 //                                         [--ours-settings '{"agentMaxSockets":64}']
 //                                         [--ours-node-options '--max-semi-space-size=4']
@@ -289,6 +289,7 @@ async function main() {
     ['http-proxy', 'http-proxy-bare.cjs', 'http-proxy 1.18.1 bare', '127.66.0.12'],
     ['undici', 'undici-bare.cjs', 'undici 7 Pool bare', '127.66.0.13'],
     ['node-http', 'node-http-bare.cjs', 'node:http bare (our transport)', '127.66.0.16'],
+    ['undici-dispatch', 'undici-dispatch-bare.cjs', 'undici 7 Pool.dispatch bare', '127.66.0.19'],
   ]) {
     if (ONLY.includes(key))
       targets.push(await startNodeProxy(key, name, host, join(HERE, script), backend));
