@@ -10,10 +10,12 @@ import type { SettleRecord } from './static-traffic-director';
 /**
  * The same raw test pointed at either proxy, each in its own child process:
  * - `ours`: ProxyServer + StaticTrafficDirector (our-proxy-child.ts, bundled once per test file);
+ * - `ours-workers`: the same with `proxy.workers: 2` (the child is the controller side; its two
+ *   workers, forked from the same bundle, serve the port and ask it for every admission);
  * - `naive`: http-proxy 1.18.1 as its README sets it up (naive-http-proxy.cjs).
  * A crash or an 'uncaughtException' in the child is recorded, never hidden.
  */
-export type ProxyKind = 'ours' | 'naive';
+export type ProxyKind = 'ours' | 'ours-workers' | 'naive';
 
 export interface ProxyUnderTest {
   readonly kind: ProxyKind;
@@ -59,19 +61,26 @@ export async function startProxyUnderTest(
   settings: Record<string, unknown> = {},
 ): Promise<ProxyUnderTest> {
   const host = nextLoopbackAddress();
-  const script = kind === 'ours' ? ourChildBundle() : join(__dirname, 'naive-http-proxy.cjs');
-  const spec =
-    kind === 'ours'
-      ? {
-          backends,
-          settings: { listenHost: host, listenPort: 0, shutdownDeadlineMs: 2_000, ...settings },
-        }
-      : { target: `http://${backends[0].host}:${backends[0].port}`, host };
+  const ours = kind !== 'naive';
+  const script = ours ? ourChildBundle() : join(__dirname, 'naive-http-proxy.cjs');
+  const workers = kind === 'ours-workers' ? { workers: 2 } : {};
+  const spec = ours
+    ? {
+        backends,
+        settings: {
+          listenHost: host,
+          listenPort: 0,
+          shutdownDeadlineMs: 2_000,
+          ...workers,
+          ...settings,
+        },
+      }
+    : { target: `http://${backends[0].host}:${backends[0].port}`, host };
   const child: ChildProcess = fork(script, [JSON.stringify(spec)], {
     cwd: WORKSPACE_ROOT,
     env: { ...process.env, NODE_PATH: join(WORKSPACE_ROOT, 'node_modules') },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    execArgv: kind === 'ours' ? ['--expose-gc'] : [],
+    execArgv: ours ? ['--expose-gc'] : [],
   });
   const uncaught: string[] = [];
   const settles: SettleRecord[] = [];
