@@ -113,6 +113,7 @@ function checkoutOurProxyAt(ref) {
       commit,
       'apps/controller/src/proxy',
       'apps/controller/src/config',
+      'apps/controller/src/seams',
       'apps/controller/test-support/proxy-config.ts',
       'bench/proxy/our-proxy.bench-entry.ts',
     ],
