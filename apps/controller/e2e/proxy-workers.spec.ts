@@ -42,6 +42,14 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: n
   }
 }
 
+async function pollUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 // Two workers need two CPUs: `proxy.workers` is validated against the machine's CPU count.
 const describeWithTwoCpus = availableParallelism() >= 2 ? describe : describe.skip;
 if (availableParallelism() < 2) console.warn('proxy-workers e2e skipped: needs a machine with 2 or more CPUs (proxy.workers: 2)');
@@ -104,7 +112,7 @@ describeWithTwoCpus('proxy.workers: 2 (node:cluster workers, one control plane i
     expect(await waitUntilGone(workers, 5_000)).toEqual([]);
   });
 
-  it('restarts a worker that crashes; the port keeps answering and nothing it held stays counted', async () => {
+  it('restarts a worker killed while it holds requests; what it held is settled, the port keeps answering', async () => {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start(workersConfig(prefix));
     const { proxy, admin } = await controller.addresses();
@@ -113,9 +121,24 @@ describeWithTwoCpus('proxy.workers: 2 (node:cluster workers, one control plane i
     const before = proxyWorkerPids(controller.pid);
     expect(before).toHaveLength(2);
     pidsToReap = [...before];
+    const inFlightNow = async (): Promise<number[]> =>
+      (await getJson<StatusView>(admin.host, admin.port, '/status')).instances.map((i) => i.inFlight);
 
+    // Four requests on fresh connections (two per worker, handed out in turn); the local
+    // instances answer after WORK_DELAY_MS (200 ms), so all four are held by the backend while
+    // the controller counts them in flight. Eight requests in all stay below the trigger (10).
+    const held = Array.from({ length: 4 }, () =>
+      httpGet(proxy.host, proxy.port, '/').then((reply) => reply.status, () => 'cut' as const),
+    );
+    await pollUntil('4 requests counted in flight', async () => (await inFlightNow())[0] === 4, 5_000);
     const [victim, survivor] = before;
     process.kill(victim, 'SIGKILL');
+    const outcomes = await Promise.all(held);
+    // The survivor's requests complete; the victim's connections are cut.
+    expect(outcomes.filter((outcome) => outcome === 200).length).toBeGreaterThanOrEqual(1);
+    expect(outcomes.filter((outcome) => outcome === 'cut').length).toBeGreaterThanOrEqual(1);
+    expect(outcomes.every((outcome) => outcome === 200 || outcome === 'cut')).toBe(true);
+
     await controller.waitForLine(new RegExp(`proxy worker \\d+ \\(pid ${victim}\\) exited \\(code null, signal SIGKILL\\); restarting`), 10_000);
     await controller.waitForLine(/proxy worker restarted, listening on/, 20_000);
     const running = controller;
@@ -128,11 +151,12 @@ describeWithTwoCpus('proxy.workers: 2 (node:cluster workers, one control plane i
     expect(after).not.toContain(victim);
     expect(isAlive(victim)).toBe(false);
 
+    // The dead worker's leases went back: nothing stays counted in flight.
+    await pollUntil('no request counted in flight after the crash', async () => (await inFlightNow())[0] === 0, 5_000);
     // Fresh connections alternate between the workers: both answer, on the same port.
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await httpGet(proxy.host, proxy.port, '/')).status);
-    expect(statuses).toEqual(Array(6).fill(200));
-    const status = await getJson<StatusView>(admin.host, admin.port, '/status');
-    expect(status.instances.map((i) => i.inFlight)).toEqual([0]);
+    for (let i = 0; i < 4; i++) statuses.push((await httpGet(proxy.host, proxy.port, '/')).status);
+    expect(statuses).toEqual(Array(4).fill(200));
+    expect(await inFlightNow()).toEqual([0]);
   });
 });
