@@ -1,10 +1,15 @@
 import * as fs from 'node:fs';
+import { connect } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
 import { getJson, httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { childPidsOf, isAlive, killIfAlive, waitUntilGone } from './support/process-tree';
 import { runSeedLoadLoop } from './support/seed-load-loop';
+import { waitFor as waitForCondition } from '../test-support/proxy/loopback';
+import { startProxyUnderTest } from '../test-support/proxy/proxy-under-test';
+import { headerOf, parseResponses } from '../test-support/proxy/raw-http';
+import { WebSocketEchoBackend, webSocketAccept } from '../test-support/proxy/websocket-echo-backend';
 
 interface StatusView {
   gate: { open: boolean };
@@ -158,5 +163,38 @@ describeWithTwoCpus('proxy.workers: 2 (node:cluster workers, one control plane i
     for (let i = 0; i < 4; i++) statuses.push((await httpGet(proxy.host, proxy.port, '/')).status);
     expect(statuses).toEqual(Array(4).fill(200));
     expect(await inFlightNow()).toEqual([0]);
+  });
+
+  it('tunnels a WebSocket through a worker: admitted and settled once by the controller side', async () => {
+    const backend = await WebSocketEchoBackend.start();
+    const proxy = await startProxyUnderTest('ours-workers', [backend.asBackend()]);
+    try {
+      const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+      const socket = connect({ host: proxy.host, port: proxy.port });
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('connect', () =>
+        socket.write(
+          `GET /ws HTTP/1.1\r\nHost: ws.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        ),
+      );
+      await waitForCondition('the 101 answer', () => received.includes('\r\n\r\n'));
+      const [response] = parseResponses(received);
+      expect(response.status).toBe(101);
+      expect(headerOf(response, 'sec-websocket-accept')).toBe(webSocketAccept(key));
+      const before = received.length;
+      socket.write('ping-bytes');
+      await waitForCondition('the echo', () => received.length >= before + 'ping-bytes'.length);
+      expect(received.slice(before)).toBe('ping-bytes');
+      socket.destroy();
+      await waitForCondition('the settle', () => proxy.settles.length === 1);
+      expect(proxy.settles).toEqual([expect.objectContaining({ backendId: backend.asBackend().id, outcome: 'ok' })]);
+      expect(proxy.uncaught).toEqual([]);
+    } finally {
+      await proxy.stop();
+      await backend.stop();
+    }
   });
 });
