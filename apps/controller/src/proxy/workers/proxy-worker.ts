@@ -19,6 +19,9 @@ const IN_FLIGHT_REPORT_INTERVAL_MS = 250;
  * controller says `shutdown`, or when the controller is gone (IPC closed).
  */
 export function runProxyWorker(): void {
+  // The controller logs the proxy's lifecycle once for all workers; a worker says only what
+  // went wrong in it.
+  Logger.overrideLogger(['error', 'warn', 'fatal']);
   const logger = new Logger('ProxyWorker');
   const config = Object.assign(
     new ProxyConfig(),
