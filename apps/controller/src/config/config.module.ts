@@ -6,6 +6,7 @@ import { HealthConfig } from './health.config';
 import { LogConfig } from './log.config';
 import { LocalProviderConfig, OpenStackProviderConfig, ProviderConfig } from './provider.config';
 import { PROXY_CONFIG, ProxyConfig } from './proxy.config';
+import { RefreshConfig } from './refresh.config';
 import { ScalingConfig } from './scaling.config';
 import { TrafficConfig } from './traffic.config';
 
@@ -38,6 +39,7 @@ export class ControllerConfigModule {
       { provide: HealthConfig, useValue: config.health },
       { provide: TrafficConfig, useValue: config.traffic },
       { provide: LogConfig, useValue: config.log },
+      { provide: RefreshConfig, useValue: config.refresh },
       { provide: CONFIG_ORIGIN, useValue: loaded.origin },
       { provide: CLOUD_ENVIRONMENT, useValue: loaded.cloudEnvironment },
     ];

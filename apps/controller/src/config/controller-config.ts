@@ -5,6 +5,7 @@ import { HealthConfig } from './health.config';
 import { LogConfig } from './log.config';
 import { ProviderConfig } from './provider.config';
 import { ProxyConfig } from './proxy.config';
+import { RefreshConfig } from './refresh.config';
 import { ScalingConfig } from './scaling.config';
 import { TrafficConfig } from './traffic.config';
 
@@ -37,4 +38,7 @@ export class ControllerConfig {
 
   @Section(() => DataPlaneConfig)
   dataPlane = new DataPlaneConfig();
+
+  @Section(() => RefreshConfig)
+  refresh = new RefreshConfig();
 }

@@ -34,6 +34,41 @@ const NEXT: Readonly<Record<InstanceState, readonly InstanceState[]>> = {
   stopped: [],
 };
 
+/**
+ * An instance refresh (refresh/) in the same vocabulary: the rollout's own states, and the
+ * instance states it drives -- each new instance walks the launch line to `admitted`, each old
+ * one (and a rejected canary) the removal line `draining -> deleting -> removed`.
+ *
+ *   canary -> rolling <-> paused -> completed
+ *     |          |          \-> cancelled      (cancel: what was replaced stays, nothing more is)
+ *     \-> rolling-back -> rolled-back          (canary worse beyond the margins, or unhealthy)
+ *   any state before a final one -> interrupted (the controller stopped; resumed from the checkpoint)
+ */
+export type RefreshState = 'canary' | 'rolling' | 'paused' | 'rolling-back' | 'rolled-back' | 'completed' | 'cancelled' | 'interrupted';
+
+const NEXT_REFRESH: Readonly<Record<RefreshState, readonly RefreshState[]>> = {
+  canary: ['rolling', 'rolling-back', 'paused', 'cancelled', 'interrupted'],
+  rolling: ['paused', 'completed', 'cancelled', 'rolling-back', 'interrupted'],
+  paused: ['rolling', 'canary', 'cancelled', 'interrupted'],
+  'rolling-back': ['rolled-back', 'interrupted'],
+  'rolled-back': [],
+  completed: [],
+  cancelled: [],
+  interrupted: [],
+};
+
+/** The refresh's transition function: `to`, or an Error naming what is allowed from `from`. */
+export function nextRefreshState(from: RefreshState, to: RefreshState): RefreshState {
+  if (!NEXT_REFRESH[from].includes(to)) {
+    throw new Error(`a refresh cannot go from ${from} to ${to} (allowed: ${NEXT_REFRESH[from].join(', ') || 'nothing, it is final'})`);
+  }
+  return to;
+}
+
+export function isFinalRefreshState(state: RefreshState): boolean {
+  return NEXT_REFRESH[state].length === 0;
+}
+
 export class IllegalTransitionError extends Error {
   constructor(
     readonly from: InstanceState,
