@@ -12,6 +12,7 @@ import { ProvidersModule } from './providers/providers.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { HealingModule } from './healing/healing.module';
 import { RecoveryModule } from './recovery/recovery.module';
+import { RefreshModule } from './refresh/refresh.module';
 import { ScalingModule } from './scaling/scaling.module';
 
 /**
@@ -32,6 +33,7 @@ export class AppModule {
         ScalingModule,
         HealingModule,
         RecoveryModule,
+        RefreshModule,
         // PROXY_CONFIG comes from the global config module; TRAFFIC_DIRECTOR from ScalingModule.
         ProxyModule.register({ imports: [ScalingModule] }),
         AdminModule,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { PoolModule } from '../pool/pool.module';
+import { RefreshModule } from '../refresh/refresh.module';
 import { ScalingModule } from '../scaling/scaling.module';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { ControllerLifecycle } from './controller-lifecycle';
@@ -17,7 +18,7 @@ import { StatusService } from './status.service';
  * only delegate; add a route by adding a controller here (manual actions, /metrics).
  */
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), PoolModule, ScalingModule],
+  imports: [TerminusModule.forRoot({ logger: false }), PoolModule, ScalingModule, RefreshModule],
   controllers: [HealthController, StatusController, ScalingActionsController],
   // APP_GUARD: the auth guard covers every admin route in the app, including other modules' controllers.
   providers: [{ provide: APP_GUARD, useClass: AdminAuthGuard }, ControllerLifecycle, ControllerReadinessIndicator, StatusService, ScalingActionsService],

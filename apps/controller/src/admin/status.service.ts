@@ -8,6 +8,7 @@ import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
 import { CloudApiHealth, CloudApiStatus } from '../providers/cloud-api-health';
 import { Clock, CLOCK } from '../clock/clock';
+import { RefreshService, RefreshStatus } from '../refresh/refresh.service';
 import { RequestCountPolicy } from '../scaling/request-count-policy';
 import { LaunchEvent } from '../scaling/scaling-event';
 import { ScaleOutGate } from '../scaling/scale-out-gate';
@@ -49,6 +50,8 @@ export interface ControllerStatus {
   readonly scaling: ScalingStatusView;
   /** `degraded` while the cloud API does not answer (serving goes on; scaling waits). */
   readonly cloudApi: CloudApiStatus;
+  /** Instance refresh: the rollout in progress (canary figures), the last ones, pinned and rejected images. */
+  readonly refresh: RefreshStatus;
   readonly config: ConfigOrigin;
 }
 
@@ -69,6 +72,7 @@ export class StatusService {
     @Inject(CONFIG_ORIGIN) private readonly origin: ConfigOrigin,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly cloudApi: CloudApiHealth,
+    private readonly refresh: RefreshService,
   ) {}
 
   snapshot(): ControllerStatus {
@@ -88,6 +92,7 @@ export class StatusService {
       scaleOutBackoff: this.scaling.backoff(),
       scaling: this.scaling.statusView(),
       cloudApi: this.cloudApi.status(),
+      refresh: this.refresh.status(),
       config: this.origin,
     };
   }

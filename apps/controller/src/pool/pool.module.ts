@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TrafficConfig } from '../config/traffic.config';
+import { CanaryRouting, CanaryTrafficSelector } from './canary-traffic-selector';
 import { InstancePool } from './instance-pool';
 import { LeastOutstandingTrafficSelector } from './least-outstanding-traffic-selector';
 import { PassiveEjection } from './passive-ejection';
@@ -12,13 +13,19 @@ export function createTrafficSelector(traffic: TrafficConfig, pool: InstancePool
   return traffic.balancing === 'round-robin' ? new RoundRobinTrafficSelector(pool) : new LeastOutstandingTrafficSelector(pool);
 }
 
+/** The selector for the mode, with an instance refresh's canary share on top (canary-traffic-selector.ts). */
+export function createCanaryAwareSelector(traffic: TrafficConfig, pool: InstancePool, canary: CanaryRouting): TrafficSelector {
+  return new CanaryTrafficSelector(createTrafficSelector(traffic, pool), canary);
+}
+
 /** The instance registry, the choice of backend per request, and passive ejection. */
 @Module({
   providers: [
     InstancePool,
     PassiveEjection,
-    { provide: TRAFFIC_SELECTOR, inject: [TrafficConfig, InstancePool], useFactory: createTrafficSelector },
+    CanaryRouting,
+    { provide: TRAFFIC_SELECTOR, inject: [TrafficConfig, InstancePool, CanaryRouting], useFactory: createCanaryAwareSelector },
   ],
-  exports: [InstancePool, TRAFFIC_SELECTOR, PassiveEjection],
+  exports: [InstancePool, TRAFFIC_SELECTOR, PassiveEjection, CanaryRouting],
 })
 export class PoolModule {}

@@ -14,11 +14,23 @@ export type InstanceCreationReason = 'scale-out' | 'replacement';
 /** Metadata keys marking what this controller owns (Nova server metadata works at every microversion). */
 export const METADATA_GROUP_KEY = 'osa:group';
 export const METADATA_REASON_KEY = 'osa:reason';
+/** The golden image a server was created from (instance refresh tells old from new by it). */
+export const METADATA_IMAGE_KEY = 'osa:image';
 
 export interface CreateInstanceRequest {
   readonly name: string;
   readonly reason: InstanceCreationReason;
   readonly signal?: AbortSignal;
+  /** This image rather than the golden image (instance refresh: the canary and its batches). */
+  readonly imageId?: string;
+  /** Extra `osa:` metadata (instance refresh's checkpoint), written with the group's keys. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** The image a create would use now (undefined id: the local provider's un-baked built bundle). */
+export interface GoldenImageChoice {
+  readonly id: string | undefined;
+  readonly description: string;
 }
 
 /** Returned as soon as the provider knows the id, so the caller can register cleanup at once. */
@@ -67,6 +79,10 @@ export interface InstanceProvider {
   delete(id: string, signal?: AbortSignal): Promise<void>;
   /** Every instance carrying this controller's group metadata (restart recovery, orphan checks). */
   listGroup(signal?: AbortSignal): Promise<InstanceSnapshot[]>;
+  /** The configured golden image as it resolves now, ignoring any refresh pin (instance refresh notices a bake by it). */
+  resolveGoldenImage(signal?: AbortSignal): Promise<GoldenImageChoice>;
+  /** Sets (adds or overwrites) metadata keys on an instance of the group (instance refresh's checkpoints). */
+  updateMetadata(id: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void>;
 }
 
 export const INSTANCE_PROVIDER = Symbol('INSTANCE_PROVIDER');

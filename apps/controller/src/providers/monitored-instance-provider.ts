@@ -1,5 +1,5 @@
 import { CloudApiHealth } from './cloud-api-health';
-import { CreatedInstance, CreateInstanceRequest, InstanceProvider, InstanceSnapshot, OriginalInstance } from './instance-provider';
+import { CreatedInstance, CreateInstanceRequest, GoldenImageChoice, InstanceProvider, InstanceSnapshot, OriginalInstance } from './instance-provider';
 import { callWithTimeout } from './provider-call';
 
 /**
@@ -41,6 +41,14 @@ export class MonitoredInstanceProvider implements InstanceProvider {
 
   listGroup(signal?: AbortSignal): Promise<InstanceSnapshot[]> {
     return this.call('list the group', signal, (callSignal) => this.inner.listGroup(callSignal));
+  }
+
+  resolveGoldenImage(signal?: AbortSignal): Promise<GoldenImageChoice> {
+    return this.call('resolve the golden image', signal, (callSignal) => this.inner.resolveGoldenImage(callSignal));
+  }
+
+  updateMetadata(id: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void> {
+    return this.call(`metadata of ${id}`, signal, (callSignal) => this.inner.updateMetadata(id, metadata, callSignal));
   }
 
   /** The deadline (signal included) inside CloudApiHealth: a call that ran out of time counts as the API not answering. */

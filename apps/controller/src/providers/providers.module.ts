@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module, Provider, Type } from '@nestjs/common';
 import { ProviderKind } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { CloudApiHealth } from './cloud-api-health';
+import { GoldenImagePin } from './golden-image-pin';
 import { INSTANCE_PROVIDER, InstanceProvider } from './instance-provider';
 import { LocalInstanceProvider } from './local/local-instance-provider';
 import { NodeProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher';
@@ -22,6 +23,7 @@ export class ProvidersModule {
       ...(kind === 'local' ? [{ provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher }] : [openStackClientProvider]),
       implementation,
       CloudApiHealth,
+      GoldenImagePin,
       {
         provide: INSTANCE_PROVIDER,
         inject: [implementation, CloudApiHealth, ScalingConfig],
@@ -29,6 +31,6 @@ export class ProvidersModule {
           new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs),
       },
     ];
-    return { module: ProvidersModule, providers, exports: [INSTANCE_PROVIDER, CloudApiHealth] };
+    return { module: ProvidersModule, providers, exports: [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin] };
   }
 }

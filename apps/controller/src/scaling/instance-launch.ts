@@ -23,6 +23,12 @@ export interface LaunchDependencies {
   readonly deleter: InstanceDeleter;
 }
 
+/** The image (and `osa:` metadata) a refresh launch creates from, instead of the golden image. */
+export interface LaunchImage {
+  readonly imageId: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
 /** Why a launch stopped, and in which state. */
 export class LaunchFailure extends Error {
   constructor(
@@ -55,6 +61,8 @@ export class InstanceLaunch {
     trigger: string,
     instanceName: string,
     private readonly existing?: InstanceSnapshot,
+    /** Instance refresh: this image and checkpoint metadata instead of the golden image. */
+    private readonly image?: LaunchImage,
   ) {
     this.event = {
       sequence,
@@ -88,7 +96,7 @@ export class InstanceLaunch {
     if (this.existing) {
       this.log(`adopting ${this.existing.name}, found ${this.existing.status} in the group: it must pass the same states as a new instance`);
     } else {
-      this.log(`creating ${this.event.instanceName} from the golden image (${this.deps.provider.kind} provider)`);
+      this.log(`creating ${this.event.instanceName} from ${this.image ? `image ${this.image.imageId}` : 'the golden image'} (${this.deps.provider.kind} provider)`);
     }
     try {
       if (!this.existing) await this.creating(signal);
@@ -111,6 +119,8 @@ export class InstanceLaunch {
       name: this.event.instanceName,
       reason: this.event.kind === 'replacement' ? 'replacement' : 'scale-out',
       signal,
+      imageId: this.image?.imageId,
+      metadata: this.image?.metadata,
     });
     // Cleanup is armed from here on: any failure below deletes this id.
     this.createdId = created.id;

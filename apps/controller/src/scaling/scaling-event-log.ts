@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Injectable } from '@nestjs/common';
-import { LaunchEvent, RemovalEvent, ScalingEvent } from './scaling-event';
+import { LaunchEvent, REMOVAL_KINDS, RemovalEvent, ScalingEvent } from './scaling-event';
 
 /** How many finished scaling events /status keeps. */
 export const SCALING_EVENTS_KEPT = 50;
@@ -53,7 +53,7 @@ export class ScalingEventLog {
 }
 
 export function isLaunchEvent(event: ScalingEvent): event is LaunchEvent {
-  return event.kind !== 'scale-in' && event.kind !== 'heal';
+  return !REMOVAL_KINDS.includes(event.kind);
 }
 
 export function isRemovalEvent(event: ScalingEvent): event is RemovalEvent {

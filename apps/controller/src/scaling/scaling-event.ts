@@ -3,9 +3,10 @@ import { LaunchState, RemovalState } from '../pool/instance-lifecycle';
 /**
  * Why an instance is being brought in (an InstanceLaunch): `scale-out` (a policy or a manual scale
  * raised the desired count), `replacement` (self-healing keeps the desired count), `adoption` (a
- * server of our group found after a restart, taken through the same states from `booting` on).
+ * server of our group found after a restart, taken through the same states from `booting` on),
+ * `refresh` (an instance refresh's canary or batch, from the refresh's image: refresh/).
  */
-export type LaunchKind = 'scale-out' | 'replacement' | 'adoption';
+export type LaunchKind = 'scale-out' | 'replacement' | 'adoption' | 'refresh';
 
 /**
  * One launch as /status shows it: what triggered it, how far it got, how long each state took.
@@ -37,9 +38,13 @@ export interface LaunchEvent {
 /**
  * Why an instance is taken out (an InstanceRemoval): `scale-in` (the desired count went down: a
  * policy, a manual action, keepPreviousInstance=false) or `heal` (it died or kept failing health
- * checks; a replacement is started at once).
+ * checks; a replacement is started at once), `replaced` (an old instance an instance refresh replaced)
+ * or `rollback` (a rejected canary).
  */
-export type RemovalKind = 'scale-in' | 'heal';
+export type RemovalKind = 'scale-in' | 'heal' | 'replaced' | 'rollback';
+
+/** Every removal kind (a launch kind never is one). */
+export const REMOVAL_KINDS: readonly string[] = ['scale-in', 'heal', 'replaced', 'rollback'] satisfies RemovalKind[];
 
 /** One removal: `draining -> deleting -> removed`, or `failed` (the delete is then retried in the background). */
 export interface RemovalEvent {

@@ -13,7 +13,7 @@ import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot } from '../providers/instance-provider';
 import { FailureBackoff, repeatEvery } from '../resilience/backoff';
 import { InstanceDeleter } from './instance-deleter';
-import { InstanceLaunch, LaunchDependencies } from './instance-launch';
+import { InstanceLaunch, LaunchDependencies, LaunchImage } from './instance-launch';
 import { OnceLog } from './once-log';
 import { OriginalInstanceService } from './original-instance.service';
 import { describeVerdict, IN_FLIGHT_SAMPLE_INTERVAL_MS, PolicyEvaluator } from './policies/policy-evaluator';
@@ -191,6 +191,25 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     if (!replace) this.scaleInStarted();
     this.track(done);
     this.reconcile();
+    return done;
+  }
+
+  /**
+   * Instance refresh (refresh/): one more instance, from `image`, on top of the desired count
+   * (its slot is given back by `retire` of the old one it replaces, or when it fails). Resolves
+   * when the launch ended (`admitted`, `failed` or `stopped`).
+   */
+  launchFromImage(trigger: string, image: LaunchImage): Promise<LaunchEvent> {
+    if (this.isStopping || this.desired === undefined) return Promise.reject(new Error(this.isStopping ? 'the controller is shutting down' : 'restart recovery has not finished'));
+    this.desired++;
+    return this.startLaunch('refresh', trigger, `${this.providerConfig.namePrefix}${randomBytes(4).toString('hex').slice(0, 5)}`, undefined, image);
+  }
+
+  /** Instance refresh: drain and delete `instance` (an old one replaced, or a rejected canary), giving its slot back. */
+  retireForRefresh(instance: PoolInstance, kind: 'replaced' | 'rollback', reason: string): Promise<RemovalEvent> {
+    if (this.desired !== undefined) this.desired = Math.max(1, this.desired - 1);
+    const done = this.removals.remove(instance, { kind, trigger: reason, drain: true });
+    this.track(done);
     return done;
   }
 
@@ -414,7 +433,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     this.policy.reset();
   }
 
-  private startLaunch(kind: LaunchKind, trigger: string, name: string, existing?: InstanceSnapshot): void {
+  private startLaunch(kind: LaunchKind, trigger: string, name: string, existing?: InstanceSnapshot, image?: LaunchImage): Promise<LaunchEvent> {
     const sequence = this.eventLog.nextSequence();
     if (kind === 'scale-out') {
       this.gate.close('scaling out: a new instance is being started, retry shortly');
@@ -425,7 +444,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     this.logger.log(
       `${kind} #${sequence} triggered: ${trigger} (${this.actualCount()} of max ${this.config.maxInstances} instances)${kind === 'scale-out' ? `; ${during}` : ''}`,
     );
-    const launch = new InstanceLaunch(this.launchDependencies, sequence, kind, trigger, name, existing);
+    const launch = new InstanceLaunch(this.launchDependencies, sequence, kind, trigger, name, existing, image);
     this.eventLog.started(launch.event);
     const active: ActiveLaunch = {
       launch,
@@ -444,6 +463,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
         }),
     };
     this.launches.add(active);
+    return active.done.then(() => launch.event);
   }
 
   private finished(event: LaunchEvent, previouslyServing: PoolInstance[]): void {
@@ -469,7 +489,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     if (failure?.cloudApiUnavailable) {
       // Not the instance's fault: owed again, retried as soon as the API answers, no back-off.
       if (event.kind === 'replacement') this.replacementsOwed++;
-      else if (event.kind === 'adoption') this.lowerDesiredAfterFailure();
+      else if (event.kind === 'adoption' || event.kind === 'refresh') this.lowerDesiredAfterFailure();
       this.logger.warn(`${what}; the cloud API was unavailable: retried when it answers`);
       this.reconcile();
       return;
@@ -481,7 +501,8 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
       return;
     }
     this.lowerDesiredAfterFailure();
-    if (event.kind === 'adoption') {
+    if (event.kind === 'adoption' || event.kind === 'refresh') {
+      // A refresh launch's failure is the refresh's verdict (refresh/), not a scale-out back-off.
       this.logger.warn(`${what}; not counted any more`);
       return;
     }

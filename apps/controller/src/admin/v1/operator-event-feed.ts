@@ -6,7 +6,7 @@ import { TRAFFIC_SELECTOR, TrafficSelector } from '../../pool/traffic-selector';
 import { TrafficConfig } from '../../config/traffic.config';
 import { Clock, CLOCK } from '../../clock/clock';
 import { LAUNCH_STATES } from '../../pool/instance-lifecycle';
-import { ScalingEvent } from '../../scaling/scaling-event';
+import { REMOVAL_KINDS, ScalingEvent } from '../../scaling/scaling-event';
 import { ScalingEventLog } from '../../scaling/scaling-event-log';
 
 /** How many activity records the feed keeps (the dashboard must stay usable at 1,000). */
@@ -159,7 +159,7 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     event.finishedAt = scalingEvent.finishedAt ?? this.clock.now().toISOString();
     // Phases passed between two looks (a quick drain): taken from the record's own durations.
     const order: readonly string[] =
-      event.kind === 'scale-in' || event.kind === 'heal' ? REMOVAL_PHASES : LAUNCH_STATES;
+      REMOVAL_KINDS.includes(event.kind) ? REMOVAL_PHASES : LAUNCH_STATES;
     const durations = scalingEvent.phaseDurationsMs as Record<string, number | undefined>;
     for (const phase of order.slice(order.indexOf(event.state) + 1)) {
       if (durations[phase] !== undefined) this.transition(event, phase);

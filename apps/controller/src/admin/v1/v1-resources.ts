@@ -169,7 +169,7 @@ export class EventV1 {
   @ApiProperty()
   id!: number;
   @ApiProperty({
-    enum: ['scale-out', 'replacement', 'adoption', 'scale-in', 'heal', 'traffic-switch'],
+    enum: ['scale-out', 'replacement', 'adoption', 'refresh', 'scale-in', 'heal', 'replaced', 'rollback', 'traffic-switch'],
   })
   kind!: string;
   @ApiProperty({ type: Number, nullable: true })

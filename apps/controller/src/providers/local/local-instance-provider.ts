@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { LocalProviderConfig, ProviderConfig } from '../../config/provider.config';
 import { Clock, CLOCK } from '../../clock/clock';
 import {
   CreatedInstance,
   CreateInstanceRequest,
+  GoldenImageChoice,
   InstanceProvider,
   InstanceSnapshot,
   InstanceStatus,
   METADATA_GROUP_KEY,
+  METADATA_IMAGE_KEY,
   METADATA_REASON_KEY,
   OriginalInstance,
 } from '../instance-provider';
+import { GoldenImagePin } from '../golden-image-pin';
 import { chooseLocalImage, staleImageNote } from './local-golden-image';
 import { LocalInstanceRecord, LocalInstanceRecords } from './local-instance-records';
 import { findProcessesByMarker, isOurProcess, LaunchedProcess, MARKER_VARIABLE, PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
@@ -25,7 +28,7 @@ export class LocalProviderError extends Error {
 }
 
 interface LocalInstance {
-  readonly record: LocalInstanceRecord;
+  record: LocalInstanceRecord;
   readonly process: LaunchedProcess;
   /** Found by this controller after a restart (a previous controller started it). */
   readonly adopted: boolean;
@@ -64,6 +67,7 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     private readonly providerConfig: ProviderConfig,
     @Inject(PROCESS_LAUNCHER) private readonly launcher: ProcessLauncher,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() private readonly pin?: GoldenImagePin,
   ) {
     this.records = new LocalInstanceRecords(config.stateDir, providerConfig.group, config.firstAddress);
     // Last resort when the controller exits without Nest's shutdown (process.exit, a crash).
@@ -90,7 +94,7 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
   }
 
   async create(request: CreateInstanceRequest): Promise<CreatedInstance> {
-    const instance = this.start(request.name, request.reason, this.config.bootDelayMs);
+    const instance = this.start(request.name, request.reason, this.config.bootDelayMs, request);
     return { id: instance.record.id, name: instance.record.name };
   }
 
@@ -111,6 +115,18 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
 
   async listGroup(): Promise<InstanceSnapshot[]> {
     return [...this.instances.values()].filter((instance) => !instance.deleted).map((instance) => this.snapshot(instance));
+  }
+
+  async resolveGoldenImage(): Promise<GoldenImageChoice> {
+    const choice = chooseLocalImage(this.config);
+    return { id: choice.imageId, description: choice.description };
+  }
+
+  async updateMetadata(id: string, metadata: Readonly<Record<string, string>>): Promise<void> {
+    const instance = this.instances.get(id);
+    if (!instance || instance.deleted) throw new LocalProviderError(`instance ${id} does not exist (any more)`);
+    instance.record = { ...instance.record, metadata: { ...instance.record.metadata, ...metadata } };
+    this.records.write(instance.record);
   }
 
   /** Pids of the running instances (for tests and status). */
@@ -157,8 +173,10 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     this.removeRecord(record);
   }
 
-  private start(name: string, reason: string, bootDelayMs: number): LocalInstance {
-    const image = chooseLocalImage(this.config);
+  private start(name: string, reason: string, bootDelayMs: number, request?: Pick<CreateInstanceRequest, 'imageId' | 'metadata'>): LocalInstance {
+    // A refresh names its image; otherwise the refresh's pin (after a rollback), otherwise the configured choice.
+    const imageId = request?.imageId ?? this.pin?.imageId ?? this.config.imageId;
+    const image = chooseLocalImage(imageId === this.config.imageId ? this.config : { ...this.config, imageId });
     if (image.imageId !== this.lastImageId) {
       // Once per image change, not per instance: the note compares file hashes.
       this.lastImageId = image.imageId;
@@ -170,7 +188,12 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
       id,
       name,
       address: this.nextAddress(),
-      metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group, [METADATA_REASON_KEY]: reason },
+      metadata: {
+        ...request?.metadata,
+        [METADATA_GROUP_KEY]: this.providerConfig.group,
+        [METADATA_REASON_KEY]: reason,
+        ...(image.imageId ? { [METADATA_IMAGE_KEY]: image.imageId } : {}),
+      },
       createdAt: this.clock.now().toISOString(),
       activeAtEpochMs: this.clock.now().getTime() + bootDelayMs,
       logFile: this.config.instancesOutliveController ? this.records.logFileFor(id) : undefined,

@@ -1,17 +1,20 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { goldenImageCandidateOf, selectGoldenImage } from '@osa/golden-image';
 import { AddressSelectionError, extractAddress, OpenStackClient, Server } from '@osa/openstack-client';
 import { OpenStackProviderConfig, parseOriginalUrl, ProviderConfig } from '../../config/provider.config';
 import {
   CreatedInstance,
   CreateInstanceRequest,
+  GoldenImageChoice,
   InstanceProvider,
   InstanceSnapshot,
   InstanceStatus,
   METADATA_GROUP_KEY,
+  METADATA_IMAGE_KEY,
   METADATA_REASON_KEY,
   OriginalInstance,
 } from '../instance-provider';
+import { GoldenImagePin } from '../golden-image-pin';
 import { OPENSTACK_CLIENT } from './openstack-client.provider';
 
 /** The original backend could not be found or used. */
@@ -38,6 +41,7 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     private readonly config: OpenStackProviderConfig,
     private readonly providerConfig: ProviderConfig,
     @Inject(OPENSTACK_CLIENT) private readonly client: OpenStackClient,
+    @Optional() private readonly pin?: GoldenImagePin,
   ) {}
 
   get servicePort(): number {
@@ -64,7 +68,7 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
 
   async create(request: CreateInstanceRequest): Promise<CreatedInstance> {
     const signal = request.signal;
-    const [imageId, flavorId, networkId] = await Promise.all([this.goldenImageId(signal), this.resolveFlavorId(signal), this.resolveNetworkId(signal)]);
+    const [imageId, flavorId, networkId] = await Promise.all([this.goldenImageId(signal, request.imageId ?? this.pin?.imageId), this.resolveFlavorId(signal), this.resolveNetworkId(signal)]);
     const ref = await this.client.compute.servers.create({
       name: request.name,
       imageId,
@@ -73,7 +77,13 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
       keyName: this.config.keyName,
       securityGroups: this.config.securityGroups,
       // The user's keys first: ours can never be overridden (config validation refuses `osa:` keys anyway).
-      metadata: { ...this.config.metadata, [METADATA_GROUP_KEY]: this.providerConfig.group, [METADATA_REASON_KEY]: request.reason },
+      metadata: {
+        ...this.config.metadata,
+        ...request.metadata,
+        [METADATA_GROUP_KEY]: this.providerConfig.group,
+        [METADATA_REASON_KEY]: request.reason,
+        [METADATA_IMAGE_KEY]: imageId,
+      },
       signal,
     });
     this.logger.log(`Nova accepted ${request.name}: server ${ref.id} (image ${imageId}, flavor ${this.config.flavor}, network ${this.config.network})`);
@@ -97,19 +107,30 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     return servers.map((server) => this.snapshot(server));
   }
 
+  async resolveGoldenImage(signal?: AbortSignal): Promise<GoldenImageChoice> {
+    const id = await this.goldenImageId(signal);
+    return { id, description: this.config.imageId ? `pinned image ${id} (provider.openstack.imageId)` : `newest image named "${this.config.image}": ${id}` };
+  }
+
+  async updateMetadata(id: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void> {
+    // POST /servers/{id}/metadata: adds or overwrites these keys, leaves the others (compute api-ref "Create or Update Metadata Items").
+    await this.client.compute.servers.metadata.update(id, metadata, { signal });
+  }
+
   onApplicationShutdown(): void {
     this.client.close();
   }
 
   /** The pinned id, or the newest active image of the configured name (re-resolved per create, so a re-bake takes effect). */
-  private async goldenImageId(signal: AbortSignal | undefined): Promise<string> {
+  private async goldenImageId(signal: AbortSignal | undefined, override?: string): Promise<string> {
+    const pinnedId = override ?? this.config.imageId;
     const token = await this.client.identity.token({ signal });
-    const images = this.config.imageId
-      ? [await this.client.image.images.get(this.config.imageId, { signal })]
+    const images = pinnedId
+      ? [await this.client.image.images.get(pinnedId, { signal })]
       : await this.client.image.images.list({ name: this.config.image, signal }).toArray();
     const chosen = selectGoldenImage(
       images.map(goldenImageCandidateOf),
-      { name: this.config.image, pinnedId: this.config.imageId, ownerProjectId: this.config.imageId ? undefined : token.projectId },
+      { name: this.config.image, pinnedId, ownerProjectId: pinnedId ? undefined : token.projectId },
     );
     return chosen.id;
   }
