@@ -110,7 +110,7 @@ describe('planBatch', () => {
 });
 
 describe('checkpoints in server metadata', () => {
-  const checkpoint = { refreshId: '6575d2c0', step: 'canary' as const, fromImageId: 'a'.repeat(36), toImageId: 'b'.repeat(36) };
+  const checkpoint = { refreshId: '6575d2c0', step: 'canary' as const, fromImageId: 'a'.repeat(36), toImageId: 'b'.repeat(36), desired: 4 };
 
   it('round-trips and fits Nova metadata (255 characters)', () => {
     const text = formatCheckpoint(checkpoint);
@@ -120,7 +120,7 @@ describe('checkpoints in server metadata', () => {
   });
 
   it('ignores values it did not write', () => {
-    for (const value of [undefined, '', 'x;canary;a;b', '6575d2c0;done;a;b', '6575d2c0;canary;a;', '6575d2c0;canary;a;b;c']) expect(parseCheckpoint(value)).toBeUndefined();
+    for (const value of [undefined, '', 'x;canary;a;b;3', '6575d2c0;done;a;b;3', '6575d2c0;canary;a;;3', '6575d2c0;canary;a;b', '6575d2c0;canary;a;b;0', '6575d2c0;canary;a;b;3;c']) expect(parseCheckpoint(value)).toBeUndefined();
   });
 
   it('ids sort in start order', () => {
@@ -130,7 +130,7 @@ describe('checkpoints in server metadata', () => {
 
   const mark = (id: string, step: 'canary' | 'canary-passed' | 'batch', refreshId = '00000002', to = 'new') => ({
     id,
-    metadata: { [REFRESH_METADATA_KEY]: formatCheckpoint({ refreshId, step, fromImageId: 'old', toImageId: to }) },
+    metadata: { [REFRESH_METADATA_KEY]: formatCheckpoint({ refreshId, step, fromImageId: 'old', toImageId: to, desired: 3 }) },
   });
 
   it('resumes nothing without marks, and reads the rejected images', () => {

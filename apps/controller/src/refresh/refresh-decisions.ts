@@ -123,8 +123,9 @@ export function planBatch(fleet: FleetSnapshot, batchSize: number, minHealthyPer
 
 /**
  * The checkpoint in the cloud (server metadata, the source of truth across restarts). Every
- * instance a refresh creates carries `osa:refresh = <id>;<step>;<from>;<to>`; `step` is `canary`,
- * `canary-passed` (set on the canary once it passed) or `batch`. A controller that restarts reads
+ * instance a refresh creates carries `osa:refresh = <id>;<step>;<from>;<to>;<desired>`; `step` is `canary`,
+ * `canary-passed` (set on the canary once it passed) or `batch`; `desired` is the desired count
+ * before the refresh (a restart adopts a batch's surge instance: the count goes back to it). A controller that restarts reads
  * them from the group's servers (`resumePoint`). A rejected image is remembered on the surviving
  * clones as `osa:refresh-rejected = <image id>`.
  */
@@ -141,22 +142,24 @@ export interface RefreshCheckpoint {
   /** The image the old instances run ('' when unknown: the local built bundle). */
   readonly fromImageId: string;
   readonly toImageId: string;
+  /** The desired count when the refresh started (without its surge). */
+  readonly desired: number;
 }
 
 const STEPS: readonly CheckpointStep[] = ['canary', 'canary-passed', 'batch'];
 
 export function formatCheckpoint(checkpoint: RefreshCheckpoint): string {
-  return [checkpoint.refreshId, checkpoint.step, checkpoint.fromImageId, checkpoint.toImageId].join(';');
+  return [checkpoint.refreshId, checkpoint.step, checkpoint.fromImageId, checkpoint.toImageId, String(checkpoint.desired)].join(';');
 }
 
 /** undefined for anything that is not a checkpoint we wrote (a hand-edited value is ignored, not trusted). */
 export function parseCheckpoint(value: string | undefined): RefreshCheckpoint | undefined {
   if (value === undefined) return undefined;
   const parts = value.split(';');
-  if (parts.length !== 4) return undefined;
-  const [refreshId, step, fromImageId, toImageId] = parts;
-  if (!/^[0-9a-f]{8}$/.test(refreshId) || !STEPS.includes(step as CheckpointStep) || toImageId === '') return undefined;
-  return { refreshId, step: step as CheckpointStep, fromImageId, toImageId };
+  if (parts.length !== 5) return undefined;
+  const [refreshId, step, fromImageId, toImageId, desired] = parts;
+  if (!/^[0-9a-f]{8}$/.test(refreshId) || !STEPS.includes(step as CheckpointStep) || toImageId === '' || !/^[1-9][0-9]{0,3}$/.test(desired)) return undefined;
+  return { refreshId, step: step as CheckpointStep, fromImageId, toImageId, desired: Number(desired) };
 }
 
 export interface GroupServer {

@@ -142,7 +142,8 @@ export class RefreshService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   status(): RefreshStatus {
-    if (this.current && this.current.state === 'canary' && this.current.canary.instanceId) this.refreshCanaryFigures(this.current);
+    // While the canary is being judged, its figures as of now; afterwards the last ones judged stay.
+    if (this.current?.canary.instanceId && this.routing.instanceId === this.current.canary.instanceId) this.refreshCanaryFigures(this.current);
     return {
       current: this.current ?? null,
       history: [...this.history],
@@ -160,7 +161,8 @@ export class RefreshService implements OnApplicationBootstrap, OnModuleDestroy {
     const group = await this.provider.listGroup(this.shutdown.signal);
     const from = this.fromImage(group, toImageId);
     this.rejected.delete(toImageId);
-    return this.begin({ refreshId: newRefreshId(this.clock.now()), step: 'canary', fromImageId: from, toImageId }, trigger, imagesOf(group), undefined);
+    const desired = this.scaling.desiredCount ?? 1;
+    return this.begin({ refreshId: newRefreshId(this.clock.now()), step: 'canary', fromImageId: from, toImageId, desired }, trigger, imagesOf(group), undefined);
   }
 
   pause(reason: string): RefreshView {
@@ -224,6 +226,12 @@ export class RefreshService implements OnApplicationBootstrap, OnModuleDestroy {
     this.logger.log(`resuming refresh ${point.checkpoint.refreshId} to image ${point.checkpoint.toImageId} from its checkpoint in the servers' metadata (${point.kind === 'canary' ? 'the canary had not passed: it is judged again from a fresh window' : 'the canary had passed: rolling on'}; ${remaining} old clone(s) left)`);
     // Adopted servers walk the launch states first: wait for those launches before counting.
     await this.scaling.settled();
+    const desired = this.scaling.desiredCount ?? point.checkpoint.desired;
+    if (desired > point.checkpoint.desired) {
+      // A batch's surge instance (or the canary's) was adopted as one more: back to the count before the refresh.
+      this.scaling.setDesired(point.checkpoint.desired, { source: 'recovery', reason: `refresh ${point.checkpoint.refreshId} resumed: its surge instance is not wanted on top of the ${point.checkpoint.desired} the group had` });
+      await this.scaling.idle();
+    }
     this.begin(point.checkpoint, 'resumed', imagesOf(group), point.kind === 'canary' ? point.canaryId : undefined, point.kind === 'rolling');
   }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PoolModule } from '../../pool/pool.module';
+import { RefreshModule } from '../../refresh/refresh.module';
 import { ScalingModule } from '../../scaling/scaling.module';
 import { AdminModule } from '../admin.module';
 import { EventsV1Controller } from './events-v1.controller';
@@ -10,6 +11,7 @@ import { OpenApiDocumentHolder } from './openapi-document.holder';
 import { OpenApiV1Controller } from './openapi-v1.controller';
 import { OperatorEventFeed } from './operator-event-feed';
 import { OperatorView } from './operator-view';
+import { RefreshV1Controller } from './refresh-v1.controller';
 import { ScalingV1Controller } from './scaling-v1.controller';
 import { StatusV1Controller } from './status-v1.controller';
 import { StreamV1Controller } from './stream-v1.controller';
@@ -20,7 +22,7 @@ import { StreamV1Controller } from './stream-v1.controller';
  * The auth guard (APP_GUARD in AdminModule) covers these routes like every other admin route.
  */
 @Module({
-  imports: [AdminModule, PoolModule, ScalingModule],
+  imports: [AdminModule, PoolModule, ScalingModule, RefreshModule],
   controllers: [
     StatusV1Controller,
     InstancesV1Controller,
@@ -28,6 +30,7 @@ import { StreamV1Controller } from './stream-v1.controller';
     ScalingV1Controller,
     StreamV1Controller,
     OpenApiV1Controller,
+    RefreshV1Controller,
   ],
   providers: [
     OperatorView,

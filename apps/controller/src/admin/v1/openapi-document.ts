@@ -1,6 +1,5 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { RefreshModule } from '../../refresh/refresh.module';
 import { AdminV1Module } from './admin-v1.module';
 import { OpenApiDocumentHolder } from './openapi-document.holder';
 
@@ -20,7 +19,7 @@ export function installOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth()
     .addSecurityRequirements('bearer')
     .build();
-  const document = SwaggerModule.createDocument(app, config, { include: [AdminV1Module, RefreshModule] });
+  const document = SwaggerModule.createDocument(app, config, { include: [AdminV1Module] });
   app.get(OpenApiDocumentHolder).document = document;
   return document;
 }

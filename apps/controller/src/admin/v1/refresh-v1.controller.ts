@@ -1,9 +1,9 @@
 import { Body, ConflictException, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ErrorV1 } from '../admin/v1/v1-resources';
-import { v1Validation } from '../admin/v1/v1-validation.pipe';
+import { RefreshConflictError, RefreshService, RefreshStatus } from '../../refresh/refresh.service';
+import { ErrorV1 } from './v1-resources';
+import { v1Validation } from './v1-validation.pipe';
 import { RefreshActionRequest, RefreshStatusV1, StartRefreshRequest } from './refresh-v1.resources';
-import { RefreshConflictError, RefreshService, RefreshStatus } from './refresh.service';
 
 /** `/v1/refresh`: the instance refresh (golden-image rollout) -- status, start, pause, resume, cancel. */
 @ApiTags('refresh')
