@@ -24,6 +24,7 @@ const OPTIONS = {
   since: { type: 'string' },
   limit: { type: 'string' },
   follow: { type: 'boolean' },
+  image: { type: 'string' },
 } as const;
 
 const GLOBAL_OPTIONS = new Set(['url', 'format', 'column', 'help']);
@@ -107,6 +108,7 @@ export function parseInvocation(
       since: values.since,
       limit: values.limit,
       follow: values.follow ?? false,
+      image: values.image,
       json: format === 'json',
     },
     format: format as OutputFormat,

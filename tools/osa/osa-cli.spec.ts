@@ -24,12 +24,15 @@ describe('osa argument parsing', () => {
       parse('event', 'list', '--since', '10m', '--follow', '-c', 'Kind', '-c', 'State'),
     ).toMatchObject({ options: { since: '10m', follow: true }, columns: ['Kind', 'State'] });
     expect(parse()).toBe('help');
+    expect(parse('refresh', 'start', '--image', 'img-2')).toMatchObject({ command: { name: 'refresh start' }, options: { image: 'img-2' } });
+    for (const action of ['status', 'pause', 'resume', 'cancel']) expect(parse('refresh', action)).toMatchObject({ command: { name: `refresh ${action}` } });
   });
 
   it.each([
     [['instance', 'frobnicate'], /unknown command "instance frobnicate"/],
     [['instance', 'show'], /instance show: expected ID, got none/],
     [['status', '--replace'], /--replace does not apply to "status"/],
+    [['refresh', 'pause', '--image', 'x'], /--image does not apply to "refresh pause"/],
     [['status', '-f', 'xml'], /-f xml: choose one of table, json, yaml, value/],
     [
       ['status', '--token', 'abc'],

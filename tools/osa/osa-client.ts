@@ -48,6 +48,10 @@ export class OsaClient {
     return this.call<T>('PUT', path, body);
   }
 
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('POST', path, body);
+  }
+
   delete<T>(path: string): Promise<T> {
     return this.call<T>('DELETE', path);
   }

@@ -10,6 +10,7 @@ import {
   StatusV1,
 } from './osa-resources';
 import { Cell, ListOutput, ShowOutput } from './output-formatter';
+import { REFRESH_COMMANDS } from './osa-refresh-commands';
 
 /** What a command produced: something to render, and/or lines already streamed. */
 export type CommandResult = ListOutput | ShowOutput;
@@ -21,6 +22,8 @@ export interface CommandOptions {
   readonly limit?: string;
   readonly follow: boolean;
   readonly json: boolean;
+  /** `refresh start --image ID`. */
+  readonly image?: string;
 }
 
 export interface CommandContext {
@@ -178,6 +181,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       };
     },
   },
+  ...REFRESH_COMMANDS,
 ];
 
 function statusOutput(status: StatusV1): ShowOutput {

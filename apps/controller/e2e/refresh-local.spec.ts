@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { Agent } from 'undici';
 import { writeLocalGoldenImage } from '@osa/golden-image';
-import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { ControllerProcess, SERVICE_BUNDLE, WORKSPACE_ROOT } from './support/controller-process';
 import { httpRequest } from './support/http-request';
 import { ownLoopbackPrefix } from './support/loopback';
 import { callJson } from './support/v1-client';
@@ -63,6 +65,17 @@ interface RefreshStatusReply {
 interface StatusReply {
   instances: Array<{ id: string; name: string; role: string; state: string; health: string; ip: string | null; port: number | null }>;
   refresh: RefreshStatusReply;
+}
+
+/** The `osa` CLI as `npx osa` runs it; resolves with its exit code and output (never rejects on a non-zero exit). */
+async function osa(admin: { host: string; port: number }, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(WORKSPACE_ROOT, 'tools/osa/bin/osa.cjs'), ...args, '--url', `http://${admin.host}:${admin.port}`], { timeout: 20_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
 }
 
 /** A service that is healthy but answers every other request 500 (an image whose app is broken). */
@@ -231,6 +244,13 @@ describe('instance refresh on the local provider (built controller as a real pro
     expect(new Set((await admittedInstances(admin)).map((instance) => `${instance.ip}:${instance.port}`))).toEqual(before);
     expect(imagesOfRecords(stateDir)).toEqual([oldImage, oldImage, oldImage]);
     expect(controller.output).toMatch(/refresh \w+: canary -> rolling-back/);
+    // The same story through the CLI: the rollback and its reason, and nothing left to pause.
+    const shown = await osa(admin, 'refresh', 'status', '-f', 'json');
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ state: 'rolled-back', to_image: badImage, pinned_image: oldImage, rejected_images: badImage, reason: expect.stringMatching(reason) });
+    const pause = await osa(admin, 'refresh', 'pause');
+    expect(pause.code).not.toBe(0);
+    expect(pause.stderr).toMatch(/409.*no refresh is running: nothing to pause/);
     // The bake check does not start the rejected image again.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect((await refreshStatus(admin)).history).toHaveLength(1);
