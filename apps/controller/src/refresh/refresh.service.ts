@@ -17,6 +17,7 @@ import {
   formatCheckpoint,
   judgeCanary,
   newRefreshId,
+  parseCheckpoint,
   planBatch,
   REFRESH_METADATA_KEY,
   REFRESH_REJECTED_METADATA_KEY,
@@ -476,7 +477,9 @@ export class RefreshService implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (run.fromImageId) this.pin.pin(run.fromImageId, `refresh ${run.id} to ${run.toImageId} rolled back`);
     else this.logger.warn(`refresh ${run.id}: the old instances' image is unknown (un-baked bundle): new instances are not pinned to it`);
-    const survivors = (await this.provider.listGroup(this.shutdown.signal).catch(() => [] as InstanceSnapshot[])).filter((server) => server.status !== 'DELETED');
+    const survivors = (await this.provider.listGroup(this.shutdown.signal).catch(() => [] as InstanceSnapshot[])).filter(
+      (server) => server.status !== 'DELETED' && server.id !== run.canary.instanceId && !parseCheckpointOf(server, run.id),
+    );
     await Promise.all(survivors.map((server) => this.provider.updateMetadata(server.id, { [REFRESH_REJECTED_METADATA_KEY]: run.toImageId }).catch((error: unknown) => this.logger.warn(`could not mark ${server.name} with the rejected image: ${(error as Error).message}`))));
     this.enter(run, 'rolled-back');
   }
@@ -564,6 +567,11 @@ export class RefreshService implements OnApplicationBootstrap, OnModuleDestroy {
       maxInstances: this.scalingConfig.maxInstances,
     };
   }
+}
+
+/** The server is one of this refresh's own (a canary whose delete Nova has not finished yet). */
+function parseCheckpointOf(server: InstanceSnapshot, refreshId: string): boolean {
+  return parseCheckpoint(server.metadata[REFRESH_METADATA_KEY])?.refreshId === refreshId;
 }
 
 function imagesOf(group: readonly InstanceSnapshot[]): Map<string, string | undefined> {
