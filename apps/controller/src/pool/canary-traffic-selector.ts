@@ -70,7 +70,8 @@ export class CanaryTrafficSelector implements TrafficSelector, OnModuleInit, OnM
     const canary = this.routing.servingCanary();
     if (!canary) return this.inner.pick();
     this.credit += this.routing.weight;
-    if (this.credit >= 1) {
+    // The epsilon: ten additions of 0.1 make 0.9999999999999999, not 1.
+    if (this.credit >= 1 - 1e-9) {
       this.credit -= 1;
       return canary;
     }
