@@ -473,6 +473,42 @@
     }
   }
 
+  // ---- instance refresh (not on the stream: polled, it changes over seconds) ----------------
+
+  const REFRESH_BADGE = {
+    canary: 'queueing',
+    rolling: 'queueing',
+    paused: 'paused',
+    'rolling-back': 'degraded',
+    'rolled-back': 'degraded',
+    cancelled: 'degraded',
+    interrupted: 'degraded',
+    completed: 'ok',
+  };
+
+  async function showRefresh() {
+    try {
+      const status = await api('GET', '/v1/refresh');
+      const run = status.current || status.history[status.history.length - 1];
+      if (!run) {
+        setBadge('refresh', 'ok', 'no refresh');
+        return;
+      }
+      const canary =
+        run.state === 'canary' && run.canary.sample
+          ? ' canary ' + run.canary.sample.requests + ' req / ' + run.canary.sample.errors + ' err'
+          : '';
+      setBadge('refresh', REFRESH_BADGE[run.state] || 'unknown', 'refresh ' + run.state + ' ' + run.replaced + '/' + run.total + canary);
+      $('refresh').title =
+        'refresh ' + run.id + ': ' + (run.fromImageId || '?') + ' -> ' + run.toImageId + (run.reason ? '\n' + run.reason : '') +
+        (status.pinnedImageId ? '\npinned: ' + status.pinnedImageId : '');
+    } catch (error) {
+      if (error.message !== 'unauthorized') setBadge('refresh', 'unknown', 'refresh ?');
+    }
+  }
+  setInterval(showRefresh, 2000);
+  showRefresh();
+
   // Running bars grow between messages.
   setInterval(() => {
     if ([...state.events.values()].some((event) => !event.finishedAt)) scheduleTimeline();
