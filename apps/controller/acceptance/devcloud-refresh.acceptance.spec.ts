@@ -70,7 +70,8 @@ class Load {
   private readonly loops: Promise<void>[];
 
   constructor(host: string, port: number) {
-    const deadline = Date.now() + 150_000;
+    // Bounded, but longer than the whole test: a devcloud boot on a loaded CI machine takes up to a minute.
+    const deadline = Date.now() + 280_000;
     this.loops = Array.from({ length: 3 }, async () => {
       while (!this.stopped && Date.now() < deadline) {
         const status = await httpRequest(host, port, 'GET', '/', { dispatcher: this.agent, timeoutMs: 15_000 }).then(
@@ -241,7 +242,8 @@ describeWithCloud('controller acceptance: instance refresh on the openstack prov
     const good = await finished();
     progress(`good refresh: ${good.state}: ${good.reason}; canary ${good.canary.verdict}`);
     expect(good).toMatchObject({ state: 'completed', toImageId: goldenV2, fromImageId: goldenV1, total: 1, replaced: 1 });
-    expect(good.canary.verdict).toMatch(/^passed: /);
+    // Judged on its traffic, not on health alone: the canary took its share of the load.
+    expect(good.canary.verdict).toMatch(/^passed: \d+ request\(s\) in /);
     const statuses = await load.stop();
     load = undefined;
     progress(`load: ${statuses.length} requests, ${statuses.filter((status) => status !== 200).length} non-2xx`);
