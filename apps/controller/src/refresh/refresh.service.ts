@@ -486,7 +486,13 @@ export class RefreshService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async dropCanary(run: RefreshView, canary: PoolInstance, kind: 'rollback', reason: string): Promise<void> {
     this.routing.clear();
-    if (!this.pool.get(canary.id)) return; // already gone (died): the healer or the launch cleaned up
+    const current = this.pool.get(canary.id);
+    if (!current || current.phase !== 'admitted') {
+      // Already taken out by self-healing, which starts a replacement (from the pinned old image):
+      // the canary's own slot is given back, so the group ends where it was before the refresh.
+      this.scaling.setDesired(Math.max(1, (this.scaling.desiredCount ?? 2) - 1), { source: 'failure', reason: `refresh ${run.id}: the canary's slot is given back` });
+      return;
+    }
     const removal = await this.scaling.retireForRefresh(canary, kind, reason);
     this.logger.log(`refresh ${run.id}: canary ${canary.name} ${removal.state === 'removed' ? 'drained and deleted' : `removal ${removal.state}: ${removal.outcome ?? ''}`}`);
   }
