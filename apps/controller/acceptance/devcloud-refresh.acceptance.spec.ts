@@ -19,18 +19,12 @@ import { promisify } from 'node:util';
 import { extractAddress, OpenStackClient } from '@osa/openstack-client';
 import { Agent } from 'undici';
 import { ControllerProcess, WORKSPACE_ROOT } from '../e2e/support/controller-process';
-import { httpGet } from '../e2e/support/http-get';
 import { httpRequest } from '../e2e/support/http-request';
 import { ownLoopbackPrefix } from '../e2e/support/loopback';
 import { callJson } from '../e2e/support/v1-client';
-import { AcceptanceCleanup, assertLoopback, bakeUserData, cloudVariables, describeWithCloud, runTag } from './devcloud-seed-support';
+import { ACCEPTANCE_SETTINGS, AcceptanceCleanup, assertLoopback, bakeUserData, cloudVariables, deleteServersListed, describeWithCloud, runTag, waitForServiceHealthy } from './devcloud-seed-support';
 
-const settings = {
-  network: process.env['OSA_ACC_NETWORK'] ?? 'test',
-  baseImage: process.env['OSA_ACC_IMAGE'] ?? 'ubuntu',
-  flavor: process.env['OSA_ACC_FLAVOR'] ?? 'm1.tiny',
-  servicePort: Number(process.env['OSA_ACC_SERVICE_PORT'] ?? 5000),
-};
+const settings = ACCEPTANCE_SETTINGS;
 const BOOT_TIMEOUT_MS = 90_000;
 
 interface RefreshRun {
@@ -111,11 +105,7 @@ describeWithCloud('controller acceptance: instance refresh on the openstack prov
   let goldenV1: string;
   let goldenV2: string;
 
-  async function deleteServers(filter: { exactName?: string; name?: string }): Promise<void> {
-    const servers = await client.compute.servers.list(filter).toArray();
-    await Promise.all(servers.map((server) => client.compute.servers.delete(server.id)));
-    for (const server of servers) await client.compute.servers.waitForDeleted(server.id, { timeoutMs: 90_000 });
-  }
+  const deleteServers = (filter: { exactName?: string; name?: string }): Promise<void> => deleteServersListed(client, filter);
 
   async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -163,7 +153,7 @@ describeWithCloud('controller acceptance: instance refresh on the openstack prov
     const original = await client.compute.servers.waitForStatus(ref.id, { target: 'ACTIVE', timeoutMs: BOOT_TIMEOUT_MS });
     const address = extractAddress(original, { networkName: settings.network });
     assertLoopback(address, `address of ${names.original}`);
-    await until(`${names.original} healthy`, () => httpGet(address, settings.servicePort, '/healthz', 3_000).then((reply) => (reply.status === 200 ? true : undefined), () => undefined), 30_000);
+    await waitForServiceHealthy(address, settings.servicePort, 30_000);
 
     // Two golden images of the same baked disk (taken while stopped, as the seed bakes).
     await client.compute.servers.stop(original.id);
@@ -174,7 +164,7 @@ describeWithCloud('controller acceptance: instance refresh on the openstack prov
     await until('no task on the original', async () => ((await client.compute.servers.get(original.id)).taskState === undefined ? true : undefined), 60_000);
     await client.compute.servers.start(original.id);
     await client.compute.servers.waitForStatus(original.id, { target: 'ACTIVE', timeoutMs: 60_000 });
-    await until(`${names.original} healthy again`, () => httpGet(address, settings.servicePort, '/healthz', 3_000).then((reply) => (reply.status === 200 ? true : undefined), () => undefined), 30_000);
+    await waitForServiceHealthy(address, settings.servicePort, 30_000);
     progress(`golden v1 ${goldenV1}, v2 ${goldenV2}, bad (base, no service) ${baseImageId}`);
   });
 

@@ -1,11 +1,14 @@
 /**
- * Helpers of devcloud-seed.acceptance.spec.ts: whether a real cloud is configured, unique names,
+ * Helpers of the devcloud acceptance suites (seed, refresh): whether a real cloud is configured, unique names,
  * cleanup registered before anything can fail, the loopback guard, and the bake's user data.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { OpenStackClient } from '@osa/openstack-client';
+import { assertLoopback } from '@osa/openstack-testkit';
+import { httpGet } from '../e2e/support/http-get';
 
 export {
   AcceptanceCleanup,
@@ -16,6 +19,36 @@ export {
   isLoopbackCidr,
   isLoopbackIPv4,
 } from '@osa/openstack-testkit';
+
+/** What the acceptance suites boot, overridable from the environment (defaults: the devcloud's names). */
+export const ACCEPTANCE_SETTINGS = {
+  network: process.env['OSA_ACC_NETWORK'] ?? 'test',
+  baseImage: process.env['OSA_ACC_IMAGE'] ?? 'ubuntu',
+  flavor: process.env['OSA_ACC_FLAVOR'] ?? 'm1.tiny',
+  servicePort: Number(process.env['OSA_ACC_SERVICE_PORT'] ?? 5000),
+};
+
+/** Deletes the servers `filter` lists and waits until Nova no longer has them (cleanup steps). */
+export async function deleteServersListed(client: OpenStackClient, filter: { exactName?: string; name?: string }): Promise<void> {
+  const servers = await client.compute.servers.list(filter).toArray();
+  await Promise.all(servers.map((server) => client.compute.servers.delete(server.id)));
+  for (const server of servers) await client.compute.servers.waitForDeleted(server.id, { timeoutMs: 90_000 });
+}
+
+/** Polls http://host:port/healthz until 200 (the service in a server is up), or throws after `timeoutMs`. */
+export async function waitForServiceHealthy(host: string, port: number, timeoutMs: number): Promise<void> {
+  assertLoopback(host, 'health check target');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await httpGet(host, port, '/healthz', 3_000).then(
+      (reply) => reply.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`http://${host}:${port}/healthz not healthy within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 /** The cloud settings of this process (OS_* only), for the controller child process. */
 export function cloudVariables(): Record<string, string> {

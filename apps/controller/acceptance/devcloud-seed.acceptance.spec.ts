@@ -12,26 +12,24 @@
  */
 import { extractAddress, OpenStackClient, type Server } from '@osa/openstack-client';
 import { ControllerProcess } from '../e2e/support/controller-process';
-import { getJson, httpGet } from '../e2e/support/http-get';
+import { getJson } from '../e2e/support/http-get';
 import { ownLoopbackPrefix } from '../e2e/support/loopback';
 import { runSeedLoadLoop } from '../e2e/support/seed-load-loop';
 import {
+  ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
   assertLoopback,
   bakeUserData,
   cloudVariables,
+  deleteServersListed,
   describeWithCloud,
   hostOf,
   isLoopbackCidr,
   runTag,
+  waitForServiceHealthy,
 } from './devcloud-seed-support';
 
-const settings = {
-  network: process.env['OSA_ACC_NETWORK'] ?? 'test',
-  baseImage: process.env['OSA_ACC_IMAGE'] ?? 'ubuntu',
-  flavor: process.env['OSA_ACC_FLAVOR'] ?? 'm1.tiny',
-  servicePort: Number(process.env['OSA_ACC_SERVICE_PORT'] ?? 5000),
-};
+const settings = ACCEPTANCE_SETTINGS;
 const BOOT_TIMEOUT_MS = 120_000;
 
 interface StatusView {
@@ -76,12 +74,7 @@ describeWithCloud(
     let originalAddress: string;
     let goldenImageId: string;
 
-    async function deleteServers(filter: { exactName?: string; name?: string }): Promise<void> {
-      const servers = await client.compute.servers.list(filter).toArray();
-      await Promise.all(servers.map((server) => client.compute.servers.delete(server.id)));
-      for (const server of servers)
-        await client.compute.servers.waitForDeleted(server.id, { timeoutMs: 90_000 });
-    }
+    const deleteServers = (filter: { exactName?: string; name?: string }): Promise<void> => deleteServersListed(client, filter);
 
     beforeAll(async () => {
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
@@ -175,20 +168,7 @@ describeWithCloud(
       }
     });
 
-    async function waitForHealthy(host: string, port: number, timeoutMs: number): Promise<void> {
-      assertLoopback(host, 'health check target');
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const status = await httpGet(host, port, '/healthz', 3_000).then(
-          (reply) => reply.status,
-          () => 0,
-        );
-        if (status === 200) return;
-        if (Date.now() > deadline)
-          throw new Error(`http://${host}:${port}/healthz not healthy within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    const waitForHealthy = waitForServiceHealthy;
 
     async function waitForNoTask(serverId: string): Promise<void> {
       const deadline = Date.now() + 60_000;

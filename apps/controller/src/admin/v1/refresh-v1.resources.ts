@@ -1,10 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, ValidationArguments, ValidationOptions } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { allowed } from './v1-requests.dto';
 
-/** Every v1 validation message: `field = value: what is allowed` (as admin/v1's DTOs read). */
-function allowed(what: string): ValidationOptions {
-  return { message: (args: ValidationArguments) => `${args.property} = ${JSON.stringify(args.value)}: ${what}` };
-}
 
 /** `POST /v1/refresh`: roll the group onto this image. */
 export class StartRefreshRequest {

@@ -17,7 +17,7 @@ import {
 import { parseSince } from './since';
 
 /** Every v1 validation message: `field = value: what is allowed` (as the config errors read). */
-function allowed(what: string): ValidationOptions {
+export function allowed(what: string): ValidationOptions {
   return {
     message: (args: ValidationArguments) =>
       `${args.property} = ${JSON.stringify(args.value)}: ${what}`,
