@@ -256,6 +256,44 @@ describe('instance refresh on the local provider (built controller as a real pro
     expect((await refreshStatus(admin)).history).toHaveLength(1);
   });
 
+  it('osa refresh pause, resume and cancel: a paused canary takes no traffic, a cancelled one is drained and deleted, the old image stays', async () => {
+    const oldImage = bake();
+    const stateDir = path.join(dir, 'state');
+    const controller = start({ autoStart: false, canaryWindowMs: 600_000 }, { stateDir });
+    const { proxy, admin } = await controller.addresses();
+    await waitFor('3 instances', async () => ((await admittedInstances(admin)).length === 3 ? true : undefined), 30_000, controller);
+    const newImage = bake(`${fs.readFileSync(SERVICE_BUNDLE, 'utf8')}\n// v2\n`);
+    load = new Load(proxy.host, proxy.port, 2, 20, 90_000);
+
+    expect((await osa(admin, 'refresh', 'start', '--image', newImage)).code).toBe(0);
+    expect((await osa(admin, 'refresh', 'start', '--image', newImage)).stderr).toMatch(/409.*is canary: cancel it first/);
+    const canaryServing = await waitFor('the canary judged', async () => {
+      const current = (await refreshStatus(admin)).current;
+      return current?.state === 'canary' && (current.canary.sample?.requests ?? 0) > 0 ? current : undefined;
+    }, 30_000, controller);
+
+    expect((await osa(admin, 'refresh', 'pause')).code).toBe(0);
+    await waitFor('paused', async () => ((await refreshStatus(admin)).current?.state === 'paused' ? true : undefined), 10_000, controller);
+    const served = (await admittedInstances(admin)).find((instance) => instance.id === canaryServing.canary.instanceId);
+    const canaryAddress = `${served?.ip}:${served?.port}`;
+    const pausedAt = load.answers.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(load.answers.slice(pausedAt + 4).filter((answer) => answer.instance === canaryAddress)).toEqual([]);
+
+    expect((await osa(admin, 'refresh', 'resume')).code).toBe(0);
+    await waitFor('judged again', async () => ((await refreshStatus(admin)).current?.state === 'canary' ? true : undefined), 10_000, controller);
+    expect((await osa(admin, 'refresh', 'cancel')).code).toBe(0);
+    const run = await finished(admin, controller);
+    const answers = await load.stop();
+    load = undefined;
+
+    expect(run).toMatchObject({ state: 'cancelled', toImageId: newImage, replaced: 0, reason: 'cancelled: osa refresh cancel' });
+    expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
+    expect((await refreshStatus(admin)).pinnedImageId).toBe(oldImage);
+    expect(imagesOfRecords(stateDir)).toEqual([oldImage, oldImage, oldImage]);
+    expect(controller.output).toMatch(/canary -> paused[\s\S]*paused -> canary[\s\S]*canary -> cancelled/);
+  });
+
   it('a controller killed mid-rollout resumes from the checkpoint in the servers metadata (the canary is not judged again)', async () => {
     const oldImage = bake();
     const stateDir = path.join(dir, 'state');

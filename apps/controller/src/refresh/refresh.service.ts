@@ -115,7 +115,8 @@ export class RefreshService implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     const intervalMs = Math.min(this.config.imageCheckIntervalMs, 1_000);
-    let sinceImageCheckMs = Number.POSITIVE_INFINITY;
+    // The first bake check a full interval after start-up: recovery has just listed the group.
+    let sinceImageCheckMs = 0;
     this.loop = repeatEvery(
       this.clock,
       intervalMs,
