@@ -67,6 +67,7 @@ describe('openstack provider details', () => {
       'scheduling hint': 'rack-a',
       'osa:group': 'web-tier',
       'osa:reason': 'scale-out',
+      'osa:image': rebaked.id,
     });
     // The fake Nova stored it as a real one would: GET shows the same metadata.
     expect(serversNamed(cloud, 'service-auto-')[0].metadata).toMatchObject({ 'cost-centre': '4711', 'osa:group': 'web-tier' });
