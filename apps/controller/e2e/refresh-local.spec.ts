@@ -197,7 +197,7 @@ describe('instance refresh on the local provider (built controller as a real pro
     expect(run).toMatchObject({ state: 'completed', fromImageId: oldImage, toImageId: newImage, total: 2, replaced: 2 });
     expect(run.canary.verdict).toMatch(/^passed: /);
     expect(run.canary.sample?.requests).toBeGreaterThanOrEqual(8);
-    expect(answers.length).toBeGreaterThan(100);
+    expect(answers.length).toBeGreaterThan(40);
     expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
     // The canary took its share, and the old instances kept serving until they were drained.
     const canaryAddress = (await admittedInstances(admin)).find((instance) => instance.id === run.canary.instanceId);

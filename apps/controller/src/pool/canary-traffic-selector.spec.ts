@@ -51,6 +51,11 @@ describe.each(['switch', 'pool'] as const)('CanaryTrafficSelector over the %s se
     else expect(counts.canary).toBe(100);
   });
 
+  it('holds the canary out of traffic at weight 0 (a paused refresh)', () => {
+    routing.set('canary', 0);
+    expect(share(100).canary).toBeUndefined();
+  });
+
   it('lets the canary serve rather than answer 503 when nothing else can', () => {
     routing.set('canary', 0.1);
     pool.eject('old1', 'down');

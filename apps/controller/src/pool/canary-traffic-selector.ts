@@ -5,8 +5,8 @@ import { TrafficSelector } from './traffic-selector';
 
 /**
  * The canary of an instance refresh (refresh/) and the share of requests it may take. Set while
- * the canary is judged; cleared when it passed (it then serves like any other instance) or was
- * rejected.
+ * the canary is judged (a weight of 0 holds it out of traffic: a paused refresh); cleared when it
+ * passed (it then serves like any other instance) or was rejected.
  */
 @Injectable()
 export class CanaryRouting {

@@ -343,7 +343,8 @@ export class RefreshService implements OnApplicationBootstrap, OnModuleDestroy {
         throw new Cancelled();
       }
       if (this.pauseRequested) {
-        this.routing.clear();
+        // Weight 0, not cleared: a cleared canary would be an ordinary instance of the pool and take its full share.
+        this.routing.set(canary.id, 0);
         this.enter(run, 'paused');
         await this.waitWhilePaused(run);
         this.enter(run, 'canary');
