@@ -32,8 +32,9 @@ describe('restart after SIGKILL during a scale-out, openstack provider', () => {
     dir = seeded.dir;
     env = seeded.env;
     originalId = seeded.original.id;
-    // Every new server "boots" for 4 s and then reports the real service at .2.
-    cloud.setServerBehaviour({ address: () => `${prefix}.2`, bootDelayMs: 4_000 }, { namePrefix: 'service-auto-' });
+    // Every new server "boots" for 8 s and then reports the real service at .2 (long enough that it
+    // is still BUILD when the restarted controller lists the group on a loaded machine).
+    cloud.setServerBehaviour({ address: () => `${prefix}.2`, bootDelayMs: 8_000 }, { namePrefix: 'service-auto-' });
   });
 
   afterEach(async () => {
