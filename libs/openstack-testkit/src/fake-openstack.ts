@@ -25,6 +25,7 @@ import { ServerBehaviourRegistry } from './state/server-behaviour-registry';
 import { CloudLifecycle } from './state/cloud-lifecycle';
 import { TokenStore } from './identity/token-store';
 import { IdentityService } from './identity/identity.service';
+import type { FakeApplicationCredential } from './fixtures/keystone-application-credential-response.v3';
 import { FakeServiceBase } from './http/service-base';
 import { FaultInjector } from './http/fault-injector';
 import { filterCalls, maskHeaders, queryRecord, recordedBody } from './http/call-log';
@@ -64,6 +65,7 @@ export class FakeOpenStack {
   private readonly tokens: TokenStore;
   private readonly lifecycle: CloudLifecycle;
   private readonly services: FakeServiceBase[];
+  private readonly identity: IdentityService;
   private readonly sockets = new Set<Socket>();
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
@@ -114,7 +116,16 @@ export class FakeOpenStack {
       l3: options.networkL3,
       loopbackSubnetsOnly: profile.loopbackSubnetsOnly,
     });
+    this.identity = identity;
     this.services = [identity, compute, image, network];
+  }
+
+  /**
+   * Application credentials created through the Keystone API (secrets included, so a test can
+   * check none leaked); the seeded one is in `credentials`.
+   */
+  applicationCredentials(): FakeApplicationCredential[] {
+    return [...this.identity.applicationCredentials.credentials.values()];
   }
 
   /** Start a fake on an ephemeral loopback port, seeded and ready. */

@@ -28,6 +28,7 @@ export type {
   ServiceName,
 } from './fake-openstack.types';
 export { MASK } from './http/call-log';
+export type { FakeApplicationCredential } from './fixtures/keystone-application-credential-response.v3';
 // Helpers for acceptance suites against a real cloud (not the fake).
 export {
   ACCEPTANCE_NAME_PREFIX,

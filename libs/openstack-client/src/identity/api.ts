@@ -3,9 +3,14 @@ import { untilAborted } from '../common/resilience';
 import type { CallOptions } from '../session/session-types';
 import type { EndpointSelection, Session } from '../session/session';
 import type { AuthToken, CatalogService } from './results';
+import { ApplicationCredentialsApi } from './application-credentials/api';
 
 export class IdentityApi {
-  constructor(private readonly session: Session) {}
+  readonly applicationCredentials: ApplicationCredentialsApi;
+
+  constructor(private readonly session: Session) {
+    this.applicationCredentials = new ApplicationCredentialsApi(session);
+  }
 
   /**
    * The current token (authenticating, or renewing one close to expiry, if needed). The

@@ -1,2 +1,3 @@
 export { IdentityApi } from './api';
 export type { AuthToken, CatalogService, CatalogEndpoint } from './results';
+export * from './application-credentials';

@@ -25,6 +25,7 @@ import {
 import { keystoneError } from '../fixtures/keystone-error-response.v3';
 import type { TokenStore } from './token-store';
 import { hex } from '../http/wire';
+import { ApplicationCredentialsHandlers } from './application-credentials.handlers';
 
 export interface IdentitySettings {
   credentials: FakeCredentials;
@@ -44,6 +45,12 @@ export class IdentityService extends FakeServiceBase {
   readonly name = 'identity' as const;
   readonly prefix = '/identity';
   private readonly catalogIds: CatalogIds = newCatalogIds();
+  /** Application credentials created through the API (the seeded one lives in the credentials). */
+  readonly applicationCredentials = new ApplicationCredentialsHandlers({
+    error: (status, message, ctx) => this.error(status, message, ctx),
+    roles: () => [ADMIN_ROLE, ...ROLES],
+    v3Url: (ctx) => this.v3Url(ctx),
+  });
 
   constructor(
     tokens: TokenStore,
@@ -58,6 +65,7 @@ export class IdentityService extends FakeServiceBase {
       .add('POST', '/v3/auth/tokens', (ctx) => this.authenticate(ctx), { public: true })
       .add('GET', '/v3/auth/tokens', (ctx) => this.validateToken(ctx))
       .add('GET', '/v3/auth/catalog', () => json(200, { catalog: this.catalog() }));
+    this.applicationCredentials.register(this.router);
   }
 
   commonHeaders(req: WireRequest): WireHeaders {
@@ -109,6 +117,13 @@ export class IdentityService extends FakeServiceBase {
       if (auth.scope !== undefined && !this.projectScopeMatches(auth.scope, creds))
         return this.unauthorized(ctx);
     } else if (methods.includes('application_credential')) {
+      const created = isRecord(identity.application_credential)
+        ? this.applicationCredentials.authenticate(identity.application_credential)
+        : undefined;
+      if (created) {
+        if (auth.scope !== undefined) return this.unauthorized(ctx);
+        return this.issueForCreatedCredential(created, methods);
+      }
       if (!this.applicationCredentialMatches(identity.application_credential, creds))
         return this.unauthorized(ctx);
       // Keystone refuses a scope with an application credential: the token is bound to its project.
@@ -138,6 +153,32 @@ export class IdentityService extends FakeServiceBase {
       catalog: this.catalog(),
       roles,
       applicationCredential: appCred,
+    });
+    return json(201, payload, { 'X-Subject-Token': record.id });
+  }
+
+  /** A token for a credential created through the API: its user, its project, its roles. */
+  private issueForCreatedCredential(
+    credential: { id: string; name: string; userId: string; roles: { id: string; name: string }[] },
+    methods: unknown[],
+  ): WireResponse {
+    const { credentials: member, adminCredentials: admin } = this.settings();
+    const creds = credential.userId === admin.userId ? admin : member;
+    const record = this.tokens.issue({
+      userId: creds.userId,
+      projectId: creds.projectId,
+      methods: methods.filter((m): m is string => typeof m === 'string'),
+      applicationCredentialId: credential.id,
+      roles: credential.roles.map((role) => role.name),
+    });
+    const payload = tokenResponse({
+      methods: record.methods,
+      credentials: creds,
+      issuedAtMs: record.issuedAtMs,
+      expiresAtMs: record.expiresAtMs,
+      catalog: this.catalog(),
+      roles: credential.roles,
+      applicationCredential: { id: credential.id, name: credential.name, restricted: true },
     });
     return json(201, payload, { 'X-Subject-Token': record.id });
   }
