@@ -178,16 +178,17 @@ function shellQuote(value: string): string {
 export function readConsoleVerdict(
   consoleText: string,
   bakeId: string,
+  markers: { ready: string; failed: string } = { ready: READY_MARKER, failed: FAILED_MARKER },
 ): { kind: 'ready'; line: string } | { kind: 'failed'; reason: string } | { kind: 'pending' } {
   for (const rawLine of consoleText.split(/\r?\n/)) {
     const line = rawLine.trim();
-    const ready = line.indexOf(`${READY_MARKER}:${bakeId}`);
+    const ready = line.indexOf(`${markers.ready}:${bakeId}`);
     if (ready !== -1) return { kind: 'ready', line: line.slice(ready) };
-    const failed = line.indexOf(`${FAILED_MARKER}:${bakeId}`);
+    const failed = line.indexOf(`${markers.failed}:${bakeId}`);
     if (failed !== -1) {
       return {
         kind: 'failed',
-        reason: line.slice(failed + FAILED_MARKER.length + 1 + bakeId.length).trim(),
+        reason: line.slice(failed + markers.failed.length + 1 + bakeId.length).trim(),
       };
     }
   }

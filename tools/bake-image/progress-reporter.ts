@@ -28,6 +28,8 @@ export class ProgressReporter {
     private readonly write: (line: string) => void,
     private readonly intervalMs = 10_000,
     private readonly now: () => number = Date.now,
+    /** The tool's name at the head of every line. */
+    private readonly label = 'bake-image',
   ) {
     this.startedAt = now();
   }
@@ -38,7 +40,7 @@ export class ProgressReporter {
 
   line(step: string, message: string): void {
     const elapsed = (this.elapsedMs() / 1000).toFixed(1).padStart(6);
-    this.write(`bake-image [+${elapsed}s] ${step}: ${message}`);
+    this.write(`${this.label} [+${elapsed}s] ${step}: ${message}`);
   }
 
   /** Runs one step: a start line, an end line with the duration, and a timing for the summary. */

@@ -46,6 +46,35 @@ export class SecurityGroupsApi {
     );
   }
 
+  /**
+   * POST /v2.0/security-groups. Neutron adds the two default egress rules (IPv4, IPv6) to a new
+   * group; it has no ingress rule until one is created.
+   */
+  async create(
+    name: string,
+    options: CallOptions & { description?: string } = {},
+  ): Promise<SecurityGroup> {
+    return neutronWrite(
+      this.session,
+      'POST',
+      urls.securityGroupsUrl(),
+      'security_group',
+      { name, ...(options.description !== undefined ? { description: options.description } : {}) },
+      parseSecurityGroup,
+      options.signal,
+    );
+  }
+
+  /** DELETE (its rules go with it); false when already gone (ignoreMissing, default true). */
+  async delete(securityGroupId: string, options: DeleteOptions = {}): Promise<boolean> {
+    return neutronDelete(
+      this.session,
+      urls.securityGroupUrl(securityGroupId),
+      options.ignoreMissing ?? true,
+      options.signal,
+    );
+  }
+
   /** The project's `default` group (the token's project unless `projectId` is given). */
   async findDefault(projectId?: string, options: CallOptions = {}): Promise<SecurityGroup> {
     const project = projectId ?? (await this.session.token()).projectId;
