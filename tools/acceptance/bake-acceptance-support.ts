@@ -19,6 +19,7 @@ export {
 
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../..');
 export const BAKE_CLI = path.join(WORKSPACE_ROOT, 'dist/tools/bake-image/main.js');
+export const DEPLOY_CLI = path.join(WORKSPACE_ROOT, 'dist/tools/deploy-controller/main.js');
 export const SERVICE_BUNDLE = path.join(WORKSPACE_ROOT, 'dist/apps/service/main.js');
 
 export interface CliRun {
@@ -45,10 +46,20 @@ export function cloudEnv(): NodeJS.ProcessEnv {
  * its progress lines to stderr (so a slow CI run shows where it is) and killing it after `timeoutMs`.
  */
 export function runBakeCli(args: readonly string[], timeoutMs: number): Promise<CliRun> {
-  if (!fs.existsSync(BAKE_CLI))
-    throw new Error(`${BAKE_CLI} is missing: run \`npx nx run tools:build\` first`);
+  return runToolCli(BAKE_CLI, 'bake', args, timeoutMs);
+}
+
+/** A built tool (`dist/tools/<tool>/main.js`) as a child process with the cloud settings only. */
+export function runToolCli(
+  cli: string,
+  label: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<CliRun> {
+  if (!fs.existsSync(cli))
+    throw new Error(`${cli} is missing: run \`npx nx run tools:build\` first`);
   const started = Date.now();
-  const child = spawn(process.execPath, [BAKE_CLI, ...args], {
+  const child = spawn(process.execPath, [cli, ...args], {
     cwd: WORKSPACE_ROOT,
     env: cloudEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,14 +68,14 @@ export function runBakeCli(args: readonly string[], timeoutMs: number): Promise<
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
-    process.stderr.write(chunk.toString().replace(/^(?=.)/gm, '[bake] '));
+    process.stderr.write(chunk.toString().replace(/^(?=.)/gm, `[${label}] `));
   });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
-    process.stderr.write(chunk.toString().replace(/^(?=.)/gm, '[bake stderr] '));
+    process.stderr.write(chunk.toString().replace(/^(?=.)/gm, `[${label} stderr] `));
   });
   const timer = setTimeout(() => {
-    // SIGINT: the bake unwinds what it created (its interrupt guard), as a user's Ctrl-C would.
+    // SIGINT: the tool unwinds what it created (its interrupt guard), as a user's Ctrl-C would.
     child.kill('SIGINT');
     setTimeout(() => child.kill('SIGKILL'), 60_000).unref();
   }, timeoutMs);

@@ -163,6 +163,10 @@ while [ "$attempt" -le "$attempts" ]; do
     to_console "$(printf '%s:%s' ${READY_MARKER} "$bake_id") $health_url healthy after $attempt attempt(s), node $(node --version)"
     exit 0
   fi
+  # A unit systemd gave up on (it exits at once, start limit reached) will never answer: say so now.
+  if [ "$(systemctl is-active service-app.service 2>/dev/null)" = failed ]; then
+    fail "service-app.service failed: $(journalctl -u service-app.service -n 5 --no-pager 2>&1 | tr '\\n' ' ')"
+  fi
   sleep 2
   attempt=$((attempt + 1))
 done

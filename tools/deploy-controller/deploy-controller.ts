@@ -81,7 +81,7 @@ export async function runDeploy(ctx: DeployContext): Promise<DeployResult> {
     progress.line('vm-check', `${options.vmName} (${existing.server.id}) exists, runs this release and configuration: unchanged`);
     await progress.step('security-group', `security group ${options.securityGroup}`, () => ensureSecurityGroup(ctx));
     const url = `http://${existing.address}:${options.proxyPort}/`;
-    const answer = await progress.step('serve', url, () => waitForServing(ctx, url));
+    const answer = await progress.step('serve', url, () => waitForServing(ctx, existing.address, options.proxyPort));
     return finish(ctx, { serverId: existing.server.id, address: existing.address, url, outcome: 'unchanged' }, answer, undefined, release);
   }
   if (existing.kind === 'replace') {
@@ -114,7 +114,7 @@ export async function runDeploy(ctx: DeployContext): Promise<DeployResult> {
   const installed = await progress.step('install', 'installer on the VM (console)', () => waitForInstalled(ctx, vm.id));
   progress.line('install', installed);
   const url = `http://${vm.address}:${options.proxyPort}/`;
-  const answer = await progress.step('serve', url, () => waitForServing(ctx, url));
+  const answer = await progress.step('serve', url, () => waitForServing(ctx, vm.address, options.proxyPort));
   return finish(ctx, { serverId: vm.id, address: vm.address, url, outcome: existing.kind === 'replace' ? 'replaced' : 'created' }, answer, credential, release);
 }
 
@@ -130,7 +130,7 @@ function finish(
   const adminUrl = `http://${options.adminListen === 'vm' ? result.address : (options.adminListen ?? '127.0.0.1')}:${options.adminPort}`;
   const summary = [
     '',
-    `controller VM ${options.vmName} (${result.serverId}): ${result.outcome}, ${answer} on ${result.url}`,
+    `controller VM ${options.vmName} (${result.serverId}): ${result.outcome}; ${answer}`,
     `  release:     sha256 ${release.sha256} (${(release.bytes / 1e6).toFixed(1)} MB, node ${release.nodeVersion}), verified on the VM before it started`,
     credential
       ? `  credential:  application credential ${credential.credential.name} (${credential.credential.id}), project-bound, restricted; access rules: ${credential.accessRules}`

@@ -7,7 +7,7 @@
 import { BakeFailure, cloudFailure, messageOf } from '../../bake-image/bake-errors';
 import { sleep } from '../../bake-image/bake-context';
 import { readConsoleVerdict } from '../../bake-image/cloud-init-user-data';
-import { probeHealth } from '../../bake-image/health-probe';
+import * as net from 'node:net';
 import { FAILED_MARKER, READY_MARKER } from '../controller-vm-files';
 import type { DeployContext } from '../deploy-context';
 import type { DeliveryFiles, DeliveryTarget } from '../delivery/vm-delivery';
@@ -46,21 +46,39 @@ export async function waitForInstalled(ctx: DeployContext, serverId: string): Pr
   }
 }
 
-/** Any HTTP answer on the data path counts: the controller listens (502/503 only say its backend is not ready). */
-export async function waitForServing(ctx: DeployContext, url: string): Promise<string> {
+/**
+ * The data path accepts connections on <address>:<port>, seen from here as a client sees it. A
+ * connection only, never a request: a request would be proxied and count towards the scale-out
+ * threshold (the seed's requests 1-9 must be the user's own).
+ */
+export async function waitForServing(ctx: DeployContext, address: string, port: number): Promise<string> {
   const { options, progress } = ctx;
   const started = Date.now();
-  const ticker = progress.wait('serve', url, options.serveTimeoutMs);
+  const where = `${address}:${port}`;
+  const ticker = progress.wait('serve', `${where} accepting connections`, options.serveTimeoutMs);
   try {
     for (;;) {
-      const probe = await probeHealth(url, 5_000);
-      if (probe.detail.startsWith('HTTP ')) return probe.detail;
-      ticker.update(probe.detail);
+      const probe = await tcpConnect(address, port, 5_000);
+      if (probe === 'open') return `${where} accepts connections`;
+      ticker.update(probe);
       if (Date.now() - started > options.serveTimeoutMs)
-        throw new BakeFailure(`controller on ${url}`, `no HTTP answer within ${options.serveTimeoutMs} ms (last: ${probe.detail})`, null, `Follow its log on the VM: sudo journalctl -u osa-controller -f`);
+        throw new BakeFailure(`controller on ${where}`, `not accepting connections within ${options.serveTimeoutMs} ms (last: ${probe})`, null, `Follow its log on the VM: sudo journalctl -u osa-controller -f`);
       await sleep(options.pollIntervalMs, ctx.signal);
     }
   } finally {
     ticker.stop();
   }
+}
+
+function tcpConnect(host: string, port: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (result: string): void => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () => done(`timeout after ${timeoutMs} ms`));
+    socket.once('connect', () => done('open'));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+  });
 }
