@@ -289,6 +289,18 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
     expect(b.console).not.toContain(userData.readyLine);
   });
 
+  it('reports at once, not after every health attempt, when systemd gave up on the unit (start limit)', async () => {
+    // Exits at every start; Restart=always reaches the start limit within a second or so.
+    const unitText = fs.readFileSync(UNIT, 'utf8').replace(/PORT=5000/, 'PORT=notaport');
+    const userData = bakeUserData({ unitText }); // 90 attempts, 2 s apart: 3 minutes if not cut short
+    const server = makeServer(root, userData.text);
+    const b = boot(server);
+    const failed = await b.line(new RegExp(userData.failedLine));
+    expect(failed).toMatch(/service-app\.service failed: /);
+    expect(failed).not.toContain('not healthy after');
+    expect(b.console).toMatch(/start request repeated too quickly/);
+  });
+
   it('an empty disk without user data runs nothing and says so, and stays up until SIGTERM', async () => {
     const server = makeServer(root);
     const b = boot(server, 'ubuntu-vm');
