@@ -61,13 +61,19 @@ export function buildControllerRelease(workspaceRoot: string, nodeBinary: string
     }
     fs.mkdirSync(outDir, { recursive: true });
     const file = path.join(outDir, 'controller-release.tar.gz');
+    // Written aside, then renamed: a concurrent deploy never reads half a file.
+    const partial = `${file}.${process.pid}.partial`;
     // -h: follow the staging links; sorted, no times, no owners, gzip -n: reproducible bytes.
     const tar = spawnSync(
       'tar',
-      ['-h', '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-I', 'gzip -n -1', '-cf', file, '-C', staging, '.'],
+      ['-h', '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-I', 'gzip -n -1', '-cf', partial, '-C', staging, '.'],
       { encoding: 'utf8' },
     );
-    if (tar.status !== 0) throw new ReleaseError(`tar failed: ${tar.stderr || tar.error?.message}`, 'GNU tar and gzip are needed on this machine.');
+    if (tar.status !== 0) {
+      fs.rmSync(partial, { force: true });
+      throw new ReleaseError(`tar failed: ${tar.stderr || tar.error?.message}`, 'GNU tar and gzip are needed on this machine.');
+    }
+    fs.renameSync(partial, file);
     return { file, sha256: sha256File(file), bytes: fs.statSync(file).size, nodeVersion };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });

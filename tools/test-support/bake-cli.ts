@@ -29,9 +29,18 @@ export function startBake(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): RunningBake {
-  if (!fs.existsSync(BAKE_CLI))
-    throw new Error(`${BAKE_CLI} is missing: run \`npx nx run tools:build\` first`);
-  const child = spawn(process.execPath, [BAKE_CLI, ...args], {
+  return startTool(BAKE_CLI, args, options);
+}
+
+/** Any built tool CLI (dist/tools/<tool>/main.js) as a child process. */
+export function startTool(
+  cli: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): RunningBake {
+  if (!fs.existsSync(cli))
+    throw new Error(`${cli} is missing: run \`npx nx run tools:build\` first`);
+  const child = spawn(process.execPath, [cli, ...args], {
     cwd: options.cwd ?? WORKSPACE_ROOT,
     env: options.env ?? cleanEnv(),
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -69,7 +78,7 @@ export function startBake(
           cleanup();
           reject(
             new Error(
-              `bake exited before a line matched ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`,
+              `the tool exited before a line matched ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`,
             ),
           );
         }
@@ -91,13 +100,21 @@ export async function runBake(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
 ): Promise<BakeRun> {
-  const running = startBake(args, options);
+  return runTool(BAKE_CLI, args, options);
+}
+
+export async function runTool(
+  cli: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<BakeRun> {
+  const running = startTool(cli, args, options);
   const timeoutMs = options.timeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       running.child.kill('SIGKILL');
-      reject(new Error(`bake did not finish within ${timeoutMs} ms; stdout:\n${running.output()}`));
+      reject(new Error(`${path.basename(path.dirname(cli))} did not finish within ${timeoutMs} ms; stdout:\n${running.output()}`));
     }, timeoutMs);
   });
   try {
