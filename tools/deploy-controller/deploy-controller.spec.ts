@@ -44,6 +44,8 @@ function loopback(): string {
 
 beforeEach(async () => {
   cloud = await FakeOpenStack.start({ profile: 'devcloud' });
+  // A cloud whose services enforce access rules; the fallback test turns that off.
+  cloud.accessRules = 'enforced';
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-controller-'));
   diskRoot = path.join(dir, 'vms');
   fs.mkdirSync(diskRoot);
@@ -204,6 +206,41 @@ describe('deploy-controller against the fake OpenStack', () => {
     const again = await deploy(['--destroy']);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('no server named controller');
+  });
+
+  it('access rules a cloud cannot enforce: auto falls back to a project+role credential and says so; required fails and removes what it made', async () => {
+    seedKeypair();
+    // As the devcloud's Nova answers a token of a credential with access rules (keystonemiddleware
+    // without service_type): 401 even for a call the rules allow.
+    cloud.accessRules = 'unsupported';
+    const auto = await deploy(['--admin-listen=vm']);
+    expect([auto.code, auto.stderr]).toEqual([0, '']);
+    expect(auto.stdout).toMatch(/this cloud refused an allowed call with access rules \(401 .*\): its services cannot enforce them; using a credential bound to the project and role member only/);
+    const [credential] = cloud.applicationCredentials();
+    expect(cloud.applicationCredentials()).toHaveLength(1);
+    expect(credential).toMatchObject({ accessRules: [], unrestricted: false, roles: [expect.objectContaining({ name: 'member' })] });
+    expect(auto.stdout).toContain('access rules: not supported by this cloud (project and role only)');
+    // The admin listener asked for: on the VM's address, with a token kept here (0600) and on the
+    // VM only in the 0600 EnvironmentFile, never in the YAML or the output.
+    const token = fs.readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
+    expect(fs.statSync(path.join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
+    const incoming = path.join(diskRoot, servers()[0].id, 'disk/home/ubuntu/osa-incoming');
+    expect(fs.readFileSync(path.join(incoming, 'controller.env'), 'utf8')).toContain(`OSA_ADMIN__BEARER_TOKEN=${token}`);
+    expect(fs.statSync(path.join(incoming, 'controller.env')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(incoming, 'controller.yaml'), 'utf8')).not.toContain(token);
+    for (const text of [auto.stdout, auto.stderr]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(credential.secret);
+    }
+    expect(auto.stdout).toContain(`OSA_ADMIN_TOKEN="$(cat ${path.join(dir, 'admin-token')})" npx osa status --url http://${vmAddress}:8001`);
+    expect((await deploy(['--destroy'])).code).toBe(0);
+
+    const required = await deploy(['--access-rules=required']);
+    expect(required.code).toBe(1);
+    expect(required.stderr).toMatch(/refuses calls the access rules allow .*Pass --access-rules=auto/s);
+    expect(cloud.applicationCredentials()).toEqual([]);
+    expect(servers().filter((s) => s.status !== 'DELETED')).toEqual([]);
+    expect([...cloud.state.securityGroups.values()].map((g) => g.name)).not.toContain('osa-controller');
   });
 
   it('bad arguments are refused with the flag and what is allowed, before any cloud call', async () => {

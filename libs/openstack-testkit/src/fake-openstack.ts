@@ -86,6 +86,8 @@ export class FakeOpenStack {
     this.quota = { ...profile.quota };
     this.behaviours = new ServerBehaviourRegistry(profile.serverTiming);
     this.tokens = new TokenStore(options.tokenTtlMs);
+    // The devcloud's services cannot enforce access rules (see TokenStore.accessRules).
+    if (options.profile === 'devcloud') this.tokens.accessRules = 'unsupported';
     const identity = new IdentityService(this.tokens, () => ({
       credentials: this.credentials,
       adminCredentials: this.adminCredentials,
@@ -118,6 +120,18 @@ export class FakeOpenStack {
     });
     this.identity = identity;
     this.services = [identity, compute, image, network];
+  }
+
+  /**
+   * Whether the services enforce the access rules of application credentials (`enforced`, the
+   * default) or refuse every call of such a token with 401 (`unsupported`, as on the devcloud).
+   */
+  get accessRules(): 'enforced' | 'unsupported' {
+    return this.tokens.accessRules;
+  }
+
+  set accessRules(mode: 'enforced' | 'unsupported') {
+    this.tokens.accessRules = mode;
   }
 
   /**

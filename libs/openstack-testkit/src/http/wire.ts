@@ -14,6 +14,8 @@ export interface TokenRecord {
   applicationCredentialId?: string;
   /** Role names on the scoped project (e.g. reader, member; admin for the admin user). */
   roles: string[];
+  /** Access rules of the application credential the token came from (Keystone 3.13+). */
+  accessRules?: { service: string; method: string; path: string }[];
 }
 
 export interface WireRequest {

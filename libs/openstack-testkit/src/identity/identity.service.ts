@@ -159,7 +159,13 @@ export class IdentityService extends FakeServiceBase {
 
   /** A token for a credential created through the API: its user, its project, its roles. */
   private issueForCreatedCredential(
-    credential: { id: string; name: string; userId: string; roles: { id: string; name: string }[] },
+    credential: {
+      id: string;
+      name: string;
+      userId: string;
+      roles: { id: string; name: string }[];
+      accessRules: { service: string; method: string; path: string }[];
+    },
     methods: unknown[],
   ): WireResponse {
     const { credentials: member, adminCredentials: admin } = this.settings();
@@ -170,6 +176,7 @@ export class IdentityService extends FakeServiceBase {
       methods: methods.filter((m): m is string => typeof m === 'string'),
       applicationCredentialId: credential.id,
       roles: credential.roles.map((role) => role.name),
+      accessRules: credential.accessRules,
     });
     const payload = tokenResponse({
       methods: record.methods,

@@ -5,6 +5,12 @@ import type { TokenRecord } from '../http/wire';
 
 export class TokenStore {
   private readonly tokens = new Map<string, TokenRecord>();
+  /**
+   * How the services treat a token limited by access rules. `enforced`: only the listed calls
+   * (keystonemiddleware with its service_type set). `unsupported`: every call is refused with
+   * 401, as the devcloud's Zed services answer (their keystonemiddleware has no service_type).
+   */
+  accessRules: 'enforced' | 'unsupported' = 'enforced';
 
   constructor(private readonly ttlMs: number) {}
 
@@ -42,4 +48,21 @@ export class TokenStore {
   ids(): string[] {
     return [...this.tokens.keys()];
   }
+
+  /** Whether `token` may make this call under its access rules (always, without rules). */
+  allows(token: TokenRecord, service: string, method: string, servicePath: string): boolean {
+    const rules = token.accessRules ?? [];
+    if (rules.length === 0) return true;
+    if (this.accessRules === 'unsupported') return false;
+    return rules.some((rule) => rule.service === service && rule.method === method && accessRulePattern(rule.path).test(servicePath));
+  }
+}
+
+/** Keystone's access rule paths: `*` one path segment, `**` any number of them. */
+function accessRulePattern(path: string): RegExp {
+  const source = path
+    .split(/(\*\*|\*)/)
+    .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}/?$`);
 }

@@ -94,6 +94,38 @@ describe('identity: application credentials (against the testkit Keystone)', () 
     expect(cloud.applicationCredentials()).toEqual([]);
   });
 
+  it.each([
+    ['enforced', [200, 401]],
+    ['unsupported', [401, 401]],
+  ] as const)(
+    'a token of a credential with access rules, services %s: the allowed call, then one outside the rules',
+    async (mode, [allowed, outside]) => {
+      cloud.accessRules = mode;
+      const created = await client.identity.applicationCredentials.create('limited', {
+        accessRules: [{ service: 'compute', method: 'GET', path: '/v2.1/servers/**' }],
+      });
+      const limited = new OpenStackClient({
+        auth: {
+          type: 'v3applicationcredential',
+          authUrl: cloud.authUrl,
+          applicationCredentialId: created.id,
+          applicationCredentialSecret: created.secret,
+        },
+        retry: { maxRetries: 0 },
+      });
+      const status = (call: Promise<unknown>): Promise<number> =>
+        call.then(
+          () => 200,
+          (err: { status?: number }) => err.status ?? 0,
+        );
+      expect([
+        await status(limited.compute.servers.list().toArray()),
+        await status(limited.image.images.list().toArray()),
+      ]).toEqual([allowed, outside]);
+      limited.close();
+    },
+  );
+
   it('refuses a bad name or access rule before any call', async () => {
     await expect(client.identity.applicationCredentials.create('')).rejects.toBeInstanceOf(
       InvalidArgumentError,
