@@ -4,26 +4,19 @@
  * placeholders, env DEVCLOUD_*), with user data from the REAL bake generator and the real service
  * bundle, each server on its own 127.x address. The `test` target builds tools and service first.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildCloudInitUserData, type CloudInitUserData } from '../bake-image/cloud-init-user-data';
+import { bootServer, makeServer, RUNNER, stopAllBoots } from '../test-support/workload-vm';
 
 const WORKSPACE_ROOT = path.resolve(__dirname, '../..');
-const RUNNER = path.join(WORKSPACE_ROOT, 'dist/tools/devcloud-workload/main.js');
 const BUNDLE = path.join(WORKSPACE_ROOT, 'dist/apps/service/main.js');
 const UNIT = path.join(WORKSPACE_ROOT, 'apps/service/deploy/service-app.service');
 const SERVICE_PORT = 5000;
-const BOOT_TIMEOUT_MS = 20_000;
-
-/** A fresh loopback address per server, so tests never share a listener. */
-function loopbackAddress(): string {
-  const b = randomBytes(3);
-  return `127.${60 + (b[0] % 100)}.${b[1] % 250}.${2 + (b[2] % 250)}`;
-}
 
 function bakeUserData(
   overrides: { unitText?: string; healthAttempts?: number } = {},
@@ -36,117 +29,6 @@ function bakeUserData(
     healthPath: '/healthz',
     healthAttempts: overrides.healthAttempts,
   });
-}
-
-interface Server {
-  dir: string;
-  disk: string;
-  ip: string;
-  uuid: string;
-}
-
-/** The per-server directory the devcloud makes: instance.json, user_data (if any), disk/. */
-function makeServer(root: string, userData?: string, disk?: string): Server {
-  const uuid = randomUUID();
-  const dir = path.join(root, uuid);
-  fs.mkdirSync(dir, { recursive: true });
-  const server = { dir, disk: path.join(dir, 'disk'), ip: loopbackAddress(), uuid };
-  if (disk) fs.cpSync(disk, server.disk, { recursive: true, verbatimSymlinks: true });
-  else fs.mkdirSync(server.disk);
-  fs.writeFileSync(path.join(dir, 'instance.json'), JSON.stringify({ id: uuid }));
-  if (userData !== undefined) fs.writeFileSync(path.join(dir, 'user_data'), userData);
-  return server;
-}
-
-class Boot {
-  private text = '';
-  readonly exited: Promise<number | null>;
-  private readonly waiters: (() => void)[] = [];
-
-  constructor(readonly child: ChildProcess) {
-    const append = (chunk: Buffer): void => {
-      this.text += chunk.toString('utf8');
-      for (const w of this.waiters.splice(0)) w();
-    };
-    child.stdout?.on('data', append);
-    child.stderr?.on('data', append);
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  }
-
-  get console(): string {
-    return this.text;
-  }
-
-  /** Resolves with the first console line matching `pattern`; rejects with the console after `timeoutMs`. */
-  async line(pattern: RegExp, timeoutMs = BOOT_TIMEOUT_MS): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.text.split('\n').find((l) => pattern.test(l));
-      if (found !== undefined) return found;
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(
-          `no console line matching ${pattern} within ${timeoutMs} ms; console:\n${this.text}`,
-        );
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 500));
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** As the devcloud stops a server: SIGTERM to the workload's process group (it runs in its own session). */
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid) {
-      process.kill(-this.child.pid, 'SIGTERM');
-    }
-    return this.exited;
-  }
-}
-
-const boots: Boot[] = [];
-
-/**
- * Starts the runner the way devcloud does with .ci/devcloud.sh's DEVCLOUD_VM_CMD: its words with
- * the placeholders filled in, DEVCLOUD_* in the environment (the name only there).
- */
-function boot(server: Server, name = 'vm'): Boot {
-  const argv = [
-    RUNNER,
-    '--dir',
-    server.dir,
-    '--disk',
-    server.disk,
-    '--ip',
-    server.ip,
-    '--port',
-    String(SERVICE_PORT),
-    '--uuid',
-    server.uuid,
-    '--unit-env',
-    'WORK_DELAY_MS=7',
-  ];
-  // Like devcloud's Popen: cwd the server's directory, a new session (start_new_session=True).
-  const child = spawn(process.execPath, argv, {
-    cwd: server.dir,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env['PATH'],
-      DEVCLOUD_UUID: server.uuid,
-      DEVCLOUD_NAME: name,
-      DEVCLOUD_IP: server.ip,
-      DEVCLOUD_PORT: String(SERVICE_PORT),
-      DEVCLOUD_DIR: server.dir,
-      DEVCLOUD_DISK: server.disk,
-    },
-  });
-  const b = new Boot(child);
-  boots.push(b);
-  return b;
 }
 
 function get(ip: string, urlPath: string): Promise<{ status: number; body: string }> {
@@ -169,7 +51,7 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
   });
 
   afterEach(async () => {
-    await Promise.all(boots.splice(0).map((b) => b.stop()));
+    await stopAllBoots();
   });
 
   afterAll(() => {
@@ -179,7 +61,7 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
   it('first boot applies the bake user data: service answers /work on the server address, ready marker only after it answers; a clone of the disk runs it without user data', async () => {
     const userData = bakeUserData();
     const base = makeServer(root, userData.text);
-    const first = boot(base, 'service-vm-1');
+    const first = bootServer(base, 'service-vm-1');
 
     const readyLine = await first.line(new RegExp(userData.readyLine));
     // The marker is printed after the check passed: the service answers right now, and its own
@@ -240,7 +122,7 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
 
     // A clone: the disk copied (snapshot -> image -> new server), no user data, a new id and address.
     const clone = makeServer(root, undefined, base.disk);
-    const cloneBoot = boot(clone, 'service-auto-1');
+    const cloneBoot = bootServer(clone, 'service-auto-1');
     await cloneBoot.line(
       new RegExp(`service: listening on ${clone.ip.replace(/\./g, '\\.')}:${SERVICE_PORT}`),
     );
@@ -252,11 +134,11 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
   it('a second boot of the same instance runs the enabled unit and does not apply the user data again', async () => {
     const userData = bakeUserData();
     const server = makeServer(root, userData.text);
-    const first = boot(server);
+    const first = bootServer(server);
     await first.line(new RegExp(userData.readyLine));
     await first.stop();
 
-    const again = boot(server);
+    const again = bootServer(server);
     await again.line(/service: listening on/);
     expect(again.console).toContain(`user data already applied for instance ${server.uuid}`);
     expect(again.console).not.toContain(userData.readyLine);
@@ -266,7 +148,7 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
   it('restarts a unit that exits (Restart=always)', async () => {
     const userData = bakeUserData();
     const server = makeServer(root, userData.text);
-    const b = boot(server);
+    const b = bootServer(server);
     await b.line(new RegExp(userData.readyLine));
     const started = await b.line(/Started service-app\.service.*\(pid (\d+)/);
     const pid = Number(/\(pid (\d+)/.exec(started)?.[1]);
@@ -283,7 +165,7 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
     const unitText = fs.readFileSync(UNIT, 'utf8').replace(/PORT=5000/, 'PORT=notaport');
     const userData = bakeUserData({ unitText, healthAttempts: 2 });
     const server = makeServer(root, userData.text);
-    const b = boot(server);
+    const b = bootServer(server);
     const failed = await b.line(new RegExp(userData.failedLine));
     expect(failed).toContain('not healthy after 2 attempts');
     expect(b.console).not.toContain(userData.readyLine);
@@ -294,7 +176,7 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
     const unitText = fs.readFileSync(UNIT, 'utf8').replace(/PORT=5000/, 'PORT=notaport');
     const userData = bakeUserData({ unitText }); // 90 attempts, 2 s apart: 3 minutes if not cut short
     const server = makeServer(root, userData.text);
-    const b = boot(server);
+    const b = bootServer(server);
     const failed = await b.line(new RegExp(userData.failedLine));
     expect(failed).toMatch(/service-app\.service failed: /);
     expect(failed).not.toContain('not healthy after');
@@ -303,7 +185,7 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
 
   it('an empty disk without user data runs nothing and says so, and stays up until SIGTERM', async () => {
     const server = makeServer(root);
-    const b = boot(server, 'ubuntu-vm');
+    const b = bootServer(server, 'ubuntu-vm');
     await b.line(/nothing to run: the disk has no enabled unit and there is no user data/);
     await expect(get(server.ip, '/healthz')).rejects.toThrow(/ECONNREFUSED/);
     expect(b.child.exitCode).toBeNull();
