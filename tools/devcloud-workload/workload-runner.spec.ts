@@ -161,8 +161,8 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
   });
 
   it('prints the failed marker, never the ready marker, when the service cannot answer', async () => {
-    // The unit starts the bundle with an invalid PORT: it exits 2 at every (re)start.
-    const unitText = fs.readFileSync(UNIT, 'utf8').replace(/PORT=5000/, 'PORT=notaport');
+    // The unit runs, but the service listens on another port than the one the check polls.
+    const unitText = fs.readFileSync(UNIT, 'utf8').replace(/PORT=5000/, 'PORT=5001');
     const userData = bakeUserData({ unitText, healthAttempts: 2 });
     const server = makeServer(root, userData.text);
     const b = bootServer(server);
