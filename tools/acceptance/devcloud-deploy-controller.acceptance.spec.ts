@@ -49,7 +49,8 @@ function names(kind: string[], column = 'Name', mine: RegExp = RUN_ROWS): string
 }
 let RUN_ROWS = /^$/;
 function expectDone(run: CliRun, what: string): void {
-  if (run.code !== 0) throw new Error(`${what} exited ${run.code ?? run.signal}:\n${run.stdout}\n${run.stderr}`);
+  if (run.code !== 0)
+    throw new Error(`${what} exited ${run.code ?? run.signal}:\n${run.stdout}\n${run.stderr}`);
 }
 
 describeWithCloud('deploy-controller acceptance: the controller on its own VM (devcloud)', () => {
@@ -75,16 +76,21 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
 
     beforeAll(async () => {
       if (!fs.existsSync(DISK_ROOT) || (fs.accessSync(DISK_ROOT, fs.constants.W_OK), false))
-        throw new Error(`${DISK_ROOT} is not writable: the disk delivery writes into the devcloud's server disks (run as the devcloud's user, root)`);
+        throw new Error(
+          `${DISK_ROOT} is not writable: the disk delivery writes into the devcloud's server disks (run as the devcloud's user, root)`,
+        );
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-acceptance-'));
       cleanup.add(`remove ${dir}`, async () => fs.rmSync(dir, { recursive: true, force: true }));
       openstackCli('security', 'group', 'create', n.sg, '-f', 'value', '-c', 'id');
-      cleanup.add(`delete security group ${n.sg}`, async () => openstackCli('security', 'group', 'delete', n.sg));
+      cleanup.add(`delete security group ${n.sg}`, async () =>
+        openstackCli('security', 'group', 'delete', n.sg),
+      );
       cleanup.add(`delete key pair ${n.key}`, () => client.compute.keypairs.delete(n.key));
       cleanup.add('delete images', async () => {
         for (const image of await client.image.images.list().toArray())
-          if (image.name === n.image || image.name === n.badImage) await client.image.images.delete(image.id);
+          if (image.name === n.image || image.name === n.badImage)
+            await client.image.images.delete(image.id);
       });
       // Registered by name before the CLIs run (they create in child processes): every server and
       // credential of this run, and the controller's security group.
@@ -95,7 +101,10 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
         }
       });
       cleanup.add(`delete security group ${n.controllerSg}`, async () => {
-        for (const g of await client.network.securityGroups.list({ name: n.controllerSg }).toArray()) await client.network.securityGroups.delete(g.id);
+        for (const g of await client.network.securityGroups
+          .list({ name: n.controllerSg })
+          .toArray())
+          await client.network.securityGroups.delete(g.id);
       });
       cleanup.add('delete application credentials', async () => {
         for (const c of await client.identity.applicationCredentials.list().toArray())
@@ -112,7 +121,11 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
       }
     });
 
-    const bakeArgs = (vm: string, image: string, extra: string[] = ['--ready-timeout=2m']): string[] => [
+    const bakeArgs = (
+      vm: string,
+      image: string,
+      extra: string[] = ['--ready-timeout=2m'],
+    ): string[] => [
       '--readiness=console',
       '--network=test',
       '--subnet-cidr=127.200.0.0/24',
@@ -133,12 +146,20 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
       const brokenUnit = path.join(dir, 'broken.service');
       // The service cannot bind an address the VM does not have (TEST-NET-3: nothing is ever sent),
       // exits, and systemd gives up after its start limit.
-      fs.writeFileSync(brokenUnit, '[Service]\nExecStart=/usr/bin/node /opt/service/main.js\nEnvironment=HOST=203.0.113.1 PORT=5000\nRestart=always\n\n[Install]\nWantedBy=multi-user.target\n');
-      const run = await runBakeCli(bakeArgs(n.badVm, n.badImage, [`--unit=${brokenUnit}`, '--ready-timeout=30s']), TIMEOUT_MS);
+      fs.writeFileSync(
+        brokenUnit,
+        '[Service]\nExecStart=/usr/bin/node /opt/service/main.js\nEnvironment=HOST=203.0.113.1 PORT=5000\nRestart=always\n\n[Install]\nWantedBy=multi-user.target\n',
+      );
+      const run = await runBakeCli(
+        bakeArgs(n.badVm, n.badImage, [`--unit=${brokenUnit}`, '--ready-timeout=30s']),
+        TIMEOUT_MS,
+      );
       expect(run.code).toBe(1);
       // The VM's own report (its ready check sees systemd give up on the unit), or, where the
       // devcloud still runs an older workload runner, no ready marker within --ready-timeout.
-      expect(run.stderr).toMatch(/FAILED: .*(service-app\.service failed|no ready marker on the console)/);
+      expect(run.stderr).toMatch(
+        /FAILED: .*(service-app\.service failed|no ready marker on the console)/,
+      );
       expect(run.stderr).not.toMatch(/OSA-BAKE-READY/);
       expect(run.stdout).toMatch(/removed server .*broken-vm/);
       expect(names(['image', 'list'])).not.toContain(n.badImage);
@@ -195,7 +216,11 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
       const deployed = await runToolCli(DEPLOY_CLI, 'deploy', deployArgs, TIMEOUT_MS);
       expectDone(deployed, 'deploy-controller');
       const [vm] = await client.compute.servers.list({ exactName: n.controller }).toArray();
-      expect(vm).toMatchObject({ status: 'ACTIVE', securityGroups: [n.controllerSg], metadata: expect.objectContaining({ osa_role: 'controller-vm' }) });
+      expect(vm).toMatchObject({
+        status: 'ACTIVE',
+        securityGroups: [n.controllerSg],
+        metadata: expect.objectContaining({ osa_role: 'controller-vm' }),
+      });
       const address = extractAddress(vm, { networkName: 'test' });
       assertLoopback(address, 'controller VM address');
       expect(deployed.stdout).toContain(`clients:     http://${address}:8000/`);
@@ -205,7 +230,8 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
       const disk = path.join(DISK_ROOT, vm.id, 'disk');
       const cloudsYaml = path.join(disk, 'etc/osa/clouds.yaml');
       expect(fs.statSync(cloudsYaml).mode & 0o777).toBe(0o600);
-      const secret = /application_credential_secret: (\S+)/.exec(fs.readFileSync(cloudsYaml, 'utf8'))?.[1] ?? '';
+      const secret =
+        /application_credential_secret: (\S+)/.exec(fs.readFileSync(cloudsYaml, 'utf8'))?.[1] ?? '';
       expect(secret.length).toBeGreaterThan(20);
       const adminToken = fs.readFileSync(tokenFile, 'utf8').trim();
       const userData = fs.readFileSync(path.join(DISK_ROOT, vm.id, 'user_data'), 'utf8');
@@ -215,7 +241,9 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
         expect(text).not.toContain('password');
       }
       expect(fs.existsSync(path.join(disk, 'home/ubuntu/osa-incoming'))).toBe(false);
-      const credentialId = /application_credential_id: (\S+)/.exec(fs.readFileSync(cloudsYaml, 'utf8'))?.[1];
+      const credentialId = /application_credential_id: (\S+)/.exec(
+        fs.readFileSync(cloudsYaml, 'utf8'),
+      )?.[1];
       expect(names(['application', 'credential', 'list'], 'ID')).toContain(credentialId);
 
       // Seed 16 against the controller VM.
@@ -224,23 +252,46 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
       const seen: { status: number; from?: string; retryAfter?: string }[] = [];
       for (let i = 0; i < 120; i++) {
         const answer = await httpGet(address, 8000, '/work');
-        seen.push({ status: answer.status, from: answer.headers['x-instance-address'] as string | undefined, retryAfter: answer.headers['retry-after'] as string | undefined });
-        if (answer.status === 200 && !String(answer.headers['x-instance-address']).startsWith(`${originalAddress}:`)) break;
+        seen.push({
+          status: answer.status,
+          from: answer.headers['x-instance-address'] as string | undefined,
+          retryAfter: answer.headers['retry-after'] as string | undefined,
+        });
+        if (
+          answer.status === 200 &&
+          !String(answer.headers['x-instance-address']).startsWith(`${originalAddress}:`)
+        )
+          break;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      expect(seen.slice(0, 9)).toEqual(Array.from({ length: 9 }, () => ({ status: 200, from: `${originalAddress}:5000`, retryAfter: undefined })));
+      expect(seen.slice(0, 9)).toEqual(
+        Array.from({ length: 9 }, () => ({
+          status: 200,
+          from: `${originalAddress}:5000`,
+          retryAfter: undefined,
+        })),
+      );
       const gate = seen.slice(9, -1);
       expect(gate.length).toBeGreaterThan(0);
       expect(gate.every((a) => a.status === 503 && Number(a.retryAfter) > 0)).toBe(true);
       const last = seen[seen.length - 1];
       expect(last.status).toBe(200);
-      const [clone] = (await client.compute.servers.list({ name: `^${tag}-service-auto-` }).toArray());
+      const [clone] = await client.compute.servers
+        .list({ name: `^${tag}-service-auto-` })
+        .toArray();
       expect(last.from).toBe(`${extractAddress(clone, { networkName: 'test' })}:5000`);
 
       // The real CLI sees the controller VM, service-vm-1 and the clone.
-      expect(names(['server', 'list'])).toEqual(expect.arrayContaining([n.controller, n.baseVm, clone.name]));
+      expect(names(['server', 'list'])).toEqual(
+        expect.arrayContaining([n.controller, n.baseVm, clone.name]),
+      );
 
-      const destroyed = await runToolCli(DEPLOY_CLI, 'destroy', ['--destroy', '--delete-scaled-servers', ...deployArgs], TIMEOUT_MS);
+      const destroyed = await runToolCli(
+        DEPLOY_CLI,
+        'destroy',
+        ['--destroy', '--delete-scaled-servers', ...deployArgs],
+        TIMEOUT_MS,
+      );
       expectDone(destroyed, 'deploy-controller --destroy');
       expect(names(['server', 'list'])).toEqual(serversBefore);
       expect(names(['security', 'group', 'list'])).toEqual(groupsBefore);
@@ -255,10 +306,38 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
       // the service would be. The workload runner boots its clone and runs nothing there.
       const empty = `${tag}-empty-vm`;
       const emptyImage = `${tag}-empty-golden`;
-      openstackCli('server', 'create', '--image', 'ubuntu', '--flavor', 'm1.tiny', '--network', 'test', '--wait', empty, '-f', 'value', '-c', 'id');
-      openstackCli('server', 'image', 'create', '--wait', '--name', emptyImage, empty, '-f', 'value', '-c', 'id');
+      openstackCli(
+        'server',
+        'create',
+        '--image',
+        'ubuntu',
+        '--flavor',
+        'm1.tiny',
+        '--network',
+        'test',
+        '--wait',
+        empty,
+        '-f',
+        'value',
+        '-c',
+        'id',
+      );
+      openstackCli(
+        'server',
+        'image',
+        'create',
+        '--wait',
+        '--name',
+        emptyImage,
+        empty,
+        '-f',
+        'value',
+        '-c',
+        'id',
+      );
       cleanup.add(`delete image ${emptyImage}`, async () => {
-        for (const image of await client.image.images.list({ name: emptyImage }).toArray()) await client.image.images.delete(image.id);
+        for (const image of await client.image.images.list({ name: emptyImage }).toArray())
+          await client.image.images.delete(image.id);
       });
       const [original] = await client.compute.servers.list({ exactName: n.baseVm }).toArray();
       expect(original).toBeDefined(); // baked by the test before
@@ -282,7 +361,11 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
           '',
         ].join('\n'),
       );
-      const controller = spawn(process.execPath, [path.join(WORKSPACE_ROOT, 'dist/apps/controller/main.js'), '--config', configFile], { cwd: dir, env: cloudEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const controller = spawn(
+        process.execPath,
+        [path.join(WORKSPACE_ROOT, 'dist/apps/controller/main.js'), '--config', configFile],
+        { cwd: dir, env: cloudEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let log = '';
       controller.stdout.on('data', (c: Buffer) => (log += c.toString()));
       controller.stderr.on('data', (c: Buffer) => (log += c.toString()));
@@ -308,7 +391,8 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
         const clones = await client.compute.servers.list({ name: `^${tag}-empty-auto-` }).toArray();
         for (const clone of clones) {
           const consoleText = await client.compute.servers.consoleOutput(clone.id).catch(() => '');
-          if (/^\[workload\] booting /m.test(consoleText)) expect(consoleText).toMatch(/nothing to run/);
+          if (/^\[workload\] booting /m.test(consoleText))
+            expect(consoleText).toMatch(/nothing to run/);
         }
       } finally {
         controller.kill('SIGTERM');

@@ -34,13 +34,24 @@ export class ReleaseError extends Error {
 /** Workspace libraries the built controller requires at run time. */
 const WORKSPACE_LIBS = ['openstack-client', 'golden-image'];
 
-export function buildControllerRelease(workspaceRoot: string, nodeBinary: string, outDir: string): ControllerRelease {
+export function buildControllerRelease(
+  workspaceRoot: string,
+  nodeBinary: string,
+  outDir: string,
+): ControllerRelease {
   const controllerMain = path.join(workspaceRoot, 'dist/apps/controller/main.js');
   if (!fs.existsSync(controllerMain))
-    throw new ReleaseError(`${controllerMain} is missing`, 'Build it first: npx nx build controller (nx run tools:deploy-controller does).');
-  const nodeVersion = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+    throw new ReleaseError(
+      `${controllerMain} is missing`,
+      'Build it first: npx nx build controller (nx run tools:deploy-controller does).',
+    );
+  const nodeVersion =
+    spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
   if (!/^v(2\d|[3-9]\d)\./.test(nodeVersion))
-    throw new ReleaseError(`--node-binary ${nodeBinary} is ${nodeVersion || 'not runnable'}`, 'The controller needs Node 20 or newer (a linux-x64 build from nodejs.org runs on Ubuntu 22.04/24.04).');
+    throw new ReleaseError(
+      `--node-binary ${nodeBinary} is ${nodeVersion || 'not runnable'}`,
+      'The controller needs Node 20 or newer (a linux-x64 build from nodejs.org runs on Ubuntu 22.04/24.04).',
+    );
 
   const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'osa-release-'));
   try {
@@ -66,12 +77,29 @@ export function buildControllerRelease(workspaceRoot: string, nodeBinary: string
     // -h: follow the staging links; sorted, no times, no owners, gzip -n: reproducible bytes.
     const tar = spawnSync(
       'tar',
-      ['-h', '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-I', 'gzip -n -1', '-cf', partial, '-C', staging, '.'],
+      [
+        '-h',
+        '--sort=name',
+        '--mtime=@0',
+        '--owner=0',
+        '--group=0',
+        '--numeric-owner',
+        '-I',
+        'gzip -n -1',
+        '-cf',
+        partial,
+        '-C',
+        staging,
+        '.',
+      ],
       { encoding: 'utf8' },
     );
     if (tar.status !== 0) {
       fs.rmSync(partial, { force: true });
-      throw new ReleaseError(`tar failed: ${tar.stderr || tar.error?.message}`, 'GNU tar and gzip are needed on this machine.');
+      throw new ReleaseError(
+        `tar failed: ${tar.stderr || tar.error?.message}`,
+        'GNU tar and gzip are needed on this machine.',
+      );
     }
     fs.renameSync(partial, file);
     return { file, sha256: sha256File(file), bytes: fs.statSync(file).size, nodeVersion };
@@ -101,7 +129,10 @@ export function productionPackages(workspaceRoot: string): string[] {
     if (m && !m[1].startsWith('@osa/')) top.add(`node_modules/${m[1]}`);
   }
   if (top.size === 0)
-    throw new ReleaseError('npm ls --omit=dev listed no production packages', 'Run npm ci in the workspace first.');
+    throw new ReleaseError(
+      'npm ls --omit=dev listed no production packages',
+      'Run npm ci in the workspace first.',
+    );
   return [...top].sort();
 }
 

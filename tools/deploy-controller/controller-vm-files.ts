@@ -167,7 +167,9 @@ export function controllerUserData(input: InstallerInput): { text: string; base6
   const text = `#cloud-config\n${stringify(document, { lineWidth: 0 })}`;
   const base64Bytes = base64Length(Buffer.byteLength(text));
   if (base64Bytes > NOVA_USER_DATA_LIMIT_BYTES)
-    throw new ControllerUserDataTooLargeError(`controller user data is ${base64Bytes} bytes after base64, over Nova's ${NOVA_USER_DATA_LIMIT_BYTES}`);
+    throw new ControllerUserDataTooLargeError(
+      `controller user data is ${base64Bytes} bytes after base64, over Nova's ${NOVA_USER_DATA_LIMIT_BYTES}`,
+    );
   return { text, base64Bytes };
 }
 
@@ -186,7 +188,11 @@ export interface VmConfigInput {
 }
 
 /** What the VM-specific settings do to the user's controller.yaml (checked before any cloud call). */
-export function controllerYamlForVm(file: string, yamlText: string, vm: VmConfigInput): { text: string; group: string; originalName?: string } {
+export function controllerYamlForVm(
+  file: string,
+  yamlText: string,
+  vm: VmConfigInput,
+): { text: string; group: string; originalName?: string } {
   let doc: unknown;
   try {
     doc = parse(yamlText);
@@ -198,7 +204,10 @@ export function controllerYamlForVm(file: string, yamlText: string, vm: VmConfig
   const config = doc as Record<string, Record<string, unknown>>;
   const provider = (config.provider ?? {}) as Record<string, unknown>;
   if (provider.kind !== 'openstack')
-    throw new ControllerConfigError(file, `provider.kind is ${JSON.stringify(provider.kind)}: the controller VM scales through the cloud, so it must be openstack`);
+    throw new ControllerConfigError(
+      file,
+      `provider.kind is ${JSON.stringify(provider.kind)}: the controller VM scales through the cloud, so it must be openstack`,
+    );
   const openstack = (provider.openstack ?? {}) as Record<string, unknown>;
   if (openstack.cloud !== undefined && openstack.cloud !== VM_CLOUD_NAME) {
     // The VM has exactly one cloud entry: its own application credential.
@@ -208,7 +217,10 @@ export function controllerYamlForVm(file: string, yamlText: string, vm: VmConfig
   config.proxy = { ...(config.proxy ?? {}), listenHost: vm.listenHost, listenPort: vm.proxyPort };
   const admin = { ...(config.admin ?? {}) };
   if ('bearerToken' in admin)
-    throw new ControllerConfigError(file, 'admin.bearerToken is set in the YAML: remove it (the tool makes the token and keeps it out of the YAML)');
+    throw new ControllerConfigError(
+      file,
+      'admin.bearerToken is set in the YAML: remove it (the tool makes the token and keeps it out of the YAML)',
+    );
   config.admin = { ...admin, listenHost: vm.adminHost, listenPort: vm.adminPort };
   const header = `# Written by tools/deploy-controller from ${file}: proxy, admin and provider.openstack.cloud set for the controller VM.\n`;
   return {
@@ -239,7 +251,9 @@ export function vmCloudsYaml(c: VmCredentialInput): Secret {
   };
   if (c.regionName) cloud.region_name = c.regionName;
   if (c.interface) cloud.interface = c.interface;
-  return new Secret(`# Written by tools/deploy-controller; mode 0600, owner ${SERVICE_USER}.\n${stringify({ clouds: { [VM_CLOUD_NAME]: cloud } })}`);
+  return new Secret(
+    `# Written by tools/deploy-controller; mode 0600, owner ${SERVICE_USER}.\n${stringify({ clouds: { [VM_CLOUD_NAME]: cloud } })}`,
+  );
 }
 
 /** EnvironmentFile of the unit: the admin token, when the admin listener is exposed. */

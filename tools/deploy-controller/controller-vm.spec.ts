@@ -48,7 +48,10 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** The service bundle on a loopback address (what service-vm-1 and the clone run). */
 async function startService(host: string): Promise<void> {
-  const child = spawn(process.execPath, [SERVICE_BUNDLE], { env: { PATH: process.env['PATH'], HOST: host, PORT: '5000', WORK_DELAY_MS: '0' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [SERVICE_BUNDLE], {
+    env: { PATH: process.env['PATH'], HOST: host, PORT: '5000', WORK_DELAY_MS: '0' },
+    stdio: 'ignore',
+  });
   services.push(child);
   for (let i = 0; i < 100; i++) {
     if ((await get(host, 5000, '/healthz').catch(() => undefined))?.status === 200) return;
@@ -57,13 +60,21 @@ async function startService(host: string): Promise<void> {
   throw new Error(`service on ${host} did not start`);
 }
 
-function get(host: string, port: number, urlPath: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(
+  host: string,
+  port: number,
+  urlPath: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: urlPath, headers, timeout: 5_000, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = http.get(
+      { host, port, path: urlPath, headers, timeout: 5_000, agent: false },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });
@@ -80,17 +91,47 @@ describe('the controller VM, booted by the workload runner from the generated us
     const cloneAddress = `${clientAddress}.12`;
     await startService(original);
     await startService(cloneAddress);
-    cloud.setServerBehaviour({ address: () => cloneAddress, bootDelayMs: 300 }, { namePrefix: 'service-auto-' });
-    const client = OpenStackClient.fromEnvironment({ env: cloud.openrcEnv(), cwd: root, homeDir: root });
+    cloud.setServerBehaviour(
+      { address: () => cloneAddress, bootDelayMs: 300 },
+      { namePrefix: 'service-auto-' },
+    );
+    const client = OpenStackClient.fromEnvironment({
+      env: cloud.openrcEnv(),
+      cwd: root,
+      homeDir: root,
+    });
     try {
-      const image = await client.image.images.create({ name: 'service-golden', diskFormat: 'raw', containerFormat: 'bare' });
+      const image = await client.image.images.create({
+        name: 'service-golden',
+        diskFormat: 'raw',
+        containerFormat: 'bare',
+      });
       await client.image.images.upload(image.id, Buffer.from('golden'));
       // The seed's key pair, which the controller's servers get (its default keyName).
-      cloud.state.keypairs.set('vm-key', { name: 'vm-key', publicKey: 'ssh-ed25519 AAAA test', fingerprint: 'aa:bb', type: 'ssh', userId: cloud.credentials.userId, createdAt: new Date().toISOString(), id: 1 });
-      const credential = await client.identity.applicationCredentials.create('vm-test', { roles: ['member'], accessRules: [...CONTROLLER_ACCESS_RULES] });
+      cloud.state.keypairs.set('vm-key', {
+        name: 'vm-key',
+        publicKey: 'ssh-ed25519 AAAA test',
+        fingerprint: 'aa:bb',
+        type: 'ssh',
+        userId: cloud.credentials.userId,
+        createdAt: new Date().toISOString(),
+        id: 1,
+      });
+      const credential = await client.identity.applicationCredentials.create('vm-test', {
+        roles: ['member'],
+        accessRules: [...CONTROLLER_ACCESS_RULES],
+      });
 
       const id = deployId();
-      const server = makeServer(root, controllerUserData({ deployId: id, releaseSha256: release.sha256, sshUser: 'ubuntu', uploadWaitSeconds: 60 }).text);
+      const server = makeServer(
+        root,
+        controllerUserData({
+          deployId: id,
+          releaseSha256: release.sha256,
+          sshUser: 'ubuntu',
+          uploadWaitSeconds: 60,
+        }).text,
+      );
       const adminPort = 20_000 + (randomBytes(2).readUInt16BE() % 40_000);
       const token = new Secret(randomBytes(32).toString('hex'));
       const yaml = controllerYamlForVm(
@@ -105,7 +146,13 @@ describe('the controller VM, booted by the workload runner from the generated us
         {
           release: release.file,
           controllerYaml: yaml.text,
-          cloudsYaml: vmCloudsYaml({ authUrl: cloud.authUrl, regionName: cloud.region, interface: 'public', applicationCredentialId: credential.id, applicationCredentialSecret: credential.secret }),
+          cloudsYaml: vmCloudsYaml({
+            authUrl: cloud.authUrl,
+            regionName: cloud.region,
+            interface: 'public',
+            applicationCredentialId: credential.id,
+            applicationCredentialSecret: credential.secret,
+          }),
           controllerEnv: controllerEnvFile(token),
         },
         Date.now() + 30_000,
@@ -113,7 +160,9 @@ describe('the controller VM, booted by the workload runner from the generated us
         () => undefined,
       );
       const ready = await vm.line(new RegExp(`OSA-DEPLOY-READY:${id}`), 60_000);
-      expect(ready).toContain(`release sha256 ${release.sha256} verified, node ${process.version}, osa-controller.service active`);
+      expect(ready).toContain(
+        `release sha256 ${release.sha256} verified, node ${process.version}, osa-controller.service active`,
+      );
       // On the disk, as on a VM: the release under /opt, the config and secrets in /etc/osa with their modes, no upload left.
       const disk = server.disk;
       expect(fs.statSync(path.join(disk, 'opt/osa/controller/bin/node')).mode & 0o111).not.toBe(0);
@@ -121,14 +170,29 @@ describe('the controller VM, booted by the workload runner from the generated us
       expect(fs.statSync(path.join(disk, 'etc/osa/controller.env')).mode & 0o777).toBe(0o600);
       expect(fs.statSync(path.join(disk, 'etc/osa')).mode & 0o777).toBe(0o750);
       expect(fs.existsSync(path.join(disk, 'home/ubuntu/osa-incoming'))).toBe(false);
-      expect(fs.readlinkSync(path.join(disk, 'etc/systemd/system/multi-user.target.wants/osa-controller.service'))).toBe('../osa-controller.service');
+      expect(
+        fs.readlinkSync(
+          path.join(disk, 'etc/systemd/system/multi-user.target.wants/osa-controller.service'),
+        ),
+      ).toBe('../osa-controller.service');
       // The unit runs the shipped node from the disk, not the host's.
-      await vm.line(new RegExp(`Started osa-controller\\.service: ${'/opt/osa/controller/bin/node'.replace(/\//g, '\\/')}`));
+      await vm.line(
+        new RegExp(
+          `Started osa-controller\\.service: ${'/opt/osa/controller/bin/node'.replace(/\//g, '\\/')}`,
+        ),
+      );
 
       // The seed's loop against the controller on the VM's address: original, 503, then the clone.
-      let answer = await waitFor(() => get(server.ip, 8000, '/work'), (a) => a.status === 200);
+      let answer = await waitFor(
+        () => get(server.ip, 8000, '/work'),
+        (a) => a.status === 200,
+      );
       const seen = [answer.headers['x-instance-address']];
-      for (let i = 0; i < 60 && answer.headers['x-instance-address'] !== `${cloneAddress}:5000`; i++) {
+      for (
+        let i = 0;
+        i < 60 && answer.headers['x-instance-address'] !== `${cloneAddress}:5000`;
+        i++
+      ) {
         answer = await get(server.ip, 8000, '/work');
         seen.push(answer.status === 503 ? '503' : answer.headers['x-instance-address']);
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -142,7 +206,13 @@ describe('the controller VM, booted by the workload runner from the generated us
       expect(cloud.callsTo('compute', 'POST', /\/servers$/)).toHaveLength(1);
       // The admin listener was asked for here: it wants the token from the EnvironmentFile.
       expect((await get(server.ip, adminPort, '/v1/status')).status).toBe(401);
-      expect((await get(server.ip, adminPort, '/v1/status', { authorization: `Bearer ${token.reveal()}` })).status).toBe(200);
+      expect(
+        (
+          await get(server.ip, adminPort, '/v1/status', {
+            authorization: `Bearer ${token.reveal()}`,
+          })
+        ).status,
+      ).toBe(200);
       // Nothing secret on the console.
       expect(vm.console).not.toContain(credential.secret.reveal());
       expect(vm.console).not.toContain(token.reveal());
@@ -155,42 +225,72 @@ describe('the controller VM, booted by the workload runner from the generated us
 
   it('refuses a release whose sha256 is not the one in the user data: nothing installed, nothing started', async () => {
     const id = deployId();
-    const server = makeServer(root, controllerUserData({ deployId: id, releaseSha256: 'f'.repeat(64), sshUser: 'ubuntu', uploadWaitSeconds: 60 }).text);
+    const server = makeServer(
+      root,
+      controllerUserData({
+        deployId: id,
+        releaseSha256: 'f'.repeat(64),
+        sshUser: 'ubuntu',
+        uploadWaitSeconds: 60,
+      }).text,
+    );
     const vm = bootServer(server, 'controller');
     await new DiskDelivery(path.dirname(server.dir), 'ubuntu').deliver(
       { serverId: path.basename(server.dir), address: server.ip },
-      { release: release.file, controllerYaml: 'x: 1\n', cloudsYaml: new Secret('clouds: {}\n'), controllerEnv: new Secret('') },
+      {
+        release: release.file,
+        controllerYaml: 'x: 1\n',
+        cloudsYaml: new Secret('clouds: {}\n'),
+        controllerEnv: new Secret(''),
+      },
       Date.now() + 30_000,
       new AbortController().signal,
       () => undefined,
     );
     const failed = await vm.line(new RegExp(`OSA-DEPLOY-FAILED:${id}`), 30_000);
-    expect(failed).toContain(`release sha256 is ${release.sha256}, expected ${'f'.repeat(64)}: not installed`);
+    expect(failed).toContain(
+      `release sha256 is ${release.sha256}, expected ${'f'.repeat(64)}: not installed`,
+    );
     expect(fs.existsSync(path.join(server.disk, 'opt/osa/controller'))).toBe(false);
     expect(vm.console).not.toMatch(/Started osa-controller/);
   });
 
   it('the installer is valid bash, and the user data a valid cloud-config under 64 KiB (real cloud-init where installed)', () => {
-    const input = { deployId: 'abc-123', releaseSha256: 'a'.repeat(64), sshUser: 'ubuntu', uploadWaitSeconds: 600 };
+    const input = {
+      deployId: 'abc-123',
+      releaseSha256: 'a'.repeat(64),
+      sshUser: 'ubuntu',
+      uploadWaitSeconds: 600,
+    };
     const check = spawnSync('bash', ['-n'], { input: installerScript(input), encoding: 'utf8' });
     expect([check.status, check.stderr]).toEqual([0, '']);
     const userData = controllerUserData(input);
     expect(userData.base64Bytes).toBeLessThan(65_535);
     if (!findSystemTool('cloud-init')) {
-      process.stderr.write('[controller-vm.spec] cloud-init is not installed (apt-get install -y cloud-init): schema check skipped\n');
+      process.stderr.write(
+        '[controller-vm.spec] cloud-init is not installed (apt-get install -y cloud-init): schema check skipped\n',
+      );
       return;
     }
     const verdict = cloudInitSchemaCheck(userData.text);
-    expect([verdict.status, verdict.output]).toEqual([0, expect.stringContaining('Valid cloud-config')]);
+    expect([verdict.status, verdict.output]).toEqual([
+      0,
+      expect.stringContaining('Valid cloud-config'),
+    ]);
   });
 });
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read().catch(() => undefined);
     if (value !== undefined && done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
+    if (Date.now() > deadline)
+      throw new Error(`not done within ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -31,7 +31,12 @@ import type { DeployContext } from './deploy-context';
 import { createAppCredential, type ControllerCredential } from './steps/ensure-app-credential.step';
 import { ensureSecurityGroup } from './steps/ensure-security-group.step';
 import { findCloudResources } from './steps/find-cloud-resources.step';
-import { bootControllerVm, findExistingVm, removeControllerVm, waitForActive } from './steps/controller-vm.step';
+import {
+  bootControllerVm,
+  findExistingVm,
+  removeControllerVm,
+  waitForActive,
+} from './steps/controller-vm.step';
 import { deliverFiles, waitForInstalled, waitForServing } from './steps/install-controller.step';
 
 export interface DeployResult {
@@ -49,7 +54,10 @@ function adminToken(ctx: DeployContext): Secret | undefined {
   if (fs.existsSync(file)) return new Secret(fs.readFileSync(file, 'utf8').trim());
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-  ctx.cleanup.register({ resource: `admin token file ${file}`, undo: async () => (fs.rmSync(file, { force: true }), 'removed') });
+  ctx.cleanup.register({
+    resource: `admin token file ${file}`,
+    undo: async () => (fs.rmSync(file, { force: true }), 'removed'),
+  });
   ctx.progress.line('release', `admin bearer token made and kept in ${file} (mode 600)`);
   return new Secret(fs.readFileSync(file, 'utf8').trim());
 }
@@ -58,13 +66,29 @@ export async function runDeploy(ctx: DeployContext): Promise<DeployResult> {
   const { options, progress } = ctx;
   const userYaml = fs.readFileSync(options.controllerConfigPath, 'utf8');
   const token = adminToken(ctx);
-  const release: ControllerRelease = await progress.step('release', 'self-contained controller release', async () => {
-    // The YAML is checked before anything else (the VM address is filled in once it is known).
-    controllerYamlForVm(options.controllerConfigPath, userYaml, { listenHost: '0.0.0.0', proxyPort: options.proxyPort, adminHost: '127.0.0.1', adminPort: options.adminPort });
-    const built = buildControllerRelease(options.workspaceRoot, options.nodeBinary, path.join(options.workspaceRoot, '.osa', 'deploy'));
-    progress.line('release', `${built.file}: ${(built.bytes / 1e6).toFixed(1)} MB, sha256 ${built.sha256}, node ${built.nodeVersion}`);
-    return built;
-  });
+  const release: ControllerRelease = await progress.step(
+    'release',
+    'self-contained controller release',
+    async () => {
+      // The YAML is checked before anything else (the VM address is filled in once it is known).
+      controllerYamlForVm(options.controllerConfigPath, userYaml, {
+        listenHost: '0.0.0.0',
+        proxyPort: options.proxyPort,
+        adminHost: '127.0.0.1',
+        adminPort: options.adminPort,
+      });
+      const built = buildControllerRelease(
+        options.workspaceRoot,
+        options.nodeBinary,
+        path.join(options.workspaceRoot, '.osa', 'deploy'),
+      );
+      progress.line(
+        'release',
+        `${built.file}: ${(built.bytes / 1e6).toFixed(1)} MB, sha256 ${built.sha256}, node ${built.nodeVersion}`,
+      );
+      return built;
+    },
+  );
   const configSha256 = configurationSha256([
     userYaml,
     options.listenHost ?? '<vm address>',
@@ -75,47 +99,126 @@ export async function runDeploy(ctx: DeployContext): Promise<DeployResult> {
     controllerUnit(),
   ]);
 
-  const resources = await progress.step('cloud', 'cloud resources (read-only)', () => findCloudResources(ctx));
-  const existing = await progress.step('vm-check', `existing controller VM ${options.vmName}`, () => findExistingVm(ctx, release.sha256, configSha256));
+  const resources = await progress.step('cloud', 'cloud resources (read-only)', () =>
+    findCloudResources(ctx),
+  );
+  const existing = await progress.step('vm-check', `existing controller VM ${options.vmName}`, () =>
+    findExistingVm(ctx, release.sha256, configSha256),
+  );
   if (existing.kind === 'reuse') {
-    progress.line('vm-check', `${options.vmName} (${existing.server.id}) exists, runs this release and configuration: unchanged`);
-    await progress.step('security-group', `security group ${options.securityGroup}`, () => ensureSecurityGroup(ctx));
+    progress.line(
+      'vm-check',
+      `${options.vmName} (${existing.server.id}) exists, runs this release and configuration: unchanged`,
+    );
+    await progress.step('security-group', `security group ${options.securityGroup}`, () =>
+      ensureSecurityGroup(ctx),
+    );
     const url = `http://${existing.address}:${options.proxyPort}/`;
-    const answer = await progress.step('serve', url, () => waitForServing(ctx, existing.address, options.proxyPort));
-    return finish(ctx, { serverId: existing.server.id, address: existing.address, url, outcome: 'unchanged' }, answer, undefined, release);
+    const answer = await progress.step('serve', url, () =>
+      waitForServing(ctx, existing.address, options.proxyPort),
+    );
+    return finish(
+      ctx,
+      { serverId: existing.server.id, address: existing.address, url, outcome: 'unchanged' },
+      answer,
+      undefined,
+      release,
+    );
   }
   if (existing.kind === 'replace') {
-    progress.line('vm-check', `${options.vmName} (${existing.server.id}) is ours but differs (${existing.reason}): replacing it`);
-    await progress.step('vm-check', `delete ${options.vmName} (${existing.server.id}) and its credential`, () => removeControllerVm(ctx, existing.server));
+    progress.line(
+      'vm-check',
+      `${options.vmName} (${existing.server.id}) is ours but differs (${existing.reason}): replacing it`,
+    );
+    await progress.step(
+      'vm-check',
+      `delete ${options.vmName} (${existing.server.id}) and its credential`,
+      () => removeControllerVm(ctx, existing.server),
+    );
   } else progress.line('vm-check', `no server named ${options.vmName}: booting one`);
 
-  const group = await progress.step('security-group', `security group ${options.securityGroup}`, () => ensureSecurityGroup(ctx));
-  const credential = await progress.step('credential', 'application credential for the VM', () => createAppCredential(ctx, resources.roles));
-  const userData = controllerUserData({ deployId: ctx.deployId, releaseSha256: release.sha256, sshUser: options.sshUser, uploadWaitSeconds: Math.ceil(options.installTimeoutMs / 1000) });
+  const group = await progress.step(
+    'security-group',
+    `security group ${options.securityGroup}`,
+    () => ensureSecurityGroup(ctx),
+  );
+  const credential = await progress.step('credential', 'application credential for the VM', () =>
+    createAppCredential(ctx, resources.roles),
+  );
+  const userData = controllerUserData({
+    deployId: ctx.deployId,
+    releaseSha256: release.sha256,
+    sshUser: options.sshUser,
+    uploadWaitSeconds: Math.ceil(options.installTimeoutMs / 1000),
+  });
   const vm = await progress.step('vm', `boot ${options.vmName} (seed 11)`, async () => {
-    progress.line('vm', `user data ${userData.base64Bytes} bytes after base64 (unit + installer; no release, no secret)`);
-    const { id } = await bootControllerVm(ctx, { resources, securityGroupName: group.group.name, userData: userData.text, releaseSha256: release.sha256, configSha256, credentialId: credential.credential.id });
+    progress.line(
+      'vm',
+      `user data ${userData.base64Bytes} bytes after base64 (unit + installer; no release, no secret)`,
+    );
+    const { id } = await bootControllerVm(ctx, {
+      resources,
+      securityGroupName: group.group.name,
+      userData: userData.text,
+      releaseSha256: release.sha256,
+      configSha256,
+      credentialId: credential.credential.id,
+    });
     const active = await waitForActive(ctx, id);
     progress.line('vm', `${options.vmName} (${id}) ACTIVE at ${active.address}`);
     return { id, address: active.address };
   });
 
-  const adminHost = options.adminListen === 'vm' ? vm.address : (options.adminListen ?? '127.0.0.1');
-  const yaml = controllerYamlForVm(options.controllerConfigPath, userYaml, { listenHost: options.listenHost ?? vm.address, proxyPort: options.proxyPort, adminHost, adminPort: options.adminPort });
+  const adminHost =
+    options.adminListen === 'vm' ? vm.address : (options.adminListen ?? '127.0.0.1');
+  const yaml = controllerYamlForVm(options.controllerConfigPath, userYaml, {
+    listenHost: options.listenHost ?? vm.address,
+    proxyPort: options.proxyPort,
+    adminHost,
+    adminPort: options.adminPort,
+  });
   const session = ctx.client.session.options;
-  await progress.step('deliver', 'release, controller.yaml, clouds.yaml, controller.env onto the VM', () =>
-    deliverFiles(ctx, { serverId: vm.id, address: vm.address }, {
-      release: release.file,
-      controllerYaml: yaml.text,
-      cloudsYaml: vmCloudsYaml({ authUrl: session.auth.authUrl, regionName: session.regionName, interface: session.interface, applicationCredentialId: credential.credential.id, applicationCredentialSecret: credential.credential.secret }),
-      controllerEnv: controllerEnvFile(token),
-    }),
+  await progress.step(
+    'deliver',
+    'release, controller.yaml, clouds.yaml, controller.env onto the VM',
+    () =>
+      deliverFiles(
+        ctx,
+        { serverId: vm.id, address: vm.address },
+        {
+          release: release.file,
+          controllerYaml: yaml.text,
+          cloudsYaml: vmCloudsYaml({
+            authUrl: session.auth.authUrl,
+            regionName: session.regionName,
+            interface: session.interface,
+            applicationCredentialId: credential.credential.id,
+            applicationCredentialSecret: credential.credential.secret,
+          }),
+          controllerEnv: controllerEnvFile(token),
+        },
+      ),
   );
-  const installed = await progress.step('install', 'installer on the VM (console)', () => waitForInstalled(ctx, vm.id));
+  const installed = await progress.step('install', 'installer on the VM (console)', () =>
+    waitForInstalled(ctx, vm.id),
+  );
   progress.line('install', installed);
   const url = `http://${vm.address}:${options.proxyPort}/`;
-  const answer = await progress.step('serve', url, () => waitForServing(ctx, vm.address, options.proxyPort));
-  return finish(ctx, { serverId: vm.id, address: vm.address, url, outcome: existing.kind === 'replace' ? 'replaced' : 'created' }, answer, credential, release);
+  const answer = await progress.step('serve', url, () =>
+    waitForServing(ctx, vm.address, options.proxyPort),
+  );
+  return finish(
+    ctx,
+    {
+      serverId: vm.id,
+      address: vm.address,
+      url,
+      outcome: existing.kind === 'replace' ? 'replaced' : 'created',
+    },
+    answer,
+    credential,
+    release,
+  );
 }
 
 function finish(

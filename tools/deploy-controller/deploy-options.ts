@@ -61,17 +61,25 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 function name(key: 'vmName' | 'securityGroup' | 'keyName'): Setter {
   return (o, v, flag) => {
     if (!NAME.test(v))
-      throw new DeployUsageError(flag, `${JSON.stringify(v)} is not a usable name`, 'letters, digits, . _ - (1-63, starting with a letter or digit)');
+      throw new DeployUsageError(
+        flag,
+        `${JSON.stringify(v)} is not a usable name`,
+        'letters, digits, . _ - (1-63, starting with a letter or digit)',
+      );
     o[key] = v;
   };
 }
-function text(key: 'cloud' | 'baseImage' | 'flavor' | 'networkName' | 'sshUser' | 'sshSecurityGroup'): Setter {
+function text(
+  key: 'cloud' | 'baseImage' | 'flavor' | 'networkName' | 'sshUser' | 'sshSecurityGroup',
+): Setter {
   return (o, v, flag) => {
     if (v.trim() === '') throw new DeployUsageError(flag, 'is empty');
     o[key] = v;
   };
 }
-function file(key: 'adminTokenFile' | 'controllerConfigPath' | 'keyFile' | 'nodeBinary' | 'diskRoot'): Setter {
+function file(
+  key: 'adminTokenFile' | 'controllerConfigPath' | 'keyFile' | 'nodeBinary' | 'diskRoot',
+): Setter {
   return (o, v, flag) => {
     if (v.trim() === '') throw new DeployUsageError(flag, 'is empty', 'a path');
     o[key] = v;
@@ -80,26 +88,49 @@ function file(key: 'adminTokenFile' | 'controllerConfigPath' | 'keyFile' | 'node
 function port(key: 'proxyPort' | 'adminPort'): Setter {
   return (o, v, flag) => {
     const n = Number(v);
-    if (!/^\d+$/.test(v) || n < 1 || n > 65535) throw new DeployUsageError(flag, `${JSON.stringify(v)} is not a port`, '1-65535');
+    if (!/^\d+$/.test(v) || n < 1 || n > 65535)
+      throw new DeployUsageError(flag, `${JSON.stringify(v)} is not a port`, '1-65535');
     o[key] = n;
   };
 }
-function duration(key: 'bootTimeoutMs' | 'installTimeoutMs' | 'serveTimeoutMs' | 'deleteTimeoutMs' | 'pollIntervalMs' | 'progressIntervalMs'): Setter {
+function duration(
+  key:
+    | 'bootTimeoutMs'
+    | 'installTimeoutMs'
+    | 'serveTimeoutMs'
+    | 'deleteTimeoutMs'
+    | 'pollIntervalMs'
+    | 'progressIntervalMs',
+): Setter {
   return (o, v, flag) => {
     const ms = parseDurationMs(v);
-    if (ms === undefined || ms === 0) throw new DeployUsageError(flag, `${JSON.stringify(v)} is not a duration`, 'e.g. 90s, 5m, 1500ms');
+    if (ms === undefined || ms === 0)
+      throw new DeployUsageError(
+        flag,
+        `${JSON.stringify(v)} is not a duration`,
+        'e.g. 90s, 5m, 1500ms',
+      );
     o[key] = ms;
   };
 }
-function oneOf<T extends string>(values: readonly T[], set: (o: DeployOptions, v: T) => void): Setter {
+function oneOf<T extends string>(
+  values: readonly T[],
+  set: (o: DeployOptions, v: T) => void,
+): Setter {
   return (o, v, flag) => {
-    if (!values.includes(v as T)) throw new DeployUsageError(flag, `${JSON.stringify(v)} is not known`, values.join(', '));
+    if (!values.includes(v as T))
+      throw new DeployUsageError(flag, `${JSON.stringify(v)} is not known`, values.join(', '));
     set(o, v as T);
   };
 }
 function address(key: 'listenHost'): Setter {
   return (o, v, flag) => {
-    if (net.isIP(v) === 0) throw new DeployUsageError(flag, `${JSON.stringify(v)} is not an IP address`, 'an IPv4/IPv6 address, e.g. 0.0.0.0');
+    if (net.isIP(v) === 0)
+      throw new DeployUsageError(
+        flag,
+        `${JSON.stringify(v)} is not an IP address`,
+        'an IPv4/IPv6 address, e.g. 0.0.0.0',
+      );
     o[key] = v;
   };
 }
@@ -113,41 +144,159 @@ interface Spec {
 }
 
 const SPECS: Spec[] = [
-  { flag: 'destroy', help: 'remove what deploy-controller made (VM, its security group, its application credential)', toggle: (o) => (o.mode = 'destroy') },
-  { flag: 'delete-scaled-servers', help: 'with --destroy: also delete the servers the controller created in its group (never the original, never images)', toggle: (o) => (o.deleteScaledServers = true) },
-  { flag: 'cloud', arg: 'NAME', help: 'clouds.yaml entry (default: OS_CLOUD, else the openrc OS_* variables)', set: text('cloud') },
-  { flag: 'controller-config', arg: 'FILE', help: 'the controller.yaml to run on the VM (provider.kind openstack) [controller.yaml]', set: file('controllerConfigPath') },
-  { flag: 'name', arg: 'NAME', help: 'the controller VM (seed 11) [controller]', set: name('vmName') },
-  { flag: 'base-image', arg: 'NAME|ID', help: 'image the VM boots (seed 11) [ubuntu]', set: text('baseImage') },
+  {
+    flag: 'destroy',
+    help: 'remove what deploy-controller made (VM, its security group, its application credential)',
+    toggle: (o) => (o.mode = 'destroy'),
+  },
+  {
+    flag: 'delete-scaled-servers',
+    help: 'with --destroy: also delete the servers the controller created in its group (never the original, never images)',
+    toggle: (o) => (o.deleteScaledServers = true),
+  },
+  {
+    flag: 'cloud',
+    arg: 'NAME',
+    help: 'clouds.yaml entry (default: OS_CLOUD, else the openrc OS_* variables)',
+    set: text('cloud'),
+  },
+  {
+    flag: 'controller-config',
+    arg: 'FILE',
+    help: 'the controller.yaml to run on the VM (provider.kind openstack) [controller.yaml]',
+    set: file('controllerConfigPath'),
+  },
+  {
+    flag: 'name',
+    arg: 'NAME',
+    help: 'the controller VM (seed 11) [controller]',
+    set: name('vmName'),
+  },
+  {
+    flag: 'base-image',
+    arg: 'NAME|ID',
+    help: 'image the VM boots (seed 11) [ubuntu]',
+    set: text('baseImage'),
+  },
   { flag: 'flavor', arg: 'NAME|ID', help: '[m1.small]', set: text('flavor') },
   { flag: 'network', arg: 'NAME|ID', help: '[test]', set: text('networkName') },
-  { flag: 'key-name', arg: 'NAME', help: 'Nova key pair for the VM [vm-key]', set: name('keyName') },
-  { flag: 'security-group', arg: 'NAME', help: "the VM's own group: tcp/<port> from --client-cidr, nothing else [osa-controller]", set: name('securityGroup') },
-  { flag: 'client-cidr', arg: 'CIDR', help: 'who may reach :8000 [0.0.0.0/0]', set: (o, v, flag) => {
-    if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(v) || net.isIP(v.split('/')[0]) === 0) throw new DeployUsageError(flag, `${JSON.stringify(v)} is not a CIDR`, 'e.g. 0.0.0.0/0 or 10.0.0.0/8');
-    o.clientCidr = v;
-  } },
-  { flag: 'port', arg: 'PORT', help: 'the data path clients use (seed 15) [8000]', set: port('proxyPort') },
-  { flag: 'listen-host', arg: 'IP', help: "address the data path binds on the VM [the VM's address on --network]", set: address('listenHost') },
-  { flag: 'admin-listen', arg: 'vm|IP', help: "expose the admin listener (default: the VM's loopback only); needs a bearer token, which the tool makes and keeps in --admin-token-file", set: (o, v, flag) => {
-    if (v !== 'vm' && net.isIP(v) === 0) throw new DeployUsageError(flag, `${JSON.stringify(v)} is neither vm nor an IP address`, "vm (the VM's address) or an IP");
-    o.adminListen = v;
-  } },
+  {
+    flag: 'key-name',
+    arg: 'NAME',
+    help: 'Nova key pair for the VM [vm-key]',
+    set: name('keyName'),
+  },
+  {
+    flag: 'security-group',
+    arg: 'NAME',
+    help: "the VM's own group: tcp/<port> from --client-cidr, nothing else [osa-controller]",
+    set: name('securityGroup'),
+  },
+  {
+    flag: 'client-cidr',
+    arg: 'CIDR',
+    help: 'who may reach :8000 [0.0.0.0/0]',
+    set: (o, v, flag) => {
+      if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(v) || net.isIP(v.split('/')[0]) === 0)
+        throw new DeployUsageError(
+          flag,
+          `${JSON.stringify(v)} is not a CIDR`,
+          'e.g. 0.0.0.0/0 or 10.0.0.0/8',
+        );
+      o.clientCidr = v;
+    },
+  },
+  {
+    flag: 'port',
+    arg: 'PORT',
+    help: 'the data path clients use (seed 15) [8000]',
+    set: port('proxyPort'),
+  },
+  {
+    flag: 'listen-host',
+    arg: 'IP',
+    help: "address the data path binds on the VM [the VM's address on --network]",
+    set: address('listenHost'),
+  },
+  {
+    flag: 'admin-listen',
+    arg: 'vm|IP',
+    help: "expose the admin listener (default: the VM's loopback only); needs a bearer token, which the tool makes and keeps in --admin-token-file",
+    set: (o, v, flag) => {
+      if (v !== 'vm' && net.isIP(v) === 0)
+        throw new DeployUsageError(
+          flag,
+          `${JSON.stringify(v)} is neither vm nor an IP address`,
+          "vm (the VM's address) or an IP",
+        );
+      o.adminListen = v;
+    },
+  },
   { flag: 'admin-port', arg: 'PORT', help: '[8001]', set: port('adminPort') },
-  { flag: 'admin-token-file', arg: 'FILE', help: 'where the admin bearer token is kept on this machine, mode 600 [.osa/deploy/<name>-admin-token]', set: file('adminTokenFile') },
-  { flag: 'delivery', arg: 'ssh|disk', help: "how the release and credentials reach the VM: ssh (SFTP with --key-file, seed 11) or disk (a cloud whose servers' root file systems are directories here, e.g. the devcloud) [ssh]", set: oneOf(DELIVERIES, (o, v) => (o.delivery = v)) },
-  { flag: 'disk-root', arg: 'DIR', help: 'disk delivery: <DIR>/<server id>/disk is the VM root [/var/lib/devcloud/vms]', set: file('diskRoot') },
-  { flag: 'key-file', arg: 'FILE', help: 'ssh delivery: private key of --key-name [vm-key.pem]', set: file('keyFile') },
+  {
+    flag: 'admin-token-file',
+    arg: 'FILE',
+    help: 'where the admin bearer token is kept on this machine, mode 600 [.osa/deploy/<name>-admin-token]',
+    set: file('adminTokenFile'),
+  },
+  {
+    flag: 'delivery',
+    arg: 'ssh|disk',
+    help: "how the release and credentials reach the VM: ssh (SFTP with --key-file, seed 11) or disk (a cloud whose servers' root file systems are directories here, e.g. the devcloud) [ssh]",
+    set: oneOf(DELIVERIES, (o, v) => (o.delivery = v)),
+  },
+  {
+    flag: 'disk-root',
+    arg: 'DIR',
+    help: 'disk delivery: <DIR>/<server id>/disk is the VM root [/var/lib/devcloud/vms]',
+    set: file('diskRoot'),
+  },
+  {
+    flag: 'key-file',
+    arg: 'FILE',
+    help: 'ssh delivery: private key of --key-name [vm-key.pem]',
+    set: file('keyFile'),
+  },
   { flag: 'ssh-user', arg: 'USER', help: '[ubuntu]', set: text('sshUser') },
-  { flag: 'ssh-security-group', arg: 'NAME', help: 'ssh delivery: the group that opens tcp/22 (seed 5) [default]', set: text('sshSecurityGroup') },
-  { flag: 'access-rules', arg: 'auto|required|off', help: 'limit the application credential to the calls the controller makes: auto falls back to project+role only where the cloud cannot enforce them [auto]', set: oneOf(ACCESS_RULE_MODES, (o, v) => (o.accessRules = v)) },
-  { flag: 'node-binary', arg: 'FILE', help: 'Node 20 for linux-x64 to ship [this node]', set: file('nodeBinary') },
+  {
+    flag: 'ssh-security-group',
+    arg: 'NAME',
+    help: 'ssh delivery: the group that opens tcp/22 (seed 5) [default]',
+    set: text('sshSecurityGroup'),
+  },
+  {
+    flag: 'access-rules',
+    arg: 'auto|required|off',
+    help: 'limit the application credential to the calls the controller makes: auto falls back to project+role only where the cloud cannot enforce them [auto]',
+    set: oneOf(ACCESS_RULE_MODES, (o, v) => (o.accessRules = v)),
+  },
+  {
+    flag: 'node-binary',
+    arg: 'FILE',
+    help: 'Node 20 for linux-x64 to ship [this node]',
+    set: file('nodeBinary'),
+  },
   { flag: 'boot-timeout', arg: 'DURATION', help: '[5m]', set: duration('bootTimeoutMs') },
-  { flag: 'install-timeout', arg: 'DURATION', help: 'upload + install on the VM [10m]', set: duration('installTimeoutMs') },
-  { flag: 'serve-timeout', arg: 'DURATION', help: ':8000 answering after the install [3m]', set: duration('serveTimeoutMs') },
+  {
+    flag: 'install-timeout',
+    arg: 'DURATION',
+    help: 'upload + install on the VM [10m]',
+    set: duration('installTimeoutMs'),
+  },
+  {
+    flag: 'serve-timeout',
+    arg: 'DURATION',
+    help: ':8000 answering after the install [3m]',
+    set: duration('serveTimeoutMs'),
+  },
   { flag: 'delete-timeout', arg: 'DURATION', help: '[3m]', set: duration('deleteTimeoutMs') },
   { flag: 'poll-interval', arg: 'DURATION', help: '[2s]', set: duration('pollIntervalMs') },
-  { flag: 'progress-interval', arg: 'DURATION', help: 'heartbeat of a long wait [10s]', set: duration('progressIntervalMs') },
+  {
+    flag: 'progress-interval',
+    arg: 'DURATION',
+    help: 'heartbeat of a long wait [10s]',
+    set: duration('progressIntervalMs'),
+  },
 ];
 
 export function defaultDeployOptions(cwd: string): DeployOptions {
@@ -198,21 +347,35 @@ export function parseDeployArgs(argv: readonly string[], cwd = process.cwd()): P
       continue;
     }
     const value = m[2] ?? argv[++i];
-    if (value === undefined) throw new DeployUsageError(`--${spec.flag}`, `needs a value (${spec.arg})`);
+    if (value === undefined)
+      throw new DeployUsageError(`--${spec.flag}`, `needs a value (${spec.arg})`);
     spec.set?.(o, value, `--${spec.flag}`);
   }
   for (const key of ['controllerConfigPath', 'keyFile', 'nodeBinary', 'diskRoot'] as const)
     o[key] = path.resolve(cwd, o[key]);
-  o.adminTokenFile = path.resolve(cwd, o.adminTokenFile || path.join('.osa', 'deploy', `${o.vmName}-admin-token`));
+  o.adminTokenFile = path.resolve(
+    cwd,
+    o.adminTokenFile || path.join('.osa', 'deploy', `${o.vmName}-admin-token`),
+  );
   if (o.deleteScaledServers && o.mode !== 'destroy')
     throw new DeployUsageError('--delete-scaled-servers', 'only goes with --destroy');
   if (o.mode === 'deploy') {
     if (!fs.existsSync(o.controllerConfigPath))
-      throw new DeployUsageError('--controller-config', `${o.controllerConfigPath} does not exist`, 'the controller.yaml bake-image printed, or apps/controller/examples/openstack-seed.yaml');
+      throw new DeployUsageError(
+        '--controller-config',
+        `${o.controllerConfigPath} does not exist`,
+        'the controller.yaml bake-image printed, or apps/controller/examples/openstack-seed.yaml',
+      );
     if (o.delivery === 'ssh' && !fs.existsSync(o.keyFile))
-      throw new DeployUsageError('--key-file', `${o.keyFile} does not exist (ssh delivery needs the private key of --key-name)`);
+      throw new DeployUsageError(
+        '--key-file',
+        `${o.keyFile} does not exist (ssh delivery needs the private key of --key-name)`,
+      );
     if (o.delivery === 'disk' && !fs.existsSync(o.diskRoot))
-      throw new DeployUsageError('--disk-root', `${o.diskRoot} does not exist (disk delivery writes into <dir>/<server id>/disk)`);
+      throw new DeployUsageError(
+        '--disk-root',
+        `${o.diskRoot} does not exist (disk delivery writes into <dir>/<server id>/disk)`,
+      );
   }
   return { kind: 'run', options: o };
 }

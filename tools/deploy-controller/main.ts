@@ -16,7 +16,12 @@ import { DiskDelivery } from './delivery/disk-delivery';
 import { SshDelivery } from './delivery/ssh-delivery';
 import type { DeployContext } from './deploy-context';
 import { runDeploy } from './deploy-controller';
-import { DeployUsageError, deployHelpText, parseDeployArgs, type DeployOptions } from './deploy-options';
+import {
+  DeployUsageError,
+  deployHelpText,
+  parseDeployArgs,
+  type DeployOptions,
+} from './deploy-options';
 import { runDestroy } from './destroy-controller';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -43,7 +48,12 @@ export async function main(argv: readonly string[], hooks: RunHooks = {}): Promi
     }
     throw e;
   }
-  const progress = new ProgressReporter(out, options.progressIntervalMs, Date.now, 'deploy-controller');
+  const progress = new ProgressReporter(
+    out,
+    options.progressIntervalMs,
+    Date.now,
+    'deploy-controller',
+  );
   progress.line('start', `${options.mode} ${options.vmName}, delivery ${options.delivery}`);
   const requests = new RequestLog();
   let client: OpenStackClient;
@@ -53,7 +63,8 @@ export async function main(argv: readonly string[], hooks: RunHooks = {}): Promi
       : OpenStackClient.fromEnvironment({ logger: requests.logger });
   } catch (e) {
     err(`deploy-controller: cloud configuration: ${messageOf(e)}`);
-    if (e instanceof ConfigError) err('  Source your openrc, or set OS_CLOUD (or --cloud) to a clouds.yaml entry.');
+    if (e instanceof ConfigError)
+      err('  Source your openrc, or set OS_CLOUD (or --cloud) to a clouds.yaml entry.');
     return 2;
   }
   const cleanup = new CleanupStack({ undoTimeoutMs: options.deleteTimeoutMs + 30_000 });
@@ -65,7 +76,10 @@ export async function main(argv: readonly string[], hooks: RunHooks = {}): Promi
     cleanup,
     signal: abort.signal,
     requests,
-    delivery: options.delivery === 'disk' ? new DiskDelivery(options.diskRoot, options.sshUser) : new SshDelivery(options.keyFile, options.sshUser),
+    delivery:
+      options.delivery === 'disk'
+        ? new DiskDelivery(options.diskRoot, options.sshUser)
+        : new SshDelivery(options.keyFile, options.sshUser),
     deployId: `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
   };
   const exit = hooks.exit ?? ((code: number) => process.exit(code));
@@ -87,7 +101,9 @@ export async function main(argv: readonly string[], hooks: RunHooks = {}): Promi
     if (options.mode === 'destroy') {
       const lines = await runDestroy(ctx);
       out('');
-      out(`destroyed (${lines.length} line(s) above); the original service VM and the images are untouched`);
+      out(
+        `destroyed (${lines.length} line(s) above); the original service VM and the images are untouched`,
+      );
     } else {
       const result = await runDeploy(ctx);
       result.summary.forEach(out);
@@ -109,7 +125,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      err(`deploy-controller: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      err(
+        `deploy-controller: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
       process.exit(1);
     },
   );

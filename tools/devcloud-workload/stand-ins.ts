@@ -59,9 +59,13 @@ function required(variable: string): string {
 async function systemctl(args: string[]): Promise<number> {
   const result = await callControlSocket(required(STAND_IN_ENV.socket), args, 60_000);
   // Like systemctl: the state queries print their answer on stdout whatever the exit code.
-  const answersOnStdout = ['is-active', 'is-enabled', 'status'].includes(args.find((a) => !a.startsWith('-')) ?? '');
+  const answersOnStdout = ['is-active', 'is-enabled', 'status'].includes(
+    args.find((a) => !a.startsWith('-')) ?? '',
+  );
   if (result.output)
-    (result.code === 0 || answersOnStdout ? process.stdout : process.stderr).write(`${result.output}\n`);
+    (result.code === 0 || answersOnStdout ? process.stdout : process.stderr).write(
+      `${result.output}\n`,
+    );
   return result.code;
 }
 

@@ -114,7 +114,11 @@ export async function runTool(
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       running.child.kill('SIGKILL');
-      reject(new Error(`${path.basename(path.dirname(cli))} did not finish within ${timeoutMs} ms; stdout:\n${running.output()}`));
+      reject(
+        new Error(
+          `${path.basename(path.dirname(cli))} did not finish within ${timeoutMs} ms; stdout:\n${running.output()}`,
+        ),
+      );
     }, timeoutMs);
   });
   try {

@@ -134,4 +134,3 @@ export function bootServer(server: Server, name = 'vm'): Boot {
   boots.push(b);
   return b;
 }
-

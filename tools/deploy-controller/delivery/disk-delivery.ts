@@ -22,12 +22,19 @@ export class DiskDelivery implements VmDelivery {
     return `disk ${this.disk(target)}`;
   }
 
-  async deliver(target: DeliveryTarget, files: DeliveryFiles, deadline: number, signal: AbortSignal, progress: (line: string) => void): Promise<void> {
+  async deliver(
+    target: DeliveryTarget,
+    files: DeliveryFiles,
+    deadline: number,
+    signal: AbortSignal,
+    progress: (line: string) => void,
+  ): Promise<void> {
     const disk = this.disk(target);
     // The compute host makes the disk as the server spawns; it is there once the server is ACTIVE.
     while (!fs.existsSync(disk)) {
       signal.throwIfAborted();
-      if (Date.now() > deadline) throw new Error(`${disk} does not exist: is --disk-root right for this cloud?`);
+      if (Date.now() > deadline)
+        throw new Error(`${disk} does not exist: is --disk-root right for this cloud?`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const incoming = path.join(disk, incomingDir(this.sshUser));
@@ -35,8 +42,12 @@ export class DiskDelivery implements VmDelivery {
     fs.copyFileSync(files.release, path.join(incoming, RELEASE_FILE));
     progress(`release copied to ${path.join(incoming, RELEASE_FILE)}`);
     fs.writeFileSync(path.join(incoming, 'controller.yaml'), files.controllerYaml, { mode: 0o640 });
-    fs.writeFileSync(path.join(incoming, 'clouds.yaml'), files.cloudsYaml.reveal(), { mode: 0o600 });
-    fs.writeFileSync(path.join(incoming, 'controller.env'), files.controllerEnv.reveal(), { mode: 0o600 });
+    fs.writeFileSync(path.join(incoming, 'clouds.yaml'), files.cloudsYaml.reveal(), {
+      mode: 0o600,
+    });
+    fs.writeFileSync(path.join(incoming, 'controller.env'), files.controllerEnv.reveal(), {
+      mode: 0o600,
+    });
     fs.writeFileSync(path.join(incoming, COMPLETE_FILE), `${new Date().toISOString()}\n`);
   }
 }

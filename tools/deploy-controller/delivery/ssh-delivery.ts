@@ -19,14 +19,22 @@ export class SshDelivery implements VmDelivery {
   constructor(
     private readonly keyFile: string,
     private readonly user: string,
-    private readonly extraOptions: string[] = (process.env['OSA_DEPLOY_SSH_OPTIONS'] ?? '').split(/\s+/).filter(Boolean),
+    private readonly extraOptions: string[] = (process.env['OSA_DEPLOY_SSH_OPTIONS'] ?? '')
+      .split(/\s+/)
+      .filter(Boolean),
   ) {}
 
   describe(target: DeliveryTarget): string {
     return `sftp to ${this.user}@${target.address} with ${this.keyFile}`;
   }
 
-  async deliver(target: DeliveryTarget, files: DeliveryFiles, deadline: number, signal: AbortSignal, progress: (line: string) => void): Promise<void> {
+  async deliver(
+    target: DeliveryTarget,
+    files: DeliveryFiles,
+    deadline: number,
+    signal: AbortSignal,
+    progress: (line: string) => void,
+  ): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osa-deploy-'));
     try {
       fs.chmodSync(dir, 0o700);
@@ -49,12 +57,18 @@ export class SshDelivery implements VmDelivery {
       ];
       const batchFile = local('batch', `${batch.join('\n')}\n`, 0o600);
       const args = [
-        '-b', batchFile,
-        '-i', this.keyFile,
-        '-o', 'BatchMode=yes',
-        '-o', 'StrictHostKeyChecking=accept-new',
-        '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`,
-        '-o', `ConnectTimeout=${CONNECT_TIMEOUT_S}`,
+        '-b',
+        batchFile,
+        '-i',
+        this.keyFile,
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=accept-new',
+        '-o',
+        `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`,
+        '-o',
+        `ConnectTimeout=${CONNECT_TIMEOUT_S}`,
         ...this.extraOptions,
         `${this.user}@${target.address}`,
       ];
@@ -64,8 +78,12 @@ export class SshDelivery implements VmDelivery {
         if (result.code === 0) return;
         // 255: ssh could not connect or authenticate yet (sshd still starting, key not installed).
         if (Date.now() + 5_000 > deadline)
-          throw new Error(`sftp to ${this.user}@${target.address} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
-        progress(`sftp attempt ${attempt}: ${result.stderr.trim().split('\n').pop() ?? `exit ${result.code}`}; retrying in 5s`);
+          throw new Error(
+            `sftp to ${this.user}@${target.address} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-2).join(' ')}`,
+          );
+        progress(
+          `sftp attempt ${attempt}: ${result.stderr.trim().split('\n').pop() ?? `exit ${result.code}`}; retrying in 5s`,
+        );
         await new Promise((resolve) => setTimeout(resolve, 5_000));
       }
     } finally {
@@ -74,7 +92,11 @@ export class SshDelivery implements VmDelivery {
   }
 }
 
-function runSftp(args: string[], timeoutMs: number, signal: AbortSignal): Promise<{ code: number; stderr: string }> {
+function runSftp(
+  args: string[],
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('sftp', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

@@ -23,5 +23,11 @@ export interface VmDelivery {
   /** e.g. `sftp to ubuntu@10.0.0.5`, `disk /var/lib/devcloud/vms/<id>/disk`. */
   describe(target: DeliveryTarget): string;
   /** Puts the files in the incoming directory, COMPLETE last; bounded by `deadline` (ms since epoch). */
-  deliver(target: DeliveryTarget, files: DeliveryFiles, deadline: number, signal: AbortSignal, progress: (line: string) => void): Promise<void>;
+  deliver(
+    target: DeliveryTarget,
+    files: DeliveryFiles,
+    deadline: number,
+    signal: AbortSignal,
+    progress: (line: string) => void,
+  ): Promise<void>;
 }

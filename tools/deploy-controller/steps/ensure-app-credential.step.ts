@@ -28,7 +28,10 @@ export interface ControllerCredential {
   accessRules: 'enforced' | 'not supported by this cloud (project and role only)' | 'off';
 }
 
-export async function createAppCredential(ctx: DeployContext, roles: string[]): Promise<ControllerCredential> {
+export async function createAppCredential(
+  ctx: DeployContext,
+  roles: string[],
+): Promise<ControllerCredential> {
   const { options, progress } = ctx;
   const say = (line: string): void => progress.line('credential', line);
   const delegated = pickRoles(roles);
@@ -36,7 +39,9 @@ export async function createAppCredential(ctx: DeployContext, roles: string[]): 
     const withRules = await create(ctx, delegated, true);
     const refusal = await refusedCall(ctx, withRules);
     if (!refusal) {
-      say(`access rules enforced: ${CONTROLLER_ACCESS_RULES.length} rules, the controller's calls only`);
+      say(
+        `access rules enforced: ${CONTROLLER_ACCESS_RULES.length} rules, the controller's calls only`,
+      );
       return { credential: withRules, accessRules: 'enforced' };
     }
     await ctx.client.identity.applicationCredentials.delete(withRules.id).catch(() => undefined);
@@ -48,10 +53,16 @@ export async function createAppCredential(ctx: DeployContext, roles: string[]): 
         'Pass --access-rules=auto to fall back to a credential bound to the project and the member role only.',
       );
     }
-    say(`this cloud refused an allowed call with access rules (${refusal}): its services cannot enforce them; using a credential bound to the project and role ${delegated.join(', ')} only`);
+    say(
+      `this cloud refused an allowed call with access rules (${refusal}): its services cannot enforce them; using a credential bound to the project and role ${delegated.join(', ')} only`,
+    );
   }
   const plain = await create(ctx, delegated, false);
-  return { credential: plain, accessRules: options.accessRules === 'off' ? 'off' : 'not supported by this cloud (project and role only)' };
+  return {
+    credential: plain,
+    accessRules:
+      options.accessRules === 'off' ? 'off' : 'not supported by this cloud (project and role only)',
+  };
 }
 
 function pickRoles(roles: string[]): string[] {
@@ -60,11 +71,20 @@ function pickRoles(roles: string[]): string[] {
   if (member) return [member];
   const withoutAdmin = roles.filter((r) => r.toLowerCase() !== 'admin');
   if (withoutAdmin.length === 0)
-    throw new BakeFailure('application credential', `the token's roles (${roles.join(', ')}) include no member role to delegate`, null, 'Ask for the member role on the project.');
+    throw new BakeFailure(
+      'application credential',
+      `the token's roles (${roles.join(', ')}) include no member role to delegate`,
+      null,
+      'Ask for the member role on the project.',
+    );
   return withoutAdmin;
 }
 
-async function create(ctx: DeployContext, roles: string[], withRules: boolean): Promise<CreatedApplicationCredential> {
+async function create(
+  ctx: DeployContext,
+  roles: string[],
+  withRules: boolean,
+): Promise<CreatedApplicationCredential> {
   const name = `${applicationCredentialName(ctx.options.vmName)}-${ctx.deployId}${withRules ? '' : '-norules'}`;
   const made = await ctx.cleanup
     .adopt(
@@ -84,14 +104,27 @@ async function create(ctx: DeployContext, roles: string[], withRules: boolean): 
       }),
     )
     .catch((err: unknown) => {
-      throw cloudFailure(`application credential ${name}`, 'creating it', err, ctx.requests, 'identity', 'Keystone 3.10 (Queens) or newer is needed; your user must be allowed to create application credentials.');
+      throw cloudFailure(
+        `application credential ${name}`,
+        'creating it',
+        err,
+        ctx.requests,
+        'identity',
+        'Keystone 3.10 (Queens) or newer is needed; your user must be allowed to create application credentials.',
+      );
     });
-  ctx.progress.line('credential', `created ${name} (${made.value.id}), roles ${made.value.roles.map((r) => r.name).join(', ')}, restricted${withRules ? ', with access rules' : ''}`);
+  ctx.progress.line(
+    'credential',
+    `created ${name} (${made.value.id}), roles ${made.value.roles.map((r) => r.name).join(', ')}, restricted${withRules ? ', with access rules' : ''}`,
+  );
   return made.value;
 }
 
 /** Undefined when the credential can make a call the controller makes; else what refused it. */
-async function refusedCall(ctx: DeployContext, credential: CreatedApplicationCredential): Promise<string | undefined> {
+async function refusedCall(
+  ctx: DeployContext,
+  credential: CreatedApplicationCredential,
+): Promise<string | undefined> {
   const session = ctx.client.session.options;
   const probe = new OpenStackClient({
     auth: {
@@ -106,11 +139,19 @@ async function refusedCall(ctx: DeployContext, credential: CreatedApplicationCre
     retry: { maxRetries: 1 },
   });
   try {
-    await probe.compute.servers.list({ exactName: ctx.options.vmName, signal: ctx.signal }).toArray();
+    await probe.compute.servers
+      .list({ exactName: ctx.options.vmName, signal: ctx.signal })
+      .toArray();
     return undefined;
   } catch (err) {
     if (err instanceof UnauthorizedError || err instanceof ForbiddenError) return messageOf(err);
-    throw cloudFailure(`application credential ${credential.name}`, 'trying it', err, ctx.requests, 'compute');
+    throw cloudFailure(
+      `application credential ${credential.name}`,
+      'trying it',
+      err,
+      ctx.requests,
+      'compute',
+    );
   } finally {
     probe.close();
   }

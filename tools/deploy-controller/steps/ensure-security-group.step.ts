@@ -27,21 +27,37 @@ export async function ensureSecurityGroup(ctx: DeployContext): Promise<Controlle
       throw cloudFailure(resource, 'listing security groups', err, requests, 'network');
     });
   if (existing.length > 1)
-    throw new BakeFailure(resource, `${existing.length} groups have that name`, requests.last('network'), 'Delete the extra ones, or pass --security-group=<another name>.');
+    throw new BakeFailure(
+      resource,
+      `${existing.length} groups have that name`,
+      requests.last('network'),
+      'Delete the extra ones, or pass --security-group=<another name>.',
+    );
   let group = existing[0];
   let created = false;
   if (group && !group.description.includes(MADE_BY))
-    throw new BakeFailure(resource, `exists but was not made by deploy-controller (description "${group.description}")`, requests.last('network'), 'It is left alone: pass --security-group=<another name>.');
+    throw new BakeFailure(
+      resource,
+      `exists but was not made by deploy-controller (description "${group.description}")`,
+      requests.last('network'),
+      'It is left alone: pass --security-group=<another name>.',
+    );
   if (group) say(`${name} (${group.id}) exists`);
   else {
     const made = await ctx.cleanup
-      .adopt(client.network.securityGroups.create(name, { description: `${MADE_BY}: controller VM ${options.vmName}`, signal: ctx.signal }), (g) => ({
-        resource: `security group ${name} (${g.id})`,
-        undo: async () => {
-          await client.network.securityGroups.delete(g.id);
-          return 'removed';
-        },
-      }))
+      .adopt(
+        client.network.securityGroups.create(name, {
+          description: `${MADE_BY}: controller VM ${options.vmName}`,
+          signal: ctx.signal,
+        }),
+        (g) => ({
+          resource: `security group ${name} (${g.id})`,
+          undo: async () => {
+            await client.network.securityGroups.delete(g.id);
+            return 'removed';
+          },
+        }),
+      )
       .catch((err: unknown) => {
         throw cloudFailure(resource, 'creating it', err, requests, 'network');
       });
@@ -53,23 +69,48 @@ export async function ensureSecurityGroup(ctx: DeployContext): Promise<Controlle
   const ports: ControllerSecurityGroup['ports'] = [];
   for (const port of wanted) {
     const present = group.rules.some(
-      (r) => r.direction === 'ingress' && r.protocol === 'tcp' && r.portRangeMin === port && r.portRangeMax === port && r.remoteIpPrefix === options.clientCidr,
+      (r) =>
+        r.direction === 'ingress' &&
+        r.protocol === 'tcp' &&
+        r.portRangeMin === port &&
+        r.portRangeMax === port &&
+        r.remoteIpPrefix === options.clientCidr,
     );
     if (present) {
       ports.push({ port, outcome: 'present' });
       continue;
     }
     const result = await client.network.securityGroupRules
-      .create({ securityGroupId: group.id, direction: 'ingress', protocol: 'tcp', portRangeMin: port, portRangeMax: port, remoteIpPrefix: options.clientCidr, description: MADE_BY, signal: ctx.signal })
+      .create({
+        securityGroupId: group.id,
+        direction: 'ingress',
+        protocol: 'tcp',
+        portRangeMin: port,
+        portRangeMax: port,
+        remoteIpPrefix: options.clientCidr,
+        description: MADE_BY,
+        signal: ctx.signal,
+      })
       .catch((err: unknown) => {
-        throw cloudFailure(`${resource}: rule tcp/${port}`, 'creating it', err, requests, 'network');
+        throw cloudFailure(
+          `${resource}: rule tcp/${port}`,
+          'creating it',
+          err,
+          requests,
+          'network',
+        );
       });
     ports.push({ port, outcome: result.alreadyExists ? 'present' : 'created' });
   }
-  const extra = group.rules.filter((r) => r.direction === 'ingress' && !(r.protocol === 'tcp' && wanted.includes(r.portRangeMin ?? -1)));
+  const extra = group.rules.filter(
+    (r) =>
+      r.direction === 'ingress' && !(r.protocol === 'tcp' && wanted.includes(r.portRangeMin ?? -1)),
+  );
   say(
     `ingress ${ports.map((p) => `tcp/${p.port} from ${options.clientCidr} ${p.outcome}`).join(', ')}` +
-      (extra.length ? `; WARNING: ${extra.length} other ingress rule(s) someone added are left as they are` : ''),
+      (extra.length
+        ? `; WARNING: ${extra.length} other ingress rule(s) someone added are left as they are`
+        : ''),
   );
   return { group, created, ports };
 }

@@ -12,33 +12,75 @@ import { FAILED_MARKER, READY_MARKER } from '../controller-vm-files';
 import type { DeployContext } from '../deploy-context';
 import type { DeliveryFiles, DeliveryTarget } from '../delivery/vm-delivery';
 
-export async function deliverFiles(ctx: DeployContext, target: DeliveryTarget, files: DeliveryFiles): Promise<void> {
+export async function deliverFiles(
+  ctx: DeployContext,
+  target: DeliveryTarget,
+  files: DeliveryFiles,
+): Promise<void> {
   const { delivery, options, progress } = ctx;
   progress.line('deliver', `${delivery.describe(target)} (up to ${options.installTimeoutMs} ms)`);
   try {
-    await delivery.deliver(target, files, Date.now() + options.installTimeoutMs, ctx.signal, (line) => progress.line('deliver', line));
+    await delivery.deliver(
+      target,
+      files,
+      Date.now() + options.installTimeoutMs,
+      ctx.signal,
+      (line) => progress.line('deliver', line),
+    );
   } catch (err) {
-    throw new BakeFailure(`controller VM ${options.vmName} (${target.serverId})`, `delivering the release and credentials failed: ${messageOf(err)}`, null);
+    throw new BakeFailure(
+      `controller VM ${options.vmName} (${target.serverId})`,
+      `delivering the release and credentials failed: ${messageOf(err)}`,
+      null,
+    );
   }
 }
 
 export async function waitForInstalled(ctx: DeployContext, serverId: string): Promise<string> {
   const { client, options, progress, requests } = ctx;
   const started = Date.now();
-  const ticker = progress.wait('install', `console of ${options.vmName}: ${READY_MARKER}:${ctx.deployId}`, options.installTimeoutMs);
+  const ticker = progress.wait(
+    'install',
+    `console of ${options.vmName}: ${READY_MARKER}:${ctx.deployId}`,
+    options.installTimeoutMs,
+  );
   try {
     for (;;) {
-      const text = await client.compute.servers.consoleOutput(serverId, { length: 400, signal: ctx.signal }).catch((err: unknown) => {
-        throw cloudFailure(`server ${options.vmName} (${serverId})`, 'reading its console', err, requests, 'compute');
+      const text = await client.compute.servers
+        .consoleOutput(serverId, { length: 400, signal: ctx.signal })
+        .catch((err: unknown) => {
+          throw cloudFailure(
+            `server ${options.vmName} (${serverId})`,
+            'reading its console',
+            err,
+            requests,
+            'compute',
+          );
+        });
+      const verdict = readConsoleVerdict(text, ctx.deployId, {
+        ready: READY_MARKER,
+        failed: FAILED_MARKER,
       });
-      const verdict = readConsoleVerdict(text, ctx.deployId, { ready: READY_MARKER, failed: FAILED_MARKER });
       if (verdict.kind === 'ready') return verdict.line;
       if (verdict.kind === 'failed')
-        throw new BakeFailure(`controller VM ${options.vmName} (${serverId})`, `the installer failed: ${verdict.reason}`, requests.last('compute'), 'See `openstack console log show` for the whole story.');
-      const last = text.split('\n').filter((l) => l.includes('osa-deploy:')).pop();
+        throw new BakeFailure(
+          `controller VM ${options.vmName} (${serverId})`,
+          `the installer failed: ${verdict.reason}`,
+          requests.last('compute'),
+          'See `openstack console log show` for the whole story.',
+        );
+      const last = text
+        .split('\n')
+        .filter((l) => l.includes('osa-deploy:'))
+        .pop();
       ticker.update(last ? last.trim() : 'no marker yet');
       if (Date.now() - started > options.installTimeoutMs)
-        throw new BakeFailure(`controller VM ${options.vmName} (${serverId})`, `no ${READY_MARKER} on its console within ${options.installTimeoutMs} ms`, requests.last('compute'), 'Raise --install-timeout, or read the console: openstack console log show ' + serverId);
+        throw new BakeFailure(
+          `controller VM ${options.vmName} (${serverId})`,
+          `no ${READY_MARKER} on its console within ${options.installTimeoutMs} ms`,
+          requests.last('compute'),
+          'Raise --install-timeout, or read the console: openstack console log show ' + serverId,
+        );
       await sleep(options.pollIntervalMs, ctx.signal);
     }
   } finally {
@@ -51,7 +93,11 @@ export async function waitForInstalled(ctx: DeployContext, serverId: string): Pr
  * connection only, never a request: a request would be proxied and count towards the scale-out
  * threshold (the seed's requests 1-9 must be the user's own).
  */
-export async function waitForServing(ctx: DeployContext, address: string, port: number): Promise<string> {
+export async function waitForServing(
+  ctx: DeployContext,
+  address: string,
+  port: number,
+): Promise<string> {
   const { options, progress } = ctx;
   const started = Date.now();
   const where = `${address}:${port}`;
@@ -62,7 +108,12 @@ export async function waitForServing(ctx: DeployContext, address: string, port: 
       if (probe === 'open') return `${where} accepts connections`;
       ticker.update(probe);
       if (Date.now() - started > options.serveTimeoutMs)
-        throw new BakeFailure(`controller on ${where}`, `not accepting connections within ${options.serveTimeoutMs} ms (last: ${probe})`, null, `Follow its log on the VM: sudo journalctl -u osa-controller -f`);
+        throw new BakeFailure(
+          `controller on ${where}`,
+          `not accepting connections within ${options.serveTimeoutMs} ms (last: ${probe})`,
+          null,
+          `Follow its log on the VM: sudo journalctl -u osa-controller -f`,
+        );
       await sleep(options.pollIntervalMs, ctx.signal);
     }
   } finally {

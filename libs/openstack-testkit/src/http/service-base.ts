@@ -61,7 +61,10 @@ export abstract class FakeServiceBase {
       if (!token) return this.unauthorized(req);
       // keystonemiddleware (in the other services, not in Keystone itself) refuses a call the
       // token's access rules do not allow with 401.
-      if (this.name !== 'identity' && !this.tokens.allows(token, this.name, req.method, req.servicePath))
+      if (
+        this.name !== 'identity' &&
+        !this.tokens.allows(token, this.name, req.method, req.servicePath)
+      )
         return this.unauthorized(req);
     }
     const ctx: RouteContext = { ...req, params: match.params, token };

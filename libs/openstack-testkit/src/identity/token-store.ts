@@ -54,7 +54,12 @@ export class TokenStore {
     const rules = token.accessRules ?? [];
     if (rules.length === 0) return true;
     if (this.accessRules === 'unsupported') return false;
-    return rules.some((rule) => rule.service === service && rule.method === method && accessRulePattern(rule.path).test(servicePath));
+    return rules.some(
+      (rule) =>
+        rule.service === service &&
+        rule.method === method &&
+        accessRulePattern(rule.path).test(servicePath),
+    );
   }
 }
 
@@ -62,7 +67,9 @@ export class TokenStore {
 function accessRulePattern(path: string): RegExp {
   const source = path
     .split(/(\*\*|\*)/)
-    .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .map((part) =>
+      part === '**' ? '.*' : part === '*' ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
+    )
     .join('');
   return new RegExp(`^${source}/?$`);
 }
