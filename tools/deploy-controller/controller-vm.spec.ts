@@ -24,6 +24,7 @@ import {
   vmCloudsYaml,
 } from './controller-vm-files';
 import { DiskDelivery } from './delivery/disk-delivery';
+import { seedVmKey } from '../test-support/fake-cloud-seed';
 import { bootServer, loopbackAddress, makeServer, stopAllBoots } from '../test-support/workload-vm';
 
 jest.setTimeout(120_000);
@@ -108,15 +109,7 @@ describe('the controller VM, booted by the workload runner from the generated us
       });
       await client.image.images.upload(image.id, Buffer.from('golden'));
       // The seed's key pair, which the controller's servers get (its default keyName).
-      cloud.state.keypairs.set('vm-key', {
-        name: 'vm-key',
-        publicKey: 'ssh-ed25519 AAAA test',
-        fingerprint: 'aa:bb',
-        type: 'ssh',
-        userId: cloud.credentials.userId,
-        createdAt: new Date().toISOString(),
-        id: 1,
-      });
+      seedVmKey(cloud);
       const credential = await client.identity.applicationCredentials.create('vm-test', {
         roles: ['member'],
         accessRules: [...CONTROLLER_ACCESS_RULES],

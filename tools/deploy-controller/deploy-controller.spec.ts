@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { OpenStackClient } from '@osa/openstack-client';
 import { FakeOpenStack, type CallRecord, type FakeServer } from '@osa/openstack-testkit';
 import { cleanEnv, runTool, WORKSPACE_ROOT } from '../test-support/bake-cli';
+import { seedVmKey } from '../test-support/fake-cloud-seed';
 
 jest.setTimeout(120_000);
 
@@ -116,21 +117,9 @@ const creates = (calls: readonly CallRecord[]): string[] =>
     );
 const servers = (): FakeServer[] => [...cloud.state.servers.values()];
 
-function seedKeypair(): void {
-  cloud.state.keypairs.set('vm-key', {
-    name: 'vm-key',
-    publicKey: 'ssh-ed25519 AAAA test',
-    fingerprint: 'aa:bb',
-    type: 'ssh',
-    userId: cloud.credentials.userId,
-    createdAt: new Date().toISOString(),
-    id: 1,
-  });
-}
-
 describe('deploy-controller against the fake OpenStack', () => {
   it('boots the VM with its own group, credential and small user data, delivers the files, and reports; a second run changes nothing', async () => {
-    seedKeypair();
+    seedVmKey(cloud);
     const first = await deploy();
     expect([first.code, first.stderr]).toEqual([0, '']);
     expect(creates(cloud.calls)).toEqual([
@@ -204,7 +193,7 @@ describe('deploy-controller against the fake OpenStack', () => {
   });
 
   it('a failed install removes everything this run created and nothing else', async () => {
-    seedKeypair();
+    seedVmKey(cloud);
     const before = [...cloud.state.securityGroups.keys()].sort();
     consoleVerdict = (_server, id) =>
       `OSA-DEPLOY-FAILED:${id} release sha256 is 00ff, expected 1234: not installed`;
@@ -222,7 +211,7 @@ describe('deploy-controller against the fake OpenStack', () => {
   });
 
   it('refuses a server of that name it did not make, and touches nothing', async () => {
-    seedKeypair();
+    seedVmKey(cloud);
     const other = await deployOtherServer();
     const run = await deploy();
     expect(run.code).toBe(1);
@@ -237,7 +226,7 @@ describe('deploy-controller against the fake OpenStack', () => {
   });
 
   it('--destroy removes the VM, its group and credential, and with --delete-scaled-servers the clones, never the original', async () => {
-    seedKeypair();
+    seedVmKey(cloud);
     expect((await deploy()).code).toBe(0);
     const original = await createServer('service-vm-1', { 'osa:group': 'service' });
     const clone = await createServer('service-auto-1', {
@@ -268,7 +257,7 @@ describe('deploy-controller against the fake OpenStack', () => {
   });
 
   it('access rules a cloud cannot enforce: auto falls back to a project+role credential and says so; required fails and removes what it made', async () => {
-    seedKeypair();
+    seedVmKey(cloud);
     // As the devcloud's Nova answers a token of a credential with access rules (keystonemiddleware
     // without service_type): 401 even for a call the rules allow.
     cloud.accessRules = 'unsupported';

@@ -6,8 +6,8 @@
  */
 import * as fs from 'node:fs';
 import { parse } from 'yaml';
-import type { Server } from '@osa/openstack-client';
 import { cloudFailure } from '../bake-image/bake-errors';
+import { deleteServerAndWait } from './steps/controller-vm.step';
 import {
   applicationCredentialName,
   CONTROLLER_VM_ROLE,
@@ -41,7 +41,7 @@ export async function runDestroy(ctx: DeployContext): Promise<string[]> {
         `left alone: server ${other.name} (${other.id}) was not made by deploy-controller`,
       );
     for (const server of ours) {
-      await deleteServer(ctx, server);
+      await deleteServerAndWait(ctx, server);
       note('vm', `removed server ${server.name} (${server.id})`);
     }
     if (servers.length === 0) note('vm', `no server named ${options.vmName}`);
@@ -59,7 +59,7 @@ export async function runDestroy(ctx: DeployContext): Promise<string[]> {
           note('scaled', `left alone: ${server.name} (${server.id}), the original`);
           continue;
         }
-        await deleteServer(ctx, server);
+        await deleteServerAndWait(ctx, server);
         note('scaled', `removed server ${server.name} (${server.id}) of group ${group}`);
       }
       if (servers.length === 0)
@@ -118,25 +118,6 @@ export async function runDestroy(ctx: DeployContext): Promise<string[]> {
     note('credential', `removed admin token file ${options.adminTokenFile}`);
   }
   return report;
-}
-
-async function deleteServer(ctx: DeployContext, server: Server): Promise<void> {
-  try {
-    await ctx.client.compute.servers.delete(server.id, { signal: ctx.signal });
-    await ctx.client.compute.servers.waitForDeleted(server.id, {
-      timeoutMs: ctx.options.deleteTimeoutMs,
-      intervalMs: 500,
-      signal: ctx.signal,
-    });
-  } catch (err) {
-    throw cloudFailure(
-      `server ${server.name} (${server.id})`,
-      'deleting it',
-      err,
-      ctx.requests,
-      'compute',
-    );
-  }
 }
 
 /** The group and the original's name from the controller.yaml (the controller's defaults without it). */

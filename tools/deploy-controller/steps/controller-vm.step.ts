@@ -87,13 +87,15 @@ function short(sha: string | undefined): string {
   return sha ? sha.slice(0, 12) : 'none';
 }
 
-/** Deletes our old VM and its credential (a replace), bounded. */
-export async function removeControllerVm(ctx: DeployContext, server: Server): Promise<void> {
-  const { client, options, requests } = ctx;
+/** Deletes a server and waits until it is gone, bounded by --delete-timeout. */
+export async function deleteServerAndWait(
+  ctx: DeployContext,
+  server: Pick<Server, 'id' | 'name'>,
+): Promise<void> {
   try {
-    await client.compute.servers.delete(server.id, { signal: ctx.signal });
-    await client.compute.servers.waitForDeleted(server.id, {
-      timeoutMs: options.deleteTimeoutMs,
+    await ctx.client.compute.servers.delete(server.id, { signal: ctx.signal });
+    await ctx.client.compute.servers.waitForDeleted(server.id, {
+      timeoutMs: ctx.options.deleteTimeoutMs,
       intervalMs: 500,
       signal: ctx.signal,
     });
@@ -102,10 +104,16 @@ export async function removeControllerVm(ctx: DeployContext, server: Server): Pr
       `server ${server.name} (${server.id})`,
       'deleting it',
       err,
-      requests,
+      ctx.requests,
       'compute',
     );
   }
+}
+
+/** Deletes our old VM and its credential (a replace), bounded. */
+export async function removeControllerVm(ctx: DeployContext, server: Server): Promise<void> {
+  const { client } = ctx;
+  await deleteServerAndWait(ctx, server);
   const credentialId = server.metadata[Meta.applicationCredentialId];
   if (credentialId)
     await client.identity.applicationCredentials
