@@ -94,14 +94,23 @@ describe('cloud-init user data for the real service bundle', () => {
 });
 
 /** Runs the ready-check script with stub systemctl/curl/node on PATH and a file as the console. */
-function runReadyCheck(options: { curlFailures: number; withNode: boolean; attempts?: number }) {
+function runReadyCheck(options: {
+  curlFailures: number;
+  withNode: boolean;
+  attempts?: number;
+  /** What `systemctl is-active` answers (default activating). */
+  unitState?: string;
+}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bake-ready-'));
   try {
     const bin = path.join(dir, 'bin');
     fs.mkdirSync(bin);
     const stub = (name: string, body: string) =>
       fs.writeFileSync(path.join(bin, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
-    stub('systemctl', `echo "systemctl $*" >> ${dir}/calls`);
+    stub(
+      'systemctl',
+      `echo "systemctl $*" >> ${dir}/calls; if [ "$1" = is-active ]; then echo ${options.unitState ?? 'activating'}; fi`,
+    );
     stub('journalctl', 'echo "service-app: listening"');
     stub('sleep', 'exit 0');
     stub(
@@ -148,7 +157,10 @@ describe('the ready-check script, run for real with stubbed system tools', () =>
   it('starts the unit, retries the health check, then prints the ready marker on the console', () => {
     const run = runReadyCheck({ curlFailures: 2, withNode: true });
     expect(run.status).toBe(0);
-    expect(run.calls).toBe('systemctl daemon-reload\nsystemctl enable --now service-app.service\n');
+    expect(run.calls).toBe(
+      'systemctl daemon-reload\nsystemctl enable --now service-app.service\n' +
+        'systemctl is-active service-app.service\n'.repeat(2),
+    );
     expect(run.curls).toBe(3);
     expect(run.console).toBe(
       'OSA-BAKE-READY:test-bake-1 http://localhost:5000/healthz healthy after 3 attempt(s), node v10.19.0\n',
@@ -167,6 +179,20 @@ describe('the ready-check script, run for real with stubbed system tools', () =>
       kind: 'failed',
       reason: 'http://localhost:5000/healthz not healthy after 3 attempts: service-app: listening',
     });
+  });
+
+  it('fails at once, with the journal, when systemd gave up on the unit (it exits at every start)', () => {
+    const run = runReadyCheck({
+      curlFailures: 99,
+      withNode: true,
+      attempts: 50,
+      unitState: 'failed',
+    });
+    expect(run.status).toBe(1);
+    expect(run.curls).toBe(1);
+    expect(run.console).toBe(
+      'OSA-BAKE-FAILED:test-bake-1 service-app.service failed: service-app: listening \n',
+    );
   });
 
   it('fails at once when node is missing (apt failed)', () => {
