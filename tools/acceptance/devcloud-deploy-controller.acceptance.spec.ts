@@ -75,10 +75,13 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
     let dir: string;
 
     beforeAll(async () => {
-      if (!fs.existsSync(DISK_ROOT) || (fs.accessSync(DISK_ROOT, fs.constants.W_OK), false))
+      try {
+        fs.accessSync(DISK_ROOT, fs.constants.W_OK);
+      } catch {
         throw new Error(
-          `${DISK_ROOT} is not writable: the disk delivery writes into the devcloud's server disks (run as the devcloud's user, root)`,
+          `${DISK_ROOT} is missing or not writable: the disk delivery writes into the devcloud's server disks (run as the devcloud's user, root; or set OSA_ACC_DISK_ROOT)`,
         );
+      }
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-acceptance-'));
       cleanup.add(`remove ${dir}`, async () => fs.rmSync(dir, { recursive: true, force: true }));
