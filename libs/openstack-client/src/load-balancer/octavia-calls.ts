@@ -40,17 +40,16 @@ const IMMUTABLE_FIRST_DELAY_MS = 250;
 const IMMUTABLE_MAX_DELAY_MS = 2_000;
 
 /** Runs one Octavia change, resending it (boundedly) while the load balancer is immutable. */
-export function retryWhileImmutable<T>(
+export async function retryWhileImmutable<T>(
   method: HttpMethod,
   path: string,
   options: OctaviaWriteOptions,
   send: () => Promise<T>,
 ): Promise<T> {
-  const what = `${method} ${path}`;
   const retries = options.immutableRetries ?? DEFAULT_IMMUTABLE_RETRIES;
   if (!Number.isInteger(retries) || retries < 0) {
     throw new InvalidArgumentError(
-      `${what}.immutableRetries`,
+      'immutableRetries',
       `${String(retries)} is not allowed`,
       'allowed: an integer >= 0',
     );
