@@ -50,14 +50,17 @@ export class OctaviaDataPlane implements DataPlane {
   private pruneStale = false;
   private generation = 0;
   private appliedGeneration = 0;
-  private syncing: Promise<void> | undefined;
+  private syncing = false;
   private readonly waiters: Waiter[] = [];
   private lastStats: { stats: LoadBalancerStats; atMs: number } | undefined;
   /** Batch updates sent so far (for status and tests). */
   changesSent = 0;
 
   constructor(private readonly options: OctaviaDataPlaneOptions) {
-    this.estimate = new OctaviaTrafficEstimate(options.config.statsIntervalMs, options.config.drainGraceMs);
+    this.estimate = new OctaviaTrafficEstimate(
+      options.config.statsIntervalMs,
+      options.config.drainGraceMs,
+    );
   }
 
   async start(): Promise<void> {
@@ -78,13 +81,14 @@ export class OctaviaDataPlane implements DataPlane {
     const owned = members.filter(isOwnedMember).length;
     this.state = 'running';
     this.describe(members.length);
-    this.logger.log(`pool ${this.topology.pool.id}: ${owned} member(s) of ours, ${members.length - owned} other(s) left as they are; members are reconciled once the group's ready instances are known`);
+    this.logger.log(
+      `pool ${this.topology.pool.id}: ${owned} member(s) of ours, ${members.length - owned} other(s) left as they are; members are reconciled once the group's ready instances are known`,
+    );
   }
 
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.shutdown.abort();
-    await this.syncing?.catch(() => undefined);
     this.state = 'stopped';
     this.detail = `${this.detail} (stopped; the load balancer keeps serving)`;
   }
@@ -108,7 +112,9 @@ export class OctaviaDataPlane implements DataPlane {
     const topology = this.requireTopology();
     const nowMs = this.options.clock.nowMs();
     if (!this.lastStats || nowMs - this.lastStats.atMs >= this.options.config.statsIntervalMs) {
-      const stats = await this.options.client.loadBalancer.listeners.stats(topology.listener.id, { signal: this.shutdown.signal });
+      const stats = await this.options.client.loadBalancer.listeners.stats(topology.listener.id, {
+        signal: this.shutdown.signal,
+      });
       this.lastStats = { stats, atMs: nowMs };
     }
     return this.estimate.counters(this.lastStats.stats, this.lastStats.atMs, nowMs, this.desired);
@@ -133,50 +139,69 @@ export class OctaviaDataPlane implements DataPlane {
 
   private requestSync(): Promise<void> {
     const generation = ++this.generation;
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ generation, resolve, reject }));
-    this.syncing ??= this.syncLoop().finally(() => {
-      this.syncing = undefined;
-    });
+    const done = new Promise<void>((resolve, reject) =>
+      this.waiters.push({ generation, resolve, reject }),
+    );
+    if (!this.syncing) {
+      this.syncing = true;
+      void this.syncLoop();
+    }
     return done;
   }
 
+  /** Runs until every requested set is covered; `syncing` is cleared in the same turn the loop sees nothing left. */
   private async syncLoop(): Promise<void> {
-    while (this.appliedGeneration < this.generation) {
-      const generation = this.generation;
-      const desired = this.desired;
-      try {
-        await this.syncOnce(desired);
-        this.appliedGeneration = generation;
-        this.estimate.applied(desired, this.options.clock.nowMs());
-        this.settleWaiters(generation);
-      } catch (error) {
-        this.settleWaiters(generation, error as Error);
-        if (this.shutdown.signal.aborted) return;
-        this.appliedGeneration = generation; // the caller calls again with the then-current set
+    try {
+      while (this.appliedGeneration < this.generation) {
+        let generation = this.generation;
+        try {
+          // Another change (ours or someone else's) may be in progress: Octavia would refuse ours.
+          await this.waitActive();
+          // What was asked while we waited replaces what was asked before: only the latest is sent.
+          generation = this.generation;
+          const desired = this.desired;
+          await this.syncOnce(desired);
+          this.appliedGeneration = generation;
+          this.estimate.applied(desired, this.options.clock.nowMs());
+          this.settleWaiters(generation);
+        } catch (error) {
+          this.appliedGeneration = generation; // the caller calls again with the then-current set
+          this.settleWaiters(generation, error as Error);
+          if (this.shutdown.signal.aborted)
+            this.settleWaiters(Number.POSITIVE_INFINITY, error as Error);
+        }
       }
+    } finally {
+      this.syncing = false;
     }
+  }
+
+  private waitActive() {
+    const { client, config } = this.options;
+    return client.loadBalancer.loadBalancers.waitForStatus(this.requireTopology().loadBalancer.id, {
+      target: 'ACTIVE',
+      timeoutMs: config.changeTimeoutMs,
+      intervalMs: 100,
+      maxIntervalMs: 500,
+      signal: this.shutdown.signal,
+    });
   }
 
   private async syncOnce(desired: readonly DataPlaneMember[]): Promise<void> {
     const topology = this.requireTopology();
-    const { client, config } = this.options;
-    const lbId = topology.loadBalancer.id;
-    const waitActive = () =>
-      client.loadBalancer.loadBalancers.waitForStatus(lbId, {
-        target: 'ACTIVE',
-        timeoutMs: config.changeTimeoutMs,
-        intervalMs: 100,
-        maxIntervalMs: 500,
-        signal: this.shutdown.signal,
-      });
-    // Another change (ours or someone else's) may be in progress: Octavia would refuse ours.
-    await waitActive();
     const current = await this.listMembers();
-    const plan = planMembers({ current, desired, disableAll: this.disableAll, pruneStale: this.pruneStale });
+    const plan = planMembers({
+      current,
+      desired,
+      disableAll: this.disableAll,
+      pruneStale: this.pruneStale,
+    });
     if (!plan.changed) return;
-    await client.loadBalancer.members.batchUpdate(topology.pool.id, plan.members, { signal: this.shutdown.signal });
+    await this.options.client.loadBalancer.members.batchUpdate(topology.pool.id, plan.members, {
+      signal: this.shutdown.signal,
+    });
     this.changesSent += 1;
-    await waitActive();
+    await this.waitActive();
     this.describe(plan.members.length);
     this.logger.log(
       `members: ${[plan.added.length ? `added ${plan.added.join(', ')}` : '', plan.updated.length ? `changed ${plan.updated.join(', ')}` : '', plan.removed.length ? `removed ${plan.removed.join(', ')}` : ''].filter(Boolean).join('; ')}`,
@@ -195,7 +220,9 @@ export class OctaviaDataPlane implements DataPlane {
 
   private listMembers() {
     const topology = this.requireTopology();
-    return this.options.client.loadBalancer.members.list(topology.pool.id, { signal: this.shutdown.signal }).toArray();
+    return this.options.client.loadBalancer.members
+      .list(topology.pool.id, { signal: this.shutdown.signal })
+      .toArray();
   }
 
   private describe(memberCount: number): void {

@@ -37,7 +37,8 @@ export async function setUpLoadBalancer(ctx: SetupContext): Promise<OctaviaTopol
       maxIntervalMs: 1_000,
       signal,
       onProgress: (p) => {
-        if (p.attempt % 10 === 0) ctx.log(`load balancer ${id}: ${p.status} after ${Math.round(p.elapsedMs / 1000)} s`);
+        if (p.attempt % 10 === 0)
+          ctx.log(`load balancer ${id}: ${p.status} after ${Math.round(p.elapsedMs / 1000)} s`);
       },
     });
 
@@ -46,56 +47,109 @@ export async function setUpLoadBalancer(ctx: SetupContext): Promise<OctaviaTopol
   if (config.loadBalancerId) {
     loadBalancer = await lbs.loadBalancers.find(config.loadBalancerId, { signal });
     if (!loadBalancer)
-      throw new OctaviaSetupError(`dataPlane.octavia.loadBalancerId: no load balancer ${config.loadBalancerId} in the project`);
+      throw new OctaviaSetupError(
+        `dataPlane.octavia.loadBalancerId: no load balancer ${config.loadBalancerId} in the project`,
+      );
   } else {
     loadBalancer = await lbs.loadBalancers.findByName(config.loadBalancerName, { signal });
   }
   if (!loadBalancer) {
     if (!config.create)
-      throw new OctaviaSetupError(`dataPlane.octavia: no load balancer named ${config.loadBalancerName} and create is false`);
+      throw new OctaviaSetupError(
+        `dataPlane.octavia: no load balancer named ${config.loadBalancerName} and create is false`,
+      );
     if (!config.vipSubnet)
-      throw new OctaviaSetupError('dataPlane.octavia.vipSubnet: required to create the load balancer (a subnet name or id for its VIP)');
+      throw new OctaviaSetupError(
+        'dataPlane.octavia.vipSubnet: required to create the load balancer (a subnet name or id for its VIP)',
+      );
     const subnet = await findSubnet(client, config.vipSubnet, signal);
-    loadBalancer = await lbs.loadBalancers.create({ name: config.loadBalancerName, vipSubnetId: subnet, description: 'created by openstack-autoscaler', tags: ['osa-autoscaler'], signal });
+    loadBalancer = await lbs.loadBalancers.create({
+      name: config.loadBalancerName,
+      vipSubnetId: subnet,
+      description: 'created by openstack-autoscaler',
+      tags: ['osa-autoscaler'],
+      signal,
+    });
     created = true;
-    ctx.log(`created load balancer ${loadBalancer.name} (${loadBalancer.id}), VIP ${loadBalancer.vipAddress}`);
+    ctx.log(
+      `created load balancer ${loadBalancer.name} (${loadBalancer.id}), VIP ${loadBalancer.vipAddress}`,
+    );
   } else {
-    ctx.log(`adopted load balancer ${loadBalancer.name} (${loadBalancer.id}), VIP ${loadBalancer.vipAddress}`);
+    ctx.log(
+      `adopted load balancer ${loadBalancer.name} (${loadBalancer.id}), VIP ${loadBalancer.vipAddress}`,
+    );
   }
   loadBalancer = await wait(loadBalancer.id);
 
   const listeners = await lbs.listeners.list({ loadBalancerId: loadBalancer.id, signal }).toArray();
-  let listener = listeners.find((l) => l.protocolPort === config.listenerPort && l.loadBalancerIds.includes(loadBalancer.id));
+  let listener = listeners.find(
+    (l) => l.protocolPort === config.listenerPort && l.loadBalancerIds.includes(loadBalancer.id),
+  );
   if (listener && listener.protocol !== 'HTTP')
-    throw new OctaviaSetupError(`dataPlane.octavia.listenerPort: the listener on ${config.listenerPort} speaks ${listener.protocol}, not HTTP`);
+    throw new OctaviaSetupError(
+      `dataPlane.octavia.listenerPort: the listener on ${config.listenerPort} speaks ${listener.protocol}, not HTTP`,
+    );
   if (!listener) {
-    listener = await lbs.listeners.create({ loadBalancerId: loadBalancer.id, protocol: 'HTTP', protocolPort: config.listenerPort, name: `${config.loadBalancerName}-http`, insertHeaders: { 'X-Forwarded-For': 'true' }, signal });
+    listener = await lbs.listeners.create({
+      loadBalancerId: loadBalancer.id,
+      protocol: 'HTTP',
+      protocolPort: config.listenerPort,
+      name: `${config.loadBalancerName}-http`,
+      insertHeaders: { 'X-Forwarded-For': 'true' },
+      signal,
+    });
     ctx.log(`created listener ${listener.id} on ${loadBalancer.vipAddress}:${config.listenerPort}`);
     await wait(loadBalancer.id);
   }
 
-  let pool = listener.defaultPoolId ? await lbs.pools.find(listener.defaultPoolId, { signal }) : undefined;
+  let pool = listener.defaultPoolId
+    ? await lbs.pools.find(listener.defaultPoolId, { signal })
+    : undefined;
   if (!pool) {
-    pool = await lbs.pools.create({ listenerId: listener.id, protocol: 'HTTP', lbAlgorithm: config.lbAlgorithm, name: `${config.loadBalancerName}-pool`, signal });
+    pool = await lbs.pools.create({
+      listenerId: listener.id,
+      protocol: 'HTTP',
+      lbAlgorithm: config.lbAlgorithm,
+      name: `${config.loadBalancerName}-pool`,
+      signal,
+    });
     ctx.log(`created pool ${pool.id}`);
     await wait(loadBalancer.id);
   }
   if (config.healthMonitor && !pool.healthMonitorId) {
-    const monitor = await lbs.healthMonitors.create({ poolId: pool.id, type: 'HTTP', urlPath: config.healthMonitorPath, delaySeconds: 2, timeoutSeconds: 1, maxRetries: 1, maxRetriesDown: 2, name: `${config.loadBalancerName}-check`, signal });
+    const monitor = await lbs.healthMonitors.create({
+      poolId: pool.id,
+      type: 'HTTP',
+      urlPath: config.healthMonitorPath,
+      delaySeconds: 2,
+      timeoutSeconds: 1,
+      maxRetries: 1,
+      maxRetriesDown: 2,
+      name: `${config.loadBalancerName}-check`,
+      signal,
+    });
     ctx.log(`created health monitor ${monitor.id} (GET ${config.healthMonitorPath} every 2 s)`);
     await wait(loadBalancer.id);
   }
   return { loadBalancer, listener, pool, created };
 }
 
-async function findSubnet(client: OpenStackClient, nameOrId: string, signal: AbortSignal): Promise<string> {
+async function findSubnet(
+  client: OpenStackClient,
+  nameOrId: string,
+  signal: AbortSignal,
+): Promise<string> {
   const byName = await client.network.subnets.list({ name: nameOrId, signal }).toArray();
   if (byName.length === 1) return byName[0].id;
   if (byName.length > 1)
-    throw new OctaviaSetupError(`dataPlane.octavia.vipSubnet: ${byName.length} subnets are named ${nameOrId} (${byName.map((s) => s.id).join(', ')}); use an id`);
+    throw new OctaviaSetupError(
+      `dataPlane.octavia.vipSubnet: ${byName.length} subnets are named ${nameOrId} (${byName.map((s) => s.id).join(', ')}); use an id`,
+    );
   try {
     return (await client.network.subnets.get(nameOrId, { signal })).id;
   } catch {
-    throw new OctaviaSetupError(`dataPlane.octavia.vipSubnet: no subnet named or with id ${nameOrId}`);
+    throw new OctaviaSetupError(
+      `dataPlane.octavia.vipSubnet: no subnet named or with id ${nameOrId}`,
+    );
   }
 }

@@ -85,7 +85,11 @@ export function planMembers(input: MemberPlanInput): MemberPlan {
     plan.members.push(spec);
     const now = current.get(k);
     if (!now) plan.added.push(spec.name ?? k);
-    else if (now.weight !== spec.weight || now.adminStateUp !== spec.adminStateUp || now.name !== spec.name)
+    else if (
+      now.weight !== spec.weight ||
+      now.adminStateUp !== spec.adminStateUp ||
+      now.name !== spec.name
+    )
       plan.updated.push(spec.name ?? k);
   }
   for (const [k, m] of current) {

@@ -32,7 +32,8 @@ export class OctaviaTrafficEstimate {
     for (const m of members) {
       if (m.state !== 'drain') continue;
       draining.add(m.backend.id);
-      if (!this.drains.has(m.backend.id)) this.drains.set(m.backend.id, { sinceMs: nowMs, done: false });
+      if (!this.drains.has(m.backend.id))
+        this.drains.set(m.backend.id, { sinceMs: nowMs, done: false });
     }
     for (const id of [...this.drains.keys()]) if (!draining.has(id)) this.drains.delete(id);
   }
@@ -61,16 +62,27 @@ export class OctaviaTrafficEstimate {
     const inFlight = new Map<string, number>();
     spread(stats.activeConnections, ready, (id, n) => inFlight.set(id, n));
     for (const [id, drain] of this.drains) {
-      const settled = readAtMs - drain.sinceMs >= this.statsIntervalMs && stats.activeConnections === 0;
+      const settled =
+        readAtMs - drain.sinceMs >= this.statsIntervalMs && stats.activeConnections === 0;
       if (settled || nowMs - drain.sinceMs >= this.drainGraceMs) drain.done = true;
       inFlight.set(id, drain.done ? 0 : 1);
     }
     const out = new Map<string, MemberCounters>();
     for (const m of members) {
       const id = m.backend.id;
-      out.set(id, { requests: this.requestsByMember.get(id) ?? 0, inFlight: inFlight.get(id) ?? 0, errors: 0, responses: this.requestsByMember.get(id) ?? 0 });
+      out.set(id, {
+        requests: this.requestsByMember.get(id) ?? 0,
+        inFlight: inFlight.get(id) ?? 0,
+        errors: 0,
+        responses: this.requestsByMember.get(id) ?? 0,
+      });
     }
-    return { epoch: this.epoch, forwardedRequests: stats.totalConnections, rejectedRequests: 0, members: out };
+    return {
+      epoch: this.epoch,
+      forwardedRequests: stats.totalConnections,
+      rejectedRequests: 0,
+      members: out,
+    };
   }
 }
 
