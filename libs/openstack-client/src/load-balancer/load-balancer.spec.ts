@@ -121,7 +121,8 @@ describe('loadBalancer against the fake Octavia', () => {
     return lb.id;
   }
 
-  it('builds a load balancer, listener, pool and monitor, resending changes refused while PENDING_*', async () => {
+  /** An ACTIVE load balancer, then a listener and its pool sent at once (the pool meets a PENDING_UPDATE). */
+  async function loadBalancerWithPool() {
     const lbId = await activeLoadBalancer();
     const listener = await os.loadBalancer.listeners.create({
       loadBalancerId: lbId,
@@ -134,6 +135,11 @@ describe('loadBalancer against the fake Octavia', () => {
       protocol: 'HTTP',
       lbAlgorithm: 'ROUND_ROBIN',
     });
+    return { lbId, listener, pool };
+  }
+
+  it('builds a load balancer, listener, pool and monitor, resending changes refused while PENDING_*', async () => {
+    const { lbId, listener, pool } = await loadBalancerWithPool();
     const refused = cloud
       .callsTo('load-balancer', 'POST', /\/lbaas\/pools$/)
       .filter((c) => c.status === 409);
@@ -179,17 +185,7 @@ describe('loadBalancer against the fake Octavia', () => {
   });
 
   it('batch-updates members: one PUT adds, re-weights and removes, matched by address and port', async () => {
-    const lbId = await activeLoadBalancer();
-    const listener = await os.loadBalancer.listeners.create({
-      loadBalancerId: lbId,
-      protocol: 'HTTP',
-      protocolPort: 8000,
-    });
-    const pool = await os.loadBalancer.pools.create({
-      listenerId: listener.id,
-      protocol: 'HTTP',
-      lbAlgorithm: 'ROUND_ROBIN',
-    });
+    const { lbId, pool } = await loadBalancerWithPool();
     await os.loadBalancer.loadBalancers.waitForStatus(lbId, { target: 'ACTIVE', ...wait });
     const members = os.loadBalancer.members;
     await members.batchUpdate(pool.id, [
@@ -225,17 +221,7 @@ describe('loadBalancer against the fake Octavia', () => {
   });
 
   it('updates and deletes one member, waits for DELETED, and reads stats and the status tree', async () => {
-    const lbId = await activeLoadBalancer();
-    const listener = await os.loadBalancer.listeners.create({
-      loadBalancerId: lbId,
-      protocol: 'HTTP',
-      protocolPort: 8000,
-    });
-    const pool = await os.loadBalancer.pools.create({
-      listenerId: listener.id,
-      protocol: 'HTTP',
-      lbAlgorithm: 'ROUND_ROBIN',
-    });
+    const { lbId, listener, pool } = await loadBalancerWithPool();
     const member = await os.loadBalancer.members.create(pool.id, {
       address: '127.200.0.30',
       protocolPort: 5000,

@@ -26,6 +26,20 @@ describe('fake Octavia v2 (wire)', () => {
     throw new Error('condition never held');
   };
 
+  /** A new load balancer once it is ACTIVE, and the check for "ACTIVE again". */
+  async function activeLoadBalancer(): Promise<{ lb: Json; active: () => Promise<boolean> }> {
+    const subnet = [...cloud.state.subnets.values()][0];
+    const lb = (
+      await lbaas('/loadbalancers', 'POST', {
+        loadbalancer: { name: 'lb', vip_subnet_id: subnet.id },
+      })
+    ).json.loadbalancer;
+    const active = async () =>
+      (await lbaas(`/loadbalancers/${lb.id}`)).json.loadbalancer.provisioning_status === 'ACTIVE';
+    await until(active);
+    return { lb, active };
+  }
+
   it('is in the catalog as load-balancer and answers its version document without a token', async () => {
     const root = await wire(`${cloud.endpoints['load-balancer']}/`);
     expect(root.status).toBe(200);
@@ -67,15 +81,7 @@ describe('fake Octavia v2 (wire)', () => {
   });
 
   it('batch member update answers 202 with no body and applies the desired set after the delay', async () => {
-    const subnet = [...cloud.state.subnets.values()][0];
-    const lb = (
-      await lbaas('/loadbalancers', 'POST', {
-        loadbalancer: { name: 'lb', vip_subnet_id: subnet.id },
-      })
-    ).json.loadbalancer;
-    const active = async () =>
-      (await lbaas(`/loadbalancers/${lb.id}`)).json.loadbalancer.provisioning_status === 'ACTIVE';
-    await until(active);
+    const { lb, active } = await activeLoadBalancer();
     const listener = (
       await lbaas('/listeners', 'POST', {
         listener: { loadbalancer_id: lb.id, protocol: 'HTTP', protocol_port: 80 },
@@ -119,15 +125,7 @@ describe('fake Octavia v2 (wire)', () => {
   });
 
   it('validates like Octavia: weight range, timeout longer than delay', async () => {
-    const subnet = [...cloud.state.subnets.values()][0];
-    const lb = (
-      await lbaas('/loadbalancers', 'POST', {
-        loadbalancer: { name: 'lb', vip_subnet_id: subnet.id },
-      })
-    ).json.loadbalancer;
-    const active = async () =>
-      (await lbaas(`/loadbalancers/${lb.id}`)).json.loadbalancer.provisioning_status === 'ACTIVE';
-    await until(active);
+    const { lb, active } = await activeLoadBalancer();
     const pool = (
       await lbaas('/pools', 'POST', {
         pool: { loadbalancer_id: lb.id, protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN' },
