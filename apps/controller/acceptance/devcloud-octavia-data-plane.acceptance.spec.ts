@@ -139,37 +139,26 @@ describeWithCloud(
       weight: 100,
     });
 
-    /**
-     * `openstack loadbalancer member list` (the real CLI; its columns have no admin state, so
-     * whether each member is enabled comes from the API beside it).
-     */
-    async function cliMembers(): Promise<
-      Array<{ address: string; enabled: boolean; name: string }>
-    > {
+    /** `openstack loadbalancer member list` (the real CLI): address, weight and name of each member. */
+    function cliMembers(): Array<{ address: string; weight: number; name: string }> {
       const run = spawnSync(
         'openstack',
         ['loadbalancer', 'member', 'list', dataPlane.ids.poolId, '-f', 'json'],
-        {
-          encoding: 'utf8',
-          timeout: 60_000,
-          env: process.env,
-        },
+        { encoding: 'utf8', timeout: 60_000, env: process.env },
       );
       if (run.status !== 0)
         throw new Error(`openstack loadbalancer member list failed: ${run.stderr}`);
-      const rows = JSON.parse(run.stdout) as Array<{ id: string; address: string; name: string }>;
-      const api = new Map(
-        (await client.loadBalancer.members.list(dataPlane.ids.poolId).toArray()).map((m) => [
-          m.id,
-          m.adminStateUp,
-        ]),
-      );
+      const rows = JSON.parse(run.stdout) as Array<{
+        address: string;
+        weight: number;
+        name: string;
+      }>;
       return rows
-        .map((r) => ({ address: r.address, enabled: api.get(r.id) ?? false, name: r.name }))
+        .map((r) => ({ address: r.address, weight: r.weight, name: r.name }))
         .sort((a, b) => a.address.localeCompare(b.address));
     }
 
-    const ours = (rows: Array<{ name: string }>) => rows.filter((r) => r.name.startsWith('osa:'));
+    const ours = <T extends { name: string }>(rows: T[]): T[] => rows.filter((r) => r.name.startsWith('osa:'));
 
     async function boot(name: string, withService: boolean): Promise<Vm> {
       const ref = await client.compute.servers.create({
@@ -285,8 +274,8 @@ describeWithCloud(
       expect(first.headers['x-instance-address']).toBe(
         `${vms.one.address}:${settings.servicePort}`,
       );
-      expect(await cliMembers()).toEqual([
-        { address: vms.one.address, enabled: true, name: `osa:${vms.one.server.id}` },
+      expect(cliMembers()).toEqual([
+        { address: vms.one.address, weight: 100, name: `osa:${vms.one.server.id}` },
       ]);
       progress(`step 1: ${vip.address}:${vip.port} serves from service-vm-1`);
 
@@ -303,10 +292,10 @@ describeWithCloud(
       expect(firstViaVip).toBeDefined();
       figures.readinessToFirstRequestMs = (firstViaVip ?? 0) - readyAt;
       expect(load.nonOk()).toBe(0);
-      expect(await cliMembers()).toEqual(
+      expect(cliMembers()).toEqual(
         [
-          { address: vms.one.address, enabled: false, name: `osa:${vms.one.server.id}` },
-          { address: vms.three.address, enabled: true, name: `osa:${vms.three.server.id}` },
+          { address: vms.one.address, weight: 0, name: `osa:${vms.one.server.id}` },
+          { address: vms.three.address, weight: 100, name: `osa:${vms.three.server.id}` },
         ].sort((a, b) => a.address.localeCompare(b.address)),
       );
       progress(
@@ -325,15 +314,20 @@ describeWithCloud(
         if (Date.now() > drainDeadline) throw new Error('the drain did not end within 30 s');
         await new Promise((r) => setTimeout(r, 250));
       }
+      figures.drainStartToDrainedMs = Date.now() - drainStart;
+      progress(
+        `step 3: drained after ${figures.drainStartToDrainedMs} ms: ${load.summary(drainStart)}`,
+      );
       await dataPlane.applyMembers([member(vms.one, 'ready')]);
       figures.drainStartToMemberRemovalMs = Date.now() - drainStart;
       await new Promise((r) => setTimeout(r, 1_000));
       await load.stop();
       figures.answersUnderLoad = load.answers.length;
+      if (load.nonOk() > 0) progress(`step 3 answers: ${load.summary()}`);
       expect(load.failures).toEqual([]);
       expect(load.nonOk()).toBe(0);
-      expect(ours(await cliMembers())).toEqual([
-        { address: vms.one.address, enabled: true, name: `osa:${vms.one.server.id}` },
+      expect(ours(cliMembers())).toEqual([
+        { address: vms.one.address, weight: 100, name: `osa:${vms.one.server.id}` },
       ]);
       progress(
         `step 3: drained scale-in, member removed ${figures.drainStartToMemberRemovalMs} ms after the drain began; ${load.answers.length} answers, 0 non-2xx`,
@@ -366,7 +360,7 @@ describeWithCloud(
         address: '127.77.20.1',
         protocolPort: 8080,
         name: `${tag}-by-hand`,
-        adminStateUp: false,
+        weight: 0, // nothing listens there: it must never get a request
       });
       await client.loadBalancer.loadBalancers.waitForStatus(dataPlane.ids.loadBalancerId, {
         target: 'ACTIVE',
@@ -376,21 +370,21 @@ describeWithCloud(
       await dataPlane.start();
       await dataPlane.applyMembers([]); // recovery has not admitted anything yet: nothing is removed
       expect(
-        ours(await cliMembers())
+        ours(cliMembers())
           .map((m) => m.address)
           .sort(),
       ).toEqual([vms.one.address, vms.two.address].sort());
       await dataPlane.applyMembers([member(vms.one, 'ready'), member(vms.three, 'ready')]);
-      const after = await cliMembers();
+      const after = cliMembers();
       expect(ours(after)).toEqual(
         [
-          { address: vms.one.address, enabled: true, name: `osa:${vms.one.server.id}` },
-          { address: vms.three.address, enabled: true, name: `osa:${vms.three.server.id}` },
+          { address: vms.one.address, weight: 100, name: `osa:${vms.one.server.id}` },
+          { address: vms.three.address, weight: 100, name: `osa:${vms.three.server.id}` },
         ].sort((a, b) => a.address.localeCompare(b.address)),
       );
       expect(after.find((m) => m.name === `${tag}-by-hand`)).toEqual({
         address: '127.77.20.1',
-        enabled: false,
+        weight: 0,
         name: `${tag}-by-hand`,
       });
       expect((await client.loadBalancer.members.get(dataPlane.ids.poolId, byHand.id)).id).toBe(

@@ -42,7 +42,7 @@ export class OctaviaDataPlaneConfig {
 
   /**
    * `keep-serving` (default): the previous members keep serving until the new instance is ready
-   * (the seed's switch semantics, no 503 at all); `empty-pool`: every member is disabled while
+   * (the seed's switch semantics, no 503 at all); `empty-pool`: every member gets weight 0 while
    * scaling, so Octavia's HAProxy answers its own 503 ("No server is available"), without
    * Retry-After, until the new one is ready.
    */

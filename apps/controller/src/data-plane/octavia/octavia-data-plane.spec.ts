@@ -71,7 +71,7 @@ describe('OctaviaDataPlane (dataPlane.kind octavia) on the fake Octavia', () => 
     );
   });
 
-  it('applies ready, drain and maint as weight and admin state in one batch update each, nothing when unchanged', async () => {
+  it('applies ready, drain and maint as weights in one batch update each, nothing when unchanged', async () => {
     const dp = plane();
     await dp.start();
     await dp.applyMembers([member(1), member(2)]);
@@ -83,7 +83,7 @@ describe('OctaviaDataPlane (dataPlane.kind octavia) on the fake Octavia', () => 
     expect(batchCalls()).toHaveLength(1);
     await dp.applyMembers([member(1, 'maint'), member(2, 'drain')]);
     expect(membersNow()).toEqual([
-      { name: 'osa:server-1', address: '127.200.0.11', weight: 100, up: false },
+      { name: 'osa:server-1', address: '127.200.0.11', weight: 0, up: true },
       { name: 'osa:server-2', address: '127.200.0.12', weight: 0, up: true },
     ]);
     await dp.applyMembers([member(1)]);
@@ -150,7 +150,7 @@ describe('OctaviaDataPlane (dataPlane.kind octavia) on the fake Octavia', () => 
     expect(cloud.state.members.get(foreign.id)?.weight).toBe(3); // the same object, unchanged
   });
 
-  it('keeps serving through a scale-out by default; empty-pool disables every member until the gate opens', async () => {
+  it('keeps serving through a scale-out by default; empty-pool gives every member weight 0 until the gate opens', async () => {
     const keep = plane();
     await keep.start();
     await keep.applyMembers([member(1)]);
@@ -163,9 +163,9 @@ describe('OctaviaDataPlane (dataPlane.kind octavia) on the fake Octavia', () => 
     await empty.start();
     await empty.applyMembers([member(1)]);
     await empty.setRejectWhileScaling({ retryAfterSeconds: 5, reason: 'scaling' });
-    expect(membersNow()[0].up).toBe(false);
+    expect(membersNow()[0]).toMatchObject({ weight: 0, up: true });
     await empty.setRejectWhileScaling(undefined);
-    expect(membersNow()[0].up).toBe(true);
+    expect(membersNow()[0]).toMatchObject({ weight: 100, up: true });
   });
 
   it('reads connections as the forwarded count, starts a new epoch when they restart, and bounds a drain', async () => {

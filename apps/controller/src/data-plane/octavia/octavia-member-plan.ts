@@ -21,7 +21,7 @@ export interface MemberPlanInput {
   current: readonly Member[];
   /** What the control plane wants (seams/data-plane.ts). */
   desired: readonly DataPlaneMember[];
-  /** `whileScaling: empty-pool` with the gate closed: every owned member is disabled. */
+  /** `whileScaling: empty-pool` with the gate closed: every owned member gets weight 0. */
   disableAll: boolean;
   /**
    * Remove owned members that are not desired. False right after a (re)start until the control
@@ -43,9 +43,15 @@ export interface MemberPlan {
 
 const key = (address: string, port: number): string => `${address}:${port}`;
 
-/** Octavia weights are 0-256; the seam's are 1-256 for ready members. */
-function weightOf(member: DataPlaneMember): number {
-  if (member.state === 'drain') return 0;
+/**
+ * Octavia weights are 0-256; the seam's are 1-256 for ready members. `drain` and `maint` are both
+ * weight 0 (no new requests; what is in flight finishes), never `admin_state_up: false`: on the
+ * devcloud's HAProxy provider a member once disabled stays in maintenance after it is enabled
+ * again (its server state file keeps the state across the reload; measured: every request then
+ * got 503), while weight changes always take effect.
+ */
+function weightOf(member: DataPlaneMember, disableAll: boolean): number {
+  if (member.state !== 'ready' || disableAll) return 0;
   return Math.min(256, Math.max(1, Math.round(member.weight)));
 }
 
@@ -64,9 +70,9 @@ function keep(m: Member): MemberSpec {
 }
 
 /**
- * The desired pool as one batch update: `ready` -> weight, enabled; `drain` -> weight 0, enabled
- * (what it has in flight finishes, it gets nothing new); `maint` -> disabled. Members are matched
- * by address and port, as Octavia matches them.
+ * The desired pool as one batch update: `ready` -> its weight; `drain` and `maint` -> weight 0
+ * (what it has in flight finishes, it gets nothing new); `disableAll` (empty-pool while scaling)
+ * -> every one weight 0. Members are matched by address and port, as Octavia matches them.
  */
 export function planMembers(input: MemberPlanInput): MemberPlan {
   const current = new Map(input.current.map((m) => [key(m.address, m.protocolPort), m]));
@@ -76,8 +82,8 @@ export function planMembers(input: MemberPlanInput): MemberPlan {
       address: d.backend.host,
       protocolPort: d.backend.port,
       name: ownedMemberName(d.backend.id),
-      weight: weightOf(d),
-      adminStateUp: !input.disableAll && d.state !== 'maint',
+      weight: weightOf(d, input.disableAll),
+      adminStateUp: true,
     });
   }
   const plan: MemberPlan = { members: [], changed: false, added: [], updated: [], removed: [] };
