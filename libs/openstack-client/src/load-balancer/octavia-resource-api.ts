@@ -45,9 +45,10 @@ export class OctaviaResourceApi<
   TUpdate extends OctaviaWriteOptions,
   TFilters extends CallOptions,
 > {
+  /** @ignore Subclasses say how their collection looks on the wire. */
   constructor(
     protected readonly session: Session,
-    protected readonly spec: OctaviaResourceSpec<T, TCreate, TUpdate, TFilters>,
+    private readonly spec: OctaviaResourceSpec<T, TCreate, TUpdate, TFilters>,
   ) {}
 
   /** GET the collection, lazily following `<plural>_links`. */
