@@ -396,7 +396,9 @@ export interface FakeHealthMonitor extends FakeOctaviaObject {
 export interface OctaviaBehaviour {
   /**
    * Time a change keeps the load balancer PENDING_* (409 "immutable" to other changes) before
-   * it is ACTIVE again (default 50 ms; the devcloud's provider takes 0.5-0.7 s).
+   * it is ACTIVE again (default 50 ms; the devcloud's provider takes 0.5-0.7 s). Applies to
+   * changes already pending too: a long delay holds the load balancer PENDING_*, a short one
+   * releases it.
    */
   provisioningDelayMs?: number;
   /**

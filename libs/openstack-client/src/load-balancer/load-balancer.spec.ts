@@ -121,21 +121,33 @@ describe('loadBalancer against the fake Octavia', () => {
     return lb.id;
   }
 
-  /** An ACTIVE load balancer, then a listener and its pool sent at once (the pool meets a PENDING_UPDATE). */
+  /** Polls `check` every 10 ms for at most 5 s. */
+  async function until(check: () => boolean): Promise<void> {
+    for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+    if (!check()) throw new Error('condition never held');
+  }
+
+  /**
+   * An ACTIVE load balancer with a listener and its pool; the pool is sent while the load
+   * balancer is held PENDING_UPDATE (409), and created once it is released.
+   */
   async function loadBalancerWithPool() {
     const lbId = await activeLoadBalancer();
+    cloud.setOctaviaBehaviour({ provisioningDelayMs: 60_000 });
     const listener = await os.loadBalancer.listeners.create({
       loadBalancerId: lbId,
       protocol: 'HTTP',
       protocolPort: 8000,
     });
-    // Sent at once while the load balancer is PENDING_UPDATE: refused with 409, then resent.
-    const pool = await os.loadBalancer.pools.create({
+    const creatingPool = os.loadBalancer.pools.create({
       listenerId: listener.id,
       protocol: 'HTTP',
       lbAlgorithm: 'ROUND_ROBIN',
     });
-    return { lbId, listener, pool };
+    const poolPosts = () => cloud.callsTo('load-balancer', 'POST', /\/lbaas\/pools$/);
+    await until(() => poolPosts().some((c) => c.status === 409));
+    cloud.setOctaviaBehaviour({ provisioningDelayMs: 40 });
+    return { lbId, listener, pool: await creatingPool };
   }
 
   it('builds a load balancer, listener, pool and monitor, resending changes refused while PENDING_*', async () => {
@@ -162,6 +174,7 @@ describe('loadBalancer against the fake Octavia', () => {
   });
 
   it('gives up with ImmutableResourceError when told not to resend', async () => {
+    cloud.setOctaviaBehaviour({ provisioningDelayMs: 60_000 }); // held PENDING_CREATE
     const lb = await os.loadBalancer.loadBalancers.create({
       name: 'web-lb',
       vipSubnetId: subnetId,

@@ -15,7 +15,7 @@ import { timestamps } from '../http/wire';
 export const DEFAULT_PROVISIONING_DELAY_MS = 50;
 
 interface PendingChange {
-  untilMs: number;
+  startedMs: number;
   finish: (() => void)[];
 }
 
@@ -47,9 +47,8 @@ export class OctaviaProvisioning {
       o.updatedAt = timestamps.seconds(now);
     }
     if (!objects.includes(lb)) lb.provisioningStatus = 'PENDING_UPDATE';
-    const delay = this.behaviour.provisioningDelayMs ?? DEFAULT_PROVISIONING_DELAY_MS;
     this.pending.set(lb.id, {
-      untilMs: now + delay,
+      startedMs: now,
       finish: [
         () => {
           for (const o of objects)
@@ -60,10 +59,14 @@ export class OctaviaProvisioning {
     });
   }
 
-  /** Applies every change that is due. */
+  /**
+   * Applies every change that is due. The delay is read now, not when the change began, so a
+   * test can hold a load balancer PENDING_* (a long delay) and release it (a short one) at will.
+   */
   settle(now = Date.now()): void {
+    const delay = this.behaviour.provisioningDelayMs ?? DEFAULT_PROVISIONING_DELAY_MS;
     for (const [lbId, change] of [...this.pending]) {
-      if (change.untilMs > now) continue;
+      if (now - change.startedMs < delay) continue;
       this.pending.delete(lbId);
       for (const step of change.finish) step();
       const lb = this.state.loadBalancers.get(lbId);

@@ -50,6 +50,7 @@ describe('fake Octavia v2 (wire)', () => {
 
   it('walks PENDING_CREATE -> ACTIVE and refuses changes meanwhile with the devcloud 409 body', async () => {
     const subnet = [...cloud.state.subnets.values()][0];
+    cloud.setOctaviaBehaviour({ provisioningDelayMs: 60_000 }); // held PENDING_CREATE
     const created = await lbaas('/loadbalancers', 'POST', {
       loadbalancer: { name: 'lb1', vip_subnet_id: subnet.id },
     });
@@ -69,6 +70,7 @@ describe('fake Octavia v2 (wire)', () => {
       faultstring: `Load Balancer ${lb.id} is immutable and cannot be updated.`,
       debuginfo: null,
     });
+    cloud.setOctaviaBehaviour({ provisioningDelayMs: 0 }); // released
     await until(
       async () =>
         (await lbaas(`/loadbalancers/${lb.id}`)).json.loadbalancer.provisioning_status === 'ACTIVE',
@@ -94,6 +96,7 @@ describe('fake Octavia v2 (wire)', () => {
       })
     ).json.pool;
     await until(active);
+    cloud.setOctaviaBehaviour({ provisioningDelayMs: 60_000 }); // held, to see PENDING_CREATE
     const put = await lbaas(`/pools/${pool.id}/members`, 'PUT', {
       members: [{ address: '127.200.0.50', protocol_port: 5000 }],
     });
@@ -107,6 +110,7 @@ describe('fake Octavia v2 (wire)', () => {
       }),
     ]);
     expect(pending.members_links).toEqual([]);
+    cloud.setOctaviaBehaviour({ provisioningDelayMs: 0 });
     await until(active);
     const again = await lbaas(`/pools/${pool.id}/members`, 'PUT', { members: [] });
     expect(again.status).toBe(202);
