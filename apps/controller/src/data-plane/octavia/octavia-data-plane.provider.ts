@@ -6,10 +6,21 @@ import { OPENSTACK_CLIENT } from '../../providers/openstack/openstack-client.pro
 import { DATA_PLANE, type DataPlane } from '../../seams/data-plane';
 import { OctaviaDataPlane } from './octavia-data-plane';
 
-/** DATA_PLANE for `dataPlane.kind: octavia` (the entry of DataPlaneModule's factories). */
+export function createOctaviaDataPlane(
+  dataPlane: DataPlaneConfig,
+  clock: Clock,
+  client: OpenStackClient | undefined,
+): DataPlane {
+  if (!client)
+    throw new Error(
+      "dataPlane.kind octavia needs provider.kind openstack: the load balancer's members are the group's servers, and it uses the provider's credentials",
+    );
+  return new OctaviaDataPlane({ config: dataPlane.octavia, client, clock });
+}
+
+/** DATA_PLANE for `dataPlane.kind: octavia` (its entry in the data-plane module's factories). */
 export const octaviaDataPlaneProvider: Provider = {
   provide: DATA_PLANE,
-  inject: [DataPlaneConfig, OPENSTACK_CLIENT, CLOCK],
-  useFactory: (dataPlane: DataPlaneConfig, client: OpenStackClient, clock: Clock): DataPlane =>
-    new OctaviaDataPlane({ config: dataPlane.octavia, client, clock }),
+  inject: [DataPlaneConfig, CLOCK, { token: OPENSTACK_CLIENT, optional: true }],
+  useFactory: createOctaviaDataPlane,
 };

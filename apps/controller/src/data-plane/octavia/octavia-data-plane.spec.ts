@@ -3,7 +3,9 @@ import { FakeOpenStack } from '@osa/openstack-testkit';
 import { ManualClock } from '../../../test-support/manual-clock';
 import { OctaviaDataPlaneConfig } from '../../config/octavia-data-plane.config';
 import type { DataPlaneMember, MemberState } from '../../seams/data-plane';
+import { DataPlaneConfig } from '../../config/data-plane.config';
 import { OctaviaDataPlane } from './octavia-data-plane';
+import { createOctaviaDataPlane } from './octavia-data-plane.provider';
 
 const member = (n: number, state: MemberState = 'ready'): DataPlaneMember => ({
   backend: { id: `server-${n}`, host: `127.200.0.${10 + n}`, port: 5000 },
@@ -58,6 +60,15 @@ describe('OctaviaDataPlane (dataPlane.kind octavia) on the fake Octavia', () => 
     expect(cloud.state.listeners.size).toBe(1);
     expect(cloud.state.pools.size).toBe(1);
     expect(cloud.callsTo('load-balancer', 'POST', /loadbalancers$/)).toHaveLength(1);
+  });
+
+  it('needs the openstack provider (its client and credentials)', () => {
+    expect(() => createOctaviaDataPlane(new DataPlaneConfig(), clock, undefined)).toThrow(
+      /dataPlane.kind octavia needs provider.kind openstack/,
+    );
+    expect(createOctaviaDataPlane(new DataPlaneConfig(), clock, client)).toBeInstanceOf(
+      OctaviaDataPlane,
+    );
   });
 
   it('refuses to start, naming the setting, when it may not create and finds nothing', async () => {
