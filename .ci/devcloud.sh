@@ -140,6 +140,8 @@ list_leftovers() {
   os_cli devcloud keypair list -c Name | awk -v re="$TEST_NAMES" '$1 ~ re {print "keypair", $1, $1}'
   os_cli devcloud-admin security group list -c ID -c Name | awk -v re="$TEST_NAMES" '$2 ~ re {print "security-group", $0}'
   os_cli devcloud-admin network list -c ID -c Name | awk -v re="$TEST_NAMES" '$2 ~ re {print "network", $0}'
+  # Octavia (octavia.sh) may not be up: no load balancers to list then.
+  { os_cli devcloud loadbalancer list -c id -c name 2>/dev/null || true; } | awk -v re="$TEST_NAMES" '$2 ~ re {print "load-balancer", $0}'
 }
 
 demo_instance_quota() {
@@ -158,7 +160,7 @@ do_leftovers() {
     say "demo project instance quota is '$quota', expected $DEMO_INSTANCE_QUOTA (the quota test did not restore it)"
   fi
   if [ -n "$found" ] || [ "$quota" != "$DEMO_INSTANCE_QUOTA" ]; then exit 1; fi
-  say "no leftovers: no osa-acc-*/osa-smoke-* servers, images, keypairs, security groups or networks; demo instance quota $quota"
+  say "no leftovers: no osa-acc-*/osa-smoke-* servers, images, keypairs, security groups, networks or load balancers; demo instance quota $quota"
 }
 
 do_sweep() {
@@ -172,6 +174,7 @@ do_sweep() {
       keypair) os_run devcloud keypair delete "$id" || true ;;
       security-group) os_run devcloud-admin security group delete "$id" || true ;;
       network) os_run devcloud-admin network delete "$id" || true ;;
+      load-balancer) os_run devcloud loadbalancer delete --cascade --wait "$id" || true ;;
     esac
     n=$((n + 1))
   done < <(list_leftovers)

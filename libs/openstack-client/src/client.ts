@@ -18,6 +18,7 @@ import { ComputeApi } from './compute/compute-api';
 import { IdentityApi } from './identity/api';
 import { ImageApi } from './image/image-api';
 import { NetworkApi } from './network/network-api';
+import { LoadBalancerApi } from './load-balancer/load-balancer-api';
 import { Session } from './session/session';
 import type { ClientLogger, RetryOptions } from './session/session-types';
 
@@ -95,6 +96,8 @@ export class OpenStackClient {
   readonly compute: ComputeApi;
   readonly image: ImageApi;
   readonly network: NetworkApi;
+  /** Octavia v2 (catalog type `load-balancer`). */
+  readonly loadBalancer: LoadBalancerApi;
 
   constructor(options: OpenStackClientOptions) {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -132,6 +135,7 @@ export class OpenStackClient {
     });
     this.image = new ImageApi(this.session);
     this.network = new NetworkApi(this.session);
+    this.loadBalancer = new LoadBalancerApi(this.session);
   }
 
   /** Builds a client from a resolved CloudConfig (see resolveCloudConfig). */

@@ -1,5 +1,5 @@
 /**
- * @osa/openstack-client: a typed Keystone v3 / Nova / Glance / Neutron client.
+ * @osa/openstack-client: a typed Keystone v3 / Nova / Glance / Neutron / Octavia client.
  * This file is the package's whole public surface.
  */
 export { CLIENT_VERSION } from './version';
@@ -30,3 +30,4 @@ export * from './identity';
 export * from './compute';
 export * from './image';
 export * from './network';
+export * from './load-balancer';

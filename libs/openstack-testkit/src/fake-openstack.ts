@@ -14,7 +14,9 @@ import type {
   FaultHandle,
   FaultRule,
   FakeServer,
+  FakeLbStats,
   ImageBehaviour,
+  OctaviaBehaviour,
   ServerBehaviour,
   ServiceName,
 } from './fake-openstack.types';
@@ -39,6 +41,8 @@ import {
 import { ComputeService } from './compute/compute.service';
 import { ImageService } from './image/image.service';
 import { NetworkService } from './network/network.service';
+import { OctaviaService } from './load-balancer/octavia.service';
+import { OctaviaProvisioning } from './load-balancer/octavia-provisioning';
 
 const DEFAULT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -64,6 +68,7 @@ export class FakeOpenStack {
   private readonly behaviours: ServerBehaviourRegistry;
   private readonly tokens: TokenStore;
   private readonly lifecycle: CloudLifecycle;
+  private readonly octavia: OctaviaProvisioning;
   private readonly services: FakeServiceBase[];
   private readonly identity: IdentityService;
   private readonly sockets = new Set<Socket>();
@@ -119,7 +124,14 @@ export class FakeOpenStack {
       loopbackSubnetsOnly: profile.loopbackSubnetsOnly,
     });
     this.identity = identity;
-    this.services = [identity, compute, image, network];
+    this.octavia = new OctaviaProvisioning(this.state);
+    const loadBalancer = new OctaviaService(this.tokens, {
+      state: this.state,
+      credentials: this.credentials,
+      lifecycle: this.lifecycle,
+      provisioning: this.octavia,
+    });
+    this.services = [identity, compute, image, network, loadBalancer];
   }
 
   /**
@@ -230,6 +242,7 @@ export class FakeOpenStack {
       compute: `${this.listenOrigin}/compute/v2.1`,
       image: `${this.listenOrigin}/image`,
       network: `${this.listenOrigin}/network`,
+      'load-balancer': `${this.listenOrigin}/load-balancer`,
     };
   }
 
@@ -325,6 +338,33 @@ export class FakeOpenStack {
   /** How Nova snapshots (createImage) progress in Glance. Replaces the previous setting. */
   setImageBehaviour(behaviour: ImageBehaviour): void {
     this.lifecycle.imageBehaviour = { ...behaviour };
+  }
+
+  /** How the fake Octavia provider applies changes. Replaces the previous setting. */
+  setOctaviaBehaviour(behaviour: OctaviaBehaviour): void {
+    const delay = behaviour.provisioningDelayMs;
+    if (delay !== undefined && !(delay >= 0 && Number.isFinite(delay)))
+      throw new Error(
+        `setOctaviaBehaviour(): provisioningDelayMs must be a finite number >= 0, got ${delay}`,
+      );
+    this.octavia.behaviour = { ...behaviour };
+    this.octavia.refreshOperatingStatuses();
+  }
+
+  /**
+   * Adds traffic to a listener's counters as the amphora would report it: `totalConnections`
+   * and the bytes grow by the given amounts; `activeConnections` is set. What
+   * `GET .../stats` of the listener and its load balancer then answer.
+   */
+  addListenerTraffic(listenerId: string, traffic: Partial<FakeLbStats>): void {
+    const listener = this.state.listeners.get(listenerId);
+    if (!listener) throw new Error(`addListenerTraffic(): no listener with id ${listenerId}`);
+    const s = listener.stats;
+    s.totalConnections += traffic.totalConnections ?? 0;
+    s.bytesIn += traffic.bytesIn ?? 0;
+    s.bytesOut += traffic.bytesOut ?? 0;
+    s.requestErrors += traffic.requestErrors ?? 0;
+    if (traffic.activeConnections !== undefined) s.activeConnections = traffic.activeConnections;
   }
 
   /**

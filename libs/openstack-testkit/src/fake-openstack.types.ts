@@ -1,7 +1,7 @@
 // Public types of the fake OpenStack. Records in `FakeCloudState` are plain objects: tests may
 // read them, mutate them and seed new ones; the HTTP handlers render them into wire payloads.
 
-export type ServiceName = 'identity' | 'compute' | 'image' | 'network';
+export type ServiceName = 'identity' | 'compute' | 'image' | 'network' | 'load-balancer';
 
 export interface FakeOpenStackOptions {
   /** Loopback address to listen on (default 127.0.0.1; any 127.x.y.z works). Port is ephemeral. */
@@ -53,6 +53,8 @@ export interface FakeEndpoints {
   compute: string;
   image: string;
   network: string;
+  /** Octavia v2 (catalog type `load-balancer`), registered at its root like the devcloud's. */
+  'load-balancer': string;
 }
 
 export type ServerStatus =
@@ -307,6 +309,103 @@ export interface FakeCloudState {
   securityGroupRules: Map<string, FakeSecurityGroupRule>;
   ports: Map<string, FakePort>;
   floatingIps: Map<string, FakeFloatingIp>;
+  /** Octavia objects (see `FakeLoadBalancer`). */
+  loadBalancers: Map<string, FakeLoadBalancer>;
+  listeners: Map<string, FakeListener>;
+  pools: Map<string, FakePool>;
+  members: Map<string, FakeMember>;
+  healthMonitors: Map<string, FakeHealthMonitor>;
+}
+
+export type FakeProvisioningStatus =
+  'ACTIVE' | 'DELETED' | 'ERROR' | 'PENDING_CREATE' | 'PENDING_UPDATE' | 'PENDING_DELETE';
+
+/** Fields every Octavia object has. */
+export interface FakeOctaviaObject {
+  id: string;
+  name: string;
+  description: string;
+  projectId: string;
+  provisioningStatus: FakeProvisioningStatus;
+  operatingStatus: string;
+  adminStateUp: boolean;
+  tags: string[];
+  createdAt: string;
+  updatedAt: string | null;
+}
+
+export interface FakeLoadBalancer extends FakeOctaviaObject {
+  vipAddress: string;
+  vipPortId: string;
+  vipSubnetId: string;
+  vipNetworkId: string;
+  provider: string;
+}
+
+/** Counters as `GET .../stats` reports them; set them to imitate traffic. */
+export interface FakeLbStats {
+  activeConnections: number;
+  totalConnections: number;
+  bytesIn: number;
+  bytesOut: number;
+  requestErrors: number;
+}
+
+export interface FakeListener extends FakeOctaviaObject {
+  loadBalancerId: string;
+  protocol: string;
+  protocolPort: number;
+  connectionLimit: number;
+  defaultPoolId: string | null;
+  insertHeaders: Record<string, string>;
+  stats: FakeLbStats;
+}
+
+export interface FakePool extends FakeOctaviaObject {
+  loadBalancerId: string;
+  listenerIds: string[];
+  protocol: string;
+  lbAlgorithm: string;
+  healthMonitorId: string | null;
+}
+
+export interface FakeMember extends FakeOctaviaObject {
+  poolId: string;
+  address: string;
+  protocolPort: number;
+  weight: number;
+  backup: boolean;
+  subnetId: string | null;
+  monitorAddress: string | null;
+  monitorPort: number | null;
+}
+
+export interface FakeHealthMonitor extends FakeOctaviaObject {
+  poolId: string;
+  type: string;
+  delay: number;
+  timeout: number;
+  maxRetries: number;
+  maxRetriesDown: number;
+  httpMethod: string | null;
+  urlPath: string | null;
+  expectedCodes: string | null;
+}
+
+/** How the fake Octavia provider applies changes. */
+export interface OctaviaBehaviour {
+  /**
+   * Time a change keeps the load balancer PENDING_* (409 "immutable" to other changes) before
+   * it is ACTIVE again (default 50 ms; the devcloud's provider takes 0.5-0.7 s). Applies to
+   * changes already pending too: a long delay holds the load balancer PENDING_*, a short one
+   * releases it.
+   */
+  provisioningDelayMs?: number;
+  /**
+   * operating_status of a member in a pool with a health monitor, from its address and port
+   * (default ONLINE; weight 0 shows DRAINING, as HAProxy's DRAIN state does through Octavia).
+   */
+  memberHealth?: (member: FakeMember) => 'ONLINE' | 'ERROR';
 }
 
 /** Quotas enforced by the fake (defaults are the services' own defaults). */

@@ -1,5 +1,6 @@
 import { ValidateBy } from 'class-validator';
 import { Allowed, DurationMs, IntegerIn, Section } from './config-rules';
+import { OctaviaDataPlaneConfig } from './octavia-data-plane.config';
 
 /**
  * Who carries the client bytes: `builtin` (the controller's own proxy, the default), `haproxy`
@@ -98,4 +99,7 @@ export class DataPlaneConfig {
 
   @Section(() => HaproxyDataPlaneConfig)
   haproxy = new HaproxyDataPlaneConfig();
+
+  @Section(() => OctaviaDataPlaneConfig)
+  octavia = new OctaviaDataPlaneConfig();
 }

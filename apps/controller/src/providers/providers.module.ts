@@ -7,7 +7,7 @@ import { INSTANCE_PROVIDER, InstanceProvider } from './instance-provider';
 import { LocalInstanceProvider } from './local/local-instance-provider';
 import { NodeProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher';
 import { MonitoredInstanceProvider } from './monitored-instance-provider';
-import { openStackClientProvider } from './openstack/openstack-client.provider';
+import { OPENSTACK_CLIENT, openStackClientProvider } from './openstack/openstack-client.provider';
 import { OpenStackInstanceProvider } from './openstack/openstack-instance-provider';
 
 /**
@@ -31,6 +31,8 @@ export class ProvidersModule {
           new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs),
       },
     ];
-    return { module: ProvidersModule, providers, exports: [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin] };
+    // The OpenStack client is shared with dataPlane.kind octavia (same credentials, same metrics).
+    const exports = [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin, ...(kind === 'local' ? [] : [OPENSTACK_CLIENT])];
+    return { module: ProvidersModule, providers, exports };
   }
 }

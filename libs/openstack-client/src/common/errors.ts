@@ -9,6 +9,7 @@
  *   │   │   (QuotaExceededError is a sibling: Nova says 403 "Quota exceeded", Neutron 409 OverQuota)
  *   │   ├── NotFoundError              404
  *   │   ├── ConflictError              409
+ *   │   │   └── ImmutableResourceError Octavia 409 "... is immutable and cannot be updated" (PENDING_*)
  *   │   ├── QuotaExceededError         Nova 403/413 "Quota exceeded", Neutron 409 OverQuota
  *   │   ├── RateLimitedError           429 (and Nova's legacy 413 with Retry-After)
  *   │   └── ServiceUnavailableError    502 / 503 / 504
@@ -33,7 +34,13 @@
  * bodies are reduced to the server's own message.
  */
 
-export type ServiceType = 'identity' | 'compute' | 'image' | 'network' | (string & {});
+export type ServiceType =
+  | 'identity'
+  | 'compute'
+  | 'image'
+  | 'network'
+  | 'load-balancer'
+  | (string & {});
 
 export class OpenStackError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -90,6 +97,13 @@ export class UnauthorizedError extends OpenStackHttpError {}
 export class ForbiddenError extends OpenStackHttpError {}
 export class NotFoundError extends OpenStackHttpError {}
 export class ConflictError extends OpenStackHttpError {}
+/**
+ * Octavia refused a change because the load balancer (or the object) is in a PENDING_* state:
+ * 409 "Load Balancer <id> is immutable and cannot be updated." Nothing was changed, so the
+ * same request may be sent again once the load balancer is ACTIVE (the load-balancer section
+ * retries it, boundedly).
+ */
+export class ImmutableResourceError extends ConflictError {}
 export class QuotaExceededError extends OpenStackHttpError {}
 export class RateLimitedError extends OpenStackHttpError {}
 export class ServiceUnavailableError extends OpenStackHttpError {}
@@ -368,6 +382,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * - Glance (webob): `{"message": "...<br /><br />", "code": "404 Not Found", "title": "Not Found"}`
  * - Nova: one envelope key named for the fault: `{"itemNotFound": {"code": 404, "message": "..."}}`
  *   (also `badRequest`, `forbidden`, `conflictingRequest`, `computeFault`, `overLimit`)
+ * - Octavia (wsme/pecan): `{"faultcode": "Client", "faultstring": "...", "debuginfo": null}`
  * - HTML or plain text (proxies, Glance when not asked for JSON): tags stripped.
  */
 export function parseErrorBody(
@@ -395,6 +410,12 @@ export function parseErrorBody(
       };
     }
     if (typeof neutron === 'string') return { message: tidy(neutron) };
+    if (typeof parsed['faultstring'] === 'string') {
+      return {
+        message: tidy(parsed['faultstring']),
+        errorType: typeof parsed['faultcode'] === 'string' ? parsed['faultcode'] : undefined,
+      };
+    }
     const keystone = parsed['error'];
     if (isRecord(keystone) && typeof keystone['message'] === 'string') {
       return {
@@ -445,6 +466,8 @@ export interface ErrorResponse {
 }
 
 const QUOTA_MESSAGE = /quota exceeded|exceeded quota|over ?quota/i;
+/** Octavia's 409 for a change to a load balancer (or object) in a PENDING_* state. */
+const IMMUTABLE_MESSAGE = /is immutable and cannot be updated/i;
 
 /** The one function that turns an HTTP error answer into the right OpenStackHttpError subclass. */
 export function errorFromResponse(response: ErrorResponse): OpenStackHttpError {
@@ -478,7 +501,9 @@ export function errorFromResponse(response: ErrorResponse): OpenStackHttpError {
     case 404:
       return new NotFoundError(details);
     case 409:
-      return new ConflictError(details);
+      return IMMUTABLE_MESSAGE.test(message)
+        ? new ImmutableResourceError(details)
+        : new ConflictError(details);
     case 413:
       // Nova's legacy rate limit: 413 overLimit with Retry-After.
       return details.retryAfterMs !== undefined

@@ -56,6 +56,10 @@ export function versionedBaseUrl(serviceType: ServiceType, catalogUrl: string): 
       return /\/v2\.0$/.test(url) ? url : `${url}/v2.0`;
     case 'compute':
       return /\/v2(\.1)?(\/[^/]+)?$/.test(url) ? url : `${url}/v2.1`;
+    case 'load-balancer':
+      // Octavia: registered at its root (`http://h:9876`) or a path (`http://h/load-balancer`);
+      // v2 is served at /v2 and /v2.0 (its version document links /v2).
+      return /\/v2(\.0)?$/.test(url) ? url.replace(/\/v2\.0$/, '/v2') : `${url}/v2`;
     default:
       return url;
   }

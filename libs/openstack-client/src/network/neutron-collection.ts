@@ -1,11 +1,16 @@
-import { NotFoundError } from '../common/errors';
-import { ResourceList } from '../common/pagination';
-import { readJsonObject, type WireReader } from '../common/wire';
+import {
+  envelopeDelete,
+  envelopeGet,
+  envelopeList,
+  envelopeWrite,
+  type Parse,
+} from '../common/envelope-calls';
+import type { ResourceList } from '../common/pagination';
 import type { Session } from '../session/session';
 import type { QueryValue } from '../session/session-types';
 
+export type { Parse } from '../common/envelope-calls';
 type Obj = Record<string, unknown>;
-export type Parse<T> = (wire: WireReader, obj: Obj, path: string) => T;
 
 /**
  * A Neutron collection: `{"<plural>": [...], "<plural>_links": [{"rel": "next", ...}]}` (the
@@ -19,38 +24,22 @@ export function neutronList<T>(
   parse: Parse<T>,
   signal?: AbortSignal,
 ): ResourceList<T> {
-  return new ResourceList<T>(async (next) => {
-    const res = await session.request('network', {
-      method: 'GET',
-      path: next ?? path,
-      query: next ? undefined : query,
-      signal,
-    });
-    const { wire, root } = readJsonObject(res);
-    return {
-      items: wire
-        .array(root, plural, 'body')
-        .map((o, i) => parse(wire, wire.record(o, `${plural}[${i}]`), `${plural}[${i}]`)),
-      next: wire.nextLink(root, `${plural}_links`, 'body'),
-    };
-  });
+  return envelopeList(session, 'network', path, plural, query, parse, signal);
 }
 
 /** GET one Neutron resource: `{"<singular>": {...}}`. */
-export async function neutronGet<T>(
+export function neutronGet<T>(
   session: Session,
   path: string,
   singular: string,
   parse: Parse<T>,
   signal?: AbortSignal,
 ): Promise<T> {
-  const res = await session.request('network', { method: 'GET', path, signal });
-  const { wire, root } = readJsonObject(res);
-  return parse(wire, wire.object(root, singular, 'body'), singular);
+  return envelopeGet(session, 'network', path, singular, parse, signal);
 }
 
 /** POST/PUT a Neutron resource and read `{"<singular>": {...}}` back. */
-export async function neutronWrite<T>(
+export function neutronWrite<T>(
   session: Session,
   method: 'POST' | 'PUT',
   path: string,
@@ -59,28 +48,15 @@ export async function neutronWrite<T>(
   parse: Parse<T>,
   signal?: AbortSignal,
 ): Promise<T> {
-  const res = await session.request('network', {
-    method,
-    path,
-    json: { [singular]: body },
-    signal,
-  });
-  const { wire, root } = readJsonObject(res);
-  return parse(wire, wire.object(root, singular, 'body'), singular);
+  return envelopeWrite(session, 'network', method, path, singular, body, parse, signal);
 }
 
 /** DELETE; false when already gone and ignoreMissing (default true). */
-export async function neutronDelete(
+export function neutronDelete(
   session: Session,
   path: string,
   ignoreMissing = true,
   signal?: AbortSignal,
 ): Promise<boolean> {
-  try {
-    await session.request('network', { method: 'DELETE', path, signal });
-    return true;
-  } catch (err) {
-    if (err instanceof NotFoundError && ignoreMissing) return false;
-    throw err;
-  }
+  return envelopeDelete(session, 'network', path, ignoreMissing, signal);
 }

@@ -47,7 +47,13 @@ export class FaultInjector {
   }
 }
 
-const SERVICES: readonly ServiceName[] = ['identity', 'compute', 'image', 'network'];
+const SERVICES: readonly ServiceName[] = [
+  'identity',
+  'compute',
+  'image',
+  'network',
+  'load-balancer',
+];
 
 function validateRule(rule: FaultRule): void {
   if (!SERVICES.includes(rule.service)) {

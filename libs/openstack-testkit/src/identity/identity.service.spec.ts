@@ -48,7 +48,7 @@ describe('fake Keystone v3', () => {
     expect(token.expires_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(Date.parse(token.expires_at)).toBeGreaterThan(before + 23 * 3600_000);
     const types = token.catalog.map((entry: { type: string }) => entry.type).sort();
-    expect(types).toEqual(['compute', 'identity', 'image', 'network']);
+    expect(types).toEqual(['compute', 'identity', 'image', 'load-balancer', 'network']);
     const compute = token.catalog.find((entry: { type: string }) => entry.type === 'compute');
     expect(compute.endpoints.map((e: { interface: string }) => e.interface).sort()).toEqual([
       'admin',

@@ -27,6 +27,11 @@ export function emptyState(): FakeCloudState {
     securityGroupRules: new Map(),
     ports: new Map(),
     floatingIps: new Map(),
+    loadBalancers: new Map(),
+    listeners: new Map(),
+    pools: new Map(),
+    members: new Map(),
+    healthMonitors: new Map(),
   };
 }
 

@@ -1,0 +1,10 @@
+export { LoadBalancerApi } from './load-balancer-api';
+export { DEFAULT_IMMUTABLE_RETRIES } from './octavia-calls';
+export type { OctaviaWriteOptions, OctaviaDeleteOptions } from './octavia-calls';
+export { OctaviaResourceApi } from './octavia-resource-api';
+export type { ProvisioningStatus, OperatingStatus, OctaviaObject } from './provisioning';
+export * from './load-balancers';
+export * from './listeners';
+export * from './pools';
+export * from './members';
+export * from './health-monitors';

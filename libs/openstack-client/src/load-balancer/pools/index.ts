@@ -1,0 +1,9 @@
+export { PoolsApi } from './api';
+export type {
+  CreatePoolOptions,
+  LbAlgorithm,
+  ListPoolsFilters,
+  PoolProtocol,
+  UpdatePoolOptions,
+} from './requests';
+export type { Pool } from './results';
