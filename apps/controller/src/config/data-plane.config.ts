@@ -10,7 +10,7 @@ export const DATA_PLANE_KINDS = ['builtin', 'haproxy', 'octavia'] as const;
 export type DataPlaneKind = (typeof DATA_PLANE_KINDS)[number];
 
 /** The kinds this build can run; a kind that is accepted but not here is refused at start-up. */
-export const BUILT_DATA_PLANE_KINDS: readonly DataPlaneKind[] = ['builtin'];
+export const BUILT_DATA_PLANE_KINDS: readonly DataPlaneKind[] = ['builtin', 'haproxy'];
 
 /** The sun_path of a UNIX socket holds 108 bytes including the terminating NUL. */
 const MAX_SOCKET_PATH_LENGTH = 107;
@@ -21,9 +21,10 @@ function AbsolutePath(what: string, maxLength = 4096): PropertyDecorator {
 
 /** Empty, or an absolute path. */
 function OptionalAbsolutePath(what: string, maxLength = 4096): PropertyDecorator {
+  // Letters, digits and . _ - / only: the path is written into HAProxy's config, some places unquoted.
   return Allowed(
-    `"" (${what} chosen by the controller) or an absolute path of at most ${maxLength} characters`,
-    (value) => value === '' || (typeof value === 'string' && value.startsWith('/') && value.length <= maxLength && !value.includes('\0') && !/\s/.test(value)),
+    `"" (${what} chosen by the controller) or an absolute path of at most ${maxLength} characters of letters, digits, ".", "_", "-", "/"`,
+    (value) => value === '' || (typeof value === 'string' && /^\/[A-Za-z0-9._/-]*$/.test(value) && value.length <= maxLength),
   );
 }
 

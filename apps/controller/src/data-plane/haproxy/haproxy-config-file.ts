@@ -1,0 +1,178 @@
+import { HaproxyDataPlaneConfig } from '../../config/data-plane.config';
+import { ProxyConfig } from '../../config/proxy.config';
+import { TrafficConfig } from '../../config/traffic.config';
+
+/** Our names inside HAProxy (they appear in `show stat` and every Runtime API command). */
+export const HAPROXY_FRONTEND = 'osa-clients';
+export const HAPROXY_BACKEND = 'osa-instances';
+/** The Lua action that holds a request while no instance is in rotation (`traffic.duringScaleOut: queue`). */
+export const HOLD_ACTION = 'osa_hold_for_instance';
+/** How often a held request looks again for an instance (ms). */
+const HOLD_POLL_MS = 20;
+
+/** Files the configuration refers to (all in the private runtime directory). */
+export interface HaproxyFiles {
+  readonly socketPath: string;
+  /** The "503 while scaling" switch: a map the Runtime API edits (`closed`, `reason`, `retry-after`). */
+  readonly gateMapPath: string;
+  /** The hold action for queue mode. */
+  readonly luaPath: string;
+}
+
+export interface HaproxyConfigInputs {
+  readonly haproxy: HaproxyDataPlaneConfig;
+  readonly proxy: ProxyConfig;
+  readonly traffic: TrafficConfig;
+  /** `Retry-After` with the 503 sent when no instance can serve. */
+  readonly retryAfterSeconds: number;
+  readonly files: HaproxyFiles;
+}
+
+/** Gate map keys (see HaproxyFiles.gateMapPath). */
+export const GATE_KEYS = { closed: 'closed', reason: 'reason', retryAfter: 'retry-after' } as const;
+
+/**
+ * haproxy.cfg, written once per start and never edited afterwards: servers, their states and
+ * weights, and the 503-while-scaling switch all change through the Runtime API. Every setting the
+ * built-in proxy has an equivalent for is taken from the same `proxy` / `traffic` keys
+ * (docs/data-plane-haproxy.md has the mapping and what has none).
+ */
+export function renderHaproxyConfig(inputs: HaproxyConfigInputs): string {
+  const { haproxy, proxy, traffic, files } = inputs;
+  const queueMode = traffic.duringScaleOut === 'queue';
+  // Inside a sample expression a path cannot be quoted; runtimeDir/socketPath are limited to safe characters.
+  const gateMap = files.gateMapPath;
+  const lines: string[] = [
+    '# Written by the openstack-autoscaler controller at start-up; from then on changed only through',
+    '# the Runtime API (servers, their state and weight, the 503-while-scaling switch). Do not edit.',
+    'global',
+    // One thread, like nginx with one worker: the cheapest per request on a small shared host.
+    '  nbthread 1',
+    `  maxconn ${haproxy.maxconn}`,
+    `  stats socket ${quote(files.socketPath)} mode 600 level admin`,
+    `  stats timeout ${haproxy.runtimeApiTimeoutMs}ms`,
+    // A soft stop (SIGUSR1) lets requests in flight finish, at most this long.
+    `  hard-stop-after ${Math.max(1, proxy.shutdownDeadlineMs)}ms`,
+    ...(queueMode ? [`  lua-load ${quote(files.luaPath)}`] : []),
+    '',
+    'defaults',
+    '  mode http',
+    `  timeout connect ${proxy.upstreamConnectTimeoutMs}ms`,
+    `  timeout server ${proxy.upstreamTimeoutMs}ms`,
+    `  timeout client ${haproxy.clientTimeoutMs}ms`,
+    `  timeout http-request ${proxy.headersTimeoutMs}ms`,
+    `  timeout http-keep-alive ${proxy.keepAliveTimeoutMs}ms`,
+    `  timeout queue ${traffic.queueMaxWaitMs}ms`,
+    // The built-in proxy's one retry on another instance after a connect that provably sent nothing.
+    '  retries 1',
+    '  option redispatch 1',
+    '',
+    `frontend ${HAPROXY_FRONTEND}`,
+    `  bind ${bindAddress(proxy.listenHost, proxy.listenPort)}`,
+    `  maxconn ${haproxy.maxconn}`,
+    '  # 503 + Retry-After while scaling (traffic.duringScaleOut: reject): the controller fills the gate map.',
+    `  http-request return status 503 content-type "text/plain; charset=utf-8" lf-string "%[str(${GATE_KEYS.reason}),map(${gateMap})]" hdr Retry-After "%[str(${GATE_KEYS.retryAfter}),map(${gateMap})]" if { str(${GATE_KEYS.closed}),map(${gateMap},no) -m str yes }`,
+    ...(proxy.maxRequestBodyBytes > 0
+      ? [`  http-request deny deny_status 413 if { req.hdr_cnt(content-length) gt 0 } { req.hdr_val(content-length) gt ${proxy.maxRequestBodyBytes} }`]
+      : []),
+    ...(proxy.chunkedDeleteOptions === 'reject' ? ['  http-request deny deny_status 400 if { method DELETE OPTIONS } { req.hdr(transfer-encoding) -m found }'] : []),
+    ...forwardedHeaderRules(proxy.trustedProxies),
+    ...pathMappingRules(proxy),
+    `  default_backend ${HAPROXY_BACKEND}`,
+    '',
+    `backend ${HAPROXY_BACKEND}`,
+    `  balance ${balanceAlgorithm(traffic)}`,
+    `  http-error status 503 content-type "text/plain; charset=utf-8" string "no healthy backend is available yet, retry shortly" hdr Retry-After ${inputs.retryAfterSeconds}`,
+    ...(queueMode ? [`  http-request lua.${HOLD_ACTION} ${HAPROXY_BACKEND} ${traffic.queueMaxWaitMs} ${traffic.queueMaxRequests}`] : []),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Server options for `add server` (dynamic servers do not inherit `default-server` in 2.6). */
+export function serverOptions(haproxy: HaproxyDataPlaneConfig, traffic: TrafficConfig): string {
+  return haproxy.serverMaxconn > 0 ? `maxconn ${haproxy.serverMaxconn} maxqueue ${traffic.queueMaxRequests}` : '';
+}
+
+/**
+ * `traffic.duringScaleOut: queue` while no instance is in rotation: hold the request (polling
+ * `nbsrv`) until one is, for at most `queueMaxWaitMs`, at most `queueMaxRequests` held at once;
+ * past either it goes on and gets the backend's 503 + Retry-After. One Lua state (`lua-load`) and
+ * one thread, so the `waiting` count is shared by every request.
+ */
+export function renderHoldAction(): string {
+  return `-- Written by the openstack-autoscaler controller (traffic.duringScaleOut: queue). Do not edit.
+local waiting = 0
+core.register_action("${HOLD_ACTION}", { "http-req" }, function(txn, backend, max_wait_ms, max_waiting)
+  if txn.f:nbsrv(backend) > 0 or waiting >= tonumber(max_waiting) then return end
+  waiting = waiting + 1
+  local ok = pcall(function()
+    local waited = 0
+    local limit = tonumber(max_wait_ms)
+    while waited < limit and txn.f:nbsrv(backend) == 0 do
+      core.msleep(${HOLD_POLL_MS})
+      waited = waited + ${HOLD_POLL_MS}
+    end
+  end)
+  waiting = waiting - 1
+end, 3)
+`;
+}
+
+/** The map file's content for a gate state (written before each start; edited through the API after). */
+export function renderGateMap(answer: { retryAfterSeconds: number; reason: string } | undefined): string {
+  if (!answer) return '';
+  return `${GATE_KEYS.reason} ${mapValue(answer.reason)}\n${GATE_KEYS.retryAfter} ${answer.retryAfterSeconds}\n${GATE_KEYS.closed} yes\n`;
+}
+
+/** A map value on one line (a map file ends a value at the line end; the Runtime API a command at `;`). */
+export function mapValue(text: string): string {
+  return text.replace(/[\r\n;]+/g, ' ').trim() || '-';
+}
+
+function balanceAlgorithm(traffic: TrafficConfig): string {
+  // switch: only the active instance is `ready`, the others are in maint; `first` then simply takes it.
+  if (traffic.mode === 'switch') return 'first';
+  return traffic.balancing === 'round-robin' ? 'roundrobin' : 'leastconn';
+}
+
+/**
+ * The built-in proxy's rule: from a peer not in `trustedProxies`, X-Forwarded-For is replaced by
+ * the peer address, -Proto is http, -Host is the Host, Forwarded and X-Real-IP are dropped; from a
+ * trusted peer the chain is extended and -Proto/-Host are kept.
+ */
+function forwardedHeaderRules(trusted: readonly string[]): string[] {
+  const when = (condition: string): string => (trusted.length > 0 ? ` if !osa_trusted_peer${condition}` : condition ? ` if${condition}` : '');
+  return [
+    ...(trusted.length > 0 ? [`  acl osa_trusted_peer src ${trusted.join(' ')}`] : []),
+    `  http-request del-header X-Forwarded-For${when('')}`,
+    `  http-request del-header Forwarded${when('')}`,
+    `  http-request del-header X-Real-IP${when('')}`,
+    `  http-request set-header X-Forwarded-Proto http${when('')}`,
+    `  http-request set-header X-Forwarded-Host %[req.hdr(host)]${when(' { req.hdr(host) -m found }')}`,
+    // Appends the peer address: to nothing (untrusted, deleted above) or to the trusted chain.
+    '  option forwardfor',
+  ];
+}
+
+/** Exact-path rewrites, the first match wins (the query string is kept: set-path leaves it). */
+function pathMappingRules(proxy: ProxyConfig): string[] {
+  const rules: string[] = [];
+  proxy.pathMappings.forEach((mapping, index) => {
+    const method = mapping.method ? ` { method ${mapping.method} }` : '';
+    rules.push(`  http-request set-var(txn.osa_mapping) int(${index}) if !{ var(txn.osa_mapping) -m found }${method} { path ${quote(mapping.from)} }`);
+  });
+  proxy.pathMappings.forEach((mapping, index) => {
+    rules.push(`  http-request set-path ${quote(mapping.to)} if { var(txn.osa_mapping) -m int ${index} }`);
+  });
+  return rules;
+}
+
+function bindAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** One configuration word: double-quoted, with `\`, `"` and `$` (environment expansion) escaped. */
+export function quote(value: string): string {
+  return `"${value.replace(/[\\"$]/g, (character) => `\\${character}`)}"`;
+}
