@@ -66,8 +66,8 @@ export class HaproxyDataPlaneConfig {
 
   /**
    * Requests one instance is sent at once (the server `maxconn`); more wait in HAProxy's queue for
-   * up to `traffic.queueMaxWaitMs` (`timeout queue`), at most `traffic.queueMaxRequests` per instance
-   * (`maxqueue`), then get 503. 0 = no limit (no queue).
+   * up to `traffic.queueMaxWaitMs` (`timeout queue`), at most `traffic.queueMaxRequests` waiting in
+   * all, else 503 + Retry-After. 0 = no limit (no queue).
    */
   @IntegerIn(0, 1_000_000)
   serverMaxconn = 256;

@@ -94,6 +94,15 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
     await this.dataPlane.stop();
   }
 
+  /** Resolves once the member changes asked for so far have been applied (or have failed). */
+  async idle(): Promise<void> {
+    while (this.applying) {
+      const applying = this.applying;
+      await applying;
+      if (applying === this.applying) return;
+    }
+  }
+
   /** One reading: counters to the control plane, then the gate and any member change left over. */
   async tick(): Promise<void> {
     const coveredGeneration = this.appliedGeneration;

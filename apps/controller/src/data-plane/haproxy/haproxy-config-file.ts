@@ -84,14 +84,16 @@ export function renderHaproxyConfig(inputs: HaproxyConfigInputs): string {
     `  balance ${balanceAlgorithm(traffic)}`,
     `  http-error status 503 content-type "text/plain; charset=utf-8" string "no healthy backend is available yet, retry shortly" hdr Retry-After ${inputs.retryAfterSeconds}`,
     ...(queueMode ? [`  http-request lua.${HOLD_ACTION} ${HAPROXY_BACKEND} ${traffic.queueMaxWaitMs} ${traffic.queueMaxRequests}`] : []),
+    // HAProxy's queue (instances at serverMaxconn) holds at most queueMaxRequests, each up to queueMaxWaitMs (timeout queue).
+    `  http-request return status 503 content-type "text/plain; charset=utf-8" string "request queue full, retry shortly" hdr Retry-After ${inputs.retryAfterSeconds} if { queue(${HAPROXY_BACKEND}) ge ${traffic.queueMaxRequests} }`,
     '',
   ];
   return lines.join('\n');
 }
 
 /** Server options for `add server` (dynamic servers do not inherit `default-server` in 2.6). */
-export function serverOptions(haproxy: HaproxyDataPlaneConfig, traffic: TrafficConfig): string {
-  return haproxy.serverMaxconn > 0 ? `maxconn ${haproxy.serverMaxconn} maxqueue ${traffic.queueMaxRequests}` : '';
+export function serverOptions(haproxy: HaproxyDataPlaneConfig): string {
+  return haproxy.serverMaxconn > 0 ? `maxconn ${haproxy.serverMaxconn}` : '';
 }
 
 /**

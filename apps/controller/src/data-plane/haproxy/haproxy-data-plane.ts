@@ -31,7 +31,7 @@ interface KnownServer {
 const MAX_RESTART_DELAY_MS = 30_000;
 /** A process that ran this long before it exited was healthy: the restart delay starts over. */
 const HEALTHY_RUN_MS = 10_000;
-const START_POLL_MS = 20;
+const START_POLL_MS = 5;
 
 /**
  * `dataPlane.kind: haproxy`: starts HAProxy with a configuration written once (checked with
@@ -261,7 +261,7 @@ export class HaproxyDataPlane implements DataPlane {
     if (!known) {
       const { host, port } = member.backend;
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-      await this.api.expect(`add server ${target} ${address} weight ${weight} ${serverOptions(this.options.haproxy, this.options.traffic)}`.trim(), ['New server registered.']);
+      await this.api.expect(`add server ${target} ${address} weight ${weight} ${serverOptions(this.options.haproxy)}`.trim(), ['New server registered.']);
       // Dynamic servers start in maintenance (HAProxy 2.6).
       known = { backend: member.backend, state: 'maint', weight };
       this.known.set(name, known);
