@@ -6,7 +6,7 @@ import { HaproxyDataPlaneConfig } from '../../config/data-plane.config';
 import { PathMapping, ProxyConfig } from '../../config/proxy.config';
 import { TrafficConfig } from '../../config/traffic.config';
 import { checkHaproxyConfig, describeCheckFailure } from './haproxy-config-check';
-import { HaproxyConfigInputs, quote, renderGateMap, renderHaproxyConfig, renderHoldAction } from './haproxy-config-file';
+import { HaproxyConfigInputs, quote, renderGateMap, renderHaproxyConfig, renderLuaActions } from './haproxy-config-file';
 
 function inputs(dir: string, change: { proxy?: Partial<ProxyConfig>; traffic?: Partial<TrafficConfig> } = {}): HaproxyConfigInputs {
   return {
@@ -38,10 +38,10 @@ describe('renderHaproxyConfig', () => {
     expect(text).toMatch(/if \{ queue\(osa-instances\) ge 7 \}/);
   });
 
-  it('switch mode balances with `first` (only the active instance is ready); no Lua outside queue mode', () => {
+  it('switch mode balances with `first` (only the active instance is ready); no hold outside queue mode', () => {
     const text = renderHaproxyConfig(inputs('/run/osa'));
     expect(text).toContain('  balance first');
-    expect(text).not.toContain('lua');
+    expect(text).not.toContain('osa_hold_for_instance');
   });
 
   it('quotes configuration words and writes the gate map on single lines', () => {
@@ -56,7 +56,7 @@ describeWithTools([SYSTEM_TOOLS.haproxy], 'haproxy -c on what we write (real HAP
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'osa-haproxy-spec-'));
     writeFileSync(join(dir, 'gate.map'), '');
-    writeFileSync(join(dir, 'hold.lua'), renderHoldAction());
+    writeFileSync(join(dir, 'hold.lua'), renderLuaActions());
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const binary = (): string => findSystemTool('haproxy') as string;

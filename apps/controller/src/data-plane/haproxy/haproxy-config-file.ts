@@ -7,6 +7,8 @@ export const HAPROXY_FRONTEND = 'osa-clients';
 export const HAPROXY_BACKEND = 'osa-instances';
 /** The Lua action that holds a request while no instance is in rotation (`traffic.duringScaleOut: queue`). */
 export const HOLD_ACTION = 'osa_hold_for_instance';
+/** Lua actions that drop the headers a Connection header names (request, response). */
+const STRIP_ACTIONS = { request: 'osa_strip_connection_named_request', response: 'osa_strip_connection_named_response' } as const;
 /** How often a held request looks again for an instance (ms). */
 const HOLD_POLL_MS = 20;
 
@@ -53,7 +55,7 @@ export function renderHaproxyConfig(inputs: HaproxyConfigInputs): string {
     `  stats timeout ${haproxy.runtimeApiTimeoutMs}ms`,
     // A soft stop (SIGUSR1) lets requests in flight finish, at most this long.
     `  hard-stop-after ${Math.max(1, proxy.shutdownDeadlineMs)}ms`,
-    ...(queueMode ? [`  lua-load ${quote(files.luaPath)}`] : []),
+    `  lua-load ${quote(files.luaPath)}`,
     '',
     'defaults',
     '  mode http',
@@ -63,6 +65,8 @@ export function renderHaproxyConfig(inputs: HaproxyConfigInputs): string {
     `  timeout http-request ${proxy.headersTimeoutMs}ms`,
     `  timeout http-keep-alive ${proxy.keepAliveTimeoutMs}ms`,
     `  timeout queue ${traffic.queueMaxWaitMs}ms`,
+    // requestBuffering buffer: wait for the body (up to HAProxy's buffer) within timeout http-request, before a server is chosen.
+    ...(proxy.requestBuffering === 'buffer' ? ['  option http-buffer-request'] : []),
     // The built-in proxy's one retry on another instance after a connect that provably sent nothing.
     '  retries 1',
     '  option redispatch 1',
@@ -76,6 +80,7 @@ export function renderHaproxyConfig(inputs: HaproxyConfigInputs): string {
       ? [`  http-request deny deny_status 413 if { req.hdr_cnt(content-length) gt 0 } { req.hdr_val(content-length) gt ${proxy.maxRequestBodyBytes} }`]
       : []),
     ...(proxy.chunkedDeleteOptions === 'reject' ? ['  http-request deny deny_status 400 if { method DELETE OPTIONS } { req.hdr(transfer-encoding) -m found }'] : []),
+    ...hopByHopRules(),
     ...forwardedHeaderRules(proxy.trustedProxies),
     ...pathMappingRules(proxy),
     `  default_backend ${HAPROXY_BACKEND}`,
@@ -97,13 +102,35 @@ export function serverOptions(haproxy: HaproxyDataPlaneConfig): string {
 }
 
 /**
- * `traffic.duringScaleOut: queue` while no instance is in rotation: hold the request (polling
+ * The Lua actions the configuration loads (always, for the Connection-named headers; the hold is
+ * used only in queue mode). `traffic.duringScaleOut: queue` while no instance is in rotation: hold the request (polling
  * `nbsrv`) until one is, for at most `queueMaxWaitMs`, at most `queueMaxRequests` held at once;
  * past either it goes on and gets the backend's 503 + Retry-After. One Lua state (`lua-load`) and
  * one thread, so the `waiting` count is shared by every request.
  */
-export function renderHoldAction(): string {
-  return `-- Written by the openstack-autoscaler controller (traffic.duringScaleOut: queue). Do not edit.
+export function renderLuaActions(): string {
+  return `-- Written by the openstack-autoscaler controller. Do not edit.
+-- Headers named by Connection are hop-by-hop (RFC 9110 7.6.1): dropped, the Connection header with them.
+local plain = { ["keep-alive"] = true, ["close"] = true, ["upgrade"] = true }
+local function strip(get_headers, del_header)
+  local connection = get_headers()["connection"]
+  if connection == nil then return end
+  for _, value in pairs(connection) do
+    for token in string.gmatch(value, "[^,%s]+") do
+      if not plain[string.lower(token)] then del_header(token) end
+    end
+  end
+end
+core.register_action("${STRIP_ACTIONS.request}", { "http-req" }, function(txn)
+  strip(function() return txn.http:req_get_headers() end, function(name) txn.http:req_del_header(name) end)
+  txn.http:req_del_header("connection")
+end, 0)
+core.register_action("${STRIP_ACTIONS.response}", { "http-res" }, function(txn)
+  strip(function() return txn.http:res_get_headers() end, function(name) txn.http:res_del_header(name) end)
+  txn.http:res_del_header("connection")
+end, 0)
+
+-- traffic.duringScaleOut: queue.
 local waiting = 0
 core.register_action("${HOLD_ACTION}", { "http-req" }, function(txn, backend, max_wait_ms, max_waiting)
   if txn.f:nbsrv(backend) > 0 or waiting >= tonumber(max_waiting) then return end
@@ -136,6 +163,30 @@ function balanceAlgorithm(traffic: TrafficConfig): string {
   // switch: only the active instance is `ready`, the others are in maint; `first` then simply takes it.
   if (traffic.mode === 'switch') return 'first';
   return traffic.balancing === 'round-robin' ? 'roundrobin' : 'leastconn';
+}
+
+/** A Connection header naming only what HTTP/1.1 itself means there (no header to strip). */
+/** Single-quoted: HAProxy then reads backslashes and `$` literally. */
+const PLAIN_CONNECTION = String.raw`'^\s*(keep-alive|close|upgrade)(\s*,\s*(keep-alive|close|upgrade))*\s*$'`;
+
+/**
+ * The built-in proxy's hygiene where HAProxy does not do it itself (hygiene rows in
+ * docs/data-plane-haproxy.md): hop-by-hop headers stay on their hop in both directions (RFC 9110
+ * 7.6.1), including the ones a Connection header names (a Lua action, run only when Connection
+ * names something else than keep-alive/close/upgrade); Trailer is dropped; a Transfer-Encoding
+ * other than exactly `chunked` is 400.
+ */
+function hopByHopRules(): string[] {
+  const websocket = '{ req.hdr(upgrade) -m str -i websocket }';
+  return [
+    '  http-request deny deny_status 400 if { req.hdr_cnt(transfer-encoding) gt 0 } !{ req.fhdr(transfer-encoding) -m str -i chunked }',
+    `  http-request lua.${STRIP_ACTIONS.request} if { req.fhdr(connection) -m found } !{ req.fhdr(connection) -m reg -i ${PLAIN_CONNECTION} }`,
+    ...['Keep-Alive', 'Proxy-Connection', 'TE', 'Proxy-Authorization', 'Trailer'].map((name) => `  http-request del-header ${name}`),
+    `  http-request del-header Upgrade if !${websocket}`,
+    `  http-response lua.${STRIP_ACTIONS.response} if { res.fhdr(connection) -m found } !{ res.fhdr(connection) -m reg -i ${PLAIN_CONNECTION} }`,
+    ...['Keep-Alive', 'Proxy-Connection', 'Proxy-Authenticate', 'Trailer'].map((name) => `  http-response del-header ${name}`),
+    '  http-response del-header Upgrade if !{ status 101 }',
+  ];
 }
 
 /**

@@ -8,7 +8,7 @@ import { ProxyConfig } from '../../config/proxy.config';
 import { TrafficConfig } from '../../config/traffic.config';
 import { DataPlane, DataPlaneCounters, DataPlaneMember, DataPlaneStatus, MemberCounters, MemberState, RejectAnswer } from '../../seams/data-plane';
 import { checkHaproxyConfig } from './haproxy-config-check';
-import { GATE_KEYS, HAPROXY_BACKEND, HAPROXY_FRONTEND, HaproxyFiles, mapValue, renderGateMap, renderHaproxyConfig, renderHoldAction, serverOptions } from './haproxy-config-file';
+import { GATE_KEYS, HAPROXY_BACKEND, HAPROXY_FRONTEND, HaproxyFiles, mapValue, renderGateMap, renderHaproxyConfig, renderLuaActions, serverOptions } from './haproxy-config-file';
 import { HaproxyExit, HaproxyProcess } from './haproxy-process';
 import { cliWord, HaproxyRuntimeApi } from './haproxy-runtime-api';
 import { parseShowStat } from './haproxy-stats';
@@ -73,7 +73,7 @@ export class HaproxyDataPlane implements DataPlane {
       configPath: join(dir, 'haproxy.cfg'),
       socketPath: haproxy.socketPath || join(dir, 'runtime-api.sock'),
       gateMapPath: join(dir, 'gate.map'),
-      luaPath: join(dir, 'hold-for-instance.lua'),
+      luaPath: join(dir, 'actions.lua'),
     };
     this.api = new HaproxyRuntimeApi(this.files.socketPath, haproxy.runtimeApiTimeoutMs);
   }
@@ -102,7 +102,7 @@ export class HaproxyDataPlane implements DataPlane {
     if (proxy.listenPort === 0) throw new Error('proxy.listenPort 0 (ephemeral) cannot be used with dataPlane.kind haproxy: HAProxy must be told its port');
     this.state = 'starting';
     writeFileSync(this.files.configPath, renderHaproxyConfig({ haproxy, proxy, traffic, retryAfterSeconds, files: this.files }), { mode: 0o600 });
-    if (traffic.duringScaleOut === 'queue') writeFileSync(this.files.luaPath, renderHoldAction(), { mode: 0o600 });
+    writeFileSync(this.files.luaPath, renderLuaActions(), { mode: 0o600 });
     writeFileSync(this.files.gateMapPath, renderGateMap(this.rejectAnswer), { mode: 0o600 }); // the check opens it
     await checkHaproxyConfig(haproxy.binary, this.files.configPath);
     await this.launch();
