@@ -149,7 +149,7 @@ describeWithTools([SYSTEM_TOOLS.haproxy], 'dataPlane.kind haproxy: a real HAProx
       }
       const gapMs = Date.now() - killedAtMs;
       expect(back).toMatchObject({ status: 200, instance: clone });
-      await running.waitForLine(/HAProxy restarted \(pid \d+\): down for \d+ ms; 2 server\(s\) and the gate given back/, 5_000);
+      await running.waitForLine(/HAProxy restarted \(pid \d+\): down for \d+ ms; 2 server\(s\) and the gate given back/, 15_000);
       console.log(`haproxy crash: first 200 again ${gapMs} ms after kill -9 (client side); in between: ${JSON.stringify(countOf(duringGap))}; controller: ${running.lines.find((line) => /HAProxy restarted/.test(line))?.replace(/.*HAProxy restarted/, 'HAProxy restarted')}`);
       // Only connection errors (nothing listening) or the data plane's own 503 while its servers come back.
       expect(duringGap.filter((what) => what !== 'connection error' && what !== '503')).toEqual([]);

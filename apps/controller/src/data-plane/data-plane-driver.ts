@@ -129,6 +129,7 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
     this.director.countExternalRequests(change.forwarded, change.rejected);
     // The request-count trigger and the requests-per-second meter, one call per forwarded request.
     for (let request = 0; request < change.forwarded; request++) this.scaling.countRequest();
+    for (const id of this.drainUnconfirmed.keys()) if (!this.pool.get(id)) this.drainUnconfirmed.delete(id);
     for (const instance of this.pool.list()) {
       const member = counters.members.get(instance.id);
       const delta = change.members.get(instance.id);

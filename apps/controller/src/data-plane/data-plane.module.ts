@@ -17,7 +17,7 @@ const DATA_PLANE_FACTORIES: Partial<Record<DataPlaneKind, Provider>> = {
     provide: DATA_PLANE,
     inject: [DataPlaneConfig, PROXY_CONFIG, TrafficConfig, ScalingConfig, CLOCK],
     useFactory: (dataPlane: DataPlaneConfig, proxy: ProxyConfig, traffic: TrafficConfig, scaling: ScalingConfig, clock: Clock): DataPlane =>
-      new HaproxyDataPlane({ haproxy: dataPlane.haproxy, proxy, traffic, retryAfterSeconds: scaling.retryAfterSeconds, clock }),
+      new HaproxyDataPlane({ haproxy: dataPlane.haproxy, proxy, traffic, retryAfterSeconds: scaling.retryAfterSeconds, maxInstances: scaling.maxInstances, clock }),
   },
 };
 

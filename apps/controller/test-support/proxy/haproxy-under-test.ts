@@ -28,7 +28,7 @@ export async function startHaproxyUnderTest(backends: Backend[], settings: Recor
   await closeServer(probe);
   const proxy = proxyConfigFrom({ listenHost: host, listenPort: port, shutdownDeadlineMs: 2_000, pathMappings: [], ...settings });
   const haproxy = Object.assign(new HaproxyDataPlaneConfig(), { binary });
-  const dataPlane = new HaproxyDataPlane({ haproxy, proxy, traffic: new TrafficConfig(), retryAfterSeconds: 5, clock: new SystemClock() });
+  const dataPlane = new HaproxyDataPlane({ haproxy, proxy, traffic: new TrafficConfig(), retryAfterSeconds: 5, maxInstances: backends.length, clock: new SystemClock() });
   await dataPlane.start();
   await dataPlane.applyMembers(backends.map((backend) => ({ backend, state: 'ready', weight: 100 })));
   return {

@@ -14,6 +14,7 @@ function inputs(dir: string, change: { proxy?: Partial<ProxyConfig>; traffic?: P
     proxy: Object.assign(new ProxyConfig(), { listenHost: '127.66.1.1', listenPort: 18080 }, change.proxy),
     traffic: Object.assign(new TrafficConfig(), change.traffic),
     retryAfterSeconds: 5,
+    serverSlots: 4,
     files: { socketPath: join(dir, 'api.sock'), gateMapPath: join(dir, 'gate.map'), luaPath: join(dir, 'hold.lua') },
   };
 }
@@ -28,6 +29,7 @@ describe('renderHaproxyConfig', () => {
     );
     expect(text).toContain('  bind 127.66.1.1:18080');
     expect(text).toContain('  balance roundrobin');
+    expect(text).toContain('  server-template slot 1-4 0.0.0.0:0 disabled maxconn 256');
     expect(text).toContain('  timeout server 90000ms');
     expect(text).toContain('  timeout queue 2000ms');
     expect(text).toContain('  acl osa_trusted_peer src 10.0.0.0/8');

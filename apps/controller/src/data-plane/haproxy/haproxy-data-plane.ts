@@ -8,7 +8,7 @@ import { ProxyConfig } from '../../config/proxy.config';
 import { TrafficConfig } from '../../config/traffic.config';
 import { DataPlane, DataPlaneCounters, DataPlaneMember, DataPlaneStatus, MemberCounters, MemberState, RejectAnswer } from '../../seams/data-plane';
 import { checkHaproxyConfig } from './haproxy-config-check';
-import { GATE_KEYS, HAPROXY_BACKEND, HAPROXY_FRONTEND, HaproxyFiles, mapValue, renderGateMap, renderHaproxyConfig, renderLuaActions, serverOptions } from './haproxy-config-file';
+import { GATE_KEYS, HAPROXY_BACKEND, HAPROXY_FRONTEND, HaproxyFiles, mapValue, renderGateMap, renderHaproxyConfig, renderLuaActions, SERVER_SLOT_PREFIX } from './haproxy-config-file';
 import { HaproxyExit, HaproxyProcess } from './haproxy-process';
 import { cliWord, HaproxyRuntimeApi } from './haproxy-runtime-api';
 import { parseShowStat } from './haproxy-stats';
@@ -18,14 +18,19 @@ export interface HaproxyDataPlaneOptions {
   readonly proxy: ProxyConfig;
   readonly traffic: TrafficConfig;
   readonly retryAfterSeconds: number;
+  /** `scaling.maxInstances`: twice as many server slots are declared (instances draining out beside their replacements). */
+  readonly maxInstances: number;
   readonly clock: Clock;
 }
 
-/** What HAProxy has for one server, as we last set it. */
+/** One instance in a server slot, as we last set it. */
 interface KnownServer {
+  readonly slot: string;
   readonly backend: DataPlaneMember['backend'];
   state: MemberState;
   weight: number;
+  /** The slot's cumulative counters when the instance got it (a slot keeps its counters across instances). */
+  readonly baseline: { readonly requests: number; readonly errors: number; readonly responses: number };
 }
 
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -36,8 +41,9 @@ const START_POLL_MS = 5;
 /**
  * `dataPlane.kind: haproxy`: starts HAProxy with a configuration written once (checked with
  * `haproxy -c` first), then changes it only through the Runtime API on a private UNIX socket:
- * `add server` / `del server`, `set server ... state ready|drain|maint`, `set server ... weight`,
- * and the gate map for the 503 while scaling. If HAProxy exits unexpectedly it is started again
+ * an instance gets a server slot (`set server ... addr`, see SERVER_SLOT_PREFIX for why not
+ * `add server`), `set server ... state ready|drain|maint`, `set server ... weight`, and the gate
+ * map for the 503 while scaling. If HAProxy exits unexpectedly it is started again
  * (after `restartDelayMs`, doubling per exit in a row) and given the current members and gate.
  */
 export class HaproxyDataPlane implements DataPlane {
@@ -57,10 +63,10 @@ export class HaproxyDataPlane implements DataPlane {
   /** What the control plane asked for last (re-applied after a restart). */
   private desired: readonly DataPlaneMember[] = [];
   private rejectAnswer: RejectAnswer | undefined;
-  /** What the running HAProxy has, by server name. */
+  /** What the running HAProxy has, by backend id. */
   private readonly known = new Map<string, KnownServer>();
-  /** Server name -> backend id, for every server HAProxy may still report. */
-  private readonly idsByName = new Map<string, string>();
+  private readonly slotCount: number;
+  private freeSlots: string[] = [];
   /** Runtime API changes run one at a time, in order. */
   private changes: Promise<unknown> = Promise.resolve();
 
@@ -76,6 +82,7 @@ export class HaproxyDataPlane implements DataPlane {
       luaPath: join(dir, 'actions.lua'),
     };
     this.api = new HaproxyRuntimeApi(this.files.socketPath, haproxy.runtimeApiTimeoutMs);
+    this.slotCount = 2 * options.maxInstances + 2;
   }
 
   /** The socket path (tests and docs: `socat - UNIX-CONNECT:<path>` shows what HAProxy has). */
@@ -101,7 +108,7 @@ export class HaproxyDataPlane implements DataPlane {
     const { haproxy, proxy, traffic, retryAfterSeconds } = this.options;
     if (proxy.listenPort === 0) throw new Error('proxy.listenPort 0 (ephemeral) cannot be used with dataPlane.kind haproxy: HAProxy must be told its port');
     this.state = 'starting';
-    writeFileSync(this.files.configPath, renderHaproxyConfig({ haproxy, proxy, traffic, retryAfterSeconds, files: this.files }), { mode: 0o600 });
+    writeFileSync(this.files.configPath, renderHaproxyConfig({ haproxy, proxy, traffic, retryAfterSeconds, serverSlots: this.slotCount, files: this.files }), { mode: 0o600 });
     writeFileSync(this.files.luaPath, renderLuaActions(), { mode: 0o600 });
     writeFileSync(this.files.gateMapPath, renderGateMap(this.rejectAnswer), { mode: 0o600 }); // the check opens it
     await checkHaproxyConfig(haproxy.binary, this.files.configPath);
@@ -136,9 +143,16 @@ export class HaproxyDataPlane implements DataPlane {
     const epoch = this.epoch;
     const stats = parseShowStat(await this.api.run('show stat'), HAPROXY_FRONTEND, HAPROXY_BACKEND);
     const members = new Map<string, MemberCounters>();
-    for (const [name, server] of stats.servers) {
-      const id = this.idsByName.get(name);
-      if (id !== undefined) members.set(id, { requests: server.requests, inFlight: server.inFlight, errors: server.errors, responses: server.responses });
+    for (const [id, known] of this.known) {
+      const server = stats.servers.get(known.slot);
+      if (!server) continue;
+      const { baseline } = known;
+      members.set(id, {
+        requests: Math.max(0, server.requests - baseline.requests),
+        inFlight: server.inFlight,
+        errors: Math.max(0, server.errors - baseline.errors),
+        responses: Math.max(0, server.responses - baseline.responses),
+      });
     }
     const forwarded = Math.max(0, stats.backend.serverSelections - stats.backend.redispatches);
     return { epoch, forwardedRequests: forwarded, rejectedRequests: Math.max(0, stats.frontend.requests - forwarded), members };
@@ -169,6 +183,7 @@ export class HaproxyDataPlane implements DataPlane {
   private async launch(): Promise<void> {
     writeFileSync(this.files.gateMapPath, renderGateMap(this.rejectAnswer), { mode: 0o600 });
     this.known.clear();
+    this.freeSlots = Array.from({ length: this.slotCount }, (_, index) => `${SERVER_SLOT_PREFIX}${index + 1}`);
     const child = new HaproxyProcess(this.options.haproxy.binary, this.files.configPath);
     this.process = child;
     this.startedAtMs = this.options.clock.nowMs();
@@ -244,29 +259,22 @@ export class HaproxyDataPlane implements DataPlane {
         failures.push((error as Error).message);
       }
     };
-    const wanted = new Map(this.desired.map((member) => [serverName(member.backend.id), member]));
-    for (const [name, member] of wanted) {
-      const known = this.known.get(name);
-      if (known && (known.backend.host !== member.backend.host || known.backend.port !== member.backend.port)) await attempt(() => this.deleteServer(name));
-      await attempt(() => this.shapeServer(name, member));
+    const wanted = new Map(this.desired.map((member) => [member.backend.id, member]));
+    // Leavers first: their slots go to newcomers.
+    for (const id of [...this.known.keys()]) if (!wanted.has(id)) await attempt(() => this.freeSlot(id));
+    for (const [id, member] of wanted) {
+      const known = this.known.get(id);
+      if (known && (known.backend.host !== member.backend.host || known.backend.port !== member.backend.port)) await attempt(() => this.freeSlot(id));
+      await attempt(() => this.shapeServer(member));
     }
-    for (const name of [...this.known.keys()]) if (!wanted.has(name)) await attempt(() => this.deleteServer(name));
     if (failures.length > 0) throw new Error(`HAProxy members not all applied (retried at the next change): ${failures.join('; ')}`);
   }
 
-  private async shapeServer(name: string, member: DataPlaneMember): Promise<void> {
-    const target = `${HAPROXY_BACKEND}/${name}`;
+  private async shapeServer(member: DataPlaneMember): Promise<void> {
     const weight = Math.min(256, Math.max(1, Math.round(member.weight)));
-    let known = this.known.get(name);
-    if (!known) {
-      const { host, port } = member.backend;
-      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-      await this.api.expect(`add server ${target} ${address} weight ${weight} ${serverOptions(this.options.haproxy)}`.trim(), ['New server registered.']);
-      // Dynamic servers start in maintenance (HAProxy 2.6).
-      known = { backend: member.backend, state: 'maint', weight };
-      this.known.set(name, known);
-      this.idsByName.set(name, member.backend.id);
-    }
+    let known = this.known.get(member.backend.id);
+    if (!known) known = await this.takeSlot(member, weight);
+    const target = `${HAPROXY_BACKEND}/${known.slot}`;
     if (known.weight !== weight) {
       await this.api.expect(`set server ${target} weight ${weight}`);
       known.weight = weight;
@@ -277,18 +285,39 @@ export class HaproxyDataPlane implements DataPlane {
     }
   }
 
-  /** Out of HAProxy: maintenance (no new requests), cut what is left (the instance is gone), delete. */
-  private async deleteServer(name: string): Promise<void> {
-    const target = `${HAPROXY_BACKEND}/${name}`;
-    const known = this.known.get(name);
-    if (known && known.state !== 'maint') {
+  /** A free slot (in maintenance) pointed at the instance; its counters so far are the baseline. */
+  private async takeSlot(member: DataPlaneMember, weight: number): Promise<KnownServer> {
+    const slot = this.freeSlots[0];
+    if (slot === undefined) throw new Error(`no free server slot for ${member.backend.id} (${this.slotCount} slots: 2 x scaling.maxInstances + 2)`);
+    const target = `${HAPROXY_BACKEND}/${slot}`;
+    const stats = parseShowStat(await this.api.run('show stat'), HAPROXY_FRONTEND, HAPROXY_BACKEND).servers.get(slot);
+    const { host, port } = member.backend;
+    await this.api.expect(`set server ${target} addr ${host} port ${port}`, [/^IP changed from /, /^no need to change/]);
+    await this.api.expect(`set server ${target} weight ${weight}`);
+    this.freeSlots.shift();
+    const known: KnownServer = {
+      slot,
+      backend: member.backend,
+      state: 'maint',
+      weight,
+      baseline: { requests: stats?.requests ?? 0, errors: stats?.errors ?? 0, responses: stats?.responses ?? 0 },
+    };
+    this.known.set(member.backend.id, known);
+    return known;
+  }
+
+  /** Out of HAProxy: maintenance (no new requests), cut what is left (the instance is gone), slot freed. */
+  private async freeSlot(id: string): Promise<void> {
+    const known = this.known.get(id);
+    if (!known) return;
+    const target = `${HAPROXY_BACKEND}/${known.slot}`;
+    if (known.state !== 'maint') {
       await this.api.expect(`set server ${target} state maint`);
       known.state = 'maint';
     }
     await this.api.expect(`shutdown sessions server ${target}`);
-    await this.api.expect(`del server ${target}`, ['Server deleted.']);
-    this.known.delete(name);
-    this.idsByName.delete(name);
+    this.known.delete(id);
+    this.freeSlots.push(known.slot);
   }
 
   /** The gate map: cleared (normal routing), or reason + Retry-After + `closed yes` (503 while scaling). */
@@ -302,11 +331,6 @@ export class HaproxyDataPlane implements DataPlane {
     await this.api.expect(`add map ${map} ${GATE_KEYS.retryAfter} ${answer.retryAfterSeconds}`);
     await this.api.expect(`add map ${map} ${GATE_KEYS.closed} yes`);
   }
-}
-
-/** HAProxy server names allow letters, digits, `-`, `_`, `.` and `:`; instance ids are mapped into that. */
-export function serverName(instanceId: string): string {
-  return `i-${instanceId.replace(/[^A-Za-z0-9_.:-]/g, '_')}`;
 }
 
 function describeExit(exit: HaproxyExit): string {

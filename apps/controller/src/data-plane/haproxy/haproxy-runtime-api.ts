@@ -47,9 +47,9 @@ export class HaproxyRuntimeApi {
    * A command that answers nothing (or one of `okAnswers`) when it worked: anything else HAProxy
    * says is its error message.
    */
-  async expect(command: string, okAnswers: readonly string[] = []): Promise<void> {
+  async expect(command: string, okAnswers: readonly RegExp[] = []): Promise<void> {
     const answer = await this.run(command);
-    if (answer !== '' && !okAnswers.includes(answer)) throw new RuntimeApiError(command, answer.split('\n')[0]);
+    if (answer !== '' && !okAnswers.some((ok) => ok.test(answer))) throw new RuntimeApiError(command, answer.split('\n')[0]);
   }
 }
 
