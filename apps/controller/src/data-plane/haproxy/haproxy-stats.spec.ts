@@ -5,8 +5,8 @@ const HEADER = '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dres
 const CSV = [
   HEADER,
   'osa-clients,FRONTEND,,,0,1,100,3,249,800,0,0,0,,,,,OPEN,,,0,4,0,0,2,0,6,x,',
-  'osa-instances,i-a,2,3,5,6,256,40,0,0,,0,,1,2,0,0,UP,100,40,0,30,0,2,1,0,40,x,',
-  'osa-instances,i-b,0,0,0,1,256,7,0,0,,0,,0,0,0,0,DRAIN,100,7,0,7,0,0,0,0,7,x,',
+  'osa-instances,slot1,2,3,5,6,256,40,0,0,,0,,1,2,0,0,UP,100,40,0,30,0,2,1,0,40,x,',
+  'osa-instances,slot2,0,0,0,1,256,7,0,0,,0,,0,0,0,0,DRAIN,100,7,0,7,0,0,0,0,7,x,',
   'osa-instances,BACKEND,2,3,5,6,256,48,0,0,0,0,,1,2,0,1,UP,200,48,0,37,0,2,2,0,48,x,',
   '',
 ].join('\n');
@@ -16,9 +16,9 @@ describe('parseShowStat', () => {
     const stats = parseShowStat(CSV, 'osa-clients', 'osa-instances');
     expect(stats.frontend).toEqual({ requests: 6 });
     expect(stats.backend).toEqual({ serverSelections: 48, redispatches: 1 });
-    expect(stats.servers.get('i-a')).toEqual({ requests: 40, inFlight: 7, errors: 3, responses: 33, status: 'UP' });
-    expect(stats.servers.get('i-b')).toMatchObject({ inFlight: 0, status: 'DRAIN' });
-    expect([...stats.servers.keys()]).toEqual(['i-a', 'i-b']);
+    expect(stats.servers.get('slot1')).toEqual({ requests: 40, inFlight: 7, errors: 3, responses: 33, status: 'UP' });
+    expect(stats.servers.get('slot2')).toMatchObject({ inFlight: 0, status: 'DRAIN' });
+    expect([...stats.servers.keys()]).toEqual(['slot1', 'slot2']);
   });
 
   it('says what is missing instead of reading zeros', () => {

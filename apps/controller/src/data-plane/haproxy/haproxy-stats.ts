@@ -9,7 +9,7 @@ export interface HaproxyStats {
   readonly frontend: { readonly requests: number };
   /** The backend row: `lbtot` (a server was chosen), `wredis` (chosen again after a failed connect). */
   readonly backend: { readonly serverSelections: number; readonly redispatches: number };
-  /** By server name (the name we gave it in `add server`). */
+  /** By server name (our slots: slot1, slot2, ...). */
   readonly servers: ReadonlyMap<string, HaproxyServerStats>;
 }
 
