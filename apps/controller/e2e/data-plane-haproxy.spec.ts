@@ -35,6 +35,9 @@ async function haproxyConfig(prefix: string, overrides: { scaling?: object; traf
   };
 }
 
+/** The original is admitted AND HAProxy has it (applied through the Runtime API a moment after). */
+const READY_IN_HAPROXY = /data plane members: ready service-vm-1 \|/;
+
 async function get(host: string, port: number): Promise<{ status: number; instance?: string; retryAfter?: string; body: string }> {
   const reply = await httpGet(host, port, '/');
   const header = (name: string): string | undefined => [reply.headers[name]].flat()[0];
@@ -110,7 +113,7 @@ describeWithTools([SYSTEM_TOOLS.haproxy], 'dataPlane.kind haproxy: a real HAProx
       controller = ControllerProcess.start(await haproxyConfig(prefix));
       const running = controller;
       const { proxy, admin } = await running.addresses();
-      await running.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+      await running.waitForLine(READY_IN_HAPROXY, 20_000);
       const original = `${prefix}.1:5000`;
       const clone = `${prefix}.2:5000`;
 
@@ -168,7 +171,7 @@ describeWithTools([SYSTEM_TOOLS.haproxy], 'dataPlane.kind haproxy: a real HAProx
       const prefix = ownLoopbackPrefix();
       controller = ControllerProcess.start(await haproxyConfig(prefix));
       await controller.addresses();
-      await controller.waitForLine(/service-vm-1 .*admitted/, 20_000);
+      await controller.waitForLine(READY_IN_HAPROXY, 20_000);
       const children = childPidsOf(controller.pid);
       pidsToReap = children;
       expect(children.map(commandOf).filter(isHaproxy)).toHaveLength(1);
@@ -190,7 +193,7 @@ describeWithTools([SYSTEM_TOOLS.haproxy], 'dataPlane.kind haproxy: a real HAProx
       );
       const running = controller;
       const { proxy, admin } = await running.addresses();
-      await running.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+      await running.waitForLine(READY_IN_HAPROXY, 20_000);
       const scaleIn = (async (): Promise<void> => {
         await new Promise((resolve) => setTimeout(resolve, 11_000));
         expect((await postJson(admin.host, admin.port, '/scaling/pause', { reason: 'load test: hold the policy' })).status).toBe(200);

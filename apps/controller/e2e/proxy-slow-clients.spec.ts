@@ -64,7 +64,8 @@ function slowClientAttacks(dataPlane: 'builtin' | 'haproxy'): () => void {
       health: { intervalMs: 200 },
     });
     ({ proxy, admin } = await controller.addresses());
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    // With HAProxy: once it has the instance too (applied through its Runtime API just after).
+    await controller.waitForLine(haproxy ? /data plane members: ready service-vm-1 \|/ : /service-vm-1 .*admitted .*ready for traffic/, 20_000);
   });
   afterAll(async () => {
     await controller?.stop();

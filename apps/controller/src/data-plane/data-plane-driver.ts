@@ -10,7 +10,7 @@ import { repeatEvery } from '../resilience/backoff';
 import { ScaleOutGate } from '../scaling/scale-out-gate';
 import { ScalingService } from '../scaling/scaling.service';
 import { ScalingTrafficDirector } from '../scaling/scaling-traffic-director';
-import { DATA_PLANE, DataPlane, DataPlaneCounters, RejectAnswer } from '../seams/data-plane';
+import { DATA_PLANE, DataPlane, DataPlaneCounters, DataPlaneMember, MemberState, RejectAnswer } from '../seams/data-plane';
 import { CounterDeltas } from './counter-deltas';
 import { desiredMembers } from './desired-members';
 
@@ -55,6 +55,7 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
    */
   private readonly drainUnconfirmed = new Map<string, number>();
   private gateApplied: string | undefined = 'open';
+  private membersLogged = '';
   private lastReadFailure = '';
 
   constructor(
@@ -185,13 +186,28 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
     this.membersDirty = false;
     const serving = new Set(this.selector.serving().map((instance) => instance.id));
     const covering = this.changeGeneration;
+    const members = desiredMembers(this.pool.list(), serving);
     try {
-      await this.dataPlane.applyMembers(desiredMembers(this.pool.list(), serving));
+      await this.dataPlane.applyMembers(members);
       this.appliedGeneration = Math.max(this.appliedGeneration, covering);
+      this.logMembers(members);
     } catch (error) {
       this.membersDirty = true;
       this.logger.warn((error as Error).message);
     }
+  }
+
+  /** One line per change of what the data plane has: from then on it routes accordingly (tests wait for it). */
+  private logMembers(members: readonly DataPlaneMember[]): void {
+    const names = (state: MemberState): string =>
+      members
+        .filter((member) => member.state === state)
+        .map((member) => this.pool.get(member.backend.id)?.name ?? member.backend.id)
+        .join(', ') || '-';
+    const line = `ready ${names('ready')} | drain ${names('drain')} | maint ${names('maint')}`;
+    if (line === this.membersLogged) return;
+    this.membersLogged = line;
+    this.logger.log(`data plane members: ${line}`);
   }
 
   private registerMetrics(metrics: MetricsRegistry): void {

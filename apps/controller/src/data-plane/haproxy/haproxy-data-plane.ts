@@ -238,13 +238,9 @@ export class HaproxyDataPlane implements DataPlane {
       this.lastRestart = `down ${gapMs} ms, ${this.known.size} server(s) given back`;
       this.logger.warn(`HAProxy restarted (pid ${this.pid}): down for ${gapMs} ms; ${this.known.size} server(s) and the gate given back through the Runtime API`);
     } catch (error) {
+      // A HAProxy that failed to come up has exited (or was killed at startTimeoutMs): its exit
+      // schedules the next attempt, with the longer delay, through exitedUnexpectedly.
       this.logger.error(`HAProxy restart failed: ${(error as Error).message}`);
-      if (this.process && !this.process.running && !this.stopping) {
-        this.state = 'restarting';
-        this.exitsInARow++;
-        const delayMs = Math.min(this.options.haproxy.restartDelayMs * 2 ** (this.exitsInARow - 1), MAX_RESTART_DELAY_MS);
-        this.options.clock.setTimer(delayMs, () => void this.restart(exitedAtMs));
-      }
     }
   }
 
