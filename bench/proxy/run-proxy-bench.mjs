@@ -7,8 +7,8 @@
 // ratios to nginx; writes the same table to bench/proxy/RESULTS.md.
 //
 //   npx nx build service            # once: the backend is the built bundle
-//   node bench/proxy/run-proxy-bench.mjs [--duration 10] [--connections 64] [--rounds 1]
-//                                         [--only direct,nginx,ours,node-http,http-proxy,undici,undici-dispatch]
+//   node bench/proxy/run-proxy-bench.mjs [--duration 10] [--connections 64[,256]] [--rounds 1]
+//                                         [--only direct,nginx,ours,node-http,http-proxy,undici,undici-dispatch,haproxy,ours-haproxy]
 //                                         [--baseline <git-ref> [--paired]]
 //                                         [--ours-settings '{"agentMaxSockets":64}']
 //                                         [--ours-node-options '--max-semi-space-size=4']
@@ -21,8 +21,12 @@
 // `--ours-settings` passes proxy settings (ProxyConfig fields, JSON) to ours, for tuning studies;
 // `--ours-node-options` starts ours (only) with those NODE_OPTIONS (V8 heap flags).
 // `--ours-workers N` adds a row: ours with `proxy.workers: N` (the primary + its N workers' CPU).
+// `--connections 64,256` measures every row at each concurrency (rounds interleaved); the table has
+// the full columns for the first and req/s, p99, errors and CPU µs/req columns for each other one.
+// `haproxy` is HAProxy bare (haproxy.cfg.template); `ours-haproxy` the built controller with
+// `dataPlane.kind: haproxy` (haproxy-targets.mjs), its CPU and RSS those of the controller + HAProxy.
 // Every process it starts is a child it stops by PID (also on Ctrl-C); nothing listens beyond
-// 127.66.0.0/24. Needs: wrk and nginx (apt-get install -y wrk nginx-light).
+// 127.66.0.0/24. Needs: wrk, nginx and haproxy (apt-get install -y wrk nginx-light haproxy).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -43,13 +47,19 @@ import {
   startChild,
   stopAll,
 } from './bench-harness.mjs';
+import { startBareHaproxy, startOursHaproxy } from './haproxy-targets.mjs';
 
 const args = process.argv.slice(2);
 const DURATION_S = Number(option(args, 'duration', '10'));
 const WARMUP_S = Math.min(3, Math.max(1, Math.round(DURATION_S / 4)));
-const CONNECTIONS = Number(option(args, 'connections', '64'));
+const CONNECTION_LIST = option(args, 'connections', '64').split(',').map(Number);
+const CONNECTIONS = CONNECTION_LIST[0];
 const ROUNDS = Number(option(args, 'rounds', '1'));
-const ONLY = option(args, 'only', 'direct,nginx,ours,node-http,http-proxy,undici,undici-dispatch').split(',');
+const ONLY = option(
+  args,
+  'only',
+  'direct,nginx,ours,node-http,http-proxy,undici,undici-dispatch,haproxy,ours-haproxy',
+).split(',');
 const BASELINE = option(args, 'baseline', undefined);
 const RESULTS = option(args, 'results', join(HERE, 'RESULTS.md'));
 const PAIRED = args.includes('--paired');
@@ -63,12 +73,12 @@ if (OURS_WORKERS !== undefined && !(Number.isInteger(Number(OURS_WORKERS)) && Nu
 if (!(
   DURATION_S > 0 &&
   DURATION_S <= 120 &&
-  CONNECTIONS > 0 &&
-  CONNECTIONS <= 1024 &&
+  CONNECTION_LIST.every((c) => Number.isInteger(c) && c > 0 && c <= 1024) &&
+  CONNECTION_LIST.length <= 3 &&
   ROUNDS >= 1 &&
   ROUNDS <= 5
 )) {
-  console.error('bench: --duration 1..120, --connections 1..1024, --rounds 1..5');
+  console.error('bench: --duration 1..120, --connections 1..1024 (up to 3, comma-separated), --rounds 1..5');
   process.exit(2);
 }
 if (OURS_SETTINGS !== undefined) {
@@ -185,6 +195,13 @@ function formatTable(summary) {
       'peak RSS MiB',
       'req/s vs nginx',
       'CPU vs nginx',
+      ...(summary[0]?.more ?? []).flatMap((m) => [
+        `req/s c${m.connections}`,
+        `p99 ms c${m.connections}`,
+        `errors c${m.connections}`,
+        `CPU µs/req c${m.connections}`,
+        `CPU vs nginx c${m.connections}`,
+      ]),
     ],
     ...summary.map((s) => [
       s.name,
@@ -198,6 +215,13 @@ function formatTable(summary) {
       fmt(s.rss),
       nginx ? `${fmt((100 * s.rps) / nginx.rps)}%` : '-',
       nginx && Number.isFinite(s.cpu) ? `${fmt(s.cpu / nginx.cpu, 2)}x` : '-',
+      ...s.more.flatMap((m, i) => [
+        fmt(m.rps),
+        fmt(m.p99, 2),
+        String(m.errors),
+        fmt(m.cpu),
+        nginx && Number.isFinite(m.cpu) ? `${fmt(m.cpu / nginx.more[i].cpu, 2)}x` : '-',
+      ]),
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -210,12 +234,16 @@ function formatTable(summary) {
 }
 
 async function main() {
-  requireTools(['wrk', 'nginx']);
+  requireTools([
+    'wrk',
+    'nginx',
+    ...(ONLY.some((key) => key === 'haproxy' || key === 'ours-haproxy') ? ['haproxy'] : []),
+  ]);
   // `nginx -v` prints its version on stderr.
   const nginxVersion = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim();
   const loadAtStart = loadAverageText(loadavg());
   const settings =
-    `wrk -t1 -c${CONNECTIONS}, ${DURATION_S} s measured after ${WARMUP_S} s warm-up, ` +
+    `wrk -t1 -c${CONNECTION_LIST.join(' and -c')}, ${DURATION_S} s measured after ${WARMUP_S} s warm-up, ` +
     `${ROUNDS} round(s) interleaved${PAIRED ? ', ours and the baseline loaded together' : ''}`;
   console.log(
     `bench: node ${process.version}, ${cpus().length} cores, load average ${loadAtStart}; ${settings}`,
@@ -296,12 +324,13 @@ async function main() {
       targets.push(await startNodeProxy(key, name, host, join(HERE, script), backend));
   }
 
-  const results = new Map(targets.map((t) => [t.key, []]));
-  const settingsOfRun = {
-    seconds: DURATION_S,
-    warmupSeconds: WARMUP_S,
-    connections: CONNECTIONS,
-  };
+  if (ONLY.includes('haproxy')) targets.push(await startBareHaproxy(backend));
+  if (ONLY.includes('ours-haproxy')) targets.push(await startOursHaproxy());
+
+  // Results by row and concurrency: `${key}@${connections}`.
+  const results = new Map(
+    targets.flatMap((t) => CONNECTION_LIST.map((c) => [`${t.key}@${c}`, []])),
+  );
   const describe = (run) =>
     `${run.rps.toFixed(0)} req/s` +
     (Number.isFinite(run.cpuUsPerRequest) ? `, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req` : '');
@@ -313,41 +342,54 @@ async function main() {
     ...targets.filter((t) => !pairedKeys.includes(t.key)).map((t) => [t]),
   ];
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const group of rounds) {
-      const names = group.map((t) => t.name).join(' + ');
-      const runs = await Promise.all(group.map((t) => measure(t.url, t.pids, settingsOfRun)));
-      group.forEach((t, i) => results.get(t.key).push(runs[i]));
-      console.log(`bench: round ${round}/${ROUNDS} ${names}: ${runs.map(describe).join(' | ')}`);
+    for (const connections of CONNECTION_LIST) {
+      const settingsOfRun = { seconds: DURATION_S, warmupSeconds: WARMUP_S, connections };
+      for (const group of rounds) {
+        const names = group.map((t) => t.name).join(' + ');
+        const runs = await Promise.all(group.map((t) => measure(t.url, t.pids, settingsOfRun)));
+        group.forEach((t, i) => results.get(`${t.key}@${connections}`).push(runs[i]));
+        console.log(
+          `bench: round ${round}/${ROUNDS} -c${connections} ${names}: ${runs.map(describe).join(' | ')}`,
+        );
+      }
     }
   }
 
   // Median over rounds of each figure.
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const summary = targets.map((t) => {
-    const runs = results.get(t.key);
-    return {
-      key: t.key,
-      name: t.name,
-      rps: median(runs.map((r) => r.rps)),
-      p50: median(runs.map((r) => r.p50)),
-      p99: median(runs.map((r) => r.p99)),
-      errors: runs.reduce((s, r) => s + r.errors, 0),
-      cpu: median(runs.map((r) => r.cpuUsPerRequest)),
-      user: median(runs.map((r) => r.userUsPerRequest)),
-      sys: median(runs.map((r) => r.sysUsPerRequest)),
-      rss: Math.max(...runs.map((r) => r.rss)),
-    };
+  const summarize = (runs) => ({
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    errors: runs.reduce((s, r) => s + r.errors, 0),
+    cpu: median(runs.map((r) => r.cpuUsPerRequest)),
+    user: median(runs.map((r) => r.userUsPerRequest)),
+    sys: median(runs.map((r) => r.sysUsPerRequest)),
+    rss: Math.max(...runs.map((r) => r.rss)),
   });
+  const summary = targets.map((t) => ({
+    key: t.key,
+    name: t.name,
+    ...summarize(results.get(`${t.key}@${CONNECTIONS}`)),
+    // The other concurrencies (`--connections 64,256`): their own figures, for extra columns.
+    more: CONNECTION_LIST.slice(1).map((c) => ({
+      connections: c,
+      ...summarize(results.get(`${t.key}@${c}`)),
+    })),
+  }));
   const table = formatTable(summary);
   // The spread says how far to trust a difference between two medians on a shared machine.
   const perRound = targets
-    .filter((t) => results.get(t.key).some((r) => Number.isFinite(r.cpuUsPerRequest)))
+    .filter((t) => results.get(`${t.key}@${CONNECTIONS}`).some((r) => Number.isFinite(r.cpuUsPerRequest)))
     .map(
       (t) =>
-        `- ${t.name}: ${results
-          .get(t.key)
-          .map((r) => r.cpuUsPerRequest.toFixed(0))
-          .join(', ')}`,
+        `- ${t.name}: ${CONNECTION_LIST.map(
+          (c) =>
+            `-c${c} ${results
+              .get(`${t.key}@${c}`)
+              .map((r) => r.cpuUsPerRequest.toFixed(0))
+              .join(', ')}`,
+        ).join('; ')}`,
     )
     .join('\n');
   const loadAtEnd = loadAverageText(loadavg());

@@ -2,8 +2,10 @@ import { httpCall } from '../test-support/proxy/http-client';
 import { SlowClientAttack } from '../test-support/slow-client-attack';
 import type { SlowAttackKind, SlowAttackReport } from '../test-support/slow-client-attack';
 import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { describeWithTools, findSystemTool, SYSTEM_TOOLS } from '@osa/openstack-testkit';
 import { getJson } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
+import { freePortOn } from './support/loopback-port';
 
 /**
  * Slow clients against the built controller (a real process, local provider, the real service
@@ -33,7 +35,9 @@ interface NormalTraffic {
   readonly slowOpenAtAnswer: number[];
 }
 
-describe('slow-client attacks on raw sockets against the built controller', () => {
+/** The same attacks with either data path: the built-in proxy, or HAProxy (`dataPlane.kind: haproxy`). */
+function slowClientAttacks(dataPlane: 'builtin' | 'haproxy'): () => void {
+  return () => {
   jest.setTimeout(90_000);
   let controller: ControllerProcess;
   let proxy: { host: string; port: number };
@@ -41,8 +45,11 @@ describe('slow-client attacks on raw sockets against the built controller', () =
 
   beforeAll(async () => {
     const prefix = ownLoopbackPrefix();
+    const haproxy = dataPlane === 'haproxy';
     controller = ControllerProcess.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0, ...TIMEOUTS },
+      // HAProxy must be told its port (no ephemeral port with an external data plane).
+      proxy: { listenHost: `${prefix}.200`, listenPort: haproxy ? await freePortOn(`${prefix}.200`) : 0, ...TIMEOUTS },
+      ...(haproxy ? { dataPlane: { kind: 'haproxy', haproxy: { binary: findSystemTool('haproxy') } } } : {}),
       admin: { listenHost: `${prefix}.201`, listenPort: 0 },
       provider: {
         kind: 'local',
@@ -57,7 +64,8 @@ describe('slow-client attacks on raw sockets against the built controller', () =
       health: { intervalMs: 200 },
     });
     ({ proxy, admin } = await controller.addresses());
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    // With HAProxy: once it has the instance too (applied through its Runtime API just after).
+    await controller.waitForLine(haproxy ? /data plane members: ready service-vm-1 \|/ : /service-vm-1 .*admitted .*ready for traffic/, 20_000);
   });
   afterAll(async () => {
     await controller?.stop();
@@ -143,4 +151,11 @@ describe('slow-client attacks on raw sockets against the built controller', () =
       expect((await httpCall(`http://${proxy.host}:${proxy.port}/`)).status).toBe(200);
     },
   );
-});
+  };
+}
+
+describe('slow-client attacks on raw sockets against the built controller', slowClientAttacks('builtin'));
+
+// HAProxy's timeouts are configured from the same keys (headersTimeoutMs -> timeout http-request,
+// which with requestBuffering buffer also bounds the body; keepAliveTimeoutMs -> timeout http-keep-alive).
+describeWithTools([SYSTEM_TOOLS.haproxy], 'slow-client attacks on raw sockets against the built controller, dataPlane.kind haproxy', slowClientAttacks('haproxy'));

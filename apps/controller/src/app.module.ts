@@ -4,6 +4,7 @@ import { DashboardModule } from './admin/ui/dashboard.module';
 import { AdminV1Module } from './admin/v1/admin-v1.module';
 import { LoadedControllerConfig } from './config/config-loader';
 import { ControllerConfigModule } from './config/config.module';
+import { DataPlaneModule } from './data-plane/data-plane.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PoolModule } from './pool/pool.module';
@@ -35,7 +36,7 @@ export class AppModule {
         RecoveryModule,
         RefreshModule,
         // PROXY_CONFIG comes from the global config module; TRAFFIC_DIRECTOR from ScalingModule.
-        ProxyModule.register({ imports: [ScalingModule] }),
+        loaded.config.dataPlane.kind === 'builtin' ? ProxyModule.register({ imports: [ScalingModule] }) : DataPlaneModule.forKind(loaded.config.dataPlane.kind),
         AdminModule,
         AdminV1Module,
         DashboardModule,

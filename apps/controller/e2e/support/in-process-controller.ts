@@ -46,7 +46,9 @@ export class InProcessController {
       installOpenApiDocument(app);
       await app.listen(admin.listenPort, admin.listenHost);
       const adminAddress = app.getHttpServer().address() as { address: string; port: number };
-      const proxyAddress = app.get(ProxyServer).address();
+      // With an external data plane (dataPlane.kind haproxy) no ProxyServer exists: it listens where the config says.
+      const { proxy, dataPlane } = request.loaded.config;
+      const proxyAddress = dataPlane.kind === 'builtin' ? app.get(ProxyServer).address() : { address: proxy.listenHost, port: proxy.listenPort };
       if (!proxyAddress) throw new Error('proxy is not listening');
       return new InProcessController(
         app,

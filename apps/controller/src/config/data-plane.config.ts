@@ -11,7 +11,7 @@ export const DATA_PLANE_KINDS = ['builtin', 'haproxy', 'octavia'] as const;
 export type DataPlaneKind = (typeof DATA_PLANE_KINDS)[number];
 
 /** The kinds this build can run; a kind that is accepted but not here is refused at start-up. */
-export const BUILT_DATA_PLANE_KINDS: readonly DataPlaneKind[] = ['builtin'];
+export const BUILT_DATA_PLANE_KINDS: readonly DataPlaneKind[] = ['builtin', 'haproxy', 'octavia'];
 
 /** The sun_path of a UNIX socket holds 108 bytes including the terminating NUL. */
 const MAX_SOCKET_PATH_LENGTH = 107;
@@ -22,9 +22,10 @@ function AbsolutePath(what: string, maxLength = 4096): PropertyDecorator {
 
 /** Empty, or an absolute path. */
 function OptionalAbsolutePath(what: string, maxLength = 4096): PropertyDecorator {
+  // Letters, digits and . _ - / only: the path is written into HAProxy's config, some places unquoted.
   return Allowed(
-    `"" (${what} chosen by the controller) or an absolute path of at most ${maxLength} characters`,
-    (value) => value === '' || (typeof value === 'string' && value.startsWith('/') && value.length <= maxLength && !value.includes('\0') && !/\s/.test(value)),
+    `"" (${what} chosen by the controller) or an absolute path of at most ${maxLength} characters of letters, digits, ".", "_", "-", "/"`,
+    (value) => value === '' || (typeof value === 'string' && /^\/[A-Za-z0-9._/-]*$/.test(value) && value.length <= maxLength),
   );
 }
 
@@ -66,8 +67,8 @@ export class HaproxyDataPlaneConfig {
 
   /**
    * Requests one instance is sent at once (the server `maxconn`); more wait in HAProxy's queue for
-   * up to `traffic.queueMaxWaitMs` (`timeout queue`), at most `traffic.queueMaxRequests` per instance
-   * (`maxqueue`), then get 503. 0 = no limit (no queue).
+   * up to `traffic.queueMaxWaitMs` (`timeout queue`), at most `traffic.queueMaxRequests` waiting in
+   * all, else 503 + Retry-After. 0 = no limit (no queue).
    */
   @IntegerIn(0, 1_000_000)
   serverMaxconn = 256;

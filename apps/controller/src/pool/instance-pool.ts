@@ -143,6 +143,14 @@ export class InstancePool {
     return instance;
   }
 
+  /** An external data plane's counters (dataPlane.kind haproxy): requests sent to `id` since the last reading, and in flight now. */
+  recordExternalLoad(id: string, newRequests: number, inFlight: number): void {
+    const instance = this.instances.get(id);
+    if (!instance) return;
+    instance.requestsServed += newRequests;
+    instance.inFlight = inFlight;
+  }
+
   /** Record how a forwarded request ended at the transport; returns the failures in a row. */
   recordTransportOutcome(instance: PoolInstance, failed: boolean): number {
     if (!failed) {

@@ -111,6 +111,17 @@ export class ScalingTrafficDirector implements TrafficDirector, OnModuleInit, On
     return this.forwardTo(instance, instance.backend);
   }
 
+  /**
+   * An external data plane (dataPlane.kind haproxy) routes the requests itself; its counters,
+   * read at an interval, keep /status and /metrics' request figures: `rejected` it answered itself.
+   */
+  countExternalRequests(forwarded: number, rejected: number): void {
+    this.counterValues.received += forwarded + rejected;
+    this.counterValues.forwarded += forwarded;
+    if (this.gate.current().open) this.counterValues.rejectedNoBackend += rejected;
+    else this.counterValues.rejectedWhileScaling += rejected;
+  }
+
   alternative(failed: Backend): Backend | undefined {
     const instance = this.selector.alternative(failed.id);
     if (!instance?.backend) return undefined;

@@ -59,7 +59,7 @@ export interface DataPlaneCounters {
   readonly epoch: number;
   /** Client requests passed to a member (not those answered by the data plane itself). */
   readonly forwardedRequests: number;
-  /** Client requests the data plane answered itself with 503 (while scaling, or no member). */
+  /** Client requests the data plane answered itself (503 while scaling or with no member, a full queue, a refused request). */
   readonly rejectedRequests: number;
   /** Per member, keyed by `Backend.id`; members the data plane does not have are absent. */
   readonly members: ReadonlyMap<string, MemberCounters>;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import type { Backend } from '../../src/proxy/traffic-director';
+import { startHaproxyUnderTest } from './haproxy-under-test';
 import { nextLoopbackAddress } from './loopback';
 import type { SettleRecord } from './static-traffic-director';
 
@@ -12,10 +13,11 @@ import type { SettleRecord } from './static-traffic-director';
  * - `ours`: ProxyServer + StaticTrafficDirector (our-proxy-child.ts, bundled once per test file);
  * - `ours-workers`: the same with `proxy.workers: 2` (the child is the controller side; its two
  *   workers, forked from the same bundle, serve the port and ask it for every admission);
- * - `naive`: http-proxy 1.18.1 as its README sets it up (naive-http-proxy.cjs).
+ * - `naive`: http-proxy 1.18.1 as its README sets it up (naive-http-proxy.cjs);
+ * - `haproxy`: `dataPlane.kind: haproxy`, the controller's HaproxyDataPlane (haproxy-under-test.ts).
  * A crash or an 'uncaughtException' in the child is recorded, never hidden.
  */
-export type ProxyKind = 'ours' | 'ours-workers' | 'naive';
+export type ProxyKind = 'ours' | 'ours-workers' | 'naive' | 'haproxy';
 
 export interface ProxyUnderTest {
   readonly kind: ProxyKind;
@@ -60,6 +62,16 @@ export async function startProxyUnderTest(
   backends: Backend[],
   settings: Record<string, unknown> = {},
 ): Promise<ProxyUnderTest> {
+  if (kind === 'haproxy') {
+    const haproxy = await startHaproxyUnderTest(backends, settings);
+    return {
+      kind,
+      ...haproxy,
+      uncaught: [],
+      settles: [],
+      collectGarbage: () => Promise.reject(new Error('collectGarbage: not a Node proxy')),
+    };
+  }
   const host = nextLoopbackAddress();
   const ours = kind !== 'naive';
   const script = ours ? ourChildBundle() : join(__dirname, 'naive-http-proxy.cjs');
