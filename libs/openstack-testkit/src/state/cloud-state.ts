@@ -27,6 +27,7 @@ export function emptyState(): FakeCloudState {
     securityGroupRules: new Map(),
     ports: new Map(),
     floatingIps: new Map(),
+    serverGroups: new Map(),
   };
 }
 
