@@ -8,6 +8,8 @@ import { NodeProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher'
 import { MonitoredInstanceProvider } from './monitored-instance-provider';
 import { openStackClientProvider } from './openstack/openstack-client.provider';
 import { OpenStackInstanceProvider } from './openstack/openstack-instance-provider';
+import { OpenStackPlacement } from './openstack/placement/openstack-placement.service';
+import { PlacementState } from './placement/placement-state';
 
 /**
  * Binds `INSTANCE_PROVIDER` to the configured implementation, wrapped so every call has a
@@ -19,7 +21,8 @@ export class ProvidersModule {
   static forRoot(kind: ProviderKind): DynamicModule {
     const implementation: Type<InstanceProvider> = kind === 'local' ? LocalInstanceProvider : OpenStackInstanceProvider;
     const providers: Provider[] = [
-      ...(kind === 'local' ? [{ provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher }] : [openStackClientProvider]),
+      ...(kind === 'local' ? [{ provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher }] : [openStackClientProvider, OpenStackPlacement]),
+      PlacementState,
       implementation,
       CloudApiHealth,
       {
@@ -29,6 +32,6 @@ export class ProvidersModule {
           new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs),
       },
     ];
-    return { module: ProvidersModule, providers, exports: [INSTANCE_PROVIDER, CloudApiHealth] };
+    return { module: ProvidersModule, providers, exports: [INSTANCE_PROVIDER, CloudApiHealth, PlacementState] };
   }
 }

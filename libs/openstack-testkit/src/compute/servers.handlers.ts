@@ -4,7 +4,6 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FakeFlavor, FakeImage, FakeServer } from '../fake-openstack.types';
 import {
   empty,
-  hex,
   isRecord,
   json,
   parseJsonBody,
