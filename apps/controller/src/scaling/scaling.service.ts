@@ -480,7 +480,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
       // A quota or NoValidHost for a hard group: not the instance's fault, and trying again now
       // fails the same way. Still owed; held (said once) until capacity changes, no back-off.
       if (event.kind === 'replacement') this.replacementsOwed++;
-      this.logger.warn(`${what}; held until capacity changes: ${block.message}`);
+      this.logger.warn(`${event.kind} #${event.sequence} ended in ${failure?.phase} (${failure?.cleanup}): held until capacity changes (${block.kind}, said by Placement)`);
       this.reconcile();
       return;
     }

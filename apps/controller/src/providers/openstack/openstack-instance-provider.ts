@@ -84,7 +84,7 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
       signal,
       })
       .catch((error: unknown) => {
-        this.placement.createFailed(error);
+        this.placement.createFailed(error, placement);
         throw error;
       });
     this.placement.created(ref.id, placement);

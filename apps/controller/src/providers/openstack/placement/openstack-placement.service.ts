@@ -28,6 +28,10 @@ export class OpenStackPlacement implements OnModuleDestroy {
   private readonly zoneSkippedUntilMs = new Map<string, number>();
   /** Instances we created (their zone is ours to count even before Nova shows it). */
   private readonly ours = new Set<string>();
+  /** Members that failed placement (NoValidHost): their deletion frees nothing. */
+  private readonly unplaced = new Set<string>();
+  /** Zones chosen for creates still in flight, so concurrent launches spread too. */
+  private readonly reservedZones = new Map<string, number>();
   private quota: ComputeQuota | undefined;
   private quotaReadAtMs = Number.NEGATIVE_INFINITY;
   private quotaReadAt = '';
@@ -60,9 +64,12 @@ export class OpenStackPlacement implements OnModuleDestroy {
     if (block) throw new CapacityBlockedError(block);
     const request: { availabilityZone?: string; schedulerHints?: { group: string } } = {};
     if (this.config.serverGroup) request.schedulerHints = { group: await this.serverGroupId(signal) };
-    const choice = chooseZone(this.config.availabilityZones, this.state.zoneCounts(), this.zoneSkippedUntilMs, this.clock.nowMs());
+    const counts = this.state.zoneCounts();
+    for (const [zone, reserved] of this.reservedZones) counts.set(zone, (counts.get(zone) ?? 0) + reserved);
+    const choice = chooseZone(this.config.availabilityZones, counts, this.zoneSkippedUntilMs, this.clock.nowMs());
     if (choice) {
       request.availabilityZone = choice.zone;
+      this.reservedZones.set(choice.zone, (this.reservedZones.get(choice.zone) ?? 0) + 1);
       if (choice.skipped.length > 0) this.logger.log(`zone ${choice.zone} chosen; skipping ${choice.skipped.join(', ')} after a failed build there`);
     }
     return request;
@@ -70,6 +77,7 @@ export class OpenStackPlacement implements OnModuleDestroy {
 
   /** Nova accepted the create: count it in its zone and in the quota until the next read. */
   created(id: string, request: PlacementRequest): void {
+    this.release(request);
     this.ours.add(id);
     this.state.recordZone(id, request.availabilityZone);
     if (this.quota && this.flavor) {
@@ -84,7 +92,8 @@ export class OpenStackPlacement implements OnModuleDestroy {
   }
 
   /** Nova refused the create: a 403/413 quota answer is read like our own check. */
-  createFailed(error: unknown): void {
+  createFailed(error: unknown, request: PlacementRequest): void {
+    this.release(request);
     if (!(error instanceof QuotaExceededError)) return;
     const name = error.quota ?? 'unknown';
     const over = error.used !== undefined && error.requested !== undefined && error.limit !== undefined ? error.used + error.requested - error.limit : undefined;
@@ -99,6 +108,7 @@ export class OpenStackPlacement implements OnModuleDestroy {
     if (server.status === 'ERROR' && this.ours.has(server.id)) {
       const line = placementFaultLine(server.fault?.message, this.config.serverGroup);
       if (line) {
+        this.unplaced.add(server.id);
         this.block('no-valid-host', line);
       } else if (zone && this.config.availabilityZones.includes(zone)) {
         const untilMs = this.clock.nowMs() + this.config.placement.zoneFailureBackoffMs;
@@ -112,12 +122,20 @@ export class OpenStackPlacement implements OnModuleDestroy {
 
   /** An instance of ours is gone: a hard group has room again, and the quota usage changed. */
   deleted(id: string): void {
-    const wasOurs = this.ours.delete(id);
+    const wasOurs = this.ours.delete(id) && !this.unplaced.delete(id);
     this.state.forget(id);
     this.quotaReadAtMs = Number.NEGATIVE_INFINITY;
     if (wasOurs && this.state.block?.kind === 'no-valid-host') this.lift('a member of the group was deleted');
     if (this.state.block?.kind === 'quota') this.scheduleRecheck(0);
     this.publish();
+  }
+
+  private release(request: PlacementRequest): void {
+    const zone = request.availabilityZone;
+    if (zone === undefined) return;
+    const left = (this.reservedZones.get(zone) ?? 1) - 1;
+    if (left > 0) this.reservedZones.set(zone, left);
+    else this.reservedZones.delete(zone);
   }
 
   /** GET /limits: the project's usage; sets or lifts a quota block. */
