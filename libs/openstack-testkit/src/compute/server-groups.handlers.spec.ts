@@ -24,7 +24,7 @@ describe('fake Nova os-server-groups, the group hint and the scheduler', () => {
     expect(reply.status).toBe(202);
     return reply.json.server.id as string;
   };
-  const settle = async (id: string): Promise<Record<string, any>> => {
+  const settle = async (id: string): Promise<Record<string, unknown> & { id: string; status: string; hostId?: string }> => {
     for (let i = 0; i < 5; i++) {
       const server = (await nova(`/servers/${id}`, { microversion: '2.79' })).json.server;
       if (server.status !== 'BUILD') return server;
