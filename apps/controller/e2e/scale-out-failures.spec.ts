@@ -156,7 +156,12 @@ describe('scale-out failure paths', () => {
     expect(running.logger.matching(/creating -> failed after .*quota instances: /)).toHaveLength(1);
     expect(cloud.callsTo('compute', 'POST', /\/servers$/)).toEqual([]);
     expect(cloud.callsTo('compute', 'DELETE')).toEqual([]);
-    expectNothingLeftInTheCloud(status);
+    expect(serversNamed(cloud, 'service-auto-')).toEqual([]);
+    expect(status.gate.open).toBe(true);
+    expect(status.instances.map((instance) => instance.role)).toEqual(['original']);
+    // Held until the quota changes (said once), not a back-off of failures.
+    expect(status.scaleOutBackoff.consecutiveFailures).toBe(0);
+    expect(running.logger.matching(/waiting until capacity changes: quota instances/)).toHaveLength(1);
     await expectServedByOriginal(running);
   });
 
