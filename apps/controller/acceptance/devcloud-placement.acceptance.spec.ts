@@ -48,7 +48,7 @@ async function waitFor(what: string, done: () => boolean | Promise<boolean>, tim
 }
 
 describeWithCloud('controller acceptance: server groups and quota on the openstack provider (real cloud)', () => {
-  jest.setTimeout(180_000);
+  jest.setTimeout(300_000);
   const tag = runTag();
   const cleanup = new AcceptanceCleanup();
   let client: OpenStackClient;
@@ -136,8 +136,8 @@ describeWithCloud('controller acceptance: server groups and quota on the opensta
     const running = await start({ serverGroup: { name: `${tag}-hard`, policy: 'anti-affinity' }, placement: { noValidHostRecheckMs: '10m' } });
     running.scaling.setDesired(3, { source: 'manual', reason: 'acceptance' });
     const placement = running.app.get(PlacementState);
-    await waitFor('the placement block', () => placement.block !== undefined, 90_000);
-    await waitFor('the launches to end', () => running.scaling.inProgress() === undefined, 90_000);
+    await waitFor('the placement block', () => placement.block !== undefined, 180_000);
+    await waitFor('the launches to end', () => running.scaling.inProgress() === undefined, 120_000);
     const blocked = running.app.get(StatusService).snapshot().placement.blocked;
     progress(`/status placement.blocked: ${blocked?.message}`);
     expect(blocked?.kind).toBe('no-valid-host');
