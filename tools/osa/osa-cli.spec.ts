@@ -1,6 +1,7 @@
 import { parseInvocation } from './main';
 import { UsageError } from './osa-errors';
 import { render } from './output-formatter';
+import { statusOutput } from './osa-commands';
 
 describe('osa argument parsing', () => {
   const parse = (...argv: string[]) => parseInvocation(argv, {});
@@ -80,5 +81,53 @@ describe('osa output formats', () => {
     expect(() => render(list, 'table', ['Age'])).toThrow(
       '-c Age: no such column; choose from: Name, Phase',
     );
+  });
+});
+
+describe('osa status: placement and scheduled capacity', () => {
+  const base = {
+    lifecycle: 'running',
+    provider: 'openstack',
+    traffic: 'switch',
+    duringScaleOut: 'reject',
+    scaling: { autoscaling: 'active', desired: 2, actual: 1, serving: 1, minInstances: 1, maxInstances: 3, inProgress: 0 },
+    gate: { state: 'open', reason: null, since: null, queueDepth: 0 },
+    cloudApi: { state: 'ok', degradedSince: null, lastError: null },
+    requests: { received: 0, forwarded: 0, rejectedWhileScaling: 0, rejectedNoBackend: 0 },
+    activeInstance: 'service-vm-1',
+  };
+
+  it('shows what holds scale-outs, the quota, the zones and the next three scheduled changes', () => {
+    const output = statusOutput({
+      ...base,
+      placement: {
+        serverGroup: { name: 'web', policy: 'anti-affinity' },
+        zones: [{ zone: 'az1', instances: 1 }, { zone: 'az2', instances: 0, skippedUntil: '2026-01-01T00:05:00.000Z' }],
+        quota: { instances: { limit: 2, used: 2 }, cores: { limit: -1, used: 2 }, ramMb: { limit: 4096, used: 4096 } },
+        blocked: { kind: 'quota', message: 'quota instances: ... 1 over', since: '2026-01-01T00:00:00.000Z' },
+      },
+      schedule: {
+        inForce: { minInstances: 1, maxInstances: 3 },
+        next: [
+          { at: '2026-01-05T08:00:00.000Z', entry: 'morning', minInstances: 3 },
+          { at: '2026-01-05T17:00:00.000Z', entry: 'evening', minInstances: 1, desired: 1 },
+        ],
+      },
+    });
+    expect(render(output, 'value', ['scale_out_blocked', 'server_group', 'zones', 'quota', 'next_scheduled_changes'])).toBe(
+      [
+        'quota instances: ... 1 over',
+        'web (anti-affinity)',
+        'az1=1 az2=0 (skipped until 2026-01-01T00:05:00.000Z)',
+        'instances 2/2, cores 2/unlimited, ram MiB 4096/4096',
+        '2026-01-05T08:00:00.000Z morning: min 3; 2026-01-05T17:00:00.000Z evening: min 1, desired 1',
+      ].join('\n') + '\n',
+    );
+  });
+
+  it('an older controller without these blocks shows empty cells, not an error', () => {
+    const output = statusOutput(base);
+    expect(output.kind).toBe('show');
+    expect(render(output, 'value', ['next_scheduled_changes'])).toBe('\n');
   });
 });

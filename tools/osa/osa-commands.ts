@@ -184,7 +184,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...REFRESH_COMMANDS,
 ];
 
-function statusOutput(status: StatusV1): ShowOutput {
+/** `osa status` fields (exported for its spec). */
+export function statusOutput(status: StatusV1): ShowOutput {
   return {
     kind: 'show',
     fields: {
@@ -201,7 +202,26 @@ function statusOutput(status: StatusV1): ShowOutput {
       active_instance: status.activeInstance,
       requests_received: status.requests.received,
       requests_rejected_while_scaling: status.requests.rejectedWhileScaling,
+      ...placementFields(status),
     },
+  };
+}
+
+/** Placement and scheduled capacity (issue 18): what holds scale-outs, the quota, zones, the next three scheduled changes. */
+function placementFields(status: StatusV1): Record<string, Cell> {
+  const placement = status.placement;
+  const quota = placement?.quota;
+  const use = (u: { limit: number; used: number }): string => `${u.used}/${u.limit < 0 ? 'unlimited' : u.limit}`;
+  const change = (c: NonNullable<StatusV1['schedule']>['next'][number]): string => {
+    const sets = [c.minInstances !== undefined && `min ${c.minInstances}`, c.maxInstances !== undefined && `max ${c.maxInstances}`, c.desired !== undefined && `desired ${c.desired}`].filter(Boolean).join(', ');
+    return `${c.at} ${c.entry}: ${sets}`;
+  };
+  return {
+    scale_out_blocked: placement?.blocked ? placement.blocked.message : null,
+    server_group: placement?.serverGroup ? `${placement.serverGroup.name} (${placement.serverGroup.policy})` : null,
+    zones: placement && placement.zones.length > 0 ? placement.zones.map((z) => `${z.zone}=${z.instances}${z.skippedUntil ? ` (skipped until ${z.skippedUntil})` : ''}`).join(' ') : null,
+    quota: quota ? `instances ${use(quota.instances)}, cores ${use(quota.cores)}, ram MiB ${use(quota.ramMb)}` : null,
+    next_scheduled_changes: status.schedule ? status.schedule.next.map(change).join('; ') || 'none' : null,
   };
 }
 

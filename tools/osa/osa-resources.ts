@@ -17,6 +17,25 @@ export interface StatusV1 {
     rejectedNoBackend: number;
   };
   activeInstance: string | null;
+  /** Absent from controllers older than issue 18. */
+  placement?: PlacementV1;
+  schedule?: ScheduleV1 | null;
+}
+
+export interface PlacementV1 {
+  serverGroup?: { name: string; policy: string };
+  zones: { zone: string; instances: number; skippedUntil?: string }[];
+  quota?: {
+    instances: { limit: number; used: number };
+    cores: { limit: number; used: number };
+    ramMb: { limit: number; used: number };
+  };
+  blocked?: { kind: string; message: string; since: string };
+}
+
+export interface ScheduleV1 {
+  inForce: { minInstances: number; maxInstances: number; desired?: number };
+  next: { at: string; entry: string; minInstances?: number; maxInstances?: number; desired?: number }[];
 }
 
 export interface ScalingV1 {

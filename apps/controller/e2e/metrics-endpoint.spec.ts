@@ -96,6 +96,10 @@ describe('/metrics (Prometheus text, built controller, fake OpenStack)', () => {
       osa_build_info: 'gauge',
       osa_openstack_api_calls_total: 'counter',
       osa_openstack_api_call_duration_seconds: 'histogram',
+      osa_scale_out_blocked: 'gauge',
+      osa_quota_remaining: 'gauge',
+      osa_zone_instances: 'gauge',
+      osa_capacity_bounds: 'gauge',
     });
 
     // Requests by status: every answer the test got, and nothing else.

@@ -6,6 +6,8 @@ import { ProviderConfig } from '../src/config/provider.config';
 import { SystemClock } from '../src/clock/clock';
 import { CloudApiHealth } from '../src/providers/cloud-api-health';
 import { MonitoredInstanceProvider } from '../src/providers/monitored-instance-provider';
+import { OpenStackPlacement } from '../src/providers/openstack/placement/openstack-placement.service';
+import { PlacementState } from '../src/providers/placement/placement-state';
 import { OpenStackInstanceProvider } from '../src/providers/openstack/openstack-instance-provider';
 import { ProviderCallTimeoutError } from '../src/providers/provider-call';
 import { prepareSeedCloud } from './support/fake-cloud';
@@ -42,8 +44,10 @@ describe('openstack provider calls end their HTTP requests when cancelled', () =
     await client.compute.microversion(); // negotiated before Nova hangs (it is shared, not per call)
     const config = new ProviderConfig();
     config.kind = 'openstack';
-    const health = new CloudApiHealth(new SystemClock());
-    const provider = new MonitoredInstanceProvider(new OpenStackInstanceProvider(config.openstack, config, client), health, callTimeoutMs);
+    const clock = new SystemClock();
+    const health = new CloudApiHealth(clock);
+    const placement = new OpenStackPlacement(config.openstack, client, clock, new PlacementState());
+    const provider = new MonitoredInstanceProvider(new OpenStackInstanceProvider(config.openstack, config, client, placement), health, callTimeoutMs);
     return { provider, health, fake, serverId: seeded.original.id };
   }
 

@@ -145,16 +145,23 @@ describe('scale-out failure paths', () => {
     await expectServedByOriginal(running);
   });
 
-  it('quota exceeded on create: nothing was created, nothing to delete', async () => {
+  it('quota exceeded: the quota check refuses before Nova is asked; nothing was created, nothing to delete', async () => {
     const running = await startOnFakeCloud({ bootDelayMs: 200 });
     if (!cloud) throw new Error('no cloud');
     cloud.quota.instances = 1; // service-vm-1 already uses it
     const status = await triggerAndWait(running);
-    expect(status.lastScaleEvent?.failure).toMatchObject({ phase: 'creating', reason: expect.stringMatching(/creating failed: .*[Qq]uota exceeded/), cleanup: 'nothing was created' });
+    // Issue 18: GET /limits says the next instance would exceed `instances`, so no POST /servers.
+    expect(status.lastScaleEvent?.failure).toMatchObject({ phase: 'creating', reason: expect.stringMatching(/creating failed: quota instances: .* 1 over; no create call/), cleanup: 'nothing was created' });
     expect(status.lastScaleEvent?.instanceId).toBeUndefined();
-    expect(running.logger.matching(/creating -> failed after .*[Qq]uota exceeded/)).toHaveLength(1);
+    expect(running.logger.matching(/creating -> failed after .*quota instances: /)).toHaveLength(1);
+    expect(cloud.callsTo('compute', 'POST', /\/servers$/)).toEqual([]);
     expect(cloud.callsTo('compute', 'DELETE')).toEqual([]);
-    expectNothingLeftInTheCloud(status);
+    expect(serversNamed(cloud, 'service-auto-')).toEqual([]);
+    expect(status.gate.open).toBe(true);
+    expect(status.instances.map((instance) => instance.role)).toEqual(['original']);
+    // Held until the quota changes (said once), not a back-off of failures.
+    expect(status.scaleOutBackoff.consecutiveFailures).toBe(0);
+    expect(running.logger.matching(/waiting until capacity changes: quota instances/)).toHaveLength(1);
     await expectServedByOriginal(running);
   });
 

@@ -34,7 +34,8 @@ export class FakeCloudController {
     private readonly dirs: string[],
   ) {}
 
-  static async start(scaling: Record<string, unknown> = {}): Promise<FakeCloudController> {
+  /** `openstack`: extra provider.openstack keys (server group, zones, placement timings). */
+  static async start(scaling: Record<string, unknown> = {}, openstack: Record<string, unknown> = {}): Promise<FakeCloudController> {
     const prefix = ownLoopbackPrefix();
     const services = [await ServiceInstance.start(`${prefix}.1`, 5000), await ServiceInstance.start(`${prefix}.2`, 5000)];
     const cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
@@ -47,7 +48,7 @@ export class FakeCloudController {
       stringify({
         proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
         admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-        provider: { kind: 'openstack' },
+        provider: { kind: 'openstack', ...(Object.keys(openstack).length > 0 ? { openstack } : {}) },
         health: { intervalMs: 200 },
         scaling: { statusPollInitialMs: 200, ...scaling },
       }),

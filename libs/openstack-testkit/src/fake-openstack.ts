@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type {
   CallRecord,
   FakeCloudState,
+  FakeComputeHost,
   FakeCredentials,
   FakeEndpoints,
   FakeOpenStackOptions,
@@ -63,6 +64,12 @@ export class FakeOpenStack {
   readonly state: FakeCloudState = emptyState();
   /** Quotas enforced on create; change them at any time (e.g. `cloud.quota.instances = 1`). */
   readonly quota: FakeQuota;
+  /**
+   * The compute hosts Nova's scheduler places servers on, with their availability zones. One
+   * host in `nova` by default (like the devcloud: hard anti-affinity fits one member). Replace
+   * or edit it at any time, e.g. `cloud.computeHosts.push({ name: 'h2', zone: 'az2' })`.
+   */
+  readonly computeHosts: FakeComputeHost[] = [{ name: 'fake-compute-1', zone: 'nova' }];
   private readonly callLog: CallRecord[] = [];
   private readonly faults = new FaultInjector();
   private readonly behaviours: ServerBehaviourRegistry;
@@ -109,6 +116,7 @@ export class FakeOpenStack {
       lifecycle: this.lifecycle,
       maxMicroversion: options.computeMaxMicroversion,
       endpoints: () => this.endpoints,
+      computeHosts: () => this.computeHosts,
     });
     const image = new ImageService(this.tokens, {
       state: this.state,

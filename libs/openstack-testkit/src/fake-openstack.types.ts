@@ -104,6 +104,12 @@ export interface FakeServer {
   hostId: string;
   tenantId: string;
   userId: string;
+  /** The server group it was booted into (`os:scheduler_hints.group`), if any. */
+  serverGroupId?: string | null;
+  /** The compute host the fake's scheduler chose (undefined when none was: NoValidHost). */
+  host?: string;
+  /** A scheduling failure decided at create (NoValidHost, a host that fails builds): ERROR after the boot delay. */
+  scheduleFault?: { code: number; message: string; details?: string } | null;
   /** Lifecycle bookkeeping (ms since epoch / GET count) used by the server behaviour. */
   createdAtMs: number;
   activeAtMs: number | null;
@@ -297,6 +303,28 @@ export interface FakeFloatingIp {
   revisionNumber: number;
 }
 
+/** A Nova server group (os-server-groups); its members are the servers booted with its id as hint. */
+export interface FakeServerGroup {
+  id: string;
+  name: string;
+  policy: 'anti-affinity' | 'affinity' | 'soft-anti-affinity' | 'soft-affinity';
+  /** `max_server_per_host` (2.64+, anti-affinity only; Nova's default is 1). */
+  rules: { max_server_per_host?: number };
+  projectId: string;
+  userId: string;
+}
+
+/**
+ * A compute host of the fake's scheduler, in an availability zone. The default cloud has one
+ * (`fake-compute-1` in `nova`), like the devcloud: hard anti-affinity places one member only.
+ */
+export interface FakeComputeHost {
+  name: string;
+  zone: string;
+  /** Every build scheduled here goes to ERROR with this fault (a broken zone or host). */
+  failBuilds?: { message: string; code?: number };
+}
+
 /** Everything the fake knows, keyed by id (keypairs by name). */
 export interface FakeCloudState {
   servers: Map<string, FakeServer>;
@@ -315,6 +343,7 @@ export interface FakeCloudState {
   pools: Map<string, FakePool>;
   members: Map<string, FakeMember>;
   healthMonitors: Map<string, FakeHealthMonitor>;
+  serverGroups: Map<string, FakeServerGroup>;
 }
 
 export type FakeProvisioningStatus =

@@ -3,6 +3,7 @@ export { FakeOpenStack, type CredentialsFileOptions } from './fake-openstack';
 export type {
   CallRecord,
   FakeCloudState,
+  FakeComputeHost,
   FakeCredentials,
   FakeEndpoints,
   FakeFlavor,
@@ -27,6 +28,7 @@ export type {
   FakeServer,
   FakeServerAddress,
   FakeServerFault,
+  FakeServerGroup,
   FakeSubnet,
   FaultHandle,
   FaultRule,

@@ -4,6 +4,7 @@ import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
 import { ScalingStatusView } from '../scaling/scaling-status';
 import { ScalingService } from '../scaling/scaling.service';
+import { CapacityBounds } from '../scaling/schedule/capacity-bounds';
 
 export interface ActionResult {
   readonly action: string;
@@ -20,10 +21,12 @@ export class ScalingActionsService {
     private readonly config: ScalingConfig,
     private readonly pool: InstancePool,
     private readonly scaling: ScalingService,
+    private readonly bounds: CapacityBounds,
   ) {}
 
   scaleTo(instances: number, reason: string | undefined): ActionResult {
-    const { minInstances, maxInstances } = this.config;
+    // The range in force: scaling.minInstances/maxInstances, or what scaling.schedule set now.
+    const { minInstances, maxInstances } = this.bounds;
     if (instances < minInstances || instances > maxInstances) {
       throw new BadRequestException(
         `instances = ${instances}: must be from scaling.minInstances (${minInstances}) to scaling.maxInstances (${maxInstances})`,
@@ -44,9 +47,9 @@ export class ScalingActionsService {
     if (instance.role === 'original' && this.config.scaleIn.protectOriginal) {
       throw new ConflictException(`${instance.name} is the original and scaling.scaleIn.protectOriginal is true: it is not removed`);
     }
-    if (!replace && previous - 1 < this.config.minInstances) {
+    if (!replace && previous - 1 < this.bounds.minInstances) {
       throw new ConflictException(
-        `removing ${instance.name} would leave ${previous - 1} instance(s), below scaling.minInstances (${this.config.minInstances}); use "replace": true to swap it for a new one`,
+        `removing ${instance.name} would leave ${previous - 1} instance(s), below scaling.minInstances (${this.bounds.minInstances}); use "replace": true to swap it for a new one`,
       );
     }
     const why = `admin: ${reason ?? `POST /instances/${idOrName}/remove`}${replace ? ' (replaced)' : ''}`;

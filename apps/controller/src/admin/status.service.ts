@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG_ORIGIN, ConfigOrigin } from '../config/config.module';
 import { ProviderConfig } from '../config/provider.config';
-import { ScalingConfig } from '../config/scaling.config';
 import { TrafficConfig } from '../config/traffic.config';
 import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
@@ -16,6 +15,8 @@ import { ScalingTrafficDirector, TrafficCounters } from '../scaling/scaling-traf
 import { ScalingService } from '../scaling/scaling.service';
 import { ScalingStatusView } from '../scaling/scaling-status';
 import { ControllerLifecycle, LifecyclePhase } from './controller-lifecycle';
+import { PlacementState, PlacementView } from '../providers/placement/placement-state';
+import { ScalingScheduleService, ScheduleView } from '../scaling/schedule/scaling-schedule.service';
 
 export interface InstanceStatusView {
   readonly id: string;
@@ -53,6 +54,10 @@ export interface ControllerStatus {
   /** Instance refresh: the rollout in progress (canary figures), the last ones, pinned and rejected images. */
   readonly refresh: RefreshStatus;
   readonly config: ConfigOrigin;
+  /** Server group, zones, the quota and what holds scale-outs back (issue 18). */
+  readonly placement: PlacementView;
+  /** scaling.schedule: what is in force and the next three changes; null without a schedule. */
+  readonly schedule: ScheduleView | null;
 }
 
 /** Assembles /status from the pool, the scaler and the director; secrets are never part of any of them. */
@@ -61,7 +66,6 @@ export class StatusService {
   constructor(
     private readonly lifecycle: ControllerLifecycle,
     private readonly providerConfig: ProviderConfig,
-    private readonly scalingConfig: ScalingConfig,
     private readonly trafficConfig: TrafficConfig,
     private readonly pool: InstancePool,
     @Inject(TRAFFIC_SELECTOR) private readonly selector: TrafficSelector,
@@ -73,6 +77,8 @@ export class StatusService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly cloudApi: CloudApiHealth,
     private readonly refresh: RefreshService,
+    private readonly placement: PlacementState,
+    private readonly schedule: ScalingScheduleService,
   ) {}
 
   snapshot(): ControllerStatus {
@@ -85,7 +91,7 @@ export class StatusService {
       activeBackend: active?.backend ? { id: active.id, name: active.name, address: `${active.backend.host}:${active.backend.port}` } : null,
       gate: this.gate.current(),
       requests: { ...this.director.counters, countedSinceLastScaleEvent: this.policy.counted, thresholdRequests: this.policy.threshold },
-      capacity: { instances: this.pool.capacityUsed(), maxInstances: this.scalingConfig.maxInstances },
+      capacity: { instances: this.pool.capacityUsed(), maxInstances: this.scaling.snapshot().maxInstances },
       instances: this.pool.list().map((instance) => this.view(instance, serving.has(instance.id))),
       scaleOutInProgress: this.scaling.inProgress() ?? null,
       lastScaleEvent: events[events.length - 1] ?? null,
@@ -94,6 +100,8 @@ export class StatusService {
       cloudApi: this.cloudApi.status(),
       refresh: this.refresh.status(),
       config: this.origin,
+      placement: this.placement.status(),
+      schedule: this.schedule.active ? this.schedule.view() : null,
     };
   }
 

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ValidateBy, ValidateIf } from 'class-validator';
+import { AvailabilityZoneList, PlacementTimingConfig, ServerGroupConfig } from './placement.config';
 import { Allowed, BooleanFlag, DurationMs, IntegerIn, ListOf, OneOf, Section, StringMap, TextMatching, TextOfLength } from './config-rules';
 
 export const PROVIDER_KINDS = ['local', 'openstack'] as const;
@@ -134,6 +135,18 @@ export class OpenStackProviderConfig {
   @WhenGiven()
   @Allowed('an http:// URL with an IP address and port and no path, e.g. http://192.168.222.10:5000', (value) => parseOriginalUrl(value) !== undefined)
   originalUrl?: string;
+
+  /** Nova server group for every new instance (config/placement.config.ts). */
+  @WhenGiven()
+  @Section(() => ServerGroupConfig)
+  serverGroup?: ServerGroupConfig;
+
+  /** Spread new instances over these zones (fewest of the group's first; ties by order); empty: Nova chooses. */
+  @AvailabilityZoneList()
+  availabilityZones: string[] = [];
+
+  @Section(() => PlacementTimingConfig)
+  placement = new PlacementTimingConfig();
 }
 
 /** Keys the controller writes itself (`osa:group`, `osa:reason`, ...): never user-defined. */

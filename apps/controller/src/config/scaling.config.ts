@@ -1,6 +1,7 @@
 import { Allowed, BooleanFlag, DurationMs, IntegerIn, NotLessThan, Section } from './config-rules';
 import { HealingConfig } from './healing.config';
 import { ScaleInConfig } from './scale-in.config';
+import { ScheduleEntries, ScheduleEntryConfig } from './schedule.config';
 
 /**
  * What drives the desired instance count: `request-count` (the seed: +scaleOutStep at every N-th
@@ -67,6 +68,10 @@ export class ScalingConfig {
   /** Replacing dead or failing instances. */
   @Section(() => HealingConfig)
   healing = new HealingConfig();
+
+  /** Scheduled capacity: cron entries setting minInstances / maxInstances / desired (config/schedule.config.ts). */
+  @ScheduleEntries()
+  schedule: ScheduleEntryConfig[] = [];
 
   /** `Retry-After` sent with a 503 while scaling. */
   @IntegerIn(0, 3600, 'seconds')

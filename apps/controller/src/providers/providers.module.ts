@@ -9,6 +9,8 @@ import { NodeProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher'
 import { MonitoredInstanceProvider } from './monitored-instance-provider';
 import { OPENSTACK_CLIENT, openStackClientProvider } from './openstack/openstack-client.provider';
 import { OpenStackInstanceProvider } from './openstack/openstack-instance-provider';
+import { OpenStackPlacement } from './openstack/placement/openstack-placement.service';
+import { PlacementState } from './placement/placement-state';
 
 /**
  * Binds `INSTANCE_PROVIDER` to the configured implementation, wrapped so every call has a
@@ -20,7 +22,8 @@ export class ProvidersModule {
   static forRoot(kind: ProviderKind): DynamicModule {
     const implementation: Type<InstanceProvider> = kind === 'local' ? LocalInstanceProvider : OpenStackInstanceProvider;
     const providers: Provider[] = [
-      ...(kind === 'local' ? [{ provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher }] : [openStackClientProvider]),
+      ...(kind === 'local' ? [{ provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher }] : [openStackClientProvider, OpenStackPlacement]),
+      PlacementState,
       implementation,
       CloudApiHealth,
       GoldenImagePin,
@@ -32,7 +35,7 @@ export class ProvidersModule {
       },
     ];
     // The OpenStack client is shared with dataPlane.kind octavia (same credentials, same metrics).
-    const exports = [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin, ...(kind === 'local' ? [] : [OPENSTACK_CLIENT])];
+    const exports = [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin, PlacementState, ...(kind === 'local' ? [] : [OPENSTACK_CLIENT])];
     return { module: ProvidersModule, providers, exports };
   }
 }

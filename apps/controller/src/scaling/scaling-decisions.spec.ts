@@ -114,3 +114,20 @@ describe('planReconcile (what brings the instances to the desired count)', () =>
     expect(planReconcile(snapshot({ desired: 3, actual: 1, replacementsOwed: 1, stopping: true }), 0)).toEqual({ kind: 'idle' });
   });
 });
+
+describe('capacity blocks (a quota, NoValidHost for a hard group): held until capacity changes', () => {
+  const block = 'quota cores: the next instance needs 2 vCPUs, 50 of 50 are used: 2 over';
+  it('planReconcile holds instead of launching, saying why', () => {
+    expect(planReconcile(snapshot({ desired: 3, actual: 2, capacityBlock: block }), 0)).toEqual({
+      kind: 'hold',
+      condition: 'capacity-blocked',
+      why: `1 instance(s) short of the desired 3, waiting until capacity changes: ${block}`,
+    });
+    // A scale-in is not held by it.
+    expect(planReconcile(snapshot({ desired: 1, actual: 2, capacityBlock: block }), 0)).toEqual({ kind: 'shrink', count: 1 });
+  });
+  it('the threshold and the policies do not raise the desired count while blocked', () => {
+    expect(decideOnThreshold(snapshot({ desired: 1, capacityBlock: block }), { counted: 10, threshold: 10 }, 0)).toMatchObject({ kind: 'hold', condition: 'capacity-blocked' });
+    expect(decideOnPolicies(snapshot({ desired: 1, capacityBlock: block }), { scaleOutTo: 2, scaleInTo: undefined, why: 'busy', sustainedBelowTargetMs: 0 }, 0)).toMatchObject({ kind: 'hold', condition: 'capacity-blocked' });
+  });
+});

@@ -21,7 +21,8 @@ export type HoldCondition =
   | 'api-degraded'
   | 'scale-out-backoff'
   | 'replacement-backoff'
-  | 'no-victim';
+  | 'no-victim'
+  | 'capacity-blocked';
 
 /** When a held condition stops holding, so it is said again next time (OnceLog). */
 export const HOLD_RESET_POINTS = {
@@ -33,6 +34,8 @@ export const HOLD_RESET_POINTS = {
   noScaleOutWanted: ['cooldown'],
   /** The cloud API answers again and launches may start. */
   cloudApiAnswers: ['api-degraded'],
+  /** A quota or placement block ended (providers/placement/placement-state.ts). */
+  capacityFreed: ['capacity-blocked'],
   /** A launch finished (admitted or failed): back-offs and cooldowns start anew. */
   launchFinished: ['backing-off', 'cooldown', 'scale-out-backoff', 'replacement-backoff'],
 } as const satisfies Record<string, readonly HoldCondition[]>;
@@ -68,6 +71,8 @@ export interface ScalingSnapshot {
   readonly lastScaleEventEndedMs: number;
   readonly scaleOutCooldownMs: number;
   readonly scaleInCooldownMs: number;
+  /** Why no instance can be placed until capacity changes (a quota, NoValidHost for a hard group); absent when none. */
+  readonly capacityBlock?: string;
 }
 
 /** What to do about the desired count. */
@@ -110,6 +115,7 @@ export function decideOnThreshold(snapshot: ScalingSnapshot, request: { readonly
   if (snapshot.desired >= snapshot.maxInstances) {
     return hold('at-capacity', `threshold of ${threshold} requests reached, but already at scaling.maxInstances=${snapshot.maxInstances}: no scale-out`);
   }
+  if (snapshot.capacityBlock) return hold('capacity-blocked', `threshold reached, but no instance can be placed: ${snapshot.capacityBlock}`);
   const waitMs = backoffWaitMs(snapshot.scaleOutBackoff, nowMs);
   if (waitMs > 0) {
     return hold('backing-off', `threshold reached, but backing off for another ${s(waitMs)} after ${snapshot.scaleOutBackoff.failuresInARow} failed scale-out(s)`);
@@ -142,6 +148,7 @@ export function decideOnPolicies(snapshot: ScalingSnapshot, recommendation: Poli
     const cooldownMs = scaleOutCooldownRemainingMs(snapshot, nowMs);
     if (cooldownMs > 0) return hold('cooldown', `policies want ${scaleOutTo} instances; scale-out cooldown for another ${s(cooldownMs)}`);
     if (backoffWaitMs(snapshot.scaleOutBackoff, nowMs) > 0) return { kind: 'none' };
+    if (snapshot.capacityBlock) return hold('capacity-blocked', `policies want ${scaleOutTo} instances, but no instance can be placed: ${snapshot.capacityBlock}`);
     return { kind: 'set-desired', to: desired + Math.min(snapshot.scaleOutStep, scaleOutTo - desired), reason: why };
   }
   const resolved = HOLD_RESET_POINTS.noScaleOutWanted;
@@ -168,6 +175,9 @@ export function planReconcile(snapshot: ScalingSnapshot, nowMs: number): Reconci
     const missing = desired - actual;
     if (snapshot.cloudApiDegraded) {
       return { kind: 'hold', condition: 'api-degraded', why: `${missing} instance(s) short of the desired ${desired}, but the cloud API is degraded: waiting until it answers` };
+    }
+    if (snapshot.capacityBlock) {
+      return { kind: 'hold', condition: 'capacity-blocked', why: `${missing} instance(s) short of the desired ${desired}, waiting until capacity changes: ${snapshot.capacityBlock}` };
     }
     const launches: Array<'scale-out' | 'replacement'> = [];
     let owed = snapshot.replacementsOwed;

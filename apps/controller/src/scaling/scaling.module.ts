@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { HealthModule } from '../health/health.module';
 import { PoolModule } from '../pool/pool.module';
 import { TRAFFIC_DIRECTOR } from '../seams/traffic-director';
@@ -11,6 +12,8 @@ import { ScaleOutGate } from './scale-out-gate';
 import { ScalingEventLog } from './scaling-event-log';
 import { ScalingTrafficDirector } from './scaling-traffic-director';
 import { ScalingService } from './scaling.service';
+import { CapacityBounds } from './schedule/capacity-bounds';
+import { ScalingScheduleService } from './schedule/scaling-schedule.service';
 
 /**
  * When and how instances are added and removed (decisions, the reconciler, launches, scale-in),
@@ -19,7 +22,7 @@ import { ScalingService } from './scaling.service';
  * module graph in docs/architecture.md is a tree).
  */
 @Module({
-  imports: [PoolModule, HealthModule],
+  imports: [PoolModule, HealthModule, ScheduleModule.forRoot()],
   providers: [
     RequestCountPolicy,
     PolicyEvaluator,
@@ -30,6 +33,8 @@ import { ScalingService } from './scaling.service';
     OriginalInstanceService,
     ScalingService,
     ScalingTrafficDirector,
+    CapacityBounds,
+    ScalingScheduleService,
     { provide: TRAFFIC_DIRECTOR, useExisting: ScalingTrafficDirector },
   ],
   exports: [
@@ -41,6 +46,8 @@ import { ScalingService } from './scaling.service';
     OriginalInstanceService,
     ScalingEventLog,
     InstanceDeleter,
+    CapacityBounds,
+    ScalingScheduleService,
   ],
 })
 export class ScalingModule {}

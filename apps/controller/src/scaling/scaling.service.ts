@@ -9,6 +9,8 @@ import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
 import { CloudApiHealth } from '../providers/cloud-api-health';
+import { PlacementState } from '../providers/placement/placement-state';
+import { CapacityBounds } from './schedule/capacity-bounds';
 import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot } from '../providers/instance-provider';
 import { FailureBackoff, repeatEvery } from '../resilience/backoff';
@@ -42,7 +44,7 @@ interface ActiveLaunch {
 
 /** Why the desired count changed (for the log line and the trigger of the events it causes). */
 export interface DesiredChange {
-  readonly source: 'policy' | 'manual' | 'recovery' | 'failure';
+  readonly source: 'policy' | 'manual' | 'recovery' | 'failure' | 'schedule';
   readonly reason: string;
 }
 
@@ -96,6 +98,8 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     private readonly deleter: InstanceDeleter,
     private readonly cloudApi: CloudApiHealth,
     private readonly original: OriginalInstanceService,
+    private readonly bounds: CapacityBounds,
+    private readonly placement: PlacementState,
   ) {
     this.launchDependencies = { provider, readiness, pool, clock, scaling: config, health, logger: new Logger('ScaleOut'), deleter };
     this.scaleOutBackoff = new FailureBackoff(config.failureBackoffInitialMs, config.failureBackoffMaxMs);
@@ -104,6 +108,10 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
 
   onApplicationBootstrap(): void {
     this.cloudApi.events.on('recovered', () => this.reconcile());
+    this.placement.events.on('cleared', () => {
+      this.once.resolved(HOLD_RESET_POINTS.capacityFreed);
+      this.reconcile();
+    });
     this.loops.push(this.every(this.config.evaluationIntervalMs, () => this.evaluate()));
     if (this.evaluator.inFlightActive) this.loops.push(this.every(IN_FLIGHT_SAMPLE_INTERVAL_MS, () => this.evaluator.sampleInFlight()));
   }
@@ -186,7 +194,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
   /** Manual removal: drain and delete `instance`; `replace` keeps the desired count (a new one takes its place). */
   removeInstance(instance: PoolInstance, replace: boolean, reason: string): Promise<RemovalEvent> {
     if (replace) this.replacementsOwed++;
-    else if (this.desired !== undefined) this.desired = Math.max(this.config.minInstances, this.desired - 1);
+    else if (this.desired !== undefined) this.desired = Math.max(this.bounds.minInstances, this.desired - 1);
     const done = this.removals.remove(instance, { kind: replace ? 'heal' : 'scale-in', trigger: reason, drain: true });
     if (!replace) this.scaleInStarted();
     this.track(done);
@@ -300,8 +308,8 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
       desired: this.desired,
       paused: this.paused,
       stopping: this.isStopping,
-      minInstances: this.config.minInstances,
-      maxInstances: this.config.maxInstances,
+      minInstances: this.bounds.minInstances,
+      maxInstances: this.bounds.maxInstances,
       scaleOutStep: this.config.scaleOutStep,
       scaleInStep: this.config.scaleIn.step,
       actual: this.actualCount(),
@@ -315,6 +323,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
       lastScaleEventEndedMs: this.lastScaleEventEndedMs,
       scaleOutCooldownMs: this.config.scaleOutCooldownMs,
       scaleInCooldownMs: this.config.scaleInCooldownMs,
+      capacityBlock: this.placement.block?.message,
     };
   }
 
@@ -355,10 +364,10 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
   }
 
   private changeDesired(count: number, change: DesiredChange): number {
-    const clamped = clampDesired(this.config, count);
+    const clamped = clampDesired(this.bounds, count);
     const previous = this.desired;
     this.desired = clamped;
-    if (clamped < this.config.maxInstances) this.once.resolved(HOLD_RESET_POINTS.belowCapacity);
+    if (clamped < this.bounds.maxInstances) this.once.resolved(HOLD_RESET_POINTS.belowCapacity);
     if (change.source === 'manual') this.evaluator.restartWindows();
     if (previous === clamped) return clamped;
     this.lastTrigger = change.reason;
@@ -442,7 +451,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     const previouslyServing = this.selector.serving();
     const during = this.traffic.duringScaleOut === 'reject' ? `clients get 503 + Retry-After: ${this.config.retryAfterSeconds} until it ends` : `duringScaleOut=${this.traffic.duringScaleOut}`;
     this.logger.log(
-      `${kind} #${sequence} triggered: ${trigger} (${this.actualCount()} of max ${this.config.maxInstances} instances)${kind === 'scale-out' ? `; ${during}` : ''}`,
+      `${kind} #${sequence} triggered: ${trigger} (${this.actualCount()} of max ${this.bounds.maxInstances} instances)${kind === 'scale-out' ? `; ${during}` : ''}`,
     );
     const launch = new InstanceLaunch(this.launchDependencies, sequence, kind, trigger, name, existing, image);
     this.eventLog.started(launch.event);
@@ -486,6 +495,15 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     if (this.isStopping) return;
     const failure = event.failure;
     const what = `${event.kind} #${event.sequence} failed in ${failure?.phase}: ${failure?.reason}; ${failure?.cleanup}`;
+    const block = this.placement.block;
+    if (block && event.kind !== 'adoption') {
+      // A quota or NoValidHost for a hard group: not the instance's fault, and trying again now
+      // fails the same way. Still owed; held (said once) until capacity changes, no back-off.
+      if (event.kind === 'replacement') this.replacementsOwed++;
+      this.logger.warn(`${event.kind} #${event.sequence} ended in ${failure?.phase} (${failure?.cleanup}): held until capacity changes (${block.kind}, said by Placement)`);
+      this.reconcile();
+      return;
+    }
     if (failure?.cloudApiUnavailable) {
       // Not the instance's fault: owed again, retried as soon as the API answers, no back-off.
       if (event.kind === 'replacement') this.replacementsOwed++;
@@ -512,7 +530,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
 
   /** A failed scale-out or adoption gives its slot back: the policies decide again (seed: at the next threshold). */
   private lowerDesiredAfterFailure(): void {
-    if (this.desired !== undefined) this.desired = Math.max(this.config.minInstances, this.desired - 1);
+    if (this.desired !== undefined) this.desired = Math.max(this.bounds.minInstances, this.desired - 1);
   }
 
   /**
@@ -526,7 +544,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
         this.logger.log(`${instance.name} kept: the original is never deleted by the controller`);
         continue;
       }
-      if (this.desired !== undefined) this.desired = Math.max(this.config.minInstances, this.desired - 1);
+      if (this.desired !== undefined) this.desired = Math.max(this.bounds.minInstances, this.desired - 1);
       this.track(this.removals.remove(instance, { kind: 'scale-in', trigger: 'scaling.keepPreviousInstance=false', drain: true }));
     }
   }

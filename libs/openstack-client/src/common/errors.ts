@@ -104,7 +104,38 @@ export class ConflictError extends OpenStackHttpError {}
  * retries it, boundedly).
  */
 export class ImmutableResourceError extends ConflictError {}
-export class QuotaExceededError extends OpenStackHttpError {}
+
+/**
+ * Nova 403 (older Novas 413) "Quota exceeded for cores: Requested 2, but already used 49 of 50
+ * cores" (nova/exception.py OverQuota), Neutron 409 OverQuota "Quota exceeded for resources:
+ * ['port']." `quota` names the resource when the message says it; the figures are Nova's.
+ */
+export class QuotaExceededError extends OpenStackHttpError {
+  /** The quota that was hit (`instances`, `cores`, `ram`, `port` ...), when the message names it. */
+  readonly quota?: string;
+  readonly requested?: number;
+  readonly used?: number;
+  readonly limit?: number;
+
+  constructor(details: HttpErrorDetails) {
+    super(details);
+    const nova =
+      /Quota exceeded for ([a-z_]+): Requested (\d+), but already used (\d+) of (-?\d+)/i.exec(
+        details.serverMessage,
+      );
+    if (nova) {
+      this.quota = nova[1];
+      this.requested = Number(nova[2]);
+      this.used = Number(nova[3]);
+      this.limit = Number(nova[4]);
+      return;
+    }
+    const named = /Quota exceeded for (?:resources: \['([a-z_]+)'|([a-z_]+)\b)/i.exec(
+      details.serverMessage,
+    );
+    if (named) this.quota = named[1] ?? named[2];
+  }
+}
 export class RateLimitedError extends OpenStackHttpError {}
 export class ServiceUnavailableError extends OpenStackHttpError {}
 

@@ -7,6 +7,8 @@ import type { ComputeContext } from './compute-context';
 import { FlavorsApi } from './flavors/api';
 import { KeypairsApi } from './keypairs/api';
 import { LATEST_SUPPORTED_COMPUTE_MICROVERSION, Microversion } from './microversion';
+import { ComputeQuotasApi } from './quotas/api';
+import { ServerGroupsApi } from './server-groups/api';
 import { ServersApi } from './servers/api';
 
 export interface ComputeApiOptions {
@@ -23,6 +25,8 @@ export class ComputeApi implements ComputeContext {
   readonly servers: ServersApi;
   readonly flavors: FlavorsApi;
   readonly keypairs: KeypairsApi;
+  readonly serverGroups: ServerGroupsApi;
+  readonly quotas: ComputeQuotasApi;
   private negotiation: Promise<Microversion> | undefined;
 
   constructor(
@@ -34,6 +38,8 @@ export class ComputeApi implements ComputeContext {
     this.servers = new ServersApi(this);
     this.flavors = new FlavorsApi(this);
     this.keypairs = new KeypairsApi(this);
+    this.serverGroups = new ServerGroupsApi(this);
+    this.quotas = new ComputeQuotasApi(this);
   }
 
   /** The microversion this client sends, negotiated once from the endpoint's version document. */

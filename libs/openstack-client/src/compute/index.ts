@@ -10,3 +10,5 @@ export {
 export * from './servers';
 export * from './flavors';
 export * from './keypairs';
+export * from './server-groups';
+export * from './quotas';

@@ -3,6 +3,7 @@
 // file; this class owns routing, the negotiated microversion and Nova's error shapes.
 import type {
   FakeCloudState,
+  FakeComputeHost,
   FakeCredentials,
   FakeEndpoints,
   FakeQuota,
@@ -31,6 +32,7 @@ import { FlavorsHandlers } from './flavors.handlers';
 import { KeypairsHandlers } from './keypairs.handlers';
 import { QuotaSetsHandlers } from './quota-sets.handlers';
 import { ImagesProxyHandlers } from './images-proxy.handlers';
+import { ServerGroupsHandlers } from './server-groups.handlers';
 
 export interface ComputeSettings {
   state: FakeCloudState;
@@ -39,6 +41,8 @@ export interface ComputeSettings {
   lifecycle: CloudLifecycle;
   maxMicroversion: string;
   endpoints: () => FakeEndpoints;
+  /** The scheduler's hosts and their zones (FakeOpenStack.computeHosts, read at each create). */
+  computeHosts: () => readonly FakeComputeHost[];
 }
 
 /** What resource handlers get from the compute service. */
@@ -90,6 +94,7 @@ export class ComputeService extends FakeServiceBase implements ComputeApi {
         },
       );
     new ServersHandlers(this).register(this.router);
+    new ServerGroupsHandlers(this).register(this.router);
     new FlavorsHandlers(this).register(this.router);
     new KeypairsHandlers(this).register(this.router);
     new QuotaSetsHandlers(this).register(this.router);

@@ -241,6 +241,7 @@ export class QuotaSetsHandlers {
       cores: servers.reduce((sum, s) => sum + (flavorOf(s.flavorId)?.vcpus ?? 0), 0),
       ram: servers.reduce((sum, s) => sum + (flavorOf(s.flavorId)?.ram ?? 0), 0),
       key_pairs: state.keypairs.size,
+      server_groups: state.serverGroups.size,
     };
   }
 }

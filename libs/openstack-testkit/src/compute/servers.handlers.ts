@@ -1,10 +1,9 @@
 // Nova servers: create (validated like Nova), show, list (+detail) with filters and pagination,
 // delete, actions (os-stop, os-start, reboot, createImage, os-getConsoleOutput), metadata, tags.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FakeFlavor, FakeImage, FakeServer } from '../fake-openstack.types';
 import {
   empty,
-  hex,
   isRecord,
   json,
   parseJsonBody,
@@ -22,6 +21,7 @@ import {
   type ServerViewContext,
 } from '../fixtures/nova-server-get-resp.v2.1-v2.93';
 import { atLeast } from './microversion';
+import { placeServer } from './scheduler';
 import { metadataSchemaError, serverCreateSchemaError } from './server-create.schema';
 import type { ComputeApi } from './compute.service';
 
@@ -114,10 +114,22 @@ export class ServersHandlers {
     const userData = typeof req.user_data === 'string' ? req.user_data : null;
     const metadata = this.validateMetadata(ctx, req.metadata, 'metadata');
     const tags = Array.isArray(req.tags) ? [...new Set(req.tags as string[])] : [];
-    if (req.availability_zone !== undefined && req.availability_zone !== 'nova') {
+    const zones = new Set(this.api.settings.computeHosts().map((h) => h.zone));
+    if (req.availability_zone !== undefined && !zones.has(String(req.availability_zone))) {
       this.bad(ctx, 'The requested availability zone is not available');
     }
+    const hints = (body as Record<string, unknown>)['os:scheduler_hints'] ?? (body as Record<string, unknown>)['OS-SCH-HNT:scheduler_hints'];
+    const groupHint = isRecord(hints) ? hints.group : undefined;
+    let serverGroupId: string | null = null;
+    if (groupHint !== undefined) {
+      if (typeof groupHint !== 'string' || !UUID_LIKE.test(groupHint))
+        this.bad(ctx, `Invalid input for field/attribute group. Value: ${String(groupHint)}. '${String(groupHint)}' is not a 'uuid'`);
+      if (!state.serverGroups.has(groupHint)) this.bad(ctx, `Instance group ${groupHint} could not be found.`);
+      serverGroupId = groupHint;
+    }
     return this.createServers(ctx, {
+      availabilityZone: typeof req.availability_zone === 'string' ? req.availability_zone : undefined,
+      serverGroupId,
       name,
       flavor,
       image,
@@ -135,6 +147,8 @@ export class ServersHandlers {
   private createServers(
     ctx: RouteContext,
     wanted: {
+      availabilityZone: string | undefined;
+      serverGroupId: string | null;
       name: string;
       flavor: FakeFlavor;
       image: FakeImage;
@@ -187,8 +201,16 @@ export class ServersHandlers {
 
     const now = Date.now();
     const created: FakeServer[] = [];
+    const group = wanted.serverGroupId ? state.serverGroups.get(wanted.serverGroupId) : undefined;
     for (let i = 1; i <= allowed; i += 1) {
+      const living = [...state.servers.values()].filter((s) => s.status !== 'DELETED' && !lifecycle.isDeleting(s.id));
+      const placement = placeServer(this.api.settings.computeHosts(), wanted.availabilityZone, group, living);
+      const host = 'host' in placement ? placement.host : undefined;
+      const fault = 'fault' in placement ? placement.fault : host?.failBuilds ? { code: host.failBuilds.code ?? 500, message: host.failBuilds.message } : null;
       const server: FakeServer = {
+        serverGroupId: wanted.serverGroupId,
+        host: host?.name,
+        scheduleFault: fault,
         id: randomUUID(),
         name: allowed > 1 ? `${name}-${i}` : name,
         status: 'BUILD',
@@ -203,7 +225,7 @@ export class ServersHandlers {
         metadata,
         tags,
         userData,
-        availabilityZone: 'nova',
+        availabilityZone: host?.zone ?? wanted.availabilityZone ?? '',
         adminPass: randomBytes(9).toString('base64url').slice(0, 12),
         addresses: {},
         fault: null,
@@ -211,7 +233,8 @@ export class ServersHandlers {
         created: timestamps.seconds(now),
         updated: timestamps.seconds(now),
         launchedAt: null,
-        hostId: hex(56),
+        // Nova's hostId: sha224 of the project and the host (the same host shows the same id).
+        hostId: host ? createHash('sha224').update(credentials.projectId + host.name).digest('hex') : '',
         tenantId: credentials.projectId,
         userId: credentials.userId,
         createdAtMs: now,
@@ -653,7 +676,7 @@ export class ServersHandlers {
             0,
           ),
           totalInstancesUsed: servers.length,
-          totalServerGroupsUsed: 0,
+          totalServerGroupsUsed: state.serverGroups.size,
         },
       },
     });

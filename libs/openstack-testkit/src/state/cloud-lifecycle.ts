@@ -75,12 +75,14 @@ export class CloudLifecycle {
       const timeDone = t.bootDelayMs > 0 ? (now - server.createdAtMs) / t.bootDelayMs : 1;
       const pollsDone = t.pollsUntilActive > 0 ? server.pollCount / t.pollsUntilActive : 1;
       if (timeDone >= 1 && pollsDone >= 1) {
-        if (behaviour.failWith) {
+        // A scheduling failure decided at create (NoValidHost) wins over the behaviour's.
+        const failWith = server.scheduleFault ?? behaviour.failWith;
+        if (failWith) {
           this.setStatus(server, 'ERROR', now);
           server.fault = {
-            code: behaviour.failWith.code ?? 500,
-            message: behaviour.failWith.message,
-            details: behaviour.failWith.details,
+            code: failWith.code ?? 500,
+            message: failWith.message,
+            details: failWith.details,
             created: timestamps.seconds(now),
           };
         } else {

@@ -32,6 +32,7 @@ export function emptyState(): FakeCloudState {
     pools: new Map(),
     members: new Map(),
     healthMonitors: new Map(),
+    serverGroups: new Map(),
   };
 }
 

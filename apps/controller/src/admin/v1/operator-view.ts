@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { CONFIG_ORIGIN, ConfigOrigin } from '../../config/config.module';
 import { ControllerConfig } from '../../config/controller-config';
-import { ScalingConfig } from '../../config/scaling.config';
+import { CapacityBounds } from '../../scaling/schedule/capacity-bounds';
 import { isSecretField, SECRET_MASK } from '../../config/secret-field';
 import { Clock, CLOCK } from '../../clock/clock';
 import { isLaunchEvent, isRemovalEvent } from '../../scaling/scaling-event-log';
@@ -35,7 +35,7 @@ export class OperatorView {
     private readonly actions: ScalingActionsService,
     private readonly feed: OperatorEventFeed,
     private readonly images: InstanceImageTracker,
-    private readonly scalingConfig: ScalingConfig,
+    private readonly bounds: CapacityBounds,
     private readonly config: ControllerConfig,
     @Inject(CONFIG_ORIGIN) private readonly origin: ConfigOrigin,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -74,6 +74,8 @@ export class OperatorView {
         rejectedNoBackend: snapshot.requests.rejectedNoBackend,
       },
       activeInstance: snapshot.activeBackend?.name ?? null,
+      placement: { ...snapshot.placement, zones: [...snapshot.placement.zones] },
+      schedule: snapshot.schedule ? { inForce: snapshot.schedule.inForce, next: [...snapshot.schedule.next] } : null,
     };
   }
 
@@ -126,7 +128,7 @@ export class OperatorView {
         message: ['body = {}: give desired (an integer) and/or paused (true or false)'],
       });
     }
-    const { minInstances, maxInstances } = this.scalingConfig;
+    const { minInstances, maxInstances } = this.bounds;
     if (desired !== undefined && (desired < minInstances || desired > maxInstances)) {
       throw new BadRequestException({
         statusCode: 400,

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PlacementV1, ScheduleV1 } from './placement-schedule-v1.resources';
 
 /**
  * The v1 resources as they go on the wire. Classes (not interfaces) so @nestjs/swagger can
@@ -150,6 +151,10 @@ export class StatusV1 {
     description: 'The instance new requests go to (traffic: switch)',
   })
   activeInstance!: string | null;
+  @ApiProperty({ type: PlacementV1 })
+  placement!: PlacementV1;
+  @ApiProperty({ type: ScheduleV1, nullable: true, description: 'null without scaling.schedule' })
+  schedule!: ScheduleV1 | null;
 }
 
 export class PhaseTransitionV1 {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { goldenImageCandidateOf, selectGoldenImage } from '@osa/golden-image';
-import { AddressSelectionError, extractAddress, OpenStackClient, Server } from '@osa/openstack-client';
+import { AddressSelectionError, extractAddress, Flavor, OpenStackClient, Server } from '@osa/openstack-client';
 import { OpenStackProviderConfig, parseOriginalUrl, ProviderConfig } from '../../config/provider.config';
 import {
   CreatedInstance,
@@ -16,6 +16,7 @@ import {
 } from '../instance-provider';
 import { GoldenImagePin } from '../golden-image-pin';
 import { OPENSTACK_CLIENT } from './openstack-client.provider';
+import { OpenStackPlacement } from './placement/openstack-placement.service';
 
 /** The original backend could not be found or used. */
 export class OriginalServerError extends Error {
@@ -34,13 +35,14 @@ export class OriginalServerError extends Error {
 export class OpenStackInstanceProvider implements InstanceProvider, OnApplicationShutdown {
   readonly kind = 'openstack' as const;
   private readonly logger = new Logger('OpenStackProvider');
-  private flavorId: string | undefined;
+  private flavor: Flavor | undefined;
   private networkId: string | undefined;
 
   constructor(
     private readonly config: OpenStackProviderConfig,
     private readonly providerConfig: ProviderConfig,
     @Inject(OPENSTACK_CLIENT) private readonly client: OpenStackClient,
+    private readonly placement: OpenStackPlacement,
     @Optional() private readonly pin?: GoldenImagePin,
   ) {}
 
@@ -68,11 +70,16 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
 
   async create(request: CreateInstanceRequest): Promise<CreatedInstance> {
     const signal = request.signal;
-    const [imageId, flavorId, networkId] = await Promise.all([this.goldenImageId(signal, request.imageId ?? this.pin?.imageId), this.resolveFlavorId(signal), this.resolveNetworkId(signal)]);
-    const ref = await this.client.compute.servers.create({
+    const [imageId, flavor, networkId] = await Promise.all([this.goldenImageId(signal, request.imageId ?? this.pin?.imageId), this.resolveFlavor(signal), this.resolveNetworkId(signal)]);
+    // Quota, server group and zone (placement/): may refuse before Nova is asked.
+    const placement = await this.placement.beforeCreate(flavor, signal);
+    const ref = await this.client.compute.servers
+      .create({
       name: request.name,
       imageId,
-      flavorId,
+      flavorId: flavor.id,
+      availabilityZone: placement.availabilityZone,
+      schedulerHints: placement.schedulerHints,
       networks: [{ uuid: networkId }],
       keyName: this.config.keyName,
       securityGroups: this.config.securityGroups,
@@ -85,26 +92,40 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
         [METADATA_IMAGE_KEY]: imageId,
       },
       signal,
-    });
-    this.logger.log(`Nova accepted ${request.name}: server ${ref.id} (image ${imageId}, flavor ${this.config.flavor}, network ${this.config.network})`);
+      })
+      .catch((error: unknown) => {
+        this.placement.createFailed(error, placement);
+        throw error;
+      });
+    this.placement.created(ref.id, placement);
+    const where = `${placement.availabilityZone ? `, zone ${placement.availabilityZone}` : ''}${placement.schedulerHints ? `, server group ${this.config.serverGroup?.name}` : ''}`;
+    this.logger.log(`Nova accepted ${request.name}: server ${ref.id} (image ${imageId}, flavor ${this.config.flavor}, network ${this.config.network}${where})`);
     return { id: ref.id, name: request.name };
   }
 
   async describe(id: string, signal?: AbortSignal): Promise<InstanceSnapshot> {
     const server = await this.client.compute.servers.find(id, { signal });
-    if (!server) return { id, name: '', status: 'DELETED', metadata: {} };
+    if (!server) {
+      this.placement.deleted(id);
+      return { id, name: '', status: 'DELETED', metadata: {} };
+    }
+    this.placement.observed(server);
     return this.snapshot(server);
   }
 
   async delete(id: string, signal?: AbortSignal): Promise<void> {
     if (id.startsWith('url:')) return; // an original given as a URL is not ours to delete
     const existed = await this.client.compute.servers.delete(id, { signal });
+    this.placement.deleted(id);
     this.logger.log(existed ? `deleted server ${id}` : `server ${id} was already gone`);
   }
 
   async listGroup(signal?: AbortSignal): Promise<InstanceSnapshot[]> {
     const servers = await this.client.compute.servers.list({ metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group }, signal }).toArray();
-    return servers.map((server) => this.snapshot(server));
+    return servers.map((server) => {
+      this.placement.observed(server);
+      return this.snapshot(server);
+    });
   }
 
   async resolveGoldenImage(signal?: AbortSignal): Promise<GoldenImageChoice> {
@@ -135,9 +156,10 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     return chosen.id;
   }
 
-  private async resolveFlavorId(signal: AbortSignal | undefined): Promise<string> {
-    this.flavorId ??= (await this.client.compute.flavors.find(this.config.flavor, { signal })).id;
-    return this.flavorId;
+  /** The flavor (its id, and its size for the quota check), found once. */
+  private async resolveFlavor(signal: AbortSignal | undefined): Promise<Flavor> {
+    this.flavor ??= await this.client.compute.flavors.find(this.config.flavor, { signal });
+    return this.flavor;
   }
 
   private async resolveNetworkId(signal: AbortSignal | undefined): Promise<string> {

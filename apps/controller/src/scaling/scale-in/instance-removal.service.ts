@@ -8,6 +8,7 @@ import { INSTANCE_PROVIDER, InstanceProvider } from '../../providers/instance-pr
 import { InstanceDeleter } from '../instance-deleter';
 import { RemovalEvent } from '../scaling-event';
 import { ScalingEventLog } from '../scaling-event-log';
+import { PlacementState } from '../../providers/placement/placement-state';
 import { chooseScaleInVictims } from './scale-in-selector';
 
 export interface RemovalRequest {
@@ -38,12 +39,13 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
     private readonly deleter: InstanceDeleter,
     private readonly eventLog: ScalingEventLog,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly placement: PlacementState,
   ) {}
 
   /** The admitted instances a scale-in of `count` would remove, per scaling.scaleIn.selection / protectOriginal. */
   choose(count: number): PoolInstance[] {
     const { selection, protectOriginal } = this.config.scaleIn;
-    return chooseScaleInVictims(this.pool.admitted(), count, { selection, protectOriginal });
+    return chooseScaleInVictims(this.pool.admitted(), count, { selection, protectOriginal, zoneOf: (id) => this.placement.zoneOf(id) });
   }
 
   /** Starts removing `instance` (synchronously out of rotation); resolves with the finished event. */

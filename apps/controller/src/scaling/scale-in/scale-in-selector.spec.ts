@@ -41,4 +41,10 @@ describe('chooseScaleInVictims', () => {
     expect(ids(chooseScaleInVictims(instances.list(), 1, { selection: 'newest', protectOriginal: true }))).toEqual(['a']);
     expect(ids(chooseScaleInVictims(instances.list(), 0, { selection: 'newest', protectOriginal: true }))).toEqual([]);
   });
+
+  it('with zones: the zone holding the most instances loses first, then the usual order', () => {
+    const instances = pool();
+    const zoneOf = (id: string): string | undefined => ({ a: 'az1', b: 'az1', c: 'az2' })[id];
+    expect(ids(chooseScaleInVictims(instances.list(), 3, { selection: 'newest', protectOriginal: true, zoneOf }))).toEqual(['b', 'a', 'c']);
+  });
 });

@@ -10,6 +10,7 @@ export type {
   DeleteOptions,
   CreateServerImageOptions,
   ConsoleOutputOptions,
+  ServerSchedulerHints,
 } from './requests';
 export type {
   Server,

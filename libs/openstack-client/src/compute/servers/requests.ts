@@ -39,10 +39,23 @@ export interface CreateServerOptions extends CallOptions {
   userData?: string | Buffer;
   /** Server metadata (keys and values up to 255 characters). */
   metadata?: Readonly<Record<string, string>>;
+  /** `availability_zone`: the zone to boot in (Nova's scheduler picks the host there). */
   availabilityZone?: string;
+  /**
+   * `os:scheduler_hints` (a sibling of `server` in the body): `group` boots the server into a
+   * server group (its policy then binds the scheduler; Nova API reference "Create Server").
+   */
+  schedulerHints?: ServerSchedulerHints;
   /** Tags at create need microversion 2.52 (MicroversionNotSupportedError below that). */
   tags?: readonly string[];
   configDrive?: boolean;
+}
+
+/** Scheduler hints Nova understands at create; `group` is the server group id. */
+export interface ServerSchedulerHints {
+  group?: string;
+  /** Other hints (same_host, different_host, query ...) passed as they are. */
+  [hint: string]: string | readonly string[] | undefined;
 }
 
 /** GET /servers/detail filters (API reference "List Servers Detailed"). */
@@ -203,7 +216,21 @@ export function buildCreateServerBody(options: CreateServerOptions, mv: Microver
     server['tags'] = [...options.tags];
   }
   if (options.configDrive !== undefined) server['config_drive'] = options.configDrive;
-  return { server };
+  const hints = schedulerHintsWire(options.schedulerHints);
+  return hints ? { server, 'os:scheduler_hints': hints } : { server };
+}
+
+function schedulerHintsWire(hints: ServerSchedulerHints | undefined): Json | undefined {
+  if (!hints) return undefined;
+  const wire: Json = {};
+  for (const [key, value] of Object.entries(hints)) {
+    if (value === undefined) continue;
+    if (typeof value === 'string' ? value === '' : value.length === 0) {
+      throw new InvalidArgumentError(`createServer.schedulerHints.${key}`, 'must not be empty');
+    }
+    wire[key] = typeof value === 'string' ? value : [...value];
+  }
+  return Object.keys(wire).length > 0 ? wire : undefined;
 }
 
 function escapeRegExp(text: string): string {

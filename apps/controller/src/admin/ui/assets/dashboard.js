@@ -161,6 +161,24 @@
         : 'cloud API degraded since ' + time(cloud.degradedSince),
     );
     $('cloud-api').title = cloud.lastError || '';
+    // Placement and scheduled capacity (issue 18): what holds scale-outs, and what comes next.
+    const placement = status.placement || { zones: [] };
+    const quota = placement.quota;
+    setBadge(
+      'capacity',
+      placement.blocked ? 'degraded' : 'ok',
+      placement.blocked
+        ? (placement.blocked.kind === 'quota' ? 'quota: scale-outs wait' : 'no host: scale-outs wait')
+        : 'capacity ok',
+    );
+    $('capacity').title = placement.blocked
+      ? placement.blocked.message
+      : quota
+        ? 'quota: instances ' + quota.instances.used + '/' + quota.instances.limit + ', cores ' + quota.cores.used + '/' + quota.cores.limit + ', RAM ' + quota.ramMb.used + '/' + quota.ramMb.limit + ' MiB'
+        : 'no quota read yet';
+    $('schedule').textContent = status.schedule && status.schedule.next.length
+      ? 'next: ' + status.schedule.next.map((c) => time(c.at) + ' ' + c.entry).join(', ')
+      : '';
     setBadge(
       'autoscaling',
       status.scaling.autoscaling,

@@ -1,0 +1,2 @@
+export { ComputeQuotasApi } from './api';
+export type { AbsoluteLimits, ComputeQuotaDetail, QuotaUsage } from './results';
