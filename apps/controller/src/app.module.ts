@@ -8,8 +8,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PoolModule } from './pool/pool.module';
 import { ClockModule } from './clock/clock.module';
-import { ProvidersModule } from './providers/providers.module';
-import { ProxyModule } from './proxy/proxy.module';
+import { DataPathModule } from './data-path/data-path.module';
 import { HealingModule } from './healing/healing.module';
 import { RecoveryModule } from './recovery/recovery.module';
 import { RefreshModule } from './refresh/refresh.module';
@@ -27,15 +26,14 @@ export class AppModule {
       imports: [
         ControllerConfigModule.forRoot(loaded),
         ClockModule,
-        ProvidersModule.forRoot(loaded.config.provider.kind),
         PoolModule,
         HealthModule,
         ScalingModule,
         HealingModule,
         RecoveryModule,
         RefreshModule,
-        // PROXY_CONFIG comes from the global config module; TRAFFIC_DIRECTOR from ScalingModule.
-        ProxyModule.register({ imports: [ScalingModule] }),
+        // The proxy on ScalingModule's TRAFFIC_DIRECTOR; PROXY_CONFIG from the global config module.
+        DataPathModule,
         AdminModule,
         AdminV1Module,
         DashboardModule,

@@ -1,36 +1,55 @@
-import { DynamicModule, Global, Module, Provider, Type } from '@nestjs/common';
-import { ProviderKind } from '../config/provider.config';
+import { Module } from '@nestjs/common';
+import { OpenStackClient } from '@osa/openstack-client';
+import { CLOCK, Clock } from '../clock/clock';
+import { LocalProviderConfig, OpenStackProviderConfig, ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { CloudApiHealth } from './cloud-api-health';
 import { GoldenImagePin } from './golden-image-pin';
-import { INSTANCE_PROVIDER, InstanceProvider } from './instance-provider';
+import { INSTANCE_PROVIDER } from './instance-provider';
 import { LocalInstanceProvider } from './local/local-instance-provider';
-import { NodeProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher';
+import { NodeProcessLauncher, PROCESS_LAUNCHER, ProcessLauncher } from './local/process-launcher';
 import { MonitoredInstanceProvider } from './monitored-instance-provider';
-import { openStackClientProvider } from './openstack/openstack-client.provider';
+import { OpenStackCallFeed } from './openstack-call-feed';
+import { OPENSTACK_CLIENT, openStackClientProvider } from './openstack/openstack-client.provider';
 import { OpenStackInstanceProvider } from './openstack/openstack-instance-provider';
 
 /**
- * Binds `INSTANCE_PROVIDER` to the configured implementation, wrapped so every call has a
- * deadline and feeds CloudApiHealth; nothing else knows which one it is.
+ * Binds `INSTANCE_PROVIDER` to the configured implementation (`provider.kind`), wrapped so every
+ * call has a deadline and feeds CloudApiHealth; nothing else knows which one it is. Not global:
+ * the modules that use a provider import this one. The kind is read from the injected config,
+ * so this is a static module; the implementation not chosen is never built (its factory gives
+ * null: no child-process bookkeeping for openstack, no credentials resolved for local). Nest
+ * runs the lifecycle hooks of factory-built instances like those of classes.
  */
-@Global()
-@Module({})
-export class ProvidersModule {
-  static forRoot(kind: ProviderKind): DynamicModule {
-    const implementation: Type<InstanceProvider> = kind === 'local' ? LocalInstanceProvider : OpenStackInstanceProvider;
-    const providers: Provider[] = [
-      ...(kind === 'local' ? [{ provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher }] : [openStackClientProvider]),
-      implementation,
-      CloudApiHealth,
-      GoldenImagePin,
-      {
-        provide: INSTANCE_PROVIDER,
-        inject: [implementation, CloudApiHealth, ScalingConfig],
-        useFactory: (inner: InstanceProvider, health: CloudApiHealth, scaling: ScalingConfig) =>
-          new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs),
+@Module({
+  providers: [
+    CloudApiHealth,
+    GoldenImagePin,
+    OpenStackCallFeed,
+    { provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher },
+    {
+      provide: LocalInstanceProvider,
+      inject: [ProviderConfig, LocalProviderConfig, PROCESS_LAUNCHER, CLOCK, GoldenImagePin],
+      useFactory: (provider: ProviderConfig, local: LocalProviderConfig, launcher: ProcessLauncher, clock: Clock, pin: GoldenImagePin) =>
+        provider.kind === 'local' ? new LocalInstanceProvider(local, provider, launcher, clock, pin) : null,
+    },
+    openStackClientProvider,
+    {
+      provide: OpenStackInstanceProvider,
+      inject: [ProviderConfig, OpenStackProviderConfig, OPENSTACK_CLIENT, GoldenImagePin],
+      useFactory: (provider: ProviderConfig, openstack: OpenStackProviderConfig, client: OpenStackClient | null, pin: GoldenImagePin) =>
+        provider.kind === 'openstack' && client ? new OpenStackInstanceProvider(openstack, provider, client, pin) : null,
+    },
+    {
+      provide: INSTANCE_PROVIDER,
+      inject: [ProviderConfig, LocalInstanceProvider, OpenStackInstanceProvider, CloudApiHealth, ScalingConfig],
+      useFactory: (provider: ProviderConfig, local: LocalInstanceProvider | null, openstack: OpenStackInstanceProvider | null, health: CloudApiHealth, scaling: ScalingConfig) => {
+        const inner = provider.kind === 'local' ? local : openstack;
+        if (!inner) throw new Error(`no instance provider was built for provider.kind=${provider.kind}`);
+        return new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs);
       },
-    ];
-    return { module: ProvidersModule, providers, exports: [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin] };
-  }
-}
+    },
+  ],
+  exports: [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin, OpenStackCallFeed],
+})
+export class ProvidersModule {}

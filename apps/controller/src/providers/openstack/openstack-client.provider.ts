@@ -1,9 +1,9 @@
 import { Logger, Provider } from '@nestjs/common';
 import { ClientEvent, CloudConfig, OpenStackClient, resolveCloudConfig } from '@osa/openstack-client';
 import { CLOUD_ENVIRONMENT, CloudEnvironment } from '../../config/config.module';
-import { OpenStackProviderConfig } from '../../config/provider.config';
+import { OpenStackProviderConfig, ProviderConfig } from '../../config/provider.config';
 import { ScalingConfig } from '../../config/scaling.config';
-import { OPENSTACK_CALL_OBSERVER, OpenStackCallObserver } from '../../seams/openstack-call-observer';
+import { OpenStackCallFeed } from '../openstack-call-feed';
 
 export const OPENSTACK_CLIENT = Symbol('OPENSTACK_CLIENT');
 
@@ -23,11 +23,15 @@ export function resolveControllerCloudConfig(config: OpenStackProviderConfig, en
   });
 }
 
-/** The OpenStack client; credentials never pass through our config classes or logs. */
+/**
+ * The OpenStack client; credentials never pass through our config classes or logs. Null on the
+ * local provider (nothing is resolved: a laptop without clouds.yaml must start).
+ */
 export const openStackClientProvider: Provider = {
   provide: OPENSTACK_CLIENT,
-  inject: [OpenStackProviderConfig, ScalingConfig, CLOUD_ENVIRONMENT, { token: OPENSTACK_CALL_OBSERVER, optional: true }],
-  useFactory: (config: OpenStackProviderConfig, scaling: ScalingConfig, environment: CloudEnvironment, apiCalls?: OpenStackCallObserver): OpenStackClient => {
+  inject: [ProviderConfig, OpenStackProviderConfig, ScalingConfig, CLOUD_ENVIRONMENT, OpenStackCallFeed],
+  useFactory: (provider: ProviderConfig, config: OpenStackProviderConfig, scaling: ScalingConfig, environment: CloudEnvironment, apiCalls: OpenStackCallFeed): OpenStackClient | null => {
+    if (provider.kind !== 'openstack') return null;
     const logger = new Logger('OpenStack');
     const cloudConfig = resolveControllerCloudConfig(config, environment);
     logger.log(`credentials from ${cloudConfig.source}; region ${cloudConfig.regionName ?? '(any)'}`);
@@ -35,7 +39,7 @@ export const openStackClientProvider: Provider = {
       timeoutMs: scaling.providerCallTimeoutMs,
       logger: (event: ClientEvent) => {
         logClientEvent(logger, event);
-        apiCalls?.record(event); // /metrics: OpenStack API calls by service, method and status
+        apiCalls.publish(event); // /metrics: OpenStack API calls by service, method and status
       },
     });
   },
