@@ -51,7 +51,7 @@ describe('secrets stay out of logs, status, metrics and error bodies', () => {
   }
 
   it.each([
-    { auth: 'password' as const, level: 'debug', format: 'text' },
+    { auth: 'password' as const, level: 'debug', format: 'pretty' },
     { auth: 'application_credential' as const, level: 'verbose', format: 'json' },
   ])('$auth credentials, log level $level ($format): scale-out, Keystone refusing the credentials, every admin answer', async ({ auth, level, format }) => {
     const prefix = ownLoopbackPrefix();

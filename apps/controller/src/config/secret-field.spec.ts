@@ -1,3 +1,4 @@
+import { Secret } from '@osa/openstack-client';
 import { ControllerConfig } from './controller-config';
 import { maskSecretFields } from './secret-field';
 
@@ -12,7 +13,7 @@ describe('maskSecretFields (what /v1/config and config printouts show)', () => {
 
   it('still masks the admin bearer token and leaves plain fields alone', () => {
     const config = new ControllerConfig();
-    config.admin.bearerToken = 'a'.repeat(40);
+    config.admin.bearerToken = new Secret('a'.repeat(40));
     const shown = maskSecretFields(config) as { admin: { bearerToken: string }; scaling: { thresholdRequests: number } };
     expect(shown.admin.bearerToken).toBe('***');
     expect(shown.scaling.thresholdRequests).toBe(config.scaling.thresholdRequests);
