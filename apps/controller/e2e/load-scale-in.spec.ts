@@ -2,6 +2,7 @@ import { postJson, readStatus, ScalingEventView } from './support/admin-client';
 import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
 import { ownLoopbackPrefix } from './support/loopback';
 import { answersAround, describeLoad, runLoad } from './support/traffic-load';
+import { LOGGED } from './support/log-lines';
 
 /** Bounded load, as in load-scale-out.spec.ts: 16 connections, at most 200 requests/s in total, for 20 s. */
 const LOAD = { connections: 16, overallRate: 200, durationSeconds: 20 };
@@ -38,7 +39,7 @@ describe('a scale-out and a scale-in under load (autocannon, built controller, l
     });
     const running = controller;
     const { proxy, admin } = await running.addresses();
-    await running.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await running.waitForLog(LOGGED.originalAdmitted, 20_000);
 
     const scaleIn = (async (): Promise<void> => {
       await new Promise((resolve) => setTimeout(resolve, SCALE_IN_AT_MS));

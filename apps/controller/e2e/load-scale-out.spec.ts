@@ -3,6 +3,7 @@ import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process'
 import { getJson, httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { answersAround, describeLoad, LoadRun, runLoad, statusRunsPerConnection } from './support/traffic-load';
+import { LOGGED } from './support/log-lines';
 
 interface ScaleEventView {
   kind: string;
@@ -77,7 +78,7 @@ describe('a scale-out under load (autocannon, built controller, local provider)'
       health: { intervalMs: 200 },
     });
     const { proxy, admin } = await controller.addresses();
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
 
     const loading = runLoad({
       url: `http://${proxy.host}:${proxy.port}/`,

@@ -2,6 +2,7 @@ import { healthyInstances, waitForStatus } from './support/admin-client';
 import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
 import { httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
+import { LOGGED } from './support/log-lines';
 
 /**
  * Issue 12 §4: `node main.js | head -1` (or a `tee` killed with Ctrl-C). The reader of the
@@ -36,7 +37,7 @@ describe('controller whose stdout reader goes away', () => {
       health: { intervalMs: 200 },
     });
     const { proxy, admin } = await controller.addresses();
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
 
     controller.closeStdoutReader();
 

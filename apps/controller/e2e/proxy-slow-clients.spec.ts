@@ -4,6 +4,7 @@ import type { SlowAttackKind, SlowAttackReport } from '../test-support/slow-clie
 import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
 import { getJson } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
+import { LOGGED } from './support/log-lines';
 
 /**
  * Slow clients against the built controller (a real process, local provider, the real service
@@ -57,7 +58,7 @@ describe('slow-client attacks on raw sockets against the built controller', () =
       health: { intervalMs: 200 },
     });
     ({ proxy, admin } = await controller.addresses());
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
   });
   afterAll(async () => {
     await controller?.stop();

@@ -94,7 +94,7 @@ describe('scale-in: choose, drain, delete', () => {
     const done = await waitForStatus(running.admin, 'the clone deleted', (status) => status.instances.length === 1, 10_000, log);
     const event = done.scaling.events.find((candidate) => candidate.kind === 'scale-in');
     expect(event).toMatchObject({ instanceId: two.instances[1].id, inFlightAtStart: 1, inFlightAtDelete: 1, state: 'removed' });
-    expect(running.logger.matching(/1 request\(s\) still in flight after 0\.\d+s: deleting anyway/)).toHaveLength(1);
+    expect(running.logger.withFields({ msg: 'requests still in flight at the drain deadline: deleting anyway', inFlight: 1 })).toHaveLength(1);
     const replies = await Promise.all(pending.map((reply) => reply.catch((error: Error) => ({ status: 0, headers: {}, body: error.message }) as HttpReply)));
     // The one on the original is answered; the one on the deleted clone is not a 200.
     expect(replies.map((reply) => reply.status === 200).sort()).toEqual([false, true]);

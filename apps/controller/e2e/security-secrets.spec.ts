@@ -8,6 +8,7 @@ import { httpRequest } from './support/http-request';
 import { ownLoopbackPrefix } from './support/loopback';
 import { runSeedLoadLoop } from './support/seed-load-loop';
 import { ServiceInstance } from './support/service-instance';
+import { LOGGED } from './support/log-lines';
 
 const ADMIN_TOKEN = `adm${'5e1f0a9b7c3d'.repeat(4)}`;
 
@@ -75,7 +76,7 @@ describe('secrets stay out of logs, status, metrics and error bodies', () => {
       credentialEnv,
     );
     const { proxy, admin } = await controller.addresses();
-    await controller.waitForLine(/service-vm-1 .*admitted/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
     const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
     const answers: string[] = [];
     const record = (reply: { status: number; headers: Record<string, unknown>; body: string }): void => {
@@ -93,7 +94,7 @@ describe('secrets stay out of logs, status, metrics and error bodies', () => {
     });
     expect(firstLoad.some((response) => response.instanceAddress === `${prefix}.2:5000`)).toBe(true);
     answers.push(...firstLoad.map((response) => `${response.status} ${response.body}`));
-    await controller.waitForLine(/scale-out #1 .*admitted/, 10_000);
+    await controller.waitForLog(LOGGED.launchDone('scale-out', { sequence: 1 }), 10_000);
 
     // 2. Keystone stops accepting the credentials: tokens revoked, password / secret changed.
     cloud.expireAllTokens();
@@ -105,10 +106,10 @@ describe('secrets stay out of logs, status, metrics and error bodies', () => {
       pauseMs: 50,
       maxRequests: 200,
       maxDurationMs: 20_000,
-      until: () => controller?.lines.some((line) => /#2\b.*failed/.test(line)) ?? false,
+      until: () => (controller?.logs(LOGGED.phaseChange({ sequence: 2, phase: 'failed' })).length ?? 0) > 0,
     });
     answers.push(...secondLoad.map((response) => `${response.status} ${response.body}`));
-    await controller.waitForLine(/#2\b.*failed/, 20_000);
+    await controller.waitForLog(LOGGED.phaseChange({ sequence: 2, phase: 'failed' }), 20_000);
     const keystoneRefusals = cloud.calls.filter((call) => call.service === 'identity' && call.method === 'POST' && call.status === 401);
     expect(keystoneRefusals.length).toBeGreaterThanOrEqual(1);
 

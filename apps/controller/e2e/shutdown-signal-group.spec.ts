@@ -1,6 +1,7 @@
 import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
 import { httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
+import { LOGGED } from './support/log-lines';
 
 /**
  * Issue 12 §3: a signal to the whole process group (a terminal's Ctrl-C, a supervisor, `nx serve`
@@ -31,10 +32,10 @@ describe('shutdown by a signal to the process group', () => {
       { ownProcessGroup: true },
     );
     const { proxy } = await controller.addresses();
-    await controller.waitForLine(/service-vm-1 .*admitted/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
     await httpGet(proxy.host, proxy.port, '/');
     await httpGet(proxy.host, proxy.port, '/'); // the threshold: a clone is made
-    await controller.waitForLine(/scale-out #\d+ done in/, 30_000);
+    await controller.waitForLog(LOGGED.launchDone('scale-out'), 30_000);
     const instancePids = [...controller.output.matchAll(/starting: pid (\d+)/g)].map((match) => Number(match[1]));
     expect(instancePids).toHaveLength(2);
 

@@ -63,3 +63,15 @@ export function logMatches(record: LogRecord, match: FieldMatch): boolean {
     return actual === expected;
   });
 }
+
+/** The controller's records that specs wait for, by their fields (the msg texts live here only). */
+export const LOGGED = {
+  /** The original passed its health checks and takes traffic. */
+  originalAdmitted: { msg: 'original admitted: ready for traffic', instanceName: 'service-vm-1' },
+  /** One lifecycle transition of a launch or removal (pool/instance-lifecycle.ts). */
+  phaseChange: (fields: FieldMatch = {}): FieldMatch => ({ msg: 'instance phase change', ...fields }),
+  /** A launch of this kind ended with its instance admitted. */
+  launchDone: (kind = 'scale-out', fields: FieldMatch = {}): FieldMatch => ({ msg: `${kind} done: instance admitted, gate open`, ...fields }),
+  /** A launch failed (any of the four follow-ups: back-off, cloud API, replacement, adoption). */
+  launchFailed: (kind = 'scale-out', fields: FieldMatch = {}): FieldMatch => ({ msg: new RegExp(`^${kind} failed: `), ...fields }),
+} as const;

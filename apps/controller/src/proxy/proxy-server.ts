@@ -89,7 +89,8 @@ export class ProxyServer
       director,
       resume: (exchange, answer, error) => resumeRequestSteps(exchange, this.env, answer, error),
       reporter: () => (this.listenerCount('exchange') === 0 ? undefined : this.emitExchange),
-      logInternalError: (message) => this.logger.error(message),
+      logInternalError: (fields) => this.logger.error(fields),
+      logUpstreamFailure: (fields) => this.logger.warn(fields),
     });
     this.env = {
       config,

@@ -45,25 +45,26 @@ export const openStackClientProvider: Provider = {
   },
 };
 
+/** One record per client event; the values as fields (method, url, status, elapsedMs, openstackRequestId). */
 function logClientEvent(logger: Logger, event: ClientEvent): void {
   switch (event.type) {
     case 'request':
-      logger.debug(`${event.method} ${event.url} -> ${event.status} in ${event.durationMs} ms${event.requestId ? ` (${event.requestId})` : ''}`);
+      logger.debug({ msg: 'OpenStack call', service: event.service, method: event.method, url: event.url, status: event.status, elapsedMs: event.durationMs, attempt: event.attempt, ...(event.requestId ? { openstackRequestId: event.requestId } : {}) });
       break;
     case 'request-failed':
-      logger.warn(`${event.method} ${event.url} failed after ${event.durationMs} ms (attempt ${event.attempt}): ${event.error}`);
+      logger.warn({ msg: 'OpenStack call failed', service: event.service, method: event.method, url: event.url, elapsedMs: event.durationMs, attempt: event.attempt, error: event.error });
       break;
     case 'retry':
-      logger.warn(`${event.method} ${event.url}: retry ${event.attempt} in ${event.delayMs} ms (${event.reason})`);
+      logger.warn({ msg: 'OpenStack call retried', service: event.service, method: event.method, url: event.url, attempt: event.attempt, delayMs: event.delayMs, reason: event.reason });
       break;
     case 'auth':
-      logger.log(`Keystone: ${event.action}${event.expiresAt ? `, token valid until ${event.expiresAt}` : ''}`);
+      logger.log({ msg: 'Keystone', action: event.action, ...(event.expiresAt ? { expiresAt: event.expiresAt } : {}), ...(event.durationMs !== undefined ? { elapsedMs: event.durationMs } : {}) });
       break;
     case 'warning':
-      logger.warn(event.message);
+      logger.warn({ msg: event.message, code: event.code });
       break;
     case 'microversion':
-      logger.log(`${event.service} microversion ${event.negotiated} (server ${event.serverMin}..${event.serverMax}, asked ${event.requested})`);
+      logger.log({ msg: 'microversion negotiated', service: event.service, negotiated: event.negotiated, serverMin: event.serverMin, serverMax: event.serverMax, requested: event.requested });
       break;
   }
 }
