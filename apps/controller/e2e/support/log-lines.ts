@@ -18,8 +18,13 @@ export type FieldMatch = Readonly<Record<string, string | number | boolean | nul
 
 const FRAME_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'context', 'msg']);
 
-/** A JSON log line of the controller as a record; undefined for any other line. */
+/** `log.format: pretty` (pino-pretty, single line, no colours off a terminal): `[time] LEVEL: [context] msg {fields}`. */
+const PRETTY_LINE = /^\[[\d:.]+\] ([A-Z]+): (?:\[([\w-]+)\] )?(.*)$/;
+
+/** A log line of the controller (JSON, or pretty) as a record; undefined for any other line. */
 export function parseLogLine(line: string): LogRecord | undefined {
+  const pretty = PRETTY_LINE.exec(line);
+  if (pretty) return parsePrettyLine(pretty[1].toLowerCase(), pretty[2], pretty[3]);
   if (!line.startsWith('{')) return undefined;
   try {
     const value = JSON.parse(line) as Record<string, unknown>;
@@ -28,6 +33,19 @@ export function parseLogLine(line: string): LogRecord | undefined {
   } catch {
     return undefined;
   }
+}
+
+function parsePrettyLine(level: string, context: string | undefined, rest: string): LogRecord {
+  // The fields are the JSON object at the end of the line; the message is what comes before it.
+  for (let start = rest.indexOf(' {'); start !== -1; start = rest.indexOf(' {', start + 1)) {
+    try {
+      const fields = JSON.parse(rest.slice(start + 1)) as Record<string, unknown>;
+      return { ...fields, level, context, msg: rest.slice(0, start) };
+    } catch {
+      // not the start of the fields: a brace inside the message
+    }
+  }
+  return { level, context, msg: rest };
 }
 
 /** What Nest's logger was given (a string, an Error or a fields object) as a record. */

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { parseLogLine } from '../../e2e/support/log-lines';
 import { LogConfig } from '../config/log.config';
 import { createControllerLogger } from './controller-logger';
 
@@ -39,5 +40,17 @@ describe('the controller logger (pino)', () => {
     const verbose = capture({ format: 'json', level: 'verbose' });
     verbose.logger.trace('every probe');
     expect(verbose.lines()).toHaveLength(1);
+  });
+
+  it('reads back the same record from a JSON line and from a pretty line (the e2e log reader)', () => {
+    const write = (logger: ReturnType<typeof createControllerLogger>): void =>
+      logger.child({ context: 'Scaling' }).warn({ instanceId: 'c9', phase: 'failed', elapsedMs: 40, detail: 'a {brace} in text' }, 'instance phase change');
+    const json = capture({ format: 'json' });
+    const pretty = capture({ format: 'pretty' });
+    write(json.logger);
+    write(pretty.logger);
+    const expected = { level: 'warn', context: 'Scaling', msg: 'instance phase change', instanceId: 'c9', phase: 'failed', elapsedMs: 40, detail: 'a {brace} in text' };
+    expect(parseLogLine(json.lines()[0])).toMatchObject(expected);
+    expect(parseLogLine(pretty.lines()[0])).toMatchObject(expected);
   });
 });
