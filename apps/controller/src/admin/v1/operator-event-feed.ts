@@ -86,7 +86,11 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
   onApplicationBootstrap(): void {
     for (const running of this.log.inProgress()) this.onStarted(running);
     this.servingId = this.servingNow()?.id;
-    this.listen(this.log.events, 'started', (event: ScalingEvent) => this.later(() => this.onStarted(event)));
+    // The state too is read now: the launch moves its record on before the later tick.
+    this.listen(this.log.events, 'started', (event: ScalingEvent) => {
+      const state = event.state;
+      this.later(() => this.onStarted(event, state));
+    });
     this.listen(this.log.events, 'finished', (event: ScalingEvent) => this.later(() => this.onFinished(event)));
     // The phase is read now: by the later tick the instance may have moved on.
     this.listen(this.pool.events, 'registered', (instance: PoolInstance) => {
@@ -126,7 +130,7 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     this.unsubscribe.push(() => emitter.off(name, listener));
   }
 
-  private onStarted(scalingEvent: ScalingEvent): void {
+  private onStarted(scalingEvent: ScalingEvent, state: string = scalingEvent.state): void {
     if (this.byScalingEvent.has(scalingEvent)) return;
     const event = this.record({
       kind: scalingEvent.kind,
@@ -134,7 +138,7 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
       trigger: scalingEvent.trigger,
       instanceName: scalingEvent.instanceName,
       instanceId: scalingEvent.instanceId ?? null,
-      state: scalingEvent.state,
+      state,
       detail: scalingEvent,
     });
     this.byScalingEvent.set(scalingEvent, event);
