@@ -1,9 +1,10 @@
-import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { ControllerProcess } from './support/controller-process';
 import { getJson } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { childPidsOf, isAlive, killIfAlive, waitUntilGone } from './support/process-tree';
 import { LoopResponse, runSeedLoadLoop } from './support/seed-load-loop';
 import { LOGGED } from './support/log-lines';
+import { localControllerConfig } from './support/local-controller-config';
 
 interface StatusView {
   activeBackend: { name: string; address: string } | null;
@@ -15,9 +16,7 @@ interface StatusView {
 /** The seed's local-provider settings with our own loopback addresses and a short boot delay. */
 function seedConfig(prefix: string): Record<string, unknown> {
   return {
-    proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-    admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-    provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 1500, stopGraceMs: 3000 } },
+    ...localControllerConfig(prefix, { local: { bootDelayMs: 1500, stopGraceMs: 3000 } }),
     health: { intervalMs: 200 },
   };
 }

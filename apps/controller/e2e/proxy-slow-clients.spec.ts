@@ -1,10 +1,11 @@
 import { httpCall } from '../test-support/proxy/http-client';
 import { SlowClientAttack } from '../test-support/slow-client-attack';
 import type { SlowAttackKind, SlowAttackReport } from '../test-support/slow-client-attack';
-import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { ControllerProcess } from './support/controller-process';
 import { getJson } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { LOGGED } from './support/log-lines';
+import { localControllerConfig } from './support/local-controller-config';
 
 /**
  * Slow clients against the built controller (a real process, local provider, the real service
@@ -43,17 +44,7 @@ describe('slow-client attacks on raw sockets against the built controller', () =
   beforeAll(async () => {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0, ...TIMEOUTS },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: {
-        kind: 'local',
-        local: {
-          bundlePath: SERVICE_BUNDLE,
-          firstAddress: `${prefix}.1`,
-          bootDelayMs: 0,
-          serviceEnv: { WORK_DELAY_MS: '0' },
-        },
-      },
+      ...localControllerConfig(prefix, { proxy: TIMEOUTS, local: { bootDelayMs: 0, serviceEnv: { WORK_DELAY_MS: '0' } } }),
       scaling: { policies: [] }, // the attack's requests must not start a scale-out (503s)
       health: { intervalMs: 200 },
     });
