@@ -27,6 +27,20 @@ describe('OperatorEventFeed', () => {
     selector.onModuleDestroy();
   });
 
+  /** A scale-out record as a launch starts it (in `creating`). */
+  function startedScaleOut(sequence: number, instanceId?: string): LaunchEvent {
+    return {
+      sequence,
+      kind: 'scale-out',
+      trigger: 'request 10',
+      startedAt: clock.now().toISOString(),
+      state: 'creating',
+      instanceName: `service-auto-${sequence}`,
+      ...(instanceId ? { instanceId } : {}),
+      phaseDurationsMs: {},
+    };
+  }
+
   function admitOriginal(): void {
     pool.register({
       id: 'vm1',
@@ -40,15 +54,7 @@ describe('OperatorEventFeed', () => {
 
   it('times each phase of a scale-out from the pool changes, and records the traffic switch it causes', async () => {
     admitOriginal();
-    const event: LaunchEvent = {
-      sequence: 1,
-      kind: 'scale-out',
-      trigger: 'request 10',
-      startedAt: clock.now().toISOString(),
-      state: 'creating',
-      instanceName: 'service-auto-1',
-      phaseDurationsMs: {},
-    };
+    const event = startedScaleOut(1);
     log.started(event);
     await clock.advance(40);
     event.instanceId = 'c1';
@@ -160,16 +166,7 @@ describe('OperatorEventFeed', () => {
       calledInside.push(insideEmitter);
       throw new Error('a broken stream consumer');
     });
-    const event: LaunchEvent = {
-      sequence: 7,
-      kind: 'scale-out',
-      trigger: 'request 10',
-      startedAt: clock.now().toISOString(),
-      state: 'creating',
-      instanceName: 'service-auto-7',
-      instanceId: 'c7',
-      phaseDurationsMs: {},
-    };
+    const event = startedScaleOut(7, 'c7');
     insideEmitter = true;
     expect(() => log.started(event)).not.toThrow();
     // As a launch does: its record moves on in the same turn, before the feed's later tick.
