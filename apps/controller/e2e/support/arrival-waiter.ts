@@ -13,7 +13,12 @@ export class ArrivalWaiter {
    * Resolves with the first value `find` returns that is not undefined. Throws `giveUp()`'s error
    * as soon as it returns one (the process exited), or `timedOut()`'s message at the deadline.
    */
-  async until<T>(find: () => T | undefined, timeoutMs: number, timedOut: () => string, giveUp: () => Error | undefined = () => undefined): Promise<T> {
+  async until<T>(
+    find: () => T | undefined,
+    timeoutMs: number,
+    timedOut: () => string,
+    giveUp: () => Error | undefined = () => undefined,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = find();

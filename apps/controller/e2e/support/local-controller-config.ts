@@ -13,10 +13,16 @@ export interface LocalControllerSections {
  * built service bundle. Spread it and add the sections a spec is about:
  * `{ ...localControllerConfig(prefix, { local: { bootDelayMs: 0 } }), scaling: { ... } }`.
  */
-export function localControllerConfig(prefix: string, sections: LocalControllerSections = {}): Record<string, unknown> {
+export function localControllerConfig(
+  prefix: string,
+  sections: LocalControllerSections = {},
+): Record<string, unknown> {
   return {
     proxy: { listenHost: `${prefix}.200`, listenPort: 0, ...sections.proxy },
     admin: { listenHost: `${prefix}.201`, listenPort: 0, ...sections.admin },
-    provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, ...sections.local } },
+    provider: {
+      kind: 'local',
+      local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, ...sections.local },
+    },
   };
 }

@@ -50,11 +50,26 @@ function parsePrettyLine(level: string, context: string | undefined, rest: strin
 
 /** What Nest's logger was given (a string, an Error or a fields object) as a record. */
 export function recordOf(level: string, context: string | undefined, message: unknown): LogRecord {
-  if (message instanceof Error) return { level, context, msg: message.message, err: { message: message.message, stack: message.stack } };
+  if (message instanceof Error)
+    return {
+      level,
+      context,
+      msg: message.message,
+      err: { message: message.message, stack: message.stack },
+    };
   if (typeof message === 'object' && message !== null) {
     const fields = message as Record<string, unknown>;
-    const err = fields.err instanceof Error ? { message: fields.err.message, stack: fields.err.stack } : fields.err;
-    return { ...fields, level, context, msg: String(fields.msg ?? ''), ...(err === undefined ? {} : { err }) };
+    const err =
+      fields.err instanceof Error
+        ? { message: fields.err.message, stack: fields.err.stack }
+        : fields.err;
+    return {
+      ...fields,
+      level,
+      context,
+      msg: String(fields.msg ?? ''),
+      ...(err === undefined ? {} : { err }),
+    };
   }
   return { level, context, msg: String(message) };
 }
@@ -64,7 +79,11 @@ export function recordText(record: LogRecord): string {
   const fields = Object.entries(record)
     .filter(([name, value]) => !FRAME_FIELDS.has(name) && value !== undefined)
     .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
-  return [`${record.level.toUpperCase()}${record.context ? ` [${record.context}]` : ''}`, record.msg, ...fields].join(' ');
+  return [
+    `${record.level.toUpperCase()}${record.context ? ` [${record.context}]` : ''}`,
+    record.msg,
+    ...fields,
+  ].join(' ');
 }
 
 /** The text of one output line: a log record's `recordText`, any other line as it is. */
@@ -77,7 +96,11 @@ export function lineText(line: string): string {
 export function logMatches(record: LogRecord, match: FieldMatch): boolean {
   return Object.entries(match).every(([name, expected]) => {
     const actual = record[name];
-    if (expected instanceof RegExp) return actual !== undefined && expected.test(typeof actual === 'string' ? actual : JSON.stringify(actual));
+    if (expected instanceof RegExp)
+      return (
+        actual !== undefined &&
+        expected.test(typeof actual === 'string' ? actual : JSON.stringify(actual))
+      );
     return actual === expected;
   });
 }
@@ -87,9 +110,18 @@ export const LOGGED = {
   /** The original passed its health checks and takes traffic. */
   originalAdmitted: { msg: 'original admitted: ready for traffic', instanceName: 'service-vm-1' },
   /** One lifecycle transition of a launch or removal (pool/instance-lifecycle.ts). */
-  phaseChange: (fields: FieldMatch = {}): FieldMatch => ({ msg: 'instance phase change', ...fields }),
+  phaseChange: (fields: FieldMatch = {}): FieldMatch => ({
+    msg: 'instance phase change',
+    ...fields,
+  }),
   /** A launch of this kind ended with its instance admitted. */
-  launchDone: (kind = 'scale-out', fields: FieldMatch = {}): FieldMatch => ({ msg: `${kind} done: instance admitted, gate open`, ...fields }),
+  launchDone: (kind = 'scale-out', fields: FieldMatch = {}): FieldMatch => ({
+    msg: `${kind} done: instance admitted, gate open`,
+    ...fields,
+  }),
   /** A launch failed (any of the four follow-ups: back-off, cloud API, replacement, adoption). */
-  launchFailed: (kind = 'scale-out', fields: FieldMatch = {}): FieldMatch => ({ msg: new RegExp(`^${kind} failed: `), ...fields }),
+  launchFailed: (kind = 'scale-out', fields: FieldMatch = {}): FieldMatch => ({
+    msg: new RegExp(`^${kind} failed: `),
+    ...fields,
+  }),
 } as const;

@@ -56,7 +56,10 @@ export function controllerLoggerOptions(config: LogConfig): LoggerOptions {
  * of ours: it already handles colours, error stacks, multi-line values and level names, and runs
  * in-process here (no worker thread that could outlive or race the exit).
  */
-export function createControllerLogger(config: LogConfig, output: NodeJS.WritableStream = process.stdout): PinoInstance {
+export function createControllerLogger(
+  config: LogConfig,
+  output: NodeJS.WritableStream = process.stdout,
+): PinoInstance {
   const options = controllerLoggerOptions(config);
   const isTty = (output as { isTTY?: boolean }).isTTY === true;
   if (logFormatOf(config, isTty) === 'json') return pino(options, output as DestinationStream);

@@ -26,7 +26,9 @@ export class LoggingModule {
             quietReqLogger: true,
             genReqId: (request: IncomingMessage) => {
               const given = request.headers['x-request-id'];
-              return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+              return typeof given === 'string' && REQUEST_ID_PATTERN.test(given)
+                ? given
+                : randomUUID();
             },
           },
         }),

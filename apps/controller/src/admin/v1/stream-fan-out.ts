@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { CancelTimer, Clock, CLOCK } from '../../clock/clock';
 import { InstancePool, PoolEvents } from '../../pool/instance-pool';
 import { LoadSample, LoadSampler } from './load-sampler';
@@ -17,7 +23,14 @@ export interface StreamMessage {
 /** What a stream hands over to receive messages; a sink that throws is dropped, the others go on. */
 export type StreamSink = (message: StreamMessage) => void;
 
-const POOL_CHANGES = ['registered', 'phase', 'admitted', 'ejected', 'restored', 'removed'] as const satisfies ReadonlyArray<keyof PoolEvents>;
+const POOL_CHANGES = [
+  'registered',
+  'phase',
+  'admitted',
+  'ejected',
+  'restored',
+  'removed',
+] as const satisfies ReadonlyArray<keyof PoolEvents>;
 
 /**
  * The one listener of /v1/stream on the pool, the event feed and the load sampler, however many
@@ -48,7 +61,8 @@ export class StreamFanOut implements OnApplicationBootstrap, OnModuleDestroy {
       this.pool.events.on(name, onPoolChange);
       this.unsubscribe.push(() => this.pool.events.off(name, onPoolChange));
     }
-    const onEvent = (event: OperatorEvent, transition: PhaseTransition): void => this.onEvent(event, transition);
+    const onEvent = (event: OperatorEvent, transition: PhaseTransition): void =>
+      this.onEvent(event, transition);
     this.feed.events.on('changed', onEvent);
     this.unsubscribe.push(() => this.feed.events.off('changed', onEvent));
     const onSample = (sample: LoadSample): void => this.onSample(sample);
@@ -92,12 +106,19 @@ export class StreamFanOut implements OnApplicationBootstrap, OnModuleDestroy {
   // The gate opens and closes with scale-outs: the summary goes out with every change, not only each second.
   private onEvent(event: OperatorEvent, transition: PhaseTransition): void {
     if (this.sinks.size === 0) return;
-    this.broadcast([{ type: 'event', data: { event: eventOf(event), transition } }, this.statusMessage()]);
+    this.broadcast([
+      { type: 'event', data: { event: eventOf(event), transition } },
+      this.statusMessage(),
+    ]);
   }
 
   private onSample(sample: LoadSample): void {
     if (this.sinks.size === 0) return;
-    this.broadcast([{ type: 'sample', data: sample }, this.statusMessage(), this.instancesMessage()]);
+    this.broadcast([
+      { type: 'sample', data: sample },
+      this.statusMessage(),
+      this.instancesMessage(),
+    ]);
   }
 
   private statusMessage(): StreamMessage {
