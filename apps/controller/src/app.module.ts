@@ -9,9 +9,6 @@ import { MetricsModule } from './metrics/metrics.module';
 import { PoolModule } from './pool/pool.module';
 import { ClockModule } from './clock/clock.module';
 import { DataPathModule } from './data-path/data-path.module';
-import { createControllerLogger } from './logging/controller-logger';
-import { LoggingModule } from './logging/logging.module';
-import type { Logger as PinoInstance } from 'pino';
 import { HealingModule } from './healing/healing.module';
 import { RecoveryModule } from './recovery/recovery.module';
 import { RefreshModule } from './refresh/refresh.module';
@@ -23,13 +20,11 @@ import { ScalingModule } from './scaling/scaling.module';
  */
 @Module({})
 export class AppModule {
-  /** `logger`: the pino instance main.ts already writes to (else one is made from `log:`). */
-  static forRoot(loaded: LoadedControllerConfig, logger?: PinoInstance): DynamicModule {
+  static forRoot(loaded: LoadedControllerConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ControllerConfigModule.forRoot(loaded),
-        LoggingModule.forRoot(logger ?? createControllerLogger(loaded.config.log)),
         ClockModule,
         PoolModule,
         HealthModule,

@@ -9,8 +9,7 @@ import { ConfigError, CONFIG_ERROR_EXIT_CODE } from './config/config-error';
 import { loadControllerConfig, LoadedControllerConfig } from './config/config-loader';
 import { processConfigInputs } from './config/process-config-inputs';
 import { guardLogStreams } from './log-pipe-guard';
-import { createControllerLogger } from './logging/controller-logger';
-import { Logger as PinoLogger } from 'nestjs-pino';
+import { createControllerLogger, nestLoggerOn } from './logging/controller-logger';
 import { resolveControllerCloudConfig } from './providers/openstack/openstack-client.provider';
 import { ScalingService } from './scaling/scaling.service';
 
@@ -65,8 +64,8 @@ async function bootstrap(): Promise<void> {
   for (const warning of loaded.warnings) logger.warn({ context: 'Config' }, warning);
   // abortOnError false: a failing provider must reach our catch below and exit with a message,
   // not abort() with a core dump. bufferLogs: what Nest logs before useLogger goes to pino too.
-  const app = await NestFactory.create(AppModule.forRoot(loaded, logger), { bufferLogs: true, abortOnError: false });
-  app.useLogger(app.get(PinoLogger));
+  const app = await NestFactory.create(AppModule.forRoot(loaded), { bufferLogs: true, abortOnError: false });
+  app.useLogger(nestLoggerOn(logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   let firstSignalAtMs: number | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

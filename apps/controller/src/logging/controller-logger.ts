@@ -1,5 +1,6 @@
+import { LoggerService } from '@nestjs/common';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import pino, { DestinationStream, Logger as PinoInstance, LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
 import { LogConfig, logFormatOf, pinoLevelOf } from '../config/log.config';
 
 /**
@@ -63,6 +64,9 @@ export function createControllerLogger(
   const options = controllerLoggerOptions(config);
   const isTty = (output as { isTTY?: boolean }).isTTY === true;
   if (logFormatOf(config, isTty) === 'json') return pino(options, output as DestinationStream);
+  // Loaded only in pretty mode: a JSON controller does not pay for pino-pretty's start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
   const stream = pretty({
     destination: output,
     sync: true,
@@ -73,4 +77,15 @@ export function createControllerLogger(
     singleLine: true,
   });
   return pino(options, stream);
+}
+
+/**
+ * Nest's logger on `logger` (nestjs-pino): `app.useLogger(nestLoggerOn(logger))` routes every
+ * `new Logger(Context)` into pino, the context as a field and a fields object merged into the
+ * record. Without nestjs-pino's LoggerModule: its pino-http middleware would add a catch-all
+ * route for every HTTP method to the admin listener (which the admin security spec enumerates),
+ * and admin requests are few enough that a per-request id buys nothing.
+ */
+export function nestLoggerOn(logger: PinoInstance): LoggerService {
+  return new NestPinoLogger(new PinoLogger({ pinoHttp: { logger } }), {});
 }
