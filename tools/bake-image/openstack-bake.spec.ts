@@ -782,15 +782,29 @@ describe('interruption: Ctrl-C / SIGTERM remove what this run created and say so
 
   it('SIGINT while a console read is held by the cloud: that HTTP call is cut at once (not at exit), and the VM is still removed', async () => {
     // The first server action is the console read of the ready check: the cloud never answers it.
-    cloud.inject({ service: 'compute', method: 'POST', path: /\/servers\/[^/]+\/action$/, hang: true, times: 1 });
+    cloud.inject({
+      service: 'compute',
+      method: 'POST',
+      path: /\/servers\/[^/]+\/action$/,
+      hang: true,
+      times: 1,
+    });
     // The cleanup's delete is slow, so "cut at once" and "cut when the process exits" differ.
-    cloud.inject({ service: 'compute', method: 'DELETE', path: /\/servers\/[^/]+$/, delayMs: 2_000, times: 1 });
+    cloud.inject({
+      service: 'compute',
+      method: 'DELETE',
+      path: /\/servers\/[^/]+$/,
+      delayMs: 2_000,
+      times: 1,
+    });
     const running = startBake([`--key-file=${keyFile}`, ...FAST], {
       env: cleanEnv(cloud.openrcEnv()),
     });
     const heldCall = async (): Promise<CallRecord> => {
       for (let waited = 0; waited < 300; waited++) {
-        const held = cloud.callsTo('compute', 'POST', /\/action$/).find((call) => call.fault === 'hang');
+        const held = cloud
+          .callsTo('compute', 'POST', /\/action$/)
+          .find((call) => call.fault === 'hang');
         if (held) return held;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

@@ -60,7 +60,9 @@ function parseIdleTimeout(text: string | undefined, follow: boolean): number {
   if (!follow) throw new UsageError('--idle-timeout applies only with --follow');
   const value = text.trim() === '0' ? 0 : ms(text as ms.StringValue);
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-    throw new UsageError(`--idle-timeout ${text}: expected a duration such as 30s, 2m or 500ms (0: no limit)`);
+    throw new UsageError(
+      `--idle-timeout ${text}: expected a duration such as 30s, 2m or 500ms (0: no limit)`,
+    );
   return value;
 }
 

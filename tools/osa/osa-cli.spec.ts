@@ -88,13 +88,18 @@ describe('osa output formats', () => {
 
 describe('osa event list --follow --idle-timeout', () => {
   it('defaults to 30 s, takes a duration or 0, and refuses a bad one or one without --follow', () => {
-    const follow = (...extra: string[]) => parseInvocation(['event', 'list', '--follow', ...extra], {});
+    const follow = (...extra: string[]) =>
+      parseInvocation(['event', 'list', '--follow', ...extra], {});
     expect(follow()).toMatchObject({ options: { idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS } });
     expect(DEFAULT_IDLE_TIMEOUT_MS).toBe(30_000);
     expect(follow('--idle-timeout', '2m')).toMatchObject({ options: { idleTimeoutMs: 120_000 } });
     expect(follow('--idle-timeout', '0')).toMatchObject({ options: { idleTimeoutMs: 0 } });
-    expect(() => follow('--idle-timeout', 'soon')).toThrow(/--idle-timeout soon: expected a duration such as 30s/);
-    expect(() => parseInvocation(['event', 'list', '--idle-timeout', '5s'], {})).toThrow(/applies only with --follow/);
+    expect(() => follow('--idle-timeout', 'soon')).toThrow(
+      /--idle-timeout soon: expected a duration such as 30s/,
+    );
+    expect(() => parseInvocation(['event', 'list', '--idle-timeout', '5s'], {})).toThrow(
+      /applies only with --follow/,
+    );
     expect(() => parseInvocation(['status', '--idle-timeout', '5s'], {})).toThrow(UsageError);
   });
 
@@ -109,7 +114,11 @@ describe('osa event list --follow --idle-timeout', () => {
     const received: string[] = [];
     try {
       const client = new OsaClient(`http://127.0.0.1:${port}`, undefined);
-      const following = client.stream((message) => received.push(message.type), new AbortController().signal, 300);
+      const following = client.stream(
+        (message) => received.push(message.type),
+        new AbortController().signal,
+        300,
+      );
       await expect(following).rejects.toThrow(UnreachableError);
       await expect(following).rejects.toThrow(/silent for 0.3s \(--idle-timeout\)/);
       expect(received).toEqual(['hello']);

@@ -61,7 +61,11 @@ export class OsaClient {
    * Server-Sent Event. Rejects with an UnreachableError when nothing at all arrives for
    * `idleTimeoutMs` (0: no limit): a stalled connection must not hang a script for ever.
    */
-  stream(onMessage: (message: StreamMessage) => void, signal: AbortSignal, idleTimeoutMs = 0): Promise<void> {
+  stream(
+    onMessage: (message: StreamMessage) => void,
+    signal: AbortSignal,
+    idleTimeoutMs = 0,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const request = this.request('GET', '/v1/stream', undefined, signal);
       let idle: UnreachableError | undefined;

@@ -148,18 +148,22 @@ export const COMMANDS: readonly CommandSpec[] = [
       const { events } = await client.get<{ events: EventV1[] }>(path);
       const after = options.follow
         ? () =>
-            client.stream((message: StreamMessage) => {
-              if (message.type !== 'event') return;
-              const { event, transition } = message.data as {
-                event: EventV1;
-                transition: PhaseTransitionV1;
-              };
-              print(
-                options.json
-                  ? JSON.stringify({ event: { ...event, transitions: undefined }, transition })
-                  : followLine(event, transition),
-              );
-            }, signal, options.idleTimeoutMs)
+            client.stream(
+              (message: StreamMessage) => {
+                if (message.type !== 'event') return;
+                const { event, transition } = message.data as {
+                  event: EventV1;
+                  transition: PhaseTransitionV1;
+                };
+                print(
+                  options.json
+                    ? JSON.stringify({ event: { ...event, transitions: undefined }, transition })
+                    : followLine(event, transition),
+                );
+              },
+              signal,
+              options.idleTimeoutMs,
+            )
         : undefined;
       return { output: eventList(events), after };
     },

@@ -213,7 +213,10 @@ describeWithCloud(
         cloudVariables(),
       );
       const { proxy, admin } = await controller.addresses(60_000);
-      await controller.waitForLog({ ...LOGGED.originalAdmitted, instanceName: names.original }, 60_000);
+      await controller.waitForLog(
+        { ...LOGGED.originalAdmitted, instanceName: names.original },
+        60_000,
+      );
       const originalHostPort = `${originalAddress}:${settings.servicePort}`;
 
       const started = Date.now();

@@ -44,7 +44,10 @@ describe('slow-client attacks on raw sockets against the built controller', () =
   beforeAll(async () => {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start({
-      ...localControllerConfig(prefix, { proxy: TIMEOUTS, local: { bootDelayMs: 0, serviceEnv: { WORK_DELAY_MS: '0' } } }),
+      ...localControllerConfig(prefix, {
+        proxy: TIMEOUTS,
+        local: { bootDelayMs: 0, serviceEnv: { WORK_DELAY_MS: '0' } },
+      }),
       scaling: { policies: [] }, // the attack's requests must not start a scale-out (503s)
       health: { intervalMs: 200 },
     });

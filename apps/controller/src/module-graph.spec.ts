@@ -86,4 +86,3 @@ describe('controller module graph', () => {
     expect(lookUps).toEqual([]);
   });
 });
-

@@ -141,7 +141,9 @@ function reuseVerdict(
 
 async function findServersByName(ctx: BakeContext, name: string): Promise<Server[]> {
   try {
-    const servers = await ctx.client.compute.servers.list({ exactName: name, signal: ctx.signal }).toArray();
+    const servers = await ctx.client.compute.servers
+      .list({ exactName: name, signal: ctx.signal })
+      .toArray();
     // Nova's name filter is a regex; the client anchors it, and this keeps it exact regardless.
     return servers.filter((s) => s.name === name && s.status !== 'DELETED');
   } catch (err) {
@@ -205,7 +207,12 @@ async function createBaseVm(ctx: BakeContext, prereq: Prerequisites): Promise<Ba
  * replaces a VM; none when the cleanup undoes one (the run's signal has fired by then, and the
  * cleanup stack bounds each undo).
  */
-export async function deleteServer(ctx: BakeContext, id: string, name: string, signal?: AbortSignal): Promise<void> {
+export async function deleteServer(
+  ctx: BakeContext,
+  id: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<void> {
   try {
     await ctx.client.compute.servers.delete(id, { signal });
     await ctx.client.compute.servers.waitForDeleted(id, {

@@ -167,7 +167,9 @@ async function findNetwork(ctx: BakeContext): Promise<Network | undefined> {
   const { options, progress } = ctx;
   const resource = `network "${options.networkName}"`;
   try {
-    const network = await ctx.client.network.networks.find(options.networkName, { signal: ctx.signal });
+    const network = await ctx.client.network.networks.find(options.networkName, {
+      signal: ctx.signal,
+    });
     progress.line('prerequisites', `${resource}: exists (${network.id})`);
     return network;
   } catch (err) {
@@ -234,7 +236,9 @@ async function ensureSubnet(
   let subnets: Subnet[] = [];
   if (!newNetwork) {
     try {
-      subnets = await ctx.client.network.subnets.list({ networkId: network.id, signal: ctx.signal }).toArray();
+      subnets = await ctx.client.network.subnets
+        .list({ networkId: network.id, signal: ctx.signal })
+        .toArray();
     } catch (err) {
       throw cloudFailure(resource, 'listing the subnets', err, ctx.requests, 'network');
     }
@@ -326,8 +330,11 @@ async function findSecurityGroup(ctx: BakeContext): Promise<SecurityGroup> {
   const name = ctx.options.securityGroup;
   const resource = `security group "${name}"`;
   try {
-    if (name === 'default') return await ctx.client.network.securityGroups.findDefault(undefined, { signal: ctx.signal });
-    const groups = await ctx.client.network.securityGroups.list({ name, signal: ctx.signal }).toArray();
+    if (name === 'default')
+      return await ctx.client.network.securityGroups.findDefault(undefined, { signal: ctx.signal });
+    const groups = await ctx.client.network.securityGroups
+      .list({ name, signal: ctx.signal })
+      .toArray();
     const exact = groups.filter((g) => g.name === name || g.id === name);
     if (exact.length === 1) return exact[0];
     throw new BakeFailure(

@@ -24,7 +24,9 @@ export async function pruneGoldenImages(
   const { options, progress } = ctx;
   let images: Image[];
   try {
-    images = await ctx.client.image.images.list({ name: options.imageName, signal: ctx.signal }).toArray();
+    images = await ctx.client.image.images
+      .list({ name: options.imageName, signal: ctx.signal })
+      .toArray();
   } catch (err) {
     throw cloudFailure(
       `images named "${options.imageName}"`,

@@ -41,9 +41,11 @@ export async function snapshotGoldenImage(
 
   // --- stop (seed: openstack server stop service-vm-1) ---
   let restartHandle: CleanupHandle | undefined;
-  const before = await client.compute.servers.get(vm.id, { signal: ctx.signal }).catch((err: unknown) => {
-    throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
-  });
+  const before = await client.compute.servers
+    .get(vm.id, { signal: ctx.signal })
+    .catch((err: unknown) => {
+      throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
+    });
   if (before.status === 'SHUTOFF') {
     progress.line('snapshot', `${vm.name} is already SHUTOFF`);
   } else {

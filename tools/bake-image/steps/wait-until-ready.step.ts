@@ -36,9 +36,11 @@ const CONSOLE_TAIL_LINES = 200;
 export async function waitUntilReady(ctx: BakeContext, vm: BaseVm): Promise<Readiness> {
   if (!vm.createdByThisRun) {
     const resource = `server ${vm.name} (${vm.id})`;
-    const current = await ctx.client.compute.servers.get(vm.id, { signal: ctx.signal }).catch((err: unknown) => {
-      throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
-    });
+    const current = await ctx.client.compute.servers
+      .get(vm.id, { signal: ctx.signal })
+      .catch((err: unknown) => {
+        throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
+      });
     if (current.status === 'SHUTOFF') {
       if (ctx.options.readiness === 'console' && vm.readyAt) {
         // Left SHUTOFF by an earlier bake (--no-restart-base): it can be snapshotted as it is.
@@ -48,9 +50,11 @@ export async function waitUntilReady(ctx: BakeContext, vm: BaseVm): Promise<Read
         };
       }
       ctx.progress.line('ready', `${vm.name} is SHUTOFF: starting it to check it`);
-      await ctx.client.compute.servers.start(vm.id, { signal: ctx.signal }).catch((err: unknown) => {
-        throw cloudFailure(resource, 'starting it (os-start)', err, ctx.requests, 'compute');
-      });
+      await ctx.client.compute.servers
+        .start(vm.id, { signal: ctx.signal })
+        .catch((err: unknown) => {
+          throw cloudFailure(resource, 'starting it (os-start)', err, ctx.requests, 'compute');
+        });
     }
   }
   const server = await waitForServerStatus(ctx, vm, 'ACTIVE', ctx.options.bootTimeoutMs, 'ready');
@@ -261,9 +265,11 @@ export async function waitForHealth(
 
 async function assertStillActive(ctx: BakeContext, vm: BaseVm): Promise<void> {
   const resource = `server ${vm.name} (${vm.id})`;
-  const server = await ctx.client.compute.servers.find(vm.id, { signal: ctx.signal }).catch((err: unknown) => {
-    throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
-  });
+  const server = await ctx.client.compute.servers
+    .find(vm.id, { signal: ctx.signal })
+    .catch((err: unknown) => {
+      throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
+    });
   if (!server)
     throw new BakeFailure(
       resource,

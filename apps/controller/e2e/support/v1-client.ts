@@ -107,7 +107,8 @@ export class V1StreamReader {
     return this.arrivals.until(
       () => this.messages.find(match),
       timeoutMs,
-      () => `no stream message ${what} within ${timeoutMs} ms; got types: ${[...new Set(this.messages.map((m) => m.type))].join(', ')}`,
+      () =>
+        `no stream message ${what} within ${timeoutMs} ms; got types: ${[...new Set(this.messages.map((m) => m.type))].join(', ')}`,
     );
   }
 

@@ -45,7 +45,9 @@ export function moveDeprecatedKeys(
       const newVariable = overrideOf(newPath);
       const oldVariable = overrideOf(oldPath);
       if (newVariable) {
-        warnings.push(`${oldPath} is deprecated: use ${newPath} (ignored here: ${newVariable} sets ${newPath})`);
+        warnings.push(
+          `${oldPath} is deprecated: use ${newPath} (ignored here: ${newVariable} sets ${newPath})`,
+        );
         continue;
       }
       if (!oldVariable) {
@@ -57,7 +59,9 @@ export function moveDeprecatedKeys(
       }
       newParent[to[1]] = value;
       renamed.set(newPath, oldPath);
-      warnings.push(`${oldPath} is deprecated: use ${newPath} (same values; ${oldVariable} overrides ${newPath} of the file)`);
+      warnings.push(
+        `${oldPath} is deprecated: use ${newPath} (same values; ${oldVariable} overrides ${newPath} of the file)`,
+      );
       continue;
     }
     newParent[to[1]] = value;

@@ -12,7 +12,10 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export class LogConfig {
   /** Lowest level printed; `info` is the normal level, `debug` adds every OpenStack call, `trace` every probe. */
-  @OneOf([...LOG_LEVELS, ...(Object.keys(LEGACY_LOG_LEVELS) as Array<keyof typeof LEGACY_LOG_LEVELS>)])
+  @OneOf([
+    ...LOG_LEVELS,
+    ...(Object.keys(LEGACY_LOG_LEVELS) as Array<keyof typeof LEGACY_LOG_LEVELS>),
+  ])
   level: LogLevelName | keyof typeof LEGACY_LOG_LEVELS = 'info';
 
   /**
@@ -26,7 +29,9 @@ export class LogConfig {
 
 /** The pino level for a configured one (old Nest names mapped). */
 export function pinoLevelOf(level: LogConfig['level']): LogLevelName {
-  return level in LEGACY_LOG_LEVELS ? LEGACY_LOG_LEVELS[level as keyof typeof LEGACY_LOG_LEVELS] : (level as LogLevelName);
+  return level in LEGACY_LOG_LEVELS
+    ? LEGACY_LOG_LEVELS[level as keyof typeof LEGACY_LOG_LEVELS]
+    : (level as LogLevelName);
 }
 
 /** The format in effect: the configured one, else by whether stdout is a terminal. */

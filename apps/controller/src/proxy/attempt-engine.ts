@@ -128,7 +128,11 @@ export class AttemptEngine {
   /** Our own bug or a director that threw: never let it reach the process. */
   internalError(exchange: Exchange, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    this.settings.logInternalError({ msg: 'proxy request failed internally', ...requestFields(exchange), err: error });
+    this.settings.logInternalError({
+      msg: 'proxy request failed internally',
+      ...requestFields(exchange),
+      err: error,
+    });
     this.settle(exchange, 'reset'); // a backend handed out before the failure still goes back
     this.answerLocally(exchange, { status: 500, text: 'internal proxy error' }, message);
   }

@@ -171,7 +171,9 @@ describe('OperatorEventFeed', () => {
     expect(() => log.started(event)).not.toThrow();
     // As a launch does: its record moves on in the same turn, before the feed's later tick.
     event.state = 'booting';
-    expect(() => pool.register({ id: 'c7', name: 'service-auto-7', role: 'clone', phase: 'booting' })).not.toThrow();
+    expect(() =>
+      pool.register({ id: 'c7', name: 'service-auto-7', role: 'clone', phase: 'booting' }),
+    ).not.toThrow();
     insideEmitter = false;
     expect(calledInside).toEqual([]);
     await clock.advance(10);

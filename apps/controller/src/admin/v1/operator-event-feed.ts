@@ -1,5 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { InstancePool } from '../../pool/instance-pool';
 import { InstancePhase, PoolInstance } from '../../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../../pool/traffic-selector';
@@ -91,7 +97,9 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
       const state = event.state;
       this.later(() => this.onStarted(event, state));
     });
-    this.listen(this.log.events, 'finished', (event: ScalingEvent) => this.later(() => this.onFinished(event)));
+    this.listen(this.log.events, 'finished', (event: ScalingEvent) =>
+      this.later(() => this.onFinished(event)),
+    );
     // The phase is read now: by the later tick the instance may have moved on.
     this.listen(this.pool.events, 'registered', (instance: PoolInstance) => {
       const phase = instance.phase;
@@ -101,7 +109,14 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
       const phase = instance.phase;
       this.later(() => this.onPhase(instance, phase));
     });
-    this.stopWatch = setRepeatingTimer(this.clock, STATE_WATCH_INTERVAL_MS, () => this.watchStates());
+    // What the records say now, applied in turn after the changes already queued: a look that
+    // overtook queued pool changes would record a later state first, then the older ones again.
+    this.stopWatch = setRepeatingTimer(this.clock, STATE_WATCH_INTERVAL_MS, () => {
+      const seen = [...this.byScalingEvent.keys()].map(
+        (scalingEvent) => [scalingEvent, scalingEvent.state] as const,
+      );
+      this.later(() => this.watchStates(seen));
+    });
     // Only `traffic.mode: switch` has one instance taking every new request; in pool mode all serve.
     if (this.trafficConfig.mode === 'switch') {
       for (const change of ['admitted', 'removed', 'ejected', 'restored', 'phase'] as const) {
@@ -165,10 +180,10 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** States the event log's records reached without a pool event (read, never written). */
-  private watchStates(): void {
-    for (const [scalingEvent, event] of this.byScalingEvent) {
-      if (scalingEvent.state !== event.state && !FINAL_STATES.has(scalingEvent.state))
-        this.transition(event, scalingEvent.state);
+  private watchStates(seen: ReadonlyArray<readonly [ScalingEvent, string]>): void {
+    for (const [scalingEvent, state] of seen) {
+      const event = this.byScalingEvent.get(scalingEvent);
+      if (event && state !== event.state && !FINAL_STATES.has(state)) this.transition(event, state);
     }
   }
 

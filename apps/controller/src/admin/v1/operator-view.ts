@@ -159,7 +159,10 @@ export class OperatorView {
   }
 
   effectiveConfig(): ConfigV1 {
-    return { origin: { ...this.origin }, config: maskSecretFields(this.config) as Record<string, unknown> };
+    return {
+      origin: { ...this.origin },
+      config: maskSecretFields(this.config) as Record<string, unknown>,
+    };
   }
 
   private instanceOf(view: InstanceStatusView): InstanceV1 {
