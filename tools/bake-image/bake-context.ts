@@ -12,7 +12,14 @@ export interface BakeContext {
   client: OpenStackClient;
   progress: ProgressReporter;
   cleanup: CleanupStack;
-  /** Fires on SIGINT/SIGTERM: every wait stops at once. */
+  /**
+   * Fires on SIGINT/SIGTERM: every cloud call of a step gets it, so the HTTP call in flight is
+   * destroyed at once, not only the waits. Two kinds of call do not: the creates wrapped in
+   * `cleanup.adopt` (servers, images, network, subnet, key pair: a POST cut off after Nova or
+   * Neutron acted would leave a resource whose id we never learn, so adopt lets it answer,
+   * bounded, and the cleanup removes it), and the cleanup's own undo calls (they run after the
+   * signal fired; the cleanup stack bounds each one).
+   */
   signal: AbortSignal;
   requests: RequestLog;
   bundle: ServiceBundle;

@@ -780,6 +780,52 @@ describe('interruption: Ctrl-C / SIGTERM remove what this run created and say so
     expect(cloud.callsTo('compute', 'DELETE', new RegExp(`/servers/${vm.id}$`))).toHaveLength(1);
   });
 
+  it('SIGINT while a console read is held by the cloud: that HTTP call is cut at once (not at exit), and the VM is still removed', async () => {
+    // The first server action is the console read of the ready check: the cloud never answers it.
+    cloud.inject({
+      service: 'compute',
+      method: 'POST',
+      path: /\/servers\/[^/]+\/action$/,
+      hang: true,
+      times: 1,
+    });
+    // The cleanup's delete is slow, so "cut at once" and "cut when the process exits" differ.
+    cloud.inject({
+      service: 'compute',
+      method: 'DELETE',
+      path: /\/servers\/[^/]+$/,
+      delayMs: 2_000,
+      times: 1,
+    });
+    const running = startBake([`--key-file=${keyFile}`, ...FAST], {
+      env: cleanEnv(cloud.openrcEnv()),
+    });
+    const heldCall = async (): Promise<CallRecord> => {
+      for (let waited = 0; waited < 300; waited++) {
+        const held = cloud
+          .callsTo('compute', 'POST', /\/action$/)
+          .find((call) => call.fault === 'hang');
+        if (held) return held;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`the console read never reached the cloud:\n${running.output()}`);
+    };
+    const held = await heldCall();
+    const vm = servers()[0];
+    running.child.kill('SIGINT');
+    for (let waited = 0; waited < 300 && !held.clientClosedEarly; waited++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Closed by the bake's abort while the cleanup was still deleting the VM, not by the exit.
+    expect(held.clientClosedEarly).toBe(true);
+    expect(running.child.exitCode).toBeNull();
+    const run = await running.done;
+    expect(run.code).toBe(130);
+    expect(run.stdout).toContain(`cleanup:   removed server service-vm-1 (${vm.id})`);
+    expect(servers()).toEqual([]);
+    expect(cloud.state.keypairs.has('vm-key')).toBe(true); // a prerequisite: kept, and reported as such
+  });
+
   it('SIGTERM while the image is saving deletes the half-made image and the VM it booted (exit 143)', async () => {
     cloud.setImageBehaviour({ snapshotDelayMs: 3_600_000 });
     const running = startBake([`--key-file=${keyFile}`, ...FAST], {

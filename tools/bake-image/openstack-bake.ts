@@ -65,7 +65,9 @@ export async function runOpenStackBake(ctx: BakeContext): Promise<OpenStackBakeR
   // Which image will the controller pick now? The same rule, over what the cloud lists.
   let selectedImageId: string | undefined;
   try {
-    const images = await ctx.client.image.images.list({ name: options.imageName }).toArray();
+    const images = await ctx.client.image.images
+      .list({ name: options.imageName, signal: ctx.signal })
+      .toArray();
     selectedImageId = selectGoldenImage(images.map(goldenImageCandidateOf), {
       name: options.imageName,
       ownerProjectId: prereq.projectId,

@@ -9,6 +9,7 @@
  * controller refused or failed, 2 bad usage or unreachable -- each with a one-line reason.
  */
 import { parseArgs } from 'node:util';
+import ms from 'ms';
 import { DEFAULT_URL, OsaClient } from './osa-client';
 import { COMMANDS, CommandOptions, CommandSpec } from './osa-commands';
 import { EXIT_OK, EXIT_USAGE_OR_UNREACHABLE, exitCodeOf, UsageError } from './osa-errors';
@@ -25,9 +26,12 @@ const OPTIONS = {
   limit: { type: 'string' },
   follow: { type: 'boolean' },
   image: { type: 'string' },
+  'idle-timeout': { type: 'string' },
 } as const;
 
 const GLOBAL_OPTIONS = new Set(['url', 'format', 'column', 'help']);
+/** Flags whose CommandOptions key is spelt otherwise. */
+const OPTION_KEYS: Readonly<Record<string, string>> = { 'idle-timeout': 'idleTimeoutMs' };
 
 export function helpText(): string {
   const width = Math.max(...COMMANDS.map((command) => command.usage.length));
@@ -42,6 +46,24 @@ export function helpText(): string {
     'exit codes: 0 ok, 1 the controller refused or failed, 2 bad usage or unreachable',
     '',
   ].join('\n');
+}
+
+/**
+ * `--follow` gives up when the stream has been silent this long. The controller sends a load
+ * sample every second, so silence means a stalled connection or controller, not a quiet group.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/** `--idle-timeout 30s|2m|500ms|0` (0: wait for ever); only with --follow. */
+function parseIdleTimeout(text: string | undefined, follow: boolean): number {
+  if (text === undefined) return DEFAULT_IDLE_TIMEOUT_MS;
+  if (!follow) throw new UsageError('--idle-timeout applies only with --follow');
+  const value = text.trim() === '0' ? 0 : ms(text as ms.StringValue);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new UsageError(
+      `--idle-timeout ${text}: expected a duration such as 30s, 2m or 500ms (0: no limit)`,
+    );
+  return value;
 }
 
 export interface Invocation {
@@ -90,7 +112,8 @@ export function parseInvocation(
     );
   }
   for (const name of Object.keys(values)) {
-    if (!GLOBAL_OPTIONS.has(name) && !command.options.includes(name as keyof CommandOptions)) {
+    const key = (OPTION_KEYS[name] ?? name) as keyof CommandOptions;
+    if (!GLOBAL_OPTIONS.has(name) && !command.options.includes(key)) {
       throw new UsageError(
         `--${name} does not apply to "${command.name}"; usage: ${command.usage}`,
       );
@@ -109,6 +132,7 @@ export function parseInvocation(
       limit: values.limit,
       follow: values.follow ?? false,
       image: values.image,
+      idleTimeoutMs: parseIdleTimeout(values['idle-timeout'], values.follow ?? false),
       json: format === 'json',
     },
     format: format as OutputFormat,

@@ -1,5 +1,8 @@
-import { parseInvocation } from './main';
-import { UsageError } from './osa-errors';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { DEFAULT_IDLE_TIMEOUT_MS, parseInvocation } from './main';
+import { OsaClient } from './osa-client';
+import { UnreachableError, UsageError } from './osa-errors';
 import { render } from './output-formatter';
 import { statusOutput } from './osa-commands';
 
@@ -129,5 +132,48 @@ describe('osa status: placement and scheduled capacity', () => {
     const output = statusOutput(base);
     expect(output.kind).toBe('show');
     expect(render(output, 'value', ['next_scheduled_changes'])).toBe('\n');
+  });
+});
+
+describe('osa event list --follow --idle-timeout', () => {
+  it('defaults to 30 s, takes a duration or 0, and refuses a bad one or one without --follow', () => {
+    const follow = (...extra: string[]) =>
+      parseInvocation(['event', 'list', '--follow', ...extra], {});
+    expect(follow()).toMatchObject({ options: { idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS } });
+    expect(DEFAULT_IDLE_TIMEOUT_MS).toBe(30_000);
+    expect(follow('--idle-timeout', '2m')).toMatchObject({ options: { idleTimeoutMs: 120_000 } });
+    expect(follow('--idle-timeout', '0')).toMatchObject({ options: { idleTimeoutMs: 0 } });
+    expect(() => follow('--idle-timeout', 'soon')).toThrow(
+      /--idle-timeout soon: expected a duration such as 30s/,
+    );
+    expect(() => parseInvocation(['event', 'list', '--idle-timeout', '5s'], {})).toThrow(
+      /applies only with --follow/,
+    );
+    expect(() => parseInvocation(['status', '--idle-timeout', '5s'], {})).toThrow(UsageError);
+  });
+
+  it('gives up on a stream that stops sending, with a message naming the flag', async () => {
+    // A controller stand-in that sends the stream's first message, then nothing (a stalled connection).
+    const server = http.createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('event: hello\ndata: {}\n\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const received: string[] = [];
+    try {
+      const client = new OsaClient(`http://127.0.0.1:${port}`, undefined);
+      const following = client.stream(
+        (message) => received.push(message.type),
+        new AbortController().signal,
+        300,
+      );
+      await expect(following).rejects.toThrow(UnreachableError);
+      await expect(following).rejects.toThrow(/silent for 0.3s \(--idle-timeout\)/);
+      expect(received).toEqual(['hello']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

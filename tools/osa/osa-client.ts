@@ -56,10 +56,28 @@ export class OsaClient {
     return this.call<T>('DELETE', path);
   }
 
-  /** Reads GET /v1/stream until `signal` or the controller ends it; calls `onMessage` per Server-Sent Event. */
-  stream(onMessage: (message: StreamMessage) => void, signal: AbortSignal): Promise<void> {
+  /**
+   * Reads GET /v1/stream until `signal` or the controller ends it; calls `onMessage` per
+   * Server-Sent Event. Rejects with an UnreachableError when nothing at all arrives for
+   * `idleTimeoutMs` (0: no limit): a stalled connection must not hang a script for ever.
+   */
+  stream(
+    onMessage: (message: StreamMessage) => void,
+    signal: AbortSignal,
+    idleTimeoutMs = 0,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const request = this.request('GET', '/v1/stream', undefined, signal);
+      let idle: UnreachableError | undefined;
+      // The socket's inactivity timer: reset by every byte received (the controller sends a sample each second).
+      if (idleTimeoutMs > 0)
+        request.setTimeout(idleTimeoutMs, () => {
+          idle = new UnreachableError(
+            `the event stream from ${this.url} was silent for ${idleTimeoutMs / 1000}s (--idle-timeout): the controller or the connection is stalled`,
+          );
+          request.destroy(idle);
+          reject(idle);
+        });
       request.on('response', (response) => {
         if ((response.statusCode ?? 0) >= 400) {
           readAll(response).then((text) => reject(refusal(response.statusCode ?? 0, text)), reject);
@@ -77,13 +95,13 @@ export class OsaClient {
         });
         response.on('end', () => resolve());
         response.on('error', (error) =>
-          signal.aborted
+          signal.aborted || idle
             ? resolve()
             : reject(new UnreachableError(`the stream broke: ${error.message}`)),
         );
       });
       request.on('error', (error) =>
-        signal.aborted ? resolve() : reject(this.unreachable(error)),
+        signal.aborted || idle ? resolve() : reject(this.unreachable(error)),
       );
       request.end();
     });

@@ -21,6 +21,8 @@ export interface CommandOptions {
   readonly since?: string;
   readonly limit?: string;
   readonly follow: boolean;
+  /** With --follow: give up after this long without a message (0: never). */
+  readonly idleTimeoutMs: number;
   readonly json: boolean;
   /** `refresh start --image ID`. */
   readonly image?: string;
@@ -133,10 +135,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'event list',
-    usage: 'osa event list [--since 10m] [--limit N] [--follow]',
+    usage: 'osa event list [--since 10m] [--limit N] [--follow [--idle-timeout 30s]]',
     summary:
       'Scale, heal, adoption and traffic-switch events, newest first; --follow prints each change as it happens',
-    options: ['since', 'limit', 'follow'],
+    options: ['since', 'limit', 'follow', 'idleTimeoutMs'],
     positionals: [],
     run: async ({ client, options, print, signal }) => {
       const query = new URLSearchParams();
@@ -146,18 +148,22 @@ export const COMMANDS: readonly CommandSpec[] = [
       const { events } = await client.get<{ events: EventV1[] }>(path);
       const after = options.follow
         ? () =>
-            client.stream((message: StreamMessage) => {
-              if (message.type !== 'event') return;
-              const { event, transition } = message.data as {
-                event: EventV1;
-                transition: PhaseTransitionV1;
-              };
-              print(
-                options.json
-                  ? JSON.stringify({ event: { ...event, transitions: undefined }, transition })
-                  : followLine(event, transition),
-              );
-            }, signal)
+            client.stream(
+              (message: StreamMessage) => {
+                if (message.type !== 'event') return;
+                const { event, transition } = message.data as {
+                  event: EventV1;
+                  transition: PhaseTransitionV1;
+                };
+                print(
+                  options.json
+                    ? JSON.stringify({ event: { ...event, transitions: undefined }, transition })
+                    : followLine(event, transition),
+                );
+              },
+              signal,
+              options.idleTimeoutMs,
+            )
         : undefined;
       return { output: eventList(events), after };
     },

@@ -15,6 +15,7 @@ import { ControllerProcess } from '../e2e/support/controller-process';
 import { getJson } from '../e2e/support/http-get';
 import { ownLoopbackPrefix } from '../e2e/support/loopback';
 import { runSeedLoadLoop } from '../e2e/support/seed-load-loop';
+import { LOGGED } from '../e2e/support/log-lines';
 import {
   ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
@@ -212,8 +213,8 @@ describeWithCloud(
         cloudVariables(),
       );
       const { proxy, admin } = await controller.addresses(60_000);
-      await controller.waitForLine(
-        new RegExp(`${names.original} .*admitted .*ready for traffic`),
+      await controller.waitForLog(
+        { ...LOGGED.originalAdmitted, instanceName: names.original },
         60_000,
       );
       const originalHostPort = `${originalAddress}:${settings.servicePort}`;

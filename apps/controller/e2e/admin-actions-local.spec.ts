@@ -1,10 +1,10 @@
 import { LocalInstanceProvider } from '../src/providers/local/local-instance-provider';
 import { healthyInstances, LifecycleStatus, postJson, readStatus, waitForStatus } from './support/admin-client';
-import { SERVICE_BUNDLE } from './support/controller-process';
 import { httpGet } from './support/http-get';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
 import { isAlive, waitUntilGone } from './support/process-tree';
+import { localControllerConfig } from './support/local-controller-config';
 
 /**
  * Manual actions on the admin listener (scale to N, drain and remove an instance, pause and resume
@@ -23,9 +23,7 @@ describe('admin actions on the local provider', () => {
   async function start(scaling: Record<string, unknown> = {}): Promise<InProcessController> {
     prefix = ownLoopbackPrefix();
     controller = await InProcessController.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000 } },
+      ...localControllerConfig(prefix, { local: { bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000 } }),
       scaling: { maxInstances: 3, statusPollInitialMs: 100, statusPollMaxMs: 100, ...scaling },
       health: { intervalMs: 100 },
     });

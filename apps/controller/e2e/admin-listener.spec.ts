@@ -1,8 +1,8 @@
 import { ControllerLifecycle } from '../src/admin/controller-lifecycle';
-import { SERVICE_BUNDLE } from './support/controller-process';
 import { httpGet } from './support/http-get';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
+import { localControllerConfig } from './support/local-controller-config';
 
 describe('admin listener', () => {
   jest.setTimeout(30_000);
@@ -15,9 +15,7 @@ describe('admin listener', () => {
   it('is separate from the proxy; /healthz is the controller readiness and flips to 503 when shutdown begins; /status is JSON', async () => {
     const prefix = ownLoopbackPrefix();
     controller = await InProcessController.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: { local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1` } },
+      ...localControllerConfig(prefix),
     });
     await controller.originalAdmitted();
     const { admin, proxy } = controller;

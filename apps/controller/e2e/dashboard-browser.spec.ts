@@ -9,6 +9,7 @@ import { ControllerProcess } from './support/controller-process';
 import { ownLoopbackPrefix } from './support/loopback';
 import { operatorControllerConfig } from './support/operator-controller-config';
 import { PacedLoad } from './support/paced-load';
+import { LOGGED } from './support/log-lines';
 
 const ADMIN_TOKEN = `ui-${'77aa88bb99cc'.repeat(4)}`;
 /** Debian's chromium; no browser is ever downloaded. */
@@ -111,7 +112,7 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
       }),
     );
     const { proxy, admin } = await controller.addresses();
-    await controller.waitForLine(/admitted after \d+ health checks/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
 
     const page = await openBrowser();
     const confirmations = acceptConfirmations(page);
@@ -214,7 +215,7 @@ describeWithTools([CHROMIUM], 'dashboard in headless Chromium', () => {
       operatorControllerConfig(prefix, { thresholdRequests: 1000 }),
     );
     const { admin } = await controller.addresses();
-    await controller.waitForLine(/admitted after \d+ health checks/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
     const page = await openBrowser();
     const confirmations = acceptConfirmations(page);
     await page.goto(`http://${admin.host}:${admin.port}/ui`);

@@ -1,10 +1,10 @@
 import { LocalInstanceProvider } from '../src/providers/local/local-instance-provider';
 import { healthyInstances, LifecycleStatus, postJson, readStatus, waitForStatus } from './support/admin-client';
-import { SERVICE_BUNDLE } from './support/controller-process';
 import { httpGet } from './support/http-get';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
 import { isAlive, waitUntilGone } from './support/process-tree';
+import { localControllerConfig } from './support/local-controller-config';
 
 /**
  * Self-healing on the local provider: an admitted instance whose process dies, or that stops
@@ -26,9 +26,7 @@ describe('self-healing on the local provider', () => {
   async function start(healing: Record<string, unknown> = {}): Promise<InProcessController> {
     prefix = ownLoopbackPrefix();
     controller = await InProcessController.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 500 } },
+      ...localControllerConfig(prefix, { local: { bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 500 } }),
       scaling: {
         traffic: 'pool',
         duringScaleOut: 'serve',

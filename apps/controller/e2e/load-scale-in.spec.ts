@@ -1,7 +1,9 @@
 import { postJson, readStatus, ScalingEventView } from './support/admin-client';
-import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { ControllerProcess } from './support/controller-process';
 import { ownLoopbackPrefix } from './support/loopback';
 import { answersAround, describeLoad, runLoad } from './support/traffic-load';
+import { LOGGED } from './support/log-lines';
+import { localControllerConfig } from './support/local-controller-config';
 
 /** Bounded load, as in load-scale-out.spec.ts: 16 connections, at most 200 requests/s in total, for 20 s. */
 const LOAD = { connections: 16, overallRate: 200, durationSeconds: 20 };
@@ -27,18 +29,13 @@ describe('a scale-out and a scale-in under load (autocannon, built controller, l
   it('serve: zero non-2xx answers and zero transport errors through the scale-out and the scale-in', async () => {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: {
-        kind: 'local',
-        local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 3_000, serviceEnv: { WORK_DELAY_MS: '20' }, stopGraceMs: 2_000 },
-      },
+      ...localControllerConfig(prefix, { local: { bootDelayMs: 3_000, serviceEnv: { WORK_DELAY_MS: '20' }, stopGraceMs: 2_000 } }),
       scaling: { traffic: 'pool', duringScaleOut: 'serve', thresholdRequests: THRESHOLD_REQUESTS, maxInstances: 2, statusPollInitialMs: 100, statusPollMaxMs: 200 },
       health: { intervalMs: 200 },
     });
     const running = controller;
     const { proxy, admin } = await running.addresses();
-    await running.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await running.waitForLog(LOGGED.originalAdmitted, 20_000);
 
     const scaleIn = (async (): Promise<void> => {
       await new Promise((resolve) => setTimeout(resolve, SCALE_IN_AT_MS));

@@ -1,8 +1,10 @@
 import { postJson } from './support/admin-client';
-import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { ControllerProcess } from './support/controller-process';
 import { getJson, httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { answersAround, describeLoad, LoadRun, runLoad, statusRunsPerConnection } from './support/traffic-load';
+import { LOGGED } from './support/log-lines';
+import { localControllerConfig } from './support/local-controller-config';
 
 interface ScaleEventView {
   kind: string;
@@ -66,18 +68,13 @@ describe('a scale-out under load (autocannon, built controller, local provider)'
   ): Promise<{ run: LoadRun; event: ScaleEventView; status: StatusView; prefix: string; admin: { host: string; port: number }; removal?: RemovalEventView }> {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: {
-        kind: 'local',
-        // A 3 s "boot" so the scale-out spans a good part of the load.
-        local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 3_000, serviceEnv: { WORK_DELAY_MS: '20' }, stopGraceMs: 2_000 },
-      },
+      // A 3 s "boot" so the scale-out spans a good part of the load.
+      ...localControllerConfig(prefix, { local: { bootDelayMs: 3_000, serviceEnv: { WORK_DELAY_MS: '20' }, stopGraceMs: 2_000 } }),
       scaling: { traffic: 'pool', duringScaleOut, thresholdRequests: THRESHOLD_REQUESTS, maxInstances: 2, retryAfterSeconds: 1, statusPollInitialMs: 100, statusPollMaxMs: 200 },
       health: { intervalMs: 200 },
     });
     const { proxy, admin } = await controller.addresses();
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
 
     const loading = runLoad({
       url: `http://${proxy.host}:${proxy.port}/`,

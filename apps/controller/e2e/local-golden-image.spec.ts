@@ -8,6 +8,7 @@ import { ControllerProcess, SERVICE_BUNDLE, WORKSPACE_ROOT } from './support/con
 import { ownLoopbackPrefix } from './support/loopback';
 import { isAlive, killIfAlive, waitUntilGone } from './support/process-tree';
 import { runSeedLoadLoop } from './support/seed-load-loop';
+import { LOGGED } from './support/log-lines';
 
 /** The built bake tool, as `nx run tools:bake-image` runs it (the test target depends on tools:build). */
 const BAKE_CLI = path.join(WORKSPACE_ROOT, 'dist/tools/bake-image/main.js');
@@ -72,7 +73,7 @@ describe('local bake, then the controller serving and scaling from that golden i
     const original = await controller.waitForLine(/service-vm-1 starting: pid (\d+) .* from golden image (\S+) \("service-golden", service 7\.7\.7, baked /, 20_000);
     expect(original[2]).toBe(first.imageId);
     expect(scriptOf(Number(original[1]))).toBe(path.join(imagesDir, first.imageId, 'main.js'));
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
 
     // The service changed and was baked again (a different bundle, so a different sha256).
     const changedBundle = path.join(dir, 'service-v2.js');

@@ -1,8 +1,10 @@
-import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { ControllerProcess } from './support/controller-process';
 import { getJson } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { childPidsOf, isAlive, killIfAlive, waitUntilGone } from './support/process-tree';
 import { LoopResponse, runSeedLoadLoop } from './support/seed-load-loop';
+import { LOGGED } from './support/log-lines';
+import { localControllerConfig } from './support/local-controller-config';
 
 interface StatusView {
   activeBackend: { name: string; address: string } | null;
@@ -14,9 +16,7 @@ interface StatusView {
 /** The seed's local-provider settings with our own loopback addresses and a short boot delay. */
 function seedConfig(prefix: string): Record<string, unknown> {
   return {
-    proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-    admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-    provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 1500, stopGraceMs: 3000 } },
+    ...localControllerConfig(prefix, { local: { bootDelayMs: 1500, stopGraceMs: 3000 } }),
     health: { intervalMs: 200 },
   };
 }
@@ -37,7 +37,7 @@ describe('seed scenario (section 16) on the local provider, built controller as 
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start(seedConfig(prefix));
     const { proxy, admin } = await controller.addresses();
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
     const originalAddress = `${prefix}.1:5000`;
     const cloneAddress = `${prefix}.2:5000`;
 
@@ -83,8 +83,8 @@ describe('seed scenario (section 16) on the local provider, built controller as 
     expect(Object.keys(status.lastScaleEvent?.phaseDurationsMs ?? {})).toEqual(['creating', 'booting', 'addressing', 'health-checking']);
     expect(controller.lines.filter((line) => /starting: pid \d+/.test(line))).toHaveLength(2);
     // Each transition logged once.
-    for (const transition of ['creating -> booting', 'booting -> addressing', 'addressing -> health-checking', 'health-checking -> admitted']) {
-      expect(controller.lines.filter((line) => line.includes(transition))).toHaveLength(1);
+    for (const [previousPhase, phase] of [['creating', 'booting'], ['booting', 'addressing'], ['addressing', 'health-checking'], ['health-checking', 'admitted']]) {
+      expect(controller.logs(LOGGED.phaseChange({ previousPhase, phase }))).toHaveLength(1);
     }
 
     // Two service children (original + clone); after SIGTERM none is left.
@@ -101,7 +101,7 @@ describe('seed scenario (section 16) on the local provider, built controller as 
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start(seedConfig(prefix));
     await controller.addresses();
-    await controller.waitForLine(/service-vm-1 .*admitted/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
     const children = childPidsOf(controller.pid);
     pidsToReap = children;
     expect(children).toHaveLength(1);

@@ -1,7 +1,9 @@
 import { healthyInstances, waitForStatus } from './support/admin-client';
-import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { ControllerProcess } from './support/controller-process';
 import { httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
+import { LOGGED } from './support/log-lines';
+import { localControllerConfig } from './support/local-controller-config';
 
 /**
  * Issue 12 §4: `node main.js | head -1` (or a `tee` killed with Ctrl-C). The reader of the
@@ -21,22 +23,12 @@ describe('controller whose stdout reader goes away', () => {
   it('drops its log output, keeps serving and scaling, and a later SIGTERM exits 0 after the shutdown sequence', async () => {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: {
-        kind: 'local',
-        local: {
-          bundlePath: SERVICE_BUNDLE,
-          firstAddress: `${prefix}.1`,
-          bootDelayMs: 200,
-          stopGraceMs: 3000,
-        },
-      },
+      ...localControllerConfig(prefix, { local: { bootDelayMs: 200, stopGraceMs: 3000 } }),
       scaling: { thresholdRequests: 3, maxInstances: 2 },
       health: { intervalMs: 200 },
     });
     const { proxy, admin } = await controller.addresses();
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
 
     controller.closeStdoutReader();
 

@@ -4,6 +4,7 @@ import { WORKSPACE_ROOT } from './support/controller-process';
 import { httpGet } from './support/http-get';
 import { PoolCloud } from './support/pool-cloud';
 import { timedGet, TimedReply } from './support/traffic-load';
+import { LOGGED } from './support/log-lines';
 
 interface Sample {
   readonly name: string;
@@ -57,7 +58,7 @@ describe('/metrics (Prometheus text, built controller, fake OpenStack)', () => {
       replies.push(reply);
     };
     for (let n = 0; n < 5; n++) await send();
-    await running.controller.waitForLine(/failed in booting: server went to ERROR: No valid host was found/, 20_000);
+    await running.controller.waitForLog(LOGGED.launchFailed('scale-out', { failedIn: 'booting', reason: /server went to ERROR: No valid host was found/ }), 20_000);
     // From now on servers boot and report the second service instance.
     running.cloud.setServerBehaviour({ bootDelayMs: 200, address: () => `${running.prefix}.2` }, { namePrefix: 'service-auto-' });
     const deadline = Date.now() + 30_000;

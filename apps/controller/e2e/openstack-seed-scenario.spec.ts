@@ -6,6 +6,7 @@ import { getJson } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { runSeedLoadLoop } from './support/seed-load-loop';
 import { ServiceInstance } from './support/service-instance';
+import { LOGGED } from './support/log-lines';
 
 interface StatusView {
   mode: { provider: string };
@@ -50,7 +51,7 @@ describe('seed scenario (section 16) on the openstack provider against the fake 
       seeded.env,
     );
     const { proxy, admin } = await controller.addresses();
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
 
     const responses = await runSeedLoadLoop({
       host: proxy.host,

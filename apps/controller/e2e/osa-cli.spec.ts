@@ -4,6 +4,7 @@ import { ControllerProcess, WORKSPACE_ROOT } from './support/controller-process'
 import { ownLoopbackPrefix } from './support/loopback';
 import { operatorControllerConfig } from './support/operator-controller-config';
 import { runSeedLoadLoop } from './support/seed-load-loop';
+import { LOGGED } from './support/log-lines';
 
 const OSA_BIN = path.join(WORKSPACE_ROOT, 'tools/osa/bin/osa.cjs');
 const ADMIN_TOKEN = `osa-${'5e4d3c2b1a09'.repeat(4)}`;
@@ -66,7 +67,7 @@ describe('osa CLI against a running controller (local provider)', () => {
       operatorControllerConfig(prefix, { bearerToken: ADMIN_TOKEN }),
     );
     const { proxy, admin } = await controller.addresses();
-    await controller.waitForLine(/admitted after \d+ health checks/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
     const env = { OSA_URL: `http://${admin.host}:${admin.port}`, OSA_ADMIN_TOKEN: ADMIN_TOKEN };
     const osa = (...args: string[]): Promise<OsaRun> => new OsaProcess(args, env).done;
 

@@ -1,8 +1,8 @@
 import { healthyInstances, readStatus, waitForStatus } from './support/admin-client';
-import { SERVICE_BUNDLE } from './support/controller-process';
 import { httpGet } from './support/http-get';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
+import { localControllerConfig } from './support/local-controller-config';
 
 /**
  * The seed's request-count policy with the production knobs: scaleOutStep (several instances per
@@ -21,9 +21,7 @@ describe('request-count policy: step, cooldown, minimum', () => {
   async function start(scaling: Record<string, unknown>): Promise<InProcessController> {
     const prefix = ownLoopbackPrefix();
     controller = await InProcessController.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000 } },
+      ...localControllerConfig(prefix, { local: { bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000 } }),
       scaling: { traffic: 'pool', duringScaleOut: 'serve', statusPollInitialMs: 100, statusPollMaxMs: 100, ...scaling },
       health: { intervalMs: 100 },
     });

@@ -1,9 +1,9 @@
 import { healthyInstances, LifecycleStatus, readStatus, ScalingEventView, waitForStatus } from './support/admin-client';
-import { SERVICE_BUNDLE } from './support/controller-process';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
 import { PacedLoad } from './support/paced-load';
 import { ConcurrentClients } from './support/traffic-load';
+import { localControllerConfig } from './support/local-controller-config';
 
 /**
  * Target tracking on the local provider, in pool mode with `duringScaleOut: serve` (so every
@@ -25,12 +25,7 @@ describe('target-tracking policies', () => {
   async function start(workDelayMs: number, scaling: Record<string, unknown>): Promise<InProcessController> {
     const prefix = ownLoopbackPrefix();
     controller = await InProcessController.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: {
-        kind: 'local',
-        local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: String(workDelayMs) }, stopGraceMs: 2_000 },
-      },
+      ...localControllerConfig(prefix, { local: { bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: String(workDelayMs) }, stopGraceMs: 2_000 } }),
       scaling: {
         traffic: 'pool',
         duringScaleOut: 'serve',

@@ -42,7 +42,7 @@ describe('pool mode passive ejection (real instances, built controller)', () => 
       const ejected = await running.waitForStatus('the killed instance to be ejected', (status) => status.instances.some((instance) => instance.ip === `${running.prefix}.2` && instance.health === 'ejected'), 30_000);
       const ejectedAfterMs = Date.now() - killedAtMs;
       expect(ejected.instances.find((instance) => instance.ip === `${running.prefix}.2`)?.serving).toBe(false);
-      await running.controller.waitForLine(new RegExp(`${running.prefix.replace(/\./g, '\\.')}\\.2:5000\\) out of rotation \\(passive ejection\\): 2 request\\(s\\) in a row failed at the transport`), 1_000);
+      await running.controller.waitForLog({ msg: /^out of rotation \(passive ejection\)/, address: `${running.prefix}.2:5000`, failuresInARow: 2 }, 1_000);
 
       // Out of rotation: the other two serve everything.
       await new Promise((resolve) => setTimeout(resolve, 1_000));

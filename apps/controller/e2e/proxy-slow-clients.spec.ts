@@ -1,11 +1,13 @@
 import { httpCall } from '../test-support/proxy/http-client';
 import { SlowClientAttack } from '../test-support/slow-client-attack';
 import type { SlowAttackKind, SlowAttackReport } from '../test-support/slow-client-attack';
-import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { ControllerProcess } from './support/controller-process';
 import { describeWithTools, findSystemTool, SYSTEM_TOOLS } from '@osa/openstack-testkit';
 import { getJson } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { freePortOn } from './support/loopback-port';
+import { LOGGED } from './support/log-lines';
+import { localControllerConfig } from './support/local-controller-config';
 
 /**
  * Slow clients against the built controller (a real process, local provider, the real service
@@ -47,25 +49,19 @@ function slowClientAttacks(dataPlane: 'builtin' | 'haproxy'): () => void {
     const prefix = ownLoopbackPrefix();
     const haproxy = dataPlane === 'haproxy';
     controller = ControllerProcess.start({
-      // HAProxy must be told its port (no ephemeral port with an external data plane).
-      proxy: { listenHost: `${prefix}.200`, listenPort: haproxy ? await freePortOn(`${prefix}.200`) : 0, ...TIMEOUTS },
+      ...localControllerConfig(prefix, {
+        // HAProxy must be told its port (no ephemeral port with an external data plane).
+        proxy: { ...TIMEOUTS, listenPort: haproxy ? await freePortOn(`${prefix}.200`) : 0 },
+        local: { bootDelayMs: 0, serviceEnv: { WORK_DELAY_MS: '0' } },
+      }),
       ...(haproxy ? { dataPlane: { kind: 'haproxy', haproxy: { binary: findSystemTool('haproxy') } } } : {}),
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: {
-        kind: 'local',
-        local: {
-          bundlePath: SERVICE_BUNDLE,
-          firstAddress: `${prefix}.1`,
-          bootDelayMs: 0,
-          serviceEnv: { WORK_DELAY_MS: '0' },
-        },
-      },
       scaling: { policies: [] }, // the attack's requests must not start a scale-out (503s)
       health: { intervalMs: 200 },
     });
     ({ proxy, admin } = await controller.addresses());
     // With HAProxy: once it has the instance too (applied through its Runtime API just after).
-    await controller.waitForLine(haproxy ? /data plane members: ready service-vm-1 \|/ : /service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    if (haproxy) await controller.waitForLine(/data plane members: ready service-vm-1 \|/, 20_000);
+    else await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
   });
   afterAll(async () => {
     await controller?.stop();

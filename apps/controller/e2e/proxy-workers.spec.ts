@@ -10,6 +10,7 @@ import { waitFor as waitForCondition } from '../test-support/proxy/loopback';
 import { startProxyUnderTest } from '../test-support/proxy/proxy-under-test';
 import { headerOf, parseResponses } from '../test-support/proxy/raw-http';
 import { WebSocketEchoBackend, webSocketAccept } from '../test-support/proxy/websocket-echo-backend';
+import { LOGGED } from './support/log-lines';
 
 interface StatusView {
   gate: { open: boolean };
@@ -76,7 +77,7 @@ describeWithTwoCpus('proxy.workers: 2 (node:cluster workers, one control plane i
     controller = ControllerProcess.start(workersConfig(prefix));
     const { proxy, admin } = await controller.addresses();
     await controller.waitForLine(/proxy listening on .*\(2 workers\)/, 20_000);
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
     const workers = proxyWorkerPids(controller.pid);
     pidsToReap = workers;
     expect(workers).toHaveLength(2);
@@ -122,7 +123,7 @@ describeWithTwoCpus('proxy.workers: 2 (node:cluster workers, one control plane i
     controller = ControllerProcess.start(workersConfig(prefix));
     const { proxy, admin } = await controller.addresses();
     await controller.waitForLine(/proxy listening on .*\(2 workers\)/, 20_000);
-    await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
     const before = proxyWorkerPids(controller.pid);
     expect(before).toHaveLength(2);
     pidsToReap = [...before];

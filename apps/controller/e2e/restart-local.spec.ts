@@ -6,6 +6,7 @@ import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process'
 import { httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { isAlive, killIfAlive, waitUntilGone } from './support/process-tree';
+import { LOGGED } from './support/log-lines';
 
 /**
  * The built controller on the local provider, SIGKILLed in the middle of a scale-out (while the
@@ -78,17 +79,18 @@ describe('restart after SIGKILL during a scale-out, local provider', () => {
   async function killDuringBooting(outlive: boolean): Promise<{ original: number; clone: number; cloneName: string }> {
     const first = start(outlive);
     const { admin } = await first.addresses();
-    await first.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await first.waitForLog(LOGGED.originalAdmitted, 20_000);
     expect((await postJson(admin.host, admin.port, '/scaling/desired', { instances: 2 })).status).toBe(202);
-    const booting = await first.waitForLine(/scale-out #\d+ (service-auto-\w+) \[[\w-]+\]: creating -> booting/, 20_000);
+    const booting = await first.waitForLog(LOGGED.phaseChange({ event: 'scale-out', previousPhase: 'creating', phase: 'booting' }), 20_000);
+    const cloneName = String(booting.instanceName);
     first.signal('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
     const pids = collectPids(first);
     const original = pids.get('service-vm-1');
-    const clone = pids.get(booting[1]);
+    const clone = pids.get(cloneName);
     if (original === undefined || clone === undefined) throw new Error(`pids not found in the log:\n${first.output}`);
     expect(recordFiles()).toHaveLength(2);
-    return { original, clone, cloneName: booting[1] };
+    return { original, clone, cloneName };
   }
 
   it('instances die with the controller; the restart clears their records and ends with the original alone, nothing leaked', async () => {
@@ -96,7 +98,7 @@ describe('restart after SIGKILL during a scale-out, local provider', () => {
     // Restarted at once: what is still running is stopped, what is gone is cleared.
     const second = start(false);
     const { admin, proxy } = await second.addresses();
-    await second.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await second.waitForLog(LOGGED.originalAdmitted, 20_000);
     const status = await waitForStatus(admin, 'recovered with 1 instance', (view) => view.scaling.recovered && healthyInstances(view).length === 1, 20_000, () => second.output);
     expect(status.scaling).toMatchObject({ desiredInstances: 1, actualInstances: 1, inProgress: [] });
     expect(status.instances.map((instance) => instance.name)).toEqual(['service-vm-1']);
@@ -132,7 +134,9 @@ describe('restart after SIGKILL during a scale-out, local provider', () => {
     expect(status.instances.map((instance) => instance.name)).toEqual(['service-vm-1', killed.cloneName]);
     expect(status.scaling.events).toEqual([expect.objectContaining({ kind: 'adoption', instanceName: killed.cloneName, state: 'admitted' })]);
     expect(second.lines.filter((line) => /kept running through the controller restart: found again/.test(line))).toHaveLength(2);
-    expect(second.output).toMatch(new RegExp(`restart recovery: group service: 1 server\\(s\\) found: adopting ${killed.cloneName} \\(BUILD\\)`));
+    expect(second.logs({ msg: 'restart recovery: group listed', group: 'service', found: 1 }).map((record) => record.adopting)).toEqual([
+      [{ instanceId: expect.any(String), instanceName: killed.cloneName, status: 'BUILD' }],
+    ]);
     // No new process: the same two serve.
     expect(collectPids(second).size).toBe(0);
     expect([isAlive(killed.original), isAlive(killed.clone)]).toEqual([true, true]);

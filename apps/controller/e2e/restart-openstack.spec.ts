@@ -6,6 +6,7 @@ import { prepareSeedCloud, serversNamed } from './support/fake-cloud';
 import { httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { ServiceInstance } from './support/service-instance';
+import { LOGGED } from './support/log-lines';
 
 /**
  * The built controller on the openstack provider against the fake OpenStack (whose servers report
@@ -71,7 +72,7 @@ describe('restart after SIGKILL during a scale-out, openstack provider', () => {
   async function startAndAskForTwo(): Promise<ControllerProcess> {
     const first = start();
     const { admin } = await first.addresses();
-    await first.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+    await first.waitForLog(LOGGED.originalAdmitted, 20_000);
     expect((await postJson(admin.host, admin.port, '/scaling/desired', { instances: 2 })).status).toBe(202);
     return first;
   }
@@ -84,10 +85,10 @@ describe('restart after SIGKILL during a scale-out, openstack provider', () => {
   it('killed while the new server is booting: the restart adopts it (no second create), deletes the ERROR, SHUTOFF and half-made leftovers, ends with 2 healthy instances', async () => {
     const fake = requireCloud();
     const first = await startAndAskForTwo();
-    const booting = await first.waitForLine(/scale-out #\d+ (service-auto-\w+) \[([\w-]+)\]: creating -> booting/, 20_000);
+    const booting = await first.waitForLog(LOGGED.phaseChange({ event: 'scale-out', previousPhase: 'creating', phase: 'booting' }), 20_000);
     await kill(first);
     const [building] = live();
-    expect([building.id, building.name, building.status]).toEqual([booting[2], booting[1], 'BUILD']);
+    expect([building.id, building.name, building.status]).toEqual([booting.instanceId, booting.instanceName, 'BUILD']);
 
     // What other crashes left in the group: a server in ERROR, one SHUTOFF, and one ACTIVE whose service never answers.
     const error = fake.seedServer({ name: 'service-auto-err01', status: 'ERROR', vmState: 'error', metadata: group() });
@@ -112,10 +113,10 @@ describe('restart after SIGKILL during a scale-out, openstack provider', () => {
     );
     expect(done.scaling).toMatchObject({ desiredInstances: 2, actualInstances: 2, pendingDeletes: [] });
     expect(done.instances.map((instance) => instance.id).sort()).toEqual([originalId, building.id].sort());
-    const [recovery] = await second.waitForLine(/restart recovery: group service: 4 server\(s\) found: adopting (.*); deleting (.*)/, 1_000);
-    const [, adopting, deleting] = recovery.match(/adopting (.*); deleting (.*)/) ?? [];
-    expect(adopting.split(', ').sort()).toEqual([`${building.name} (BUILD)`, 'service-auto-half1 (ACTIVE)'].sort());
-    expect(deleting.split(', ').sort()).toEqual(['service-auto-err01 (ERROR)', 'service-auto-off01 (SHUTOFF)']);
+    const recovery = await second.waitForLog({ msg: 'restart recovery: group listed', group: 'service', found: 4 }, 1_000);
+    const described = (servers: unknown): string[] => (servers as Array<{ instanceName: string; status: string }>).map(({ instanceName, status }) => `${instanceName} (${status})`).sort();
+    expect(described(recovery.adopting)).toEqual([`${building.name} (BUILD)`, 'service-auto-half1 (ACTIVE)'].sort());
+    expect(described(recovery.deleting)).toEqual(['service-auto-err01 (ERROR)', 'service-auto-off01 (SHUTOFF)']);
     const adoptions = done.scaling.events.filter((event) => event.kind === 'adoption');
     expect(adoptions.map((event) => [event.instanceName, event.state])).toEqual(
       expect.arrayContaining([
@@ -143,9 +144,9 @@ describe('restart after SIGKILL during a scale-out, openstack provider', () => {
     // Nova takes 1.5 s to answer the create: the controller dies before it learns the id.
     fake.inject({ service: 'compute', method: 'POST', path: /\/servers$/, delayMs: 1_500, times: 1 });
     const first = await startAndAskForTwo();
-    await first.waitForLine(/scale-out #\d+ service-auto-\w+: creating service-auto-\w+ from the golden image/, 20_000);
+    await first.waitForLog({ msg: 'creating from the golden image', event: 'scale-out', instanceName: /^service-auto-/ }, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(first.output).not.toMatch(/creating -> booting/);
+    expect(first.logs(LOGGED.phaseChange({ previousPhase: 'creating', phase: 'booting' }))).toEqual([]);
     await kill(first);
     // The fake finishes the create after its delay, as Nova would.
     const deadline = Date.now() + 10_000;

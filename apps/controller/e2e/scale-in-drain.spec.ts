@@ -1,10 +1,10 @@
 import { LocalInstanceProvider } from '../src/providers/local/local-instance-provider';
 import { healthyInstances, LifecycleStatus, postJson, readStatus, waitForStatus } from './support/admin-client';
-import { SERVICE_BUNDLE } from './support/controller-process';
 import { httpGet, HttpReply } from './support/http-get';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
 import { waitUntilGone } from './support/process-tree';
+import { localControllerConfig } from './support/local-controller-config';
 
 /**
  * Scale-in on the local provider with slow requests in flight: the chosen instance gets no new
@@ -24,12 +24,7 @@ describe('scale-in: choose, drain, delete', () => {
   async function start(workDelayMs: number, scaling: Record<string, unknown>): Promise<InProcessController> {
     prefix = ownLoopbackPrefix();
     controller = await InProcessController.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: {
-        kind: 'local',
-        local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: String(workDelayMs) }, stopGraceMs: 2_000 },
-      },
+      ...localControllerConfig(prefix, { local: { bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: String(workDelayMs) }, stopGraceMs: 2_000 } }),
       scaling: { maxInstances: 3, policies: [], statusPollInitialMs: 100, statusPollMaxMs: 100, ...scaling },
       health: { intervalMs: 100 },
     });
@@ -94,7 +89,7 @@ describe('scale-in: choose, drain, delete', () => {
     const done = await waitForStatus(running.admin, 'the clone deleted', (status) => status.instances.length === 1, 10_000, log);
     const event = done.scaling.events.find((candidate) => candidate.kind === 'scale-in');
     expect(event).toMatchObject({ instanceId: two.instances[1].id, inFlightAtStart: 1, inFlightAtDelete: 1, state: 'removed' });
-    expect(running.logger.matching(/1 request\(s\) still in flight after 0\.\d+s: deleting anyway/)).toHaveLength(1);
+    expect(running.logger.withFields({ msg: 'requests still in flight at the drain deadline: deleting anyway', inFlight: 1 })).toHaveLength(1);
     const replies = await Promise.all(pending.map((reply) => reply.catch((error: Error) => ({ status: 0, headers: {}, body: error.message }) as HttpReply)));
     // The one on the original is answered; the one on the deleted clone is not a 200.
     expect(replies.map((reply) => reply.status === 200).sort()).toEqual([false, true]);

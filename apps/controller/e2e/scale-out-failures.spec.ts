@@ -7,6 +7,7 @@ import { getJson, httpGet } from './support/http-get';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
 import { ServiceInstance } from './support/service-instance';
+import { LOGGED } from './support/log-lines';
 
 interface StatusView {
   gate: { open: boolean };
@@ -104,7 +105,7 @@ describe('scale-out failure paths', () => {
     const running = await startOnFakeCloud({ bootDelayMs: 300, failWith: { message: 'No valid host was found. There are not enough hosts available.', code: 500 } });
     const status = await triggerAndWait(running);
     expect(status.lastScaleEvent?.failure).toMatchObject({ phase: 'booting', reason: expect.stringContaining('server went to ERROR: No valid host was found') });
-    expect(running.logger.matching(/booting -> failed after .*server went to ERROR: No valid host was found/)).toHaveLength(1);
+    expect(running.logger.withFields(LOGGED.phaseChange({ previousPhase: 'booting', phase: 'failed', detail: /server went to ERROR: No valid host was found/ }))).toHaveLength(1);
     expectNothingLeftInTheCloud(status);
     await expectServedByOriginal(running);
   });
@@ -113,9 +114,9 @@ describe('scale-out failure paths', () => {
     const running = await startOnFakeCloud({ bootDelayMs: 600_000 }, { scaling: { bootTimeoutMs: 2_500, progressLogIntervalMs: 1_000 } });
     const status = await triggerAndWait(running);
     expect(status.lastScaleEvent?.failure).toMatchObject({ phase: 'booting', reason: expect.stringMatching(/booting timed out after 2\.50s \(scaling\.bootTimeoutMs\); last seen: BUILD/) });
-    expect(running.logger.matching(/booting -> failed after/)).toHaveLength(1);
+    expect(running.logger.withFields(LOGGED.phaseChange({ previousPhase: 'booting', phase: 'failed' }))).toHaveLength(1);
     // The long wait said what it was doing while it waited.
-    expect(running.logger.matching(/still booting after \d\.\d+s: BUILD \(timeout 2\.50s\)/).length).toBeGreaterThanOrEqual(1);
+    expect(running.logger.withFields({ msg: 'still waiting', phase: 'booting', lastSeen: /^BUILD/, timeoutMs: 2_500 }).length).toBeGreaterThanOrEqual(1);
     expectNothingLeftInTheCloud(status);
     await expectServedByOriginal(running);
   });
@@ -127,7 +128,7 @@ describe('scale-out failure paths', () => {
       phase: 'addressing',
       reason: expect.stringMatching(/addressing timed out after 1\.00s \(scaling\.addressTimeoutMs\); last seen: ACTIVE without an address \(.*not on network "test"/),
     });
-    expect(running.logger.matching(/addressing -> failed after/)).toHaveLength(1);
+    expect(running.logger.withFields(LOGGED.phaseChange({ previousPhase: 'addressing', phase: 'failed' }))).toHaveLength(1);
     expectNothingLeftInTheCloud(status);
     await expectServedByOriginal(running);
   });
@@ -140,7 +141,7 @@ describe('scale-out failure paths', () => {
       phase: 'health-checking',
       reason: expect.stringMatching(new RegExp(`no 2 passing health checks in a row on ${prefix.replace(/\./g, '\\.')}\\.3:5000/healthz within 1000 ms .*last: ECONNREFUSED`)),
     });
-    expect(running.logger.matching(/health-checking -> failed after/)).toHaveLength(1);
+    expect(running.logger.withFields(LOGGED.phaseChange({ previousPhase: 'health-checking', phase: 'failed' }))).toHaveLength(1);
     expectNothingLeftInTheCloud(status);
     await expectServedByOriginal(running);
   });
@@ -153,7 +154,7 @@ describe('scale-out failure paths', () => {
     // Issue 18: GET /limits says the next instance would exceed `instances`, so no POST /servers.
     expect(status.lastScaleEvent?.failure).toMatchObject({ phase: 'creating', reason: expect.stringMatching(/creating failed: quota instances: .* 1 over; no create call/), cleanup: 'nothing was created' });
     expect(status.lastScaleEvent?.instanceId).toBeUndefined();
-    expect(running.logger.matching(/creating -> failed after .*quota instances: /)).toHaveLength(1);
+    expect(running.logger.withFields(LOGGED.phaseChange({ previousPhase: 'creating', phase: 'failed', detail: /quota instances: / }))).toHaveLength(1);
     expect(cloud.callsTo('compute', 'POST', /\/servers$/)).toEqual([]);
     expect(cloud.callsTo('compute', 'DELETE')).toEqual([]);
     expect(serversNamed(cloud, 'service-auto-')).toEqual([]);

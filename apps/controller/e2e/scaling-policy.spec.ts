@@ -1,8 +1,8 @@
 import { ScalingEventLog } from '../src/scaling/scaling-event-log';
-import { SERVICE_BUNDLE } from './support/controller-process';
 import { getJson, httpGet, HttpReply } from './support/http-get';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
+import { localControllerConfig } from './support/local-controller-config';
 
 interface StatusView {
   activeBackend: { address: string } | null;
@@ -22,9 +22,7 @@ describe('scaling policy on the local provider', () => {
 
   async function start(prefix: string, scaling: Record<string, unknown>): Promise<InProcessController> {
     controller = await InProcessController.start({
-      proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-      admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 300, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000 } },
+      ...localControllerConfig(prefix, { local: { bootDelayMs: 300, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000 } }),
       scaling: { statusPollInitialMs: 100, statusPollMaxMs: 100, ...scaling },
       health: { intervalMs: 100 },
     });

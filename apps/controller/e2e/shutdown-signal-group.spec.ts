@@ -1,6 +1,8 @@
-import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process';
+import { ControllerProcess } from './support/controller-process';
 import { httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
+import { LOGGED } from './support/log-lines';
+import { localControllerConfig } from './support/local-controller-config';
 
 /**
  * Issue 12 §3: a signal to the whole process group (a terminal's Ctrl-C, a supervisor, `nx serve`
@@ -20,9 +22,7 @@ describe('shutdown by a signal to the process group', () => {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start(
       {
-        proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-        admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-        provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 100, serviceEnv: { WORK_DELAY_MS: '1500' }, stopGraceMs: 2_000 } },
+        ...localControllerConfig(prefix, { local: { bootDelayMs: 100, serviceEnv: { WORK_DELAY_MS: '1500' }, stopGraceMs: 2_000 } }),
         // Fast health checks and provider polls, so a dead instance would be noticed (and healed) at once.
         scaling: { thresholdRequests: 2, maxInstances: 3, statusPollInitialMs: 50, statusPollMaxMs: 50, healing: { providerPollIntervalMs: 100 } },
         health: { intervalMs: 50, failuresToEject: 1 },
@@ -31,10 +31,10 @@ describe('shutdown by a signal to the process group', () => {
       { ownProcessGroup: true },
     );
     const { proxy } = await controller.addresses();
-    await controller.waitForLine(/service-vm-1 .*admitted/, 20_000);
+    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
     await httpGet(proxy.host, proxy.port, '/');
     await httpGet(proxy.host, proxy.port, '/'); // the threshold: a clone is made
-    await controller.waitForLine(/scale-out #\d+ done in/, 30_000);
+    await controller.waitForLog(LOGGED.launchDone('scale-out'), 30_000);
     const instancePids = [...controller.output.matchAll(/starting: pid (\d+)/g)].map((match) => Number(match[1]));
     expect(instancePids).toHaveLength(2);
 

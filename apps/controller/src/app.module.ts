@@ -9,8 +9,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PoolModule } from './pool/pool.module';
 import { ClockModule } from './clock/clock.module';
-import { ProvidersModule } from './providers/providers.module';
-import { ProxyModule } from './proxy/proxy.module';
+import { DataPathModule } from './data-path/data-path.module';
 import { HealingModule } from './healing/healing.module';
 import { RecoveryModule } from './recovery/recovery.module';
 import { RefreshModule } from './refresh/refresh.module';
@@ -28,15 +27,15 @@ export class AppModule {
       imports: [
         ControllerConfigModule.forRoot(loaded),
         ClockModule,
-        ProvidersModule.forRoot(loaded.config.provider.kind),
         PoolModule,
         HealthModule,
         ScalingModule,
         HealingModule,
         RecoveryModule,
         RefreshModule,
-        // PROXY_CONFIG comes from the global config module; TRAFFIC_DIRECTOR from ScalingModule.
-        loaded.config.dataPlane.kind === 'builtin' ? ProxyModule.register({ imports: [ScalingModule] }) : DataPlaneModule.forKind(loaded.config.dataPlane.kind),
+        // builtin: the proxy on ScalingModule's TRAFFIC_DIRECTOR; otherwise the external data plane
+        // (DataPathModule is still imported by /metrics and the v1 sampler, but does not listen then).
+        loaded.config.dataPlane.kind === 'builtin' ? DataPathModule : DataPlaneModule.forKind(loaded.config.dataPlane.kind),
         AdminModule,
         AdminV1Module,
         DashboardModule,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError as OpenStackConfigError } from '@osa/openstack-client';
 import { installOpenApiDocument } from './admin/v1/openapi-document';
@@ -7,9 +7,9 @@ import { AppModule } from './app.module';
 import { formatVersion, readBuildInfo } from './build-info';
 import { ConfigError, CONFIG_ERROR_EXIT_CODE } from './config/config-error';
 import { loadControllerConfig, LoadedControllerConfig } from './config/config-loader';
-import { LOG_LEVELS } from './config/log.config';
 import { processConfigInputs } from './config/process-config-inputs';
 import { guardLogStreams } from './log-pipe-guard';
+import { createControllerLogger, nestLoggerOn } from './logging/controller-logger';
 import { resolveControllerCloudConfig } from './providers/openstack/openstack-client.provider';
 import { ScalingService } from './scaling/scaling.service';
 
@@ -55,21 +55,17 @@ function loadConfigOrExit(): LoadedControllerConfig {
   }
 }
 
-function createLogger(loaded: LoadedControllerConfig): ConsoleLogger {
-  const { level, format } = loaded.config.log;
-  const levels: LogLevel[] = [...LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1), 'fatal'];
-  return new ConsoleLogger({ logLevels: levels, json: format === 'json', colors: format === 'text' && process.stdout.isTTY === true, prefix: 'controller' });
-}
-
 async function bootstrap(): Promise<void> {
   guardLogStreams();
   const loaded = loadConfigOrExit();
-  const logger = createLogger(loaded);
+  const logger = createControllerLogger(loaded.config.log);
+  startupLogger = logger;
   const { config, origin } = loaded;
-  for (const warning of loaded.warnings) logger.warn(warning, 'Config');
+  for (const warning of loaded.warnings) logger.warn({ context: 'Config' }, warning);
   // abortOnError false: a failing provider must reach our catch below and exit with a message,
-  // not abort() with a core dump.
-  const app = await NestFactory.create(AppModule.forRoot(loaded), { logger, abortOnError: false });
+  // not abort() with a core dump. bufferLogs: what Nest logs before useLogger goes to pino too.
+  const app = await NestFactory.create(AppModule.forRoot(loaded), { bufferLogs: true, abortOnError: false });
+  app.useLogger(nestLoggerOn(logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   let firstSignalAtMs: number | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -95,14 +91,22 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.admin.listenPort, config.admin.listenHost);
   const boot = new Logger('Controller');
   const adminUrl = await app.getUrl();
-  boot.log(
-    `admin listener on ${adminUrl} (/healthz, /v1/status, /ui); provider ${config.provider.kind}; ` +
-      `threshold ${config.scaling.thresholdRequests} requests, max ${config.scaling.maxInstances} instances; ` +
-      `config: ${origin.file ?? 'built-in defaults'}${origin.envOverrides.length ? ` + ${origin.envOverrides.join(', ')}` : ''}`,
-  );
+  boot.log({
+    msg: `admin listener on ${adminUrl} (/healthz, /v1/status, /ui)`,
+    adminUrl,
+    provider: config.provider.kind,
+    thresholdRequests: config.scaling.thresholdRequests,
+    maxInstances: config.scaling.maxInstances,
+    configFile: origin.file ?? null,
+    envOverrides: origin.envOverrides,
+  });
 }
 
+/** Set once the config is loaded: a start-up failure after that is logged like everything else. */
+let startupLogger: ReturnType<typeof createControllerLogger> | undefined;
+
 bootstrap().catch((error: unknown) => {
-  Logger.error(`controller failed to start: ${(error as Error)?.stack ?? String(error)}`, undefined, 'Controller');
+  if (startupLogger) startupLogger.fatal({ context: 'Controller', err: error }, 'controller failed to start');
+  else process.stderr.write(`controller failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -73,4 +73,16 @@ describe('controller module graph', () => {
     expect(edges.get('pool')?.has('scaling') ?? false).toBe(false);
     expect(edges.get('proxy')?.has('scaling') ?? false).toBe(false);
   });
+
+  it('has global modules only for config and the clock, and no ModuleRef look-ups around the graph', () => {
+    const globals: string[] = [];
+    const lookUps: string[] = [];
+    for (const file of sourceFiles(SRC)) {
+      const text = fs.readFileSync(file, 'utf8');
+      if (/@Global\(\)/.test(text)) globals.push(path.relative(SRC, file));
+      if (/\bModuleRef\b/.test(text)) lookUps.push(path.relative(SRC, file));
+    }
+    expect(globals.sort()).toEqual(['clock/clock.module.ts', 'config/config.module.ts']);
+    expect(lookUps).toEqual([]);
+  });
 });

@@ -84,7 +84,7 @@ export async function bootBaseVm(ctx: BakeContext, prereq: Prerequisites): Promi
       'base-vm',
       `${warning}server ${name} (${current.id}) ${verdict.reason}: deleting it (--replace-base-vm)`,
     );
-    await deleteServer(ctx, current.id, name);
+    await deleteServer(ctx, current.id, name, ctx.signal);
   }
   return createBaseVm(ctx, prereq);
 }
@@ -141,7 +141,9 @@ function reuseVerdict(
 
 async function findServersByName(ctx: BakeContext, name: string): Promise<Server[]> {
   try {
-    const servers = await ctx.client.compute.servers.list({ exactName: name }).toArray();
+    const servers = await ctx.client.compute.servers
+      .list({ exactName: name, signal: ctx.signal })
+      .toArray();
     // Nova's name filter is a regex; the client anchors it, and this keeps it exact regardless.
     return servers.filter((s) => s.name === name && s.status !== 'DELETED');
   } catch (err) {
@@ -200,13 +202,23 @@ async function createBaseVm(ctx: BakeContext, prereq: Prerequisites): Promise<Ba
   return { id, name, createdByThisRun: true, bakeId: ctx.bakeId, cleanupHandle: created.handle };
 }
 
-/** Deletes a server and waits until it is gone (bounded). */
-export async function deleteServer(ctx: BakeContext, id: string, name: string): Promise<void> {
+/**
+ * Deletes a server and waits until it is gone (bounded). `signal`: the run's when the bake itself
+ * replaces a VM; none when the cleanup undoes one (the run's signal has fired by then, and the
+ * cleanup stack bounds each undo).
+ */
+export async function deleteServer(
+  ctx: BakeContext,
+  id: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<void> {
   try {
-    await ctx.client.compute.servers.delete(id);
+    await ctx.client.compute.servers.delete(id, { signal });
     await ctx.client.compute.servers.waitForDeleted(id, {
       timeoutMs: DELETE_TIMEOUT_MS,
       intervalMs: Math.min(1_000, ctx.options.readyPollIntervalMs),
+      signal,
     });
   } catch (err) {
     throw cloudFailure(`server ${name} (${id})`, 'deleting it', err, ctx.requests, 'compute');

@@ -49,7 +49,7 @@ export async function ensurePrerequisites(ctx: BakeContext): Promise<Prerequisit
   const say = (message: string): void => progress.line('prerequisites', message);
   const created = ctx.createdPrerequisites;
 
-  const token = await ctx.client.identity.token().catch((err: unknown) => {
+  const token = await ctx.client.identity.token({ signal: ctx.signal }).catch((err: unknown) => {
     throw cloudFailure('Keystone authentication', 'getting a token', err, ctx.requests, 'identity');
   });
   const baseImage = await findBaseImage(ctx);
@@ -82,9 +82,9 @@ async function findBaseImage(ctx: BakeContext): Promise<Image> {
   let image: Image | undefined;
   try {
     if (UUID.test(baseImage)) {
-      image = await ctx.client.image.images.get(baseImage);
+      image = await ctx.client.image.images.get(baseImage, { signal: ctx.signal });
     } else {
-      image = await ctx.client.image.images.findByName(baseImage);
+      image = await ctx.client.image.images.findByName(baseImage, { signal: ctx.signal });
     }
   } catch (err) {
     if (err instanceof NotFoundError) image = undefined;
@@ -119,7 +119,7 @@ async function findBaseImage(ctx: BakeContext): Promise<Image> {
 async function findFlavor(ctx: BakeContext): Promise<Flavor> {
   const resource = `flavor "${ctx.options.flavor}"`;
   try {
-    return await ctx.client.compute.flavors.find(ctx.options.flavor);
+    return await ctx.client.compute.flavors.find(ctx.options.flavor, { signal: ctx.signal });
   } catch (err) {
     if (err instanceof NotFoundError) {
       throw new BakeFailure(
@@ -167,7 +167,9 @@ async function findNetwork(ctx: BakeContext): Promise<Network | undefined> {
   const { options, progress } = ctx;
   const resource = `network "${options.networkName}"`;
   try {
-    const network = await ctx.client.network.networks.find(options.networkName);
+    const network = await ctx.client.network.networks.find(options.networkName, {
+      signal: ctx.signal,
+    });
     progress.line('prerequisites', `${resource}: exists (${network.id})`);
     return network;
   } catch (err) {
@@ -234,7 +236,9 @@ async function ensureSubnet(
   let subnets: Subnet[] = [];
   if (!newNetwork) {
     try {
-      subnets = await ctx.client.network.subnets.list({ networkId: network.id }).toArray();
+      subnets = await ctx.client.network.subnets
+        .list({ networkId: network.id, signal: ctx.signal })
+        .toArray();
     } catch (err) {
       throw cloudFailure(resource, 'listing the subnets', err, ctx.requests, 'network');
     }
@@ -326,8 +330,11 @@ async function findSecurityGroup(ctx: BakeContext): Promise<SecurityGroup> {
   const name = ctx.options.securityGroup;
   const resource = `security group "${name}"`;
   try {
-    if (name === 'default') return await ctx.client.network.securityGroups.findDefault();
-    const groups = await ctx.client.network.securityGroups.list({ name }).toArray();
+    if (name === 'default')
+      return await ctx.client.network.securityGroups.findDefault(undefined, { signal: ctx.signal });
+    const groups = await ctx.client.network.securityGroups
+      .list({ name, signal: ctx.signal })
+      .toArray();
     const exact = groups.filter((g) => g.name === name || g.id === name);
     if (exact.length === 1) return exact[0];
     throw new BakeFailure(
@@ -390,6 +397,8 @@ async function ensureIngressRules(
         portRangeMax: port,
         remoteIpPrefix: options.ingressRemoteIp,
         description: 'tools/bake-image (seed section 5)',
+        // A rule made just before an interrupt is harmless: the next run finds it present.
+        signal: ctx.signal,
       });
       if (result.alreadyExists) {
         outcomes.push({ port, outcome: 'present' });
@@ -413,7 +422,7 @@ async function ensureKeypair(
   const { options, progress } = ctx;
   const resource = `key pair "${options.keyName}"`;
   try {
-    await ctx.client.compute.keypairs.get(options.keyName);
+    await ctx.client.compute.keypairs.get(options.keyName, { signal: ctx.signal });
     const note = fs.existsSync(options.keyFile)
       ? ''
       : ` (its private key is not in ${options.keyFile}: use the copy you saved when it was created)`;

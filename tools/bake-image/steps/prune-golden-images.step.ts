@@ -24,7 +24,9 @@ export async function pruneGoldenImages(
   const { options, progress } = ctx;
   let images: Image[];
   try {
-    images = await ctx.client.image.images.list({ name: options.imageName }).toArray();
+    images = await ctx.client.image.images
+      .list({ name: options.imageName, signal: ctx.signal })
+      .toArray();
   } catch (err) {
     throw cloudFailure(
       `images named "${options.imageName}"`,
@@ -41,7 +43,7 @@ export async function pruneGoldenImages(
   for (const old of goldenImagesToPrune(ours, options.imageName, keep)) {
     if (old.id === newImageId) continue;
     try {
-      await ctx.client.image.images.delete(old.id);
+      await ctx.client.image.images.delete(old.id, { signal: ctx.signal });
       result.deleted.push(old.id);
       progress.line(
         'prune',

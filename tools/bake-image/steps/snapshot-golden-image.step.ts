@@ -41,9 +41,11 @@ export async function snapshotGoldenImage(
 
   // --- stop (seed: openstack server stop service-vm-1) ---
   let restartHandle: CleanupHandle | undefined;
-  const before = await client.compute.servers.get(vm.id).catch((err: unknown) => {
-    throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
-  });
+  const before = await client.compute.servers
+    .get(vm.id, { signal: ctx.signal })
+    .catch((err: unknown) => {
+      throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
+    });
   if (before.status === 'SHUTOFF') {
     progress.line('snapshot', `${vm.name} is already SHUTOFF`);
   } else {
@@ -53,7 +55,7 @@ export async function snapshotGoldenImage(
         undo: () => startWhenNovaAllows(ctx, vm.id),
       });
     }
-    await client.compute.servers.stop(vm.id).catch((err: unknown) => {
+    await client.compute.servers.stop(vm.id, { signal: ctx.signal }).catch((err: unknown) => {
       throw cloudFailure(resource, 'stopping it (os-stop)', err, ctx.requests, 'compute');
     });
     await waitForServerStatus(ctx, vm, 'SHUTOFF', options.stopTimeoutMs, 'snapshot');
@@ -121,7 +123,7 @@ export async function restartBaseVm(
       progress.line('restart', `${vm.name} left SHUTOFF (--no-restart-base)`);
       return 'left SHUTOFF';
     }
-    await client.compute.servers.start(vm.id).catch((err: unknown) => {
+    await client.compute.servers.start(vm.id, { signal: ctx.signal }).catch((err: unknown) => {
       throw cloudFailure(resource, 'starting it again (os-start)', err, ctx.requests, 'compute');
     });
     await waitForServerStatus(ctx, vm, 'ACTIVE', options.startTimeoutMs, 'restart');

@@ -36,9 +36,11 @@ const CONSOLE_TAIL_LINES = 200;
 export async function waitUntilReady(ctx: BakeContext, vm: BaseVm): Promise<Readiness> {
   if (!vm.createdByThisRun) {
     const resource = `server ${vm.name} (${vm.id})`;
-    const current = await ctx.client.compute.servers.get(vm.id).catch((err: unknown) => {
-      throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
-    });
+    const current = await ctx.client.compute.servers
+      .get(vm.id, { signal: ctx.signal })
+      .catch((err: unknown) => {
+        throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
+      });
     if (current.status === 'SHUTOFF') {
       if (ctx.options.readiness === 'console' && vm.readyAt) {
         // Left SHUTOFF by an earlier bake (--no-restart-base): it can be snapshotted as it is.
@@ -48,9 +50,11 @@ export async function waitUntilReady(ctx: BakeContext, vm: BaseVm): Promise<Read
         };
       }
       ctx.progress.line('ready', `${vm.name} is SHUTOFF: starting it to check it`);
-      await ctx.client.compute.servers.start(vm.id).catch((err: unknown) => {
-        throw cloudFailure(resource, 'starting it (os-start)', err, ctx.requests, 'compute');
-      });
+      await ctx.client.compute.servers
+        .start(vm.id, { signal: ctx.signal })
+        .catch((err: unknown) => {
+          throw cloudFailure(resource, 'starting it (os-start)', err, ctx.requests, 'compute');
+        });
     }
   }
   const server = await waitForServerStatus(ctx, vm, 'ACTIVE', ctx.options.bootTimeoutMs, 'ready');
@@ -159,6 +163,7 @@ async function waitForConsoleMarker(ctx: BakeContext, vm: BaseVm): Promise<strin
       try {
         text = await ctx.client.compute.servers.consoleOutput(vm.id, {
           length: CONSOLE_TAIL_LINES,
+          signal: ctx.signal,
         });
       } catch (err) {
         throw cloudFailure(resource, 'reading its console output', err, ctx.requests, 'compute');
@@ -215,7 +220,7 @@ export async function waitForHealth(
     for (let poll = 1; ; poll++) {
       let server: Server;
       try {
-        server = await ctx.client.compute.servers.get(vm.id);
+        server = await ctx.client.compute.servers.get(vm.id, { signal: ctx.signal });
       } catch (err) {
         throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
       }
@@ -260,9 +265,11 @@ export async function waitForHealth(
 
 async function assertStillActive(ctx: BakeContext, vm: BaseVm): Promise<void> {
   const resource = `server ${vm.name} (${vm.id})`;
-  const server = await ctx.client.compute.servers.find(vm.id).catch((err: unknown) => {
-    throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
-  });
+  const server = await ctx.client.compute.servers
+    .find(vm.id, { signal: ctx.signal })
+    .catch((err: unknown) => {
+      throw cloudFailure(resource, 'reading it', err, ctx.requests, 'compute');
+    });
   if (!server)
     throw new BakeFailure(
       resource,
@@ -281,9 +288,11 @@ async function assertStillActive(ctx: BakeContext, vm: BaseVm): Promise<void> {
 /** Remembered on the server, so a re-run that reuses it knows it was seen ready. */
 async function recordReady(ctx: BakeContext, vm: BaseVm): Promise<void> {
   try {
-    await ctx.client.compute.servers.metadata.update(vm.id, {
-      [BaseVmMetadata.readyAt]: new Date().toISOString(),
-    });
+    await ctx.client.compute.servers.metadata.update(
+      vm.id,
+      { [BaseVmMetadata.readyAt]: new Date().toISOString() },
+      { signal: ctx.signal },
+    );
   } catch (err) {
     // Not fatal: only a later re-run in console mode needs it.
     ctx.progress.line(

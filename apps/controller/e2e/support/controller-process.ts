@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
+import { ArrivalWaiter } from './arrival-waiter';
+import { FieldMatch, lineText, LogRecord, logMatches, parseLogLine } from './log-lines';
 
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../../../..');
 export const CONTROLLER_MAIN = path.join(WORKSPACE_ROOT, 'dist/apps/controller/main.js');
@@ -15,13 +17,17 @@ export interface ControllerExit {
 
 /**
  * The built controller (`node dist/apps/controller/main.js --config FILE`) as a real child
- * process, with its output collected line by line so tests can wait for and assert on log lines.
+ * process, with its output collected line by line so tests can wait for and assert on log lines:
+ * `rawLines` as written (JSON log records, or plain text such as config errors), `lines` as text
+ * (support/log-lines.ts: `INFO [Context] msg key=value`), `records` the parsed log records.
  */
 export class ControllerProcess {
+  readonly rawLines: string[] = [];
   readonly lines: string[] = [];
+  readonly records: LogRecord[] = [];
   readonly exited: Promise<ControllerExit>;
   private readonly child: ChildProcess;
-  private readonly waiters = new Set<() => void>();
+  private readonly arrivals = new ArrivalWaiter();
   private exitInfo: ControllerExit | undefined;
 
   private constructor(
@@ -38,14 +44,19 @@ export class ControllerProcess {
       stream?.on('data', (chunk: string) => {
         const parts = (pending + chunk).split('\n');
         pending = parts.pop() ?? '';
-        this.lines.push(...parts);
-        for (const wake of [...this.waiters]) wake();
+        for (const line of parts) {
+          this.rawLines.push(line);
+          this.lines.push(lineText(line));
+          const record = parseLogLine(line);
+          if (record) this.records.push(record);
+        }
+        this.arrivals.notify();
       });
     }
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
-        for (const wake of [...this.waiters]) wake();
+        this.arrivals.notify();
         resolve(this.exitInfo);
       }),
     );
@@ -70,31 +81,39 @@ export class ControllerProcess {
     return this.child.pid;
   }
 
+  /** Every line as text (log records rendered), for assertions and failure messages. */
   get output(): string {
     return this.lines.join('\n');
   }
 
-  /** Resolves with the first output line matching `pattern` (from the start of the output). */
-  async waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      for (const line of this.lines) {
-        const match = line.match(pattern);
-        if (match) return match;
-      }
-      if (this.exitInfo) throw new Error(`controller exited (${JSON.stringify(this.exitInfo)}) before printing ${pattern}:\n${this.output}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${this.output}`);
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          this.waiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.waiters.add(wake);
-      });
-    }
+  /** Every line exactly as the controller wrote it (what a secret scan must look at). */
+  get rawOutput(): string {
+    return this.rawLines.join('\n');
+  }
+
+  /** Log records with every field of `match`. */
+  logs(match: FieldMatch): LogRecord[] {
+    return this.records.filter((record) => logMatches(record, match));
+  }
+
+  /** Resolves with the first log record (from the start) that has every field of `match`. */
+  waitForLog(match: FieldMatch, timeoutMs: number): Promise<LogRecord> {
+    return this.arrivals.until(
+      () => this.records.find((record) => logMatches(record, match)),
+      timeoutMs,
+      () => `no log record with ${describeMatch(match)} within ${timeoutMs} ms:\n${this.output}`,
+      () => (this.exitInfo ? new Error(`controller exited (${JSON.stringify(this.exitInfo)}) before logging ${describeMatch(match)}:\n${this.output}`) : undefined),
+    );
+  }
+
+  /** Resolves with the first output line whose text matches `pattern` (from the start of the output). */
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    return this.arrivals.until(
+      () => this.lines.map((line) => line.match(pattern)).find((match) => match !== null) ?? undefined,
+      timeoutMs,
+      () => `no line matching ${pattern} within ${timeoutMs} ms:\n${this.output}`,
+      () => (this.exitInfo ? new Error(`controller exited (${JSON.stringify(this.exitInfo)}) before printing ${pattern}:\n${this.output}`) : undefined),
+    );
   }
 
   /** Where the proxy and the admin listener ended up (both may be on ephemeral ports). */
@@ -141,4 +160,10 @@ export function withOwnImageStore(config: Record<string, unknown>, dir: string):
   // Configs that are deliberately malformed here are left exactly as the test wrote them.
   if (!isMapping(provider) || !isMapping(local) || local.imagesDir !== undefined) return config;
   return { ...config, provider: { ...provider, local: { ...local, imagesDir: path.join(dir, 'no-golden-images') } } };
+}
+
+function describeMatch(match: FieldMatch): string {
+  return Object.entries(match)
+    .map(([name, value]) => `${name}=${value instanceof RegExp ? String(value) : JSON.stringify(value)}`)
+    .join(' ');
 }

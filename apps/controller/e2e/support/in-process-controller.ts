@@ -12,6 +12,7 @@ import { ProxyServer } from '../../src/proxy/proxy-server';
 import { ScalingService } from '../../src/scaling/scaling.service';
 import { WORKSPACE_ROOT, withOwnImageStore } from './controller-process';
 import { RecordingLogger } from './recording-logger';
+import { LOGGED } from './log-lines';
 
 /**
  * The whole controller (AppModule, every real module) inside the test process: the same config
@@ -79,7 +80,7 @@ export class InProcessController {
     } finally {
       clearTimeout(timer);
     }
-    if (this.logger.matching(/admitted after \d+ health checks/).length === 0) {
+    if (this.logger.withFields(LOGGED.originalAdmitted).length === 0) {
       throw new Error(`original adoption ended without admission:\n${this.logger.lines.join('\n')}`);
     }
   }

@@ -1,4 +1,4 @@
-import { SERVICE_BUNDLE } from './controller-process';
+import { localControllerConfig } from './local-controller-config';
 
 export interface OperatorControllerOptions {
   readonly bearerToken?: string;
@@ -19,22 +19,14 @@ export function operatorControllerConfig(
   options: OperatorControllerOptions = {},
 ): Record<string, unknown> {
   return {
-    proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-    admin: {
-      listenHost: `${prefix}.201`,
-      listenPort: 0,
-      ...(options.bearerToken ? { bearerToken: options.bearerToken } : {}),
-    },
-    provider: {
-      kind: 'local',
+    ...localControllerConfig(prefix, {
+      admin: options.bearerToken ? { bearerToken: options.bearerToken } : {},
       local: {
-        bundlePath: SERVICE_BUNDLE,
-        firstAddress: `${prefix}.1`,
         bootDelayMs: options.bootDelayMs ?? 300,
         serviceEnv: { WORK_DELAY_MS: String(options.workDelayMs ?? 0) },
         stopGraceMs: 2_000,
       },
-    },
+    }),
     scaling: {
       thresholdRequests: options.thresholdRequests ?? 3,
       maxInstances: options.maxInstances ?? 3,

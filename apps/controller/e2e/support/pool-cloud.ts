@@ -6,6 +6,7 @@ import { getJson } from './http-get';
 import { ownLoopbackPrefix } from './loopback';
 import { ServiceInstance } from './service-instance';
 import { timedGet } from './traffic-load';
+import { LOGGED } from './log-lines';
 
 /** The part of /status the traffic specs read. */
 export interface TrafficStatusView {
@@ -77,7 +78,7 @@ export class PoolCloud {
       };
       controller = ControllerProcess.start(merge(base, options.config), seeded.env);
       const { proxy, admin } = await controller.addresses();
-      await controller.waitForLine(/service-vm-1 .*admitted .*ready for traffic/, 20_000);
+      await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
       return new PoolCloud(prefix, cloud, controller, services, proxy, admin, dir);
     } catch (error) {
       await controller?.stop();

@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import { ArrivalWaiter } from './arrival-waiter';
 
 export interface V1Reply<T = unknown> {
   readonly status: number;
@@ -74,7 +75,7 @@ export interface StreamMessage {
 export class V1StreamReader {
   readonly messages: StreamMessage[] = [];
   private readonly request: http.ClientRequest;
-  private readonly waiters = new Set<() => void>();
+  private readonly arrivals = new ArrivalWaiter();
   private pending = '';
   status = 0;
 
@@ -103,25 +104,12 @@ export class V1StreamReader {
     timeoutMs: number,
     what: string,
   ): Promise<StreamMessage> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.find(match);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(
-          `no stream message ${what} within ${timeoutMs} ms; got types: ${[...new Set(this.messages.map((m) => m.type))].join(', ')}`,
-        );
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          this.waiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.waiters.add(wake);
-      });
-    }
+    return this.arrivals.until(
+      () => this.messages.find(match),
+      timeoutMs,
+      () =>
+        `no stream message ${what} within ${timeoutMs} ms; got types: ${[...new Set(this.messages.map((m) => m.type))].join(', ')}`,
+    );
   }
 
   close(): void {
@@ -140,6 +128,6 @@ export class V1StreamReader {
       }
       this.messages.push({ type, data: JSON.parse(data.join('\n')) });
     }
-    for (const wake of [...this.waiters]) wake();
+    this.arrivals.notify();
   }
 }

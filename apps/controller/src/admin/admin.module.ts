@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { PoolModule } from '../pool/pool.module';
 import { RefreshModule } from '../refresh/refresh.module';
+import { ProvidersModule } from '../providers/providers.module';
 import { ScalingModule } from '../scaling/scaling.module';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { ControllerLifecycle } from './controller-lifecycle';
@@ -18,7 +19,7 @@ import { StatusService } from './status.service';
  * only delegate; add a route by adding a controller here (manual actions, /metrics).
  */
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), PoolModule, ScalingModule, RefreshModule],
+  imports: [TerminusModule.forRoot({ logger: false }), PoolModule, ProvidersModule, ScalingModule, RefreshModule],
   controllers: [HealthController, StatusController, ScalingActionsController],
   // APP_GUARD: the auth guard covers every admin route in the app, including other modules' controllers.
   providers: [{ provide: APP_GUARD, useClass: AdminAuthGuard }, ControllerLifecycle, ControllerReadinessIndicator, StatusService, ScalingActionsService],

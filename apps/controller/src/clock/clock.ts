@@ -49,3 +49,27 @@ export class SystemClock implements Clock {
     setImmediate(callback);
   }
 }
+
+/**
+ * Calls `callback` every `ms` on `clock` until the returned function is called. The next call is
+ * set only after this one returns, so calls never overlap and a manual clock can drive them.
+ */
+export function setRepeatingTimer(clock: Clock, ms: number, callback: () => void): CancelTimer {
+  let cancelled = false;
+  let cancelCurrent: CancelTimer = () => undefined;
+  const arm = (): void => {
+    cancelCurrent = clock.setTimer(ms, () => {
+      if (cancelled) return;
+      try {
+        callback();
+      } finally {
+        if (!cancelled) arm();
+      }
+    });
+  };
+  arm();
+  return () => {
+    cancelled = true;
+    cancelCurrent();
+  };
+}

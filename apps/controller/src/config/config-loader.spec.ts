@@ -113,6 +113,21 @@ describe('loadControllerConfig', () => {
     expect(problemsOf({})).toEqual(['  - scaling.traffic: moved to traffic.mode, which is also set (to "switch"): keep only traffic.mode']);
   });
 
+  it('lets an OSA_ override of the new key win over the old key in the file (the deprecation is still named)', () => {
+    writeConfig('controller.yaml', 'scaling:\n  traffic: pool\n  duringScaleOut: queue\n');
+    const loaded = load({ env: { OSA_TRAFFIC__MODE: 'switch', OSA_TRAFFIC__DURING_SCALE_OUT: 'reject' } });
+    expect(loaded.config.traffic).toMatchObject({ mode: 'switch', duringScaleOut: 'reject' });
+    expect(loaded.warnings).toEqual([
+      'scaling.traffic is deprecated: use traffic.mode (ignored here: OSA_TRAFFIC__MODE sets traffic.mode)',
+      'scaling.duringScaleOut is deprecated: use traffic.duringScaleOut (ignored here: OSA_TRAFFIC__DURING_SCALE_OUT sets traffic.duringScaleOut)',
+    ]);
+    // An override of the old key wins over the new key in the file in the same way.
+    writeConfig('controller.yaml', 'traffic:\n  mode: switch\n');
+    const old = load({ env: { OSA_SCALING__TRAFFIC: 'pool' } });
+    expect(old.config.traffic.mode).toBe('pool');
+    expect(old.warnings).toEqual(['scaling.traffic is deprecated: use traffic.mode (same values; OSA_SCALING__TRAFFIC overrides traffic.mode of the file)']);
+  });
+
   it('answers --version and --check-config, and lists every bad argument with a "did you mean"', () => {
     expect(loadControllerConfig(inputs({ argv: ['--version'] })).kind).toBe('version');
     const check = loadControllerConfig(inputs({ argv: ['--check-config'] }));

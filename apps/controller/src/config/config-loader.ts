@@ -88,7 +88,7 @@ export function loadControllerConfig(inputs: ConfigInputs): ConfigRequest {
 
   const overrides = readEnvOverrides(inputs.env, problems, [CONFIG_FILE_ENV]);
   applyEnvOverrides(plain, overrides);
-  const renamed = moveDeprecatedKeys(plain, problems, warnings);
+  const renamed = moveDeprecatedKeys(plain, problems, warnings, (fieldPath) => overrides.find((override) => override.path.join('.') === fieldPath)?.variable);
 
   const { config, problems: fieldProblems } = validateConfigObject(ControllerConfig, plain, (fieldPath) =>
     sourceOf(renamed.get(fieldPath) ?? fieldPath, overrides, file?.path),

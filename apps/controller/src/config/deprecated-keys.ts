@@ -20,12 +20,15 @@ const isMapping = (value: unknown): value is Mapping =>
 /**
  * Moves every old key found in `plain` (the file with the OSA_* overrides applied) to its new
  * place. Returns new path -> old path, so a problem with a moved value can still name where it
- * came from. Both keys at once, with different values, is a problem (which one was meant?).
+ * came from. Both keys in the file, with different values, is a problem (which one was meant?);
+ * when an OSA_ variable (`overrideOf`: path -> variable) set one of them, the environment wins,
+ * as it does over every other key of the file.
  */
 export function moveDeprecatedKeys(
   plain: Mapping,
   problems: ConfigProblem[],
   warnings: string[],
+  overrideOf: (path: string) => string | undefined = () => undefined,
 ): Map<string, string> {
   const renamed = new Map<string, string>();
   for (const { from, to } of MOVED_KEYS) {
@@ -39,10 +42,26 @@ export function moveDeprecatedKeys(
     const newPath = to.join('.');
     plain[to[0]] = newParent;
     if (to[1] in newParent && newParent[to[1]] !== value) {
-      problems.push({
-        path: oldPath,
-        message: `moved to ${newPath}, which is also set (to ${JSON.stringify(newParent[to[1]])}): keep only ${newPath}`,
-      });
+      const newVariable = overrideOf(newPath);
+      const oldVariable = overrideOf(oldPath);
+      if (newVariable) {
+        warnings.push(
+          `${oldPath} is deprecated: use ${newPath} (ignored here: ${newVariable} sets ${newPath})`,
+        );
+        continue;
+      }
+      if (!oldVariable) {
+        problems.push({
+          path: oldPath,
+          message: `moved to ${newPath}, which is also set (to ${JSON.stringify(newParent[to[1]])}): keep only ${newPath}`,
+        });
+        continue;
+      }
+      newParent[to[1]] = value;
+      renamed.set(newPath, oldPath);
+      warnings.push(
+        `${oldPath} is deprecated: use ${newPath} (same values; ${oldVariable} overrides ${newPath} of the file)`,
+      );
       continue;
     }
     newParent[to[1]] = value;

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { ValidateBy, ValidateIf } from 'class-validator';
 import { AvailabilityZoneList, PlacementTimingConfig, ServerGroupConfig } from './placement.config';
+import { SecretField } from './secret-field';
 import { Allowed, BooleanFlag, DurationMs, IntegerIn, ListOf, OneOf, Section, StringMap, TextMatching, TextOfLength } from './config-rules';
 
 export const PROVIDER_KINDS = ['local', 'openstack'] as const;
@@ -55,7 +56,11 @@ export class LocalProviderConfig {
   @DurationMs(0, 3_600_000)
   bootDelayMs = 3_000;
 
-  /** Extra environment for every instance, e.g. `WORK_DELAY_MS: "200"`. HOST and PORT are set by the provider. */
+  /**
+   * Extra environment for every instance, e.g. `WORK_DELAY_MS: "200"`. HOST and PORT are set by
+   * the provider. Values may be credentials (an API key for the service): shown as `***`.
+   */
+  @SecretField()
   @StringMap(/^(?!HOST$|PORT$)[A-Z_][A-Z0-9_]*$/, 'UPPER_CASE variable names other than HOST and PORT')
   serviceEnv: Record<string, string> = {};
 

@@ -5,7 +5,9 @@ import { DataPlaneConfig, DataPlaneKind } from '../config/data-plane.config';
 import { PROXY_CONFIG, ProxyConfig } from '../config/proxy.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { TrafficConfig } from '../config/traffic.config';
+import { MetricsModule } from '../metrics/metrics.module';
 import { PoolModule } from '../pool/pool.module';
+import { ProvidersModule } from '../providers/providers.module';
 import { ScalingModule } from '../scaling/scaling.module';
 import { DATA_PLANE, DataPlane } from '../seams/data-plane';
 import { DataPlaneDriver } from './data-plane-driver';
@@ -35,7 +37,8 @@ export class DataPlaneModule {
     if (!dataPlane) throw new Error(`dataPlane.kind ${kind} is not built yet`);
     return {
       module: DataPlaneModule,
-      imports: [PoolModule, ScalingModule],
+      // ProvidersModule: octavia shares the provider's OpenStack client; MetricsModule: osa_data_plane_*.
+      imports: [PoolModule, ScalingModule, ProvidersModule, MetricsModule],
       providers: [{ provide: DataPlaneConfig, inject: [ControllerConfig], useFactory: (config: ControllerConfig) => config.dataPlane }, dataPlane, DataPlaneDriver],
       exports: [DATA_PLANE, DataPlaneDriver],
     };

@@ -66,7 +66,7 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
     try {
       group = await this.provider.listGroup(signal);
     } catch (error) {
-      if (!signal?.aborted) this.logger.debug(`could not list the group: ${(error as Error).message}`);
+      if (!signal?.aborted) this.logger.debug({ msg: 'could not list the group', err: error });
       return;
     }
     const byId = new Map(group.map((snapshot) => [snapshot.id, snapshot]));
@@ -100,7 +100,7 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
 
   private heal(instance: PoolInstance, reason: string, drain: boolean): void {
     if (!this.config.healing.enabled) {
-      if (!this.leftAlone.has(instance.id)) this.logger.warn(`${instance.name} ${reason}; scaling.healing.enabled=false: left as it is`);
+      if (!this.leftAlone.has(instance.id)) this.logger.warn({ msg: 'not healed: scaling.healing.enabled=false, left as it is', instanceId: instance.id, instanceName: instance.name, reason });
       this.leftAlone.add(instance.id);
       return;
     }
@@ -119,13 +119,13 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
         suspects.add(snapshot.id);
         continue;
       }
-      this.logger.warn(`${snapshot.name} (${snapshot.id}, ${snapshot.status}) carries our group metadata but nothing accounts for it: deleting the orphan`);
+      this.logger.warn({ msg: 'orphan: carries our group metadata but nothing accounts for it, deleting it', instanceId: snapshot.id, instanceName: snapshot.name, status: snapshot.status });
       await this.deleter.delete({ id: snapshot.id, name: snapshot.name }, 'orphan sweep');
     }
     this.suspectedOrphans = suspects;
   }
 
   private every(intervalMs: number, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
-    return repeatEvery(this.clock, intervalMs, this.stop.signal, work, (error) => this.logger.error(`healing pass failed: ${(error as Error).stack ?? String(error)}`));
+    return repeatEvery(this.clock, intervalMs, this.stop.signal, work, (error) => this.logger.error({ msg: 'healing pass failed', err: error }));
   }
 }

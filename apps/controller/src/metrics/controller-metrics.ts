@@ -1,5 +1,4 @@
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
 import { readBuildInfo } from '../build-info';
 import { InstancePool } from '../pool/instance-pool';
@@ -38,7 +37,6 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
   private readonly scaleEvents: Counter<'kind' | 'outcome'>;
   private readonly scalePhaseDurations: Histogram<'kind' | 'phase'>;
   private readonly scaleOutDurations: Histogram<'kind'>;
-  private proxy: ProxyServer | undefined;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(
@@ -46,7 +44,7 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
     private readonly pool: InstancePool,
     director: ScalingTrafficDirector,
     private readonly eventLog: ScalingEventLog,
-    private readonly moduleRef: ModuleRef,
+    private readonly proxy: ProxyServer,
   ) {
     const buildInfo = readBuildInfo();
     const registers = [metrics.registry];
@@ -84,7 +82,7 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
     director.events.on('settled', (_backend, outcome, durationMs) => {
       if (outcome !== 'client-aborted') upstreamLatency.observe(durationMs / 1000);
     });
-    const proxyInFlight = (): number => this.proxy?.inFlight ?? 0;
+    const proxyInFlight = (): number => this.proxy.inFlight;
     new Gauge({
       name: 'osa_proxy_in_flight_requests',
       help: 'Client requests being served now (forwarded, held in the queue, or tunnelled)',
@@ -184,12 +182,9 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
   }
 
   onApplicationBootstrap(): void {
-    this.proxy = this.findProxy();
-    if (this.proxy) {
-      const onExchange = (event: ProxyExchangeEvent): void => this.countExchange(event);
-      this.proxy.on('exchange', onExchange);
-      this.unsubscribe.push(() => this.proxy?.off('exchange', onExchange));
-    }
+    const onExchange = (event: ProxyExchangeEvent): void => this.countExchange(event);
+    this.proxy.on('exchange', onExchange);
+    this.unsubscribe.push(() => this.proxy.off('exchange', onExchange));
     const onEjected = (_instance: PoolInstance, _reason: string, by: EjectionSource): void => {
       this.ejections[by]++;
     };
@@ -225,14 +220,5 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
       if (ms !== undefined) this.scalePhaseDurations.observe({ kind: event.kind, phase }, ms / 1000);
     }
     if (event.totalMs !== undefined) this.scaleOutDurations.observe({ kind: event.kind }, event.totalMs / 1000);
-  }
-
-  /** The data path lives in its own (dynamic) module; metrics only listen to it. */
-  private findProxy(): ProxyServer | undefined {
-    try {
-      return this.moduleRef.get(ProxyServer, { strict: false });
-    } catch {
-      return undefined;
-    }
   }
 }

@@ -1,22 +1,22 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { DataPathModule } from '../data-path/data-path.module';
 import { PoolModule } from '../pool/pool.module';
+import { ProvidersModule } from '../providers/providers.module';
 import { ScalingModule } from '../scaling/scaling.module';
 import { ControllerMetrics } from './controller-metrics';
 import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics-registry';
-import { OPENSTACK_CALL_OBSERVER } from '../seams/openstack-call-observer';
 import { OpenStackApiCallMetrics } from './openstack-api-call-metrics';
 import { PlacementMetrics } from './placement-metrics';
 
 /**
- * `/metrics` on the admin listener. Global so the OpenStack client's factory (ProvidersModule)
- * can inject OPENSTACK_CALL_OBSERVER (seams/), optionally: without this module nothing is counted.
+ * `/metrics` on the admin listener. Not global: it imports what it counts (the pool, scaling,
+ * the data path's ProxyServer, the providers' OpenStackCallFeed); nothing imports it.
  */
-@Global()
 @Module({
-  imports: [PoolModule, ScalingModule],
+  imports: [PoolModule, ProvidersModule, ScalingModule, DataPathModule],
   controllers: [MetricsController],
-  providers: [MetricsRegistry, OpenStackApiCallMetrics, { provide: OPENSTACK_CALL_OBSERVER, useExisting: OpenStackApiCallMetrics }, ControllerMetrics, PlacementMetrics],
-  exports: [MetricsRegistry, OpenStackApiCallMetrics, OPENSTACK_CALL_OBSERVER],
+  providers: [MetricsRegistry, OpenStackApiCallMetrics, ControllerMetrics, PlacementMetrics],
+  exports: [MetricsRegistry],
 })
 export class MetricsModule {}

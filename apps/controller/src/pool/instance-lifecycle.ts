@@ -91,13 +91,19 @@ export function isFinal(state: InstanceState): boolean {
 
 /** What a lifecycle records its progress into (a launch's or a removal's event on /status). */
 export interface LifecycleRecord<S extends InstanceState> {
+  readonly kind: string;
+  readonly sequence: number;
+  readonly instanceName: string;
+  readonly instanceId?: string;
+  readonly address?: string;
   state: S | InstanceState;
   readonly phaseDurationsMs: Partial<Record<S, number>>;
 }
 
 /**
  * One instance's walk through the lifecycle: the single place a state change is checked, timed,
- * recorded and logged -- once, with the instance label (name and id) and the elapsed time.
+ * recorded and logged -- once, as one record with the instance's fields (instanceFields) and the
+ * elapsed time.
  */
 export class InstanceLifecycle<S extends InstanceState> {
   private readonly startedMs: number;
@@ -107,8 +113,6 @@ export class InstanceLifecycle<S extends InstanceState> {
     private readonly record: LifecycleRecord<S>,
     private readonly clock: Clock,
     private readonly logger: LoggerService,
-    /** Names the instance in every line: kind, sequence, name, [id], address. */
-    private readonly label: () => string,
     private readonly onEnter?: (state: InstanceState) => void,
   ) {
     this.startedMs = clock.nowMs();
@@ -135,12 +139,32 @@ export class InstanceLifecycle<S extends InstanceState> {
     if (!isFinal(previous) && previous !== 'admitted') (this.record.phaseDurationsMs as Record<string, number>)[previous] = phaseMs;
     this.record.state = next;
     this.phaseStartedMs = this.clock.nowMs();
-    const message = `${this.label()}: ${previous} -> ${next} after ${seconds(phaseMs)} (total ${seconds(this.elapsedMs())})${detail ? `: ${detail}` : ''}`;
-    if (level === 'error') this.logger.error(message);
-    else if (level === 'warn') this.logger.warn(message);
-    else this.logger.log(message);
+    const record = { msg: 'instance phase change', ...instanceFields(this.record), previousPhase: previous, phase: next, elapsedMs: phaseMs, totalMs: this.elapsedMs(), ...(detail ? { detail } : {}) };
+    if (level === 'error') this.logger.error(record);
+    else if (level === 'warn') this.logger.warn(record);
+    else this.logger.log(record);
     this.onEnter?.(next);
   }
+}
+
+/** The fields that say which instance a log record is about (every launch and removal record carries them). */
+export interface InstanceFields {
+  /** The scaling event's kind: scale-out, replacement, adoption, scale-in, heal. */
+  readonly event: string;
+  readonly sequence: number;
+  readonly instanceName: string;
+  readonly instanceId?: string;
+  readonly address?: string;
+}
+
+export function instanceFields(record: Pick<LifecycleRecord<InstanceState>, 'kind' | 'sequence' | 'instanceName' | 'instanceId' | 'address'>): InstanceFields {
+  return {
+    event: record.kind,
+    sequence: record.sequence,
+    instanceName: record.instanceName,
+    ...(record.instanceId ? { instanceId: record.instanceId } : {}),
+    ...(record.address ? { address: record.address } : {}),
+  };
 }
 
 export function seconds(ms: number): string {

@@ -4,7 +4,6 @@ import { TrafficConfig } from '../config/traffic.config';
 import { UpstreamOutcome } from '../seams/traffic-director';
 import { InstancePool } from './instance-pool';
 import { PoolInstance } from './pool-instance';
-import { describe } from './traffic-selector';
 
 /**
  * Passive ejection: real requests are the fastest health check there is. An instance whose
@@ -31,9 +30,15 @@ export class PassiveEjection {
     if (failuresInARow < this.config.passiveFailuresToEject) return;
     if (instance.phase !== 'admitted' || instance.health !== 'healthy' || this.pool.get(instance.id) !== instance) return;
     const reason = `${failuresInARow} request(s) in a row failed at the transport (last: ${outcome})`;
-    this.logger.warn(
-      `${describe(instance)} out of rotation (passive ejection): ${reason}; back after ${this.health.passesToAdmit} passing health checks`,
-    );
+    this.logger.warn({
+      msg: 'out of rotation (passive ejection): requests in a row failed at the transport; back after health.passesToAdmit passing checks',
+      instanceId: instance.id,
+      instanceName: instance.name,
+      address: `${instance.backend?.host}:${instance.backend?.port}`,
+      failuresInARow,
+      lastOutcome: outcome,
+      passesToAdmit: this.health.passesToAdmit,
+    });
     this.pool.eject(instance.id, reason, 'passive');
   }
 }

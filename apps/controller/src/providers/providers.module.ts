@@ -1,41 +1,66 @@
-import { DynamicModule, Global, Module, Provider, Type } from '@nestjs/common';
-import { ProviderKind } from '../config/provider.config';
+import { Module } from '@nestjs/common';
+import { OpenStackClient } from '@osa/openstack-client';
+import { CLOCK, Clock } from '../clock/clock';
+import { LocalProviderConfig, OpenStackProviderConfig, ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { CloudApiHealth } from './cloud-api-health';
 import { GoldenImagePin } from './golden-image-pin';
-import { INSTANCE_PROVIDER, InstanceProvider } from './instance-provider';
+import { INSTANCE_PROVIDER } from './instance-provider';
 import { LocalInstanceProvider } from './local/local-instance-provider';
-import { NodeProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher';
+import { NodeProcessLauncher, PROCESS_LAUNCHER, ProcessLauncher } from './local/process-launcher';
 import { MonitoredInstanceProvider } from './monitored-instance-provider';
+import { OpenStackCallFeed } from './openstack-call-feed';
 import { OPENSTACK_CLIENT, openStackClientProvider } from './openstack/openstack-client.provider';
 import { OpenStackInstanceProvider } from './openstack/openstack-instance-provider';
 import { OpenStackPlacement } from './openstack/placement/openstack-placement.service';
 import { PlacementState } from './placement/placement-state';
 
 /**
- * Binds `INSTANCE_PROVIDER` to the configured implementation, wrapped so every call has a
- * deadline and feeds CloudApiHealth; nothing else knows which one it is.
+ * Binds `INSTANCE_PROVIDER` to the configured implementation (`provider.kind`), wrapped so every
+ * call has a deadline and feeds CloudApiHealth; nothing else knows which one it is. Not global:
+ * the modules that use a provider import this one. The kind is read from the injected config,
+ * so this is a static module; the implementation not chosen is never built (its factory gives
+ * null: no child-process bookkeeping for openstack, no credentials resolved for local). Nest
+ * runs the lifecycle hooks of factory-built instances like those of classes.
  */
-@Global()
-@Module({})
-export class ProvidersModule {
-  static forRoot(kind: ProviderKind): DynamicModule {
-    const implementation: Type<InstanceProvider> = kind === 'local' ? LocalInstanceProvider : OpenStackInstanceProvider;
-    const providers: Provider[] = [
-      ...(kind === 'local' ? [{ provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher }] : [openStackClientProvider, OpenStackPlacement]),
-      PlacementState,
-      implementation,
-      CloudApiHealth,
-      GoldenImagePin,
-      {
-        provide: INSTANCE_PROVIDER,
-        inject: [implementation, CloudApiHealth, ScalingConfig],
-        useFactory: (inner: InstanceProvider, health: CloudApiHealth, scaling: ScalingConfig) =>
-          new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs),
+@Module({
+  providers: [
+    CloudApiHealth,
+    GoldenImagePin,
+    OpenStackCallFeed,
+    PlacementState,
+    { provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher },
+    {
+      provide: LocalInstanceProvider,
+      inject: [ProviderConfig, LocalProviderConfig, PROCESS_LAUNCHER, CLOCK, GoldenImagePin],
+      useFactory: (provider: ProviderConfig, local: LocalProviderConfig, launcher: ProcessLauncher, clock: Clock, pin: GoldenImagePin) =>
+        provider.kind === 'local' ? new LocalInstanceProvider(local, provider, launcher, clock, pin) : null,
+    },
+    openStackClientProvider,
+    {
+      // Quota, server group and zone checks before a create (openstack only).
+      provide: OpenStackPlacement,
+      inject: [ProviderConfig, OpenStackProviderConfig, OPENSTACK_CLIENT, CLOCK, PlacementState],
+      useFactory: (provider: ProviderConfig, openstack: OpenStackProviderConfig, client: OpenStackClient | null, clock: Clock, state: PlacementState) =>
+        provider.kind === 'openstack' && client ? new OpenStackPlacement(openstack, client, clock, state) : null,
+    },
+    {
+      provide: OpenStackInstanceProvider,
+      inject: [ProviderConfig, OpenStackProviderConfig, OPENSTACK_CLIENT, OpenStackPlacement, GoldenImagePin],
+      useFactory: (provider: ProviderConfig, openstack: OpenStackProviderConfig, client: OpenStackClient | null, placement: OpenStackPlacement | null, pin: GoldenImagePin) =>
+        provider.kind === 'openstack' && client && placement ? new OpenStackInstanceProvider(openstack, provider, client, placement, pin) : null,
+    },
+    {
+      provide: INSTANCE_PROVIDER,
+      inject: [ProviderConfig, LocalInstanceProvider, OpenStackInstanceProvider, CloudApiHealth, ScalingConfig],
+      useFactory: (provider: ProviderConfig, local: LocalInstanceProvider | null, openstack: OpenStackInstanceProvider | null, health: CloudApiHealth, scaling: ScalingConfig) => {
+        const inner = provider.kind === 'local' ? local : openstack;
+        if (!inner) throw new Error(`no instance provider was built for provider.kind=${provider.kind}`);
+        return new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs);
       },
-    ];
-    // The OpenStack client is shared with dataPlane.kind octavia (same credentials, same metrics).
-    const exports = [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin, PlacementState, ...(kind === 'local' ? [] : [OPENSTACK_CLIENT])];
-    return { module: ProvidersModule, providers, exports };
-  }
-}
+    },
+  ],
+  // OPENSTACK_CLIENT (null with provider.kind local) is shared with dataPlane.kind octavia.
+  exports: [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin, OpenStackCallFeed, PlacementState, OPENSTACK_CLIENT],
+})
+export class ProvidersModule {}

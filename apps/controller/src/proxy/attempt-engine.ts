@@ -24,8 +24,23 @@ export interface AttemptEngineSettings {
   readonly resume: (exchange: Exchange, answer?: LocalAnswer, error?: string) => void;
   /** The `exchange` event; undefined when nobody listens (nothing is built then). */
   readonly reporter: () => ((event: ProxyExchangeEvent) => void) | undefined;
-  readonly logInternalError: (message: string) => void;
+  /** Our own bug or a director that threw, as a log record's fields (msg, err, method, path, requestId). */
+  readonly logInternalError: (fields: ProxyLogFields) => void;
+  /** An upstream attempt that failed at the transport (refused, reset, timed out): rare, so logged each time. */
+  readonly logUpstreamFailure?: (fields: ProxyLogFields) => void;
 }
+
+/** What the data path logs about one request: values as fields, never inside `msg`. */
+export interface ProxyLogFields {
+  readonly msg: string;
+  readonly method: string;
+  readonly path: string;
+  /** The client's own X-Request-Id, when it sent one (the proxy forwards it unchanged). */
+  readonly requestId?: string;
+  readonly [field: string]: unknown;
+}
+
+const TRANSPORT_FAILURES: ReadonlySet<string> = new Set(['connect-failed', 'reset', 'timeout']);
 
 /**
  * The one upstream engine for plain requests and WebSocket upgrades alike: the director's
@@ -113,7 +128,11 @@ export class AttemptEngine {
   /** Our own bug or a director that threw: never let it reach the process. */
   internalError(exchange: Exchange, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    this.settings.logInternalError(`proxy request failed internally: ${message}`);
+    this.settings.logInternalError({
+      msg: 'proxy request failed internally',
+      ...requestFields(exchange),
+      err: error,
+    });
     this.settle(exchange, 'reset'); // a backend handed out before the failure still goes back
     this.answerLocally(exchange, { status: 500, text: 'internal proxy error' }, message);
   }
@@ -127,6 +146,18 @@ export class AttemptEngine {
   ): void {
     if (exchange.reported) return;
     exchange.reported = true;
+    if (TRANSPORT_FAILURES.has(outcome) && this.settings.logUpstreamFailure) {
+      this.settings.logUpstreamFailure({
+        msg: 'upstream request failed',
+        ...requestFields(exchange),
+        backendId: exchange.backend?.id,
+        outcome,
+        status,
+        retried: exchange.retried,
+        elapsedMs: Math.round(performance.now() - exchange.startedAtMs),
+        ...(error ? { error } : {}),
+      });
+    }
     const emit = this.settings.reporter();
     if (emit === undefined) return;
     emit({
@@ -193,4 +224,13 @@ export class AttemptEngine {
     // Without an alternative the same backend is tried again: still handed out once, settled once.
     this.attempt(exchange);
   }
+}
+
+function requestFields(exchange: Exchange): { method: string; path: string; requestId?: string } {
+  const given = exchange.req.headers['x-request-id'];
+  return {
+    method: exchange.req.method ?? 'GET',
+    path: exchange.upstreamPath || (exchange.req.url ?? ''),
+    ...(typeof given === 'string' && given.length <= 128 ? { requestId: given } : {}),
+  };
 }

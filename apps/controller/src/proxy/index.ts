@@ -1,6 +1,6 @@
 export { ProxyModule } from './proxy.module';
 export type { ProxyModuleOptions } from './proxy.module';
-export { ProxyServer } from './proxy-server';
+export { PROXY_LISTENS, ProxyServer } from './proxy-server';
 export type { ProxyExchangeEvent } from './proxy-server';
 export { TRAFFIC_DIRECTOR } from './traffic-director';
 export type {

@@ -35,6 +35,12 @@ import { ProxyWorkerPool } from './workers/proxy-worker-pool';
  */
 export const PROXY_WORKER_SCRIPT = Symbol('PROXY_WORKER_SCRIPT');
 
+/**
+ * Optional `boolean` provider: false means the proxy is built but never binds its port (an
+ * external data plane carries the traffic). Absent: it listens.
+ */
+export const PROXY_LISTENS = Symbol('PROXY_LISTENS');
+
 export type { ProxyExchangeEvent } from './exchange';
 
 /**
@@ -74,6 +80,7 @@ export class ProxyServer
     @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
     @Inject(TRAFFIC_DIRECTOR) director: TrafficDirector,
     @Optional() @Inject(PROXY_WORKER_SCRIPT) workerScript?: string,
+    @Optional() @Inject(PROXY_LISTENS) private readonly listens: boolean = true,
   ) {
     super();
     if (config.workers > 1) {
@@ -89,7 +96,8 @@ export class ProxyServer
       director,
       resume: (exchange, answer, error) => resumeRequestSteps(exchange, this.env, answer, error),
       reporter: () => (this.listenerCount('exchange') === 0 ? undefined : this.emitExchange),
-      logInternalError: (message) => this.logger.error(message),
+      logInternalError: (fields) => this.logger.error(fields),
+      logUpstreamFailure: (fields) => this.logger.warn(fields),
     });
     this.env = {
       config,
@@ -160,6 +168,9 @@ export class ProxyServer
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // With an external data plane (dataPlane.kind haproxy|octavia) the port belongs to it: this
+    // object still exists for the modules that read its exchange feed, which then stays silent.
+    if (this.listens === false) return;
     await this.start();
   }
 

@@ -45,8 +45,8 @@ class Front {
         throw new Error('these tests never queue');
       },
       reporter: () => (event) => front.events.push(event),
-      logInternalError: (message) => {
-        throw new Error(message);
+      logInternalError: (fields) => {
+        throw new Error(`${fields.msg}: ${String(fields.err)}`);
       },
     });
     const callSettings = {

@@ -38,7 +38,7 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
 
   onApplicationBootstrap(): void {
     this.recovery = this.recover(this.stop.signal).catch((error: unknown) => {
-      if (!this.stop.signal.aborted) this.logger.error(`restart recovery failed: ${(error as Error).stack ?? String(error)}`);
+      if (!this.stop.signal.aborted) this.logger.error({ msg: 'restart recovery failed', err: error });
     });
   }
 
@@ -62,15 +62,20 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
       ours.length === 0
         ? `no server of group ${this.providerConfig.group} besides the original`
         : `group ${this.providerConfig.group}: ${ours.length} server(s) found: ${describeAll(adopt, 'adopting')}${adopt.length && discard.length ? '; ' : ''}${describeAll(discard, 'deleting')}`;
-    this.logger.log(`restart recovery: ${summary}`);
+    this.logger.log({
+      msg: 'restart recovery: group listed',
+      group: this.providerConfig.group,
+      found: ours.length,
+      adopting: adopt.map((snapshot) => ({ instanceId: snapshot.id, instanceName: snapshot.name, status: snapshot.status })),
+      deleting: discard.map((snapshot) => ({ instanceId: snapshot.id, instanceName: snapshot.name, status: snapshot.status })),
+    });
     if (adopt.length > this.scalingConfig.maxInstances - 1) {
-      this.logger.warn(`${adopt.length + 1} instances with the original, above scaling.maxInstances=${this.scalingConfig.maxInstances}: the extra ones are scaled in once admitted`);
+      this.logger.warn({ msg: 'more instances than scaling.maxInstances: the extra ones are scaled in once admitted', instances: adopt.length + 1, maxInstances: this.scalingConfig.maxInstances });
     }
     this.scaling.recovered(adopt, `restart recovery: ${summary}`);
     await Promise.all(
       discard.map(async (snapshot) => {
-        const why = `${snapshot.status}${snapshot.fault ? ` (${snapshot.fault})` : ''}`;
-        this.logger.log(`${snapshot.name} (${snapshot.id}) is ${why}: deleting it`);
+        this.logger.log({ msg: 'restart recovery: deleting a server that cannot be adopted', instanceId: snapshot.id, instanceName: snapshot.name, status: snapshot.status, ...(snapshot.fault ? { fault: snapshot.fault } : {}) });
         await this.deleter.delete({ id: snapshot.id, name: snapshot.name }, 'restart recovery');
       }),
     );
@@ -84,7 +89,7 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
       return await retry(
         async (attempt) => {
           const group = await this.provider.listGroup(signal);
-          if (attempt > 1) this.logger.log(`listed group ${this.providerConfig.group} on attempt ${attempt}, after ${((this.clock.nowMs() - startedMs) / 1000).toFixed(1)}s`);
+          if (attempt > 1) this.logger.log({ msg: 'group listed after failed attempts', group: this.providerConfig.group, attempt, elapsedMs: Math.round(this.clock.nowMs() - startedMs) });
           return group;
         },
         {
@@ -92,10 +97,7 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
           signal,
           delayMs: (attempt) => delay.afterFailures(attempt),
           onRetry: (error, attempt, waitMs) =>
-            this.logger.warn(
-              `cannot list group ${this.providerConfig.group} yet (attempt ${attempt}): ${(error as Error).message}; ` +
-                `nothing is created or deleted until it is listed; retrying in ${(waitMs / 1000).toFixed(0)}s`,
-            ),
+            this.logger.warn({ msg: 'cannot list the group yet: nothing is created or deleted until it is listed', group: this.providerConfig.group, attempt, err: error, nextAttemptInMs: waitMs }),
         },
       );
     } catch (error) {

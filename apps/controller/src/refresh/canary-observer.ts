@@ -1,5 +1,4 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { Clock, CLOCK } from '../clock/clock';
 import { ProxyExchangeEvent, ProxyServer } from '../proxy';
 import { p99, TrafficSample } from './refresh-decisions';
@@ -24,7 +23,6 @@ const MAX_ANSWERS = 200_000;
 export class CanaryObserver implements OnApplicationBootstrap, OnModuleDestroy {
   private answers: Answer[] = [];
   private recording = false;
-  private proxy: ProxyServer | undefined;
   private readonly onExchange = (event: ProxyExchangeEvent): void => {
     if (!this.recording || event.backendId === undefined || event.outcome === 'client-aborted' || event.outcome === 'local') return;
     const error = event.status === 0 || event.status >= 500 || event.outcome !== 'ok';
@@ -33,21 +31,17 @@ export class CanaryObserver implements OnApplicationBootstrap, OnModuleDestroy {
   };
 
   constructor(
-    private readonly moduleRef: ModuleRef,
+    // The data path's one ProxyServer, through DataPathModule (no look-up across the graph).
+    private readonly proxy: ProxyServer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
-    try {
-      this.proxy = this.moduleRef.get(ProxyServer, { strict: false });
-    } catch {
-      this.proxy = undefined; // no data path in this application (a unit test module): nothing to observe
-    }
-    this.proxy?.on('exchange', this.onExchange);
+    this.proxy.on('exchange', this.onExchange);
   }
 
   onModuleDestroy(): void {
-    this.proxy?.off('exchange', this.onExchange);
+    this.proxy.off('exchange', this.onExchange);
   }
 
   start(): void {

@@ -27,7 +27,7 @@ describe('InstanceDeleter', () => {
     expect(outcome).toEqual({ deleted: true, note: `deleted ${target.id}` });
     expect(running.cloud.callsTo('compute', 'DELETE')).toHaveLength(3);
     expect(running.clock.nowMs() - startedMs).toBeGreaterThanOrEqual(3_000);
-    expect(running.logger.matching(/spec: delete of service-auto-doomed .* failed, attempt [12]\/3/)).toHaveLength(2);
+    expect(running.logger.withFields({ msg: 'delete failed', requestedBy: 'spec', instanceName: 'service-auto-doomed', attempts: 3, attempt: /^[12]$/ })).toHaveLength(2);
     expect(deleter.isOurs(target.id)).toBe(true);
   });
 
@@ -49,6 +49,6 @@ describe('InstanceDeleter', () => {
     await running.until(() => deleter.pendingView()[0]?.attempts === 5);
     outage.remove();
     await running.until(() => deleter.pendingView().length === 0);
-    expect(running.logger.matching(/spec: deleted service-auto-doomed .* on attempt 6, .*nothing left behind/)).toHaveLength(1);
+    expect(running.logger.withFields({ msg: 'deleted in the background: nothing left behind', requestedBy: 'spec', instanceName: 'service-auto-doomed', attempt: 6 })).toHaveLength(1);
   });
 });

@@ -59,10 +59,12 @@ export class InstanceDeleter implements OnApplicationBootstrap, BeforeApplicatio
     await this.loop;
     if (this.pending.size === 0) return;
     const left = [...this.pending.values()].map((item) => `${item.target.name} (${item.target.id}): ${item.lastError}`);
-    this.logger.error(
-      `${left.length} instance(s) could not be deleted before shutdown: ${left.join('; ')}. They carry ${'osa:group'}=${this.providerConfig.group}: ` +
-        'the next controller start finds them and deletes or adopts them',
-    );
+    this.logger.error({
+      msg: 'instances not deleted before shutdown: the next controller start finds them by their osa:group metadata and deletes or adopts them',
+      count: left.length,
+      instances: left,
+      group: this.providerConfig.group,
+    });
   }
 
   async delete(target: DeleteTarget, context: string): Promise<DeleteOutcome> {
@@ -71,18 +73,18 @@ export class InstanceDeleter implements OnApplicationBootstrap, BeforeApplicatio
       await retry(() => this.provider.delete(target.id), {
         clock: this.clock,
         delayMs: (attempt) => (attempt < ATTEMPTS_IN_A_ROW ? 1000 * attempt : undefined),
-        onRetry: (error, attempt) => this.logger.warn(`${context}: delete of ${target.name} (${target.id}) failed, attempt ${attempt}/${ATTEMPTS_IN_A_ROW}: ${(error as Error).message}`),
+        onRetry: (error, attempt) => this.logger.warn({ msg: 'delete failed', ...deleteFields(target, context), attempt, attempts: ATTEMPTS_IN_A_ROW, err: error }),
       });
       this.remember(target.id);
       return { deleted: true, note: `deleted ${target.id}` };
     } catch (error) {
       const lastError = (error as Error).message;
-      this.logger.warn(`${context}: delete of ${target.name} (${target.id}) failed, attempt ${ATTEMPTS_IN_A_ROW}/${ATTEMPTS_IN_A_ROW}: ${lastError}`);
+      this.logger.warn({ msg: 'delete failed', ...deleteFields(target, context), attempt: ATTEMPTS_IN_A_ROW, attempts: ATTEMPTS_IN_A_ROW, err: error });
       const backoff = new FailureBackoff(BACKGROUND_RETRY_INITIAL_MS, BACKGROUND_RETRY_MAX_MS);
       backoff.failed(this.clock.nowMs());
       this.pending.set(target.id, { target, context, sinceMs: this.clock.nowMs(), backoff, attempts: ATTEMPTS_IN_A_ROW, lastError });
       const note = `could not delete ${target.name} (${target.id}) yet: ${lastError}; retrying in the background until it is gone`;
-      this.logger.error(`${context}: ${note}`);
+      this.logger.error({ msg: 'delete failed: retrying in the background until it is gone', ...deleteFields(target, context), err: error });
       return { deleted: false, note };
     }
   }
@@ -113,13 +115,12 @@ export class InstanceDeleter implements OnApplicationBootstrap, BeforeApplicatio
           await this.provider.delete(item.target.id, signal);
           this.pending.delete(item.target.id);
           this.remember(item.target.id);
-          const afterS = ((this.clock.nowMs() - item.sinceMs) / 1000).toFixed(1);
-          this.logger.log(`${item.context}: deleted ${item.target.name} (${item.target.id}) on attempt ${item.attempts}, ${afterS}s after the first failure: nothing left behind`);
+          this.logger.log({ msg: 'deleted in the background: nothing left behind', ...deleteFields(item.target, item.context), attempt: item.attempts, elapsedMs: Math.round(this.clock.nowMs() - item.sinceMs) });
         } catch (error) {
           if (signal.aborted) return;
           item.lastError = (error as Error).message;
           const waitMs = item.backoff.failed(this.clock.nowMs());
-          this.logger.warn(`${item.context}: delete of ${item.target.name} (${item.target.id}) failed again (attempt ${item.attempts}): ${item.lastError}; next try in ${(waitMs / 1000).toFixed(0)}s`);
+          this.logger.warn({ msg: 'delete failed again', ...deleteFields(item.target, item.context), attempt: item.attempts, err: error, nextAttemptInMs: waitMs });
         }
       }
       try {
@@ -135,4 +136,9 @@ export class InstanceDeleter implements OnApplicationBootstrap, BeforeApplicatio
     this.deletedAtMs.set(id, nowMs);
     for (const [known, atMs] of this.deletedAtMs) if (nowMs - atMs > REMEMBER_DELETED_MS) this.deletedAtMs.delete(known);
   }
+}
+
+/** `requestedBy`: what asked for the delete (`scale-out #3`, `heal #5`, a spec's name). */
+function deleteFields(target: DeleteTarget, requestedBy: string): { instanceId: string; instanceName: string; requestedBy: string } {
+  return { instanceId: target.id, instanceName: target.name, requestedBy };
 }

@@ -1,4 +1,5 @@
 import { LoggerService } from '@nestjs/common';
+import { FieldMatch, LogRecord, logMatches, recordOf } from '../../e2e/support/log-lines';
 import { FakeCloudController } from '../../test-support/fake-cloud-controller';
 import { HealthConfig } from '../config/health.config';
 import { ScalingConfig } from '../config/scaling.config';
@@ -9,16 +10,20 @@ import { INSTANCE_PROVIDER, InstanceProvider } from '../providers/instance-provi
 import { InstanceDeleter } from './instance-deleter';
 import { InstanceLaunch } from './instance-launch';
 
-class LinesLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: string): void {
-    this.lines.push(message);
+/** Keeps what the launch logs as records (support/log-lines.ts), to assert on their fields. */
+class RecordsLogger implements LoggerService {
+  readonly records: LogRecord[] = [];
+  log(message: unknown): void {
+    this.records.push(recordOf('info', 'Scaling', message));
   }
-  warn(message: string): void {
-    this.lines.push(`warn: ${message}`);
+  warn(message: unknown): void {
+    this.records.push(recordOf('warn', 'Scaling', message));
   }
-  error(message: string): void {
-    this.lines.push(`error: ${message}`);
+  error(message: unknown): void {
+    this.records.push(recordOf('error', 'Scaling', message));
+  }
+  with(match: FieldMatch): LogRecord[] {
+    return this.records.filter((record) => logMatches(record, match));
   }
 }
 
@@ -42,8 +47,8 @@ describe('InstanceLaunch', () => {
     running = undefined;
   });
 
-  function launchOn(controller: FakeCloudController, name: string): { launch: InstanceLaunch; logger: LinesLogger } {
-    const logger = new LinesLogger();
+  function launchOn(controller: FakeCloudController, name: string): { launch: InstanceLaunch; logger: RecordsLogger } {
+    const logger = new RecordsLogger();
     const app = controller.app;
     const launch = new InstanceLaunch(
       {
@@ -77,13 +82,16 @@ describe('InstanceLaunch', () => {
     const event = await run(running, launch);
     expect(event).toMatchObject({ state: 'admitted', address: `${running.prefix}.2:5000`, instanceId: expect.any(String) });
     expect(Object.keys(event.phaseDurationsMs)).toEqual(['creating', 'booting', 'addressing', 'health-checking']);
-    const transitions = logger.lines.filter((line) => / -> /.test(line));
+    const transitions = logger.with({ msg: 'instance phase change' });
+    const identity = { event: 'scale-out', sequence: 7, instanceName: 'service-auto-aaaaa', instanceId: event.instanceId };
     expect(transitions).toEqual([
-      expect.stringMatching(new RegExp(`^scale-out #7 service-auto-aaaaa \\[${event.instanceId}\\]: creating -> booting after \\d+\\.\\d\\ds \\(total `)),
-      expect.stringMatching(/\]: booting -> addressing after \d+\.\d+s/),
-      expect.stringMatching(/ at 127\.[\d.]+:5000: addressing -> health-checking after/),
-      expect.stringMatching(/: health-checking -> admitted after \d+\.\d+s \(total \d+\.\d+s\)$/),
+      expect.objectContaining({ ...identity, previousPhase: 'creating', phase: 'booting', elapsedMs: expect.any(Number), totalMs: expect.any(Number) }),
+      expect.objectContaining({ ...identity, previousPhase: 'booting', phase: 'addressing' }),
+      expect.objectContaining({ ...identity, address: expect.stringMatching(/^127\.[\d.]+:5000$/), previousPhase: 'addressing', phase: 'health-checking' }),
+      expect.objectContaining({ ...identity, previousPhase: 'health-checking', phase: 'admitted' }),
     ]);
+    // Values are fields, never inside the message text.
+    expect(transitions.map((record) => record.msg)).toEqual(Array(4).fill('instance phase change'));
     expect(running.app.get(InstancePool).get(event.instanceId as string)?.phase).toBe('admitted');
   });
 
@@ -93,7 +101,7 @@ describe('InstanceLaunch', () => {
     const { launch, logger } = launchOn(running, 'service-auto-bbbbb');
     const event = await run(running, launch);
     expect(event).toMatchObject({ state: 'failed', failure: { phase: 'booting', reason: expect.stringMatching(/^server went to ERROR: No valid host was found/), cleanup: `deleted ${event.instanceId}` } });
-    expect(logger.lines.filter((line) => /booting -> failed/.test(line))).toHaveLength(1);
+    expect(logger.with({ msg: 'instance phase change', previousPhase: 'booting', phase: 'failed', level: 'error' })).toHaveLength(1);
     expect(running.cloud.callsTo('compute', 'DELETE')).toHaveLength(1);
   });
 
@@ -106,8 +114,8 @@ describe('InstanceLaunch', () => {
     expect(event.failure).toMatchObject({ phase: 'booting', reason: 'booting timed out after 600.0s (scaling.bootTimeoutMs); last seen: BUILD' });
     expect(running.clock.nowMs() - startedMs).toBeGreaterThanOrEqual(600_000);
     // Progress lines every 2 minutes of clock time, not one per poll.
-    expect(logger.lines.filter((line) => /still booting after/.test(line)).length).toBeGreaterThanOrEqual(4);
-    expect(logger.lines.filter((line) => /still booting after/.test(line)).length).toBeLessThanOrEqual(5);
+    expect(logger.with({ msg: 'still waiting', phase: 'booting', lastSeen: 'BUILD' }).length).toBeGreaterThanOrEqual(4);
+    expect(logger.with({ msg: 'still waiting', phase: 'booting' }).length).toBeLessThanOrEqual(5);
     // The poll interval grows to statusPollMaxMs: far fewer status calls than 600 s / 200 ms.
     const polls = running.cloud.callsTo('compute', 'GET', new RegExp(`/servers/${event.instanceId}$`)).length;
     expect(polls).toBeGreaterThan(100); // about 600 s / statusPollMaxMs 5 s
@@ -126,7 +134,7 @@ describe('InstanceLaunch', () => {
     await running.until(() => done);
     const event = await finished;
     expect(event).toMatchObject({ state: 'stopped', failure: { reason: 'cancelled: the controller is shutting down', cleanup: `deleted ${event.instanceId}` } });
-    expect(logger.lines.filter((line) => /booting -> stopped/.test(line))).toHaveLength(1);
-    expect(logger.lines.filter((line) => /-> failed/.test(line))).toEqual([]);
+    expect(logger.with({ previousPhase: 'booting', phase: 'stopped' })).toHaveLength(1);
+    expect(logger.with({ phase: 'failed' })).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { LoggerService } from '@nestjs/common';
 import { HealthConfig } from '../config/health.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { BackendReadiness } from '../health/backend-readiness';
-import { InstanceLifecycle, InstanceState, LaunchState, seconds } from '../pool/instance-lifecycle';
+import { InstanceLifecycle, instanceFields, InstanceState, LaunchState, seconds } from '../pool/instance-lifecycle';
 import { InstancePool } from '../pool/instance-pool';
 import { isCloudApiUnavailable } from '../providers/cloud-api-health';
 import { Clock } from '../clock/clock';
@@ -74,7 +74,7 @@ export class InstanceLaunch {
       instanceId: existing?.id,
       phaseDurationsMs: {},
     };
-    this.lifecycle = new InstanceLifecycle<LaunchState>(this.event, deps.clock, deps.logger, () => this.label(), (state) => this.mirrorInPool(state));
+    this.lifecycle = new InstanceLifecycle<LaunchState>(this.event, deps.clock, deps.logger, (state) => this.mirrorInPool(state));
     if (existing) {
       // Registered at once, so the instance counts toward the desired number from the first moment.
       this.createdId = existing.id;
@@ -94,9 +94,9 @@ export class InstanceLaunch {
   /** Runs to `admitted`, `failed` or `stopped`; never rejects. `signal` aborts it (shutdown), which also cleans up. */
   async execute(signal: AbortSignal): Promise<LaunchEvent> {
     if (this.existing) {
-      this.log(`adopting ${this.existing.name}, found ${this.existing.status} in the group: it must pass the same states as a new instance`);
+      this.log({ msg: 'adopting: it must pass the same states as a new instance', foundStatus: this.existing.status });
     } else {
-      this.log(`creating ${this.event.instanceName} from ${this.image ? `image ${this.image.imageId}` : 'the golden image'} (${this.deps.provider.kind} provider)`);
+      this.log({ msg: 'creating from the golden image', phase: 'creating', provider: this.deps.provider.kind, ...(this.image ? { imageId: this.image.imageId } : {}) });
     }
     try {
       if (!this.existing) await this.creating(signal);
@@ -172,10 +172,10 @@ export class InstanceLaunch {
         {
           signal: checking,
           onCheck: (result, passes) => {
-            logger.debug?.(`${this.label()}: health check ${result.ok ? 'passed' : 'failed'} (${result.detail}), ${passes}/${health.passesToAdmit} in a row`);
+            logger.debug?.({ msg: 'health check', ...this.fields(), passed: result.ok, detail: result.detail, passesInARow: passes, passesToAdmit: health.passesToAdmit });
             if (clock.nowMs() - lastProgressMs >= scaling.progressLogIntervalMs) {
               lastProgressMs = clock.nowMs();
-              this.log(`still health-checking after ${seconds(this.lifecycle.inStateMs())} (last check: ${result.detail}; timeout ${seconds(health.readinessTimeoutMs)})`);
+              this.log({ msg: 'still waiting', phase: 'health-checking', elapsedMs: this.lifecycle.inStateMs(), lastSeen: result.detail, timeoutMs: health.readinessTimeoutMs });
             }
           },
         },
@@ -245,9 +245,9 @@ export class InstanceLaunch {
           minIntervalMs: scaling.statusPollInitialMs,
           maxIntervalMs: scaling.statusPollMaxMs,
           isFatal: (error) => error instanceof LaunchFailure,
-          onAskFailed: (error) => this.deps.logger.warn(`${this.label()}: status call failed: ${(error as Error).message} (retrying until the ${phase} timeout)`),
+          onAskFailed: (error) => this.deps.logger.warn({ msg: 'status call failed: retrying until the phase timeout', ...this.fields(), phase, err: error }),
           progressIntervalMs: scaling.progressLogIntervalMs,
-          onProgress: (_waitedMs, lastSeen) => this.log(`still ${phase} after ${seconds(this.lifecycle.inStateMs())}: ${lastSeen} (timeout ${seconds(timeoutMs)})`),
+          onProgress: (_waitedMs, lastSeen) => this.log({ msg: 'still waiting', phase, elapsedMs: this.lifecycle.inStateMs(), lastSeen, timeoutMs }),
         },
       );
     } catch (error) {
@@ -296,7 +296,7 @@ export class InstanceLaunch {
         id = group.find((instance) => instance.name === this.event.instanceName)?.id;
       } catch (error) {
         const note = `could not check for a half-created ${this.event.instanceName}: ${(error as Error).message}`;
-        logger.error(`${this.event.kind} #${this.event.sequence}: ${note}`);
+        logger.error({ msg: 'could not check for a half-created instance', ...this.fields(), err: error });
         return note;
       }
       if (!id) return 'nothing was created';
@@ -306,7 +306,7 @@ export class InstanceLaunch {
     const outcome = await deleter.delete({ id, name: this.event.instanceName }, `${this.event.kind} #${this.event.sequence}`);
     // From here the deleter owns it (a failed delete is retried in the background until it is gone).
     pool.remove(id);
-    if (outcome.deleted) this.log(`deleted ${this.event.instanceName} (${id}): nothing left behind`);
+    if (outcome.deleted) this.log({ msg: 'deleted: nothing left behind', instanceId: id });
     return outcome.note;
   }
 
@@ -316,14 +316,13 @@ export class InstanceLaunch {
     if (this.createdId && this.deps.pool.get(this.createdId)) this.deps.pool.setPhase(this.createdId, state);
   }
 
-  private label(): string {
-    const id = this.createdId ? ` [${this.createdId}]` : '';
-    const address = this.event.address ? ` at ${this.event.address}` : '';
-    return `${this.event.kind} #${this.event.sequence} ${this.event.instanceName}${id}${address}`;
+  /** Which launch and instance a record is about (instanceId once Nova or the local provider gave one). */
+  private fields(): ReturnType<typeof instanceFields> {
+    return instanceFields({ ...this.event, instanceId: this.createdId ?? this.event.instanceId });
   }
 
-  private log(message: string): void {
-    this.deps.logger.log(`${this.label()}: ${message}`);
+  private log(record: { msg: string } & Record<string, unknown>): void {
+    this.deps.logger.log({ ...this.fields(), ...record });
   }
 
   private requireId(): string {

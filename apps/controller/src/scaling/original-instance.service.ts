@@ -32,7 +32,7 @@ export class OriginalInstanceService implements OnApplicationBootstrap, BeforeAp
   onApplicationBootstrap(): void {
     this.adoption = this.adopt(this.stop.signal)
       .catch((error: unknown) => {
-        if (!this.stop.signal.aborted) this.logger.error(`giving up on ${this.providerConfig.originalName}: ${String(error)}`);
+        if (!this.stop.signal.aborted) this.logger.error({ msg: 'giving up on the original', instanceName: this.providerConfig.originalName, err: error });
       })
       .finally(() => (this.adoptionEnded = true));
   }
@@ -66,15 +66,16 @@ export class OriginalInstanceService implements OnApplicationBootstrap, BeforeAp
         if (!this.pool.get(original.id)) {
           this.pool.register({ id: original.id, name: original.name, role: 'original', phase: 'health-checking', backend: { id: original.id, ...original.endpoint } });
         }
-        this.logger.log(`${name} at ${endpoint}: health-checking before it takes traffic`);
+        const fields = { instanceId: original.id, instanceName: original.name, address: endpoint };
+        this.logger.log({ msg: 'original: health-checking before it takes traffic', ...fields, phase: 'health-checking' });
         const startedMs = this.clock.nowMs();
         const { checks } = await this.readiness.waitUntilReady(original.endpoint, { signal });
         this.pool.admit(original.id);
-        this.logger.log(`${name} at ${endpoint} admitted after ${checks} health checks (${((this.clock.nowMs() - startedMs) / 1000).toFixed(2)}s); ready for traffic`);
+        this.logger.log({ msg: 'original admitted: ready for traffic', ...fields, phase: 'admitted', checks, elapsedMs: Math.round(this.clock.nowMs() - startedMs) });
         return;
       } catch (error) {
         if (signal.aborted) return;
-        this.logger.error(`${name} not ready (attempt ${attempt}): ${(error as Error).message}; retrying in ${(retryMs / 1000).toFixed(0)}s`);
+        this.logger.error({ msg: 'original not ready: retrying', instanceName: name, attempt, err: error, nextAttemptInMs: retryMs });
         if (original) await this.forgetIfDead(original);
       }
       try {
@@ -91,11 +92,11 @@ export class OriginalInstanceService implements OnApplicationBootstrap, BeforeAp
     try {
       const snapshot = await this.provider.describe(original.id);
       if (snapshot.status === 'ACTIVE' || snapshot.status === 'BUILD') return;
-      this.logger.error(`${original.name} is ${snapshot.status}${snapshot.fault ? `: ${snapshot.fault}` : ''}`);
+      this.logger.error({ msg: 'original is dead: starting afresh', instanceId: original.id, instanceName: original.name, status: snapshot.status, ...(snapshot.fault ? { fault: snapshot.fault } : {}) });
       if (this.provider.kind === 'local') await this.provider.delete(original.id);
       this.pool.remove(original.id);
     } catch (error) {
-      this.logger.warn(`could not read the status of ${original.name}: ${(error as Error).message}`);
+      this.logger.warn({ msg: 'could not read the status of the original', instanceId: original.id, instanceName: original.name, err: error });
     }
   }
 }

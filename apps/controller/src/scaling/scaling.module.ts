@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { HealthModule } from '../health/health.module';
 import { PoolModule } from '../pool/pool.module';
+import { ProvidersModule } from '../providers/providers.module';
 import { TRAFFIC_DIRECTOR } from '../seams/traffic-director';
 import { InstanceDeleter } from './instance-deleter';
 import { OriginalInstanceService } from './original-instance.service';
@@ -17,12 +18,12 @@ import { ScalingScheduleService } from './schedule/scaling-schedule.service';
 
 /**
  * When and how instances are added and removed (decisions, the reconciler, launches, scale-in),
- * the 503 gate, and the TrafficDirector the proxy asks per request. Not global: the app module
+ * the 503 gate, and the TrafficDirector the proxy asks per request. Not global: DataPathModule
  * hands it to ProxyModule.register, and healing, recovery, admin and metrics import it (the
  * module graph in docs/architecture.md is a tree).
  */
 @Module({
-  imports: [PoolModule, HealthModule, ScheduleModule.forRoot()],
+  imports: [PoolModule, HealthModule, ProvidersModule, ScheduleModule.forRoot()],
   providers: [
     RequestCountPolicy,
     PolicyEvaluator,

@@ -5,6 +5,7 @@ import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { TrafficConfig } from '../config/traffic.config';
 import { BackendReadiness } from '../health/backend-readiness';
+import { instanceFields } from '../pool/instance-lifecycle';
 import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
@@ -450,9 +451,16 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     }
     const previouslyServing = this.selector.serving();
     const during = this.traffic.duringScaleOut === 'reject' ? `clients get 503 + Retry-After: ${this.config.retryAfterSeconds} until it ends` : `duringScaleOut=${this.traffic.duringScaleOut}`;
-    this.logger.log(
-      `${kind} #${sequence} triggered: ${trigger} (${this.actualCount()} of max ${this.bounds.maxInstances} instances)${kind === 'scale-out' ? `; ${during}` : ''}`,
-    );
+    this.logger.log({
+      msg: `${kind} triggered`,
+      event: kind,
+      sequence,
+      instanceName: name,
+      trigger,
+      instances: this.actualCount(),
+      maxInstances: this.bounds.maxInstances,
+      ...(kind === 'scale-out' ? { duringScaleOut: during } : {}),
+    });
     const launch = new InstanceLaunch(this.launchDependencies, sequence, kind, trigger, name, existing, image);
     this.eventLog.started(launch.event);
     const active: ActiveLaunch = {
@@ -468,7 +476,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
         .catch((error: unknown) => {
           this.launches.delete(active);
           if (!this.scaleOutRunning()) this.gate.open();
-          this.logger.error(`${kind} #${sequence} bookkeeping failed: ${String(error)}`);
+          this.logger.error({ msg: 'launch bookkeeping failed', event: kind, sequence, err: error });
         }),
     };
     this.launches.add(active);
@@ -484,7 +492,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     if (event.state === 'admitted') {
       (event.kind === 'replacement' ? this.replacementBackoff : this.scaleOutBackoff).succeeded();
       if (event.kind === 'scale-out') this.lastScaleOutEndedMs = nowMs;
-      this.logger.log(`${event.kind} #${event.sequence} done in ${((event.totalMs ?? 0) / 1000).toFixed(2)}s: ${event.instanceName} at ${event.address} admitted; gate open`);
+      this.logger.log({ msg: `${event.kind} done: instance admitted, gate open`, ...instanceFields(event), phase: 'admitted', elapsedMs: event.totalMs ?? 0 });
       // keepPreviousInstance is about the instance switched away from: it means nothing in pool mode, where all serve.
       if (event.kind === 'scale-out' && !this.config.keepPreviousInstance && this.traffic.mode === 'switch') {
         this.retire(previouslyServing.filter((instance) => instance.id !== event.instanceId));
@@ -494,13 +502,13 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     }
     if (this.isStopping) return;
     const failure = event.failure;
-    const what = `${event.kind} #${event.sequence} failed in ${failure?.phase}: ${failure?.reason}; ${failure?.cleanup}`;
+    const what = { ...instanceFields(event), phase: 'failed', failedIn: failure?.phase, reason: failure?.reason, cleanup: failure?.cleanup, elapsedMs: event.totalMs };
     const block = this.placement.block;
     if (block && event.kind !== 'adoption') {
       // A quota or NoValidHost for a hard group: not the instance's fault, and trying again now
       // fails the same way. Still owed; held (said once) until capacity changes, no back-off.
       if (event.kind === 'replacement') this.replacementsOwed++;
-      this.logger.warn(`${event.kind} #${event.sequence} ended in ${failure?.phase} (${failure?.cleanup}): held until capacity changes (${block.kind}, said by Placement)`);
+      this.logger.warn({ msg: `${event.kind} held until capacity changes (${block.kind}, said by Placement)`, ...what });
       this.reconcile();
       return;
     }
@@ -508,24 +516,24 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
       // Not the instance's fault: owed again, retried as soon as the API answers, no back-off.
       if (event.kind === 'replacement') this.replacementsOwed++;
       else if (event.kind === 'adoption' || event.kind === 'refresh') this.lowerDesiredAfterFailure();
-      this.logger.warn(`${what}; the cloud API was unavailable: retried when it answers`);
+      this.logger.warn({ msg: `${event.kind} failed: the cloud API was unavailable, retried when it answers`, ...what });
       this.reconcile();
       return;
     }
     if (event.kind === 'replacement') {
       this.replacementsOwed++;
       const waitMs = this.replacementBackoff.failed(nowMs);
-      this.logger.warn(`${what}; next replacement no sooner than ${(waitMs / 1000).toFixed(1)}s from now (scaling.healing.backoff*)`);
+      this.logger.warn({ msg: `${event.kind} failed: next replacement after the back-off (scaling.healing.backoff*)`, ...what, nextAttemptInMs: waitMs });
       return;
     }
     this.lowerDesiredAfterFailure();
     if (event.kind === 'adoption' || event.kind === 'refresh') {
       // A refresh launch's failure is the refresh's verdict (refresh/), not a scale-out back-off.
-      this.logger.warn(`${what}; not counted any more`);
+      this.logger.warn({ msg: `${event.kind} failed: not counted any more`, ...what });
       return;
     }
     const backoffMs = this.scaleOutBackoff.failed(nowMs);
-    this.logger.warn(`${what}; gate open, clients stay on the current instance; next attempt no sooner than ${(backoffMs / 1000).toFixed(1)}s from now`);
+    this.logger.warn({ msg: `${event.kind} failed: gate open, clients stay on the current instance until the next attempt`, ...what, nextAttemptInMs: backoffMs });
   }
 
   /** A failed scale-out or adoption gives its slot back: the policies decide again (seed: at the next threshold). */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DataPathModule } from '../../data-path/data-path.module';
 import { PoolModule } from '../../pool/pool.module';
 import { RefreshModule } from '../../refresh/refresh.module';
 import { ScalingModule } from '../../scaling/scaling.module';
@@ -14,6 +15,7 @@ import { OperatorView } from './operator-view';
 import { RefreshV1Controller } from './refresh-v1.controller';
 import { ScalingV1Controller } from './scaling-v1.controller';
 import { StatusV1Controller } from './status-v1.controller';
+import { StreamFanOut } from './stream-fan-out';
 import { StreamV1Controller } from './stream-v1.controller';
 
 /**
@@ -22,7 +24,7 @@ import { StreamV1Controller } from './stream-v1.controller';
  * The auth guard (APP_GUARD in AdminModule) covers these routes like every other admin route.
  */
 @Module({
-  imports: [AdminModule, PoolModule, ScalingModule, RefreshModule],
+  imports: [AdminModule, PoolModule, ScalingModule, RefreshModule, DataPathModule],
   controllers: [
     StatusV1Controller,
     InstancesV1Controller,
@@ -36,6 +38,7 @@ import { StreamV1Controller } from './stream-v1.controller';
     OperatorView,
     OperatorEventFeed,
     LoadSampler,
+    StreamFanOut,
     InstanceImageTracker,
     OpenApiDocumentHolder,
   ],

@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { InstancePool } from '../../pool/instance-pool';
-import { Clock, CLOCK } from '../../clock/clock';
+import { CancelTimer, Clock, CLOCK, setRepeatingTimer } from '../../clock/clock';
 import { ProxyExchangeEvent, ProxyServer } from '../../proxy';
 
 /** One second of traffic (whole proxy, or one instance). */
@@ -28,6 +27,8 @@ export interface LoadSample extends LoadFigures {
 
 /** 15 minutes of one-second samples: what the dashboard's chart shows. */
 export const LOAD_SAMPLES_KEPT = 900;
+/** One sample a second: the chart's resolution. */
+export const SAMPLE_INTERVAL_MS = 1000;
 /** Latencies kept per second and bucket; beyond it a reservoir keeps a fair sample (bounded memory at any rate). */
 const LATENCIES_PER_SECOND = 4096;
 
@@ -69,8 +70,7 @@ export class LoadSampler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly kept: LoadSample[] = [];
   private total = new SecondBucket();
   private perInstance = new Map<string, SecondBucket>();
-  private proxy: ProxyServer | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: CancelTimer | undefined;
   private lastSampleMs = 0;
   private readonly onExchange = (event: ProxyExchangeEvent): void => {
     this.total.add(event);
@@ -82,21 +82,19 @@ export class LoadSampler implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly pool: InstancePool,
-    private readonly moduleRef: ModuleRef,
+    private readonly proxy: ProxyServer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.proxy = this.findProxy();
-    this.proxy?.on('exchange', this.onExchange);
+    this.proxy.on('exchange', this.onExchange);
     this.lastSampleMs = this.clock.nowMs();
-    this.timer = setInterval(() => this.sample(), 1000);
-    this.timer.unref();
+    this.stopTimer = setRepeatingTimer(this.clock, SAMPLE_INTERVAL_MS, () => this.sample());
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.proxy?.off('exchange', this.onExchange);
+    this.stopTimer?.();
+    this.proxy.off('exchange', this.onExchange);
   }
 
   /** Oldest first, at most 15 minutes. */
@@ -120,21 +118,13 @@ export class LoadSampler implements OnApplicationBootstrap, OnModuleDestroy {
     }));
     const sample: LoadSample = {
       at: this.clock.now().toISOString(),
-      ...total.figures(this.proxy?.inFlight ?? 0, seconds),
+      ...total.figures(this.proxy.inFlight, seconds),
       instances,
     };
     this.kept.push(sample);
     if (this.kept.length > LOAD_SAMPLES_KEPT) this.kept.shift();
     this.samples.emit('sample', sample);
     return sample;
-  }
-
-  private findProxy(): ProxyServer | undefined {
-    try {
-      return this.moduleRef.get(ProxyServer, { strict: false });
-    } catch {
-      return undefined;
-    }
   }
 }
 

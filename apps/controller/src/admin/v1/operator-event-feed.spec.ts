@@ -27,6 +27,20 @@ describe('OperatorEventFeed', () => {
     selector.onModuleDestroy();
   });
 
+  /** A scale-out record as a launch starts it (in `creating`). */
+  function startedScaleOut(sequence: number, instanceId?: string): LaunchEvent {
+    return {
+      sequence,
+      kind: 'scale-out',
+      trigger: 'request 10',
+      startedAt: clock.now().toISOString(),
+      state: 'creating',
+      instanceName: `service-auto-${sequence}`,
+      ...(instanceId ? { instanceId } : {}),
+      phaseDurationsMs: {},
+    };
+  }
+
   function admitOriginal(): void {
     pool.register({
       id: 'vm1',
@@ -40,24 +54,20 @@ describe('OperatorEventFeed', () => {
 
   it('times each phase of a scale-out from the pool changes, and records the traffic switch it causes', async () => {
     admitOriginal();
-    const event: LaunchEvent = {
-      sequence: 1,
-      kind: 'scale-out',
-      trigger: 'request 10',
-      startedAt: clock.now().toISOString(),
-      state: 'creating',
-      instanceName: 'service-auto-1',
-      phaseDurationsMs: {},
-    };
+    const event = startedScaleOut(1);
     log.started(event);
     await clock.advance(40);
     event.instanceId = 'c1';
     event.phaseDurationsMs.creating = 40;
+    // The launch moves its record with the pool (the feed's 200 ms state watch runs on this clock too).
+    event.state = 'booting';
     pool.register({ id: 'c1', name: 'service-auto-1', role: 'clone', phase: 'booting' });
     await clock.advance(900);
     pool.setBackend('c1', { id: 'c1', host: '127.0.10.2', port: 5000 });
+    event.state = 'addressing';
     pool.setPhase('c1', 'addressing');
     await clock.advance(5);
+    event.state = 'health-checking';
     pool.setPhase('c1', 'health-checking');
     await clock.advance(300);
     event.state = 'admitted';
@@ -65,6 +75,7 @@ describe('OperatorEventFeed', () => {
     pool.admit('c1');
     event.finishedAt = clock.now().toISOString();
     log.finished(event);
+    await clock.runDeferred();
 
     const [switched, scaleOut, firstSwitch] = feed.list();
     expect(
@@ -115,6 +126,7 @@ describe('OperatorEventFeed', () => {
     removal.state = 'removed';
     removal.finishedAt = clock.now().toISOString();
     log.finished(removal);
+    await clock.runDeferred();
     const scaleIn = feed.list().find((event) => event.kind === 'scale-in');
     expect(scaleIn?.transitions.map(({ from, to, elapsedMs }) => [from, to, elapsedMs])).toEqual([
       [null, 'draining', 0],
@@ -138,11 +150,38 @@ describe('OperatorEventFeed', () => {
       event.state = 'failed';
       log.finished(event);
     }
+    await clock.runDeferred();
     const kept = feed.list();
     expect(kept).toHaveLength(OPERATOR_EVENTS_KEPT);
     expect([kept[0].sequence, kept[kept.length - 1].sequence]).toEqual([
       OPERATOR_EVENTS_KEPT + 5,
       6,
+    ]);
+  });
+
+  it('does its work on a later tick: a broken or slow listener of the feed never runs inside the pool or the event log', async () => {
+    let insideEmitter = false;
+    const calledInside: boolean[] = [];
+    feed.events.on('changed', () => {
+      calledInside.push(insideEmitter);
+      throw new Error('a broken stream consumer');
+    });
+    const event = startedScaleOut(7, 'c7');
+    insideEmitter = true;
+    expect(() => log.started(event)).not.toThrow();
+    // As a launch does: its record moves on in the same turn, before the feed's later tick.
+    event.state = 'booting';
+    expect(() =>
+      pool.register({ id: 'c7', name: 'service-auto-7', role: 'clone', phase: 'booting' }),
+    ).not.toThrow();
+    insideEmitter = false;
+    expect(calledInside).toEqual([]);
+    await clock.advance(10);
+    // Both changes arrived, each outside the emitter, and the throwing listener did not stop the feed.
+    expect(calledInside).toEqual([false, false]);
+    expect(feed.list()[0].transitions.map(({ from, to }) => [from, to])).toEqual([
+      [null, 'creating'],
+      ['creating', 'booting'],
     ]);
   });
 });

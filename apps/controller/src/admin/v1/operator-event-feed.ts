@@ -1,10 +1,16 @@
 import { EventEmitter } from 'node:events';
-import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { InstancePool } from '../../pool/instance-pool';
 import { InstancePhase, PoolInstance } from '../../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../../pool/traffic-selector';
 import { TrafficConfig } from '../../config/traffic.config';
-import { Clock, CLOCK } from '../../clock/clock';
+import { CancelTimer, Clock, CLOCK, setRepeatingTimer } from '../../clock/clock';
 import { LAUNCH_STATES } from '../../pool/instance-lifecycle';
 import { REMOVAL_KINDS, ScalingEvent } from '../../scaling/scaling-event';
 import { ScalingEventLog } from '../../scaling/scaling-event-log';
@@ -60,6 +66,8 @@ export interface OperatorEventFeedEvents {
  * Listens to what already exists (the scaling event log's started/finished, the pool's phase
  * changes, the traffic selector's choice) and keeps the last 1,000 activities with every phase
  * transition timed by the injected clock. Costs nothing on the data path: it never listens to requests.
+ * Its work runs on a later tick (Clock.defer), never inside the pool's or the event log's emit:
+ * what a listener of `changed` (a stream, a slow or broken consumer) does cannot reach the pool.
  */
 @Injectable()
 export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestroy {
@@ -69,7 +77,8 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
   private readonly byScalingEvent = new Map<ScalingEvent, OperatorEvent>();
   private readonly lastChangeMs = new Map<OperatorEvent, number>();
   private servingId: string | undefined;
-  private watchTimer: NodeJS.Timeout | undefined;
+  private stopWatch: CancelTimer | undefined;
+  private readonly logger = new Logger('Events');
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(
@@ -83,24 +92,41 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
   onApplicationBootstrap(): void {
     for (const running of this.log.inProgress()) this.onStarted(running);
     this.servingId = this.servingNow()?.id;
-    this.listen(this.log.events, 'started', (event: ScalingEvent) => this.onStarted(event));
-    this.listen(this.log.events, 'finished', (event: ScalingEvent) => this.onFinished(event));
-    this.listen(this.pool.events, 'registered', (instance: PoolInstance) => this.onPhase(instance));
-    this.listen(this.pool.events, 'phase', (instance: PoolInstance, _previous: InstancePhase) =>
-      this.onPhase(instance),
+    // The state too is read now: the launch moves its record on before the later tick.
+    this.listen(this.log.events, 'started', (event: ScalingEvent) => {
+      const state = event.state;
+      this.later(() => this.onStarted(event, state));
+    });
+    this.listen(this.log.events, 'finished', (event: ScalingEvent) =>
+      this.later(() => this.onFinished(event)),
     );
-    this.watchTimer = setInterval(() => this.watchStates(), STATE_WATCH_INTERVAL_MS);
-    this.watchTimer.unref();
+    // The phase is read now: by the later tick the instance may have moved on.
+    this.listen(this.pool.events, 'registered', (instance: PoolInstance) => {
+      const phase = instance.phase;
+      this.later(() => this.onPhase(instance, phase));
+    });
+    this.listen(this.pool.events, 'phase', (instance: PoolInstance, _previous: InstancePhase) => {
+      const phase = instance.phase;
+      this.later(() => this.onPhase(instance, phase));
+    });
+    // What the records say now, applied in turn after the changes already queued: a look that
+    // overtook queued pool changes would record a later state first, then the older ones again.
+    this.stopWatch = setRepeatingTimer(this.clock, STATE_WATCH_INTERVAL_MS, () => {
+      const seen = [...this.byScalingEvent.keys()].map(
+        (scalingEvent) => [scalingEvent, scalingEvent.state] as const,
+      );
+      this.later(() => this.watchStates(seen));
+    });
     // Only `traffic.mode: switch` has one instance taking every new request; in pool mode all serve.
     if (this.trafficConfig.mode === 'switch') {
       for (const change of ['admitted', 'removed', 'ejected', 'restored', 'phase'] as const) {
-        this.listen(this.pool.events, change, () => this.checkTrafficSwitch());
+        this.listen(this.pool.events, change, () => this.later(() => this.checkTrafficSwitch()));
       }
     }
   }
 
   onModuleDestroy(): void {
-    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.stopWatch?.();
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
@@ -119,7 +145,7 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     this.unsubscribe.push(() => emitter.off(name, listener));
   }
 
-  private onStarted(scalingEvent: ScalingEvent): void {
+  private onStarted(scalingEvent: ScalingEvent, state: string = scalingEvent.state): void {
     if (this.byScalingEvent.has(scalingEvent)) return;
     const event = this.record({
       kind: scalingEvent.kind,
@@ -127,27 +153,37 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
       trigger: scalingEvent.trigger,
       instanceName: scalingEvent.instanceName,
       instanceId: scalingEvent.instanceId ?? null,
-      state: scalingEvent.state,
+      state,
       detail: scalingEvent,
     });
     this.byScalingEvent.set(scalingEvent, event);
   }
 
-  private onPhase(instance: PoolInstance): void {
+  /** Runs `work` on a later tick; a failure there is logged, never thrown into the emitter. */
+  private later(work: () => void): void {
+    this.clock.defer(() => {
+      try {
+        work();
+      } catch (error) {
+        this.logger.error({ msg: 'event feed update failed', err: error as Error });
+      }
+    });
+  }
+
+  private onPhase(instance: PoolInstance, phase: InstancePhase): void {
     for (const [scalingEvent, event] of this.byScalingEvent) {
       if (scalingEvent.instanceId !== instance.id) continue;
       event.instanceId = instance.id;
       // `admitted` is the scaling event's own final state (reported on `finished`, with its outcome).
-      if (instance.phase !== event.state && instance.phase !== 'admitted')
-        this.transition(event, instance.phase);
+      if (phase !== event.state && phase !== 'admitted') this.transition(event, phase);
     }
   }
 
   /** States the event log's records reached without a pool event (read, never written). */
-  private watchStates(): void {
-    for (const [scalingEvent, event] of this.byScalingEvent) {
-      if (scalingEvent.state !== event.state && !FINAL_STATES.has(scalingEvent.state))
-        this.transition(event, scalingEvent.state);
+  private watchStates(seen: ReadonlyArray<readonly [ScalingEvent, string]>): void {
+    for (const [scalingEvent, state] of seen) {
+      const event = this.byScalingEvent.get(scalingEvent);
+      if (event && state !== event.state && !FINAL_STATES.has(state)) this.transition(event, state);
     }
   }
 
@@ -229,7 +265,7 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     this.kept.push(event);
     if (this.kept.length > OPERATOR_EVENTS_KEPT) this.kept.shift();
     this.lastChangeMs.set(event, nowMs);
-    this.events.emit('changed', event, first);
+    this.announce(event, first);
     return event;
   }
 
@@ -250,6 +286,15 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     event.state = to;
     event.transitions.push(transition);
     this.lastChangeMs.set(event, nowMs);
-    this.events.emit('changed', event, transition);
+    this.announce(event, transition);
+  }
+
+  /** A listener that throws must not leave the feed's own record half updated. */
+  private announce(event: OperatorEvent, transition: PhaseTransition): void {
+    try {
+      this.events.emit('changed', event, transition);
+    } catch (error) {
+      this.logger.error({ msg: 'event feed listener failed', err: error as Error });
+    }
   }
 }

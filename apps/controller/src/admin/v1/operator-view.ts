@@ -2,7 +2,7 @@ import { BadRequestException, Inject, Injectable, NotFoundException } from '@nes
 import { CONFIG_ORIGIN, ConfigOrigin } from '../../config/config.module';
 import { ControllerConfig } from '../../config/controller-config';
 import { CapacityBounds } from '../../scaling/schedule/capacity-bounds';
-import { isSecretField, SECRET_MASK } from '../../config/secret-field';
+import { maskSecretFields } from '../../config/secret-field';
 import { Clock, CLOCK } from '../../clock/clock';
 import { isLaunchEvent, isRemovalEvent } from '../../scaling/scaling-event-log';
 import { ScalingStatusView } from '../../scaling/scaling-status';
@@ -161,7 +161,10 @@ export class OperatorView {
   }
 
   effectiveConfig(): ConfigV1 {
-    return { origin: { ...this.origin }, config: masked(this.config) as Record<string, unknown> };
+    return {
+      origin: { ...this.origin },
+      config: maskSecretFields(this.config) as Record<string, unknown>,
+    };
   }
 
   private instanceOf(view: InstanceStatusView): InstanceV1 {
@@ -223,18 +226,4 @@ export function eventOf(event: OperatorEvent): EventV1 {
     phaseDurationsMs: { ...(detail?.phaseDurationsMs ?? {}) } as Record<string, number>,
     transitions: [...event.transitions],
   };
-}
-
-/** A plain copy of the config with every @SecretField (and any Secret value) shown as ***. */
-function masked(value: unknown, owner?: object, key?: string): unknown {
-  if (owner && key !== undefined && isSecretField(owner, key))
-    return value === undefined ? undefined : SECRET_MASK;
-  if (value === null || typeof value !== 'object') return value;
-  // Secret (from @osa/openstack-client) and Dates serialise themselves (a Secret as ***).
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
-    return JSON.parse(JSON.stringify(value));
-  if (Array.isArray(value)) return value.map((item) => masked(item));
-  const out: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(value)) out[name] = masked(field, value, name);
-  return out;
 }

@@ -1,9 +1,9 @@
 import { Logger, Provider } from '@nestjs/common';
 import { ClientEvent, CloudConfig, OpenStackClient, resolveCloudConfig } from '@osa/openstack-client';
 import { CLOUD_ENVIRONMENT, CloudEnvironment } from '../../config/config.module';
-import { OpenStackProviderConfig } from '../../config/provider.config';
+import { OpenStackProviderConfig, ProviderConfig } from '../../config/provider.config';
 import { ScalingConfig } from '../../config/scaling.config';
-import { OPENSTACK_CALL_OBSERVER, OpenStackCallObserver } from '../../seams/openstack-call-observer';
+import { OpenStackCallFeed } from '../openstack-call-feed';
 
 export const OPENSTACK_CLIENT = Symbol('OPENSTACK_CLIENT');
 
@@ -23,11 +23,15 @@ export function resolveControllerCloudConfig(config: OpenStackProviderConfig, en
   });
 }
 
-/** The OpenStack client; credentials never pass through our config classes or logs. */
+/**
+ * The OpenStack client; credentials never pass through our config classes or logs. Null on the
+ * local provider (nothing is resolved: a laptop without clouds.yaml must start).
+ */
 export const openStackClientProvider: Provider = {
   provide: OPENSTACK_CLIENT,
-  inject: [OpenStackProviderConfig, ScalingConfig, CLOUD_ENVIRONMENT, { token: OPENSTACK_CALL_OBSERVER, optional: true }],
-  useFactory: (config: OpenStackProviderConfig, scaling: ScalingConfig, environment: CloudEnvironment, apiCalls?: OpenStackCallObserver): OpenStackClient => {
+  inject: [ProviderConfig, OpenStackProviderConfig, ScalingConfig, CLOUD_ENVIRONMENT, OpenStackCallFeed],
+  useFactory: (provider: ProviderConfig, config: OpenStackProviderConfig, scaling: ScalingConfig, environment: CloudEnvironment, apiCalls: OpenStackCallFeed): OpenStackClient | null => {
+    if (provider.kind !== 'openstack') return null;
     const logger = new Logger('OpenStack');
     const cloudConfig = resolveControllerCloudConfig(config, environment);
     logger.log(`credentials from ${cloudConfig.source}; region ${cloudConfig.regionName ?? '(any)'}`);
@@ -35,31 +39,32 @@ export const openStackClientProvider: Provider = {
       timeoutMs: scaling.providerCallTimeoutMs,
       logger: (event: ClientEvent) => {
         logClientEvent(logger, event);
-        apiCalls?.record(event); // /metrics: OpenStack API calls by service, method and status
+        apiCalls.publish(event); // /metrics: OpenStack API calls by service, method and status
       },
     });
   },
 };
 
+/** One record per client event; the values as fields (method, url, status, elapsedMs, openstackRequestId). */
 function logClientEvent(logger: Logger, event: ClientEvent): void {
   switch (event.type) {
     case 'request':
-      logger.debug(`${event.method} ${event.url} -> ${event.status} in ${event.durationMs} ms${event.requestId ? ` (${event.requestId})` : ''}`);
+      logger.debug({ msg: 'OpenStack call', service: event.service, method: event.method, url: event.url, status: event.status, elapsedMs: event.durationMs, attempt: event.attempt, ...(event.requestId ? { openstackRequestId: event.requestId } : {}) });
       break;
     case 'request-failed':
-      logger.warn(`${event.method} ${event.url} failed after ${event.durationMs} ms (attempt ${event.attempt}): ${event.error}`);
+      logger.warn({ msg: 'OpenStack call failed', service: event.service, method: event.method, url: event.url, elapsedMs: event.durationMs, attempt: event.attempt, error: event.error });
       break;
     case 'retry':
-      logger.warn(`${event.method} ${event.url}: retry ${event.attempt} in ${event.delayMs} ms (${event.reason})`);
+      logger.warn({ msg: 'OpenStack call retried', service: event.service, method: event.method, url: event.url, attempt: event.attempt, delayMs: event.delayMs, reason: event.reason });
       break;
     case 'auth':
-      logger.log(`Keystone: ${event.action}${event.expiresAt ? `, token valid until ${event.expiresAt}` : ''}`);
+      logger.log({ msg: 'Keystone', action: event.action, ...(event.expiresAt ? { expiresAt: event.expiresAt } : {}), ...(event.durationMs !== undefined ? { elapsedMs: event.durationMs } : {}) });
       break;
     case 'warning':
-      logger.warn(event.message);
+      logger.warn({ msg: event.message, code: event.code });
       break;
     case 'microversion':
-      logger.log(`${event.service} microversion ${event.negotiated} (server ${event.serverMin}..${event.serverMax}, asked ${event.requested})`);
+      logger.log({ msg: 'microversion negotiated', service: event.service, negotiated: event.negotiated, serverMin: event.serverMin, serverMax: event.serverMax, requested: event.requested });
       break;
   }
 }

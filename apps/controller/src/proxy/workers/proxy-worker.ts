@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { LogConfig } from '../../config/log.config';
 import { ProxyConfig } from '../../config/proxy.config';
+import { createControllerLogger, nestLoggerOn } from '../../logging/controller-logger';
 import type { ProxyExchangeEvent } from '../exchange';
 import { ProxyServer } from '../proxy-server';
 import { RemoteTrafficDirector } from './remote-traffic-director';
@@ -20,8 +22,8 @@ const IN_FLIGHT_REPORT_INTERVAL_MS = 250;
  */
 export function runProxyWorker(): void {
   // The controller logs the proxy's lifecycle once for all workers; a worker says only what
-  // went wrong in it.
-  Logger.overrideLogger(['error', 'warn', 'fatal']);
+  // went wrong in it, on the controller's stdout as the same pino records (format by TTY).
+  Logger.overrideLogger(nestLoggerOn(createControllerLogger(Object.assign(new LogConfig(), { level: 'warn' }))));
   const logger = new Logger('ProxyWorker');
   const config = Object.assign(
     new ProxyConfig(),

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { ScalingConfig } from '../../config/scaling.config';
-import { InstanceLifecycle, RemovalState } from '../../pool/instance-lifecycle';
+import { InstanceLifecycle, instanceFields, RemovalState } from '../../pool/instance-lifecycle';
 import { InstancePool } from '../../pool/instance-pool';
 import { PoolInstance } from '../../pool/pool-instance';
 import { Clock, CLOCK } from '../../clock/clock';
@@ -88,16 +88,21 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
   private async run(instance: PoolInstance, event: RemovalEvent, drain: boolean): Promise<RemovalEvent> {
     const startedMs = this.clock.nowMs();
     const label = `${event.kind} #${event.sequence} ${instance.name} [${instance.id}]${event.address ? ` at ${event.address}` : ''}`;
+    const fields = instanceFields(event);
     const drainTimeoutMs = this.config.scaleIn.drainTimeoutMs;
-    this.logger.log(
-      `${label}: out of rotation (${event.trigger}); ` +
-        (drain ? `draining ${instance.inFlight} request(s) in flight (up to ${seconds(drainTimeoutMs)}, scaling.scaleIn.drainTimeoutMs)` : 'nothing to drain'),
-    );
-    const lifecycle = new InstanceLifecycle<RemovalState>(event, this.clock, this.logger, () => label);
+    this.logger.log({
+      msg: drain ? 'out of rotation: draining the requests in flight (up to scaling.scaleIn.drainTimeoutMs)' : 'out of rotation: nothing to drain',
+      ...fields,
+      phase: 'draining',
+      trigger: event.trigger,
+      inFlight: instance.inFlight,
+      ...(drain ? { timeoutMs: drainTimeoutMs } : {}),
+    });
+    const lifecycle = new InstanceLifecycle<RemovalState>(event, this.clock, this.logger);
     if (drain) await this.drain(instance, label, startedMs, drainTimeoutMs);
     event.inFlightAtDelete = instance.inFlight;
     if (instance.inFlight > 0) {
-      this.logger.warn(`${label}: ${instance.inFlight} request(s) still in flight after ${seconds(this.clock.nowMs() - startedMs)}: deleting anyway`);
+      this.logger.warn({ msg: 'requests still in flight at the drain deadline: deleting anyway', ...fields, inFlight: instance.inFlight, elapsedMs: Math.round(this.clock.nowMs() - startedMs) });
     }
     lifecycle.enter('deleting');
     let deleted: boolean;
