@@ -70,7 +70,7 @@ describe('placement: server groups, zones and quota (fake OpenStack)', () => {
     // Four minutes later: still held, no further create, the line said once.
     await clock.advance(4 * 60_000);
     expect(serverCreates(running)).toHaveLength(2);
-    expect(running.logger.matching(line).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['WARN [Placement]', 'LOG [Scaling]']);
+    expect(running.logger.matching(line).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['WARN [Placement]', 'INFO [Scaling]']);
     expect(running.logger.matching(/waiting until capacity changes/)).toHaveLength(1);
     const metrics = await running.app.get(MetricsRegistry).render();
     expect(metrics).toContain('osa_scale_out_blocked{reason="no-valid-host"} 1');
