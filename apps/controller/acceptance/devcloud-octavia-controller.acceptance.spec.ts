@@ -18,17 +18,16 @@ import { findSystemTool } from '@osa/openstack-testkit';
 import { ControllerProcess } from '../e2e/support/controller-process';
 import { getJson, httpGet } from '../e2e/support/http-get';
 import { ownLoopbackPrefix } from '../e2e/support/loopback';
+import { bootOriginalAndSnapshot, seedOpenstackProvider } from './devcloud-seed-setup';
 import {
   ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
   assertLoopback,
-  bakeUserData,
   cloudVariables,
   deleteServersListed,
   describeWithCloud,
   isLoopbackCidr,
   runTag,
-  waitForServiceHealthy,
 } from './devcloud-seed-support';
 
 const settings = ACCEPTANCE_SETTINGS;
@@ -114,34 +113,7 @@ describeWithCloud('controller acceptance: the seed scenario through an Octavia V
     });
 
     await client.compute.keypairs.create(names.key);
-    const ref = await client.compute.servers.create({
-      name: names.original,
-      imageId: image.id,
-      flavorId: flavor.id,
-      networks: [{ uuid: network.id }],
-      keyName: names.key,
-      userData: bakeUserData(settings.servicePort),
-    });
-    progress(`${names.original}: ${ref.id} booting`);
-    original = await client.compute.servers.waitForStatus(ref.id, { target: 'ACTIVE', timeoutMs: BOOT_TIMEOUT_MS });
-    originalAddress = extractAddress(original, { networkName: settings.network });
-    assertLoopback(originalAddress, `address of ${names.original}`);
-    await waitForServiceHealthy(originalAddress, settings.servicePort, 30_000);
-
-    // service-golden: stop, snapshot, start again (service-vm-1 stays the first member).
-    await client.compute.servers.stop(original.id);
-    await client.compute.servers.waitForStatus(original.id, { target: 'SHUTOFF', timeoutMs: 60_000 });
-    const goldenImageId = (await client.compute.servers.createImage(original.id, { name: names.golden })).imageId;
-    await client.image.images.waitForStatus(goldenImageId, { target: 'active', timeoutMs: 120_000 });
-    const deadline = Date.now() + 60_000;
-    while ((await client.compute.servers.get(original.id)).taskState !== undefined) {
-      if (Date.now() > deadline) throw new Error(`server ${original.id} still has a task after 60 s`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    await client.compute.servers.start(original.id);
-    await client.compute.servers.waitForStatus(original.id, { target: 'ACTIVE', timeoutMs: 60_000 });
-    await waitForServiceHealthy(originalAddress, settings.servicePort, 30_000);
-    progress(`${names.original} at ${originalAddress}, golden image ${goldenImageId}`);
+    ({ original, originalAddress } = await bootOriginalAndSnapshot(client, names, { image, flavor, network }, BOOT_TIMEOUT_MS));
   });
 
   afterAll(async () => {
@@ -204,20 +176,7 @@ describeWithCloud('controller acceptance: the seed scenario through an Octavia V
       {
         proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
         admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-        provider: {
-          kind: 'openstack',
-          group: tag,
-          originalName: names.original,
-          namePrefix: names.autoPrefix,
-          openstack: {
-            image: names.golden,
-            flavor: settings.flavor,
-            network: settings.network,
-            keyName: names.key,
-            securityGroups: ['default'],
-            servicePort: settings.servicePort,
-          },
-        },
+        provider: seedOpenstackProvider(tag, names),
         dataPlane: { kind: 'octavia', octavia: { loadBalancerName: names.lb, vipSubnet: subnetId, listenerPort: LISTENER_PORT } },
         scaling: { thresholdRequests: 10, maxInstances: 2, bootTimeoutMs: BOOT_TIMEOUT_MS, statusPollInitialMs: 250 },
         health: { intervalMs: 250, readinessTimeoutMs: 60_000 },
