@@ -195,7 +195,7 @@ describeWithCloud('controller acceptance: the seed scenario through an Octavia V
     figures.loadBalancerCreatedMs = Date.now() - startedAt;
 
     // Step 1: service-vm-1 is admitted and is the only member.
-    await controller.waitForLine(new RegExp(`${names.original} .*admitted .*ready for traffic`), 60_000);
+    await controller.waitForLine(new RegExp(`original admitted: ready for traffic .*instanceName=${names.original}\\b`), 60_000);
     const step1 = await waitForMembers(pool.id, 'service-vm-1 alone', (m) => m.length === 1);
     expect(step1).toEqual([{ address: originalAddress, weight: expect.any(Number), name: `osa:${original.id}` }]);
     expect(serving(step1)).toEqual(await readyAddresses(admin));
