@@ -12,22 +12,26 @@
  * At each step the real `openstack loadbalancer member list` shows exactly the ready instances as
  * members taking traffic (weight > 0). Everything named osa-acc-<hex>-... is deleted at the end.
  */
-import { spawnSync } from 'node:child_process';
 import { extractAddress, OpenStackClient, type Server } from '@osa/openstack-client';
-import { findSystemTool } from '@osa/openstack-testkit';
 import { ControllerProcess } from '../e2e/support/controller-process';
 import { getJson, httpGet } from '../e2e/support/http-get';
 import { ownLoopbackPrefix } from '../e2e/support/loopback';
-import { bootOriginalAndSnapshot, seedOpenstackProvider } from './devcloud-seed-setup';
 import {
   ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
   assertLoopback,
+  bootOriginalAndSnapshot,
+  type CliMember,
+  cliMembers,
   cloudVariables,
+  deleteLoadBalancersNamed,
   deleteServersListed,
   describeWithCloud,
-  isLoopbackCidr,
+  findSeedCloud,
+  octaviaSkipReason,
   runTag,
+  seedNames,
+  seedOpenstackProvider,
 } from './devcloud-seed-support';
 
 const settings = ACCEPTANCE_SETTINGS;
@@ -36,12 +40,6 @@ const LISTENER_PORT = 8000;
 
 interface StatusView {
   instances: Array<{ id: string; name: string; role: string; state: string; ip: string | null; serving: boolean }>;
-}
-
-interface CliMember {
-  address: string;
-  weight: number;
-  name: string;
 }
 
 interface Answer {
@@ -57,13 +55,7 @@ function progress(message: string): void {
 describeWithCloud('controller acceptance: the seed scenario through an Octavia VIP (dataPlane.kind octavia, real cloud)', () => {
   jest.setTimeout(6 * 60_000);
   const tag = runTag();
-  const names = {
-    key: `${tag}-key`,
-    original: `${tag}-service-vm-1`,
-    golden: `${tag}-service-golden`,
-    autoPrefix: `${tag}-service-auto-`,
-    lb: `${tag}-lb`,
-  };
+  const names = { ...seedNames(tag), lb: `${tag}-lb` };
   const cleanup = new AcceptanceCleanup();
   let client: OpenStackClient;
   let skipReason: string | undefined;
@@ -75,27 +67,13 @@ describeWithCloud('controller acceptance: the seed scenario through an Octavia V
 
   beforeAll(async () => {
     client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
-    try {
-      await client.session.endpointFor('load-balancer');
-    } catch {
-      skipReason = 'the catalog has no load-balancer endpoint (start it: bash ../shared/devcloud/octavia/octavia.sh up)';
-    }
-    if (!skipReason && !findSystemTool('openstack'))
-      skipReason = 'the openstack CLI is not installed (apt-get install -y python3-openstackclient python3-octaviaclient)';
+    skipReason = await octaviaSkipReason(client);
     if (skipReason) {
       progress(`SKIPPED octavia controller suite: ${skipReason}`);
       return;
     }
-    const [image, flavor, network] = await Promise.all([
-      client.image.images.findByName(settings.baseImage),
-      client.compute.flavors.find(settings.flavor),
-      client.network.networks.find(settings.network),
-    ]);
-    if (!image) throw new Error(`image ${settings.baseImage} not found (set OSA_ACC_IMAGE)`);
-    const subnets = await client.network.subnets.list({ networkId: network.id, ipVersion: 4 }).toArray();
-    if (subnets.length === 0 || subnets.some((s) => !isLoopbackCidr(s.cidr)))
-      throw new Error(`network ${settings.network} must have only loopback IPv4 subnets: this suite needs the devcloud`);
-    subnetId = subnets[0].id;
+    const cloud = await findSeedCloud(client);
+    subnetId = cloud.subnetId;
 
     // Registered before anything exists, run newest-first: the load balancer, the controller's servers, then ours.
     cleanup.add(`delete key pair ${names.key}`, () => client.compute.keypairs.delete(names.key));
@@ -104,16 +82,10 @@ describeWithCloud('controller acceptance: the seed scenario through an Octavia V
     });
     cleanup.add(`delete server ${names.original}`, () => deleteServersListed(client, { exactName: names.original }));
     cleanup.add(`delete servers ${names.autoPrefix}*`, () => deleteServersListed(client, { name: `^${names.autoPrefix}` }));
-    cleanup.add(`delete load balancer ${names.lb}`, async () => {
-      for (const lb of await client.loadBalancer.loadBalancers.list({ name: names.lb }).toArray()) {
-        await client.loadBalancer.loadBalancers.waitForStatus(lb.id, { target: 'ACTIVE', timeoutMs: 60_000 }).catch(() => undefined);
-        await client.loadBalancer.loadBalancers.delete(lb.id, { cascade: true });
-        await client.loadBalancer.loadBalancers.waitForDeleted(lb.id, { timeoutMs: 60_000 });
-      }
-    });
+    cleanup.add(`delete load balancer ${names.lb}`, () => deleteLoadBalancersNamed(client, names.lb));
 
     await client.compute.keypairs.create(names.key);
-    ({ original, originalAddress } = await bootOriginalAndSnapshot(client, names, { image, flavor, network }, BOOT_TIMEOUT_MS));
+    ({ original, originalAddress } = await bootOriginalAndSnapshot(client, names, cloud, BOOT_TIMEOUT_MS));
   });
 
   afterAll(async () => {
@@ -137,13 +109,6 @@ describeWithCloud('controller acceptance: the seed scenario through an Octavia V
       client.close();
     }
   });
-
-  /** `openstack loadbalancer member list` (the real CLI), sorted by address. */
-  function cliMembers(poolId: string): CliMember[] {
-    const run = spawnSync('openstack', ['loadbalancer', 'member', 'list', poolId, '-f', 'json'], { encoding: 'utf8', timeout: 60_000, env: process.env });
-    if (run.status !== 0) throw new Error(`openstack loadbalancer member list failed: ${run.stderr}`);
-    return (JSON.parse(run.stdout) as CliMember[]).map((r) => ({ address: r.address, weight: r.weight, name: r.name })).sort((a, b) => a.address.localeCompare(b.address));
-  }
 
   /** The addresses of the members that take new requests (weight > 0). */
   const serving = (members: CliMember[]): string[] => members.filter((m) => m.weight > 0).map((m) => m.address);

@@ -16,29 +16,26 @@
  * After each step the real `openstack loadbalancer member list` shows exactly the ready
  * instances. Everything is named osa-acc-<hex>-... and deleted at the end.
  */
-import { spawnSync } from 'node:child_process';
 import { extractAddress, OpenStackClient, type Server } from '@osa/openstack-client';
-import { findSystemTool } from '@osa/openstack-testkit';
 import { SystemClock } from '../src/clock/clock';
 import { OctaviaDataPlaneConfig } from '../src/config/octavia-data-plane.config';
 import { OctaviaDataPlane } from '../src/data-plane/octavia/octavia-data-plane';
 import type { DataPlaneMember, MemberState } from '../src/seams/data-plane';
 import { httpGet } from '../e2e/support/http-get';
 import {
+  ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
   assertLoopback,
   bakeUserData,
+  cliMembers as cliMembersOf,
+  deleteLoadBalancersNamed,
   describeWithCloud,
-  isLoopbackCidr,
+  findSeedCloud,
+  octaviaSkipReason,
   runTag,
 } from './devcloud-seed-support';
 
-const settings = {
-  network: process.env['OSA_ACC_NETWORK'] ?? 'test',
-  baseImage: process.env['OSA_ACC_IMAGE'] ?? 'ubuntu',
-  flavor: process.env['OSA_ACC_FLAVOR'] ?? 'm1.tiny',
-  servicePort: Number(process.env['OSA_ACC_SERVICE_PORT'] ?? 5000),
-};
+const settings = ACCEPTANCE_SETTINGS;
 
 function progress(message: string): void {
   process.stderr.write(`[acceptance] ${message}\n`);
@@ -139,24 +136,8 @@ describeWithCloud(
       weight: 100,
     });
 
-    /** `openstack loadbalancer member list` (the real CLI): address, weight and name of each member. */
-    function cliMembers(): Array<{ address: string; weight: number; name: string }> {
-      const run = spawnSync(
-        'openstack',
-        ['loadbalancer', 'member', 'list', dataPlane.ids.poolId, '-f', 'json'],
-        { encoding: 'utf8', timeout: 60_000, env: process.env },
-      );
-      if (run.status !== 0)
-        throw new Error(`openstack loadbalancer member list failed: ${run.stderr}`);
-      const rows = JSON.parse(run.stdout) as Array<{
-        address: string;
-        weight: number;
-        name: string;
-      }>;
-      return rows
-        .map((r) => ({ address: r.address, weight: r.weight, name: r.name }))
-        .sort((a, b) => a.address.localeCompare(b.address));
-    }
+    /** `openstack loadbalancer member list` (the real CLI) of our pool. */
+    const cliMembers = () => cliMembersOf(dataPlane.ids.poolId);
 
     const ours = <T extends { name: string }>(rows: T[]): T[] => rows.filter((r) => r.name.startsWith('osa:'));
 
@@ -199,43 +180,18 @@ describeWithCloud(
 
     beforeAll(async () => {
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
-      try {
-        await client.session.endpointFor('load-balancer');
-      } catch {
-        skipReason =
-          'the catalog has no load-balancer endpoint (start it: bash ../shared/devcloud/octavia/octavia.sh up)';
-      }
-      if (!skipReason && !findSystemTool('openstack'))
-        skipReason =
-          'the openstack CLI is not installed (apt-get install -y python3-openstackclient python3-octaviaclient)';
+      skipReason = await octaviaSkipReason(client);
       if (skipReason) {
         progress(`SKIPPED octavia data plane suite: ${skipReason}`);
         return;
       }
-      const [image, flavor, network] = await Promise.all([
-        client.image.images.findByName(settings.baseImage),
-        client.compute.flavors.find(settings.flavor),
-        client.network.networks.find(settings.network),
-      ]);
-      if (!image) throw new Error(`image ${settings.baseImage} not found (set OSA_ACC_IMAGE)`);
-      const subnets = await client.network.subnets
-        .list({ networkId: network.id, ipVersion: 4 })
-        .toArray();
-      if (subnets.length === 0 || subnets.some((s) => !isLoopbackCidr(s.cidr)))
-        throw new Error(
-          `network ${settings.network} must have only loopback IPv4 subnets: this suite needs the devcloud`,
-        );
-      imageId = image.id;
-      flavorId = flavor.id;
-      networkId = network.id;
-      subnetId = subnets[0].id;
+      const cloud = await findSeedCloud(client);
+      imageId = cloud.image.id;
+      flavorId = cloud.flavor.id;
+      networkId = cloud.network.id;
+      subnetId = cloud.subnetId;
       // Registered before the load balancer exists: whatever is named so goes, with its VIP port.
-      cleanup.add(`delete load balancer ${lbName}`, async () => {
-        for (const lb of await client.loadBalancer.loadBalancers.list({ name: lbName }).toArray()) {
-          await client.loadBalancer.loadBalancers.delete(lb.id, { cascade: true });
-          await client.loadBalancer.loadBalancers.waitForDeleted(lb.id, { timeoutMs: 60_000 });
-        }
-      });
+      cleanup.add(`delete load balancer ${lbName}`, () => deleteLoadBalancersNamed(client, lbName));
     });
 
     afterAll(async () => {

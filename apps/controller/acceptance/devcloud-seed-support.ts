@@ -1,13 +1,15 @@
 /**
- * Helpers of the devcloud acceptance suites (seed, refresh): whether a real cloud is configured, unique names,
- * cleanup registered before anything can fail, the loopback guard, and the bake's user data.
+ * Helpers of the devcloud acceptance suites (seed, refresh, octavia): whether a real cloud is configured, unique names,
+ * cleanup registered before anything can fail, the loopback guard, the bake's user data, the seed's starting point
+ * (service-vm-1 + the golden image + the provider section naming both) and the Octavia checks (skip reason, the
+ * real CLI's member list, the load balancer's cleanup).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { OpenStackClient } from '@osa/openstack-client';
-import { assertLoopback } from '@osa/openstack-testkit';
+import { extractAddress, type Flavor, type Image, type Network, type OpenStackClient, type Server } from '@osa/openstack-client';
+import { assertLoopback, findSystemTool, isLoopbackCidr } from '@osa/openstack-testkit';
 import { httpGet } from '../e2e/support/http-get';
 
 export {
@@ -90,5 +92,126 @@ export function bakeUserData(servicePort: number): string {
     return fs.readFileSync(out, 'utf8');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The seed's names in one run: key pair, service-vm-1, the golden image, the clones' prefix. */
+export interface SeedNames {
+  key: string;
+  original: string;
+  golden: string;
+  autoPrefix: string;
+}
+
+export function seedNames(tag: string): SeedNames {
+  return { key: `${tag}-key`, original: `${tag}-service-vm-1`, golden: `${tag}-service-golden`, autoPrefix: `${tag}-service-auto-` };
+}
+
+/** `provider` of the controller config: the group `tag`, service-vm-1 as the original, clones from the golden image. */
+export function seedOpenstackProvider(tag: string, names: SeedNames): Record<string, unknown> {
+  const settings = ACCEPTANCE_SETTINGS;
+  return {
+    kind: 'openstack',
+    group: tag,
+    originalName: names.original,
+    namePrefix: names.autoPrefix,
+    openstack: { image: names.golden, flavor: settings.flavor, network: settings.network, keyName: names.key, securityGroups: ['default'], servicePort: settings.servicePort },
+  };
+}
+
+/** The base image, flavor and network of ACCEPTANCE_SETTINGS, and the network's (only loopback) IPv4 subnet. */
+export async function findSeedCloud(client: OpenStackClient): Promise<{ image: Image; flavor: Flavor; network: Network; subnetId: string }> {
+  const settings = ACCEPTANCE_SETTINGS;
+  const [image, flavor, network] = await Promise.all([
+    client.image.images.findByName(settings.baseImage),
+    client.compute.flavors.find(settings.flavor),
+    client.network.networks.find(settings.network),
+  ]);
+  if (!image) throw new Error(`image ${settings.baseImage} not found (set OSA_ACC_IMAGE)`);
+  // Only a loopback subnet guarantees that every address Nova reports (which the controller will connect to) is inside 127.0.0.0/8.
+  const subnets = await client.network.subnets.list({ networkId: network.id }).toArray();
+  const outside = subnets.filter((s) => !isLoopbackCidr(s.cidr));
+  if (subnets.length === 0 || outside.length)
+    throw new Error(`network ${settings.network} has subnets outside 127.0.0.0/8 (${outside.map((s) => s.cidr).join(', ') || 'none at all'}): this suite needs the devcloud`);
+  return { image, flavor, network, subnetId: subnets[0].id };
+}
+
+/**
+ * Seed 7-10: boots service-vm-1 (the base image plus the bake's user data), then stop, snapshot to the
+ * golden image, start again: it stays the first backend. The key pair `names.key` must exist; the caller
+ * registers the cleanup of everything named in `names` before calling this.
+ */
+export async function bootOriginalAndSnapshot(
+  client: OpenStackClient,
+  names: SeedNames,
+  cloud: { image: Image; flavor: Flavor; network: Network },
+  bootTimeoutMs: number,
+): Promise<{ original: Server; originalAddress: string; goldenImageId: string }> {
+  const settings = ACCEPTANCE_SETTINGS;
+  const ref = await client.compute.servers.create({
+    name: names.original,
+    imageId: cloud.image.id,
+    flavorId: cloud.flavor.id,
+    networks: [{ uuid: cloud.network.id }],
+    keyName: names.key,
+    userData: bakeUserData(settings.servicePort),
+  });
+  process.stderr.write(`[acceptance] ${names.original}: ${ref.id} booting\n`);
+  const original = await client.compute.servers.waitForStatus(ref.id, { target: 'ACTIVE', timeoutMs: bootTimeoutMs });
+  const originalAddress = extractAddress(original, { networkName: settings.network });
+  assertLoopback(originalAddress, `address of ${names.original}`);
+  await waitForServiceHealthy(originalAddress, settings.servicePort, 30_000);
+
+  await client.compute.servers.stop(original.id);
+  await client.compute.servers.waitForStatus(original.id, { target: 'SHUTOFF', timeoutMs: 60_000 });
+  const goldenImageId = (await client.compute.servers.createImage(original.id, { name: names.golden })).imageId;
+  await client.image.images.waitForStatus(goldenImageId, { target: 'active', timeoutMs: 120_000 });
+  // Nova refuses a start while the snapshot task is still on the server.
+  const deadline = Date.now() + 60_000;
+  while ((await client.compute.servers.get(original.id)).taskState !== undefined) {
+    if (Date.now() > deadline) throw new Error(`server ${original.id} still has a task after 60 s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await client.compute.servers.start(original.id);
+  await client.compute.servers.waitForStatus(original.id, { target: 'ACTIVE', timeoutMs: 60_000 });
+  await waitForServiceHealthy(originalAddress, settings.servicePort, 30_000);
+  process.stderr.write(`[acceptance] ${names.original} at ${originalAddress}, golden image ${names.golden} ${goldenImageId}\n`);
+  return { original, originalAddress, goldenImageId };
+}
+
+/** Why an Octavia suite cannot run here (no load-balancer endpoint, no `openstack` CLI), or undefined. */
+export async function octaviaSkipReason(client: OpenStackClient): Promise<string | undefined> {
+  try {
+    await client.session.endpointFor('load-balancer');
+  } catch {
+    return 'the catalog has no load-balancer endpoint (start it: bash ../shared/devcloud/octavia/octavia.sh up)';
+  }
+  if (!findSystemTool('openstack'))
+    return 'the openstack CLI is not installed (apt-get install -y python3-openstackclient python3-octaviaclient)';
+  return undefined;
+}
+
+export interface CliMember {
+  address: string;
+  weight: number;
+  name: string;
+}
+
+/** `openstack loadbalancer member list POOL` (the real CLI): address, weight and name of each member, by address. */
+export function cliMembers(poolId: string): CliMember[] {
+  const run = spawnSync('openstack', ['loadbalancer', 'member', 'list', poolId, '-f', 'json'], { encoding: 'utf8', timeout: 60_000, env: process.env });
+  if (run.status !== 0) throw new Error(`openstack loadbalancer member list failed: ${run.stderr}`);
+  return (JSON.parse(run.stdout) as CliMember[])
+    .map((r) => ({ address: r.address, weight: r.weight, name: r.name }))
+    .sort((a, b) => a.address.localeCompare(b.address));
+}
+
+/** Cleanup step: every load balancer named `name` deleted with its listeners, pools and members (and its VIP port). */
+export async function deleteLoadBalancersNamed(client: OpenStackClient, name: string): Promise<void> {
+  for (const lb of await client.loadBalancer.loadBalancers.list({ name }).toArray()) {
+    // Octavia refuses a delete while PENDING_*: a change the controller sent may still be in flight.
+    await client.loadBalancer.loadBalancers.waitForStatus(lb.id, { target: 'ACTIVE', timeoutMs: 60_000 }).catch(() => undefined);
+    await client.loadBalancer.loadBalancers.delete(lb.id, { cascade: true });
+    await client.loadBalancer.loadBalancers.waitForDeleted(lb.id, { timeoutMs: 60_000 });
   }
 }

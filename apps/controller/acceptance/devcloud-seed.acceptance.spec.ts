@@ -20,14 +20,15 @@ import {
   ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
   assertLoopback,
-  bakeUserData,
+  bootOriginalAndSnapshot,
   cloudVariables,
   deleteServersListed,
   describeWithCloud,
+  findSeedCloud,
   hostOf,
-  isLoopbackCidr,
   runTag,
-  waitForServiceHealthy,
+  seedNames,
+  seedOpenstackProvider,
 } from './devcloud-seed-support';
 
 const settings = ACCEPTANCE_SETTINGS;
@@ -62,12 +63,7 @@ describeWithCloud(
   () => {
     jest.setTimeout(6 * 60_000);
     const tag = runTag();
-    const names = {
-      key: `${tag}-key`,
-      original: `${tag}-service-vm-1`,
-      golden: `${tag}-service-golden`,
-      autoPrefix: `${tag}-service-auto-`,
-    };
+    const names = seedNames(tag);
     const cleanup = new AcceptanceCleanup();
     let client: OpenStackClient;
     let controller: ControllerProcess | undefined;
@@ -79,21 +75,7 @@ describeWithCloud(
 
     beforeAll(async () => {
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
-      const [image, flavor, network] = await Promise.all([
-        client.image.images.findByName(settings.baseImage),
-        client.compute.flavors.find(settings.flavor),
-        client.network.networks.find(settings.network),
-      ]);
-      if (!image) throw new Error(`image ${settings.baseImage} not found (set OSA_ACC_IMAGE)`);
-      // Only a loopback subnet guarantees that every address Nova reports (which the controller will
-      // connect to) is inside 127.0.0.0/8.
-      const subnets = await client.network.subnets.list({ networkId: network.id }).toArray();
-      const outside = subnets.filter((s) => !isLoopbackCidr(s.cidr));
-      if (subnets.length === 0 || outside.length) {
-        throw new Error(
-          `network ${settings.network} has subnets outside 127.0.0.0/8 (${outside.map((s) => s.cidr).join(', ') || 'none at all'}): this suite needs the devcloud`,
-        );
-      }
+      const cloud = await findSeedCloud(client);
 
       // Registered before anything exists, newest-first: the controller's servers, then ours.
       cleanup.add(`delete key pair ${names.key}`, () => client.compute.keypairs.delete(names.key));
@@ -109,50 +91,10 @@ describeWithCloud(
       );
 
       await client.compute.keypairs.create(names.key);
-
       // service-vm-1 (seed 7-9): the base image plus the bake's cloud-init user data, which
       // installs and enables the service (on the devcloud the workload runner applies it, and
-      // the golden image then carries the enabled unit on its disk).
-      const ref = await client.compute.servers.create({
-        name: names.original,
-        imageId: image.id,
-        flavorId: flavor.id,
-        networks: [{ uuid: network.id }],
-        keyName: names.key,
-        userData: bakeUserData(settings.servicePort),
-      });
-      progress(`${names.original}: ${ref.id} booting`);
-      original = await client.compute.servers.waitForStatus(ref.id, {
-        target: 'ACTIVE',
-        timeoutMs: BOOT_TIMEOUT_MS,
-      });
-      originalAddress = extractAddress(original, { networkName: settings.network });
-      assertLoopback(originalAddress, `address of ${names.original}`);
-      await waitForHealthy(originalAddress, settings.servicePort, 30_000);
-
-      // service-golden (seed 10): stop, snapshot, start again (it stays the first backend).
-      await client.compute.servers.stop(original.id);
-      await client.compute.servers.waitForStatus(original.id, {
-        target: 'SHUTOFF',
-        timeoutMs: 60_000,
-      });
-      goldenImageId = (
-        await client.compute.servers.createImage(original.id, { name: names.golden })
-      ).imageId;
-      await client.image.images.waitForStatus(goldenImageId, {
-        target: 'active',
-        timeoutMs: 120_000,
-      });
-      await waitForNoTask(original.id);
-      await client.compute.servers.start(original.id);
-      await client.compute.servers.waitForStatus(original.id, {
-        target: 'ACTIVE',
-        timeoutMs: 60_000,
-      });
-      await waitForHealthy(originalAddress, settings.servicePort, 30_000);
-      progress(
-        `${names.original} at ${originalAddress}, golden image ${names.golden} ${goldenImageId}`,
-      );
+      // the golden image then carries the enabled unit on its disk); service-golden (seed 10).
+      ({ original, originalAddress, goldenImageId } = await bootOriginalAndSnapshot(client, names, cloud, BOOT_TIMEOUT_MS));
     });
 
     afterAll(async () => {
@@ -169,17 +111,6 @@ describeWithCloud(
       }
     });
 
-    const waitForHealthy = waitForServiceHealthy;
-
-    async function waitForNoTask(serverId: string): Promise<void> {
-      const deadline = Date.now() + 60_000;
-      while ((await client.compute.servers.get(serverId)).taskState !== undefined) {
-        if (Date.now() > deadline)
-          throw new Error(`server ${serverId} still has a task after 60 s`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-
     it('proxies to service-vm-1, creates one service-auto server from the golden image through Nova, 503 while it boots, then switches to its Neutron address', async () => {
       const prefix = ownLoopbackPrefix();
       // Nova's clock in its own format; `changes-since` also lists servers deleted since then.
@@ -188,20 +119,7 @@ describeWithCloud(
         {
           proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
           admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-          provider: {
-            kind: 'openstack',
-            group: tag,
-            originalName: names.original,
-            namePrefix: names.autoPrefix,
-            openstack: {
-              image: names.golden,
-              flavor: settings.flavor,
-              network: settings.network,
-              keyName: names.key,
-              securityGroups: ['default'],
-              servicePort: settings.servicePort,
-            },
-          },
+          provider: seedOpenstackProvider(tag, names),
           scaling: {
             thresholdRequests: 10,
             maxInstances: 2,
