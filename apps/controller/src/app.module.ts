@@ -12,6 +12,7 @@ import { ClockModule } from './clock/clock.module';
 import { ProvidersModule } from './providers/providers.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { HealingModule } from './healing/healing.module';
+import { LeadershipModule } from './leadership/leadership.module';
 import { RecoveryModule } from './recovery/recovery.module';
 import { RefreshModule } from './refresh/refresh.module';
 import { ScalingModule } from './scaling/scaling.module';
@@ -29,6 +30,7 @@ export class AppModule {
         ControllerConfigModule.forRoot(loaded),
         ClockModule,
         ProvidersModule.forRoot(loaded.config.provider.kind),
+        LeadershipModule.forRoot(loaded.config.leadership.enabled),
         PoolModule,
         HealthModule,
         ScalingModule,

@@ -9,6 +9,7 @@ import { NodeProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher'
 import { MonitoredInstanceProvider } from './monitored-instance-provider';
 import { OPENSTACK_CLIENT, openStackClientProvider } from './openstack/openstack-client.provider';
 import { OpenStackInstanceProvider } from './openstack/openstack-instance-provider';
+import { Leadership, LEADERSHIP } from '../seams/leadership';
 
 /**
  * Binds `INSTANCE_PROVIDER` to the configured implementation, wrapped so every call has a
@@ -26,12 +27,12 @@ export class ProvidersModule {
       GoldenImagePin,
       {
         provide: INSTANCE_PROVIDER,
-        inject: [implementation, CloudApiHealth, ScalingConfig],
-        useFactory: (inner: InstanceProvider, health: CloudApiHealth, scaling: ScalingConfig) =>
-          new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs),
+        inject: [implementation, CloudApiHealth, ScalingConfig, { token: LEADERSHIP, optional: true }],
+        useFactory: (inner: InstanceProvider, health: CloudApiHealth, scaling: ScalingConfig, leadership?: Leadership) =>
+          new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs, leadership),
       },
     ];
-    // The OpenStack client is shared with dataPlane.kind octavia (same credentials, same metrics).
+    // The OpenStack client is shared with dataPlane.kind octavia and the leadership lease (same credentials, same metrics).
     const exports = [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin, ...(kind === 'local' ? [] : [OPENSTACK_CLIENT])];
     return { module: ProvidersModule, providers, exports };
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { HealthConfig } from '../config/health.config';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
@@ -11,6 +11,7 @@ import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
 import { CloudApiHealth } from '../providers/cloud-api-health';
 import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot } from '../providers/instance-provider';
+import { Leadership, LEADERSHIP, SINGLE_CONTROLLER } from '../seams/leadership';
 import { FailureBackoff, repeatEvery } from '../resilience/backoff';
 import { InstanceDeleter } from './instance-deleter';
 import { InstanceLaunch, LaunchDependencies, LaunchImage } from './instance-launch';
@@ -96,6 +97,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     private readonly deleter: InstanceDeleter,
     private readonly cloudApi: CloudApiHealth,
     private readonly original: OriginalInstanceService,
+    @Optional() @Inject(LEADERSHIP) private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {
     this.launchDependencies = { provider, readiness, pool, clock, scaling: config, health, logger: new Logger('ScaleOut'), deleter };
     this.scaleOutBackoff = new FailureBackoff(config.failureBackoffInitialMs, config.failureBackoffMaxMs);
@@ -389,6 +391,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
    * here is logged, and the gate is not left closed by a launch that never started.
    */
   private reconcile(): void {
+    if (!this.leadership.isLeader()) return; // a standby decides nothing (seams/leadership.ts)
     try {
       this.carryOut(planReconcile(this.snapshot(), this.clock.nowMs()));
     } catch (error) {
