@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Leadership, LEADERSHIP, LeadershipView, SINGLE_CONTROLLER } from '../seams/leadership';
 import { CONFIG_ORIGIN, ConfigOrigin } from '../config/config.module';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
@@ -53,6 +54,8 @@ export interface ControllerStatus {
   /** Instance refresh: the rollout in progress (canary figures), the last ones, pinned and rejected images. */
   readonly refresh: RefreshStatus;
   readonly config: ConfigOrigin;
+  /** Role in the controller pair: single, leader or standby; lease holder and when it ends. */
+  readonly leadership: LeadershipView;
 }
 
 /** Assembles /status from the pool, the scaler and the director; secrets are never part of any of them. */
@@ -73,6 +76,7 @@ export class StatusService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly cloudApi: CloudApiHealth,
     private readonly refresh: RefreshService,
+    @Optional() @Inject(LEADERSHIP) private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {}
 
   snapshot(): ControllerStatus {
@@ -94,6 +98,7 @@ export class StatusService {
       cloudApi: this.cloudApi.status(),
       refresh: this.refresh.status(),
       config: this.origin,
+      leadership: this.leadership.view(),
     };
   }
 

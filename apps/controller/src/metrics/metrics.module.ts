@@ -6,6 +6,7 @@ import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics-registry';
 import { OPENSTACK_CALL_OBSERVER } from '../seams/openstack-call-observer';
 import { OpenStackApiCallMetrics } from './openstack-api-call-metrics';
+import { LeadershipMetrics } from './leadership-metrics';
 
 /**
  * `/metrics` on the admin listener. Global so the OpenStack client's factory (ProvidersModule)
@@ -15,7 +16,7 @@ import { OpenStackApiCallMetrics } from './openstack-api-call-metrics';
 @Module({
   imports: [PoolModule, ScalingModule],
   controllers: [MetricsController],
-  providers: [MetricsRegistry, OpenStackApiCallMetrics, { provide: OPENSTACK_CALL_OBSERVER, useExisting: OpenStackApiCallMetrics }, ControllerMetrics],
+  providers: [MetricsRegistry, OpenStackApiCallMetrics, { provide: OPENSTACK_CALL_OBSERVER, useExisting: OpenStackApiCallMetrics }, ControllerMetrics, LeadershipMetrics],
   exports: [MetricsRegistry, OpenStackApiCallMetrics, OPENSTACK_CALL_OBSERVER],
 })
 export class MetricsModule {}

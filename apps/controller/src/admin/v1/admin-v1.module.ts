@@ -6,6 +6,7 @@ import { AdminModule } from '../admin.module';
 import { EventsV1Controller } from './events-v1.controller';
 import { InstanceImageTracker } from './instance-image-tracker';
 import { InstancesV1Controller } from './instances-v1.controller';
+import { LeadershipV1Controller } from './leadership-v1.controller';
 import { LoadSampler } from './load-sampler';
 import { OpenApiDocumentHolder } from './openapi-document.holder';
 import { OpenApiV1Controller } from './openapi-v1.controller';
@@ -31,6 +32,7 @@ import { StreamV1Controller } from './stream-v1.controller';
     StreamV1Controller,
     OpenApiV1Controller,
     RefreshV1Controller,
+    LeadershipV1Controller,
   ],
   providers: [
     OperatorView,
