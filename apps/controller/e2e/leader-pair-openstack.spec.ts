@@ -11,13 +11,15 @@ type PairStatus = LifecycleStatus & { leadership: { role: string; holderId: stri
 
 const LEASE_MS = 3_000;
 const RENEW_MS = 1_000;
+/** leaseDurationMs + renewIntervalMs, plus the confirming read a write waits for (renewIntervalMs / 2, see LeaderElection). */
+const TAKEOVER_BOUND_MS = LEASE_MS + RENEW_MS + RENEW_MS / 2;
 /** What the bound leaves out: the takeover's own read + write on the fake, and this spec's 50 ms status polling. */
 const CALL_AND_POLL_SLACK_MS = 1_000;
 
 /**
  * Two controller processes for one group on the openstack provider against the fake OpenStack,
  * the lease a Neutron security group (If-Match: revision_number). The leader scales out; it is
- * killed with SIGKILL; the standby takes over within leaseDurationMs + renewIntervalMs, adopts what
+ * killed with SIGKILL; the standby takes over within leaseDurationMs + 1.5 x renewIntervalMs, adopts what
  * the dead leader made, and nothing is created twice or deleted.
  */
 describe('controller pair: kill -9 of the leader, openstack provider', () => {
@@ -65,7 +67,7 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
 
   const pairStatus = async (admin: { host: string; port: number }): Promise<PairStatus> => (await readStatus(admin)) as PairStatus;
 
-  it('the standby takes over within leaseDurationMs + renewIntervalMs, adopts the leader\'s server, no duplicate create', async () => {
+  it('the standby takes over within leaseDurationMs + 1.5 x renewIntervalMs, adopts the leader\'s server, no duplicate create', async () => {
     const fake = cloud as FakeOpenStack;
     const a = start('ctl-a', 0);
     await a.waitForLine(/elected: ctl-a holds lease "osa-lease-service"/, 20_000);
@@ -93,8 +95,8 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
       else await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const takeoverMs = tookOverAt - killedAt;
-    process.stdout.write(`leader-pair: takeover after kill -9 in ${takeoverMs} ms (bound ${LEASE_MS + RENEW_MS} ms + ${CALL_AND_POLL_SLACK_MS} ms slack)\n`);
-    expect(takeoverMs).toBeLessThanOrEqual(LEASE_MS + RENEW_MS + CALL_AND_POLL_SLACK_MS);
+    process.stdout.write(`leader-pair: takeover after kill -9 in ${takeoverMs} ms (bound ${TAKEOVER_BOUND_MS} ms + ${CALL_AND_POLL_SLACK_MS} ms slack)\n`);
+    expect(takeoverMs).toBeLessThanOrEqual(TAKEOVER_BOUND_MS + CALL_AND_POLL_SLACK_MS);
 
     // The new leader adopts the dead leader's server instead of creating one.
     const done = await waitForStatus(bAddr.admin, 'the new leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => b.output);

@@ -112,7 +112,7 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
     while (!signal.aborted) {
       let nextMs = this.settings.renewIntervalMs;
       try {
-        nextMs = await this.step(signal);
+        nextMs = await this.step();
       } catch (error) {
         if (signal.aborted) break;
         // A failed read or write changes nothing: a leader keeps acting until its deadline only.
@@ -128,15 +128,23 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
     }
   }
 
+  private callSignal(timeoutMs: number): AbortSignal {
+    return AbortSignal.any([this.stop.signal, AbortSignal.timeout(timeoutMs)]);
+  }
+
+  /** How long after a write its confirming read waits: longer than an overlapping write can take (its call timeout). */
+  private confirmDelayMs(): number {
+    return this.settings.renewIntervalMs / 2;
+  }
+
   /** A failed call is retried sooner than the next renew, so a leader gets several tries before its deadline. */
   private retryMs(): number {
     return Math.max(100, this.settings.renewIntervalMs / 4);
   }
 
   /** One read and what follows from it; returns the wait before the next one. */
-  private async step(signal: AbortSignal): Promise<number> {
-    const callSignal = AbortSignal.any([signal, AbortSignal.timeout(this.settings.renewIntervalMs)]);
-    const reading = await this.store.read(callSignal);
+  private async step(): Promise<number> {
+    const reading = await this.store.read(this.callSignal(this.settings.renewIntervalMs));
     this.last = reading;
     const decision = decideLease(reading, this.state, this.settings, this.clock.nowMs());
     switch (decision.kind) {
@@ -153,11 +161,11 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
         return this.settings.renewIntervalMs;
       case 'acquire':
       case 'renew':
-        return this.write(reading, decision.ifMatchRevision, decision.kind === 'acquire' ? decision.why : undefined, callSignal);
+        return this.write(reading, decision.ifMatchRevision, decision.kind === 'acquire' ? decision.why : undefined);
     }
   }
 
-  private async write(reading: LeaseReading, ifMatchRevision: number, acquiring: string | undefined, signal: AbortSignal): Promise<number> {
+  private async write(reading: LeaseReading, ifMatchRevision: number, acquiring: string | undefined): Promise<number> {
     const token = randomBytes(8).toString('hex');
     const sentMs = this.clock.nowMs(); // taken BEFORE sending: the deadline can only be early, never late
     const record: LeaseRecord = {
@@ -168,11 +176,24 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
       released: false,
     };
     try {
-      this.last = await this.store.write(reading.resourceId, ifMatchRevision, record, signal);
+      // The write gives up within confirmDelayMs, so an overlapping write of ours has ended before the other side's confirming read.
+      this.last = await this.store.write(reading.resourceId, ifMatchRevision, record, this.callSignal(this.confirmDelayMs()));
+      // The devcloud's Neutron applied BOTH of two overlapping writes carrying the same If-Match
+      // (acceptance devcloud-lease): a 200 alone does not prove we won. A write counts once, after
+      // every overlapping write has landed, the lease still carries our token.
+      await this.clock.sleep(this.confirmDelayMs(), this.stop.signal);
+      const check = await this.store.read(this.callSignal(this.settings.renewIntervalMs));
+      this.last = check;
+      if (check.record?.holder !== this.settings.holderId || check.record.token !== token) {
+        this.detail = `${acquiring ? 'acquire' : 'renew'} on revision ${ifMatchRevision} was overwritten by ${check.record?.holder || 'another contender'} (an overlapping If-Match write Neutron also applied)`;
+        this.logger.warn(this.detail);
+        if (this.state.held) this.steppedDown(this.detail);
+        return this.settings.renewIntervalMs;
+      }
     } catch (error) {
       if (!(error instanceof PreconditionFailedError)) throw error;
       // Lost the compare-and-set (or our own write was replayed after a lost answer: check).
-      const now = await this.store.read(signal);
+      const now = await this.store.read(this.callSignal(this.settings.renewIntervalMs));
       this.last = now;
       if (now.record?.holder !== this.settings.holderId || now.record.token !== token) {
         this.detail = `${acquiring ? 'acquire' : 'renew'} lost the compare-and-set on revision ${ifMatchRevision}: ${now.record?.holder || 'another contender'} wrote first`;

@@ -5,8 +5,10 @@ import { LeaseRecord } from './lease-record';
  * does I/O or reads a clock: the service passes what it read and `nowMs` (monotonic, local).
  *
  * The races this guards against:
- * - Two standbys acquiring at once: both write with `If-Match: revision_number=N`; Neutron applies
- *   exactly one, the other gets 412 and stays standby.
+ * - Two standbys acquiring at once: both write with `If-Match: revision_number=N`. One after the
+ *   other, the second gets 412. Overlapping, the devcloud's Neutron was seen to apply BOTH (its
+ *   check is not serialised with the update), so LeaderElection counts a write only after a read
+ *   once every overlapping write has ended still shows its token: one record survives, one wins.
  * - A paused leader (GC, SIGSTOP, a frozen VM) that wakes after its lease ran out: it stops
  *   acting on its OWN clock at `lastRenewSentMs + leaseDuration - renewInterval`, i.e. before any
  *   standby may take over (a standby waits a whole leaseDuration from when it first SAW that
