@@ -96,7 +96,10 @@ describe('/metrics (Prometheus text, built controller, fake OpenStack)', () => {
       osa_build_info: 'gauge',
       osa_openstack_api_calls_total: 'counter',
       osa_openstack_api_call_duration_seconds: 'histogram',
+      osa_leader: 'gauge',
     });
+    // A single controller (leadership.enabled=false) always acts.
+    expect(reply.body).toMatch(/^osa_leader\{role="single",holder=""\} 1$/m);
 
     // Requests by status: every answer the test got, and nothing else.
     expect(value('osa_proxy_requests_total', { status: '200', outcome: 'ok' })).toBe(served);
