@@ -28,7 +28,7 @@ export class NeutronLeaseStore {
     let groups = await this.client.network.securityGroups.list({ name: this.leaseName, signal }).toArray();
     groups = groups.filter((group) => group.name === this.leaseName);
     if (groups.length === 0) {
-      const created = await this.client.network.securityGroups.create({ name: this.leaseName, description: '', signal });
+      const created = await this.client.network.securityGroups.create(this.leaseName, { description: '', signal });
       this.createdByUs.add(created.id);
       groups = [created];
     }
