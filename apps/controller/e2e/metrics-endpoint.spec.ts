@@ -101,7 +101,10 @@ describe('/metrics (Prometheus text, built controller, fake OpenStack)', () => {
       osa_quota_remaining: 'gauge',
       osa_zone_instances: 'gauge',
       osa_capacity_bounds: 'gauge',
+      osa_leader: 'gauge',
     });
+    // A single controller (leadership.enabled=false) always acts.
+    expect(reply.body).toMatch(/^osa_leader\{role="single",holder=""\} 1$/m);
 
     // Requests by status: every answer the test got, and nothing else.
     expect(value('osa_proxy_requests_total', { status: '200', outcome: 'ok' })).toBe(served);

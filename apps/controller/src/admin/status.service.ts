@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Leadership, LEADERSHIP, LeadershipView, SINGLE_CONTROLLER } from '../seams/leadership';
 import { CONFIG_ORIGIN, ConfigOrigin } from '../config/config.module';
 import { ProviderConfig } from '../config/provider.config';
 import { TrafficConfig } from '../config/traffic.config';
@@ -58,6 +59,8 @@ export interface ControllerStatus {
   readonly placement: PlacementView;
   /** scaling.schedule: what is in force and the next three changes; null without a schedule. */
   readonly schedule: ScheduleView | null;
+  /** Role in the controller pair: single, leader or standby; lease holder and when it ends. */
+  readonly leadership: LeadershipView;
 }
 
 /** Assembles /status from the pool, the scaler and the director; secrets are never part of any of them. */
@@ -79,6 +82,7 @@ export class StatusService {
     private readonly refresh: RefreshService,
     private readonly placement: PlacementState,
     private readonly schedule: ScalingScheduleService,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {}
 
   snapshot(): ControllerStatus {
@@ -102,6 +106,7 @@ export class StatusService {
       config: this.origin,
       placement: this.placement.status(),
       schedule: this.schedule.active ? this.schedule.view() : null,
+      leadership: this.leadership.view(),
     };
   }
 

@@ -3,6 +3,7 @@ import { AdminConfig } from './admin.config';
 import { CloudEnvironment, ConfigOrigin, LoadedControllerConfig } from './config-loader';
 import { ControllerConfig } from './controller-config';
 import { HealthConfig } from './health.config';
+import { LeadershipConfig } from './leadership.config';
 import { LogConfig } from './log.config';
 import { LocalProviderConfig, OpenStackProviderConfig, ProviderConfig } from './provider.config';
 import { PROXY_CONFIG, ProxyConfig } from './proxy.config';
@@ -40,6 +41,7 @@ export class ControllerConfigModule {
       { provide: TrafficConfig, useValue: config.traffic },
       { provide: LogConfig, useValue: config.log },
       { provide: RefreshConfig, useValue: config.refresh },
+      { provide: LeadershipConfig, useValue: config.leadership },
       { provide: CONFIG_ORIGIN, useValue: loaded.origin },
       { provide: CLOUD_ENVIRONMENT, useValue: loaded.cloudEnvironment },
     ];

@@ -2,6 +2,7 @@ import { AdminConfig } from './admin.config';
 import { Section } from './config-rules';
 import { DataPlaneConfig } from './data-plane.config';
 import { HealthConfig } from './health.config';
+import { LeadershipConfig, LeadershipNeedsOpenStack } from './leadership.config';
 import { LogConfig } from './log.config';
 import { ProviderConfig } from './provider.config';
 import { ProxyConfig } from './proxy.config';
@@ -41,4 +42,8 @@ export class ControllerConfig {
 
   @Section(() => RefreshConfig)
   refresh = new RefreshConfig();
+
+  @Section(() => LeadershipConfig)
+  @LeadershipNeedsOpenStack()
+  leadership = new LeadershipConfig();
 }

@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Leadership, LEADERSHIP, SINGLE_CONTROLLER } from '../seams/leadership';
 import { HealthConfig } from '../config/health.config';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
@@ -40,6 +41,7 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
     private readonly deleter: InstanceDeleter,
     private readonly eventLog: ScalingEventLog,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -61,7 +63,7 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
 
   /** One provider poll: servers gone, in ERROR or SHUTOFF are replaced; orphans deleted. */
   async pollProvider(signal?: AbortSignal): Promise<void> {
-    if (!this.scaling.isRecovered) return; // restart recovery owns the group until it has listed it
+    if (!this.scaling.isRecovered || !this.leadership.isLeader()) return; // restart recovery owns the group until it has listed it
     let group: InstanceSnapshot[];
     try {
       group = await this.provider.listGroup(signal);
@@ -99,6 +101,7 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
   }
 
   private heal(instance: PoolInstance, reason: string, drain: boolean): void {
+    if (!this.leadership.isLeader()) return; // the leader heals; a standby only watches
     if (!this.config.healing.enabled) {
       if (!this.leftAlone.has(instance.id)) this.logger.warn({ msg: 'not healed: scaling.healing.enabled=false, left as it is', instanceId: instance.id, instanceName: instance.name, reason });
       this.leftAlone.add(instance.id);

@@ -8,6 +8,7 @@ import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics-registry';
 import { OpenStackApiCallMetrics } from './openstack-api-call-metrics';
 import { PlacementMetrics } from './placement-metrics';
+import { LeadershipMetrics } from './leadership-metrics';
 
 /**
  * `/metrics` on the admin listener. Not global: it imports what it counts (the pool, scaling,
@@ -16,7 +17,7 @@ import { PlacementMetrics } from './placement-metrics';
 @Module({
   imports: [PoolModule, ProvidersModule, ScalingModule, DataPathModule],
   controllers: [MetricsController],
-  providers: [MetricsRegistry, OpenStackApiCallMetrics, ControllerMetrics, PlacementMetrics],
+  providers: [MetricsRegistry, OpenStackApiCallMetrics, ControllerMetrics, PlacementMetrics, LeadershipMetrics],
   exports: [MetricsRegistry],
 })
 export class MetricsModule {}

@@ -1,18 +1,21 @@
 import { CloudApiHealth } from './cloud-api-health';
 import { CreatedInstance, CreateInstanceRequest, GoldenImageChoice, InstanceProvider, InstanceSnapshot, OriginalInstance } from './instance-provider';
 import { callWithTimeout } from './provider-call';
+import { Leadership, NotLeaderError, SINGLE_CONTROLLER } from '../seams/leadership';
 
 /**
  * The InstanceProvider everyone injects: the configured provider with one deadline on every call
  * (scaling.providerCallTimeoutMs, carried by the signal the call gets) and every call run through
  * CloudApiHealth, so "is the cloud API up" is known from real traffic without a
- * probe of its own.
+ * probe of its own. Creates and deletes are refused unless this controller leads (seams/leadership.ts):
+ * the last line of defence against two controllers acting at once.
  */
 export class MonitoredInstanceProvider implements InstanceProvider {
   constructor(
     private readonly inner: InstanceProvider,
     private readonly health: CloudApiHealth,
     private readonly callTimeoutMs: number,
+    private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {}
 
   get kind(): InstanceProvider['kind'] {
@@ -28,6 +31,7 @@ export class MonitoredInstanceProvider implements InstanceProvider {
   }
 
   create(request: CreateInstanceRequest): Promise<CreatedInstance> {
+    if (!this.leadership.isLeader()) return Promise.reject(new NotLeaderError(`create ${request.name}`, this.leadership.view()));
     return this.call(`create ${request.name}`, request.signal, (signal) => this.inner.create({ ...request, signal }));
   }
 
@@ -36,6 +40,7 @@ export class MonitoredInstanceProvider implements InstanceProvider {
   }
 
   delete(id: string, signal?: AbortSignal): Promise<void> {
+    if (!this.leadership.isLeader()) return Promise.reject(new NotLeaderError(`delete ${id}`, this.leadership.view()));
     return this.call(`delete ${id}`, signal, (callSignal) => this.inner.delete(id, callSignal));
   }
 

@@ -3,6 +3,9 @@ import { OpenStackClient } from '@osa/openstack-client';
 import { CLOCK, Clock } from '../clock/clock';
 import { LocalProviderConfig, OpenStackProviderConfig, ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
+import { LeadershipConfig } from '../config/leadership.config';
+import { LeaderElection } from '../leadership/leader-election.service';
+import { Leadership, LEADERSHIP, SINGLE_CONTROLLER } from '../seams/leadership';
 import { CloudApiHealth } from './cloud-api-health';
 import { GoldenImagePin } from './golden-image-pin';
 import { INSTANCE_PROVIDER } from './instance-provider';
@@ -22,6 +25,11 @@ import { PlacementState } from './placement/placement-state';
  * so this is a static module; the implementation not chosen is never built (its factory gives
  * null: no child-process bookkeeping for openstack, no credentials resolved for local). Nest
  * runs the lifecycle hooks of factory-built instances like those of classes.
+ *
+ * LEADERSHIP (seams/leadership.ts) is built here too: the lease lives in the cloud on the same
+ * OpenStack client, and the instance provider refuses creates and deletes unless this controller
+ * leads, so both need it in this module (a LeadershipModule importing this one for the client,
+ * imported by this one for the gate, would be a cycle).
  */
 @Module({
   providers: [
@@ -51,16 +59,26 @@ import { PlacementState } from './placement/placement-state';
         provider.kind === 'openstack' && client && placement ? new OpenStackInstanceProvider(openstack, provider, client, placement, pin) : null,
     },
     {
+      // The lease election with leadership.enabled (openstack only, the config refuses local), else the single controller.
+      provide: LEADERSHIP,
+      inject: [LeadershipConfig, ProviderConfig, OPENSTACK_CLIENT, CLOCK],
+      useFactory: (config: LeadershipConfig, provider: ProviderConfig, client: OpenStackClient | null, clock: Clock): Leadership => {
+        if (!config.enabled) return SINGLE_CONTROLLER;
+        if (!client) throw new Error('leadership.enabled needs provider.kind openstack (the lease is a Neutron security group)');
+        return new LeaderElection(config, provider, client, clock);
+      },
+    },
+    {
       provide: INSTANCE_PROVIDER,
-      inject: [ProviderConfig, LocalInstanceProvider, OpenStackInstanceProvider, CloudApiHealth, ScalingConfig],
-      useFactory: (provider: ProviderConfig, local: LocalInstanceProvider | null, openstack: OpenStackInstanceProvider | null, health: CloudApiHealth, scaling: ScalingConfig) => {
+      inject: [ProviderConfig, LocalInstanceProvider, OpenStackInstanceProvider, CloudApiHealth, ScalingConfig, LEADERSHIP],
+      useFactory: (provider: ProviderConfig, local: LocalInstanceProvider | null, openstack: OpenStackInstanceProvider | null, health: CloudApiHealth, scaling: ScalingConfig, leadership: Leadership) => {
         const inner = provider.kind === 'local' ? local : openstack;
         if (!inner) throw new Error(`no instance provider was built for provider.kind=${provider.kind}`);
-        return new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs);
+        return new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs, leadership);
       },
     },
   ],
   // OPENSTACK_CLIENT (null with provider.kind local) is shared with dataPlane.kind octavia.
-  exports: [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin, OpenStackCallFeed, PlacementState, OPENSTACK_CLIENT],
+  exports: [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin, OpenStackCallFeed, PlacementState, OPENSTACK_CLIENT, LEADERSHIP],
 })
 export class ProvidersModule {}

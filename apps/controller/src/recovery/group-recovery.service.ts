@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Leadership, LEADERSHIP, SINGLE_CONTROLLER } from '../seams/leadership';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { Clock, CLOCK } from '../clock/clock';
@@ -34,6 +35,7 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
     private readonly scaling: ScalingService,
     private readonly deleter: InstanceDeleter,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -53,6 +55,11 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
   }
 
   private async recover(signal: AbortSignal): Promise<void> {
+    // A standby lists and adopts nothing: the group is the leader's until this controller takes over.
+    if (!this.leadership.isLeader()) {
+      this.logger.log('standby: restart recovery waits until this controller holds the lease');
+      await this.leadership.whenLeader(signal);
+    }
     const group = await this.listGroup(signal);
     if (!group) return;
     const ours = group.filter((snapshot) => !this.isOriginal(snapshot) && snapshot.status !== 'DELETED');

@@ -14,6 +14,7 @@ import { PlacementState } from '../providers/placement/placement-state';
 import { CapacityBounds } from './schedule/capacity-bounds';
 import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot } from '../providers/instance-provider';
+import { Leadership, LEADERSHIP, SINGLE_CONTROLLER } from '../seams/leadership';
 import { FailureBackoff, repeatEvery } from '../resilience/backoff';
 import { InstanceDeleter } from './instance-deleter';
 import { InstanceLaunch, LaunchDependencies, LaunchImage } from './instance-launch';
@@ -101,6 +102,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     private readonly original: OriginalInstanceService,
     private readonly bounds: CapacityBounds,
     private readonly placement: PlacementState,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {
     this.launchDependencies = { provider, readiness, pool, clock, scaling: config, health, logger: new Logger('ScaleOut'), deleter };
     this.scaleOutBackoff = new FailureBackoff(config.failureBackoffInitialMs, config.failureBackoffMaxMs);
@@ -399,6 +401,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
    * here is logged, and the gate is not left closed by a launch that never started.
    */
   private reconcile(): void {
+    if (!this.leadership.isLeader()) return; // a standby decides nothing (seams/leadership.ts)
     try {
       this.carryOut(planReconcile(this.snapshot(), this.clock.nowMs()));
     } catch (error) {

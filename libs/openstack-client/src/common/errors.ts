@@ -10,6 +10,7 @@
  *   │   ├── NotFoundError              404
  *   │   ├── ConflictError              409
  *   │   │   └── ImmutableResourceError Octavia 409 "... is immutable and cannot be updated" (PENDING_*)
+ *   │   ├── PreconditionFailedError    412 (Neutron's If-Match: revision_number=N did not match)
  *   │   ├── QuotaExceededError         Nova 403/413 "Quota exceeded", Neutron 409 OverQuota
  *   │   ├── RateLimitedError           429 (and Nova's legacy 413 with Retry-After)
  *   │   └── ServiceUnavailableError    502 / 503 / 504
@@ -136,6 +137,12 @@ export class QuotaExceededError extends OpenStackHttpError {
     if (named) this.quota = named[1] ?? named[2];
   }
 }
+
+/**
+ * 412: a conditional update lost its compare-and-set (Neutron `RevisionNumberConstraintFailed`,
+ * "Constrained to 1, but current revision is 2"): somebody else changed the resource first.
+ */
+export class PreconditionFailedError extends OpenStackHttpError {}
 export class RateLimitedError extends OpenStackHttpError {}
 export class ServiceUnavailableError extends OpenStackHttpError {}
 
@@ -535,6 +542,8 @@ export function errorFromResponse(response: ErrorResponse): OpenStackHttpError {
       return IMMUTABLE_MESSAGE.test(message)
         ? new ImmutableResourceError(details)
         : new ConflictError(details);
+    case 412:
+      return new PreconditionFailedError(details);
     case 413:
       // Nova's legacy rate limit: 413 overLimit with Retry-After.
       return details.retryAfterMs !== undefined

@@ -3,6 +3,7 @@ import {
   AmbiguousNameError,
   InvalidArgumentError,
   NotFoundError,
+  PreconditionFailedError,
   QuotaExceededError,
 } from '../common/errors';
 import {
@@ -121,6 +122,46 @@ describe('network (Neutron v2.0)', () => {
       'securityGroupRule.portRangeMax: 70000 is not a port number (allowed: an integer from 0 to 65535)',
     );
     expect(cloud.requestsTo('POST', `${N}/security-group-rules`)).toHaveLength(0);
+  });
+
+  it('updates a security group with If-Match: revision_number=N and maps 412 to PreconditionFailedError', async () => {
+    const seen: (string | undefined)[] = [];
+    let revision = 1;
+    cloud.on('PUT', `${N}/security-groups/${SG}`, (req) => {
+      const ifMatch = req.headers['if-match'] as string | undefined;
+      seen.push(ifMatch);
+      if (ifMatch !== undefined && ifMatch !== `revision_number=${revision}`) {
+        return {
+          status: 412,
+          body: {
+            NeutronError: {
+              type: 'RevisionNumberConstraintFailed',
+              message: `Constrained to 1, but current revision is ${revision}`,
+              detail: '',
+            },
+          },
+        };
+      }
+      revision++;
+      const body = (req.json() as { security_group: Record<string, unknown> }).security_group;
+      return {
+        status: 200,
+        body: { security_group: { ...securityGroup(SG, 'lease', PROJECT), ...body, revision_number: revision } },
+      };
+    });
+    const os = cloud.client();
+    const updated = await os.network.securityGroups.update(SG, { description: 'held', ifMatchRevision: 1 });
+    expect(updated).toMatchObject({ description: 'held', revisionNumber: 2 });
+    const stale = await os.network.securityGroups
+      .update(SG, { description: 'late', ifMatchRevision: 1 })
+      .catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(PreconditionFailedError);
+    expect(stale).toMatchObject({ status: 412, errorType: 'RevisionNumberConstraintFailed' });
+    await expect(os.network.securityGroups.update(SG, { ifMatchRevision: -1, description: 'x' })).rejects.toThrow(
+      InvalidArgumentError,
+    );
+    os.close();
+    expect(seen).toEqual(['revision_number=1', 'revision_number=1']);
   });
 
   it("finds the token project's default security group", async () => {

@@ -1,5 +1,7 @@
 // Neutron security groups and their rules: the project's `default` group (undeletable), create,
-// delete (refused while in use), rules with Neutron's checks and its duplicate-rule 409.
+// delete (refused while in use), rules with Neutron's checks and its duplicate-rule 409; update
+// (PUT) with Neutron's revision_number (bumped on every change of the group or its rules) and the
+// `revision-if-match` compare-and-set: `If-Match: revision_number=N` -> 412 when N is stale.
 import type { FakeSecurityGroup, FakeSecurityGroupRule } from '../fake-openstack.types';
 import { addDefaultRules, newSecurityGroup, newSecurityGroupRule } from '../state/cloud-state';
 import {
@@ -28,6 +30,7 @@ export class SecurityGroupsHandlers {
         return json(200, { security_group: securityGroupView(group, this.rulesOf(group.id)) });
       })
       .add('POST', '/v2.0/security-groups', (ctx) => this.createSecurityGroup(ctx))
+      .add('PUT', '/v2.0/security-groups/:id', (ctx) => this.updateSecurityGroup(ctx))
       .add('DELETE', '/v2.0/security-groups/:id', (ctx) => this.deleteSecurityGroup(ctx))
       .add('GET', '/v2.0/security-group-rules', (ctx) =>
         this.api.list(
@@ -41,7 +44,9 @@ export class SecurityGroupsHandlers {
       )
       .add('POST', '/v2.0/security-group-rules', (ctx) => this.createRule(ctx))
       .add('DELETE', '/v2.0/security-group-rules/:id', (ctx) => {
-        state.securityGroupRules.delete(this.rule(ctx).id);
+        const rule = this.rule(ctx);
+        state.securityGroupRules.delete(rule.id);
+        this.bumpRevision(rule.securityGroupId);
         return empty(204);
       });
   }
@@ -76,6 +81,54 @@ export class SecurityGroupsHandlers {
     state.securityGroups.set(group.id, group);
     addDefaultRules(state, group, false);
     return json(201, { security_group: securityGroupView(group, this.rulesOf(group.id)) });
+  }
+
+  /**
+   * PUT: name/description. `If-Match: revision_number=N` (neutron/api/v2/base.py, the
+   * revision-if-match extension) is checked first: a malformed value is 400, a stale one 412
+   * RevisionNumberConstraintFailed with Neutron's own message, and nothing changes.
+   */
+  private updateSecurityGroup(ctx: RouteContext): WireResponse {
+    const group = this.securityGroup(ctx.params.id);
+    const ifMatch = ctx.headers['if-match'];
+    if (typeof ifMatch === 'string') {
+      const match = /^revision_number=(\d+)$/.exec(ifMatch.trim());
+      if (!match)
+        this.api.fail(
+          400,
+          'BadRequest',
+          'Bad if-match request: Revision number etag must be in the format of revision_number=<int>.',
+        );
+      const wanted = Number(match[1]);
+      if (wanted !== group.revisionNumber)
+        this.api.fail(
+          412,
+          'RevisionNumberConstraintFailed',
+          `Constrained to ${wanted}, but current revision is ${group.revisionNumber}`,
+        );
+    }
+    const req = this.api.body(ctx, 'security_group');
+    if (req.name !== undefined) {
+      if (typeof req.name !== 'string') this.api.invalid(`'${String(req.name)}' is not a valid string`);
+      if (group.name === 'default' && req.name !== 'default')
+        this.api.fail(409, 'SecurityGroupCannotUpdateDefault', 'Updating default security group not allowed.');
+      group.name = req.name;
+    }
+    if (req.description !== undefined) {
+      if (typeof req.description !== 'string' || req.description.length > 255)
+        this.api.invalid(`'${String(req.description)}' exceeds maximum length of 255`);
+      group.description = req.description;
+    }
+    this.bumpRevision(group.id);
+    return json(200, { security_group: securityGroupView(group, this.rulesOf(group.id)) });
+  }
+
+  /** Neutron bumps a group's revision on every change to it or to one of its rules. */
+  private bumpRevision(groupId: string): void {
+    const group = this.api.settings.state.securityGroups.get(groupId);
+    if (!group) return;
+    group.revisionNumber++;
+    group.updatedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   }
 
   private deleteSecurityGroup(ctx: RouteContext): WireResponse {
@@ -206,6 +259,7 @@ export class SecurityGroupsHandlers {
     if (state.securityGroupRules.size >= quota.securityGroupRules)
       this.api.overQuota('security_group_rule');
     state.securityGroupRules.set(candidate.id, candidate);
+    this.bumpRevision(group.id);
     return json(201, { security_group_rule: securityGroupRuleView(candidate) });
   }
 }

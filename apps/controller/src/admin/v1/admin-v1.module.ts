@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { DataPathModule } from '../../data-path/data-path.module';
 import { PoolModule } from '../../pool/pool.module';
+import { ProvidersModule } from '../../providers/providers.module';
 import { RefreshModule } from '../../refresh/refresh.module';
 import { ScalingModule } from '../../scaling/scaling.module';
 import { AdminModule } from '../admin.module';
 import { EventsV1Controller } from './events-v1.controller';
 import { InstanceImageTracker } from './instance-image-tracker';
 import { InstancesV1Controller } from './instances-v1.controller';
+import { LeadershipV1Controller } from './leadership-v1.controller';
 import { LoadSampler } from './load-sampler';
 import { OpenApiDocumentHolder } from './openapi-document.holder';
 import { OpenApiV1Controller } from './openapi-v1.controller';
@@ -24,7 +26,7 @@ import { StreamV1Controller } from './stream-v1.controller';
  * The auth guard (APP_GUARD in AdminModule) covers these routes like every other admin route.
  */
 @Module({
-  imports: [AdminModule, PoolModule, ScalingModule, RefreshModule, DataPathModule],
+  imports: [AdminModule, PoolModule, ProvidersModule, ScalingModule, RefreshModule, DataPathModule],
   controllers: [
     StatusV1Controller,
     InstancesV1Controller,
@@ -33,6 +35,7 @@ import { StreamV1Controller } from './stream-v1.controller';
     StreamV1Controller,
     OpenApiV1Controller,
     RefreshV1Controller,
+    LeadershipV1Controller,
   ],
   providers: [
     OperatorView,

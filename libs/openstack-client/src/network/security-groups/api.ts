@@ -4,7 +4,10 @@ import type { ResourceList } from '../../common/pagination';
 import type { DeleteOptions } from '../../compute/servers/requests';
 import type { Session } from '../../session/session';
 import { neutronDelete, neutronGet, neutronList, neutronWrite } from '../neutron-collection';
+import { readJsonObject } from '../../common/wire';
 import {
+  buildSecurityGroupUpdate,
+  type UpdateSecurityGroupOptions,
   buildListSecurityGroupRulesQuery,
   buildListSecurityGroupsQuery,
   buildSecurityGroupRuleBody,
@@ -63,6 +66,23 @@ export class SecurityGroupsApi {
       parseSecurityGroup,
       options.signal,
     );
+  }
+
+  /**
+   * PUT /v2.0/security-groups/{id}; with `ifMatchRevision` a compare-and-set that throws
+   * PreconditionFailedError (412) when the group changed since that revision.
+   */
+  async update(securityGroupId: string, options: UpdateSecurityGroupOptions): Promise<SecurityGroup> {
+    const { body, headers } = buildSecurityGroupUpdate(options);
+    const res = await this.session.request('network', {
+      method: 'PUT',
+      path: urls.securityGroupUrl(securityGroupId),
+      json: { security_group: body },
+      headers,
+      signal: options.signal,
+    });
+    const { wire, root } = readJsonObject(res);
+    return parseSecurityGroup(wire, wire.object(root, 'security_group', 'body'), 'security_group');
   }
 
   /** DELETE (its rules go with it); false when already gone (ignoreMissing, default true). */

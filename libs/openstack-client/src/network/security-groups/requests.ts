@@ -7,6 +7,46 @@ export interface ListSecurityGroupsFilters extends CallOptions {
   projectId?: string;
 }
 
+/**
+ * PUT /v2.0/security-groups/{id}. With `ifMatchRevision` the update is a compare-and-set: Neutron
+ * (extension `revision-if-match`) applies it only while the group's `revision_number` is still
+ * that value, else answers 412 (PreconditionFailedError) and changes nothing.
+ */
+export interface UpdateSecurityGroupOptions extends CallOptions {
+  name?: string;
+  description?: string;
+  ifMatchRevision?: number;
+}
+
+export function buildSecurityGroupUpdate(options: UpdateSecurityGroupOptions): {
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+} {
+  checkDescription(options.description);
+  const body: Record<string, unknown> = {};
+  if (options.name !== undefined) body['name'] = options.name;
+  if (options.description !== undefined) body['description'] = options.description;
+  if (Object.keys(body).length === 0)
+    throw new InvalidArgumentError('securityGroup', 'nothing to update', 'give name or description');
+  const headers: Record<string, string> = {};
+  if (options.ifMatchRevision !== undefined) {
+    if (!Number.isInteger(options.ifMatchRevision) || options.ifMatchRevision < 0)
+      throw new InvalidArgumentError(
+        'securityGroup.ifMatchRevision',
+        `${String(options.ifMatchRevision)} is not a revision number`,
+        'allowed: an integer from 0',
+      );
+    headers['If-Match'] = `revision_number=${options.ifMatchRevision}`;
+  }
+  return { body, headers };
+}
+
+/** Neutron's description attribute holds at most 255 characters. */
+function checkDescription(description: string | undefined): void {
+  if (description !== undefined && (typeof description !== 'string' || description.length > 255))
+    throw new InvalidArgumentError('securityGroup.description', 'must be a string of at most 255 characters');
+}
+
 export interface ListSecurityGroupRulesFilters extends CallOptions {
   securityGroupId?: string;
   direction?: 'ingress' | 'egress';

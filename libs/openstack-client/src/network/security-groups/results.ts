@@ -20,6 +20,10 @@ export interface SecurityGroup {
   description: string;
   projectId?: string;
   rules: SecurityGroupRule[];
+  /** Neutron's standard-attr `revision_number`: bumped on every change (the If-Match value). */
+  revisionNumber?: number;
+  /** ISO time Neutron created it (standard-attr-timestamp). */
+  createdAt?: string;
 }
 
 /** Result of creating a rule: Neutron's 409 SecurityGroupRuleExists counts as already present. */
@@ -68,6 +72,8 @@ export function parseSecurityGroup(
     description: wire.optionalString(g, 'description', path) ?? '',
     projectId:
       wire.optionalString(g, 'project_id', path) ?? wire.optionalString(g, 'tenant_id', path),
+    revisionNumber: wire.optionalNumber(g, 'revision_number', path),
+    createdAt: wire.optionalString(g, 'created_at', path),
     rules: (wire.optionalArray(g, 'security_group_rules', path) ?? []).map((r, i) =>
       parseSecurityGroupRule(
         wire,

@@ -1,0 +1,114 @@
+import * as fs from 'node:fs';
+import { FakeOpenStack } from '@osa/openstack-testkit';
+import { healthyInstances, LifecycleStatus, postJson, readStatus, waitForStatus } from './support/admin-client';
+import { ControllerProcess } from './support/controller-process';
+import { prepareSeedCloud, serversNamed } from './support/fake-cloud';
+import { httpGet } from './support/http-get';
+import { ownLoopbackPrefix } from './support/loopback';
+import { ServiceInstance } from './support/service-instance';
+
+type PairStatus = LifecycleStatus & { leadership: { role: string; holderId: string; leaseHolder: string; actingUntil?: string } };
+
+const LEASE_MS = 3_000;
+const RENEW_MS = 1_000;
+/** leaseDurationMs + renewIntervalMs, plus the confirming read a write waits for (renewIntervalMs / 2, see LeaderElection). */
+const TAKEOVER_BOUND_MS = LEASE_MS + RENEW_MS + RENEW_MS / 2;
+/** What the bound leaves out: the takeover's own read + write on the fake, and this spec's 50 ms status polling. */
+const CALL_AND_POLL_SLACK_MS = 1_000;
+
+/**
+ * Two controller processes for one group on the openstack provider against the fake OpenStack,
+ * the lease a Neutron security group (If-Match: revision_number). The leader scales out; it is
+ * killed with SIGKILL; the standby takes over within leaseDurationMs + 1.5 x renewIntervalMs, adopts what
+ * the dead leader made, and nothing is created twice or deleted.
+ */
+describe('controller pair: kill -9 of the leader, openstack provider', () => {
+  jest.setTimeout(90_000);
+  let prefix: string;
+  let cloud: FakeOpenStack | undefined;
+  let env: Record<string, string>;
+  let dir: string | undefined;
+  const services: ServiceInstance[] = [];
+  const controllers: ControllerProcess[] = [];
+
+  beforeEach(async () => {
+    prefix = ownLoopbackPrefix();
+    services.push(await ServiceInstance.start(`${prefix}.1`, 5000), await ServiceInstance.start(`${prefix}.2`, 5000));
+    cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
+    const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
+    dir = seeded.dir;
+    env = seeded.env;
+    cloud.setServerBehaviour({ address: () => `${prefix}.2`, bootDelayMs: 500 }, { namePrefix: 'service-auto-' });
+  });
+
+  afterEach(async () => {
+    for (const controller of controllers.splice(0)) await controller.stop();
+    await Promise.all(services.splice(0).map((service) => service.stop()));
+    await cloud?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    cloud = dir = undefined;
+  });
+
+  function start(holderId: string, hostOffset: number): ControllerProcess {
+    const controller = ControllerProcess.start(
+      {
+        proxy: { listenHost: `${prefix}.${200 + hostOffset}`, listenPort: 0 },
+        admin: { listenHost: `${prefix}.${201 + hostOffset}`, listenPort: 0 },
+        provider: { kind: 'openstack' },
+        scaling: { policies: [], maxInstances: 3, statusPollInitialMs: 100, statusPollMaxMs: 200, healing: { providerPollIntervalMs: 300 } },
+        health: { intervalMs: 100, readinessTimeoutMs: 2_000 },
+        leadership: { enabled: true, leaseDurationMs: LEASE_MS, renewIntervalMs: RENEW_MS, holderId },
+      },
+      env,
+    );
+    controllers.push(controller);
+    return controller;
+  }
+
+  const pairStatus = async (admin: { host: string; port: number }): Promise<PairStatus> => (await readStatus(admin)) as PairStatus;
+
+  it('the standby takes over within leaseDurationMs + 1.5 x renewIntervalMs, adopts the leader\'s server, no duplicate create', async () => {
+    const fake = cloud as FakeOpenStack;
+    const a = start('ctl-a', 0);
+    await a.waitForLine(/elected: ctl-a holds lease "osa-lease-service"/, 20_000);
+    const b = start('ctl-b', 2);
+    const [aAddr, bAddr] = [await a.addresses(), await b.addresses()];
+    await b.waitForLine(/lease "osa-lease-service" as ctl-b/, 20_000);
+
+    // Only the leader acts: asking the leader for 2 instances creates exactly one server.
+    expect((await postJson(aAddr.admin.host, aAddr.admin.port, '/scaling/desired', { instances: 2 })).status).toBe(202);
+    await waitForStatus(aAddr.admin, 'the leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => a.output);
+    expect(fake.callsTo('compute', 'POST', /\/servers$/)).toHaveLength(1);
+    const bBefore = await pairStatus(bAddr.admin);
+    expect(bBefore.leadership).toMatchObject({ role: 'standby', holderId: 'ctl-b', leaseHolder: 'ctl-a' });
+    expect(bBefore.scaling.desiredInstances).toBeNull(); // the standby decided nothing
+    // Asked directly, the standby changes nothing in the cloud either.
+    await postJson(bAddr.admin.host, bAddr.admin.port, '/scaling/desired', { instances: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(fake.callsTo('compute', 'POST', /\/servers$/)).toHaveLength(1);
+    expect(fake.callsTo('compute', 'DELETE')).toEqual([]);
+
+    const killedAt = Date.now();
+    a.signal('SIGKILL');
+    expect(await a.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    let tookOverAt = 0;
+    while (tookOverAt === 0) {
+      if (Date.now() - killedAt > 20_000) throw new Error(`no takeover within 20 s:\n${b.output}`);
+      if ((await pairStatus(bAddr.admin)).leadership.role === 'leader') tookOverAt = Date.now();
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const takeoverMs = tookOverAt - killedAt;
+    process.stdout.write(`leader-pair: takeover after kill -9 in ${takeoverMs} ms (bound ${TAKEOVER_BOUND_MS} ms + ${CALL_AND_POLL_SLACK_MS} ms slack)\n`);
+    expect(takeoverMs).toBeLessThanOrEqual(TAKEOVER_BOUND_MS + CALL_AND_POLL_SLACK_MS);
+
+    // The new leader adopts the dead leader's server instead of creating one.
+    const done = await waitForStatus(bAddr.admin, 'the new leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => b.output);
+    expect(done.scaling.desiredInstances).toBe(2);
+    expect(fake.callsTo('compute', 'POST', /\/servers$/)).toHaveLength(1);
+    expect(fake.callsTo('compute', 'DELETE')).toEqual([]);
+    expect(serversNamed(fake, 'service-auto-')).toHaveLength(1);
+    const metrics = await httpGet(bAddr.admin.host, bAddr.admin.port, '/metrics');
+    expect(metrics.body).toMatch(/^osa_leader\{role="leader",holder="ctl-b"\} 1$/m);
+    expect(b.output).not.toContain(fake.credentials.password);
+  });
+});
