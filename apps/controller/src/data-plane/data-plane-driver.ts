@@ -11,6 +11,7 @@ import { ScaleOutGate } from '../scaling/scale-out-gate';
 import { ScalingService } from '../scaling/scaling.service';
 import { ScalingTrafficDirector } from '../scaling/scaling-traffic-director';
 import { DATA_PLANE, DataPlane, DataPlaneCounters, DataPlaneMember, MemberState, RejectAnswer } from '../seams/data-plane';
+import { Leadership, LEADERSHIP } from '../seams/leadership';
 import { CounterDeltas } from './counter-deltas';
 import { desiredMembers } from './desired-members';
 
@@ -36,6 +37,13 @@ const MEMBER_EVENTS: ReadonlyArray<keyof PoolEvents> = ['phase', 'admitted', 'ej
  * forwarded since the last scale event: at most `countersIntervalMs` plus one Runtime API round
  * trip after the N-th request, and the requests that arrive in between are served, not 503'd
  * (docs/data-plane-haproxy.md).
+ *
+ * With leadership.enabled only the leader drives the data plane: a standby does not start it
+ * (starting the Octavia one may create the load balancer), sends no member set and no gate,
+ * until it is elected; then it starts it like a restarted controller would (seams/leadership.ts).
+ * For a data plane whose members outlive the controller, the first member set after a (re)start
+ * or a takeover waits until restart recovery has listed the group and brought in what it adopts,
+ * so the members the previous controller left are kept, not pruned and added again.
  */
 @Injectable()
 export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -57,6 +65,10 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
   private gateApplied: string | undefined = 'open';
   private membersLogged = '';
   private lastReadFailure = '';
+  /** Set once this controller drives the data plane (a standby's stays unset until it is elected). */
+  private started = false;
+  private firstSetSent = false;
+  private standbyWait: Promise<void> | undefined;
 
   constructor(
     @Inject(DATA_PLANE) private readonly dataPlane: DataPlane,
@@ -68,13 +80,26 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
     private readonly director: ScalingTrafficDirector,
     private readonly passiveEjection: PassiveEjection,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership,
     @Optional() metrics?: MetricsRegistry,
   ) {
     if (metrics) this.registerMetrics(metrics);
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.leadership.isLeader()) return this.begin();
+    // A standby must not block the app's start (its admin listener shows it as standby).
+    this.logger.log(`standby: the data plane (${this.dataPlane.status().kind}) is the leader's; it is started here once this controller is elected`);
+    this.standbyWait = this.leadership.whenLeader(this.shutdown.signal).then(
+      () => this.begin(),
+      () => undefined, // shut down before it was elected
+    ).catch((error: unknown) => this.logger.error(`cannot start the data plane after the election: ${String(error)}`));
+  }
+
+  private async begin(): Promise<void> {
+    if (this.shutdown.signal.aborted) return;
     await this.dataPlane.start();
+    this.started = true;
     const onChange = (instance: { id: string; phase: string }): void => {
       if (instance.phase === 'deleting' && !this.drainUnconfirmed.has(instance.id)) this.drainUnconfirmed.set(instance.id, this.changeGeneration + 1);
       this.scheduleApply();
@@ -91,8 +116,9 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     this.shutdown.abort();
     for (const off of this.unsubscribe.splice(0)) off();
+    await this.standbyWait;
     await this.loop;
-    await this.dataPlane.stop();
+    if (this.started) await this.dataPlane.stop();
   }
 
   /** Resolves once the member changes asked for so far have been applied (or have failed). */
@@ -157,6 +183,7 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async mirrorGate(): Promise<void> {
+    if (!this.leadership.isLeader()) return; // only the leader changes the data plane (seams/leadership.ts)
     const state = this.gate.current();
     const answer: RejectAnswer | undefined = state.open ? undefined : { retryAfterSeconds: state.retryAfterSeconds, reason: state.reason };
     const key = answer ? `${answer.retryAfterSeconds} ${answer.reason}` : 'open';
@@ -183,6 +210,10 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
   private async apply(generation: number): Promise<void> {
     if (generation < this.changeGeneration || this.shutdown.signal.aborted) return; // a newer change applies the newer set
     await new Promise<void>((resolve) => queueMicrotask(resolve));
+    if (!this.mayApply()) {
+      this.membersDirty = true; // the next tick tries again
+      return;
+    }
     this.membersDirty = false;
     const serving = new Set(this.selector.serving().map((instance) => instance.id));
     const covering = this.changeGeneration;
@@ -195,6 +226,15 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
       this.membersDirty = true;
       this.logger.warn((error as Error).message);
     }
+  }
+
+  /** Only the leader changes the data plane; one that outlives us first waits for the group to be brought in. */
+  private mayApply(): boolean {
+    if (!this.leadership.isLeader()) return false;
+    if (!this.dataPlane.membersOutliveController || this.firstSetSent) return true;
+    if (!this.scaling.isRecovered || this.scaling.isAdopting) return false;
+    this.firstSetSent = true;
+    return true;
   }
 
   /** One line per change of what the data plane has: from then on it routes accordingly (tests wait for it). */

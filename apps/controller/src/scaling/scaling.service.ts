@@ -258,6 +258,11 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     return this.desired !== undefined;
   }
 
+  /** Restart recovery's adoptions still being brought in (a data plane that outlives us waits for them). */
+  get isAdopting(): boolean {
+    return [...this.launches].some((active) => active.launch.event.kind === 'adoption');
+  }
+
   get desiredCount(): number | undefined {
     return this.desired;
   }

@@ -76,6 +76,13 @@ export interface DataPlaneStatus {
 }
 
 export interface DataPlane {
+  /**
+   * True when the members outlive this controller (a cloud load balancer keeps serving with the
+   * last members while no controller runs): after a (re)start or a takeover, the control plane
+   * sends its first member set only once restart recovery has brought the group in, so what the
+   * previous controller left is kept as it is instead of being pruned and added again.
+   */
+  readonly membersOutliveController: boolean;
   /** Brings the data plane up (validated config, listening). Rejects with a message naming what is wrong. */
   start(): Promise<void>;
   /** Stops it: no new connections, in-flight requests get the proxy's shutdown deadline. Idempotent. */

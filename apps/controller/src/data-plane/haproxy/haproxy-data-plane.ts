@@ -47,6 +47,8 @@ const START_POLL_MS = 5;
  * (after `restartDelayMs`, doubling per exit in a row) and given the current members and gate.
  */
 export class HaproxyDataPlane implements DataPlane {
+  /** HAProxy is a child of this controller: it starts empty with it. */
+  readonly membersOutliveController = false;
   private readonly logger = new Logger('HAProxy');
   private readonly api: HaproxyRuntimeApi;
   private readonly files: HaproxyFiles & { readonly configPath: string };

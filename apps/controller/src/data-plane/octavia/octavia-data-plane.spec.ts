@@ -6,6 +6,10 @@ import type { DataPlaneMember, MemberState } from '../../seams/data-plane';
 import { DataPlaneConfig } from '../../config/data-plane.config';
 import { OctaviaDataPlane } from './octavia-data-plane';
 import { createOctaviaDataPlane } from './octavia-data-plane.provider';
+import { LeadershipConfig } from '../../config/leadership.config';
+import { ProviderConfig } from '../../config/provider.config';
+import { LeaderElection } from '../../leadership/leader-election.service';
+import type { Leadership } from '../../seams/leadership';
 
 const member = (n: number, state: MemberState = 'ready'): DataPlaneMember => ({
   backend: { id: `server-${n}`, host: `127.200.0.${10 + n}`, port: 5000 },
@@ -31,13 +35,13 @@ describe('OctaviaDataPlane (dataPlane.kind octavia) on the fake Octavia', () => 
     await cloud.stop();
   });
 
-  function plane(overrides: Partial<OctaviaDataPlaneConfig> = {}): OctaviaDataPlane {
+  function plane(overrides: Partial<OctaviaDataPlaneConfig> = {}, leadership?: Leadership): OctaviaDataPlane {
     const config = Object.assign(
       new OctaviaDataPlaneConfig(),
       { vipSubnet: 'test-subnet', drainGraceMs: 5_000, statsIntervalMs: 1_000 },
       overrides,
     );
-    const created = new OctaviaDataPlane({ config, client, clock });
+    const created = new OctaviaDataPlane({ config, client, clock, leadership });
     planes.push(created);
     return created;
   }
@@ -60,6 +64,24 @@ describe('OctaviaDataPlane (dataPlane.kind octavia) on the fake Octavia', () => 
     expect(cloud.state.listeners.size).toBe(1);
     expect(cloud.state.pools.size).toBe(1);
     expect(cloud.callsTo('load-balancer', 'POST', /loadbalancers$/)).toHaveLength(1);
+  });
+
+  it('keeps a standby off Octavia: no create at start, no member update, even when asked', async () => {
+    // A real election that has not won the lease (never bootstrapped): isLeader() is false.
+    const standby = new LeaderElection(Object.assign(new LeadershipConfig(), { enabled: true, holderId: 'ctl-b' }), new ProviderConfig(), client, clock);
+    await expect(plane({}, standby).start()).rejects.toThrow(
+      'create load balancer osa-service-lb refused: this controller (ctl-b) is standby, not the leader',
+    );
+    expect(cloud.callsTo('load-balancer', 'POST')).toEqual([]);
+
+    const leader = plane();
+    await leader.start();
+    await leader.applyMembers([member(1)]);
+    const follower = plane({}, standby);
+    await follower.start(); // adopting what exists only reads
+    await expect(follower.applyMembers([member(2)])).rejects.toThrow(/update the members of pool .* refused: this controller \(ctl-b\) is standby/);
+    expect(batchCalls()).toHaveLength(1);
+    expect(membersNow()).toEqual([{ name: 'osa:server-1', address: '127.200.0.11', weight: 100, up: true }]);
   });
 
   it('needs the openstack provider (its client and credentials)', () => {

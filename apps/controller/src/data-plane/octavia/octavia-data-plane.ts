@@ -9,6 +9,7 @@ import type {
   DataPlaneStatus,
   RejectAnswer,
 } from '../../seams/data-plane';
+import { type Leadership, NotLeaderError, SINGLE_CONTROLLER } from '../../seams/leadership';
 import { isOwnedMember, planMembers } from './octavia-member-plan';
 import { setUpLoadBalancer, type OctaviaTopology } from './octavia-load-balancer-setup';
 import { OctaviaTrafficEstimate } from './octavia-traffic-estimate';
@@ -17,6 +18,12 @@ export interface OctaviaDataPlaneOptions {
   config: OctaviaDataPlaneConfig;
   client: OpenStackClient;
   clock: Clock;
+  /**
+   * Who may change the load balancer (leadership.enabled: only the lease holder). Checked right
+   * before every create and every member update, not only when one is asked for: a change can
+   * wait for ACTIVE for up to changeTimeoutMs, longer than a lost lease lets this controller act.
+   */
+  leadership?: Leadership;
 }
 
 interface Waiter {
@@ -38,6 +45,8 @@ interface Waiter {
  * controller); `stop` leaves it serving with its last members.
  */
 export class OctaviaDataPlane implements DataPlane {
+  /** The load balancer keeps serving with its last members while no controller runs. */
+  readonly membersOutliveController = true;
   private readonly logger = new Logger('OctaviaDataPlane');
   private readonly shutdown = new AbortController();
   private readonly estimate: OctaviaTrafficEstimate;
@@ -71,6 +80,7 @@ export class OctaviaDataPlane implements DataPlane {
         config: this.options.config,
         signal: this.shutdown.signal,
         log: (line) => this.logger.log(line),
+        beforeChange: (what) => this.mayChange(what),
       });
     } catch (error) {
       this.state = 'failed';
@@ -197,6 +207,7 @@ export class OctaviaDataPlane implements DataPlane {
       pruneStale: this.pruneStale,
     });
     if (!plan.changed) return;
+    this.mayChange(`update the members of pool ${topology.pool.id}`);
     await this.options.client.loadBalancer.members.batchUpdate(topology.pool.id, plan.members, {
       signal: this.shutdown.signal,
     });
@@ -206,6 +217,12 @@ export class OctaviaDataPlane implements DataPlane {
     this.logger.log(
       `members: ${[plan.added.length ? `added ${plan.added.join(', ')}` : '', plan.updated.length ? `changed ${plan.updated.join(', ')}` : '', plan.removed.length ? `removed ${plan.removed.join(', ')}` : ''].filter(Boolean).join('; ')}`,
     );
+  }
+
+  /** A standby (or a leader past its acting deadline) keeps its hands off Octavia. */
+  private mayChange(what: string): void {
+    const leadership = this.options.leadership ?? SINGLE_CONTROLLER;
+    if (!leadership.isLeader()) throw new NotLeaderError(what, leadership.view());
   }
 
   private settleWaiters(generation: number, error?: Error): void {

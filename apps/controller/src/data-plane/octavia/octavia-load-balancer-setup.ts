@@ -16,6 +16,8 @@ export interface SetupContext {
   /** Backend protocol of the pool and its monitor. */
   signal: AbortSignal;
   log: (line: string) => void;
+  /** Called right before each create: throws when this controller may not change the cloud (a standby). */
+  beforeChange: (what: string) => void;
 }
 
 /** A refusal to start, naming the setting to fix. */
@@ -63,6 +65,7 @@ export async function setUpLoadBalancer(ctx: SetupContext): Promise<OctaviaTopol
         'dataPlane.octavia.vipSubnet: required to create the load balancer (a subnet name or id for its VIP)',
       );
     const subnet = await findSubnet(client, config.vipSubnet, signal);
+    ctx.beforeChange(`create load balancer ${config.loadBalancerName}`);
     loadBalancer = await lbs.loadBalancers.create({
       name: config.loadBalancerName,
       vipSubnetId: subnet,
@@ -90,6 +93,7 @@ export async function setUpLoadBalancer(ctx: SetupContext): Promise<OctaviaTopol
       `dataPlane.octavia.listenerPort: the listener on ${config.listenerPort} speaks ${listener.protocol}, not HTTP`,
     );
   if (!listener) {
+    ctx.beforeChange(`create listener on port ${config.listenerPort}`);
     listener = await lbs.listeners.create({
       loadBalancerId: loadBalancer.id,
       protocol: 'HTTP',
@@ -106,6 +110,7 @@ export async function setUpLoadBalancer(ctx: SetupContext): Promise<OctaviaTopol
     ? await lbs.pools.find(listener.defaultPoolId, { signal })
     : undefined;
   if (!pool) {
+    ctx.beforeChange(`create pool of listener ${listener.id}`);
     pool = await lbs.pools.create({
       listenerId: listener.id,
       protocol: 'HTTP',
@@ -117,6 +122,7 @@ export async function setUpLoadBalancer(ctx: SetupContext): Promise<OctaviaTopol
     await wait(loadBalancer.id);
   }
   if (config.healthMonitor && !pool.healthMonitorId) {
+    ctx.beforeChange(`create health monitor of pool ${pool.id}`);
     const monitor = await lbs.healthMonitors.create({
       poolId: pool.id,
       type: 'HTTP',

@@ -1,0 +1,131 @@
+import * as fs from 'node:fs';
+import { FakeOpenStack } from '@osa/openstack-testkit';
+import { healthyInstances, LifecycleStatus, postJson, readStatus, waitForStatus } from './support/admin-client';
+import { ControllerProcess } from './support/controller-process';
+import { prepareSeedCloud, serversNamed } from './support/fake-cloud';
+import { ownLoopbackPrefix } from './support/loopback';
+import { ServiceInstance } from './support/service-instance';
+
+type PairStatus = LifecycleStatus & { leadership: { role: string; holderId: string; leaseHolder: string } };
+
+const LEASE_MS = 3_000;
+const RENEW_MS = 1_000;
+
+/**
+ * The controller pair with `dataPlane.kind: octavia` on the fake OpenStack (its Octavia API):
+ * only the lease holder touches the load balancer. A standby neither creates the load balancer
+ * nor sends a member set; after kill -9 of the leader the standby takes the load balancer over
+ * as it is (same member objects, same weights, no member update) and creates no server.
+ */
+describe('controller pair with dataPlane.kind octavia: a standby keeps its hands off Octavia', () => {
+  jest.setTimeout(90_000);
+  let prefix: string;
+  let cloud: FakeOpenStack | undefined;
+  let env: Record<string, string>;
+  let dir: string | undefined;
+  const services: ServiceInstance[] = [];
+  const controllers: ControllerProcess[] = [];
+
+  beforeEach(async () => {
+    prefix = ownLoopbackPrefix();
+    services.push(await ServiceInstance.start(`${prefix}.1`, 5000), await ServiceInstance.start(`${prefix}.2`, 5000));
+    cloud = await FakeOpenStack.start({ host: `${prefix}.250`, profile: 'devcloud' });
+    cloud.setOctaviaBehaviour({ provisioningDelayMs: 30 });
+    const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
+    dir = seeded.dir;
+    env = seeded.env;
+    cloud.setServerBehaviour({ address: () => `${prefix}.2`, bootDelayMs: 300 }, { namePrefix: 'service-auto-' });
+  });
+
+  afterEach(async () => {
+    for (const controller of controllers.splice(0)) await controller.stop();
+    await Promise.all(services.splice(0).map((service) => service.stop()));
+    await cloud?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    cloud = dir = undefined;
+  });
+
+  function start(holderId: string, hostOffset: number): ControllerProcess {
+    const controller = ControllerProcess.start(
+      {
+        proxy: { listenHost: `${prefix}.${200 + hostOffset}`, listenPort: 0 },
+        admin: { listenHost: `${prefix}.${201 + hostOffset}`, listenPort: 0 },
+        provider: { kind: 'openstack' },
+        dataPlane: { kind: 'octavia', octavia: { loadBalancerName: 'pair-lb', vipSubnet: 'test-subnet', statsIntervalMs: 500 } },
+        traffic: { mode: 'pool' },
+        scaling: { policies: [], maxInstances: 3, statusPollInitialMs: 100, statusPollMaxMs: 200, healing: { providerPollIntervalMs: 300 } },
+        health: { intervalMs: 100, readinessTimeoutMs: 2_000 },
+        leadership: { enabled: true, leaseDurationMs: LEASE_MS, renewIntervalMs: RENEW_MS, holderId },
+      },
+      env,
+    );
+    controllers.push(controller);
+    return controller;
+  }
+
+  /** The admin listener (an external data plane: no proxy line to wait for). */
+  const adminOf = async (controller: ControllerProcess): Promise<{ host: string; port: number }> => {
+    const match = await controller.waitForLine(/admin listener on http:\/\/([\d.]+):(\d+)/, 20_000);
+    return { host: match[1], port: Number(match[2]) };
+  };
+  const role = async (admin: { host: string; port: number }): Promise<string> => ((await readStatus(admin)) as PairStatus).leadership.role;
+  /** Every call that changes Octavia (create, update, delete of any of its objects). */
+  const octaviaWrites = (fake: FakeOpenStack) => fake.callsTo('load-balancer').filter((call) => call.method !== 'GET');
+  const membersNow = (fake: FakeOpenStack) =>
+    [...fake.state.members.values()].map((m) => ({ id: m.id, name: m.name, address: m.address, weight: m.weight })).sort((a, b) => a.address.localeCompare(b.address));
+
+  it('a standby creates no load balancer and sends no member set until it is elected', async () => {
+    const fake = cloud as FakeOpenStack;
+    // A fresh lease is "held by someone unknown": the first controller is a standby for a whole leaseDurationMs.
+    const b = start('ctl-b', 0);
+    // Its admin listener is up, so its data-plane driver has bootstrapped: as a standby it left Octavia alone.
+    const admin = await adminOf(b);
+    expect(octaviaWrites(fake)).toEqual([]);
+    expect(fake.state.loadBalancers.size).toBe(0);
+    expect(await role(admin)).toBe('standby'); // still a standby after the check above
+    expect(b.output).toMatch(/standby: the data plane \(octavia\) is the leader's/);
+
+    await b.waitForLine(/elected: ctl-b holds lease/, 20_000);
+    await b.waitForLine(/data plane members: ready service-vm-1 /, 20_000);
+    expect(fake.state.loadBalancers.size).toBe(1);
+    expect(fake.callsTo('load-balancer', 'POST', /\/loadbalancers$/)).toHaveLength(1);
+    expect(membersNow(fake)).toEqual([expect.objectContaining({ address: `${prefix}.1`, weight: 100 })]);
+  });
+
+  it('kill -9 of the leader: the standby takes the load balancer over as it is (same members, no member update, no duplicate create)', async () => {
+    const fake = cloud as FakeOpenStack;
+    const a = start('ctl-a', 0);
+    await a.waitForLine(/elected: ctl-a holds lease/, 20_000);
+    const aAddr = { admin: await adminOf(a) };
+    expect((await postJson(aAddr.admin.host, aAddr.admin.port, '/scaling/desired', { instances: 2 })).status).toBe(202);
+    await waitForStatus(aAddr.admin, 'the leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => a.output);
+    await a.waitForLine(/data plane members: ready (service-vm-1, service-auto-\S+|service-auto-\S+, service-vm-1) /, 20_000);
+
+    const b = start('ctl-b', 2);
+    const bAddr = { admin: await adminOf(b) };
+    const before = membersNow(fake);
+    expect(before.map((m) => [m.address, m.weight])).toEqual([
+      [`${prefix}.1`, 100],
+      [`${prefix}.2`, 100],
+    ]);
+    const writesBefore = octaviaWrites(fake).length;
+    // Two renew intervals of the standby watching: it writes nothing to Octavia.
+    await new Promise((resolve) => setTimeout(resolve, 2 * RENEW_MS));
+    expect(await role(bAddr.admin)).toBe('standby');
+    expect(octaviaWrites(fake)).toHaveLength(writesBefore);
+
+    a.signal('SIGKILL');
+    expect(await a.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    await b.waitForLine(/elected: ctl-b holds lease/, 20_000);
+    const done = await waitForStatus(bAddr.admin, 'the new leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => b.output);
+    expect(done.scaling.desiredInstances).toBe(2);
+    await b.waitForLine(/data plane members: ready (service-vm-1, service-auto-\S+|service-auto-\S+, service-vm-1) /, 20_000);
+
+    // The same member objects with the same weights, and not one member update by the new leader.
+    expect(membersNow(fake)).toEqual(before);
+    expect(octaviaWrites(fake)).toHaveLength(writesBefore);
+    expect(fake.callsTo('compute', 'POST', /\/servers$/)).toHaveLength(1);
+    expect(serversNamed(fake, 'service-auto-')).toHaveLength(1);
+    expect(fake.state.loadBalancers.size).toBe(1);
+  });
+});
