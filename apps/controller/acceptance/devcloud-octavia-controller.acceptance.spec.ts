@@ -29,18 +29,20 @@ import {
   describeWithCloud,
   findSeedCloud,
   octaviaSkipReason,
+  readyAddresses,
   runTag,
   seedNames,
   seedOpenstackProvider,
+  servingAddresses,
+  waitForCliMembers,
+  type AcceptanceStatus,
 } from './devcloud-seed-support';
 
 const settings = ACCEPTANCE_SETTINGS;
 const BOOT_TIMEOUT_MS = 120_000;
 const LISTENER_PORT = 8000;
 
-interface StatusView {
-  instances: Array<{ id: string; name: string; role: string; state: string; ip: string | null; serving: boolean }>;
-}
+type StatusView = AcceptanceStatus;
 
 interface Answer {
   atMs: number;
@@ -110,28 +112,8 @@ describeWithCloud('controller acceptance: the seed scenario through an Octavia V
     }
   });
 
-  /** The addresses of the members that take new requests (weight > 0). */
-  const serving = (members: CliMember[]): string[] => members.filter((m) => m.weight > 0).map((m) => m.address);
-
-  /** The controller's ready instances (admitted and serving) by address. */
-  async function readyAddresses(admin: { host: string; port: number }): Promise<string[]> {
-    const status = await getJson<StatusView>(admin.host, admin.port, '/status');
-    return status.instances
-      .filter((i) => i.state === 'admitted' && i.serving && i.ip)
-      .map((i) => i.ip as string)
-      .sort();
-  }
-
-  /** Polls the CLI until `check` holds for the member list (Octavia applies changes asynchronously). */
-  async function waitForMembers(poolId: string, what: string, check: (members: CliMember[]) => boolean, timeoutMs = 60_000): Promise<CliMember[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const members = cliMembers(poolId);
-      if (check(members)) return members;
-      if (Date.now() > deadline) throw new Error(`members never became ${what} within ${timeoutMs} ms: ${JSON.stringify(members)}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  const serving = servingAddresses;
+  const waitForMembers = waitForCliMembers;
 
   it('serves from service-vm-1 through the VIP, creates a clone at the threshold, adds it to the pool once ready, with no non-2xx during the switch', async () => {
     if (skipReason) return;

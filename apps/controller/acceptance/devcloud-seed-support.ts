@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { extractAddress, type Flavor, type Image, type Network, type OpenStackClient, type Server } from '@osa/openstack-client';
 import { assertLoopback, findSystemTool, isLoopbackCidr } from '@osa/openstack-testkit';
-import { httpGet } from '../e2e/support/http-get';
+import { getJson, httpGet } from '../e2e/support/http-get';
 
 export {
   AcceptanceCleanup,
@@ -214,4 +214,34 @@ export async function deleteLoadBalancersNamed(client: OpenStackClient, name: st
     await client.loadBalancer.loadBalancers.delete(lb.id, { cascade: true });
     await client.loadBalancer.loadBalancers.waitForDeleted(lb.id, { timeoutMs: 60_000 });
   }
+}
+
+/** The addresses of the members that take new requests (weight > 0). */
+export function servingAddresses(members: readonly CliMember[]): string[] {
+  return members.filter((m) => m.weight > 0).map((m) => m.address);
+}
+
+/** Polls the CLI until `check` holds for the member list (Octavia applies changes asynchronously). */
+export async function waitForCliMembers(poolId: string, what: string, check: (members: CliMember[]) => boolean, timeoutMs = 60_000): Promise<CliMember[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const members = cliMembers(poolId);
+    if (check(members)) return members;
+    if (Date.now() > deadline) throw new Error(`members never became ${what} within ${timeoutMs} ms: ${JSON.stringify(members)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** A controller's /status instances (the fields the acceptance suites read). */
+export interface AcceptanceStatus {
+  instances: Array<{ id: string; name: string; role: string; state: string; ip: string | null; serving: boolean }>;
+}
+
+/** The controller's ready instances (admitted and serving) by address, sorted. */
+export async function readyAddresses(admin: { host: string; port: number }): Promise<string[]> {
+  const status = await getJson<AcceptanceStatus>(admin.host, admin.port, '/status');
+  return status.instances
+    .filter((i) => i.state === 'admitted' && i.serving && i.ip)
+    .map((i) => i.ip as string)
+    .sort();
 }
