@@ -14,8 +14,8 @@
  *   4. B (now leader) scales in to 1 under load: drain start (member weight 0) -> member removal,
  *      and non-2xx during the scale-in.
  *
- * Figures are printed as one `figures:` line. Everything named osa-acc-<hex>-... and the lease
- * group osa-lease-<osa-acc-hex> are deleted at the end.
+ * Figures are printed as one `figures:` line. Everything named osa-acc-<hex>-... (the lease's
+ * security group too: leadership.leaseName) is deleted at the end.
  */
 import { OpenStackClient } from '@osa/openstack-client';
 import { postJson } from '../e2e/support/admin-client';
@@ -25,13 +25,13 @@ import { ownLoopbackPrefix } from '../e2e/support/loopback';
 import {
   ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
+  addSeedCleanup,
   type AcceptanceStatus,
   assertLoopback,
   bootOriginalAndSnapshot,
   cliMembers,
   cloudVariables,
   deleteLoadBalancersNamed,
-  deleteServersListed,
   describeWithCloud,
   findSeedCloud,
   octaviaSkipReason,
@@ -76,7 +76,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 describeWithCloud('controller pair on the devcloud: kill -9 of the active controller under load through the Octavia VIP', () => {
   jest.setTimeout(6 * 60_000);
   const tag = runTag();
-  const names = { ...seedNames(tag), lb: `${tag}-lb`, lease: `osa-lease-${tag}` };
+  const names = { ...seedNames(tag), lb: `${tag}-lb`, lease: `${tag}-lease` };
   const cleanup = new AcceptanceCleanup();
   const controllers: ControllerProcess[] = [];
   let client: OpenStackClient;
@@ -95,12 +95,7 @@ describeWithCloud('controller pair on the devcloud: kill -9 of the active contro
     const cloud = await findSeedCloud(client);
     subnetId = cloud.subnetId;
     // Registered before anything exists, run newest-first: the lease, the load balancer, the controllers' servers, then ours.
-    cleanup.add(`delete key pair ${names.key}`, () => client.compute.keypairs.delete(names.key));
-    cleanup.add(`delete images ${names.golden}`, async () => {
-      for (const img of await client.image.images.list({ name: names.golden }).toArray()) await client.image.images.delete(img.id);
-    });
-    cleanup.add(`delete server ${names.original}`, () => deleteServersListed(client, { exactName: names.original }));
-    cleanup.add(`delete servers ${names.autoPrefix}*`, () => deleteServersListed(client, { name: `^${names.autoPrefix}` }));
+    addSeedCleanup(cleanup, client, names);
     cleanup.add(`delete load balancer ${names.lb}`, () => deleteLoadBalancersNamed(client, names.lb));
     cleanup.add(`delete lease ${names.lease}`, async () => {
       for (const group of await client.network.securityGroups.list({ name: names.lease }).toArray()) await client.network.securityGroups.delete(group.id);
@@ -140,7 +135,7 @@ describeWithCloud('controller pair on the devcloud: kill -9 of the active contro
         traffic: { mode: 'pool' },
         scaling: { policies: [], maxInstances: 2, bootTimeoutMs: BOOT_TIMEOUT_MS, statusPollInitialMs: 250, statusPollMaxMs: 1_000 },
         health: { intervalMs: 250, readinessTimeoutMs: 60_000 },
-        leadership: { enabled: true, leaseDurationMs: LEASE_MS, renewIntervalMs: RENEW_MS, holderId },
+        leadership: { enabled: true, leaseDurationMs: LEASE_MS, renewIntervalMs: RENEW_MS, holderId, leaseName: names.lease },
       },
       cloudVariables(),
     );

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { extractAddress, type Flavor, type Image, type Network, type OpenStackClient, type Server } from '@osa/openstack-client';
-import { assertLoopback, findSystemTool, isLoopbackCidr } from '@osa/openstack-testkit';
+import { type AcceptanceCleanup, assertLoopback, findSystemTool, isLoopbackCidr } from '@osa/openstack-testkit';
 import { getJson, httpGet } from '../e2e/support/http-get';
 
 export {
@@ -105,6 +105,19 @@ export interface SeedNames {
 
 export function seedNames(tag: string): SeedNames {
   return { key: `${tag}-key`, original: `${tag}-service-vm-1`, golden: `${tag}-service-golden`, autoPrefix: `${tag}-service-auto-` };
+}
+
+/**
+ * Registers the removal of everything the seed makes (key pair, golden image, service-vm-1, the
+ * clones) before any of it exists; cleanups run newest-first, so the controllers' servers go first.
+ */
+export function addSeedCleanup(cleanup: AcceptanceCleanup, client: OpenStackClient, names: SeedNames): void {
+  cleanup.add(`delete key pair ${names.key}`, () => client.compute.keypairs.delete(names.key));
+  cleanup.add(`delete images ${names.golden}`, async () => {
+    for (const img of await client.image.images.list({ name: names.golden }).toArray()) await client.image.images.delete(img.id);
+  });
+  cleanup.add(`delete server ${names.original}`, () => deleteServersListed(client, { exactName: names.original }));
+  cleanup.add(`delete servers ${names.autoPrefix}*`, () => deleteServersListed(client, { name: `^${names.autoPrefix}` }));
 }
 
 /** `provider` of the controller config: the group `tag`, service-vm-1 as the original, clones from the golden image. */

@@ -19,10 +19,10 @@ import { LOGGED } from '../e2e/support/log-lines';
 import {
   ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
+  addSeedCleanup,
   assertLoopback,
   bootOriginalAndSnapshot,
   cloudVariables,
-  deleteServersListed,
   describeWithCloud,
   findSeedCloud,
   hostOf,
@@ -71,24 +71,12 @@ describeWithCloud(
     let originalAddress: string;
     let goldenImageId: string;
 
-    const deleteServers = (filter: { exactName?: string; name?: string }): Promise<void> => deleteServersListed(client, filter);
-
     beforeAll(async () => {
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
       const cloud = await findSeedCloud(client);
 
       // Registered before anything exists, newest-first: the controller's servers, then ours.
-      cleanup.add(`delete key pair ${names.key}`, () => client.compute.keypairs.delete(names.key));
-      cleanup.add(`delete images ${names.golden}`, async () => {
-        for (const img of await client.image.images.list({ name: names.golden }).toArray())
-          await client.image.images.delete(img.id);
-      });
-      cleanup.add(`delete server ${names.original}`, () =>
-        deleteServers({ exactName: names.original }),
-      );
-      cleanup.add(`delete servers ${names.autoPrefix}*`, () =>
-        deleteServers({ name: `^${names.autoPrefix}` }),
-      );
+      addSeedCleanup(cleanup, client, names);
 
       await client.compute.keypairs.create(names.key);
       // service-vm-1 (seed 7-9): the base image plus the bake's cloud-init user data, which

@@ -15,12 +15,19 @@ const RENEW_MS = 1_000;
 const TAKEOVER_BOUND_MS = LEASE_MS + RENEW_MS + RENEW_MS / 2;
 /** What the bound leaves out: the takeover's own read + write on the fake, and this spec's 50 ms status polling. */
 const CALL_AND_POLL_SLACK_MS = 1_000;
+/** The config sections of the Octavia tests: the fake's Octavia API carries no traffic, only the control plane's calls. */
+const OCTAVIA = {
+  dataPlane: { kind: 'octavia', octavia: { loadBalancerName: 'pair-lb', vipSubnet: 'test-subnet', statsIntervalMs: 500 } },
+  traffic: { mode: 'pool' },
+};
 
 /**
  * Two controller processes for one group on the openstack provider against the fake OpenStack,
  * the lease a Neutron security group (If-Match: revision_number). The leader scales out; it is
  * killed with SIGKILL; the standby takes over within leaseDurationMs + 1.5 x renewIntervalMs, adopts what
- * the dead leader made, and nothing is created twice or deleted.
+ * the dead leader made, and nothing is created twice or deleted. With `dataPlane.kind: octavia`
+ * (the fake's Octavia API) a standby neither creates the load balancer nor sends a member set,
+ * and the new leader takes the load balancer over as it is (same member objects, no update).
  */
 describe('controller pair: kill -9 of the leader, openstack provider', () => {
   jest.setTimeout(90_000);
@@ -49,7 +56,8 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     cloud = dir = undefined;
   });
 
-  function start(holderId: string, hostOffset: number): ControllerProcess {
+  /** `extra`: further config sections (the Octavia tests add dataPlane and traffic). */
+  function start(holderId: string, hostOffset: number, extra: Record<string, unknown> = {}): ControllerProcess {
     const controller = ControllerProcess.start(
       {
         proxy: { listenHost: `${prefix}.${200 + hostOffset}`, listenPort: 0 },
@@ -58,6 +66,7 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
         scaling: { policies: [], maxInstances: 3, statusPollInitialMs: 100, statusPollMaxMs: 200, healing: { providerPollIntervalMs: 300 } },
         health: { intervalMs: 100, readinessTimeoutMs: 2_000 },
         leadership: { enabled: true, leaseDurationMs: LEASE_MS, renewIntervalMs: RENEW_MS, holderId },
+        ...extra,
       },
       env,
     );
@@ -110,5 +119,72 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     const metrics = await httpGet(bAddr.admin.host, bAddr.admin.port, '/metrics');
     expect(metrics.body).toMatch(/^osa_leader\{role="leader",holder="ctl-b"\} 1$/m);
     expect(b.output).not.toContain(fake.credentials.password);
+  });
+
+  /** The admin listener (an external data plane: no proxy line to wait for). */
+  const adminOf = async (controller: ControllerProcess): Promise<{ host: string; port: number }> => {
+    const match = await controller.waitForLine(/admin listener on http:\/\/([\d.]+):(\d+)/, 20_000);
+    return { host: match[1], port: Number(match[2]) };
+  };
+  const role = async (admin: { host: string; port: number }): Promise<string> => ((await readStatus(admin)) as PairStatus).leadership.role;
+  /** Every call that changes Octavia (create, update, delete of any of its objects). */
+  const octaviaWrites = (fake: FakeOpenStack) => fake.callsTo('load-balancer').filter((call) => call.method !== 'GET');
+  const membersNow = (fake: FakeOpenStack) =>
+    [...fake.state.members.values()].map((m) => ({ id: m.id, name: m.name, address: m.address, weight: m.weight })).sort((a, b) => a.address.localeCompare(b.address));
+
+  // dataPlane.kind octavia: only the lease holder touches the load balancer.
+  it('octavia: a standby creates no load balancer and sends no member set until it is elected', async () => {
+    const fake = cloud as FakeOpenStack;
+    // A fresh lease is "held by someone unknown": the first controller is a standby for a whole leaseDurationMs.
+    const b = start('ctl-b', 0, OCTAVIA);
+    // Its admin listener is up, so its data-plane driver has bootstrapped: as a standby it left Octavia alone.
+    const admin = await adminOf(b);
+    expect(octaviaWrites(fake)).toEqual([]);
+    expect(fake.state.loadBalancers.size).toBe(0);
+    expect(await role(admin)).toBe('standby'); // still a standby after the check above
+    expect(b.output).toMatch(/standby: the data plane \(octavia\) is the leader's/);
+
+    await b.waitForLine(/elected: ctl-b holds lease/, 20_000);
+    await b.waitForLine(/data plane members: ready service-vm-1 /, 20_000);
+    expect(fake.state.loadBalancers.size).toBe(1);
+    expect(fake.callsTo('load-balancer', 'POST', /\/loadbalancers$/)).toHaveLength(1);
+    expect(membersNow(fake)).toEqual([expect.objectContaining({ address: `${prefix}.1`, weight: 100 })]);
+  });
+
+  it('octavia: kill -9 of the leader: the standby takes the load balancer over as it is (same members, no member update, no duplicate create)', async () => {
+    const fake = cloud as FakeOpenStack;
+    const a = start('ctl-a', 0, OCTAVIA);
+    await a.waitForLine(/elected: ctl-a holds lease/, 20_000);
+    const aAddr = { admin: await adminOf(a) };
+    expect((await postJson(aAddr.admin.host, aAddr.admin.port, '/scaling/desired', { instances: 2 })).status).toBe(202);
+    await waitForStatus(aAddr.admin, 'the leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => a.output);
+    await a.waitForLine(/data plane members: ready (service-vm-1, service-auto-\S+|service-auto-\S+, service-vm-1) /, 20_000);
+
+    const b = start('ctl-b', 2, OCTAVIA);
+    const bAddr = { admin: await adminOf(b) };
+    const before = membersNow(fake);
+    expect(before.map((m) => [m.address, m.weight])).toEqual([
+      [`${prefix}.1`, 100],
+      [`${prefix}.2`, 100],
+    ]);
+    const writesBefore = octaviaWrites(fake).length;
+    // Two renew intervals of the standby watching: it writes nothing to Octavia.
+    await new Promise((resolve) => setTimeout(resolve, 2 * RENEW_MS));
+    expect(await role(bAddr.admin)).toBe('standby');
+    expect(octaviaWrites(fake)).toHaveLength(writesBefore);
+
+    a.signal('SIGKILL');
+    expect(await a.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    await b.waitForLine(/elected: ctl-b holds lease/, 20_000);
+    const done = await waitForStatus(bAddr.admin, 'the new leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => b.output);
+    expect(done.scaling.desiredInstances).toBe(2);
+    await b.waitForLine(/data plane members: ready (service-vm-1, service-auto-\S+|service-auto-\S+, service-vm-1) /, 20_000);
+
+    // The same member objects with the same weights, and not one member update by the new leader.
+    expect(membersNow(fake)).toEqual(before);
+    expect(octaviaWrites(fake)).toHaveLength(writesBefore);
+    expect(fake.callsTo('compute', 'POST', /\/servers$/)).toHaveLength(1);
+    expect(serversNamed(fake, 'service-auto-')).toHaveLength(1);
+    expect(fake.state.loadBalancers.size).toBe(1);
   });
 });
