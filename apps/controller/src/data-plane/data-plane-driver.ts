@@ -90,10 +90,26 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
     if (this.leadership.isLeader()) return this.begin();
     // A standby must not block the app's start (its admin listener shows it as standby).
     this.logger.log(`standby: the data plane (${this.dataPlane.status().kind}) is the leader's; it is started here once this controller is elected`);
-    this.standbyWait = this.leadership.whenLeader(this.shutdown.signal).then(
-      () => this.begin(),
-      () => undefined, // shut down before it was elected
-    ).catch((error: unknown) => this.logger.error(`cannot start the data plane after the election: ${String(error)}`));
+    this.standbyWait = this.beginWhenElected(this.shutdown.signal);
+  }
+
+  /** After the election: started like at boot, but a failure (the cloud API down) is retried, never fatal to the new leader. */
+  private async beginWhenElected(signal: AbortSignal): Promise<void> {
+    try {
+      await this.leadership.whenLeader(signal);
+    } catch {
+      return; // shut down before it was elected
+    }
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        await this.begin();
+        return;
+      } catch (error) {
+        const retryMs = Math.min(30_000, 1_000 * 2 ** (attempt - 1));
+        this.logger.error(`cannot start the data plane after the election (attempt ${attempt}): ${(error as Error).message}; retrying in ${retryMs} ms`);
+        await this.clock.sleep(retryMs, signal).catch(() => undefined);
+      }
+    }
   }
 
   private async begin(): Promise<void> {
