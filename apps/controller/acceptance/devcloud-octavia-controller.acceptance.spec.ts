@@ -19,16 +19,12 @@ import { ownLoopbackPrefix } from '../e2e/support/loopback';
 import {
   ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
-  addSeedCleanup,
   assertLoopback,
-  bootOriginalAndSnapshot,
   type CliMember,
   cliMembers,
   cloudVariables,
-  deleteLoadBalancersNamed,
   describeWithCloud,
-  findSeedCloud,
-  octaviaSkipReason,
+  setUpOctaviaSeed,
   readyAddresses,
   runTag,
   seedNames,
@@ -69,20 +65,13 @@ describeWithCloud('controller acceptance: the seed scenario through an Octavia V
 
   beforeAll(async () => {
     client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
-    skipReason = await octaviaSkipReason(client);
-    if (skipReason) {
+    const seed = await setUpOctaviaSeed(client, cleanup, names, BOOT_TIMEOUT_MS);
+    if (seed.skipReason !== undefined) {
+      skipReason = seed.skipReason;
       progress(`SKIPPED octavia controller suite: ${skipReason}`);
       return;
     }
-    const cloud = await findSeedCloud(client);
-    subnetId = cloud.subnetId;
-
-    // Registered before anything exists, run newest-first: the load balancer, the controller's servers, then ours.
-    addSeedCleanup(cleanup, client, names);
-    cleanup.add(`delete load balancer ${names.lb}`, () => deleteLoadBalancersNamed(client, names.lb));
-
-    await client.compute.keypairs.create(names.key);
-    ({ original, originalAddress } = await bootOriginalAndSnapshot(client, names, cloud, BOOT_TIMEOUT_MS));
+    ({ subnetId, original, originalAddress } = seed);
   });
 
   afterAll(async () => {

@@ -25,16 +25,12 @@ import { ownLoopbackPrefix } from '../e2e/support/loopback';
 import {
   ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
-  addSeedCleanup,
   type AcceptanceStatus,
   assertLoopback,
-  bootOriginalAndSnapshot,
   cliMembers,
   cloudVariables,
-  deleteLoadBalancersNamed,
   describeWithCloud,
-  findSeedCloud,
-  octaviaSkipReason,
+  setUpOctaviaSeed,
   readyAddresses,
   runTag,
   seedNames,
@@ -87,21 +83,17 @@ describeWithCloud('controller pair on the devcloud: kill -9 of the active contro
 
   beforeAll(async () => {
     client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
-    skipReason = await octaviaSkipReason(client);
-    if (skipReason) {
-      progress(`SKIPPED octavia pair suite: ${skipReason}`);
-      return;
-    }
-    const cloud = await findSeedCloud(client);
-    subnetId = cloud.subnetId;
-    // Registered before anything exists, run newest-first: the lease, the load balancer, the controllers' servers, then ours.
-    addSeedCleanup(cleanup, client, names);
-    cleanup.add(`delete load balancer ${names.lb}`, () => deleteLoadBalancersNamed(client, names.lb));
+    // The lease's cleanup first: cleanups run newest-first, so it goes after the controllers' servers and the load balancer.
     cleanup.add(`delete lease ${names.lease}`, async () => {
       for (const group of await client.network.securityGroups.list({ name: names.lease }).toArray()) await client.network.securityGroups.delete(group.id);
     });
-    await client.compute.keypairs.create(names.key);
-    await bootOriginalAndSnapshot(client, names, cloud, BOOT_TIMEOUT_MS);
+    const seed = await setUpOctaviaSeed(client, cleanup, names, BOOT_TIMEOUT_MS);
+    if (seed.skipReason !== undefined) {
+      skipReason = seed.skipReason;
+      progress(`SKIPPED octavia pair suite: ${skipReason}`);
+      return;
+    }
+    subnetId = seed.subnetId;
   });
 
   afterAll(async () => {

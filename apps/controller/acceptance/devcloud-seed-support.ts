@@ -258,3 +258,26 @@ export async function readyAddresses(admin: { host: string; port: number }): Pro
     .map((i) => i.ip as string)
     .sort();
 }
+
+/**
+ * The beforeAll of the suites that run the built controller with `dataPlane.kind: octavia`: the
+ * skip reason when Octavia or the CLI is missing (then nothing is created), else the cleanups of
+ * the seed and the load balancer `names.lb` registered, the key pair, service-vm-1 and the golden
+ * image made, and the VIP subnet.
+ */
+export async function setUpOctaviaSeed(
+  client: OpenStackClient,
+  cleanup: AcceptanceCleanup,
+  names: SeedNames & { lb: string },
+  bootTimeoutMs: number,
+): Promise<{ skipReason: string } | { skipReason?: undefined; subnetId: string; original: Server; originalAddress: string }> {
+  const skipReason = await octaviaSkipReason(client);
+  if (skipReason) return { skipReason };
+  const cloud = await findSeedCloud(client);
+  // Registered before anything exists, run newest-first: the load balancer, the controllers' servers, then ours.
+  addSeedCleanup(cleanup, client, names);
+  cleanup.add(`delete load balancer ${names.lb}`, () => deleteLoadBalancersNamed(client, names.lb));
+  await client.compute.keypairs.create(names.key);
+  const { original, originalAddress } = await bootOriginalAndSnapshot(client, names, cloud, bootTimeoutMs);
+  return { subnetId: cloud.subnetId, original, originalAddress };
+}
