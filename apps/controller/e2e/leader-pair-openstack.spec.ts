@@ -84,7 +84,8 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     const [aAddr, bAddr] = [await a.addresses(), await b.addresses()];
     await b.waitForLine(/lease "osa-lease-service" as ctl-b/, 20_000);
 
-    // Only the leader acts: asking the leader for 2 instances creates exactly one server.
+    // Only the leader acts: asking the leader for 2 instances creates exactly one server (once its recovery set a desired count).
+    await waitForStatus(aAddr.admin, 'the leader recovered', (s) => s.scaling.desiredInstances !== null, 20_000, () => a.output);
     expect((await postJson(aAddr.admin.host, aAddr.admin.port, '/scaling/desired', { instances: 2 })).status).toBe(202);
     await waitForStatus(aAddr.admin, 'the leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => a.output);
     expect(fake.callsTo('compute', 'POST', /\/servers$/)).toHaveLength(1);
@@ -156,6 +157,8 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     const a = start('ctl-a', 0, OCTAVIA);
     await a.waitForLine(/elected: ctl-a holds lease/, 20_000);
     const aAddr = { admin: await adminOf(a) };
+    // Elected is not yet recovered: scaling refuses a desired count (409) until restart recovery listed the group.
+    await waitForStatus(aAddr.admin, 'the leader recovered', (s) => s.scaling.desiredInstances !== null, 20_000, () => a.output);
     expect((await postJson(aAddr.admin.host, aAddr.admin.port, '/scaling/desired', { instances: 2 })).status).toBe(202);
     await waitForStatus(aAddr.admin, 'the leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => a.output);
     await a.waitForLine(/data plane members: ready (service-vm-1, service-auto-\S+|service-auto-\S+, service-vm-1) /, 20_000);
