@@ -56,7 +56,15 @@ export interface FakeEndpoints {
 }
 
 export type ServerStatus =
-  'BUILD' | 'ACTIVE' | 'SHUTOFF' | 'ERROR' | 'DELETED' | 'REBOOT' | 'PAUSED' | 'SUSPENDED';
+  | 'BUILD'
+  | 'ACTIVE'
+  | 'SHUTOFF'
+  | 'ERROR'
+  | 'DELETED'
+  | 'REBOOT'
+  | 'PAUSED'
+  | 'SUSPENDED'
+  | 'SHELVED_OFFLOADED';
 
 export interface FakeServerAddress {
   addr: string;
@@ -127,7 +135,7 @@ export interface ServerBehaviour {
   addresses?: (server: FakeServer) => Record<string, FakeServerAddress[]>;
   /** Console output text when none was set with `setConsoleOutput` (default ''). */
   consoleOutput?: string | ((server: FakeServer) => string);
-  /** os-stop / os-start take this long: task_state powering-off/on meanwhile (default 100; devcloud profile 300). */
+  /** os-stop / os-start / shelve / unshelve take this long: task_state powering-off/on, shelving, unshelving meanwhile (default 100; devcloud profile 300). */
   actionDelayMs?: number;
   /** After DELETE the server keeps its status with task_state `deleting` this long (default 30; devcloud profile 200). */
   deleteDelayMs?: number;

@@ -1,5 +1,5 @@
 // Nova servers: create (validated like Nova), show, list (+detail) with filters and pagination,
-// delete, actions (os-stop, os-start, reboot, createImage, os-getConsoleOutput), metadata, tags.
+// delete, actions (os-stop, os-start, shelve, unshelve, reboot, createImage, os-getConsoleOutput), metadata, tags.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FakeFlavor, FakeImage, FakeServer } from '../fake-openstack.types';
 import {
@@ -442,7 +442,7 @@ export class ServersHandlers {
       case 'os-stop':
         if (server.vmState !== 'active' || server.taskState !== null)
           this.invalidState(ctx, server, 'stop');
-        lifecycle.requestPower(server, 'SHUTOFF');
+        lifecycle.requestPower(server, 'stop');
         return empty(202);
       case 'os-start':
         if (server.vmState === 'error' || server.vmState === 'building') {
@@ -450,7 +450,22 @@ export class ServersHandlers {
         }
         if (server.vmState !== 'stopped' || server.taskState !== null)
           this.invalidState(ctx, server, 'start');
-        lifecycle.requestPower(server, 'ACTIVE');
+        lifecycle.requestPower(server, 'start');
+        return empty(202);
+      case 'shelve':
+        // Nova's shelve: ACTIVE, SHUTOFF, PAUSED or SUSPENDED, and no task running
+        // (api-ref "Shelve Server (shelve Action)", Preconditions); body {"shelve": null}.
+        if (!['active', 'stopped', 'paused', 'suspended'].includes(server.vmState) || server.taskState !== null)
+          this.invalidState(ctx, server, 'shelve');
+        lifecycle.requestPower(server, 'shelve');
+        return empty(202);
+      case 'unshelve':
+        // {"unshelve": null} (2.77+ may carry an availability_zone object; accepted and ignored here).
+        if (args !== null && !isRecord(args))
+          this.bad(ctx, novaSchemaError('unshelve', args, "is not of type 'object', 'null'"));
+        if (server.vmState !== 'shelved_offloaded' || server.taskState !== null)
+          this.invalidState(ctx, server, 'unshelve');
+        lifecycle.requestPower(server, 'unshelve');
         return empty(202);
       case 'reboot':
         if (server.vmState !== 'active' && server.vmState !== 'stopped')

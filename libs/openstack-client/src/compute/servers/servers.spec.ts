@@ -359,6 +359,18 @@ describe('compute: servers', () => {
     ]);
   });
 
+  it('shelve and unshelve send the documented actions (api samples: {"shelve": null}, {"unshelve": null})', async () => {
+    cloud.on('POST', `${SERVER_PATH}/action`, () => ({ status: 202 }));
+    const os = cloud.client();
+    await os.compute.servers.shelve(SERVER_ID);
+    await os.compute.servers.unshelve(SERVER_ID);
+    os.close();
+    expect(cloud.requestsTo('POST', `${SERVER_PATH}/action`).map((r) => r.json())).toEqual([
+      { shelve: null },
+      { unshelve: null },
+    ]);
+  });
+
   it('tags: list, add, replace, delete at 2.26+; unsupported below', async () => {
     cloud.on('GET', `${SERVER_PATH}/tags`, () => ({ status: 200, body: { tags: ['a'] } }));
     cloud.on('PUT', `${SERVER_PATH}/tags/b`, () => ({
