@@ -15,6 +15,8 @@ import { ScaleOutGate } from '../scaling/scale-out-gate';
 import { ScalingTrafficDirector, TrafficCounters } from '../scaling/scaling-traffic-director';
 import { ScalingService } from '../scaling/scaling.service';
 import { ScalingStatusView } from '../scaling/scaling-status';
+import { AdmissionView, projectAdmission } from '../scaling/admission-phases';
+import { WarmPoolService, WarmPoolView } from '../scaling/warm-pool/warm-pool.service';
 import { ControllerLifecycle, LifecyclePhase } from './controller-lifecycle';
 
 export interface InstanceStatusView {
@@ -52,6 +54,10 @@ export interface ControllerStatus {
   readonly cloudApi: CloudApiStatus;
   /** Instance refresh: the rollout in progress (canary figures), the last ones, pinned and rejected images. */
   readonly refresh: RefreshStatus;
+  /** scaling.warmPool: warm servers, refills, a quota refusal. */
+  readonly warmPool: WarmPoolView;
+  /** Where the time of the last admitted launches went, phase by phase (cold and from the warm pool). */
+  readonly admission: AdmissionView;
   readonly config: ConfigOrigin;
 }
 
@@ -73,6 +79,7 @@ export class StatusService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly cloudApi: CloudApiHealth,
     private readonly refresh: RefreshService,
+    private readonly warmPool: WarmPoolService,
   ) {}
 
   snapshot(): ControllerStatus {
@@ -93,6 +100,8 @@ export class StatusService {
       scaling: this.scaling.statusView(),
       cloudApi: this.cloudApi.status(),
       refresh: this.refresh.status(),
+      warmPool: this.warmPool.view(),
+      admission: projectAdmission(events),
       config: this.origin,
     };
   }

@@ -11,6 +11,7 @@ import { ScaleOutGate } from './scale-out-gate';
 import { ScalingEventLog } from './scaling-event-log';
 import { ScalingTrafficDirector } from './scaling-traffic-director';
 import { ScalingService } from './scaling.service';
+import { WarmPoolService } from './warm-pool/warm-pool.service';
 
 /**
  * When and how instances are added and removed (decisions, the reconciler, launches, scale-in),
@@ -29,6 +30,7 @@ import { ScalingService } from './scaling.service';
     InstanceRemovalService,
     OriginalInstanceService,
     ScalingService,
+    WarmPoolService,
     ScalingTrafficDirector,
     { provide: TRAFFIC_DIRECTOR, useExisting: ScalingTrafficDirector },
   ],
@@ -41,6 +43,7 @@ import { ScalingService } from './scaling.service';
     OriginalInstanceService,
     ScalingEventLog,
     InstanceDeleter,
+    WarmPoolService,
   ],
 })
 export class ScalingModule {}

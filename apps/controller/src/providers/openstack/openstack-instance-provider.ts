@@ -13,6 +13,7 @@ import {
   METADATA_IMAGE_KEY,
   METADATA_REASON_KEY,
   OriginalInstance,
+  StopInstanceRequest,
 } from '../instance-provider';
 import { GoldenImagePin } from '../golden-image-pin';
 import { OPENSTACK_CLIENT } from './openstack-client.provider';
@@ -117,6 +118,24 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     await this.client.compute.servers.metadata.update(id, metadata, { signal });
   }
 
+  async stop(id: string, request: StopInstanceRequest): Promise<void> {
+    if (request.shelve) await this.client.compute.servers.shelve(id, { signal: request.signal });
+    else await this.client.compute.servers.stop(id, { signal: request.signal });
+  }
+
+  /** os-start for SHUTOFF, unshelve for a shelved server, nothing for ACTIVE (a restart may find it half done). */
+  async start(id: string, signal?: AbortSignal): Promise<void> {
+    const server = await this.client.compute.servers.get(id, { signal });
+    if (server.status === 'ACTIVE' || server.taskState === 'powering-on' || server.taskState === 'unshelving' || server.taskState === 'spawning') return;
+    if (server.status === 'SHELVED' || server.status === 'SHELVED_OFFLOADED') await this.client.compute.servers.unshelve(id, { signal });
+    else await this.client.compute.servers.start(id, { signal });
+  }
+
+  /** What a create would use now, a refresh pin included (a warm server from another image is stale). */
+  currentImageId(signal?: AbortSignal): Promise<string> {
+    return this.goldenImageId(signal, this.pin?.imageId);
+  }
+
   onApplicationShutdown(): void {
     this.client.close();
   }
@@ -166,6 +185,10 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
       address,
       addressProblem,
       metadata: server.metadata,
+      imageId: server.imageId,
+      createdAt: server.created,
+      detailedStatus: server.rawStatus,
+      launchedAt: server.launchedAt,
     };
   }
 }

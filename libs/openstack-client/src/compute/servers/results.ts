@@ -91,6 +91,12 @@ export interface Server {
   projectId?: string;
   created?: string;
   updated?: string;
+  /**
+   * `OS-SRV-USG:launched_at`: when the server first became ACTIVE (UTC, Nova writes it without a
+   * zone, e.g. `2019-02-28T03:16:19.600768`); null -> undefined while it builds. With `created`
+   * it gives the cloud's own BUILD -> ACTIVE time.
+   */
+  launchedAt?: string;
   accessIPv4?: string;
   accessIPv6?: string;
   /** `locked` from 2.9. */
@@ -231,6 +237,7 @@ export function parseServer(wire: WireReader, server: Obj, path = 'server'): Ser
     projectId: wire.optionalString(server, 'tenant_id', path),
     created: wire.optionalString(server, 'created', path),
     updated: wire.optionalString(server, 'updated', path),
+    launchedAt: wire.optionalString(server, 'OS-SRV-USG:launched_at', path, true),
     accessIPv4: wire.optionalString(server, 'accessIPv4', path, true),
     accessIPv6: wire.optionalString(server, 'accessIPv6', path, true),
     locked: wire.optionalBoolean(server, 'locked', path),

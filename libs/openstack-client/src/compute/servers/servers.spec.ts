@@ -219,6 +219,8 @@ describe('compute: servers', () => {
       diskGb: undefined,
     });
     expect(server.tags).toBeUndefined();
+    // created and launched_at together give Nova's own BUILD -> ACTIVE time.
+    expect(server.launchedAt).toBe('2013-09-23T13:37:00.880302');
   });
 
   it('lists lazily, following servers_links, anchoring exactName, filtering metadata client side', async () => {

@@ -161,6 +161,17 @@
         : 'cloud API degraded since ' + time(cloud.degradedSince),
     );
     $('cloud-api').title = cloud.lastError || '';
+    const warm = status.warmPool;
+    setBadge(
+      'warm-pool',
+      warm.quotaRefusal ? 'degraded' : warm.size === 0 ? 'unknown' : 'ok',
+      warm.size === 0
+        ? 'no warm pool'
+        : warm.quotaRefusal
+          ? 'warm pool ' + warm.warm + '/' + warm.size + ': quota refused since ' + time(warm.quotaRefusedSince)
+          : 'warm pool ' + warm.warm + '/' + warm.size + (warm.filling ? ' (+' + warm.filling + ' filling)' : ''),
+    );
+    $('warm-pool').title = warm.quotaRefusal || 'scaling.warmPool: stopped servers a scale-out starts instead of creating';
     setBadge(
       'autoscaling',
       status.scaling.autoscaling,
