@@ -9,7 +9,11 @@ export interface AdmissionBreakdown {
   readonly fromWarmPool: boolean;
   readonly totalMs: number;
   /** In lifecycle order; `share` is the phase's part of totalMs (0..1, 3 decimals). */
-  readonly phases: ReadonlyArray<{ readonly phase: LaunchState; readonly ms: number; readonly share: number }>;
+  readonly phases: ReadonlyArray<{
+    readonly phase: LaunchState;
+    readonly ms: number;
+    readonly share: number;
+  }>;
 }
 
 /** /status `admission`: the last admitted launch, and the last cold and the last warm one (for the comparison). */
@@ -25,17 +29,30 @@ function isLaunch(event: ScalingEvent): event is LaunchEvent {
 
 /** Pure: each phase's share of an admitted launch (adoptions are left out: they did not start at the trigger). */
 export function admissionBreakdown(event: LaunchEvent): AdmissionBreakdown {
-  const totalMs = event.totalMs ?? Object.values(event.phaseDurationsMs).reduce((sum, ms) => sum + (ms ?? 0), 0);
+  const totalMs =
+    event.totalMs ?? Object.values(event.phaseDurationsMs).reduce((sum, ms) => sum + (ms ?? 0), 0);
   const phases = LAUNCH_STATES.flatMap((phase) => {
     const ms = event.phaseDurationsMs[phase];
-    return ms === undefined ? [] : [{ phase, ms, share: totalMs > 0 ? Math.round((ms / totalMs) * 1000) / 1000 : 0 }];
+    return ms === undefined
+      ? []
+      : [{ phase, ms, share: totalMs > 0 ? Math.round((ms / totalMs) * 1000) / 1000 : 0 }];
   });
-  return { sequence: event.sequence, kind: event.kind, fromWarmPool: event.phaseDurationsMs['powering-on'] !== undefined, totalMs, phases };
+  return {
+    sequence: event.sequence,
+    kind: event.kind,
+    fromWarmPool: event.phaseDurationsMs['powering-on'] !== undefined,
+    totalMs,
+    phases,
+  };
 }
 
 export function projectAdmission(events: readonly ScalingEvent[]): AdmissionView {
-  const admitted = events.filter(isLaunch).filter((event) => event.state === 'admitted' && event.kind !== 'adoption').map(admissionBreakdown);
-  const lastOf = (list: AdmissionBreakdown[]): AdmissionBreakdown | null => list[list.length - 1] ?? null;
+  const admitted = events
+    .filter(isLaunch)
+    .filter((event) => event.state === 'admitted' && event.kind !== 'adoption')
+    .map(admissionBreakdown);
+  const lastOf = (list: AdmissionBreakdown[]): AdmissionBreakdown | null =>
+    list[list.length - 1] ?? null;
   return {
     last: lastOf(admitted),
     lastCold: lastOf(admitted.filter((entry) => !entry.fromWarmPool)),

@@ -3,7 +3,11 @@ import { Clock } from '../../clock/clock';
 import { ScalingConfig } from '../../config/scaling.config';
 import { BackendReadiness } from '../../health/backend-readiness';
 import { InstanceLifecycle, InstanceState, seconds } from '../../pool/instance-lifecycle';
-import { InstanceProvider, InstanceSnapshot, METADATA_STATE_KEY } from '../../providers/instance-provider';
+import {
+  InstanceProvider,
+  InstanceSnapshot,
+  METADATA_STATE_KEY,
+} from '../../providers/instance-provider';
 import { poll, PollTimeoutError } from '../../resilience/backoff';
 import { InstanceDeleter } from '../instance-deleter';
 import { isQuotaRefusal } from './quota-refusal';
@@ -20,13 +24,22 @@ export interface WarmFillDependencies {
 
 /** How a fill ended. */
 export type WarmFillOutcome =
-  | { readonly kind: 'warm'; readonly id: string; readonly name: string; readonly imageId: string | undefined; readonly createdEpochMs: number }
+  | {
+      readonly kind: 'warm';
+      readonly id: string;
+      readonly name: string;
+      readonly imageId: string | undefined;
+      readonly createdEpochMs: number;
+    }
   | { readonly kind: 'failed'; readonly reason: string; readonly quotaRefused: boolean }
   | { readonly kind: 'stopped' };
 
 class WarmFillFailure extends Error {}
 
-type FillState = Exclude<InstanceState, 'admitted' | 'draining' | 'deleting' | 'removed' | 'powering-on'>;
+type FillState = Exclude<
+  InstanceState,
+  'admitted' | 'draining' | 'deleting' | 'removed' | 'powering-on'
+>;
 
 /**
  * Makes one warm server: created from the golden image (`osa:state=warming`), booted, addressed and
@@ -35,7 +48,10 @@ type FillState = Exclude<InstanceState, 'admitted' | 'draining' | 'deleting' | '
  * -> addressing -> health-checking -> powering-off -> warm; failed or stopped deletes what it made.
  */
 export class WarmFill {
-  readonly record: { state: FillState | InstanceState; readonly phaseDurationsMs: Partial<Record<FillState, number>> } = { state: 'creating', phaseDurationsMs: {} };
+  readonly record: {
+    state: FillState | InstanceState;
+    readonly phaseDurationsMs: Partial<Record<FillState, number>>;
+  } = { state: 'creating', phaseDurationsMs: {} };
   private readonly lifecycle: InstanceLifecycle<FillState>;
   private id: string | undefined;
   private createdEpochMs = 0;
@@ -45,7 +61,12 @@ export class WarmFill {
     readonly name: string,
     private readonly shelve: boolean,
   ) {
-    this.lifecycle = new InstanceLifecycle<FillState>(this.record, deps.clock, deps.logger, () => `warm-pool fill ${name}${this.id ? ` [${this.id}]` : ''}`);
+    this.lifecycle = new InstanceLifecycle<FillState>(
+      this.record,
+      deps.clock,
+      deps.logger,
+      () => `warm-pool fill ${name}${this.id ? ` [${this.id}]` : ''}`,
+    );
   }
 
   get instanceId(): string | undefined {
@@ -60,22 +81,58 @@ export class WarmFill {
   async run(signal: AbortSignal): Promise<WarmFillOutcome> {
     const { provider, readiness, scaling } = this.deps;
     try {
-      const created = await provider.create({ name: this.name, reason: 'warm-pool', metadata: { [METADATA_STATE_KEY]: 'warming' satisfies WarmMetadataState }, signal });
+      const created = await provider.create({
+        name: this.name,
+        reason: 'warm-pool',
+        metadata: { [METADATA_STATE_KEY]: 'warming' satisfies WarmMetadataState },
+        signal,
+      });
       this.id = created.id;
       this.createdEpochMs = this.deps.clock.now().getTime();
       this.lifecycle.enter('booting');
-      await this.waitFor('booting', scaling.bootTimeoutMs, signal, (snapshot) => snapshot.status === 'ACTIVE');
+      await this.waitFor(
+        'booting',
+        scaling.bootTimeoutMs,
+        signal,
+        (snapshot) => snapshot.status === 'ACTIVE',
+      );
       this.lifecycle.enter('addressing');
-      const addressed = await this.waitFor('addressing', scaling.addressTimeoutMs, signal, (snapshot) => snapshot.status === 'ACTIVE' && snapshot.address !== undefined);
+      const addressed = await this.waitFor(
+        'addressing',
+        scaling.addressTimeoutMs,
+        signal,
+        (snapshot) => snapshot.status === 'ACTIVE' && snapshot.address !== undefined,
+      );
       this.lifecycle.enter('health-checking');
       // A warm server has served once: its image boots and its service answers (first-boot work done).
-      await readiness.waitUntilReady({ host: addressed.address as string, port: provider.servicePort }, { signal, passIntervalMs: scaling.fastAdmission.passIntervalMs });
+      await readiness.waitUntilReady(
+        { host: addressed.address as string, port: provider.servicePort },
+        { signal, passIntervalMs: scaling.fastAdmission.passIntervalMs },
+      );
       this.lifecycle.enter('powering-off', this.shelve ? 'shelving' : 'os-stop');
       await provider.stop(this.id, { shelve: this.shelve, signal });
-      const stopped = await this.waitFor('powering-off', scaling.warmPool.stopTimeoutMs, signal, (snapshot) => snapshot.status === 'SHUTOFF');
-      await provider.updateMetadata(this.id, { [METADATA_STATE_KEY]: 'warm' satisfies WarmMetadataState }, signal);
-      this.lifecycle.enter('warm', `${stopped.detailedStatus ?? stopped.status}, ready for a scale-out`);
-      return { kind: 'warm', id: this.id, name: this.name, imageId: stopped.imageId, createdEpochMs: stopped.createdAt ? Date.parse(stopped.createdAt) : this.createdEpochMs };
+      const stopped = await this.waitFor(
+        'powering-off',
+        scaling.warmPool.stopTimeoutMs,
+        signal,
+        (snapshot) => snapshot.status === 'SHUTOFF',
+      );
+      await provider.updateMetadata(
+        this.id,
+        { [METADATA_STATE_KEY]: 'warm' satisfies WarmMetadataState },
+        signal,
+      );
+      this.lifecycle.enter(
+        'warm',
+        `${stopped.detailedStatus ?? stopped.status}, ready for a scale-out`,
+      );
+      return {
+        kind: 'warm',
+        id: this.id,
+        name: this.name,
+        imageId: stopped.imageId,
+        createdEpochMs: stopped.createdAt ? Date.parse(stopped.createdAt) : this.createdEpochMs,
+      };
     } catch (error) {
       return this.fail(error, signal);
     }
@@ -84,23 +141,36 @@ export class WarmFill {
   private async fail(error: unknown, signal: AbortSignal): Promise<WarmFillOutcome> {
     const stopped = signal.aborted;
     const quotaRefused = !stopped && isQuotaRefusal(error);
-    const reason = stopped ? 'cancelled: the controller is shutting down' : quotaRefused ? `the quota refused the create: ${(error as Error).message}` : (error as Error).message;
+    const reason = stopped
+      ? 'cancelled: the controller is shutting down'
+      : quotaRefused
+        ? `the quota refused the create: ${(error as Error).message}`
+        : (error as Error).message;
     if (stopped) this.lifecycle.enter('stopped', reason);
     else this.lifecycle.enter('failed', reason, quotaRefused ? 'warn' : 'error');
     let id = this.id;
     if (!id && !quotaRefused) {
       // The create may have failed after the cloud accepted it: look for our name.
       try {
-        id = (await this.deps.provider.listGroup()).find((snapshot) => snapshot.name === this.name)?.id;
+        id = (await this.deps.provider.listGroup()).find(
+          (snapshot) => snapshot.name === this.name,
+        )?.id;
       } catch (listError) {
-        this.deps.logger.error(`warm-pool fill ${this.name}: could not check for a half-created server: ${(listError as Error).message}`);
+        this.deps.logger.error(
+          `warm-pool fill ${this.name}: could not check for a half-created server: ${(listError as Error).message}`,
+        );
       }
     }
     if (id) await this.deps.deleter.delete({ id, name: this.name }, `warm-pool fill ${this.name}`);
     return stopped ? { kind: 'stopped' } : { kind: 'failed', reason, quotaRefused };
   }
 
-  private async waitFor(phase: FillState, timeoutMs: number, signal: AbortSignal, ready: (snapshot: InstanceSnapshot) => boolean): Promise<InstanceSnapshot> {
+  private async waitFor(
+    phase: FillState,
+    timeoutMs: number,
+    signal: AbortSignal,
+    ready: (snapshot: InstanceSnapshot) => boolean,
+  ): Promise<InstanceSnapshot> {
     const { provider, clock, scaling, logger } = this.deps;
     const id = this.id as string;
     try {
@@ -108,23 +178,36 @@ export class WarmFill {
         (callSignal) => provider.describe(id, callSignal),
         (snapshot) => {
           if (ready(snapshot)) return { done: true, value: snapshot };
-          if (snapshot.status === 'ERROR') throw new WarmFillFailure(`server went to ERROR in ${phase}: ${snapshot.fault ?? 'no fault message given'}`);
-          if (snapshot.status === 'DELETED') throw new WarmFillFailure(`server disappeared in ${phase}`);
+          if (snapshot.status === 'ERROR')
+            throw new WarmFillFailure(
+              `server went to ERROR in ${phase}: ${snapshot.fault ?? 'no fault message given'}`,
+            );
+          if (snapshot.status === 'DELETED')
+            throw new WarmFillFailure(`server disappeared in ${phase}`);
           return { done: false, seen: snapshot.detailedStatus ?? snapshot.status };
         },
         {
           clock,
           signal,
           timeoutMs,
-          minIntervalMs: Math.min(scaling.statusPollInitialMs, scaling.fastAdmission.firstStatusPollMs),
+          minIntervalMs: Math.min(
+            scaling.statusPollInitialMs,
+            scaling.fastAdmission.firstStatusPollMs,
+          ),
           maxIntervalMs: scaling.statusPollMaxMs,
           isFatal: (error) => error instanceof WarmFillFailure,
           progressIntervalMs: scaling.progressLogIntervalMs,
-          onProgress: (_waited, lastSeen) => logger.log(`warm-pool fill ${this.name} [${id}]: still ${phase} after ${seconds(this.lifecycle.inStateMs())}: ${lastSeen}`),
+          onProgress: (_waited, lastSeen) =>
+            logger.log(
+              `warm-pool fill ${this.name} [${id}]: still ${phase} after ${seconds(this.lifecycle.inStateMs())}: ${lastSeen}`,
+            ),
         },
       );
     } catch (error) {
-      if (error instanceof PollTimeoutError) throw new WarmFillFailure(`${phase} timed out after ${seconds(timeoutMs)}; last seen: ${error.lastSeen}`);
+      if (error instanceof PollTimeoutError)
+        throw new WarmFillFailure(
+          `${phase} timed out after ${seconds(timeoutMs)}; last seen: ${error.lastSeen}`,
+        );
       throw error;
     }
   }

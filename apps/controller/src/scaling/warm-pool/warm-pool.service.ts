@@ -1,15 +1,34 @@
 import { randomBytes } from 'node:crypto';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { Clock, CLOCK } from '../../clock/clock';
 import { ProviderConfig } from '../../config/provider.config';
 import { ScalingConfig } from '../../config/scaling.config';
 import { BackendReadiness } from '../../health/backend-readiness';
-import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_STATE_KEY } from '../../providers/instance-provider';
+import {
+  INSTANCE_PROVIDER,
+  InstanceProvider,
+  InstanceSnapshot,
+  METADATA_STATE_KEY,
+} from '../../providers/instance-provider';
 import { FailureBackoff, repeatEvery } from '../../resilience/backoff';
 import { InstanceDeleter } from '../instance-deleter';
 import { OnceLog } from '../once-log';
 import { WarmFill, WarmFillDependencies } from './warm-fill';
-import { chooseWarmServer, judgeWarmServer, planWarmPool, WarmMemberView, WarmMetadataState, WarmRecoveryVerdict } from './warm-state';
+import {
+  chooseWarmServer,
+  judgeWarmServer,
+  planWarmPool,
+  WarmMemberView,
+  WarmMetadataState,
+  WarmRecoveryVerdict,
+} from './warm-state';
 
 /** A warm server in the pool (SHUTOFF or shelved, marked `osa:state=warm`). */
 export interface WarmMember extends WarmMemberView {
@@ -23,10 +42,18 @@ export interface WarmPoolView {
   /** Stopped and ready. */
   readonly warm: number;
   readonly filling: number;
-  readonly members: ReadonlyArray<{ readonly id: string; readonly name: string; readonly imageId: string | null; readonly stale: boolean }>;
+  readonly members: ReadonlyArray<{
+    readonly id: string;
+    readonly name: string;
+    readonly imageId: string | null;
+    readonly stale: boolean;
+  }>;
   /** Set while the quota refuses refills: since when and Nova's message. */
   readonly quotaRefused: { readonly since: string; readonly message: string } | null;
-  readonly refillBackoff: { readonly consecutiveFailures: number; readonly nextAllowedInMs: number };
+  readonly refillBackoff: {
+    readonly consecutiveFailures: number;
+    readonly nextAllowedInMs: number;
+  };
   /** Scale-outs served from the pool / created cold because it was empty, since start. */
   readonly takenWarm: number;
   readonly coldBecauseEmpty: number;
@@ -41,7 +68,9 @@ type WarmCondition = 'empty' | 'quota' | 'image-unknown';
  * decisions are pure (warm-state.ts); this class carries them out on the injected Clock.
  */
 @Injectable()
-export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
+export class WarmPoolService
+  implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown
+{
   private readonly logger = new Logger('WarmPool');
   private readonly once = new OnceLog<WarmCondition>(this.logger);
   private readonly members = new Map<string, WarmMember>();
@@ -68,8 +97,18 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy,
     private readonly deleter: InstanceDeleter,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.backoff = new FailureBackoff(config.warmPool.refillBackoffInitialMs, config.warmPool.refillBackoffMaxMs);
-    this.fillDependencies = { provider, readiness, clock, scaling: config, logger: this.logger, deleter };
+    this.backoff = new FailureBackoff(
+      config.warmPool.refillBackoffInitialMs,
+      config.warmPool.refillBackoffMaxMs,
+    );
+    this.fillDependencies = {
+      provider,
+      readiness,
+      clock,
+      scaling: config,
+      logger: this.logger,
+      deleter,
+    };
   }
 
   get enabled(): boolean {
@@ -77,8 +116,13 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy,
   }
 
   onApplicationBootstrap(): void {
-    this.loop = repeatEvery(this.clock, this.config.warmPool.checkIntervalMs, this.shutdown.signal, () => this.check(), (error) =>
-      this.logger.error(`warm-pool check failed: ${(error as Error).stack ?? String(error)}`),
+    this.loop = repeatEvery(
+      this.clock,
+      this.config.warmPool.checkIntervalMs,
+      this.shutdown.signal,
+      () => this.check(),
+      (error) =>
+        this.logger.error(`warm-pool check failed: ${(error as Error).stack ?? String(error)}`),
     );
   }
 
@@ -102,7 +146,10 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy,
    * or rolls back what a killed controller left between stopped and started, deletes interrupted
    * fills. Returns the servers left for the ordinary recovery (not warm, or a start to finish).
    */
-  async recover(group: readonly InstanceSnapshot[], signal?: AbortSignal): Promise<InstanceSnapshot[]> {
+  async recover(
+    group: readonly InstanceSnapshot[],
+    signal?: AbortSignal,
+  ): Promise<InstanceSnapshot[]> {
     const rest: InstanceSnapshot[] = [];
     for (const snapshot of group) {
       const verdict = judgeWarmServer(snapshot);
@@ -112,17 +159,28 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy,
       } catch (error) {
         if (signal?.aborted) throw error;
         // The ordinary recovery judges it then: SHUTOFF is deleted, ACTIVE adopted. Nothing leaks.
-        this.logger.warn(`restart recovery: ${what}: could not ${verdict.kind}: ${(error as Error).message}; left to the ordinary recovery`);
+        this.logger.warn(
+          `restart recovery: ${what}: could not ${verdict.kind}: ${(error as Error).message}; left to the ordinary recovery`,
+        );
         rest.push(snapshot);
       }
     }
     this.recovered = true;
-    if (this.enabled || this.members.size > 0) this.logger.log(`warm pool: ${this.members.size} warm of scaling.warmPool.size=${this.config.warmPool.size}${this.config.warmPool.shelve ? ' (shelved)' : ''}`);
+    if (this.enabled || this.members.size > 0)
+      this.logger.log(
+        `warm pool: ${this.members.size} warm of scaling.warmPool.size=${this.config.warmPool.size}${this.config.warmPool.shelve ? ' (shelved)' : ''}`,
+      );
     this.track(this.check());
     return rest;
   }
 
-  private async recoverOne(snapshot: InstanceSnapshot, verdict: WarmRecoveryVerdict, what: string, rest: InstanceSnapshot[], signal: AbortSignal | undefined): Promise<void> {
+  private async recoverOne(
+    snapshot: InstanceSnapshot,
+    verdict: WarmRecoveryVerdict,
+    what: string,
+    rest: InstanceSnapshot[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     {
       switch (verdict.kind) {
         case 'not-warm':
@@ -136,16 +194,22 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy,
           // Killed between taking it and its start taking effect: it was never served, so it is warm again.
           await this.mark(snapshot.id, 'warm', signal);
           this.addMember(snapshot);
-          this.logger.log(`restart recovery: ${what} was being started when the controller stopped: rolled back to warm`);
+          this.logger.log(
+            `restart recovery: ${what} was being started when the controller stopped: rolled back to warm`,
+          );
           break;
         case 'finish-start':
           await this.mark(snapshot.id, 'in-service', signal);
           rest.push(snapshot);
-          this.logger.log(`restart recovery: ${what} was started from the warm pool: finished, adopted like any running server`);
+          this.logger.log(
+            `restart recovery: ${what} was started from the warm pool: finished, adopted like any running server`,
+          );
           break;
         case 'delete':
           this.logger.log(`restart recovery: ${what}: ${verdict.why}; deleting it`);
-          this.track(this.deleter.delete({ id: snapshot.id, name: snapshot.name }, 'warm-pool recovery'));
+          this.track(
+            this.deleter.delete({ id: snapshot.id, name: snapshot.name }, 'warm-pool recovery'),
+          );
           break;
       }
     }
@@ -160,8 +224,14 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy,
     const chosen = chooseWarmServer([...this.members.values()], this.currentImageId);
     if (!chosen) {
       this.coldBecauseEmpty++;
-      const stale = this.members.size > 0 ? ` (${this.members.size} warm server(s) of an older golden image are being replaced)` : '';
-      this.once.say('empty', `warm pool empty${stale}: this scale-out creates a server cold while the pool refills`);
+      const stale =
+        this.members.size > 0
+          ? ` (${this.members.size} warm server(s) of an older golden image are being replaced)`
+          : '';
+      this.once.say(
+        'empty',
+        `warm pool empty${stale}: this scale-out creates a server cold while the pool refills`,
+      );
       return undefined;
     }
     const member = this.members.get(chosen.id) as WarmMember;
@@ -173,19 +243,30 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy,
 
   /** Starts a taken server: marked `starting` first (a restart then finishes or rolls it back), then os-start or unshelve. */
   async start(member: WarmMember, signal: AbortSignal): Promise<void> {
-    await this.provider.updateMetadata(member.id, { [METADATA_STATE_KEY]: 'starting' satisfies WarmMetadataState }, signal);
+    await this.provider.updateMetadata(
+      member.id,
+      { [METADATA_STATE_KEY]: 'starting' satisfies WarmMetadataState },
+      signal,
+    );
     await this.provider.start(member.id, signal);
   }
 
   /** A server started from the pool was admitted: from now on an instance like any other. */
   admitted(id: string): void {
-    this.track(this.mark(id, 'in-service').catch((error: unknown) => this.logger.warn(`could not mark ${id} in-service: ${(error as Error).message} (a restart adopts it anyway)`)));
+    this.track(
+      this.mark(id, 'in-service').catch((error: unknown) =>
+        this.logger.warn(
+          `could not mark ${id} in-service: ${(error as Error).message} (a restart adopts it anyway)`,
+        ),
+      ),
+    );
   }
 
   /** The group server is the warm pool's (warm, being filled or replaced): not an orphan. */
   accountsFor(snapshot: InstanceSnapshot): boolean {
     if (this.members.has(snapshot.id)) return true;
-    for (const fill of this.fills) if (fill.instanceId === snapshot.id || fill.name === snapshot.name) return true;
+    for (const fill of this.fills)
+      if (fill.instanceId === snapshot.id || fill.name === snapshot.name) return true;
     return false;
   }
 
@@ -200,7 +281,10 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy,
         id: member.id,
         name: member.name,
         imageId: member.imageId ?? null,
-        stale: this.currentImageId !== undefined && member.imageId !== undefined && member.imageId !== this.currentImageId,
+        stale:
+          this.currentImageId !== undefined &&
+          member.imageId !== undefined &&
+          member.imageId !== this.currentImageId,
       })),
       quotaRefused: this.quotaRefused ?? null,
       refillBackoff: this.backoff.view(nowMs),
@@ -251,34 +335,56 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy,
       this.once.resolved(['image-unknown']);
     } catch (error) {
       if (this.shutdown.signal.aborted) return;
-      this.once.say('image-unknown', `warm pool: cannot find the golden image now (${(error as Error).message}); stale warm servers are not replaced until it is found`);
+      this.once.say(
+        'image-unknown',
+        `warm pool: cannot find the golden image now (${(error as Error).message}); stale warm servers are not replaced until it is found`,
+      );
     }
   }
 
   private retire(member: WarmMember): void {
     this.members.delete(member.id);
-    const why = member.imageId !== this.currentImageId ? `its image ${member.imageId} is no longer the golden image ${this.currentImageId}: replaced (oldest first)` : `above scaling.warmPool.size=${this.config.warmPool.size}`;
+    const why =
+      member.imageId !== this.currentImageId
+        ? `its image ${member.imageId} is no longer the golden image ${this.currentImageId}: replaced (oldest first)`
+        : `above scaling.warmPool.size=${this.config.warmPool.size}`;
     this.logger.log(`warm server ${member.name} (${member.id}): ${why}`);
     this.replacing++;
     this.track(
-      this.deleter.delete({ id: member.id, name: member.name }, 'warm-pool replacement').finally(() => {
-        this.replacing--;
-      }),
+      this.deleter
+        .delete({ id: member.id, name: member.name }, 'warm-pool replacement')
+        .finally(() => {
+          this.replacing--;
+        }),
     );
   }
 
   private startFill(): void {
-    const fill = new WarmFill(this.fillDependencies, `${this.providerConfig.namePrefix}${randomBytes(4).toString('hex').slice(0, 5)}`, this.config.warmPool.shelve);
+    const fill = new WarmFill(
+      this.fillDependencies,
+      `${this.providerConfig.namePrefix}${randomBytes(4).toString('hex').slice(0, 5)}`,
+      this.config.warmPool.shelve,
+    );
     this.fills.add(fill);
-    this.logger.log(`warm pool refill: creating ${fill.name} (${this.members.size} warm, ${this.fills.size} filling, size ${this.config.warmPool.size})`);
+    this.logger.log(
+      `warm pool refill: creating ${fill.name} (${this.members.size} warm, ${this.fills.size} filling, size ${this.config.warmPool.size})`,
+    );
     this.track(
       fill.run(this.shutdown.signal).then((outcome) => {
         this.fills.delete(fill);
         if (outcome.kind === 'warm') {
           this.backoff.succeeded();
-          this.members.set(outcome.id, { id: outcome.id, name: outcome.name, imageId: outcome.imageId, createdEpochMs: outcome.createdEpochMs });
+          this.members.set(outcome.id, {
+            id: outcome.id,
+            name: outcome.name,
+            imageId: outcome.imageId,
+            createdEpochMs: outcome.createdEpochMs,
+          });
           this.once.resolved(['empty']);
-          if (this.quotaRefused) this.logger.log(`warm pool: the quota allows refills again (refused since ${this.quotaRefused.since})`);
+          if (this.quotaRefused)
+            this.logger.log(
+              `warm pool: the quota allows refills again (refused since ${this.quotaRefused.since})`,
+            );
           this.quotaRefused = undefined;
           this.once.resolved(['quota']);
           this.track(this.check());
@@ -288,16 +394,26 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy,
         const waitMs = this.backoff.failed(this.clock.nowMs());
         if (outcome.quotaRefused) {
           this.quotaRefused ??= { since: this.clock.now().toISOString(), message: outcome.reason };
-          this.once.say('quota', `warm pool refill refused by the project quota: ${outcome.reason}; a warm server counts against the instance quota; retrying with back-off (next in ${(waitMs / 1000).toFixed(0)}s), shown on /status`);
+          this.once.say(
+            'quota',
+            `warm pool refill refused by the project quota: ${outcome.reason}; a warm server counts against the instance quota; retrying with back-off (next in ${(waitMs / 1000).toFixed(0)}s), shown on /status`,
+          );
           return;
         }
-        this.logger.warn(`warm pool refill ${fill.name} failed: ${outcome.reason}; next refill no sooner than ${(waitMs / 1000).toFixed(1)}s from now`);
+        this.logger.warn(
+          `warm pool refill ${fill.name} failed: ${outcome.reason}; next refill no sooner than ${(waitMs / 1000).toFixed(1)}s from now`,
+        );
       }),
     );
   }
 
   private addMember(snapshot: InstanceSnapshot): void {
-    this.members.set(snapshot.id, { id: snapshot.id, name: snapshot.name, imageId: snapshot.imageId, createdEpochMs: snapshot.createdAt ? Date.parse(snapshot.createdAt) : 0 });
+    this.members.set(snapshot.id, {
+      id: snapshot.id,
+      name: snapshot.name,
+      imageId: snapshot.imageId,
+      createdEpochMs: snapshot.createdAt ? Date.parse(snapshot.createdAt) : 0,
+    });
   }
 
   private async mark(id: string, state: WarmMetadataState, signal?: AbortSignal): Promise<void> {
@@ -305,7 +421,9 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy,
   }
 
   private track(promise: Promise<unknown>): void {
-    const tracked = promise.catch((error: unknown) => this.logger.error(`warm pool: ${(error as Error).stack ?? String(error)}`));
+    const tracked = promise.catch((error: unknown) =>
+      this.logger.error(`warm pool: ${(error as Error).stack ?? String(error)}`),
+    );
     this.work.add(tracked);
     void tracked.finally(() => this.work.delete(tracked));
   }

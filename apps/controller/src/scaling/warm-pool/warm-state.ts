@@ -12,9 +12,13 @@ import { InstanceSnapshot, METADATA_STATE_KEY } from '../../providers/instance-p
 export const WARM_STATES = ['warming', 'warm', 'starting', 'in-service'] as const;
 export type WarmMetadataState = (typeof WARM_STATES)[number];
 
-export function warmStateOf(snapshot: Pick<InstanceSnapshot, 'metadata'>): WarmMetadataState | undefined {
+export function warmStateOf(
+  snapshot: Pick<InstanceSnapshot, 'metadata'>,
+): WarmMetadataState | undefined {
   const value = snapshot.metadata[METADATA_STATE_KEY];
-  return (WARM_STATES as readonly string[]).includes(value) ? (value as WarmMetadataState) : undefined;
+  return (WARM_STATES as readonly string[]).includes(value)
+    ? (value as WarmMetadataState)
+    : undefined;
 }
 
 /** What restart recovery does with one server of the group, as far as the warm pool is concerned. */
@@ -40,7 +44,9 @@ export function judgeWarmServer(snapshot: InstanceSnapshot): WarmRecoveryVerdict
     case 'warming':
       return { kind: 'delete', why: `a warm-pool fill was interrupted (${status}): rolled back` };
     case 'warm':
-      return status === 'SHUTOFF' ? { kind: 'keep-warm' } : { kind: 'delete', why: `marked warm but ${status}` };
+      return status === 'SHUTOFF'
+        ? { kind: 'keep-warm' }
+        : { kind: 'delete', why: `marked warm but ${status}` };
     case 'starting':
       if (status === 'SHUTOFF') return { kind: 'roll-back-to-warm' };
       if (status === 'ACTIVE' || status === 'BUILD') return { kind: 'finish-start' };
@@ -86,17 +92,29 @@ export function planWarmPool(input: WarmPoolPlanInput, nowMs: number): WarmPoolP
   if (!input.recovered) return { fill: 0, remove: [], held: 'not-recovered' };
   const oldestFirst = [...input.members].sort((a, b) => a.createdEpochMs - b.createdEpochMs);
   const remove = oldestFirst.slice(0, Math.max(0, input.members.length - input.size));
-  const isStale = (member: WarmMemberView): boolean => input.currentImageId !== undefined && member.imageId !== undefined && member.imageId !== input.currentImageId;
+  const isStale = (member: WarmMemberView): boolean =>
+    input.currentImageId !== undefined &&
+    member.imageId !== undefined &&
+    member.imageId !== input.currentImageId;
   const stale = oldestFirst.find((member) => isStale(member) && !remove.includes(member));
   if (stale && input.replacing === 0) remove.push(stale);
   const missing = Math.max(0, input.size - (input.members.length - remove.length) - input.filling);
-  if (missing > 0 && nowMs < input.refillNotBeforeMs) return { fill: 0, remove, held: 'backing-off' };
+  if (missing > 0 && nowMs < input.refillNotBeforeMs)
+    return { fill: 0, remove, held: 'backing-off' };
   return { fill: missing, remove };
 }
 
 /** Pure: which warm server a launch takes: one from the current image, oldest first; never a stale one. */
-export function chooseWarmServer(members: readonly WarmMemberView[], currentImageId: string | undefined): WarmMemberView | undefined {
+export function chooseWarmServer(
+  members: readonly WarmMemberView[],
+  currentImageId: string | undefined,
+): WarmMemberView | undefined {
   return [...members]
-    .filter((member) => currentImageId === undefined || member.imageId === undefined || member.imageId === currentImageId)
+    .filter(
+      (member) =>
+        currentImageId === undefined ||
+        member.imageId === undefined ||
+        member.imageId === currentImageId,
+    )
     .sort((a, b) => a.createdEpochMs - b.createdEpochMs)[0];
 }
