@@ -305,6 +305,7 @@ export class WarmPoolService
     this.checking = true;
     try {
       await this.learnImage();
+      await this.verifyMembers();
       const plan = planWarmPool(
         {
           size: this.config.warmPool.size,
@@ -326,6 +327,49 @@ export class WarmPoolService
     if (this.checkAgain) {
       this.checkAgain = false;
       await this.check();
+    }
+  }
+
+  /**
+   * The cloud is the source of truth: a warm server that vanished or went to ERROR leaves the pool
+   * (and is deleted); one found running (an os-start that reached Nova just before a kill -9 rolled
+   * its start back, or a start by hand) is stopped again. One list call per round.
+   */
+  private async verifyMembers(): Promise<void> {
+    if (this.members.size === 0) return;
+    let group: InstanceSnapshot[];
+    try {
+      group = await this.provider.listGroup(this.shutdown.signal);
+    } catch {
+      return; // the cloud API: next round
+    }
+    const byId = new Map(group.map((snapshot) => [snapshot.id, snapshot]));
+    for (const member of [...this.members.values()]) {
+      // Taken by a launch meanwhile: it is being started on purpose.
+      if (!this.members.has(member.id)) continue;
+      const snapshot = byId.get(member.id);
+      if (!snapshot || snapshot.status === 'DELETED' || snapshot.status === 'ERROR') {
+        this.members.delete(member.id);
+        this.logger.warn(
+          `warm server ${member.name} (${member.id}) is ${snapshot ? `${snapshot.status}${snapshot.fault ? ` (${snapshot.fault})` : ''}` : 'gone'}: out of the pool`,
+        );
+        if (snapshot?.status === 'ERROR')
+          this.track(this.deleter.delete({ id: member.id, name: member.name }, 'warm pool'));
+        continue;
+      }
+      if (snapshot.status === 'ACTIVE') {
+        this.logger.warn(`warm server ${member.name} (${member.id}) is running: stopping it again`);
+        try {
+          await this.provider.stop(member.id, {
+            shelve: this.config.warmPool.shelve,
+            signal: this.shutdown.signal,
+          });
+        } catch (error) {
+          this.logger.warn(
+            `could not stop warm server ${member.name} (${member.id}) yet: ${(error as Error).message}; next round`,
+          );
+        }
+      }
     }
   }
 
