@@ -126,5 +126,23 @@ describeWithCloud('openstack-client acceptance: stop, start, shelve, unshelve (r
         waitForHttp200(unshelvedAddress, port, '/healthz', 30_000),
       );
     }
+
+    // Nova's own record of each: newest first; updated_at (2.58+) is when its work finished.
+    const actions = await servers.actions(ref.id);
+    expect(actions.slice(0, 5).map((entry) => entry.action)).toEqual([
+      'unshelve',
+      'shelve',
+      'start',
+      'stop',
+      'create',
+    ]);
+    for (const entry of actions.slice(0, 5)) {
+      expect(entry.requestId).toMatch(/^req-/);
+      const ms = Date.parse(`${entry.updatedAt}Z`) - Date.parse(`${entry.startTime}Z`);
+      expect(ms).toBeGreaterThanOrEqual(0);
+      process.stderr.write(
+        `[acceptance] ${name}: Nova's own ${entry.action}: ${ms} ms (whole seconds)\n`,
+      );
+    }
   });
 });

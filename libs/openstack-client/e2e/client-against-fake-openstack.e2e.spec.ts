@@ -165,6 +165,13 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
       expect((await servers.waitForShelvedOffloaded(ref.id, wait)).vmState).toBe('shelved_offloaded');
       await servers.unshelve(ref.id);
       expect((await servers.waitForActive(ref.id, wait)).status).toBe('ACTIVE');
+      // Nova's own record, newest first; from 2.58 each says when its work finished.
+      const actions = await servers.actions(ref.id);
+      expect(actions.map((entry) => entry.action)).toEqual(['unshelve', 'shelve', 'start', 'stop', 'create']);
+      for (const entry of actions) {
+        expect(entry.requestId).toMatch(/^req-/);
+        expect(Date.parse(`${entry.updatedAt}Z`)).toBeGreaterThanOrEqual(Date.parse(`${entry.startTime}Z`));
+      }
       // An aborted waiter ends at once, as every long wait must.
       const aborted = new AbortController();
       aborted.abort();

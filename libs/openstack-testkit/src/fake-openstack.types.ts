@@ -110,10 +110,19 @@ export interface FakeServer {
   hostId: string;
   tenantId: string;
   userId: string;
+  /** What Nova did to it (GET os-instance-actions), oldest first; finishMs once the action's work is done. */
+  actions?: FakeServerAction[];
   /** Lifecycle bookkeeping (ms since epoch / GET count) used by the server behaviour. */
   createdAtMs: number;
   activeAtMs: number | null;
   pollCount: number;
+}
+
+export interface FakeServerAction {
+  action: string;
+  requestId: string;
+  startMs: number;
+  finishMs?: number;
 }
 
 export interface ServerBehaviour {

@@ -744,6 +744,26 @@ describe('fake Nova servers', () => {
       expect(cloud.state.servers.get(id)?.status).toBe('SHELVED_OFFLOADED');
     });
 
+    it('lists os-instance-actions newest first, updated_at (2.58+) when the work finished', async () => {
+      cloud.setServerBehaviour({ actionDelayMs: 100 });
+      const id = await createActive();
+      await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-stop': null } });
+      const running = (await compute(`/servers/${id}/os-instance-actions`, { microversion: '2.58' })).json.instanceActions;
+      expect(running.map((entry: { action: string }) => entry.action)).toEqual(['stop', 'create']);
+      expect(running[0].updated_at).toBe(running[0].start_time);
+      await sleep(150);
+      await compute(`/servers/${id}`);
+      const [stop, create] = (await compute(`/servers/${id}/os-instance-actions`, { microversion: '2.58' })).json.instanceActions;
+      expect(stop).toMatchObject({ action: 'stop', instance_uuid: id, message: null, request_id: expect.stringMatching(/^req-/) });
+      // Whole seconds, as Nova's DATETIME columns keep them.
+      expect(stop.start_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000$/);
+      expect(Date.parse(`${stop.updated_at}Z`)).toBeGreaterThanOrEqual(Date.parse(`${stop.start_time}Z`));
+      expect(cloud.state.servers.get(id)?.actions?.map((entry) => entry.finishMs !== undefined)).toEqual([true, true]);
+      expect(create.action).toBe('create');
+      const old = (await compute(`/servers/${id}/os-instance-actions`, { microversion: '2.57' })).json.instanceActions;
+      expect(old[0].updated_at).toBeUndefined();
+    });
+
     it('refuses to start an ERROR server with 409 "is not ready"', async () => {
       cloud.setServerBehaviour({ failWith: { message: 'x' } });
       const id = await create();

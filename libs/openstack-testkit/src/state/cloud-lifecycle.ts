@@ -108,6 +108,7 @@ export class CloudLifecycle {
           server.launchedAt = timestamps.novaMicro(now);
           server.activeAtMs = now;
         }
+        this.finishAction(server, now);
       } else {
         // The slower of the two clocks says how far the build is.
         const done = Math.min(timeDone, pollsDone);
@@ -119,6 +120,7 @@ export class CloudLifecycle {
     if (power && now >= power.dueMs) {
       this.pendingPower.delete(server.id);
       this.setStatus(server, power.target, now);
+      this.finishAction(server, now);
     }
     if (server.activeAtMs !== null && Object.keys(server.addresses).length === 0) {
       if (now - server.activeAtMs >= t.addressDelayMs)
@@ -185,6 +187,7 @@ export class CloudLifecycle {
     server.updated = timestamps.seconds();
     if (delay <= 0) {
       this.setStatus(server, target);
+      this.finishAction(server, Date.now());
       return;
     }
     this.pendingPower.set(server.id, { target, dueMs: Date.now() + delay });
@@ -212,6 +215,16 @@ export class CloudLifecycle {
       this.scheduleAdvance(server, deletion.deletedAtMs - now);
       this.scheduleAdvance(server, deletion.goneAtMs - now);
     }
+  }
+
+  /** Records a request as Nova's instance-action log does (os-instance-actions); finished when its work is. */
+  recordAction(server: FakeServer, action: string, requestId: string, now = Date.now()): void {
+    (server.actions ??= []).push({ action, requestId, startMs: now });
+  }
+
+  private finishAction(server: FakeServer, now: number): void {
+    const open = server.actions?.filter((entry) => entry.finishMs === undefined).pop();
+    if (open) open.finishMs = now;
   }
 
   private scheduleAdvance(server: FakeServer, delayMs: number): void {

@@ -19,10 +19,12 @@ import {
 import {
   echoedMicroversion,
   parseCreateImageResult,
+  parseServerActions,
   parseServerPage,
   parseServerRef,
   parseServerResponse,
   type Server,
+  type ServerAction,
   type ServerRef,
   type ServerStatus,
 } from './results';
@@ -330,6 +332,23 @@ export class ServersApi {
     options: WaitForServerPowerOptions,
   ): Promise<Server> {
     return this.waitForStatus(serverId, { ...options, target: 'SHELVED_OFFLOADED' });
+  }
+
+  /**
+   * GET /servers/{id}/os-instance-actions: what Nova did to the server and when, newest first
+   * (from 2.58 with `updatedAt`, when the action's last event finished: e.g. a `start`'s
+   * updatedAt - startTime is Nova's own time to start it).
+   */
+  async actions(serverId: string, options: CallOptions = {}): Promise<ServerAction[]> {
+    const mv = (await this.ctx.microversion(options.signal)).toString();
+    const res = await this.ctx.session.request('compute', {
+      method: 'GET',
+      path: urls.serverActionsUrl(serverId),
+      microversion: mv,
+      signal: options.signal,
+    });
+    const { wire, root } = readJsonObject(res);
+    return parseServerActions(wire, root);
   }
 
   /** POST /servers/{id}/action `createImage`: image id from the body (2.45+) or the Location header (before). */

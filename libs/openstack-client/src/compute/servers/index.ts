@@ -22,4 +22,5 @@ export type {
   ServerFault,
   ServerFlavorInfo,
   ServerRef,
+  ServerAction,
 } from './results';

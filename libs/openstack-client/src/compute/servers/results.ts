@@ -260,6 +260,33 @@ export function parseServerPage(
   return { items, next: wire.nextLink(root, 'servers_links', 'body') };
 }
 
+/** One entry of GET /servers/{id}/os-instance-actions (Nova's record of a create, stop, start, ...). */
+export interface ServerAction {
+  /** `create`, `stop`, `start`, `shelve`, `unshelve`, `reboot`, `delete`, ... */
+  action: string;
+  requestId: string;
+  /** When Nova received the request (UTC, Nova writes it without a zone). */
+  startTime: string;
+  /** From 2.58: the last change, i.e. when its last event finished (the action's end, once done). */
+  updatedAt?: string;
+  message?: string;
+}
+
+/** GET /servers/{id}/os-instance-actions: `{"instanceActions": [...]}`, newest first. */
+export function parseServerActions(wire: WireReader, root: Obj): ServerAction[] {
+  return wire.array(root, 'instanceActions', 'body').map((item, i) => {
+    const path = `instanceActions[${i}]`;
+    const entry = wire.record(item, path);
+    return {
+      action: wire.string(entry, 'action', path),
+      requestId: wire.string(entry, 'request_id', path),
+      startTime: wire.string(entry, 'start_time', path),
+      updatedAt: wire.optionalString(entry, 'updated_at', path),
+      message: wire.optionalString(entry, 'message', path),
+    };
+  });
+}
+
 /** POST /servers: `{"server": {"id", "adminPass"?, ...}}` (adminPass only if Nova generated one). */
 export function parseServerRef(wire: WireReader, root: Obj): ServerRef {
   const server = wire.object(root, 'server', 'body');
