@@ -32,6 +32,12 @@ export interface CreateInstanceRequest {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
+export interface StartInstanceRequest {
+  /** It was shelved (unshelve), not stopped (os-start): the caller knows, which saves a status call. */
+  readonly shelved: boolean;
+  readonly signal?: AbortSignal;
+}
+
 export interface StopInstanceRequest {
   /** Shelve (frees the hypervisor; unshelving takes longer) instead of a plain stop. */
   readonly shelve: boolean;
@@ -104,8 +110,8 @@ export interface InstanceProvider {
   updateMetadata(id: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void>;
   /** Power an ACTIVE instance off (warm pool): os-stop, or shelve. Resolves once asked; `describe` shows SHUTOFF when done. */
   stop(id: string, request: StopInstanceRequest): Promise<void>;
-  /** Power a stopped or shelved instance on (os-start or unshelve, by its state); nothing when already ACTIVE. */
-  start(id: string, signal?: AbortSignal): Promise<void>;
+  /** Power a stopped or shelved instance on (os-start, or unshelve when `shelved`); nothing when it is already ACTIVE or starting. */
+  start(id: string, request: StartInstanceRequest): Promise<void>;
   /** The golden image a create would use now (warm servers from another one are stale). */
   currentImageId(signal?: AbortSignal): Promise<string>;
 }

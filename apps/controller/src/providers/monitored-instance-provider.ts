@@ -1,5 +1,14 @@
 import { CloudApiHealth } from './cloud-api-health';
-import { CreatedInstance, CreateInstanceRequest, GoldenImageChoice, InstanceProvider, InstanceSnapshot, OriginalInstance, StopInstanceRequest } from './instance-provider';
+import {
+  CreatedInstance,
+  CreateInstanceRequest,
+  GoldenImageChoice,
+  InstanceProvider,
+  InstanceSnapshot,
+  OriginalInstance,
+  StartInstanceRequest,
+  StopInstanceRequest,
+} from './instance-provider';
 import { callWithTimeout } from './provider-call';
 
 /**
@@ -51,8 +60,8 @@ export class MonitoredInstanceProvider implements InstanceProvider {
     return this.call(`${request.shelve ? 'shelve' : 'stop'} ${id}`, request.signal, (signal) => this.inner.stop(id, { ...request, signal }));
   }
 
-  start(id: string, signal?: AbortSignal): Promise<void> {
-    return this.call(`start ${id}`, signal, (callSignal) => this.inner.start(id, callSignal));
+  start(id: string, request: StartInstanceRequest): Promise<void> {
+    return this.call(`${request.shelved ? 'unshelve' : 'start'} ${id}`, request.signal, (signal) => this.inner.start(id, { ...request, signal }));
   }
 
   updateMetadata(id: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void> {

@@ -23,7 +23,7 @@ export interface LaunchDependencies {
   readonly logger: LoggerService;
   readonly deleter: InstanceDeleter;
   /** Where a scale-out or replacement takes a stopped server from before creating one (scaling.warmPool). */
-  readonly warmPool?: Pick<WarmPoolService, 'take' | 'start' | 'admitted'>;
+  readonly warmPool?: Pick<WarmPoolService, 'take' | 'start' | 'admitted' | 'released'>;
 }
 
 /** The image (and `osa:` metadata) a refresh launch creates from, instead of the golden image. */
@@ -125,6 +125,7 @@ export class InstanceLaunch {
     } catch (error) {
       await this.fail(error, signal);
     }
+    if (this.warm) this.deps.warmPool?.released(this.warm.id);
     this.event.finishedAt = this.deps.clock.now().toISOString();
     this.event.totalMs = this.lifecycle.elapsedMs();
     return this.event;

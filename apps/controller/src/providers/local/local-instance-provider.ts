@@ -13,6 +13,7 @@ import {
   METADATA_IMAGE_KEY,
   METADATA_REASON_KEY,
   OriginalInstance,
+  StartInstanceRequest,
   StopInstanceRequest,
 } from '../instance-provider';
 import { GoldenImagePin } from '../golden-image-pin';
@@ -110,7 +111,7 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
   }
 
   /** os-start's equivalent: the same image and address, a new process, ACTIVE after provider.local.bootDelayMs. */
-  async start(id: string): Promise<void> {
+  async start(id: string, _request?: StartInstanceRequest): Promise<void> {
     const instance = this.require(id, 'start');
     if (!instance.record.poweredOff) return;
     const record: LocalInstanceRecord = { ...instance.record, poweredOff: false, pid: undefined, activeAtEpochMs: this.clock.now().getTime() + this.config.bootDelayMs };

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { goldenImageCandidateOf, selectGoldenImage } from '@osa/golden-image';
-import { AddressSelectionError, extractAddress, OpenStackClient, Server } from '@osa/openstack-client';
+import { AddressSelectionError, ConflictError, extractAddress, OpenStackClient, Server } from '@osa/openstack-client';
 import { OpenStackProviderConfig, parseOriginalUrl, ProviderConfig } from '../../config/provider.config';
 import {
   CreatedInstance,
@@ -13,6 +13,7 @@ import {
   METADATA_IMAGE_KEY,
   METADATA_REASON_KEY,
   OriginalInstance,
+  StartInstanceRequest,
   StopInstanceRequest,
 } from '../instance-provider';
 import { GoldenImagePin } from '../golden-image-pin';
@@ -123,12 +124,23 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     else await this.client.compute.servers.stop(id, { signal: request.signal });
   }
 
-  /** os-start for SHUTOFF, unshelve for a shelved server, nothing for ACTIVE (a restart may find it half done). */
-  async start(id: string, signal?: AbortSignal): Promise<void> {
-    const server = await this.client.compute.servers.get(id, { signal });
-    if (server.status === 'ACTIVE' || server.taskState === 'powering-on' || server.taskState === 'unshelving' || server.taskState === 'spawning') return;
-    if (server.status === 'SHELVED' || server.status === 'SHELVED_OFFLOADED') await this.client.compute.servers.unshelve(id, { signal });
-    else await this.client.compute.servers.start(id, { signal });
+  /**
+   * os-start (or unshelve) at once: one call on the scale-out's path. Nova's 409 means it is not
+   * stopped (any more): then it is looked at, and one already ACTIVE or starting is fine (a restart
+   * may find a start half done).
+   */
+  async start(id: string, request: StartInstanceRequest): Promise<void> {
+    const { servers } = this.client.compute;
+    try {
+      if (request.shelved) await servers.unshelve(id, { signal: request.signal });
+      else await servers.start(id, { signal: request.signal });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const server = await servers.get(id, { signal: request.signal });
+      if (server.status === 'ACTIVE' || server.taskState === 'powering-on' || server.taskState === 'unshelving' || server.taskState === 'spawning') return;
+      if (server.status === 'SHELVED' || server.status === 'SHELVED_OFFLOADED') await servers.unshelve(id, { signal: request.signal });
+      else throw error;
+    }
   }
 
   /** What a create would use now, a refresh pin included (a warm server from another image is stale). */

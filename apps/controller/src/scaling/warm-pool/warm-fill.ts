@@ -131,7 +131,8 @@ export class WarmFill {
         id: this.id,
         name: this.name,
         imageId: stopped.imageId,
-        createdEpochMs: stopped.createdAt ? Date.parse(stopped.createdAt) : this.createdEpochMs,
+        // Our own clock at the create's answer: finer than Nova's `created` (whole seconds), which only a restart goes by.
+        createdEpochMs: this.createdEpochMs,
       };
     } catch (error) {
       return this.fail(error, signal);

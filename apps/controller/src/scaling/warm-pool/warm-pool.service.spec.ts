@@ -166,9 +166,10 @@ describe('warm pool (scaling.warmPool) on the fake OpenStack', () => {
     running = await startWithPool(2);
     const controller = running;
     await controller.until(() => warmPool(controller).view().warm === 2);
-    const [older, newer] = serversNamed(controller.cloud, 'service-auto-').sort(
-      (a, b) => a.createdAtMs - b.createdAtMs || a.created.localeCompare(b.created),
-    );
+    // Older = created first, as the controller saw the creates answered.
+    const [older, newer] = controller.logger
+      .matching(/warm-pool fill service-auto-\w+ \[[\w-]+\]: creating -> booting/)
+      .map((line) => ({ id: (line.match(/\[([\w-]+)\]/) ?? [])[1] }));
     const client = OpenStackClient.fromEnvironment({ env: controller.cloud.openrcEnv() });
     try {
       const image = await client.image.images.create({

@@ -75,6 +75,8 @@ export class WarmPoolService
   private readonly once = new OnceLog<WarmCondition>(this.logger);
   private readonly members = new Map<string, WarmMember>();
   private readonly fills = new Set<WarmFill>();
+  /** Warm servers taken by a launch that has not ended yet. */
+  private readonly starting = new Set<string>();
   private readonly work = new Set<Promise<unknown>>();
   private readonly shutdown = new AbortController();
   private readonly backoff: FailureBackoff;
@@ -237,18 +239,31 @@ export class WarmPoolService
     const member = this.members.get(chosen.id) as WarmMember;
     this.members.delete(member.id);
     this.takenWarm++;
-    this.track(this.check());
+    // The refill waits until this start is served (released): it would compete with it for the cloud API.
+    this.starting.add(member.id);
     return member;
   }
 
-  /** Starts a taken server: marked `starting` first (a restart then finishes or rolls it back), then os-start or unshelve. */
+  /**
+   * Starts a taken server: the `starting` mark and os-start (or unshelve) go out together, one
+   * round trip on the scale-out's path. Whatever a kill -9 leaves is safe: only the mark (SHUTOFF,
+   * starting) is rolled back to warm, only the start (running, warm) is stopped again or deleted,
+   * both (running, starting) is finished.
+   */
   async start(member: WarmMember, signal: AbortSignal): Promise<void> {
-    await this.provider.updateMetadata(
-      member.id,
-      { [METADATA_STATE_KEY]: 'starting' satisfies WarmMetadataState },
-      signal,
-    );
-    await this.provider.start(member.id, signal);
+    await Promise.all([
+      this.provider.updateMetadata(
+        member.id,
+        { [METADATA_STATE_KEY]: 'starting' satisfies WarmMetadataState },
+        signal,
+      ),
+      this.provider.start(member.id, { shelved: this.config.warmPool.shelve, signal }),
+    ]);
+  }
+
+  /** The launch that took `id` ended (admitted or not): refills may use the cloud API again. */
+  released(id: string): void {
+    if (this.starting.delete(id)) this.track(this.check());
   }
 
   /** A server started from the pool was admitted: from now on an instance like any other. */
@@ -320,7 +335,7 @@ export class WarmPoolService
         this.clock.nowMs(),
       );
       for (const member of plan.remove) this.retire(member as WarmMember);
-      for (let n = 0; n < plan.fill; n++) this.startFill();
+      if (this.starting.size === 0) for (let n = 0; n < plan.fill; n++) this.startFill();
     } finally {
       this.checking = false;
     }
