@@ -21,20 +21,18 @@ import { postJson } from '../e2e/support/admin-client';
 import { ServiceInstance } from '../e2e/support/service-instance';
 import {
   AcceptanceCleanup,
+  ACCEPTANCE_SETTINGS,
   assertLoopback,
   bakeUserData,
   cloudVariables,
+  deleteServersListed,
   describeWithCloud,
   hostOf,
   runTag,
+  waitForServiceHealthy,
 } from './devcloud-seed-support';
 
-const settings = {
-  network: process.env['OSA_ACC_NETWORK'] ?? 'test',
-  baseImage: process.env['OSA_ACC_IMAGE'] ?? 'ubuntu',
-  flavor: process.env['OSA_ACC_FLAVOR'] ?? 'm1.tiny',
-  servicePort: Number(process.env['OSA_ACC_SERVICE_PORT'] ?? 5000),
-};
+const settings = ACCEPTANCE_SETTINGS;
 const BOOT_TIMEOUT_MS = 150_000;
 
 interface StatusView {
@@ -79,29 +77,10 @@ describeWithCloud(
     let original: ServiceInstance | undefined;
     let goldenImageId: string;
 
-    async function deleteServers(filter: { exactName?: string; name?: string }): Promise<void> {
-      const servers = await client.compute.servers.list(filter).toArray();
-      await Promise.all(servers.map((server) => client.compute.servers.delete(server.id)));
-      for (const server of servers)
-        await client.compute.servers.waitForDeleted(server.id, { timeoutMs: 90_000 });
-    }
-
-    async function waitForHealthy(host: string, timeoutMs: number): Promise<void> {
-      assertLoopback(host, 'health check target');
-      const deadline = Date.now() + timeoutMs;
-      while (
-        (await httpGet(host, settings.servicePort, '/healthz', 3_000).then(
-          (reply) => reply.status,
-          () => 0,
-        )) !== 200
-      ) {
-        if (Date.now() > deadline)
-          throw new Error(
-            `http://${host}:${settings.servicePort}/healthz not healthy within ${timeoutMs} ms`,
-          );
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
+    const deleteServers = (filter: { exactName?: string; name?: string }): Promise<void> =>
+      deleteServersListed(client, filter);
+    const waitForHealthy = (host: string, timeoutMs: number): Promise<void> =>
+      waitForServiceHealthy(host, settings.servicePort, timeoutMs);
 
     beforeAll(async () => {
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });

@@ -106,6 +106,23 @@ describe('warm pool: restart after SIGKILL at each step, openstack provider', ()
     return warm[0];
   }
 
+  /** A controller whose pool holds one warm server (power actions at once in the fake). */
+  async function startWithOneWarm(): Promise<{
+    fake: FakeOpenStack;
+    first: ControllerProcess;
+    warm: FakeServer;
+    createsBefore: number;
+  }> {
+    const fake = requireCloud();
+    fake.setServerBehaviour(
+      { address: () => `${prefix}.2`, actionDelayMs: 0 },
+      { namePrefix: 'service-auto-' },
+    );
+    const first = start();
+    const warm = await oneWarm(first);
+    return { fake, first, warm, createsBefore: creates() };
+  }
+
   it.each([
     [
       'while the fill is booting (osa:state=warming, BUILD)',
@@ -151,14 +168,7 @@ describe('warm pool: restart after SIGKILL at each step, openstack provider', ()
   );
 
   it('killed after the starting mark, before os-start took effect: rolled back to warm (the same server, no create, nothing deleted)', async () => {
-    const fake = requireCloud();
-    fake.setServerBehaviour(
-      { address: () => `${prefix}.2`, actionDelayMs: 0 },
-      { namePrefix: 'service-auto-' },
-    );
-    const first = start();
-    const warm = await oneWarm(first);
-    const createsBefore = creates();
+    const { fake, first, warm, createsBefore } = await startWithOneWarm();
     // Nova holds the os-start: the controller dies after marking the server `starting`, before Nova acts on the start.
     fake.inject({
       service: 'compute',
@@ -216,14 +226,7 @@ describe('warm pool: restart after SIGKILL at each step, openstack provider', ()
   });
 
   it('killed after os-start, while the started server is health-checked: the restart finishes the start (adopted, in-service) and refills the pool', async () => {
-    const fake = requireCloud();
-    fake.setServerBehaviour(
-      { address: () => `${prefix}.2`, actionDelayMs: 0 },
-      { namePrefix: 'service-auto-' },
-    );
-    const first = start();
-    const warm = await oneWarm(first);
-    const createsBefore = creates();
+    const { fake, first, warm, createsBefore } = await startWithOneWarm();
     // The service at .2 stops answering: the started server stays in health-checking until the kill.
     await services[1].stop();
     const { admin } = await first.addresses();
