@@ -16,6 +16,7 @@ export type {
   FakeSecurityGroup,
   FakeSecurityGroupRule,
   FakeServer,
+  FakeServerAction,
   FakeServerAddress,
   FakeServerFault,
   FakeSubnet,
