@@ -100,7 +100,9 @@ export class InstanceLaunch {
 
   /** Runs to `admitted`, `failed` or `stopped`; never rejects. `signal` aborts it (shutdown), which also cleans up. */
   async execute(signal: AbortSignal): Promise<LaunchEvent> {
-    this.warm = this.existing ? undefined : this.deps.warmPool?.take();
+    // Only a scale-out or a replacement from the golden image takes a warm server (a refresh names its own image).
+    const mayTakeWarm = !this.existing && !this.image && (this.event.kind === 'scale-out' || this.event.kind === 'replacement');
+    this.warm = mayTakeWarm ? this.deps.warmPool?.take() : undefined;
     if (this.existing) {
       this.log(`adopting ${this.existing.name}, found ${this.existing.status} in the group: it must pass the same states as a new instance`);
     } else if (this.warm) {
