@@ -1,5 +1,14 @@
 import { CloudApiHealth } from './cloud-api-health';
-import { CreatedInstance, CreateInstanceRequest, GoldenImageChoice, InstanceProvider, InstanceSnapshot, OriginalInstance } from './instance-provider';
+import {
+  CreatedInstance,
+  CreateInstanceRequest,
+  GoldenImageChoice,
+  InstanceProvider,
+  InstanceSnapshot,
+  OriginalInstance,
+  StartInstanceRequest,
+  StopInstanceRequest,
+} from './instance-provider';
 import { callWithTimeout } from './provider-call';
 
 /**
@@ -47,8 +56,20 @@ export class MonitoredInstanceProvider implements InstanceProvider {
     return this.call('resolve the golden image', signal, (callSignal) => this.inner.resolveGoldenImage(callSignal));
   }
 
+  stop(id: string, request: StopInstanceRequest): Promise<void> {
+    return this.call(`${request.shelve ? 'shelve' : 'stop'} ${id}`, request.signal, (signal) => this.inner.stop(id, { ...request, signal }));
+  }
+
+  start(id: string, request: StartInstanceRequest): Promise<void> {
+    return this.call(`${request.shelved ? 'unshelve' : 'start'} ${id}`, request.signal, (signal) => this.inner.start(id, { ...request, signal }));
+  }
+
   updateMetadata(id: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void> {
     return this.call(`metadata of ${id}`, signal, (callSignal) => this.inner.updateMetadata(id, metadata, callSignal));
+  }
+
+  currentImageId(signal?: AbortSignal): Promise<string> {
+    return this.call('find the golden image', signal, (callSignal) => this.inner.currentImageId(callSignal));
   }
 
   /** The deadline (signal included) inside CloudApiHealth: a call that ran out of time counts as the API not answering. */

@@ -6,6 +6,7 @@ import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_REASON_
 import { ExponentialDelay, retry } from '../resilience/backoff';
 import { InstanceDeleter } from '../scaling/instance-deleter';
 import { ScalingService } from '../scaling/scaling.service';
+import { WarmPoolService } from '../scaling/warm-pool/warm-pool.service';
 
 const LIST_RETRY_INITIAL_MS = 1_000;
 const LIST_RETRY_MAX_MS = 30_000;
@@ -34,6 +35,7 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
     private readonly scaling: ScalingService,
     private readonly deleter: InstanceDeleter,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly warmPool: WarmPoolService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -53,8 +55,10 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
   }
 
   private async recover(signal: AbortSignal): Promise<void> {
-    const group = await this.listGroup(signal);
-    if (!group) return;
+    const listed = await this.listGroup(signal);
+    if (!listed) return;
+    // Warm-pool servers first: kept warm, finished or rolled back (scaling/warm-pool/warm-state.ts).
+    const group = await this.warmPool.recover(listed, signal);
     const ours = group.filter((snapshot) => !this.isOriginal(snapshot) && snapshot.status !== 'DELETED');
     const adopt = ours.filter((snapshot) => snapshot.status === 'ACTIVE' || snapshot.status === 'BUILD');
     const discard = ours.filter((snapshot) => !adopt.includes(snapshot));
