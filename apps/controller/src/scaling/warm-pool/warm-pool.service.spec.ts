@@ -181,6 +181,9 @@ describe('warm pool (scaling.warmPool) on the fake OpenStack', () => {
         name: 'service-golden',
         diskFormat: 'qcow2',
         containerFormat: 'bare',
+        // A bake time after the seeded image's: the fake's created_at has whole seconds, and a
+        // tie would be broken by the (random) id, so the newer image must say it is newer.
+        properties: { osa_baked_at: new Date(Date.now() + 60_000).toISOString() },
       });
       await client.image.images.upload(image.id, Buffer.from('a newer golden image\n'));
     } finally {
