@@ -376,7 +376,7 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
         const from = new Set<string>();
         let sawGate = false;
         const until = Date.now() + 45_000;
-        while (Date.now() < until && !/scale-out #1 failed in /.test(log)) {
+        while (Date.now() < until && !/"msg":"scale-out failed: [^\n]*"sequence":1[,}]/.test(log)) {
           const answer = await httpGet(listen, port, '/work').catch(() => undefined);
           if (answer?.status === 200) from.add(String(answer.headers['x-instance-address']));
           if (answer?.status === 503) sawGate = true;
@@ -388,7 +388,7 @@ describeWithCloud('deploy-controller acceptance: the controller on its own VM (d
           if (answer?.status === 200) from.add(String(answer.headers['x-instance-address']));
           await new Promise((resolve) => setTimeout(resolve, 500));
         }
-        expect(log).toMatch(/scale-out #1 failed in /);
+        expect(log).toMatch(/"msg":"scale-out failed: [^\n]*"sequence":1[,}]/);
         expect(sawGate).toBe(true);
         expect([...from]).toEqual([`${originalAddress}:5000`]);
         const clones = await client.compute.servers.list({ name: `^${tag}-empty-auto-` }).toArray();

@@ -1,5 +1,4 @@
-import { ValidateBy } from 'class-validator';
-import { Allowed, DurationMs, IntegerIn, Section } from './config-rules';
+import { Allowed, DurationMs, IntegerIn, OneOf, Section } from './config-rules';
 import { OctaviaDataPlaneConfig } from './octavia-data-plane.config';
 
 /**
@@ -9,9 +8,6 @@ import { OctaviaDataPlaneConfig } from './octavia-data-plane.config';
  */
 export const DATA_PLANE_KINDS = ['builtin', 'haproxy', 'octavia'] as const;
 export type DataPlaneKind = (typeof DATA_PLANE_KINDS)[number];
-
-/** The kinds this build can run; a kind that is accepted but not here is refused at start-up. */
-export const BUILT_DATA_PLANE_KINDS: readonly DataPlaneKind[] = ['builtin', 'haproxy', 'octavia'];
 
 /** The sun_path of a UNIX socket holds 108 bytes including the terminating NUL. */
 const MAX_SOCKET_PATH_LENGTH = 107;
@@ -27,20 +23,6 @@ function OptionalAbsolutePath(what: string, maxLength = 4096): PropertyDecorator
     `"" (${what} chosen by the controller) or an absolute path of at most ${maxLength} characters of letters, digits, ".", "_", "-", "/"`,
     (value) => value === '' || (typeof value === 'string' && /^\/[A-Za-z0-9._/-]*$/.test(value) && value.length <= maxLength),
   );
-}
-
-/** `dataPlane.kind`: one message for both "unknown" and "known but not built in this version". */
-function BuiltDataPlaneKind(): PropertyDecorator {
-  return ValidateBy({
-    name: 'builtDataPlaneKind',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && BUILT_DATA_PLANE_KINDS.includes(value as DataPlaneKind),
-      defaultMessage: (args) =>
-        DATA_PLANE_KINDS.includes(args?.value as DataPlaneKind)
-          ? `data plane "${String(args?.value)}" is not built yet in this version of the controller (available: ${BUILT_DATA_PLANE_KINDS.join(', ')})`
-          : `must be one of: ${DATA_PLANE_KINDS.join(', ')} (available in this version: ${BUILT_DATA_PLANE_KINDS.join(', ')})`,
-    },
-  });
 }
 
 /**
@@ -95,7 +77,7 @@ export class HaproxyDataPlaneConfig {
 }
 
 export class DataPlaneConfig {
-  @BuiltDataPlaneKind()
+  @OneOf(DATA_PLANE_KINDS)
   kind: DataPlaneKind = 'builtin';
 
   @Section(() => HaproxyDataPlaneConfig)

@@ -15,7 +15,7 @@ import { HaproxyDataPlane } from './haproxy/haproxy-data-plane';
 import { octaviaDataPlaneProvider } from './octavia/octavia-data-plane.provider';
 
 /** The DataPlane implementation of each external kind. */
-const DATA_PLANE_FACTORIES: Partial<Record<DataPlaneKind, Provider>> = {
+const DATA_PLANE_FACTORIES: Record<Exclude<DataPlaneKind, 'builtin'>, Provider> = {
   haproxy: {
     provide: DATA_PLANE,
     inject: [DataPlaneConfig, PROXY_CONFIG, TrafficConfig, ScalingConfig, CLOCK],
@@ -34,7 +34,6 @@ const DATA_PLANE_FACTORIES: Partial<Record<DataPlaneKind, Provider>> = {
 export class DataPlaneModule {
   static forKind(kind: Exclude<DataPlaneKind, 'builtin'>): DynamicModule {
     const dataPlane = DATA_PLANE_FACTORIES[kind];
-    if (!dataPlane) throw new Error(`dataPlane.kind ${kind} is not built yet`);
     return {
       module: DataPlaneModule,
       // ProvidersModule: octavia shares the provider's OpenStack client; MetricsModule: osa_data_plane_*.
