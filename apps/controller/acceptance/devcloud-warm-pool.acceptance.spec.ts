@@ -9,6 +9,12 @@
  *
  * (Nova keeps these times in whole seconds: the overhead is good to about a second.) Then
  * `openstack server list` shows exactly the expected servers, and after the cleanup none is left.
+ *
+ * Then restart safety on the real Nova (the fake's e2e twin: e2e/warm-pool-restart-openstack.spec.ts):
+ * the controller is SIGKILLed while a fill powers off (os-stop accepted, `osa:state=warming`) and
+ * after a scale-out marked the warm server `starting` and sent os-start; each restart deletes the
+ * half-made fill, and finishes the start (ACTIVE) or rolls it back to warm (still SHUTOFF), whichever
+ * Nova's state calls for; `openstack server list` shows exactly the expected servers each time.
  * Skips without OS_CLOUD; the golden image is a snapshot of a server that ran the bake's user data.
  */
 import { spawnSync } from 'node:child_process';
@@ -36,7 +42,7 @@ const settings = ACCEPTANCE_SETTINGS;
 const BOOT_TIMEOUT_MS = 150_000;
 
 interface StatusView {
-  instances: Array<{ id: string; name: string; state: string; ip: string | null }>;
+  instances: Array<{ id: string; name: string; state: string; health: string; ip: string | null }>;
   warmPool: {
     warm: number;
     filling: number;
@@ -56,6 +62,68 @@ function progress(message: string): void {
   process.stderr.write(`[acceptance] ${message}\n`);
 }
 
+type Address = { host: string; port: number };
+
+/** `/status` of the controller at `admin`, and a wait for a view `accept` takes (progress line every 10 s). */
+function statusOf(admin: Address): {
+  status: () => Promise<StatusView>;
+  waitFor: (
+    what: string,
+    accept: (view: StatusView) => boolean,
+    timeoutMs: number,
+  ) => Promise<StatusView>;
+} {
+  const status = (): Promise<StatusView> => getJson<StatusView>(admin.host, admin.port, '/status');
+  const waitFor = async (
+    what: string,
+    accept: (view: StatusView) => boolean,
+    timeoutMs: number,
+  ): Promise<StatusView> => {
+    const deadline = Date.now() + timeoutMs;
+    let lastLineMs = Date.now();
+    for (;;) {
+      const view = await status();
+      if (accept(view)) return view;
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}: ${JSON.stringify(view.warmPool)}`);
+      if (Date.now() - lastLineMs > 10_000) {
+        lastLineMs = Date.now();
+        progress(
+          `waiting for ${what}: warm pool ${JSON.stringify({ warm: view.warmPool.warm, filling: view.warmPool.filling })}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  return { status, waitFor };
+}
+
+/**
+ * `openstack server list --name ^PREFIX` as [ID, Status] pairs, sorted: what an operator sees.
+ * Undefined (said once per call) when the CLI is not installed.
+ */
+function openstackServerList(namePrefix: string): Array<[string, string]> | undefined {
+  const cli = findSystemTool('openstack');
+  if (!cli) {
+    progress(
+      'openstack CLI not installed (apt-get install -y python3-openstackclient): the server list is checked through the client only',
+    );
+    return undefined;
+  }
+  const listed = spawnSync(
+    cli,
+    ['server', 'list', '--name', `^${namePrefix}`, '-f', 'json', '-c', 'ID', '-c', 'Status'],
+    { encoding: 'utf8', env: process.env, timeout: 60_000 },
+  );
+  if (listed.status !== 0)
+    throw new Error(
+      `openstack server list exited ${listed.status ?? listed.signal}: ${listed.stderr}`,
+    );
+  return (JSON.parse(listed.stdout) as Array<{ ID: string; Status: string }>)
+    .map((row): [string, string] => [row.ID, row.Status])
+    .sort();
+}
+
 /** Nova writes times without a zone (UTC). */
 const novaMs = (text: string | undefined): number =>
   Date.parse(/Z|[+-]\d\d:\d\d$/.test(text ?? '') ? (text as string) : `${text}Z`);
@@ -70,10 +138,14 @@ describeWithCloud(
       base: `${tag}-base`,
       golden: `${tag}-service-golden`,
       autoPrefix: `${tag}-service-auto-`,
+      killGroup: `${tag}-kill`,
+      killPrefix: `${tag}-kill-auto-`,
     };
     const cleanup = new AcceptanceCleanup();
     let client: OpenStackClient;
     let controller: ControllerProcess | undefined;
+    /** The kill -9 test's controllers (each killed one, and the last). */
+    const killed: ControllerProcess[] = [];
     let original: ServiceInstance | undefined;
     let goldenImageId: string;
 
@@ -81,6 +153,41 @@ describeWithCloud(
       deleteServersListed(client, filter);
     const waitForHealthy = (host: string, timeoutMs: number): Promise<void> =>
       waitForServiceHealthy(host, settings.servicePort, timeoutMs);
+
+    /** The built controller on this run's golden image, its original a local service at PREFIX.1, a warm pool of one. */
+    function startController(
+      prefix: string,
+      group: { group: string; namePrefix: string },
+      scaling: Record<string, unknown> = {},
+    ): ControllerProcess {
+      return ControllerProcess.start(
+        {
+          proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
+          admin: { listenHost: `${prefix}.201`, listenPort: 0 },
+          provider: {
+            kind: 'openstack',
+            ...group,
+            openstack: {
+              image: names.golden,
+              flavor: settings.flavor,
+              network: settings.network,
+              keyName: names.key,
+              servicePort: settings.servicePort,
+              originalUrl: `http://${prefix}.1:${settings.servicePort}`,
+            },
+          },
+          scaling: {
+            policies: [],
+            maxInstances: 3,
+            bootTimeoutMs: BOOT_TIMEOUT_MS,
+            warmPool: { size: 1, checkIntervalMs: 1_000 },
+            ...scaling,
+          },
+          health: { intervalMs: 250, readinessTimeoutMs: 60_000 },
+        },
+        cloudVariables(),
+      );
+    }
 
     beforeAll(async () => {
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
@@ -98,6 +205,9 @@ describeWithCloud(
       cleanup.add(`delete server ${names.base}`, () => deleteServers({ exactName: names.base }));
       cleanup.add(`delete servers ${names.autoPrefix}*`, () =>
         deleteServers({ name: `^${names.autoPrefix}` }),
+      );
+      cleanup.add(`delete servers ${names.killPrefix}*`, () =>
+        deleteServers({ name: `^${names.killPrefix}` }),
       );
 
       await client.compute.keypairs.create(names.key);
@@ -127,6 +237,7 @@ describeWithCloud(
 
     afterAll(async () => {
       try {
+        for (const each of killed) await each.stop();
         await controller?.stop();
         if (controller && process.env['OSA_ACC_SHOW_CONTROLLER_LOG'] !== '0')
           progress(`controller log (last 60 lines):\n${controller.lines.slice(-60).join('\n')}`);
@@ -143,57 +254,9 @@ describeWithCloud(
       const prefix = ownLoopbackPrefix();
       // The original is a local service (provider.openstack.originalUrl): only the scale-outs are Nova servers.
       original = await ServiceInstance.start(`${prefix}.1`, settings.servicePort);
-      controller = ControllerProcess.start(
-        {
-          proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-          admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-          provider: {
-            kind: 'openstack',
-            group: tag,
-            namePrefix: names.autoPrefix,
-            openstack: {
-              image: names.golden,
-              flavor: settings.flavor,
-              network: settings.network,
-              keyName: names.key,
-              servicePort: settings.servicePort,
-              originalUrl: `http://${prefix}.1:${settings.servicePort}`,
-            },
-          },
-          scaling: {
-            policies: [],
-            maxInstances: 3,
-            bootTimeoutMs: BOOT_TIMEOUT_MS,
-            warmPool: { size: 1, checkIntervalMs: 1_000 },
-          },
-          health: { intervalMs: 250, readinessTimeoutMs: 60_000 },
-        },
-        cloudVariables(),
-      );
+      controller = startController(prefix, { group: tag, namePrefix: names.autoPrefix });
       const { proxy, admin } = await controller.addresses(60_000);
-      const status = (): Promise<StatusView> =>
-        getJson<StatusView>(admin.host, admin.port, '/status');
-      const waitFor = async (
-        what: string,
-        accept: (view: StatusView) => boolean,
-        timeoutMs: number,
-      ): Promise<StatusView> => {
-        const deadline = Date.now() + timeoutMs;
-        let lastLineMs = Date.now();
-        for (;;) {
-          const view = await status();
-          if (accept(view)) return view;
-          if (Date.now() > deadline)
-            throw new Error(`timed out waiting for ${what}: ${JSON.stringify(view.warmPool)}`);
-          if (Date.now() - lastLineMs > 10_000) {
-            lastLineMs = Date.now();
-            progress(
-              `waiting for ${what}: warm pool ${JSON.stringify({ warm: view.warmPool.warm, filling: view.warmPool.filling })}`,
-            );
-          }
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      };
+      const { status, waitFor } = statusOf(admin);
       await waitFor(
         'one warm server',
         (view) => view.warmPool.warm === 1 && view.warmPool.filling === 0,
@@ -288,37 +351,183 @@ describeWithCloud(
         [coldServer.id, 'ACTIVE'],
         [view.warmPool.members[0].id, 'SHUTOFF'],
       ].sort();
-      const cli = findSystemTool('openstack');
-      if (cli) {
-        const listed = spawnSync(
-          cli,
-          [
-            'server',
-            'list',
-            '--name',
-            `^${names.autoPrefix}`,
-            '-f',
-            'json',
-            '-c',
-            'ID',
-            '-c',
-            'Status',
-          ],
-          { encoding: 'utf8', env: process.env, timeout: 60_000 },
-        );
-        expect(listed.status).toBe(0);
-        expect(
-          (JSON.parse(listed.stdout) as Array<{ ID: string; Status: string }>)
-            .map((row) => [row.ID, row.Status])
-            .sort(),
-        ).toEqual(expected);
-      } else {
-        progress(
-          'openstack CLI not installed (apt-get install -y python3-openstackclient): the server list is checked through the client only',
-        );
-      }
+      const listed = openstackServerList(names.autoPrefix);
+      if (listed) expect(listed).toEqual(expected);
       const now = await client.compute.servers.list({ name: `^${names.autoPrefix}` }).toArray();
       expect(now.map((server) => [server.id, server.status]).sort()).toEqual(expected);
+    });
+
+    it('kill -9 while a fill powers off, and after a scale-out marked a warm server starting and sent os-start: the restart rolls back or finishes, and Nova lists exactly the expected servers', async () => {
+      // The first test's controller and servers are done with: the devcloud's capacity is for this one.
+      await controller?.stop();
+      await deleteServers({ name: `^${names.autoPrefix}` });
+      const prefix = ownLoopbackPrefix();
+      original ??= await ServiceInstance.start(`${prefix}.1`, settings.servicePort);
+      const group = { group: names.killGroup, namePrefix: names.killPrefix };
+      // A fill's first status poll 1.5 s after its os-stop: Nova shows the stop under way before the fill marks the server warm.
+      const start = (): ControllerProcess => {
+        controller = startController(prefix, group, {
+          maxInstances: 2,
+          fastAdmission: { firstStatusPollMs: 1_500 },
+        });
+        killed.push(controller);
+        return controller;
+      };
+      const nova = (id: string): Promise<Server | undefined> => client.compute.servers.find(id);
+      const groupServers = async (): Promise<Server[]> =>
+        client.compute.servers.list({ name: `^${names.killPrefix}` }).toArray();
+      async function kill(victim: ControllerProcess): Promise<void> {
+        victim.signal('SIGKILL');
+        expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      }
+      /** Polls Nova (bounded) until `accept` takes the server; returns what was seen last. */
+      async function novaUntil(
+        what: string,
+        id: string,
+        accept: (server: Server | undefined) => boolean,
+        timeoutMs: number,
+      ): Promise<Server | undefined> {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const server = await nova(id);
+          if (accept(server)) return server;
+          if (Date.now() > deadline)
+            throw new Error(
+              `timed out waiting for ${what}: ${server ? `${server.status}/${server.taskState ?? '-'} ${JSON.stringify(server.metadata)}` : 'gone'}`,
+            );
+          await new Promise((resolve) => setTimeout(resolve, 30));
+        }
+      }
+      /** Nova (client and CLI) lists exactly `expected` ([id, status] pairs) for the group. */
+      async function expectNovaLists(expected: Array<[string, string]>): Promise<void> {
+        const sorted = [...expected].sort();
+        expect((await groupServers()).map((server) => [server.id, server.status]).sort()).toEqual(
+          sorted,
+        );
+        const listed = openstackServerList(names.killPrefix);
+        if (listed) expect(listed).toEqual(sorted);
+      }
+
+      // 1. Killed while the first fill powers off (osa:state=warming, os-stop accepted by Nova).
+      const first = start();
+      const [, fillName, fillId] = await first.waitForLine(
+        /instance phase change event=warm-fill sequence=\d+ instanceName=(\S+) instanceId=([\w-]+) previousPhase=health-checking phase=powering-off/,
+        BOOT_TIMEOUT_MS + 60_000,
+      );
+      const stopping = await novaUntil(
+        'Nova to accept the os-stop of the fill',
+        fillId,
+        (server) => server?.taskState === 'powering-off' || server?.status === 'SHUTOFF',
+        30_000,
+      );
+      await kill(first);
+      const atKill = await nova(fillId);
+      progress(
+        `killed the fill ${fillName} while powering off: Nova ${stopping?.status}/${stopping?.taskState ?? '-'} when the kill was sent, ${atKill?.status}/${atKill?.taskState ?? '-'} osa:state=${atKill?.metadata['osa:state']} after it`,
+      );
+      expect(atKill?.metadata['osa:state']).toBe('warming');
+      expect((await groupServers()).map((server) => server.id)).toEqual([fillId]);
+
+      const second = start();
+      await second.waitForLine(
+        new RegExp(
+          `restart recovery: ${fillName} \\(${fillId}, .*a warm-pool fill was interrupted`,
+        ),
+        60_000,
+      );
+      const secondStatus = statusOf((await second.addresses(60_000)).admin);
+      const refilled = await secondStatus.waitFor(
+        'a new warm server after the interrupted fill',
+        (view) =>
+          view.warmPool.warm === 1 &&
+          view.warmPool.filling === 0 &&
+          view.scaling.inProgress.length === 0,
+        BOOT_TIMEOUT_MS + 60_000,
+      );
+      const [warm] = refilled.warmPool.members;
+      expect(warm.id).not.toBe(fillId);
+      await novaUntil(
+        'the interrupted fill deleted',
+        fillId,
+        (server) => server === undefined || server.status === 'DELETED',
+        90_000,
+      );
+      await expectNovaLists([[warm.id, 'SHUTOFF']]);
+      expect((await nova(warm.id))?.metadata['osa:state']).toBe('warm');
+
+      // 2. Killed after a scale-out took the warm server: `osa:state=starting` is in Nova, os-start sent with it.
+      const { admin } = await second.addresses();
+      expect(
+        (await postJson(admin.host, admin.port, '/scaling/desired', { instances: 2 })).status,
+      ).toBe(202);
+      await novaUntil(
+        'the starting mark of the taken warm server',
+        warm.id,
+        (server) => server?.metadata['osa:state'] === 'starting',
+        30_000,
+      );
+      await kill(second);
+      const taken = await nova(warm.id);
+      progress(
+        `killed the scale-out after the starting mark: Nova ${taken?.status}/${taken?.taskState ?? '-'} osa:state=${taken?.metadata['osa:state']}`,
+      );
+      expect((await groupServers()).map((server) => server.id)).toEqual([warm.id]);
+
+      const third = start();
+      const [, verdict] = await third.waitForLine(
+        new RegExp(
+          `restart recovery: \\S+ \\(${warm.id}, .*?\\) (was being started when the controller stopped: rolled back to warm|was started from the warm pool: finished)`,
+        ),
+        60_000,
+      );
+      const thirdStatus = statusOf((await third.addresses(60_000)).admin);
+      const finished = verdict.startsWith('was started');
+      progress(`the restart ${finished ? 'finished the start' : 'rolled the start back to warm'}`);
+      const settled = await thirdStatus.waitFor(
+        finished
+          ? 'the started server in service and the pool refilled'
+          : 'the server back in the pool',
+        (view) =>
+          view.warmPool.warm === 1 &&
+          view.warmPool.filling === 0 &&
+          view.scaling.inProgress.length === 0 &&
+          view.instances.filter(
+            (instance) => instance.state === 'admitted' && instance.health === 'healthy',
+          ).length === (finished ? 2 : 1),
+        BOOT_TIMEOUT_MS + 60_000,
+      );
+      const inService = settled.instances.map((instance) => instance.id);
+      if (finished) {
+        // Finished: the taken server serves (marked in-service), a new one is warm. No double, no leak.
+        expect(inService).toContain(warm.id);
+        const [refill] = settled.warmPool.members;
+        expect(refill.id).not.toBe(warm.id);
+        await novaUntil(
+          'the refill stopped',
+          refill.id,
+          (server) => server?.status === 'SHUTOFF',
+          60_000,
+        );
+        await expectNovaLists([
+          [warm.id, 'ACTIVE'],
+          [refill.id, 'SHUTOFF'],
+        ]);
+        expect((await nova(warm.id))?.metadata['osa:state']).toBe('in-service');
+      } else {
+        // Rolled back: the same server is warm again (stopped again if the os-start took effect afterwards).
+        expect(inService).not.toContain(warm.id);
+        expect(settled.warmPool.members.map((member) => member.id)).toEqual([warm.id]);
+        await novaUntil(
+          'the rolled-back server stopped and warm',
+          warm.id,
+          (server) =>
+            server?.status === 'SHUTOFF' &&
+            server.metadata['osa:state'] === 'warm' &&
+            !server.taskState,
+          90_000,
+        );
+        await expectNovaLists([[warm.id, 'SHUTOFF']]);
+      }
     });
   },
 );
