@@ -22,7 +22,7 @@ import { ControllerProcess, WORKSPACE_ROOT } from '../e2e/support/controller-pro
 import { httpRequest } from '../e2e/support/http-request';
 import { ownLoopbackPrefix } from '../e2e/support/loopback';
 import { callJson } from '../e2e/support/v1-client';
-import { ACCEPTANCE_SETTINGS, AcceptanceCleanup, assertLoopback, bakeUserData, cloudVariables, deleteServersListed, describeWithCloud, runTag, waitForServiceHealthy } from './devcloud-seed-support';
+import { ACCEPTANCE_SETTINGS, AcceptanceCleanup, assertLoopback, bakeUserData, cloudVariables, deleteServersListed, describeWithCloud, openstackServerList, runTag, waitForServiceHealthy } from './devcloud-seed-support';
 
 const settings = ACCEPTANCE_SETTINGS;
 const BOOT_TIMEOUT_MS = 90_000;
@@ -229,6 +229,11 @@ describeWithCloud('controller acceptance: instance refresh on the openstack prov
     }, 60_000);
     expect(afterBadServers.map((server) => server.imageId)).toEqual([goldenV1]);
     expect(afterBadServers.every((server) => server.metadata['osa:refresh-rejected'] === baseImageId)).toBe(true);
+    // The answers up to here are the rolled-back refresh's (the old instances kept serving): counted apart.
+    const duringBad = load.statuses.slice();
+    progress(`load during the bad refresh (rolled back): ${duringBad.length} requests, ${duringBad.filter((status) => status !== 200).length} non-2xx`);
+    expect(duringBad.length).toBeGreaterThan(0);
+    expect(duringBad.filter((status) => status !== 200)).toEqual([]);
 
     // Good: v2, the same service.
     await osa(admin, 'refresh', 'start', '--image', goldenV2);
@@ -239,6 +244,8 @@ describeWithCloud('controller acceptance: instance refresh on the openstack prov
     expect(good.canary.verdict).toMatch(/^passed: \d+ request\(s\) in /);
     const statuses = await load.stop();
     load = undefined;
+    const duringGood = statuses.slice(duringBad.length);
+    progress(`load during the good refresh (completed): ${duringGood.length} requests, ${duringGood.filter((status) => status !== 200).length} non-2xx`);
     progress(`load: ${statuses.length} requests, ${statuses.filter((status) => status !== 200).length} non-2xx`);
     expect(statuses.length).toBeGreaterThan(50);
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
@@ -249,6 +256,9 @@ describeWithCloud('controller acceptance: instance refresh on the openstack prov
       return listed.length === 2 ? listed : undefined;
     }, 60_000);
     expect(servers.map((server) => (server.id === originalId ? 'original' : `${server.imageId === goldenV2 ? 'v2' : server.imageId} ${server.status}`)).sort()).toEqual(['original', 'v2 ACTIVE']);
+    // And as an operator sees it: `openstack server list` shows exactly these two, running.
+    const listed = openstackServerList(tag);
+    if (listed) expect(listed).toEqual(servers.map((server) => [server.id, 'ACTIVE']).sort());
     expect(await admitted()).toBe(2);
     expect(await osa(admin, 'refresh', 'status')).toMatch(/state\s+\|?\s*completed/);
   });

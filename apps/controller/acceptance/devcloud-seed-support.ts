@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { OpenStackClient } from '@osa/openstack-client';
-import { assertLoopback } from '@osa/openstack-testkit';
+import { assertLoopback, findSystemTool } from '@osa/openstack-testkit';
 import { httpGet } from '../e2e/support/http-get';
 
 export {
@@ -91,4 +91,30 @@ export function bakeUserData(servicePort: number): string {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `openstack server list --name ^PREFIX` as [ID, Status] pairs, sorted: what an operator sees.
+ * Undefined (said once per call) when the CLI is not installed.
+ */
+export function openstackServerList(namePrefix: string): Array<[string, string]> | undefined {
+  const cli = findSystemTool('openstack');
+  if (!cli) {
+    process.stderr.write(
+      '[acceptance] openstack CLI not installed (apt-get install -y python3-openstackclient): the server list is checked through the client only\n',
+    );
+    return undefined;
+  }
+  const listed = spawnSync(
+    cli,
+    ['server', 'list', '--name', `^${namePrefix}`, '-f', 'json', '-c', 'ID', '-c', 'Status'],
+    { encoding: 'utf8', env: process.env, timeout: 60_000 },
+  );
+  if (listed.status !== 0)
+    throw new Error(
+      `openstack server list exited ${listed.status ?? listed.signal}: ${listed.stderr}`,
+    );
+  return (JSON.parse(listed.stdout) as Array<{ ID: string; Status: string }>)
+    .map((row): [string, string] => [row.ID, row.Status])
+    .sort();
 }

@@ -17,9 +17,7 @@
  * Nova's state calls for; `openstack server list` shows exactly the expected servers each time.
  * Skips without OS_CLOUD; the golden image is a snapshot of a server that ran the bake's user data.
  */
-import { spawnSync } from 'node:child_process';
 import { extractAddress, OpenStackClient, type Server } from '@osa/openstack-client';
-import { findSystemTool } from '@osa/openstack-testkit';
 import { ControllerProcess } from '../e2e/support/controller-process';
 import { getJson, httpGet } from '../e2e/support/http-get';
 import { ownLoopbackPrefix } from '../e2e/support/loopback';
@@ -34,6 +32,7 @@ import {
   deleteServersListed,
   describeWithCloud,
   hostOf,
+  openstackServerList,
   runTag,
   waitForServiceHealthy,
 } from './devcloud-seed-support';
@@ -98,32 +97,6 @@ function statusOf(admin: Address): {
   return { status, waitFor };
 }
 
-/**
- * `openstack server list --name ^PREFIX` as [ID, Status] pairs, sorted: what an operator sees.
- * Undefined (said once per call) when the CLI is not installed.
- */
-function openstackServerList(namePrefix: string): Array<[string, string]> | undefined {
-  const cli = findSystemTool('openstack');
-  if (!cli) {
-    progress(
-      'openstack CLI not installed (apt-get install -y python3-openstackclient): the server list is checked through the client only',
-    );
-    return undefined;
-  }
-  const listed = spawnSync(
-    cli,
-    ['server', 'list', '--name', `^${namePrefix}`, '-f', 'json', '-c', 'ID', '-c', 'Status'],
-    { encoding: 'utf8', env: process.env, timeout: 60_000 },
-  );
-  if (listed.status !== 0)
-    throw new Error(
-      `openstack server list exited ${listed.status ?? listed.signal}: ${listed.stderr}`,
-    );
-  return (JSON.parse(listed.stdout) as Array<{ ID: string; Status: string }>)
-    .map((row): [string, string] => [row.ID, row.Status])
-    .sort();
-}
-
 /** Nova writes times without a zone (UTC). */
 const novaMs = (text: string | undefined): number =>
   Date.parse(/Z|[+-]\d\d:\d\d$/.test(text ?? '') ? (text as string) : `${text}Z`);
@@ -142,6 +115,8 @@ describeWithCloud(
       killPrefix: `${tag}-kill-auto-`,
     };
     const cleanup = new AcceptanceCleanup();
+    /** One loopback /24 for both tests: the original (a local service at .1) outlives the first test's controller. */
+    const prefix = ownLoopbackPrefix();
     let client: OpenStackClient;
     let controller: ControllerProcess | undefined;
     /** The kill -9 test's controllers (each killed one, and the last). */
@@ -156,7 +131,6 @@ describeWithCloud(
 
     /** The built controller on this run's golden image, its original a local service at PREFIX.1, a warm pool of one. */
     function startController(
-      prefix: string,
       group: { group: string; namePrefix: string },
       scaling: Record<string, unknown> = {},
     ): ControllerProcess {
@@ -251,10 +225,9 @@ describeWithCloud(
     });
 
     it('a warm server serves sooner than a cold create; both figures printed; the server list holds exactly what is expected', async () => {
-      const prefix = ownLoopbackPrefix();
       // The original is a local service (provider.openstack.originalUrl): only the scale-outs are Nova servers.
       original = await ServiceInstance.start(`${prefix}.1`, settings.servicePort);
-      controller = startController(prefix, { group: tag, namePrefix: names.autoPrefix });
+      controller = startController({ group: tag, namePrefix: names.autoPrefix });
       const { proxy, admin } = await controller.addresses(60_000);
       const { status, waitFor } = statusOf(admin);
       await waitFor(
@@ -361,13 +334,14 @@ describeWithCloud(
       // The first test's controller and servers are done with: the devcloud's capacity is for this one.
       await controller?.stop();
       await deleteServers({ name: `^${names.autoPrefix}` });
-      const prefix = ownLoopbackPrefix();
       original ??= await ServiceInstance.start(`${prefix}.1`, settings.servicePort);
       const group = { group: names.killGroup, namePrefix: names.killPrefix };
-      // A fill's first status poll 1.5 s after its os-stop: Nova shows the stop under way before the fill marks the server warm.
+      // Status polls at least 1.5 s apart: the fill sees SHUTOFF (and marks the server warm) well after Nova shows the
+      // os-stop under way, so the kill lands between the two.
       const start = (): ControllerProcess => {
-        controller = startController(prefix, group, {
+        controller = startController(group, {
           maxInstances: 2,
+          statusPollInitialMs: 1_500,
           fastAdmission: { firstStatusPollMs: 1_500 },
         });
         killed.push(controller);
