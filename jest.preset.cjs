@@ -22,5 +22,6 @@ module.exports = function jestPreset(projectDir) {
     },
     // Child processes and servers are real; give them time, but never forever.
     testTimeout: 30_000,
+    setupFilesAfterEnv: [path.join(__dirname, 'jest.retry-on-ci.cjs')],
   };
 };

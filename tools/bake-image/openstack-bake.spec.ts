@@ -665,6 +665,18 @@ describe('failures name the resource and the OpenStack request id, and leave not
     expect(servers()).toEqual([]);
   });
 
+  it('Nova still shows the snapshot task_state after the image went active: the restart retries os-start', async () => {
+    // Without the retry the restart step fails with "starting it again (os-start)" and Nova's 409.
+    cloud.setImageBehaviour({ snapshotDelayMs: 200, taskStateClearDelayMs: 1_500 });
+    const run = await bake();
+    expect([run.code, run.stderr]).toEqual([0, expect.any(String)]);
+    expect(run.stdout).toMatch(
+      /restart: Nova is still finishing the snapshot \(task_state image_uploading\): os-start again in 1s/,
+    );
+    expect(servers().map((s) => s.status)).toEqual(['ACTIVE']);
+    expect(goldenImages().map((i) => i.status)).toEqual(['active']);
+  });
+
   it('a base VM that runs another bundle is not replaced silently', async () => {
     expect((await bake()).code).toBe(0);
     const [vm] = servers();

@@ -5,7 +5,7 @@ import { ControllerProcess, SERVICE_BUNDLE } from './support/controller-process'
 import { getJson, httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { childPidsOf, isAlive, killIfAlive, waitUntilGone } from './support/process-tree';
-import { runSeedLoadLoop } from './support/seed-load-loop';
+import { expectSeedShape, runSeedLoadLoop } from './support/seed-load-loop';
 import { waitFor as waitForCondition } from '../test-support/proxy/loopback';
 import { startProxyUnderTest } from '../test-support/proxy/proxy-under-test';
 import { headerOf, parseResponses } from '../test-support/proxy/raw-http';
@@ -95,15 +95,7 @@ describeWithTwoCpus('proxy.workers: 2 (node:cluster workers, one control plane i
       until: (seen) => seen.filter((response) => response.instanceAddress === cloneAddress).length >= 5,
     });
 
-    expect(responses.filter((r) => r.status !== 200 && r.status !== 503)).toEqual([]);
-    expect(responses.slice(0, 9).map((r) => [r.status, r.instanceAddress])).toEqual(Array(9).fill([200, originalAddress]));
-    const firstFromClone = responses.findIndex((r) => r.instanceAddress === cloneAddress);
-    expect(firstFromClone).toBeGreaterThan(9);
-    for (const response of responses.slice(9, firstFromClone)) {
-      expect(response).toMatchObject({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
-      expect(response.body).toMatch(/scaling/);
-    }
-    expect(responses.slice(firstFromClone).every((r) => r.status === 200 && r.instanceAddress === cloneAddress)).toBe(true);
+    expectSeedShape(responses, { original: originalAddress, clone: cloneAddress, servedByOriginal: 9 });
     expect(controller.lines.filter((line) => /starting: pid \d+/.test(line))).toHaveLength(2);
 
     const status = await getJson<StatusView>(admin.host, admin.port, '/status');

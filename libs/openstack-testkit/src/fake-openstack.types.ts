@@ -165,6 +165,11 @@ export interface ImageBehaviour {
   snapshotDelayMs?: number;
   /** What a finished snapshot becomes (default active; `deleted` removes it, as Nova does on failure). */
   snapshotOutcome?: 'active' | 'killed' | 'deleted';
+  /**
+   * The server keeps task_state `image_uploading` this long after the image went active (default 0):
+   * real Nova resets it only once the upload call returns, and answers os-start with 409 meanwhile.
+   */
+  taskStateClearDelayMs?: number;
 }
 
 export type ImageStatus =

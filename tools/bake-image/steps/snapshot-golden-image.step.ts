@@ -116,14 +116,22 @@ export async function restartBaseVm(
   vm: BaseVm,
   golden: GoldenImageResult,
 ): Promise<BaseVmState> {
-  const { options, progress, client } = ctx;
+  const { options, progress } = ctx;
   const resource = `server ${vm.name} (${vm.id})`;
   try {
     if (!options.restartBase) {
       progress.line('restart', `${vm.name} left SHUTOFF (--no-restart-base)`);
       return 'left SHUTOFF';
     }
-    await client.compute.servers.start(vm.id, { signal: ctx.signal }).catch((err: unknown) => {
+    await startWhenNovaAllows(ctx, vm.id, {
+      timeoutMs: options.startTimeoutMs,
+      signal: ctx.signal,
+      onBusy: (taskState) =>
+        progress.line(
+          'restart',
+          `Nova is still finishing the snapshot (task_state ${taskState}): os-start again in 1s`,
+        ),
+    }).catch((err: unknown) => {
       throw cloudFailure(resource, 'starting it again (os-start)', err, ctx.requests, 'compute');
     });
     await waitForServerStatus(ctx, vm, 'ACTIVE', options.startTimeoutMs, 'restart');
@@ -183,24 +191,28 @@ async function waitForImageActive(ctx: BakeContext, imageId: string): Promise<Im
 }
 
 /**
- * Undo for a reused VM this run stopped: start it again. Right after the half-made image is
- * deleted, Nova still shows the snapshot's task_state for a moment and answers os-start with 409
- * ("Cannot 'start' instance ... while it is in task_state image_uploading"), so retry (bounded).
+ * Starts a stopped VM (the restart step, and the undo for a reused VM this run stopped). Right
+ * after a snapshot Nova may still show its task_state for a moment, after Glance already says the
+ * image is active (or after a half-made image was deleted), and answers os-start with 409 ("Cannot
+ * 'start' instance ... while it is in task_state image_uploading"): retry, bounded by timeoutMs.
+ * The undo passes no signal: it must still run after the bake was interrupted.
  */
 async function startWhenNovaAllows(
   ctx: BakeContext,
   serverId: string,
-  timeoutMs = 120_000,
+  opts: { timeoutMs?: number; signal?: AbortSignal; onBusy?: (taskState: string) => void } = {},
 ): Promise<string> {
+  const { timeoutMs = 120_000, signal, onBusy } = opts;
   const started = Date.now();
   for (;;) {
-    const server = await ctx.client.compute.servers.get(serverId);
+    const server = await ctx.client.compute.servers.get(serverId, { signal });
     if (server.status === 'ACTIVE') return 'already running:';
     try {
-      await ctx.client.compute.servers.start(serverId);
+      await ctx.client.compute.servers.start(serverId, { signal });
       return 'restarted';
     } catch (err) {
       if (!(err instanceof ConflictError) || Date.now() - started > timeoutMs) throw err;
+      onBusy?.(server.taskState ?? 'unknown');
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }

@@ -52,6 +52,8 @@ interface PendingDelete {
 interface PendingSnapshot {
   serverId: string;
   startedAtMs: number;
+  /** Glance already says active; only the server's task_state is still Nova's snapshot's. */
+  imageDone?: boolean;
 }
 
 const DEFAULT_SNAPSHOT_DELAY_MS = 300;
@@ -419,9 +421,22 @@ export class CloudLifecycle {
       if (server && server.taskState?.startsWith('image_')) server.taskState = 'image_uploading';
       return true;
     }
-    this.snapshots.delete(image.id);
-    if (server && server.taskState?.startsWith('image_')) server.taskState = null;
+    if (snapshot.imageDone) {
+      // Nova resets the task_state only after the upload call returned (compute manager).
+      if (elapsed < delay + (this.imageBehaviour.taskStateClearDelayMs ?? 0)) return true;
+      this.snapshots.delete(image.id);
+      if (server && server.taskState?.startsWith('image_')) server.taskState = null;
+      return true;
+    }
     const outcome = this.imageBehaviour.snapshotOutcome ?? 'active';
+    const lingers = outcome === 'active' && (this.imageBehaviour.taskStateClearDelayMs ?? 0) > 0;
+    if (lingers) {
+      snapshot.imageDone = true;
+      if (server && server.taskState?.startsWith('image_')) server.taskState = 'image_uploading';
+    } else {
+      this.snapshots.delete(image.id);
+      if (server && server.taskState?.startsWith('image_')) server.taskState = null;
+    }
     image.updatedAt = timestamps.seconds(now);
     if (outcome === 'deleted') {
       this.state.images.delete(image.id);
