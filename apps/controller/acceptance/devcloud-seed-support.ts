@@ -1,12 +1,13 @@
 /**
- * Helpers of the devcloud acceptance suites (seed, refresh): whether a real cloud is configured, unique names,
- * cleanup registered before anything can fail, the loopback guard, and the bake's user data.
+ * Helpers of the devcloud acceptance suites (seed, refresh, warm pool): whether a real cloud is configured, unique
+ * names, cleanup registered before anything can fail, the loopback guard, the bake's user data, a baked server and
+ * its golden image, and the operator's `openstack server list`.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { OpenStackClient } from '@osa/openstack-client';
+import { extractAddress, type OpenStackClient, type Server } from '@osa/openstack-client';
 import { assertLoopback, findSystemTool } from '@osa/openstack-testkit';
 import { httpGet } from '../e2e/support/http-get';
 
@@ -117,4 +118,73 @@ export function openstackServerList(namePrefix: string): Array<[string, string]>
   return (JSON.parse(listed.stdout) as Array<{ ID: string; Status: string }>)
     .map((row): [string, string] => [row.ID, row.Status])
     .sort();
+}
+
+/** Ids of the base image, flavor and network ACCEPTANCE_SETTINGS name. */
+export interface AcceptanceResources {
+  readonly imageId: string;
+  readonly flavorId: string;
+  readonly networkId: string;
+}
+
+export async function findAcceptanceResources(client: OpenStackClient): Promise<AcceptanceResources> {
+  const settings = ACCEPTANCE_SETTINGS;
+  const [image, flavor, network] = await Promise.all([
+    client.image.images.findByName(settings.baseImage),
+    client.compute.flavors.find(settings.flavor),
+    client.network.networks.find(settings.network),
+  ]);
+  if (!image) throw new Error(`image ${settings.baseImage} not found (set OSA_ACC_IMAGE)`);
+  return { imageId: image.id, flavorId: flavor.id, networkId: network.id };
+}
+
+/**
+ * Boots `name` from the base image with the bake's user data (seed 7-9: the service installed and
+ * enabled on its disk) and waits until it is ACTIVE at a loopback address and its service answers:
+ * what a golden image is snapshotted from. `onCreated` hears the id at once (a progress line).
+ */
+export async function bootBakedServer(
+  client: OpenStackClient,
+  resources: AcceptanceResources,
+  options: { name: string; keyName?: string; bootTimeoutMs: number; healthTimeoutMs: number; onCreated?: (id: string) => void },
+): Promise<{ server: Server; address: string }> {
+  const settings = ACCEPTANCE_SETTINGS;
+  const ref = await client.compute.servers.create({
+    name: options.name,
+    imageId: resources.imageId,
+    flavorId: resources.flavorId,
+    networks: [{ uuid: resources.networkId }],
+    ...(options.keyName ? { keyName: options.keyName } : {}),
+    userData: bakeUserData(settings.servicePort),
+  });
+  options.onCreated?.(ref.id);
+  const server = await client.compute.servers.waitForStatus(ref.id, { target: 'ACTIVE', timeoutMs: options.bootTimeoutMs });
+  const address = extractAddress(server, { networkName: settings.network });
+  assertLoopback(address, `address of ${options.name}`);
+  await waitForServiceHealthy(address, settings.servicePort, options.healthTimeoutMs);
+  return { server, address };
+}
+
+/**
+ * A golden image of `serverId` (stopped first unless it is SHUTOFF already, as the seed bakes):
+ * waits until Glance has it active and Nova has finished the snapshot task; returns the image id.
+ */
+export async function snapshotStopped(client: OpenStackClient, serverId: string, imageName: string): Promise<string> {
+  if ((await client.compute.servers.get(serverId)).status !== 'SHUTOFF') {
+    await client.compute.servers.stop(serverId);
+    await client.compute.servers.waitForStatus(serverId, { target: 'SHUTOFF', timeoutMs: 120_000 });
+  }
+  const { imageId } = await client.compute.servers.createImage(serverId, { name: imageName });
+  await client.image.images.waitForStatus(imageId, { target: 'active', timeoutMs: 120_000 });
+  const deadline = Date.now() + 60_000;
+  while ((await client.compute.servers.get(serverId)).taskState !== undefined) {
+    if (Date.now() > deadline) throw new Error(`server ${serverId} still has a task 60 s after its snapshot`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return imageId;
+}
+
+/** Deletes every image named one of `names` (a cleanup step). */
+export async function deleteImagesNamed(client: OpenStackClient, ...names: string[]): Promise<void> {
+  for (const name of names) for (const image of await client.image.images.list({ name }).toArray()) await client.image.images.delete(image.id);
 }

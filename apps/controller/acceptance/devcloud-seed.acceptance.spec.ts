@@ -20,13 +20,16 @@ import {
   ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
   assertLoopback,
-  bakeUserData,
+  bootBakedServer,
   cloudVariables,
+  deleteImagesNamed,
   deleteServersListed,
   describeWithCloud,
+  findAcceptanceResources,
   hostOf,
   isLoopbackCidr,
   runTag,
+  snapshotStopped,
   waitForServiceHealthy,
 } from './devcloud-seed-support';
 
@@ -79,15 +82,10 @@ describeWithCloud(
 
     beforeAll(async () => {
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
-      const [image, flavor, network] = await Promise.all([
-        client.image.images.findByName(settings.baseImage),
-        client.compute.flavors.find(settings.flavor),
-        client.network.networks.find(settings.network),
-      ]);
-      if (!image) throw new Error(`image ${settings.baseImage} not found (set OSA_ACC_IMAGE)`);
+      const resources = await findAcceptanceResources(client);
       // Only a loopback subnet guarantees that every address Nova reports (which the controller will
       // connect to) is inside 127.0.0.0/8.
-      const subnets = await client.network.subnets.list({ networkId: network.id }).toArray();
+      const subnets = await client.network.subnets.list({ networkId: resources.networkId }).toArray();
       const outside = subnets.filter((s) => !isLoopbackCidr(s.cidr));
       if (subnets.length === 0 || outside.length) {
         throw new Error(
@@ -97,10 +95,7 @@ describeWithCloud(
 
       // Registered before anything exists, newest-first: the controller's servers, then ours.
       cleanup.add(`delete key pair ${names.key}`, () => client.compute.keypairs.delete(names.key));
-      cleanup.add(`delete images ${names.golden}`, async () => {
-        for (const img of await client.image.images.list({ name: names.golden }).toArray())
-          await client.image.images.delete(img.id);
-      });
+      cleanup.add(`delete images ${names.golden}`, () => deleteImagesNamed(client, names.golden));
       cleanup.add(`delete server ${names.original}`, () =>
         deleteServers({ exactName: names.original }),
       );
@@ -113,37 +108,16 @@ describeWithCloud(
       // service-vm-1 (seed 7-9): the base image plus the bake's cloud-init user data, which
       // installs and enables the service (on the devcloud the workload runner applies it, and
       // the golden image then carries the enabled unit on its disk).
-      const ref = await client.compute.servers.create({
+      ({ server: original, address: originalAddress } = await bootBakedServer(client, resources, {
         name: names.original,
-        imageId: image.id,
-        flavorId: flavor.id,
-        networks: [{ uuid: network.id }],
         keyName: names.key,
-        userData: bakeUserData(settings.servicePort),
-      });
-      progress(`${names.original}: ${ref.id} booting`);
-      original = await client.compute.servers.waitForStatus(ref.id, {
-        target: 'ACTIVE',
-        timeoutMs: BOOT_TIMEOUT_MS,
-      });
-      originalAddress = extractAddress(original, { networkName: settings.network });
-      assertLoopback(originalAddress, `address of ${names.original}`);
-      await waitForHealthy(originalAddress, settings.servicePort, 30_000);
+        bootTimeoutMs: BOOT_TIMEOUT_MS,
+        healthTimeoutMs: 30_000,
+        onCreated: (id) => progress(`${names.original}: ${id} booting`),
+      }));
 
       // service-golden (seed 10): stop, snapshot, start again (it stays the first backend).
-      await client.compute.servers.stop(original.id);
-      await client.compute.servers.waitForStatus(original.id, {
-        target: 'SHUTOFF',
-        timeoutMs: 60_000,
-      });
-      goldenImageId = (
-        await client.compute.servers.createImage(original.id, { name: names.golden })
-      ).imageId;
-      await client.image.images.waitForStatus(goldenImageId, {
-        target: 'active',
-        timeoutMs: 120_000,
-      });
-      await waitForNoTask(original.id);
+      goldenImageId = await snapshotStopped(client, original.id, names.golden);
       await client.compute.servers.start(original.id);
       await client.compute.servers.waitForStatus(original.id, {
         target: 'ACTIVE',
@@ -170,15 +144,6 @@ describeWithCloud(
     });
 
     const waitForHealthy = waitForServiceHealthy;
-
-    async function waitForNoTask(serverId: string): Promise<void> {
-      const deadline = Date.now() + 60_000;
-      while ((await client.compute.servers.get(serverId)).taskState !== undefined) {
-        if (Date.now() > deadline)
-          throw new Error(`server ${serverId} still has a task after 60 s`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
 
     it('proxies to service-vm-1, creates one service-auto server from the golden image through Nova, 503 while it boots, then switches to its Neutron address', async () => {
       const prefix = ownLoopbackPrefix();

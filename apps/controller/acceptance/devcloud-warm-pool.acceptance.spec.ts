@@ -27,14 +27,16 @@ import {
   AcceptanceCleanup,
   ACCEPTANCE_SETTINGS,
   assertLoopback,
-  bakeUserData,
+  bootBakedServer,
   cloudVariables,
+  deleteImagesNamed,
   deleteServersListed,
   describeWithCloud,
+  findAcceptanceResources,
   hostOf,
   openstackServerList,
   runTag,
-  waitForServiceHealthy,
+  snapshotStopped,
 } from './devcloud-seed-support';
 
 const settings = ACCEPTANCE_SETTINGS;
@@ -126,8 +128,6 @@ describeWithCloud(
 
     const deleteServers = (filter: { exactName?: string; name?: string }): Promise<void> =>
       deleteServersListed(client, filter);
-    const waitForHealthy = (host: string, timeoutMs: number): Promise<void> =>
-      waitForServiceHealthy(host, settings.servicePort, timeoutMs);
 
     /** The built controller on this run's golden image, its original a local service at PREFIX.1, a warm pool of one. */
     function startController(
@@ -165,17 +165,9 @@ describeWithCloud(
 
     beforeAll(async () => {
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
-      const [image, flavor, network] = await Promise.all([
-        client.image.images.findByName(settings.baseImage),
-        client.compute.flavors.find(settings.flavor),
-        client.network.networks.find(settings.network),
-      ]);
-      if (!image) throw new Error(`image ${settings.baseImage} not found (set OSA_ACC_IMAGE)`);
+      const resources = await findAcceptanceResources(client);
       cleanup.add(`delete key pair ${names.key}`, () => client.compute.keypairs.delete(names.key));
-      cleanup.add(`delete images ${names.golden}`, async () => {
-        for (const img of await client.image.images.list({ name: names.golden }).toArray())
-          await client.image.images.delete(img.id);
-      });
+      cleanup.add(`delete images ${names.golden}`, () => deleteImagesNamed(client, names.golden));
       cleanup.add(`delete server ${names.base}`, () => deleteServers({ exactName: names.base }));
       cleanup.add(`delete servers ${names.autoPrefix}*`, () =>
         deleteServers({ name: `^${names.autoPrefix}` }),
@@ -186,25 +178,12 @@ describeWithCloud(
 
       await client.compute.keypairs.create(names.key);
       // The golden image: a server that ran the bake's user data (the service enabled on its disk), snapshotted stopped.
-      const ref = await client.compute.servers.create({
+      const { server: base } = await bootBakedServer(client, resources, {
         name: names.base,
-        imageId: image.id,
-        flavorId: flavor.id,
-        networks: [{ uuid: network.id }],
-        userData: bakeUserData(settings.servicePort),
+        bootTimeoutMs: BOOT_TIMEOUT_MS,
+        healthTimeoutMs: 60_000,
       });
-      const base = await client.compute.servers.waitForActive(ref.id, {
-        timeoutMs: BOOT_TIMEOUT_MS,
-      });
-      await waitForHealthy(extractAddress(base, { networkName: settings.network }), 60_000);
-      await client.compute.servers.stop(ref.id);
-      await client.compute.servers.waitForShutoff(ref.id, { timeoutMs: 120_000 });
-      goldenImageId = (await client.compute.servers.createImage(ref.id, { name: names.golden }))
-        .imageId;
-      await client.image.images.waitForStatus(goldenImageId, {
-        target: 'active',
-        timeoutMs: 120_000,
-      });
+      goldenImageId = await snapshotStopped(client, base.id, names.golden);
       await deleteServers({ exactName: names.base });
       progress(`golden image ${names.golden} ${goldenImageId}`);
     });
