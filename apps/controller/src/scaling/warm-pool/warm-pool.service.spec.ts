@@ -125,6 +125,43 @@ describe('warm pool (scaling.warmPool) on the fake OpenStack', () => {
     });
   });
 
+  it('shelve: true: warm servers are shelved (SHELVED_OFFLOADED), a scale-out unshelves one instead of a create, and the refill is shelved again', async () => {
+    running = await startWithPool(1, {
+      warmPool: { size: 1, shelve: true, checkIntervalMs: 1_000, refillBackoffInitialMs: 5_000 },
+    });
+    const controller = running;
+    const actionsOf = (id: string): string[] =>
+      (controller.cloud.state.servers.get(id)?.actions ?? []).map((entry) => entry.action);
+    await controller.until(() => warmPool(controller).view().warm === 1);
+    const [warm] = serversNamed(controller.cloud, 'service-auto-');
+    expect([warm.status, warm.metadata['osa:state']]).toEqual(['SHELVED_OFFLOADED', 'warm']);
+    expect(actionsOf(warm.id)).toContain('shelve');
+    expect(actionsOf(warm.id)).not.toContain('stop');
+    const createsBefore = creates(controller);
+
+    const event = await scaleOutOnce(controller);
+    expect(event.state).toBe('admitted');
+    expect(event.instanceId).toBe(warm.id);
+    expect(actionsOf(warm.id).slice(-2)).toEqual(['shelve', 'unshelve']);
+    // The one create after the take is the refill, shelved in its turn.
+    await controller.until(() => warmPool(controller).view().warm === 1);
+    await warmPool(controller).settled();
+    expect(creates(controller)).toBe(createsBefore + 1);
+    const refills = serversNamed(controller.cloud, 'service-auto-').filter(
+      (server) => server.id !== warm.id,
+    );
+    expect(refills.map((server) => [server.status, server.metadata['osa:state']])).toEqual([
+      ['SHELVED_OFFLOADED', 'warm'],
+    ]);
+    expect(metadataState(controller, warm.id)).toBe('in-service');
+    expect(controller.app.get(StatusService).snapshot().warmPool).toMatchObject({
+      shelve: true,
+      warm: 1,
+      takenWarm: 1,
+      coldBecauseEmpty: 0,
+    });
+  });
+
   it('with the pool empty a scale-out creates cold and says so once; a quota refusal is logged once and shown on /status until a refill succeeds', async () => {
     running = await startWithPool(1);
     const controller = running;
