@@ -132,9 +132,9 @@ describeWithCloud(
         return;
       }
       const cloud = await findSeedCloud(client);
-      imageId = cloud.image.id;
-      flavorId = cloud.flavor.id;
-      networkId = cloud.network.id;
+      imageId = cloud.imageId;
+      flavorId = cloud.flavorId;
+      networkId = cloud.networkId;
       subnetId = cloud.subnetId;
       // Registered before the load balancer exists: whatever is named so goes, with its VIP port.
       cleanup.add(`delete load balancer ${lbName}`, () => deleteLoadBalancersNamed(client, lbName));

@@ -16,13 +16,26 @@
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { extractAddress, OpenStackClient } from '@osa/openstack-client';
+import { OpenStackClient } from '@osa/openstack-client';
 import { Agent } from 'undici';
 import { ControllerProcess, WORKSPACE_ROOT } from '../e2e/support/controller-process';
 import { httpRequest } from '../e2e/support/http-request';
 import { ownLoopbackPrefix } from '../e2e/support/loopback';
 import { callJson } from '../e2e/support/v1-client';
-import { ACCEPTANCE_SETTINGS, AcceptanceCleanup, assertLoopback, bakeUserData, cloudVariables, deleteServersListed, describeWithCloud, runTag, waitForServiceHealthy } from './devcloud-seed-support';
+import {
+  ACCEPTANCE_SETTINGS,
+  AcceptanceCleanup,
+  bootBakedServer,
+  cloudVariables,
+  deleteImagesNamed,
+  deleteServersListed,
+  describeWithCloud,
+  findAcceptanceResources,
+  openstackServerList,
+  runTag,
+  snapshotStopped,
+  waitForServiceHealthy,
+} from './devcloud-seed-support';
 
 const settings = ACCEPTANCE_SETTINGS;
 const BOOT_TIMEOUT_MS = 90_000;
@@ -117,51 +130,28 @@ describeWithCloud('controller acceptance: instance refresh on the openstack prov
     }
   }
 
-  async function snapshot(serverId: string, name: string): Promise<string> {
-    const imageId = (await client.compute.servers.createImage(serverId, { name })).imageId;
-    await client.image.images.waitForStatus(imageId, { target: 'active', timeoutMs: 90_000 });
-    return imageId;
-  }
-
   beforeAll(async () => {
     client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
-    const [image, flavor, network] = await Promise.all([
-      client.image.images.findByName(settings.baseImage),
-      client.compute.flavors.find(settings.flavor),
-      client.network.networks.find(settings.network),
-    ]);
-    if (!image) throw new Error(`image ${settings.baseImage} not found (set OSA_ACC_IMAGE)`);
-    baseImageId = image.id;
+    const resources = await findAcceptanceResources(client);
+    baseImageId = resources.imageId;
 
     cleanup.add(`delete key pair ${names.key}`, () => client.compute.keypairs.delete(names.key));
-    cleanup.add(`delete images ${names.golden}*`, async () => {
-      for (const name of [names.golden, names.goldenV2]) for (const found of await client.image.images.list({ name }).toArray()) await client.image.images.delete(found.id);
-    });
+    cleanup.add(`delete images ${names.golden}*`, () => deleteImagesNamed(client, names.golden, names.goldenV2));
     cleanup.add(`delete server ${names.original}`, () => deleteServers({ exactName: names.original }));
     cleanup.add(`delete servers ${names.autoPrefix}*`, () => deleteServers({ name: `^${names.autoPrefix}` }));
 
     await client.compute.keypairs.create(names.key);
-    const ref = await client.compute.servers.create({
+    const { server: original, address } = await bootBakedServer(client, resources, {
       name: names.original,
-      imageId: image.id,
-      flavorId: flavor.id,
-      networks: [{ uuid: network.id }],
       keyName: names.key,
-      userData: bakeUserData(settings.servicePort),
+      bootTimeoutMs: BOOT_TIMEOUT_MS,
+      healthTimeoutMs: 30_000,
     });
-    originalId = ref.id;
-    const original = await client.compute.servers.waitForStatus(ref.id, { target: 'ACTIVE', timeoutMs: BOOT_TIMEOUT_MS });
-    const address = extractAddress(original, { networkName: settings.network });
-    assertLoopback(address, `address of ${names.original}`);
-    await waitForServiceHealthy(address, settings.servicePort, 30_000);
+    originalId = original.id;
 
     // Two golden images of the same baked disk (taken while stopped, as the seed bakes).
-    await client.compute.servers.stop(original.id);
-    await client.compute.servers.waitForStatus(original.id, { target: 'SHUTOFF', timeoutMs: 60_000 });
-    goldenV1 = await snapshot(original.id, names.golden);
-    await until('no task on the original', async () => ((await client.compute.servers.get(original.id)).taskState === undefined ? true : undefined), 60_000);
-    goldenV2 = await snapshot(original.id, names.goldenV2);
-    await until('no task on the original', async () => ((await client.compute.servers.get(original.id)).taskState === undefined ? true : undefined), 60_000);
+    goldenV1 = await snapshotStopped(client, original.id, names.golden);
+    goldenV2 = await snapshotStopped(client, original.id, names.goldenV2);
     await client.compute.servers.start(original.id);
     await client.compute.servers.waitForStatus(original.id, { target: 'ACTIVE', timeoutMs: 60_000 });
     await waitForServiceHealthy(address, settings.servicePort, 30_000);
@@ -229,6 +219,11 @@ describeWithCloud('controller acceptance: instance refresh on the openstack prov
     }, 60_000);
     expect(afterBadServers.map((server) => server.imageId)).toEqual([goldenV1]);
     expect(afterBadServers.every((server) => server.metadata['osa:refresh-rejected'] === baseImageId)).toBe(true);
+    // The answers up to here are the rolled-back refresh's (the old instances kept serving): counted apart.
+    const duringBad = load.statuses.slice();
+    progress(`load during the bad refresh (rolled back): ${duringBad.length} requests, ${duringBad.filter((status) => status !== 200).length} non-2xx`);
+    expect(duringBad.length).toBeGreaterThan(0);
+    expect(duringBad.filter((status) => status !== 200)).toEqual([]);
 
     // Good: v2, the same service.
     await osa(admin, 'refresh', 'start', '--image', goldenV2);
@@ -239,6 +234,8 @@ describeWithCloud('controller acceptance: instance refresh on the openstack prov
     expect(good.canary.verdict).toMatch(/^passed: \d+ request\(s\) in /);
     const statuses = await load.stop();
     load = undefined;
+    const duringGood = statuses.slice(duringBad.length);
+    progress(`load during the good refresh (completed): ${duringGood.length} requests, ${duringGood.filter((status) => status !== 200).length} non-2xx`);
     progress(`load: ${statuses.length} requests, ${statuses.filter((status) => status !== 200).length} non-2xx`);
     expect(statuses.length).toBeGreaterThan(50);
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
@@ -249,6 +246,9 @@ describeWithCloud('controller acceptance: instance refresh on the openstack prov
       return listed.length === 2 ? listed : undefined;
     }, 60_000);
     expect(servers.map((server) => (server.id === originalId ? 'original' : `${server.imageId === goldenV2 ? 'v2' : server.imageId} ${server.status}`)).sort()).toEqual(['original', 'v2 ACTIVE']);
+    // And as an operator sees it: `openstack server list` shows exactly these two, running.
+    const listed = openstackServerList(tag);
+    if (listed) expect(listed).toEqual(servers.map((server) => [server.id, 'ACTIVE']).sort());
     expect(await admitted()).toBe(2);
     expect(await osa(admin, 'refresh', 'status')).toMatch(/state\s+\|?\s*completed/);
   });

@@ -1,14 +1,15 @@
 /**
- * Helpers of the devcloud acceptance suites (seed, refresh, octavia): whether a real cloud is configured, unique names,
- * cleanup registered before anything can fail, the loopback guard, the bake's user data, the seed's starting point
- * (service-vm-1 + the golden image + the provider section naming both) and the Octavia checks (skip reason, the
- * real CLI's member list, the load balancer's cleanup).
+ * Helpers of the devcloud acceptance suites (seed, refresh, warm pool, octavia): whether a real cloud is configured,
+ * unique names, cleanup registered before anything can fail, the loopback guard, the bake's user data, a baked server
+ * and its golden image, the operator's `openstack server list`, the seed's starting point (service-vm-1 + the golden
+ * image + the provider section naming both) and the Octavia checks (skip reason, the real CLI's member list, the load
+ * balancer's cleanup).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { extractAddress, type Flavor, type Image, type Network, type OpenStackClient, type Server } from '@osa/openstack-client';
+import { extractAddress, type OpenStackClient, type Server } from '@osa/openstack-client';
 import { type AcceptanceCleanup, assertLoopback, findSystemTool, isLoopbackCidr } from '@osa/openstack-testkit';
 import { getJson, httpGet } from '../e2e/support/http-get';
 
@@ -95,6 +96,101 @@ export function bakeUserData(servicePort: number): string {
   }
 }
 
+/**
+ * `openstack server list --name ^PREFIX` as [ID, Status] pairs, sorted: what an operator sees.
+ * Undefined (said once per call) when the CLI is not installed.
+ */
+export function openstackServerList(namePrefix: string): Array<[string, string]> | undefined {
+  const cli = findSystemTool('openstack');
+  if (!cli) {
+    process.stderr.write(
+      '[acceptance] openstack CLI not installed (apt-get install -y python3-openstackclient): the server list is checked through the client only\n',
+    );
+    return undefined;
+  }
+  const listed = spawnSync(
+    cli,
+    ['server', 'list', '--name', `^${namePrefix}`, '-f', 'json', '-c', 'ID', '-c', 'Status'],
+    { encoding: 'utf8', env: process.env, timeout: 60_000 },
+  );
+  if (listed.status !== 0)
+    throw new Error(
+      `openstack server list exited ${listed.status ?? listed.signal}: ${listed.stderr}`,
+    );
+  return (JSON.parse(listed.stdout) as Array<{ ID: string; Status: string }>)
+    .map((row): [string, string] => [row.ID, row.Status])
+    .sort();
+}
+
+/** Ids of the base image, flavor and network ACCEPTANCE_SETTINGS name. */
+export interface AcceptanceResources {
+  readonly imageId: string;
+  readonly flavorId: string;
+  readonly networkId: string;
+}
+
+export async function findAcceptanceResources(client: OpenStackClient): Promise<AcceptanceResources> {
+  const settings = ACCEPTANCE_SETTINGS;
+  const [image, flavor, network] = await Promise.all([
+    client.image.images.findByName(settings.baseImage),
+    client.compute.flavors.find(settings.flavor),
+    client.network.networks.find(settings.network),
+  ]);
+  if (!image) throw new Error(`image ${settings.baseImage} not found (set OSA_ACC_IMAGE)`);
+  return { imageId: image.id, flavorId: flavor.id, networkId: network.id };
+}
+
+/**
+ * Boots `name` from the base image with the bake's user data (seed 7-9: the service installed and
+ * enabled on its disk) and waits until it is ACTIVE at a loopback address and its service answers:
+ * what a golden image is snapshotted from. `onCreated` hears the id at once (a progress line).
+ */
+export async function bootBakedServer(
+  client: OpenStackClient,
+  resources: AcceptanceResources,
+  options: { name: string; keyName?: string; bootTimeoutMs: number; healthTimeoutMs: number; onCreated?: (id: string) => void },
+): Promise<{ server: Server; address: string }> {
+  const settings = ACCEPTANCE_SETTINGS;
+  const ref = await client.compute.servers.create({
+    name: options.name,
+    imageId: resources.imageId,
+    flavorId: resources.flavorId,
+    networks: [{ uuid: resources.networkId }],
+    ...(options.keyName ? { keyName: options.keyName } : {}),
+    userData: bakeUserData(settings.servicePort),
+  });
+  options.onCreated?.(ref.id);
+  const server = await client.compute.servers.waitForStatus(ref.id, { target: 'ACTIVE', timeoutMs: options.bootTimeoutMs });
+  const address = extractAddress(server, { networkName: settings.network });
+  assertLoopback(address, `address of ${options.name}`);
+  await waitForServiceHealthy(address, settings.servicePort, options.healthTimeoutMs);
+  return { server, address };
+}
+
+/**
+ * A golden image of `serverId` (stopped first unless it is SHUTOFF already, as the seed bakes):
+ * waits until Glance has it active and Nova has finished the snapshot task; returns the image id.
+ */
+export async function snapshotStopped(client: OpenStackClient, serverId: string, imageName: string): Promise<string> {
+  if ((await client.compute.servers.get(serverId)).status !== 'SHUTOFF') {
+    await client.compute.servers.stop(serverId);
+    await client.compute.servers.waitForStatus(serverId, { target: 'SHUTOFF', timeoutMs: 120_000 });
+  }
+  const { imageId } = await client.compute.servers.createImage(serverId, { name: imageName });
+  await client.image.images.waitForStatus(imageId, { target: 'active', timeoutMs: 120_000 });
+  const deadline = Date.now() + 60_000;
+  while ((await client.compute.servers.get(serverId)).taskState !== undefined) {
+    if (Date.now() > deadline) throw new Error(`server ${serverId} still has a task 60 s after its snapshot`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return imageId;
+}
+
+/** Deletes every image named one of `names` (a cleanup step). */
+export async function deleteImagesNamed(client: OpenStackClient, ...names: string[]): Promise<void> {
+  for (const name of names) for (const image of await client.image.images.list({ name }).toArray()) await client.image.images.delete(image.id);
+}
+
 /** The seed's names in one run: key pair, service-vm-1, the golden image, the clones' prefix. */
 export interface SeedNames {
   key: string;
@@ -113,9 +209,7 @@ export function seedNames(tag: string): SeedNames {
  */
 export function addSeedCleanup(cleanup: AcceptanceCleanup, client: OpenStackClient, names: SeedNames): void {
   cleanup.add(`delete key pair ${names.key}`, () => client.compute.keypairs.delete(names.key));
-  cleanup.add(`delete images ${names.golden}`, async () => {
-    for (const img of await client.image.images.list({ name: names.golden }).toArray()) await client.image.images.delete(img.id);
-  });
+  cleanup.add(`delete images ${names.golden}`, () => deleteImagesNamed(client, names.golden));
   cleanup.add(`delete server ${names.original}`, () => deleteServersListed(client, { exactName: names.original }));
   cleanup.add(`delete servers ${names.autoPrefix}*`, () => deleteServersListed(client, { name: `^${names.autoPrefix}` }));
 }
@@ -132,59 +226,37 @@ export function seedOpenstackProvider(tag: string, names: SeedNames): Record<str
   };
 }
 
-/** The base image, flavor and network of ACCEPTANCE_SETTINGS, and the network's (only loopback) IPv4 subnet. */
-export async function findSeedCloud(client: OpenStackClient): Promise<{ image: Image; flavor: Flavor; network: Network; subnetId: string }> {
-  const settings = ACCEPTANCE_SETTINGS;
-  const [image, flavor, network] = await Promise.all([
-    client.image.images.findByName(settings.baseImage),
-    client.compute.flavors.find(settings.flavor),
-    client.network.networks.find(settings.network),
-  ]);
-  if (!image) throw new Error(`image ${settings.baseImage} not found (set OSA_ACC_IMAGE)`);
+/** findAcceptanceResources, and the network's subnet, which must be on loopback only (the VIP goes there). */
+export async function findSeedCloud(client: OpenStackClient): Promise<AcceptanceResources & { subnetId: string }> {
+  const resources = await findAcceptanceResources(client);
   // Only a loopback subnet guarantees that every address Nova reports (which the controller will connect to) is inside 127.0.0.0/8.
-  const subnets = await client.network.subnets.list({ networkId: network.id }).toArray();
+  const subnets = await client.network.subnets.list({ networkId: resources.networkId }).toArray();
   const outside = subnets.filter((s) => !isLoopbackCidr(s.cidr));
   if (subnets.length === 0 || outside.length)
-    throw new Error(`network ${settings.network} has subnets outside 127.0.0.0/8 (${outside.map((s) => s.cidr).join(', ') || 'none at all'}): this suite needs the devcloud`);
-  return { image, flavor, network, subnetId: subnets[0].id };
+    throw new Error(`network ${ACCEPTANCE_SETTINGS.network} has subnets outside 127.0.0.0/8 (${outside.map((s) => s.cidr).join(', ') || 'none at all'}): this suite needs the devcloud`);
+  return { ...resources, subnetId: subnets[0].id };
 }
 
 /**
- * Seed 7-10: boots service-vm-1 (the base image plus the bake's user data), then stop, snapshot to the
- * golden image, start again: it stays the first backend. The key pair `names.key` must exist; the caller
- * registers the cleanup of everything named in `names` before calling this.
+ * Seed 7-10: service-vm-1 booted and serving (bootBakedServer), the golden image snapshotted from it
+ * while stopped, then started again: it stays the first backend. The key pair `names.key` must
+ * exist; the caller registers the cleanup of everything named in `names` before calling this.
  */
 export async function bootOriginalAndSnapshot(
   client: OpenStackClient,
   names: SeedNames,
-  cloud: { image: Image; flavor: Flavor; network: Network },
+  resources: AcceptanceResources,
   bootTimeoutMs: number,
 ): Promise<{ original: Server; originalAddress: string; goldenImageId: string }> {
   const settings = ACCEPTANCE_SETTINGS;
-  const ref = await client.compute.servers.create({
+  const { server: original, address: originalAddress } = await bootBakedServer(client, resources, {
     name: names.original,
-    imageId: cloud.image.id,
-    flavorId: cloud.flavor.id,
-    networks: [{ uuid: cloud.network.id }],
     keyName: names.key,
-    userData: bakeUserData(settings.servicePort),
+    bootTimeoutMs,
+    healthTimeoutMs: 30_000,
+    onCreated: (id) => process.stderr.write(`[acceptance] ${names.original}: ${id} booting\n`),
   });
-  process.stderr.write(`[acceptance] ${names.original}: ${ref.id} booting\n`);
-  const original = await client.compute.servers.waitForStatus(ref.id, { target: 'ACTIVE', timeoutMs: bootTimeoutMs });
-  const originalAddress = extractAddress(original, { networkName: settings.network });
-  assertLoopback(originalAddress, `address of ${names.original}`);
-  await waitForServiceHealthy(originalAddress, settings.servicePort, 30_000);
-
-  await client.compute.servers.stop(original.id);
-  await client.compute.servers.waitForStatus(original.id, { target: 'SHUTOFF', timeoutMs: 60_000 });
-  const goldenImageId = (await client.compute.servers.createImage(original.id, { name: names.golden })).imageId;
-  await client.image.images.waitForStatus(goldenImageId, { target: 'active', timeoutMs: 120_000 });
-  // Nova refuses a start while the snapshot task is still on the server.
-  const deadline = Date.now() + 60_000;
-  while ((await client.compute.servers.get(original.id)).taskState !== undefined) {
-    if (Date.now() > deadline) throw new Error(`server ${original.id} still has a task after 60 s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const goldenImageId = await snapshotStopped(client, original.id, names.golden);
   await client.compute.servers.start(original.id);
   await client.compute.servers.waitForStatus(original.id, { target: 'ACTIVE', timeoutMs: 60_000 });
   await waitForServiceHealthy(originalAddress, settings.servicePort, 30_000);

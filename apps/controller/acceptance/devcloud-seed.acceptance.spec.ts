@@ -19,16 +19,18 @@ import { LOGGED } from '../e2e/support/log-lines';
 import {
   ACCEPTANCE_SETTINGS,
   AcceptanceCleanup,
-  addSeedCleanup,
   assertLoopback,
-  bootOriginalAndSnapshot,
+  bootBakedServer,
   cloudVariables,
+  deleteImagesNamed,
+  deleteServersListed,
   describeWithCloud,
-  findSeedCloud,
+  findAcceptanceResources,
   hostOf,
+  isLoopbackCidr,
   runTag,
-  seedNames,
-  seedOpenstackProvider,
+  snapshotStopped,
+  waitForServiceHealthy,
 } from './devcloud-seed-support';
 
 const settings = ACCEPTANCE_SETTINGS;
@@ -63,7 +65,12 @@ describeWithCloud(
   () => {
     jest.setTimeout(6 * 60_000);
     const tag = runTag();
-    const names = seedNames(tag);
+    const names = {
+      key: `${tag}-key`,
+      original: `${tag}-service-vm-1`,
+      golden: `${tag}-service-golden`,
+      autoPrefix: `${tag}-service-auto-`,
+    };
     const cleanup = new AcceptanceCleanup();
     let client: OpenStackClient;
     let controller: ControllerProcess | undefined;
@@ -71,18 +78,55 @@ describeWithCloud(
     let originalAddress: string;
     let goldenImageId: string;
 
+    const deleteServers = (filter: { exactName?: string; name?: string }): Promise<void> => deleteServersListed(client, filter);
+
     beforeAll(async () => {
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
-      const cloud = await findSeedCloud(client);
+      const resources = await findAcceptanceResources(client);
+      // Only a loopback subnet guarantees that every address Nova reports (which the controller will
+      // connect to) is inside 127.0.0.0/8.
+      const subnets = await client.network.subnets.list({ networkId: resources.networkId }).toArray();
+      const outside = subnets.filter((s) => !isLoopbackCidr(s.cidr));
+      if (subnets.length === 0 || outside.length) {
+        throw new Error(
+          `network ${settings.network} has subnets outside 127.0.0.0/8 (${outside.map((s) => s.cidr).join(', ') || 'none at all'}): this suite needs the devcloud`,
+        );
+      }
 
       // Registered before anything exists, newest-first: the controller's servers, then ours.
-      addSeedCleanup(cleanup, client, names);
+      cleanup.add(`delete key pair ${names.key}`, () => client.compute.keypairs.delete(names.key));
+      cleanup.add(`delete images ${names.golden}`, () => deleteImagesNamed(client, names.golden));
+      cleanup.add(`delete server ${names.original}`, () =>
+        deleteServers({ exactName: names.original }),
+      );
+      cleanup.add(`delete servers ${names.autoPrefix}*`, () =>
+        deleteServers({ name: `^${names.autoPrefix}` }),
+      );
 
       await client.compute.keypairs.create(names.key);
+
       // service-vm-1 (seed 7-9): the base image plus the bake's cloud-init user data, which
       // installs and enables the service (on the devcloud the workload runner applies it, and
-      // the golden image then carries the enabled unit on its disk); service-golden (seed 10).
-      ({ original, originalAddress, goldenImageId } = await bootOriginalAndSnapshot(client, names, cloud, BOOT_TIMEOUT_MS));
+      // the golden image then carries the enabled unit on its disk).
+      ({ server: original, address: originalAddress } = await bootBakedServer(client, resources, {
+        name: names.original,
+        keyName: names.key,
+        bootTimeoutMs: BOOT_TIMEOUT_MS,
+        healthTimeoutMs: 30_000,
+        onCreated: (id) => progress(`${names.original}: ${id} booting`),
+      }));
+
+      // service-golden (seed 10): stop, snapshot, start again (it stays the first backend).
+      goldenImageId = await snapshotStopped(client, original.id, names.golden);
+      await client.compute.servers.start(original.id);
+      await client.compute.servers.waitForStatus(original.id, {
+        target: 'ACTIVE',
+        timeoutMs: 60_000,
+      });
+      await waitForHealthy(originalAddress, settings.servicePort, 30_000);
+      progress(
+        `${names.original} at ${originalAddress}, golden image ${names.golden} ${goldenImageId}`,
+      );
     });
 
     afterAll(async () => {
@@ -99,6 +143,8 @@ describeWithCloud(
       }
     });
 
+    const waitForHealthy = waitForServiceHealthy;
+
     it('proxies to service-vm-1, creates one service-auto server from the golden image through Nova, 503 while it boots, then switches to its Neutron address', async () => {
       const prefix = ownLoopbackPrefix();
       // Nova's clock in its own format; `changes-since` also lists servers deleted since then.
@@ -107,7 +153,20 @@ describeWithCloud(
         {
           proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
           admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-          provider: seedOpenstackProvider(tag, names),
+          provider: {
+            kind: 'openstack',
+            group: tag,
+            originalName: names.original,
+            namePrefix: names.autoPrefix,
+            openstack: {
+              image: names.golden,
+              flavor: settings.flavor,
+              network: settings.network,
+              keyName: names.key,
+              securityGroups: ['default'],
+              servicePort: settings.servicePort,
+            },
+          },
           scaling: {
             thresholdRequests: 10,
             maxInstances: 2,

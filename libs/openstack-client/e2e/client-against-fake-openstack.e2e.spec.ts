@@ -143,6 +143,44 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
     }
   });
 
+  it('stops, starts, shelves and unshelves a server, each waiter seeing its status', async () => {
+    const client = clientFromCloudsYaml();
+    cloud.setServerBehaviour({ actionDelayMs: 50 });
+    const network = await client.network.networks.find('test');
+    const ref = await client.compute.servers.create({
+      name: 'e2e-power',
+      imageId: (await client.image.images.findByName('ubuntu'))?.id ?? '',
+      flavorId: '1',
+      networks: [{ uuid: network.id }],
+    });
+    const wait = { timeoutMs: 10_000, intervalMs: 20 };
+    const { servers } = client.compute;
+    try {
+      await servers.waitForActive(ref.id, wait);
+      await servers.stop(ref.id);
+      expect((await servers.waitForShutoff(ref.id, wait)).powerState).toBe(4);
+      await servers.start(ref.id);
+      expect((await servers.waitForActive(ref.id, wait)).status).toBe('ACTIVE');
+      await servers.shelve(ref.id);
+      expect((await servers.waitForShelvedOffloaded(ref.id, wait)).vmState).toBe('shelved_offloaded');
+      await servers.unshelve(ref.id);
+      expect((await servers.waitForActive(ref.id, wait)).status).toBe('ACTIVE');
+      // Nova's own record, newest first; from 2.58 each says when its work finished.
+      const actions = await servers.actions(ref.id);
+      expect(actions.map((entry) => entry.action)).toEqual(['unshelve', 'shelve', 'start', 'stop', 'create']);
+      for (const entry of actions) {
+        expect(entry.requestId).toMatch(/^req-/);
+        expect(Date.parse(`${entry.updatedAt}Z`)).toBeGreaterThanOrEqual(Date.parse(`${entry.startTime}Z`));
+      }
+      // An aborted waiter ends at once, as every long wait must.
+      const aborted = new AbortController();
+      aborted.abort();
+      await expect(servers.waitForShutoff(ref.id, { ...wait, signal: aborted.signal })).rejects.toThrow(/aborted/);
+    } finally {
+      await servers.delete(ref.id);
+    }
+  });
+
   it('authenticates from an openrc with an application credential', async () => {
     const client = track(
       OpenStackClient.fromEnvironment({

@@ -58,7 +58,15 @@ export interface FakeEndpoints {
 }
 
 export type ServerStatus =
-  'BUILD' | 'ACTIVE' | 'SHUTOFF' | 'ERROR' | 'DELETED' | 'REBOOT' | 'PAUSED' | 'SUSPENDED';
+  | 'BUILD'
+  | 'ACTIVE'
+  | 'SHUTOFF'
+  | 'ERROR'
+  | 'DELETED'
+  | 'REBOOT'
+  | 'PAUSED'
+  | 'SUSPENDED'
+  | 'SHELVED_OFFLOADED';
 
 export interface FakeServerAddress {
   addr: string;
@@ -110,10 +118,19 @@ export interface FakeServer {
   host?: string;
   /** A scheduling failure decided at create (NoValidHost, a host that fails builds): ERROR after the boot delay. */
   scheduleFault?: { code: number; message: string; details?: string } | null;
+  /** What Nova did to it (GET os-instance-actions), oldest first; finishMs once the action's work is done. */
+  actions?: FakeServerAction[];
   /** Lifecycle bookkeeping (ms since epoch / GET count) used by the server behaviour. */
   createdAtMs: number;
   activeAtMs: number | null;
   pollCount: number;
+}
+
+export interface FakeServerAction {
+  action: string;
+  requestId: string;
+  startMs: number;
+  finishMs?: number;
 }
 
 export interface ServerBehaviour {
@@ -135,7 +152,7 @@ export interface ServerBehaviour {
   addresses?: (server: FakeServer) => Record<string, FakeServerAddress[]>;
   /** Console output text when none was set with `setConsoleOutput` (default ''). */
   consoleOutput?: string | ((server: FakeServer) => string);
-  /** os-stop / os-start take this long: task_state powering-off/on meanwhile (default 100; devcloud profile 300). */
+  /** os-stop / os-start / shelve / unshelve take this long: task_state powering-off/on, shelving, unshelving meanwhile (default 100; devcloud profile 300). */
   actionDelayMs?: number;
   /** After DELETE the server keeps its status with task_state `deleting` this long (default 30; devcloud profile 200). */
   deleteDelayMs?: number;

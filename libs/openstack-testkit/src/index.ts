@@ -26,6 +26,7 @@ export type {
   FakeSecurityGroup,
   FakeSecurityGroupRule,
   FakeServer,
+  FakeServerAction,
   FakeServerAddress,
   FakeServerFault,
   FakeServerGroup,

@@ -15,6 +15,8 @@ import { ScaleOutGate } from '../scaling/scale-out-gate';
 import { ScalingTrafficDirector, TrafficCounters } from '../scaling/scaling-traffic-director';
 import { ScalingService } from '../scaling/scaling.service';
 import { ScalingStatusView } from '../scaling/scaling-status';
+import { AdmissionView, projectAdmission } from '../scaling/admission-phases';
+import { WarmPoolService, WarmPoolView } from '../scaling/warm-pool/warm-pool.service';
 import { ControllerLifecycle, LifecyclePhase } from './controller-lifecycle';
 import { PlacementState, PlacementView } from '../providers/placement/placement-state';
 import { ScalingScheduleService, ScheduleView } from '../scaling/schedule/scaling-schedule.service';
@@ -54,6 +56,10 @@ export interface ControllerStatus {
   readonly cloudApi: CloudApiStatus;
   /** Instance refresh: the rollout in progress (canary figures), the last ones, pinned and rejected images. */
   readonly refresh: RefreshStatus;
+  /** scaling.warmPool: warm servers, refills, a quota refusal. */
+  readonly warmPool: WarmPoolView;
+  /** Where the time of the last admitted launches went, phase by phase (cold and from the warm pool). */
+  readonly admission: AdmissionView;
   readonly config: ConfigOrigin;
   /** Server group, zones, the quota and what holds scale-outs back (issue 18). */
   readonly placement: PlacementView;
@@ -82,6 +88,7 @@ export class StatusService {
     private readonly refresh: RefreshService,
     private readonly placement: PlacementState,
     private readonly schedule: ScalingScheduleService,
+    private readonly warmPool: WarmPoolService,
     @Inject(LEADERSHIP) private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {}
 
@@ -103,6 +110,8 @@ export class StatusService {
       scaling: this.scaling.statusView(),
       cloudApi: this.cloudApi.status(),
       refresh: this.refresh.status(),
+      warmPool: this.warmPool.view(),
+      admission: projectAdmission(events),
       config: this.origin,
       placement: this.placement.status(),
       schedule: this.schedule.active ? this.schedule.view() : null,

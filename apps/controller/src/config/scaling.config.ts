@@ -1,7 +1,9 @@
 import { Allowed, BooleanFlag, DurationMs, IntegerIn, NotLessThan, Section } from './config-rules';
+import { FastAdmissionConfig } from './fast-admission.config';
 import { HealingConfig } from './healing.config';
 import { ScaleInConfig } from './scale-in.config';
 import { ScheduleEntries, ScheduleEntryConfig } from './schedule.config';
+import { WarmPoolConfig } from './warm-pool.config';
 
 /**
  * What drives the desired instance count: `request-count` (the seed: +scaleOutStep at every N-th
@@ -72,6 +74,13 @@ export class ScalingConfig {
   /** Scheduled capacity: cron entries setting minInstances / maxInstances / desired (config/schedule.config.ts). */
   @ScheduleEntries()
   schedule: ScheduleEntryConfig[] = [];
+  /** Stopped servers ready to be started by a scale-out (config/warm-pool.config.ts). */
+  @Section(() => WarmPoolConfig)
+  warmPool = new WarmPoolConfig();
+
+  /** How closely a new server is watched until admission (config/fast-admission.config.ts). */
+  @Section(() => FastAdmissionConfig)
+  fastAdmission = new FastAdmissionConfig();
 
   /** `Retry-After` sent with a 503 while scaling. */
   @IntegerIn(0, 3600, 'seconds')

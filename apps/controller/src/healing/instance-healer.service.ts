@@ -11,6 +11,7 @@ import { repeatEvery } from '../resilience/backoff';
 import { InstanceDeleter } from '../scaling/instance-deleter';
 import { ScalingEventLog } from '../scaling/scaling-event-log';
 import { ScalingService } from '../scaling/scaling.service';
+import { WarmPoolService } from '../scaling/warm-pool/warm-pool.service';
 
 /**
  * Self-healing. An admitted instance is replaced (the desired count is kept) when
@@ -41,6 +42,7 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
     private readonly deleter: InstanceDeleter,
     private readonly eventLog: ScalingEventLog,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly warmPool: WarmPoolService,
     @Inject(LEADERSHIP) private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {}
 
@@ -115,7 +117,7 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
     const beingCreated = new Set(this.eventLog.inProgress().map((event) => event.instanceName));
     const suspects = new Set<string>();
     for (const snapshot of group) {
-      if (snapshot.status === 'DELETED' || this.pool.get(snapshot.id) || this.deleter.isOurs(snapshot.id)) continue;
+      if (snapshot.status === 'DELETED' || this.pool.get(snapshot.id) || this.deleter.isOurs(snapshot.id) || this.warmPool.accountsFor(snapshot)) continue;
       if (snapshot.name === this.providerConfig.originalName || snapshot.metadata[METADATA_REASON_KEY] === 'original') continue;
       if (beingCreated.has(snapshot.name)) continue;
       if (!this.suspectedOrphans.has(snapshot.id)) {

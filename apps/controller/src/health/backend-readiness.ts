@@ -20,6 +20,8 @@ export interface ReadinessOptions {
   readonly signal?: AbortSignal;
   /** Called after every check (progress, debug logging). */
   readonly onCheck?: (result: ProbeResult, passesInARow: number) => void;
+  /** After a passing check, the next one comes this soon (admission: the first K passes closely spaced); default health.intervalMs. */
+  readonly passIntervalMs?: number;
 }
 
 /** Admission: a backend is ready after `health.passesToAdmit` passing checks in a row. */
@@ -45,7 +47,8 @@ export class BackendReadiness {
       passesInARow = last.ok ? passesInARow + 1 : 0;
       options.onCheck?.(last, passesInARow);
       if (passesInARow >= passesToAdmit) return { checks };
-      if (this.clock.nowMs() + intervalMs > deadlineMs) {
+      const waitMs = last.ok ? (options.passIntervalMs ?? intervalMs) : intervalMs;
+      if (this.clock.nowMs() + waitMs > deadlineMs) {
         throw new ReadinessTimeoutError(
           `no ${passesToAdmit} passing health checks in a row on ${endpoint.host}:${endpoint.port}${this.config.path} ` +
             `within ${readinessTimeoutMs} ms (health.readinessTimeoutMs; ${checks} checks, last: ${last.detail})`,
@@ -53,7 +56,7 @@ export class BackendReadiness {
           last.detail,
         );
       }
-      await this.clock.sleep(intervalMs, options.signal);
+      await this.clock.sleep(waitMs, options.signal);
     }
   }
 }

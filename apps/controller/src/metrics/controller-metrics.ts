@@ -10,7 +10,7 @@ import { ScalingTrafficDirector } from '../scaling/scaling-traffic-director';
 import { MetricsRegistry } from './metrics-registry';
 
 /** Listed even while empty, so dashboards see zeros rather than missing series. */
-const PHASES: readonly InstancePhase[] = ['creating', 'booting', 'addressing', 'health-checking', 'admitted', 'deleting'];
+const PHASES: readonly InstancePhase[] = ['creating', 'powering-on', 'booting', 'addressing', 'health-checking', 'admitted', 'deleting'];
 const HEALTH_STATES: readonly PoolInstance['health'][] = ['healthy', 'ejected'];
 
 /** Upper bounds (seconds) for request latencies: 1 ms to 60 s. */

@@ -6,26 +6,35 @@ import { Clock } from '../clock/clock';
  *
  *   creating -> booting -> addressing -> health-checking -> admitted -> draining -> deleting -> removed
  *        \__________\___________\_______________\-> failed            (deleting -> failed: kept for retry)
+ *   warm pool:  health-checking -> powering-off -> warm -> powering-on -> addressing -> ...
+ *               (creating -> powering-on when a launch takes a warm server; warm -> deleting when stale)
  *   any state before `removed` -> stopped   (the controller shut down around it)
  *
  * A launch (scale-out, replacement, adoption) walks the first line up to `admitted`; a removal
- * (scale-in, heal) walks the rest. An adopted server starts at `booting`.
+ * (scale-in, heal) walks the rest. An adopted server starts at `booting`. A warm-pool fill
+ * (scaling/warm-pool/) walks the first line up to `health-checking`, then powers the server off;
+ * a launch that takes it goes `creating -> powering-on -> addressing`.
  */
-export type LaunchState = 'creating' | 'booting' | 'addressing' | 'health-checking';
+export type LaunchState = 'creating' | 'powering-on' | 'booting' | 'addressing' | 'health-checking';
 export type RemovalState = 'draining' | 'deleting';
-export type InstanceState = LaunchState | 'admitted' | RemovalState | 'removed' | 'failed' | 'stopped';
+/** A warm-pool server: being powered off after its first health checks, then kept stopped (SHUTOFF). */
+export type WarmState = 'powering-off' | 'warm';
+export type InstanceState = LaunchState | WarmState | 'admitted' | RemovalState | 'removed' | 'failed' | 'stopped';
 
 /** The launch states in order (metrics and docs list them). */
-export const LAUNCH_STATES: readonly LaunchState[] = ['creating', 'booting', 'addressing', 'health-checking'];
+export const LAUNCH_STATES: readonly LaunchState[] = ['creating', 'powering-on', 'booting', 'addressing', 'health-checking'];
 
 /** States nothing leaves. */
 export const FINAL_STATES: readonly InstanceState[] = ['removed', 'failed', 'stopped'];
 
 const NEXT: Readonly<Record<InstanceState, readonly InstanceState[]>> = {
-  creating: ['booting', 'failed', 'stopped'],
+  creating: ['booting', 'powering-on', 'failed', 'stopped'],
+  'powering-on': ['addressing', 'failed', 'stopped'],
   booting: ['addressing', 'failed', 'stopped'],
   addressing: ['health-checking', 'failed', 'stopped'],
-  'health-checking': ['admitted', 'failed', 'stopped'],
+  'health-checking': ['admitted', 'powering-off', 'failed', 'stopped'],
+  'powering-off': ['warm', 'failed', 'stopped'],
+  warm: ['powering-on', 'deleting', 'stopped'],
   admitted: ['draining', 'deleting', 'stopped'],
   draining: ['deleting', 'stopped'],
   deleting: ['removed', 'failed', 'stopped'],
@@ -136,7 +145,7 @@ export class InstanceLifecycle<S extends InstanceState> {
     const previous = this.record.state;
     nextState(previous, next);
     const phaseMs = this.inStateMs();
-    if (!isFinal(previous) && previous !== 'admitted') (this.record.phaseDurationsMs as Record<string, number>)[previous] = phaseMs;
+    if (!isFinal(previous) && previous !== 'admitted' && previous !== 'warm') (this.record.phaseDurationsMs as Record<string, number>)[previous] = phaseMs;
     this.record.state = next;
     this.phaseStartedMs = this.clock.nowMs();
     const record = { msg: 'instance phase change', ...instanceFields(this.record), previousPhase: previous, phase: next, elapsedMs: phaseMs, totalMs: this.elapsedMs(), ...(detail ? { detail } : {}) };

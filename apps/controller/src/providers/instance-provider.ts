@@ -9,13 +9,18 @@ import { ProviderKind } from '../config/provider.config';
 export type InstanceStatus = 'BUILD' | 'ACTIVE' | 'ERROR' | 'SHUTOFF' | 'DELETED';
 
 /** Why an instance exists; written into its metadata (`osa:reason`). */
-export type InstanceCreationReason = 'scale-out' | 'replacement';
+export type InstanceCreationReason = 'scale-out' | 'replacement' | 'warm-pool';
 
 /** Metadata keys marking what this controller owns (Nova server metadata works at every microversion). */
 export const METADATA_GROUP_KEY = 'osa:group';
 export const METADATA_REASON_KEY = 'osa:reason';
 /** The golden image a server was created from (instance refresh tells old from new by it). */
 export const METADATA_IMAGE_KEY = 'osa:image';
+/**
+ * A warm-pool server's place in the pool (scaling/warm-pool/warm-state.ts): written before each
+ * step, so a restarted controller knows what was in progress (the cloud is the source of truth).
+ */
+export const METADATA_STATE_KEY = 'osa:state';
 
 export interface CreateInstanceRequest {
   readonly name: string;
@@ -23,8 +28,20 @@ export interface CreateInstanceRequest {
   readonly signal?: AbortSignal;
   /** This image rather than the golden image (instance refresh: the canary and its batches). */
   readonly imageId?: string;
-  /** Extra `osa:` metadata (instance refresh's checkpoint), written with the group's keys. */
+  /** Extra `osa:` metadata (instance refresh's checkpoint, a warm-pool server's `osa:state`), written with the group's keys. */
   readonly metadata?: Readonly<Record<string, string>>;
+}
+
+export interface StartInstanceRequest {
+  /** It was shelved (unshelve), not stopped (os-start): the caller knows, which saves a status call. */
+  readonly shelved: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface StopInstanceRequest {
+  /** Shelve (frees the hypervisor; unshelving takes longer) instead of a plain stop. */
+  readonly shelve: boolean;
+  readonly signal?: AbortSignal;
 }
 
 /** The image a create would use now (undefined id: the local provider's un-baked built bundle). */
@@ -50,6 +67,14 @@ export interface InstanceSnapshot {
   /** Why there is no address yet (what the server has instead), for the addressing timeout message. */
   readonly addressProblem?: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** The image it was created from (a warm server from an older golden image is replaced). */
+  readonly imageId?: string;
+  /** When it was created (ISO 8601): stale warm servers are replaced oldest first. */
+  readonly createdAt?: string;
+  /** The provider's own status word when it says more than `status` (SHELVED_OFFLOADED is SHUTOFF here). */
+  readonly detailedStatus?: string;
+  /** When it became ACTIVE the first time (Nova's `OS-SRV-USG:launched_at`, ISO 8601): the cloud's own boot time. */
+  readonly launchedAt?: string;
 }
 
 /** Where a service instance listens. */
@@ -81,8 +106,14 @@ export interface InstanceProvider {
   listGroup(signal?: AbortSignal): Promise<InstanceSnapshot[]>;
   /** The configured golden image as it resolves now, ignoring any refresh pin (instance refresh notices a bake by it). */
   resolveGoldenImage(signal?: AbortSignal): Promise<GoldenImageChoice>;
-  /** Sets (adds or overwrites) metadata keys on an instance of the group (instance refresh's checkpoints). */
+  /** Sets (adds or overwrites) metadata keys on an instance of the group (instance refresh's checkpoints, a warm server's `osa:state`). */
   updateMetadata(id: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void>;
+  /** Power an ACTIVE instance off (warm pool): os-stop, or shelve. Resolves once asked; `describe` shows SHUTOFF when done. */
+  stop(id: string, request: StopInstanceRequest): Promise<void>;
+  /** Power a stopped or shelved instance on (os-start, or unshelve when `shelved`); nothing when it is already ACTIVE or starting. */
+  start(id: string, request: StartInstanceRequest): Promise<void>;
+  /** The golden image a create would use now (warm servers from another one are stale). */
+  currentImageId(signal?: AbortSignal): Promise<string>;
 }
 
 export const INSTANCE_PROVIDER = Symbol('INSTANCE_PROVIDER');

@@ -1,5 +1,14 @@
 import { CloudApiHealth } from './cloud-api-health';
-import { CreatedInstance, CreateInstanceRequest, GoldenImageChoice, InstanceProvider, InstanceSnapshot, OriginalInstance } from './instance-provider';
+import {
+  CreatedInstance,
+  CreateInstanceRequest,
+  GoldenImageChoice,
+  InstanceProvider,
+  InstanceSnapshot,
+  OriginalInstance,
+  StartInstanceRequest,
+  StopInstanceRequest,
+} from './instance-provider';
 import { callWithTimeout } from './provider-call';
 import { Leadership, NotLeaderError, SINGLE_CONTROLLER } from '../seams/leadership';
 
@@ -7,7 +16,7 @@ import { Leadership, NotLeaderError, SINGLE_CONTROLLER } from '../seams/leadersh
  * The InstanceProvider everyone injects: the configured provider with one deadline on every call
  * (scaling.providerCallTimeoutMs, carried by the signal the call gets) and every call run through
  * CloudApiHealth, so "is the cloud API up" is known from real traffic without a
- * probe of its own. Creates and deletes are refused unless this controller leads (seams/leadership.ts):
+ * probe of its own. Creates, deletes, stops, starts and metadata writes are refused unless this controller leads (seams/leadership.ts):
  * the last line of defence against two controllers acting at once.
  */
 export class MonitoredInstanceProvider implements InstanceProvider {
@@ -52,8 +61,23 @@ export class MonitoredInstanceProvider implements InstanceProvider {
     return this.call('resolve the golden image', signal, (callSignal) => this.inner.resolveGoldenImage(callSignal));
   }
 
+  stop(id: string, request: StopInstanceRequest): Promise<void> {
+    if (!this.leadership.isLeader()) return Promise.reject(new NotLeaderError(`${request.shelve ? 'shelve' : 'stop'} ${id}`, this.leadership.view()));
+    return this.call(`${request.shelve ? 'shelve' : 'stop'} ${id}`, request.signal, (signal) => this.inner.stop(id, { ...request, signal }));
+  }
+
+  start(id: string, request: StartInstanceRequest): Promise<void> {
+    if (!this.leadership.isLeader()) return Promise.reject(new NotLeaderError(`${request.shelved ? 'unshelve' : 'start'} ${id}`, this.leadership.view()));
+    return this.call(`${request.shelved ? 'unshelve' : 'start'} ${id}`, request.signal, (signal) => this.inner.start(id, { ...request, signal }));
+  }
+
   updateMetadata(id: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void> {
+    if (!this.leadership.isLeader()) return Promise.reject(new NotLeaderError(`metadata of ${id}`, this.leadership.view()));
     return this.call(`metadata of ${id}`, signal, (callSignal) => this.inner.updateMetadata(id, metadata, callSignal));
+  }
+
+  currentImageId(signal?: AbortSignal): Promise<string> {
+    return this.call('find the golden image', signal, (callSignal) => this.inner.currentImageId(callSignal));
   }
 
   /** The deadline (signal included) inside CloudApiHealth: a call that ran out of time counts as the API not answering. */

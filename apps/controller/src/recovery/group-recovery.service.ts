@@ -7,6 +7,7 @@ import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_REASON_
 import { ExponentialDelay, retry } from '../resilience/backoff';
 import { InstanceDeleter } from '../scaling/instance-deleter';
 import { ScalingService } from '../scaling/scaling.service';
+import { WarmPoolService } from '../scaling/warm-pool/warm-pool.service';
 
 const LIST_RETRY_INITIAL_MS = 1_000;
 const LIST_RETRY_MAX_MS = 30_000;
@@ -35,6 +36,7 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
     private readonly scaling: ScalingService,
     private readonly deleter: InstanceDeleter,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly warmPool: WarmPoolService,
     @Inject(LEADERSHIP) private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {}
 
@@ -60,8 +62,10 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
       this.logger.log('standby: restart recovery waits until this controller holds the lease');
       await this.leadership.whenLeader(signal);
     }
-    const group = await this.listGroup(signal);
-    if (!group) return;
+    const listed = await this.listGroup(signal);
+    if (!listed) return;
+    // Warm-pool servers first: kept warm, finished or rolled back (scaling/warm-pool/warm-state.ts).
+    const group = await this.warmPool.recover(listed, signal);
     const ours = group.filter((snapshot) => !this.isOriginal(snapshot) && snapshot.status !== 'DELETED');
     const adopt = ours.filter((snapshot) => snapshot.status === 'ACTIVE' || snapshot.status === 'BUILD');
     const discard = ours.filter((snapshot) => !adopt.includes(snapshot));

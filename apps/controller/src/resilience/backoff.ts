@@ -95,6 +95,8 @@ export interface PollOptions {
   /** Smallest and largest interval: the interval is a quarter of the time already waited, between the two. */
   readonly minIntervalMs: number;
   readonly maxIntervalMs: number;
+  /** Where the interval's "time already waited" counts from (a launch: the create call), default the poll's start. */
+  readonly sinceMs?: number;
   /** A failed `ask` is retried until the deadline (a cloud API hiccup must not fail the wait on its own) unless this says it is fatal. */
   readonly isFatal: (error: unknown) => boolean;
   readonly onAskFailed?: (error: unknown) => void;
@@ -145,7 +147,7 @@ export async function poll<S, T>(ask: (signal?: AbortSignal) => Promise<S>, judg
       lastProgressMs = nowMs;
       options.onProgress?.(nowMs - startedMs, lastSeen);
     }
-    const intervalMs = Math.min(Math.max(Math.round((nowMs - startedMs) / 4), options.minIntervalMs), options.maxIntervalMs);
+    const intervalMs = Math.min(Math.max(Math.round((nowMs - (options.sinceMs ?? startedMs)) / 4), options.minIntervalMs), options.maxIntervalMs);
     await clock.sleep(Math.min(intervalMs, Math.max(deadlineMs - nowMs, 1)), signal);
   }
 }

@@ -10,6 +10,7 @@ import { InstanceProvider, InstanceSnapshot } from '../providers/instance-provid
 import { poll, PollTimeoutError } from '../resilience/backoff';
 import { InstanceDeleter } from './instance-deleter';
 import { LaunchEvent, LaunchKind } from './scaling-event';
+import { WarmMember, WarmPoolService } from './warm-pool/warm-pool.service';
 
 export interface LaunchDependencies {
   /** The provider everyone injects: it already puts a deadline on every call (MonitoredInstanceProvider). */
@@ -21,6 +22,8 @@ export interface LaunchDependencies {
   readonly health: HealthConfig;
   readonly logger: LoggerService;
   readonly deleter: InstanceDeleter;
+  /** Where a scale-out or replacement takes a stopped server from before creating one (scaling.warmPool). */
+  readonly warmPool?: Pick<WarmPoolService, 'take' | 'start' | 'admitted' | 'released'>;
 }
 
 /** The image (and `osa:` metadata) a refresh launch creates from, instead of the golden image. */
@@ -53,6 +56,10 @@ export class InstanceLaunch {
   readonly event: LaunchEvent;
   private readonly lifecycle: InstanceLifecycle<LaunchState>;
   private createdId: string | undefined;
+  /** Set when this launch started a warm server instead of creating one. */
+  private warm: WarmMember | undefined;
+  /** When the create (or start) call went out: status polls back off from here (scaling.fastAdmission). */
+  private requestedMs: number | undefined;
 
   constructor(
     private readonly deps: LaunchDependencies,
@@ -93,28 +100,58 @@ export class InstanceLaunch {
 
   /** Runs to `admitted`, `failed` or `stopped`; never rejects. `signal` aborts it (shutdown), which also cleans up. */
   async execute(signal: AbortSignal): Promise<LaunchEvent> {
+    // Only a scale-out or a replacement from the golden image takes a warm server (a refresh names its own image).
+    const mayTakeWarm = !this.existing && !this.image && (this.event.kind === 'scale-out' || this.event.kind === 'replacement');
+    this.warm = mayTakeWarm ? this.deps.warmPool?.take() : undefined;
     if (this.existing) {
       this.log({ msg: 'adopting: it must pass the same states as a new instance', foundStatus: this.existing.status });
+    } else if (this.warm) {
+      this.log({ msg: 'starting a warm server instead of creating one', warmServerName: this.warm.name, warmServerId: this.warm.id, provider: this.deps.provider.kind });
     } else {
       this.log({ msg: 'creating from the golden image', phase: 'creating', provider: this.deps.provider.kind, ...(this.image ? { imageId: this.image.imageId } : {}) });
     }
     try {
-      if (!this.existing) await this.creating(signal);
-      const active = await this.booting(signal);
+      let active: InstanceSnapshot;
+      if (this.warm) {
+        active = await this.poweringOn(this.warm, signal);
+      } else {
+        if (!this.existing) await this.creating(signal);
+        active = await this.booting(signal);
+      }
       const host = await this.addressing(active, signal);
       await this.healthChecking(host, signal);
       // Into rotation first: if that throws, the launch is still a failure to clean up, not `admitted`.
       this.deps.pool.admit(this.requireId());
       this.lifecycle.enter('admitted');
+      if (this.warm) this.deps.warmPool?.admitted(this.warm.id);
     } catch (error) {
       await this.fail(error, signal);
     }
+    if (this.warm) this.deps.warmPool?.released(this.warm.id);
     this.event.finishedAt = this.deps.clock.now().toISOString();
     this.event.totalMs = this.lifecycle.elapsedMs();
     return this.event;
   }
 
+  /** A warm server instead of a create: marked `starting`, os-start (or unshelve), then polled until ACTIVE. */
+  private async poweringOn(warm: WarmMember, signal: AbortSignal): Promise<InstanceSnapshot> {
+    this.createdId = warm.id;
+    this.event.instanceId = warm.id;
+    this.event.instanceName = warm.name;
+    this.deps.pool.register({ id: warm.id, name: warm.name, role: 'clone', phase: 'powering-on' });
+    this.lifecycle.enter('powering-on', `taken from the warm pool instead of a create (image ${warm.imageId ?? 'unknown'})`);
+    this.requestedMs = this.deps.clock.nowMs();
+    await this.deps.warmPool?.start(warm, signal);
+    // SHUTOFF (still powering on) is expected here for a moment; ERROR or a vanished server is not.
+    return this.pollStatus('powering-on', this.deps.scaling.bootTimeoutMs, 'scaling.bootTimeoutMs', signal, (snapshot) => {
+      if (snapshot.status === 'ACTIVE') return true;
+      if (snapshot.status !== 'SHUTOFF' && snapshot.status !== 'BUILD') this.failOnBadStatus('powering-on', snapshot);
+      return false;
+    });
+  }
+
   private async creating(signal: AbortSignal): Promise<void> {
+    this.requestedMs = this.deps.clock.nowMs();
     const created = await this.deps.provider.create({
       name: this.event.instanceName,
       reason: this.event.kind === 'replacement' ? 'replacement' : 'scale-out',
@@ -171,6 +208,7 @@ export class InstanceLaunch {
         { host, port: this.deps.provider.servicePort },
         {
           signal: checking,
+          passIntervalMs: scaling.fastAdmission.passIntervalMs,
           onCheck: (result, passes) => {
             logger.debug?.({ msg: 'health check', ...this.fields(), passed: result.ok, detail: result.detail, passesInARow: passes, passesToAdmit: health.passesToAdmit });
             if (clock.nowMs() - lastProgressMs >= scaling.progressLogIntervalMs) {
@@ -242,8 +280,10 @@ export class InstanceLaunch {
           clock,
           signal,
           timeoutMs,
-          minIntervalMs: scaling.statusPollInitialMs,
+          // Adaptive from the moment of the create (scaling.fastAdmission): short intervals first, backing off.
+          minIntervalMs: Math.min(scaling.statusPollInitialMs, scaling.fastAdmission.firstStatusPollMs),
           maxIntervalMs: scaling.statusPollMaxMs,
+          sinceMs: this.requestedMs,
           isFatal: (error) => error instanceof LaunchFailure,
           onAskFailed: (error) => this.deps.logger.warn({ msg: 'status call failed: retrying until the phase timeout', ...this.fields(), phase, err: error }),
           progressIntervalMs: scaling.progressLogIntervalMs,
@@ -269,7 +309,7 @@ export class InstanceLaunch {
 
   private async fail(error: unknown, signal: AbortSignal): Promise<void> {
     const state = this.lifecycle.state;
-    const phase: LaunchState = state === 'creating' || state === 'booting' || state === 'addressing' ? state : 'health-checking';
+    const phase: LaunchState = state === 'creating' || state === 'powering-on' || state === 'booting' || state === 'addressing' ? state : 'health-checking';
     const stopped = signal.aborted;
     const reason = stopped
       ? 'cancelled: the controller is shutting down'
@@ -312,7 +352,7 @@ export class InstanceLaunch {
 
   /** The pool shows the launch states too (metrics and /status read them there). */
   private mirrorInPool(state: InstanceState): void {
-    if (state !== 'creating' && state !== 'booting' && state !== 'addressing' && state !== 'health-checking') return;
+    if (state !== 'creating' && state !== 'powering-on' && state !== 'booting' && state !== 'addressing' && state !== 'health-checking') return;
     if (this.createdId && this.deps.pool.get(this.createdId)) this.deps.pool.setPhase(this.createdId, state);
   }
 

@@ -19,7 +19,8 @@ export interface LaunchEvent {
   readonly startedAt: string;
   finishedAt?: string;
   state: LaunchState | 'admitted' | 'failed' | 'stopped';
-  readonly instanceName: string;
+  /** The name given to a create, or the warm server's that was started instead. */
+  instanceName: string;
   instanceId?: string;
   address?: string;
   /** Milliseconds spent in each state reached so far. */

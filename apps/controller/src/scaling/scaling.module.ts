@@ -15,6 +15,7 @@ import { ScalingTrafficDirector } from './scaling-traffic-director';
 import { ScalingService } from './scaling.service';
 import { CapacityBounds } from './schedule/capacity-bounds';
 import { ScalingScheduleService } from './schedule/scaling-schedule.service';
+import { WarmPoolService } from './warm-pool/warm-pool.service';
 
 /**
  * When and how instances are added and removed (decisions, the reconciler, launches, scale-in),
@@ -33,6 +34,7 @@ import { ScalingScheduleService } from './schedule/scaling-schedule.service';
     InstanceRemovalService,
     OriginalInstanceService,
     ScalingService,
+    WarmPoolService,
     ScalingTrafficDirector,
     CapacityBounds,
     ScalingScheduleService,
@@ -49,6 +51,7 @@ import { ScalingScheduleService } from './schedule/scaling-schedule.service';
     InstanceDeleter,
     CapacityBounds,
     ScalingScheduleService,
+    WarmPoolService,
   ],
 })
 export class ScalingModule {}

@@ -37,6 +37,7 @@ import {
 } from './scaling-decisions';
 import { LaunchEvent, LaunchKind, RemovalEvent } from './scaling-event';
 import { ScalingEventLog } from './scaling-event-log';
+import { WarmPoolService } from './warm-pool/warm-pool.service';
 import { backoffView, BackoffView, projectScalingStatus, ScalingStatusView } from './scaling-status';
 
 interface ActiveLaunch {
@@ -102,9 +103,10 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     private readonly original: OriginalInstanceService,
     private readonly bounds: CapacityBounds,
     private readonly placement: PlacementState,
+    warmPool: WarmPoolService,
     @Inject(LEADERSHIP) private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {
-    this.launchDependencies = { provider, readiness, pool, clock, scaling: config, health, logger: new Logger('ScaleOut'), deleter };
+    this.launchDependencies = { provider, readiness, pool, clock, scaling: config, health, logger: new Logger('ScaleOut'), deleter, warmPool };
     this.scaleOutBackoff = new FailureBackoff(config.failureBackoffInitialMs, config.failureBackoffMaxMs);
     this.replacementBackoff = new FailureBackoff(config.healing.backoffInitialMs, config.healing.backoffMaxMs);
   }

@@ -1,5 +1,5 @@
 // Nova servers: create (validated like Nova), show, list (+detail) with filters and pagination,
-// delete, actions (os-stop, os-start, reboot, createImage, os-getConsoleOutput), metadata, tags.
+// delete, actions (os-stop, os-start, shelve, unshelve, reboot, createImage, os-getConsoleOutput), metadata, tags.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FakeFlavor, FakeImage, FakeServer } from '../fake-openstack.types';
 import {
@@ -63,6 +63,7 @@ export class ServersHandlers {
       .add('GET', `${base}/:id`, (ctx) => this.show(ctx))
       .add('DELETE', `${base}/:id`, (ctx) => this.remove(ctx))
       .add('POST', `${base}/:id/action`, (ctx) => this.action(ctx))
+      .add('GET', `${base}/:id/os-instance-actions`, (ctx) => this.instanceActions(ctx))
       .add('GET', `${base}/:id/metadata`, (ctx) =>
         json(200, { metadata: { ...this.find(ctx).metadata } }),
       )
@@ -242,6 +243,7 @@ export class ServersHandlers {
         pollCount: 0,
       };
       state.servers.set(server.id, server);
+      lifecycle.recordAction(server, 'create', ctx.requestId, now);
       lifecycle.advanceServer(server, now);
       created.push(server);
     }
@@ -465,7 +467,8 @@ export class ServersHandlers {
       case 'os-stop':
         if (server.vmState !== 'active' || server.taskState !== null)
           this.invalidState(ctx, server, 'stop');
-        lifecycle.requestPower(server, 'SHUTOFF');
+        lifecycle.recordAction(server, 'stop', ctx.requestId);
+        lifecycle.requestPower(server, 'stop');
         return empty(202);
       case 'os-start':
         if (server.vmState === 'error' || server.vmState === 'building') {
@@ -473,7 +476,25 @@ export class ServersHandlers {
         }
         if (server.vmState !== 'stopped' || server.taskState !== null)
           this.invalidState(ctx, server, 'start');
-        lifecycle.requestPower(server, 'ACTIVE');
+        lifecycle.recordAction(server, 'start', ctx.requestId);
+        lifecycle.requestPower(server, 'start');
+        return empty(202);
+      case 'shelve':
+        // Nova's shelve: ACTIVE, SHUTOFF, PAUSED or SUSPENDED, and no task running
+        // (api-ref "Shelve Server (shelve Action)", Preconditions); body {"shelve": null}.
+        if (!['active', 'stopped', 'paused', 'suspended'].includes(server.vmState) || server.taskState !== null)
+          this.invalidState(ctx, server, 'shelve');
+        lifecycle.recordAction(server, 'shelve', ctx.requestId);
+        lifecycle.requestPower(server, 'shelve');
+        return empty(202);
+      case 'unshelve':
+        // {"unshelve": null} (2.77+ may carry an availability_zone object; accepted and ignored here).
+        if (args !== null && !isRecord(args))
+          this.bad(ctx, novaSchemaError('unshelve', args, "is not of type 'object', 'null'"));
+        if (server.vmState !== 'shelved_offloaded' || server.taskState !== null)
+          this.invalidState(ctx, server, 'unshelve');
+        lifecycle.recordAction(server, 'unshelve', ctx.requestId);
+        lifecycle.requestPower(server, 'unshelve');
         return empty(202);
       case 'reboot':
         if (server.vmState !== 'active' && server.vmState !== 'stopped')
@@ -487,6 +508,26 @@ export class ServersHandlers {
       default:
         return this.bad(ctx, `There is no such action: ${name}`);
     }
+  }
+
+  /**
+   * GET /servers/{id}/os-instance-actions, newest first, as Nova lists them: `updated_at` from 2.58
+   * (when the action's last event finished; its start while it runs).
+   */
+  private instanceActions(ctx: RouteContext): WireResponse {
+    const server = this.find(ctx);
+    const withUpdated = atLeast(this.api.version(ctx), '2.58');
+    const instanceActions = [...(server.actions ?? [])].reverse().map((entry) => ({
+      action: entry.action,
+      instance_uuid: server.id,
+      message: null,
+      project_id: server.tenantId,
+      request_id: entry.requestId,
+      start_time: timestamps.novaMicro(entry.startMs),
+      user_id: server.userId,
+      ...(withUpdated ? { updated_at: timestamps.novaMicro(entry.finishMs ?? entry.startMs) } : {}),
+    }));
+    return json(200, { instanceActions });
   }
 
   private createImage(ctx: RouteContext, server: FakeServer, args: unknown): WireResponse {

@@ -18,8 +18,28 @@ import { hex, timestamps } from '../http/wire';
 import type { ServerBehaviourRegistry } from './server-behaviour-registry';
 import { setImageData } from './cloud-state';
 
+/** Where a power action (os-stop, os-start, shelve, unshelve) ends. */
+export type PowerTarget = 'SHUTOFF' | 'ACTIVE' | 'SHELVED_OFFLOADED';
+
+/** The task_state Nova shows while each action runs (nova/compute/task_states.py). */
+const POWER_TASK_STATES = {
+  stop: 'powering-off',
+  start: 'powering-on',
+  shelve: 'shelving',
+  unshelve: 'unshelving',
+} as const;
+
+export type PowerAction = keyof typeof POWER_TASK_STATES;
+
+const POWER_TARGETS: Readonly<Record<PowerAction, PowerTarget>> = {
+  stop: 'SHUTOFF',
+  start: 'ACTIVE',
+  shelve: 'SHELVED_OFFLOADED',
+  unshelve: 'ACTIVE',
+};
+
 interface PendingPower {
-  target: 'SHUTOFF' | 'ACTIVE';
+  target: PowerTarget;
   dueMs: number;
 }
 
@@ -92,6 +112,7 @@ export class CloudLifecycle {
           server.launchedAt = timestamps.novaMicro(now);
           server.activeAtMs = now;
         }
+        this.finishAction(server, now);
       } else {
         // The slower of the two clocks says how far the build is.
         const done = Math.min(timeDone, pollsDone);
@@ -103,6 +124,7 @@ export class CloudLifecycle {
     if (power && now >= power.dueMs) {
       this.pendingPower.delete(server.id);
       this.setStatus(server, power.target, now);
+      this.finishAction(server, now);
     }
     if (server.activeAtMs !== null && Object.keys(server.addresses).length === 0) {
       if (now - server.activeAtMs >= t.addressDelayMs)
@@ -137,6 +159,10 @@ export class CloudLifecycle {
       case 'SHUTOFF':
         Object.assign(server, { vmState: 'stopped', taskState: null, powerState: 4 });
         break;
+      case 'SHELVED_OFFLOADED':
+        // The guest is destroyed on the host (shelved_offload_time 0, Nova's default): NOSTATE.
+        Object.assign(server, { vmState: 'shelved_offloaded', taskState: null, powerState: 0 });
+        break;
       case 'ERROR':
         Object.assign(server, { vmState: 'error', taskState: null, powerState: 0 });
         break;
@@ -152,16 +178,20 @@ export class CloudLifecycle {
   }
 
   /**
-   * os-stop / os-start: the server keeps its status with task_state powering-off/on for
-   * actionDelayMs, then SHUTOFF (power_state 4) or ACTIVE (captures/nova/33b-server-get-stopping.txt,
-   * 34-server-get-shutoff.txt).
+   * os-stop / os-start / shelve / unshelve: the server keeps its status with task_state
+   * powering-off / powering-on / shelving / unshelving for actionDelayMs, then SHUTOFF (power_state
+   * 4), ACTIVE or SHELVED_OFFLOADED (captures/nova/33b-server-get-stopping.txt,
+   * 34-server-get-shutoff.txt; shelve offloads at once, as with Nova's default
+   * shelved_offload_time 0).
    */
-  requestPower(server: FakeServer, target: 'SHUTOFF' | 'ACTIVE'): void {
+  requestPower(server: FakeServer, action: PowerAction): void {
+    const target = POWER_TARGETS[action];
     const delay = this.behaviours.timing(this.behaviours.resolve(server.name)).actionDelayMs;
-    server.taskState = target === 'SHUTOFF' ? 'powering-off' : 'powering-on';
+    server.taskState = POWER_TASK_STATES[action];
     server.updated = timestamps.seconds();
     if (delay <= 0) {
       this.setStatus(server, target);
+      this.finishAction(server, Date.now());
       return;
     }
     this.pendingPower.set(server.id, { target, dueMs: Date.now() + delay });
@@ -189,6 +219,16 @@ export class CloudLifecycle {
       this.scheduleAdvance(server, deletion.deletedAtMs - now);
       this.scheduleAdvance(server, deletion.goneAtMs - now);
     }
+  }
+
+  /** Records a request as Nova's instance-action log does (os-instance-actions); finished when its work is. */
+  recordAction(server: FakeServer, action: string, requestId: string, now = Date.now()): void {
+    (server.actions ??= []).push({ action, requestId, startMs: now });
+  }
+
+  private finishAction(server: FakeServer, now: number): void {
+    const open = server.actions?.filter((entry) => entry.finishMs === undefined).pop();
+    if (open) open.finishMs = now;
   }
 
   private scheduleAdvance(server: FakeServer, delayMs: number): void {

@@ -67,6 +67,13 @@ export class OperatorView {
         degradedSince: snapshot.cloudApi.degradedSince,
         lastError: snapshot.cloudApi.lastError,
       },
+      warmPool: {
+        size: snapshot.warmPool.size,
+        warm: snapshot.warmPool.warm,
+        filling: snapshot.warmPool.filling,
+        quotaRefusedSince: snapshot.warmPool.quotaRefused?.since ?? null,
+        quotaRefusal: snapshot.warmPool.quotaRefused?.message ?? null,
+      },
       requests: {
         received: snapshot.requests.received,
         forwarded: snapshot.requests.forwarded,

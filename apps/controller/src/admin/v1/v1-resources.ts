@@ -40,7 +40,7 @@ export class InstanceV1 {
   @ApiProperty({ enum: ['original', 'clone'] })
   role!: string;
   @ApiProperty({
-    enum: ['creating', 'booting', 'addressing', 'health-checking', 'admitted', 'deleting'],
+    enum: ['creating', 'powering-on', 'booting', 'addressing', 'health-checking', 'admitted', 'deleting'],
   })
   phase!: string;
   @ApiProperty({ enum: ['healthy', 'ejected'] })
@@ -96,6 +96,19 @@ export class CloudApiV1 {
   lastError!: string | null;
 }
 
+export class WarmPoolV1 {
+  @ApiProperty({ description: 'scaling.warmPool.size (0: no warm pool)' })
+  size!: number;
+  @ApiProperty({ description: 'Warm servers stopped and ready' })
+  warm!: number;
+  @ApiProperty({ description: 'Refills in progress' })
+  filling!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Since when the project quota refuses refills' })
+  quotaRefusedSince!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The cloud's refusal message" })
+  quotaRefusal!: string | null;
+}
+
 export class ScalingV1 {
   @ApiProperty({ enum: ['active', 'paused'] })
   autoscaling!: string;
@@ -143,6 +156,8 @@ export class StatusV1 {
   gate!: GateV1;
   @ApiProperty({ type: CloudApiV1 })
   cloudApi!: CloudApiV1;
+  @ApiProperty({ type: WarmPoolV1 })
+  warmPool!: WarmPoolV1;
   @ApiProperty({ type: RequestCountersV1 })
   requests!: RequestCountersV1;
   @ApiProperty({

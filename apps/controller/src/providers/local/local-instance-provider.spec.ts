@@ -74,6 +74,30 @@ describe('LocalInstanceProvider (child processes of the service bundle on their 
     expect(pids.some(isAlive)).toBe(false);
   });
 
+  it('stops an instance (process ended, record and address kept: SHUTOFF) and starts it again on the same address (warm pool)', async () => {
+    provider = makeProvider({ bootDelayMs: 0, serviceEnv: { WORK_DELAY_MS: '0' } });
+    await provider.provisionOriginal();
+    const created = await provider.create({ name: 'service-auto-warm1', reason: 'warm-pool', metadata: { 'osa:state': 'warming' } });
+    const answers = (): Promise<HttpReply> => httpGet(`${prefix}.2`, 5000, '/healthz').catch(() => ({ status: 0, headers: {}, body: '' }));
+    expect((await until(answers, (reply) => reply.status === 200, 5_000)).status).toBe(200);
+    const [, firstPid] = provider.childPids();
+
+    await provider.stop(created.id, { shelve: false });
+    expect(isAlive(firstPid)).toBe(false);
+    expect(await provider.describe(created.id)).toMatchObject({ status: 'SHUTOFF', address: undefined, metadata: { 'osa:state': 'warming', 'osa:reason': 'warm-pool' } });
+    expect((await answers()).status).toBe(0);
+    await expect(provider.stop(created.id, { shelve: false })).rejects.toThrow(/already stopped/);
+    await provider.updateMetadata(created.id, { 'osa:state': 'warm' });
+    expect((await provider.listGroup()).find((instance) => instance.id === created.id)).toMatchObject({ status: 'SHUTOFF', metadata: { 'osa:state': 'warm' } });
+
+    await provider.start(created.id);
+    expect(await until(() => provider.describe(created.id), (snapshot) => snapshot.status === 'ACTIVE', 5_000)).toMatchObject({ status: 'ACTIVE', address: `${prefix}.2` });
+    expect((await until(answers, (reply) => reply.status === 200, 5_000)).status).toBe(200);
+    expect(provider.childPids()[1]).not.toBe(firstPid);
+    await provider.start(created.id); // already running: nothing happens
+    expect(await provider.currentImageId()).toBe(`bundle:${SERVICE_BUNDLE}`);
+  });
+
   it('reports ERROR with the exit code and the last line printed when the instance process dies', async () => {
     const crashing = path.join(dir, 'crashing-service.js');
     fs.writeFileSync(crashing, "console.error('cannot open /etc/service.conf'); process.exit(3);\n");

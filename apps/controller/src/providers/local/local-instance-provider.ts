@@ -13,6 +13,8 @@ import {
   METADATA_IMAGE_KEY,
   METADATA_REASON_KEY,
   OriginalInstance,
+  StartInstanceRequest,
+  StopInstanceRequest,
 } from '../instance-provider';
 import { GoldenImagePin } from '../golden-image-pin';
 import { chooseLocalImage, staleImageNote } from './local-golden-image';
@@ -29,7 +31,8 @@ export class LocalProviderError extends Error {
 
 interface LocalInstance {
   record: LocalInstanceRecord;
-  readonly process: LaunchedProcess;
+  /** Replaced when a stopped instance is started again. */
+  process: LaunchedProcess;
   /** Found by this controller after a restart (a previous controller started it). */
   readonly adopted: boolean;
   deleted: boolean;
@@ -89,13 +92,40 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     const found = [...this.instances.values()].find(
       (instance) => !instance.deleted && instance.record.metadata[METADATA_REASON_KEY] === ORIGINAL_REASON && !instance.process.exit,
     );
-    const instance = found ?? this.start(this.providerConfig.originalName, ORIGINAL_REASON, 0);
+    const instance = found ?? this.launch(this.providerConfig.originalName, ORIGINAL_REASON, 0);
     return { id: instance.record.id, name: instance.record.name, endpoint: { host: instance.record.address, port: this.config.servicePort } };
   }
 
   async create(request: CreateInstanceRequest): Promise<CreatedInstance> {
-    const instance = this.start(request.name, request.reason, this.config.bootDelayMs, request);
+    const instance = this.launch(request.name, request.reason, this.config.bootDelayMs, request);
     return { id: instance.record.id, name: instance.record.name };
+  }
+
+  /** os-stop's equivalent: the process ends (SIGTERM), the record and its address stay; shelving is the same here. */
+  async stop(id: string, _request: StopInstanceRequest): Promise<void> {
+    const instance = this.require(id, 'stop');
+    if (instance.record.poweredOff) throw new LocalProviderError(`cannot stop ${instance.record.name} (${id}): it is already stopped`);
+    this.setRecord(instance, { ...instance.record, poweredOff: true });
+    const exit = await instance.process.stop(this.config.stopGraceMs);
+    this.logger.log(`${instance.record.name} (${instance.record.address}) stopped: pid ${instance.process.pid} ${describeExit(exit.code, exit.signal)}; record kept`);
+  }
+
+  /** os-start's equivalent: the same image and address, a new process, ACTIVE after provider.local.bootDelayMs. */
+  async start(id: string, _request?: StartInstanceRequest): Promise<void> {
+    const instance = this.require(id, 'start');
+    if (!instance.record.poweredOff) return;
+    const record: LocalInstanceRecord = { ...instance.record, poweredOff: false, pid: undefined, activeAtEpochMs: this.clock.now().getTime() + this.config.bootDelayMs };
+    const bundlePath = this.bundleOf(record);
+    this.setRecord(instance, record);
+    instance.process = this.spawn(record, bundlePath);
+    this.setRecord(instance, { ...record, pid: instance.process.pid });
+    this.logger.log(`${record.name} starting again: pid ${instance.process.pid ?? '?'} on ${record.address}:${this.config.servicePort}`);
+  }
+
+  /** What a create would use now, a refresh pin included. */
+  async currentImageId(): Promise<string> {
+    const imageId = this.pin?.imageId ?? this.config.imageId;
+    return imageIdOf(chooseLocalImage(imageId === this.config.imageId ? this.config : { ...this.config, imageId }));
   }
 
   async describe(id: string): Promise<InstanceSnapshot> {
@@ -150,6 +180,18 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
   private async recoverRecord(record: LocalInstanceRecord): Promise<void> {
     const pids = record.pid !== undefined ? (isOurProcess(record.pid, record.id) ? [record.pid] : []) : findProcessesByMarker(record.id);
     const what = `${record.name} (${record.address}, id ${record.id})`;
+    if (record.poweredOff) {
+      // Stopped by a previous controller: a process still running was caught mid-stop, so it is finished now.
+      await Promise.all(pids.map((pid) => this.launcher.attach({ pid, marker: record.id, logFile: record.logFile }).stop(this.config.stopGraceMs)));
+      if (this.config.instancesOutliveController) {
+        this.instances.set(record.id, { record: { ...record, pid: undefined }, process: this.launcher.attach({ pid: -1, marker: record.id, logFile: record.logFile }), adopted: true, deleted: false });
+        this.logger.log(`${what} was left stopped by a previous controller: found again, SHUTOFF`);
+      } else {
+        this.removeRecord(record);
+        this.logger.log(`${what} was stopped and ended with the previous controller; record cleared`);
+      }
+      return;
+    }
     if (pids.length === 0) {
       if (this.config.instancesOutliveController) {
         // Surfaced as ERROR so the group's recovery deletes it through the same path as a cloud server in ERROR.
@@ -173,7 +215,26 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     this.removeRecord(record);
   }
 
-  private start(name: string, reason: string, bootDelayMs: number, request?: Pick<CreateInstanceRequest, 'imageId' | 'metadata'>): LocalInstance {
+  private require(id: string, action: string): LocalInstance {
+    const instance = this.instances.get(id);
+    if (!instance || instance.deleted) throw new LocalProviderError(`cannot ${action} instance ${id}: no such instance`);
+    return instance;
+  }
+
+  private setRecord(instance: LocalInstance, record: LocalInstanceRecord): void {
+    instance.record = record;
+    this.records.write(record);
+  }
+
+  /** The bundle a stopped instance was started from (its image may have been re-baked since: the store keeps old images). */
+  private bundleOf(record: LocalInstanceRecord): string {
+    const current = chooseLocalImage(this.config);
+    if (record.imageId === undefined || imageIdOf(current) === record.imageId) return current.bundlePath;
+    const pinned = chooseLocalImage({ ...this.config, imageId: record.imageId.startsWith('bundle:') ? undefined : record.imageId });
+    return pinned.bundlePath;
+  }
+
+  private launch(name: string, reason: string, bootDelayMs: number, request?: Pick<CreateInstanceRequest, 'imageId' | 'metadata'>): LocalInstance {
     // A refresh names its image; otherwise the refresh's pin (after a rollback), otherwise the configured choice.
     const imageId = request?.imageId ?? this.pin?.imageId ?? this.config.imageId;
     const image = chooseLocalImage(imageId === this.config.imageId ? this.config : { ...this.config, imageId });
@@ -197,17 +258,12 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
       createdAt: this.clock.now().toISOString(),
       activeAtEpochMs: this.clock.now().getTime() + bootDelayMs,
       logFile: this.config.instancesOutliveController ? this.records.logFileFor(id) : undefined,
+      imageId: imageIdOf(image),
     };
     // Written before the process starts: a controller killed in between still leaves a trace
     // (the marker in the process environment finds it).
     this.records.write(pending);
-    const child = this.launcher.launch({
-      name,
-      scriptPath: image.bundlePath,
-      env: { ...this.config.serviceEnv, HOST: pending.address, PORT: String(this.config.servicePort), [MARKER_VARIABLE]: id },
-      onOutput: (line) => this.logger.log(`${name} | ${line}`),
-      outliveParent: pending.logFile ? { logFile: pending.logFile } : undefined,
-    });
+    const child = this.spawn(pending, image.bundlePath);
     const record = { ...pending, pid: child.pid };
     if (child.pid !== undefined) this.records.write(record);
     const instance: LocalInstance = { record, process: child, adopted: false, deleted: false };
@@ -215,6 +271,16 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     const output = record.logFile ? `; output in ${record.logFile}` : '';
     this.logger.log(`${name} starting: pid ${child.pid ?? '?'} on ${record.address}:${this.config.servicePort} (id ${id}) from ${image.description}${output}`);
     return instance;
+  }
+
+  private spawn(record: LocalInstanceRecord, bundlePath: string): LaunchedProcess {
+    return this.launcher.launch({
+      name: record.name,
+      scriptPath: bundlePath,
+      env: { ...this.config.serviceEnv, HOST: record.address, PORT: String(this.config.servicePort), [MARKER_VARIABLE]: record.id },
+      onOutput: (line) => this.logger.log(`${record.name} | ${line}`),
+      outliveParent: record.logFile ? { logFile: record.logFile } : undefined,
+    });
   }
 
   private forget(instance: LocalInstance): void {
@@ -247,6 +313,8 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     let fault: string | undefined;
     if (instance.deleted) {
       status = 'DELETED';
+    } else if (record.poweredOff) {
+      status = 'SHUTOFF';
     } else if (exit) {
       status = 'ERROR';
       const lastLine = instance.process.recentOutput().pop();
@@ -265,8 +333,15 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
       fault,
       address: status === 'ACTIVE' ? record.address : undefined,
       metadata: record.metadata,
+      imageId: record.imageId,
+      createdAt: record.createdAt,
     };
   }
+}
+
+/** A store image's id, or the built bundle's path (which has none). */
+function imageIdOf(image: { readonly imageId?: string; readonly bundlePath: string }): string {
+  return image.imageId ?? `bundle:${image.bundlePath}`;
 }
 
 function describeExit(code: number | null, signal: string | null): string {

@@ -14,6 +14,10 @@ export interface LocalInstanceRecord {
   readonly activeAtEpochMs: number;
   /** Set when it was started to outlive the controller (its output goes there). */
   readonly logFile?: string;
+  /** The golden image it runs (a store image id, or `bundle:<path>` for the built bundle). */
+  readonly imageId?: string;
+  /** Stopped (os-stop's equivalent: the process ended, the record and address kept) until started again. */
+  readonly poweredOff?: boolean;
 }
 
 /**

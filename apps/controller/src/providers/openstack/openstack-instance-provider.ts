@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { goldenImageCandidateOf, selectGoldenImage } from '@osa/golden-image';
-import { AddressSelectionError, extractAddress, Flavor, OpenStackClient, Server } from '@osa/openstack-client';
+import { AddressSelectionError, ConflictError, extractAddress, Flavor, OpenStackClient, Server } from '@osa/openstack-client';
 import { OpenStackProviderConfig, parseOriginalUrl, ProviderConfig } from '../../config/provider.config';
 import {
   CreatedInstance,
@@ -13,6 +13,8 @@ import {
   METADATA_IMAGE_KEY,
   METADATA_REASON_KEY,
   OriginalInstance,
+  StartInstanceRequest,
+  StopInstanceRequest,
 } from '../instance-provider';
 import { GoldenImagePin } from '../golden-image-pin';
 import { OPENSTACK_CLIENT } from './openstack-client.provider';
@@ -138,6 +140,35 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     await this.client.compute.servers.metadata.update(id, metadata, { signal });
   }
 
+  async stop(id: string, request: StopInstanceRequest): Promise<void> {
+    if (request.shelve) await this.client.compute.servers.shelve(id, { signal: request.signal });
+    else await this.client.compute.servers.stop(id, { signal: request.signal });
+  }
+
+  /**
+   * os-start (or unshelve) at once: one call on the scale-out's path. Nova's 409 means it is not
+   * stopped (any more): then it is looked at, and one already ACTIVE or starting is fine (a restart
+   * may find a start half done).
+   */
+  async start(id: string, request: StartInstanceRequest): Promise<void> {
+    const { servers } = this.client.compute;
+    try {
+      if (request.shelved) await servers.unshelve(id, { signal: request.signal });
+      else await servers.start(id, { signal: request.signal });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const server = await servers.get(id, { signal: request.signal });
+      if (server.status === 'ACTIVE' || server.taskState === 'powering-on' || server.taskState === 'unshelving' || server.taskState === 'spawning') return;
+      if (server.status === 'SHELVED' || server.status === 'SHELVED_OFFLOADED') await servers.unshelve(id, { signal: request.signal });
+      else throw error;
+    }
+  }
+
+  /** What a create would use now, a refresh pin included (a warm server from another image is stale). */
+  currentImageId(signal?: AbortSignal): Promise<string> {
+    return this.goldenImageId(signal, this.pin?.imageId);
+  }
+
   onApplicationShutdown(): void {
     this.client.close();
   }
@@ -188,6 +219,10 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
       address,
       addressProblem,
       metadata: server.metadata,
+      imageId: server.imageId,
+      createdAt: server.created,
+      detailedStatus: server.rawStatus,
+      launchedAt: server.launchedAt,
     };
   }
 }

@@ -19,10 +19,12 @@ import {
 import {
   echoedMicroversion,
   parseCreateImageResult,
+  parseServerActions,
   parseServerPage,
   parseServerRef,
   parseServerResponse,
   type Server,
+  type ServerAction,
   type ServerRef,
   type ServerStatus,
 } from './results';
@@ -31,6 +33,8 @@ import type { CallOptions } from '../../session/session-types';
 import { DEFAULT_SERVER_FAIL_STATES, serverDeletedWait, serverStatusWait } from './wait';
 
 export type WaitForServerStatusOptions = WaitForStatusOptions<Server, ServerStatus>;
+/** The status waiters' options: everything but the target, which the waiter's name says. */
+export type WaitForServerPowerOptions = Omit<WaitForServerStatusOptions, 'target'>;
 export interface WaitForServerDeletedOptions extends WaitOptions<Server> {
   /** Statuses that fail the wait at once. Default none (Nova can delete ERROR servers). */
   failOn?: readonly ServerStatus[];
@@ -296,6 +300,55 @@ export class ServersApi {
   /** POST /servers/{id}/action `{"os-start": null}` (202; the server moves to ACTIVE). */
   async start(serverId: string, options: CallOptions = {}): Promise<void> {
     await this.action(serverId, { 'os-start': null }, options);
+  }
+
+  /**
+   * POST /servers/{id}/action `{"shelve": null}` (202). Allowed from ACTIVE, SHUTOFF, PAUSED or
+   * SUSPENDED; the server goes SHELVED, then SHELVED_OFFLOADED (at once with Nova's default
+   * `shelved_offload_time` 0), which frees the hypervisor but keeps the instance quota.
+   */
+  async shelve(serverId: string, options: CallOptions = {}): Promise<void> {
+    await this.action(serverId, { shelve: null }, options);
+  }
+
+  /** POST /servers/{id}/action `{"unshelve": null}` (202; from SHELVED or SHELVED_OFFLOADED back to ACTIVE). */
+  async unshelve(serverId: string, options: CallOptions = {}): Promise<void> {
+    await this.action(serverId, { unshelve: null }, options);
+  }
+
+  /** Waits until the server is SHUTOFF (after `stop`); ERROR fails it with Nova's fault. */
+  async waitForShutoff(serverId: string, options: WaitForServerPowerOptions): Promise<Server> {
+    return this.waitForStatus(serverId, { ...options, target: 'SHUTOFF' });
+  }
+
+  /** Waits until the server is ACTIVE (after `create`, `start` or `unshelve`); ERROR fails it. */
+  async waitForActive(serverId: string, options: WaitForServerPowerOptions): Promise<Server> {
+    return this.waitForStatus(serverId, { ...options, target: 'ACTIVE' });
+  }
+
+  /** Waits until the server is SHELVED_OFFLOADED (after `shelve`); ERROR fails it. */
+  async waitForShelvedOffloaded(
+    serverId: string,
+    options: WaitForServerPowerOptions,
+  ): Promise<Server> {
+    return this.waitForStatus(serverId, { ...options, target: 'SHELVED_OFFLOADED' });
+  }
+
+  /**
+   * GET /servers/{id}/os-instance-actions: what Nova did to the server and when, newest first
+   * (from 2.58 with `updatedAt`, when the action's last event finished: e.g. a `start`'s
+   * updatedAt - startTime is Nova's own time to start it).
+   */
+  async actions(serverId: string, options: CallOptions = {}): Promise<ServerAction[]> {
+    const mv = (await this.ctx.microversion(options.signal)).toString();
+    const res = await this.ctx.session.request('compute', {
+      method: 'GET',
+      path: urls.serverActionsUrl(serverId),
+      microversion: mv,
+      signal: options.signal,
+    });
+    const { wire, root } = readJsonObject(res);
+    return parseServerActions(wire, root);
   }
 
   /** POST /servers/{id}/action `createImage`: image id from the body (2.45+) or the Location header (before). */

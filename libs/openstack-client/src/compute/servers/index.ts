@@ -1,5 +1,9 @@
 export { ServersApi, ServerTagsApi, ServerMetadataApi } from './api';
-export type { WaitForServerStatusOptions, WaitForServerDeletedOptions } from './api';
+export type {
+  WaitForServerStatusOptions,
+  WaitForServerDeletedOptions,
+  WaitForServerPowerOptions,
+} from './api';
 export { extractAddress } from './addresses';
 export type { ExtractAddressOptions } from './addresses';
 export type {
@@ -19,4 +23,5 @@ export type {
   ServerFault,
   ServerFlavorInfo,
   ServerRef,
+  ServerAction,
 } from './results';

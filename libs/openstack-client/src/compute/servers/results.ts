@@ -91,6 +91,12 @@ export interface Server {
   projectId?: string;
   created?: string;
   updated?: string;
+  /**
+   * `OS-SRV-USG:launched_at`: when the server first became ACTIVE (UTC, Nova writes it without a
+   * zone, e.g. `2019-02-28T03:16:19.600768`); null -> undefined while it builds. With `created`
+   * it gives the cloud's own BUILD -> ACTIVE time.
+   */
+  launchedAt?: string;
   accessIPv4?: string;
   accessIPv6?: string;
   /** `locked` from 2.9. */
@@ -231,6 +237,7 @@ export function parseServer(wire: WireReader, server: Obj, path = 'server'): Ser
     projectId: wire.optionalString(server, 'tenant_id', path),
     created: wire.optionalString(server, 'created', path),
     updated: wire.optionalString(server, 'updated', path),
+    launchedAt: wire.optionalString(server, 'OS-SRV-USG:launched_at', path, true),
     accessIPv4: wire.optionalString(server, 'accessIPv4', path, true),
     accessIPv6: wire.optionalString(server, 'accessIPv6', path, true),
     locked: wire.optionalBoolean(server, 'locked', path),
@@ -251,6 +258,33 @@ export function parseServerPage(
     .array(root, 'servers', 'body')
     .map((s, i) => parseServer(wire, wire.record(s, `servers[${i}]`), `servers[${i}]`));
   return { items, next: wire.nextLink(root, 'servers_links', 'body') };
+}
+
+/** One entry of GET /servers/{id}/os-instance-actions (Nova's record of a create, stop, start, ...). */
+export interface ServerAction {
+  /** `create`, `stop`, `start`, `shelve`, `unshelve`, `reboot`, `delete`, ... */
+  action: string;
+  requestId: string;
+  /** When Nova received the request (UTC, Nova writes it without a zone). */
+  startTime: string;
+  /** From 2.58: the last change, i.e. when its last event finished (the action's end, once done). */
+  updatedAt?: string;
+  message?: string;
+}
+
+/** GET /servers/{id}/os-instance-actions: `{"instanceActions": [...]}`, newest first. */
+export function parseServerActions(wire: WireReader, root: Obj): ServerAction[] {
+  return wire.array(root, 'instanceActions', 'body').map((item, i) => {
+    const path = `instanceActions[${i}]`;
+    const entry = wire.record(item, path);
+    return {
+      action: wire.string(entry, 'action', path),
+      requestId: wire.string(entry, 'request_id', path),
+      startTime: wire.string(entry, 'start_time', path),
+      updatedAt: wire.optionalString(entry, 'updated_at', path),
+      message: wire.optionalString(entry, 'message', path),
+    };
+  });
 }
 
 /** POST /servers: `{"server": {"id", "adminPass"?, ...}}` (adminPass only if Nova generated one). */

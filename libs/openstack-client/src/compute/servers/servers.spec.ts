@@ -219,6 +219,8 @@ describe('compute: servers', () => {
       diskGb: undefined,
     });
     expect(server.tags).toBeUndefined();
+    // created and launched_at together give Nova's own BUILD -> ACTIVE time.
+    expect(server.launchedAt).toBe('2013-09-23T13:37:00.880302');
   });
 
   it('lists lazily, following servers_links, anchoring exactName, filtering metadata client side', async () => {
@@ -356,6 +358,18 @@ describe('compute: servers', () => {
       { 'os-stop': null },
       { 'os-start': null },
       { 'os-getConsoleOutput': { length: 50 } },
+    ]);
+  });
+
+  it('shelve and unshelve send the documented actions (api samples: {"shelve": null}, {"unshelve": null})', async () => {
+    cloud.on('POST', `${SERVER_PATH}/action`, () => ({ status: 202 }));
+    const os = cloud.client();
+    await os.compute.servers.shelve(SERVER_ID);
+    await os.compute.servers.unshelve(SERVER_ID);
+    os.close();
+    expect(cloud.requestsTo('POST', `${SERVER_PATH}/action`).map((r) => r.json())).toEqual([
+      { shelve: null },
+      { unshelve: null },
     ]);
   });
 

@@ -11,3 +11,5 @@ export const serverTagUrl = (serverId: string, tag: string): string =>
 export const serverMetadataUrl = (serverId: string): string => `/servers/${enc(serverId)}/metadata`;
 export const serverMetadataItemUrl = (serverId: string, key: string): string =>
   `/servers/${enc(serverId)}/metadata/${enc(key)}`;
+export const serverActionsUrl = (serverId: string): string =>
+  `/servers/${enc(serverId)}/os-instance-actions`;

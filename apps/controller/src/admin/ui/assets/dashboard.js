@@ -179,6 +179,17 @@
     $('schedule').textContent = status.schedule && status.schedule.next.length
       ? 'next: ' + status.schedule.next.map((c) => time(c.at) + ' ' + c.entry).join(', ')
       : '';
+    const warm = status.warmPool;
+    setBadge(
+      'warm-pool',
+      warm.quotaRefusal ? 'degraded' : warm.size === 0 ? 'unknown' : 'ok',
+      warm.size === 0
+        ? 'no warm pool'
+        : warm.quotaRefusal
+          ? 'warm pool ' + warm.warm + '/' + warm.size + ': quota refused since ' + time(warm.quotaRefusedSince)
+          : 'warm pool ' + warm.warm + '/' + warm.size + (warm.filling ? ' (+' + warm.filling + ' filling)' : ''),
+    );
+    $('warm-pool').title = warm.quotaRefusal || 'scaling.warmPool: stopped servers a scale-out starts instead of creating';
     setBadge(
       'autoscaling',
       status.scaling.autoscaling,
