@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { AdminConfig } from './admin.config';
 import { CloudEnvironment, ConfigOrigin, LoadedControllerConfig } from './config-loader';
 import { ControllerConfig } from './controller-config';
+import { DataPlaneConfig } from './data-plane.config';
 import { HealthConfig } from './health.config';
 import { LeadershipConfig } from './leadership.config';
 import { LogConfig } from './log.config';
@@ -39,6 +40,7 @@ export class ControllerConfigModule {
       { provide: ScalingConfig, useValue: config.scaling },
       { provide: HealthConfig, useValue: config.health },
       { provide: TrafficConfig, useValue: config.traffic },
+      { provide: DataPlaneConfig, useValue: config.dataPlane },
       { provide: LogConfig, useValue: config.log },
       { provide: RefreshConfig, useValue: config.refresh },
       { provide: LeadershipConfig, useValue: config.leadership },

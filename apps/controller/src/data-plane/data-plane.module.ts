@@ -1,6 +1,5 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { Clock, CLOCK } from '../clock/clock';
-import { ControllerConfig } from '../config/controller-config';
 import { DataPlaneConfig, DataPlaneKind } from '../config/data-plane.config';
 import { PROXY_CONFIG, ProxyConfig } from '../config/proxy.config';
 import { ScalingConfig } from '../config/scaling.config';
@@ -38,7 +37,7 @@ export class DataPlaneModule {
       module: DataPlaneModule,
       // ProvidersModule: octavia shares the provider's OpenStack client; MetricsModule: osa_data_plane_*.
       imports: [PoolModule, ScalingModule, ProvidersModule, MetricsModule],
-      providers: [{ provide: DataPlaneConfig, inject: [ControllerConfig], useFactory: (config: ControllerConfig) => config.dataPlane }, dataPlane, DataPlaneDriver],
+      providers: [dataPlane, DataPlaneDriver],
       exports: [DATA_PLANE, DataPlaneDriver],
     };
   }

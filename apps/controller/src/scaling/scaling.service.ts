@@ -4,6 +4,7 @@ import { HealthConfig } from '../config/health.config';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { TrafficConfig } from '../config/traffic.config';
+import { DataPlaneConfig } from '../config/data-plane.config';
 import { BackendReadiness } from '../health/backend-readiness';
 import { instanceFields } from '../pool/instance-lifecycle';
 import { InstancePool } from '../pool/instance-pool';
@@ -38,6 +39,7 @@ import {
 import { LaunchEvent, LaunchKind, RemovalEvent } from './scaling-event';
 import { ScalingEventLog } from './scaling-event-log';
 import { WarmPoolService } from './warm-pool/warm-pool.service';
+import { whileScalingAnswer } from './while-scaling-answer';
 import { backoffView, BackoffView, projectScalingStatus, ScalingStatusView } from './scaling-status';
 
 interface ActiveLaunch {
@@ -86,6 +88,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
   constructor(
     private readonly config: ScalingConfig,
     private readonly traffic: TrafficConfig,
+    private readonly dataPlane: DataPlaneConfig,
     private readonly providerConfig: ProviderConfig,
     private readonly policy: RequestCountPolicy,
     private readonly evaluator: PolicyEvaluator,
@@ -460,7 +463,7 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
       this.policy.reset();
     }
     const previouslyServing = this.selector.serving();
-    const during = this.traffic.duringScaleOut === 'reject' ? `clients get 503 + Retry-After: ${this.config.retryAfterSeconds} until it ends` : `duringScaleOut=${this.traffic.duringScaleOut}`;
+    const during = whileScalingAnswer(this.dataPlane, this.traffic, this.config.retryAfterSeconds);
     this.logger.log({
       msg: `${kind} triggered`,
       event: kind,
