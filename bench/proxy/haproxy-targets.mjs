@@ -54,7 +54,8 @@ function haproxyChildOf(pid) {
 }
 
 export async function startOursHaproxy() {
-  if (!existsSync(CONTROLLER_MAIN)) throw new Error(`${CONTROLLER_MAIN} is missing: npx nx build controller`);
+  if (!existsSync(CONTROLLER_MAIN))
+    throw new Error(`${CONTROLLER_MAIN} is missing: npx nx build controller`);
   const host = '127.66.0.22';
   const port = await freePort(host);
   const dir = privateDir('osa-bench-ours-haproxy-');
@@ -81,19 +82,24 @@ export async function startOursHaproxy() {
     dataPlane: { kind: 'haproxy' },
   };
   writeFileSync(join(dir, 'controller.yaml'), JSON.stringify(config)); // YAML is a superset of JSON
-  const child = await startChild('ours-haproxy', process.execPath, [CONTROLLER_MAIN, '--config', join(dir, 'controller.yaml')], {
-    ready: async () => {
-      // The original instance is admitted when HAProxy serves /work with 200.
-      for (;;) {
-        const ok = await fetch(`http://${host}:${port}/work`).then(
-          (response) => response.status === 200,
-          () => false,
-        );
-        if (ok) return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+  const child = await startChild(
+    'ours-haproxy',
+    process.execPath,
+    [CONTROLLER_MAIN, '--config', join(dir, 'controller.yaml')],
+    {
+      ready: async () => {
+        // The original instance is admitted when HAProxy serves /work with 200.
+        for (;;) {
+          const ok = await fetch(`http://${host}:${port}/work`).then(
+            (response) => response.status === 200,
+            () => false,
+          );
+          if (ok) return;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      },
     },
-  });
+  );
   return {
     key: 'ours-haproxy',
     name: 'ours-haproxy (controller + HAProxy)',

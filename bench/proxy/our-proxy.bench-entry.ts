@@ -25,7 +25,10 @@ function startBenchProxy(): void {
     alternative: () => undefined,
     settle: () => undefined,
   };
-  const tuning = JSON.parse(process.env.OSA_BENCH_PROXY_SETTINGS ?? '{}') as Record<string, unknown>;
+  const tuning = JSON.parse(process.env.OSA_BENCH_PROXY_SETTINGS ?? '{}') as Record<
+    string,
+    unknown
+  >;
   const server = new ProxyServer(
     proxyConfigFrom({ listenHost, listenPort: Number(listenPort), pathMappings: [], ...tuning }),
     director,

@@ -66,8 +66,17 @@ const PAIRED = args.includes('--paired');
 const OURS_SETTINGS = option(args, 'ours-settings', undefined);
 const OURS_NODE_OPTIONS = option(args, 'ours-node-options', undefined);
 const OURS_WORKERS = option(args, 'ours-workers', undefined);
-if (OURS_WORKERS !== undefined && !(Number.isInteger(Number(OURS_WORKERS)) && Number(OURS_WORKERS) >= 2 && Number(OURS_WORKERS) <= cpus().length)) {
-  console.error(`bench: --ours-workers must be an integer from 2 to ${cpus().length} (the CPU count), got "${OURS_WORKERS}"`);
+if (
+  OURS_WORKERS !== undefined &&
+  !(
+    Number.isInteger(Number(OURS_WORKERS)) &&
+    Number(OURS_WORKERS) >= 2 &&
+    Number(OURS_WORKERS) <= cpus().length
+  )
+) {
+  console.error(
+    `bench: --ours-workers must be an integer from 2 to ${cpus().length} (the CPU count), got "${OURS_WORKERS}"`,
+  );
   process.exit(2);
 }
 if (!(
@@ -78,7 +87,9 @@ if (!(
   ROUNDS >= 1 &&
   ROUNDS <= 5
 )) {
-  console.error('bench: --duration 1..120, --connections 1..1024 (up to 3, comma-separated), --rounds 1..5');
+  console.error(
+    'bench: --duration 1..120, --connections 1..1024 (up to 3, comma-separated), --rounds 1..5',
+  );
   process.exit(2);
 }
 if (OURS_SETTINGS !== undefined) {
@@ -380,7 +391,9 @@ async function main() {
   const table = formatTable(summary);
   // The spread says how far to trust a difference between two medians on a shared machine.
   const perRound = targets
-    .filter((t) => results.get(`${t.key}@${CONNECTIONS}`).some((r) => Number.isFinite(r.cpuUsPerRequest)))
+    .filter((t) =>
+      results.get(`${t.key}@${CONNECTIONS}`).some((r) => Number.isFinite(r.cpuUsPerRequest)),
+    )
     .map(
       (t) =>
         `- ${t.name}: ${CONNECTION_LIST.map(

@@ -10,7 +10,15 @@ const pool = new Pool(`http://${backendHost}:${backendPort}`, {
   keepAliveTimeout: 4000,
   pipelining: 1,
 });
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 class Forward {
   constructor(res) {
@@ -43,7 +51,8 @@ http
   .createServer((req, res) => {
     const headers = [];
     const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) if (!HOP.has(raw[i].toLowerCase())) headers.push(raw[i], raw[i + 1]);
+    for (let i = 0; i < raw.length; i += 2)
+      if (!HOP.has(raw[i].toLowerCase())) headers.push(raw[i], raw[i + 1]);
     pool.dispatch(
       {
         path: req.url,
@@ -54,5 +63,7 @@ http
       new Forward(res),
     );
   })
-  .listen(Number(listenPort), listenHost, () => console.log(`undici-dispatch listening on ${listenHost}:${listenPort}`));
+  .listen(Number(listenPort), listenHost, () =>
+    console.log(`undici-dispatch listening on ${listenHost}:${listenPort}`),
+  );
 process.on('SIGTERM', () => process.exit(0));

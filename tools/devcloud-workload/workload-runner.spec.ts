@@ -120,7 +120,9 @@ describe('devcloud workload runner (the built bundle, as the devcloud starts it)
     expect(await first.stop()).toBe(0);
     // Nothing answers any more: refused, or (seen once on a loaded CI machine) a connection taken
     // by the closing listener and reset without a response.
-    await expect(get(base.ip, '/healthz')).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
+    await expect(get(base.ip, '/healthz')).rejects.toThrow(
+      /ECONNREFUSED|ECONNRESET|socket hang up/,
+    );
 
     // A clone: the disk copied (snapshot -> image -> new server), no user data, a new id and address.
     const clone = makeServer(root, undefined, base.disk);

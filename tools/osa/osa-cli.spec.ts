@@ -28,8 +28,12 @@ describe('osa argument parsing', () => {
       parse('event', 'list', '--since', '10m', '--follow', '-c', 'Kind', '-c', 'State'),
     ).toMatchObject({ options: { since: '10m', follow: true }, columns: ['Kind', 'State'] });
     expect(parse()).toBe('help');
-    expect(parse('refresh', 'start', '--image', 'img-2')).toMatchObject({ command: { name: 'refresh start' }, options: { image: 'img-2' } });
-    for (const action of ['status', 'pause', 'resume', 'cancel']) expect(parse('refresh', action)).toMatchObject({ command: { name: `refresh ${action}` } });
+    expect(parse('refresh', 'start', '--image', 'img-2')).toMatchObject({
+      command: { name: 'refresh start' },
+      options: { image: 'img-2' },
+    });
+    for (const action of ['status', 'pause', 'resume', 'cancel'])
+      expect(parse('refresh', action)).toMatchObject({ command: { name: `refresh ${action}` } });
   });
 
   it.each([
@@ -93,7 +97,15 @@ describe('osa status: placement and scheduled capacity', () => {
     provider: 'openstack',
     traffic: 'switch',
     duringScaleOut: 'reject',
-    scaling: { autoscaling: 'active', desired: 2, actual: 1, serving: 1, minInstances: 1, maxInstances: 3, inProgress: 0 },
+    scaling: {
+      autoscaling: 'active',
+      desired: 2,
+      actual: 1,
+      serving: 1,
+      minInstances: 1,
+      maxInstances: 3,
+      inProgress: 0,
+    },
     gate: { state: 'open', reason: null, since: null, queueDepth: 0 },
     cloudApi: { state: 'ok', degradedSince: null, lastError: null },
     requests: { received: 0, forwarded: 0, rejectedWhileScaling: 0, rejectedNoBackend: 0 },
@@ -105,9 +117,20 @@ describe('osa status: placement and scheduled capacity', () => {
       ...base,
       placement: {
         serverGroup: { name: 'web', policy: 'anti-affinity' },
-        zones: [{ zone: 'az1', instances: 1 }, { zone: 'az2', instances: 0, skippedUntil: '2026-01-01T00:05:00.000Z' }],
-        quota: { instances: { limit: 2, used: 2 }, cores: { limit: -1, used: 2 }, ramMb: { limit: 4096, used: 4096 } },
-        blocked: { kind: 'quota', message: 'quota instances: ... 1 over', since: '2026-01-01T00:00:00.000Z' },
+        zones: [
+          { zone: 'az1', instances: 1 },
+          { zone: 'az2', instances: 0, skippedUntil: '2026-01-01T00:05:00.000Z' },
+        ],
+        quota: {
+          instances: { limit: 2, used: 2 },
+          cores: { limit: -1, used: 2 },
+          ramMb: { limit: 4096, used: 4096 },
+        },
+        blocked: {
+          kind: 'quota',
+          message: 'quota instances: ... 1 over',
+          since: '2026-01-01T00:00:00.000Z',
+        },
       },
       schedule: {
         inForce: { minInstances: 1, maxInstances: 3 },
@@ -117,7 +140,15 @@ describe('osa status: placement and scheduled capacity', () => {
         ],
       },
     });
-    expect(render(output, 'value', ['scale_out_blocked', 'server_group', 'zones', 'quota', 'next_scheduled_changes'])).toBe(
+    expect(
+      render(output, 'value', [
+        'scale_out_blocked',
+        'server_group',
+        'zones',
+        'quota',
+        'next_scheduled_changes',
+      ]),
+    ).toBe(
       [
         'quota instances: ... 1 over',
         'web (anti-affinity)',

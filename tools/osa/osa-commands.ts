@@ -217,17 +217,38 @@ export function statusOutput(status: StatusV1): ShowOutput {
 function placementFields(status: StatusV1): Record<string, Cell> {
   const placement = status.placement;
   const quota = placement?.quota;
-  const use = (u: { limit: number; used: number }): string => `${u.used}/${u.limit < 0 ? 'unlimited' : u.limit}`;
+  const use = (u: { limit: number; used: number }): string =>
+    `${u.used}/${u.limit < 0 ? 'unlimited' : u.limit}`;
   const change = (c: NonNullable<StatusV1['schedule']>['next'][number]): string => {
-    const sets = [c.minInstances !== undefined && `min ${c.minInstances}`, c.maxInstances !== undefined && `max ${c.maxInstances}`, c.desired !== undefined && `desired ${c.desired}`].filter(Boolean).join(', ');
+    const sets = [
+      c.minInstances !== undefined && `min ${c.minInstances}`,
+      c.maxInstances !== undefined && `max ${c.maxInstances}`,
+      c.desired !== undefined && `desired ${c.desired}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
     return `${c.at} ${c.entry}: ${sets}`;
   };
   return {
     scale_out_blocked: placement?.blocked ? placement.blocked.message : null,
-    server_group: placement?.serverGroup ? `${placement.serverGroup.name} (${placement.serverGroup.policy})` : null,
-    zones: placement && placement.zones.length > 0 ? placement.zones.map((z) => `${z.zone}=${z.instances}${z.skippedUntil ? ` (skipped until ${z.skippedUntil})` : ''}`).join(' ') : null,
-    quota: quota ? `instances ${use(quota.instances)}, cores ${use(quota.cores)}, ram MiB ${use(quota.ramMb)}` : null,
-    next_scheduled_changes: status.schedule ? status.schedule.next.map(change).join('; ') || 'none' : null,
+    server_group: placement?.serverGroup
+      ? `${placement.serverGroup.name} (${placement.serverGroup.policy})`
+      : null,
+    zones:
+      placement && placement.zones.length > 0
+        ? placement.zones
+            .map(
+              (z) =>
+                `${z.zone}=${z.instances}${z.skippedUntil ? ` (skipped until ${z.skippedUntil})` : ''}`,
+            )
+            .join(' ')
+        : null,
+    quota: quota
+      ? `instances ${use(quota.instances)}, cores ${use(quota.cores)}, ram MiB ${use(quota.ramMb)}`
+      : null,
+    next_scheduled_changes: status.schedule
+      ? status.schedule.next.map(change).join('; ') || 'none'
+      : null,
   };
 }
 

@@ -35,7 +35,13 @@ export interface PlacementV1 {
 
 export interface ScheduleV1 {
   inForce: { minInstances: number; maxInstances: number; desired?: number };
-  next: { at: string; entry: string; minInstances?: number; maxInstances?: number; desired?: number }[];
+  next: {
+    at: string;
+    entry: string;
+    minInstances?: number;
+    maxInstances?: number;
+    desired?: number;
+  }[];
 }
 
 export interface ScalingV1 {

@@ -11,7 +11,13 @@ import { LeaseRecord } from '../src/leadership/lease-record';
 import { AcceptanceCleanup, describeWithCloud, runTag } from './devcloud-seed-support';
 
 function record(holder: string, token: string): LeaseRecord {
-  return { holder, token, leaseMs: 15_000, until: new Date(Date.now() + 15_000).toISOString(), released: false };
+  return {
+    holder,
+    token,
+    leaseMs: 15_000,
+    until: new Date(Date.now() + 15_000).toISOString(),
+    released: false,
+  };
 }
 
 describeWithCloud('leadership lease on the real Neutron (If-Match: revision_number)', () => {
@@ -49,8 +55,15 @@ describeWithCloud('leadership lease on the real Neutron (If-Match: revision_numb
       storeB.write(first.resourceId, first.revision, record('ctl-b', 'tb'), signal),
     ]);
     const fulfilled = results.filter((r) => r.status === 'fulfilled').length;
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ status: 412, errorType: 'RevisionNumberConstraintFailed' });
-    process.stdout.write(`devcloud-lease: overlapping If-Match writes on one revision: ${fulfilled} of 2 applied by Neutron\n`);
+    for (const r of results)
+      if (r.status === 'rejected')
+        expect(r.reason).toMatchObject({
+          status: 412,
+          errorType: 'RevisionNumberConstraintFailed',
+        });
+    process.stdout.write(
+      `devcloud-lease: overlapping If-Match writes on one revision: ${fulfilled} of 2 applied by Neutron\n`,
+    );
     expect(fulfilled).toBeGreaterThanOrEqual(1);
     const now = await storeA.read(signal);
     expect(await storeB.read(signal)).toEqual(now);
@@ -60,13 +73,22 @@ describeWithCloud('leadership lease on the real Neutron (If-Match: revision_numb
 
     // Sequential writes: a write on a revision that already moved gets 412 and changes nothing.
     const loserStore = winner === 'ctl-a' ? storeB : storeA;
-    await expect(loserStore.write(first.resourceId, first.revision, record('late', 'late'), signal)).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(
+      loserStore.write(first.resourceId, first.revision, record('late', 'late'), signal),
+    ).rejects.toBeInstanceOf(PreconditionFailedError);
 
     // The winner renews on the current revision; a write on the old one (a paused leader's) is refused.
     const winnerStore = winner === 'ctl-a' ? storeA : storeB;
-    const renewed = await winnerStore.write(now.resourceId, now.revision, record(winner, 'renew'), signal);
+    const renewed = await winnerStore.write(
+      now.resourceId,
+      now.revision,
+      record(winner, 'renew'),
+      signal,
+    );
     expect(renewed.revision).toBeGreaterThan(now.revision);
-    await expect(storeA.write(now.resourceId, now.revision, record('ctl-a', 'stale'), signal)).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(
+      storeA.write(now.resourceId, now.revision, record('ctl-a', 'stale'), signal),
+    ).rejects.toBeInstanceOf(PreconditionFailedError);
     expect((await storeB.read(signal)).record).toMatchObject({ holder: winner, token: 'renew' });
 
     await cleanup.runAll();

@@ -85,7 +85,8 @@ describeWithCloud(
     /** `openstack loadbalancer member list` (the real CLI) of our pool. */
     const cliMembers = () => cliMembersOf(dataPlane.ids.poolId);
 
-    const ours = <T extends { name: string }>(rows: T[]): T[] => rows.filter((r) => r.name.startsWith('osa:'));
+    const ours = <T extends { name: string }>(rows: T[]): T[] =>
+      rows.filter((r) => r.name.startsWith('osa:'));
 
     async function boot(name: string, withService: boolean): Promise<Vm> {
       const ref = await client.compute.servers.create({

@@ -10,7 +10,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { extractAddress, type OpenStackClient, type Server } from '@osa/openstack-client';
-import { type AcceptanceCleanup, assertLoopback, findSystemTool, isLoopbackCidr } from '@osa/openstack-testkit';
+import {
+  type AcceptanceCleanup,
+  assertLoopback,
+  findSystemTool,
+  isLoopbackCidr,
+} from '@osa/openstack-testkit';
 import { getJson, httpGet } from '../e2e/support/http-get';
 
 export {
@@ -32,14 +37,22 @@ export const ACCEPTANCE_SETTINGS = {
 };
 
 /** Deletes the servers `filter` lists and waits until Nova no longer has them (cleanup steps). */
-export async function deleteServersListed(client: OpenStackClient, filter: { exactName?: string; name?: string }): Promise<void> {
+export async function deleteServersListed(
+  client: OpenStackClient,
+  filter: { exactName?: string; name?: string },
+): Promise<void> {
   const servers = await client.compute.servers.list(filter).toArray();
   await Promise.all(servers.map((server) => client.compute.servers.delete(server.id)));
-  for (const server of servers) await client.compute.servers.waitForDeleted(server.id, { timeoutMs: 90_000 });
+  for (const server of servers)
+    await client.compute.servers.waitForDeleted(server.id, { timeoutMs: 90_000 });
 }
 
 /** Polls http://host:port/healthz until 200 (the service in a server is up), or throws after `timeoutMs`. */
-export async function waitForServiceHealthy(host: string, port: number, timeoutMs: number): Promise<void> {
+export async function waitForServiceHealthy(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<void> {
   assertLoopback(host, 'health check target');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -48,7 +61,8 @@ export async function waitForServiceHealthy(host: string, port: number, timeoutM
       () => 0,
     );
     if (status === 200) return;
-    if (Date.now() > deadline) throw new Error(`http://${host}:${port}/healthz not healthy within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`http://${host}:${port}/healthz not healthy within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -129,7 +143,9 @@ export interface AcceptanceResources {
   readonly networkId: string;
 }
 
-export async function findAcceptanceResources(client: OpenStackClient): Promise<AcceptanceResources> {
+export async function findAcceptanceResources(
+  client: OpenStackClient,
+): Promise<AcceptanceResources> {
   const settings = ACCEPTANCE_SETTINGS;
   const [image, flavor, network] = await Promise.all([
     client.image.images.findByName(settings.baseImage),
@@ -148,7 +164,13 @@ export async function findAcceptanceResources(client: OpenStackClient): Promise<
 export async function bootBakedServer(
   client: OpenStackClient,
   resources: AcceptanceResources,
-  options: { name: string; keyName?: string; bootTimeoutMs: number; healthTimeoutMs: number; onCreated?: (id: string) => void },
+  options: {
+    name: string;
+    keyName?: string;
+    bootTimeoutMs: number;
+    healthTimeoutMs: number;
+    onCreated?: (id: string) => void;
+  },
 ): Promise<{ server: Server; address: string }> {
   const settings = ACCEPTANCE_SETTINGS;
   const ref = await client.compute.servers.create({
@@ -160,7 +182,10 @@ export async function bootBakedServer(
     userData: bakeUserData(settings.servicePort),
   });
   options.onCreated?.(ref.id);
-  const server = await client.compute.servers.waitForStatus(ref.id, { target: 'ACTIVE', timeoutMs: options.bootTimeoutMs });
+  const server = await client.compute.servers.waitForStatus(ref.id, {
+    target: 'ACTIVE',
+    timeoutMs: options.bootTimeoutMs,
+  });
   const address = extractAddress(server, { networkName: settings.network });
   assertLoopback(address, `address of ${options.name}`);
   await waitForServiceHealthy(address, settings.servicePort, options.healthTimeoutMs);
@@ -171,7 +196,11 @@ export async function bootBakedServer(
  * A golden image of `serverId` (stopped first unless it is SHUTOFF already, as the seed bakes):
  * waits until Glance has it active and Nova has finished the snapshot task; returns the image id.
  */
-export async function snapshotStopped(client: OpenStackClient, serverId: string, imageName: string): Promise<string> {
+export async function snapshotStopped(
+  client: OpenStackClient,
+  serverId: string,
+  imageName: string,
+): Promise<string> {
   if ((await client.compute.servers.get(serverId)).status !== 'SHUTOFF') {
     await client.compute.servers.stop(serverId);
     await client.compute.servers.waitForStatus(serverId, { target: 'SHUTOFF', timeoutMs: 120_000 });
@@ -180,15 +209,21 @@ export async function snapshotStopped(client: OpenStackClient, serverId: string,
   await client.image.images.waitForStatus(imageId, { target: 'active', timeoutMs: 120_000 });
   const deadline = Date.now() + 60_000;
   while ((await client.compute.servers.get(serverId)).taskState !== undefined) {
-    if (Date.now() > deadline) throw new Error(`server ${serverId} still has a task 60 s after its snapshot`);
+    if (Date.now() > deadline)
+      throw new Error(`server ${serverId} still has a task 60 s after its snapshot`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return imageId;
 }
 
 /** Deletes every image named one of `names` (a cleanup step). */
-export async function deleteImagesNamed(client: OpenStackClient, ...names: string[]): Promise<void> {
-  for (const name of names) for (const image of await client.image.images.list({ name }).toArray()) await client.image.images.delete(image.id);
+export async function deleteImagesNamed(
+  client: OpenStackClient,
+  ...names: string[]
+): Promise<void> {
+  for (const name of names)
+    for (const image of await client.image.images.list({ name }).toArray())
+      await client.image.images.delete(image.id);
 }
 
 /** The seed's names in one run: key pair, service-vm-1, the golden image, the clones' prefix. */
@@ -200,18 +235,31 @@ export interface SeedNames {
 }
 
 export function seedNames(tag: string): SeedNames {
-  return { key: `${tag}-key`, original: `${tag}-service-vm-1`, golden: `${tag}-service-golden`, autoPrefix: `${tag}-service-auto-` };
+  return {
+    key: `${tag}-key`,
+    original: `${tag}-service-vm-1`,
+    golden: `${tag}-service-golden`,
+    autoPrefix: `${tag}-service-auto-`,
+  };
 }
 
 /**
  * Registers the removal of everything the seed makes (key pair, golden image, service-vm-1, the
  * clones) before any of it exists; cleanups run newest-first, so the controllers' servers go first.
  */
-export function addSeedCleanup(cleanup: AcceptanceCleanup, client: OpenStackClient, names: SeedNames): void {
+export function addSeedCleanup(
+  cleanup: AcceptanceCleanup,
+  client: OpenStackClient,
+  names: SeedNames,
+): void {
   cleanup.add(`delete key pair ${names.key}`, () => client.compute.keypairs.delete(names.key));
   cleanup.add(`delete images ${names.golden}`, () => deleteImagesNamed(client, names.golden));
-  cleanup.add(`delete server ${names.original}`, () => deleteServersListed(client, { exactName: names.original }));
-  cleanup.add(`delete servers ${names.autoPrefix}*`, () => deleteServersListed(client, { name: `^${names.autoPrefix}` }));
+  cleanup.add(`delete server ${names.original}`, () =>
+    deleteServersListed(client, { exactName: names.original }),
+  );
+  cleanup.add(`delete servers ${names.autoPrefix}*`, () =>
+    deleteServersListed(client, { name: `^${names.autoPrefix}` }),
+  );
 }
 
 /** `provider` of the controller config: the group `tag`, service-vm-1 as the original, clones from the golden image. */
@@ -222,18 +270,29 @@ export function seedOpenstackProvider(tag: string, names: SeedNames): Record<str
     group: tag,
     originalName: names.original,
     namePrefix: names.autoPrefix,
-    openstack: { image: names.golden, flavor: settings.flavor, network: settings.network, keyName: names.key, securityGroups: ['default'], servicePort: settings.servicePort },
+    openstack: {
+      image: names.golden,
+      flavor: settings.flavor,
+      network: settings.network,
+      keyName: names.key,
+      securityGroups: ['default'],
+      servicePort: settings.servicePort,
+    },
   };
 }
 
 /** findAcceptanceResources, and the network's subnet, which must be on loopback only (the VIP goes there). */
-export async function findSeedCloud(client: OpenStackClient): Promise<AcceptanceResources & { subnetId: string }> {
+export async function findSeedCloud(
+  client: OpenStackClient,
+): Promise<AcceptanceResources & { subnetId: string }> {
   const resources = await findAcceptanceResources(client);
   // Only a loopback subnet guarantees that every address Nova reports (which the controller will connect to) is inside 127.0.0.0/8.
   const subnets = await client.network.subnets.list({ networkId: resources.networkId }).toArray();
   const outside = subnets.filter((s) => !isLoopbackCidr(s.cidr));
   if (subnets.length === 0 || outside.length)
-    throw new Error(`network ${ACCEPTANCE_SETTINGS.network} has subnets outside 127.0.0.0/8 (${outside.map((s) => s.cidr).join(', ') || 'none at all'}): this suite needs the devcloud`);
+    throw new Error(
+      `network ${ACCEPTANCE_SETTINGS.network} has subnets outside 127.0.0.0/8 (${outside.map((s) => s.cidr).join(', ') || 'none at all'}): this suite needs the devcloud`,
+    );
   return { ...resources, subnetId: subnets[0].id };
 }
 
@@ -260,7 +319,9 @@ export async function bootOriginalAndSnapshot(
   await client.compute.servers.start(original.id);
   await client.compute.servers.waitForStatus(original.id, { target: 'ACTIVE', timeoutMs: 60_000 });
   await waitForServiceHealthy(originalAddress, settings.servicePort, 30_000);
-  process.stderr.write(`[acceptance] ${names.original} at ${originalAddress}, golden image ${names.golden} ${goldenImageId}\n`);
+  process.stderr.write(
+    `[acceptance] ${names.original} at ${originalAddress}, golden image ${names.golden} ${goldenImageId}\n`,
+  );
   return { original, originalAddress, goldenImageId };
 }
 
@@ -284,7 +345,11 @@ export interface CliMember {
 
 /** `openstack loadbalancer member list POOL` (the real CLI): address, weight and name of each member, by address. */
 export function cliMembers(poolId: string): CliMember[] {
-  const run = spawnSync('openstack', ['loadbalancer', 'member', 'list', poolId, '-f', 'json'], { encoding: 'utf8', timeout: 60_000, env: process.env });
+  const run = spawnSync('openstack', ['loadbalancer', 'member', 'list', poolId, '-f', 'json'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: process.env,
+  });
   if (run.status !== 0) throw new Error(`openstack loadbalancer member list failed: ${run.stderr}`);
   return (JSON.parse(run.stdout) as CliMember[])
     .map((r) => ({ address: r.address, weight: r.weight, name: r.name }))
@@ -292,10 +357,15 @@ export function cliMembers(poolId: string): CliMember[] {
 }
 
 /** Cleanup step: every load balancer named `name` deleted with its listeners, pools and members (and its VIP port). */
-export async function deleteLoadBalancersNamed(client: OpenStackClient, name: string): Promise<void> {
+export async function deleteLoadBalancersNamed(
+  client: OpenStackClient,
+  name: string,
+): Promise<void> {
   for (const lb of await client.loadBalancer.loadBalancers.list({ name }).toArray()) {
     // Octavia refuses a delete while PENDING_*: a change the controller sent may still be in flight.
-    await client.loadBalancer.loadBalancers.waitForStatus(lb.id, { target: 'ACTIVE', timeoutMs: 60_000 }).catch(() => undefined);
+    await client.loadBalancer.loadBalancers
+      .waitForStatus(lb.id, { target: 'ACTIVE', timeoutMs: 60_000 })
+      .catch(() => undefined);
     await client.loadBalancer.loadBalancers.delete(lb.id, { cascade: true });
     await client.loadBalancer.loadBalancers.waitForDeleted(lb.id, { timeoutMs: 60_000 });
   }
@@ -307,19 +377,34 @@ export function servingAddresses(members: readonly CliMember[]): string[] {
 }
 
 /** Polls the CLI until `check` holds for the member list (Octavia applies changes asynchronously). */
-export async function waitForCliMembers(poolId: string, what: string, check: (members: CliMember[]) => boolean, timeoutMs = 60_000): Promise<CliMember[]> {
+export async function waitForCliMembers(
+  poolId: string,
+  what: string,
+  check: (members: CliMember[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<CliMember[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const members = cliMembers(poolId);
     if (check(members)) return members;
-    if (Date.now() > deadline) throw new Error(`members never became ${what} within ${timeoutMs} ms: ${JSON.stringify(members)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `members never became ${what} within ${timeoutMs} ms: ${JSON.stringify(members)}`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
 /** A controller's /status instances (the fields the acceptance suites read). */
 export interface AcceptanceStatus {
-  instances: Array<{ id: string; name: string; role: string; state: string; ip: string | null; serving: boolean }>;
+  instances: Array<{
+    id: string;
+    name: string;
+    role: string;
+    state: string;
+    ip: string | null;
+    serving: boolean;
+  }>;
 }
 
 /** The controller's ready instances (admitted and serving) by address, sorted. */
@@ -342,7 +427,10 @@ export async function setUpOctaviaSeed(
   cleanup: AcceptanceCleanup,
   names: SeedNames & { lb: string },
   bootTimeoutMs: number,
-): Promise<{ skipReason: string } | { skipReason?: undefined; subnetId: string; original: Server; originalAddress: string }> {
+): Promise<
+  | { skipReason: string }
+  | { skipReason?: undefined; subnetId: string; original: Server; originalAddress: string }
+> {
   const skipReason = await octaviaSkipReason(client);
   if (skipReason) return { skipReason };
   const cloud = await findSeedCloud(client);
@@ -350,6 +438,11 @@ export async function setUpOctaviaSeed(
   addSeedCleanup(cleanup, client, names);
   cleanup.add(`delete load balancer ${names.lb}`, () => deleteLoadBalancersNamed(client, names.lb));
   await client.compute.keypairs.create(names.key);
-  const { original, originalAddress } = await bootOriginalAndSnapshot(client, names, cloud, bootTimeoutMs);
+  const { original, originalAddress } = await bootOriginalAndSnapshot(
+    client,
+    names,
+    cloud,
+    bootTimeoutMs,
+  );
   return { subnetId: cloud.subnetId, original, originalAddress };
 }

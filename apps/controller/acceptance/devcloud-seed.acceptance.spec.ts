@@ -78,14 +78,17 @@ describeWithCloud(
     let originalAddress: string;
     let goldenImageId: string;
 
-    const deleteServers = (filter: { exactName?: string; name?: string }): Promise<void> => deleteServersListed(client, filter);
+    const deleteServers = (filter: { exactName?: string; name?: string }): Promise<void> =>
+      deleteServersListed(client, filter);
 
     beforeAll(async () => {
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
       const resources = await findAcceptanceResources(client);
       // Only a loopback subnet guarantees that every address Nova reports (which the controller will
       // connect to) is inside 127.0.0.0/8.
-      const subnets = await client.network.subnets.list({ networkId: resources.networkId }).toArray();
+      const subnets = await client.network.subnets
+        .list({ networkId: resources.networkId })
+        .toArray();
       const outside = subnets.filter((s) => !isLoopbackCidr(s.cidr));
       if (subnets.length === 0 || outside.length) {
         throw new Error(

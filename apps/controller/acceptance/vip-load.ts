@@ -54,7 +54,10 @@ export class VipLoad {
 
   /** Answers that ended within [sinceMs, untilMs). */
   count(sinceMs = 0, untilMs = Number.POSITIVE_INFINITY): number {
-    return this.answers.filter((a) => a.atMs >= sinceMs && a.atMs < untilMs).length + this.failedAt.filter((at) => at >= sinceMs && at < untilMs).length;
+    return (
+      this.answers.filter((a) => a.atMs >= sinceMs && a.atMs < untilMs).length +
+      this.failedAt.filter((at) => at >= sinceMs && at < untilMs).length
+    );
   }
 
   firstFrom(instance: string, afterMs: number): number | undefined {

@@ -23,7 +23,10 @@ describe('admin listener', () => {
 
     const healthy = await httpGet(admin.host, admin.port, '/healthz');
     expect(healthy.status).toBe(200);
-    expect(JSON.parse(healthy.body)).toMatchObject({ status: 'ok', info: { controller: { status: 'up', phase: 'running' } } });
+    expect(JSON.parse(healthy.body)).toMatchObject({
+      status: 'ok',
+      info: { controller: { status: 'up', phase: 'running' } },
+    });
 
     // The proxy does not serve admin routes: /status there goes to the backend (which has no such path).
     expect((await httpGet(proxy.host, proxy.port, '/status')).status).toBe(404);
@@ -38,13 +41,24 @@ describe('admin listener', () => {
       lastScaleEvent: null,
       scaleOutInProgress: null,
     });
-    expect(status.instances[0]).toMatchObject({ name: 'service-vm-1', role: 'original', state: 'admitted', health: 'healthy', serving: true, ip: `${prefix}.1`, port: 5000 });
+    expect(status.instances[0]).toMatchObject({
+      name: 'service-vm-1',
+      role: 'original',
+      state: 'admitted',
+      health: 'healthy',
+      serving: true,
+      ip: `${prefix}.1`,
+      port: 5000,
+    });
     expect(typeof status.instances[0].ageSeconds).toBe('number');
 
     // Nest's first shutdown hook: from here until the listener closes, /healthz says 503.
     controller.app.get(ControllerLifecycle).onModuleDestroy();
     const stopping = await httpGet(admin.host, admin.port, '/healthz');
     expect(stopping.status).toBe(503);
-    expect(JSON.parse(stopping.body)).toMatchObject({ status: 'error', error: { controller: { status: 'down', phase: 'shutting-down' } } });
+    expect(JSON.parse(stopping.body)).toMatchObject({
+      status: 'error',
+      error: { controller: { status: 'down', phase: 'shutting-down' } },
+    });
   });
 });

@@ -25,11 +25,17 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
 
   async function killTheOnlyInstance(running: PoolCloud): Promise<void> {
     await running.services[0].stop();
-    await running.waitForStatus('the dead original to be out of rotation', (status) => status.instances.every((instance) => !instance.serving), 10_000);
+    await running.waitForStatus(
+      'the dead original to be out of rotation',
+      (status) => status.instances.every((instance) => !instance.serving),
+      10_000,
+    );
   }
 
   function concurrentGets(running: PoolCloud, count: number): Promise<TimedReply[]> {
-    return Promise.all(Array.from({ length: count }, () => timedGet(running.proxy.host, running.proxy.port)));
+    return Promise.all(
+      Array.from({ length: count }, () => timedGet(running.proxy.host, running.proxy.port)),
+    );
   }
 
   it('holds requests while no instance is healthy and hands them to the replacement once it is admitted', async () => {
@@ -40,7 +46,12 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
       config: {
         // Two paths bring a replacement: self-healing (the dead original fails health.failuresToEject=2 checks)
         // and the threshold (held requests count: the 3rd starts a scale-out). Whichever is admitted first gets the held requests.
-        scaling: { traffic: 'pool', duringScaleOut: 'queue', thresholdRequests: 3, maxInstances: 2 },
+        scaling: {
+          traffic: 'pool',
+          duringScaleOut: 'queue',
+          thresholdRequests: 3,
+          maxInstances: 2,
+        },
         traffic: { queueMaxRequests: 50, queueMaxWaitMs: 30_000 },
         health: { intervalMs: 100, failuresToEject: 2 },
       },
@@ -50,15 +61,30 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
 
     const sentAtMs = Date.now();
     const pending = concurrentGets(running, 5);
-    const holding = await running.waitForStatus('five requests held', (status) => status.requests.queue.waiting === 5, 5_000);
+    const holding = await running.waitForStatus(
+      'five requests held',
+      (status) => status.requests.queue.waiting === 5,
+      5_000,
+    );
     expect(holding.requests.queue).toMatchObject({ held: 5, released: 0, waiting: 5 });
     const replies = await pending;
-    const admitted = await running.waitForStatus('the replacement admitted', (status) => status.instances.some((instance) => instance.ip === `${running.prefix}.2` && instance.state === 'admitted'), 5_000);
+    const admitted = await running.waitForStatus(
+      'the replacement admitted',
+      (status) =>
+        status.instances.some(
+          (instance) => instance.ip === `${running.prefix}.2` && instance.state === 'admitted',
+        ),
+      5_000,
+    );
 
     // Which path brought the replacement: the request-count threshold (held requests count) or
     // self-healing (the dead original failed health.failuresToEject checks); both may start one.
-    const { scaling } = (await getJson<{ scaling?: { events: ScalingEventView[]; inProgress: ScalingEventView[] } }>(running.admin.host, running.admin.port, '/status'));
-    const events = [...(scaling?.events ?? []), ...(scaling?.inProgress ?? [])].map((event) => `${event.kind} ${event.instanceName} ${event.state}: ${event.trigger}`);
+    const { scaling } = await getJson<{
+      scaling?: { events: ScalingEventView[]; inProgress: ScalingEventView[] };
+    }>(running.admin.host, running.admin.port, '/status');
+    const events = [...(scaling?.events ?? []), ...(scaling?.inProgress ?? [])].map(
+      (event) => `${event.kind} ${event.instanceName} ${event.state}: ${event.trigger}`,
+    );
     console.log(
       `queue: 5 requests held while no instance was healthy, answered ${JSON.stringify(replies.map((reply) => [reply.status, reply.latencyMs]))} ` +
         `(status, ms after sending); instances: ${JSON.stringify(admitted.instances.map((instance) => [instance.name, instance.ip, instance.state, instance.health]))}; ` +
@@ -69,11 +95,24 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
       // They waited for the replacement's boot (1.5 s in the fake cloud) rather than failing fast.
       expect(reply.atMs - sentAtMs).toBeGreaterThanOrEqual(1_400);
     }
-    expect(admitted.requests.queue).toMatchObject({ held: 5, released: 5, waiting: 0, refusedQueueFull: 0, refusedWaitedTooLong: 0 });
-    expect(running.controller.output).toMatch(/no healthy instance: holding requests for the first instance admitted/);
-    expect(running.controller.output).toMatch(/request queue empty after \d+\.\ds: 5 held, 5 released to an instance, 0 answered 503/);
+    expect(admitted.requests.queue).toMatchObject({
+      held: 5,
+      released: 5,
+      waiting: 0,
+      refusedQueueFull: 0,
+      refusedWaitedTooLong: 0,
+    });
+    expect(running.controller.output).toMatch(
+      /no healthy instance: holding requests for the first instance admitted/,
+    );
+    expect(running.controller.output).toMatch(
+      /request queue empty after \d+\.\ds: 5 held, 5 released to an instance, 0 answered 503/,
+    );
     // Once admitted, requests go straight through.
-    expect(await timedGet(running.proxy.host, running.proxy.port)).toMatchObject({ status: 200, instanceAddress: running.address(2) });
+    expect(await timedGet(running.proxy.host, running.proxy.port)).toMatchObject({
+      status: 200,
+      instanceAddress: running.address(2),
+    });
   });
 
   it('past queueMaxRequests a request gets 503 at once; past queueMaxWaitMs a held one gets 503 + Retry-After', async () => {
@@ -81,7 +120,13 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
       serviceEnvs: [{ WORK_DELAY_MS: '5' }],
       config: {
         // maxInstances 1: nothing can replace the dead original, so held requests can only time out.
-        scaling: { traffic: 'pool', duringScaleOut: 'queue', thresholdRequests: 1000, maxInstances: 1, retryAfterSeconds: 3 },
+        scaling: {
+          traffic: 'pool',
+          duringScaleOut: 'queue',
+          thresholdRequests: 1000,
+          maxInstances: 1,
+          retryAfterSeconds: 3,
+        },
         traffic: { queueMaxRequests: 5, queueMaxWaitMs: 3_000 },
         health: { intervalMs: 100, failuresToEject: 2 },
       },
@@ -91,7 +136,11 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
 
     const sentAtMs = Date.now();
     const pending = concurrentGets(running, 5);
-    await running.waitForStatus('five requests held', (status) => status.requests.queue.waiting === 5, 5_000);
+    await running.waitForStatus(
+      'five requests held',
+      (status) => status.requests.queue.waiting === 5,
+      5_000,
+    );
     const overflow = await concurrentGets(running, 3);
     const held = await pending;
     const firstHeldAnsweredAtMs = Math.min(...held.map((reply) => reply.atMs));
@@ -108,11 +157,19 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
     }
     for (const reply of held) {
       expect(reply).toMatchObject({ status: 503, retryAfter: '3' });
-      expect(reply.body).toMatch(/no instance became healthy within 3\.0s \(traffic\.queueMaxWaitMs\)/);
+      expect(reply.body).toMatch(
+        /no instance became healthy within 3\.0s \(traffic\.queueMaxWaitMs\)/,
+      );
       expect(reply.atMs - sentAtMs).toBeGreaterThanOrEqual(2_950);
     }
     const status = await running.status();
-    expect(status.requests.queue).toMatchObject({ held: 5, released: 0, waiting: 0, refusedQueueFull: 3, refusedWaitedTooLong: 5 });
+    expect(status.requests.queue).toMatchObject({
+      held: 5,
+      released: 0,
+      waiting: 0,
+      refusedQueueFull: 3,
+      refusedWaitedTooLong: 5,
+    });
     const metrics = (await httpGet(running.admin.host, running.admin.port, '/metrics')).body;
     expect(metrics).toMatch(/^osa_traffic_decisions_total\{decision="refused_queue_full"\} 3$/m);
     expect(metrics).toMatch(/^osa_traffic_decisions_total\{decision="refused_queue_wait"\} 5$/m);
@@ -123,7 +180,12 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
     pool = await PoolCloud.start({
       serviceEnvs: [{ WORK_DELAY_MS: '5' }],
       config: {
-        scaling: { traffic: 'pool', duringScaleOut: 'queue', thresholdRequests: 1000, maxInstances: 1 },
+        scaling: {
+          traffic: 'pool',
+          duringScaleOut: 'queue',
+          thresholdRequests: 1000,
+          maxInstances: 1,
+        },
         // A wait far beyond the test: any place freed here was freed by the client leaving.
         traffic: { queueMaxRequests: 3, queueMaxWaitMs: 120_000 },
         health: { intervalMs: 100, failuresToEject: 2 },
@@ -135,20 +197,40 @@ describe('duringScaleOut: queue (real instances, built controller)', () => {
     /** Three requests held, then their clients hang up. */
     const holdThenLeave = async (round: number): Promise<void> => {
       const requests = Array.from({ length: 3 }, () => {
-        const request = http.get({ host: running.proxy.host, port: running.proxy.port, path: '/', agent: false });
+        const request = http.get({
+          host: running.proxy.host,
+          port: running.proxy.port,
+          path: '/',
+          agent: false,
+        });
         request.on('error', () => undefined); // destroyed on purpose below
         return request;
       });
-      await running.waitForStatus(`round ${round}: three requests held`, (status) => status.requests.queue.waiting === 3, 5_000);
+      await running.waitForStatus(
+        `round ${round}: three requests held`,
+        (status) => status.requests.queue.waiting === 3,
+        5_000,
+      );
       for (const request of requests) request.destroy();
-      await running.waitForStatus(`round ${round}: the places freed`, (status) => status.requests.queue.waiting === 0, 5_000);
+      await running.waitForStatus(
+        `round ${round}: the places freed`,
+        (status) => status.requests.queue.waiting === 0,
+        5_000,
+      );
     };
     await holdThenLeave(1);
     // Without the withdrawal these three would be refused as "queue full" for two minutes.
     await holdThenLeave(2);
 
     const status = await running.status();
-    expect(status.requests.queue).toMatchObject({ held: 6, released: 0, waiting: 0, refusedQueueFull: 0, refusedWaitedTooLong: 0, leftWhileHeld: 6 });
+    expect(status.requests.queue).toMatchObject({
+      held: 6,
+      released: 0,
+      waiting: 0,
+      refusedQueueFull: 0,
+      refusedWaitedTooLong: 0,
+      leftWhileHeld: 6,
+    });
     const metrics = (await httpGet(running.admin.host, running.admin.port, '/metrics')).body;
     expect(metrics).toMatch(/^osa_traffic_decisions_total\{decision="left_while_held"\} 6$/m);
   });

@@ -1,5 +1,11 @@
 import { LocalInstanceProvider } from '../src/providers/local/local-instance-provider';
-import { healthyInstances, LifecycleStatus, postJson, readStatus, waitForStatus } from './support/admin-client';
+import {
+  healthyInstances,
+  LifecycleStatus,
+  postJson,
+  readStatus,
+  waitForStatus,
+} from './support/admin-client';
 import { httpGet } from './support/http-get';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
@@ -26,7 +32,9 @@ describe('self-healing on the local provider', () => {
   async function start(healing: Record<string, unknown> = {}): Promise<InProcessController> {
     prefix = ownLoopbackPrefix();
     controller = await InProcessController.start({
-      ...localControllerConfig(prefix, { local: { bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 500 } }),
+      ...localControllerConfig(prefix, {
+        local: { bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 500 },
+      }),
       scaling: {
         traffic: 'pool',
         duringScaleOut: 'serve',
@@ -39,8 +47,20 @@ describe('self-healing on the local provider', () => {
       health: { intervalMs: 100, checkTimeoutMs: 200, failuresToEject: 3 },
     });
     await controller.originalAdmitted();
-    expect((await postJson(controller.admin.host, controller.admin.port, '/scaling/desired', { instances: 2 })).status).toBe(202);
-    await waitForStatus(controller.admin, '2 instances', (status) => healthyInstances(status).length === 2 && status.scaling.inProgress.length === 0, 20_000, log);
+    expect(
+      (
+        await postJson(controller.admin.host, controller.admin.port, '/scaling/desired', {
+          instances: 2,
+        })
+      ).status,
+    ).toBe(202);
+    await waitForStatus(
+      controller.admin,
+      '2 instances',
+      (status) => healthyInstances(status).length === 2 && status.scaling.inProgress.length === 0,
+      20_000,
+      log,
+    );
     return controller;
   }
 
@@ -49,7 +69,8 @@ describe('self-healing on the local provider', () => {
   /** The clone's pid: the provider's second child. */
   function clonePid(running: InProcessController): number {
     const pids = running.app.get(LocalInstanceProvider).childPids();
-    if (pids.length !== 2) throw new Error(`expected 2 local instances, got pids ${pids.join(', ')}`);
+    if (pids.length !== 2)
+      throw new Error(`expected 2 local instances, got pids ${pids.join(', ')}`);
     return pids[1];
   }
 
@@ -57,7 +78,10 @@ describe('self-healing on the local provider', () => {
     return waitForStatus(
       running.admin,
       `${oldId} replaced`,
-      (status) => healthyInstances(status).length === 2 && !status.instances.some((instance) => instance.id === oldId) && status.scaling.inProgress.length === 0,
+      (status) =>
+        healthyInstances(status).length === 2 &&
+        !status.instances.some((instance) => instance.id === oldId) &&
+        status.scaling.inProgress.length === 0,
       20_000,
       log,
     );
@@ -70,11 +94,23 @@ describe('self-healing on the local provider', () => {
     const pid = clonePid(running);
     process.kill(pid, 'SIGKILL');
     const after = await replaced(running, clone.id);
-    expect(after.scaling).toMatchObject({ desiredInstances: 2, actualInstances: 2, replacementsOwed: 0 });
+    expect(after.scaling).toMatchObject({
+      desiredInstances: 2,
+      actualInstances: 2,
+      replacementsOwed: 0,
+    });
     const heal = after.scaling.events.find((event) => event.kind === 'heal');
     // Whichever notices first: the provider poll (ERROR) or the health checks (refused).
-    expect(heal).toMatchObject({ instanceId: clone.id, state: 'removed', trigger: expect.stringMatching(/^its server is ERROR \(process exited by SIGKILL|^failed 3 health checks in a row/) });
-    expect(after.scaling.events.filter((event) => event.kind === 'replacement')).toEqual([expect.objectContaining({ state: 'admitted' })]);
+    expect(heal).toMatchObject({
+      instanceId: clone.id,
+      state: 'removed',
+      trigger: expect.stringMatching(
+        /^its server is ERROR \(process exited by SIGKILL|^failed 3 health checks in a row/,
+      ),
+    });
+    expect(after.scaling.events.filter((event) => event.kind === 'replacement')).toEqual([
+      expect.objectContaining({ state: 'admitted' }),
+    ]);
     expect((await httpGet(running.proxy.host, running.proxy.port, '/')).status).toBe(200);
   });
 
@@ -87,7 +123,9 @@ describe('self-healing on the local provider', () => {
     const after = await replaced(running, clone.id);
     expect(after.scaling.events.find((event) => event.kind === 'heal')).toMatchObject({
       instanceId: clone.id,
-      trigger: expect.stringMatching(/^failed 3 health checks in a row \(health\.failuresToEject=3; last: no answer within 200 ms\)$/),
+      trigger: expect.stringMatching(
+        /^failed 3 health checks in a row \(health\.failuresToEject=3; last: no answer within 200 ms\)$/,
+      ),
     });
     // A stopped process ignores SIGTERM: the stop grace ran out and SIGKILL ended it.
     expect(await waitUntilGone([pid], 5_000)).toEqual([]);

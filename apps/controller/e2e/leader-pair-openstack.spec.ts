@@ -1,13 +1,21 @@
 import * as fs from 'node:fs';
 import { FakeOpenStack } from '@osa/openstack-testkit';
-import { healthyInstances, LifecycleStatus, postJson, readStatus, waitForStatus } from './support/admin-client';
+import {
+  healthyInstances,
+  LifecycleStatus,
+  postJson,
+  readStatus,
+  waitForStatus,
+} from './support/admin-client';
 import { ControllerProcess } from './support/controller-process';
 import { prepareSeedCloud, serversNamed } from './support/fake-cloud';
 import { httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
 import { ServiceInstance } from './support/service-instance';
 
-type PairStatus = LifecycleStatus & { leadership: { role: string; holderId: string; leaseHolder: string; actingUntil?: string } };
+type PairStatus = LifecycleStatus & {
+  leadership: { role: string; holderId: string; leaseHolder: string; actingUntil?: string };
+};
 
 const LEASE_MS = 3_000;
 const RENEW_MS = 1_000;
@@ -17,7 +25,10 @@ const TAKEOVER_BOUND_MS = LEASE_MS + RENEW_MS + RENEW_MS / 2;
 const CALL_AND_POLL_SLACK_MS = 1_000;
 /** The config sections of the Octavia tests: the fake's Octavia API carries no traffic, only the control plane's calls. */
 const OCTAVIA = {
-  dataPlane: { kind: 'octavia', octavia: { loadBalancerName: 'pair-lb', vipSubnet: 'test-subnet', statsIntervalMs: 500 } },
+  dataPlane: {
+    kind: 'octavia',
+    octavia: { loadBalancerName: 'pair-lb', vipSubnet: 'test-subnet', statsIntervalMs: 500 },
+  },
   traffic: { mode: 'pool' },
 };
 
@@ -40,12 +51,18 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
 
   beforeEach(async () => {
     prefix = ownLoopbackPrefix();
-    services.push(await ServiceInstance.start(`${prefix}.1`, 5000), await ServiceInstance.start(`${prefix}.2`, 5000));
+    services.push(
+      await ServiceInstance.start(`${prefix}.1`, 5000),
+      await ServiceInstance.start(`${prefix}.2`, 5000),
+    );
     cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
     const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
     dir = seeded.dir;
     env = seeded.env;
-    cloud.setServerBehaviour({ address: () => `${prefix}.2`, bootDelayMs: 500 }, { namePrefix: 'service-auto-' });
+    cloud.setServerBehaviour(
+      { address: () => `${prefix}.2`, bootDelayMs: 500 },
+      { namePrefix: 'service-auto-' },
+    );
   });
 
   afterEach(async () => {
@@ -57,15 +74,30 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
   });
 
   /** `extra`: further config sections (the Octavia tests add dataPlane and traffic). */
-  function start(holderId: string, hostOffset: number, extra: Record<string, unknown> = {}): ControllerProcess {
+  function start(
+    holderId: string,
+    hostOffset: number,
+    extra: Record<string, unknown> = {},
+  ): ControllerProcess {
     const controller = ControllerProcess.start(
       {
         proxy: { listenHost: `${prefix}.${200 + hostOffset}`, listenPort: 0 },
         admin: { listenHost: `${prefix}.${201 + hostOffset}`, listenPort: 0 },
         provider: { kind: 'openstack' },
-        scaling: { policies: [], maxInstances: 3, statusPollInitialMs: 100, statusPollMaxMs: 200, healing: { providerPollIntervalMs: 300 } },
+        scaling: {
+          policies: [],
+          maxInstances: 3,
+          statusPollInitialMs: 100,
+          statusPollMaxMs: 200,
+          healing: { providerPollIntervalMs: 300 },
+        },
         health: { intervalMs: 100, readinessTimeoutMs: 2_000 },
-        leadership: { enabled: true, leaseDurationMs: LEASE_MS, renewIntervalMs: RENEW_MS, holderId },
+        leadership: {
+          enabled: true,
+          leaseDurationMs: LEASE_MS,
+          renewIntervalMs: RENEW_MS,
+          holderId,
+        },
         ...extra,
       },
       env,
@@ -74,9 +106,10 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     return controller;
   }
 
-  const pairStatus = async (admin: { host: string; port: number }): Promise<PairStatus> => (await readStatus(admin)) as PairStatus;
+  const pairStatus = async (admin: { host: string; port: number }): Promise<PairStatus> =>
+    (await readStatus(admin)) as PairStatus;
 
-  it('the standby takes over within leaseDurationMs + 1.5 x renewIntervalMs, adopts the leader\'s server, no duplicate create', async () => {
+  it("the standby takes over within leaseDurationMs + 1.5 x renewIntervalMs, adopts the leader's server, no duplicate create", async () => {
     const fake = cloud as FakeOpenStack;
     const a = start('ctl-a', 0);
     await a.waitForLine(/elected: ctl-a holds lease "osa-lease-service"/, 20_000);
@@ -85,12 +118,31 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     await b.waitForLine(/lease "osa-lease-service" as ctl-b/, 20_000);
 
     // Only the leader acts: asking the leader for 2 instances creates exactly one server (once its recovery set a desired count).
-    await waitForStatus(aAddr.admin, 'the leader recovered', (s) => s.scaling.desiredInstances !== null, 20_000, () => a.output);
-    expect((await postJson(aAddr.admin.host, aAddr.admin.port, '/scaling/desired', { instances: 2 })).status).toBe(202);
-    await waitForStatus(aAddr.admin, 'the leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => a.output);
+    await waitForStatus(
+      aAddr.admin,
+      'the leader recovered',
+      (s) => s.scaling.desiredInstances !== null,
+      20_000,
+      () => a.output,
+    );
+    expect(
+      (await postJson(aAddr.admin.host, aAddr.admin.port, '/scaling/desired', { instances: 2 }))
+        .status,
+    ).toBe(202);
+    await waitForStatus(
+      aAddr.admin,
+      'the leader at 2 healthy instances',
+      (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0,
+      30_000,
+      () => a.output,
+    );
     expect(fake.callsTo('compute', 'POST', /\/servers$/)).toHaveLength(1);
     const bBefore = await pairStatus(bAddr.admin);
-    expect(bBefore.leadership).toMatchObject({ role: 'standby', holderId: 'ctl-b', leaseHolder: 'ctl-a' });
+    expect(bBefore.leadership).toMatchObject({
+      role: 'standby',
+      holderId: 'ctl-b',
+      leaseHolder: 'ctl-a',
+    });
     expect(bBefore.scaling.desiredInstances).toBeNull(); // the standby decided nothing
     // Asked directly, the standby changes nothing in the cloud either.
     await postJson(bAddr.admin.host, bAddr.admin.port, '/scaling/desired', { instances: 3 });
@@ -108,11 +160,19 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
       else await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const takeoverMs = tookOverAt - killedAt;
-    process.stdout.write(`leader-pair: takeover after kill -9 in ${takeoverMs} ms (bound ${TAKEOVER_BOUND_MS} ms + ${CALL_AND_POLL_SLACK_MS} ms slack)\n`);
+    process.stdout.write(
+      `leader-pair: takeover after kill -9 in ${takeoverMs} ms (bound ${TAKEOVER_BOUND_MS} ms + ${CALL_AND_POLL_SLACK_MS} ms slack)\n`,
+    );
     expect(takeoverMs).toBeLessThanOrEqual(TAKEOVER_BOUND_MS + CALL_AND_POLL_SLACK_MS);
 
     // The new leader adopts the dead leader's server instead of creating one.
-    const done = await waitForStatus(bAddr.admin, 'the new leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => b.output);
+    const done = await waitForStatus(
+      bAddr.admin,
+      'the new leader at 2 healthy instances',
+      (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0,
+      30_000,
+      () => b.output,
+    );
     expect(done.scaling.desiredInstances).toBe(2);
     expect(fake.callsTo('compute', 'POST', /\/servers$/)).toHaveLength(1);
     expect(fake.callsTo('compute', 'DELETE')).toEqual([]);
@@ -123,15 +183,21 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
   });
 
   /** The admin listener (an external data plane: no proxy line to wait for). */
-  const adminOf = async (controller: ControllerProcess): Promise<{ host: string; port: number }> => {
+  const adminOf = async (
+    controller: ControllerProcess,
+  ): Promise<{ host: string; port: number }> => {
     const match = await controller.waitForLine(/admin listener on http:\/\/([\d.]+):(\d+)/, 20_000);
     return { host: match[1], port: Number(match[2]) };
   };
-  const role = async (admin: { host: string; port: number }): Promise<string> => ((await readStatus(admin)) as PairStatus).leadership.role;
+  const role = async (admin: { host: string; port: number }): Promise<string> =>
+    ((await readStatus(admin)) as PairStatus).leadership.role;
   /** Every call that changes Octavia (create, update, delete of any of its objects). */
-  const octaviaWrites = (fake: FakeOpenStack) => fake.callsTo('load-balancer').filter((call) => call.method !== 'GET');
+  const octaviaWrites = (fake: FakeOpenStack) =>
+    fake.callsTo('load-balancer').filter((call) => call.method !== 'GET');
   const membersNow = (fake: FakeOpenStack) =>
-    [...fake.state.members.values()].map((m) => ({ id: m.id, name: m.name, address: m.address, weight: m.weight })).sort((a, b) => a.address.localeCompare(b.address));
+    [...fake.state.members.values()]
+      .map((m) => ({ id: m.id, name: m.name, address: m.address, weight: m.weight }))
+      .sort((a, b) => a.address.localeCompare(b.address));
 
   // dataPlane.kind octavia: only the lease holder touches the load balancer.
   it('octavia: a standby creates no load balancer and sends no member set until it is elected', async () => {
@@ -149,7 +215,9 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     await b.waitForLine(/data plane members: ready service-vm-1 /, 20_000);
     expect(fake.state.loadBalancers.size).toBe(1);
     expect(fake.callsTo('load-balancer', 'POST', /\/loadbalancers$/)).toHaveLength(1);
-    expect(membersNow(fake)).toEqual([expect.objectContaining({ address: `${prefix}.1`, weight: 100 })]);
+    expect(membersNow(fake)).toEqual([
+      expect.objectContaining({ address: `${prefix}.1`, weight: 100 }),
+    ]);
   });
 
   it('octavia: kill -9 of the leader: the standby takes the load balancer over as it is (same members, no member update, no duplicate create)', async () => {
@@ -158,10 +226,28 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     await a.waitForLine(/elected: ctl-a holds lease/, 20_000);
     const aAddr = { admin: await adminOf(a) };
     // Elected is not yet recovered: scaling refuses a desired count (409) until restart recovery listed the group.
-    await waitForStatus(aAddr.admin, 'the leader recovered', (s) => s.scaling.desiredInstances !== null, 20_000, () => a.output);
-    expect((await postJson(aAddr.admin.host, aAddr.admin.port, '/scaling/desired', { instances: 2 })).status).toBe(202);
-    await waitForStatus(aAddr.admin, 'the leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => a.output);
-    await a.waitForLine(/data plane members: ready (service-vm-1, service-auto-\S+|service-auto-\S+, service-vm-1) /, 20_000);
+    await waitForStatus(
+      aAddr.admin,
+      'the leader recovered',
+      (s) => s.scaling.desiredInstances !== null,
+      20_000,
+      () => a.output,
+    );
+    expect(
+      (await postJson(aAddr.admin.host, aAddr.admin.port, '/scaling/desired', { instances: 2 }))
+        .status,
+    ).toBe(202);
+    await waitForStatus(
+      aAddr.admin,
+      'the leader at 2 healthy instances',
+      (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0,
+      30_000,
+      () => a.output,
+    );
+    await a.waitForLine(
+      /data plane members: ready (service-vm-1, service-auto-\S+|service-auto-\S+, service-vm-1) /,
+      20_000,
+    );
 
     const b = start('ctl-b', 2, OCTAVIA);
     const bAddr = { admin: await adminOf(b) };
@@ -179,9 +265,18 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     a.signal('SIGKILL');
     expect(await a.exited).toEqual({ code: null, signal: 'SIGKILL' });
     await b.waitForLine(/elected: ctl-b holds lease/, 20_000);
-    const done = await waitForStatus(bAddr.admin, 'the new leader at 2 healthy instances', (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0, 30_000, () => b.output);
+    const done = await waitForStatus(
+      bAddr.admin,
+      'the new leader at 2 healthy instances',
+      (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0,
+      30_000,
+      () => b.output,
+    );
     expect(done.scaling.desiredInstances).toBe(2);
-    await b.waitForLine(/data plane members: ready (service-vm-1, service-auto-\S+|service-auto-\S+, service-vm-1) /, 20_000);
+    await b.waitForLine(
+      /data plane members: ready (service-vm-1, service-auto-\S+|service-auto-\S+, service-vm-1) /,
+      20_000,
+    );
 
     // The same member objects with the same weights, and not one member update by the new leader.
     expect(membersNow(fake)).toEqual(before);

@@ -29,8 +29,17 @@ describe('a scale-out and a scale-in under load (autocannon, built controller, l
   it('serve: zero non-2xx answers and zero transport errors through the scale-out and the scale-in', async () => {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start({
-      ...localControllerConfig(prefix, { local: { bootDelayMs: 3_000, serviceEnv: { WORK_DELAY_MS: '20' }, stopGraceMs: 2_000 } }),
-      scaling: { traffic: 'pool', duringScaleOut: 'serve', thresholdRequests: THRESHOLD_REQUESTS, maxInstances: 2, statusPollInitialMs: 100, statusPollMaxMs: 200 },
+      ...localControllerConfig(prefix, {
+        local: { bootDelayMs: 3_000, serviceEnv: { WORK_DELAY_MS: '20' }, stopGraceMs: 2_000 },
+      }),
+      scaling: {
+        traffic: 'pool',
+        duringScaleOut: 'serve',
+        thresholdRequests: THRESHOLD_REQUESTS,
+        maxInstances: 2,
+        statusPollInitialMs: 100,
+        statusPollMaxMs: 200,
+      },
       health: { intervalMs: 200 },
     });
     const running = controller;
@@ -39,29 +48,51 @@ describe('a scale-out and a scale-in under load (autocannon, built controller, l
 
     const scaleIn = (async (): Promise<void> => {
       await new Promise((resolve) => setTimeout(resolve, SCALE_IN_AT_MS));
-      expect((await postJson(admin.host, admin.port, '/scaling/pause', { reason: 'load test: hold the policy' })).status).toBe(200);
-      expect((await postJson(admin.host, admin.port, '/scaling/desired', { instances: 1, reason: 'load test: scale in' })).status).toBe(202);
+      expect(
+        (
+          await postJson(admin.host, admin.port, '/scaling/pause', {
+            reason: 'load test: hold the policy',
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await postJson(admin.host, admin.port, '/scaling/desired', {
+            instances: 1,
+            reason: 'load test: scale in',
+          })
+        ).status,
+      ).toBe(202);
     })();
     const run = await runLoad({
       url: `http://${proxy.host}:${proxy.port}/`,
       ...LOAD,
       onProgress: (elapsed, requests, non2xx) => {
-        if (elapsed % 5 === 0) console.log(`serve + scale-in: ${elapsed}s, ${requests} answers, ${non2xx} non-2xx`);
+        if (elapsed % 5 === 0)
+          console.log(`serve + scale-in: ${elapsed}s, ${requests} answers, ${non2xx} non-2xx`);
       },
     });
     await scaleIn;
     const status = await readStatus(admin);
-    const byKind = (kind: ScalingEventView['kind']): ScalingEventView | undefined => status.scaling.events.find((event) => event.kind === kind);
+    const byKind = (kind: ScalingEventView['kind']): ScalingEventView | undefined =>
+      status.scaling.events.find((event) => event.kind === kind);
     const out = byKind('scale-out');
     const inEvent = byKind('scale-in');
-    if (!out?.finishedAt || !inEvent?.finishedAt) throw new Error(`expected a finished scale-out and scale-in: ${JSON.stringify(status.scaling.events)}\n${running.output}`);
+    if (!out?.finishedAt || !inEvent?.finishedAt)
+      throw new Error(
+        `expected a finished scale-out and scale-in: ${JSON.stringify(status.scaling.events)}\n${running.output}`,
+      );
     expect(out.state).toBe('admitted');
     expect(inEvent).toMatchObject({ state: 'removed', inFlightAtDelete: 0 });
     // Both happened inside the load, in that order, with answers before, between and after them.
-    const at = (iso: string): string => `+${((Date.parse(iso) - run.startedAtMs) / 1000).toFixed(2)}s`;
+    const at = (iso: string): string =>
+      `+${((Date.parse(iso) - run.startedAtMs) / 1000).toFixed(2)}s`;
     expect(answersAround(run, 'before', Date.parse(out.startedAt))).toBeGreaterThan(0);
     expect(Date.parse(out.finishedAt)).toBeLessThan(Date.parse(inEvent.startedAt));
-    expect(answersAround(run, 'after', Date.parse(out.finishedAt)) - answersAround(run, 'after', Date.parse(inEvent.startedAt))).toBeGreaterThan(0);
+    expect(
+      answersAround(run, 'after', Date.parse(out.finishedAt)) -
+        answersAround(run, 'after', Date.parse(inEvent.startedAt)),
+    ).toBeGreaterThan(0);
     expect(answersAround(run, 'after', Date.parse(inEvent.finishedAt))).toBeGreaterThan(0);
     console.log(
       `serve + scale-in: ${describeLoad('load', run)}; scale-out ${at(out.startedAt)} to ${at(out.finishedAt)} (${JSON.stringify(out.phaseDurationsMs)}); ` +
@@ -71,6 +102,8 @@ describe('a scale-out and a scale-in under load (autocannon, built controller, l
     expect(run.non2xx).toBe(0);
     expect(run.transportErrors).toBe(0);
     expect(run.statusCounts).toEqual({ '200': run.requests });
-    expect(status.instances.map((instance) => [instance.name, instance.state])).toEqual([['service-vm-1', 'admitted']]);
+    expect(status.instances.map((instance) => [instance.name, instance.state])).toEqual([
+      ['service-vm-1', 'admitted'],
+    ]);
   });
 });

@@ -2,7 +2,13 @@ import { postJson } from './support/admin-client';
 import { ControllerProcess } from './support/controller-process';
 import { getJson, httpGet } from './support/http-get';
 import { ownLoopbackPrefix } from './support/loopback';
-import { answersAround, describeLoad, LoadRun, runLoad, statusRunsPerConnection } from './support/traffic-load';
+import {
+  answersAround,
+  describeLoad,
+  LoadRun,
+  runLoad,
+  statusRunsPerConnection,
+} from './support/traffic-load';
 import { LOGGED } from './support/log-lines';
 import { localControllerConfig } from './support/local-controller-config';
 
@@ -28,12 +34,17 @@ interface StatusView {
   scaling: { events: Array<ScaleEventView | RemovalEventView> };
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -65,12 +76,29 @@ describe('a scale-out under load (autocannon, built controller, local provider)'
   async function loadThroughScaleOut(
     duringScaleOut: 'serve' | 'reject',
     scaleIn = false,
-  ): Promise<{ run: LoadRun; event: ScaleEventView; status: StatusView; prefix: string; admin: { host: string; port: number }; removal?: RemovalEventView }> {
+  ): Promise<{
+    run: LoadRun;
+    event: ScaleEventView;
+    status: StatusView;
+    prefix: string;
+    admin: { host: string; port: number };
+    removal?: RemovalEventView;
+  }> {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start({
       // A 3 s "boot" so the scale-out spans a good part of the load.
-      ...localControllerConfig(prefix, { local: { bootDelayMs: 3_000, serviceEnv: { WORK_DELAY_MS: '20' }, stopGraceMs: 2_000 } }),
-      scaling: { traffic: 'pool', duringScaleOut, thresholdRequests: THRESHOLD_REQUESTS, maxInstances: 2, retryAfterSeconds: 1, statusPollInitialMs: 100, statusPollMaxMs: 200 },
+      ...localControllerConfig(prefix, {
+        local: { bootDelayMs: 3_000, serviceEnv: { WORK_DELAY_MS: '20' }, stopGraceMs: 2_000 },
+      }),
+      scaling: {
+        traffic: 'pool',
+        duringScaleOut,
+        thresholdRequests: THRESHOLD_REQUESTS,
+        maxInstances: 2,
+        retryAfterSeconds: 1,
+        statusPollInitialMs: 100,
+        statusPollMaxMs: 200,
+      },
       health: { intervalMs: 200 },
     });
     const { proxy, admin } = await controller.addresses();
@@ -80,28 +108,49 @@ describe('a scale-out under load (autocannon, built controller, local provider)'
       url: `http://${proxy.host}:${proxy.port}/`,
       ...LOAD,
       onProgress: (elapsed, requests, non2xx) => {
-        if (elapsed % 5 === 0) console.log(`${duringScaleOut}: ${elapsed}s, ${requests} answers, ${non2xx} non-2xx`);
+        if (elapsed % 5 === 0)
+          console.log(`${duringScaleOut}: ${elapsed}s, ${requests} answers, ${non2xx} non-2xx`);
       },
     });
-    const status = (): Promise<StatusView> => getJson<StatusView>(admin.host, admin.port, '/status');
+    const status = (): Promise<StatusView> =>
+      getJson<StatusView>(admin.host, admin.port, '/status');
     let removal: RemovalEventView | undefined;
     if (scaleIn) {
       const admittedAt = await until('the scale-out to finish', 15_000, async () => {
         const event = (await status()).lastScaleEvent;
-        return event?.state === 'admitted' && event.finishedAt ? Date.parse(event.finishedAt) : undefined;
+        return event?.state === 'admitted' && event.finishedAt
+          ? Date.parse(event.finishedAt)
+          : undefined;
       });
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, admittedAt + 2_000 - Date.now())));
-      expect((await postJson(admin.host, admin.port, '/scaling/pause', { reason: 'load test: scale-in by hand' })).status).toBe(200);
-      const scaled = await postJson(admin.host, admin.port, '/scaling/desired', { instances: 1, reason: 'load test' });
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, admittedAt + 2_000 - Date.now())),
+      );
+      expect(
+        (
+          await postJson(admin.host, admin.port, '/scaling/pause', {
+            reason: 'load test: scale-in by hand',
+          })
+        ).status,
+      ).toBe(200);
+      const scaled = await postJson(admin.host, admin.port, '/scaling/desired', {
+        instances: 1,
+        reason: 'load test',
+      });
       expect(scaled.status).toBe(202);
       removal = await until('the scale-in to finish', 15_000, async () =>
-        (await status()).scaling.events.find((event): event is RemovalEventView => event.kind === 'scale-in' && event.state === 'removed'),
+        (await status()).scaling.events.find(
+          (event): event is RemovalEventView =>
+            event.kind === 'scale-in' && event.state === 'removed',
+        ),
       );
     }
     const run = await loading;
     const finalStatus = await status();
     const event = finalStatus.lastScaleEvent;
-    if (!event?.finishedAt) throw new Error(`no finished scale-out after the load: ${JSON.stringify(finalStatus.lastScaleEvent)}\n${controller.output}`);
+    if (!event?.finishedAt)
+      throw new Error(
+        `no finished scale-out after the load: ${JSON.stringify(finalStatus.lastScaleEvent)}\n${controller.output}`,
+      );
     expect(event.state).toBe('admitted');
     // The scale-out happened inside the load, with load before and after it: answers completed
     // before the controller recorded its start, and after it recorded its end.
@@ -130,8 +179,12 @@ describe('a scale-out under load (autocannon, built controller, local provider)'
     expect(run.statusCounts).toEqual({ '200': run.requests });
     // The scale-in happened under load too (answers after it ended), and left the original serving alone.
     expect(removal?.finishedAt).toBeDefined();
-    expect(answersAround(run, 'after', Date.parse(removal?.finishedAt as string))).toBeGreaterThan(0);
-    expect(status.instances.filter((instance) => instance.serving).map((instance) => instance.ip)).toEqual([`${prefix}.1`]);
+    expect(answersAround(run, 'after', Date.parse(removal?.finishedAt as string))).toBeGreaterThan(
+      0,
+    );
+    expect(
+      status.instances.filter((instance) => instance.serving).map((instance) => instance.ip),
+    ).toEqual([`${prefix}.1`]);
   });
 
   it('reject: 503s only while the scale-out runs, 200s before and after', async () => {
@@ -149,7 +202,12 @@ describe('a scale-out under load (autocannon, built controller, local provider)'
     );
     // Every 503 is one the controller counted as rejected because a scale-out was running.
     const metrics = (await httpGet(admin.host, admin.port, '/metrics')).body;
-    expect(metrics).toMatch(new RegExp(`^osa_traffic_decisions_total\\{decision="rejected_while_scaling"\\} ${rejections.length}$`, 'm'));
+    expect(metrics).toMatch(
+      new RegExp(
+        `^osa_traffic_decisions_total\\{decision="rejected_while_scaling"\\} ${rejections.length}$`,
+        'm',
+      ),
+    );
     // And the window really was one window: each connection (its requests one after another) saw
     // 200s, then 503s, then 200s again, and no 503 once the 200s were back.
     expect(new Set(statusRunsPerConnection(run))).toEqual(new Set(['200 503 200']));

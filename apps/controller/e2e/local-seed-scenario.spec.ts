@@ -8,8 +8,18 @@ import { localControllerConfig } from './support/local-controller-config';
 
 interface StatusView {
   activeBackend: { name: string; address: string } | null;
-  instances: Array<{ name: string; role: string; state: string; ip: string | null; serving: boolean }>;
-  lastScaleEvent: { state: string; instanceName: string; phaseDurationsMs: Record<string, number> } | null;
+  instances: Array<{
+    name: string;
+    role: string;
+    state: string;
+    ip: string | null;
+    serving: boolean;
+  }>;
+  lastScaleEvent: {
+    state: string;
+    instanceName: string;
+    phaseDurationsMs: Record<string, number>;
+  } | null;
   gate: { open: boolean };
 }
 
@@ -47,12 +57,18 @@ describe('seed scenario (section 16) on the local provider, built controller as 
       pauseMs: 100,
       maxRequests: 200,
       maxDurationMs: 60_000,
-      until: (seen) => seen.filter((response) => response.instanceAddress === cloneAddress).length >= 5,
+      until: (seen) =>
+        seen.filter((response) => response.instanceAddress === cloneAddress).length >= 5,
     });
-    const describeLoop = (): string => responses.map((r) => `${r.n}:${r.status}:${r.instanceAddress ?? r.retryAfter}`).join(' ');
+    const describeLoop = (): string =>
+      responses.map((r) => `${r.n}:${r.status}:${r.instanceAddress ?? r.retryAfter}`).join(' ');
 
     // 1-9 from service-vm-1; request 10 triggers: 503 + Retry-After until the switch; then the clone only.
-    const firstFromClone = expectSeedShape(responses, { original: originalAddress, clone: cloneAddress, servedByOriginal: 9 });
+    const firstFromClone = expectSeedShape(responses, {
+      original: originalAddress,
+      clone: cloneAddress,
+      servedByOriginal: 9,
+    });
     const afterSwitch: LoopResponse[] = responses.slice(firstFromClone);
     expect(cloneAddress).not.toBe(originalAddress);
     expect(afterSwitch[0].body).toMatch(/^hello 1 from /);
@@ -66,11 +82,24 @@ describe('seed scenario (section 16) on the local provider, built controller as 
       ['original', 'admitted', `${prefix}.1`, false],
       ['clone', 'admitted', `${prefix}.2`, true],
     ]);
-    expect(status.lastScaleEvent).toMatchObject({ state: 'admitted', instanceName: expect.stringMatching(/^service-auto-/) });
-    expect(Object.keys(status.lastScaleEvent?.phaseDurationsMs ?? {})).toEqual(['creating', 'booting', 'addressing', 'health-checking']);
+    expect(status.lastScaleEvent).toMatchObject({
+      state: 'admitted',
+      instanceName: expect.stringMatching(/^service-auto-/),
+    });
+    expect(Object.keys(status.lastScaleEvent?.phaseDurationsMs ?? {})).toEqual([
+      'creating',
+      'booting',
+      'addressing',
+      'health-checking',
+    ]);
     expect(controller.lines.filter((line) => /starting: pid \d+/.test(line))).toHaveLength(2);
     // Each transition logged once.
-    for (const [previousPhase, phase] of [['creating', 'booting'], ['booting', 'addressing'], ['addressing', 'health-checking'], ['health-checking', 'admitted']]) {
+    for (const [previousPhase, phase] of [
+      ['creating', 'booting'],
+      ['booting', 'addressing'],
+      ['addressing', 'health-checking'],
+      ['health-checking', 'admitted'],
+    ]) {
       expect(controller.logs(LOGGED.phaseChange({ previousPhase, phase }))).toHaveLength(1);
     }
 

@@ -33,21 +33,35 @@ describe('openstack provider calls end their HTTP requests when cancelled', () =
     cloud = client = dir = undefined;
   });
 
-  async function start(callTimeoutMs: number): Promise<{ provider: MonitoredInstanceProvider; health: CloudApiHealth; fake: FakeOpenStack; serverId: string }> {
+  async function start(callTimeoutMs: number): Promise<{
+    provider: MonitoredInstanceProvider;
+    health: CloudApiHealth;
+    fake: FakeOpenStack;
+    serverId: string;
+  }> {
     const prefix = ownLoopbackPrefix();
     const fake = await FakeOpenStack.start({ host: `${prefix}.250` });
     cloud = fake;
     const seeded = await prepareSeedCloud(fake, `${prefix}.9`);
     dir = seeded.dir;
     // The client's own per-request timeout is far away: only the signal can end the request.
-    client = OpenStackClient.fromEnvironment({ env: seeded.env, cwd: dir, homeDir: dir, overrides: { timeoutMs: 600_000 } });
+    client = OpenStackClient.fromEnvironment({
+      env: seeded.env,
+      cwd: dir,
+      homeDir: dir,
+      overrides: { timeoutMs: 600_000 },
+    });
     await client.compute.microversion(); // negotiated before Nova hangs (it is shared, not per call)
     const config = new ProviderConfig();
     config.kind = 'openstack';
     const clock = new SystemClock();
     const health = new CloudApiHealth(clock);
     const placement = new OpenStackPlacement(config.openstack, client, clock, new PlacementState());
-    const provider = new MonitoredInstanceProvider(new OpenStackInstanceProvider(config.openstack, config, client, placement), health, callTimeoutMs);
+    const provider = new MonitoredInstanceProvider(
+      new OpenStackInstanceProvider(config.openstack, config, client, placement),
+      health,
+      callTimeoutMs,
+    );
     return { provider, health, fake, serverId: seeded.original.id };
   }
 
@@ -61,7 +75,8 @@ describe('openstack provider calls end their HTTP requests when cancelled', () =
     throw new Error(`never saw ${what}`);
   }
 
-  const hangingGet = (fake: FakeOpenStack): CallRecord | undefined => fake.callsTo('compute', 'GET').find((call) => call.fault === 'hang');
+  const hangingGet = (fake: FakeOpenStack): CallRecord | undefined =>
+    fake.callsTo('compute', 'GET').find((call) => call.fault === 'hang');
 
   it('a call its caller cancels destroys the request Nova holds, and says nothing about the API', async () => {
     const { provider, health, fake, serverId } = await start(60_000);
@@ -72,7 +87,9 @@ describe('openstack provider calls end their HTTP requests when cancelled', () =
     caller.abort(new Error('controller shutting down'));
 
     expect(await call).toEqual(new Error('controller shutting down'));
-    await eventually('the client close the connection', () => (held.clientClosedEarly ? true : undefined));
+    await eventually('the client close the connection', () =>
+      held.clientClosedEarly ? true : undefined,
+    );
     expect(health.status()).toMatchObject({ state: 'ok', failedCallsInARow: 0 });
   });
 
@@ -83,8 +100,15 @@ describe('openstack provider calls end their HTTP requests when cancelled', () =
     const held = await eventually('the list GET reach Nova', () => hangingGet(fake));
 
     expect(error).toEqual(new ProviderCallTimeoutError('list the group', 300));
-    await eventually('the client close the connection', () => (held.clientClosedEarly ? true : undefined));
-    expect(health.status()).toMatchObject({ state: 'degraded', failedCallsInARow: 1, lastError: 'list the group: list the group did not answer within 300 ms (scaling.providerCallTimeoutMs)' });
+    await eventually('the client close the connection', () =>
+      held.clientClosedEarly ? true : undefined,
+    );
+    expect(health.status()).toMatchObject({
+      state: 'degraded',
+      failedCallsInARow: 1,
+      lastError:
+        'list the group: list the group did not answer within 300 ms (scaling.providerCallTimeoutMs)',
+    });
     expect(fake.callsTo('compute', 'GET').filter((call) => call.fault === 'hang')).toHaveLength(1); // not retried after the deadline
   });
 });

@@ -28,7 +28,10 @@ describe('openstack provider details', () => {
 
   it('boots the newest active golden image, takes the original from originalUrl, and marks the server as ours with the user metadata beside', async () => {
     const prefix = ownLoopbackPrefix();
-    services.push(await ServiceInstance.start(`${prefix}.1`, 5000), await ServiceInstance.start(`${prefix}.2`, 5000));
+    services.push(
+      await ServiceInstance.start(`${prefix}.1`, 5000),
+      await ServiceInstance.start(`${prefix}.2`, 5000),
+    );
     cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
     const seeded = await prepareSeedCloud(cloud, `${prefix}.9`); // service-vm-1 in the cloud points nowhere: the URL wins
     dir = seeded.dir;
@@ -42,26 +45,46 @@ describe('openstack provider details', () => {
     });
     await client.image.images.upload(rebaked.id, Buffer.from('newer golden image\n'));
     client.close();
-    cloud.setServerBehaviour({ address: () => `${prefix}.2`, bootDelayMs: 200 }, { namePrefix: 'service-auto-' });
+    cloud.setServerBehaviour(
+      { address: () => `${prefix}.2`, bootDelayMs: 200 },
+      { namePrefix: 'service-auto-' },
+    );
 
     controller = await InProcessController.start(
       {
         proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
         admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-        provider: { kind: 'openstack', group: 'web-tier', openstack: { originalUrl: `http://${prefix}.1:5000`, metadata: { 'cost-centre': '4711', 'scheduling hint': 'rack-a' } } },
+        provider: {
+          kind: 'openstack',
+          group: 'web-tier',
+          openstack: {
+            originalUrl: `http://${prefix}.1:5000`,
+            metadata: { 'cost-centre': '4711', 'scheduling hint': 'rack-a' },
+          },
+        },
         scaling: { thresholdRequests: 2, statusPollInitialMs: 100 },
         health: { intervalMs: 100 },
       },
       seeded.env,
     );
     await controller.originalAdmitted();
-    expect((await httpGet(controller.proxy.host, controller.proxy.port, '/')).headers['x-instance-address']).toBe(`${prefix}.1:5000`);
+    expect(
+      (await httpGet(controller.proxy.host, controller.proxy.port, '/')).headers[
+        'x-instance-address'
+      ],
+    ).toBe(`${prefix}.1:5000`);
     expect((await httpGet(controller.proxy.host, controller.proxy.port, '/')).status).toBe(503);
     await controller.scaling.settled();
-    expect((await httpGet(controller.proxy.host, controller.proxy.port, '/')).headers['x-instance-address']).toBe(`${prefix}.2:5000`);
+    expect(
+      (await httpGet(controller.proxy.host, controller.proxy.port, '/')).headers[
+        'x-instance-address'
+      ],
+    ).toBe(`${prefix}.2:5000`);
 
     const [create] = cloud.callsTo('compute', 'POST', /\/servers$/);
-    expect((create.body as { server: { imageRef: string; metadata: object } }).server).toMatchObject({ imageRef: rebaked.id });
+    expect(
+      (create.body as { server: { imageRef: string; metadata: object } }).server,
+    ).toMatchObject({ imageRef: rebaked.id });
     expect((create.body as { server: { metadata: object } }).server.metadata).toEqual({
       'cost-centre': '4711',
       'scheduling hint': 'rack-a',
@@ -70,9 +93,23 @@ describe('openstack provider details', () => {
       'osa:image': rebaked.id,
     });
     // The fake Nova stored it as a real one would: GET shows the same metadata.
-    expect(serversNamed(cloud, 'service-auto-')[0].metadata).toMatchObject({ 'cost-centre': '4711', 'osa:group': 'web-tier' });
-    const status = await getJson<StatusView>(controller.admin.host, controller.admin.port, '/status');
-    expect(status.instances.map((instance) => [instance.id, instance.role, instance.ip, instance.serving])).toEqual([
+    expect(serversNamed(cloud, 'service-auto-')[0].metadata).toMatchObject({
+      'cost-centre': '4711',
+      'osa:group': 'web-tier',
+    });
+    const status = await getJson<StatusView>(
+      controller.admin.host,
+      controller.admin.port,
+      '/status',
+    );
+    expect(
+      status.instances.map((instance) => [
+        instance.id,
+        instance.role,
+        instance.ip,
+        instance.serving,
+      ]),
+    ).toEqual([
       [`url:http://${prefix}.1:5000`, 'original', `${prefix}.1`, false],
       [serversNamed(cloud, 'service-auto-')[0].id, 'clone', `${prefix}.2`, true],
     ]);

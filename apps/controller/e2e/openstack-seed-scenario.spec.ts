@@ -12,7 +12,11 @@ interface StatusView {
   mode: { provider: string };
   activeBackend: { name: string; address: string } | null;
   instances: Array<{ id: string; name: string; role: string; state: string; ip: string | null }>;
-  lastScaleEvent: { state: string; instanceId: string; phaseDurationsMs: Record<string, number> } | null;
+  lastScaleEvent: {
+    state: string;
+    instanceId: string;
+    phaseDurationsMs: Record<string, number>;
+  } | null;
 }
 
 describe('seed scenario (section 16) on the openstack provider against the fake OpenStack', () => {
@@ -34,11 +38,17 @@ describe('seed scenario (section 16) on the openstack provider against the fake 
   it('creates one server from service-golden, polls it, reads its IP, health-checks the real service there and switches', async () => {
     const prefix = ownLoopbackPrefix();
     // The "VMs": real service instances; the fake reports their addresses.
-    services.push(await ServiceInstance.start(`${prefix}.1`, 5000), await ServiceInstance.start(`${prefix}.2`, 5000));
+    services.push(
+      await ServiceInstance.start(`${prefix}.1`, 5000),
+      await ServiceInstance.start(`${prefix}.2`, 5000),
+    );
     cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
     const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
     dir = seeded.dir;
-    cloud.setServerBehaviour({ address: () => `${prefix}.2`, bootDelayMs: 1500 }, { namePrefix: 'service-auto-' });
+    cloud.setServerBehaviour(
+      { address: () => `${prefix}.2`, bootDelayMs: 1500 },
+      { namePrefix: 'service-auto-' },
+    );
 
     controller = ControllerProcess.start(
       {
@@ -59,10 +69,15 @@ describe('seed scenario (section 16) on the openstack provider against the fake 
       pauseMs: 100,
       maxRequests: 200,
       maxDurationMs: 60_000,
-      until: (seen) => seen.filter((response) => response.instanceAddress === `${prefix}.2:5000`).length >= 5,
+      until: (seen) =>
+        seen.filter((response) => response.instanceAddress === `${prefix}.2:5000`).length >= 5,
     });
 
-    expectSeedShape(responses, { original: `${prefix}.1:5000`, clone: `${prefix}.2:5000`, servedByOriginal: 9 });
+    expectSeedShape(responses, {
+      original: `${prefix}.1:5000`,
+      clone: `${prefix}.2:5000`,
+      servedByOriginal: 9,
+    });
 
     // Exactly one server was created, from the golden image, with the seed's settings and our group metadata.
     const creates = cloud.callsTo('compute', 'POST', /\/servers$/);
@@ -83,7 +98,9 @@ describe('seed scenario (section 16) on the openstack provider against the fake 
     expect(status.mode.provider).toBe('openstack');
     expect(status.activeBackend?.address).toBe(`${prefix}.2:5000`);
     expect(status.lastScaleEvent).toMatchObject({ state: 'admitted', instanceId: created.id });
-    expect(status.instances.map((instance) => [instance.id, instance.role, instance.state])).toEqual([
+    expect(
+      status.instances.map((instance) => [instance.id, instance.role, instance.state]),
+    ).toEqual([
       [seeded.original.id, 'original', 'admitted'],
       [created.id, 'clone', 'admitted'],
     ]);

@@ -1,4 +1,10 @@
-import { healthyInstances, LifecycleStatus, readStatus, ScalingEventView, waitForStatus } from './support/admin-client';
+import {
+  healthyInstances,
+  LifecycleStatus,
+  readStatus,
+  ScalingEventView,
+  waitForStatus,
+} from './support/admin-client';
 import { InProcessController } from './support/in-process-controller';
 import { ownLoopbackPrefix } from './support/loopback';
 import { PacedLoad } from './support/paced-load';
@@ -22,10 +28,19 @@ describe('target-tracking policies', () => {
     controller = load = undefined;
   });
 
-  async function start(workDelayMs: number, scaling: Record<string, unknown>): Promise<InProcessController> {
+  async function start(
+    workDelayMs: number,
+    scaling: Record<string, unknown>,
+  ): Promise<InProcessController> {
     const prefix = ownLoopbackPrefix();
     controller = await InProcessController.start({
-      ...localControllerConfig(prefix, { local: { bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: String(workDelayMs) }, stopGraceMs: 2_000 } }),
+      ...localControllerConfig(prefix, {
+        local: {
+          bootDelayMs: 200,
+          serviceEnv: { WORK_DELAY_MS: String(workDelayMs) },
+          stopGraceMs: 2_000,
+        },
+      }),
       scaling: {
         traffic: 'pool',
         duringScaleOut: 'serve',
@@ -46,7 +61,8 @@ describe('target-tracking policies', () => {
   }
 
   const log = (): string => controller?.logger.lines.join('\n') ?? '';
-  const ofKind = (status: LifecycleStatus, kind: ScalingEventView['kind']): ScalingEventView[] => status.scaling.events.filter((event) => event.kind === kind);
+  const ofKind = (status: LifecycleStatus, kind: ScalingEventView['kind']): ScalingEventView[] =>
+    status.scaling.events.filter((event) => event.kind === kind);
 
   it('requests-per-second: scales out step by step to what the target needs, rides out a short dip, scales in only after the sustained window', async () => {
     const running = await start(20, {
@@ -57,16 +73,27 @@ describe('target-tracking policies', () => {
     // 25 requests/s against a target of 10 per instance: 3 instances.
     const paced = new PacedLoad(running.proxy.host, running.proxy.port, 25, 60_000);
     load = paced;
-    const grown = await waitForStatus(running.admin, '3 instances', (status) => healthyInstances(status).length === 3 && status.scaling.inProgress.length === 0, 30_000, log);
+    const grown = await waitForStatus(
+      running.admin,
+      '3 instances',
+      (status) => healthyInstances(status).length === 3 && status.scaling.inProgress.length === 0,
+      30_000,
+      log,
+    );
     const scaleOuts = ofKind(grown, 'scale-out');
     expect(scaleOuts).toHaveLength(2);
     // While the load ramps up the window average may first ask for 2, then for 3.
-    for (const event of scaleOuts) expect(event.trigger).toMatch(/^requests-per-second: [\d.]+ requests\/s over 2s = [\d.]+ per instance \(target 10\) -> [23] instance\(s\)$/);
+    for (const event of scaleOuts)
+      expect(event.trigger).toMatch(
+        /^requests-per-second: [\d.]+ requests\/s over 2s = [\d.]+ per instance \(target 10\) -> [23] instance\(s\)$/,
+      );
     // The step that brought the third instance asked for 3 (what the policy recommends at the moment
     // of this status read depends on the rate the load generator reached in the last window: a
     // busy machine's business, not the policy's).
     expect(scaleOuts[scaleOuts.length - 1].trigger).toMatch(/-> 3 instance\(s\)$/);
-    expect(grown.scaling.policies).toEqual([expect.objectContaining({ name: 'requests-per-second', target: 10 })]);
+    expect(grown.scaling.policies).toEqual([
+      expect.objectContaining({ name: 'requests-per-second', target: 10 }),
+    ]);
 
     // A 1 s pause inside a 3 s sustained window: no scale-in.
     paced.setRate(0);
@@ -78,12 +105,23 @@ describe('target-tracking policies', () => {
     // 4 requests/s: one instance is enough, but only once that held for the whole window.
     paced.setRate(4);
     const droppedAtMs = Date.now();
-    const shrunk = await waitForStatus(running.admin, 'back to 1 instance', (status) => status.instances.length === 1, 30_000, log);
+    const shrunk = await waitForStatus(
+      running.admin,
+      'back to 1 instance',
+      (status) => status.instances.length === 1,
+      30_000,
+      log,
+    );
     const scaleIns = ofKind(shrunk, 'scale-in');
     expect(scaleIns).toHaveLength(2); // one step at a time (scaleIn.step 1)
     expect(Date.parse(scaleIns[0].startedAt) - droppedAtMs).toBeGreaterThanOrEqual(2_900);
-    expect(Date.parse(scaleIns[1].startedAt)).toBeGreaterThan(Date.parse(scaleIns[0].finishedAt as string));
-    for (const event of scaleIns) expect(event.trigger).toMatch(/^for 3s the load fit on [12] instance\(s\) at or below target: requests-per-second/);
+    expect(Date.parse(scaleIns[1].startedAt)).toBeGreaterThan(
+      Date.parse(scaleIns[0].finishedAt as string),
+    );
+    for (const event of scaleIns)
+      expect(event.trigger).toMatch(
+        /^for 3s the load fit on [12] instance\(s\) at or below target: requests-per-second/,
+      );
     expect(shrunk.instances.map((instance) => instance.role)).toEqual(['original']); // protected, and minInstances 1
 
     const replies = await paced.stop();
@@ -103,18 +141,38 @@ describe('target-tracking policies', () => {
     // 8 clients each keep one 300 ms request in flight: about 8 in flight, 4 instances wanted, 2 allowed.
     const clients = new ConcurrentClients(running.proxy.host, running.proxy.port, 8, 60_000);
     load = clients;
-    await waitForStatus(running.admin, '2 instances', (status) => healthyInstances(status).length === 2 && status.scaling.inProgress.length === 0, 30_000, log);
-    await waitForStatus(running.admin, 'the policy asking for more', (status) => Number(status.scaling.policies[0].recommendedInstances) >= 3, 10_000, log);
+    await waitForStatus(
+      running.admin,
+      '2 instances',
+      (status) => healthyInstances(status).length === 2 && status.scaling.inProgress.length === 0,
+      30_000,
+      log,
+    );
+    await waitForStatus(
+      running.admin,
+      'the policy asking for more',
+      (status) => Number(status.scaling.policies[0].recommendedInstances) >= 3,
+      10_000,
+      log,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const atMax = await readStatus(running.admin);
     expect(atMax.scaling).toMatchObject({ desiredInstances: 2, actualInstances: 2 });
     expect(ofKind(atMax, 'scale-out')).toHaveLength(1);
-    expect(running.logger.matching(/policies want \d instances, but already at scaling\.maxInstances=2/)).toHaveLength(1);
+    expect(
+      running.logger.matching(/policies want \d instances, but already at scaling\.maxInstances=2/),
+    ).toHaveLength(1);
 
     const replies = await clients.stop();
     load = undefined;
     expect(replies.filter((reply) => reply.status !== 200)).toEqual([]);
-    const idle = await waitForStatus(running.admin, 'back to the minimum', (status) => status.instances.length === 1, 20_000, log);
+    const idle = await waitForStatus(
+      running.admin,
+      'back to the minimum',
+      (status) => status.instances.length === 1,
+      20_000,
+      log,
+    );
     expect(ofKind(idle, 'scale-in')).toHaveLength(1);
     expect(idle.scaling).toMatchObject({ desiredInstances: 1, minInstances: 1 });
   });

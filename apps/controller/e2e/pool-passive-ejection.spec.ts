@@ -22,7 +22,12 @@ describe('pool mode passive ejection (real instances, built controller)', () => 
     pool = await PoolCloud.start({
       serviceEnvs: [{ WORK_DELAY_MS: '5' }, { WORK_DELAY_MS: '5' }, { WORK_DELAY_MS: '5' }],
       config: {
-        scaling: { traffic: 'pool', duringScaleOut: 'serve', thresholdRequests: 3, maxInstances: 3 },
+        scaling: {
+          traffic: 'pool',
+          duringScaleOut: 'serve',
+          thresholdRequests: 3,
+          maxInstances: 3,
+        },
         traffic: { balancing: 'least-outstanding', passiveFailuresToEject: 2 },
         // Health checks every 200 ms would need 50 failures (10 s) to eject: any quick ejection is passive.
         health: { intervalMs: 200, failuresToEject: 50, passesToAdmit: 2 },
@@ -39,10 +44,26 @@ describe('pool mode passive ejection (real instances, built controller)', () => 
       await running.services[1].stop(); // SIGKILL: in-flight requests on it are cut, then connections are refused
       const goneAtMs = Date.now(); // the victim's process has exited
       // Generous: the metrics below prove the ejection was passive, not the health checks' (50 failures).
-      const ejected = await running.waitForStatus('the killed instance to be ejected', (status) => status.instances.some((instance) => instance.ip === `${running.prefix}.2` && instance.health === 'ejected'), 30_000);
+      const ejected = await running.waitForStatus(
+        'the killed instance to be ejected',
+        (status) =>
+          status.instances.some(
+            (instance) => instance.ip === `${running.prefix}.2` && instance.health === 'ejected',
+          ),
+        30_000,
+      );
       const ejectedAfterMs = Date.now() - killedAtMs;
-      expect(ejected.instances.find((instance) => instance.ip === `${running.prefix}.2`)?.serving).toBe(false);
-      await running.controller.waitForLog({ msg: /^out of rotation \(passive ejection\)/, address: `${running.prefix}.2:5000`, failuresInARow: 2 }, 1_000);
+      expect(
+        ejected.instances.find((instance) => instance.ip === `${running.prefix}.2`)?.serving,
+      ).toBe(false);
+      await running.controller.waitForLog(
+        {
+          msg: /^out of rotation \(passive ejection\)/,
+          address: `${running.prefix}.2:5000`,
+          failuresInARow: 2,
+        },
+        1_000,
+      );
 
       // Out of rotation: the other two serve everything.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -51,8 +72,20 @@ describe('pool mode passive ejection (real instances, built controller)', () => 
 
       // A process listens on the same address again: K passing checks and it is back.
       const restartedAtMs = Date.now();
-      running.services[1] = await ServiceInstance.start(`${running.prefix}.2`, 5000, { WORK_DELAY_MS: '5' });
-      await running.waitForStatus('the restarted instance to be back in rotation', (status) => status.instances.some((instance) => instance.ip === `${running.prefix}.2` && instance.health === 'healthy' && instance.serving), 10_000);
+      running.services[1] = await ServiceInstance.start(`${running.prefix}.2`, 5000, {
+        WORK_DELAY_MS: '5',
+      });
+      await running.waitForStatus(
+        'the restarted instance to be back in rotation',
+        (status) =>
+          status.instances.some(
+            (instance) =>
+              instance.ip === `${running.prefix}.2` &&
+              instance.health === 'healthy' &&
+              instance.serving,
+          ),
+        10_000,
+      );
       const backAfterMs = Date.now() - restartedAtMs;
       const backAtMs = Date.now();
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -73,7 +106,11 @@ describe('pool mode passive ejection (real instances, built controller)', () => 
         expect(error.atMs - error.latencyMs).toBeLessThanOrEqual(goneAtMs);
       }
       expect(afterReturn[victim]).toBeGreaterThan(0);
-      expect(running.controller.output).toMatch(new RegExp(`${running.prefix.replace(/\./g, '\\.')}\\.2:5000\\) back in rotation after 2 passing health checks`));
+      expect(running.controller.output).toMatch(
+        new RegExp(
+          `${running.prefix.replace(/\./g, '\\.')}\\.2:5000\\) back in rotation after 2 passing health checks`,
+        ),
+      );
       const metrics = await httpGet(running.admin.host, running.admin.port, '/metrics');
       expect(metrics.body).toMatch(/^osa_instance_ejections_total\{by="passive"\} 1$/m);
       expect(metrics.body).toMatch(/^osa_instance_ejections_total\{by="health-checks"\} 0$/m);

@@ -531,16 +531,19 @@ describe('data-path hygiene, raw sockets: our proxy passes', () => {
 
 // proxy.workers is validated against the CPU count: 2 workers need 2 CPUs.
 const describeWithTwoCpus = availableParallelism() >= 2 ? describe : describe.skip;
-describeWithTwoCpus('data-path hygiene, raw sockets: our proxy with proxy.workers 2 passes (skipped on a 1-CPU machine)', () => {
-  // The workers run the same request steps and transports; this proves the split changes none
-  // of it (admissions and settles cross the IPC, a worker crash is reported as a crash).
-  it.each(RAW_CHECKS.map((c) => [c.item, c.name, c] as const))(
-    '[item %s] %s',
-    async (_item, _name, check) => {
-      await check.run('ours-workers');
-    },
-  );
-});
+describeWithTwoCpus(
+  'data-path hygiene, raw sockets: our proxy with proxy.workers 2 passes (skipped on a 1-CPU machine)',
+  () => {
+    // The workers run the same request steps and transports; this proves the split changes none
+    // of it (admissions and settles cross the IPC, a worker crash is reported as a crash).
+    it.each(RAW_CHECKS.map((c) => [c.item, c.name, c] as const))(
+      '[item %s] %s',
+      async (_item, _name, check) => {
+        await check.run('ours-workers');
+      },
+    );
+  },
+);
 
 describe('data-path hygiene, raw sockets: the same checks fail on a bare http-proxy 1.18.1', () => {
   it.each(RAW_CHECKS.map((c) => [c.item, c.name, c] as const))(
@@ -562,31 +565,36 @@ describe('data-path hygiene, raw sockets: the same checks fail on a bare http-pr
  * The rows HAProxy (dataPlane.kind haproxy) handles differently from our proxy: the failure each
  * must show, and why (docs/data-plane-haproxy.md, "Hygiene"). Every other row must pass as is.
  */
-const HAPROXY_DIFFERS: Readonly<Record<string, { readonly fails: RegExp; readonly why: string }>> = {
-  'Transfer-Encoding other than chunked gets 400': {
-    fails: /Transfer-Encoding: gzip, chunked answered 422, not 400/,
-    why: "HAProxy's own HTTP/1 parser refuses it with 422 before any rule runs: refused, never forwarded, only the status differs",
-  },
-  'a refusing backend is a 502, not a crash': {
-    fails: /a refusing backend answered 503, not 502/,
-    why: 'HAProxy answers a connect refused after its one retry with 503 (+ Retry-After), not 502',
-  },
-};
-
-describeWithTools([SYSTEM_TOOLS.haproxy], 'data-path hygiene, raw sockets: dataPlane.kind haproxy (the same checks; documented differences asserted)', () => {
-  it.each(RAW_CHECKS.map((c) => [c.item, c.name, c] as const))(
-    '[item %s] %s',
-    async (_item, name, check) => {
-      const differs = HAPROXY_DIFFERS[name];
-      if (!differs) {
-        await check.run('haproxy');
-        return;
-      }
-      const failure = await check.run('haproxy').then(
-        () => undefined,
-        (error: Error) => error,
-      );
-      expect(failure?.message).toMatch(differs.fails);
+const HAPROXY_DIFFERS: Readonly<Record<string, { readonly fails: RegExp; readonly why: string }>> =
+  {
+    'Transfer-Encoding other than chunked gets 400': {
+      fails: /Transfer-Encoding: gzip, chunked answered 422, not 400/,
+      why: "HAProxy's own HTTP/1 parser refuses it with 422 before any rule runs: refused, never forwarded, only the status differs",
     },
-  );
-});
+    'a refusing backend is a 502, not a crash': {
+      fails: /a refusing backend answered 503, not 502/,
+      why: 'HAProxy answers a connect refused after its one retry with 503 (+ Retry-After), not 502',
+    },
+  };
+
+describeWithTools(
+  [SYSTEM_TOOLS.haproxy],
+  'data-path hygiene, raw sockets: dataPlane.kind haproxy (the same checks; documented differences asserted)',
+  () => {
+    it.each(RAW_CHECKS.map((c) => [c.item, c.name, c] as const))(
+      '[item %s] %s',
+      async (_item, name, check) => {
+        const differs = HAPROXY_DIFFERS[name];
+        if (!differs) {
+          await check.run('haproxy');
+          return;
+        }
+        const failure = await check.run('haproxy').then(
+          () => undefined,
+          (error: Error) => error,
+        );
+        expect(failure?.message).toMatch(differs.fails);
+      },
+    );
+  },
+);

@@ -48,7 +48,15 @@ describe('restart after SIGKILL during a scale-out, local provider', () => {
       admin: { listenHost: `${prefix}.201`, listenPort: 0 },
       provider: {
         kind: 'local',
-        local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 6_000, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000, instancesOutliveController: outlive, stateDir },
+        local: {
+          bundlePath: SERVICE_BUNDLE,
+          firstAddress: `${prefix}.1`,
+          bootDelayMs: 6_000,
+          serviceEnv: { WORK_DELAY_MS: '0' },
+          stopGraceMs: 2_000,
+          instancesOutliveController: outlive,
+          stateDir,
+        },
       },
       scaling: { policies: [], maxInstances: 3, statusPollInitialMs: 100, statusPollMaxMs: 200 },
       health: { intervalMs: 100 },
@@ -76,19 +84,27 @@ describe('restart after SIGKILL during a scale-out, local provider', () => {
   }
 
   /** Starts a controller, waits for the original, asks for 2 instances and SIGKILLs it once the clone is booting. */
-  async function killDuringBooting(outlive: boolean): Promise<{ original: number; clone: number; cloneName: string }> {
+  async function killDuringBooting(
+    outlive: boolean,
+  ): Promise<{ original: number; clone: number; cloneName: string }> {
     const first = start(outlive);
     const { admin } = await first.addresses();
     await first.waitForLog(LOGGED.originalAdmitted, 20_000);
-    expect((await postJson(admin.host, admin.port, '/scaling/desired', { instances: 2 })).status).toBe(202);
-    const booting = await first.waitForLog(LOGGED.phaseChange({ event: 'scale-out', previousPhase: 'creating', phase: 'booting' }), 20_000);
+    expect(
+      (await postJson(admin.host, admin.port, '/scaling/desired', { instances: 2 })).status,
+    ).toBe(202);
+    const booting = await first.waitForLog(
+      LOGGED.phaseChange({ event: 'scale-out', previousPhase: 'creating', phase: 'booting' }),
+      20_000,
+    );
     const cloneName = String(booting.instanceName);
     first.signal('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
     const pids = collectPids(first);
     const original = pids.get('service-vm-1');
     const clone = pids.get(cloneName);
-    if (original === undefined || clone === undefined) throw new Error(`pids not found in the log:\n${first.output}`);
+    if (original === undefined || clone === undefined)
+      throw new Error(`pids not found in the log:\n${first.output}`);
     expect(recordFiles()).toHaveLength(2);
     return { original, clone, cloneName };
   }
@@ -99,12 +115,28 @@ describe('restart after SIGKILL during a scale-out, local provider', () => {
     const second = start(false);
     const { admin, proxy } = await second.addresses();
     await second.waitForLog(LOGGED.originalAdmitted, 20_000);
-    const status = await waitForStatus(admin, 'recovered with 1 instance', (view) => view.scaling.recovered && healthyInstances(view).length === 1, 20_000, () => second.output);
-    expect(status.scaling).toMatchObject({ desiredInstances: 1, actualInstances: 1, inProgress: [] });
+    const status = await waitForStatus(
+      admin,
+      'recovered with 1 instance',
+      (view) => view.scaling.recovered && healthyInstances(view).length === 1,
+      20_000,
+      () => second.output,
+    );
+    expect(status.scaling).toMatchObject({
+      desiredInstances: 1,
+      actualInstances: 1,
+      inProgress: [],
+    });
     expect(status.instances.map((instance) => instance.name)).toEqual(['service-vm-1']);
-    const cleared = second.lines.filter((line) => /ended with the previous controller; record cleared|was left running by a previous controller: stopping it/.test(line));
+    const cleared = second.lines.filter((line) =>
+      /ended with the previous controller; record cleared|was left running by a previous controller: stopping it/.test(
+        line,
+      ),
+    );
     expect(cleared).toHaveLength(2);
-    expect(second.output).toContain('restart recovery: no server of group service besides the original');
+    expect(second.output).toContain(
+      'restart recovery: no server of group service besides the original',
+    );
     expect(await waitUntilGone([killed.original, killed.clone], 20_000)).toEqual([]);
     // Only the new original's record; its process is a new one.
     expect(recordFiles()).toHaveLength(1);
@@ -131,17 +163,35 @@ describe('restart after SIGKILL during a scale-out, local provider', () => {
       () => second.output,
     );
     expect(status.scaling).toMatchObject({ desiredInstances: 2, actualInstances: 2 });
-    expect(status.instances.map((instance) => instance.name)).toEqual(['service-vm-1', killed.cloneName]);
-    expect(status.scaling.events).toEqual([expect.objectContaining({ kind: 'adoption', instanceName: killed.cloneName, state: 'admitted' })]);
-    expect(second.lines.filter((line) => /kept running through the controller restart: found again/.test(line))).toHaveLength(2);
-    expect(second.logs({ msg: 'restart recovery: group listed', group: 'service', found: 1 }).map((record) => record.adopting)).toEqual([
+    expect(status.instances.map((instance) => instance.name)).toEqual([
+      'service-vm-1',
+      killed.cloneName,
+    ]);
+    expect(status.scaling.events).toEqual([
+      expect.objectContaining({
+        kind: 'adoption',
+        instanceName: killed.cloneName,
+        state: 'admitted',
+      }),
+    ]);
+    expect(
+      second.lines.filter((line) =>
+        /kept running through the controller restart: found again/.test(line),
+      ),
+    ).toHaveLength(2);
+    expect(
+      second
+        .logs({ msg: 'restart recovery: group listed', group: 'service', found: 1 })
+        .map((record) => record.adopting),
+    ).toEqual([
       [{ instanceId: expect.any(String), instanceName: killed.cloneName, status: 'BUILD' }],
     ]);
     // No new process: the same two serve.
     expect(collectPids(second).size).toBe(0);
     expect([isAlive(killed.original), isAlive(killed.clone)]).toEqual([true, true]);
     const seen = new Set<string>();
-    for (let n = 0; n < 6; n++) seen.add(String((await httpGet(proxy.host, proxy.port, '/')).headers['x-instance-address']));
+    for (let n = 0; n < 6; n++)
+      seen.add(String((await httpGet(proxy.host, proxy.port, '/')).headers['x-instance-address']));
     expect(seen).toEqual(new Set([`${prefix}.2:5000`])); // switch mode: the newest admitted serves
 
     // An orderly stop still stops them.

@@ -20,9 +20,14 @@ describe('scaling policy on the local provider', () => {
     controller = undefined;
   });
 
-  async function start(prefix: string, scaling: Record<string, unknown>): Promise<InProcessController> {
+  async function start(
+    prefix: string,
+    scaling: Record<string, unknown>,
+  ): Promise<InProcessController> {
     controller = await InProcessController.start({
-      ...localControllerConfig(prefix, { local: { bootDelayMs: 300, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000 } }),
+      ...localControllerConfig(prefix, {
+        local: { bootDelayMs: 300, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000 },
+      }),
       scaling: { statusPollInitialMs: 100, statusPollMaxMs: 100, ...scaling },
       health: { intervalMs: 100 },
     });
@@ -40,7 +45,10 @@ describe('scaling policy on the local provider', () => {
     }
     return replies;
   }
-  const summary = (replies: HttpReply[]): string[] => replies.map((reply) => (reply.status === 200 ? String(reply.headers['x-instance-address']) : String(reply.status)));
+  const summary = (replies: HttpReply[]): string[] =>
+    replies.map((reply) =>
+      reply.status === 200 ? String(reply.headers['x-instance-address']) : String(reply.status),
+    );
 
   it('triggers at every N-th counted request until maxInstances, then never again (said once)', async () => {
     const prefix = ownLoopbackPrefix();
@@ -50,7 +58,9 @@ describe('scaling policy on the local provider', () => {
     // The count restarts after each scale event; 503s are not counted.
     expect(summary(replies)).toEqual([a, a, '503', b, b, '503', c, c, c, c, c, c]);
     expect(running.logger.matching(/starting: pid/)).toHaveLength(3);
-    expect(running.logger.matching(/already at scaling\.maxInstances=3: no scale-out/)).toHaveLength(1);
+    expect(
+      running.logger.matching(/already at scaling\.maxInstances=3: no scale-out/),
+    ).toHaveLength(1);
     const status = await getJson<StatusView>(running.admin.host, running.admin.port, '/status');
     expect(status.instances.map((instance) => [instance.ip, instance.serving])).toEqual([
       [`${prefix}.1`, false],
@@ -69,11 +79,24 @@ describe('scaling policy on the local provider', () => {
 
   it('keepPreviousInstance=false deletes the clone it switched away from, never the original', async () => {
     const prefix = ownLoopbackPrefix();
-    const running = await start(prefix, { thresholdRequests: 2, maxInstances: 3, keepPreviousInstance: false });
+    const running = await start(prefix, {
+      thresholdRequests: 2,
+      maxInstances: 3,
+      keepPreviousInstance: false,
+    });
     await send(running, 2); // -> clone 1; the original is kept
-    expect(running.logger.matching(/service-vm-1 kept: the original is never deleted/)).toHaveLength(1);
-    const beforeSecond = await getJson<StatusView>(running.admin.host, running.admin.port, '/status');
-    expect(beforeSecond.instances.map((instance) => instance.ip)).toEqual([`${prefix}.1`, `${prefix}.2`]);
+    expect(
+      running.logger.matching(/service-vm-1 kept: the original is never deleted/),
+    ).toHaveLength(1);
+    const beforeSecond = await getJson<StatusView>(
+      running.admin.host,
+      running.admin.port,
+      '/status',
+    );
+    expect(beforeSecond.instances.map((instance) => instance.ip)).toEqual([
+      `${prefix}.1`,
+      `${prefix}.2`,
+    ]);
     await send(running, 2); // -> clone 2; clone 1 is drained and deleted
     const deadline = Date.now() + 5_000;
     let status = await getJson<StatusView>(running.admin.host, running.admin.port, '/status');
@@ -85,10 +108,13 @@ describe('scaling policy on the local provider', () => {
       ['original', `${prefix}.1`],
       ['clone', `${prefix}.3`],
     ]);
-    expect(running.logger.matching(/deleted \(scaling\.keepPreviousInstance=false\)/)).toHaveLength(1);
+    expect(running.logger.matching(/deleted \(scaling\.keepPreviousInstance=false\)/)).toHaveLength(
+      1,
+    );
   });
 
-  const get = (running: InProcessController): Promise<HttpReply> => httpGet(running.proxy.host, running.proxy.port, '/');
+  const get = (running: InProcessController): Promise<HttpReply> =>
+    httpGet(running.proxy.host, running.proxy.port, '/');
 
   it('a control-plane exception never reaches the data path: the threshold request still gets 503, the next ones are served', async () => {
     const prefix = ownLoopbackPrefix();
@@ -98,19 +124,32 @@ describe('scaling policy on the local provider', () => {
       throw new Error('a bug in a scaling-event listener');
     };
     events.on('started', bug);
-    const replies = [await get(running), await get(running), await get(running), await get(running), await get(running)];
+    const replies = [
+      await get(running),
+      await get(running),
+      await get(running),
+      await get(running),
+      await get(running),
+    ];
     events.off('started', bug);
     // The seed's answers: served, served, 503 for the request that reached the threshold, then served by the original.
     expect(replies.map((reply) => reply.status)).toEqual([200, 200, 503, 200, 200]);
     expect(replies[2].headers['retry-after']).toBeDefined();
-    expect(running.logger.matching(/reconcile failed: Error: a bug in a scaling-event listener/).length).toBeGreaterThanOrEqual(1);
+    expect(
+      running.logger.matching(/reconcile failed: Error: a bug in a scaling-event listener/).length,
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('a scale-in is a scale event: the request count starts again, on /status and in the log', async () => {
     const prefix = ownLoopbackPrefix();
     const running = await start(prefix, { thresholdRequests: 3, maxInstances: 2 });
-    const status = (): Promise<StatusView> => getJson<StatusView>(running.admin.host, running.admin.port, '/status');
-    expect((await Promise.all([get(running), get(running), get(running)])).map((reply) => reply.status).sort()).toContain(503);
+    const status = (): Promise<StatusView> =>
+      getJson<StatusView>(running.admin.host, running.admin.port, '/status');
+    expect(
+      (await Promise.all([get(running), get(running), get(running)]))
+        .map((reply) => reply.status)
+        .sort(),
+    ).toContain(503);
     await running.scaling.idle();
     await get(running);
     await get(running);
@@ -118,12 +157,19 @@ describe('scaling policy on the local provider', () => {
     running.scaling.setDesired(1, { source: 'manual', reason: 'the test scales in' });
     await running.scaling.idle();
     const afterScaleIn = await status();
-    expect(afterScaleIn.scaling.events.at(-1)).toMatchObject({ kind: 'scale-in', state: 'removed' });
+    expect(afterScaleIn.scaling.events.at(-1)).toMatchObject({
+      kind: 'scale-in',
+      state: 'removed',
+    });
     expect(afterScaleIn.requests.countedSinceLastScaleEvent).toBe(0);
     expect((await get(running)).status).toBe(200);
     expect((await get(running)).status).toBe(200);
     expect((await get(running)).status).toBe(503); // the 3rd since the scale-in, not the 1st
-    expect(running.logger.matching(/desired instances 1 -> 2 \(policy: request \d+ since the last scale event/)).toEqual([
+    expect(
+      running.logger.matching(
+        /desired instances 1 -> 2 \(policy: request \d+ since the last scale event/,
+      ),
+    ).toEqual([
       expect.stringContaining('request 3 since'),
       expect.stringContaining('request 3 since'),
     ]);

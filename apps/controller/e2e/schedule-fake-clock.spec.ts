@@ -29,9 +29,21 @@ describe('scheduled capacity on a manual clock (fake OpenStack)', () => {
     expect(clock.now().getTime()).toBeLessThan(minute - 5_000);
     expect(scaling.desiredCount).toBe(1);
     const status = running.app.get(StatusService).snapshot();
-    expect(status.schedule?.next[0]).toEqual({ at: '2026-01-01T00:01:00.000Z', entry: 'at-00:01', minInstances: 2 });
-    expect(status.schedule?.next.map((change) => change.at)).toEqual(['2026-01-01T00:01:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:01:00.000Z']);
-    expect(status.schedule?.inForce).toMatchObject({ minInstances: 1, maxInstances: 3, minFrom: 'night at 2026-01-01T00:00:00.000Z' });
+    expect(status.schedule?.next[0]).toEqual({
+      at: '2026-01-01T00:01:00.000Z',
+      entry: 'at-00:01',
+      minInstances: 2,
+    });
+    expect(status.schedule?.next.map((change) => change.at)).toEqual([
+      '2026-01-01T00:01:00.000Z',
+      '2026-01-02T00:00:00.000Z',
+      '2026-01-02T00:01:00.000Z',
+    ]);
+    expect(status.schedule?.inForce).toMatchObject({
+      minInstances: 1,
+      maxInstances: 3,
+      minFrom: 'night at 2026-01-01T00:00:00.000Z',
+    });
 
     const creates = () => cloud.callsTo('compute', 'POST', /\/servers$/).length;
     await running.until(() => clock.now().getTime() >= minute - 100);
@@ -42,12 +54,17 @@ describe('scheduled capacity on a manual clock (fake OpenStack)', () => {
     expect(started).toBeGreaterThanOrEqual(minute);
     expect(started).toBeLessThan(minute + 1_000);
     expect(scaling.desiredCount).toBe(2);
-    expect(running.logger.matching(/capacity in force: minInstances 2, maxInstances 3/)).toHaveLength(1);
+    expect(
+      running.logger.matching(/capacity in force: minInstances 2, maxInstances 3/),
+    ).toHaveLength(1);
 
     await running.until(() => scaling.inProgress() === undefined);
     expect(scaling.events().at(-1)).toMatchObject({ kind: 'scale-out', state: 'admitted' });
     expect(creates()).toBe(1);
-    expect(running.app.get(StatusService).snapshot().scaling).toMatchObject({ minInstances: 2, desiredInstances: 2 });
+    expect(running.app.get(StatusService).snapshot().scaling).toMatchObject({
+      minInstances: 2,
+      desiredInstances: 2,
+    });
   });
 
   it('restart-safe: an entry that fired before the start is applied at start-up (its desired too, clamped)', async () => {
@@ -57,8 +74,14 @@ describe('scheduled capacity on a manual clock (fake OpenStack)', () => {
       schedule: [{ cron: '0 0 * * *', timeZone: 'UTC', desired: 5 }],
     });
     const { scaling } = running;
-    await running.until(() => scaling.events().some((event) => event.kind === 'scale-out' && event.state === 'admitted'));
+    await running.until(() =>
+      scaling.events().some((event) => event.kind === 'scale-out' && event.state === 'admitted'),
+    );
     expect(scaling.desiredCount).toBe(2); // 5, clamped by maxInstances 2
-    expect(running.logger.matching(/desired instances 1 -> 2 \(schedule: schedule\[0\] "0 0 \* \* \*" UTC set desired 5/)).toHaveLength(1);
+    expect(
+      running.logger.matching(
+        /desired instances 1 -> 2 \(schedule: schedule\[0\] "0 0 \* \* \*" UTC set desired 5/,
+      ),
+    ).toHaveLength(1);
   });
 });

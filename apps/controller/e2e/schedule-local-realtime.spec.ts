@@ -30,7 +30,16 @@ describe('scheduled capacity in real time (local provider)', () => {
     controller = await InProcessController.start({
       proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
       admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-      provider: { kind: 'local', local: { bundlePath: SERVICE_BUNDLE, firstAddress: `${prefix}.1`, bootDelayMs: 200, serviceEnv: { WORK_DELAY_MS: '0' }, stopGraceMs: 2_000 } },
+      provider: {
+        kind: 'local',
+        local: {
+          bundlePath: SERVICE_BUNDLE,
+          firstAddress: `${prefix}.1`,
+          bootDelayMs: 200,
+          serviceEnv: { WORK_DELAY_MS: '0' },
+          stopGraceMs: 2_000,
+        },
+      },
       scaling: {
         maxInstances: 3,
         thresholdRequests: 1000,
@@ -50,11 +59,21 @@ describe('scheduled capacity in real time (local provider)', () => {
     if (!startedEarly) expect(scaling.desiredCount).toBe(1);
 
     const deadline = Date.now() + 30_000;
-    while (scaling.inProgress() === undefined && scaling.events().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (
+      scaling.inProgress() === undefined &&
+      scaling.events().length === 0 &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 50));
     const event = scaling.inProgress() ?? scaling.events()[0];
     expect(event?.kind).toBe('scale-out');
     expect(Date.parse(event?.startedAt ?? '')).toBeGreaterThanOrEqual(target);
     expect(scaling.desiredCount).toBe(2);
-    if (!startedEarly) expect(controller.logger.matching(/capacity in force: minInstances 2, maxInstances 3 \((two fired|the scheduled moment came)/)).toHaveLength(1);
+    if (!startedEarly)
+      expect(
+        controller.logger.matching(
+          /capacity in force: minInstances 2, maxInstances 3 \((two fired|the scheduled moment came)/,
+        ),
+      ).toHaveLength(1);
   });
 });

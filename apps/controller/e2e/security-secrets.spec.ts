@@ -54,99 +54,148 @@ describe('secrets stay out of logs, status, metrics and error bodies', () => {
   it.each([
     { auth: 'password' as const, level: 'debug', format: 'pretty' },
     { auth: 'application_credential' as const, level: 'verbose', format: 'json' },
-  ])('$auth credentials, log level $level ($format): scale-out, Keystone refusing the credentials, every admin answer', async ({ auth, level, format }) => {
-    const prefix = ownLoopbackPrefix();
-    services.push(await ServiceInstance.start(`${prefix}.1`, 5000), await ServiceInstance.start(`${prefix}.2`, 5000));
-    cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
-    const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
-    dirs.push(seeded.dir);
-    cloud.setServerBehaviour({ address: () => `${prefix}.2`, bootDelayMs: 300 }, { namePrefix: 'service-auto-' });
-    const credentialEnv = auth === 'password' ? seeded.env : cloud.openrcEnv({ auth: 'application_credential' });
-    const originalSecrets = [cloud.credentials.password, cloud.credentials.applicationCredentialSecret, ADMIN_TOKEN];
+  ])(
+    '$auth credentials, log level $level ($format): scale-out, Keystone refusing the credentials, every admin answer',
+    async ({ auth, level, format }) => {
+      const prefix = ownLoopbackPrefix();
+      services.push(
+        await ServiceInstance.start(`${prefix}.1`, 5000),
+        await ServiceInstance.start(`${prefix}.2`, 5000),
+      );
+      cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
+      const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
+      dirs.push(seeded.dir);
+      cloud.setServerBehaviour(
+        { address: () => `${prefix}.2`, bootDelayMs: 300 },
+        { namePrefix: 'service-auto-' },
+      );
+      const credentialEnv =
+        auth === 'password' ? seeded.env : cloud.openrcEnv({ auth: 'application_credential' });
+      const originalSecrets = [
+        cloud.credentials.password,
+        cloud.credentials.applicationCredentialSecret,
+        ADMIN_TOKEN,
+      ];
 
-    controller = ControllerProcess.start(
-      {
-        proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
-        admin: { listenHost: `${prefix}.201`, listenPort: 0, bearerToken: ADMIN_TOKEN },
-        provider: { kind: 'openstack' },
-        scaling: { thresholdRequests: 3, maxInstances: 3, statusPollInitialMs: 100, failureBackoffInitialMs: 1000 },
-        health: { intervalMs: 100 },
-        log: { level, format },
-      },
-      credentialEnv,
-    );
-    const { proxy, admin } = await controller.addresses();
-    await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
-    const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    const answers: string[] = [];
-    const record = (reply: { status: number; headers: Record<string, unknown>; body: string }): void => {
-      answers.push(`${reply.status} ${JSON.stringify(reply.headers)} ${reply.body}`);
-    };
+      controller = ControllerProcess.start(
+        {
+          proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
+          admin: { listenHost: `${prefix}.201`, listenPort: 0, bearerToken: ADMIN_TOKEN },
+          provider: { kind: 'openstack' },
+          scaling: {
+            thresholdRequests: 3,
+            maxInstances: 3,
+            statusPollInitialMs: 100,
+            failureBackoffInitialMs: 1000,
+          },
+          health: { intervalMs: 100 },
+          log: { level, format },
+        },
+        credentialEnv,
+      );
+      const { proxy, admin } = await controller.addresses();
+      await controller.waitForLog(LOGGED.originalAdmitted, 20_000);
+      const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const answers: string[] = [];
+      const record = (reply: {
+        status: number;
+        headers: Record<string, unknown>;
+        body: string;
+      }): void => {
+        answers.push(`${reply.status} ${JSON.stringify(reply.headers)} ${reply.body}`);
+      };
 
-    // 1. A scale-out through Nova, with the clone admitted.
-    const firstLoad = await runSeedLoadLoop({
-      host: proxy.host,
-      port: proxy.port,
-      pauseMs: 50,
-      maxRequests: 400,
-      maxDurationMs: 40_000,
-      until: (seen) => seen.some((response) => response.instanceAddress === `${prefix}.2:5000`),
-    });
-    expect(firstLoad.some((response) => response.instanceAddress === `${prefix}.2:5000`)).toBe(true);
-    answers.push(...firstLoad.map((response) => `${response.status} ${response.body}`));
-    await controller.waitForLog(LOGGED.launchDone('scale-out', { sequence: 1 }), 10_000);
+      // 1. A scale-out through Nova, with the clone admitted.
+      const firstLoad = await runSeedLoadLoop({
+        host: proxy.host,
+        port: proxy.port,
+        pauseMs: 50,
+        maxRequests: 400,
+        maxDurationMs: 40_000,
+        until: (seen) => seen.some((response) => response.instanceAddress === `${prefix}.2:5000`),
+      });
+      expect(firstLoad.some((response) => response.instanceAddress === `${prefix}.2:5000`)).toBe(
+        true,
+      );
+      answers.push(...firstLoad.map((response) => `${response.status} ${response.body}`));
+      await controller.waitForLog(LOGGED.launchDone('scale-out', { sequence: 1 }), 10_000);
 
-    // 2. Keystone stops accepting the credentials: tokens revoked, password / secret changed.
-    cloud.expireAllTokens();
-    cloud.credentials.password = `${cloud.credentials.password}-rotated`;
-    cloud.credentials.applicationCredentialSecret = `${cloud.credentials.applicationCredentialSecret}-rotated`;
-    const secondLoad = await runSeedLoadLoop({
-      host: proxy.host,
-      port: proxy.port,
-      pauseMs: 50,
-      maxRequests: 200,
-      maxDurationMs: 20_000,
-      until: () => (controller?.logs(LOGGED.phaseChange({ sequence: 2, phase: 'failed' })).length ?? 0) > 0,
-    });
-    answers.push(...secondLoad.map((response) => `${response.status} ${response.body}`));
-    await controller.waitForLog(LOGGED.phaseChange({ sequence: 2, phase: 'failed' }), 20_000);
-    const keystoneRefusals = cloud.calls.filter((call) => call.service === 'identity' && call.method === 'POST' && call.status === 401);
-    expect(keystoneRefusals.length).toBeGreaterThanOrEqual(1);
+      // 2. Keystone stops accepting the credentials: tokens revoked, password / secret changed.
+      cloud.expireAllTokens();
+      cloud.credentials.password = `${cloud.credentials.password}-rotated`;
+      cloud.credentials.applicationCredentialSecret = `${cloud.credentials.applicationCredentialSecret}-rotated`;
+      const secondLoad = await runSeedLoadLoop({
+        host: proxy.host,
+        port: proxy.port,
+        pauseMs: 50,
+        maxRequests: 200,
+        maxDurationMs: 20_000,
+        until: () =>
+          (controller?.logs(LOGGED.phaseChange({ sequence: 2, phase: 'failed' })).length ?? 0) > 0,
+      });
+      answers.push(...secondLoad.map((response) => `${response.status} ${response.body}`));
+      await controller.waitForLog(LOGGED.phaseChange({ sequence: 2, phase: 'failed' }), 20_000);
+      const keystoneRefusals = cloud.calls.filter(
+        (call) => call.service === 'identity' && call.method === 'POST' && call.status === 401,
+      );
+      expect(keystoneRefusals.length).toBeGreaterThanOrEqual(1);
 
-    // 3. Every admin answer: with the token, without it, with a wrong one, and error bodies.
-    for (const [method, route] of [
-      ['GET', '/status'],
-      ['GET', '/healthz'],
-      ['GET', '/metrics'],
-      ['GET', '/no-such-route'],
-      ['POST', '/status'],
-    ]) {
-      record(await httpRequest(admin.host, admin.port, method, route, { headers: bearer }));
-      record(await httpRequest(admin.host, admin.port, method, route));
-      record(await httpRequest(admin.host, admin.port, method, route, { headers: { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -4)}beef` } }));
-    }
-    const status = await httpRequest(admin.host, admin.port, 'GET', '/status', { headers: bearer });
-    expect(status.status).toBe(200);
-    // The failure reason is there, and is Keystone's message, not the credentials.
-    expect(JSON.parse(status.body).lastScaleEvent).toMatchObject({ state: 'failed' });
-    expect(JSON.stringify(JSON.parse(status.body).lastScaleEvent.failure)).toMatch(/401|auth/i);
-    // /status, /healthz and /metrics (when present) refuse both; unmatched routes are a plain 404.
-    expect(answers.filter((answer) => answer.startsWith('401 ')).length).toBeGreaterThanOrEqual(4);
+      // 3. Every admin answer: with the token, without it, with a wrong one, and error bodies.
+      for (const [method, route] of [
+        ['GET', '/status'],
+        ['GET', '/healthz'],
+        ['GET', '/metrics'],
+        ['GET', '/no-such-route'],
+        ['POST', '/status'],
+      ]) {
+        record(await httpRequest(admin.host, admin.port, method, route, { headers: bearer }));
+        record(await httpRequest(admin.host, admin.port, method, route));
+        record(
+          await httpRequest(admin.host, admin.port, method, route, {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -4)}beef` },
+          }),
+        );
+      }
+      const status = await httpRequest(admin.host, admin.port, 'GET', '/status', {
+        headers: bearer,
+      });
+      expect(status.status).toBe(200);
+      // The failure reason is there, and is Keystone's message, not the credentials.
+      expect(JSON.parse(status.body).lastScaleEvent).toMatchObject({ state: 'failed' });
+      expect(JSON.stringify(JSON.parse(status.body).lastScaleEvent.failure)).toMatch(/401|auth/i);
+      // /status, /healthz and /metrics (when present) refuse both; unmatched routes are a plain 404.
+      expect(answers.filter((answer) => answer.startsWith('401 ')).length).toBeGreaterThanOrEqual(
+        4,
+      );
 
-    expect(await controller.stop()).toEqual({ code: 0, signal: null });
-    // Both formats: the JSON records as text (support/log-lines.ts) and pretty lines carry the same fields.
-    const log = controller.output;
-    // The run did log at the chosen level: every OpenStack call, the refusals and the failure.
-    expect(log).toMatch(/OpenStack call .*"?method"?[=:]"?POST"?.*\/identity\/v3\/auth\/tokens"?.*"?status"?[=:]201/);
-    expect(log).toMatch(/OpenStack call .*\/auth\/tokens"?.*"?status"?[=:]401/);
-    expect(log).toMatch(/DEBUG/i);
-    expect(leaks(controller.rawOutput, [...originalSecrets, cloud.credentials.password, cloud.credentials.applicationCredentialSecret])).toEqual([]);
+      expect(await controller.stop()).toEqual({ code: 0, signal: null });
+      // Both formats: the JSON records as text (support/log-lines.ts) and pretty lines carry the same fields.
+      const log = controller.output;
+      // The run did log at the chosen level: every OpenStack call, the refusals and the failure.
+      expect(log).toMatch(
+        /OpenStack call .*"?method"?[=:]"?POST"?.*\/identity\/v3\/auth\/tokens"?.*"?status"?[=:]201/,
+      );
+      expect(log).toMatch(/OpenStack call .*\/auth\/tokens"?.*"?status"?[=:]401/);
+      expect(log).toMatch(/DEBUG/i);
+      expect(
+        leaks(controller.rawOutput, [
+          ...originalSecrets,
+          cloud.credentials.password,
+          cloud.credentials.applicationCredentialSecret,
+        ]),
+      ).toEqual([]);
 
-    const secrets = [...originalSecrets, cloud.credentials.password, cloud.credentials.applicationCredentialSecret, ...issuedTokens(cloud)];
-    expect(issuedTokens(cloud).length).toBeGreaterThanOrEqual(2);
-    expect(leaks(log, secrets)).toEqual([]);
-    expect(leaks(answers.join('\n'), secrets)).toEqual([]);
-  });
+      const secrets = [
+        ...originalSecrets,
+        cloud.credentials.password,
+        cloud.credentials.applicationCredentialSecret,
+        ...issuedTokens(cloud),
+      ];
+      expect(issuedTokens(cloud).length).toBeGreaterThanOrEqual(2);
+      expect(leaks(log, secrets)).toEqual([]);
+      expect(leaks(answers.join('\n'), secrets)).toEqual([]);
+    },
+  );
 
   it('config errors (controller and OpenStack credentials) name the field, never the secret', async () => {
     cloud = await FakeOpenStack.start();
@@ -154,14 +203,30 @@ describe('secrets stay out of logs, status, metrics and error bodies', () => {
     dirs.push(dir);
     const password = cloud.credentials.password;
     const appSecret = cloud.credentials.applicationCredentialSecret;
-    const base = { OSA_PROVIDER__KIND: 'openstack', OSA_LOG__LEVEL: 'verbose', OSA_PROXY__LISTEN_PORT: '0', OSA_ADMIN__LISTEN_PORT: '0', HOME: dir };
+    const base = {
+      OSA_PROVIDER__KIND: 'openstack',
+      OSA_LOG__LEVEL: 'verbose',
+      OSA_PROXY__LISTEN_PORT: '0',
+      OSA_ADMIN__LISTEN_PORT: '0',
+      HOME: dir,
+    };
 
     // A controller field error while OS_PASSWORD is in the environment, a token in a mistyped key.
     const file = path.join(dir, 'controller.yaml');
-    fs.writeFileSync(file, `admin:\n  bearerTokn: ${ADMIN_TOKEN}\nscaling:\n  thresholdRequests: ten\n`);
-    const fieldErrors = ControllerProcess.run(['--config', file], { ...base, ...cloud.openrcEnv() });
+    fs.writeFileSync(
+      file,
+      `admin:\n  bearerTokn: ${ADMIN_TOKEN}\nscaling:\n  thresholdRequests: ten\n`,
+    );
+    const fieldErrors = ControllerProcess.run(['--config', file], {
+      ...base,
+      ...cloud.openrcEnv(),
+    });
     // A bearer token that is invalid (a space in it) is masked as well.
-    const badToken = ControllerProcess.run([], { ...base, ...cloud.openrcEnv(), OSA_ADMIN__BEARER_TOKEN: `"${password} ${appSecret}"` });
+    const badToken = ControllerProcess.run([], {
+      ...base,
+      ...cloud.openrcEnv(),
+      OSA_ADMIN__BEARER_TOKEN: `"${password} ${appSecret}"`,
+    });
     // OpenStack credentials that cannot be used: an application credential secret without its id.
     const credentialError = ControllerProcess.run([], {
       ...base,
@@ -176,7 +241,9 @@ describe('secrets stay out of logs, status, metrics and error bodies', () => {
     expect(fieldErrors.output).toMatch(/admin\.bearerTokn = \*\*\*: unknown key/);
     expect(fieldErrors.output).toMatch(/scaling\.thresholdRequests = "ten"/);
     expect(badToken.output).toMatch(/admin\.bearerToken = \*\*\*: must be a token/);
-    expect(credentialError.output).toMatch(/invalid OpenStack credentials configuration: .*OS_APPLICATION_CREDENTIAL_ID/);
+    expect(credentialError.output).toMatch(
+      /invalid OpenStack credentials configuration: .*OS_APPLICATION_CREDENTIAL_ID/,
+    );
     const all = runs.map((run) => run.rawOutput).join('\n');
     expect(leaks(all, [password, appSecret, ADMIN_TOKEN])).toEqual([]);
   });

@@ -22,9 +22,17 @@ describe('shutdown by a signal to the process group', () => {
     const prefix = ownLoopbackPrefix();
     controller = ControllerProcess.start(
       {
-        ...localControllerConfig(prefix, { local: { bootDelayMs: 100, serviceEnv: { WORK_DELAY_MS: '1500' }, stopGraceMs: 2_000 } }),
+        ...localControllerConfig(prefix, {
+          local: { bootDelayMs: 100, serviceEnv: { WORK_DELAY_MS: '1500' }, stopGraceMs: 2_000 },
+        }),
         // Fast health checks and provider polls, so a dead instance would be noticed (and healed) at once.
-        scaling: { thresholdRequests: 2, maxInstances: 3, statusPollInitialMs: 50, statusPollMaxMs: 50, healing: { providerPollIntervalMs: 100 } },
+        scaling: {
+          thresholdRequests: 2,
+          maxInstances: 3,
+          statusPollInitialMs: 50,
+          statusPollMaxMs: 50,
+          healing: { providerPollIntervalMs: 100 },
+        },
         health: { intervalMs: 50, failuresToEject: 1 },
       },
       {},
@@ -35,7 +43,9 @@ describe('shutdown by a signal to the process group', () => {
     await httpGet(proxy.host, proxy.port, '/');
     await httpGet(proxy.host, proxy.port, '/'); // the threshold: a clone is made
     await controller.waitForLog(LOGGED.launchDone('scale-out'), 30_000);
-    const instancePids = [...controller.output.matchAll(/starting: pid (\d+)/g)].map((match) => Number(match[1]));
+    const instancePids = [...controller.output.matchAll(/starting: pid (\d+)/g)].map((match) =>
+      Number(match[1]),
+    );
     expect(instancePids).toHaveLength(2);
 
     // A request in flight keeps the proxy draining for a while: the window in which a controller that
@@ -52,9 +62,12 @@ describe('shutdown by a signal to the process group', () => {
     await inFlight;
     const afterSignal = controller.lines.slice(beforeSignal).join('\n');
 
-    if (exit.code !== 0 || /being replaced|triggered|-> failed/.test(afterSignal)) console.log(JSON.stringify(exit), afterSignal);
+    if (exit.code !== 0 || /being replaced|triggered|-> failed/.test(afterSignal))
+      console.log(JSON.stringify(exit), afterSignal);
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(afterSignal).toMatch(/SIGTERM received: no scale-out, replacement or heal starts from now on/);
+    expect(afterSignal).toMatch(
+      /SIGTERM received: no scale-out, replacement or heal starts from now on/,
+    );
     expect(afterSignal).not.toMatch(/is being replaced/);
     expect(afterSignal).not.toMatch(/(scale-out|replacement) #\d+ triggered/);
     expect(afterSignal).not.toMatch(/-> failed/);

@@ -181,7 +181,12 @@ describe('warm pool: restart after SIGKILL at each step, openstack provider', ()
     expect(
       (await postJson(admin.host, admin.port, '/scaling/desired', { instances: 2 })).status,
     ).toBe(202);
-    await first.waitForLine(new RegExp(`event=scale-out sequence=\\d+ instanceName=\\S+ instanceId=${warm.id} .*previousPhase=creating phase=powering-on`), 20_000);
+    await first.waitForLine(
+      new RegExp(
+        `event=scale-out sequence=\\d+ instanceName=\\S+ instanceId=${warm.id} .*previousPhase=creating phase=powering-on`,
+      ),
+      20_000,
+    );
     const deadline = Date.now() + 5_000;
     while (
       fake.state.servers.get(warm.id)?.metadata['osa:state'] !== 'starting' &&
@@ -234,7 +239,9 @@ describe('warm pool: restart after SIGKILL at each step, openstack provider', ()
       (await postJson(admin.host, admin.port, '/scaling/desired', { instances: 2 })).status,
     ).toBe(202);
     await first.waitForLine(
-      new RegExp(`event=scale-out sequence=\\d+ instanceName=\\S+ instanceId=${warm.id} .*previousPhase=addressing phase=health-checking`),
+      new RegExp(
+        `event=scale-out sequence=\\d+ instanceName=\\S+ instanceId=${warm.id} .*previousPhase=addressing phase=health-checking`,
+      ),
       20_000,
     );
     await kill(first);

@@ -35,7 +35,9 @@ export class AppModule {
         RefreshModule,
         // builtin: the proxy on ScalingModule's TRAFFIC_DIRECTOR; otherwise the external data plane
         // (DataPathModule is still imported by /metrics and the v1 sampler, but does not listen then).
-        loaded.config.dataPlane.kind === 'builtin' ? DataPathModule : DataPlaneModule.forKind(loaded.config.dataPlane.kind),
+        loaded.config.dataPlane.kind === 'builtin'
+          ? DataPathModule
+          : DataPlaneModule.forKind(loaded.config.dataPlane.kind),
         AdminModule,
         AdminV1Module,
         DashboardModule,

@@ -31,9 +31,11 @@ function loadConfigOrExit(): LoadedControllerConfig {
       process.exit(0);
     }
     const { provider } = request.loaded.config;
-    if (provider.kind === 'openstack') resolveControllerCloudConfig(provider.openstack, request.loaded.cloudEnvironment);
+    if (provider.kind === 'openstack')
+      resolveControllerCloudConfig(provider.openstack, request.loaded.cloudEnvironment);
     if (request.kind === 'check') {
-      for (const warning of request.loaded.warnings) process.stderr.write(`controller: warning: ${warning}\n`);
+      for (const warning of request.loaded.warnings)
+        process.stderr.write(`controller: warning: ${warning}\n`);
       const { file, envOverrides } = request.loaded.origin;
       process.stdout.write(
         `controller: configuration is valid (${file ?? 'built-in defaults'}${envOverrides.length ? ` + ${envOverrides.join(', ')}` : ''}; provider ${provider.kind})\n`,
@@ -48,7 +50,9 @@ function loadConfigOrExit(): LoadedControllerConfig {
     }
     // The OpenStack client's ConfigError names the clouds.yaml key or OS_* variable at fault.
     if (error instanceof OpenStackConfigError) {
-      process.stderr.write(`controller: invalid OpenStack credentials configuration: ${error.message}\n`);
+      process.stderr.write(
+        `controller: invalid OpenStack credentials configuration: ${error.message}\n`,
+      );
       process.exit(CONFIG_ERROR_EXIT_CODE);
     }
     throw error;
@@ -64,7 +68,10 @@ async function bootstrap(): Promise<void> {
   for (const warning of loaded.warnings) logger.warn({ context: 'Config' }, warning);
   // abortOnError false: a failing provider must reach our catch below and exit with a message,
   // not abort() with a core dump. bufferLogs: what Nest logs before useLogger goes to pino too.
-  const app = await NestFactory.create(AppModule.forRoot(loaded), { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create(AppModule.forRoot(loaded), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
   app.useLogger(nestLoggerOn(logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   let firstSignalAtMs: number | undefined;
@@ -106,7 +113,11 @@ async function bootstrap(): Promise<void> {
 let startupLogger: ReturnType<typeof createControllerLogger> | undefined;
 
 bootstrap().catch((error: unknown) => {
-  if (startupLogger) startupLogger.fatal({ context: 'Controller', err: error }, 'controller failed to start');
-  else process.stderr.write(`controller failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
+  if (startupLogger)
+    startupLogger.fatal({ context: 'Controller', err: error }, 'controller failed to start');
+  else
+    process.stderr.write(
+      `controller failed to start: ${(error as Error)?.stack ?? String(error)}\n`,
+    );
   process.exit(1);
 });

@@ -35,12 +35,21 @@ export class FakeCloudController {
   ) {}
 
   /** `openstack`: extra provider.openstack keys (server group, zones, placement timings). */
-  static async start(scaling: Record<string, unknown> = {}, openstack: Record<string, unknown> = {}): Promise<FakeCloudController> {
+  static async start(
+    scaling: Record<string, unknown> = {},
+    openstack: Record<string, unknown> = {},
+  ): Promise<FakeCloudController> {
     const prefix = ownLoopbackPrefix();
-    const services = [await ServiceInstance.start(`${prefix}.1`, 5000), await ServiceInstance.start(`${prefix}.2`, 5000)];
+    const services = [
+      await ServiceInstance.start(`${prefix}.1`, 5000),
+      await ServiceInstance.start(`${prefix}.2`, 5000),
+    ];
     const cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
     const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
-    cloud.setServerBehaviour({ address: () => `${prefix}.2`, bootDelayMs: 0 }, { namePrefix: 'service-auto-' });
+    cloud.setServerBehaviour(
+      { address: () => `${prefix}.2`, bootDelayMs: 0 },
+      { namePrefix: 'service-auto-' },
+    );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-cloud-controller-'));
     const file = path.join(dir, 'controller.yaml');
     fs.writeFileSync(
@@ -48,7 +57,10 @@ export class FakeCloudController {
       stringify({
         proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
         admin: { listenHost: `${prefix}.201`, listenPort: 0 },
-        provider: { kind: 'openstack', ...(Object.keys(openstack).length > 0 ? { openstack } : {}) },
+        provider: {
+          kind: 'openstack',
+          ...(Object.keys(openstack).length > 0 ? { openstack } : {}),
+        },
         health: { intervalMs: 200 },
         scaling: { statusPollInitialMs: 200, ...scaling },
       }),
@@ -58,22 +70,31 @@ export class FakeCloudController {
       env: seeded.env,
       cwd: seeded.dir,
       homeDir: seeded.dir,
-      readTextFile: (filePath) => (fs.existsSync(filePath) ? fs.readFileSync(filePath, 'utf8') : undefined),
+      readTextFile: (filePath) =>
+        fs.existsSync(filePath) ? fs.readFileSync(filePath, 'utf8') : undefined,
     });
     if (request.kind !== 'run') throw new Error('unexpected --help');
     const clock = new ManualClock();
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(request.loaded)] })
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot(request.loaded)],
+    })
       .overrideProvider(CLOCK)
       .useValue(clock)
       .compile();
     const logger = new RecordingLogger();
     const app = moduleRef.createNestApplication({ logger });
     app.useLogger(logger);
-    const running = new FakeCloudController(app, clock, cloud, logger, prefix, services, [dir, seeded.dir]);
+    const running = new FakeCloudController(app, clock, cloud, logger, prefix, services, [
+      dir,
+      seeded.dir,
+    ]);
     try {
       await app.init();
       let admitted = false;
-      void app.get(OriginalInstanceService).admitted().then(() => (admitted = true));
+      void app
+        .get(OriginalInstanceService)
+        .admitted()
+        .then(() => (admitted = true));
       await clock.advanceUntil(() => admitted && running.scaling.isRecovered, 120_000);
     } catch (error) {
       await running.close();

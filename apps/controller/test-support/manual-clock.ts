@@ -43,7 +43,12 @@ export class ManualClock implements Clock {
   }
 
   setTimer(ms: number, callback: () => void): CancelTimer {
-    const timer: PendingTimer = { dueMs: this.currentMs + Math.max(0, ms), order: this.order++, fire: callback, cancelled: false };
+    const timer: PendingTimer = {
+      dueMs: this.currentMs + Math.max(0, ms),
+      order: this.order++,
+      fire: callback,
+      cancelled: false,
+    };
     this.timers.push(timer);
     return () => {
       timer.cancelled = true;
@@ -92,7 +97,8 @@ export class ManualClock implements Clock {
   /** Advances in `stepMs` steps until `done()` holds, at most `limitMs` of clock time; throws if it never does. */
   async advanceUntil(done: () => boolean, limitMs: number, stepMs = 100): Promise<void> {
     for (let spentMs = 0; !done(); spentMs += stepMs) {
-      if (spentMs > limitMs) throw new Error(`condition not reached within ${limitMs} ms of clock time`);
+      if (spentMs > limitMs)
+        throw new Error(`condition not reached within ${limitMs} ms of clock time`);
       await this.advance(stepMs);
     }
   }
@@ -101,10 +107,16 @@ export class ManualClock implements Clock {
     let next: PendingTimer | undefined;
     for (const timer of this.timers) {
       if (timer.cancelled) continue;
-      if (!next || timer.dueMs < next.dueMs || (timer.dueMs === next.dueMs && timer.order < next.order)) next = timer;
+      if (
+        !next ||
+        timer.dueMs < next.dueMs ||
+        (timer.dueMs === next.dueMs && timer.order < next.order)
+      )
+        next = timer;
     }
     // Drop cancelled ones so the list stays short.
-    for (let index = this.timers.length - 1; index >= 0; index--) if (this.timers[index].cancelled) this.timers.splice(index, 1);
+    for (let index = this.timers.length - 1; index >= 0; index--)
+      if (this.timers[index].cancelled) this.timers.splice(index, 1);
     return next;
   }
 }

@@ -162,20 +162,32 @@ describe('openstack-client against the fake OpenStack (e2e)', () => {
       await servers.start(ref.id);
       expect((await servers.waitForActive(ref.id, wait)).status).toBe('ACTIVE');
       await servers.shelve(ref.id);
-      expect((await servers.waitForShelvedOffloaded(ref.id, wait)).vmState).toBe('shelved_offloaded');
+      expect((await servers.waitForShelvedOffloaded(ref.id, wait)).vmState).toBe(
+        'shelved_offloaded',
+      );
       await servers.unshelve(ref.id);
       expect((await servers.waitForActive(ref.id, wait)).status).toBe('ACTIVE');
       // Nova's own record, newest first; from 2.58 each says when its work finished.
       const actions = await servers.actions(ref.id);
-      expect(actions.map((entry) => entry.action)).toEqual(['unshelve', 'shelve', 'start', 'stop', 'create']);
+      expect(actions.map((entry) => entry.action)).toEqual([
+        'unshelve',
+        'shelve',
+        'start',
+        'stop',
+        'create',
+      ]);
       for (const entry of actions) {
         expect(entry.requestId).toMatch(/^req-/);
-        expect(Date.parse(`${entry.updatedAt}Z`)).toBeGreaterThanOrEqual(Date.parse(`${entry.startTime}Z`));
+        expect(Date.parse(`${entry.updatedAt}Z`)).toBeGreaterThanOrEqual(
+          Date.parse(`${entry.startTime}Z`),
+        );
       }
       // An aborted waiter ends at once, as every long wait must.
       const aborted = new AbortController();
       aborted.abort();
-      await expect(servers.waitForShutoff(ref.id, { ...wait, signal: aborted.signal })).rejects.toThrow(/aborted/);
+      await expect(
+        servers.waitForShutoff(ref.id, { ...wait, signal: aborted.signal }),
+      ).rejects.toThrow(/aborted/);
     } finally {
       await servers.delete(ref.id);
     }

@@ -8,9 +8,19 @@ export interface JsonReply {
 }
 
 /** One POST on a fresh connection; `body` is sent as JSON (a string is sent as it is, for malformed-input tests). */
-export async function postJson(host: string, port: number, path: string, body: unknown, timeoutMs = 10_000): Promise<JsonReply> {
+export async function postJson(
+  host: string,
+  port: number,
+  path: string,
+  body: unknown,
+  timeoutMs = 10_000,
+): Promise<JsonReply> {
   const payload = typeof body === 'string' ? body : JSON.stringify(body ?? {});
-  const reply = await httpRequest(host, port, 'POST', path, { headers: { 'content-type': 'application/json' }, body: payload, timeoutMs });
+  const reply = await httpRequest(host, port, 'POST', path, {
+    headers: { 'content-type': 'application/json' },
+    body: payload,
+    timeoutMs,
+  });
   let parsed: unknown = reply.body;
   try {
     parsed = JSON.parse(reply.body);
@@ -22,7 +32,17 @@ export async function postJson(host: string, port: number, path: string, body: u
 
 /** The part of /status the lifecycle specs read. */
 export interface LifecycleStatus {
-  instances: Array<{ id: string; name: string; role: string; state: string; health: string; serving: boolean; ip: string | null; inFlight: number; requestsServed: number }>;
+  instances: Array<{
+    id: string;
+    name: string;
+    role: string;
+    state: string;
+    health: string;
+    serving: boolean;
+    ip: string | null;
+    inFlight: number;
+    requestsServed: number;
+  }>;
   gate: { open: boolean };
   scaling: {
     autoscaling: 'active' | 'paused';
@@ -34,13 +54,22 @@ export interface LifecycleStatus {
     maxInstances: number;
     policies: Array<Record<string, unknown> & { name: string }>;
     cooldowns: { scaleOutRemainingMs: number; scaleInRemainingMs: number };
-    backoff: { scaleOut: { consecutiveFailures: number; nextAllowedInMs: number }; replacement: { consecutiveFailures: number; nextAllowedInMs: number } };
+    backoff: {
+      scaleOut: { consecutiveFailures: number; nextAllowedInMs: number };
+      replacement: { consecutiveFailures: number; nextAllowedInMs: number };
+    };
     replacementsOwed: number;
     inProgress: Array<Record<string, unknown>>;
     pendingDeletes: Array<{ id: string; name: string }>;
     events: ScalingEventView[];
   };
-  cloudApi: { state: 'ok' | 'degraded'; degradedSince: string | null; failedCallsInARow: number; lastError: string | null; outagesRecovered: number };
+  cloudApi: {
+    state: 'ok' | 'degraded';
+    degradedSince: string | null;
+    failedCallsInARow: number;
+    lastError: string | null;
+    outagesRecovered: number;
+  };
 }
 
 export interface ScalingEventView {
@@ -67,7 +96,9 @@ export function readStatus(admin: { host: string; port: number }): Promise<Lifec
 
 /** Admitted, healthy instances in /status. */
 export function healthyInstances(status: LifecycleStatus): LifecycleStatus['instances'] {
-  return status.instances.filter((instance) => instance.state === 'admitted' && instance.health === 'healthy');
+  return status.instances.filter(
+    (instance) => instance.state === 'admitted' && instance.health === 'healthy',
+  );
 }
 
 /**

@@ -36,8 +36,14 @@ export class ControllerProcess {
     env: Record<string, string>,
     ownProcessGroup = false,
   ) {
-    if (!fs.existsSync(CONTROLLER_MAIN)) throw new Error(`${CONTROLLER_MAIN} is missing: run \`npx nx build controller\` first`);
-    this.child = spawn(process.execPath, [CONTROLLER_MAIN, ...args], { cwd: WORKSPACE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup });
+    if (!fs.existsSync(CONTROLLER_MAIN))
+      throw new Error(`${CONTROLLER_MAIN} is missing: run \`npx nx build controller\` first`);
+    this.child = spawn(process.execPath, [CONTROLLER_MAIN, ...args], {
+      cwd: WORKSPACE_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: ownProcessGroup,
+    });
     for (const stream of [this.child.stdout, this.child.stderr]) {
       let pending = '';
       stream?.setEncoding('utf8');
@@ -63,12 +69,21 @@ export class ControllerProcess {
   }
 
   /** Writes `config` as YAML to a temporary file and starts the controller with `--config` on it. */
-  static start(config: Record<string, unknown>, extraEnv: Record<string, string> = {}, options: { ownProcessGroup?: boolean } = {}): ControllerProcess {
+  static start(
+    config: Record<string, unknown>,
+    extraEnv: Record<string, string> = {},
+    options: { ownProcessGroup?: boolean } = {},
+  ): ControllerProcess {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'controller-e2e-'));
     const file = path.join(dir, 'controller.yaml');
     fs.writeFileSync(file, stringify(withOwnImageStore(config, dir)));
     // A clean environment: nothing of the test runner's (no OS_*, no OSA_*) leaks in.
-    return new ControllerProcess(file, ['--config', file], { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extraEnv }, options.ownProcessGroup === true);
+    return new ControllerProcess(
+      file,
+      ['--config', file],
+      { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extraEnv },
+      options.ownProcessGroup === true,
+    );
   }
 
   /** Starts the controller with arbitrary arguments and environment (config validation tests). */
@@ -102,25 +117,41 @@ export class ControllerProcess {
       () => this.records.find((record) => logMatches(record, match)),
       timeoutMs,
       () => `no log record with ${describeMatch(match)} within ${timeoutMs} ms:\n${this.output}`,
-      () => (this.exitInfo ? new Error(`controller exited (${JSON.stringify(this.exitInfo)}) before logging ${describeMatch(match)}:\n${this.output}`) : undefined),
+      () =>
+        this.exitInfo
+          ? new Error(
+              `controller exited (${JSON.stringify(this.exitInfo)}) before logging ${describeMatch(match)}:\n${this.output}`,
+            )
+          : undefined,
     );
   }
 
   /** Resolves with the first output line whose text matches `pattern` (from the start of the output). */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
     return this.arrivals.until(
-      () => this.lines.map((line) => line.match(pattern)).find((match) => match !== null) ?? undefined,
+      () =>
+        this.lines.map((line) => line.match(pattern)).find((match) => match !== null) ?? undefined,
       timeoutMs,
       () => `no line matching ${pattern} within ${timeoutMs} ms:\n${this.output}`,
-      () => (this.exitInfo ? new Error(`controller exited (${JSON.stringify(this.exitInfo)}) before printing ${pattern}:\n${this.output}`) : undefined),
+      () =>
+        this.exitInfo
+          ? new Error(
+              `controller exited (${JSON.stringify(this.exitInfo)}) before printing ${pattern}:\n${this.output}`,
+            )
+          : undefined,
     );
   }
 
   /** Where the proxy and the admin listener ended up (both may be on ephemeral ports). */
-  async addresses(timeoutMs = 20_000): Promise<{ proxy: { host: string; port: number }; admin: { host: string; port: number } }> {
+  async addresses(
+    timeoutMs = 20_000,
+  ): Promise<{ proxy: { host: string; port: number }; admin: { host: string; port: number } }> {
     const proxy = await this.waitForLine(/proxy listening on ([\d.]+):(\d+)/, timeoutMs);
     const admin = await this.waitForLine(/admin listener on http:\/\/([\d.]+):(\d+)/, timeoutMs);
-    return { proxy: { host: proxy[1], port: Number(proxy[2]) }, admin: { host: admin[1], port: Number(admin[2]) } };
+    return {
+      proxy: { host: proxy[1], port: Number(proxy[2]) },
+      admin: { host: admin[1], port: Number(admin[2]) },
+    };
   }
 
   /**
@@ -143,7 +174,8 @@ export class ControllerProcess {
       return await this.exited;
     } finally {
       clearTimeout(timer);
-      if (this.configFile) fs.rmSync(path.dirname(this.configFile), { recursive: true, force: true });
+      if (this.configFile)
+        fs.rmSync(path.dirname(this.configFile), { recursive: true, force: true });
     }
   }
 }
@@ -153,17 +185,27 @@ export class ControllerProcess {
  * store, it gets an empty one of its own, so images a developer baked into the workspace's
  * `.osa/images` never change what a test runs.
  */
-export function withOwnImageStore(config: Record<string, unknown>, dir: string): Record<string, unknown> {
-  const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export function withOwnImageStore(
+  config: Record<string, unknown>,
+  dir: string,
+): Record<string, unknown> {
+  const isMapping = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
   const provider = config.provider ?? {};
   const local = isMapping(provider) ? (provider.local ?? {}) : undefined;
   // Configs that are deliberately malformed here are left exactly as the test wrote them.
   if (!isMapping(provider) || !isMapping(local) || local.imagesDir !== undefined) return config;
-  return { ...config, provider: { ...provider, local: { ...local, imagesDir: path.join(dir, 'no-golden-images') } } };
+  return {
+    ...config,
+    provider: { ...provider, local: { ...local, imagesDir: path.join(dir, 'no-golden-images') } },
+  };
 }
 
 function describeMatch(match: FieldMatch): string {
   return Object.entries(match)
-    .map(([name, value]) => `${name}=${value instanceof RegExp ? String(value) : JSON.stringify(value)}`)
+    .map(
+      ([name, value]) =>
+        `${name}=${value instanceof RegExp ? String(value) : JSON.stringify(value)}`,
+    )
     .join(' ');
 }

@@ -13,7 +13,12 @@ import { FakeOpenStack, FakeServer } from '@osa/openstack-testkit';
 export async function prepareSeedCloud(
   cloud: FakeOpenStack,
   originalAddress: string,
-): Promise<{ env: Record<string, string>; original: FakeServer; goldenImageId: string; dir: string }> {
+): Promise<{
+  env: Record<string, string>;
+  original: FakeServer;
+  goldenImageId: string;
+  dir: string;
+}> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-cloud-'));
   const cloudsFile = path.join(dir, 'clouds.yaml');
   fs.writeFileSync(cloudsFile, cloud.cloudsYaml('fake'));
@@ -21,13 +26,21 @@ export async function prepareSeedCloud(
   const client = OpenStackClient.fromEnvironment({ env, cwd: dir, homeDir: dir });
   try {
     await client.compute.keypairs.create('vm-key');
-    const image = await client.image.images.create({ name: 'service-golden', diskFormat: 'qcow2', containerFormat: 'bare' });
+    const image = await client.image.images.create({
+      name: 'service-golden',
+      diskFormat: 'qcow2',
+      containerFormat: 'bare',
+    });
     await client.image.images.upload(image.id, Buffer.from('golden image of the /work service\n'));
-    const network = [...cloud.state.networks.values()].find((candidate) => candidate.name === 'test');
+    const network = [...cloud.state.networks.values()].find(
+      (candidate) => candidate.name === 'test',
+    );
     if (!network) throw new Error('the fake has no network "test"');
     const original = cloud.seedServer({
       name: 'service-vm-1',
-      addresses: { test: [{ addr: originalAddress, version: 4, type: 'fixed', macAddr: 'fa:16:3e:00:00:01' }] },
+      addresses: {
+        test: [{ addr: originalAddress, version: 4, type: 'fixed', macAddr: 'fa:16:3e:00:00:01' }],
+      },
     });
     return { env, original, goldenImageId: image.id, dir };
   } finally {
@@ -43,6 +56,9 @@ export async function prepareSeedCloud(
  */
 export function serversNamed(cloud: FakeOpenStack, prefix: string): FakeServer[] {
   return [...cloud.state.servers.values()].filter(
-    (server) => server.name.startsWith(prefix) && server.status !== 'DELETED' && server.taskState !== 'deleting',
+    (server) =>
+      server.name.startsWith(prefix) &&
+      server.status !== 'DELETED' &&
+      server.taskState !== 'deleting',
   );
 }

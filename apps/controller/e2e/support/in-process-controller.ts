@@ -27,7 +27,10 @@ export class InProcessController {
     private readonly dir: string,
   ) {}
 
-  static async start(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<InProcessController> {
+  static async start(
+    config: Record<string, unknown>,
+    env: Record<string, string> = {},
+  ): Promise<InProcessController> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'controller-inproc-'));
     const file = path.join(dir, 'controller.yaml');
     fs.writeFileSync(file, stringify(withOwnImageStore(config, dir)));
@@ -36,11 +39,15 @@ export class InProcessController {
       env,
       cwd: WORKSPACE_ROOT,
       homeDir: dir,
-      readTextFile: (filePath) => (fs.existsSync(filePath) ? fs.readFileSync(filePath, 'utf8') : undefined),
+      readTextFile: (filePath) =>
+        fs.existsSync(filePath) ? fs.readFileSync(filePath, 'utf8') : undefined,
     });
     if (request.kind !== 'run') throw new Error('unexpected --help');
     const logger = new RecordingLogger();
-    const app = await NestFactory.create(AppModule.forRoot(request.loaded), { logger, abortOnError: false });
+    const app = await NestFactory.create(AppModule.forRoot(request.loaded), {
+      logger,
+      abortOnError: false,
+    });
     try {
       const { admin } = request.loaded.config;
       // As main.ts does: GET /v1/openapi.json serves the document generated from the controllers.
@@ -49,7 +56,10 @@ export class InProcessController {
       const adminAddress = app.getHttpServer().address() as { address: string; port: number };
       // With an external data plane (dataPlane.kind haproxy) no ProxyServer exists: it listens where the config says.
       const { proxy, dataPlane } = request.loaded.config;
-      const proxyAddress = dataPlane.kind === 'builtin' ? app.get(ProxyServer).address() : { address: proxy.listenHost, port: proxy.listenPort };
+      const proxyAddress =
+        dataPlane.kind === 'builtin'
+          ? app.get(ProxyServer).address()
+          : { address: proxy.listenHost, port: proxy.listenPort };
       if (!proxyAddress) throw new Error('proxy is not listening');
       return new InProcessController(
         app,
@@ -73,7 +83,15 @@ export class InProcessController {
     const admitted = this.app.get(OriginalInstanceService).admitted();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`original not admitted within ${timeoutMs} ms:\n${this.logger.lines.join('\n')}`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `original not admitted within ${timeoutMs} ms:\n${this.logger.lines.join('\n')}`,
+            ),
+          ),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([admitted, timeout]);
@@ -81,7 +99,9 @@ export class InProcessController {
       clearTimeout(timer);
     }
     if (this.logger.withFields(LOGGED.originalAdmitted).length === 0) {
-      throw new Error(`original adoption ended without admission:\n${this.logger.lines.join('\n')}`);
+      throw new Error(
+        `original adoption ended without admission:\n${this.logger.lines.join('\n')}`,
+      );
     }
   }
 

@@ -11,17 +11,41 @@ import { LOGGED } from './log-lines';
 /** The part of /status the traffic specs read. */
 export interface TrafficStatusView {
   mode: { traffic: string; duringScaleOut: string };
-  instances: Array<{ id: string; name: string; role: string; state: string; health: string; serving: boolean; ip: string | null; requestsServed: number; inFlight: number }>;
-  requests: { received: number; forwarded: number; rejectedWhileScaling: number; rejectedNoBackend: number; queue: Record<string, number> };
+  instances: Array<{
+    id: string;
+    name: string;
+    role: string;
+    state: string;
+    health: string;
+    serving: boolean;
+    ip: string | null;
+    requestsServed: number;
+    inFlight: number;
+  }>;
+  requests: {
+    received: number;
+    forwarded: number;
+    rejectedWhileScaling: number;
+    rejectedNoBackend: number;
+    queue: Record<string, number>;
+  };
 }
 
 /** Deep-merge plain objects (config sections), `override` winning. */
-function merge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+function merge(
+  base: Record<string, unknown>,
+  override: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
     const current = out[key];
     out[key] =
-      value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object' && !Array.isArray(current)
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      current &&
+      typeof current === 'object' &&
+      !Array.isArray(current)
         ? merge(current as Record<string, unknown>, value as Record<string, unknown>)
         : value;
   }
@@ -63,12 +87,18 @@ export class PoolCloud {
     let controller: ControllerProcess | undefined;
     try {
       const running = options.startServices ?? options.serviceEnvs.length;
-      for (let index = 0; index < running; index++) services.push(await ServiceInstance.start(`${prefix}.${index + 1}`, 5000, options.serviceEnvs[index]));
+      for (let index = 0; index < running; index++)
+        services.push(
+          await ServiceInstance.start(`${prefix}.${index + 1}`, 5000, options.serviceEnvs[index]),
+        );
       cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
       const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
       dir = seeded.dir;
       let nextClone = 2;
-      cloud.setServerBehaviour({ address: () => `${prefix}.${nextClone++}`, bootDelayMs: options.bootDelayMs ?? 300 }, { namePrefix: 'service-auto-' });
+      cloud.setServerBehaviour(
+        { address: () => `${prefix}.${nextClone++}`, bootDelayMs: options.bootDelayMs ?? 300 },
+        { namePrefix: 'service-auto-' },
+      );
       const base = {
         proxy: { listenHost: `${prefix}.200`, listenPort: 0 },
         admin: { listenHost: `${prefix}.201`, listenPort: 0 },
@@ -97,12 +127,19 @@ export class PoolCloud {
     return getJson<TrafficStatusView>(this.admin.host, this.admin.port, '/status');
   }
 
-  async waitForStatus(what: string, condition: (status: TrafficStatusView) => boolean, timeoutMs: number): Promise<TrafficStatusView> {
+  async waitForStatus(
+    what: string,
+    condition: (status: TrafficStatusView) => boolean,
+    timeoutMs: number,
+  ): Promise<TrafficStatusView> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = await this.status();
       if (condition(status)) return status;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last status: ${JSON.stringify(status.instances)}\n${this.controller.output}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}; last status: ${JSON.stringify(status.instances)}\n${this.controller.output}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -112,10 +149,19 @@ export class PoolCloud {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = await this.status();
-      if (status.instances.filter((instance) => instance.state === 'admitted' && instance.health === 'healthy').length >= count) return status;
-      if (Date.now() > deadline) throw new Error(`pool did not grow to ${count} within ${timeoutMs} ms: ${JSON.stringify(status.instances)}\n${this.controller.output}`);
+      if (
+        status.instances.filter(
+          (instance) => instance.state === 'admitted' && instance.health === 'healthy',
+        ).length >= count
+      )
+        return status;
+      if (Date.now() > deadline)
+        throw new Error(
+          `pool did not grow to ${count} within ${timeoutMs} ms: ${JSON.stringify(status.instances)}\n${this.controller.output}`,
+        );
       const reply = await timedGet(this.proxy.host, this.proxy.port);
-      if (reply.status !== 200) throw new Error(`growing the pool: GET / answered ${reply.status} ${reply.body}`);
+      if (reply.status !== 200)
+        throw new Error(`growing the pool: GET / answered ${reply.status} ${reply.body}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

@@ -26,7 +26,8 @@ export class RecordingLogger extends ConsoleLogger {
       this.records.push(record);
       this.lines.push(recordText(record));
     }
-    if (process.env.CONTROLLER_TEST_LOGS === '1') super.printMessages(messages, context, logLevel, writeStreamType, errorStack);
+    if (process.env.CONTROLLER_TEST_LOGS === '1')
+      super.printMessages(messages, context, logLevel, writeStreamType, errorStack);
   }
 
   matching(pattern: RegExp): string[] {

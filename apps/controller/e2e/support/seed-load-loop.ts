@@ -70,13 +70,21 @@ export interface SeedShape {
  * new instance; from then on only the new instance. Returns the index of that first response.
  */
 export function expectSeedShape(responses: readonly LoopResponse[], shape: SeedShape): number {
-  const trace = responses.map((r) => `${r.n}:${r.status}:${r.instanceAddress ?? r.retryAfter ?? ''}`).join(' ');
+  const trace = responses
+    .map((r) => `${r.n}:${r.status}:${r.instanceAddress ?? r.retryAfter ?? ''}`)
+    .join(' ');
   const fromClone = (r: LoopResponse): boolean =>
-    r.status === 200 && r.instanceAddress !== undefined && (shape.clone === undefined ? r.instanceAddress !== shape.original : r.instanceAddress === shape.clone);
+    r.status === 200 &&
+    r.instanceAddress !== undefined &&
+    (shape.clone === undefined
+      ? r.instanceAddress !== shape.original
+      : r.instanceAddress === shape.clone);
   const n = shape.servedByOriginal;
 
   expect(responses.filter((r) => r.status !== 200 && r.status !== 503)).toEqual([]);
-  expect(responses.slice(0, n).map((r) => [r.status, r.instanceAddress])).toEqual(Array(n).fill([200, shape.original]));
+  expect(responses.slice(0, n).map((r) => [r.status, r.instanceAddress])).toEqual(
+    Array(n).fill([200, shape.original]),
+  );
   const firstFromClone = responses.findIndex(fromClone);
   if (firstFromClone < 0) throw new Error(`traffic never switched to the new instance: ${trace}`);
   expect(firstFromClone).toBeGreaterThan(n);
@@ -84,10 +92,15 @@ export function expectSeedShape(responses: readonly LoopResponse[], shape: SeedS
   const rejected = window.filter((r) => r.status === 503);
   expect(rejected.length).toBeGreaterThanOrEqual(1);
   for (const response of rejected) {
-    expect(response).toMatchObject({ retryAfter: shape.retryAfter ?? expect.stringMatching(/^\d+$/), body: expect.stringMatching(/scaling/) });
+    expect(response).toMatchObject({
+      retryAfter: shape.retryAfter ?? expect.stringMatching(/^\d+$/),
+      body: expect.stringMatching(/scaling/),
+    });
   }
   const servedInWindow = window.filter((r) => r.status !== 503);
-  if (shape.originalMayServeInWindow) for (const r of servedInWindow) expect([r.status, r.instanceAddress]).toEqual([200, shape.original]);
+  if (shape.originalMayServeInWindow)
+    for (const r of servedInWindow)
+      expect([r.status, r.instanceAddress]).toEqual([200, shape.original]);
   else expect(servedInWindow).toEqual([]);
   expect(responses.slice(firstFromClone).filter((r) => !fromClone(r))).toEqual([]);
   return firstFromClone;

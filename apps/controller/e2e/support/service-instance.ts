@@ -13,9 +13,19 @@ export class ServiceInstance {
     private readonly child: ChildProcess,
   ) {}
 
-  static async start(host: string, port: number, env: Record<string, string> = {}): Promise<ServiceInstance> {
+  static async start(
+    host: string,
+    port: number,
+    env: Record<string, string> = {},
+  ): Promise<ServiceInstance> {
     const child = spawn(process.execPath, [SERVICE_BUNDLE], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOST: host, PORT: String(port), WORK_DELAY_MS: '20', ...env },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOST: host,
+        PORT: String(port),
+        WORK_DELAY_MS: '20',
+        ...env,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const instance = new ServiceInstance(host, port, child);

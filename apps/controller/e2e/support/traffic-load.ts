@@ -55,13 +55,19 @@ export class ConcurrentClients {
 }
 
 /** One GET / through `pool` (keep-alive connections) or a fresh connection, never rejecting: a transport error is status 0. */
-export async function timedGet(host: string, port: number, pool?: Dispatcher, timeoutMs = 30_000): Promise<TimedReply> {
+export async function timedGet(
+  host: string,
+  port: number,
+  pool?: Dispatcher,
+  timeoutMs = 30_000,
+): Promise<TimedReply> {
   const startedMs = Date.now();
   const done = (status: number, body: string, headers: IncomingHttpHeaders = {}): TimedReply => {
     const atMs = Date.now();
     return {
       status,
-      instanceAddress: status === 200 ? (headers['x-instance-address'] as string | undefined) : undefined,
+      instanceAddress:
+        status === 200 ? (headers['x-instance-address'] as string | undefined) : undefined,
       retryAfter: headers['retry-after'] as string | undefined,
       atMs,
       latencyMs: atMs - startedMs,
@@ -79,7 +85,9 @@ export async function timedGet(host: string, port: number, pool?: Dispatcher, ti
 /** How many replies each instance served, by `X-Instance-Address`. */
 export function countByInstance(replies: readonly TimedReply[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const reply of replies) if (reply.instanceAddress) counts[reply.instanceAddress] = (counts[reply.instanceAddress] ?? 0) + 1;
+  for (const reply of replies)
+    if (reply.instanceAddress)
+      counts[reply.instanceAddress] = (counts[reply.instanceAddress] ?? 0) + 1;
   return counts;
 }
 
@@ -107,7 +115,9 @@ export interface LoadAnswer {
 
 /** Answers completed before (`'before'`) or after (`'after'`) a moment, e.g. an event recorded by the controller. */
 export function answersAround(run: LoadRun, side: 'before' | 'after', atMs: number): number {
-  return run.answers.filter((answer) => (side === 'before' ? answer.atMs < atMs : answer.atMs > atMs)).length;
+  return run.answers.filter((answer) =>
+    side === 'before' ? answer.atMs < atMs : answer.atMs > atMs,
+  ).length;
 }
 
 /**
@@ -141,9 +151,23 @@ export function runLoad(options: {
   let requests = 0;
   let transportErrors = 0;
   return new Promise<LoadRun>((resolve, reject) => {
-    const progress = setInterval(() => options.onProgress?.(Math.round((Date.now() - startedAtMs) / 1000), requests, non2xxTimeline.length), 1_000);
+    const progress = setInterval(
+      () =>
+        options.onProgress?.(
+          Math.round((Date.now() - startedAtMs) / 1000),
+          requests,
+          non2xxTimeline.length,
+        ),
+      1_000,
+    );
     const instance = autocannon(
-      { url: options.url, connections: options.connections, duration: options.durationSeconds, overallRate: options.overallRate, timeout: 30 },
+      {
+        url: options.url,
+        connections: options.connections,
+        duration: options.durationSeconds,
+        overallRate: options.overallRate,
+        timeout: 30,
+      },
       (error, result) => {
         clearInterval(progress);
         if (error) {
@@ -151,7 +175,8 @@ export function runLoad(options: {
           return;
         }
         const statusCounts: Record<string, number> = {};
-        for (const [status, stats] of Object.entries(result.statusCodeStats)) statusCounts[status] = Number(stats.count);
+        for (const [status, stats] of Object.entries(result.statusCodeStats))
+          statusCounts[status] = Number(stats.count);
         resolve({
           requests,
           non2xx: result.non2xx,

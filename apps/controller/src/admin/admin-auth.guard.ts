@@ -1,6 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, Logger, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  Logger,
+  SetMetadata,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AdminConfig, isLoopbackAddress } from '../config/admin.config';
 
@@ -14,7 +22,8 @@ const STATIC_PAGE_ASSET = 'osa:admin-static-page-asset';
  * A browser loads them by navigation, which cannot carry `Authorization`; the page then asks for
  * the token and sends it on every API call. The Host and Origin rules still apply.
  */
-export const StaticPageAsset = (): MethodDecorator & ClassDecorator => SetMetadata(STATIC_PAGE_ASSET, true);
+export const StaticPageAsset = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(STATIC_PAGE_ASSET, true);
 
 /**
  * Every admin route, whoever adds it (registered once as APP_GUARD in AdminModule):
@@ -52,27 +61,51 @@ export class AdminAuthGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const http = context.switchToHttp();
     const request = http.getRequest<IncomingMessage>();
-    const staticAsset = this.reflector.getAllAndOverride<boolean>(STATIC_PAGE_ASSET, [context.getHandler(), context.getClass()]) === true;
-    if (this.expectedDigest && !staticAsset) return this.checkBearer(request, http.getResponse<ServerResponse>(), this.expectedDigest);
+    const staticAsset =
+      this.reflector.getAllAndOverride<boolean>(STATIC_PAGE_ASSET, [
+        context.getHandler(),
+        context.getClass(),
+      ]) === true;
+    if (this.expectedDigest && !staticAsset)
+      return this.checkBearer(request, http.getResponse<ServerResponse>(), this.expectedDigest);
     if (this.expectedDigest) return true;
     // Fail closed should a non-loopback listener ever run without a token (the config refuses it).
-    if (!this.loopbackListener) throw new ForbiddenException('the admin listener is not on loopback and no admin.bearerToken is set');
+    if (!this.loopbackListener)
+      throw new ForbiddenException(
+        'the admin listener is not on loopback and no admin.bearerToken is set',
+      );
     if (!isLoopbackHost(request.headers.host)) {
-      throw new ForbiddenException('Host must name a loopback address (127.0.0.1, [::1], localhost) when no admin.bearerToken is set');
+      throw new ForbiddenException(
+        'Host must name a loopback address (127.0.0.1, [::1], localhost) when no admin.bearerToken is set',
+      );
     }
-    if (request.headers.origin !== undefined && request.headers.origin !== `http://${request.headers.host}`) {
-      throw new ForbiddenException('browser (Origin) requests are refused when no admin.bearerToken is set');
+    if (
+      request.headers.origin !== undefined &&
+      request.headers.origin !== `http://${request.headers.host}`
+    ) {
+      throw new ForbiddenException(
+        'browser (Origin) requests are refused when no admin.bearerToken is set',
+      );
     }
     return true;
   }
 
-  private checkBearer(request: IncomingMessage, response: ServerResponse, expected: Buffer): boolean {
+  private checkBearer(
+    request: IncomingMessage,
+    response: ServerResponse,
+    expected: Buffer,
+  ): boolean {
     const presented = bearerTokenOf(request.headers.authorization);
     if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return true;
-    const challenge = presented === undefined ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token"`;
+    const challenge =
+      presented === undefined
+        ? `Bearer realm="${REALM}"`
+        : `Bearer realm="${REALM}", error="invalid_token"`;
     response.setHeader('WWW-Authenticate', challenge);
     throw new UnauthorizedException(
-      presented === undefined ? 'admin routes need Authorization: Bearer <admin.bearerToken>' : 'the bearer token is not the admin token',
+      presented === undefined
+        ? 'admin routes need Authorization: Bearer <admin.bearerToken>'
+        : 'the bearer token is not the admin token',
     );
   }
 }

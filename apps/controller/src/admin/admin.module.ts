@@ -19,10 +19,22 @@ import { StatusService } from './status.service';
  * only delegate; add a route by adding a controller here (manual actions, /metrics).
  */
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), PoolModule, ProvidersModule, ScalingModule, RefreshModule],
+  imports: [
+    TerminusModule.forRoot({ logger: false }),
+    PoolModule,
+    ProvidersModule,
+    ScalingModule,
+    RefreshModule,
+  ],
   controllers: [HealthController, StatusController, ScalingActionsController],
   // APP_GUARD: the auth guard covers every admin route in the app, including other modules' controllers.
-  providers: [{ provide: APP_GUARD, useClass: AdminAuthGuard }, ControllerLifecycle, ControllerReadinessIndicator, StatusService, ScalingActionsService],
+  providers: [
+    { provide: APP_GUARD, useClass: AdminAuthGuard },
+    ControllerLifecycle,
+    ControllerReadinessIndicator,
+    StatusService,
+    ScalingActionsService,
+  ],
   exports: [ControllerLifecycle, StatusService, ScalingActionsService],
 })
 export class AdminModule {}

@@ -21,7 +21,8 @@ export class ControllerLifecycle implements OnApplicationBootstrap, OnModuleDest
   }
 
   onModuleDestroy(): void {
-    if (this.current !== 'shutting-down') this.logger.log('shutting down: /healthz now answers 503');
+    if (this.current !== 'shutting-down')
+      this.logger.log('shutting down: /healthz now answers 503');
     this.current = 'shutting-down';
   }
 }

@@ -1,5 +1,18 @@
-import { BadRequestException, Body, Controller, HttpCode, Param, Post, ValidationError, ValidationPipe } from '@nestjs/common';
-import { AutoscalingSwitchRequest, RemoveInstanceRequest, ScaleToRequest } from './scaling-actions.dto';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  Param,
+  Post,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+import {
+  AutoscalingSwitchRequest,
+  RemoveInstanceRequest,
+  ScaleToRequest,
+} from './scaling-actions.dto';
 import { ActionResult, ScalingActionsService } from './scaling-actions.service';
 
 /**
@@ -16,7 +29,9 @@ const validateBody = new ValidationPipe({
       error: 'Bad Request',
       message: errors.flatMap((error) =>
         error.constraints
-          ? Object.values(error.constraints).map((text) => (text.includes('should not exist') ? `${error.property}: unknown field` : text))
+          ? Object.values(error.constraints).map((text) =>
+              text.includes('should not exist') ? `${error.property}: unknown field` : text,
+            )
           : [`${error.property}: invalid`],
       ),
     }),

@@ -2,7 +2,9 @@ import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'cla
 
 /** `POST /scaling/desired`: scale to this many instances (the original included). */
 export class ScaleToRequest {
-  @IsInt({ message: 'instances must be an integer (the number of instances wanted, the original included)' })
+  @IsInt({
+    message: 'instances must be an integer (the number of instances wanted, the original included)',
+  })
   @Min(1, { message: 'instances must be at least 1' })
   @Max(1000, { message: 'instances must be at most 1000' })
   instances!: number;

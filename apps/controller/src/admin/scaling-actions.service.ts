@@ -1,4 +1,9 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import { ScalingConfig } from '../config/scaling.config';
 import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
@@ -33,19 +38,30 @@ export class ScalingActionsService {
       );
     }
     const previous = this.requireRecovered();
-    this.scaling.setDesired(instances, { source: 'manual', reason: reason ? `admin: ${reason}` : 'admin: POST /scaling/desired' });
+    this.scaling.setDesired(instances, {
+      source: 'manual',
+      reason: reason ? `admin: ${reason}` : 'admin: POST /scaling/desired',
+    });
     const changed = previous !== instances;
-    return this.result('scale', changed, changed ? `desired instances ${previous} -> ${instances}` : `already ${instances}`);
+    return this.result(
+      'scale',
+      changed,
+      changed ? `desired instances ${previous} -> ${instances}` : `already ${instances}`,
+    );
   }
 
   removeInstance(idOrName: string, replace: boolean, reason: string | undefined): ActionResult {
     const previous = this.requireRecovered();
     const instance = this.find(idOrName);
     if (instance.phase !== 'admitted') {
-      throw new ConflictException(`${instance.name} is ${instance.phase}: only admitted instances can be removed`);
+      throw new ConflictException(
+        `${instance.name} is ${instance.phase}: only admitted instances can be removed`,
+      );
     }
     if (instance.role === 'original' && this.config.scaleIn.protectOriginal) {
-      throw new ConflictException(`${instance.name} is the original and scaling.scaleIn.protectOriginal is true: it is not removed`);
+      throw new ConflictException(
+        `${instance.name} is the original and scaling.scaleIn.protectOriginal is true: it is not removed`,
+      );
     }
     if (!replace && previous - 1 < this.bounds.minInstances) {
       throw new ConflictException(
@@ -54,30 +70,50 @@ export class ScalingActionsService {
     }
     const why = `admin: ${reason ?? `POST /instances/${idOrName}/remove`}${replace ? ' (replaced)' : ''}`;
     void this.scaling.removeInstance(instance, replace, why);
-    return this.result('remove', true, `${instance.name} (${instance.id}) is draining, then deleted${replace ? '; a replacement is started' : `; desired instances now ${this.scaling.desiredCount}`}`);
+    return this.result(
+      'remove',
+      true,
+      `${instance.name} (${instance.id}) is draining, then deleted${replace ? '; a replacement is started' : `; desired instances now ${this.scaling.desiredCount}`}`,
+    );
   }
 
   pause(reason: string | undefined): ActionResult {
     const changed = this.scaling.pause(reason ? `admin: ${reason}` : 'admin: POST /scaling/pause');
-    return this.result('pause', changed, changed ? 'autoscaling paused' : 'autoscaling was already paused');
+    return this.result(
+      'pause',
+      changed,
+      changed ? 'autoscaling paused' : 'autoscaling was already paused',
+    );
   }
 
   resume(reason: string | undefined): ActionResult {
-    const changed = this.scaling.resume(reason ? `admin: ${reason}` : 'admin: POST /scaling/resume');
-    return this.result('resume', changed, changed ? 'autoscaling resumed' : 'autoscaling was not paused');
+    const changed = this.scaling.resume(
+      reason ? `admin: ${reason}` : 'admin: POST /scaling/resume',
+    );
+    return this.result(
+      'resume',
+      changed,
+      changed ? 'autoscaling resumed' : 'autoscaling was not paused',
+    );
   }
 
   private requireRecovered(): number {
     const desired = this.scaling.desiredCount;
-    if (desired === undefined) throw new ConflictException('the controller is still listing its group after start-up; try again in a moment');
+    if (desired === undefined)
+      throw new ConflictException(
+        'the controller is still listing its group after start-up; try again in a moment',
+      );
     return desired;
   }
 
   private find(idOrName: string): PoolInstance {
-    const instance = this.pool.get(idOrName) ?? this.pool.list().find((candidate) => candidate.name === idOrName);
+    const instance =
+      this.pool.get(idOrName) ?? this.pool.list().find((candidate) => candidate.name === idOrName);
     if (!instance) {
       const known = this.pool.list().map((candidate) => `${candidate.name} (${candidate.id})`);
-      throw new NotFoundException(`no instance with id or name "${idOrName}"; known: ${known.join(', ') || 'none'}`);
+      throw new NotFoundException(
+        `no instance with id or name "${idOrName}"; known: ${known.join(', ') || 'none'}`,
+      );
     }
     return instance;
   }

@@ -41,10 +41,21 @@ export interface InstanceStatusView {
 
 export interface ControllerStatus {
   readonly lifecycle: LifecyclePhase;
-  readonly mode: { readonly provider: string; readonly traffic: string; readonly duringScaleOut: string };
-  readonly activeBackend: { readonly id: string; readonly name: string; readonly address: string } | null;
+  readonly mode: {
+    readonly provider: string;
+    readonly traffic: string;
+    readonly duringScaleOut: string;
+  };
+  readonly activeBackend: {
+    readonly id: string;
+    readonly name: string;
+    readonly address: string;
+  } | null;
   readonly gate: ReturnType<ScaleOutGate['current']>;
-  readonly requests: TrafficCounters & { readonly countedSinceLastScaleEvent: number; readonly thresholdRequests: number };
+  readonly requests: TrafficCounters & {
+    readonly countedSinceLastScaleEvent: number;
+    readonly thresholdRequests: number;
+  };
   readonly capacity: { readonly instances: number; readonly maxInstances: number };
   readonly instances: InstanceStatusView[];
   readonly scaleOutInProgress: LaunchEvent | null;
@@ -98,11 +109,28 @@ export class StatusService {
     const events = this.scaling.events();
     return {
       lifecycle: this.lifecycle.phase,
-      mode: { provider: this.providerConfig.kind, traffic: this.trafficConfig.mode, duringScaleOut: this.trafficConfig.duringScaleOut },
-      activeBackend: active?.backend ? { id: active.id, name: active.name, address: `${active.backend.host}:${active.backend.port}` } : null,
+      mode: {
+        provider: this.providerConfig.kind,
+        traffic: this.trafficConfig.mode,
+        duringScaleOut: this.trafficConfig.duringScaleOut,
+      },
+      activeBackend: active?.backend
+        ? {
+            id: active.id,
+            name: active.name,
+            address: `${active.backend.host}:${active.backend.port}`,
+          }
+        : null,
       gate: this.gate.current(),
-      requests: { ...this.director.counters, countedSinceLastScaleEvent: this.policy.counted, thresholdRequests: this.policy.threshold },
-      capacity: { instances: this.pool.capacityUsed(), maxInstances: this.scaling.snapshot().maxInstances },
+      requests: {
+        ...this.director.counters,
+        countedSinceLastScaleEvent: this.policy.counted,
+        thresholdRequests: this.policy.threshold,
+      },
+      capacity: {
+        instances: this.pool.capacityUsed(),
+        maxInstances: this.scaling.snapshot().maxInstances,
+      },
       instances: this.pool.list().map((instance) => this.view(instance, serving.has(instance.id))),
       scaleOutInProgress: this.scaling.inProgress() ?? null,
       lastScaleEvent: events[events.length - 1] ?? null,

@@ -31,7 +31,10 @@ function LoopbackUnlessTokenSet(): PropertyDecorator {
     name: 'loopbackUnlessTokenSet',
     validator: {
       validate: (value: unknown, args) =>
-        typeof value !== 'string' || isIP(value) === 0 || isLoopbackAddress(value) || (args?.object as AdminConfig).bearerToken !== undefined,
+        typeof value !== 'string' ||
+        isIP(value) === 0 ||
+        isLoopbackAddress(value) ||
+        (args?.object as AdminConfig).bearerToken !== undefined,
       defaultMessage: () =>
         'is not a loopback address, so admin.bearerToken must be set (anyone who can reach the listener could read /status and call every admin route): ' +
         'set admin.bearerToken or OSA_ADMIN__BEARER_TOKEN (e.g. `openssl rand -hex 32`), or keep listenHost on 127.0.0.1',
@@ -58,11 +61,14 @@ export class AdminConfig {
    * Held as a Secret: printing the config (or a validation message) shows `***`.
    */
   @SecretField()
-  @Transform(({ value }) => (typeof value === 'string' ? new Secret(value) : value), { toClassOnly: true })
+  @Transform(({ value }) => (typeof value === 'string' ? new Secret(value) : value), {
+    toClassOnly: true,
+  })
   @Allowed(
     'a token of 32 to 1024 characters from A-Z a-z 0-9 - . _ ~ + / (optionally ending in =), e.g. the output of `openssl rand -hex 32` ' +
       '(in OSA_ADMIN__BEARER_TOKEN, quote a value YAML would read as a number)',
-    (value) => value === undefined || (value instanceof Secret && BEARER_TOKEN.test(value.reveal())),
+    (value) =>
+      value === undefined || (value instanceof Secret && BEARER_TOKEN.test(value.reveal())),
   )
   bearerToken?: Secret;
 }

@@ -88,10 +88,17 @@ export function loadControllerConfig(inputs: ConfigInputs): ConfigRequest {
 
   const overrides = readEnvOverrides(inputs.env, problems, [CONFIG_FILE_ENV]);
   applyEnvOverrides(plain, overrides);
-  const renamed = moveDeprecatedKeys(plain, problems, warnings, (fieldPath) => overrides.find((override) => override.path.join('.') === fieldPath)?.variable);
+  const renamed = moveDeprecatedKeys(
+    plain,
+    problems,
+    warnings,
+    (fieldPath) => overrides.find((override) => override.path.join('.') === fieldPath)?.variable,
+  );
 
-  const { config, problems: fieldProblems } = validateConfigObject(ControllerConfig, plain, (fieldPath) =>
-    sourceOf(renamed.get(fieldPath) ?? fieldPath, overrides, file?.path),
+  const { config, problems: fieldProblems } = validateConfigObject(
+    ControllerConfig,
+    plain,
+    (fieldPath) => sourceOf(renamed.get(fieldPath) ?? fieldPath, overrides, file?.path),
   );
   problems.push(...fieldProblems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -129,7 +136,12 @@ function chooseConfigFile(
   }
   if (cliPath) return { path: path.resolve(inputs.cwd, cliPath), required: true, from: '--config' };
   const fromEnv = inputs.env[CONFIG_FILE_ENV] || deprecated;
-  if (fromEnv) return { path: path.resolve(inputs.cwd, fromEnv), required: true, from: inputs.env[CONFIG_FILE_ENV] ? CONFIG_FILE_ENV : DEPRECATED_CONFIG_FILE_ENV };
+  if (fromEnv)
+    return {
+      path: path.resolve(inputs.cwd, fromEnv),
+      required: true,
+      from: inputs.env[CONFIG_FILE_ENV] ? CONFIG_FILE_ENV : DEPRECATED_CONFIG_FILE_ENV,
+    };
   const inCwd = path.resolve(inputs.cwd, DEFAULT_CONFIG_FILE);
   let present: boolean;
   try {
@@ -140,12 +152,20 @@ function chooseConfigFile(
   return present ? { path: inCwd, required: false, from: 'working directory' } : undefined;
 }
 
-function readConfigFile(filePath: string, required: boolean, inputs: ConfigInputs, problems: ConfigProblem[]): Record<string, unknown> {
+function readConfigFile(
+  filePath: string,
+  required: boolean,
+  inputs: ConfigInputs,
+  problems: ConfigProblem[],
+): Record<string, unknown> {
   let text: string | undefined;
   try {
     text = inputs.readTextFile(filePath);
   } catch (error) {
-    problems.push({ path: filePath, message: `cannot read the config file: ${(error as Error).message}` });
+    problems.push({
+      path: filePath,
+      message: `cannot read the config file: ${(error as Error).message}`,
+    });
     return {};
   }
   if (text === undefined) {
@@ -156,23 +176,38 @@ function readConfigFile(filePath: string, required: boolean, inputs: ConfigInput
   try {
     parsed = parseYaml(text);
   } catch (error) {
-    const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    problems.push({ path: filePath, message: `not valid YAML${where}: ${(error as Error).message.split('\n')[0]}` });
+    const where =
+      error instanceof YAMLParseError && error.linePos
+        ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}`
+        : '';
+    problems.push({
+      path: filePath,
+      message: `not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`,
+    });
     return {};
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    problems.push({ path: filePath, message: 'must contain a mapping of sections (proxy:, admin:, provider:, scaling:, health:, log:)' });
+    problems.push({
+      path: filePath,
+      message:
+        'must contain a mapping of sections (proxy:, admin:, provider:, scaling:, health:, log:)',
+    });
     return {};
   }
   return parsed as Record<string, unknown>;
 }
 
-function sourceOf(fieldPath: string, overrides: readonly EnvOverride[], file: string | undefined): string | undefined {
+function sourceOf(
+  fieldPath: string,
+  overrides: readonly EnvOverride[],
+  file: string | undefined,
+): string | undefined {
   const normalized = fieldPath.replace(/\[(\d+)\]/g, '.$1');
   for (const override of overrides) {
     const overridePath = override.path.join('.');
-    if (normalized === overridePath || normalized.startsWith(`${overridePath}.`)) return override.variable;
+    if (normalized === overridePath || normalized.startsWith(`${overridePath}.`))
+      return override.variable;
   }
   return file;
 }

@@ -10,7 +10,10 @@ import { parseDurationMs } from './duration';
  * Type and range live in one predicate on purpose: "must be a number" followed by
  * "must not be less than 1" for the same value is noise.
  */
-export function Allowed(description: string, isAllowed: (value: unknown) => boolean): PropertyDecorator {
+export function Allowed(
+  description: string,
+  isAllowed: (value: unknown) => boolean,
+): PropertyDecorator {
   return ValidateBy({
     name: 'allowed',
     constraints: [description],
@@ -30,14 +33,21 @@ export function IntegerIn(min: number, max: number, unit?: string): PropertyDeco
 }
 
 export function OneOf<T extends string>(values: readonly T[]): PropertyDecorator {
-  return Allowed(`one of: ${values.join(', ')}`, (value) => typeof value === 'string' && values.includes(value as T));
+  return Allowed(
+    `one of: ${values.join(', ')}`,
+    (value) => typeof value === 'string' && values.includes(value as T),
+  );
 }
 
 export function BooleanFlag(): PropertyDecorator {
   return Allowed('true or false', (value) => typeof value === 'boolean');
 }
 
-export function TextOfLength(minLength: number, maxLength: number, what = 'a string'): PropertyDecorator {
+export function TextOfLength(
+  minLength: number,
+  maxLength: number,
+  what = 'a string',
+): PropertyDecorator {
   return Allowed(
     `${what} of ${minLength} to ${maxLength} characters`,
     (value) => typeof value === 'string' && value.length >= minLength && value.length <= maxLength,
@@ -50,7 +60,10 @@ export function TextMatching(pattern: RegExp, description: string): PropertyDeco
 }
 
 export function IpAddress(): PropertyDecorator {
-  return Allowed('an IPv4 or IPv6 address literal (e.g. 127.0.0.1, ::1)', (value) => typeof value === 'string' && isIP(value) !== 0);
+  return Allowed(
+    'an IPv4 or IPv6 address literal (e.g. 127.0.0.1, ::1)',
+    (value) => typeof value === 'string' && isIP(value) !== 0,
+  );
 }
 
 /** An absolute URL path such as `/healthz` (no host, no spaces). */
@@ -58,7 +71,11 @@ export function UrlPath(): PropertyDecorator {
   return TextMatching(/^\/[^\s#]*$/, 'an absolute URL path starting with "/" (e.g. /healthz)');
 }
 
-export function ListOf(itemDescription: string, isItem: (value: unknown) => boolean, maxItems: number): PropertyDecorator {
+export function ListOf(
+  itemDescription: string,
+  isItem: (value: unknown) => boolean,
+  maxItems: number,
+): PropertyDecorator {
   return Allowed(
     `a list of at most ${maxItems} ${itemDescription}`,
     (value) => Array.isArray(value) && value.length <= maxItems && value.every(isItem),
@@ -73,7 +90,9 @@ export function StringMap(keyPattern: RegExp, keyDescription: string): PropertyD
       typeof value === 'object' &&
       value !== null &&
       !Array.isArray(value) &&
-      Object.entries(value).every(([key, item]) => keyPattern.test(key) && typeof item === 'string'),
+      Object.entries(value).every(
+        ([key, item]) => keyPattern.test(key) && typeof item === 'string',
+      ),
   );
 }
 
@@ -83,9 +102,14 @@ export function StringMap(keyPattern: RegExp, keyDescription: string): PropertyD
  */
 export function Section(sectionClass: () => new () => object): PropertyDecorator {
   const decorators: PropertyDecorator[] = [
-    Transform(({ value }) => (value === null ? new (sectionClass())() : value), { toClassOnly: true }),
+    Transform(({ value }) => (value === null ? new (sectionClass())() : value), {
+      toClassOnly: true,
+    }),
     Type(sectionClass),
-    Allowed('a mapping of keys (a section)', (value) => typeof value === 'object' && value !== null && !Array.isArray(value)),
+    Allowed(
+      'a mapping of keys (a section)',
+      (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    ),
     ValidateNested(),
   ];
   return (target, propertyKey) => {
@@ -103,7 +127,8 @@ export function NotLessThan(otherKey: string): PropertyDecorator {
         const other = (args?.object as Record<string, unknown>)[otherKey];
         return typeof value !== 'number' || typeof other !== 'number' || value >= other;
       },
-      defaultMessage: (args) => `must not be less than ${otherKey} (${String((args?.object as Record<string, unknown>)[otherKey])})`,
+      defaultMessage: (args) =>
+        `must not be less than ${otherKey} (${String((args?.object as Record<string, unknown>)[otherKey])})`,
     },
   });
 }
@@ -116,7 +141,10 @@ export function NotLessThan(otherKey: string): PropertyDecorator {
  */
 export function DurationMs(min: number, max: number): PropertyDecorator {
   const decorators: PropertyDecorator[] = [
-    Transform(({ value }) => (typeof value === 'string' ? (parseDurationMs(value) ?? value) : value), { toClassOnly: true }),
+    Transform(
+      ({ value }) => (typeof value === 'string' ? (parseDurationMs(value) ?? value) : value),
+      { toClassOnly: true },
+    ),
     IntegerIn(min, max, 'milliseconds, or a duration such as 1500ms, 90s, 10m, 1h'),
   ];
   return (target, propertyKey) => {

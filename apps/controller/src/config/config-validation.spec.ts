@@ -21,9 +21,16 @@ class SchemaWithSecret {
 
 describe('validateConfigObject', () => {
   it('masks the value of a field marked @SecretField in its message', () => {
-    const { problems } = validateConfigObject(SchemaWithSecret, { credentials: { password: 'short' } });
+    const { problems } = validateConfigObject(SchemaWithSecret, {
+      credentials: { password: 'short' },
+    });
     expect(problems).toEqual([
-      { path: 'credentials.password', shownValue: '***', message: 'must be a password of 8 to 128 characters', source: undefined },
+      {
+        path: 'credentials.password',
+        shownValue: '***',
+        message: 'must be a password of 8 to 128 characters',
+        source: undefined,
+      },
     ]);
     expect(JSON.stringify(problems)).not.toContain('short');
   });
@@ -36,7 +43,10 @@ describe('validateConfigObject', () => {
   });
 
   it('rejects a section given as a scalar or a list, naming the path', () => {
-    const { problems } = validateConfigObject(SchemaWithSecret, { credentials: 'admin:pw', retries: 11 });
+    const { problems } = validateConfigObject(SchemaWithSecret, {
+      credentials: 'admin:pw',
+      retries: 11,
+    });
     expect(problems.map((problem) => `${problem.path}: ${problem.message}`)).toEqual([
       'credentials: must be a mapping of keys (a section)',
       'retries: must be an integer from 1 to 10',

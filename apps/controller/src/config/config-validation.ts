@@ -11,7 +11,9 @@ import { isSecretField, SECRET_MASK } from './secret-field';
 const SECRET_LOOKING_KEY = /pa?s+w|pwd|secret|tok|bearer|cred|auth|key/i;
 
 function looksLikeSecretValue(shown: string): boolean {
-  return shown.split(/[\s"'{}[\],:]+/).some((word) => word.length >= 16 && /[A-Za-z]/.test(word) && /\d/.test(word));
+  return shown
+    .split(/[\s"'{}[\],:]+/)
+    .some((word) => word.length >= 16 && /[A-Za-z]/.test(word) && /\d/.test(word));
 }
 
 /**
@@ -43,7 +45,11 @@ function collectProblems(
   sourceOf: (path: string) => string | undefined,
 ): void {
   for (const error of errors) {
-    const path = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
+    const path = /^\d+$/.test(error.property)
+      ? `${prefix}[${error.property}]`
+      : prefix
+        ? `${prefix}.${error.property}`
+        : error.property;
     if (error.constraints) {
       const unknownKey = 'whitelistValidation' in error.constraints;
       const masked = unknownKey
@@ -52,7 +58,12 @@ function collectProblems(
       const message = unknownKey
         ? `unknown key (allowed here: ${allowedKeys(error.target).join(', ')})`
         : [...new Set(constraintMessages(error.constraints))].join('; ');
-      out.push({ path, shownValue: masked ? SECRET_MASK : showValue(error.value), message, source: sourceOf(path) });
+      out.push({
+        path,
+        shownValue: masked ? SECRET_MASK : showValue(error.value),
+        message,
+        source: sourceOf(path),
+      });
     }
     if (error.children?.length) collectProblems(error.children, path, out, sourceOf);
   }
@@ -67,6 +78,11 @@ function constraintMessages(constraints: Record<string, string>): string[] {
 
 function allowedKeys(target: object | undefined): string[] {
   if (!target) return [];
-  const metadata = getMetadataStorage().getTargetValidationMetadatas(target.constructor, '', true, false);
+  const metadata = getMetadataStorage().getTargetValidationMetadatas(
+    target.constructor,
+    '',
+    true,
+    false,
+  );
   return [...new Set(metadata.map((entry) => entry.propertyName))];
 }

@@ -47,6 +47,10 @@ export class ControllerConfigModule {
       { provide: CONFIG_ORIGIN, useValue: loaded.origin },
       { provide: CLOUD_ENVIRONMENT, useValue: loaded.cloudEnvironment },
     ];
-    return { module: ControllerConfigModule, providers, exports: providers.map((provider) => (provider as { provide: unknown }).provide as never) };
+    return {
+      module: ControllerConfigModule,
+      providers,
+      exports: providers.map((provider) => (provider as { provide: unknown }).provide as never),
+    };
   }
 }

@@ -13,7 +13,14 @@ export type DataPlaneKind = (typeof DATA_PLANE_KINDS)[number];
 const MAX_SOCKET_PATH_LENGTH = 107;
 
 function AbsolutePath(what: string, maxLength = 4096): PropertyDecorator {
-  return Allowed(`an absolute path (${what}) of at most ${maxLength} characters`, (value) => typeof value === 'string' && value.startsWith('/') && value.length <= maxLength && !value.includes('\0'));
+  return Allowed(
+    `an absolute path (${what}) of at most ${maxLength} characters`,
+    (value) =>
+      typeof value === 'string' &&
+      value.startsWith('/') &&
+      value.length <= maxLength &&
+      !value.includes('\0'),
+  );
 }
 
 /** Empty, or an absolute path. */
@@ -21,7 +28,11 @@ function OptionalAbsolutePath(what: string, maxLength = 4096): PropertyDecorator
   // Letters, digits and . _ - / only: the path is written into HAProxy's config, some places unquoted.
   return Allowed(
     `"" (${what} chosen by the controller) or an absolute path of at most ${maxLength} characters of letters, digits, ".", "_", "-", "/"`,
-    (value) => value === '' || (typeof value === 'string' && /^\/[A-Za-z0-9._/-]*$/.test(value) && value.length <= maxLength),
+    (value) =>
+      value === '' ||
+      (typeof value === 'string' &&
+        /^\/[A-Za-z0-9._/-]*$/.test(value) &&
+        value.length <= maxLength),
   );
 }
 

@@ -17,11 +17,16 @@ export interface EnvOverride {
 }
 
 export function envVariableFor(path: readonly string[]): string {
-  return ENV_OVERRIDE_PREFIX + path.map((key) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__');
+  return (
+    ENV_OVERRIDE_PREFIX +
+    path.map((key) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__')
+  );
 }
 
 function keyFromSegment(segment: string): string {
-  return segment.toLowerCase().replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+  return segment
+    .toLowerCase()
+    .replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
 }
 
 /**
@@ -49,7 +54,10 @@ export function readEnvOverrides(
     try {
       value = parseYaml(raw);
     } catch (error) {
-      problems.push({ path: variable, message: `value is not valid YAML: ${(error as Error).message.split('\n')[0]}` });
+      problems.push({
+        path: variable,
+        message: `value is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+      });
       continue;
     }
     overrides.push({ variable, path: segments.map(keyFromSegment), value });
@@ -58,7 +66,10 @@ export function readEnvOverrides(
 }
 
 /** Sets each override into `target` (a plain object from the config file), creating sections as needed. */
-export function applyEnvOverrides(target: Record<string, unknown>, overrides: readonly EnvOverride[]): void {
+export function applyEnvOverrides(
+  target: Record<string, unknown>,
+  overrides: readonly EnvOverride[],
+): void {
   for (const override of overrides) {
     let node = target;
     override.path.slice(0, -1).forEach((key) => {

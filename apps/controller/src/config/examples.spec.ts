@@ -22,19 +22,32 @@ function load(argv: string[]): LoadedControllerConfig {
 
 /** Every dotted key of a config class, recursing into sections (objects that are class instances). */
 function configKeys(instance: object, prefix = ''): string[] {
-  const properties = [...new Set(getMetadataStorage().getTargetValidationMetadatas(instance.constructor, '', true, false).map((entry) => entry.propertyName))];
+  const properties = [
+    ...new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(instance.constructor, '', true, false)
+        .map((entry) => entry.propertyName),
+    ),
+  ];
   return properties.flatMap((property) => {
     const value = (instance as Record<string, unknown>)[property];
     const key = prefix ? `${prefix}.${property}` : property;
-    const isSection = typeof value === 'object' && value !== null && !Array.isArray(value) && value.constructor !== Object;
+    const isSection =
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      value.constructor !== Object;
     return isSection ? configKeys(value, key) : [key];
   });
 }
 
 describe('examples and README', () => {
-  it.each(fs.readdirSync(EXAMPLES_DIR).filter((file) => file.endsWith('.yaml')))('examples/%s is a valid configuration', (file) => {
-    expect(() => load(['--config', path.join(EXAMPLES_DIR, file)])).not.toThrow();
-  });
+  it.each(fs.readdirSync(EXAMPLES_DIR).filter((file) => file.endsWith('.yaml')))(
+    'examples/%s is a valid configuration',
+    (file) => {
+      expect(() => load(['--config', path.join(EXAMPLES_DIR, file)])).not.toThrow();
+    },
+  );
 
   it('examples/seed-local.yaml spells out exactly the built-in defaults', () => {
     const fromFile = load(['--config', path.join(EXAMPLES_DIR, 'seed-local.yaml')]).config;
@@ -47,7 +60,10 @@ describe('examples and README', () => {
     const keys = configKeys(new ControllerConfig()).filter((key) => !key.startsWith('proxy.'));
     expect(keys.length).toBeGreaterThan(40);
     // A reference row starts with the key in its own cell (Prettier may pad the cell).
-    const documented = (key: string): boolean => new RegExp(`^\\|\\s*\`${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\`\\s*\\|`, 'm').test(readme);
+    const documented = (key: string): boolean =>
+      new RegExp(`^\\|\\s*\`${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\`\\s*\\|`, 'm').test(
+        readme,
+      );
     expect(keys.filter((key) => !documented(key))).toEqual([]);
   });
 });

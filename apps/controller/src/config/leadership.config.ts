@@ -53,10 +53,13 @@ export function LeadershipNeedsOpenStack(): PropertyDecorator {
     validator: {
       validate: (value: unknown, args) => {
         const enabled = (value as Partial<LeadershipConfig> | undefined)?.enabled === true;
-        const kind = ((args?.object as Record<string, unknown>)['provider'] as { kind?: unknown } | undefined)?.kind;
+        const kind = (
+          (args?.object as Record<string, unknown>)['provider'] as { kind?: unknown } | undefined
+        )?.kind;
         return !enabled || kind === 'openstack';
       },
-      defaultMessage: () => 'enabled: true needs provider.kind: openstack (the lease is a Neutron security group with If-Match: revision_number)',
+      defaultMessage: () =>
+        'enabled: true needs provider.kind: openstack (the lease is a Neutron security group with If-Match: revision_number)',
     },
   });
 }

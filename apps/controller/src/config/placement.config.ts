@@ -2,7 +2,12 @@ import { ValidateIf } from 'class-validator';
 import { Allowed, DurationMs, OneOf, TextOfLength } from './config-rules';
 
 /** Nova's server group policies (os-server-groups; the soft ones need compute microversion 2.15). */
-export const SERVER_GROUP_POLICIES = ['anti-affinity', 'soft-anti-affinity', 'affinity', 'soft-affinity'] as const;
+export const SERVER_GROUP_POLICIES = [
+  'anti-affinity',
+  'soft-anti-affinity',
+  'affinity',
+  'soft-affinity',
+] as const;
 export type ServerGroupPolicyName = (typeof SERVER_GROUP_POLICIES)[number];
 
 /**
@@ -36,12 +41,17 @@ export class PlacementTimingConfig {
 }
 
 /** Validate only when given (optional sections). */
-export const WhenGiven = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
+export const WhenGiven = (): PropertyDecorator =>
+  ValidateIf((_object: object, value: unknown) => value !== undefined);
 
 /** `provider.openstack.availabilityZones`: distinct zone names, in tie-break order. */
 export function AvailabilityZoneList(): PropertyDecorator {
   return Allowed(
     'a list of at most 20 distinct availability zone names (1 to 255 characters each)',
-    (value) => Array.isArray(value) && value.length <= 20 && value.every((z) => typeof z === 'string' && z.length > 0 && z.length <= 255) && new Set(value).size === value.length,
+    (value) =>
+      Array.isArray(value) &&
+      value.length <= 20 &&
+      value.every((z) => typeof z === 'string' && z.length > 0 && z.length <= 255) &&
+      new Set(value).size === value.length,
   );
 }

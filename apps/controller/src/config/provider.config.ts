@@ -2,13 +2,25 @@ import { isIP } from 'node:net';
 import { ValidateBy, ValidateIf } from 'class-validator';
 import { AvailabilityZoneList, PlacementTimingConfig, ServerGroupConfig } from './placement.config';
 import { SecretField } from './secret-field';
-import { Allowed, BooleanFlag, DurationMs, IntegerIn, ListOf, OneOf, Section, StringMap, TextMatching, TextOfLength } from './config-rules';
+import {
+  Allowed,
+  BooleanFlag,
+  DurationMs,
+  IntegerIn,
+  ListOf,
+  OneOf,
+  Section,
+  StringMap,
+  TextMatching,
+  TextOfLength,
+} from './config-rules';
 
 export const PROVIDER_KINDS = ['local', 'openstack'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 /** Validate the field only when it is given (optional keys without a default). */
-const WhenGiven = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
+const WhenGiven = (): PropertyDecorator =>
+  ValidateIf((_object: object, value: unknown) => value !== undefined);
 
 /** Nova server names, our name prefix and group names: letters, digits, `.`, `_`, `-`. */
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -44,7 +56,12 @@ export class LocalProviderConfig {
   /** Address of the original instance; each clone takes the next one (127.0.10.2, .3, ...). */
   @Allowed(
     'an IPv4 loopback address 127.x.y.z with z from 1 to 254 (e.g. 127.0.10.1)',
-    (value) => typeof value === 'string' && isIP(value) === 4 && /^127\./.test(value) && lastOctet(value) >= 1 && lastOctet(value) <= 254,
+    (value) =>
+      typeof value === 'string' &&
+      isIP(value) === 4 &&
+      /^127\./.test(value) &&
+      lastOctet(value) >= 1 &&
+      lastOctet(value) <= 254,
   )
   firstAddress = '127.0.10.1';
 
@@ -61,7 +78,10 @@ export class LocalProviderConfig {
    * the provider. Values may be credentials (an API key for the service): shown as `***`.
    */
   @SecretField()
-  @StringMap(/^(?!HOST$|PORT$)[A-Z_][A-Z0-9_]*$/, 'UPPER_CASE variable names other than HOST and PORT')
+  @StringMap(
+    /^(?!HOST$|PORT$)[A-Z_][A-Z0-9_]*$/,
+    'UPPER_CASE variable names other than HOST and PORT',
+  )
   serviceEnv: Record<string, string> = {};
 
   /** On delete/shutdown an instance gets SIGTERM, then SIGKILL after this long. */
@@ -118,7 +138,11 @@ export class OpenStackProviderConfig {
   @TextOfLength(1, 255, 'a key pair name')
   keyName = 'vm-key';
 
-  @ListOf('security group names', (item) => typeof item === 'string' && item.length > 0 && item.length <= 255, 20)
+  @ListOf(
+    'security group names',
+    (item) => typeof item === 'string' && item.length > 0 && item.length <= 255,
+    20,
+  )
   securityGroups: string[] = ['default'];
 
   /** Port the service listens on inside each server (seed section 8). */
@@ -138,7 +162,10 @@ export class OpenStackProviderConfig {
    * named `provider.originalName`. The host must be an IP literal (no DNS on the data path).
    */
   @WhenGiven()
-  @Allowed('an http:// URL with an IP address and port and no path, e.g. http://192.168.222.10:5000', (value) => parseOriginalUrl(value) !== undefined)
+  @Allowed(
+    'an http:// URL with an IP address and port and no path, e.g. http://192.168.222.10:5000',
+    (value) => parseOriginalUrl(value) !== undefined,
+  )
   originalUrl?: string;
 
   /** Nova server group for every new instance (config/placement.config.ts). */
@@ -164,21 +191,31 @@ const MAX_USER_METADATA_ITEMS = 126;
 
 /** What is wrong with a `provider.openstack.metadata` value, one entry per bad key; empty when valid. */
 export function serverMetadataProblems(value: unknown): string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['must be a mapping of metadata keys to string values'];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return ['must be a mapping of metadata keys to string values'];
   const entries = Object.entries(value);
   const problems: string[] = [];
-  if (entries.length > MAX_USER_METADATA_ITEMS) problems.push(`has ${entries.length} keys: at most ${MAX_USER_METADATA_ITEMS} (Nova's default quota is 128 items per server, 2 are the controller's)`);
+  if (entries.length > MAX_USER_METADATA_ITEMS)
+    problems.push(
+      `has ${entries.length} keys: at most ${MAX_USER_METADATA_ITEMS} (Nova's default quota is 128 items per server, 2 are the controller's)`,
+    );
   for (const [key, item] of entries) {
     const shown = JSON.stringify(key);
     if (key.toLowerCase().startsWith(RESERVED_METADATA_PREFIX)) {
-      problems.push(`key ${shown} is reserved: keys under "${RESERVED_METADATA_PREFIX}" are written by the controller (choose another prefix)`);
+      problems.push(
+        `key ${shown} is reserved: keys under "${RESERVED_METADATA_PREFIX}" are written by the controller (choose another prefix)`,
+      );
     } else if (!NOVA_METADATA_KEY.test(key)) {
-      problems.push(`key ${shown} is not a Nova metadata key: 1 to 255 of letters, digits, "-", "_", ":", "." and space`);
+      problems.push(
+        `key ${shown} is not a Nova metadata key: 1 to 255 of letters, digits, "-", "_", ":", "." and space`,
+      );
     }
     if (typeof item !== 'string') {
       problems.push(`value of ${shown} must be a string (quote it in YAML: "${String(item)}")`);
     } else if (item.length > NOVA_METADATA_VALUE_MAX) {
-      problems.push(`value of ${shown} is ${item.length} characters: Nova allows at most ${NOVA_METADATA_VALUE_MAX}`);
+      problems.push(
+        `value of ${shown} is ${item.length} characters: Nova allows at most ${NOVA_METADATA_VALUE_MAX}`,
+      );
     }
   }
   return problems;
@@ -204,7 +241,14 @@ export function parseOriginalUrl(value: unknown): { host: string; port: number }
     return undefined;
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (url.protocol !== 'http:' || isIP(host) === 0 || url.pathname !== '/' || url.search || url.username) return undefined;
+  if (
+    url.protocol !== 'http:' ||
+    isIP(host) === 0 ||
+    url.pathname !== '/' ||
+    url.search ||
+    url.username
+  )
+    return undefined;
   return { host, port: url.port ? Number(url.port) : 80 };
 }
 

@@ -1,7 +1,9 @@
 import { Allowed, BooleanFlag, DurationMs, IntegerIn } from './config-rules';
 
-const isFraction = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value > 0 && value < 1;
-const isRatio = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1;
+const isFraction = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 && value < 1;
+const isRatio = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1;
 
 /**
  * Instance refresh: rolling the group onto a newer golden image (README "Instance refresh").

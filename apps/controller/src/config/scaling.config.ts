@@ -31,7 +31,10 @@ export class ScalingConfig {
   /** The active policies (any of request-count, requests-per-second, in-flight); empty = manual scaling only. */
   @Allowed(
     `a list of distinct policy names from: ${SCALING_POLICIES.join(', ')}`,
-    (value) => Array.isArray(value) && value.every((item) => SCALING_POLICIES.includes(item)) && new Set(value).size === value.length,
+    (value) =>
+      Array.isArray(value) &&
+      value.every((item) => SCALING_POLICIES.includes(item)) &&
+      new Set(value).size === value.length,
   )
   policies: ScalingPolicyName[] = ['request-count'];
 
@@ -125,5 +128,9 @@ export class ScalingConfig {
 
 /** A finite number greater than 0 (targets may be fractional: 0.5 requests per second per instance). */
 function PositiveNumber(): PropertyDecorator {
-  return Allowed('a number greater than 0 and at most 1000000', (value) => typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 1_000_000);
+  return Allowed(
+    'a number greater than 0 and at most 1000000',
+    (value) =>
+      typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 1_000_000,
+  );
 }

@@ -3,7 +3,8 @@ import { ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import { CronTime } from 'cron';
 import { Allowed, IntegerIn, NotLessThan, TextOfLength } from './config-rules';
 
-const WhenGiven = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
+const WhenGiven = (): PropertyDecorator =>
+  ValidateIf((_object: object, value: unknown) => value !== undefined);
 
 /**
  * One `scaling.schedule` entry: from each moment its cron expression fires (in `timeZone`), the
@@ -22,7 +23,13 @@ export class ScheduleEntryConfig {
   cron!: string;
 
   /** IANA time zone the expression is read in. */
-  @ValidateBy({ name: 'timeZone', validator: { validate: (value: unknown) => timeZoneProblem(value) === undefined, defaultMessage: (args) => timeZoneProblem(args?.value) ?? '' } })
+  @ValidateBy({
+    name: 'timeZone',
+    validator: {
+      validate: (value: unknown) => timeZoneProblem(value) === undefined,
+      defaultMessage: (args) => timeZoneProblem(args?.value) ?? '',
+    },
+  })
   timeZone = 'UTC';
 
   @WhenGiven()
@@ -43,14 +50,18 @@ export class ScheduleEntryConfig {
 function CronExpression(): PropertyDecorator {
   const problem = (value: unknown, entry: Partial<ScheduleEntryConfig>): string | undefined =>
     cronProblem(value) ??
-    (entry.minInstances === undefined && entry.maxInstances === undefined && entry.desired === undefined
+    (entry.minInstances === undefined &&
+    entry.maxInstances === undefined &&
+    entry.desired === undefined
       ? 'this entry sets nothing: give at least one of minInstances, maxInstances, desired'
       : undefined);
   return ValidateBy({
     name: 'cronExpression',
     validator: {
-      validate: (value: unknown, args) => problem(value, (args?.object ?? {}) as Partial<ScheduleEntryConfig>) === undefined,
-      defaultMessage: (args) => problem(args?.value, (args?.object ?? {}) as Partial<ScheduleEntryConfig>) ?? '',
+      validate: (value: unknown, args) =>
+        problem(value, (args?.object ?? {}) as Partial<ScheduleEntryConfig>) === undefined,
+      defaultMessage: (args) =>
+        problem(args?.value, (args?.object ?? {}) as Partial<ScheduleEntryConfig>) ?? '',
     },
   });
 }
@@ -59,7 +70,13 @@ function CronExpression(): PropertyDecorator {
 export function ScheduleEntries(): PropertyDecorator {
   const decorators: PropertyDecorator[] = [
     Type(() => ScheduleEntryConfig),
-    Allowed('a list of at most 100 schedule entries ({ cron, timeZone, minInstances / maxInstances / desired })', (value) => Array.isArray(value) && value.length <= 100 && value.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item))),
+    Allowed(
+      'a list of at most 100 schedule entries ({ cron, timeZone, minInstances / maxInstances / desired })',
+      (value) =>
+        Array.isArray(value) &&
+        value.length <= 100 &&
+        value.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item)),
+    ),
     ValidateNested({ each: true }),
   ];
   return (target, propertyKey) => {
@@ -69,17 +86,21 @@ export function ScheduleEntries(): PropertyDecorator {
 
 /** What is wrong with a cron expression, in words; undefined when it is fine. */
 export function cronProblem(cron: unknown): string | undefined {
-  if (typeof cron !== 'string' || cron.trim() === '') return 'must be a cron expression such as "0 9 * * 1-5" (minute hour day-of-month month day-of-week; a sixth leading field is seconds)';
+  if (typeof cron !== 'string' || cron.trim() === '')
+    return 'must be a cron expression such as "0 9 * * 1-5" (minute hour day-of-month month day-of-week; a sixth leading field is seconds)';
   const fields = cron.trim().split(/\s+/).length;
-  if (fields !== 5 && fields !== 6) return `"${cron}" has ${fields} fields: a cron expression has 5 (minute hour day-of-month month day-of-week) or 6 (seconds first)`;
+  if (fields !== 5 && fields !== 6)
+    return `"${cron}" has ${fields} fields: a cron expression has 5 (minute hour day-of-month month day-of-week) or 6 (seconds first)`;
   const verdict = CronTime.validateCronExpression(cron);
-  if (!verdict.valid) return `"${cron}" is not a cron expression: ${verdict.error?.message ?? 'unreadable'}`;
+  if (!verdict.valid)
+    return `"${cron}" is not a cron expression: ${verdict.error?.message ?? 'unreadable'}`;
   return undefined;
 }
 
 /** What is wrong with an IANA time zone name; undefined when it is one. */
 export function timeZoneProblem(timeZone: unknown): string | undefined {
-  if (typeof timeZone !== 'string' || timeZone === '') return 'must be an IANA time zone name such as UTC or Europe/Berlin';
+  if (typeof timeZone !== 'string' || timeZone === '')
+    return 'must be an IANA time zone name such as UTC or Europe/Berlin';
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
   } catch {
@@ -87,4 +108,3 @@ export function timeZoneProblem(timeZone: unknown): string | undefined {
   }
   return undefined;
 }
-

@@ -5,7 +5,13 @@ import { ScalingModule } from '../scaling/scaling.module';
 
 /** Whether the built-in proxy binds its port: only when it is the data plane (`dataPlane.kind: builtin`). */
 @Module({
-  providers: [{ provide: PROXY_LISTENS, inject: [ControllerConfig], useFactory: (config: ControllerConfig) => config.dataPlane.kind === 'builtin' }],
+  providers: [
+    {
+      provide: PROXY_LISTENS,
+      inject: [ControllerConfig],
+      useFactory: (config: ControllerConfig) => config.dataPlane.kind === 'builtin',
+    },
+  ],
   exports: [PROXY_LISTENS],
 })
 class BuiltinDataPlaneSwitchModule {}
@@ -16,7 +22,9 @@ class BuiltinDataPlaneSwitchModule {}
  * sampler share the one ProxyServer by importing it (no look-up across the graph). With an
  * external data plane it is still built (its exchange feed stays silent) but never listens.
  */
-const proxyOnScaling = ProxyModule.register({ imports: [ScalingModule, BuiltinDataPlaneSwitchModule] });
+const proxyOnScaling = ProxyModule.register({
+  imports: [ScalingModule, BuiltinDataPlaneSwitchModule],
+});
 
 @Module({ imports: [proxyOnScaling], exports: [proxyOnScaling] })
 export class DataPathModule {}

@@ -5,7 +5,10 @@ export interface CounterChange {
   readonly forwarded: number;
   readonly rejected: number;
   /** Per member id: new requests, transport errors and responses since the previous reading. */
-  readonly members: ReadonlyMap<string, { readonly requests: number; readonly errors: number; readonly responses: number }>;
+  readonly members: ReadonlyMap<
+    string,
+    { readonly requests: number; readonly errors: number; readonly responses: number }
+  >;
 }
 
 /**
@@ -25,9 +28,17 @@ export class CounterDeltas {
     const members = new Map<string, { requests: number; errors: number; responses: number }>();
     for (const [id, now] of counters.members) {
       const then = before?.members.get(id);
-      members.set(id, { requests: since(now.requests, then?.requests), errors: since(now.errors, then?.errors), responses: since(now.responses, then?.responses) });
+      members.set(id, {
+        requests: since(now.requests, then?.requests),
+        errors: since(now.errors, then?.errors),
+        responses: since(now.responses, then?.responses),
+      });
     }
-    const change = { forwarded: since(counters.forwardedRequests, before?.forwardedRequests), rejected: since(counters.rejectedRequests, before?.rejectedRequests), members };
+    const change = {
+      forwarded: since(counters.forwardedRequests, before?.forwardedRequests),
+      rejected: since(counters.rejectedRequests, before?.rejectedRequests),
+      members,
+    };
     this.totals.forwarded += change.forwarded;
     this.totals.rejected += change.rejected;
     return change;

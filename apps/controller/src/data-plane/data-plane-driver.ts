@@ -1,4 +1,11 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  Optional,
+} from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { Clock, CLOCK } from '../clock/clock';
 import { DataPlaneConfig } from '../config/data-plane.config';
@@ -10,13 +17,26 @@ import { repeatEvery } from '../resilience/backoff';
 import { ScaleOutGate } from '../scaling/scale-out-gate';
 import { ScalingService } from '../scaling/scaling.service';
 import { ScalingTrafficDirector } from '../scaling/scaling-traffic-director';
-import { DATA_PLANE, DataPlane, DataPlaneCounters, DataPlaneMember, MemberState, RejectAnswer } from '../seams/data-plane';
+import {
+  DATA_PLANE,
+  DataPlane,
+  DataPlaneCounters,
+  DataPlaneMember,
+  MemberState,
+  RejectAnswer,
+} from '../seams/data-plane';
 import { Leadership, LEADERSHIP } from '../seams/leadership';
 import { CounterDeltas } from './counter-deltas';
 import { desiredMembers } from './desired-members';
 
 /** Pool events after which the member set may differ. */
-const MEMBER_EVENTS: ReadonlyArray<keyof PoolEvents> = ['phase', 'admitted', 'ejected', 'restored', 'removed'];
+const MEMBER_EVENTS: ReadonlyArray<keyof PoolEvents> = [
+  'phase',
+  'admitted',
+  'ejected',
+  'restored',
+  'removed',
+];
 
 /**
  * The control plane's side of an external data plane (`dataPlane.kind` other than builtin). It
@@ -89,7 +109,9 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
   async onApplicationBootstrap(): Promise<void> {
     if (this.leadership.isLeader()) return this.begin();
     // A standby must not block the app's start (its admin listener shows it as standby).
-    this.logger.log(`standby: the data plane (${this.dataPlane.status().kind}) is the leader's; it is started here once this controller is elected`);
+    this.logger.log(
+      `standby: the data plane (${this.dataPlane.status().kind}) is the leader's; it is started here once this controller is elected`,
+    );
     this.standbyWait = this.beginWhenElected(this.shutdown.signal);
   }
 
@@ -106,7 +128,9 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
         return;
       } catch (error) {
         const retryMs = Math.min(30_000, 1_000 * 2 ** (attempt - 1));
-        this.logger.error(`cannot start the data plane after the election (attempt ${attempt}): ${(error as Error).message}; retrying in ${retryMs} ms`);
+        this.logger.error(
+          `cannot start the data plane after the election (attempt ${attempt}): ${(error as Error).message}; retrying in ${retryMs} ms`,
+        );
         await this.clock.sleep(retryMs, signal).catch(() => undefined);
       }
     }
@@ -117,7 +141,8 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
     await this.dataPlane.start();
     this.started = true;
     const onChange = (instance: { id: string; phase: string }): void => {
-      if (instance.phase === 'deleting' && !this.drainUnconfirmed.has(instance.id)) this.drainUnconfirmed.set(instance.id, this.changeGeneration + 1);
+      if (instance.phase === 'deleting' && !this.drainUnconfirmed.has(instance.id))
+        this.drainUnconfirmed.set(instance.id, this.changeGeneration + 1);
       this.scheduleApply();
     };
     for (const event of MEMBER_EVENTS) {
@@ -126,7 +151,13 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
     }
     this.scheduleApply();
     await this.applying;
-    this.loop = repeatEvery(this.clock, this.interval, this.shutdown.signal, () => this.tick(), (error) => this.logger.error(`counters tick failed: ${String(error)}`));
+    this.loop = repeatEvery(
+      this.clock,
+      this.interval,
+      this.shutdown.signal,
+      () => this.tick(),
+      (error) => this.logger.error(`counters tick failed: ${String(error)}`),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -155,7 +186,10 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
       this.lastReadFailure = '';
     } catch (error) {
       const message = (error as Error).message;
-      if (message !== this.lastReadFailure) this.logger.warn(`cannot read the data plane's counters: ${message} (retried every ${this.interval} ms)`);
+      if (message !== this.lastReadFailure)
+        this.logger.warn(
+          `cannot read the data plane's counters: ${message} (retried every ${this.interval} ms)`,
+        );
       this.lastReadFailure = message;
     }
     if (counters) this.takeCounters(counters, coveredGeneration);
@@ -172,7 +206,8 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
     this.director.countExternalRequests(change.forwarded, change.rejected);
     // The request-count trigger and the requests-per-second meter, one call per forwarded request.
     for (let request = 0; request < change.forwarded; request++) this.scaling.countRequest();
-    for (const id of this.drainUnconfirmed.keys()) if (!this.pool.get(id)) this.drainUnconfirmed.delete(id);
+    for (const id of this.drainUnconfirmed.keys())
+      if (!this.pool.get(id)) this.drainUnconfirmed.delete(id);
     for (const instance of this.pool.list()) {
       const member = counters.members.get(instance.id);
       const delta = change.members.get(instance.id);
@@ -195,21 +230,31 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
     const instance = this.pool.get(id);
     if (!instance) return;
     if (responses > 0) this.passiveEjection.observe(instance, 'ok');
-    else for (let failure = 0; failure < errors; failure++) this.passiveEjection.observe(instance, 'connect-failed');
+    else
+      for (let failure = 0; failure < errors; failure++)
+        this.passiveEjection.observe(instance, 'connect-failed');
   }
 
   private async mirrorGate(): Promise<void> {
     if (!this.leadership.isLeader()) return; // only the leader changes the data plane (seams/leadership.ts)
     const state = this.gate.current();
-    const answer: RejectAnswer | undefined = state.open ? undefined : { retryAfterSeconds: state.retryAfterSeconds, reason: state.reason };
+    const answer: RejectAnswer | undefined = state.open
+      ? undefined
+      : { retryAfterSeconds: state.retryAfterSeconds, reason: state.reason };
     const key = answer ? `${answer.retryAfterSeconds} ${answer.reason}` : 'open';
     if (key === this.gateApplied) return;
     try {
       await this.dataPlane.setRejectWhileScaling(answer);
       this.gateApplied = key;
-      this.logger.log(answer ? `data plane answers 503 + Retry-After: ${answer.retryAfterSeconds} (${answer.reason})` : 'data plane routes to the instances again (gate open)');
+      this.logger.log(
+        answer
+          ? `data plane answers 503 + Retry-After: ${answer.retryAfterSeconds} (${answer.reason})`
+          : 'data plane routes to the instances again (gate open)',
+      );
     } catch (error) {
-      this.logger.warn(`cannot set the 503-while-scaling answer: ${(error as Error).message} (retried at the next tick)`);
+      this.logger.warn(
+        `cannot set the 503-while-scaling answer: ${(error as Error).message} (retried at the next tick)`,
+      );
     }
   }
 

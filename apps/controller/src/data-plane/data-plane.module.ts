@@ -18,8 +18,21 @@ const DATA_PLANE_FACTORIES: Record<Exclude<DataPlaneKind, 'builtin'>, Provider> 
   haproxy: {
     provide: DATA_PLANE,
     inject: [DataPlaneConfig, PROXY_CONFIG, TrafficConfig, ScalingConfig, CLOCK],
-    useFactory: (dataPlane: DataPlaneConfig, proxy: ProxyConfig, traffic: TrafficConfig, scaling: ScalingConfig, clock: Clock): DataPlane =>
-      new HaproxyDataPlane({ haproxy: dataPlane.haproxy, proxy, traffic, retryAfterSeconds: scaling.retryAfterSeconds, maxInstances: scaling.maxInstances, clock }),
+    useFactory: (
+      dataPlane: DataPlaneConfig,
+      proxy: ProxyConfig,
+      traffic: TrafficConfig,
+      scaling: ScalingConfig,
+      clock: Clock,
+    ): DataPlane =>
+      new HaproxyDataPlane({
+        haproxy: dataPlane.haproxy,
+        proxy,
+        traffic,
+        retryAfterSeconds: scaling.retryAfterSeconds,
+        maxInstances: scaling.maxInstances,
+        clock,
+      }),
   },
   octavia: octaviaDataPlaneProvider,
 };

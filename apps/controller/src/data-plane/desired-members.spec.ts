@@ -22,7 +22,13 @@ function instance(id: string, phase: PoolInstance['phase'], withBackend = true):
 describe('desiredMembers', () => {
   it('serving instances ready, other admitted ones in maint, removals draining, launches not yet members', () => {
     const members = desiredMembers(
-      [instance('served', 'admitted'), instance('previous', 'admitted'), instance('leaving', 'deleting'), instance('booting', 'booting', false), instance('checking', 'health-checking')],
+      [
+        instance('served', 'admitted'),
+        instance('previous', 'admitted'),
+        instance('leaving', 'deleting'),
+        instance('booting', 'booting', false),
+        instance('checking', 'health-checking'),
+      ],
       new Set(['served']),
     );
     expect(members.map((member) => [member.backend.id, member.state, member.weight])).toEqual([

@@ -10,12 +10,21 @@ export const MEMBER_WEIGHT = 100;
  * instance, ejected ones) are in `maint`; an instance being removed is in `drain` until it
  * leaves the pool. Instances still launching are not members yet.
  */
-export function desiredMembers(instances: readonly PoolInstance[], serving: ReadonlySet<string>): DataPlaneMember[] {
+export function desiredMembers(
+  instances: readonly PoolInstance[],
+  serving: ReadonlySet<string>,
+): DataPlaneMember[] {
   const members: DataPlaneMember[] = [];
   for (const instance of instances) {
     if (!instance.backend) continue;
-    if (instance.phase === 'deleting') members.push({ backend: instance.backend, state: 'drain', weight: MEMBER_WEIGHT });
-    else if (instance.phase === 'admitted') members.push({ backend: instance.backend, state: serving.has(instance.id) ? 'ready' : 'maint', weight: MEMBER_WEIGHT });
+    if (instance.phase === 'deleting')
+      members.push({ backend: instance.backend, state: 'drain', weight: MEMBER_WEIGHT });
+    else if (instance.phase === 'admitted')
+      members.push({
+        backend: instance.backend,
+        state: serving.has(instance.id) ? 'ready' : 'maint',
+        weight: MEMBER_WEIGHT,
+      });
   }
   return members;
 }

@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { Leadership, LEADERSHIP, SINGLE_CONTROLLER } from '../seams/leadership';
 import { HealthConfig } from '../config/health.config';
 import { ProviderConfig } from '../config/provider.config';
@@ -6,7 +12,12 @@ import { ScalingConfig } from '../config/scaling.config';
 import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
 import { Clock, CLOCK } from '../clock/clock';
-import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_REASON_KEY } from '../providers/instance-provider';
+import {
+  INSTANCE_PROVIDER,
+  InstanceProvider,
+  InstanceSnapshot,
+  METADATA_REASON_KEY,
+} from '../providers/instance-provider';
 import { repeatEvery } from '../resilience/backoff';
 import { InstanceDeleter } from '../scaling/instance-deleter';
 import { ScalingEventLog } from '../scaling/scaling-event-log';
@@ -49,7 +60,9 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
   onApplicationBootstrap(): void {
     this.pool.events.on('ejected', this.onEjected);
     this.loops.push(this.every(this.config.evaluationIntervalMs, async () => this.scanPool()));
-    this.loops.push(this.every(this.config.healing.providerPollIntervalMs, (signal) => this.pollProvider(signal)));
+    this.loops.push(
+      this.every(this.config.healing.providerPollIntervalMs, (signal) => this.pollProvider(signal)),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -99,13 +112,23 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
     if (!this.config.healing.enabled || instance.phase !== 'admitted') return;
     const failures = instance.consecutiveCheckFailures;
     if (failures < this.health.failuresToEject) return;
-    this.heal(instance, `failed ${failures} health checks in a row (health.failuresToEject=${this.health.failuresToEject}; last: ${instance.lastCheck?.detail ?? 'n/a'})`, true);
+    this.heal(
+      instance,
+      `failed ${failures} health checks in a row (health.failuresToEject=${this.health.failuresToEject}; last: ${instance.lastCheck?.detail ?? 'n/a'})`,
+      true,
+    );
   }
 
   private heal(instance: PoolInstance, reason: string, drain: boolean): void {
     if (!this.leadership.isLeader()) return; // the leader heals; a standby only watches
     if (!this.config.healing.enabled) {
-      if (!this.leftAlone.has(instance.id)) this.logger.warn({ msg: 'not healed: scaling.healing.enabled=false, left as it is', instanceId: instance.id, instanceName: instance.name, reason });
+      if (!this.leftAlone.has(instance.id))
+        this.logger.warn({
+          msg: 'not healed: scaling.healing.enabled=false, left as it is',
+          instanceId: instance.id,
+          instanceName: instance.name,
+          reason,
+        });
       this.leftAlone.add(instance.id);
       return;
     }
@@ -117,20 +140,37 @@ export class InstanceHealer implements OnApplicationBootstrap, BeforeApplication
     const beingCreated = new Set(this.eventLog.inProgress().map((event) => event.instanceName));
     const suspects = new Set<string>();
     for (const snapshot of group) {
-      if (snapshot.status === 'DELETED' || this.pool.get(snapshot.id) || this.deleter.isOurs(snapshot.id) || this.warmPool.accountsFor(snapshot)) continue;
-      if (snapshot.name === this.providerConfig.originalName || snapshot.metadata[METADATA_REASON_KEY] === 'original') continue;
+      if (
+        snapshot.status === 'DELETED' ||
+        this.pool.get(snapshot.id) ||
+        this.deleter.isOurs(snapshot.id) ||
+        this.warmPool.accountsFor(snapshot)
+      )
+        continue;
+      if (
+        snapshot.name === this.providerConfig.originalName ||
+        snapshot.metadata[METADATA_REASON_KEY] === 'original'
+      )
+        continue;
       if (beingCreated.has(snapshot.name)) continue;
       if (!this.suspectedOrphans.has(snapshot.id)) {
         suspects.add(snapshot.id);
         continue;
       }
-      this.logger.warn({ msg: 'orphan: carries our group metadata but nothing accounts for it, deleting it', instanceId: snapshot.id, instanceName: snapshot.name, status: snapshot.status });
+      this.logger.warn({
+        msg: 'orphan: carries our group metadata but nothing accounts for it, deleting it',
+        instanceId: snapshot.id,
+        instanceName: snapshot.name,
+        status: snapshot.status,
+      });
       await this.deleter.delete({ id: snapshot.id, name: snapshot.name }, 'orphan sweep');
     }
     this.suspectedOrphans = suspects;
   }
 
   private every(intervalMs: number, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
-    return repeatEvery(this.clock, intervalMs, this.stop.signal, work, (error) => this.logger.error({ msg: 'healing pass failed', err: error }));
+    return repeatEvery(this.clock, intervalMs, this.stop.signal, work, (error) =>
+      this.logger.error({ msg: 'healing pass failed', err: error }),
+    );
   }
 }

@@ -26,14 +26,29 @@ describe('BackendHealthMonitor', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     const clock = new SystemClock();
-    const config = Object.assign(new HealthConfig(), { intervalMs: 50, failuresToEject: 3, passesToAdmit: 2 });
+    const config = Object.assign(new HealthConfig(), {
+      intervalMs: 50,
+      failuresToEject: 3,
+      passesToAdmit: 2,
+    });
     const pool = new InstancePool(clock);
     const events: string[] = [];
     pool.events.on('ejected', (_instance, reason) => events.push(`ejected: ${reason}`));
     pool.events.on('restored', () => events.push('restored'));
-    pool.register({ id: 'a', name: 'vm', role: 'original', phase: 'health-checking', backend: { id: 'a', host: '127.0.0.1', port } });
+    pool.register({
+      id: 'a',
+      name: 'vm',
+      role: 'original',
+      phase: 'health-checking',
+      backend: { id: 'a', host: '127.0.0.1', port },
+    });
     pool.admit('a');
-    const monitor = new BackendHealthMonitor(config, pool, new HttpBackendProbe(config, clock), clock);
+    const monitor = new BackendHealthMonitor(
+      config,
+      pool,
+      new HttpBackendProbe(config, clock),
+      clock,
+    );
     monitor.onApplicationBootstrap();
     try {
       await until(() => (pool.get('a')?.consecutiveCheckPasses ?? 0) >= 3, 5_000, 'passing checks');
@@ -44,7 +59,10 @@ describe('BackendHealthMonitor', () => {
       healthy = true;
       await until(() => pool.get('a')?.health === 'healthy', 5_000, 'restoration');
       expect(pool.get('a')?.consecutiveCheckPasses).toBe(2);
-      expect(events).toEqual(['ejected: failed 3 health checks in a row (last: HTTP 500)', 'restored']);
+      expect(events).toEqual([
+        'ejected: failed 3 health checks in a row (last: HTTP 500)',
+        'restored',
+      ]);
     } finally {
       await monitor.beforeApplicationShutdown();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { HealthConfig } from '../config/health.config';
 import { InstancePool } from '../pool/instance-pool';
 import { PoolInstance } from '../pool/pool-instance';
@@ -50,7 +56,11 @@ export class BackendHealthMonitor implements OnApplicationBootstrap, BeforeAppli
     if (!instance.backend) return;
     const result = await this.probe.check(instance.backend, signal);
     if (signal.aborted) return;
-    const checked = this.pool.recordCheck(instance.id, { ok: result.ok, detail: result.detail, at: this.clock.now().toISOString() });
+    const checked = this.pool.recordCheck(instance.id, {
+      ok: result.ok,
+      detail: result.detail,
+      at: this.clock.now().toISOString(),
+    });
     if (!checked || checked.phase !== 'admitted') return;
     const { failuresToEject, passesToAdmit } = this.config;
     if (!result.ok && checked.health === 'healthy') {
@@ -59,10 +69,18 @@ export class BackendHealthMonitor implements OnApplicationBootstrap, BeforeAppli
         this.logger.warn(`${describe(checked)} out of rotation: ${reason}`);
         this.pool.eject(checked.id, reason);
       } else {
-        this.logger.warn(`${describe(checked)} health check failed ${checked.consecutiveCheckFailures}/${failuresToEject}: ${result.detail}`);
+        this.logger.warn(
+          `${describe(checked)} health check failed ${checked.consecutiveCheckFailures}/${failuresToEject}: ${result.detail}`,
+        );
       }
-    } else if (result.ok && checked.health === 'ejected' && checked.consecutiveCheckPasses >= passesToAdmit) {
-      this.logger.log(`${describe(checked)} back in rotation after ${checked.consecutiveCheckPasses} passing health checks`);
+    } else if (
+      result.ok &&
+      checked.health === 'ejected' &&
+      checked.consecutiveCheckPasses >= passesToAdmit
+    ) {
+      this.logger.log(
+        `${describe(checked)} back in rotation after ${checked.consecutiveCheckPasses} passing health checks`,
+      );
       this.pool.restore(checked.id);
     }
   }

@@ -5,15 +5,18 @@ import { SystemClock } from '../clock/clock';
 import { HttpBackendProbe } from './backend-probe';
 
 /** A real HTTP server on an ephemeral loopback port whose /healthz answer the test controls. */
-async function startBackend(handler: http.RequestListener): Promise<{ port: number; close(): Promise<void> }> {
+async function startBackend(
+  handler: http.RequestListener,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -31,13 +34,25 @@ describe('HttpBackendProbe', () => {
     });
     try {
       const probe = probeWith({ path: '/ready' });
-      expect(await probe.check({ host: '127.0.0.1', port: backend.port })).toMatchObject({ ok: true, detail: 'HTTP 200' });
+      expect(await probe.check({ host: '127.0.0.1', port: backend.port })).toMatchObject({
+        ok: true,
+        detail: 'HTTP 200',
+      });
       status = 204;
-      expect(await probe.check({ host: '127.0.0.1', port: backend.port })).toMatchObject({ ok: true, detail: 'HTTP 204' });
+      expect(await probe.check({ host: '127.0.0.1', port: backend.port })).toMatchObject({
+        ok: true,
+        detail: 'HTTP 204',
+      });
       status = 503;
-      expect(await probe.check({ host: '127.0.0.1', port: backend.port })).toMatchObject({ ok: false, detail: 'HTTP 503' });
+      expect(await probe.check({ host: '127.0.0.1', port: backend.port })).toMatchObject({
+        ok: false,
+        detail: 'HTTP 503',
+      });
       status = 301;
-      expect(await probe.check({ host: '127.0.0.1', port: backend.port })).toMatchObject({ ok: false, detail: 'HTTP 301' });
+      expect(await probe.check({ host: '127.0.0.1', port: backend.port })).toMatchObject({
+        ok: false,
+        detail: 'HTTP 301',
+      });
       expect(paths).toEqual(['/ready', '/ready', '/ready', '/ready']);
     } finally {
       await backend.close();
@@ -47,13 +62,19 @@ describe('HttpBackendProbe', () => {
   it('reports a refused connection by its code', async () => {
     const backend = await startBackend((_req, res) => res.end());
     await backend.close(); // the port is now free: connections are refused
-    expect(await probeWith().check({ host: '127.0.0.1', port: backend.port })).toMatchObject({ ok: false, detail: 'ECONNREFUSED' });
+    expect(await probeWith().check({ host: '127.0.0.1', port: backend.port })).toMatchObject({
+      ok: false,
+      detail: 'ECONNREFUSED',
+    });
   });
 
   it('fails a check that gets no answer within checkTimeoutMs', async () => {
     const backend = await startBackend(() => undefined); // never answers
     try {
-      const result = await probeWith({ checkTimeoutMs: 150 }).check({ host: '127.0.0.1', port: backend.port });
+      const result = await probeWith({ checkTimeoutMs: 150 }).check({
+        host: '127.0.0.1',
+        port: backend.port,
+      });
       expect(result).toMatchObject({ ok: false, detail: 'no answer within 150 ms' });
       expect(result.durationMs).toBeGreaterThanOrEqual(100);
     } finally {
@@ -65,7 +86,10 @@ describe('HttpBackendProbe', () => {
     const backend = await startBackend(() => undefined);
     try {
       const abort = new AbortController();
-      const pending = probeWith({ checkTimeoutMs: 30_000 }).check({ host: '127.0.0.1', port: backend.port }, abort.signal);
+      const pending = probeWith({ checkTimeoutMs: 30_000 }).check(
+        { host: '127.0.0.1', port: backend.port },
+        abort.signal,
+      );
       abort.abort();
       expect(await pending).toMatchObject({ ok: false, detail: 'check cancelled' });
     } finally {

@@ -54,11 +54,16 @@ export class HttpBackendProbe implements BackendProbe {
         agent: false,
         headers: { 'user-agent': 'osa-controller-health-check', connection: 'close' },
       });
-      const timer = setTimeout(() => finish(false, `no answer within ${this.config.checkTimeoutMs} ms`), this.config.checkTimeoutMs);
+      const timer = setTimeout(
+        () => finish(false, `no answer within ${this.config.checkTimeoutMs} ms`),
+        this.config.checkTimeoutMs,
+      );
       const onAbort = (): void => finish(false, 'check cancelled');
       signal?.addEventListener('abort', onAbort, { once: true });
       if (signal?.aborted) onAbort();
-      request.on('error', (error: NodeJS.ErrnoException) => finish(false, error.code ?? error.message));
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        finish(false, error.code ?? error.message),
+      );
       request.on('response', (response) => {
         const status = response.statusCode ?? 0;
         let received = 0;
@@ -67,7 +72,9 @@ export class HttpBackendProbe implements BackendProbe {
           if (received > MAX_BODY_BYTES) finish(status >= 200 && status < 300, `HTTP ${status}`);
         });
         response.on('end', () => finish(status >= 200 && status < 300, `HTTP ${status}`));
-        response.on('error', (error: NodeJS.ErrnoException) => finish(false, `HTTP ${status}, then ${error.code ?? error.message}`));
+        response.on('error', (error: NodeJS.ErrnoException) =>
+          finish(false, `HTTP ${status}, then ${error.code ?? error.message}`),
+        );
       });
       request.end();
     });

@@ -34,7 +34,10 @@ export class BackendReadiness {
   ) {}
 
   /** Resolves with the number of checks it took; rejects with ReadinessTimeoutError (or the abort). */
-  async waitUntilReady(endpoint: ServiceEndpoint, options: ReadinessOptions = {}): Promise<{ checks: number }> {
+  async waitUntilReady(
+    endpoint: ServiceEndpoint,
+    options: ReadinessOptions = {},
+  ): Promise<{ checks: number }> {
     const { passesToAdmit, intervalMs, readinessTimeoutMs } = this.config;
     const deadlineMs = this.clock.nowMs() + readinessTimeoutMs;
     let passesInARow = 0;

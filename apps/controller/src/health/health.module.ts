@@ -7,7 +7,11 @@ import { BackendReadiness } from './backend-readiness';
 /** Whether a backend may take traffic: admission checks and continuous monitoring. */
 @Module({
   imports: [PoolModule],
-  providers: [{ provide: BACKEND_PROBE, useClass: HttpBackendProbe }, BackendReadiness, BackendHealthMonitor],
+  providers: [
+    { provide: BACKEND_PROBE, useClass: HttpBackendProbe },
+    BackendReadiness,
+    BackendHealthMonitor,
+  ],
   exports: [BACKEND_PROBE, BackendReadiness],
 })
 export class HealthModule {}

@@ -7,7 +7,14 @@ import { Clock } from '../clock/clock';
 import { LeadershipConfig } from '../config/leadership.config';
 import { ProviderConfig } from '../config/provider.config';
 import { Leadership, LeadershipEvents, LeadershipView } from '../seams/leadership';
-import { actingDeadlineMs, ContenderState, decideLease, LeaseReading, LeaseSettings, leaderStillActing } from './lease-decision';
+import {
+  actingDeadlineMs,
+  ContenderState,
+  decideLease,
+  LeaseReading,
+  LeaseSettings,
+  leaderStillActing,
+} from './lease-decision';
 import { LeaseRecord } from './lease-record';
 import { NeutronLeaseStore } from './neutron-lease-store';
 
@@ -43,8 +50,16 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
     client: OpenStackClient,
     private readonly clock: Clock,
   ) {
-    const holderId = config.holderId || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(-64);
-    this.settings = { holderId, leaseDurationMs: config.leaseDurationMs, renewIntervalMs: config.renewIntervalMs };
+    const holderId =
+      config.holderId ||
+      `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(-64);
+    this.settings = {
+      holderId,
+      leaseDurationMs: config.leaseDurationMs,
+      renewIntervalMs: config.renewIntervalMs,
+    };
     this.store = new NeutronLeaseStore(client, config.leaseName || `osa-lease-${provider.group}`);
   }
 
@@ -62,11 +77,24 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
     await this.loop;
     if (!this.isLeader() || !this.last) return;
     try {
-      const released: LeaseRecord = { holder: '', token: randomBytes(8).toString('hex'), leaseMs: this.settings.leaseDurationMs, until: '', released: true };
-      await this.store.write(this.last.resourceId, this.last.revision, released, AbortSignal.timeout(this.settings.renewIntervalMs));
+      const released: LeaseRecord = {
+        holder: '',
+        token: randomBytes(8).toString('hex'),
+        leaseMs: this.settings.leaseDurationMs,
+        until: '',
+        released: true,
+      };
+      await this.store.write(
+        this.last.resourceId,
+        this.last.revision,
+        released,
+        AbortSignal.timeout(this.settings.renewIntervalMs),
+      );
       this.logger.log('lease released: the standby may take over at once');
     } catch (error) {
-      this.logger.warn(`could not release the lease (the standby takes over when it expires): ${(error as Error).message}`);
+      this.logger.warn(
+        `could not release the lease (the standby takes over when it expires): ${(error as Error).message}`,
+      );
     }
     this.state = {};
   }
@@ -102,7 +130,14 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
       leaseHolder: this.last?.record?.holder ?? '',
       leaseResourceId: this.last?.resourceId,
       leaseRevision: this.last?.revision,
-      actingUntil: leader && held ? new Date(this.clock.now().getTime() + actingDeadlineMs(held.sentMs, this.settings) - this.clock.nowMs()).toISOString() : undefined,
+      actingUntil:
+        leader && held
+          ? new Date(
+              this.clock.now().getTime() +
+                actingDeadlineMs(held.sentMs, this.settings) -
+                this.clock.nowMs(),
+            ).toISOString()
+          : undefined,
       detail: this.detail,
     };
   }
@@ -160,11 +195,19 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
         return this.settings.renewIntervalMs;
       case 'acquire':
       case 'renew':
-        return this.write(reading, decision.ifMatchRevision, decision.kind === 'acquire' ? decision.why : undefined);
+        return this.write(
+          reading,
+          decision.ifMatchRevision,
+          decision.kind === 'acquire' ? decision.why : undefined,
+        );
     }
   }
 
-  private async write(reading: LeaseReading, ifMatchRevision: number, acquiring: string | undefined): Promise<number> {
+  private async write(
+    reading: LeaseReading,
+    ifMatchRevision: number,
+    acquiring: string | undefined,
+  ): Promise<number> {
     const token = randomBytes(8).toString('hex');
     const sentMs = this.clock.nowMs(); // taken BEFORE sending: the deadline can only be early, never late
     const record: LeaseRecord = {
@@ -176,7 +219,12 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
     };
     try {
       // The write gives up within confirmDelayMs, so an overlapping write of ours has ended before the other side's confirming read.
-      this.last = await this.store.write(reading.resourceId, ifMatchRevision, record, this.callSignal(this.confirmDelayMs()));
+      this.last = await this.store.write(
+        reading.resourceId,
+        ifMatchRevision,
+        record,
+        this.callSignal(this.confirmDelayMs()),
+      );
       // The devcloud's Neutron applied BOTH of two overlapping writes carrying the same If-Match
       // (acceptance devcloud-lease): a 200 alone does not prove we won. A write counts once, after
       // every overlapping write has landed, the lease still carries our token.
@@ -206,7 +254,9 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
     this.armDeadline(sentMs);
     if (!wasLeader) {
       this.detail = `leader since ${this.clock.now().toISOString()} (${acquiring ?? 'renewed'})`;
-      this.logger.log(`elected: ${this.settings.holderId} holds lease "${this.store.leaseName}" (${acquiring ?? 'renewed'}); acting from now on`);
+      this.logger.log(
+        `elected: ${this.settings.holderId} holds lease "${this.store.leaseName}" (${acquiring ?? 'renewed'}); acting from now on`,
+      );
       this.events.emit('elected');
     }
     return Math.max(0, sentMs + this.settings.renewIntervalMs - this.clock.nowMs());
@@ -215,16 +265,24 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
   /** Fires at the acting deadline unless a later renew re-armed it: the step-down even while a call hangs. */
   private armDeadline(sentMs: number): void {
     this.cancelDeadline?.();
-    this.cancelDeadline = this.clock.setTimer(Math.max(0, actingDeadlineMs(sentMs, this.settings) - this.clock.nowMs()), () => {
-      if (!this.stop.signal.aborted && !this.isLeader() && this.state.held) this.steppedDown('no renew confirmed before the acting deadline (leaseDurationMs - renewIntervalMs after the last confirmed renew was sent)');
-    });
+    this.cancelDeadline = this.clock.setTimer(
+      Math.max(0, actingDeadlineMs(sentMs, this.settings) - this.clock.nowMs()),
+      () => {
+        if (!this.stop.signal.aborted && !this.isLeader() && this.state.held)
+          this.steppedDown(
+            'no renew confirmed before the acting deadline (leaseDurationMs - renewIntervalMs after the last confirmed renew was sent)',
+          );
+      },
+    );
   }
 
   private steppedDown(reason: string): void {
     this.state = { watched: this.state.watched };
     this.cancelDeadline?.();
     this.detail = `stepped down: ${reason}`;
-    this.logger.error(`lost leadership (${reason}): exiting with code ${LOST_LEADERSHIP_EXIT_CODE} so a supervisor restarts this controller as a standby`);
+    this.logger.error(
+      `lost leadership (${reason}): exiting with code ${LOST_LEADERSHIP_EXIT_CODE} so a supervisor restarts this controller as a standby`,
+    );
     this.events.emit('stepped-down', reason);
     this.exit();
   }

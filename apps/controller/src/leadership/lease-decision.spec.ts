@@ -1,5 +1,11 @@
 import { ManualClock } from '../../test-support/manual-clock';
-import { ContenderState, decideLease, LeaseReading, LeaseSettings, leaderStillActing } from './lease-decision';
+import {
+  ContenderState,
+  decideLease,
+  LeaseReading,
+  LeaseSettings,
+  leaderStillActing,
+} from './lease-decision';
 import { decodeLeaseRecord, encodeLeaseRecord, LeaseRecord } from './lease-record';
 
 const A: LeaseSettings = { holderId: 'ctl-a', leaseDurationMs: 15_000, renewIntervalMs: 5_000 };
@@ -40,24 +46,51 @@ describe('decideLease', () => {
     decision = decideLease(reading(6, held('ctl-a', 't2')), decision.state, B, clock.nowMs());
     expect(decision).toMatchObject({ kind: 'standby', holder: 'ctl-a', nextCheckInMs: 5_000 });
     await clock.advance(5_000);
-    expect(decideLease(reading(6, held('ctl-a', 't2')), decision.state, B, clock.nowMs())).toMatchObject({ kind: 'acquire', ifMatchRevision: 6 });
+    expect(
+      decideLease(reading(6, held('ctl-a', 't2')), decision.state, B, clock.nowMs()),
+    ).toMatchObject({ kind: 'acquire', ifMatchRevision: 6 });
   });
 
-  it('uses the longer of its own and the holder\'s lease duration', async () => {
-    const decision = decideLease(reading(2, held('ctl-a', 't', { leaseMs: 60_000 })), {}, B, clock.nowMs());
+  it("uses the longer of its own and the holder's lease duration", async () => {
+    const decision = decideLease(
+      reading(2, held('ctl-a', 't', { leaseMs: 60_000 })),
+      {},
+      B,
+      clock.nowMs(),
+    );
     await clock.advance(15_000);
-    expect(decideLease(reading(2, held('ctl-a', 't', { leaseMs: 60_000 })), decision.state, B, clock.nowMs()).kind).toBe('standby');
+    expect(
+      decideLease(
+        reading(2, held('ctl-a', 't', { leaseMs: 60_000 })),
+        decision.state,
+        B,
+        clock.nowMs(),
+      ).kind,
+    ).toBe('standby');
   });
 
   it('acquires a released lease at once', () => {
-    expect(decideLease(reading(9, held('ctl-a', 't', { released: true, holder: '' })), {}, B, clock.nowMs())).toMatchObject({ kind: 'acquire', ifMatchRevision: 9 });
+    expect(
+      decideLease(
+        reading(9, held('ctl-a', 't', { released: true, holder: '' })),
+        {},
+        B,
+        clock.nowMs(),
+      ),
+    ).toMatchObject({ kind: 'acquire', ifMatchRevision: 9 });
   });
 
   it('a leader holds until renewInterval after its last write was sent, then renews on the revision it read', async () => {
     const state: ContenderState = { held: { token: 'mine', sentMs: clock.nowMs() } };
-    expect(decideLease(reading(3, held('ctl-a', 'mine')), state, A, clock.nowMs())).toMatchObject({ kind: 'hold', nextCheckInMs: 5_000 });
+    expect(decideLease(reading(3, held('ctl-a', 'mine')), state, A, clock.nowMs())).toMatchObject({
+      kind: 'hold',
+      nextCheckInMs: 5_000,
+    });
     await clock.advance(5_000);
-    expect(decideLease(reading(3, held('ctl-a', 'mine')), state, A, clock.nowMs())).toMatchObject({ kind: 'renew', ifMatchRevision: 3 });
+    expect(decideLease(reading(3, held('ctl-a', 'mine')), state, A, clock.nowMs())).toMatchObject({
+      kind: 'renew',
+      ifMatchRevision: 3,
+    });
   });
 
   it('a leader whose renew could not be confirmed stops acting renewInterval BEFORE the lease ends', async () => {
@@ -66,7 +99,9 @@ describe('decideLease', () => {
     expect(leaderStillActing(state, A, clock.nowMs())).toBe(true);
     await clock.advance(1);
     expect(leaderStillActing(state, A, clock.nowMs())).toBe(false);
-    expect(decideLease(reading(3, held('ctl-a', 'mine')), state, A, clock.nowMs()).kind).toBe('step-down');
+    expect(decideLease(reading(3, held('ctl-a', 'mine')), state, A, clock.nowMs()).kind).toBe(
+      'step-down',
+    );
   });
 
   it('a paused leader that wakes after a standby took over steps down, and the standby was never early', async () => {
@@ -86,25 +121,39 @@ describe('decideLease', () => {
     expect(leaderStillActing(aState, A, tookOverAt)).toBe(false);
     expect(leaderStillActing(aState, A, 9_999)).toBe(true);
     // A wakes and reads: B holds revision 5 now.
-    expect(decideLease(reading(5, held('ctl-b', 'b1')), aState, A, clock.nowMs()).kind).toBe('step-down');
+    expect(decideLease(reading(5, held('ctl-b', 'b1')), aState, A, clock.nowMs()).kind).toBe(
+      'step-down',
+    );
   });
 
   it('a leader that finds another holder steps down even inside its acting time', () => {
     const state: ContenderState = { held: { token: 'mine', sentMs: clock.nowMs() } };
-    expect(decideLease(reading(7, held('ctl-b', 'theirs')), state, A, clock.nowMs())).toMatchObject({ kind: 'step-down' });
-    expect(decideLease(reading(7, held('ctl-a', 'older-token')), state, A, clock.nowMs())).toMatchObject({ kind: 'step-down' });
+    expect(decideLease(reading(7, held('ctl-b', 'theirs')), state, A, clock.nowMs())).toMatchObject(
+      { kind: 'step-down' },
+    );
+    expect(
+      decideLease(reading(7, held('ctl-a', 'older-token')), state, A, clock.nowMs()),
+    ).toMatchObject({ kind: 'step-down' });
   });
 });
 
 describe('lease record', () => {
-  it('round-trips and fits Neutron\'s 255-character description', () => {
-    const record = held('controller-' + 'x'.repeat(60), 'a'.repeat(32), { until: '2026-12-07T20:00:00.000Z' });
+  it("round-trips and fits Neutron's 255-character description", () => {
+    const record = held('controller-' + 'x'.repeat(60), 'a'.repeat(32), {
+      until: '2026-12-07T20:00:00.000Z',
+    });
     const text = encodeLeaseRecord(record);
     expect(text.length).toBeLessThanOrEqual(255);
     expect(decodeLeaseRecord(text)).toEqual(record);
   });
 
   it('reads anything else (new resource, foreign text) as unknown', () => {
-    for (const text of ['', 'osa lease', '{"v":2}', '{"v":1,"holder":"a","token":"t","leaseMs":-1}']) expect(decodeLeaseRecord(text)).toBeUndefined();
+    for (const text of [
+      '',
+      'osa lease',
+      '{"v":2}',
+      '{"v":1,"holder":"a","token":"t","leaseMs":-1}',
+    ])
+      expect(decodeLeaseRecord(text)).toBeUndefined();
   });
 });

@@ -36,16 +36,31 @@ export interface LeaseReading {
 /** What this contender remembers between readings. */
 export interface ContenderState {
   /** The revision being watched, and since when (local monotonic ms) it has not changed. */
-  readonly watched?: { readonly resourceId: string; readonly revision: number; readonly sinceMs: number };
+  readonly watched?: {
+    readonly resourceId: string;
+    readonly revision: number;
+    readonly sinceMs: number;
+  };
   /** While leader: the token of our last confirmed write and when that write was SENT. */
   readonly held?: { readonly token: string; readonly sentMs: number };
 }
 
 export type LeaseDecision =
-  | { readonly kind: 'acquire'; readonly ifMatchRevision: number; readonly why: string; readonly state: ContenderState }
+  | {
+      readonly kind: 'acquire';
+      readonly ifMatchRevision: number;
+      readonly why: string;
+      readonly state: ContenderState;
+    }
   | { readonly kind: 'renew'; readonly ifMatchRevision: number; readonly state: ContenderState }
   | { readonly kind: 'hold'; readonly nextCheckInMs: number; readonly state: ContenderState }
-  | { readonly kind: 'standby'; readonly nextCheckInMs: number; readonly holder: string; readonly why: string; readonly state: ContenderState }
+  | {
+      readonly kind: 'standby';
+      readonly nextCheckInMs: number;
+      readonly holder: string;
+      readonly why: string;
+      readonly state: ContenderState;
+    }
   | { readonly kind: 'step-down'; readonly why: string; readonly state: ContenderState };
 
 /** Until when (local monotonic ms) a leader whose last confirmed write was sent at `sentMs` may act. */
@@ -54,26 +69,48 @@ export function actingDeadlineMs(sentMs: number, settings: LeaseSettings): numbe
 }
 
 /** The decision while holding the lease, without a fresh reading (the timer's own check). */
-export function leaderStillActing(state: ContenderState, settings: LeaseSettings, nowMs: number): boolean {
+export function leaderStillActing(
+  state: ContenderState,
+  settings: LeaseSettings,
+  nowMs: number,
+): boolean {
   return state.held !== undefined && nowMs < actingDeadlineMs(state.held.sentMs, settings);
 }
 
-export function decideLease(reading: LeaseReading, state: ContenderState, settings: LeaseSettings, nowMs: number): LeaseDecision {
+export function decideLease(
+  reading: LeaseReading,
+  state: ContenderState,
+  settings: LeaseSettings,
+  nowMs: number,
+): LeaseDecision {
   const record = reading.record;
   if (state.held) {
     const deadline = actingDeadlineMs(state.held.sentMs, settings);
     if (nowMs >= deadline) {
-      return { kind: 'step-down', why: `no renew confirmed in time: acting ended ${nowMs - deadline} ms ago (leaseDurationMs - renewIntervalMs after the last confirmed renew was sent)`, state: { watched: watch(reading, state, nowMs) } };
+      return {
+        kind: 'step-down',
+        why: `no renew confirmed in time: acting ended ${nowMs - deadline} ms ago (leaseDurationMs - renewIntervalMs after the last confirmed renew was sent)`,
+        state: { watched: watch(reading, state, nowMs) },
+      };
     }
     if (!record || record.holder !== settings.holderId || record.token !== state.held.token) {
-      return { kind: 'step-down', why: `the lease is now held by ${record?.holder || 'nobody we know'} (revision ${reading.revision})`, state: { watched: watch(reading, state, nowMs) } };
+      return {
+        kind: 'step-down',
+        why: `the lease is now held by ${record?.holder || 'nobody we know'} (revision ${reading.revision})`,
+        state: { watched: watch(reading, state, nowMs) },
+      };
     }
     const dueInMs = state.held.sentMs + settings.renewIntervalMs - nowMs;
     if (dueInMs <= 0) return { kind: 'renew', ifMatchRevision: reading.revision, state };
     return { kind: 'hold', nextCheckInMs: dueInMs, state };
   }
   if (record?.released) {
-    return { kind: 'acquire', ifMatchRevision: reading.revision, why: `released by ${record.holder || 'its last holder'}`, state: { watched: watch(reading, state, nowMs) } };
+    return {
+      kind: 'acquire',
+      ifMatchRevision: reading.revision,
+      why: `released by ${record.holder || 'its last holder'}`,
+      state: { watched: watch(reading, state, nowMs) },
+    };
   }
   const watched = watch(reading, state, nowMs);
   // Our own record from an earlier run is treated like anyone's: that run may still be acting.
@@ -81,7 +118,12 @@ export function decideLease(reading: LeaseReading, state: ContenderState, settin
   const unchangedMs = nowMs - watched.sinceMs;
   const holder = record?.holder || (record ? '(nobody)' : '(new or unknown)');
   if (unchangedMs >= leaseMs) {
-    return { kind: 'acquire', ifMatchRevision: reading.revision, why: `revision ${reading.revision} (holder ${holder}) unchanged for ${unchangedMs} ms >= ${leaseMs} ms`, state: { watched } };
+    return {
+      kind: 'acquire',
+      ifMatchRevision: reading.revision,
+      why: `revision ${reading.revision} (holder ${holder}) unchanged for ${unchangedMs} ms >= ${leaseMs} ms`,
+      state: { watched },
+    };
   }
   return {
     kind: 'standby',
@@ -93,8 +135,17 @@ export function decideLease(reading: LeaseReading, state: ContenderState, settin
 }
 
 /** The watch on this reading: kept when the resource and revision are the same, else started now. */
-function watch(reading: LeaseReading, state: ContenderState, nowMs: number): NonNullable<ContenderState['watched']> {
+function watch(
+  reading: LeaseReading,
+  state: ContenderState,
+  nowMs: number,
+): NonNullable<ContenderState['watched']> {
   const previous = state.watched;
-  if (previous && previous.resourceId === reading.resourceId && previous.revision === reading.revision) return previous;
+  if (
+    previous &&
+    previous.resourceId === reading.resourceId &&
+    previous.revision === reading.revision
+  )
+    return previous;
   return { resourceId: reading.resourceId, revision: reading.revision, sinceMs: nowMs };
 }

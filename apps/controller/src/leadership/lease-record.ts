@@ -40,8 +40,10 @@ export function decodeLeaseRecord(description: string): LeaseRecord | undefined 
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const r = parsed as Record<string, unknown>;
-  if (r['v'] !== 1 || typeof r['holder'] !== 'string' || typeof r['token'] !== 'string') return undefined;
-  if (typeof r['leaseMs'] !== 'number' || !Number.isFinite(r['leaseMs']) || r['leaseMs'] <= 0) return undefined;
+  if (r['v'] !== 1 || typeof r['holder'] !== 'string' || typeof r['token'] !== 'string')
+    return undefined;
+  if (typeof r['leaseMs'] !== 'number' || !Number.isFinite(r['leaseMs']) || r['leaseMs'] <= 0)
+    return undefined;
   return {
     holder: r['holder'],
     token: r['token'],

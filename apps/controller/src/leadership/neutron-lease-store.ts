@@ -25,10 +25,15 @@ export class NeutronLeaseStore {
 
   /** Reads the lease (creating its group when there is none). */
   async read(signal: AbortSignal): Promise<LeaseReading> {
-    let groups = await this.client.network.securityGroups.list({ name: this.leaseName, signal }).toArray();
+    let groups = await this.client.network.securityGroups
+      .list({ name: this.leaseName, signal })
+      .toArray();
     groups = groups.filter((group) => group.name === this.leaseName);
     if (groups.length === 0) {
-      const created = await this.client.network.securityGroups.create(this.leaseName, { description: '', signal });
+      const created = await this.client.network.securityGroups.create(this.leaseName, {
+        description: '',
+        signal,
+      });
       this.createdByUs.add(created.id);
       groups = [created];
     }
@@ -43,17 +48,35 @@ export class NeutronLeaseStore {
   }
 
   /** Compare-and-set; throws PreconditionFailedError (412) when the revision moved. */
-  async write(resourceId: string, ifMatchRevision: number, record: LeaseRecord, signal: AbortSignal): Promise<LeaseReading> {
-    const updated = await this.client.network.securityGroups.update(resourceId, { description: encodeLeaseRecord(record), ifMatchRevision, signal });
+  async write(
+    resourceId: string,
+    ifMatchRevision: number,
+    record: LeaseRecord,
+    signal: AbortSignal,
+  ): Promise<LeaseReading> {
+    const updated = await this.client.network.securityGroups.update(resourceId, {
+      description: encodeLeaseRecord(record),
+      ifMatchRevision,
+      signal,
+    });
     return readingOf(updated);
   }
 }
 
 function oldest(groups: readonly SecurityGroup[]): SecurityGroup {
-  return [...groups].sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.id.localeCompare(b.id))[0];
+  return [...groups].sort(
+    (a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.id.localeCompare(b.id),
+  )[0];
 }
 
 function readingOf(group: SecurityGroup): LeaseReading {
-  if (group.revisionNumber === undefined) throw new Error(`security group ${group.id} has no revision_number: the cloud lacks the standard-attr-revisions extension a lease needs`);
-  return { resourceId: group.id, revision: group.revisionNumber, record: decodeLeaseRecord(group.description) };
+  if (group.revisionNumber === undefined)
+    throw new Error(
+      `security group ${group.id} has no revision_number: the cloud lacks the standard-attr-revisions extension a lease needs`,
+    );
+  return {
+    resourceId: group.id,
+    revision: group.revisionNumber,
+    record: decodeLeaseRecord(group.description),
+  };
 }

@@ -10,13 +10,25 @@ import { ScalingTrafficDirector } from '../scaling/scaling-traffic-director';
 import { MetricsRegistry } from './metrics-registry';
 
 /** Listed even while empty, so dashboards see zeros rather than missing series. */
-const PHASES: readonly InstancePhase[] = ['creating', 'powering-on', 'booting', 'addressing', 'health-checking', 'admitted', 'deleting'];
+const PHASES: readonly InstancePhase[] = [
+  'creating',
+  'powering-on',
+  'booting',
+  'addressing',
+  'health-checking',
+  'admitted',
+  'deleting',
+];
 const HEALTH_STATES: readonly PoolInstance['health'][] = ['healthy', 'ejected'];
 
 /** Upper bounds (seconds) for request latencies: 1 ms to 60 s. */
-const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const LATENCY_BUCKETS_SECONDS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
 /** Upper bounds (seconds) for scale-out phases and whole scale-outs: 50 ms to 30 min. */
-const SCALE_OUT_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
+const SCALE_OUT_BUCKETS_SECONDS = [
+  0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800,
+];
 
 /**
  * The controller's /metrics families, each hung on something that already exists rather than
@@ -54,7 +66,10 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
       help: 'Always 1; the labels say which controller build runs: version (workspace package.json), commit (git, "unknown" outside a checkout), Node.js version',
       labelNames: ['version', 'commit', 'node_version'],
       registers,
-    }).set({ version: buildInfo.version, commit: buildInfo.commit, node_version: process.version }, 1);
+    }).set(
+      { version: buildInfo.version, commit: buildInfo.commit, node_version: process.version },
+      1,
+    );
     const requestsByOutcome = this.requestsByOutcome;
     new Counter({
       name: 'osa_proxy_requests_total',
@@ -63,7 +78,9 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
       registers,
       collect() {
         this.reset();
-        for (const [outcome, byStatus] of requestsByOutcome) for (const [status, count] of byStatus) this.inc({ status: String(status), outcome }, count);
+        for (const [outcome, byStatus] of requestsByOutcome)
+          for (const [status, count] of byStatus)
+            this.inc({ status: String(status), outcome }, count);
       },
     });
     this.requestDuration = new Histogram({
@@ -140,8 +157,13 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
       collect() {
         this.reset();
         const counts = new Map<string, number>();
-        for (const phase of PHASES) for (const health of HEALTH_STATES) counts.set(`${phase} ${health}`, 0);
-        for (const instance of pool.list()) counts.set(`${instance.phase} ${instance.health}`, (counts.get(`${instance.phase} ${instance.health}`) ?? 0) + 1);
+        for (const phase of PHASES)
+          for (const health of HEALTH_STATES) counts.set(`${phase} ${health}`, 0);
+        for (const instance of pool.list())
+          counts.set(
+            `${instance.phase} ${instance.health}`,
+            (counts.get(`${instance.phase} ${instance.health}`) ?? 0) + 1,
+          );
         for (const [key, count] of counts) {
           const [phase, health] = key.split(' ');
           this.set({ phase, health }, count);
@@ -217,8 +239,10 @@ export class ControllerMetrics implements OnApplicationBootstrap, OnModuleDestro
 
   private observePhases(event: LaunchEvent): void {
     for (const [phase, ms] of Object.entries(event.phaseDurationsMs)) {
-      if (ms !== undefined) this.scalePhaseDurations.observe({ kind: event.kind, phase }, ms / 1000);
+      if (ms !== undefined)
+        this.scalePhaseDurations.observe({ kind: event.kind, phase }, ms / 1000);
     }
-    if (event.totalMs !== undefined) this.scaleOutDurations.observe({ kind: event.kind }, event.totalMs / 1000);
+    if (event.totalMs !== undefined)
+      this.scaleOutDurations.observe({ kind: event.kind }, event.totalMs / 1000);
   }
 }

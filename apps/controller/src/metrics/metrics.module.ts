@@ -17,7 +17,13 @@ import { LeadershipMetrics } from './leadership-metrics';
 @Module({
   imports: [PoolModule, ProvidersModule, ScalingModule, DataPathModule],
   controllers: [MetricsController],
-  providers: [MetricsRegistry, OpenStackApiCallMetrics, ControllerMetrics, PlacementMetrics, LeadershipMetrics],
+  providers: [
+    MetricsRegistry,
+    OpenStackApiCallMetrics,
+    ControllerMetrics,
+    PlacementMetrics,
+    LeadershipMetrics,
+  ],
   exports: [MetricsRegistry],
 })
 export class MetricsModule {}

@@ -36,7 +36,11 @@ export class OpenStackApiCallMetrics implements OpenStackCallObserver {
   /** The OpenStack client's `logger` option calls this for every event it reports. */
   record(event: ClientEvent): void {
     if (event.type === 'request') {
-      this.calls.inc({ service: event.service, method: event.method, status: String(event.status) });
+      this.calls.inc({
+        service: event.service,
+        method: event.method,
+        status: String(event.status),
+      });
       this.durations.observe({ service: event.service }, event.durationMs / 1000);
     } else if (event.type === 'request-failed') {
       this.calls.inc({ service: event.service, method: event.method, status: 'error' });

@@ -14,7 +14,11 @@ const QUOTAS = ['instances', 'cores', 'ram'] as const;
  */
 @Injectable()
 export class PlacementMetrics {
-  constructor(metrics: MetricsRegistry, placement: PlacementState, schedule: ScalingScheduleService) {
+  constructor(
+    metrics: MetricsRegistry,
+    placement: PlacementState,
+    schedule: ScalingScheduleService,
+  ) {
     const registers = [metrics.registry];
     new Gauge({
       name: 'osa_scale_out_blocked',
@@ -28,7 +32,7 @@ export class PlacementMetrics {
     });
     new Gauge({
       name: 'osa_quota_remaining',
-      help: 'What the project\'s Nova quota still allows, by quota (instances; cores; ram in MiB), as last read from GET /limits; absent before the first read, -1 when unlimited',
+      help: "What the project's Nova quota still allows, by quota (instances; cores; ram in MiB), as last read from GET /limits; absent before the first read, -1 when unlimited",
       labelNames: ['quota'],
       registers,
       collect() {
@@ -36,7 +40,11 @@ export class PlacementMetrics {
         const quota = placement.status().quota;
         if (!quota) return;
         const uses = { instances: quota.instances, cores: quota.cores, ram: quota.ramMb };
-        for (const name of QUOTAS) this.set({ quota: name }, uses[name].limit < 0 ? -1 : Math.max(0, uses[name].limit - uses[name].used));
+        for (const name of QUOTAS)
+          this.set(
+            { quota: name },
+            uses[name].limit < 0 ? -1 : Math.max(0, uses[name].limit - uses[name].used),
+          );
       },
     });
     new Gauge({

@@ -13,10 +13,20 @@ describe.each(['switch', 'pool'] as const)('CanaryTrafficSelector over the %s se
   beforeEach(() => {
     pool = new InstancePool(new SystemClock());
     routing = new CanaryRouting(pool);
-    selector = createCanaryAwareSelector(Object.assign(new TrafficConfig(), { mode }), pool, routing) as typeof selector;
+    selector = createCanaryAwareSelector(
+      Object.assign(new TrafficConfig(), { mode }),
+      pool,
+      routing,
+    ) as typeof selector;
     selector.onModuleInit();
     for (const id of ['old1', 'old2', 'canary']) {
-      pool.register({ id, name: id, role: id === 'old1' ? 'original' : 'clone', phase: 'health-checking', backend: { id, host: '127.0.10.1', port: 5000 } });
+      pool.register({
+        id,
+        name: id,
+        role: id === 'old1' ? 'original' : 'clone',
+        phase: 'health-checking',
+        backend: { id, host: '127.0.10.1', port: 5000 },
+      });
       pool.admit(id);
     }
   });
@@ -37,7 +47,12 @@ describe.each(['switch', 'pool'] as const)('CanaryTrafficSelector over the %s se
     expect(counts.canary).toBe(100);
     expect((counts.old1 ?? 0) + (counts.old2 ?? 0)).toBe(900);
     if (mode === 'switch') expect(counts.old2).toBe(900); // the newest other admitted instance, as switch mode would
-    expect(selector.serving().map((instance) => instance.id).sort()).toEqual(mode === 'switch' ? ['canary', 'old2'] : ['canary', 'old1', 'old2']);
+    expect(
+      selector
+        .serving()
+        .map((instance) => instance.id)
+        .sort(),
+    ).toEqual(mode === 'switch' ? ['canary', 'old2'] : ['canary', 'old1', 'old2']);
   });
 
   it('sends nothing to an ejected canary, and everything to a passed one as the mode would', () => {
@@ -47,7 +62,8 @@ describe.each(['switch', 'pool'] as const)('CanaryTrafficSelector over the %s se
     pool.restore('canary');
     routing.clear();
     const counts = share(300);
-    if (mode === 'switch') expect(counts).toEqual({ old2: 300 }); // switch mode fell back when it was ejected and does not flap back
+    if (mode === 'switch')
+      expect(counts).toEqual({ old2: 300 }); // switch mode fell back when it was ejected and does not flap back
     else expect(counts.canary).toBe(100);
   });
 

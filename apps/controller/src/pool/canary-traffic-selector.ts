@@ -37,7 +37,9 @@ export class CanaryRouting {
   servingCanary(): PoolInstance | undefined {
     if (this.canaryId === undefined) return undefined;
     const instance = this.pool.get(this.canaryId);
-    return instance && instance.phase === 'admitted' && instance.health === 'healthy' ? instance : undefined;
+    return instance && instance.phase === 'admitted' && instance.health === 'healthy'
+      ? instance
+      : undefined;
   }
 }
 

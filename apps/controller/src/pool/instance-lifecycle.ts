@@ -19,10 +19,17 @@ export type LaunchState = 'creating' | 'powering-on' | 'booting' | 'addressing' 
 export type RemovalState = 'draining' | 'deleting';
 /** A warm-pool server: being powered off after its first health checks, then kept stopped (SHUTOFF). */
 export type WarmState = 'powering-off' | 'warm';
-export type InstanceState = LaunchState | WarmState | 'admitted' | RemovalState | 'removed' | 'failed' | 'stopped';
+export type InstanceState =
+  LaunchState | WarmState | 'admitted' | RemovalState | 'removed' | 'failed' | 'stopped';
 
 /** The launch states in order (metrics and docs list them). */
-export const LAUNCH_STATES: readonly LaunchState[] = ['creating', 'powering-on', 'booting', 'addressing', 'health-checking'];
+export const LAUNCH_STATES: readonly LaunchState[] = [
+  'creating',
+  'powering-on',
+  'booting',
+  'addressing',
+  'health-checking',
+];
 
 /** States nothing leaves. */
 export const FINAL_STATES: readonly InstanceState[] = ['removed', 'failed', 'stopped'];
@@ -53,7 +60,15 @@ const NEXT: Readonly<Record<InstanceState, readonly InstanceState[]>> = {
  *     \-> rolling-back -> rolled-back          (canary worse beyond the margins, or unhealthy)
  *   any state before a final one -> interrupted (the controller stopped; resumed from the checkpoint)
  */
-export type RefreshState = 'canary' | 'rolling' | 'paused' | 'rolling-back' | 'rolled-back' | 'completed' | 'cancelled' | 'interrupted';
+export type RefreshState =
+  | 'canary'
+  | 'rolling'
+  | 'paused'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'completed'
+  | 'cancelled'
+  | 'interrupted';
 
 const NEXT_REFRESH: Readonly<Record<RefreshState, readonly RefreshState[]>> = {
   canary: ['rolling', 'rolling-back', 'paused', 'cancelled', 'interrupted'],
@@ -69,7 +84,9 @@ const NEXT_REFRESH: Readonly<Record<RefreshState, readonly RefreshState[]>> = {
 /** The refresh's transition function: `to`, or an Error naming what is allowed from `from`. */
 export function nextRefreshState(from: RefreshState, to: RefreshState): RefreshState {
   if (!NEXT_REFRESH[from].includes(to)) {
-    throw new Error(`a refresh cannot go from ${from} to ${to} (allowed: ${NEXT_REFRESH[from].join(', ') || 'nothing, it is final'})`);
+    throw new Error(
+      `a refresh cannot go from ${from} to ${to} (allowed: ${NEXT_REFRESH[from].join(', ') || 'nothing, it is final'})`,
+    );
   }
   return to;
 }
@@ -83,7 +100,9 @@ export class IllegalTransitionError extends Error {
     readonly from: InstanceState,
     readonly to: InstanceState,
   ) {
-    super(`an instance cannot go from ${from} to ${to} (allowed: ${NEXT[from].join(', ') || 'nothing, it is final'})`);
+    super(
+      `an instance cannot go from ${from} to ${to} (allowed: ${NEXT[from].join(', ') || 'nothing, it is final'})`,
+    );
     this.name = 'IllegalTransitionError';
   }
 }
@@ -145,10 +164,19 @@ export class InstanceLifecycle<S extends InstanceState> {
     const previous = this.record.state;
     nextState(previous, next);
     const phaseMs = this.inStateMs();
-    if (!isFinal(previous) && previous !== 'admitted' && previous !== 'warm') (this.record.phaseDurationsMs as Record<string, number>)[previous] = phaseMs;
+    if (!isFinal(previous) && previous !== 'admitted' && previous !== 'warm')
+      (this.record.phaseDurationsMs as Record<string, number>)[previous] = phaseMs;
     this.record.state = next;
     this.phaseStartedMs = this.clock.nowMs();
-    const record = { msg: 'instance phase change', ...instanceFields(this.record), previousPhase: previous, phase: next, elapsedMs: phaseMs, totalMs: this.elapsedMs(), ...(detail ? { detail } : {}) };
+    const record = {
+      msg: 'instance phase change',
+      ...instanceFields(this.record),
+      previousPhase: previous,
+      phase: next,
+      elapsedMs: phaseMs,
+      totalMs: this.elapsedMs(),
+      ...(detail ? { detail } : {}),
+    };
     if (level === 'error') this.logger.error(record);
     else if (level === 'warn') this.logger.warn(record);
     else this.logger.log(record);
@@ -166,7 +194,12 @@ export interface InstanceFields {
   readonly address?: string;
 }
 
-export function instanceFields(record: Pick<LifecycleRecord<InstanceState>, 'kind' | 'sequence' | 'instanceName' | 'instanceId' | 'address'>): InstanceFields {
+export function instanceFields(
+  record: Pick<
+    LifecycleRecord<InstanceState>,
+    'kind' | 'sequence' | 'instanceName' | 'instanceId' | 'address'
+  >,
+): InstanceFields {
   return {
     event: record.kind,
     sequence: record.sequence,

@@ -5,10 +5,23 @@ describe('InstancePool', () => {
   it('tracks phase, capacity, load and health checks, and tells listeners once per change', () => {
     const pool = new InstancePool(new SystemClock());
     const events: string[] = [];
-    for (const name of ['registered', 'phase', 'admitted', 'ejected', 'restored', 'removed'] as const) {
+    for (const name of [
+      'registered',
+      'phase',
+      'admitted',
+      'ejected',
+      'restored',
+      'removed',
+    ] as const) {
       pool.events.on(name, (instance: { name: string }) => events.push(`${name}:${instance.name}`));
     }
-    pool.register({ id: '1', name: 'vm1', role: 'original', phase: 'health-checking', backend: { id: '1', host: '127.0.10.1', port: 5000 } });
+    pool.register({
+      id: '1',
+      name: 'vm1',
+      role: 'original',
+      phase: 'health-checking',
+      backend: { id: '1', host: '127.0.10.1', port: 5000 },
+    });
     pool.register({ id: '2', name: 'auto', role: 'clone', phase: 'booting' });
     expect(pool.capacityUsed()).toBe(2);
     expect(() => pool.admit('2')).toThrow('cannot be admitted without an address');
@@ -40,6 +53,8 @@ describe('InstancePool', () => {
       'phase:auto',
       'removed:auto',
     ]);
-    expect(() => pool.register({ id: '1', name: 'dup', role: 'clone', phase: 'booting' })).toThrow('already in the pool');
+    expect(() => pool.register({ id: '1', name: 'dup', role: 'clone', phase: 'booting' })).toThrow(
+      'already in the pool',
+    );
   });
 });

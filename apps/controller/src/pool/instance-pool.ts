@@ -2,7 +2,13 @@ import { EventEmitter } from 'node:events';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, CLOCK } from '../clock/clock';
 import { Backend } from '../seams/traffic-director';
-import { EjectionSource, HealthCheckRecord, InstancePhase, InstanceRole, PoolInstance } from './pool-instance';
+import {
+  EjectionSource,
+  HealthCheckRecord,
+  InstancePhase,
+  InstanceRole,
+  PoolInstance,
+} from './pool-instance';
 
 /** What happened in the pool; metrics and logging hang on these rather than on branches. */
 export interface PoolEvents {
@@ -25,7 +31,13 @@ export class InstancePool {
 
   constructor(@Inject(CLOCK) private readonly clock: Clock) {}
 
-  register(init: { id: string; name: string; role: InstanceRole; phase: InstancePhase; backend?: Backend }): PoolInstance {
+  register(init: {
+    id: string;
+    name: string;
+    role: InstanceRole;
+    phase: InstancePhase;
+    backend?: Backend;
+  }): PoolInstance {
     if (this.instances.has(init.id)) throw new Error(`instance ${init.id} is already in the pool`);
     const instance: PoolInstance = {
       id: init.id,
@@ -62,7 +74,9 @@ export class InstancePool {
 
   /** Admitted and healthy: may take traffic. */
   inRotation(): PoolInstance[] {
-    return this.list().filter((instance) => instance.phase === 'admitted' && instance.health === 'healthy');
+    return this.list().filter(
+      (instance) => instance.phase === 'admitted' && instance.health === 'healthy',
+    );
   }
 
   /** Instances that count against `maxInstances` (everything not on its way out). */
@@ -84,7 +98,8 @@ export class InstancePool {
 
   admit(id: string): void {
     const instance = this.require(id);
-    if (!instance.backend) throw new Error(`instance ${instance.name} cannot be admitted without an address`);
+    if (!instance.backend)
+      throw new Error(`instance ${instance.name} cannot be admitted without an address`);
     instance.health = 'healthy';
     instance.admittedAtMs = this.clock.nowMs();
     instance.consecutiveCheckFailures = 0;

@@ -10,7 +10,9 @@ import { TrafficSelector } from './traffic-selector';
  * director). Ties are broken by a rotating start, so an idle pool still takes turns and a slow
  * instance, whose requests pile up, gets fewer new ones.
  */
-export class LeastOutstandingTrafficSelector implements TrafficSelector, OnModuleInit, OnModuleDestroy {
+export class LeastOutstandingTrafficSelector
+  implements TrafficSelector, OnModuleInit, OnModuleDestroy
+{
   private readonly rotation: RotationView;
   private nextStart = 0;
 

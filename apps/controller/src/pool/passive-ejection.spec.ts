@@ -15,17 +15,29 @@ describe('PassiveEjection', () => {
   beforeEach(() => {
     pool = new InstancePool(new SystemClock());
     ejections = [];
-    pool.events.on('ejected', (instance, reason, by) => ejections.push(`${instance.id} by ${by}: ${reason}`));
+    pool.events.on('ejected', (instance, reason, by) =>
+      ejections.push(`${instance.id} by ${by}: ${reason}`),
+    );
   });
 
   function admitted(id: string): PoolInstance {
-    const instance = pool.register({ id, name: `vm-${id}`, role: 'clone', phase: 'health-checking', backend: { id, host: '127.0.10.9', port: 5000 } });
+    const instance = pool.register({
+      id,
+      name: `vm-${id}`,
+      role: 'clone',
+      phase: 'health-checking',
+      backend: { id, host: '127.0.10.9', port: 5000 },
+    });
     pool.admit(id);
     return instance;
   }
 
   function ejection(overrides: Partial<TrafficConfig> = {}): PassiveEjection {
-    return new PassiveEjection(Object.assign(new TrafficConfig(), overrides), new HealthConfig(), pool);
+    return new PassiveEjection(
+      Object.assign(new TrafficConfig(), overrides),
+      new HealthConfig(),
+      pool,
+    );
   }
 
   it('ejects after passiveFailuresToEject transport failures in a row; a success or a client abort in between changes that as it should', () => {
@@ -41,7 +53,9 @@ describe('PassiveEjection', () => {
     passive.observe(instance, 'connect-failed');
     expect(instance.health).toBe('ejected');
     expect(instance.ejectedBy).toBe('passive');
-    expect(ejections).toEqual(['a by passive: 3 request(s) in a row failed at the transport (last: connect-failed)']);
+    expect(ejections).toEqual([
+      'a by passive: 3 request(s) in a row failed at the transport (last: connect-failed)',
+    ]);
     passive.observe(instance, 'connect-failed'); // already out: no second ejection
     expect(ejections).toHaveLength(1);
   });
@@ -55,7 +69,11 @@ describe('PassiveEjection', () => {
     // ... but those passes do not count towards coming back.
     expect(instance.consecutiveCheckPasses).toBe(0);
     pool.restore('a');
-    expect(instance).toMatchObject({ health: 'healthy', ejectedBy: undefined, consecutiveTransportFailures: 0 });
+    expect(instance).toMatchObject({
+      health: 'healthy',
+      ejectedBy: undefined,
+      consecutiveTransportFailures: 0,
+    });
   });
 
   it('does nothing when disabled, and never ejects an instance that is not admitted', () => {

@@ -28,7 +28,12 @@ export class PassiveEjection {
     if (!this.config.passiveEjection || outcome === 'client-aborted') return;
     const failuresInARow = this.pool.recordTransportOutcome(instance, outcome !== 'ok');
     if (failuresInARow < this.config.passiveFailuresToEject) return;
-    if (instance.phase !== 'admitted' || instance.health !== 'healthy' || this.pool.get(instance.id) !== instance) return;
+    if (
+      instance.phase !== 'admitted' ||
+      instance.health !== 'healthy' ||
+      this.pool.get(instance.id) !== instance
+    )
+      return;
     const reason = `${failuresInARow} request(s) in a row failed at the transport (last: ${outcome})`;
     this.logger.warn({
       msg: 'out of rotation (passive ejection): requests in a row failed at the transport; back after health.passesToAdmit passing checks',

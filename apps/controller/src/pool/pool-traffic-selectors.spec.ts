@@ -28,7 +28,13 @@ describe('pool-mode traffic selectors', () => {
   }
 
   function addAdmitted(id: string): void {
-    pool.register({ id, name: `vm-${id}`, role: 'clone', phase: 'health-checking', backend: { id, host: `127.0.10.${id}`, port: 5000 } });
+    pool.register({
+      id,
+      name: `vm-${id}`,
+      role: 'clone',
+      phase: 'health-checking',
+      backend: { id, host: `127.0.10.${id}`, port: 5000 },
+    });
     pool.admit(id);
   }
 

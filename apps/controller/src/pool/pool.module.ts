@@ -10,11 +10,17 @@ import { SwitchTrafficSelector, TRAFFIC_SELECTOR, TrafficSelector } from './traf
 /** The selector for `traffic.mode` (switch | pool) and, in pool mode, `traffic.balancing`. */
 export function createTrafficSelector(traffic: TrafficConfig, pool: InstancePool): TrafficSelector {
   if (traffic.mode === 'switch') return new SwitchTrafficSelector(pool);
-  return traffic.balancing === 'round-robin' ? new RoundRobinTrafficSelector(pool) : new LeastOutstandingTrafficSelector(pool);
+  return traffic.balancing === 'round-robin'
+    ? new RoundRobinTrafficSelector(pool)
+    : new LeastOutstandingTrafficSelector(pool);
 }
 
 /** The selector for the mode, with an instance refresh's canary share on top (canary-traffic-selector.ts). */
-export function createCanaryAwareSelector(traffic: TrafficConfig, pool: InstancePool, canary: CanaryRouting): TrafficSelector {
+export function createCanaryAwareSelector(
+  traffic: TrafficConfig,
+  pool: InstancePool,
+  canary: CanaryRouting,
+): TrafficSelector {
   return new CanaryTrafficSelector(createTrafficSelector(traffic, pool), canary);
 }
 
@@ -24,7 +30,11 @@ export function createCanaryAwareSelector(traffic: TrafficConfig, pool: Instance
     InstancePool,
     PassiveEjection,
     CanaryRouting,
-    { provide: TRAFFIC_SELECTOR, inject: [TrafficConfig, InstancePool, CanaryRouting], useFactory: createCanaryAwareSelector },
+    {
+      provide: TRAFFIC_SELECTOR,
+      inject: [TrafficConfig, InstancePool, CanaryRouting],
+      useFactory: createCanaryAwareSelector,
+    },
   ],
   exports: [InstancePool, TRAFFIC_SELECTOR, PassiveEjection, CanaryRouting],
 })

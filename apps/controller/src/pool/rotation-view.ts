@@ -4,7 +4,14 @@ import { PoolInstance } from './pool-instance';
 import { describe } from './traffic-selector';
 
 /** Every pool event that can move an instance into or out of rotation. */
-const ROTATION_EVENTS: ReadonlyArray<keyof PoolEvents> = ['registered', 'phase', 'admitted', 'ejected', 'restored', 'removed'];
+const ROTATION_EVENTS: ReadonlyArray<keyof PoolEvents> = [
+  'registered',
+  'phase',
+  'admitted',
+  'ejected',
+  'restored',
+  'removed',
+];
 
 /**
  * The instances in rotation (admitted and healthy), oldest admission first, kept as one array
@@ -42,7 +49,9 @@ export class RotationView {
   }
 
   private rebuild(): void {
-    this.instances = this.pool.inRotation().sort((a, b) => (a.admittedAtMs ?? 0) - (b.admittedAtMs ?? 0));
+    this.instances = this.pool
+      .inRotation()
+      .sort((a, b) => (a.admittedAtMs ?? 0) - (b.admittedAtMs ?? 0));
     const description = this.instances.map(describe).join(', ');
     if (description === this.description) return;
     this.description = description;

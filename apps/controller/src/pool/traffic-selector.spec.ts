@@ -14,7 +14,13 @@ describe('SwitchTrafficSelector (seed: all traffic to the newest admitted instan
   afterEach(() => selector.onModuleDestroy());
 
   function addAdmitted(id: string, host: string, role: 'original' | 'clone' = 'clone'): void {
-    pool.register({ id, name: `name-${id}`, role, phase: 'health-checking', backend: { id, host, port: 5000 } });
+    pool.register({
+      id,
+      name: `name-${id}`,
+      role,
+      phase: 'health-checking',
+      backend: { id, host, port: 5000 },
+    });
     pool.admit(id);
   }
 

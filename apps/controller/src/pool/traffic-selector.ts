@@ -40,7 +40,8 @@ export class SwitchTrafficSelector implements TrafficSelector, OnModuleInit, OnM
     });
     // Scale-in and healing move an instance to `deleting` before draining it: switch away at once.
     this.on('phase', (instance) => {
-      if (instance.id === this.activeId && instance.phase === 'deleting') this.fallBack(instance, 'being removed');
+      if (instance.id === this.activeId && instance.phase === 'deleting')
+        this.fallBack(instance, 'being removed');
     });
     this.on('restored', (instance) => {
       if (!this.active()) this.switchTo(instance, 'healthy again');
@@ -66,14 +67,18 @@ export class SwitchTrafficSelector implements TrafficSelector, OnModuleInit, OnM
 
   private active(): PoolInstance | undefined {
     const instance = this.activeId === undefined ? undefined : this.pool.get(this.activeId);
-    return instance && instance.phase === 'admitted' && instance.health === 'healthy' ? instance : undefined;
+    return instance && instance.phase === 'admitted' && instance.health === 'healthy'
+      ? instance
+      : undefined;
   }
 
   private switchTo(instance: PoolInstance, why: string): void {
     const previous = this.activeId === undefined ? undefined : this.pool.get(this.activeId);
     this.activeId = instance.id;
     if (previous && previous.id !== instance.id) {
-      this.logger.log(`traffic switched: ${describe(previous)} -> ${describe(instance)} (${instance.name} ${why})`);
+      this.logger.log(
+        `traffic switched: ${describe(previous)} -> ${describe(instance)} (${instance.name} ${why})`,
+      );
     } else {
       this.logger.log(`traffic goes to ${describe(instance)} (${why})`);
     }
@@ -83,13 +88,20 @@ export class SwitchTrafficSelector implements TrafficSelector, OnModuleInit, OnM
     const next = newestFirst(this.pool.inRotation()).find((instance) => instance.id !== lost.id);
     if (next) {
       this.activeId = next.id;
-      this.logger.warn(`traffic switched: ${describe(lost)} -> ${describe(next)} (${lost.name} ${why})`);
+      this.logger.warn(
+        `traffic switched: ${describe(lost)} -> ${describe(next)} (${lost.name} ${why})`,
+      );
     } else {
-      this.logger.warn(`no healthy instance left after ${describe(lost)} was ${why}: clients get 503 until one is healthy`);
+      this.logger.warn(
+        `no healthy instance left after ${describe(lost)} was ${why}: clients get 503 until one is healthy`,
+      );
     }
   }
 
-  private on<E extends 'admitted' | 'ejected' | 'removed' | 'restored' | 'phase'>(event: E, listener: (instance: PoolInstance) => void): void {
+  private on<E extends 'admitted' | 'ejected' | 'removed' | 'restored' | 'phase'>(
+    event: E,
+    listener: (instance: PoolInstance) => void,
+  ): void {
     const handler = (instance: PoolInstance): void => listener(instance);
     this.pool.events.on(event, handler as never);
     this.unsubscribe.push(() => this.pool.events.off(event, handler as never));
@@ -101,5 +113,7 @@ function newestFirst(instances: PoolInstance[]): PoolInstance[] {
 }
 
 export function describe(instance: PoolInstance): string {
-  return instance.backend ? `${instance.name} (${instance.backend.host}:${instance.backend.port})` : instance.name;
+  return instance.backend
+    ? `${instance.name} (${instance.backend.host}:${instance.backend.port})`
+    : instance.name;
 }

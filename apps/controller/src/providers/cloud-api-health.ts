@@ -1,6 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConnectionFailedError, MalformedResponseError, OpenStackHttpError, RequestTimeoutError } from '@osa/openstack-client';
+import {
+  ConnectionFailedError,
+  MalformedResponseError,
+  OpenStackHttpError,
+  RequestTimeoutError,
+} from '@osa/openstack-client';
 import { Clock, CLOCK } from '../clock/clock';
 import { ProviderCallTimeoutError } from './provider-call';
 
@@ -10,7 +15,12 @@ import { ProviderCallTimeoutError } from './provider-call';
  * the API is up and said something we must act on.
  */
 export function isCloudApiUnavailable(error: unknown): boolean {
-  if (error instanceof ConnectionFailedError || error instanceof RequestTimeoutError || error instanceof ProviderCallTimeoutError) return true;
+  if (
+    error instanceof ConnectionFailedError ||
+    error instanceof RequestTimeoutError ||
+    error instanceof ProviderCallTimeoutError
+  )
+    return true;
   if (error instanceof MalformedResponseError) return true;
   if (error instanceof OpenStackHttpError) return error.status >= 500 || error.status === 429;
   return false;
@@ -69,12 +79,17 @@ export class CloudApiHealth {
    * 5xx, 429) starts or continues one; an answer that is an error (a 4xx) and the caller's own
    * cancellation say nothing either way and pass through uncounted.
    */
-  async call<T>(what: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async call<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     let answer: T;
     try {
       answer = await run(signal ?? new AbortController().signal);
     } catch (error) {
-      if (!signal?.aborted && isCloudApiUnavailable(error)) this.recordUnavailable(what, error as Error);
+      if (!signal?.aborted && isCloudApiUnavailable(error))
+        this.recordUnavailable(what, error as Error);
       throw error;
     }
     this.recordAnswer();
@@ -87,7 +102,9 @@ export class CloudApiHealth {
     if (this.degradedAtMs !== undefined) return;
     this.degradedAtMs = this.clock.nowMs();
     this.degradedAt = this.clock.now().toISOString();
-    this.logger.warn(`cloud API degraded: ${this.lastError}; serving continues on the existing instances, scaling waits until the API answers`);
+    this.logger.warn(
+      `cloud API degraded: ${this.lastError}; serving continues on the existing instances, scaling waits until the API answers`,
+    );
     this.events.emit('degraded', this.lastError);
   }
 
@@ -112,7 +129,8 @@ export class CloudApiHealth {
     return {
       state: this.degraded ? 'degraded' : 'ok',
       degradedSince: this.degradedAt ?? null,
-      degradedForMs: this.degradedAtMs === undefined ? null : Math.round(this.clock.nowMs() - this.degradedAtMs),
+      degradedForMs:
+        this.degradedAtMs === undefined ? null : Math.round(this.clock.nowMs() - this.degradedAtMs),
       failedCallsInARow: this.failedInARow,
       lastError: this.lastError ?? null,
       lastSuccessAt: this.lastSuccessAt ?? null,

@@ -107,7 +107,11 @@ export interface InstanceProvider {
   /** The configured golden image as it resolves now, ignoring any refresh pin (instance refresh notices a bake by it). */
   resolveGoldenImage(signal?: AbortSignal): Promise<GoldenImageChoice>;
   /** Sets (adds or overwrites) metadata keys on an instance of the group (instance refresh's checkpoints, a warm server's `osa:state`). */
-  updateMetadata(id: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void>;
+  updateMetadata(
+    id: string,
+    metadata: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Power an ACTIVE instance off (warm pool): os-stop, or shelve. Resolves once asked; `describe` shows SHUTOFF when done. */
   stop(id: string, request: StopInstanceRequest): Promise<void>;
   /** Power a stopped or shelved instance on (os-start, or unshelve when `shelved`); nothing when it is already ACTIVE or starting. */

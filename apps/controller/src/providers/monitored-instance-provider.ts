@@ -36,20 +36,28 @@ export class MonitoredInstanceProvider implements InstanceProvider {
   }
 
   provisionOriginal(signal?: AbortSignal): Promise<OriginalInstance> {
-    return this.call('find the original', signal, (callSignal) => this.inner.provisionOriginal(callSignal));
+    return this.call('find the original', signal, (callSignal) =>
+      this.inner.provisionOriginal(callSignal),
+    );
   }
 
   create(request: CreateInstanceRequest): Promise<CreatedInstance> {
-    if (!this.leadership.isLeader()) return Promise.reject(new NotLeaderError(`create ${request.name}`, this.leadership.view()));
-    return this.call(`create ${request.name}`, request.signal, (signal) => this.inner.create({ ...request, signal }));
+    if (!this.leadership.isLeader())
+      return Promise.reject(new NotLeaderError(`create ${request.name}`, this.leadership.view()));
+    return this.call(`create ${request.name}`, request.signal, (signal) =>
+      this.inner.create({ ...request, signal }),
+    );
   }
 
   describe(id: string, signal?: AbortSignal): Promise<InstanceSnapshot> {
-    return this.call(`status of ${id}`, signal, (callSignal) => this.inner.describe(id, callSignal));
+    return this.call(`status of ${id}`, signal, (callSignal) =>
+      this.inner.describe(id, callSignal),
+    );
   }
 
   delete(id: string, signal?: AbortSignal): Promise<void> {
-    if (!this.leadership.isLeader()) return Promise.reject(new NotLeaderError(`delete ${id}`, this.leadership.view()));
+    if (!this.leadership.isLeader())
+      return Promise.reject(new NotLeaderError(`delete ${id}`, this.leadership.view()));
     return this.call(`delete ${id}`, signal, (callSignal) => this.inner.delete(id, callSignal));
   }
 
@@ -58,30 +66,60 @@ export class MonitoredInstanceProvider implements InstanceProvider {
   }
 
   resolveGoldenImage(signal?: AbortSignal): Promise<GoldenImageChoice> {
-    return this.call('resolve the golden image', signal, (callSignal) => this.inner.resolveGoldenImage(callSignal));
+    return this.call('resolve the golden image', signal, (callSignal) =>
+      this.inner.resolveGoldenImage(callSignal),
+    );
   }
 
   stop(id: string, request: StopInstanceRequest): Promise<void> {
-    if (!this.leadership.isLeader()) return Promise.reject(new NotLeaderError(`${request.shelve ? 'shelve' : 'stop'} ${id}`, this.leadership.view()));
-    return this.call(`${request.shelve ? 'shelve' : 'stop'} ${id}`, request.signal, (signal) => this.inner.stop(id, { ...request, signal }));
+    if (!this.leadership.isLeader())
+      return Promise.reject(
+        new NotLeaderError(`${request.shelve ? 'shelve' : 'stop'} ${id}`, this.leadership.view()),
+      );
+    return this.call(`${request.shelve ? 'shelve' : 'stop'} ${id}`, request.signal, (signal) =>
+      this.inner.stop(id, { ...request, signal }),
+    );
   }
 
   start(id: string, request: StartInstanceRequest): Promise<void> {
-    if (!this.leadership.isLeader()) return Promise.reject(new NotLeaderError(`${request.shelved ? 'unshelve' : 'start'} ${id}`, this.leadership.view()));
-    return this.call(`${request.shelved ? 'unshelve' : 'start'} ${id}`, request.signal, (signal) => this.inner.start(id, { ...request, signal }));
+    if (!this.leadership.isLeader())
+      return Promise.reject(
+        new NotLeaderError(
+          `${request.shelved ? 'unshelve' : 'start'} ${id}`,
+          this.leadership.view(),
+        ),
+      );
+    return this.call(`${request.shelved ? 'unshelve' : 'start'} ${id}`, request.signal, (signal) =>
+      this.inner.start(id, { ...request, signal }),
+    );
   }
 
-  updateMetadata(id: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void> {
-    if (!this.leadership.isLeader()) return Promise.reject(new NotLeaderError(`metadata of ${id}`, this.leadership.view()));
-    return this.call(`metadata of ${id}`, signal, (callSignal) => this.inner.updateMetadata(id, metadata, callSignal));
+  updateMetadata(
+    id: string,
+    metadata: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (!this.leadership.isLeader())
+      return Promise.reject(new NotLeaderError(`metadata of ${id}`, this.leadership.view()));
+    return this.call(`metadata of ${id}`, signal, (callSignal) =>
+      this.inner.updateMetadata(id, metadata, callSignal),
+    );
   }
 
   currentImageId(signal?: AbortSignal): Promise<string> {
-    return this.call('find the golden image', signal, (callSignal) => this.inner.currentImageId(callSignal));
+    return this.call('find the golden image', signal, (callSignal) =>
+      this.inner.currentImageId(callSignal),
+    );
   }
 
   /** The deadline (signal included) inside CloudApiHealth: a call that ran out of time counts as the API not answering. */
-  private call<T>(what: string, outer: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.health.call(what, outer, (signal) => callWithTimeout(what, this.callTimeoutMs, signal, run));
+  private call<T>(
+    what: string,
+    outer: AbortSignal | undefined,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    return this.health.call(what, outer, (signal) =>
+      callWithTimeout(what, this.callTimeoutMs, signal, run),
+    );
   }
 }

@@ -20,14 +20,20 @@ describe('callWithTimeout', () => {
 
   it('stops at once when the outer signal aborts (shutdown)', async () => {
     const outer = new AbortController();
-    const pending = callWithTimeout('status', 10_000, outer.signal, () => new Promise<never>(() => undefined));
+    const pending = callWithTimeout(
+      'status',
+      10_000,
+      outer.signal,
+      () => new Promise<never>(() => undefined),
+    );
     outer.abort(new Error('shutting down'));
     await expect(pending).rejects.toThrow('shutting down');
   });
 
   it('leaves no listener behind on a long-lived outer signal (one per call would leak)', async () => {
     const outer = new AbortController();
-    for (let n = 0; n < 50; n++) await callWithTimeout('status', 1_000, outer.signal, async () => n);
+    for (let n = 0; n < 50; n++)
+      await callWithTimeout('status', 1_000, outer.signal, async () => n);
     expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -23,7 +23,15 @@ export async function callWithTimeout<T>(
 ): Promise<T> {
   const deadline = timeout(timeoutMs, TimeoutStrategy.Aggressive);
   try {
-    return await deadline.execute(({ signal }) => call(withReason(signal, () => (outer?.aborted ? outer.reason : new ProviderCallTimeoutError(what, timeoutMs)))), outer);
+    return await deadline.execute(
+      ({ signal }) =>
+        call(
+          withReason(signal, () =>
+            outer?.aborted ? outer.reason : new ProviderCallTimeoutError(what, timeoutMs),
+          ),
+        ),
+      outer,
+    );
   } catch (error) {
     if (outer?.aborted) throw outer.reason;
     if (error instanceof TaskCancelledError) throw new ProviderCallTimeoutError(what, timeoutMs);

@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { OpenStackClient } from '@osa/openstack-client';
 import { CLOCK, Clock } from '../clock/clock';
-import { LocalProviderConfig, OpenStackProviderConfig, ProviderConfig } from '../config/provider.config';
+import {
+  LocalProviderConfig,
+  OpenStackProviderConfig,
+  ProviderConfig,
+} from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { LeadershipConfig } from '../config/leadership.config';
 import { LeaderElection } from '../leadership/leader-election.service';
@@ -41,44 +45,110 @@ import { PlacementState } from './placement/placement-state';
     {
       provide: LocalInstanceProvider,
       inject: [ProviderConfig, LocalProviderConfig, PROCESS_LAUNCHER, CLOCK, GoldenImagePin],
-      useFactory: (provider: ProviderConfig, local: LocalProviderConfig, launcher: ProcessLauncher, clock: Clock, pin: GoldenImagePin) =>
-        provider.kind === 'local' ? new LocalInstanceProvider(local, provider, launcher, clock, pin) : null,
+      useFactory: (
+        provider: ProviderConfig,
+        local: LocalProviderConfig,
+        launcher: ProcessLauncher,
+        clock: Clock,
+        pin: GoldenImagePin,
+      ) =>
+        provider.kind === 'local'
+          ? new LocalInstanceProvider(local, provider, launcher, clock, pin)
+          : null,
     },
     openStackClientProvider,
     {
       // Quota, server group and zone checks before a create (openstack only).
       provide: OpenStackPlacement,
       inject: [ProviderConfig, OpenStackProviderConfig, OPENSTACK_CLIENT, CLOCK, PlacementState],
-      useFactory: (provider: ProviderConfig, openstack: OpenStackProviderConfig, client: OpenStackClient | null, clock: Clock, state: PlacementState) =>
-        provider.kind === 'openstack' && client ? new OpenStackPlacement(openstack, client, clock, state) : null,
+      useFactory: (
+        provider: ProviderConfig,
+        openstack: OpenStackProviderConfig,
+        client: OpenStackClient | null,
+        clock: Clock,
+        state: PlacementState,
+      ) =>
+        provider.kind === 'openstack' && client
+          ? new OpenStackPlacement(openstack, client, clock, state)
+          : null,
     },
     {
       provide: OpenStackInstanceProvider,
-      inject: [ProviderConfig, OpenStackProviderConfig, OPENSTACK_CLIENT, OpenStackPlacement, GoldenImagePin],
-      useFactory: (provider: ProviderConfig, openstack: OpenStackProviderConfig, client: OpenStackClient | null, placement: OpenStackPlacement | null, pin: GoldenImagePin) =>
-        provider.kind === 'openstack' && client && placement ? new OpenStackInstanceProvider(openstack, provider, client, placement, pin) : null,
+      inject: [
+        ProviderConfig,
+        OpenStackProviderConfig,
+        OPENSTACK_CLIENT,
+        OpenStackPlacement,
+        GoldenImagePin,
+      ],
+      useFactory: (
+        provider: ProviderConfig,
+        openstack: OpenStackProviderConfig,
+        client: OpenStackClient | null,
+        placement: OpenStackPlacement | null,
+        pin: GoldenImagePin,
+      ) =>
+        provider.kind === 'openstack' && client && placement
+          ? new OpenStackInstanceProvider(openstack, provider, client, placement, pin)
+          : null,
     },
     {
       // The lease election with leadership.enabled (openstack only, the config refuses local), else the single controller.
       provide: LEADERSHIP,
       inject: [LeadershipConfig, ProviderConfig, OPENSTACK_CLIENT, CLOCK],
-      useFactory: (config: LeadershipConfig, provider: ProviderConfig, client: OpenStackClient | null, clock: Clock): Leadership => {
+      useFactory: (
+        config: LeadershipConfig,
+        provider: ProviderConfig,
+        client: OpenStackClient | null,
+        clock: Clock,
+      ): Leadership => {
         if (!config.enabled) return SINGLE_CONTROLLER;
-        if (!client) throw new Error('leadership.enabled needs provider.kind openstack (the lease is a Neutron security group)');
+        if (!client)
+          throw new Error(
+            'leadership.enabled needs provider.kind openstack (the lease is a Neutron security group)',
+          );
         return new LeaderElection(config, provider, client, clock);
       },
     },
     {
       provide: INSTANCE_PROVIDER,
-      inject: [ProviderConfig, LocalInstanceProvider, OpenStackInstanceProvider, CloudApiHealth, ScalingConfig, LEADERSHIP],
-      useFactory: (provider: ProviderConfig, local: LocalInstanceProvider | null, openstack: OpenStackInstanceProvider | null, health: CloudApiHealth, scaling: ScalingConfig, leadership: Leadership) => {
+      inject: [
+        ProviderConfig,
+        LocalInstanceProvider,
+        OpenStackInstanceProvider,
+        CloudApiHealth,
+        ScalingConfig,
+        LEADERSHIP,
+      ],
+      useFactory: (
+        provider: ProviderConfig,
+        local: LocalInstanceProvider | null,
+        openstack: OpenStackInstanceProvider | null,
+        health: CloudApiHealth,
+        scaling: ScalingConfig,
+        leadership: Leadership,
+      ) => {
         const inner = provider.kind === 'local' ? local : openstack;
-        if (!inner) throw new Error(`no instance provider was built for provider.kind=${provider.kind}`);
-        return new MonitoredInstanceProvider(inner, health, scaling.providerCallTimeoutMs, leadership);
+        if (!inner)
+          throw new Error(`no instance provider was built for provider.kind=${provider.kind}`);
+        return new MonitoredInstanceProvider(
+          inner,
+          health,
+          scaling.providerCallTimeoutMs,
+          leadership,
+        );
       },
     },
   ],
   // OPENSTACK_CLIENT (null with provider.kind local) is shared with dataPlane.kind octavia.
-  exports: [INSTANCE_PROVIDER, CloudApiHealth, GoldenImagePin, OpenStackCallFeed, PlacementState, OPENSTACK_CLIENT, LEADERSHIP],
+  exports: [
+    INSTANCE_PROVIDER,
+    CloudApiHealth,
+    GoldenImagePin,
+    OpenStackCallFeed,
+    PlacementState,
+    OPENSTACK_CLIENT,
+    LEADERSHIP,
+  ],
 })
 export class ProvidersModule {}

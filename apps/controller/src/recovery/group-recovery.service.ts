@@ -1,9 +1,20 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { Leadership, LEADERSHIP, SINGLE_CONTROLLER } from '../seams/leadership';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { Clock, CLOCK } from '../clock/clock';
-import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot, METADATA_REASON_KEY } from '../providers/instance-provider';
+import {
+  INSTANCE_PROVIDER,
+  InstanceProvider,
+  InstanceSnapshot,
+  METADATA_REASON_KEY,
+} from '../providers/instance-provider';
 import { ExponentialDelay, retry } from '../resilience/backoff';
 import { InstanceDeleter } from '../scaling/instance-deleter';
 import { ScalingService } from '../scaling/scaling.service';
@@ -42,7 +53,8 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
 
   onApplicationBootstrap(): void {
     this.recovery = this.recover(this.stop.signal).catch((error: unknown) => {
-      if (!this.stop.signal.aborted) this.logger.error({ msg: 'restart recovery failed', err: error });
+      if (!this.stop.signal.aborted)
+        this.logger.error({ msg: 'restart recovery failed', err: error });
     });
   }
 
@@ -66,8 +78,12 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
     if (!listed) return;
     // Warm-pool servers first: kept warm, finished or rolled back (scaling/warm-pool/warm-state.ts).
     const group = await this.warmPool.recover(listed, signal);
-    const ours = group.filter((snapshot) => !this.isOriginal(snapshot) && snapshot.status !== 'DELETED');
-    const adopt = ours.filter((snapshot) => snapshot.status === 'ACTIVE' || snapshot.status === 'BUILD');
+    const ours = group.filter(
+      (snapshot) => !this.isOriginal(snapshot) && snapshot.status !== 'DELETED',
+    );
+    const adopt = ours.filter(
+      (snapshot) => snapshot.status === 'ACTIVE' || snapshot.status === 'BUILD',
+    );
     const discard = ours.filter((snapshot) => !adopt.includes(snapshot));
     const summary =
       ours.length === 0
@@ -77,16 +93,34 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
       msg: 'restart recovery: group listed',
       group: this.providerConfig.group,
       found: ours.length,
-      adopting: adopt.map((snapshot) => ({ instanceId: snapshot.id, instanceName: snapshot.name, status: snapshot.status })),
-      deleting: discard.map((snapshot) => ({ instanceId: snapshot.id, instanceName: snapshot.name, status: snapshot.status })),
+      adopting: adopt.map((snapshot) => ({
+        instanceId: snapshot.id,
+        instanceName: snapshot.name,
+        status: snapshot.status,
+      })),
+      deleting: discard.map((snapshot) => ({
+        instanceId: snapshot.id,
+        instanceName: snapshot.name,
+        status: snapshot.status,
+      })),
     });
     if (adopt.length > this.scalingConfig.maxInstances - 1) {
-      this.logger.warn({ msg: 'more instances than scaling.maxInstances: the extra ones are scaled in once admitted', instances: adopt.length + 1, maxInstances: this.scalingConfig.maxInstances });
+      this.logger.warn({
+        msg: 'more instances than scaling.maxInstances: the extra ones are scaled in once admitted',
+        instances: adopt.length + 1,
+        maxInstances: this.scalingConfig.maxInstances,
+      });
     }
     this.scaling.recovered(adopt, `restart recovery: ${summary}`);
     await Promise.all(
       discard.map(async (snapshot) => {
-        this.logger.log({ msg: 'restart recovery: deleting a server that cannot be adopted', instanceId: snapshot.id, instanceName: snapshot.name, status: snapshot.status, ...(snapshot.fault ? { fault: snapshot.fault } : {}) });
+        this.logger.log({
+          msg: 'restart recovery: deleting a server that cannot be adopted',
+          instanceId: snapshot.id,
+          instanceName: snapshot.name,
+          status: snapshot.status,
+          ...(snapshot.fault ? { fault: snapshot.fault } : {}),
+        });
         await this.deleter.delete({ id: snapshot.id, name: snapshot.name }, 'restart recovery');
       }),
     );
@@ -100,7 +134,13 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
       return await retry(
         async (attempt) => {
           const group = await this.provider.listGroup(signal);
-          if (attempt > 1) this.logger.log({ msg: 'group listed after failed attempts', group: this.providerConfig.group, attempt, elapsedMs: Math.round(this.clock.nowMs() - startedMs) });
+          if (attempt > 1)
+            this.logger.log({
+              msg: 'group listed after failed attempts',
+              group: this.providerConfig.group,
+              attempt,
+              elapsedMs: Math.round(this.clock.nowMs() - startedMs),
+            });
           return group;
         },
         {
@@ -108,7 +148,13 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
           signal,
           delayMs: (attempt) => delay.afterFailures(attempt),
           onRetry: (error, attempt, waitMs) =>
-            this.logger.warn({ msg: 'cannot list the group yet: nothing is created or deleted until it is listed', group: this.providerConfig.group, attempt, err: error, nextAttemptInMs: waitMs }),
+            this.logger.warn({
+              msg: 'cannot list the group yet: nothing is created or deleted until it is listed',
+              group: this.providerConfig.group,
+              attempt,
+              err: error,
+              nextAttemptInMs: waitMs,
+            }),
         },
       );
     } catch (error) {
@@ -118,7 +164,10 @@ export class GroupRecoveryService implements OnApplicationBootstrap, BeforeAppli
   }
 
   private isOriginal(snapshot: InstanceSnapshot): boolean {
-    return snapshot.name === this.providerConfig.originalName || snapshot.metadata[METADATA_REASON_KEY] === 'original';
+    return (
+      snapshot.name === this.providerConfig.originalName ||
+      snapshot.metadata[METADATA_REASON_KEY] === 'original'
+    );
   }
 }
 

@@ -24,10 +24,22 @@ export class CanaryObserver implements OnApplicationBootstrap, OnModuleDestroy {
   private answers: Answer[] = [];
   private recording = false;
   private readonly onExchange = (event: ProxyExchangeEvent): void => {
-    if (!this.recording || event.backendId === undefined || event.outcome === 'client-aborted' || event.outcome === 'local') return;
+    if (
+      !this.recording ||
+      event.backendId === undefined ||
+      event.outcome === 'client-aborted' ||
+      event.outcome === 'local'
+    )
+      return;
     const error = event.status === 0 || event.status >= 500 || event.outcome !== 'ok';
-    this.answers.push({ atMs: this.clock.nowMs(), backendId: event.backendId, error, durationMs: event.durationMs });
-    if (this.answers.length > MAX_ANSWERS) this.answers.splice(0, this.answers.length - MAX_ANSWERS);
+    this.answers.push({
+      atMs: this.clock.nowMs(),
+      backendId: event.backendId,
+      error,
+      durationMs: event.durationMs,
+    });
+    if (this.answers.length > MAX_ANSWERS)
+      this.answers.splice(0, this.answers.length - MAX_ANSWERS);
   };
 
   constructor(

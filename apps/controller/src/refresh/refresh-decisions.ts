@@ -29,7 +29,14 @@ export type CanaryVerdict =
   | { readonly verdict: 'pass'; readonly why: string }
   | { readonly verdict: 'fail'; readonly reason: string };
 
-type CanaryMargins = Pick<RefreshConfig, 'canaryWindowMs' | 'minCanaryRequests' | 'maxErrorRateIncrease' | 'maxP99IncreasePercent' | 'p99SlackMs'>;
+type CanaryMargins = Pick<
+  RefreshConfig,
+  | 'canaryWindowMs'
+  | 'minCanaryRequests'
+  | 'maxErrorRateIncrease'
+  | 'maxP99IncreasePercent'
+  | 'p99SlackMs'
+>;
 
 /**
  * The canary's verdict. A fixed-margin comparison rather than a Welch test: with a canary share
@@ -41,8 +48,13 @@ type CanaryMargins = Pick<RefreshConfig, 'canaryWindowMs' | 'minCanaryRequests' 
  *   - at the end of the window, p99 above old p99 * (1 + maxP99IncreasePercent/100) + p99SlackMs: fail;
  *   - fewer than minCanaryRequests canary requests by the end: judged on health alone (said so).
  */
-export function judgeCanary(snapshot: CanarySnapshot, nowMs: number, margins: CanaryMargins): CanaryVerdict {
-  if (snapshot.healthFailure) return { verdict: 'fail', reason: `canary unhealthy: ${snapshot.healthFailure}` };
+export function judgeCanary(
+  snapshot: CanarySnapshot,
+  nowMs: number,
+  margins: CanaryMargins,
+): CanaryVerdict {
+  if (snapshot.healthFailure)
+    return { verdict: 'fail', reason: `canary unhealthy: ${snapshot.healthFailure}` };
   const { canary, baseline } = snapshot;
   const enough = canary.requests >= margins.minCanaryRequests;
   if (enough) {
@@ -58,9 +70,13 @@ export function judgeCanary(snapshot: CanarySnapshot, nowMs: number, margins: Ca
     }
   }
   const elapsedMs = nowMs - snapshot.windowStartedMs;
-  if (elapsedMs < margins.canaryWindowMs) return { verdict: 'wait', remainingMs: margins.canaryWindowMs - elapsedMs };
+  if (elapsedMs < margins.canaryWindowMs)
+    return { verdict: 'wait', remainingMs: margins.canaryWindowMs - elapsedMs };
   if (!enough) {
-    return { verdict: 'pass', why: `healthy for ${seconds(margins.canaryWindowMs)}; judged on health checks alone: ${canary.requests} request(s) < refresh.minCanaryRequests ${margins.minCanaryRequests}` };
+    return {
+      verdict: 'pass',
+      why: `healthy for ${seconds(margins.canaryWindowMs)}; judged on health checks alone: ${canary.requests} request(s) < refresh.minCanaryRequests ${margins.minCanaryRequests}`,
+    };
   }
   if (canary.p99Ms !== undefined && baseline.p99Ms !== undefined) {
     const limitMs = baseline.p99Ms * (1 + margins.maxP99IncreasePercent / 100) + margins.p99SlackMs;
@@ -72,8 +88,14 @@ export function judgeCanary(snapshot: CanarySnapshot, nowMs: number, margins: Ca
     }
   }
   const errorRate = percent(canary.errors / canary.requests);
-  const latency = canary.p99Ms !== undefined ? `, p99 ${Math.round(canary.p99Ms)} ms vs ${baseline.p99Ms === undefined ? 'no old requests' : `${Math.round(baseline.p99Ms)} ms`}` : '';
-  return { verdict: 'pass', why: `${canary.requests} request(s) in ${seconds(elapsedMs)}: error rate ${errorRate}${latency}, within the margins` };
+  const latency =
+    canary.p99Ms !== undefined
+      ? `, p99 ${Math.round(canary.p99Ms)} ms vs ${baseline.p99Ms === undefined ? 'no old requests' : `${Math.round(baseline.p99Ms)} ms`}`
+      : '';
+  return {
+    verdict: 'pass',
+    why: `${canary.requests} request(s) in ${seconds(elapsedMs)}: error rate ${errorRate}${latency}, within the margins`,
+  };
 }
 
 /** The 99th percentile (nearest rank) of `durationsMs`; undefined for none. */
@@ -105,7 +127,11 @@ export type BatchPlan =
   | { readonly kind: 'blocked'; readonly why: string };
 
 /** The next batch: `batchSize` (1 for the canary), capped by what is left, maxInstances and minHealthyPercent. */
-export function planBatch(fleet: FleetSnapshot, batchSize: number, minHealthyPercent: number): BatchPlan {
+export function planBatch(
+  fleet: FleetSnapshot,
+  batchSize: number,
+  minHealthyPercent: number,
+): BatchPlan {
   if (fleet.oldRemaining <= 0) return { kind: 'done' };
   const wanted = Math.min(batchSize, fleet.oldRemaining);
   const room = fleet.maxInstances - fleet.actual;
@@ -149,7 +175,13 @@ export interface RefreshCheckpoint {
 const STEPS: readonly CheckpointStep[] = ['canary', 'canary-passed', 'batch'];
 
 export function formatCheckpoint(checkpoint: RefreshCheckpoint): string {
-  return [checkpoint.refreshId, checkpoint.step, checkpoint.fromImageId, checkpoint.toImageId, String(checkpoint.desired)].join(';');
+  return [
+    checkpoint.refreshId,
+    checkpoint.step,
+    checkpoint.fromImageId,
+    checkpoint.toImageId,
+    String(checkpoint.desired),
+  ].join(';');
 }
 
 /** undefined for anything that is not a checkpoint we wrote (a hand-edited value is ignored, not trusted). */
@@ -158,8 +190,20 @@ export function parseCheckpoint(value: string | undefined): RefreshCheckpoint | 
   const parts = value.split(';');
   if (parts.length !== 5) return undefined;
   const [refreshId, step, fromImageId, toImageId, desired] = parts;
-  if (!/^[0-9a-f]{8}$/.test(refreshId) || !STEPS.includes(step as CheckpointStep) || toImageId === '' || !/^[1-9][0-9]{0,3}$/.test(desired)) return undefined;
-  return { refreshId, step: step as CheckpointStep, fromImageId, toImageId, desired: Number(desired) };
+  if (
+    !/^[0-9a-f]{8}$/.test(refreshId) ||
+    !STEPS.includes(step as CheckpointStep) ||
+    toImageId === '' ||
+    !/^[1-9][0-9]{0,3}$/.test(desired)
+  )
+    return undefined;
+  return {
+    refreshId,
+    step: step as CheckpointStep,
+    fromImageId,
+    toImageId,
+    desired: Number(desired),
+  };
 }
 
 export interface GroupServer {
@@ -170,29 +214,60 @@ export interface GroupServer {
 export type ResumePoint =
   | { readonly kind: 'none'; readonly rejectedImageIds: readonly string[] }
   /** A canary exists but had not passed: judge it again from a fresh window (conservative). */
-  | { readonly kind: 'canary'; readonly checkpoint: RefreshCheckpoint; readonly canaryId: string; readonly rejectedImageIds: readonly string[] }
+  | {
+      readonly kind: 'canary';
+      readonly checkpoint: RefreshCheckpoint;
+      readonly canaryId: string;
+      readonly rejectedImageIds: readonly string[];
+    }
   /** The canary passed (or batches ran): roll the remaining old instances. */
-  | { readonly kind: 'rolling'; readonly checkpoint: RefreshCheckpoint; readonly rejectedImageIds: readonly string[] };
+  | {
+      readonly kind: 'rolling';
+      readonly checkpoint: RefreshCheckpoint;
+      readonly rejectedImageIds: readonly string[];
+    };
 
 /** Where a restarted controller picks a refresh up, from the group's servers alone. */
 export function resumePoint(servers: readonly GroupServer[]): ResumePoint {
-  const rejectedImageIds = [...new Set(servers.map((server) => server.metadata[REFRESH_REJECTED_METADATA_KEY]).filter((id): id is string => !!id))];
+  const rejectedImageIds = [
+    ...new Set(
+      servers
+        .map((server) => server.metadata[REFRESH_REJECTED_METADATA_KEY])
+        .filter((id): id is string => !!id),
+    ),
+  ];
   const marked = servers
-    .map((server) => ({ server, checkpoint: parseCheckpoint(server.metadata[REFRESH_METADATA_KEY]) }))
-    .filter((entry): entry is { server: GroupServer; checkpoint: RefreshCheckpoint } => entry.checkpoint !== undefined)
+    .map((server) => ({
+      server,
+      checkpoint: parseCheckpoint(server.metadata[REFRESH_METADATA_KEY]),
+    }))
+    .filter(
+      (entry): entry is { server: GroupServer; checkpoint: RefreshCheckpoint } =>
+        entry.checkpoint !== undefined,
+    )
     .filter((entry) => !rejectedImageIds.includes(entry.checkpoint.toImageId));
   if (marked.length === 0) return { kind: 'none', rejectedImageIds };
   // A finished refresh's instances stay marked: the newest refresh wins (ids are time-ordered hex, see newRefreshId).
-  const latest = marked.map((entry) => entry.checkpoint.refreshId).sort().at(-1) as string;
+  const latest = marked
+    .map((entry) => entry.checkpoint.refreshId)
+    .sort()
+    .at(-1) as string;
   const ofLatest = marked.filter((entry) => entry.checkpoint.refreshId === latest);
   const passed = ofLatest.find((entry) => entry.checkpoint.step !== 'canary');
   if (passed) return { kind: 'rolling', checkpoint: passed.checkpoint, rejectedImageIds };
-  return { kind: 'canary', checkpoint: ofLatest[0].checkpoint, canaryId: ofLatest[0].server.id, rejectedImageIds };
+  return {
+    kind: 'canary',
+    checkpoint: ofLatest[0].checkpoint,
+    canaryId: ofLatest[0].server.id,
+    rejectedImageIds,
+  };
 }
 
 /** Eight hex digits of the wall-clock second: ids sort in start order (until 2106), so the newest refresh's marks win. */
 export function newRefreshId(now: Date): string {
-  return Math.floor(now.getTime() / 1000).toString(16).padStart(8, '0');
+  return Math.floor(now.getTime() / 1000)
+    .toString(16)
+    .padStart(8, '0');
 }
 
 function percent(fraction: number): string {

@@ -71,7 +71,10 @@ export interface RetryOptions {
 }
 
 /** Runs `work` until it succeeds, waiting `delayMs(attempt)` between attempts; a cancelled signal is never retried. */
-export async function retry<T>(work: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function retry<T>(
+  work: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work(attempt);
@@ -86,7 +89,8 @@ export async function retry<T>(work: (attempt: number) => Promise<T>, options: R
 }
 
 /** The answer a poll waits for, or why to stop at once. */
-export type PollVerdict<T> = { readonly done: true; readonly value: T } | { readonly done: false; readonly seen: string };
+export type PollVerdict<T> =
+  { readonly done: true; readonly value: T } | { readonly done: false; readonly seen: string };
 
 export interface PollOptions {
   readonly clock: Clock;
@@ -122,7 +126,11 @@ export class PollTimeoutError extends Error {
  * any moment, few during a long wait, and never more than a quarter late. The one poller of the
  * controller (a launch's boot and address waits, and its watch for a dying server).
  */
-export async function poll<S, T>(ask: (signal?: AbortSignal) => Promise<S>, judge: (answer: S) => PollVerdict<T>, options: PollOptions): Promise<T> {
+export async function poll<S, T>(
+  ask: (signal?: AbortSignal) => Promise<S>,
+  judge: (answer: S) => PollVerdict<T>,
+  options: PollOptions,
+): Promise<T> {
   const { clock, signal } = options;
   const startedMs = clock.nowMs();
   const deadlineMs = startedMs + options.timeoutMs;
@@ -147,7 +155,10 @@ export async function poll<S, T>(ask: (signal?: AbortSignal) => Promise<S>, judg
       lastProgressMs = nowMs;
       options.onProgress?.(nowMs - startedMs, lastSeen);
     }
-    const intervalMs = Math.min(Math.max(Math.round((nowMs - (options.sinceMs ?? startedMs)) / 4), options.minIntervalMs), options.maxIntervalMs);
+    const intervalMs = Math.min(
+      Math.max(Math.round((nowMs - (options.sinceMs ?? startedMs)) / 4), options.minIntervalMs),
+      options.maxIntervalMs,
+    );
     await clock.sleep(Math.min(intervalMs, Math.max(deadlineMs - nowMs, 1)), signal);
   }
 }

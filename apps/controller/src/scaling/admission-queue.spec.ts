@@ -17,12 +17,24 @@ class LinesLogger {
   }
 }
 
-const FORWARD: TrafficDecision = { kind: 'forward', backend: { id: 'b', host: '127.0.10.2', port: 5000 } };
+const FORWARD: TrafficDecision = {
+  kind: 'forward',
+  backend: { id: 'b', host: '127.0.10.2', port: 5000 },
+};
 
-function queueWith(limits: Partial<AdmissionQueueLimits> = {}, clock: Clock = new SystemClock()): { queue: AdmissionQueue; logger: LinesLogger } {
+function queueWith(
+  limits: Partial<AdmissionQueueLimits> = {},
+  clock: Clock = new SystemClock(),
+): { queue: AdmissionQueue; logger: LinesLogger } {
   const logger = new LinesLogger();
   const queue = new AdmissionQueue(
-    { maxRequests: 3, maxWaitMs: 10_000, retryAfterSeconds: 2, progressLogIntervalMs: 10_000, ...limits },
+    {
+      maxRequests: 3,
+      maxWaitMs: 10_000,
+      retryAfterSeconds: 2,
+      progressLogIntervalMs: 10_000,
+      ...limits,
+    },
     clock,
     logger,
   );
@@ -39,7 +51,11 @@ describe('AdmissionQueue (duringScaleOut: queue)', () => {
     const { queue, logger } = queueWith();
     const held = [queue.hold(), queue.hold(), queue.hold()].map(decisionOf);
     const refused = queue.hold();
-    expect(refused).toEqual({ kind: 'reject', retryAfterSeconds: 2, reason: expect.stringContaining('3 requests already waiting (traffic.queueMaxRequests)') });
+    expect(refused).toEqual({
+      kind: 'reject',
+      retryAfterSeconds: 2,
+      reason: expect.stringContaining('3 requests already waiting (traffic.queueMaxRequests)'),
+    });
     expect(queue.length).toBe(3);
 
     // Only two can go now (say, the instance's budget): the oldest two, in order.
@@ -52,10 +68,21 @@ describe('AdmissionQueue (duringScaleOut: queue)', () => {
     expect(queue.length).toBe(1);
     expect(queue.release(() => FORWARD)).toBe(1);
     await expect(Promise.all(held)).resolves.toEqual([FORWARD, FORWARD, FORWARD]);
-    expect(queue.counters).toEqual({ held: 3, released: 3, refusedQueueFull: 1, refusedWaitedTooLong: 0, refusedShuttingDown: 0, leftWhileHeld: 0 });
+    expect(queue.counters).toEqual({
+      held: 3,
+      released: 3,
+      refusedQueueFull: 1,
+      refusedWaitedTooLong: 0,
+      refusedShuttingDown: 0,
+      leftWhileHeld: 0,
+    });
     expect(logger.lines).toEqual([
-      expect.stringMatching(/^warn: no healthy instance: holding requests .*at most 3, each at most 10\.0s/),
-      expect.stringMatching(/^log: request queue empty after \d+\.\ds: 3 held, 3 released to an instance, 1 answered 503$/),
+      expect.stringMatching(
+        /^warn: no healthy instance: holding requests .*at most 3, each at most 10\.0s/,
+      ),
+      expect.stringMatching(
+        /^log: request queue empty after \d+\.\ds: 3 held, 3 released to an instance, 1 answered 503$/,
+      ),
     ]);
   });
 
@@ -72,7 +99,13 @@ describe('AdmissionQueue (duringScaleOut: queue)', () => {
     expect(answered).toEqual([]); // 299 ms: nobody has waited 300 ms yet
     await clock.advance(1);
     expect(answered).toEqual(['first']);
-    await expect(first).resolves.toEqual({ kind: 'reject', retryAfterSeconds: 2, reason: expect.stringContaining('no instance became healthy within 0.3s (traffic.queueMaxWaitMs)') });
+    await expect(first).resolves.toEqual({
+      kind: 'reject',
+      retryAfterSeconds: 2,
+      reason: expect.stringContaining(
+        'no instance became healthy within 0.3s (traffic.queueMaxWaitMs)',
+      ),
+    });
     expect(queue.length).toBe(1); // the second has waited only half its time
     await clock.advance(149);
     expect(answered).toEqual(['first']);
@@ -88,12 +121,16 @@ describe('AdmissionQueue (duringScaleOut: queue)', () => {
     const { queue, logger } = queueWith();
     const decisions = [queue.hold(), queue.hold(), queue.hold()];
     const [first, second, third] = decisions.map((decision) => {
-      if (decision.kind !== 'queue') throw new Error(`expected a queue decision, got ${decision.kind}`);
+      if (decision.kind !== 'queue')
+        throw new Error(`expected a queue decision, got ${decision.kind}`);
       return decision;
     });
     second.withdraw();
     second.withdraw(); // idempotent
-    await expect(second.decision).resolves.toMatchObject({ kind: 'reject', reason: expect.stringContaining('the client left while waiting') });
+    await expect(second.decision).resolves.toMatchObject({
+      kind: 'reject',
+      reason: expect.stringContaining('the client left while waiting'),
+    });
     expect(queue.length).toBe(2);
     const fourth = decisionOf(queue.hold()); // the freed place, not a "queue full" refusal
     expect(queue.length).toBe(3);
@@ -103,8 +140,17 @@ describe('AdmissionQueue (duringScaleOut: queue)', () => {
     expect(queue.release(() => (releasedTo.push(++n), FORWARD))).toBe(2);
     await expect(Promise.all([third.decision, fourth])).resolves.toEqual([FORWARD, FORWARD]);
     third.withdraw(); // after its release: a no-op
-    expect(queue.counters).toEqual({ held: 4, released: 2, refusedQueueFull: 0, refusedWaitedTooLong: 0, refusedShuttingDown: 0, leftWhileHeld: 2 });
-    expect(logger.lines.at(-1)).toMatch(/^log: request queue empty after \d+\.\ds: 4 held, 2 released to an instance, 0 answered 503, 2 client\(s\) left while waiting$/);
+    expect(queue.counters).toEqual({
+      held: 4,
+      released: 2,
+      refusedQueueFull: 0,
+      refusedWaitedTooLong: 0,
+      refusedShuttingDown: 0,
+      leftWhileHeld: 2,
+    });
+    expect(logger.lines.at(-1)).toMatch(
+      /^log: request queue empty after \d+\.\ds: 4 held, 2 released to an instance, 0 answered 503, 2 client\(s\) left while waiting$/,
+    );
   });
 
   it('expires the oldest remaining request on time after the one before it withdrew', async () => {
@@ -120,7 +166,10 @@ describe('AdmissionQueue (duringScaleOut: queue)', () => {
     await clock.advance(299);
     expect(secondAnswered).toBe(false); // its own wait (held at 100, due at 400), not the withdrawn one's
     await clock.advance(1);
-    await expect(second).resolves.toMatchObject({ kind: 'reject', reason: expect.stringContaining('traffic.queueMaxWaitMs') });
+    await expect(second).resolves.toMatchObject({
+      kind: 'reject',
+      reason: expect.stringContaining('traffic.queueMaxWaitMs'),
+    });
     expect(queue.counters).toMatchObject({ refusedWaitedTooLong: 1, leftWhileHeld: 1 });
     expect(queue.length).toBe(0);
   });
@@ -129,8 +178,14 @@ describe('AdmissionQueue (duringScaleOut: queue)', () => {
     const { queue } = queueWith();
     const held = decisionOf(queue.hold());
     queue.close();
-    await expect(held).resolves.toMatchObject({ kind: 'reject', reason: expect.stringContaining('shutting down') });
-    expect(queue.hold()).toMatchObject({ kind: 'reject', reason: expect.stringContaining('shutting down') });
+    await expect(held).resolves.toMatchObject({
+      kind: 'reject',
+      reason: expect.stringContaining('shutting down'),
+    });
+    expect(queue.hold()).toMatchObject({
+      kind: 'reject',
+      reason: expect.stringContaining('shutting down'),
+    });
     expect(queue.counters.refusedShuttingDown).toBe(2);
   });
 });

@@ -39,7 +39,14 @@ interface HeldRequest {
  * lasts, and one summary when the queue is empty again; never one line per request.
  */
 export class AdmissionQueue {
-  readonly counters: AdmissionQueueCounters = { held: 0, released: 0, refusedQueueFull: 0, refusedWaitedTooLong: 0, refusedShuttingDown: 0, leftWhileHeld: 0 };
+  readonly counters: AdmissionQueueCounters = {
+    held: 0,
+    released: 0,
+    refusedQueueFull: 0,
+    refusedWaitedTooLong: 0,
+    refusedShuttingDown: 0,
+    leftWhileHeld: 0,
+  };
   private held: HeldRequest[] = [];
   /** Index of the oldest request still held (entries before it are done; compacted now and then). */
   private head = 0;
@@ -48,7 +55,16 @@ export class AdmissionQueue {
   /** Cancels the one timer on the oldest held request (through the injected Clock). */
   private expiryTimer: CancelTimer | undefined;
   private closed = false;
-  private episode: { startedMs: number; held: number; released: number; refused: number; left: number; lastProgressMs: number } | undefined;
+  private episode:
+    | {
+        startedMs: number;
+        held: number;
+        released: number;
+        refused: number;
+        left: number;
+        lastProgressMs: number;
+      }
+    | undefined;
 
   constructor(
     private readonly limits: AdmissionQueueLimits,
@@ -70,11 +86,20 @@ export class AdmissionQueue {
     if (this.length >= this.limits.maxRequests) {
       this.counters.refusedQueueFull++;
       if (this.episode) this.episode.refused++;
-      return this.refusal(`no healthy instance and ${this.limits.maxRequests} requests already waiting (traffic.queueMaxRequests)`);
+      return this.refusal(
+        `no healthy instance and ${this.limits.maxRequests} requests already waiting (traffic.queueMaxRequests)`,
+      );
     }
     const nowMs = this.clock.nowMs();
     if (!this.episode) {
-      this.episode = { startedMs: nowMs, held: 0, released: 0, refused: 0, left: 0, lastProgressMs: nowMs };
+      this.episode = {
+        startedMs: nowMs,
+        held: 0,
+        released: 0,
+        refused: 0,
+        left: 0,
+        lastProgressMs: nowMs,
+      };
       this.logger.warn(
         `no healthy instance: holding requests for the first instance admitted (at most ${this.limits.maxRequests}, ` +
           `each at most ${seconds(this.limits.maxWaitMs)}; traffic.queueMaxRequests / traffic.queueMaxWaitMs)`,
@@ -151,7 +176,11 @@ export class AdmissionQueue {
   }
 
   private skipWithdrawn(): void {
-    while (this.withdrawnBehindHead > 0 && this.head < this.held.length && this.held[this.head].done) {
+    while (
+      this.withdrawnBehindHead > 0 &&
+      this.head < this.held.length &&
+      this.held[this.head].done
+    ) {
       this.head++;
       this.withdrawnBehindHead--;
     }
@@ -170,13 +199,20 @@ export class AdmissionQueue {
     let expired = 0;
     // Timers may fire a little early or late; anything within 1 ms of its limit has waited it out.
     while (this.length > 0 && this.oldest().heldAtMs + this.limits.maxWaitMs <= nowMs + 1) {
-      this.take().resolve(this.refusal(`no instance became healthy within ${seconds(this.limits.maxWaitMs)} (traffic.queueMaxWaitMs)`));
+      this.take().resolve(
+        this.refusal(
+          `no instance became healthy within ${seconds(this.limits.maxWaitMs)} (traffic.queueMaxWaitMs)`,
+        ),
+      );
       expired++;
     }
     this.counters.refusedWaitedTooLong += expired;
     if (this.episode) {
       this.episode.refused += expired;
-      if (this.length > 0 && nowMs - this.episode.lastProgressMs >= this.limits.progressLogIntervalMs) {
+      if (
+        this.length > 0 &&
+        nowMs - this.episode.lastProgressMs >= this.limits.progressLogIntervalMs
+      ) {
         this.episode.lastProgressMs = nowMs;
         this.logger.warn(
           `still no healthy instance after ${seconds(nowMs - this.episode.startedMs)}: ${this.length} request(s) waiting, ` +
@@ -210,7 +246,11 @@ export class AdmissionQueue {
   }
 
   private refusal(reason: string): TrafficDecision {
-    return { kind: 'reject', retryAfterSeconds: this.limits.retryAfterSeconds, reason: `${reason}, retry shortly` };
+    return {
+      kind: 'reject',
+      retryAfterSeconds: this.limits.retryAfterSeconds,
+      reason: `${reason}, retry shortly`,
+    };
   }
 }
 

@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { ProviderConfig } from '../config/provider.config';
 import { Clock, CLOCK } from '../clock/clock';
 import { INSTANCE_PROVIDER, InstanceProvider } from '../providers/instance-provider';
@@ -58,7 +64,9 @@ export class InstanceDeleter implements OnApplicationBootstrap, BeforeApplicatio
     this.stop.abort();
     await this.loop;
     if (this.pending.size === 0) return;
-    const left = [...this.pending.values()].map((item) => `${item.target.name} (${item.target.id}): ${item.lastError}`);
+    const left = [...this.pending.values()].map(
+      (item) => `${item.target.name} (${item.target.id}): ${item.lastError}`,
+    );
     this.logger.error({
       msg: 'instances not deleted before shutdown: the next controller start finds them by their osa:group metadata and deletes or adopts them',
       count: left.length,
@@ -73,18 +81,42 @@ export class InstanceDeleter implements OnApplicationBootstrap, BeforeApplicatio
       await retry(() => this.provider.delete(target.id), {
         clock: this.clock,
         delayMs: (attempt) => (attempt < ATTEMPTS_IN_A_ROW ? 1000 * attempt : undefined),
-        onRetry: (error, attempt) => this.logger.warn({ msg: 'delete failed', ...deleteFields(target, context), attempt, attempts: ATTEMPTS_IN_A_ROW, err: error }),
+        onRetry: (error, attempt) =>
+          this.logger.warn({
+            msg: 'delete failed',
+            ...deleteFields(target, context),
+            attempt,
+            attempts: ATTEMPTS_IN_A_ROW,
+            err: error,
+          }),
       });
       this.remember(target.id);
       return { deleted: true, note: `deleted ${target.id}` };
     } catch (error) {
       const lastError = (error as Error).message;
-      this.logger.warn({ msg: 'delete failed', ...deleteFields(target, context), attempt: ATTEMPTS_IN_A_ROW, attempts: ATTEMPTS_IN_A_ROW, err: error });
+      this.logger.warn({
+        msg: 'delete failed',
+        ...deleteFields(target, context),
+        attempt: ATTEMPTS_IN_A_ROW,
+        attempts: ATTEMPTS_IN_A_ROW,
+        err: error,
+      });
       const backoff = new FailureBackoff(BACKGROUND_RETRY_INITIAL_MS, BACKGROUND_RETRY_MAX_MS);
       backoff.failed(this.clock.nowMs());
-      this.pending.set(target.id, { target, context, sinceMs: this.clock.nowMs(), backoff, attempts: ATTEMPTS_IN_A_ROW, lastError });
+      this.pending.set(target.id, {
+        target,
+        context,
+        sinceMs: this.clock.nowMs(),
+        backoff,
+        attempts: ATTEMPTS_IN_A_ROW,
+        lastError,
+      });
       const note = `could not delete ${target.name} (${target.id}) yet: ${lastError}; retrying in the background until it is gone`;
-      this.logger.error({ msg: 'delete failed: retrying in the background until it is gone', ...deleteFields(target, context), err: error });
+      this.logger.error({
+        msg: 'delete failed: retrying in the background until it is gone',
+        ...deleteFields(target, context),
+        err: error,
+      });
       return { deleted: false, note };
     }
   }
@@ -94,7 +126,14 @@ export class InstanceDeleter implements OnApplicationBootstrap, BeforeApplicatio
     return this.pending.has(id) || this.deletedAtMs.has(id);
   }
 
-  pendingView(): Array<{ id: string; name: string; context: string; attempts: number; lastError: string; nextAttemptInMs: number }> {
+  pendingView(): Array<{
+    id: string;
+    name: string;
+    context: string;
+    attempts: number;
+    lastError: string;
+    nextAttemptInMs: number;
+  }> {
     const nowMs = this.clock.nowMs();
     return [...this.pending.values()].map((item) => ({
       id: item.target.id,
@@ -115,12 +154,23 @@ export class InstanceDeleter implements OnApplicationBootstrap, BeforeApplicatio
           await this.provider.delete(item.target.id, signal);
           this.pending.delete(item.target.id);
           this.remember(item.target.id);
-          this.logger.log({ msg: 'deleted in the background: nothing left behind', ...deleteFields(item.target, item.context), attempt: item.attempts, elapsedMs: Math.round(this.clock.nowMs() - item.sinceMs) });
+          this.logger.log({
+            msg: 'deleted in the background: nothing left behind',
+            ...deleteFields(item.target, item.context),
+            attempt: item.attempts,
+            elapsedMs: Math.round(this.clock.nowMs() - item.sinceMs),
+          });
         } catch (error) {
           if (signal.aborted) return;
           item.lastError = (error as Error).message;
           const waitMs = item.backoff.failed(this.clock.nowMs());
-          this.logger.warn({ msg: 'delete failed again', ...deleteFields(item.target, item.context), attempt: item.attempts, err: error, nextAttemptInMs: waitMs });
+          this.logger.warn({
+            msg: 'delete failed again',
+            ...deleteFields(item.target, item.context),
+            attempt: item.attempts,
+            err: error,
+            nextAttemptInMs: waitMs,
+          });
         }
       }
       try {
@@ -134,11 +184,15 @@ export class InstanceDeleter implements OnApplicationBootstrap, BeforeApplicatio
   private remember(id: string): void {
     const nowMs = this.clock.nowMs();
     this.deletedAtMs.set(id, nowMs);
-    for (const [known, atMs] of this.deletedAtMs) if (nowMs - atMs > REMEMBER_DELETED_MS) this.deletedAtMs.delete(known);
+    for (const [known, atMs] of this.deletedAtMs)
+      if (nowMs - atMs > REMEMBER_DELETED_MS) this.deletedAtMs.delete(known);
   }
 }
 
 /** `requestedBy`: what asked for the delete (`scale-out #3`, `heal #5`, a spec's name). */
-function deleteFields(target: DeleteTarget, requestedBy: string): { instanceId: string; instanceName: string; requestedBy: string } {
+function deleteFields(
+  target: DeleteTarget,
+  requestedBy: string,
+): { instanceId: string; instanceName: string; requestedBy: string } {
   return { instanceId: target.id, instanceName: target.name, requestedBy };
 }

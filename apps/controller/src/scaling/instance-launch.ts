@@ -2,7 +2,13 @@ import { LoggerService } from '@nestjs/common';
 import { HealthConfig } from '../config/health.config';
 import { ScalingConfig } from '../config/scaling.config';
 import { BackendReadiness } from '../health/backend-readiness';
-import { InstanceLifecycle, instanceFields, InstanceState, LaunchState, seconds } from '../pool/instance-lifecycle';
+import {
+  InstanceLifecycle,
+  instanceFields,
+  InstanceState,
+  LaunchState,
+  seconds,
+} from '../pool/instance-lifecycle';
 import { InstancePool } from '../pool/instance-pool';
 import { isCloudApiUnavailable } from '../providers/cloud-api-health';
 import { Clock } from '../clock/clock';
@@ -81,7 +87,12 @@ export class InstanceLaunch {
       instanceId: existing?.id,
       phaseDurationsMs: {},
     };
-    this.lifecycle = new InstanceLifecycle<LaunchState>(this.event, deps.clock, deps.logger, (state) => this.mirrorInPool(state));
+    this.lifecycle = new InstanceLifecycle<LaunchState>(
+      this.event,
+      deps.clock,
+      deps.logger,
+      (state) => this.mirrorInPool(state),
+    );
     if (existing) {
       // Registered at once, so the instance counts toward the desired number from the first moment.
       this.createdId = existing.id;
@@ -101,14 +112,30 @@ export class InstanceLaunch {
   /** Runs to `admitted`, `failed` or `stopped`; never rejects. `signal` aborts it (shutdown), which also cleans up. */
   async execute(signal: AbortSignal): Promise<LaunchEvent> {
     // Only a scale-out or a replacement from the golden image takes a warm server (a refresh names its own image).
-    const mayTakeWarm = !this.existing && !this.image && (this.event.kind === 'scale-out' || this.event.kind === 'replacement');
+    const mayTakeWarm =
+      !this.existing &&
+      !this.image &&
+      (this.event.kind === 'scale-out' || this.event.kind === 'replacement');
     this.warm = mayTakeWarm ? this.deps.warmPool?.take() : undefined;
     if (this.existing) {
-      this.log({ msg: 'adopting: it must pass the same states as a new instance', foundStatus: this.existing.status });
+      this.log({
+        msg: 'adopting: it must pass the same states as a new instance',
+        foundStatus: this.existing.status,
+      });
     } else if (this.warm) {
-      this.log({ msg: 'starting a warm server instead of creating one', warmServerName: this.warm.name, warmServerId: this.warm.id, provider: this.deps.provider.kind });
+      this.log({
+        msg: 'starting a warm server instead of creating one',
+        warmServerName: this.warm.name,
+        warmServerId: this.warm.id,
+        provider: this.deps.provider.kind,
+      });
     } else {
-      this.log({ msg: 'creating from the golden image', phase: 'creating', provider: this.deps.provider.kind, ...(this.image ? { imageId: this.image.imageId } : {}) });
+      this.log({
+        msg: 'creating from the golden image',
+        phase: 'creating',
+        provider: this.deps.provider.kind,
+        ...(this.image ? { imageId: this.image.imageId } : {}),
+      });
     }
     try {
       let active: InstanceSnapshot;
@@ -139,15 +166,25 @@ export class InstanceLaunch {
     this.event.instanceId = warm.id;
     this.event.instanceName = warm.name;
     this.deps.pool.register({ id: warm.id, name: warm.name, role: 'clone', phase: 'powering-on' });
-    this.lifecycle.enter('powering-on', `taken from the warm pool instead of a create (image ${warm.imageId ?? 'unknown'})`);
+    this.lifecycle.enter(
+      'powering-on',
+      `taken from the warm pool instead of a create (image ${warm.imageId ?? 'unknown'})`,
+    );
     this.requestedMs = this.deps.clock.nowMs();
     await this.deps.warmPool?.start(warm, signal);
     // SHUTOFF (still powering on) is expected here for a moment; ERROR or a vanished server is not.
-    return this.pollStatus('powering-on', this.deps.scaling.bootTimeoutMs, 'scaling.bootTimeoutMs', signal, (snapshot) => {
-      if (snapshot.status === 'ACTIVE') return true;
-      if (snapshot.status !== 'SHUTOFF' && snapshot.status !== 'BUILD') this.failOnBadStatus('powering-on', snapshot);
-      return false;
-    });
+    return this.pollStatus(
+      'powering-on',
+      this.deps.scaling.bootTimeoutMs,
+      'scaling.bootTimeoutMs',
+      signal,
+      (snapshot) => {
+        if (snapshot.status === 'ACTIVE') return true;
+        if (snapshot.status !== 'SHUTOFF' && snapshot.status !== 'BUILD')
+          this.failOnBadStatus('powering-on', snapshot);
+        return false;
+      },
+    );
   }
 
   private async creating(signal: AbortSignal): Promise<void> {
@@ -162,28 +199,45 @@ export class InstanceLaunch {
     // Cleanup is armed from here on: any failure below deletes this id.
     this.createdId = created.id;
     this.event.instanceId = created.id;
-    this.deps.pool.register({ id: created.id, name: created.name, role: 'clone', phase: 'booting' });
+    this.deps.pool.register({
+      id: created.id,
+      name: created.name,
+      role: 'clone',
+      phase: 'booting',
+    });
     this.lifecycle.enter('booting');
   }
 
   /** Polls the status until ACTIVE; ERROR fails at once with the fault. */
   private async booting(signal: AbortSignal): Promise<InstanceSnapshot> {
-    return this.pollStatus('booting', this.deps.scaling.bootTimeoutMs, 'scaling.bootTimeoutMs', signal, (snapshot) => {
-      if (snapshot.status === 'ACTIVE') return true;
-      this.failOnBadStatus('booting', snapshot);
-      return false;
-    });
+    return this.pollStatus(
+      'booting',
+      this.deps.scaling.bootTimeoutMs,
+      'scaling.bootTimeoutMs',
+      signal,
+      (snapshot) => {
+        if (snapshot.status === 'ACTIVE') return true;
+        this.failOnBadStatus('booting', snapshot);
+        return false;
+      },
+    );
   }
 
   /** ACTIVE, but the address on the configured network may appear later (port binding): retry within the timeout. */
   private async addressing(active: InstanceSnapshot, signal: AbortSignal): Promise<string> {
     this.lifecycle.enter('addressing');
     if (active.address) return this.addressed(active.address);
-    const withAddress = await this.pollStatus('addressing', this.deps.scaling.addressTimeoutMs, 'scaling.addressTimeoutMs', signal, (snapshot) => {
-      if (snapshot.status === 'ACTIVE' && snapshot.address) return true;
-      if (snapshot.status !== 'ACTIVE') this.failOnBadStatus('addressing', snapshot, true);
-      return false;
-    });
+    const withAddress = await this.pollStatus(
+      'addressing',
+      this.deps.scaling.addressTimeoutMs,
+      'scaling.addressTimeoutMs',
+      signal,
+      (snapshot) => {
+        if (snapshot.status === 'ACTIVE' && snapshot.address) return true;
+        if (snapshot.status !== 'ACTIVE') this.failOnBadStatus('addressing', snapshot, true);
+        return false;
+      },
+    );
     return this.addressed(withAddress.address as string);
   }
 
@@ -210,10 +264,23 @@ export class InstanceLaunch {
           signal: checking,
           passIntervalMs: scaling.fastAdmission.passIntervalMs,
           onCheck: (result, passes) => {
-            logger.debug?.({ msg: 'health check', ...this.fields(), passed: result.ok, detail: result.detail, passesInARow: passes, passesToAdmit: health.passesToAdmit });
+            logger.debug?.({
+              msg: 'health check',
+              ...this.fields(),
+              passed: result.ok,
+              detail: result.detail,
+              passesInARow: passes,
+              passesToAdmit: health.passesToAdmit,
+            });
             if (clock.nowMs() - lastProgressMs >= scaling.progressLogIntervalMs) {
               lastProgressMs = clock.nowMs();
-              this.log({ msg: 'still waiting', phase: 'health-checking', elapsedMs: this.lifecycle.inStateMs(), lastSeen: result.detail, timeoutMs: health.readinessTimeoutMs });
+              this.log({
+                msg: 'still waiting',
+                phase: 'health-checking',
+                elapsedMs: this.lifecycle.inStateMs(),
+                lastSeen: result.detail,
+                timeoutMs: health.readinessTimeoutMs,
+              });
             }
           },
         },
@@ -231,14 +298,18 @@ export class InstanceLaunch {
   }
 
   /** Watches the status (the same poller, at its longest interval) until `signal`; a dead server aborts `stop` and resolves with why. */
-  private async watchForDeath(signal: AbortSignal, stop: AbortController): Promise<LaunchFailure | undefined> {
+  private async watchForDeath(
+    signal: AbortSignal,
+    stop: AbortController,
+  ): Promise<LaunchFailure | undefined> {
     const { provider, clock, scaling } = this.deps;
     const id = this.requireId();
     try {
       await poll(
         (callSignal) => provider.describe(id, callSignal),
         (snapshot) => {
-          if (snapshot.status !== 'ACTIVE' && snapshot.status !== 'BUILD') this.failOnBadStatus('health-checking', snapshot, true);
+          if (snapshot.status !== 'ACTIVE' && snapshot.status !== 'BUILD')
+            this.failOnBadStatus('health-checking', snapshot, true);
           return { done: false, seen: snapshot.status };
         },
         {
@@ -275,19 +346,38 @@ export class InstanceLaunch {
     try {
       return await poll(
         (callSignal) => provider.describe(id, callSignal),
-        (snapshot) => (ready(snapshot) ? { done: true, value: snapshot } : { done: false, seen: describeSnapshot(snapshot) }),
+        (snapshot) =>
+          ready(snapshot)
+            ? { done: true, value: snapshot }
+            : { done: false, seen: describeSnapshot(snapshot) },
         {
           clock,
           signal,
           timeoutMs,
           // Adaptive from the moment of the create (scaling.fastAdmission): short intervals first, backing off.
-          minIntervalMs: Math.min(scaling.statusPollInitialMs, scaling.fastAdmission.firstStatusPollMs),
+          minIntervalMs: Math.min(
+            scaling.statusPollInitialMs,
+            scaling.fastAdmission.firstStatusPollMs,
+          ),
           maxIntervalMs: scaling.statusPollMaxMs,
           sinceMs: this.requestedMs,
           isFatal: (error) => error instanceof LaunchFailure,
-          onAskFailed: (error) => this.deps.logger.warn({ msg: 'status call failed: retrying until the phase timeout', ...this.fields(), phase, err: error }),
+          onAskFailed: (error) =>
+            this.deps.logger.warn({
+              msg: 'status call failed: retrying until the phase timeout',
+              ...this.fields(),
+              phase,
+              err: error,
+            }),
           progressIntervalMs: scaling.progressLogIntervalMs,
-          onProgress: (_waitedMs, lastSeen) => this.log({ msg: 'still waiting', phase, elapsedMs: this.lifecycle.inStateMs(), lastSeen, timeoutMs }),
+          onProgress: (_waitedMs, lastSeen) =>
+            this.log({
+              msg: 'still waiting',
+              phase,
+              elapsedMs: this.lifecycle.inStateMs(),
+              lastSeen,
+              timeoutMs,
+            }),
         },
       );
     } catch (error) {
@@ -300,16 +390,32 @@ export class InstanceLaunch {
     }
   }
 
-  private failOnBadStatus(phase: LaunchState, snapshot: InstanceSnapshot, activeExpected = false): void {
-    if (snapshot.status === 'ERROR') throw new LaunchFailure(phase, `server went to ERROR: ${snapshot.fault ?? 'no fault message given'}`);
-    if (snapshot.status === 'DELETED') throw new LaunchFailure(phase, 'server disappeared (deleted behind our back)');
+  private failOnBadStatus(
+    phase: LaunchState,
+    snapshot: InstanceSnapshot,
+    activeExpected = false,
+  ): void {
+    if (snapshot.status === 'ERROR')
+      throw new LaunchFailure(
+        phase,
+        `server went to ERROR: ${snapshot.fault ?? 'no fault message given'}`,
+      );
+    if (snapshot.status === 'DELETED')
+      throw new LaunchFailure(phase, 'server disappeared (deleted behind our back)');
     if (snapshot.status === 'SHUTOFF') throw new LaunchFailure(phase, 'server is SHUTOFF');
-    if (activeExpected) throw new LaunchFailure(phase, `server left ACTIVE (now ${snapshot.status})`);
+    if (activeExpected)
+      throw new LaunchFailure(phase, `server left ACTIVE (now ${snapshot.status})`);
   }
 
   private async fail(error: unknown, signal: AbortSignal): Promise<void> {
     const state = this.lifecycle.state;
-    const phase: LaunchState = state === 'creating' || state === 'powering-on' || state === 'booting' || state === 'addressing' ? state : 'health-checking';
+    const phase: LaunchState =
+      state === 'creating' ||
+      state === 'powering-on' ||
+      state === 'booting' ||
+      state === 'addressing'
+        ? state
+        : 'health-checking';
     const stopped = signal.aborted;
     const reason = stopped
       ? 'cancelled: the controller is shutting down'
@@ -317,8 +423,15 @@ export class InstanceLaunch {
         ? error.message
         : `${phase} failed: ${(error as Error)?.message ?? String(error)}`;
     const failedPhase = error instanceof LaunchFailure ? error.phase : phase;
-    const cloudApiUnavailable = !stopped && (error instanceof LaunchFailure ? error.cloudApiUnavailable : isCloudApiUnavailable(error));
-    this.event.failure = { phase: failedPhase, reason, cloudApiUnavailable, cleanup: 'nothing was created' };
+    const cloudApiUnavailable =
+      !stopped &&
+      (error instanceof LaunchFailure ? error.cloudApiUnavailable : isCloudApiUnavailable(error));
+    this.event.failure = {
+      phase: failedPhase,
+      reason,
+      cloudApiUnavailable,
+      cleanup: 'nothing was created',
+    };
     // Shutdown is not the instance's failure: recorded as stopped (issue 12 §3).
     if (stopped) this.lifecycle.enter('stopped', reason);
     else this.lifecycle.enter('failed', reason, 'error');
@@ -336,14 +449,21 @@ export class InstanceLaunch {
         id = group.find((instance) => instance.name === this.event.instanceName)?.id;
       } catch (error) {
         const note = `could not check for a half-created ${this.event.instanceName}: ${(error as Error).message}`;
-        logger.error({ msg: 'could not check for a half-created instance', ...this.fields(), err: error });
+        logger.error({
+          msg: 'could not check for a half-created instance',
+          ...this.fields(),
+          err: error,
+        });
         return note;
       }
       if (!id) return 'nothing was created';
       this.event.instanceId = id;
     }
     if (pool.get(id)) pool.setPhase(id, 'deleting');
-    const outcome = await deleter.delete({ id, name: this.event.instanceName }, `${this.event.kind} #${this.event.sequence}`);
+    const outcome = await deleter.delete(
+      { id, name: this.event.instanceName },
+      `${this.event.kind} #${this.event.sequence}`,
+    );
     // From here the deleter owns it (a failed delete is retried in the background until it is gone).
     pool.remove(id);
     if (outcome.deleted) this.log({ msg: 'deleted: nothing left behind', instanceId: id });
@@ -352,8 +472,16 @@ export class InstanceLaunch {
 
   /** The pool shows the launch states too (metrics and /status read them there). */
   private mirrorInPool(state: InstanceState): void {
-    if (state !== 'creating' && state !== 'powering-on' && state !== 'booting' && state !== 'addressing' && state !== 'health-checking') return;
-    if (this.createdId && this.deps.pool.get(this.createdId)) this.deps.pool.setPhase(this.createdId, state);
+    if (
+      state !== 'creating' &&
+      state !== 'powering-on' &&
+      state !== 'booting' &&
+      state !== 'addressing' &&
+      state !== 'health-checking'
+    )
+      return;
+    if (this.createdId && this.deps.pool.get(this.createdId))
+      this.deps.pool.setPhase(this.createdId, state);
   }
 
   /** Which launch and instance a record is about (instanceId once Nova or the local provider gave one). */

@@ -1,9 +1,19 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { ProviderConfig } from '../config/provider.config';
 import { BackendReadiness } from '../health/backend-readiness';
 import { InstancePool } from '../pool/instance-pool';
 import { Clock, CLOCK } from '../clock/clock';
-import { INSTANCE_PROVIDER, InstanceProvider, OriginalInstance } from '../providers/instance-provider';
+import {
+  INSTANCE_PROVIDER,
+  InstanceProvider,
+  OriginalInstance,
+} from '../providers/instance-provider';
 
 const RETRY_INITIAL_MS = 2_000;
 const RETRY_MAX_MS = 60_000;
@@ -32,7 +42,12 @@ export class OriginalInstanceService implements OnApplicationBootstrap, BeforeAp
   onApplicationBootstrap(): void {
     this.adoption = this.adopt(this.stop.signal)
       .catch((error: unknown) => {
-        if (!this.stop.signal.aborted) this.logger.error({ msg: 'giving up on the original', instanceName: this.providerConfig.originalName, err: error });
+        if (!this.stop.signal.aborted)
+          this.logger.error({
+            msg: 'giving up on the original',
+            instanceName: this.providerConfig.originalName,
+            err: error,
+          });
       })
       .finally(() => (this.adoptionEnded = true));
   }
@@ -42,7 +57,9 @@ export class OriginalInstanceService implements OnApplicationBootstrap, BeforeAp
    * toward the desired number, so the scaler does not create a clone in its stead meanwhile.
    */
   holdsSlot(): boolean {
-    return !this.adoptionEnded && !this.pool.list().some((instance) => instance.role === 'original');
+    return (
+      !this.adoptionEnded && !this.pool.list().some((instance) => instance.role === 'original')
+    );
   }
 
   /** Resolves once the original is admitted (or adoption was stopped). */
@@ -64,18 +81,40 @@ export class OriginalInstanceService implements OnApplicationBootstrap, BeforeAp
         original = await this.provider.provisionOriginal(signal);
         const endpoint = `${original.endpoint.host}:${original.endpoint.port}`;
         if (!this.pool.get(original.id)) {
-          this.pool.register({ id: original.id, name: original.name, role: 'original', phase: 'health-checking', backend: { id: original.id, ...original.endpoint } });
+          this.pool.register({
+            id: original.id,
+            name: original.name,
+            role: 'original',
+            phase: 'health-checking',
+            backend: { id: original.id, ...original.endpoint },
+          });
         }
         const fields = { instanceId: original.id, instanceName: original.name, address: endpoint };
-        this.logger.log({ msg: 'original: health-checking before it takes traffic', ...fields, phase: 'health-checking' });
+        this.logger.log({
+          msg: 'original: health-checking before it takes traffic',
+          ...fields,
+          phase: 'health-checking',
+        });
         const startedMs = this.clock.nowMs();
         const { checks } = await this.readiness.waitUntilReady(original.endpoint, { signal });
         this.pool.admit(original.id);
-        this.logger.log({ msg: 'original admitted: ready for traffic', ...fields, phase: 'admitted', checks, elapsedMs: Math.round(this.clock.nowMs() - startedMs) });
+        this.logger.log({
+          msg: 'original admitted: ready for traffic',
+          ...fields,
+          phase: 'admitted',
+          checks,
+          elapsedMs: Math.round(this.clock.nowMs() - startedMs),
+        });
         return;
       } catch (error) {
         if (signal.aborted) return;
-        this.logger.error({ msg: 'original not ready: retrying', instanceName: name, attempt, err: error, nextAttemptInMs: retryMs });
+        this.logger.error({
+          msg: 'original not ready: retrying',
+          instanceName: name,
+          attempt,
+          err: error,
+          nextAttemptInMs: retryMs,
+        });
         if (original) await this.forgetIfDead(original);
       }
       try {
@@ -92,11 +131,22 @@ export class OriginalInstanceService implements OnApplicationBootstrap, BeforeAp
     try {
       const snapshot = await this.provider.describe(original.id);
       if (snapshot.status === 'ACTIVE' || snapshot.status === 'BUILD') return;
-      this.logger.error({ msg: 'original is dead: starting afresh', instanceId: original.id, instanceName: original.name, status: snapshot.status, ...(snapshot.fault ? { fault: snapshot.fault } : {}) });
+      this.logger.error({
+        msg: 'original is dead: starting afresh',
+        instanceId: original.id,
+        instanceName: original.name,
+        status: snapshot.status,
+        ...(snapshot.fault ? { fault: snapshot.fault } : {}),
+      });
       if (this.provider.kind === 'local') await this.provider.delete(original.id);
       this.pool.remove(original.id);
     } catch (error) {
-      this.logger.warn({ msg: 'could not read the status of the original', instanceId: original.id, instanceName: original.name, err: error });
+      this.logger.warn({
+        msg: 'could not read the status of the original',
+        instanceId: original.id,
+        instanceName: original.name,
+        err: error,
+      });
     }
   }
 }

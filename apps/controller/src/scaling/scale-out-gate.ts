@@ -5,7 +5,12 @@ import { Clock, CLOCK } from '../clock/clock';
 
 export type GateState =
   | { readonly open: true }
-  | { readonly open: false; readonly reason: string; readonly retryAfterSeconds: number; readonly closedAt: string };
+  | {
+      readonly open: false;
+      readonly reason: string;
+      readonly retryAfterSeconds: number;
+      readonly closedAt: string;
+    };
 
 /**
  * The seed's 503 while scaling (section 13.8): with `traffic.duringScaleOut: reject` it closes
@@ -34,7 +39,12 @@ export class ScaleOutGate {
   /** A scale-out starts: clients get 503 + Retry-After until `open()` (only in `reject` mode). */
   close(reason: string): void {
     if (!this.closesWhileScaling) return;
-    this.state = { open: false, reason, retryAfterSeconds: this.config.retryAfterSeconds, closedAt: this.clock.now().toISOString() };
+    this.state = {
+      open: false,
+      reason,
+      retryAfterSeconds: this.config.retryAfterSeconds,
+      closedAt: this.clock.now().toISOString(),
+    };
   }
 
   open(): void {

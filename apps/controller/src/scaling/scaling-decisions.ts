@@ -78,15 +78,30 @@ export interface ScalingSnapshot {
 /** What to do about the desired count. */
 export type ScalingDecision =
   | { readonly kind: 'none'; readonly resolved?: readonly HoldCondition[] }
-  | { readonly kind: 'hold'; readonly condition: HoldCondition; readonly why: string; readonly resolved?: readonly HoldCondition[] }
-  | { readonly kind: 'set-desired'; readonly to: number; readonly reason: string; readonly resolved?: readonly HoldCondition[] };
+  | {
+      readonly kind: 'hold';
+      readonly condition: HoldCondition;
+      readonly why: string;
+      readonly resolved?: readonly HoldCondition[];
+    }
+  | {
+      readonly kind: 'set-desired';
+      readonly to: number;
+      readonly reason: string;
+      readonly resolved?: readonly HoldCondition[];
+    };
 
 /** What brings the instances to the desired count now. */
 export type ReconcilePlan =
   | { readonly kind: 'idle' }
   | { readonly kind: 'hold'; readonly condition: HoldCondition; readonly why: string }
   /** Start these launches (maybe none); then, if set, the rest waits for `then` (a back-off). */
-  | { readonly kind: 'launch'; readonly launches: readonly Exclude<LaunchKind, 'adoption'>[]; readonly then?: { readonly condition: HoldCondition; readonly why: string }; readonly resolved: readonly HoldCondition[] }
+  | {
+      readonly kind: 'launch';
+      readonly launches: readonly Exclude<LaunchKind, 'adoption'>[];
+      readonly then?: { readonly condition: HoldCondition; readonly why: string };
+      readonly resolved: readonly HoldCondition[];
+    }
   /** Remove this many instances (scale-in): only once nothing is being added. */
   | { readonly kind: 'shrink'; readonly count: number }
   | { readonly kind: 'wait-for-launches' };
@@ -96,32 +111,68 @@ export function backoffWaitMs(state: BackoffState, nowMs: number): number {
 }
 
 export function scaleOutCooldownRemainingMs(snapshot: ScalingSnapshot, nowMs: number): number {
-  return Math.max(0, Math.round(snapshot.lastScaleOutEndedMs + snapshot.scaleOutCooldownMs - nowMs));
+  return Math.max(
+    0,
+    Math.round(snapshot.lastScaleOutEndedMs + snapshot.scaleOutCooldownMs - nowMs),
+  );
 }
 
 export function scaleInCooldownRemainingMs(snapshot: ScalingSnapshot, nowMs: number): number {
-  return Math.max(0, Math.round(snapshot.lastScaleEventEndedMs + snapshot.scaleInCooldownMs - nowMs));
+  return Math.max(
+    0,
+    Math.round(snapshot.lastScaleEventEndedMs + snapshot.scaleInCooldownMs - nowMs),
+  );
 }
 
 /**
  * The seed's trigger: the request that reaches `threshold` since the last scale event. Scales out
  * by one step unless something forbids it now (said once each, in this order).
  */
-export function decideOnThreshold(snapshot: ScalingSnapshot, request: { readonly counted: number; readonly threshold: number }, nowMs: number): ScalingDecision {
+export function decideOnThreshold(
+  snapshot: ScalingSnapshot,
+  request: { readonly counted: number; readonly threshold: number },
+  nowMs: number,
+): ScalingDecision {
   const { threshold } = request;
-  if (snapshot.stopping) return hold('stopping', `threshold of ${threshold} requests reached, but the controller is shutting down: no scale-out`);
-  if (snapshot.paused) return hold('paused', `threshold of ${threshold} requests reached, but autoscaling is paused: no scale-out`);
-  if (snapshot.desired === undefined) return hold('recovering', 'threshold reached, but the group is still being listed after start-up: no scale-out yet');
+  if (snapshot.stopping)
+    return hold(
+      'stopping',
+      `threshold of ${threshold} requests reached, but the controller is shutting down: no scale-out`,
+    );
+  if (snapshot.paused)
+    return hold(
+      'paused',
+      `threshold of ${threshold} requests reached, but autoscaling is paused: no scale-out`,
+    );
+  if (snapshot.desired === undefined)
+    return hold(
+      'recovering',
+      'threshold reached, but the group is still being listed after start-up: no scale-out yet',
+    );
   if (snapshot.desired >= snapshot.maxInstances) {
-    return hold('at-capacity', `threshold of ${threshold} requests reached, but already at scaling.maxInstances=${snapshot.maxInstances}: no scale-out`);
+    return hold(
+      'at-capacity',
+      `threshold of ${threshold} requests reached, but already at scaling.maxInstances=${snapshot.maxInstances}: no scale-out`,
+    );
   }
-  if (snapshot.capacityBlock) return hold('capacity-blocked', `threshold reached, but no instance can be placed: ${snapshot.capacityBlock}`);
+  if (snapshot.capacityBlock)
+    return hold(
+      'capacity-blocked',
+      `threshold reached, but no instance can be placed: ${snapshot.capacityBlock}`,
+    );
   const waitMs = backoffWaitMs(snapshot.scaleOutBackoff, nowMs);
   if (waitMs > 0) {
-    return hold('backing-off', `threshold reached, but backing off for another ${s(waitMs)} after ${snapshot.scaleOutBackoff.failuresInARow} failed scale-out(s)`);
+    return hold(
+      'backing-off',
+      `threshold reached, but backing off for another ${s(waitMs)} after ${snapshot.scaleOutBackoff.failuresInARow} failed scale-out(s)`,
+    );
   }
   const cooldownMs = scaleOutCooldownRemainingMs(snapshot, nowMs);
-  if (cooldownMs > 0) return hold('cooldown', `threshold reached, but in the scale-out cooldown for another ${s(cooldownMs)} (scaling.scaleOutCooldownMs)`);
+  if (cooldownMs > 0)
+    return hold(
+      'cooldown',
+      `threshold reached, but in the scale-out cooldown for another ${s(cooldownMs)} (scaling.scaleOutCooldownMs)`,
+    );
   return {
     kind: 'set-desired',
     to: snapshot.desired + snapshot.scaleOutStep,
@@ -139,22 +190,47 @@ export interface PolicyRecommendationSummary {
 }
 
 /** Target tracking: scale out when any policy wants more (a step at a time), in when all agree for the sustained window. */
-export function decideOnPolicies(snapshot: ScalingSnapshot, recommendation: PolicyRecommendationSummary, nowMs: number): ScalingDecision {
+export function decideOnPolicies(
+  snapshot: ScalingSnapshot,
+  recommendation: PolicyRecommendationSummary,
+  nowMs: number,
+): ScalingDecision {
   const { desired } = snapshot;
   if (desired === undefined || snapshot.paused || snapshot.stopping) return { kind: 'none' };
   const { scaleOutTo, scaleInTo, why } = recommendation;
   if (scaleOutTo !== undefined && scaleOutTo > desired) {
-    if (desired >= snapshot.maxInstances) return hold('at-capacity', `policies want ${scaleOutTo} instances, but already at scaling.maxInstances=${snapshot.maxInstances}: ${why}`);
+    if (desired >= snapshot.maxInstances)
+      return hold(
+        'at-capacity',
+        `policies want ${scaleOutTo} instances, but already at scaling.maxInstances=${snapshot.maxInstances}: ${why}`,
+      );
     const cooldownMs = scaleOutCooldownRemainingMs(snapshot, nowMs);
-    if (cooldownMs > 0) return hold('cooldown', `policies want ${scaleOutTo} instances; scale-out cooldown for another ${s(cooldownMs)}`);
+    if (cooldownMs > 0)
+      return hold(
+        'cooldown',
+        `policies want ${scaleOutTo} instances; scale-out cooldown for another ${s(cooldownMs)}`,
+      );
     if (backoffWaitMs(snapshot.scaleOutBackoff, nowMs) > 0) return { kind: 'none' };
-    if (snapshot.capacityBlock) return hold('capacity-blocked', `policies want ${scaleOutTo} instances, but no instance can be placed: ${snapshot.capacityBlock}`);
-    return { kind: 'set-desired', to: desired + Math.min(snapshot.scaleOutStep, scaleOutTo - desired), reason: why };
+    if (snapshot.capacityBlock)
+      return hold(
+        'capacity-blocked',
+        `policies want ${scaleOutTo} instances, but no instance can be placed: ${snapshot.capacityBlock}`,
+      );
+    return {
+      kind: 'set-desired',
+      to: desired + Math.min(snapshot.scaleOutStep, scaleOutTo - desired),
+      reason: why,
+    };
   }
   const resolved = HOLD_RESET_POINTS.noScaleOutWanted;
   const floor = Math.max(scaleInTo ?? desired, snapshot.minInstances);
   if (scaleInTo === undefined || floor >= desired) return { kind: 'none', resolved };
-  if (snapshot.launchesRunning > 0 || snapshot.removalsRunning > 0 || scaleInCooldownRemainingMs(snapshot, nowMs) > 0) return { kind: 'none', resolved };
+  if (
+    snapshot.launchesRunning > 0 ||
+    snapshot.removalsRunning > 0 ||
+    scaleInCooldownRemainingMs(snapshot, nowMs) > 0
+  )
+    return { kind: 'none', resolved };
   const sustainedS = (recommendation.sustainedBelowTargetMs / 1000).toFixed(0);
   return {
     kind: 'set-desired',
@@ -174,19 +250,31 @@ export function planReconcile(snapshot: ScalingSnapshot, nowMs: number): Reconci
   if (actual < desired) {
     const missing = desired - actual;
     if (snapshot.cloudApiDegraded) {
-      return { kind: 'hold', condition: 'api-degraded', why: `${missing} instance(s) short of the desired ${desired}, but the cloud API is degraded: waiting until it answers` };
+      return {
+        kind: 'hold',
+        condition: 'api-degraded',
+        why: `${missing} instance(s) short of the desired ${desired}, but the cloud API is degraded: waiting until it answers`,
+      };
     }
     if (snapshot.capacityBlock) {
-      return { kind: 'hold', condition: 'capacity-blocked', why: `${missing} instance(s) short of the desired ${desired}, waiting until capacity changes: ${snapshot.capacityBlock}` };
+      return {
+        kind: 'hold',
+        condition: 'capacity-blocked',
+        why: `${missing} instance(s) short of the desired ${desired}, waiting until capacity changes: ${snapshot.capacityBlock}`,
+      };
     }
     const launches: Array<'scale-out' | 'replacement'> = [];
     let owed = snapshot.replacementsOwed;
     for (let n = 0; n < missing; n++) {
       const kind = owed > 0 ? 'replacement' : 'scale-out';
-      const backoff = kind === 'replacement' ? snapshot.replacementBackoff : snapshot.scaleOutBackoff;
+      const backoff =
+        kind === 'replacement' ? snapshot.replacementBackoff : snapshot.scaleOutBackoff;
       const waitMs = backoffWaitMs(backoff, nowMs);
       if (waitMs > 0) {
-        const then = { condition: `${kind}-backoff` as const, why: `${kind} waits another ${s(waitMs)} after ${backoff.failuresInARow} failure(s) in a row` };
+        const then = {
+          condition: `${kind}-backoff` as const,
+          why: `${kind} waits another ${s(waitMs)} after ${backoff.failuresInARow} failure(s) in a row`,
+        };
         return { kind: 'launch', launches, then, resolved: HOLD_RESET_POINTS.cloudApiAnswers };
       }
       if (kind === 'replacement') owed--;
@@ -194,12 +282,18 @@ export function planReconcile(snapshot: ScalingSnapshot, nowMs: number): Reconci
     }
     return { kind: 'launch', launches, resolved: HOLD_RESET_POINTS.cloudApiAnswers };
   }
-  if (actual > desired) return snapshot.launchesRunning > 0 ? { kind: 'wait-for-launches' } : { kind: 'shrink', count: actual - desired };
+  if (actual > desired)
+    return snapshot.launchesRunning > 0
+      ? { kind: 'wait-for-launches' }
+      : { kind: 'shrink', count: actual - desired };
   return { kind: 'idle' };
 }
 
 /** Clamps a wanted desired count to the configured range. */
-export function clampDesired(snapshot: Pick<ScalingSnapshot, 'minInstances' | 'maxInstances'>, count: number): number {
+export function clampDesired(
+  snapshot: Pick<ScalingSnapshot, 'minInstances' | 'maxInstances'>,
+  count: number,
+): number {
   return Math.min(Math.max(count, snapshot.minInstances), snapshot.maxInstances);
 }
 

@@ -45,7 +45,12 @@ export interface LaunchEvent {
 export type RemovalKind = 'scale-in' | 'heal' | 'replaced' | 'rollback';
 
 /** Every removal kind (a launch kind never is one). */
-export const REMOVAL_KINDS: readonly string[] = ['scale-in', 'heal', 'replaced', 'rollback'] satisfies RemovalKind[];
+export const REMOVAL_KINDS: readonly string[] = [
+  'scale-in',
+  'heal',
+  'replaced',
+  'rollback',
+] satisfies RemovalKind[];
 
 /** One removal: `draining -> deleting -> removed`, or `failed` (the delete is then retried in the background). */
 export interface RemovalEvent {

@@ -1,5 +1,10 @@
 import { PolicyView } from './policies/policy-evaluator';
-import { backoffWaitMs, ScalingSnapshot, scaleInCooldownRemainingMs, scaleOutCooldownRemainingMs } from './scaling-decisions';
+import {
+  backoffWaitMs,
+  ScalingSnapshot,
+  scaleInCooldownRemainingMs,
+  scaleOutCooldownRemainingMs,
+} from './scaling-decisions';
 import { ScalingEvent } from './scaling-event';
 
 export interface BackoffView {
@@ -47,11 +52,18 @@ export interface ScalingStatusExtras {
 }
 
 export function backoffView(state: ScalingSnapshot['scaleOutBackoff'], nowMs: number): BackoffView {
-  return { consecutiveFailures: state.failuresInARow, nextAllowedInMs: backoffWaitMs(state, nowMs) };
+  return {
+    consecutiveFailures: state.failuresInARow,
+    nextAllowedInMs: backoffWaitMs(state, nowMs),
+  };
 }
 
 /** The /status projection of the same snapshot the decisions read. */
-export function projectScalingStatus(snapshot: ScalingSnapshot, extras: ScalingStatusExtras, nowMs: number): ScalingStatusView {
+export function projectScalingStatus(
+  snapshot: ScalingSnapshot,
+  extras: ScalingStatusExtras,
+  nowMs: number,
+): ScalingStatusView {
   return {
     autoscaling: snapshot.paused ? 'paused' : 'active',
     recovered: snapshot.desired !== undefined,
@@ -61,8 +73,14 @@ export function projectScalingStatus(snapshot: ScalingSnapshot, extras: ScalingS
     minInstances: snapshot.minInstances,
     maxInstances: snapshot.maxInstances,
     policies: extras.policies,
-    cooldowns: { scaleOutRemainingMs: scaleOutCooldownRemainingMs(snapshot, nowMs), scaleInRemainingMs: scaleInCooldownRemainingMs(snapshot, nowMs) },
-    backoff: { scaleOut: backoffView(snapshot.scaleOutBackoff, nowMs), replacement: backoffView(snapshot.replacementBackoff, nowMs) },
+    cooldowns: {
+      scaleOutRemainingMs: scaleOutCooldownRemainingMs(snapshot, nowMs),
+      scaleInRemainingMs: scaleInCooldownRemainingMs(snapshot, nowMs),
+    },
+    backoff: {
+      scaleOut: backoffView(snapshot.scaleOutBackoff, nowMs),
+      replacement: backoffView(snapshot.replacementBackoff, nowMs),
+    },
     replacementsOwed: snapshot.replacementsOwed,
     inProgress: extras.inProgress,
     pendingDeletes: extras.pendingDeletes,

@@ -7,7 +7,13 @@ import { PassiveEjection } from '../pool/passive-ejection';
 import { PoolInstance } from '../pool/pool-instance';
 import { TRAFFIC_SELECTOR, TrafficSelector } from '../pool/traffic-selector';
 import { Clock, CLOCK } from '../clock/clock';
-import { Backend, RequestInfo, TrafficDecision, TrafficDirector, UpstreamOutcome } from '../seams/traffic-director';
+import {
+  Backend,
+  RequestInfo,
+  TrafficDecision,
+  TrafficDirector,
+  UpstreamOutcome,
+} from '../seams/traffic-director';
 import { AdmissionQueue, AdmissionQueueCounters } from './admission-queue';
 import { ScaleOutGate } from './scale-out-gate';
 import { ScalingService } from './scaling.service';
@@ -29,7 +35,11 @@ export interface TrafficDirectorEvents {
 }
 
 /** Pool events after which a held request may find an instance. */
-const INSTANCE_AVAILABLE_EVENTS: ReadonlyArray<keyof PoolEvents> = ['registered', 'admitted', 'restored'];
+const INSTANCE_AVAILABLE_EVENTS: ReadonlyArray<keyof PoolEvents> = [
+  'registered',
+  'admitted',
+  'restored',
+];
 
 /**
  * The control plane's answer to "what do I do with this request?" (the proxy's TrafficDirector),
@@ -151,7 +161,11 @@ export class ScalingTrafficDirector implements TrafficDirector, OnModuleInit, On
       return this.queue.hold();
     }
     this.counterValues.rejectedNoBackend++;
-    return { kind: 'reject', retryAfterSeconds: this.config.retryAfterSeconds, reason: 'no healthy backend is available yet, retry shortly' };
+    return {
+      kind: 'reject',
+      retryAfterSeconds: this.config.retryAfterSeconds,
+      reason: 'no healthy backend is available yet, retry shortly',
+    };
   }
 
   /**
@@ -174,7 +188,11 @@ export class ScalingTrafficDirector implements TrafficDirector, OnModuleInit, On
     this.counterValues.rejectedWhileScaling++;
     const gate = this.gate.current();
     return gate.open
-      ? { kind: 'reject', retryAfterSeconds: this.config.retryAfterSeconds, reason: 'scaling out, retry shortly' }
+      ? {
+          kind: 'reject',
+          retryAfterSeconds: this.config.retryAfterSeconds,
+          reason: 'scaling out, retry shortly',
+        }
       : { kind: 'reject', retryAfterSeconds: gate.retryAfterSeconds, reason: gate.reason };
   }
 }

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { HealthConfig } from '../config/health.config';
 import { ProviderConfig } from '../config/provider.config';
 import { ScalingConfig } from '../config/scaling.config';
@@ -14,14 +21,22 @@ import { CloudApiHealth } from '../providers/cloud-api-health';
 import { PlacementState } from '../providers/placement/placement-state';
 import { CapacityBounds } from './schedule/capacity-bounds';
 import { Clock, CLOCK } from '../clock/clock';
-import { INSTANCE_PROVIDER, InstanceProvider, InstanceSnapshot } from '../providers/instance-provider';
+import {
+  INSTANCE_PROVIDER,
+  InstanceProvider,
+  InstanceSnapshot,
+} from '../providers/instance-provider';
 import { Leadership, LEADERSHIP, SINGLE_CONTROLLER } from '../seams/leadership';
 import { FailureBackoff, repeatEvery } from '../resilience/backoff';
 import { InstanceDeleter } from './instance-deleter';
 import { InstanceLaunch, LaunchDependencies, LaunchImage } from './instance-launch';
 import { OnceLog } from './once-log';
 import { OriginalInstanceService } from './original-instance.service';
-import { describeVerdict, IN_FLIGHT_SAMPLE_INTERVAL_MS, PolicyEvaluator } from './policies/policy-evaluator';
+import {
+  describeVerdict,
+  IN_FLIGHT_SAMPLE_INTERVAL_MS,
+  PolicyEvaluator,
+} from './policies/policy-evaluator';
 import { RequestCountPolicy } from './request-count-policy';
 import { InstanceRemovalService } from './scale-in/instance-removal.service';
 import { ScaleOutGate } from './scale-out-gate';
@@ -40,7 +55,12 @@ import { LaunchEvent, LaunchKind, RemovalEvent } from './scaling-event';
 import { ScalingEventLog } from './scaling-event-log';
 import { WarmPoolService } from './warm-pool/warm-pool.service';
 import { whileScalingAnswer } from './while-scaling-answer';
-import { backoffView, BackoffView, projectScalingStatus, ScalingStatusView } from './scaling-status';
+import {
+  backoffView,
+  BackoffView,
+  projectScalingStatus,
+  ScalingStatusView,
+} from './scaling-status';
 
 interface ActiveLaunch {
   readonly launch: InstanceLaunch;
@@ -66,7 +86,9 @@ export interface DesiredChange {
  * so a control-plane exception cannot become a 500 on the data path.
  */
 @Injectable()
-export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
+export class ScalingService
+  implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown
+{
   private readonly logger = new Logger('Scaling');
   private readonly once = new OnceLog<HoldCondition>(this.logger);
   private readonly shutdown = new AbortController();
@@ -109,9 +131,25 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     warmPool: WarmPoolService,
     @Inject(LEADERSHIP) private readonly leadership: Leadership = SINGLE_CONTROLLER,
   ) {
-    this.launchDependencies = { provider, readiness, pool, clock, scaling: config, health, logger: new Logger('ScaleOut'), deleter, warmPool };
-    this.scaleOutBackoff = new FailureBackoff(config.failureBackoffInitialMs, config.failureBackoffMaxMs);
-    this.replacementBackoff = new FailureBackoff(config.healing.backoffInitialMs, config.healing.backoffMaxMs);
+    this.launchDependencies = {
+      provider,
+      readiness,
+      pool,
+      clock,
+      scaling: config,
+      health,
+      logger: new Logger('ScaleOut'),
+      deleter,
+      warmPool,
+    };
+    this.scaleOutBackoff = new FailureBackoff(
+      config.failureBackoffInitialMs,
+      config.failureBackoffMaxMs,
+    );
+    this.replacementBackoff = new FailureBackoff(
+      config.healing.backoffInitialMs,
+      config.healing.backoffMaxMs,
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -121,7 +159,10 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
       this.reconcile();
     });
     this.loops.push(this.every(this.config.evaluationIntervalMs, () => this.evaluate()));
-    if (this.evaluator.inFlightActive) this.loops.push(this.every(IN_FLIGHT_SAMPLE_INTERVAL_MS, () => this.evaluator.sampleInFlight()));
+    if (this.evaluator.inFlightActive)
+      this.loops.push(
+        this.every(IN_FLIGHT_SAMPLE_INTERVAL_MS, () => this.evaluator.sampleInFlight()),
+      );
   }
 
   /** The first shutdown hook Nest calls: from here on nothing new starts (no scale-out, replacement or heal). */
@@ -158,8 +199,13 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
   countRequest(): void {
     try {
       this.evaluator.recordRequest();
-      if (!this.evaluator.requestCountActive || !this.policy.count() || this.scaleOutRunning()) return;
-      const decision = decideOnThreshold(this.snapshot(), { counted: this.policy.counted, threshold: this.policy.threshold }, this.clock.nowMs());
+      if (!this.evaluator.requestCountActive || !this.policy.count() || this.scaleOutRunning())
+        return;
+      const decision = decideOnThreshold(
+        this.snapshot(),
+        { counted: this.policy.counted, threshold: this.policy.threshold },
+        this.clock.nowMs(),
+      );
       if (decision.kind === 'hold') this.once.say(decision.condition, decision.why);
       if (decision.kind !== 'set-desired') return;
       this.policy.reset();
@@ -171,7 +217,9 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
       }
       this.scheduleReconcile();
     } catch (error) {
-      this.logger.error(`counting a request for scaling failed (the request is served as if nothing happened): ${(error as Error).stack ?? String(error)}`);
+      this.logger.error(
+        `counting a request for scaling failed (the request is served as if nothing happened): ${(error as Error).stack ?? String(error)}`,
+      );
     }
   }
 
@@ -202,8 +250,13 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
   /** Manual removal: drain and delete `instance`; `replace` keeps the desired count (a new one takes its place). */
   removeInstance(instance: PoolInstance, replace: boolean, reason: string): Promise<RemovalEvent> {
     if (replace) this.replacementsOwed++;
-    else if (this.desired !== undefined) this.desired = Math.max(this.bounds.minInstances, this.desired - 1);
-    const done = this.removals.remove(instance, { kind: replace ? 'heal' : 'scale-in', trigger: reason, drain: true });
+    else if (this.desired !== undefined)
+      this.desired = Math.max(this.bounds.minInstances, this.desired - 1);
+    const done = this.removals.remove(instance, {
+      kind: replace ? 'heal' : 'scale-in',
+      trigger: reason,
+      drain: true,
+    });
     if (!replace) this.scaleInStarted();
     this.track(done);
     this.reconcile();
@@ -216,13 +269,28 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
    * when the launch ended (`admitted`, `failed` or `stopped`).
    */
   launchFromImage(trigger: string, image: LaunchImage): Promise<LaunchEvent> {
-    if (this.isStopping || this.desired === undefined) return Promise.reject(new Error(this.isStopping ? 'the controller is shutting down' : 'restart recovery has not finished'));
+    if (this.isStopping || this.desired === undefined)
+      return Promise.reject(
+        new Error(
+          this.isStopping ? 'the controller is shutting down' : 'restart recovery has not finished',
+        ),
+      );
     this.desired++;
-    return this.startLaunch('refresh', trigger, `${this.providerConfig.namePrefix}${randomBytes(4).toString('hex').slice(0, 5)}`, undefined, image);
+    return this.startLaunch(
+      'refresh',
+      trigger,
+      `${this.providerConfig.namePrefix}${randomBytes(4).toString('hex').slice(0, 5)}`,
+      undefined,
+      image,
+    );
   }
 
   /** Instance refresh: drain and delete `instance` (an old one replaced, or a rejected canary), giving its slot back. */
-  retireForRefresh(instance: PoolInstance, kind: 'replaced' | 'rollback', reason: string): Promise<RemovalEvent> {
+  retireForRefresh(
+    instance: PoolInstance,
+    kind: 'replaced' | 'rollback',
+    reason: string,
+  ): Promise<RemovalEvent> {
     if (this.desired !== undefined) this.desired = Math.max(1, this.desired - 1);
     const done = this.removals.remove(instance, { kind, trigger: reason, drain: true });
     this.track(done);
@@ -232,7 +300,9 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
   pause(reason: string): boolean {
     if (this.paused) return false;
     this.paused = true;
-    this.logger.log(`autoscaling paused (${reason}): policies no longer change the desired count; healing and manual actions continue`);
+    this.logger.log(
+      `autoscaling paused (${reason}): policies no longer change the desired count; healing and manual actions continue`,
+    );
     return true;
   }
 
@@ -255,7 +325,13 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
    */
   recovered(adopt: readonly InstanceSnapshot[], summary: string): void {
     if (this.isStopping) return;
-    for (const snapshot of adopt) this.startLaunch('adoption', `found ${snapshot.status} in group ${this.providerConfig.group} at start-up`, snapshot.name, snapshot);
+    for (const snapshot of adopt)
+      this.startLaunch(
+        'adoption',
+        `found ${snapshot.status} in group ${this.providerConfig.group} at start-up`,
+        snapshot.name,
+        snapshot,
+      );
     this.setDesired(1 + adopt.length, { source: 'recovery', reason: summary });
   }
 
@@ -281,9 +357,11 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     // the pool: before the create call answers, and while a failed one is being deleted (its
     // slot is given back in `finished`, together with the back-off, never before).
     const ofLaunches = new Set<string>();
-    for (const active of this.launches) if (active.launch.instanceId) ofLaunches.add(active.launch.instanceId);
+    for (const active of this.launches)
+      if (active.launch.instanceId) ofLaunches.add(active.launch.instanceId);
     let count = this.launches.size;
-    for (const instance of this.pool.list()) if (instance.phase !== 'deleting' && !ofLaunches.has(instance.id)) count++;
+    for (const instance of this.pool.list())
+      if (instance.phase !== 'deleting' && !ofLaunches.has(instance.id)) count++;
     return count + (this.original.holdsSlot() ? 1 : 0);
   }
 
@@ -303,7 +381,8 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
 
   /** Resolves when no launch (of any kind) is running any more; for tests and shutdown. */
   async settled(): Promise<void> {
-    while (this.launches.size > 0) await Promise.all([...this.launches].map((active) => active.done));
+    while (this.launches.size > 0)
+      await Promise.all([...this.launches].map((active) => active.done));
   }
 
   /** Resolves when nothing is being added or removed. */
@@ -357,11 +436,30 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
   /** One evaluation: the target-tracking policies may move the desired count; then reconcile. */
   private evaluate(): void {
     if (this.desired !== undefined && !this.paused && this.evaluator.targetTrackingActive) {
-      const { scaleOutTo, scaleInTo, verdicts } = this.evaluator.evaluate(this.pool.inRotation().length);
+      const { scaleOutTo, scaleInTo, verdicts } = this.evaluator.evaluate(
+        this.pool.inRotation().length,
+      );
       const why = verdicts
-        .map((verdict) => describeVerdict(verdict, verdict.policy === 'requests-per-second' ? this.config.targetRequestsPerSecond : this.config.targetInFlight, this.config.metricWindowMs))
+        .map((verdict) =>
+          describeVerdict(
+            verdict,
+            verdict.policy === 'requests-per-second'
+              ? this.config.targetRequestsPerSecond
+              : this.config.targetInFlight,
+            this.config.metricWindowMs,
+          ),
+        )
         .join('; ');
-      const decision = decideOnPolicies(this.snapshot(), { scaleOutTo, scaleInTo, why, sustainedBelowTargetMs: this.config.scaleIn.sustainedBelowTargetMs }, this.clock.nowMs());
+      const decision = decideOnPolicies(
+        this.snapshot(),
+        {
+          scaleOutTo,
+          scaleInTo,
+          why,
+          sustainedBelowTargetMs: this.config.scaleIn.sustainedBelowTargetMs,
+        },
+        this.clock.nowMs(),
+      );
       this.apply(decision);
       return;
     }
@@ -372,7 +470,8 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
   private apply(decision: ScalingDecision): void {
     if (decision.resolved) this.once.resolved(decision.resolved);
     if (decision.kind === 'hold') this.once.say(decision.condition, decision.why);
-    if (decision.kind === 'set-desired') this.setDesired(decision.to, { source: 'policy', reason: decision.reason });
+    if (decision.kind === 'set-desired')
+      this.setDesired(decision.to, { source: 'policy', reason: decision.reason });
     else this.reconcile();
   }
 
@@ -386,9 +485,13 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     this.lastTrigger = change.reason;
     if (previous === undefined) {
       // Start-up: the first desired count comes from restart recovery, whose reason says so.
-      this.logger.log(`desired instances: ${clamped} (${change.source === 'recovery' ? change.reason : `${change.source}: ${change.reason}`})`);
+      this.logger.log(
+        `desired instances: ${clamped} (${change.source === 'recovery' ? change.reason : `${change.source}: ${change.reason}`})`,
+      );
     } else {
-      this.logger.log(`desired instances ${previous} -> ${clamped} (${change.source}: ${change.reason})`);
+      this.logger.log(
+        `desired instances ${previous} -> ${clamped} (${change.source}: ${change.reason})`,
+      );
     }
     return clamped;
   }
@@ -429,8 +532,13 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
         this.once.resolved(plan.resolved);
         for (const kind of plan.launches) {
           if (kind === 'replacement') this.replacementsOwed--;
-          const trigger = kind === 'replacement' ? 'an instance was taken out by self-healing' : this.lastTrigger;
-          this.startLaunch(kind, trigger, `${this.providerConfig.namePrefix}${randomBytes(4).toString('hex').slice(0, 5)}`);
+          const trigger =
+            kind === 'replacement' ? 'an instance was taken out by self-healing' : this.lastTrigger;
+          this.startLaunch(
+            kind,
+            trigger,
+            `${this.providerConfig.namePrefix}${randomBytes(4).toString('hex').slice(0, 5)}`,
+          );
         }
         if (plan.then) this.once.say(plan.then.condition, plan.then.why);
         return;
@@ -444,10 +552,16 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
   private shrink(excess: number): void {
     const victims = this.removals.choose(excess);
     if (victims.length === 0) {
-      this.once.say('no-victim', `${excess} instance(s) above the desired ${this.desired}, but none may be removed (scaling.scaleIn.protectOriginal, or not admitted yet)`);
+      this.once.say(
+        'no-victim',
+        `${excess} instance(s) above the desired ${this.desired}, but none may be removed (scaling.scaleIn.protectOriginal, or not admitted yet)`,
+      );
       return;
     }
-    for (const victim of victims) this.track(this.removals.remove(victim, { kind: 'scale-in', trigger: this.lastTrigger, drain: true }));
+    for (const victim of victims)
+      this.track(
+        this.removals.remove(victim, { kind: 'scale-in', trigger: this.lastTrigger, drain: true }),
+      );
     this.scaleInStarted();
   }
 
@@ -456,7 +570,13 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     this.policy.reset();
   }
 
-  private startLaunch(kind: LaunchKind, trigger: string, name: string, existing?: InstanceSnapshot, image?: LaunchImage): Promise<LaunchEvent> {
+  private startLaunch(
+    kind: LaunchKind,
+    trigger: string,
+    name: string,
+    existing?: InstanceSnapshot,
+    image?: LaunchImage,
+  ): Promise<LaunchEvent> {
     const sequence = this.eventLog.nextSequence();
     if (kind === 'scale-out') {
       this.gate.close('scaling out: a new instance is being started, retry shortly');
@@ -474,7 +594,15 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
       maxInstances: this.bounds.maxInstances,
       ...(kind === 'scale-out' ? { duringScaleOut: during } : {}),
     });
-    const launch = new InstanceLaunch(this.launchDependencies, sequence, kind, trigger, name, existing, image);
+    const launch = new InstanceLaunch(
+      this.launchDependencies,
+      sequence,
+      kind,
+      trigger,
+      name,
+      existing,
+      image,
+    );
     this.eventLog.started(launch.event);
     const active: ActiveLaunch = {
       launch,
@@ -489,7 +617,12 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
         .catch((error: unknown) => {
           this.launches.delete(active);
           if (!this.scaleOutRunning()) this.gate.open();
-          this.logger.error({ msg: 'launch bookkeeping failed', event: kind, sequence, err: error });
+          this.logger.error({
+            msg: 'launch bookkeeping failed',
+            event: kind,
+            sequence,
+            err: error,
+          });
         }),
     };
     this.launches.add(active);
@@ -505,9 +638,18 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     if (event.state === 'admitted') {
       (event.kind === 'replacement' ? this.replacementBackoff : this.scaleOutBackoff).succeeded();
       if (event.kind === 'scale-out') this.lastScaleOutEndedMs = nowMs;
-      this.logger.log({ msg: `${event.kind} done: instance admitted, gate open`, ...instanceFields(event), phase: 'admitted', elapsedMs: event.totalMs ?? 0 });
+      this.logger.log({
+        msg: `${event.kind} done: instance admitted, gate open`,
+        ...instanceFields(event),
+        phase: 'admitted',
+        elapsedMs: event.totalMs ?? 0,
+      });
       // keepPreviousInstance is about the instance switched away from: it means nothing in pool mode, where all serve.
-      if (event.kind === 'scale-out' && !this.config.keepPreviousInstance && this.traffic.mode === 'switch') {
+      if (
+        event.kind === 'scale-out' &&
+        !this.config.keepPreviousInstance &&
+        this.traffic.mode === 'switch'
+      ) {
         this.retire(previouslyServing.filter((instance) => instance.id !== event.instanceId));
       }
       this.reconcile();
@@ -515,28 +657,46 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
     }
     if (this.isStopping) return;
     const failure = event.failure;
-    const what = { ...instanceFields(event), phase: 'failed', failedIn: failure?.phase, reason: failure?.reason, cleanup: failure?.cleanup, elapsedMs: event.totalMs };
+    const what = {
+      ...instanceFields(event),
+      phase: 'failed',
+      failedIn: failure?.phase,
+      reason: failure?.reason,
+      cleanup: failure?.cleanup,
+      elapsedMs: event.totalMs,
+    };
     const block = this.placement.block;
     if (block && event.kind !== 'adoption') {
       // A quota or NoValidHost for a hard group: not the instance's fault, and trying again now
       // fails the same way. Still owed; held (said once) until capacity changes, no back-off.
       if (event.kind === 'replacement') this.replacementsOwed++;
-      this.logger.warn({ msg: `${event.kind} held until capacity changes (${block.kind}, said by Placement)`, ...what });
+      this.logger.warn({
+        msg: `${event.kind} held until capacity changes (${block.kind}, said by Placement)`,
+        ...what,
+      });
       this.reconcile();
       return;
     }
     if (failure?.cloudApiUnavailable) {
       // Not the instance's fault: owed again, retried as soon as the API answers, no back-off.
       if (event.kind === 'replacement') this.replacementsOwed++;
-      else if (event.kind === 'adoption' || event.kind === 'refresh') this.lowerDesiredAfterFailure();
-      this.logger.warn({ msg: `${event.kind} failed: the cloud API was unavailable, retried when it answers`, ...what });
+      else if (event.kind === 'adoption' || event.kind === 'refresh')
+        this.lowerDesiredAfterFailure();
+      this.logger.warn({
+        msg: `${event.kind} failed: the cloud API was unavailable, retried when it answers`,
+        ...what,
+      });
       this.reconcile();
       return;
     }
     if (event.kind === 'replacement') {
       this.replacementsOwed++;
       const waitMs = this.replacementBackoff.failed(nowMs);
-      this.logger.warn({ msg: `${event.kind} failed: next replacement after the back-off (scaling.healing.backoff*)`, ...what, nextAttemptInMs: waitMs });
+      this.logger.warn({
+        msg: `${event.kind} failed: next replacement after the back-off (scaling.healing.backoff*)`,
+        ...what,
+        nextAttemptInMs: waitMs,
+      });
       return;
     }
     this.lowerDesiredAfterFailure();
@@ -546,12 +706,17 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
       return;
     }
     const backoffMs = this.scaleOutBackoff.failed(nowMs);
-    this.logger.warn({ msg: `${event.kind} failed: gate open, clients stay on the current instance until the next attempt`, ...what, nextAttemptInMs: backoffMs });
+    this.logger.warn({
+      msg: `${event.kind} failed: gate open, clients stay on the current instance until the next attempt`,
+      ...what,
+      nextAttemptInMs: backoffMs,
+    });
   }
 
   /** A failed scale-out or adoption gives its slot back: the policies decide again (seed: at the next threshold). */
   private lowerDesiredAfterFailure(): void {
-    if (this.desired !== undefined) this.desired = Math.max(this.bounds.minInstances, this.desired - 1);
+    if (this.desired !== undefined)
+      this.desired = Math.max(this.bounds.minInstances, this.desired - 1);
   }
 
   /**
@@ -565,8 +730,15 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
         this.logger.log(`${instance.name} kept: the original is never deleted by the controller`);
         continue;
       }
-      if (this.desired !== undefined) this.desired = Math.max(this.bounds.minInstances, this.desired - 1);
-      this.track(this.removals.remove(instance, { kind: 'scale-in', trigger: 'scaling.keepPreviousInstance=false', drain: true }));
+      if (this.desired !== undefined)
+        this.desired = Math.max(this.bounds.minInstances, this.desired - 1);
+      this.track(
+        this.removals.remove(instance, {
+          kind: 'scale-in',
+          trigger: 'scaling.keepPreviousInstance=false',
+          drain: true,
+        }),
+      );
     }
   }
 
@@ -578,7 +750,9 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
         this.reconcile();
       })
       // A removal that throws (a bug in a pool listener, say) is logged: an unhandled rejection would end the process and the data path with it.
-      .catch((error: unknown) => this.logger.error(`removal failed: ${(error as Error).stack ?? String(error)}`));
+      .catch((error: unknown) =>
+        this.logger.error(`removal failed: ${(error as Error).stack ?? String(error)}`),
+      );
   }
 
   private scaleOutRunning(): boolean {
@@ -589,6 +763,8 @@ export class ScalingService implements OnApplicationBootstrap, OnModuleDestroy, 
 
   /** Periodic work on the Clock (not @nestjs/schedule: see docs/architecture.md "Design-card packages"). */
   private every(intervalMs: number, work: () => void): Promise<void> {
-    return repeatEvery(this.clock, intervalMs, this.shutdown.signal, work, (error) => this.logger.error(`scaling evaluation failed: ${(error as Error).stack ?? String(error)}`));
+    return repeatEvery(this.clock, intervalMs, this.shutdown.signal, work, (error) =>
+      this.logger.error(`scaling evaluation failed: ${(error as Error).stack ?? String(error)}`),
+    );
   }
 }

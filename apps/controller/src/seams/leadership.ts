@@ -56,7 +56,13 @@ export class SingleController implements Leadership {
   }
 
   view(): LeadershipView {
-    return { enabled: false, role: 'single', holderId: '', leaseHolder: '', detail: 'leadership.enabled=false: the only controller, always acting' };
+    return {
+      enabled: false,
+      role: 'single',
+      holderId: '',
+      leaseHolder: '',
+      detail: 'leadership.enabled=false: the only controller, always acting',
+    };
   }
 }
 
@@ -66,7 +72,9 @@ export const SINGLE_CONTROLLER: Leadership = new SingleController();
 /** Thrown by a cloud-changing call made while this controller is not the leader. */
 export class NotLeaderError extends Error {
   constructor(what: string, view: LeadershipView) {
-    super(`${what} refused: this controller (${view.holderId}) is ${view.role}, not the leader (lease held by ${view.leaseHolder || 'nobody'})`);
+    super(
+      `${what} refused: this controller (${view.holderId}) is ${view.role}, not the leader (lease held by ${view.leaseHolder || 'nobody'})`,
+    );
     this.name = 'NotLeaderError';
   }
 }

@@ -13,7 +13,10 @@ import { createServer } from 'node:net';
  * haproxy.cfg, Runtime API and members the controller uses) with `backends` as ready members.
  * No control plane: the checks are about what HAProxy does with the bytes.
  */
-export async function startHaproxyUnderTest(backends: Backend[], settings: Record<string, unknown>): Promise<{
+export async function startHaproxyUnderTest(
+  backends: Backend[],
+  settings: Record<string, unknown>,
+): Promise<{
   host: string;
   port: number;
   pid: number;
@@ -26,18 +29,35 @@ export async function startHaproxyUnderTest(backends: Backend[], settings: Recor
   const probe = createServer();
   const { port } = await listen(probe, host);
   await closeServer(probe);
-  const proxy = proxyConfigFrom({ listenHost: host, listenPort: port, shutdownDeadlineMs: 2_000, pathMappings: [], ...settings });
+  const proxy = proxyConfigFrom({
+    listenHost: host,
+    listenPort: port,
+    shutdownDeadlineMs: 2_000,
+    pathMappings: [],
+    ...settings,
+  });
   const haproxy = Object.assign(new HaproxyDataPlaneConfig(), { binary });
-  const dataPlane = new HaproxyDataPlane({ haproxy, proxy, traffic: new TrafficConfig(), retryAfterSeconds: 5, maxInstances: backends.length, clock: new SystemClock() });
+  const dataPlane = new HaproxyDataPlane({
+    haproxy,
+    proxy,
+    traffic: new TrafficConfig(),
+    retryAfterSeconds: 5,
+    maxInstances: backends.length,
+    clock: new SystemClock(),
+  });
   await dataPlane.start();
-  await dataPlane.applyMembers(backends.map((backend) => ({ backend, state: 'ready', weight: 100 })));
+  await dataPlane.applyMembers(
+    backends.map((backend) => ({ backend, state: 'ready', weight: 100 })),
+  );
   return {
     host,
     port,
     pid: dataPlane.pid ?? -1,
     exitReason: () => {
       const status = dataPlane.status();
-      return status.state === 'running' ? undefined : `HAProxy is ${status.state}: ${status.detail}`;
+      return status.state === 'running'
+        ? undefined
+        : `HAProxy is ${status.state}: ${status.detail}`;
     },
     stop: () => dataPlane.stop(),
   };

@@ -41,7 +41,10 @@ async function main(): Promise<void> {
   let stopping = false;
   cluster.on('exit', (worker, code, signal) => {
     if (!stopping)
-      send({ type: 'uncaught', message: `proxy worker ${worker.id} died (code ${code}, signal ${signal})` });
+      send({
+        type: 'uncaught',
+        message: `proxy worker ${worker.id} died (code ${code}, signal ${signal})`,
+      });
   });
   process.on('message', (message) => {
     if (message === 'stop') {

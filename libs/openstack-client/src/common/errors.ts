@@ -36,12 +36,7 @@
  */
 
 export type ServiceType =
-  | 'identity'
-  | 'compute'
-  | 'image'
-  | 'network'
-  | 'load-balancer'
-  | (string & {});
+  'identity' | 'compute' | 'image' | 'network' | 'load-balancer' | (string & {});
 
 export class OpenStackError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -146,20 +146,29 @@ describe('network (Neutron v2.0)', () => {
       const body = (req.json() as { security_group: Record<string, unknown> }).security_group;
       return {
         status: 200,
-        body: { security_group: { ...securityGroup(SG, 'lease', PROJECT), ...body, revision_number: revision } },
+        body: {
+          security_group: {
+            ...securityGroup(SG, 'lease', PROJECT),
+            ...body,
+            revision_number: revision,
+          },
+        },
       };
     });
     const os = cloud.client();
-    const updated = await os.network.securityGroups.update(SG, { description: 'held', ifMatchRevision: 1 });
+    const updated = await os.network.securityGroups.update(SG, {
+      description: 'held',
+      ifMatchRevision: 1,
+    });
     expect(updated).toMatchObject({ description: 'held', revisionNumber: 2 });
     const stale = await os.network.securityGroups
       .update(SG, { description: 'late', ifMatchRevision: 1 })
       .catch((e: unknown) => e);
     expect(stale).toBeInstanceOf(PreconditionFailedError);
     expect(stale).toMatchObject({ status: 412, errorType: 'RevisionNumberConstraintFailed' });
-    await expect(os.network.securityGroups.update(SG, { ifMatchRevision: -1, description: 'x' })).rejects.toThrow(
-      InvalidArgumentError,
-    );
+    await expect(
+      os.network.securityGroups.update(SG, { ifMatchRevision: -1, description: 'x' }),
+    ).rejects.toThrow(InvalidArgumentError);
     os.close();
     expect(seen).toEqual(['revision_number=1', 'revision_number=1']);
   });

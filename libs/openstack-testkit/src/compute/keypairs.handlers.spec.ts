@@ -173,7 +173,10 @@ describe('fake Nova keypairs and flavors', () => {
     const missingKey = await compute('/flavors/2/os-extra_specs/hw:mem_page_size');
     expect(missingKey.status).toBe(404);
     expect(missingKey.json).toEqual({
-      itemNotFound: { code: 404, message: 'Flavor 2 has no extra specs with key hw:mem_page_size.' },
+      itemNotFound: {
+        code: 404,
+        message: 'Flavor 2 has no extra specs with key hw:mem_page_size.',
+      },
     });
     const missingFlavor = await compute('/flavors/42/os-extra_specs');
     expect(missingFlavor.json.itemNotFound.message).toBe('Flavor 42 could not be found.');

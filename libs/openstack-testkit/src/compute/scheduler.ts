@@ -6,7 +6,8 @@
 // message of nova.exception.NoValidHost as a server fault).
 import type { FakeComputeHost, FakeServer, FakeServerGroup } from '../fake-openstack.types';
 
-export const NO_VALID_HOST_MESSAGE = 'No valid host was found. There are not enough hosts available.';
+export const NO_VALID_HOST_MESSAGE =
+  'No valid host was found. There are not enough hosts available.';
 
 export type Placement =
   | { readonly host: FakeComputeHost }
@@ -45,7 +46,8 @@ export function placeServer(
       fault: {
         code: 500,
         message: NO_VALID_HOST_MESSAGE,
-        details: 'Traceback (most recent call last):\n  ...\nnova.exception.NoValidHost: No valid host was found. There are not enough hosts available.\n',
+        details:
+          'Traceback (most recent call last):\n  ...\nnova.exception.NoValidHost: No valid host was found. There are not enough hosts available.\n',
       },
     };
   }

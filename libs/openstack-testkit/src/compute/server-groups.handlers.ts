@@ -6,7 +6,15 @@
 // servers booted with the group's id as `os:scheduler_hints.group` that still exist.
 import { randomUUID } from 'node:crypto';
 import type { FakeServerGroup } from '../fake-openstack.types';
-import { empty, isRecord, json, parseJsonBody, type RouteContext, type Router, type WireResponse } from '../http/wire';
+import {
+  empty,
+  isRecord,
+  json,
+  parseJsonBody,
+  type RouteContext,
+  type Router,
+  type WireResponse,
+} from '../http/wire';
 import { atLeast, type Microversion } from './microversion';
 import type { ComputeApi } from './compute.service';
 
@@ -21,7 +29,9 @@ export class ServerGroupsHandlers {
     router
       .add('POST', base, (ctx) => this.create(ctx))
       .add('GET', base, (ctx) => this.list(ctx))
-      .add('GET', `${base}/:id`, (ctx) => json(200, { server_group: this.view(this.find(ctx), this.api.version(ctx)) }))
+      .add('GET', `${base}/:id`, (ctx) =>
+        json(200, { server_group: this.view(this.find(ctx), this.api.version(ctx)) }),
+      )
       .add('DELETE', `${base}/:id`, (ctx) => {
         this.api.settings.state.serverGroups.delete(this.find(ctx).id);
         return empty(204);
@@ -32,27 +42,37 @@ export class ServerGroupsHandlers {
   members(groupId: string): string[] {
     const { state, lifecycle } = this.api.settings;
     return [...state.servers.values()]
-      .filter((s) => s.serverGroupId === groupId && s.status !== 'DELETED' && !lifecycle.isDeleting(s.id))
+      .filter(
+        (s) => s.serverGroupId === groupId && s.status !== 'DELETED' && !lifecycle.isDeleting(s.id),
+      )
       .map((s) => s.id);
   }
 
   private create(ctx: RouteContext): WireResponse {
     const v = this.api.version(ctx);
     const body = parseJsonBody(ctx, () => this.api.error(400, 'Malformed request body', ctx));
-    if (!isRecord(body) || !isRecord(body.server_group)) this.bad(ctx, "'server_group' is a required property");
+    if (!isRecord(body) || !isRecord(body.server_group))
+      this.bad(ctx, "'server_group' is a required property");
     const req = body.server_group;
     const name = req.name;
     if (typeof name !== 'string' || name.trim() === '' || name.length > 255)
-      this.bad(ctx, `Invalid input for field/attribute name. Value: ${String(name)}. '${String(name)}' is not a valid name`);
+      this.bad(
+        ctx,
+        `Invalid input for field/attribute name. Value: ${String(name)}. '${String(name)}' is not a valid name`,
+      );
     const allowed: readonly string[] = atLeast(v, '2.15') ? ALL_POLICIES : HARD_POLICIES;
     const listText = `[${allowed.map((p) => `'${p}'`).join(', ')}]`;
     let policy: unknown;
     let rules: FakeServerGroup['rules'] = {};
     if (atLeast(v, '2.64')) {
-      if ('policies' in req) this.bad(ctx, "Additional properties are not allowed ('policies' was unexpected)");
+      if ('policies' in req)
+        this.bad(ctx, "Additional properties are not allowed ('policies' was unexpected)");
       policy = req.policy;
       if (typeof policy !== 'string' || !allowed.includes(policy))
-        this.bad(ctx, `Invalid input for field/attribute policy. Value: ${String(policy)}. '${String(policy)}' is not one of ${listText}`);
+        this.bad(
+          ctx,
+          `Invalid input for field/attribute policy. Value: ${String(policy)}. '${String(policy)}' is not one of ${listText}`,
+        );
       if (req.rules !== undefined) {
         if (!isRecord(req.rules)) this.bad(ctx, `Invalid input for field/attribute rules.`);
         const max = req.rules.max_server_per_host;
@@ -60,17 +80,24 @@ export class ServerGroupsHandlers {
           if (policy !== 'anti-affinity')
             this.bad(ctx, `Only anti-affinity policy supports "max_server_per_host" rule.`);
           const n = Number(max);
-          if (!Number.isInteger(n) || n < 1) this.bad(ctx, `Invalid input for field/attribute max_server_per_host.`);
+          if (!Number.isInteger(n) || n < 1)
+            this.bad(ctx, `Invalid input for field/attribute max_server_per_host.`);
           rules = { max_server_per_host: n };
         }
       }
     } else {
       const policies = req.policies;
       if (!Array.isArray(policies) || policies.length !== 1)
-        this.bad(ctx, "Invalid input for field/attribute policies. Value: " + JSON.stringify(policies));
+        this.bad(
+          ctx,
+          'Invalid input for field/attribute policies. Value: ' + JSON.stringify(policies),
+        );
       policy = policies[0];
       if (typeof policy !== 'string' || !allowed.includes(policy))
-        this.bad(ctx, `Invalid input for field/attribute 0. Value: ${String(policy)}. '${String(policy)}' is not one of ${listText}`);
+        this.bad(
+          ctx,
+          `Invalid input for field/attribute 0. Value: ${String(policy)}. '${String(policy)}' is not one of ${listText}`,
+        );
     }
     const { state, credentials } = this.api.settings;
     const group: FakeServerGroup = {
@@ -94,7 +121,15 @@ export class ServerGroupsHandlers {
   private view(group: FakeServerGroup, v: Microversion): Record<string, unknown> {
     const members = this.members(group.id);
     if (atLeast(v, '2.64')) {
-      return { id: group.id, name: group.name, policy: group.policy, rules: { ...group.rules }, members, project_id: group.projectId, user_id: group.userId };
+      return {
+        id: group.id,
+        name: group.name,
+        policy: group.policy,
+        rules: { ...group.rules },
+        members,
+        project_id: group.projectId,
+        user_id: group.userId,
+      };
     }
     return {
       id: group.id,

@@ -564,10 +564,12 @@ describe('fake Nova servers', () => {
       const deletedAtMs = Date.now();
       expect((await compute(`/servers/${id}`, { method: 'DELETE' })).status).toBe(204);
       // Nova answers the DELETE before the compute host has torn the server down (api-ref 2.1).
-      expect((await compute(`/servers/${id}`, { microversion: '2.79' })).json.server).toMatchObject({
-        status: 'ACTIVE',
-        'OS-EXT-STS:task_state': 'deleting',
-      });
+      expect((await compute(`/servers/${id}`, { microversion: '2.79' })).json.server).toMatchObject(
+        {
+          status: 'ACTIVE',
+          'OS-EXT-STS:task_state': 'deleting',
+        },
+      );
       expect((await compute('/servers')).json.servers.map((s: Json) => s.id)).toEqual([id]);
       let gone = await compute(`/servers/${id}`);
       while (gone.status !== 404 && Date.now() - deletedAtMs < 2_000) {
@@ -704,14 +706,20 @@ describe('fake Nova servers', () => {
     it('shelves (shelving, then SHELVED_OFFLOADED) and unshelves (unshelving, then ACTIVE) as the api samples send them', async () => {
       cloud.setServerBehaviour({ actionDelayMs: 200 });
       const id = await createActive();
-      const shelve = await compute(`/servers/${id}/action`, { method: 'POST', body: { shelve: null } });
+      const shelve = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { shelve: null },
+      });
       expect(shelve.status).toBe(202);
       expect(shelve.text).toBe('');
       expect((await compute(`/servers/${id}`)).json.server).toMatchObject({
         status: 'ACTIVE',
         'OS-EXT-STS:task_state': 'shelving',
       });
-      const busy = await compute(`/servers/${id}/action`, { method: 'POST', body: { unshelve: null } });
+      const busy = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { unshelve: null },
+      });
       expect(busy.json.conflictingRequest.message).toBe(
         `Cannot 'unshelve' instance ${id} while it is in task_state shelving`,
       );
@@ -722,25 +730,41 @@ describe('fake Nova servers', () => {
         'OS-EXT-STS:task_state': null,
         'OS-EXT-STS:power_state': 0,
       });
-      const startShelved = await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-start': null } });
+      const startShelved = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { 'os-start': null },
+      });
       expect(startShelved.status).toBe(409);
-      expect((await compute(`/servers/${id}/action`, { method: 'POST', body: { unshelve: null } })).status).toBe(202);
+      expect(
+        (await compute(`/servers/${id}/action`, { method: 'POST', body: { unshelve: null } }))
+          .status,
+      ).toBe(202);
       expect((await compute(`/servers/${id}`)).json.server).toMatchObject({
         status: 'SHELVED_OFFLOADED',
         'OS-EXT-STS:task_state': 'unshelving',
       });
       await sleep(250);
-      expect((await compute(`/servers/${id}`)).json.server).toMatchObject({ status: 'ACTIVE', 'OS-EXT-STS:power_state': 1 });
+      expect((await compute(`/servers/${id}`)).json.server).toMatchObject({
+        status: 'ACTIVE',
+        'OS-EXT-STS:power_state': 1,
+      });
     });
 
     it('shelves a SHUTOFF server too, and refuses to unshelve one that is not shelved', async () => {
       cloud.setServerBehaviour({ actionDelayMs: 0 });
       const id = await createActive();
-      const notShelved = await compute(`/servers/${id}/action`, { method: 'POST', body: { unshelve: null } });
+      const notShelved = await compute(`/servers/${id}/action`, {
+        method: 'POST',
+        body: { unshelve: null },
+      });
       expect(notShelved.status).toBe(409);
-      expect(notShelved.json.conflictingRequest.message).toBe(`Cannot 'unshelve' instance ${id} while it is in vm_state active`);
+      expect(notShelved.json.conflictingRequest.message).toBe(
+        `Cannot 'unshelve' instance ${id} while it is in vm_state active`,
+      );
       await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-stop': null } });
-      expect((await compute(`/servers/${id}/action`, { method: 'POST', body: { shelve: null } })).status).toBe(202);
+      expect(
+        (await compute(`/servers/${id}/action`, { method: 'POST', body: { shelve: null } })).status,
+      ).toBe(202);
       expect(cloud.state.servers.get(id)?.status).toBe('SHELVED_OFFLOADED');
     });
 
@@ -748,19 +772,33 @@ describe('fake Nova servers', () => {
       cloud.setServerBehaviour({ actionDelayMs: 100 });
       const id = await createActive();
       await compute(`/servers/${id}/action`, { method: 'POST', body: { 'os-stop': null } });
-      const running = (await compute(`/servers/${id}/os-instance-actions`, { microversion: '2.58' })).json.instanceActions;
+      const running = (
+        await compute(`/servers/${id}/os-instance-actions`, { microversion: '2.58' })
+      ).json.instanceActions;
       expect(running.map((entry: { action: string }) => entry.action)).toEqual(['stop', 'create']);
       expect(running[0].updated_at).toBe(running[0].start_time);
       await sleep(150);
       await compute(`/servers/${id}`);
-      const [stop, create] = (await compute(`/servers/${id}/os-instance-actions`, { microversion: '2.58' })).json.instanceActions;
-      expect(stop).toMatchObject({ action: 'stop', instance_uuid: id, message: null, request_id: expect.stringMatching(/^req-/) });
+      const [stop, create] = (
+        await compute(`/servers/${id}/os-instance-actions`, { microversion: '2.58' })
+      ).json.instanceActions;
+      expect(stop).toMatchObject({
+        action: 'stop',
+        instance_uuid: id,
+        message: null,
+        request_id: expect.stringMatching(/^req-/),
+      });
       // Whole seconds, as Nova's DATETIME columns keep them.
       expect(stop.start_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000$/);
-      expect(Date.parse(`${stop.updated_at}Z`)).toBeGreaterThanOrEqual(Date.parse(`${stop.start_time}Z`));
-      expect(cloud.state.servers.get(id)?.actions?.map((entry) => entry.finishMs !== undefined)).toEqual([true, true]);
+      expect(Date.parse(`${stop.updated_at}Z`)).toBeGreaterThanOrEqual(
+        Date.parse(`${stop.start_time}Z`),
+      );
+      expect(
+        cloud.state.servers.get(id)?.actions?.map((entry) => entry.finishMs !== undefined),
+      ).toEqual([true, true]);
       expect(create.action).toBe('create');
-      const old = (await compute(`/servers/${id}/os-instance-actions`, { microversion: '2.57' })).json.instanceActions;
+      const old = (await compute(`/servers/${id}/os-instance-actions`, { microversion: '2.57' }))
+        .json.instanceActions;
       expect(old[0].updated_at).toBeUndefined();
     });
 

@@ -119,17 +119,24 @@ export class ServersHandlers {
     if (req.availability_zone !== undefined && !zones.has(String(req.availability_zone))) {
       this.bad(ctx, 'The requested availability zone is not available');
     }
-    const hints = (body as Record<string, unknown>)['os:scheduler_hints'] ?? (body as Record<string, unknown>)['OS-SCH-HNT:scheduler_hints'];
+    const hints =
+      (body as Record<string, unknown>)['os:scheduler_hints'] ??
+      (body as Record<string, unknown>)['OS-SCH-HNT:scheduler_hints'];
     const groupHint = isRecord(hints) ? hints.group : undefined;
     let serverGroupId: string | null = null;
     if (groupHint !== undefined) {
       if (typeof groupHint !== 'string' || !UUID_LIKE.test(groupHint))
-        this.bad(ctx, `Invalid input for field/attribute group. Value: ${String(groupHint)}. '${String(groupHint)}' is not a 'uuid'`);
-      if (!state.serverGroups.has(groupHint)) this.bad(ctx, `Instance group ${groupHint} could not be found.`);
+        this.bad(
+          ctx,
+          `Invalid input for field/attribute group. Value: ${String(groupHint)}. '${String(groupHint)}' is not a 'uuid'`,
+        );
+      if (!state.serverGroups.has(groupHint))
+        this.bad(ctx, `Instance group ${groupHint} could not be found.`);
       serverGroupId = groupHint;
     }
     return this.createServers(ctx, {
-      availabilityZone: typeof req.availability_zone === 'string' ? req.availability_zone : undefined,
+      availabilityZone:
+        typeof req.availability_zone === 'string' ? req.availability_zone : undefined,
       serverGroupId,
       name,
       flavor,
@@ -204,10 +211,22 @@ export class ServersHandlers {
     const created: FakeServer[] = [];
     const group = wanted.serverGroupId ? state.serverGroups.get(wanted.serverGroupId) : undefined;
     for (let i = 1; i <= allowed; i += 1) {
-      const living = [...state.servers.values()].filter((s) => s.status !== 'DELETED' && !lifecycle.isDeleting(s.id));
-      const placement = placeServer(this.api.settings.computeHosts(), wanted.availabilityZone, group, living);
+      const living = [...state.servers.values()].filter(
+        (s) => s.status !== 'DELETED' && !lifecycle.isDeleting(s.id),
+      );
+      const placement = placeServer(
+        this.api.settings.computeHosts(),
+        wanted.availabilityZone,
+        group,
+        living,
+      );
       const host = 'host' in placement ? placement.host : undefined;
-      const fault = 'fault' in placement ? placement.fault : host?.failBuilds ? { code: host.failBuilds.code ?? 500, message: host.failBuilds.message } : null;
+      const fault =
+        'fault' in placement
+          ? placement.fault
+          : host?.failBuilds
+            ? { code: host.failBuilds.code ?? 500, message: host.failBuilds.message }
+            : null;
       const server: FakeServer = {
         serverGroupId: wanted.serverGroupId,
         host: host?.name,
@@ -235,7 +254,11 @@ export class ServersHandlers {
         updated: timestamps.seconds(now),
         launchedAt: null,
         // Nova's hostId: sha224 of the project and the host (the same host shows the same id).
-        hostId: host ? createHash('sha224').update(credentials.projectId + host.name).digest('hex') : '',
+        hostId: host
+          ? createHash('sha224')
+              .update(credentials.projectId + host.name)
+              .digest('hex')
+          : '',
         tenantId: credentials.projectId,
         userId: credentials.userId,
         createdAtMs: now,
@@ -482,7 +505,10 @@ export class ServersHandlers {
       case 'shelve':
         // Nova's shelve: ACTIVE, SHUTOFF, PAUSED or SUSPENDED, and no task running
         // (api-ref "Shelve Server (shelve Action)", Preconditions); body {"shelve": null}.
-        if (!['active', 'stopped', 'paused', 'suspended'].includes(server.vmState) || server.taskState !== null)
+        if (
+          !['active', 'stopped', 'paused', 'suspended'].includes(server.vmState) ||
+          server.taskState !== null
+        )
           this.invalidState(ctx, server, 'shelve');
         lifecycle.recordAction(server, 'shelve', ctx.requestId);
         lifecycle.requestPower(server, 'shelve');

@@ -76,8 +76,17 @@ describe('fake Neutron security group update and If-Match (revision-if-match)', 
     expect(bad.json.NeutronError.type).toBe('BadRequest');
     await network('/v2.0/security-group-rules', {
       method: 'POST',
-      body: { security_group_rule: { security_group_id: id, direction: 'ingress', protocol: 'tcp', port_range_min: 80 } },
+      body: {
+        security_group_rule: {
+          security_group_id: id,
+          direction: 'ingress',
+          protocol: 'tcp',
+          port_range_min: 80,
+        },
+      },
     });
-    expect((await network(`/v2.0/security-groups/${id}`)).json.security_group.revision_number).toBe(2);
+    expect((await network(`/v2.0/security-groups/${id}`)).json.security_group.revision_number).toBe(
+      2,
+    );
   });
 });

@@ -109,9 +109,14 @@ export class SecurityGroupsHandlers {
     }
     const req = this.api.body(ctx, 'security_group');
     if (req.name !== undefined) {
-      if (typeof req.name !== 'string') this.api.invalid(`'${String(req.name)}' is not a valid string`);
+      if (typeof req.name !== 'string')
+        this.api.invalid(`'${String(req.name)}' is not a valid string`);
       if (group.name === 'default' && req.name !== 'default')
-        this.api.fail(409, 'SecurityGroupCannotUpdateDefault', 'Updating default security group not allowed.');
+        this.api.fail(
+          409,
+          'SecurityGroupCannotUpdateDefault',
+          'Updating default security group not allowed.',
+        );
       group.name = req.name;
     }
     if (req.description !== undefined) {

@@ -3,7 +3,9 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagg
 import { Leadership, LEADERSHIP } from '../../seams/leadership';
 
 export class LeadershipV1 {
-  @ApiProperty({ description: 'false: the only controller (leadership.enabled=false), always acting' })
+  @ApiProperty({
+    description: 'false: the only controller (leadership.enabled=false), always acting',
+  })
   enabled!: boolean;
   @ApiProperty({ enum: ['single', 'leader', 'standby'] })
   role!: string;
@@ -11,11 +13,19 @@ export class LeadershipV1 {
   holderId!: string;
   @ApiProperty({ description: 'Who holds the lease as last read ("" when nobody)' })
   leaseHolder!: string;
-  @ApiProperty({ type: String, nullable: true, description: 'The Neutron security group holding the lease' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The Neutron security group holding the lease',
+  })
   leaseResourceId!: string | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Its revision_number as last read' })
   leaseRevision!: number | null;
-  @ApiProperty({ type: String, nullable: true, description: 'While leader: when it stops acting unless a renew is confirmed' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'While leader: when it stops acting unless a renew is confirmed',
+  })
   actingUntil!: string | null;
   @ApiProperty()
   detail!: string;
@@ -28,10 +38,18 @@ export class LeadershipV1Controller {
   constructor(@Inject(LEADERSHIP) private readonly leadership: Leadership) {}
 
   @Get('leadership')
-  @ApiOperation({ summary: 'Role in the controller pair (leader, standby or single), lease holder and when the lease ends' })
+  @ApiOperation({
+    summary:
+      'Role in the controller pair (leader, standby or single), lease holder and when the lease ends',
+  })
   @ApiOkResponse({ type: LeadershipV1 })
   status(): LeadershipV1 {
     const view = this.leadership.view();
-    return { ...view, leaseResourceId: view.leaseResourceId ?? null, leaseRevision: view.leaseRevision ?? null, actingUntil: view.actingUntil ?? null };
+    return {
+      ...view,
+      leaseResourceId: view.leaseResourceId ?? null,
+      leaseRevision: view.leaseRevision ?? null,
+      actingUntil: view.actingUntil ?? null,
+    };
   }
 }

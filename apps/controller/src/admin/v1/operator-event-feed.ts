@@ -194,8 +194,9 @@ export class OperatorEventFeed implements OnApplicationBootstrap, OnModuleDestro
     event.instanceId = scalingEvent.instanceId ?? event.instanceId;
     event.finishedAt = scalingEvent.finishedAt ?? this.clock.now().toISOString();
     // Phases passed between two looks (a quick drain): taken from the record's own durations.
-    const order: readonly string[] =
-      REMOVAL_KINDS.includes(event.kind) ? REMOVAL_PHASES : LAUNCH_STATES;
+    const order: readonly string[] = REMOVAL_KINDS.includes(event.kind)
+      ? REMOVAL_PHASES
+      : LAUNCH_STATES;
     const durations = scalingEvent.phaseDurationsMs as Record<string, number | undefined>;
     for (const phase of order.slice(order.indexOf(event.state) + 1)) {
       if (durations[phase] !== undefined) this.transition(event, phase);

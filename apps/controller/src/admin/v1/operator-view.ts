@@ -82,7 +82,9 @@ export class OperatorView {
       },
       activeInstance: snapshot.activeBackend?.name ?? null,
       placement: { ...snapshot.placement, zones: [...snapshot.placement.zones] },
-      schedule: snapshot.schedule ? { inForce: snapshot.schedule.inForce, next: [...snapshot.schedule.next] } : null,
+      schedule: snapshot.schedule
+        ? { inForce: snapshot.schedule.inForce, next: [...snapshot.schedule.next] }
+        : null,
     };
   }
 

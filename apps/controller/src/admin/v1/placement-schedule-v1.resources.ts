@@ -5,11 +5,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export class CapacityBlockV1 {
   @ApiProperty({ enum: ['quota', 'no-valid-host'] })
   kind!: string;
-  @ApiProperty({ description: 'One line: which quota and by how much, or which group cannot place another instance and what to do' })
+  @ApiProperty({
+    description:
+      'One line: which quota and by how much, or which group cannot place another instance and what to do',
+  })
   message!: string;
   @ApiProperty()
   since!: string;
-  @ApiPropertyOptional({ description: 'kind quota: the quota (instances, cores, ram) and how far over the next instance would take it' })
+  @ApiPropertyOptional({
+    description:
+      'kind quota: the quota (instances, cores, ram) and how far over the next instance would take it',
+  })
   quota?: { name: string; over?: number };
 }
 
@@ -38,7 +44,9 @@ export class ZoneV1 {
   zone!: string;
   @ApiProperty({ description: "The group's instances in this zone" })
   instances!: number;
-  @ApiPropertyOptional({ description: 'Skipped for new instances until then (a build failed there)' })
+  @ApiPropertyOptional({
+    description: 'Skipped for new instances until then (a build failed there)',
+  })
   skippedUntil?: string;
 }
 
@@ -49,7 +57,10 @@ export class PlacementV1 {
   zones!: ZoneV1[];
   @ApiPropertyOptional({ type: QuotaV1 })
   quota?: QuotaV1;
-  @ApiPropertyOptional({ type: CapacityBlockV1, description: 'Set while no instance can be placed; scale-outs wait until capacity changes' })
+  @ApiPropertyOptional({
+    type: CapacityBlockV1,
+    description: 'Set while no instance can be placed; scale-outs wait until capacity changes',
+  })
   blocked?: CapacityBlockV1;
 }
 

@@ -2,11 +2,16 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { allowed } from './v1-requests.dto';
 
-
 /** `POST /v1/refresh`: roll the group onto this image. */
 export class StartRefreshRequest {
-  @ApiProperty({ description: 'The image id to roll onto (Glance image id, or the local image store id)', maxLength: 64 })
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, allowed('must be an image id: letters, digits, ".", "_" or "-", at most 64 characters'))
+  @ApiProperty({
+    description: 'The image id to roll onto (Glance image id, or the local image store id)',
+    maxLength: 64,
+  })
+  @Matches(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    allowed('must be an image id: letters, digits, ".", "_" or "-", at most 64 characters'),
+  )
   @IsString(allowed('must be a string (the image id)'))
   image!: string;
 
@@ -48,7 +53,11 @@ export class CanaryV1 {
   observedMs!: number;
   @ApiProperty({ type: TrafficSampleV1, nullable: true })
   sample!: TrafficSampleV1 | null;
-  @ApiProperty({ type: TrafficSampleV1, nullable: true, description: 'The old instances over the same window' })
+  @ApiProperty({
+    type: TrafficSampleV1,
+    nullable: true,
+    description: 'The old instances over the same window',
+  })
   baseline!: TrafficSampleV1 | null;
   @ApiProperty({ type: String, nullable: true })
   verdict!: string | null;
@@ -57,7 +66,18 @@ export class CanaryV1 {
 export class RefreshV1 {
   @ApiProperty()
   id!: string;
-  @ApiProperty({ enum: ['canary', 'rolling', 'paused', 'rolling-back', 'rolled-back', 'completed', 'cancelled', 'interrupted'] })
+  @ApiProperty({
+    enum: [
+      'canary',
+      'rolling',
+      'paused',
+      'rolling-back',
+      'rolled-back',
+      'completed',
+      'cancelled',
+      'interrupted',
+    ],
+  })
   state!: string;
   @ApiProperty({ enum: ['bake', 'manual', 'resumed'] })
   trigger!: string;
@@ -75,7 +95,11 @@ export class RefreshV1 {
   replaced!: number;
   @ApiProperty({ type: CanaryV1 })
   canary!: CanaryV1;
-  @ApiProperty({ type: String, nullable: true, description: 'Why it paused, rolled back, was cancelled or ended' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Why it paused, rolled back, was cancelled or ended',
+  })
   reason!: string | null;
 }
 
@@ -84,7 +108,11 @@ export class RefreshStatusV1 {
   current!: RefreshV1 | null;
   @ApiProperty({ type: [RefreshV1] })
   history!: RefreshV1[];
-  @ApiProperty({ type: String, nullable: true, description: 'The image new instances start from when pinned' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The image new instances start from when pinned',
+  })
   pinnedImageId!: string | null;
   @ApiProperty({ type: String, nullable: true })
   pinReason!: string | null;

@@ -40,7 +40,15 @@ export class InstanceV1 {
   @ApiProperty({ enum: ['original', 'clone'] })
   role!: string;
   @ApiProperty({
-    enum: ['creating', 'powering-on', 'booting', 'addressing', 'health-checking', 'admitted', 'deleting'],
+    enum: [
+      'creating',
+      'powering-on',
+      'booting',
+      'addressing',
+      'health-checking',
+      'admitted',
+      'deleting',
+    ],
   })
   phase!: string;
   @ApiProperty({ enum: ['healthy', 'ejected'] })
@@ -103,7 +111,11 @@ export class WarmPoolV1 {
   warm!: number;
   @ApiProperty({ description: 'Refills in progress' })
   filling!: number;
-  @ApiProperty({ type: String, nullable: true, description: 'Since when the project quota refuses refills' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Since when the project quota refuses refills',
+  })
   quotaRefusedSince!: string | null;
   @ApiProperty({ type: String, nullable: true, description: "The cloud's refusal message" })
   quotaRefusal!: string | null;
@@ -189,7 +201,17 @@ export class EventV1 {
   @ApiProperty()
   id!: number;
   @ApiProperty({
-    enum: ['scale-out', 'replacement', 'adoption', 'refresh', 'scale-in', 'heal', 'replaced', 'rollback', 'traffic-switch'],
+    enum: [
+      'scale-out',
+      'replacement',
+      'adoption',
+      'refresh',
+      'scale-in',
+      'heal',
+      'replaced',
+      'rollback',
+      'traffic-switch',
+    ],
   })
   kind!: string;
   @ApiProperty({ type: Number, nullable: true })

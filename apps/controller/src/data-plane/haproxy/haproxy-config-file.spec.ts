@@ -6,16 +6,33 @@ import { HaproxyDataPlaneConfig } from '../../config/data-plane.config';
 import { PathMapping, ProxyConfig } from '../../config/proxy.config';
 import { TrafficConfig } from '../../config/traffic.config';
 import { checkHaproxyConfig, describeCheckFailure } from './haproxy-config-check';
-import { HaproxyConfigInputs, quote, renderGateMap, renderHaproxyConfig, renderLuaActions } from './haproxy-config-file';
+import {
+  HaproxyConfigInputs,
+  quote,
+  renderGateMap,
+  renderHaproxyConfig,
+  renderLuaActions,
+} from './haproxy-config-file';
 
-function inputs(dir: string, change: { proxy?: Partial<ProxyConfig>; traffic?: Partial<TrafficConfig> } = {}): HaproxyConfigInputs {
+function inputs(
+  dir: string,
+  change: { proxy?: Partial<ProxyConfig>; traffic?: Partial<TrafficConfig> } = {},
+): HaproxyConfigInputs {
   return {
     haproxy: new HaproxyDataPlaneConfig(),
-    proxy: Object.assign(new ProxyConfig(), { listenHost: '127.66.1.1', listenPort: 18080 }, change.proxy),
+    proxy: Object.assign(
+      new ProxyConfig(),
+      { listenHost: '127.66.1.1', listenPort: 18080 },
+      change.proxy,
+    ),
     traffic: Object.assign(new TrafficConfig(), change.traffic),
     retryAfterSeconds: 5,
     serverSlots: 4,
-    files: { socketPath: join(dir, 'api.sock'), gateMapPath: join(dir, 'gate.map'), luaPath: join(dir, 'hold.lua') },
+    files: {
+      socketPath: join(dir, 'api.sock'),
+      gateMapPath: join(dir, 'gate.map'),
+      luaPath: join(dir, 'hold.lua'),
+    },
   };
 }
 
@@ -23,8 +40,20 @@ describe('renderHaproxyConfig', () => {
   it('takes the proxy and traffic settings the built-in proxy uses', () => {
     const text = renderHaproxyConfig(
       inputs('/run/osa', {
-        proxy: { trustedProxies: ['10.0.0.0/8'], upstreamTimeoutMs: 90_000, pathMappings: [Object.assign(new PathMapping(), { method: 'GET', from: '/', to: '/work' })] },
-        traffic: { mode: 'pool', balancing: 'round-robin', duringScaleOut: 'queue', queueMaxRequests: 7, queueMaxWaitMs: 2_000 },
+        proxy: {
+          trustedProxies: ['10.0.0.0/8'],
+          upstreamTimeoutMs: 90_000,
+          pathMappings: [
+            Object.assign(new PathMapping(), { method: 'GET', from: '/', to: '/work' }),
+          ],
+        },
+        traffic: {
+          mode: 'pool',
+          balancing: 'round-robin',
+          duringScaleOut: 'queue',
+          queueMaxRequests: 7,
+          queueMaxWaitMs: 2_000,
+        },
       }),
     );
     expect(text).toContain('  bind 127.66.1.1:18080');
@@ -48,7 +77,9 @@ describe('renderHaproxyConfig', () => {
 
   it('quotes configuration words and writes the gate map on single lines', () => {
     expect(quote('a "b" $HOME \\')).toBe('"a \\"b\\" \\$HOME \\\\"');
-    expect(renderGateMap({ retryAfterSeconds: 3, reason: 'scaling out;\nretry' })).toBe('reason scaling out retry\nretry-after 3\nclosed yes\n');
+    expect(renderGateMap({ retryAfterSeconds: 3, reason: 'scaling out;\nretry' })).toBe(
+      'reason scaling out retry\nretry-after 3\nclosed yes\n',
+    );
     expect(renderGateMap(undefined)).toBe('');
   });
 });
@@ -65,8 +96,24 @@ describeWithTools([SYSTEM_TOOLS.haproxy], 'haproxy -c on what we write (real HAP
 
   it.each([
     ['switch + reject (the seed)', {}],
-    ['pool + least-outstanding + serve', { traffic: { mode: 'pool' as const, duringScaleOut: 'serve' as const } }],
-    ['pool + round-robin + queue, trusted proxies, chunked DELETE refused', { traffic: { mode: 'pool' as const, balancing: 'round-robin' as const, duringScaleOut: 'queue' as const }, proxy: { trustedProxies: ['127.0.0.0/8', 'fd00::/8'], chunkedDeleteOptions: 'reject' as const } }],
+    [
+      'pool + least-outstanding + serve',
+      { traffic: { mode: 'pool' as const, duringScaleOut: 'serve' as const } },
+    ],
+    [
+      'pool + round-robin + queue, trusted proxies, chunked DELETE refused',
+      {
+        traffic: {
+          mode: 'pool' as const,
+          balancing: 'round-robin' as const,
+          duringScaleOut: 'queue' as const,
+        },
+        proxy: {
+          trustedProxies: ['127.0.0.0/8', 'fd00::/8'],
+          chunkedDeleteOptions: 'reject' as const,
+        },
+      },
+    ],
   ])('%s: HAProxy accepts it', async (_name, change) => {
     const file = join(dir, 'haproxy.cfg');
     writeFileSync(file, renderHaproxyConfig(inputs(dir, change)));
@@ -89,12 +136,18 @@ describeWithTools([SYSTEM_TOOLS.haproxy], 'haproxy -c on what we write (real HAP
   });
 
   it('a missing binary says how to install it', async () => {
-    await expect(checkHaproxyConfig(join(dir, 'no-haproxy'), join(dir, 'haproxy.cfg'))).rejects.toThrow(/cannot run .*no-haproxy \(ENOENT\): install HAProxy 2\.6\+ \(apt-get install -y haproxy\) or set dataPlane\.haproxy\.binary/);
+    await expect(
+      checkHaproxyConfig(join(dir, 'no-haproxy'), join(dir, 'haproxy.cfg')),
+    ).rejects.toThrow(
+      /cannot run .*no-haproxy \(ENOENT\): install HAProxy 2\.6\+ \(apt-get install -y haproxy\) or set dataPlane\.haproxy\.binary/,
+    );
   });
 });
 
 describe('describeCheckFailure', () => {
   it('falls back to the last lines when HAProxy names no line', () => {
-    expect(describeCheckFailure('something odd\n', '/x.cfg', [])).toBe('haproxy -c refused /x.cfg:\n  something odd');
+    expect(describeCheckFailure('something odd\n', '/x.cfg', [])).toBe(
+      'haproxy -c refused /x.cfg:\n  something odd',
+    );
   });
 });

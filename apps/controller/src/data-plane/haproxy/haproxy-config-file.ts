@@ -8,7 +8,10 @@ export const HAPROXY_BACKEND = 'osa-instances';
 /** The Lua action that holds a request while no instance is in rotation (`traffic.duringScaleOut: queue`). */
 export const HOLD_ACTION = 'osa_hold_for_instance';
 /** Lua actions that drop the headers a Connection header names (request, response). */
-const STRIP_ACTIONS = { request: 'osa_strip_connection_named_request', response: 'osa_strip_connection_named_response' } as const;
+const STRIP_ACTIONS = {
+  request: 'osa_strip_connection_named_request',
+  response: 'osa_strip_connection_named_response',
+} as const;
 /** How often a held request looks again for an instance (ms). */
 const HOLD_POLL_MS = 20;
 
@@ -79,9 +82,15 @@ export function renderHaproxyConfig(inputs: HaproxyConfigInputs): string {
     '  # 503 + Retry-After while scaling (traffic.duringScaleOut: reject): the controller fills the gate map.',
     `  http-request return status 503 content-type "text/plain; charset=utf-8" lf-string "%[str(${GATE_KEYS.reason}),map(${gateMap})]" hdr Retry-After "%[str(${GATE_KEYS.retryAfter}),map(${gateMap})]" if { str(${GATE_KEYS.closed}),map(${gateMap},no) -m str yes }`,
     ...(proxy.maxRequestBodyBytes > 0
-      ? [`  http-request deny deny_status 413 if { req.hdr_cnt(content-length) gt 0 } { req.hdr_val(content-length) gt ${proxy.maxRequestBodyBytes} }`]
+      ? [
+          `  http-request deny deny_status 413 if { req.hdr_cnt(content-length) gt 0 } { req.hdr_val(content-length) gt ${proxy.maxRequestBodyBytes} }`,
+        ]
       : []),
-    ...(proxy.chunkedDeleteOptions === 'reject' ? ['  http-request deny deny_status 400 if { method DELETE OPTIONS } { req.hdr(transfer-encoding) -m found }'] : []),
+    ...(proxy.chunkedDeleteOptions === 'reject'
+      ? [
+          '  http-request deny deny_status 400 if { method DELETE OPTIONS } { req.hdr(transfer-encoding) -m found }',
+        ]
+      : []),
     ...hopByHopRules(),
     ...forwardedHeaderRules(proxy.trustedProxies),
     ...pathMappingRules(proxy),
@@ -92,7 +101,11 @@ export function renderHaproxyConfig(inputs: HaproxyConfigInputs): string {
     // Empty slots in maintenance; the Runtime API gives each instance one (set server addr / state).
     `  server-template ${SERVER_SLOT_PREFIX} 1-${inputs.serverSlots} 0.0.0.0:0 disabled ${serverOptions(haproxy)}`.trimEnd(),
     `  http-error status 503 content-type "text/plain; charset=utf-8" string "no healthy backend is available yet, retry shortly" hdr Retry-After ${inputs.retryAfterSeconds}`,
-    ...(queueMode ? [`  http-request lua.${HOLD_ACTION} ${HAPROXY_BACKEND} ${traffic.queueMaxWaitMs} ${traffic.queueMaxRequests}`] : []),
+    ...(queueMode
+      ? [
+          `  http-request lua.${HOLD_ACTION} ${HAPROXY_BACKEND} ${traffic.queueMaxWaitMs} ${traffic.queueMaxRequests}`,
+        ]
+      : []),
     // HAProxy's queue (instances at serverMaxconn) holds at most queueMaxRequests, each up to queueMaxWaitMs (timeout queue).
     `  http-request return status 503 content-type "text/plain; charset=utf-8" string "request queue full, retry shortly" hdr Retry-After ${inputs.retryAfterSeconds} if { queue(${HAPROXY_BACKEND}) ge ${traffic.queueMaxRequests} }`,
     '',
@@ -162,7 +175,9 @@ end, 3)
 }
 
 /** The map file's content for a gate state (written before each start; edited through the API after). */
-export function renderGateMap(answer: { retryAfterSeconds: number; reason: string } | undefined): string {
+export function renderGateMap(
+  answer: { retryAfterSeconds: number; reason: string } | undefined,
+): string {
   if (!answer) return '';
   return `${GATE_KEYS.reason} ${mapValue(answer.reason)}\n${GATE_KEYS.retryAfter} ${answer.retryAfterSeconds}\n${GATE_KEYS.closed} yes\n`;
 }
@@ -193,10 +208,14 @@ function hopByHopRules(): string[] {
   const websocket = '{ req.hdr(upgrade) -m str -i websocket }';
   return [
     `  http-request lua.${STRIP_ACTIONS.request} if { req.fhdr(connection) -m found } !{ req.fhdr(connection) -m reg -i ${PLAIN_CONNECTION} }`,
-    ...['Keep-Alive', 'Proxy-Connection', 'TE', 'Proxy-Authorization', 'Trailer'].map((name) => `  http-request del-header ${name}`),
+    ...['Keep-Alive', 'Proxy-Connection', 'TE', 'Proxy-Authorization', 'Trailer'].map(
+      (name) => `  http-request del-header ${name}`,
+    ),
     `  http-request del-header Upgrade if !${websocket}`,
     `  http-response lua.${STRIP_ACTIONS.response} if { res.fhdr(connection) -m found } !{ res.fhdr(connection) -m reg -i ${PLAIN_CONNECTION} }`,
-    ...['Keep-Alive', 'Proxy-Connection', 'Proxy-Authenticate', 'Trailer'].map((name) => `  http-response del-header ${name}`),
+    ...['Keep-Alive', 'Proxy-Connection', 'Proxy-Authenticate', 'Trailer'].map(
+      (name) => `  http-response del-header ${name}`,
+    ),
     '  http-response del-header Upgrade if !{ status 101 }',
   ];
 }
@@ -207,7 +226,8 @@ function hopByHopRules(): string[] {
  * trusted peer the chain is extended and -Proto/-Host are kept.
  */
 function forwardedHeaderRules(trusted: readonly string[]): string[] {
-  const when = (condition: string): string => (trusted.length > 0 ? ` if !osa_trusted_peer${condition}` : condition ? ` if${condition}` : '');
+  const when = (condition: string): string =>
+    trusted.length > 0 ? ` if !osa_trusted_peer${condition}` : condition ? ` if${condition}` : '';
   return [
     ...(trusted.length > 0 ? [`  acl osa_trusted_peer src ${trusted.join(' ')}`] : []),
     `  http-request del-header X-Forwarded-For${when('')}`,
@@ -225,10 +245,14 @@ function pathMappingRules(proxy: ProxyConfig): string[] {
   const rules: string[] = [];
   proxy.pathMappings.forEach((mapping, index) => {
     const method = mapping.method ? ` { method ${mapping.method} }` : '';
-    rules.push(`  http-request set-var(txn.osa_mapping) int(${index}) if !{ var(txn.osa_mapping) -m found }${method} { path ${quote(mapping.from)} }`);
+    rules.push(
+      `  http-request set-var(txn.osa_mapping) int(${index}) if !{ var(txn.osa_mapping) -m found }${method} { path ${quote(mapping.from)} }`,
+    );
   });
   proxy.pathMappings.forEach((mapping, index) => {
-    rules.push(`  http-request set-path ${quote(mapping.to)} if { var(txn.osa_mapping) -m int ${index} }`);
+    rules.push(
+      `  http-request set-path ${quote(mapping.to)} if { var(txn.osa_mapping) -m int ${index} }`,
+    );
   });
   return rules;
 }

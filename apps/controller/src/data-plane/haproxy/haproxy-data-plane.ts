@@ -6,9 +6,27 @@ import { Clock } from '../../clock/clock';
 import { HaproxyDataPlaneConfig } from '../../config/data-plane.config';
 import { ProxyConfig } from '../../config/proxy.config';
 import { TrafficConfig } from '../../config/traffic.config';
-import { DataPlane, DataPlaneCounters, DataPlaneMember, DataPlaneStatus, MemberCounters, MemberState, RejectAnswer } from '../../seams/data-plane';
+import {
+  DataPlane,
+  DataPlaneCounters,
+  DataPlaneMember,
+  DataPlaneStatus,
+  MemberCounters,
+  MemberState,
+  RejectAnswer,
+} from '../../seams/data-plane';
 import { checkHaproxyConfig } from './haproxy-config-check';
-import { GATE_KEYS, HAPROXY_BACKEND, HAPROXY_FRONTEND, HaproxyFiles, mapValue, renderGateMap, renderHaproxyConfig, renderLuaActions, SERVER_SLOT_PREFIX } from './haproxy-config-file';
+import {
+  GATE_KEYS,
+  HAPROXY_BACKEND,
+  HAPROXY_FRONTEND,
+  HaproxyFiles,
+  mapValue,
+  renderGateMap,
+  renderHaproxyConfig,
+  renderLuaActions,
+  SERVER_SLOT_PREFIX,
+} from './haproxy-config-file';
 import { HaproxyExit, HaproxyProcess } from './haproxy-process';
 import { cliWord, HaproxyRuntimeApi } from './haproxy-runtime-api';
 import { parseShowStat } from './haproxy-stats';
@@ -30,7 +48,11 @@ interface KnownServer {
   state: MemberState;
   weight: number;
   /** The slot's cumulative counters when the instance got it (a slot keeps its counters across instances). */
-  readonly baseline: { readonly requests: number; readonly errors: number; readonly responses: number };
+  readonly baseline: {
+    readonly requests: number;
+    readonly errors: number;
+    readonly responses: number;
+  };
 }
 
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -75,7 +97,9 @@ export class HaproxyDataPlane implements DataPlane {
   constructor(private readonly options: HaproxyDataPlaneOptions) {
     const { haproxy } = options;
     this.ownsRuntimeDir = haproxy.runtimeDir === '';
-    const dir = this.ownsRuntimeDir ? mkdtempSync(join(tmpdir(), 'osa-haproxy-')) : haproxy.runtimeDir;
+    const dir = this.ownsRuntimeDir
+      ? mkdtempSync(join(tmpdir(), 'osa-haproxy-'))
+      : haproxy.runtimeDir;
     if (!this.ownsRuntimeDir) mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.files = {
       configPath: join(dir, 'haproxy.cfg'),
@@ -101,22 +125,39 @@ export class HaproxyDataPlane implements DataPlane {
       await this.startOnce();
     } catch (error) {
       this.state = 'failed';
-      if (this.ownsRuntimeDir) rmSync(join(this.files.configPath, '..'), { recursive: true, force: true });
+      if (this.ownsRuntimeDir)
+        rmSync(join(this.files.configPath, '..'), { recursive: true, force: true });
       throw error;
     }
   }
 
   private async startOnce(): Promise<void> {
     const { haproxy, proxy, traffic, retryAfterSeconds } = this.options;
-    if (proxy.listenPort === 0) throw new Error('proxy.listenPort 0 (ephemeral) cannot be used with dataPlane.kind haproxy: HAProxy must be told its port');
+    if (proxy.listenPort === 0)
+      throw new Error(
+        'proxy.listenPort 0 (ephemeral) cannot be used with dataPlane.kind haproxy: HAProxy must be told its port',
+      );
     this.state = 'starting';
-    writeFileSync(this.files.configPath, renderHaproxyConfig({ haproxy, proxy, traffic, retryAfterSeconds, serverSlots: this.slotCount, files: this.files }), { mode: 0o600 });
+    writeFileSync(
+      this.files.configPath,
+      renderHaproxyConfig({
+        haproxy,
+        proxy,
+        traffic,
+        retryAfterSeconds,
+        serverSlots: this.slotCount,
+        files: this.files,
+      }),
+      { mode: 0o600 },
+    );
     writeFileSync(this.files.luaPath, renderLuaActions(), { mode: 0o600 });
     writeFileSync(this.files.gateMapPath, renderGateMap(this.rejectAnswer), { mode: 0o600 }); // the check opens it
     await checkHaproxyConfig(haproxy.binary, this.files.configPath);
     await this.launch();
     this.version = (await this.api.run('show info')).match(/^Version: (.+)$/m)?.[1] ?? 'unknown';
-    this.logger.log(`HAProxy ${this.version} (pid ${this.pid}): proxy listening on ${proxy.listenHost}:${proxy.listenPort}; Runtime API on ${this.files.socketPath}; config ${this.files.configPath}`);
+    this.logger.log(
+      `HAProxy ${this.version} (pid ${this.pid}): proxy listening on ${proxy.listenHost}:${proxy.listenPort}; Runtime API on ${this.files.socketPath}; config ${this.files.configPath}`,
+    );
   }
 
   async stop(): Promise<void> {
@@ -128,7 +169,8 @@ export class HaproxyDataPlane implements DataPlane {
       this.logger.log(`HAProxy stopped (${describeExit(exit)})`);
     }
     this.state = 'stopped';
-    if (this.ownsRuntimeDir) rmSync(join(this.files.configPath, '..'), { recursive: true, force: true });
+    if (this.ownsRuntimeDir)
+      rmSync(join(this.files.configPath, '..'), { recursive: true, force: true });
   }
 
   applyMembers(members: readonly DataPlaneMember[]): Promise<void> {
@@ -157,7 +199,12 @@ export class HaproxyDataPlane implements DataPlane {
       });
     }
     const forwarded = Math.max(0, stats.backend.serverSelections - stats.backend.redispatches);
-    return { epoch, forwardedRequests: forwarded, rejectedRequests: Math.max(0, stats.frontend.requests - forwarded), members };
+    return {
+      epoch,
+      forwardedRequests: forwarded,
+      rejectedRequests: Math.max(0, stats.frontend.requests - forwarded),
+      members,
+    };
   }
 
   status(): DataPlaneStatus {
@@ -185,7 +232,10 @@ export class HaproxyDataPlane implements DataPlane {
   private async launch(): Promise<void> {
     writeFileSync(this.files.gateMapPath, renderGateMap(this.rejectAnswer), { mode: 0o600 });
     this.known.clear();
-    this.freeSlots = Array.from({ length: this.slotCount }, (_, index) => `${SERVER_SLOT_PREFIX}${index + 1}`);
+    this.freeSlots = Array.from(
+      { length: this.slotCount },
+      (_, index) => `${SERVER_SLOT_PREFIX}${index + 1}`,
+    );
     const child = new HaproxyProcess(this.options.haproxy.binary, this.files.configPath);
     this.process = child;
     this.startedAtMs = this.options.clock.nowMs();
@@ -209,7 +259,9 @@ export class HaproxyDataPlane implements DataPlane {
       } catch (error) {
         if (clock.nowMs() >= deadlineMs) {
           child.kill('SIGKILL');
-          throw new Error(`HAProxy did not answer on ${this.files.socketPath} within ${haproxy.startTimeoutMs} ms (dataPlane.haproxy.startTimeoutMs): ${(error as Error).message}`);
+          throw new Error(
+            `HAProxy did not answer on ${this.files.socketPath} within ${haproxy.startTimeoutMs} ms (dataPlane.haproxy.startTimeoutMs): ${(error as Error).message}`,
+          );
         }
       }
       await clock.sleep(START_POLL_MS);
@@ -221,9 +273,14 @@ export class HaproxyDataPlane implements DataPlane {
     const { clock, haproxy } = this.options;
     const exitedAtMs = clock.nowMs();
     this.exitsInARow = exitedAtMs - this.startedAtMs >= HEALTHY_RUN_MS ? 1 : this.exitsInARow + 1;
-    const delayMs = Math.min(haproxy.restartDelayMs * 2 ** (this.exitsInARow - 1), MAX_RESTART_DELAY_MS);
+    const delayMs = Math.min(
+      haproxy.restartDelayMs * 2 ** (this.exitsInARow - 1),
+      MAX_RESTART_DELAY_MS,
+    );
     this.state = 'restarting';
-    this.logger.error(`HAProxy exited unexpectedly (${describeExit(exit)}): clients get connection errors until it is back; restarting in ${delayMs} ms`);
+    this.logger.error(
+      `HAProxy exited unexpectedly (${describeExit(exit)}): clients get connection errors until it is back; restarting in ${delayMs} ms`,
+    );
     clock.setTimer(delayMs, () => void this.restart(exitedAtMs));
   }
 
@@ -238,7 +295,9 @@ export class HaproxyDataPlane implements DataPlane {
       const gapMs = Math.round(this.options.clock.nowMs() - exitedAtMs);
       this.restarts++;
       this.lastRestart = `down ${gapMs} ms, ${this.known.size} server(s) given back`;
-      this.logger.warn(`HAProxy restarted (pid ${this.pid}): down for ${gapMs} ms; ${this.known.size} server(s) and the gate given back through the Runtime API`);
+      this.logger.warn(
+        `HAProxy restarted (pid ${this.pid}): down for ${gapMs} ms; ${this.known.size} server(s) and the gate given back through the Runtime API`,
+      );
     } catch (error) {
       // A HAProxy that failed to come up has exited (or was killed at startTimeoutMs): its exit
       // schedules the next attempt, with the longer delay, through exitedUnexpectedly.
@@ -259,13 +318,21 @@ export class HaproxyDataPlane implements DataPlane {
     };
     const wanted = new Map(this.desired.map((member) => [member.backend.id, member]));
     // Leavers first: their slots go to newcomers.
-    for (const id of [...this.known.keys()]) if (!wanted.has(id)) await attempt(() => this.freeSlot(id));
+    for (const id of [...this.known.keys()])
+      if (!wanted.has(id)) await attempt(() => this.freeSlot(id));
     for (const [id, member] of wanted) {
       const known = this.known.get(id);
-      if (known && (known.backend.host !== member.backend.host || known.backend.port !== member.backend.port)) await attempt(() => this.freeSlot(id));
+      if (
+        known &&
+        (known.backend.host !== member.backend.host || known.backend.port !== member.backend.port)
+      )
+        await attempt(() => this.freeSlot(id));
       await attempt(() => this.shapeServer(member));
     }
-    if (failures.length > 0) throw new Error(`HAProxy members not all applied (retried at the next change): ${failures.join('; ')}`);
+    if (failures.length > 0)
+      throw new Error(
+        `HAProxy members not all applied (retried at the next change): ${failures.join('; ')}`,
+      );
   }
 
   private async shapeServer(member: DataPlaneMember): Promise<void> {
@@ -286,11 +353,21 @@ export class HaproxyDataPlane implements DataPlane {
   /** A free slot (in maintenance) pointed at the instance; its counters so far are the baseline. */
   private async takeSlot(member: DataPlaneMember, weight: number): Promise<KnownServer> {
     const slot = this.freeSlots[0];
-    if (slot === undefined) throw new Error(`no free server slot for ${member.backend.id} (${this.slotCount} slots: 2 x scaling.maxInstances + 2)`);
+    if (slot === undefined)
+      throw new Error(
+        `no free server slot for ${member.backend.id} (${this.slotCount} slots: 2 x scaling.maxInstances + 2)`,
+      );
     const target = `${HAPROXY_BACKEND}/${slot}`;
-    const stats = parseShowStat(await this.api.run('show stat'), HAPROXY_FRONTEND, HAPROXY_BACKEND).servers.get(slot);
+    const stats = parseShowStat(
+      await this.api.run('show stat'),
+      HAPROXY_FRONTEND,
+      HAPROXY_BACKEND,
+    ).servers.get(slot);
     const { host, port } = member.backend;
-    await this.api.expect(`set server ${target} addr ${host} port ${port}`, [/^IP changed from /, /^no need to change/]);
+    await this.api.expect(`set server ${target} addr ${host} port ${port}`, [
+      /^IP changed from /,
+      /^no need to change/,
+    ]);
     await this.api.expect(`set server ${target} weight ${weight}`);
     this.freeSlots.shift();
     const known: KnownServer = {
@@ -298,7 +375,11 @@ export class HaproxyDataPlane implements DataPlane {
       backend: member.backend,
       state: 'maint',
       weight,
-      baseline: { requests: stats?.requests ?? 0, errors: stats?.errors ?? 0, responses: stats?.responses ?? 0 },
+      baseline: {
+        requests: stats?.requests ?? 0,
+        errors: stats?.errors ?? 0,
+        responses: stats?.responses ?? 0,
+      },
     };
     this.known.set(member.backend.id, known);
     return known;

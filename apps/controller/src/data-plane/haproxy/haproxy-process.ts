@@ -29,7 +29,9 @@ export class HaproxyProcess {
 
   constructor(binary: string, configFile: string) {
     const command = [binary, '-db', '-f', configFile];
-    const [file, ...args] = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...command] : command;
+    const [file, ...args] = existsSync(SETPRIV)
+      ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...command]
+      : command;
     this.child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [this.child.stdout, this.child.stderr]) {
       stream?.setEncoding('utf8');
@@ -56,7 +58,9 @@ export class HaproxyProcess {
   }
 
   get running(): boolean {
-    return this.exitInfo === undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.exitInfo === undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   /**

@@ -24,7 +24,8 @@ export class HaproxyRuntimeApi {
 
   /** Sends one command and resolves with HAProxy's whole answer (trimmed). */
   run(command: string): Promise<string> {
-    if (/[\n;]/.test(command)) throw new RuntimeApiError(command, 'one command per call (no ";" or line breaks)');
+    if (/[\n;]/.test(command))
+      throw new RuntimeApiError(command, 'one command per call (no ";" or line breaks)');
     return new Promise((resolve, reject) => {
       const socket = connect(this.socketPath);
       const chunks: Buffer[] = [];
@@ -32,8 +33,12 @@ export class HaproxyRuntimeApi {
         socket.destroy();
         reject(new RuntimeApiError(command, message));
       };
-      socket.setTimeout(this.timeoutMs, () => fail(`no answer within ${this.timeoutMs} ms (dataPlane.haproxy.runtimeApiTimeoutMs)`));
-      socket.on('error', (error: NodeJS.ErrnoException) => fail(`${error.code ?? 'error'} on ${this.socketPath}: ${error.message}`));
+      socket.setTimeout(this.timeoutMs, () =>
+        fail(`no answer within ${this.timeoutMs} ms (dataPlane.haproxy.runtimeApiTimeoutMs)`),
+      );
+      socket.on('error', (error: NodeJS.ErrnoException) =>
+        fail(`${error.code ?? 'error'} on ${this.socketPath}: ${error.message}`),
+      );
       socket.on('data', (chunk: Buffer) => chunks.push(chunk));
       socket.on('end', () => {
         socket.destroy();
@@ -49,7 +54,8 @@ export class HaproxyRuntimeApi {
    */
   async expect(command: string, okAnswers: readonly RegExp[] = []): Promise<void> {
     const answer = await this.run(command);
-    if (answer !== '' && !okAnswers.some((ok) => ok.test(answer))) throw new RuntimeApiError(command, answer.split('\n')[0]);
+    if (answer !== '' && !okAnswers.some((ok) => ok.test(answer)))
+      throw new RuntimeApiError(command, answer.split('\n')[0]);
   }
 }
 

@@ -29,18 +29,39 @@ export interface HaproxyServerStats {
 const RESPONSE_COLUMNS = ['hrsp_1xx', 'hrsp_2xx', 'hrsp_3xx', 'hrsp_4xx', 'hrsp_5xx', 'hrsp_other'];
 
 /** Parses `show stat` for our one frontend and backend; throws with the reason on anything else. */
-export function parseShowStat(csv: string, frontendName: string, backendName: string): HaproxyStats {
+export function parseShowStat(
+  csv: string,
+  frontendName: string,
+  backendName: string,
+): HaproxyStats {
   const lines = csv.split('\n').filter((line) => line.trim() !== '');
   const header = lines[0];
-  if (!header?.startsWith('# ')) throw new Error(`show stat: expected a "# pxname,..." header, got ${JSON.stringify(header?.slice(0, 80) ?? '')}`);
+  if (!header?.startsWith('# '))
+    throw new Error(
+      `show stat: expected a "# pxname,..." header, got ${JSON.stringify(header?.slice(0, 80) ?? '')}`,
+    );
   const columns = new Map(
     header
       .slice(2)
       .split(',')
       .map((name, index) => [name, index] as const),
   );
-  for (const required of ['pxname', 'svname', 'stot', 'scur', 'qcur', 'econ', 'eresp', 'lbtot', 'wredis', 'req_tot', 'status', ...RESPONSE_COLUMNS]) {
-    if (!columns.has(required)) throw new Error(`show stat: column ${required} is missing (HAProxy 2.6 or later is needed)`);
+  for (const required of [
+    'pxname',
+    'svname',
+    'stot',
+    'scur',
+    'qcur',
+    'econ',
+    'eresp',
+    'lbtot',
+    'wredis',
+    'req_tot',
+    'status',
+    ...RESPONSE_COLUMNS,
+  ]) {
+    if (!columns.has(required))
+      throw new Error(`show stat: column ${required} is missing (HAProxy 2.6 or later is needed)`);
   }
   let frontend: HaproxyStats['frontend'] | undefined;
   let backend: HaproxyStats['backend'] | undefined;
@@ -54,7 +75,8 @@ export function parseShowStat(csv: string, frontendName: string, backendName: st
     };
     const [proxy, name] = [text('pxname'), text('svname')];
     if (proxy === frontendName && name === 'FRONTEND') frontend = { requests: number('req_tot') };
-    else if (proxy === backendName && name === 'BACKEND') backend = { serverSelections: number('lbtot'), redispatches: number('wredis') };
+    else if (proxy === backendName && name === 'BACKEND')
+      backend = { serverSelections: number('lbtot'), redispatches: number('wredis') };
     else if (proxy === backendName) {
       servers.set(name, {
         requests: number('stot'),

@@ -35,7 +35,10 @@ describe('OctaviaDataPlane (dataPlane.kind octavia) on the fake Octavia', () => 
     await cloud.stop();
   });
 
-  function plane(overrides: Partial<OctaviaDataPlaneConfig> = {}, leadership?: Leadership): OctaviaDataPlane {
+  function plane(
+    overrides: Partial<OctaviaDataPlaneConfig> = {},
+    leadership?: Leadership,
+  ): OctaviaDataPlane {
     const config = Object.assign(
       new OctaviaDataPlaneConfig(),
       { vipSubnet: 'test-subnet', drainGraceMs: 5_000, statsIntervalMs: 1_000 },
@@ -68,7 +71,12 @@ describe('OctaviaDataPlane (dataPlane.kind octavia) on the fake Octavia', () => 
 
   it('keeps a standby off Octavia: no create at start, no member update, even when asked', async () => {
     // A real election that has not won the lease (never bootstrapped): isLeader() is false.
-    const standby = new LeaderElection(Object.assign(new LeadershipConfig(), { enabled: true, holderId: 'ctl-b' }), new ProviderConfig(), client, clock);
+    const standby = new LeaderElection(
+      Object.assign(new LeadershipConfig(), { enabled: true, holderId: 'ctl-b' }),
+      new ProviderConfig(),
+      client,
+      clock,
+    );
     await expect(plane({}, standby).start()).rejects.toThrow(
       'create load balancer osa-service-lb refused: this controller (ctl-b) is standby, not the leader',
     );
@@ -79,9 +87,13 @@ describe('OctaviaDataPlane (dataPlane.kind octavia) on the fake Octavia', () => 
     await leader.applyMembers([member(1)]);
     const follower = plane({}, standby);
     await follower.start(); // adopting what exists only reads
-    await expect(follower.applyMembers([member(2)])).rejects.toThrow(/update the members of pool .* refused: this controller \(ctl-b\) is standby/);
+    await expect(follower.applyMembers([member(2)])).rejects.toThrow(
+      /update the members of pool .* refused: this controller \(ctl-b\) is standby/,
+    );
     expect(batchCalls()).toHaveLength(1);
-    expect(membersNow()).toEqual([{ name: 'osa:server-1', address: '127.200.0.11', weight: 100, up: true }]);
+    expect(membersNow()).toEqual([
+      { name: 'osa:server-1', address: '127.200.0.11', weight: 100, up: true },
+    ]);
   });
 
   it('needs the openstack provider (its client and credentials)', () => {

@@ -11,12 +11,21 @@ describe('chooseLocalImage (which bundle a local instance runs)', () => {
   let builtBundle: string;
 
   function config(overrides: Partial<LocalProviderConfig> = {}): LocalProviderConfig {
-    return Object.assign(new LocalProviderConfig(), { imagesDir, bundlePath: builtBundle, ...overrides });
+    return Object.assign(new LocalProviderConfig(), {
+      imagesDir,
+      bundlePath: builtBundle,
+      ...overrides,
+    });
   }
   function bake(contents: string, bakedAt: string, name = 'service-golden') {
     const source = path.join(dir, `bundle-${bakedAt}.js`);
     fs.writeFileSync(source, contents);
-    return writeLocalGoldenImage(imagesDir, { name, bundlePath: source, serviceVersion: '1.2.3', now: new Date(bakedAt) });
+    return writeLocalGoldenImage(imagesDir, {
+      name,
+      bundlePath: source,
+      serviceVersion: '1.2.3',
+      now: new Date(bakedAt),
+    });
   }
 
   beforeEach(() => {
@@ -44,14 +53,21 @@ describe('chooseLocalImage (which bundle a local instance runs)', () => {
     expect(choice.imageId).toBe(newer.id);
     expect(choice.bundlePath).toBe(path.join(imagesDir, newer.id, 'main.js'));
     expect(fs.readFileSync(choice.bundlePath, 'utf8')).toBe('// v2\n');
-    expect(choice.description).toBe(`golden image ${newer.id} ("service-golden", service 1.2.3, baked 2026-11-02T10:00:00.000Z)`);
-    expect(chooseLocalImage(config({ image: 'another-image' })).bundlePath).not.toBe(choice.bundlePath);
+    expect(choice.description).toBe(
+      `golden image ${newer.id} ("service-golden", service 1.2.3, baked 2026-11-02T10:00:00.000Z)`,
+    );
+    expect(chooseLocalImage(config({ image: 'another-image' })).bundlePath).not.toBe(
+      choice.bundlePath,
+    );
     expect(chooseLocalImage(config({ imageId: older.id })).bundlePath).toBe(older.bundlePath);
   });
 
   it('falls back to the built bundle when the store only has images of other names, counting them', () => {
     bake('// other\n', '2026-11-03T10:00:00.000Z', 'another-image');
-    expect(chooseLocalImage(config())).toMatchObject({ bundlePath: builtBundle, description: expect.stringContaining('(1 image(s) of other names there)') });
+    expect(chooseLocalImage(config())).toMatchObject({
+      bundlePath: builtBundle,
+      description: expect.stringContaining('(1 image(s) of other names there)'),
+    });
   });
 
   it('refuses a pinned id that is not in the store, naming the field and the store (no fallback)', () => {
@@ -73,15 +89,23 @@ describe('chooseLocalImage (which bundle a local instance runs)', () => {
   it('reports an unreadable store instead of silently running something else', () => {
     fs.mkdirSync(path.join(imagesDir, 'broken'), { recursive: true });
     fs.writeFileSync(path.join(imagesDir, 'broken', 'manifest.json'), '{ not json');
-    expect(() => chooseLocalImage(config())).toThrow(/the local image store .*images \(provider\.local\.imagesDir\) cannot be read: .*manifest\.json: not valid JSON/);
+    expect(() => chooseLocalImage(config())).toThrow(
+      /the local image store .*images \(provider\.local\.imagesDir\) cannot be read: .*manifest\.json: not valid JSON/,
+    );
   });
 
   it('notes when the built bundle differs from the golden image in use, and only then', () => {
     const image = bake('// v1\n', '2026-11-01T10:00:00.000Z');
     const choice = chooseLocalImage(config());
-    expect(staleImageNote(choice, config())).toMatch(new RegExp(`^the built bundle ${builtBundle} \\(sha256 [0-9a-f]{12}\\.\\.\\.\\) differs from golden image ${image.id}: instances run the baked image`));
+    expect(staleImageNote(choice, config())).toMatch(
+      new RegExp(
+        `^the built bundle ${builtBundle} \\(sha256 [0-9a-f]{12}\\.\\.\\.\\) differs from golden image ${image.id}: instances run the baked image`,
+      ),
+    );
     fs.writeFileSync(builtBundle, '// v1\n');
     expect(staleImageNote(choice, config())).toBeUndefined();
-    expect(staleImageNote(chooseLocalImage(config({ imagesDir: path.join(dir, 'empty') })), config())).toBeUndefined();
+    expect(
+      staleImageNote(chooseLocalImage(config({ imagesDir: path.join(dir, 'empty') })), config()),
+    ).toBeUndefined();
   });
 });

@@ -1,6 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GoldenImageNotFoundError, GoldenImageProperty, listLocalGoldenImages, LocalGoldenImage, selectGoldenImage, sha256OfFile } from '@osa/golden-image';
+import {
+  GoldenImageNotFoundError,
+  GoldenImageProperty,
+  listLocalGoldenImages,
+  LocalGoldenImage,
+  selectGoldenImage,
+  sha256OfFile,
+} from '@osa/golden-image';
 import { LocalProviderConfig } from '../../config/provider.config';
 
 /** What a local instance is started from. */
@@ -31,7 +38,9 @@ export function chooseLocalImage(config: LocalProviderConfig): LocalImageChoice 
   try {
     images = listLocalGoldenImages(config.imagesDir);
   } catch (error) {
-    throw new LocalImageError(`the local image store ${config.imagesDir} (provider.local.imagesDir) cannot be read: ${(error as Error).message}`);
+    throw new LocalImageError(
+      `the local image store ${config.imagesDir} (provider.local.imagesDir) cannot be read: ${(error as Error).message}`,
+    );
   }
   const named = images.some((image) => image.name === config.image);
   if (config.imageId === undefined && !named) return builtBundle(config, images.length);
@@ -45,7 +54,9 @@ export function chooseLocalImage(config: LocalProviderConfig): LocalImageChoice 
     throw new LocalImageError(`${error.message} (${field}; local image store ${config.imagesDir})`);
   }
   if (!fs.existsSync(chosen.bundlePath)) {
-    throw new LocalImageError(`golden image ${chosen.id} in ${config.imagesDir} has no ${path.basename(chosen.bundlePath)}: the folder was changed by hand; bake again`);
+    throw new LocalImageError(
+      `golden image ${chosen.id} in ${config.imagesDir} has no ${path.basename(chosen.bundlePath)}: the folder was changed by hand; bake again`,
+    );
   }
   const bakedAt = chosen.properties[GoldenImageProperty.bakedAt];
   const version = chosen.properties[GoldenImageProperty.serviceVersion];
@@ -74,7 +85,10 @@ function builtBundle(config: LocalProviderConfig, otherImages: number): LocalIma
  * A note when the chosen golden image is not what `nx build service` last produced: after editing
  * the service, instances keep running the baked image until the next bake (as VMs would).
  */
-export function staleImageNote(choice: LocalImageChoice, config: LocalProviderConfig): string | undefined {
+export function staleImageNote(
+  choice: LocalImageChoice,
+  config: LocalProviderConfig,
+): string | undefined {
   if (choice.imageId === undefined || !fs.existsSync(config.bundlePath)) return undefined;
   const built = sha256OfFile(config.bundlePath);
   if (built === sha256OfFile(choice.bundlePath)) return undefined;

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import { LocalProviderConfig, ProviderConfig } from '../../config/provider.config';
 import { Clock, CLOCK } from '../../clock/clock';
 import {
@@ -19,7 +26,14 @@ import {
 import { GoldenImagePin } from '../golden-image-pin';
 import { chooseLocalImage, staleImageNote } from './local-golden-image';
 import { LocalInstanceRecord, LocalInstanceRecords } from './local-instance-records';
-import { findProcessesByMarker, isOurProcess, LaunchedProcess, MARKER_VARIABLE, PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
+import {
+  findProcessesByMarker,
+  isOurProcess,
+  LaunchedProcess,
+  MARKER_VARIABLE,
+  PROCESS_LAUNCHER,
+  ProcessLauncher,
+} from './process-launcher';
 
 /** Something the local provider cannot do (the equivalent of a 4xx from Nova). */
 export class LocalProviderError extends Error {
@@ -54,7 +68,9 @@ const ORIGINAL_REASON = 'original';
  * with `true` they keep serving and are adopted. An orderly stop always stops them.
  */
 @Injectable()
-export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, OnApplicationShutdown {
+export class LocalInstanceProvider
+  implements InstanceProvider, OnModuleInit, OnApplicationShutdown
+{
   readonly kind = 'local' as const;
   private readonly logger = new Logger('LocalProvider');
   private readonly instances = new Map<string, LocalInstance>();
@@ -62,7 +78,8 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
   /** The store image the last instance started from ('' before any), to warn about a stale image once. */
   private lastImageId: string | undefined = '';
   private readonly killAllOnExit = (): void => {
-    for (const instance of this.instances.values()) if (!instance.record.logFile) instance.process.killNow();
+    for (const instance of this.instances.values())
+      if (!instance.record.logFile) instance.process.killNow();
   };
 
   constructor(
@@ -72,7 +89,11 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     @Inject(CLOCK) private readonly clock: Clock,
     @Optional() private readonly pin?: GoldenImagePin,
   ) {
-    this.records = new LocalInstanceRecords(config.stateDir, providerConfig.group, config.firstAddress);
+    this.records = new LocalInstanceRecords(
+      config.stateDir,
+      providerConfig.group,
+      config.firstAddress,
+    );
     // Last resort when the controller exits without Nest's shutdown (process.exit, a crash).
     process.on('exit', this.killAllOnExit);
   }
@@ -84,16 +105,24 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
   /** What a previous controller left behind: adopt it, or stop it, per `instancesOutliveController`. */
   async onModuleInit(): Promise<void> {
     const { records, problems } = this.records.readAll();
-    for (const problem of problems) this.logger.error(`unreadable instance record ${problem}: left in place, check it by hand`);
+    for (const problem of problems)
+      this.logger.error(`unreadable instance record ${problem}: left in place, check it by hand`);
     await Promise.all(records.map((record) => this.recoverRecord(record)));
   }
 
   async provisionOriginal(): Promise<OriginalInstance> {
     const found = [...this.instances.values()].find(
-      (instance) => !instance.deleted && instance.record.metadata[METADATA_REASON_KEY] === ORIGINAL_REASON && !instance.process.exit,
+      (instance) =>
+        !instance.deleted &&
+        instance.record.metadata[METADATA_REASON_KEY] === ORIGINAL_REASON &&
+        !instance.process.exit,
     );
     const instance = found ?? this.launch(this.providerConfig.originalName, ORIGINAL_REASON, 0);
-    return { id: instance.record.id, name: instance.record.name, endpoint: { host: instance.record.address, port: this.config.servicePort } };
+    return {
+      id: instance.record.id,
+      name: instance.record.name,
+      endpoint: { host: instance.record.address, port: this.config.servicePort },
+    };
   }
 
   async create(request: CreateInstanceRequest): Promise<CreatedInstance> {
@@ -104,28 +133,42 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
   /** os-stop's equivalent: the process ends (SIGTERM), the record and its address stay; shelving is the same here. */
   async stop(id: string, _request: StopInstanceRequest): Promise<void> {
     const instance = this.require(id, 'stop');
-    if (instance.record.poweredOff) throw new LocalProviderError(`cannot stop ${instance.record.name} (${id}): it is already stopped`);
+    if (instance.record.poweredOff)
+      throw new LocalProviderError(
+        `cannot stop ${instance.record.name} (${id}): it is already stopped`,
+      );
     this.setRecord(instance, { ...instance.record, poweredOff: true });
     const exit = await instance.process.stop(this.config.stopGraceMs);
-    this.logger.log(`${instance.record.name} (${instance.record.address}) stopped: pid ${instance.process.pid} ${describeExit(exit.code, exit.signal)}; record kept`);
+    this.logger.log(
+      `${instance.record.name} (${instance.record.address}) stopped: pid ${instance.process.pid} ${describeExit(exit.code, exit.signal)}; record kept`,
+    );
   }
 
   /** os-start's equivalent: the same image and address, a new process, ACTIVE after provider.local.bootDelayMs. */
   async start(id: string, _request?: StartInstanceRequest): Promise<void> {
     const instance = this.require(id, 'start');
     if (!instance.record.poweredOff) return;
-    const record: LocalInstanceRecord = { ...instance.record, poweredOff: false, pid: undefined, activeAtEpochMs: this.clock.now().getTime() + this.config.bootDelayMs };
+    const record: LocalInstanceRecord = {
+      ...instance.record,
+      poweredOff: false,
+      pid: undefined,
+      activeAtEpochMs: this.clock.now().getTime() + this.config.bootDelayMs,
+    };
     const bundlePath = this.bundleOf(record);
     this.setRecord(instance, record);
     instance.process = this.spawn(record, bundlePath);
     this.setRecord(instance, { ...record, pid: instance.process.pid });
-    this.logger.log(`${record.name} starting again: pid ${instance.process.pid ?? '?'} on ${record.address}:${this.config.servicePort}`);
+    this.logger.log(
+      `${record.name} starting again: pid ${instance.process.pid ?? '?'} on ${record.address}:${this.config.servicePort}`,
+    );
   }
 
   /** What a create would use now, a refresh pin included. */
   async currentImageId(): Promise<string> {
     const imageId = this.pin?.imageId ?? this.config.imageId;
-    return imageIdOf(chooseLocalImage(imageId === this.config.imageId ? this.config : { ...this.config, imageId }));
+    return imageIdOf(
+      chooseLocalImage(imageId === this.config.imageId ? this.config : { ...this.config, imageId }),
+    );
   }
 
   async describe(id: string): Promise<InstanceSnapshot> {
@@ -140,11 +183,15 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     instance.deleted = true;
     const exit = await instance.process.stop(this.config.stopGraceMs);
     this.forget(instance);
-    this.logger.log(`${instance.record.name} (${instance.record.address}) stopped: pid ${instance.process.pid} ${describeExit(exit.code, exit.signal)}`);
+    this.logger.log(
+      `${instance.record.name} (${instance.record.address}) stopped: pid ${instance.process.pid} ${describeExit(exit.code, exit.signal)}`,
+    );
   }
 
   async listGroup(): Promise<InstanceSnapshot[]> {
-    return [...this.instances.values()].filter((instance) => !instance.deleted).map((instance) => this.snapshot(instance));
+    return [...this.instances.values()]
+      .filter((instance) => !instance.deleted)
+      .map((instance) => this.snapshot(instance));
   }
 
   async resolveGoldenImage(): Promise<GoldenImageChoice> {
@@ -154,14 +201,20 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
 
   async updateMetadata(id: string, metadata: Readonly<Record<string, string>>): Promise<void> {
     const instance = this.instances.get(id);
-    if (!instance || instance.deleted) throw new LocalProviderError(`instance ${id} does not exist (any more)`);
-    instance.record = { ...instance.record, metadata: { ...instance.record.metadata, ...metadata } };
+    if (!instance || instance.deleted)
+      throw new LocalProviderError(`instance ${id} does not exist (any more)`);
+    instance.record = {
+      ...instance.record,
+      metadata: { ...instance.record.metadata, ...metadata },
+    };
     this.records.write(instance.record);
   }
 
   /** Pids of the running instances (for tests and status). */
   childPids(): number[] {
-    return [...this.instances.values()].flatMap((instance) => (instance.process.pid === undefined ? [] : [instance.process.pid]));
+    return [...this.instances.values()].flatMap((instance) =>
+      instance.process.pid === undefined ? [] : [instance.process.pid],
+    );
   }
 
   /** Where the records live (for tests and the README). */
@@ -178,24 +231,51 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
   }
 
   private async recoverRecord(record: LocalInstanceRecord): Promise<void> {
-    const pids = record.pid !== undefined ? (isOurProcess(record.pid, record.id) ? [record.pid] : []) : findProcessesByMarker(record.id);
+    const pids =
+      record.pid !== undefined
+        ? isOurProcess(record.pid, record.id)
+          ? [record.pid]
+          : []
+        : findProcessesByMarker(record.id);
     const what = `${record.name} (${record.address}, id ${record.id})`;
     if (record.poweredOff) {
       // Stopped by a previous controller: a process still running was caught mid-stop, so it is finished now.
-      await Promise.all(pids.map((pid) => this.launcher.attach({ pid, marker: record.id, logFile: record.logFile }).stop(this.config.stopGraceMs)));
+      await Promise.all(
+        pids.map((pid) =>
+          this.launcher
+            .attach({ pid, marker: record.id, logFile: record.logFile })
+            .stop(this.config.stopGraceMs),
+        ),
+      );
       if (this.config.instancesOutliveController) {
-        this.instances.set(record.id, { record: { ...record, pid: undefined }, process: this.launcher.attach({ pid: -1, marker: record.id, logFile: record.logFile }), adopted: true, deleted: false });
+        this.instances.set(record.id, {
+          record: { ...record, pid: undefined },
+          process: this.launcher.attach({ pid: -1, marker: record.id, logFile: record.logFile }),
+          adopted: true,
+          deleted: false,
+        });
         this.logger.log(`${what} was left stopped by a previous controller: found again, SHUTOFF`);
       } else {
         this.removeRecord(record);
-        this.logger.log(`${what} was stopped and ended with the previous controller; record cleared`);
+        this.logger.log(
+          `${what} was stopped and ended with the previous controller; record cleared`,
+        );
       }
       return;
     }
     if (pids.length === 0) {
       if (this.config.instancesOutliveController) {
         // Surfaced as ERROR so the group's recovery deletes it through the same path as a cloud server in ERROR.
-        this.instances.set(record.id, { record, process: this.launcher.attach({ pid: record.pid ?? -1, marker: record.id, logFile: record.logFile }), adopted: true, deleted: false });
+        this.instances.set(record.id, {
+          record,
+          process: this.launcher.attach({
+            pid: record.pid ?? -1,
+            marker: record.id,
+            logFile: record.logFile,
+          }),
+          adopted: true,
+          deleted: false,
+        });
         this.logger.warn(`${what} was left by a previous controller and its process is gone`);
       } else {
         this.removeRecord(record);
@@ -206,18 +286,28 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     const [pid] = pids;
     const found = this.launcher.attach({ pid, marker: record.id, logFile: record.logFile });
     if (this.config.instancesOutliveController && record.logFile) {
-      this.instances.set(record.id, { record: { ...record, pid }, process: found, adopted: true, deleted: false });
-      this.logger.log(`${what} pid ${pid} kept running through the controller restart: found again (provider.local.instancesOutliveController=true)`);
+      this.instances.set(record.id, {
+        record: { ...record, pid },
+        process: found,
+        adopted: true,
+        deleted: false,
+      });
+      this.logger.log(
+        `${what} pid ${pid} kept running through the controller restart: found again (provider.local.instancesOutliveController=true)`,
+      );
       return;
     }
-    this.logger.log(`${what} pid ${pid} was left running by a previous controller: stopping it (provider.local.instancesOutliveController=false)`);
+    this.logger.log(
+      `${what} pid ${pid} was left running by a previous controller: stopping it (provider.local.instancesOutliveController=false)`,
+    );
     await found.stop(this.config.stopGraceMs);
     this.removeRecord(record);
   }
 
   private require(id: string, action: string): LocalInstance {
     const instance = this.instances.get(id);
-    if (!instance || instance.deleted) throw new LocalProviderError(`cannot ${action} instance ${id}: no such instance`);
+    if (!instance || instance.deleted)
+      throw new LocalProviderError(`cannot ${action} instance ${id}: no such instance`);
     return instance;
   }
 
@@ -229,15 +319,26 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
   /** The bundle a stopped instance was started from (its image may have been re-baked since: the store keeps old images). */
   private bundleOf(record: LocalInstanceRecord): string {
     const current = chooseLocalImage(this.config);
-    if (record.imageId === undefined || imageIdOf(current) === record.imageId) return current.bundlePath;
-    const pinned = chooseLocalImage({ ...this.config, imageId: record.imageId.startsWith('bundle:') ? undefined : record.imageId });
+    if (record.imageId === undefined || imageIdOf(current) === record.imageId)
+      return current.bundlePath;
+    const pinned = chooseLocalImage({
+      ...this.config,
+      imageId: record.imageId.startsWith('bundle:') ? undefined : record.imageId,
+    });
     return pinned.bundlePath;
   }
 
-  private launch(name: string, reason: string, bootDelayMs: number, request?: Pick<CreateInstanceRequest, 'imageId' | 'metadata'>): LocalInstance {
+  private launch(
+    name: string,
+    reason: string,
+    bootDelayMs: number,
+    request?: Pick<CreateInstanceRequest, 'imageId' | 'metadata'>,
+  ): LocalInstance {
     // A refresh names its image; otherwise the refresh's pin (after a rollback), otherwise the configured choice.
     const imageId = request?.imageId ?? this.pin?.imageId ?? this.config.imageId;
-    const image = chooseLocalImage(imageId === this.config.imageId ? this.config : { ...this.config, imageId });
+    const image = chooseLocalImage(
+      imageId === this.config.imageId ? this.config : { ...this.config, imageId },
+    );
     if (image.imageId !== this.lastImageId) {
       // Once per image change, not per instance: the note compares file hashes.
       this.lastImageId = image.imageId;
@@ -269,7 +370,9 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     const instance: LocalInstance = { record, process: child, adopted: false, deleted: false };
     this.instances.set(id, instance);
     const output = record.logFile ? `; output in ${record.logFile}` : '';
-    this.logger.log(`${name} starting: pid ${child.pid ?? '?'} on ${record.address}:${this.config.servicePort} (id ${id}) from ${image.description}${output}`);
+    this.logger.log(
+      `${name} starting: pid ${child.pid ?? '?'} on ${record.address}:${this.config.servicePort} (id ${id}) from ${image.description}${output}`,
+    );
     return instance;
   }
 
@@ -277,7 +380,12 @@ export class LocalInstanceProvider implements InstanceProvider, OnModuleInit, On
     return this.launcher.launch({
       name: record.name,
       scriptPath: bundlePath,
-      env: { ...this.config.serviceEnv, HOST: record.address, PORT: String(this.config.servicePort), [MARKER_VARIABLE]: record.id },
+      env: {
+        ...this.config.serviceEnv,
+        HOST: record.address,
+        PORT: String(this.config.servicePort),
+        [MARKER_VARIABLE]: record.id,
+      },
       onOutput: (line) => this.logger.log(`${record.name} | ${line}`),
       outliveParent: record.logFile ? { logFile: record.logFile } : undefined,
     });

@@ -69,7 +69,11 @@ export class LocalInstanceRecords {
       const file = path.join(this.directory, entry);
       try {
         const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalInstanceRecord>;
-        if (typeof parsed.id !== 'string' || typeof parsed.name !== 'string' || typeof parsed.address !== 'string') {
+        if (
+          typeof parsed.id !== 'string' ||
+          typeof parsed.name !== 'string' ||
+          typeof parsed.address !== 'string'
+        ) {
           throw new Error('id, name or address missing');
         }
         records.push(parsed as LocalInstanceRecord);

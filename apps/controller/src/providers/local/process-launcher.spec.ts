@@ -21,7 +21,10 @@ describe('NodeProcessLauncher', () => {
     const lines: string[] = [];
     const child = new NodeProcessLauncher().launch({
       name: 'env',
-      scriptPath: script('env.js', "console.log('HOST=' + process.env.HOST); console.log('HOME=' + process.env.HOME); console.error('bye');"),
+      scriptPath: script(
+        'env.js',
+        "console.log('HOST=' + process.env.HOST); console.log('HOME=' + process.env.HOME); console.error('bye');",
+      ),
       env: { HOST: '127.0.0.9' },
       onOutput: (line, stream) => lines.push(`${stream}:${line}`),
     });
@@ -33,11 +36,15 @@ describe('NodeProcessLauncher', () => {
   it('escalates to SIGKILL when a child ignores SIGTERM for longer than the grace period', async () => {
     const child = new NodeProcessLauncher().launch({
       name: 'stubborn',
-      scriptPath: script('stubborn.js', "process.on('SIGTERM', () => console.log('ignoring SIGTERM')); console.log('up'); setInterval(() => {}, 1000);"),
+      scriptPath: script(
+        'stubborn.js',
+        "process.on('SIGTERM', () => console.log('ignoring SIGTERM')); console.log('up'); setInterval(() => {}, 1000);",
+      ),
       env: {},
     });
     const started = Date.now();
-    while (!child.recentOutput().includes('up') && Date.now() - started < 5_000) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!child.recentOutput().includes('up') && Date.now() - started < 5_000)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     const pid = child.pid as number;
     const exit = await child.stop(300);
     expect(exit).toEqual({ code: null, signal: 'SIGKILL' });

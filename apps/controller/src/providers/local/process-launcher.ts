@@ -102,7 +102,11 @@ export class NodeProcessLauncher implements ProcessLauncher {
   private launchOutliving(spec: ProcessSpec, logFile: string): LaunchedProcess {
     const output = fs.openSync(logFile, 'a');
     try {
-      const child = spawn(process.execPath, [spec.scriptPath], { env: { ...spec.env }, stdio: ['ignore', output, output], detached: true });
+      const child = spawn(process.execPath, [spec.scriptPath], {
+        env: { ...spec.env },
+        stdio: ['ignore', output, output],
+        detached: true,
+      });
       child.unref();
       return new ChildLaunchedProcess(child, spec, logFile);
     } finally {
@@ -117,7 +121,10 @@ export function isOurProcess(pid: number, marker: string): boolean {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     if (state === 'Z' || state === 'X') return false;
-    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`${MARKER_VARIABLE}=${marker}`);
+    return fs
+      .readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .includes(`${MARKER_VARIABLE}=${marker}`);
   } catch {
     return false;
   }
@@ -131,7 +138,10 @@ export function findProcessesByMarker(marker: string): number[] {
   } catch {
     return [];
   }
-  return entries.filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => isOurProcess(pid, marker));
+  return entries
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => isOurProcess(pid, marker));
 }
 
 /** The last lines of a log file (at most the last 64 KiB are read). */
@@ -143,7 +153,11 @@ function tailLines(file: string, count: number): string[] {
       const length = Math.min(size, 64 * 1024);
       const buffer = Buffer.alloc(length);
       fs.readSync(fd, buffer, 0, length, size - length);
-      return buffer.toString('utf8').split('\n').filter((line) => line.trim()).slice(-count);
+      return buffer
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.trim())
+        .slice(-count);
     } finally {
       fs.closeSync(fd);
     }
@@ -181,7 +195,8 @@ class FoundLaunchedProcess implements LaunchedProcess {
 
   get exit(): ProcessExit | undefined {
     // A pid of 0 or less would signal a whole group (or everything): such a record means "gone".
-    if (!this.ended && (this.found.pid <= 0 || !isOurProcess(this.found.pid, this.found.marker))) this.ended = { code: null, signal: null };
+    if (!this.ended && (this.found.pid <= 0 || !isOurProcess(this.found.pid, this.found.marker)))
+      this.ended = { code: null, signal: null };
     return this.ended;
   }
 

@@ -1,5 +1,10 @@
 import { Logger, Provider } from '@nestjs/common';
-import { ClientEvent, CloudConfig, OpenStackClient, resolveCloudConfig } from '@osa/openstack-client';
+import {
+  ClientEvent,
+  CloudConfig,
+  OpenStackClient,
+  resolveCloudConfig,
+} from '@osa/openstack-client';
 import { CLOUD_ENVIRONMENT, CloudEnvironment } from '../../config/config.module';
 import { OpenStackProviderConfig, ProviderConfig } from '../../config/provider.config';
 import { ScalingConfig } from '../../config/scaling.config';
@@ -13,7 +18,10 @@ export const OPENSTACK_CLIENT = Symbol('OPENSTACK_CLIENT');
  * environment the config module captured. Throws the client's ConfigError naming the variable
  * or clouds.yaml key at fault; main.ts calls it before Nest starts so that is a clean exit 2.
  */
-export function resolveControllerCloudConfig(config: OpenStackProviderConfig, environment: CloudEnvironment): CloudConfig {
+export function resolveControllerCloudConfig(
+  config: OpenStackProviderConfig,
+  environment: CloudEnvironment,
+): CloudConfig {
   return resolveCloudConfig({
     env: environment.env,
     cloudName: config.cloud,
@@ -29,12 +37,26 @@ export function resolveControllerCloudConfig(config: OpenStackProviderConfig, en
  */
 export const openStackClientProvider: Provider = {
   provide: OPENSTACK_CLIENT,
-  inject: [ProviderConfig, OpenStackProviderConfig, ScalingConfig, CLOUD_ENVIRONMENT, OpenStackCallFeed],
-  useFactory: (provider: ProviderConfig, config: OpenStackProviderConfig, scaling: ScalingConfig, environment: CloudEnvironment, apiCalls: OpenStackCallFeed): OpenStackClient | null => {
+  inject: [
+    ProviderConfig,
+    OpenStackProviderConfig,
+    ScalingConfig,
+    CLOUD_ENVIRONMENT,
+    OpenStackCallFeed,
+  ],
+  useFactory: (
+    provider: ProviderConfig,
+    config: OpenStackProviderConfig,
+    scaling: ScalingConfig,
+    environment: CloudEnvironment,
+    apiCalls: OpenStackCallFeed,
+  ): OpenStackClient | null => {
     if (provider.kind !== 'openstack') return null;
     const logger = new Logger('OpenStack');
     const cloudConfig = resolveControllerCloudConfig(config, environment);
-    logger.log(`credentials from ${cloudConfig.source}; region ${cloudConfig.regionName ?? '(any)'}`);
+    logger.log(
+      `credentials from ${cloudConfig.source}; region ${cloudConfig.regionName ?? '(any)'}`,
+    );
     return OpenStackClient.fromConfig(cloudConfig, {
       timeoutMs: scaling.providerCallTimeoutMs,
       logger: (event: ClientEvent) => {
@@ -49,22 +71,59 @@ export const openStackClientProvider: Provider = {
 function logClientEvent(logger: Logger, event: ClientEvent): void {
   switch (event.type) {
     case 'request':
-      logger.debug({ msg: 'OpenStack call', service: event.service, method: event.method, url: event.url, status: event.status, elapsedMs: event.durationMs, attempt: event.attempt, ...(event.requestId ? { openstackRequestId: event.requestId } : {}) });
+      logger.debug({
+        msg: 'OpenStack call',
+        service: event.service,
+        method: event.method,
+        url: event.url,
+        status: event.status,
+        elapsedMs: event.durationMs,
+        attempt: event.attempt,
+        ...(event.requestId ? { openstackRequestId: event.requestId } : {}),
+      });
       break;
     case 'request-failed':
-      logger.warn({ msg: 'OpenStack call failed', service: event.service, method: event.method, url: event.url, elapsedMs: event.durationMs, attempt: event.attempt, error: event.error });
+      logger.warn({
+        msg: 'OpenStack call failed',
+        service: event.service,
+        method: event.method,
+        url: event.url,
+        elapsedMs: event.durationMs,
+        attempt: event.attempt,
+        error: event.error,
+      });
       break;
     case 'retry':
-      logger.warn({ msg: 'OpenStack call retried', service: event.service, method: event.method, url: event.url, attempt: event.attempt, delayMs: event.delayMs, reason: event.reason });
+      logger.warn({
+        msg: 'OpenStack call retried',
+        service: event.service,
+        method: event.method,
+        url: event.url,
+        attempt: event.attempt,
+        delayMs: event.delayMs,
+        reason: event.reason,
+      });
       break;
     case 'auth':
-      logger.log({ msg: 'Keystone', action: event.action, ...(event.expiresAt ? { expiresAt: event.expiresAt } : {}), ...(event.durationMs !== undefined ? { elapsedMs: event.durationMs } : {}) });
+      logger.log({
+        msg: 'Keystone',
+        action: event.action,
+        ...(event.expiresAt ? { expiresAt: event.expiresAt } : {}),
+        ...(event.durationMs !== undefined ? { elapsedMs: event.durationMs } : {}),
+      });
       break;
     case 'warning':
       logger.warn({ msg: event.message, code: event.code });
       break;
     case 'microversion':
-      logger.log({ msg: 'microversion negotiated', service: event.service, negotiated: event.negotiated, serverMin: event.serverMin, serverMax: event.serverMax, requested: event.requested });
+      logger.log({
+        msg: 'microversion negotiated',
+        service: event.service,
+        negotiated: event.negotiated,
+        serverMin: event.serverMin,
+        serverMax: event.serverMax,
+        requested: event.requested,
+      });
       break;
   }
 }

@@ -1,7 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { goldenImageCandidateOf, selectGoldenImage } from '@osa/golden-image';
-import { AddressSelectionError, ConflictError, extractAddress, Flavor, OpenStackClient, Server } from '@osa/openstack-client';
-import { OpenStackProviderConfig, parseOriginalUrl, ProviderConfig } from '../../config/provider.config';
+import {
+  AddressSelectionError,
+  ConflictError,
+  extractAddress,
+  Flavor,
+  OpenStackClient,
+  Server,
+} from '@osa/openstack-client';
+import {
+  OpenStackProviderConfig,
+  parseOriginalUrl,
+  ProviderConfig,
+} from '../../config/provider.config';
 import {
   CreatedInstance,
   CreateInstanceRequest,
@@ -58,42 +69,58 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     if (fromUrl) return { id: `url:${this.config.originalUrl}`, name, endpoint: fromUrl };
     const servers = await this.client.compute.servers.list({ exactName: name, signal }).toArray();
     if (servers.length === 0) {
-      throw new OriginalServerError(`no server named "${name}" (provider.originalName) in this project; create it or set provider.openstack.originalUrl`);
+      throw new OriginalServerError(
+        `no server named "${name}" (provider.originalName) in this project; create it or set provider.openstack.originalUrl`,
+      );
     }
     if (servers.length > 1) {
-      throw new OriginalServerError(`${servers.length} servers are named "${name}" (${servers.map((server) => server.id).join(', ')}); rename all but one`);
+      throw new OriginalServerError(
+        `${servers.length} servers are named "${name}" (${servers.map((server) => server.id).join(', ')}); rename all but one`,
+      );
     }
     const [server] = servers;
-    if (server.status !== 'ACTIVE') throw new OriginalServerError(`server "${name}" (${server.id}) is ${server.status}, not ACTIVE`);
-    const host = extractAddress(server, { networkName: this.config.network, ipVersion: this.config.ipVersion });
-    this.logger.log(`adopted ${name} (${server.id}) at ${host}:${this.config.servicePort} on network ${this.config.network}`);
+    if (server.status !== 'ACTIVE')
+      throw new OriginalServerError(
+        `server "${name}" (${server.id}) is ${server.status}, not ACTIVE`,
+      );
+    const host = extractAddress(server, {
+      networkName: this.config.network,
+      ipVersion: this.config.ipVersion,
+    });
+    this.logger.log(
+      `adopted ${name} (${server.id}) at ${host}:${this.config.servicePort} on network ${this.config.network}`,
+    );
     return { id: server.id, name, endpoint: { host, port: this.config.servicePort } };
   }
 
   async create(request: CreateInstanceRequest): Promise<CreatedInstance> {
     const signal = request.signal;
-    const [imageId, flavor, networkId] = await Promise.all([this.goldenImageId(signal, request.imageId ?? this.pin?.imageId), this.resolveFlavor(signal), this.resolveNetworkId(signal)]);
+    const [imageId, flavor, networkId] = await Promise.all([
+      this.goldenImageId(signal, request.imageId ?? this.pin?.imageId),
+      this.resolveFlavor(signal),
+      this.resolveNetworkId(signal),
+    ]);
     // Quota, server group and zone (placement/): may refuse before Nova is asked.
     const placement = await this.placement.beforeCreate(flavor, signal);
     const ref = await this.client.compute.servers
       .create({
-      name: request.name,
-      imageId,
-      flavorId: flavor.id,
-      availabilityZone: placement.availabilityZone,
-      schedulerHints: placement.schedulerHints,
-      networks: [{ uuid: networkId }],
-      keyName: this.config.keyName,
-      securityGroups: this.config.securityGroups,
-      // The user's keys first: ours can never be overridden (config validation refuses `osa:` keys anyway).
-      metadata: {
-        ...this.config.metadata,
-        ...request.metadata,
-        [METADATA_GROUP_KEY]: this.providerConfig.group,
-        [METADATA_REASON_KEY]: request.reason,
-        [METADATA_IMAGE_KEY]: imageId,
-      },
-      signal,
+        name: request.name,
+        imageId,
+        flavorId: flavor.id,
+        availabilityZone: placement.availabilityZone,
+        schedulerHints: placement.schedulerHints,
+        networks: [{ uuid: networkId }],
+        keyName: this.config.keyName,
+        securityGroups: this.config.securityGroups,
+        // The user's keys first: ours can never be overridden (config validation refuses `osa:` keys anyway).
+        metadata: {
+          ...this.config.metadata,
+          ...request.metadata,
+          [METADATA_GROUP_KEY]: this.providerConfig.group,
+          [METADATA_REASON_KEY]: request.reason,
+          [METADATA_IMAGE_KEY]: imageId,
+        },
+        signal,
       })
       .catch((error: unknown) => {
         this.placement.createFailed(error, placement);
@@ -101,7 +128,9 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
       });
     this.placement.created(ref.id, placement);
     const where = `${placement.availabilityZone ? `, zone ${placement.availabilityZone}` : ''}${placement.schedulerHints ? `, server group ${this.config.serverGroup?.name}` : ''}`;
-    this.logger.log(`Nova accepted ${request.name}: server ${ref.id} (image ${imageId}, flavor ${this.config.flavor}, network ${this.config.network}${where})`);
+    this.logger.log(
+      `Nova accepted ${request.name}: server ${ref.id} (image ${imageId}, flavor ${this.config.flavor}, network ${this.config.network}${where})`,
+    );
     return { id: ref.id, name: request.name };
   }
 
@@ -123,7 +152,9 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
   }
 
   async listGroup(signal?: AbortSignal): Promise<InstanceSnapshot[]> {
-    const servers = await this.client.compute.servers.list({ metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group }, signal }).toArray();
+    const servers = await this.client.compute.servers
+      .list({ metadata: { [METADATA_GROUP_KEY]: this.providerConfig.group }, signal })
+      .toArray();
     return servers.map((server) => {
       this.placement.observed(server);
       return this.snapshot(server);
@@ -132,10 +163,19 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
 
   async resolveGoldenImage(signal?: AbortSignal): Promise<GoldenImageChoice> {
     const id = await this.goldenImageId(signal);
-    return { id, description: this.config.imageId ? `pinned image ${id} (provider.openstack.imageId)` : `newest image named "${this.config.image}": ${id}` };
+    return {
+      id,
+      description: this.config.imageId
+        ? `pinned image ${id} (provider.openstack.imageId)`
+        : `newest image named "${this.config.image}": ${id}`,
+    };
   }
 
-  async updateMetadata(id: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void> {
+  async updateMetadata(
+    id: string,
+    metadata: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<void> {
     // POST /servers/{id}/metadata: adds or overwrites these keys, leaves the others (compute api-ref "Create or Update Metadata Items").
     await this.client.compute.servers.metadata.update(id, metadata, { signal });
   }
@@ -158,8 +198,15 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       const server = await servers.get(id, { signal: request.signal });
-      if (server.status === 'ACTIVE' || server.taskState === 'powering-on' || server.taskState === 'unshelving' || server.taskState === 'spawning') return;
-      if (server.status === 'SHELVED' || server.status === 'SHELVED_OFFLOADED') await servers.unshelve(id, { signal: request.signal });
+      if (
+        server.status === 'ACTIVE' ||
+        server.taskState === 'powering-on' ||
+        server.taskState === 'unshelving' ||
+        server.taskState === 'spawning'
+      )
+        return;
+      if (server.status === 'SHELVED' || server.status === 'SHELVED_OFFLOADED')
+        await servers.unshelve(id, { signal: request.signal });
       else throw error;
     }
   }
@@ -180,10 +227,11 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     const images = pinnedId
       ? [await this.client.image.images.get(pinnedId, { signal })]
       : await this.client.image.images.list({ name: this.config.image, signal }).toArray();
-    const chosen = selectGoldenImage(
-      images.map(goldenImageCandidateOf),
-      { name: this.config.image, pinnedId, ownerProjectId: pinnedId ? undefined : token.projectId },
-    );
+    const chosen = selectGoldenImage(images.map(goldenImageCandidateOf), {
+      name: this.config.image,
+      pinnedId,
+      ownerProjectId: pinnedId ? undefined : token.projectId,
+    });
     return chosen.id;
   }
 
@@ -194,7 +242,9 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
   }
 
   private async resolveNetworkId(signal: AbortSignal | undefined): Promise<string> {
-    this.networkId ??= (await this.client.network.networks.find(this.config.network, { signal })).id;
+    this.networkId ??= (
+      await this.client.network.networks.find(this.config.network, { signal })
+    ).id;
     return this.networkId;
   }
 
@@ -204,18 +254,24 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     let addressProblem: string | undefined;
     if (status === 'ACTIVE') {
       try {
-        address = extractAddress(server, { networkName: this.config.network, ipVersion: this.config.ipVersion });
+        address = extractAddress(server, {
+          networkName: this.config.network,
+          ipVersion: this.config.ipVersion,
+        });
       } catch (error) {
         if (!(error instanceof AddressSelectionError)) throw error;
         addressProblem = error.message;
       }
     }
-    const fault = server.fault ? `${server.fault.message}${server.fault.code ? ` (code ${server.fault.code})` : ''}` : undefined;
+    const fault = server.fault
+      ? `${server.fault.message}${server.fault.code ? ` (code ${server.fault.code})` : ''}`
+      : undefined;
     return {
       id: server.id,
       name: server.name,
       status,
-      fault: status === 'SHUTOFF' && server.status !== 'SHUTOFF' ? `status ${server.status}` : fault,
+      fault:
+        status === 'SHUTOFF' && server.status !== 'SHUTOFF' ? `status ${server.status}` : fault,
       address,
       addressProblem,
       metadata: server.metadata,

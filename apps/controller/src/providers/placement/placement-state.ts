@@ -13,7 +13,10 @@ export interface CapacityBlock {
   readonly message: string;
   readonly since: string;
   /** For kind quota: the quota and how far over the next instance would take it. */
-  readonly quota?: { readonly name: 'instances' | 'cores' | 'ram' | (string & {}); readonly over?: number };
+  readonly quota?: {
+    readonly name: 'instances' | 'cores' | 'ram' | (string & {});
+    readonly over?: number;
+  };
 }
 
 /** The project's compute quota as last read from Nova, and the flavor's size. */
@@ -29,7 +32,11 @@ export interface QuotaView {
 export interface PlacementView {
   readonly serverGroup?: { readonly name: string; readonly id?: string; readonly policy: string };
   /** Configured zones with the group's instances in each and, when skipped, until when. */
-  readonly zones: readonly { readonly zone: string; readonly instances: number; readonly skippedUntil?: string }[];
+  readonly zones: readonly {
+    readonly zone: string;
+    readonly instances: number;
+    readonly skippedUntil?: string;
+  }[];
   readonly quota?: QuotaView;
   readonly blocked?: CapacityBlock;
 }

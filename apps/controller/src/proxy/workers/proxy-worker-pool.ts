@@ -138,7 +138,11 @@ export class ProxyWorkerPool {
     this.running.set(worker.id, running);
     return new Promise<AddressInfo>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`proxy worker ${worker.id} did not listen within ${WORKER_START_TIMEOUT_MS} ms`));
+        reject(
+          new Error(
+            `proxy worker ${worker.id} did not listen within ${WORKER_START_TIMEOUT_MS} ms`,
+          ),
+        );
         worker.process.kill('SIGKILL');
       }, WORKER_START_TIMEOUT_MS);
       worker.on('message', (message: unknown) => {
@@ -147,7 +151,11 @@ export class ProxyWorkerPool {
         if (workerMessage.t === 'listening') {
           clearTimeout(timer);
           running.listening = true;
-          resolve({ address: workerMessage.address, family: workerMessage.family, port: workerMessage.port });
+          resolve({
+            address: workerMessage.address,
+            family: workerMessage.family,
+            port: workerMessage.port,
+          });
         } else if (workerMessage.t === 'failed') {
           clearTimeout(timer);
           reject(new Error(workerMessage.message));
@@ -157,11 +165,17 @@ export class ProxyWorkerPool {
           this.flushDecisions(running);
         }
       });
-      worker.on('error', (error) => this.logger.warn(`proxy worker ${worker.id}: ${error.message}`));
+      worker.on('error', (error) =>
+        this.logger.warn(`proxy worker ${worker.id}: ${error.message}`),
+      );
       worker.once('exit', (code, signal) => {
         clearTimeout(timer);
         this.onExit(running, code, signal);
-        reject(new Error(`proxy worker ${worker.id} exited before listening (code ${code}, signal ${signal})`));
+        reject(
+          new Error(
+            `proxy worker ${worker.id} exited before listening (code ${code}, signal ${signal})`,
+          ),
+        );
       });
     });
   }
@@ -212,7 +226,9 @@ export class ProxyWorkerPool {
       if (this.stopping) return;
       this.fork().then(
         (address) =>
-          this.logger.log(`proxy worker restarted, listening on ${address.address}:${address.port}`),
+          this.logger.log(
+            `proxy worker restarted, listening on ${address.address}:${address.port}`,
+          ),
         (error: Error) => this.logger.error(`proxy worker restart failed: ${error.message}`),
       );
     }, delayMs).unref();

@@ -23,7 +23,9 @@ const IN_FLIGHT_REPORT_INTERVAL_MS = 250;
 export function runProxyWorker(): void {
   // The controller logs the proxy's lifecycle once for all workers; a worker says only what
   // went wrong in it, on the controller's stdout as the same pino records (format by TTY).
-  Logger.overrideLogger(nestLoggerOn(createControllerLogger(Object.assign(new LogConfig(), { level: 'warn' }))));
+  Logger.overrideLogger(
+    nestLoggerOn(createControllerLogger(Object.assign(new LogConfig(), { level: 'warn' }))),
+  );
   const logger = new Logger('ProxyWorker');
   const config = Object.assign(
     new ProxyConfig(),
@@ -91,7 +93,12 @@ export function runProxyWorker(): void {
 
   server.start().then(
     (address) =>
-      sendNow({ t: 'listening', address: address.address, family: address.family, port: address.port }),
+      sendNow({
+        t: 'listening',
+        address: address.address,
+        family: address.family,
+        port: address.port,
+      }),
     (error: Error) => {
       sendNow({ t: 'failed', message: error.message });
       process.exitCode = 1;

@@ -73,7 +73,11 @@ export class RemoteTrafficDirector implements TrafficDirector {
       const backend: LeasedBackend = { ...decision.backend, lease: message.id };
       resolve({ kind: 'forward', backend });
     } else {
-      resolve({ kind: 'reject', retryAfterSeconds: decision.retryAfterSeconds, reason: decision.reason });
+      resolve({
+        kind: 'reject',
+        retryAfterSeconds: decision.retryAfterSeconds,
+        reason: decision.reason,
+      });
     }
   }
 

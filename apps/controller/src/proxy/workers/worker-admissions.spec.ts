@@ -14,13 +14,18 @@ const ORIGINAL: Backend = { id: 'vm-1', host: '127.0.0.1', port: 5000 };
 function workerAndController(director: StaticTrafficDirector) {
   const toController: WorkerBatchItem[] = [];
   const toWorker: DecisionMessage[] = [];
-  const remote = new RemoteTrafficDirector((message) => toController.push(JSON.parse(JSON.stringify(message))));
-  const admissions = new WorkerAdmissions(director, (message) => toWorker.push(JSON.parse(JSON.stringify(message))));
+  const remote = new RemoteTrafficDirector((message) =>
+    toController.push(JSON.parse(JSON.stringify(message))),
+  );
+  const admissions = new WorkerAdmissions(director, (message) =>
+    toWorker.push(JSON.parse(JSON.stringify(message))),
+  );
   const deliver = (): void => {
     for (const message of toController.splice(0)) {
       if (message.t === 'admit') admissions.admit(message);
       else if (message.t === 'withdraw') admissions.withdraw(message.id);
-      else if (message.t === 'settle') admissions.settle(message.lease, message.outcome, message.durationMs);
+      else if (message.t === 'settle')
+        admissions.settle(message.lease, message.outcome, message.durationMs);
     }
     for (const message of toWorker.splice(0)) remote.onDecision(message);
   };
@@ -29,7 +34,8 @@ function workerAndController(director: StaticTrafficDirector) {
 
 /** The final decision behind the worker's `queue` answer (the controller's answer arrives later). */
 async function answerOf(decision: TrafficDecision, deliver: () => void): Promise<TrafficDecision> {
-  if (decision.kind !== 'queue') throw new Error(`a worker always waits for the controller, got ${decision.kind}`);
+  if (decision.kind !== 'queue')
+    throw new Error(`a worker always waits for the controller, got ${decision.kind}`);
   deliver();
   await Promise.resolve();
   deliver();
@@ -65,8 +71,15 @@ describe('proxy workers: admissions decided by the controller', () => {
     const director = new StaticTrafficDirector([ORIGINAL]);
     director.rejectReason = 'scaling out, retry shortly';
     const { remote, deliver } = workerAndController(director);
-    const decision = await answerOf(remote.admit({ method: 'GET', path: '/', remoteAddress: '127.0.0.9' }), deliver);
-    expect(decision).toEqual({ kind: 'reject', retryAfterSeconds: 2, reason: 'scaling out, retry shortly' });
+    const decision = await answerOf(
+      remote.admit({ method: 'GET', path: '/', remoteAddress: '127.0.0.9' }),
+      deliver,
+    );
+    expect(decision).toEqual({
+      kind: 'reject',
+      retryAfterSeconds: 2,
+      reason: 'scaling out, retry shortly',
+    });
   });
 
   it("waits out the director's queue in the controller; a withdrawn request's late backend goes straight back", async () => {
@@ -85,7 +98,9 @@ describe('proxy workers: admissions decided by the controller', () => {
 
     release(director.forward(ORIGINAL)); // the queue hands a backend out anyway
     await new Promise((resolve) => setImmediate(resolve));
-    expect(director.settles).toEqual([{ backendId: 'vm-1', outcome: 'client-aborted', durationMs: 0 }]);
+    expect(director.settles).toEqual([
+      { backendId: 'vm-1', outcome: 'client-aborted', durationMs: 0 },
+    ]);
     expect(director.outstanding()).toBe(0);
   });
 
@@ -98,7 +113,9 @@ describe('proxy workers: admissions decided by the controller', () => {
     deliver();
 
     admissions.workerGone();
-    expect(director.settles).toEqual([{ backendId: 'vm-1', outcome: 'client-aborted', durationMs: 0 }]);
+    expect(director.settles).toEqual([
+      { backendId: 'vm-1', outcome: 'client-aborted', durationMs: 0 },
+    ]);
     expect(director.withdrawn).toBe(1);
     expect(director.outstanding()).toBe(0);
   });
@@ -109,7 +126,12 @@ describe('proxy workers: admissions decided by the controller', () => {
     const pending = remote.admit({ method: 'GET', path: '/', remoteAddress: '127.0.0.9' });
     remote.disconnected();
     if (pending.kind !== 'queue') throw new Error('expected the worker to wait');
-    expect(await pending.decision).toMatchObject({ kind: 'reject', reason: 'control plane unavailable' });
-    expect(remote.admit({ method: 'GET', path: '/', remoteAddress: '127.0.0.9' })).toMatchObject({ kind: 'reject' });
+    expect(await pending.decision).toMatchObject({
+      kind: 'reject',
+      reason: 'control plane unavailable',
+    });
+    expect(remote.admit({ method: 'GET', path: '/', remoteAddress: '127.0.0.9' })).toMatchObject({
+      kind: 'reject',
+    });
   });
 });

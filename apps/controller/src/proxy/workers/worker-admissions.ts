@@ -1,5 +1,10 @@
 import { MAX_QUEUE_HOPS } from '../attempt-engine';
-import type { Backend, TrafficDecision, TrafficDirector, UpstreamOutcome } from '../traffic-director';
+import type {
+  Backend,
+  TrafficDecision,
+  TrafficDirector,
+  UpstreamOutcome,
+} from '../traffic-director';
 import type { AdmitMessage, DecisionMessage, RemoteDecision } from './worker-protocol';
 
 const NO_BACKEND: RemoteDecision = {
@@ -84,7 +89,11 @@ export class WorkerAdmissions {
         this.leases.set(id, decision.backend);
         this.answer(id, {
           kind: 'forward',
-          backend: { id: decision.backend.id, host: decision.backend.host, port: decision.backend.port },
+          backend: {
+            id: decision.backend.id,
+            host: decision.backend.host,
+            port: decision.backend.port,
+          },
         });
         return;
       case 'reject':

@@ -90,5 +90,9 @@ export const WORKER_CONFIG_ENV = 'OSA_PROXY_WORKER_CONFIG';
 
 /** True for a message of this protocol (a worker may receive other IPC, e.g. cluster's own). */
 export function isProtocolMessage(message: unknown): message is { t: string } {
-  return typeof message === 'object' && message !== null && typeof (message as { t?: unknown }).t === 'string';
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    typeof (message as { t?: unknown }).t === 'string'
+  );
 }

@@ -54,7 +54,8 @@ export class SampledGauge {
 
   sample(nowMs: number, value: number): void {
     this.samples.push({ atMs: nowMs, value });
-    while (this.samples.length > 0 && this.samples[0].atMs <= nowMs - this.maxWindowMs) this.samples.shift();
+    while (this.samples.length > 0 && this.samples[0].atMs <= nowMs - this.maxWindowMs)
+      this.samples.shift();
   }
 
   /** Mean of the samples taken in the last `windowMs`; 0 without any. */

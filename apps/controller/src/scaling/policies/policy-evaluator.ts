@@ -54,11 +54,20 @@ export class PolicyEvaluator {
     const sustainedMs = config.scaleIn.sustainedBelowTargetMs;
     if (config.policies.includes('requests-per-second')) {
       this.targetPolicies.push(
-        new TargetTrackingPolicy('requests-per-second', config.targetRequestsPerSecond, sustainedMs, (nowMs) => this.requestRate.perSecond(nowMs, windowMs)),
+        new TargetTrackingPolicy(
+          'requests-per-second',
+          config.targetRequestsPerSecond,
+          sustainedMs,
+          (nowMs) => this.requestRate.perSecond(nowMs, windowMs),
+        ),
       );
     }
     if (config.policies.includes('in-flight')) {
-      this.targetPolicies.push(new TargetTrackingPolicy('in-flight', config.targetInFlight, sustainedMs, (nowMs) => this.inFlight.average(nowMs, windowMs)));
+      this.targetPolicies.push(
+        new TargetTrackingPolicy('in-flight', config.targetInFlight, sustainedMs, (nowMs) =>
+          this.inFlight.average(nowMs, windowMs),
+        ),
+      );
     }
   }
 
@@ -91,7 +100,9 @@ export class PolicyEvaluator {
     if (verdicts.length === 0) return { scaleOutTo: undefined, scaleInTo: undefined, verdicts };
     const scaleOutTo = Math.max(...verdicts.map((verdict) => verdict.recommended));
     const sustained = verdicts.map((verdict) => verdict.sustainedRecommended);
-    const scaleInTo = sustained.every((value) => value !== undefined) ? Math.max(...(sustained as number[])) : undefined;
+    const scaleInTo = sustained.every((value) => value !== undefined)
+      ? Math.max(...(sustained as number[]))
+      : undefined;
     return { scaleOutTo, scaleInTo, verdicts };
   }
 
@@ -103,14 +114,21 @@ export class PolicyEvaluator {
   views(): PolicyView[] {
     const views: PolicyView[] = [];
     if (this.requestCountActive) {
-      views.push({ name: 'request-count', countedSinceLastScaleEvent: this.requestCount.counted, thresholdRequests: this.requestCount.threshold });
+      views.push({
+        name: 'request-count',
+        countedSinceLastScaleEvent: this.requestCount.counted,
+        thresholdRequests: this.requestCount.threshold,
+      });
     }
     for (const policy of this.targetPolicies) {
       const last = policy.lastVerdict();
       views.push({
         name: policy.name,
         target: policy.target,
-        unit: policy.name === 'requests-per-second' ? 'requests per second per instance' : 'requests in flight per instance',
+        unit:
+          policy.name === 'requests-per-second'
+            ? 'requests per second per instance'
+            : 'requests in flight per instance',
         current: last ? round(last.perInstance) : undefined,
         total: last ? round(last.total) : undefined,
         recommendedInstances: last?.recommended,
@@ -121,7 +139,11 @@ export class PolicyEvaluator {
   }
 }
 
-export function describeVerdict(verdict: TargetTrackingVerdict, target: number, windowMs: number): string {
+export function describeVerdict(
+  verdict: TargetTrackingVerdict,
+  target: number,
+  windowMs: number,
+): string {
   const unit = verdict.policy === 'requests-per-second' ? 'requests/s' : 'in flight';
   return `${verdict.policy}: ${round(verdict.total)} ${unit} over ${(windowMs / 1000).toFixed(0)}s = ${round(verdict.perInstance)} per instance (target ${target}) -> ${verdict.recommended} instance(s)`;
 }

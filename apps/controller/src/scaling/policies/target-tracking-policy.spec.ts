@@ -19,7 +19,8 @@ describe('TargetTrackingPolicy', () => {
     const policy = new TargetTrackingPolicy('requests-per-second', 10, 5_000, () => load);
     expect(policy.evaluate(0, 4).sustainedRecommended).toBeUndefined(); // window not covered yet
     load = 5;
-    for (let atMs = 1_000; atMs <= 4_000; atMs += 1_000) expect(policy.evaluate(atMs, 4).sustainedRecommended).toBeUndefined();
+    for (let atMs = 1_000; atMs <= 4_000; atMs += 1_000)
+      expect(policy.evaluate(atMs, 4).sustainedRecommended).toBeUndefined();
     // At 5 s the window is covered but still holds the 40/s sample from t=0.
     expect(policy.evaluate(5_000, 4)).toMatchObject({ recommended: 1, sustainedRecommended: 4 });
     expect(policy.evaluate(6_000, 4)).toMatchObject({ recommended: 1, sustainedRecommended: 1 });

@@ -41,10 +41,19 @@ export class TargetTrackingPolicy {
     const recommended = Math.max(0, Math.ceil(total / this.target - 1e-9));
     this.firstEvaluationMs ??= nowMs;
     this.history.push({ atMs: nowMs, recommended });
-    while (this.history.length > 0 && this.history[0].atMs < nowMs - this.sustainedMs) this.history.shift();
+    while (this.history.length > 0 && this.history[0].atMs < nowMs - this.sustainedMs)
+      this.history.shift();
     const covered = nowMs - this.firstEvaluationMs >= this.sustainedMs;
-    const sustainedRecommended = covered ? Math.max(...this.history.map((entry) => entry.recommended)) : undefined;
-    this.last = { policy: this.name, total, perInstance: total / Math.max(1, servingInstances), recommended, sustainedRecommended };
+    const sustainedRecommended = covered
+      ? Math.max(...this.history.map((entry) => entry.recommended))
+      : undefined;
+    this.last = {
+      policy: this.name,
+      total,
+      perInstance: total / Math.max(1, servingInstances),
+      recommended,
+      sustainedRecommended,
+    };
     return this.last;
   }
 

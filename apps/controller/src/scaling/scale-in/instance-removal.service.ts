@@ -45,7 +45,11 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
   /** The admitted instances a scale-in of `count` would remove, per scaling.scaleIn.selection / protectOriginal. */
   choose(count: number): PoolInstance[] {
     const { selection, protectOriginal } = this.config.scaleIn;
-    return chooseScaleInVictims(this.pool.admitted(), count, { selection, protectOriginal, zoneOf: (id) => this.placement.zoneOf(id) });
+    return chooseScaleInVictims(this.pool.admitted(), count, {
+      selection,
+      protectOriginal,
+      zoneOf: (id) => this.placement.zoneOf(id),
+    });
   }
 
   /** Starts removing `instance` (synchronously out of rotation); resolves with the finished event. */
@@ -66,7 +70,9 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
     };
     this.pool.setPhase(instance.id, 'deleting');
     this.eventLog.started(event);
-    const done = this.run(instance, event, request.drain).finally(() => this.running.delete(instance.id));
+    const done = this.run(instance, event, request.drain).finally(() =>
+      this.running.delete(instance.id),
+    );
     this.running.set(instance.id, done);
     return done;
   }
@@ -85,13 +91,19 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
     await this.settled();
   }
 
-  private async run(instance: PoolInstance, event: RemovalEvent, drain: boolean): Promise<RemovalEvent> {
+  private async run(
+    instance: PoolInstance,
+    event: RemovalEvent,
+    drain: boolean,
+  ): Promise<RemovalEvent> {
     const startedMs = this.clock.nowMs();
     const label = `${event.kind} #${event.sequence} ${instance.name} [${instance.id}]${event.address ? ` at ${event.address}` : ''}`;
     const fields = instanceFields(event);
     const drainTimeoutMs = this.config.scaleIn.drainTimeoutMs;
     this.logger.log({
-      msg: drain ? 'out of rotation: draining the requests in flight (up to scaling.scaleIn.drainTimeoutMs)' : 'out of rotation: nothing to drain',
+      msg: drain
+        ? 'out of rotation: draining the requests in flight (up to scaling.scaleIn.drainTimeoutMs)'
+        : 'out of rotation: nothing to drain',
       ...fields,
       phase: 'draining',
       trigger: event.trigger,
@@ -102,7 +114,12 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
     if (drain) await this.drain(instance, label, startedMs, drainTimeoutMs);
     event.inFlightAtDelete = instance.inFlight;
     if (instance.inFlight > 0) {
-      this.logger.warn({ msg: 'requests still in flight at the drain deadline: deleting anyway', ...fields, inFlight: instance.inFlight, elapsedMs: Math.round(this.clock.nowMs() - startedMs) });
+      this.logger.warn({
+        msg: 'requests still in flight at the drain deadline: deleting anyway',
+        ...fields,
+        inFlight: instance.inFlight,
+        elapsedMs: Math.round(this.clock.nowMs() - startedMs),
+      });
     }
     lifecycle.enter('deleting');
     let deleted: boolean;
@@ -110,7 +127,10 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
       event.outcome = 'left running: the controller never deletes the original server';
       deleted = true;
     } else {
-      const outcome = await this.deleter.delete({ id: instance.id, name: instance.name }, `${event.kind} #${event.sequence}`);
+      const outcome = await this.deleter.delete(
+        { id: instance.id, name: instance.name },
+        `${event.kind} #${event.sequence}`,
+      );
       event.outcome = outcome.note;
       deleted = outcome.deleted;
     }
@@ -120,23 +140,36 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
     event.totalMs = Math.round(this.clock.nowMs() - startedMs);
     const drained = event.phaseDurationsMs.draining ?? 0;
     const summary = `drained ${event.inFlightAtStart - (event.inFlightAtDelete ?? 0)} of ${event.inFlightAtStart} request(s) in ${seconds(drained)}, total ${seconds(event.totalMs)}`;
-    if (deleted) this.logger.log(`${label}: ${instance.name} ${instance.role === 'original' && this.provider.kind !== 'local' ? 'removed from the pool' : 'deleted'} (${event.trigger}); ${summary}`);
+    if (deleted)
+      this.logger.log(
+        `${label}: ${instance.name} ${instance.role === 'original' && this.provider.kind !== 'local' ? 'removed from the pool' : 'deleted'} (${event.trigger}); ${summary}`,
+      );
     else this.logger.error(`${label}: ${event.outcome}; ${summary}`);
     this.eventLog.finished(event);
     return event;
   }
 
-  private async drain(instance: PoolInstance, label: string, startedMs: number, drainTimeoutMs: number): Promise<void> {
+  private async drain(
+    instance: PoolInstance,
+    label: string,
+    startedMs: number,
+    drainTimeoutMs: number,
+  ): Promise<void> {
     let lastProgressMs = startedMs;
     while (instance.inFlight > 0 && !this.shutdown.signal.aborted) {
       const nowMs = this.clock.nowMs();
       if (nowMs - startedMs >= drainTimeoutMs) return;
       if (nowMs - lastProgressMs >= this.config.progressLogIntervalMs) {
         lastProgressMs = nowMs;
-        this.logger.log(`${label}: still draining after ${seconds(nowMs - startedMs)}: ${instance.inFlight} request(s) in flight`);
+        this.logger.log(
+          `${label}: still draining after ${seconds(nowMs - startedMs)}: ${instance.inFlight} request(s) in flight`,
+        );
       }
       try {
-        await this.clock.sleep(Math.min(DRAIN_POLL_MS, drainTimeoutMs - (nowMs - startedMs)), this.shutdown.signal);
+        await this.clock.sleep(
+          Math.min(DRAIN_POLL_MS, drainTimeoutMs - (nowMs - startedMs)),
+          this.shutdown.signal,
+        );
       } catch {
         return; // shutting down: delete now
       }

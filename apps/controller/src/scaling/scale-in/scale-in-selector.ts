@@ -15,8 +15,15 @@ export interface ScaleInChoice {
  * flight, newest first on a tie (`least-loaded`). The original is skipped when protected.
  * Never-below-minimum is the desired count's job, not this function's.
  */
-export function chooseScaleInVictims(admitted: readonly PoolInstance[], count: number, choice: ScaleInChoice): PoolInstance[] {
-  const candidates = admitted.filter((instance) => instance.phase === 'admitted' && !(choice.protectOriginal && instance.role === 'original'));
+export function chooseScaleInVictims(
+  admitted: readonly PoolInstance[],
+  count: number,
+  choice: ScaleInChoice,
+): PoolInstance[] {
+  const candidates = admitted.filter(
+    (instance) =>
+      instance.phase === 'admitted' && !(choice.protectOriginal && instance.role === 'original'),
+  );
   const newestFirst = (a: PoolInstance, b: PoolInstance): number => admittedAt(b) - admittedAt(a);
   const crowding = choice.zoneOf ? zoneCrowding(admitted, choice.zoneOf) : undefined;
   const ordered = [...candidates].sort((a, b) => {
@@ -24,7 +31,8 @@ export function chooseScaleInVictims(admitted: readonly PoolInstance[], count: n
     if (ejected !== 0) return ejected;
     const crowded = (crowding?.get(b.id) ?? 0) - (crowding?.get(a.id) ?? 0);
     if (crowded !== 0) return crowded;
-    if (choice.selection === 'least-loaded' && a.inFlight !== b.inFlight) return a.inFlight - b.inFlight;
+    if (choice.selection === 'least-loaded' && a.inFlight !== b.inFlight)
+      return a.inFlight - b.inFlight;
     return newestFirst(a, b);
   });
   return ordered.slice(0, Math.max(0, count));

@@ -23,7 +23,8 @@ export class CapacityBounds {
 
   /** Sets the scheduled bounds; true when either changed. */
   set(bounds: { readonly minInstances: number; readonly maxInstances: number }): boolean {
-    const changed = bounds.minInstances !== this.minInstances || bounds.maxInstances !== this.maxInstances;
+    const changed =
+      bounds.minInstances !== this.minInstances || bounds.maxInstances !== this.maxInstances;
     this.scheduledMin = bounds.minInstances;
     this.scheduledMax = bounds.maxInstances;
     return changed;

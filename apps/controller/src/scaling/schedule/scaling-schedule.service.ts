@@ -1,11 +1,24 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { CancelTimer, Clock, CLOCK } from '../../clock/clock';
 import { ScalingConfig } from '../../config/scaling.config';
 import { ScalingService } from '../scaling.service';
 import { CapacityBounds } from './capacity-bounds';
-import { capacityInForce, CapacityInForce, entryLabel, ScheduleEntry, scheduledDesired, upcomingChanges } from './schedule-decisions';
+import {
+  capacityInForce,
+  CapacityInForce,
+  entryLabel,
+  ScheduleEntry,
+  scheduledDesired,
+  upcomingChanges,
+} from './schedule-decisions';
 
 /** /status `schedule`: what is in force now and the next three changes. */
 export interface ScheduleView {
@@ -18,7 +31,13 @@ export interface ScheduleView {
     readonly maxFrom?: string;
     readonly desiredFrom?: string;
   };
-  readonly next: readonly { readonly at: string; readonly entry: string; readonly minInstances?: number; readonly maxInstances?: number; readonly desired?: number }[];
+  readonly next: readonly {
+    readonly at: string;
+    readonly entry: string;
+    readonly minInstances?: number;
+    readonly maxInstances?: number;
+    readonly desired?: number;
+  }[];
 }
 
 /** A timer never waits longer than this before looking again (Node's setTimeout caps at ~24.8 days). */
@@ -52,17 +71,32 @@ export class ScalingScheduleService implements OnApplicationBootstrap, OnModuleD
     private readonly registry: SchedulerRegistry,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.entries = config.schedule.map((entry, index) => ({ index, name: entry.name, cron: entry.cron, timeZone: entry.timeZone, minInstances: entry.minInstances, maxInstances: entry.maxInstances, desired: entry.desired }));
+    this.entries = config.schedule.map((entry, index) => ({
+      index,
+      name: entry.name,
+      cron: entry.cron,
+      timeZone: entry.timeZone,
+      minInstances: entry.minInstances,
+      maxInstances: entry.maxInstances,
+      desired: entry.desired,
+    }));
   }
 
   onApplicationBootstrap(): void {
     if (this.entries.length === 0) return;
     for (const entry of this.entries) {
-      const job = CronJob.from({ cronTime: entry.cron, timeZone: entry.timeZone, onTick: () => this.apply(`${entryLabel(entry)} fired`), start: true });
+      const job = CronJob.from({
+        cronTime: entry.cron,
+        timeZone: entry.timeZone,
+        onTick: () => this.apply(`${entryLabel(entry)} fired`),
+        start: true,
+      });
       this.registry.addCronJob(`scaling.schedule[${entry.index}]`, job as never);
     }
     const next = this.view().next.map((change) => `${change.at} ${change.entry}`);
-    this.logger.log(`${this.entries.length} schedule entr${this.entries.length === 1 ? 'y' : 'ies'}; next: ${next.join('; ') || 'none'}`);
+    this.logger.log(
+      `${this.entries.length} schedule entr${this.entries.length === 1 ? 'y' : 'ies'}; next: ${next.join('; ') || 'none'}`,
+    );
     this.apply('start-up: the entry in force now');
   }
 
@@ -82,7 +116,8 @@ export class ScalingScheduleService implements OnApplicationBootstrap, OnModuleD
   view(): ScheduleView {
     const nowMs = this.clock.now().getTime();
     const inForce = capacityInForce(this.entries, this.config, nowMs);
-    const from = (source: { entry: string; firedAtMs: number } | undefined): string | undefined => (source ? `${source.entry} at ${new Date(source.firedAtMs).toISOString()}` : undefined);
+    const from = (source: { entry: string; firedAtMs: number } | undefined): string | undefined =>
+      source ? `${source.entry} at ${new Date(source.firedAtMs).toISOString()}` : undefined;
     return {
       inForce: {
         minInstances: inForce.minInstances,
@@ -131,18 +166,31 @@ export class ScalingScheduleService implements OnApplicationBootstrap, OnModuleD
     if (key === this.appliedBoundsKey) return;
     this.appliedBoundsKey = key;
     if (!this.bounds.set(inForce)) return;
-    const from = [inForce.minSource && `min from ${inForce.minSource.entry}`, inForce.maxSource && `max from ${inForce.maxSource.entry}`].filter(Boolean).join(', ');
-    this.logger.log(`capacity in force: minInstances ${inForce.minInstances}, maxInstances ${inForce.maxInstances} (${trigger}${from ? `; ${from}` : ''})`);
+    const from = [
+      inForce.minSource && `min from ${inForce.minSource.entry}`,
+      inForce.maxSource && `max from ${inForce.maxSource.entry}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    this.logger.log(
+      `capacity in force: minInstances ${inForce.minInstances}, maxInstances ${inForce.maxInstances} (${trigger}${from ? `; ${from}` : ''})`,
+    );
     this.reclamp(trigger);
   }
 
   private applyDesired(inForce: CapacityInForce, trigger: string): void {
-    const key = inForce.desired ? `${inForce.desired.entry}@${inForce.desired.firedAtMs}` : undefined;
+    const key = inForce.desired
+      ? `${inForce.desired.entry}@${inForce.desired.firedAtMs}`
+      : undefined;
     const fresh = key !== undefined && key !== this.appliedDesiredKey;
     this.appliedDesiredKey = key;
     if (fresh) {
       const target = scheduledDesired(inForce, this.scaling.desiredCount, true);
-      if (target !== undefined) this.scaling.setDesired(target, { source: 'schedule', reason: `${inForce.desired?.entry} set desired ${inForce.desired?.count} (${trigger})` });
+      if (target !== undefined)
+        this.scaling.setDesired(target, {
+          source: 'schedule',
+          reason: `${inForce.desired?.entry} set desired ${inForce.desired?.count} (${trigger})`,
+        });
       return;
     }
     this.reclamp(trigger);
@@ -153,12 +201,18 @@ export class ScalingScheduleService implements OnApplicationBootstrap, OnModuleD
     const current = this.scaling.desiredCount;
     if (current === undefined) return;
     const target = Math.min(Math.max(current, this.bounds.minInstances), this.bounds.maxInstances);
-    if (target !== current) this.scaling.setDesired(target, { source: 'schedule', reason: `scheduled range ${this.bounds.minInstances}..${this.bounds.maxInstances} (${trigger})` });
+    if (target !== current)
+      this.scaling.setDesired(target, {
+        source: 'schedule',
+        reason: `scheduled range ${this.bounds.minInstances}..${this.bounds.maxInstances} (${trigger})`,
+      });
   }
 
   private nextDelayMs(nowMs: number): number {
     const [next] = upcomingChanges(this.entries, nowMs, 1);
-    return next ? Math.min(Math.max(0, next.atMs - nowMs) + FIRE_MARGIN_MS, MAX_TIMER_MS) : MAX_TIMER_MS;
+    return next
+      ? Math.min(Math.max(0, next.atMs - nowMs) + FIRE_MARGIN_MS, MAX_TIMER_MS)
+      : MAX_TIMER_MS;
   }
 
   private arm(delayMs: number): void {

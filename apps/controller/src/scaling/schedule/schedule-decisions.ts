@@ -58,7 +58,16 @@ export interface ScheduledChange {
  * entry costs a few steps and a yearly one too). An entry that did not fire within the last
  * ~4 years (Feb 29 fits) is not in force.
  */
-const LOOKBACK_WINDOWS_MS = [2_000, 60_000, 3_600_000, 86_400_000, 8 * 86_400_000, 32 * 86_400_000, 367 * 86_400_000, 4 * 366 * 86_400_000];
+const LOOKBACK_WINDOWS_MS = [
+  2_000,
+  60_000,
+  3_600_000,
+  86_400_000,
+  8 * 86_400_000,
+  32 * 86_400_000,
+  367 * 86_400_000,
+  4 * 366 * 86_400_000,
+];
 const MAX_STEPS_PER_WINDOW = 10_000;
 
 /** The display name of an entry: its `name`, else `schedule[i] (cron, tz)`. */
@@ -68,7 +77,9 @@ export function entryLabel(entry: ScheduleEntry): string {
 
 /** The first occurrence strictly after `afterMs`. */
 export function nextOccurrence(entry: ScheduleEntry, afterMs: number): number {
-  return new CronTime(entry.cron, entry.timeZone).getNextDateFrom(new Date(afterMs), entry.timeZone).toMillis();
+  return new CronTime(entry.cron, entry.timeZone)
+    .getNextDateFrom(new Date(afterMs), entry.timeZone)
+    .toMillis();
 }
 
 /** The last occurrence at or before `atMs`, or undefined when none within the look-back. */
@@ -94,18 +105,26 @@ export function lastOccurrence(entry: ScheduleEntry, atMs: number): number | und
  * only on the entries and the time, so a controller started at 10:00 applies the 09:00 entry,
  * never one it "missed". maxInstances is never below minInstances (max follows min up).
  */
-export function capacityInForce(entries: readonly ScheduleEntry[], base: CapacityBase, atMs: number): CapacityInForce {
+export function capacityInForce(
+  entries: readonly ScheduleEntry[],
+  base: CapacityBase,
+  atMs: number,
+): CapacityInForce {
   let min: { value: number; source: ScheduleSource } | undefined;
   let max: { value: number; source: ScheduleSource } | undefined;
   let desired: { value: number; source: ScheduleSource } | undefined;
-  const newer = (current: { source: ScheduleSource } | undefined, firedAtMs: number): boolean => current === undefined || firedAtMs >= current.source.firedAtMs;
+  const newer = (current: { source: ScheduleSource } | undefined, firedAtMs: number): boolean =>
+    current === undefined || firedAtMs >= current.source.firedAtMs;
   for (const entry of entries) {
     const firedAtMs = lastOccurrence(entry, atMs);
     if (firedAtMs === undefined) continue;
     const source = { entry: entryLabel(entry), firedAtMs };
-    if (entry.minInstances !== undefined && newer(min, firedAtMs)) min = { value: entry.minInstances, source };
-    if (entry.maxInstances !== undefined && newer(max, firedAtMs)) max = { value: entry.maxInstances, source };
-    if (entry.desired !== undefined && newer(desired, firedAtMs)) desired = { value: entry.desired, source };
+    if (entry.minInstances !== undefined && newer(min, firedAtMs))
+      min = { value: entry.minInstances, source };
+    if (entry.maxInstances !== undefined && newer(max, firedAtMs))
+      max = { value: entry.maxInstances, source };
+    if (entry.desired !== undefined && newer(desired, firedAtMs))
+      desired = { value: entry.desired, source };
   }
   const minInstances = min?.value ?? base.minInstances;
   const maxInstances = Math.max(max?.value ?? base.maxInstances, minInstances);
@@ -119,20 +138,34 @@ export function capacityInForce(entries: readonly ScheduleEntry[], base: Capacit
 }
 
 /** The next `count` scheduled changes strictly after `fromMs`, soonest first (entries firing together are listed apart). */
-export function upcomingChanges(entries: readonly ScheduleEntry[], fromMs: number, count: number): ScheduledChange[] {
+export function upcomingChanges(
+  entries: readonly ScheduleEntry[],
+  fromMs: number,
+  count: number,
+): ScheduledChange[] {
   const changes: ScheduledChange[] = [];
   for (const entry of entries) {
     let cursor = fromMs;
     for (let i = 0; i < count; i++) {
       cursor = nextOccurrence(entry, cursor);
-      changes.push({ atMs: cursor, entry: entryLabel(entry), minInstances: entry.minInstances, maxInstances: entry.maxInstances, desired: entry.desired });
+      changes.push({
+        atMs: cursor,
+        entry: entryLabel(entry),
+        minInstances: entry.minInstances,
+        maxInstances: entry.maxInstances,
+        desired: entry.desired,
+      });
     }
   }
   return changes.sort((a, b) => a.atMs - b.atMs).slice(0, count);
 }
 
 /** The desired count a schedule asks for now: the scheduled one (or the current one) clamped to the min/max in force. */
-export function scheduledDesired(inForce: CapacityInForce, currentDesired: number | undefined, applyScheduledDesired: boolean): number | undefined {
+export function scheduledDesired(
+  inForce: CapacityInForce,
+  currentDesired: number | undefined,
+  applyScheduledDesired: boolean,
+): number | undefined {
   const wanted = applyScheduledDesired && inForce.desired ? inForce.desired.count : currentDesired;
   if (wanted === undefined) return undefined;
   return Math.min(Math.max(wanted, inForce.minInstances), inForce.maxInstances);

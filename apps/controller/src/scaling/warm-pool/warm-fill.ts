@@ -66,7 +66,13 @@ export class WarmFill {
     readonly name: string,
     private readonly shelve: boolean,
   ) {
-    this.record = { kind: 'warm-fill', sequence: ++WarmFill.fills, instanceName: name, state: 'creating', phaseDurationsMs: {} };
+    this.record = {
+      kind: 'warm-fill',
+      sequence: ++WarmFill.fills,
+      instanceName: name,
+      state: 'creating',
+      phaseDurationsMs: {},
+    };
     this.lifecycle = new InstanceLifecycle<FillState>(this.record, deps.clock, deps.logger);
   }
 

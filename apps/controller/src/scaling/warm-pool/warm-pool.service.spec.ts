@@ -210,7 +210,9 @@ describe('warm pool (scaling.warmPool) on the fake OpenStack', () => {
     await controller.until(() => warmPool(controller).view().warm === 2);
     // Older = created first, as the controller saw the creates answered.
     const [older, newer] = controller.logger
-      .matching(/instance phase change event=warm-fill sequence=\d+ instanceName=service-auto-\w+ instanceId=[\w-]+ previousPhase=creating phase=booting/)
+      .matching(
+        /instance phase change event=warm-fill sequence=\d+ instanceName=service-auto-\w+ instanceId=[\w-]+ previousPhase=creating phase=booting/,
+      )
       .map((line) => ({ id: (line.match(/instanceId=([\w-]+)/) ?? [])[1] }));
     const client = OpenStackClient.fromEnvironment({ env: controller.cloud.openrcEnv() });
     try {

@@ -55,10 +55,22 @@ export function buildCreateServerGroupBody(
     );
   }
   if (options.policy.startsWith('soft-'))
-    requireMicroversion(mv, SERVER_GROUP_MICROVERSIONS.softPolicies, `server group policy ${options.policy}`);
+    requireMicroversion(
+      mv,
+      SERVER_GROUP_MICROVERSIONS.softPolicies,
+      `server group policy ${options.policy}`,
+    );
   if (options.maxServerPerHost !== undefined) {
-    requireMicroversion(mv, SERVER_GROUP_MICROVERSIONS.policyAndRules, 'server group rules (max_server_per_host)');
-    if (options.policy !== 'anti-affinity' || !Number.isInteger(options.maxServerPerHost) || options.maxServerPerHost < 1) {
+    requireMicroversion(
+      mv,
+      SERVER_GROUP_MICROVERSIONS.policyAndRules,
+      'server group rules (max_server_per_host)',
+    );
+    if (
+      options.policy !== 'anti-affinity' ||
+      !Number.isInteger(options.maxServerPerHost) ||
+      options.maxServerPerHost < 1
+    ) {
       throw new InvalidArgumentError(
         'createServerGroup.maxServerPerHost',
         `got ${JSON.stringify(options.maxServerPerHost)} with policy ${options.policy}`,

@@ -72,7 +72,10 @@ export class SecurityGroupsApi {
    * PUT /v2.0/security-groups/{id}; with `ifMatchRevision` a compare-and-set that throws
    * PreconditionFailedError (412) when the group changed since that revision.
    */
-  async update(securityGroupId: string, options: UpdateSecurityGroupOptions): Promise<SecurityGroup> {
+  async update(
+    securityGroupId: string,
+    options: UpdateSecurityGroupOptions,
+  ): Promise<SecurityGroup> {
     const { body, headers } = buildSecurityGroupUpdate(options);
     const res = await this.session.request('network', {
       method: 'PUT',

@@ -27,7 +27,11 @@ export function buildSecurityGroupUpdate(options: UpdateSecurityGroupOptions): {
   if (options.name !== undefined) body['name'] = options.name;
   if (options.description !== undefined) body['description'] = options.description;
   if (Object.keys(body).length === 0)
-    throw new InvalidArgumentError('securityGroup', 'nothing to update', 'give name or description');
+    throw new InvalidArgumentError(
+      'securityGroup',
+      'nothing to update',
+      'give name or description',
+    );
   const headers: Record<string, string> = {};
   if (options.ifMatchRevision !== undefined) {
     if (!Number.isInteger(options.ifMatchRevision) || options.ifMatchRevision < 0)
@@ -44,7 +48,10 @@ export function buildSecurityGroupUpdate(options: UpdateSecurityGroupOptions): {
 /** Neutron's description attribute holds at most 255 characters. */
 function checkDescription(description: string | undefined): void {
   if (description !== undefined && (typeof description !== 'string' || description.length > 255))
-    throw new InvalidArgumentError('securityGroup.description', 'must be a string of at most 255 characters');
+    throw new InvalidArgumentError(
+      'securityGroup.description',
+      'must be a string of at most 255 characters',
+    );
 }
 
 export interface ListSecurityGroupRulesFilters extends CallOptions {

@@ -168,17 +168,32 @@
       'capacity',
       placement.blocked ? 'degraded' : 'ok',
       placement.blocked
-        ? (placement.blocked.kind === 'quota' ? 'quota: scale-outs wait' : 'no host: scale-outs wait')
+        ? placement.blocked.kind === 'quota'
+          ? 'quota: scale-outs wait'
+          : 'no host: scale-outs wait'
         : 'capacity ok',
     );
     $('capacity').title = placement.blocked
       ? placement.blocked.message
       : quota
-        ? 'quota: instances ' + quota.instances.used + '/' + quota.instances.limit + ', cores ' + quota.cores.used + '/' + quota.cores.limit + ', RAM ' + quota.ramMb.used + '/' + quota.ramMb.limit + ' MiB'
+        ? 'quota: instances ' +
+          quota.instances.used +
+          '/' +
+          quota.instances.limit +
+          ', cores ' +
+          quota.cores.used +
+          '/' +
+          quota.cores.limit +
+          ', RAM ' +
+          quota.ramMb.used +
+          '/' +
+          quota.ramMb.limit +
+          ' MiB'
         : 'no quota read yet';
-    $('schedule').textContent = status.schedule && status.schedule.next.length
-      ? 'next: ' + status.schedule.next.map((c) => time(c.at) + ' ' + c.entry).join(', ')
-      : '';
+    $('schedule').textContent =
+      status.schedule && status.schedule.next.length
+        ? 'next: ' + status.schedule.next.map((c) => time(c.at) + ' ' + c.entry).join(', ')
+        : '';
     const warm = status.warmPool;
     setBadge(
       'warm-pool',
@@ -186,10 +201,21 @@
       warm.size === 0
         ? 'no warm pool'
         : warm.quotaRefusal
-          ? 'warm pool ' + warm.warm + '/' + warm.size + ': quota refused since ' + time(warm.quotaRefusedSince)
-          : 'warm pool ' + warm.warm + '/' + warm.size + (warm.filling ? ' (+' + warm.filling + ' filling)' : ''),
+          ? 'warm pool ' +
+            warm.warm +
+            '/' +
+            warm.size +
+            ': quota refused since ' +
+            time(warm.quotaRefusedSince)
+          : 'warm pool ' +
+            warm.warm +
+            '/' +
+            warm.size +
+            (warm.filling ? ' (+' + warm.filling + ' filling)' : ''),
     );
-    $('warm-pool').title = warm.quotaRefusal || 'scaling.warmPool: stopped servers a scale-out starts instead of creating';
+    $('warm-pool').title =
+      warm.quotaRefusal ||
+      'scaling.warmPool: stopped servers a scale-out starts instead of creating';
     setBadge(
       'autoscaling',
       status.scaling.autoscaling,
@@ -527,9 +553,19 @@
         run.state === 'canary' && run.canary.sample
           ? ' canary ' + run.canary.sample.requests + ' req / ' + run.canary.sample.errors + ' err'
           : '';
-      setBadge('refresh', REFRESH_BADGE[run.state] || 'unknown', 'refresh ' + run.state + ' ' + run.replaced + '/' + run.total + canary);
+      setBadge(
+        'refresh',
+        REFRESH_BADGE[run.state] || 'unknown',
+        'refresh ' + run.state + ' ' + run.replaced + '/' + run.total + canary,
+      );
       $('refresh').title =
-        'refresh ' + run.id + ': ' + (run.fromImageId || '?') + ' -> ' + run.toImageId + (run.reason ? '\n' + run.reason : '') +
+        'refresh ' +
+        run.id +
+        ': ' +
+        (run.fromImageId || '?') +
+        ' -> ' +
+        run.toImageId +
+        (run.reason ? '\n' + run.reason : '') +
         (status.pinnedImageId ? '\npinned: ' + status.pinnedImageId : '');
     } catch (error) {
       if (error.message !== 'unauthorized') setBadge('refresh', 'unknown', 'refresh ?');

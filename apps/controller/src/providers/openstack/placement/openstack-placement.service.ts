@@ -59,18 +59,29 @@ export class OpenStackPlacement implements OnModuleDestroy {
    */
   async beforeCreate(flavor: Flavor, signal: AbortSignal | undefined): Promise<PlacementRequest> {
     this.flavor = { name: flavor.name, vcpus: flavor.vcpus, ramMb: flavor.ramMb };
-    if (this.clock.nowMs() - this.quotaReadAtMs >= this.config.placement.quotaRefreshIntervalMs) await this.readQuota(signal);
+    if (this.clock.nowMs() - this.quotaReadAtMs >= this.config.placement.quotaRefreshIntervalMs)
+      await this.readQuota(signal);
     const block = this.state.block;
     if (block) throw new CapacityBlockedError(block);
     const request: { availabilityZone?: string; schedulerHints?: { group: string } } = {};
-    if (this.config.serverGroup) request.schedulerHints = { group: await this.serverGroupId(signal) };
+    if (this.config.serverGroup)
+      request.schedulerHints = { group: await this.serverGroupId(signal) };
     const counts = this.state.zoneCounts();
-    for (const [zone, reserved] of this.reservedZones) counts.set(zone, (counts.get(zone) ?? 0) + reserved);
-    const choice = chooseZone(this.config.availabilityZones, counts, this.zoneSkippedUntilMs, this.clock.nowMs());
+    for (const [zone, reserved] of this.reservedZones)
+      counts.set(zone, (counts.get(zone) ?? 0) + reserved);
+    const choice = chooseZone(
+      this.config.availabilityZones,
+      counts,
+      this.zoneSkippedUntilMs,
+      this.clock.nowMs(),
+    );
     if (choice) {
       request.availabilityZone = choice.zone;
       this.reservedZones.set(choice.zone, (this.reservedZones.get(choice.zone) ?? 0) + 1);
-      if (choice.skipped.length > 0) this.logger.log(`zone ${choice.zone} chosen; skipping ${choice.skipped.join(', ')} after a failed build there`);
+      if (choice.skipped.length > 0)
+        this.logger.log(
+          `zone ${choice.zone} chosen; skipping ${choice.skipped.join(', ')} after a failed build there`,
+        );
     }
     return request;
   }
@@ -96,8 +107,15 @@ export class OpenStackPlacement implements OnModuleDestroy {
     this.release(request);
     if (!(error instanceof QuotaExceededError)) return;
     const name = error.quota ?? 'unknown';
-    const over = error.used !== undefined && error.requested !== undefined && error.limit !== undefined ? error.used + error.requested - error.limit : undefined;
-    this.block('quota', `quota ${name}: Nova refused the create (${error.serverMessage}); waiting until usage or the quota changes`, { name, over });
+    const over =
+      error.used !== undefined && error.requested !== undefined && error.limit !== undefined
+        ? error.used + error.requested - error.limit
+        : undefined;
+    this.block(
+      'quota',
+      `quota ${name}: Nova refused the create (${error.serverMessage}); waiting until usage or the quota changes`,
+      { name, over },
+    );
     this.quotaReadAtMs = Number.NEGATIVE_INFINITY;
   }
 
@@ -113,7 +131,9 @@ export class OpenStackPlacement implements OnModuleDestroy {
       } else if (zone && this.config.availabilityZones.includes(zone)) {
         const untilMs = this.clock.nowMs() + this.config.placement.zoneFailureBackoffMs;
         if ((this.zoneSkippedUntilMs.get(zone) ?? 0) <= this.clock.nowMs())
-          this.logger.warn(`a build failed in zone ${zone} (${server.fault?.message ?? 'no fault text'}): new instances skip it for ${Math.round(this.config.placement.zoneFailureBackoffMs / 1000)}s`);
+          this.logger.warn(
+            `a build failed in zone ${zone} (${server.fault?.message ?? 'no fault text'}): new instances skip it for ${Math.round(this.config.placement.zoneFailureBackoffMs / 1000)}s`,
+          );
         this.zoneSkippedUntilMs.set(zone, untilMs);
       }
     }
@@ -125,7 +145,8 @@ export class OpenStackPlacement implements OnModuleDestroy {
     const wasOurs = this.ours.delete(id) && !this.unplaced.delete(id);
     this.state.forget(id);
     this.quotaReadAtMs = Number.NEGATIVE_INFINITY;
-    if (wasOurs && this.state.block?.kind === 'no-valid-host') this.lift('a member of the group was deleted');
+    if (wasOurs && this.state.block?.kind === 'no-valid-host')
+      this.lift('a member of the group was deleted');
     if (this.state.block?.kind === 'quota') this.scheduleRecheck(0);
     this.publish();
   }
@@ -149,21 +170,32 @@ export class OpenStackPlacement implements OnModuleDestroy {
     this.quotaReadAtMs = this.clock.nowMs();
     this.quotaReadAt = this.clock.now().toISOString();
     const shortfall = this.flavor ? quotaShortfall(this.quota, this.flavor) : undefined;
-    if (shortfall) this.block('quota', shortfall.message, { name: shortfall.quota, over: shortfall.over });
+    if (shortfall)
+      this.block('quota', shortfall.message, { name: shortfall.quota, over: shortfall.over });
     else if (this.state.block?.kind === 'quota') this.lift('the quota has room again');
     this.publish();
   }
 
-  private block(kind: 'quota' | 'no-valid-host', message: string, quota?: { name: string; over?: number }): void {
-    if (this.state.setBlock({ kind, message, since: this.clock.now().toISOString(), quota })) this.logger.warn(message);
-    this.scheduleRecheck(kind === 'quota' ? this.config.placement.quotaRefreshIntervalMs : this.config.placement.noValidHostRecheckMs);
+  private block(
+    kind: 'quota' | 'no-valid-host',
+    message: string,
+    quota?: { name: string; over?: number },
+  ): void {
+    if (this.state.setBlock({ kind, message, since: this.clock.now().toISOString(), quota }))
+      this.logger.warn(message);
+    this.scheduleRecheck(
+      kind === 'quota'
+        ? this.config.placement.quotaRefreshIntervalMs
+        : this.config.placement.noValidHostRecheckMs,
+    );
   }
 
   private lift(why: string): void {
     const block = this.state.block;
     this.recheck?.();
     this.recheck = undefined;
-    if (block && this.state.clearBlock()) this.logger.log(`scale-outs may go on: ${why} (was: ${block.message})`);
+    if (block && this.state.clearBlock())
+      this.logger.log(`scale-outs may go on: ${why} (was: ${block.message})`);
   }
 
   /** While blocked: re-read the quota (quota) or simply try again (NoValidHost) after `delayMs`. */
@@ -175,11 +207,15 @@ export class OpenStackPlacement implements OnModuleDestroy {
       const block = this.state.block;
       if (!block || this.stopped) return;
       if (block.kind === 'no-valid-host') {
-        this.lift(`${Math.round(this.config.placement.noValidHostRecheckMs / 1000)}s passed (provider.openstack.placement.noValidHostRecheckMs): trying again`);
+        this.lift(
+          `${Math.round(this.config.placement.noValidHostRecheckMs / 1000)}s passed (provider.openstack.placement.noValidHostRecheckMs): trying again`,
+        );
         return;
       }
       this.readQuota(undefined).catch((error: unknown) => {
-        this.logger.warn(`reading the quota failed: ${(error as Error).message}; trying again in ${Math.round(this.config.placement.quotaRefreshIntervalMs / 1000)}s`);
+        this.logger.warn(
+          `reading the quota failed: ${(error as Error).message}; trying again in ${Math.round(this.config.placement.quotaRefreshIntervalMs / 1000)}s`,
+        );
         this.scheduleRecheck(this.config.placement.quotaRefreshIntervalMs);
       });
     });
@@ -193,11 +229,20 @@ export class OpenStackPlacement implements OnModuleDestroy {
       const existing = await this.client.compute.serverGroups.findByName(wanted.name, { signal });
       if (existing) {
         if (existing.policy !== wanted.policy)
-          this.logger.warn(`server group ${wanted.name} (${existing.id}) exists with policy ${existing.policy}, not ${wanted.policy}: adopted as it is (Nova cannot change a group's policy)`);
-        else this.logger.log(`server group ${wanted.name} (${existing.id}, ${existing.policy}) adopted`);
+          this.logger.warn(
+            `server group ${wanted.name} (${existing.id}) exists with policy ${existing.policy}, not ${wanted.policy}: adopted as it is (Nova cannot change a group's policy)`,
+          );
+        else
+          this.logger.log(
+            `server group ${wanted.name} (${existing.id}, ${existing.policy}) adopted`,
+          );
         return existing.id;
       }
-      const created = await this.client.compute.serverGroups.create({ name: wanted.name, policy: wanted.policy, signal });
+      const created = await this.client.compute.serverGroups.create({
+        name: wanted.name,
+        policy: wanted.policy,
+        signal,
+      });
       this.logger.log(`server group ${wanted.name} (${created.id}, ${created.policy}) created`);
       return created.id;
     })().catch((error: unknown) => {
@@ -216,10 +261,26 @@ export class OpenStackPlacement implements OnModuleDestroy {
       zones: this.config.availabilityZones.map((zone) => {
         const untilMs = this.zoneSkippedUntilMs.get(zone);
         const skipped = untilMs !== undefined && untilMs > nowMs;
-        return { zone, instances: counts.get(zone) ?? 0, ...(skipped ? { skippedUntil: new Date(this.clock.now().getTime() + (untilMs - nowMs)).toISOString() } : {}) };
+        return {
+          zone,
+          instances: counts.get(zone) ?? 0,
+          ...(skipped
+            ? {
+                skippedUntil: new Date(
+                  this.clock.now().getTime() + (untilMs - nowMs),
+                ).toISOString(),
+              }
+            : {}),
+        };
       }),
       quota: this.quota
-        ? { instances: this.quota.instances, cores: this.quota.cores, ramMb: this.quota.ramMb, flavor: this.flavor, readAt: this.quotaReadAt }
+        ? {
+            instances: this.quota.instances,
+            cores: this.quota.cores,
+            ramMb: this.quota.ramMb,
+            flavor: this.flavor,
+            readAt: this.quotaReadAt,
+          }
         : undefined,
     });
   }

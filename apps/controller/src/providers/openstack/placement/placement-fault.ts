@@ -10,7 +10,10 @@ const NO_VALID_HOST = /No valid host was found/i;
 const POLICY_NOT_SUPPORTED = /ServerGroup policy is not supported/i;
 
 /** The one line for a server whose fault means the group's placement rule cannot be met; undefined otherwise. */
-export function placementFaultLine(fault: string | undefined, group: { readonly name: string; readonly policy: ServerGroupPolicyName } | undefined): string | undefined {
+export function placementFaultLine(
+  fault: string | undefined,
+  group: { readonly name: string; readonly policy: ServerGroupPolicyName } | undefined,
+): string | undefined {
   if (!fault || !group) return undefined;
   const hard = group.policy === 'anti-affinity' || group.policy === 'affinity';
   if (!hard) return undefined;

@@ -33,7 +33,11 @@ export interface QuotaShortfall {
 }
 
 /** Undefined when `count` more instances of `flavor` fit (Nova's -1 means unlimited). */
-export function quotaShortfall(quota: ComputeQuota, flavor: FlavorSize, count = 1): QuotaShortfall | undefined {
+export function quotaShortfall(
+  quota: ComputeQuota,
+  flavor: FlavorSize,
+  count = 1,
+): QuotaShortfall | undefined {
   const checks: Array<[QuotaShortfall['quota'], QuotaUse, number, string]> = [
     ['instances', quota.instances, count, ''],
     ['cores', quota.cores, count * flavor.vcpus, ' vCPUs'],
