@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { FakeOpenStack } from '@osa/openstack-testkit';
 import {
   healthyInstances,
@@ -8,10 +7,9 @@ import {
   waitForStatus,
 } from './support/admin-client';
 import { ControllerProcess } from './support/controller-process';
-import { prepareSeedCloud, serversNamed } from './support/fake-cloud';
+import { serversNamed } from './support/fake-cloud';
 import { httpGet } from './support/http-get';
-import { ownLoopbackPrefix } from './support/loopback';
-import { ServiceInstance } from './support/service-instance';
+import { SeedFakeCloud } from './support/seed-fake-cloud';
 
 type PairStatus = LifecycleStatus & {
   leadership: { role: string; holderId: string; leaseHolder: string; actingUntil?: string };
@@ -45,20 +43,12 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
   let prefix: string;
   let cloud: FakeOpenStack | undefined;
   let env: Record<string, string>;
-  let dir: string | undefined;
-  const services: ServiceInstance[] = [];
+  let world: SeedFakeCloud | undefined;
   const controllers: ControllerProcess[] = [];
 
   beforeEach(async () => {
-    prefix = ownLoopbackPrefix();
-    services.push(
-      await ServiceInstance.start(`${prefix}.1`, 5000),
-      await ServiceInstance.start(`${prefix}.2`, 5000),
-    );
-    cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
-    const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
-    dir = seeded.dir;
-    env = seeded.env;
+    world = await SeedFakeCloud.start();
+    ({ prefix, cloud, env } = world);
     cloud.setServerBehaviour(
       { address: () => `${prefix}.2`, bootDelayMs: 500 },
       { namePrefix: 'service-auto-' },
@@ -67,10 +57,8 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
 
   afterEach(async () => {
     for (const controller of controllers.splice(0)) await controller.stop();
-    await Promise.all(services.splice(0).map((service) => service.stop()));
-    await cloud?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    cloud = dir = undefined;
+    await world?.stop();
+    world = cloud = undefined;
   });
 
   /** `extra`: further config sections (the Octavia tests add dataPlane and traffic). */

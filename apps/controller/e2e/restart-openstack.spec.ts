@@ -1,11 +1,9 @@
-import * as fs from 'node:fs';
 import { FakeOpenStack, FakeServer } from '@osa/openstack-testkit';
 import { healthyInstances, postJson, waitForStatus } from './support/admin-client';
 import { ControllerProcess } from './support/controller-process';
-import { prepareSeedCloud, serversNamed } from './support/fake-cloud';
+import { serversNamed } from './support/fake-cloud';
 import { httpGet } from './support/http-get';
-import { ownLoopbackPrefix } from './support/loopback';
-import { ServiceInstance } from './support/service-instance';
+import { SeedFakeCloud } from './support/seed-fake-cloud';
 import { LOGGED } from './support/log-lines';
 
 /**
@@ -21,21 +19,12 @@ describe('restart after SIGKILL during a scale-out, openstack provider', () => {
   let cloud: FakeOpenStack | undefined;
   let env: Record<string, string>;
   let originalId: string;
-  let dir: string | undefined;
-  const services: ServiceInstance[] = [];
+  let world: SeedFakeCloud | undefined;
   const controllers: ControllerProcess[] = [];
 
   beforeEach(async () => {
-    prefix = ownLoopbackPrefix();
-    services.push(
-      await ServiceInstance.start(`${prefix}.1`, 5000),
-      await ServiceInstance.start(`${prefix}.2`, 5000),
-    );
-    cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
-    const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
-    dir = seeded.dir;
-    env = seeded.env;
-    originalId = seeded.original.id;
+    world = await SeedFakeCloud.start();
+    ({ prefix, cloud, env, originalId } = world);
     // Every new server "boots" for 8 s and then reports the real service at .2 (long enough that it
     // is still BUILD when the restarted controller lists the group on a loaded machine).
     cloud.setServerBehaviour(
@@ -46,10 +35,8 @@ describe('restart after SIGKILL during a scale-out, openstack provider', () => {
 
   afterEach(async () => {
     for (const controller of controllers.splice(0)) await controller.stop();
-    await Promise.all(services.splice(0).map((service) => service.stop()));
-    await cloud?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    cloud = dir = undefined;
+    await world?.stop();
+    world = cloud = undefined;
   });
 
   function start(): ControllerProcess {

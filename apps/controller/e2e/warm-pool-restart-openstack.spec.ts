@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { FakeOpenStack, FakeServer } from '@osa/openstack-testkit';
 import {
   healthyInstances,
@@ -8,8 +7,8 @@ import {
   waitForStatus,
 } from './support/admin-client';
 import { ControllerProcess } from './support/controller-process';
-import { prepareSeedCloud, serversNamed } from './support/fake-cloud';
-import { ownLoopbackPrefix } from './support/loopback';
+import { serversNamed } from './support/fake-cloud';
+import { SeedFakeCloud } from './support/seed-fake-cloud';
 import { ServiceInstance } from './support/service-instance';
 
 type WarmStatus = LifecycleStatus & { warmPool: { size: number; warm: number; filling: number } };
@@ -26,29 +25,18 @@ describe('warm pool: restart after SIGKILL at each step, openstack provider', ()
   let cloud: FakeOpenStack | undefined;
   let env: Record<string, string>;
   let originalId: string;
-  let dir: string | undefined;
-  const services: ServiceInstance[] = [];
+  let world: SeedFakeCloud | undefined;
   const controllers: ControllerProcess[] = [];
 
   beforeEach(async () => {
-    prefix = ownLoopbackPrefix();
-    services.push(
-      await ServiceInstance.start(`${prefix}.1`, 5000),
-      await ServiceInstance.start(`${prefix}.2`, 5000),
-    );
-    cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
-    const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
-    dir = seeded.dir;
-    env = seeded.env;
-    originalId = seeded.original.id;
+    world = await SeedFakeCloud.start();
+    ({ prefix, cloud, env, originalId } = world);
   });
 
   afterEach(async () => {
     for (const controller of controllers.splice(0)) await controller.stop();
-    await Promise.all(services.splice(0).map((service) => service.stop()));
-    await cloud?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    cloud = dir = undefined;
+    await world?.stop();
+    world = cloud = undefined;
   });
 
   function start(): ControllerProcess {
@@ -233,7 +221,7 @@ describe('warm pool: restart after SIGKILL at each step, openstack provider', ()
   it('killed after os-start, while the started server is health-checked: the restart finishes the start (adopted, in-service) and refills the pool', async () => {
     const { fake, first, warm, createsBefore } = await startWithOneWarm();
     // The service at .2 stops answering: the started server stays in health-checking until the kill.
-    await services[1].stop();
+    await world!.services[1].stop();
     const { admin } = await first.addresses();
     expect(
       (await postJson(admin.host, admin.port, '/scaling/desired', { instances: 2 })).status,
@@ -253,7 +241,7 @@ describe('warm pool: restart after SIGKILL at each step, openstack provider', ()
     const interruptedFills = live()
       .filter((server) => server.metadata['osa:state'] === 'warming')
       .map((server) => server.id);
-    services[1] = await ServiceInstance.start(`${prefix}.2`, 5000);
+    world!.services[1] = await ServiceInstance.start(`${prefix}.2`, 5000);
 
     const second = start();
     const { admin: admin2 } = await second.addresses();
