@@ -44,7 +44,7 @@ const settings = ACCEPTANCE_SETTINGS;
 const BOOT_TIMEOUT_MS = 120_000;
 const LISTENER_PORT = 8000;
 // A lease write gives up after renewIntervalMs / 2 (see LeaderElection): on the loaded devcloud a
-// Neutron PUT took over 1 s, so 2 s renews made the leader step down; 4 s leaves it 2 s.
+// Neutron PUT took over 1 s, so 2 s renews would turn many renews into retries; 4 s leaves it 2 s.
 const LEASE_MS = 12_000;
 const RENEW_MS = 4_000;
 /** leaseDurationMs + renewIntervalMs + the confirming read (renewIntervalMs / 2): see LeaderElection. */

@@ -13,6 +13,7 @@ import {
   decideLease,
   LeaseReading,
   LeaseSettings,
+  landedWrite,
   leaderStillActing,
 } from './lease-decision';
 import { LeaseRecord } from './lease-record';
@@ -20,6 +21,8 @@ import { NeutronLeaseStore } from './neutron-lease-store';
 
 /** Exit code of a controller that lost the lease (a supervisor restarts it as a standby). */
 export const LOST_LEADERSHIP_EXIT_CODE = 3;
+/** Writes with a lost answer remembered until one is confirmed (each may still land). */
+const MAX_PENDING_WRITES = 4;
 
 /**
  * The election loop (rules in lease-decision.ts, the lease in neutron-lease-store.ts). Every
@@ -41,6 +44,8 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
   private state: ContenderState = {};
   private last: LeaseReading | undefined;
   private detail = 'not read yet';
+  /** What `detail` says while leading: since when, and how it was won. */
+  private leaderDetail = '';
   private loop: Promise<void> | undefined;
   private cancelDeadline: (() => void) | undefined;
 
@@ -181,6 +186,9 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
     const reading = await this.store.read(this.callSignal(this.settings.renewIntervalMs));
     this.last = reading;
     const decision = decideLease(reading, this.state, this.settings, this.clock.nowMs());
+    const landed = decision.state.held;
+    if (landed && landed.token !== this.state.held?.token)
+      this.confirmed(landed, 'a write whose answer was lost had landed');
     switch (decision.kind) {
       case 'hold':
         this.state = decision.state;
@@ -231,6 +239,8 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
       await this.clock.sleep(this.confirmDelayMs(), this.stop.signal);
       const check = await this.store.read(this.callSignal(this.settings.renewIntervalMs));
       this.last = check;
+      const landedLater = this.adoptLandedWrite(check);
+      if (landedLater !== undefined) return landedLater;
       if (check.record?.holder !== this.settings.holderId || check.record.token !== token) {
         this.detail = `${acquiring ? 'acquire' : 'renew'} on revision ${ifMatchRevision} was overwritten by ${check.record?.holder || 'another contender'} (an overlapping If-Match write Neutron also applied)`;
         this.logger.warn(this.detail);
@@ -238,10 +248,21 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
         return this.settings.renewIntervalMs;
       }
     } catch (error) {
-      if (!(error instanceof PreconditionFailedError)) throw error;
+      if (!(error instanceof PreconditionFailedError)) {
+        // Timed out or failed after sending, or the confirming read failed: Neutron may have
+        // applied it. A later reading decides (lease-decision.ts landedWrite).
+        const pending = [...(this.state.pending ?? []), { token, sentMs }].slice(
+          -MAX_PENDING_WRITES,
+        );
+        this.state = { ...this.state, pending };
+        throw error;
+      }
       // Lost the compare-and-set (or our own write was replayed after a lost answer: check).
       const now = await this.store.read(this.callSignal(this.settings.renewIntervalMs));
       this.last = now;
+      // The revision moved because an earlier write of ours whose answer was lost landed?
+      const landed = this.adoptLandedWrite(now);
+      if (landed !== undefined) return landed;
       if (now.record?.holder !== this.settings.holderId || now.record.token !== token) {
         this.detail = `${acquiring ? 'acquire' : 'renew'} lost the compare-and-set on revision ${ifMatchRevision}: ${now.record?.holder || 'another contender'} wrote first`;
         this.logger.log(this.detail);
@@ -249,17 +270,36 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
         return acquiring ? this.settings.renewIntervalMs : 0;
       }
     }
+    this.confirmed({ token, sentMs }, acquiring ?? 'renewed');
+    return Math.max(0, sentMs + this.settings.renewIntervalMs - this.clock.nowMs());
+  }
+
+  /**
+   * An earlier write of ours whose answer was lost shows in this reading (it landed, maybe after a
+   * newer write of ours): it is ours, confirmed. Returns the wait before the next renew, or
+   * undefined when the reading carries none of them.
+   */
+  private adoptLandedWrite(reading: LeaseReading): number | undefined {
+    const landed = landedWrite(reading.record, this.state, this.settings);
+    if (!landed) return undefined;
+    this.confirmed(landed, 'a write whose answer was lost had landed');
+    return Math.max(0, landed.sentMs + this.settings.renewIntervalMs - this.clock.nowMs());
+  }
+
+  /** A write of ours is confirmed: act until its deadline; the first one elects this controller. */
+  private confirmed(held: { token: string; sentMs: number }, how: string): void {
     const wasLeader = this.isLeader();
-    this.state = { held: { token, sentMs } };
-    this.armDeadline(sentMs);
+    this.state = { held };
+    this.armDeadline(held.sentMs);
     if (!wasLeader) {
-      this.detail = `leader since ${this.clock.now().toISOString()} (${acquiring ?? 'renewed'})`;
+      this.leaderDetail = `leader since ${this.clock.now().toISOString()} (${how})`;
       this.logger.log(
-        `elected: ${this.settings.holderId} holds lease "${this.store.leaseName}" (${acquiring ?? 'renewed'}); acting from now on`,
+        `elected: ${this.settings.holderId} holds lease "${this.store.leaseName}" (${how}); acting from now on`,
       );
       this.events.emit('elected');
     }
-    return Math.max(0, sentMs + this.settings.renewIntervalMs - this.clock.nowMs());
+    // Also after a failed call: a confirmed write says all is well again.
+    this.detail = this.leaderDetail;
   }
 
   /** Fires at the acting deadline unless a later renew re-armed it: the step-down even while a call hangs. */

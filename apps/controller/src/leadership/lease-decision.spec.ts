@@ -157,3 +157,60 @@ describe('lease record', () => {
       expect(decodeLeaseRecord(text)).toBeUndefined();
   });
 });
+
+describe('decideLease: a write of ours whose answer was lost', () => {
+  let clock: ManualClock;
+  beforeEach(() => {
+    clock = new ManualClock();
+  });
+
+  it('a renew that landed although its call failed is ours: hold, not step down', async () => {
+    const renewSentMs = clock.nowMs() + 5_000;
+    await clock.advance(5_000);
+    // Leader since t=0 with token t1; the renew with token t2 was sent at 5 s and its answer lost.
+    const state: ContenderState = {
+      held: { token: 't1', sentMs: 0 },
+      pending: [{ token: 't2', sentMs: renewSentMs }],
+    };
+    await clock.advance(1_250);
+    const decision = decideLease(reading(8, held('ctl-a', 't2')), state, A, clock.nowMs());
+    expect(decision).toMatchObject({ kind: 'hold', nextCheckInMs: 3_750 });
+    expect(decision.state).toEqual({ held: { token: 't2', sentMs: renewSentMs } });
+    expect(leaderStillActing(decision.state, A, clock.nowMs())).toBe(true);
+  });
+
+  it('a renew that has not landed (yet) is kept pending: the old token still stands, so renew again', async () => {
+    await clock.advance(6_250);
+    const state: ContenderState = {
+      held: { token: 't1', sentMs: 0 },
+      pending: [{ token: 't2', sentMs: 5_000 }],
+    };
+    const decision = decideLease(reading(7, held('ctl-a', 't1')), state, A, clock.nowMs());
+    expect(decision).toMatchObject({ kind: 'renew', ifMatchRevision: 7 });
+    expect(decision.state).toEqual({
+      held: { token: 't1', sentMs: 0 },
+      pending: [{ token: 't2', sentMs: 5_000 }],
+    });
+  });
+
+  it("another holder's token is never taken for ours, pending or not", async () => {
+    await clock.advance(6_250);
+    const state: ContenderState = {
+      held: { token: 't1', sentMs: 0 },
+      pending: [{ token: 't2', sentMs: 5_000 }],
+    };
+    expect(decideLease(reading(8, held('ctl-b', 't2')), state, A, clock.nowMs()).kind).toBe(
+      'step-down',
+    );
+  });
+
+  it('an acquire that landed although its call failed makes the contender leader', () => {
+    const state: ContenderState = {
+      watched: { resourceId: 'sg-1', revision: 3, sinceMs: -20_000 },
+      pending: [{ token: 't9', sentMs: 0 }],
+    };
+    const decision = decideLease(reading(4, held('ctl-a', 't9')), state, A, clock.nowMs());
+    expect(decision.kind).toBe('hold');
+    expect(decision.state.held).toEqual({ token: 't9', sentMs: 0 });
+  });
+});

@@ -43,6 +43,27 @@ export interface ContenderState {
   };
   /** While leader: the token of our last confirmed write and when that write was SENT. */
   readonly held?: { readonly token: string; readonly sentMs: number };
+  /**
+   * Our writes since the last confirmed one whose outcome is unknown (the call timed out or failed
+   * after sending, or its confirming read failed): Neutron may have applied them, even after a
+   * later reading. A reading that carries one of their tokens shows it landed: it is ours.
+   */
+  readonly pending?: readonly PendingWrite[];
+}
+
+export interface PendingWrite {
+  readonly token: string;
+  readonly sentMs: number;
+}
+
+/** The pending write of ours this record shows landed, if any. */
+export function landedWrite(
+  record: LeaseRecord | undefined,
+  state: ContenderState,
+  settings: LeaseSettings,
+): PendingWrite | undefined {
+  if (!record || record.holder !== settings.holderId) return undefined;
+  return state.pending?.find((write) => write.token === record.token);
 }
 
 export type LeaseDecision =
@@ -84,6 +105,14 @@ export function decideLease(
   nowMs: number,
 ): LeaseDecision {
   const record = reading.record;
+  // A write of ours whose answer was lost but which landed: the reading comes at least a retry
+  // interval after it was sent, so every overlapping write has ended (the write's own call
+  // timeout) and the token still standing is as good as a confirming read. Without this a leader
+  // whose renew answer was lost (a slow Neutron PUT) would read its own new token as "held by
+  // someone else" and step down needlessly.
+  const landed = landedWrite(record, state, settings);
+  if (landed) state = { watched: state.watched, held: landed };
+  const pending = state.pending ? { pending: state.pending } : {};
   if (state.held) {
     const deadline = actingDeadlineMs(state.held.sentMs, settings);
     if (nowMs >= deadline) {
@@ -109,7 +138,7 @@ export function decideLease(
       kind: 'acquire',
       ifMatchRevision: reading.revision,
       why: `released by ${record.holder || 'its last holder'}`,
-      state: { watched: watch(reading, state, nowMs) },
+      state: { watched: watch(reading, state, nowMs), ...pending },
     };
   }
   const watched = watch(reading, state, nowMs);
@@ -122,7 +151,7 @@ export function decideLease(
       kind: 'acquire',
       ifMatchRevision: reading.revision,
       why: `revision ${reading.revision} (holder ${holder}) unchanged for ${unchangedMs} ms >= ${leaseMs} ms`,
-      state: { watched },
+      state: { watched, ...pending },
     };
   }
   return {
@@ -130,7 +159,7 @@ export function decideLease(
     nextCheckInMs: Math.min(settings.renewIntervalMs, leaseMs - unchangedMs),
     holder,
     why: `held by ${holder}; expires if revision ${reading.revision} stays unchanged ${leaseMs - unchangedMs} ms more`,
-    state: { watched },
+    state: { watched, ...pending },
   };
 }
 
