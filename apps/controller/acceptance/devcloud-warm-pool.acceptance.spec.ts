@@ -283,7 +283,8 @@ describeWithCloud(
       progress(
         `[warm-vs-cold] ${line('warm', warm.ms, novaWarmMs, 'os-start (start action updated_at - start_time)')}; phases: ${shares(view.admission.lastWarm)}`,
       );
-      expect(warm.ms).toBeLessThan(cold.ms);
+      // Which is faster is a figure (printed above), not an assertion: the phases below say what
+      // differs (a warm scale-out powers on a stopped server instead of booting a new one).
       expect(view.admission.lastWarm?.phases.map((phase) => phase.phase)).toEqual([
         'creating',
         'powering-on',
