@@ -5,10 +5,8 @@ import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { FakeOpenStack } from '@osa/openstack-testkit';
 import { stringify } from 'yaml';
-import { prepareSeedCloud } from '../e2e/support/fake-cloud';
-import { ownLoopbackPrefix } from '../e2e/support/loopback';
 import { RecordingLogger } from '../e2e/support/recording-logger';
-import { ServiceInstance } from '../e2e/support/service-instance';
+import { SeedFakeCloud } from '../e2e/support/seed-fake-cloud';
 import { AppModule } from '../src/app.module';
 import { loadControllerConfig } from '../src/config/config-loader';
 import { CLOCK } from '../src/clock/clock';
@@ -30,8 +28,8 @@ export class FakeCloudController {
     readonly cloud: FakeOpenStack,
     readonly logger: RecordingLogger,
     readonly prefix: string,
-    private readonly services: ServiceInstance[],
-    private readonly dirs: string[],
+    private readonly world: SeedFakeCloud,
+    private readonly configDir: string,
   ) {}
 
   /** `openstack`: extra provider.openstack keys (server group, zones, placement timings). */
@@ -39,13 +37,8 @@ export class FakeCloudController {
     scaling: Record<string, unknown> = {},
     openstack: Record<string, unknown> = {},
   ): Promise<FakeCloudController> {
-    const prefix = ownLoopbackPrefix();
-    const services = [
-      await ServiceInstance.start(`${prefix}.1`, 5000),
-      await ServiceInstance.start(`${prefix}.2`, 5000),
-    ];
-    const cloud = await FakeOpenStack.start({ host: `${prefix}.250` });
-    const seeded = await prepareSeedCloud(cloud, `${prefix}.1`);
+    const world = await SeedFakeCloud.start();
+    const { prefix, cloud } = world;
     cloud.setServerBehaviour(
       { address: () => `${prefix}.2`, bootDelayMs: 0 },
       { namePrefix: 'service-auto-' },
@@ -67,9 +60,9 @@ export class FakeCloudController {
     );
     const request = loadControllerConfig({
       argv: ['--config', file],
-      env: seeded.env,
-      cwd: seeded.dir,
-      homeDir: seeded.dir,
+      env: world.env,
+      cwd: world.dir,
+      homeDir: world.dir,
       readTextFile: (filePath) =>
         fs.existsSync(filePath) ? fs.readFileSync(filePath, 'utf8') : undefined,
     });
@@ -84,10 +77,7 @@ export class FakeCloudController {
     const logger = new RecordingLogger();
     const app = moduleRef.createNestApplication({ logger });
     app.useLogger(logger);
-    const running = new FakeCloudController(app, clock, cloud, logger, prefix, services, [
-      dir,
-      seeded.dir,
-    ]);
+    const running = new FakeCloudController(app, clock, cloud, logger, prefix, world, dir);
     try {
       await app.init();
       let admitted = false;
@@ -118,8 +108,7 @@ export class FakeCloudController {
     const closing = this.app.close().finally(() => (closed = true));
     while (!closed) await this.clock.advance(1_000);
     await closing;
-    await Promise.all(this.services.map((service) => service.stop()));
-    await this.cloud.stop();
-    for (const dir of this.dirs) fs.rmSync(dir, { recursive: true, force: true });
+    await this.world.stop();
+    fs.rmSync(this.configDir, { recursive: true, force: true });
   }
 }

@@ -19,7 +19,8 @@ export class SeedFakeCloud {
     readonly originalId: string,
     /** The two service processes; a test may stop one and put a new one in its place. */
     readonly services: ServiceInstance[],
-    private readonly dir: string,
+    /** Where the clouds.yaml for `env` lives (a controller's cwd and home). */
+    readonly dir: string,
   ) {}
 
   static async start(): Promise<SeedFakeCloud> {

@@ -51,8 +51,8 @@ function headerText(value: string | string[] | undefined): string | undefined {
 export interface SeedShape {
   /** `X-Instance-Address` of service-vm-1. */
   readonly original: string;
-  /** That of the new instance; when the cloud picks it, any other address is the clone. */
-  readonly clone?: string;
+  /** That of the new instance. */
+  readonly clone: string;
   /** How many first requests the original serves before the trigger (9 with the threshold 10). */
   readonly servedByOriginal: number;
   /** `Retry-After` the 503s carry (default: any whole number of seconds). */
@@ -74,11 +74,7 @@ export function expectSeedShape(responses: readonly LoopResponse[], shape: SeedS
     .map((r) => `${r.n}:${r.status}:${r.instanceAddress ?? r.retryAfter ?? ''}`)
     .join(' ');
   const fromClone = (r: LoopResponse): boolean =>
-    r.status === 200 &&
-    r.instanceAddress !== undefined &&
-    (shape.clone === undefined
-      ? r.instanceAddress !== shape.original
-      : r.instanceAddress === shape.clone);
+    r.status === 200 && r.instanceAddress === shape.clone;
   const n = shape.servedByOriginal;
 
   expect(responses.filter((r) => r.status !== 200 && r.status !== 503)).toEqual([]);

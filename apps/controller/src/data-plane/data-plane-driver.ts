@@ -162,8 +162,9 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
 
   async beforeApplicationShutdown(): Promise<void> {
     this.shutdown.abort();
-    for (const off of this.unsubscribe.splice(0)) off();
+    // The standby's wait first: a begin() that ends during shutdown subscribes before we unsubscribe.
     await this.standbyWait;
+    for (const off of this.unsubscribe.splice(0)) off();
     await this.loop;
     if (this.started) await this.dataPlane.stop();
   }

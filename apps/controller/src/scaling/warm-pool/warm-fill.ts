@@ -99,7 +99,7 @@ export class WarmFill {
       });
       this.id = created.id;
       this.record.instanceId = created.id;
-      this.createdEpochMs = this.deps.clock.now().getTime();
+      this.createdEpochMs = answeredInOrder(this.deps.clock.now().getTime());
       this.lifecycle.enter('booting');
       await this.waitFor(
         'booting',
@@ -223,4 +223,15 @@ export class WarmFill {
       throw error;
     }
   }
+}
+
+/**
+ * Creates answered in the same millisecond (a manual clock, a fast cloud) still get distinct,
+ * increasing times, so "oldest first" follows the order the creates were answered in, not the
+ * order the fills happened to finish.
+ */
+let lastCreatedEpochMs = 0;
+function answeredInOrder(nowEpochMs: number): number {
+  lastCreatedEpochMs = Math.max(nowEpochMs, lastCreatedEpochMs + 1);
+  return lastCreatedEpochMs;
 }
