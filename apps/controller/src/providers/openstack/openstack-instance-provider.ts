@@ -198,8 +198,9 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       const server = await servers.get(id, { signal: request.signal });
+      // ACTIVE while powering off is a stop in progress, not a started server.
       if (
-        server.status === 'ACTIVE' ||
+        (server.status === 'ACTIVE' && server.taskState !== 'powering-off') ||
         server.taskState === 'powering-on' ||
         server.taskState === 'unshelving' ||
         server.taskState === 'spawning'

@@ -74,6 +74,8 @@ export class WarmPoolService
   private readonly logger = new Logger('WarmPool');
   private readonly once = new OnceLog<WarmCondition>(this.logger);
   private readonly members = new Map<string, WarmMember>();
+  /** Members found running and being stopped again: not takeable until that stop is done. */
+  private readonly restopping = new Set<string>();
   private readonly fills = new Set<WarmFill>();
   /** Warm servers taken by a launch that has not ended yet. */
   private readonly starting = new Set<string>();
@@ -223,7 +225,8 @@ export class WarmPoolService
    */
   take(): WarmMember | undefined {
     if (!this.enabled || this.shutdown.signal.aborted) return undefined;
-    const chosen = chooseWarmServer([...this.members.values()], this.currentImageId);
+    const takeable = [...this.members.values()].filter((member) => !this.restopping.has(member.id));
+    const chosen = chooseWarmServer(takeable, this.currentImageId);
     if (!chosen) {
       this.coldBecauseEmpty++;
       const stale =
@@ -374,6 +377,7 @@ export class WarmPoolService
       }
       if (snapshot.status === 'ACTIVE') {
         this.logger.warn(`warm server ${member.name} (${member.id}) is running: stopping it again`);
+        this.restopping.add(member.id);
         try {
           await this.provider.stop(member.id, {
             shelve: this.config.warmPool.shelve,
@@ -383,6 +387,8 @@ export class WarmPoolService
           this.logger.warn(
             `could not stop warm server ${member.name} (${member.id}) yet: ${(error as Error).message}; next round`,
           );
+        } finally {
+          this.restopping.delete(member.id);
         }
       }
     }
