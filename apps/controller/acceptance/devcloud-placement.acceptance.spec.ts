@@ -71,6 +71,10 @@ describeWithCloud(
     let original: ServiceInstance;
     let imageId: string;
     const names = { key: `${tag}-key`, prefix: `${tag}-auto-` };
+    // Each test's controller gets a group of its own: with one shared group the hard-anti-affinity
+    // test adopted the soft test's clones at start-up (restart recovery) instead of launching into
+    // its hard group, and once waited 180 s for a placement block that never came.
+    let controllersStarted = 0;
 
     beforeAll(async () => {
       client = OpenStackClient.fromEnvironment({ overrides: { timeoutMs: 30_000 } });
@@ -121,7 +125,7 @@ describeWithCloud(
           provider: {
             kind: 'openstack',
             namePrefix: names.prefix,
-            group: `${tag}-group`,
+            group: `${tag}-group-${++controllersStarted}`,
             openstack: {
               imageId,
               flavor: settings.flavor,
