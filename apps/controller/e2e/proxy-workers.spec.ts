@@ -129,7 +129,17 @@ describeWithTwoCpus(
       });
       expect(controller.lines.filter((line) => /starting: pid \d+/.test(line))).toHaveLength(2);
 
-      const status = await getJson<StatusView>(admin.host, admin.port, '/status');
+      // The last answers' settles reach the controller over IPC just after their clients have
+      // them (README, "Workers": in-flight figures lag): wait for them before reading the view.
+      let status = await getJson<StatusView>(admin.host, admin.port, '/status');
+      await pollUntil(
+        'the answered requests settled',
+        async () => {
+          status = await getJson<StatusView>(admin.host, admin.port, '/status');
+          return status.instances.every((instance) => instance.inFlight === 0);
+        },
+        5_000,
+      );
       expect(status.gate.open).toBe(true);
       expect(status.instances.map((i) => [i.role, i.state, i.serving, i.inFlight])).toEqual([
         ['original', 'admitted', false, 0],
@@ -209,7 +219,13 @@ describeWithTwoCpus(
       for (let i = 0; i < 4; i++)
         statuses.push((await httpGet(proxy.host, proxy.port, '/')).status);
       expect(statuses).toEqual(Array(4).fill(200));
-      expect(await inFlightNow()).toEqual([0]);
+      // A worker's settle reaches the controller over IPC after its client has the answer
+      // (README, "Workers": in-flight figures lag), so the count comes back to 0 shortly after.
+      await pollUntil(
+        'the four answered requests settled',
+        async () => (await inFlightNow())[0] === 0,
+        5_000,
+      );
     });
 
     it('tunnels a WebSocket through a worker: admitted and settled once by the controller side', async () => {
