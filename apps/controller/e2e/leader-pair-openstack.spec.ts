@@ -183,6 +183,58 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     expect(b.output).not.toContain(fake.credentials.password);
   });
 
+  it('SIGTERM of the leader releases the lease: the standby leads at its next read, long before the lease would expire', async () => {
+    const fake = cloud as FakeOpenStack;
+    const a = start('ctl-a', 0);
+    await a.waitForLine(/elected: ctl-a holds lease "osa-lease-service"/, 20_000);
+    // The standby judges expiry by its own leaseDurationMs too (the longer of the two): a minute,
+    // so only a release lets it lead within the 20 s this test waits.
+    const b = start('ctl-b', 2, {
+      leadership: {
+        enabled: true,
+        leaseDurationMs: 60_000,
+        renewIntervalMs: RENEW_MS,
+        holderId: 'ctl-b',
+      },
+    });
+    const bAddr = await b.addresses();
+    await b.waitForLine(/lease "osa-lease-service" as ctl-b/, 20_000);
+    await waitForStatus(
+      bAddr.admin,
+      'the standby reading the lease held by ctl-a',
+      (s) => (s as PairStatus).leadership.leaseHolder === 'ctl-a',
+      20_000,
+      () => b.output,
+    );
+
+    a.signal('SIGTERM');
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    expect(a.output).toContain('lease released: the standby may take over at once');
+    await b.waitForLine(
+      /elected: ctl-b holds lease "osa-lease-service" \(released by its last holder\)/,
+      20_000,
+    );
+    const status = await pairStatus(bAddr.admin);
+    expect(status.leadership).toMatchObject({ role: 'leader', leaseHolder: 'ctl-b' });
+    // The lease's writes as the fake received them: ctl-a's release, then only ctl-b's records.
+    const leaseWrites = fake
+      .callsTo('network', 'PUT', /\/security-groups\//)
+      .filter((call) => call.status === 200)
+      .map(
+        (call) =>
+          JSON.parse(
+            (call.body as { security_group: { description: string } }).security_group.description,
+          ) as { holder: string; released?: boolean },
+      );
+    const release = leaseWrites.findIndex((record) => record.released === true);
+    expect(release).toBeGreaterThan(0);
+    expect(leaseWrites[release - 1].holder).toBe('ctl-a');
+    expect(leaseWrites.slice(release + 1).map((record) => record.holder)).toEqual(
+      Array(leaseWrites.length - release - 1).fill('ctl-b'),
+    );
+    expect(leaseWrites.length - release - 1).toBeGreaterThanOrEqual(1);
+  });
+
   /** The admin listener (an external data plane: no proxy line to wait for). */
   const adminOf = async (
     controller: ControllerProcess,

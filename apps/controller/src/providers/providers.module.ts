@@ -16,8 +16,8 @@ import { INSTANCE_PROVIDER } from './instance-provider';
 import { LocalInstanceProvider } from './local/local-instance-provider';
 import { NodeProcessLauncher, PROCESS_LAUNCHER, ProcessLauncher } from './local/process-launcher';
 import { MonitoredInstanceProvider } from './monitored-instance-provider';
-import { OpenStackCallFeed } from './openstack-call-feed';
-import { OPENSTACK_CLIENT, openStackClientProvider } from './openstack/openstack-client.provider';
+import { OpenStackClientModule } from './openstack/openstack-client.module';
+import { OPENSTACK_CLIENT } from './openstack/openstack-client.provider';
 import { OpenStackInstanceProvider } from './openstack/openstack-instance-provider';
 import { OpenStackPlacement } from './openstack/placement/openstack-placement.service';
 import { PlacementState } from './placement/placement-state';
@@ -36,10 +36,10 @@ import { PlacementState } from './placement/placement-state';
  * imported by this one for the gate, would be a cycle).
  */
 @Module({
+  imports: [OpenStackClientModule],
   providers: [
     CloudApiHealth,
     GoldenImagePin,
-    OpenStackCallFeed,
     PlacementState,
     { provide: PROCESS_LAUNCHER, useClass: NodeProcessLauncher },
     {
@@ -56,7 +56,6 @@ import { PlacementState } from './placement/placement-state';
           ? new LocalInstanceProvider(local, provider, launcher, clock, pin)
           : null,
     },
-    openStackClientProvider,
     {
       // Quota, server group and zone checks before a create (openstack only).
       provide: OpenStackPlacement,
@@ -140,15 +139,15 @@ import { PlacementState } from './placement/placement-state';
       },
     },
   ],
-  // OPENSTACK_CLIENT (null with provider.kind local) is shared with dataPlane.kind octavia.
+  // OpenStackClientModule's OPENSTACK_CLIENT (null with provider.kind local) is shared with
+  // dataPlane.kind octavia; its OpenStackCallFeed feeds /metrics.
   exports: [
     INSTANCE_PROVIDER,
     CloudApiHealth,
     GoldenImagePin,
-    OpenStackCallFeed,
     PlacementState,
-    OPENSTACK_CLIENT,
     LEADERSHIP,
+    OpenStackClientModule,
   ],
 })
 export class ProvidersModule {}

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { goldenImageCandidateOf, selectGoldenImage } from '@osa/golden-image';
 import {
   AddressSelectionError,
@@ -45,7 +45,7 @@ export class OriginalServerError extends Error {
  * can be listed after a restart. The original `service-vm-1` is adopted, never created or deleted.
  */
 @Injectable()
-export class OpenStackInstanceProvider implements InstanceProvider, OnApplicationShutdown {
+export class OpenStackInstanceProvider implements InstanceProvider {
   readonly kind = 'openstack' as const;
   private readonly logger = new Logger('OpenStackProvider');
   private flavor: Flavor | undefined;
@@ -215,10 +215,6 @@ export class OpenStackInstanceProvider implements InstanceProvider, OnApplicatio
   /** What a create would use now, a refresh pin included (a warm server from another image is stale). */
   currentImageId(signal?: AbortSignal): Promise<string> {
     return this.goldenImageId(signal, this.pin?.imageId);
-  }
-
-  onApplicationShutdown(): void {
-    this.client.close();
   }
 
   /** The pinned id, or the newest active image of the configured name (re-resolved per create, so a re-bake takes effect). */
