@@ -18,7 +18,7 @@ import {
 import { provenanceToProperties, type GoldenImageProvenance } from '@osa/golden-image';
 import { formatDuration } from '../bake-options';
 import { BakeFailure, cloudFailure, isQuotaExceeded, messageOf, requestIdOf } from '../bake-errors';
-import type { BakeContext } from '../bake-context';
+import { sleep, type BakeContext } from '../bake-context';
 import type { CleanupHandle } from '../cleanup-stack';
 import type { BaseVm } from './boot-base-vm.step';
 import { waitForHealth, waitForServerStatus } from './wait-until-ready.step';
@@ -214,7 +214,9 @@ async function startWhenNovaAllows(
       if (!(err instanceof ConflictError) || Date.now() - started > timeoutMs) throw err;
       onBusy?.(server.taskState ?? 'unknown');
     }
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The undo has no signal (it runs after an interrupt too); the restart step's wait ends with it.
+    if (signal) await sleep(1_000, signal);
+    else await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
 
