@@ -133,6 +133,8 @@ export class RefreshService implements OnApplicationBootstrap, OnModuleDestroy {
       intervalMs,
       this.shutdown.signal,
       async (signal) => {
+        // Also the leadership gate: a standby is never recovered (recovery waits for the election),
+        // and a leader that loses the lease exits.
         if (!this.scaling.isRecovered || this.running) return;
         if (!this.resumeChecked) {
           this.resumeChecked = true;
