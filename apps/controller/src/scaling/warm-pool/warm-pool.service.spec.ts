@@ -204,6 +204,61 @@ describe('warm pool (scaling.warmPool) on the fake OpenStack', () => {
     expect(controller.logger.matching(/the quota allows refills again/)).toHaveLength(1);
   });
 
+  it('a warm server found running is stopped again, and a scale-out meanwhile does not take it (it creates cold)', async () => {
+    running = await startWithPool(1);
+    const controller = running;
+    await controller.until(() => warmPool(controller).view().warm === 1);
+    const [server] = serversNamed(controller.cloud, 'service-auto-');
+    // Started by hand (as an os-start that reached Nova just before a kill -9 would leave it).
+    const client = OpenStackClient.fromEnvironment({ env: controller.cloud.openrcEnv() });
+    try {
+      await client.compute.servers.start(server.id);
+    } finally {
+      client.close();
+    }
+    await controller.until(
+      () => controller.cloud.state.servers.get(server.id)?.status === 'ACTIVE',
+    );
+    // The stop again is held by the cloud for 5 s of real time (the spec's clock is manual): the
+    // scale-out below asks the pool for a server as it starts, well inside that.
+    const stopPath = new RegExp(`/servers/${server.id}/action$`);
+    controller.cloud.inject({
+      service: 'compute',
+      method: 'POST',
+      path: stopPath,
+      delayMs: 5_000,
+      times: 1,
+    });
+    // Logged just before the os-stop goes out.
+    await controller.until(
+      () => controller.logger.matching(/is running: stopping it again/).length === 1,
+    );
+    const createsBefore = creates(controller);
+
+    const event = await scaleOutOnce(controller);
+    expect(event.instanceId).not.toBe(server.id);
+    expect(creates(controller)).toBe(createsBefore + 1);
+    expect(
+      controller.logger.matching(
+        /warm pool empty \(1 found running are being stopped again\): this scale-out creates a server cold/,
+      ),
+    ).toHaveLength(1);
+
+    // The stop lands (after its real-time delay) and the server is warm again, still in the pool.
+    const deadline = Date.now() + 30_000;
+    while (
+      controller.cloud.state.servers.get(server.id)?.status !== 'SHUTOFF' ||
+      !warmPool(controller)
+        .view()
+        .members.some((member) => member.id === server.id)
+    ) {
+      if (Date.now() > deadline) throw new Error('the warm server was not stopped again in 30 s');
+      await controller.clock.advance(50);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(metadataState(controller, server.id)).toBe('warm');
+  });
+
   it('replaces warm servers of an older golden image, oldest first, one at a time', async () => {
     running = await startWithPool(2);
     const controller = running;

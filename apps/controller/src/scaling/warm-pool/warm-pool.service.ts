@@ -229,13 +229,18 @@ export class WarmPoolService
     const chosen = chooseWarmServer(takeable, this.currentImageId);
     if (!chosen) {
       this.coldBecauseEmpty++;
-      const stale =
-        this.members.size > 0
-          ? ` (${this.members.size} warm server(s) of an older golden image are being replaced)`
-          : '';
+      // Members none of which could be chosen: of an older image, or being stopped again.
+      const why = [
+        takeable.length > 0
+          ? `${takeable.length} warm server(s) of an older golden image are being replaced`
+          : '',
+        this.members.size > takeable.length
+          ? `${this.members.size - takeable.length} found running are being stopped again`
+          : '',
+      ].filter(Boolean);
       this.once.say(
         'empty',
-        `warm pool empty${stale}: this scale-out creates a server cold while the pool refills`,
+        `warm pool empty${why.length > 0 ? ` (${why.join('; ')})` : ''}: this scale-out creates a server cold while the pool refills`,
       );
       return undefined;
     }
