@@ -13,7 +13,7 @@ for dir in "${path_dirs[@]}"; do
     [[ -f "$program" && -x "$program" && ! -e "$bare_bin/$name" ]] || continue
     # Keep in step with .ci/run's apt-get line and SYSTEM_TOOLS in libs/openstack-testkit.
     case "$name" in
-      slowhttptest | openssl | python* | ipython* | wrk | haproxy | nginx | chromium* | openstack | cloud-init) continue ;;
+      slowhttptest | openssl | python* | ipython* | wrk | haproxy | nginx | chromium* | openstack | cloud-init | sshd | sftp | ssh-keygen) continue ;;
     esac
     ln -s "$program" "$bare_bin/$name"
   done

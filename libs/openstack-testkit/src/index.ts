@@ -62,4 +62,5 @@ export {
   SYSTEM_TOOLS,
   type SystemTool,
 } from './real-cloud/system-tools';
+export { describeOrSkip } from './real-cloud/describe-or-skip';
 export { cloudInitSchemaCheck, type CloudInitSchemaVerdict } from './real-cloud/cloud-init-schema';

@@ -79,10 +79,10 @@ export class SshDelivery implements VmDelivery {
         // 255: ssh could not connect or authenticate yet (sshd still starting, key not installed).
         if (Date.now() + 5_000 > deadline)
           throw new Error(
-            `sftp to ${this.user}@${target.address} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-2).join(' ')}`,
+            `sftp to ${this.user}@${target.address} failed (exit ${result.code}): ${sftpReason(result.stderr, result.code)}`,
           );
         progress(
-          `sftp attempt ${attempt}: ${result.stderr.trim().split('\n').pop() ?? `exit ${result.code}`}; retrying in 5s`,
+          `sftp attempt ${attempt}: ${sftpReason(result.stderr, result.code)}; retrying in 5s`,
         );
         await new Promise((resolve) => setTimeout(resolve, 5_000));
       }
@@ -90,6 +90,23 @@ export class SshDelivery implements VmDelivery {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * What went wrong, in ssh's own words: its last lines without the generic ones ("Connection
+ * closed" follows every failure; the host key note is not a failure).
+ */
+export function sftpReason(stderr: string, code: number): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(
+      (line) =>
+        line !== '' &&
+        !/^Connection closed\.?$/.test(line) &&
+        !/^Warning: Permanently added /.test(line),
+    );
+  return lines.length > 0 ? lines.slice(-2).join(' ') : `exit ${code}`;
 }
 
 function runSftp(

@@ -63,4 +63,7 @@ export const SYSTEM_TOOLS = {
   cloudInit: { name: 'cloud-init', install: 'apt-get install -y cloud-init' },
   openssl: { name: 'openssl', install: 'apt-get install -y openssl' },
   wrk: { name: 'wrk', install: 'apt-get install -y wrk' },
+  sshd: { name: 'sshd', install: 'apt-get install -y openssh-server' },
+  sftp: { name: 'sftp', install: 'apt-get install -y openssh-client' },
+  sshKeygen: { name: 'ssh-keygen', install: 'apt-get install -y openssh-client' },
 } as const satisfies Record<string, SystemTool>;
