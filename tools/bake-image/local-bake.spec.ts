@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listLocalGoldenImages, selectGoldenImage } from '@osa/golden-image';
 import { parse } from 'yaml';
 import { runBake, SERVICE_BUNDLE } from '../test-support/bake-cli';
+import { freeLoopbackPort } from './service-bundle';
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -23,16 +23,6 @@ function controllerConfigOf(stdout: string): {
     .filter((l) => l.startsWith('    '))
     .map((l) => l.slice(4));
   return parse(block.join('\n'));
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().once('error', reject);
-    s.listen(0, host, () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function get(url: string): Promise<{ status: number; body: string }> {
@@ -116,7 +106,7 @@ describe('bake-image --provider=local (the built CLI, end to end)', () => {
     expect((await runBake(['--provider=local', `--images-dir=${imagesDir}`])).code).toBe(0);
     const [image] = listLocalGoldenImages(imagesDir);
     const host = '127.0.10.77';
-    const port = await freePort(host);
+    const port = await freeLoopbackPort(host);
     const child = spawn(process.execPath, [image.bundlePath], {
       env: { ...process.env, HOST: host, PORT: String(port), WORK_DELAY_MS: '0' },
       stdio: 'ignore',

@@ -122,11 +122,12 @@ export async function smokeTestBundle(
   }
 }
 
-function freeLoopbackPort(): Promise<number> {
+/** A port free on `host` at this moment (whoever asked binds it right after; the tests use it too). */
+export function freeLoopbackPort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });

@@ -13,6 +13,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findSystemTool, missingToolsReason, SYSTEM_TOOLS } from '@osa/openstack-testkit';
+import { freeLoopbackPort } from '../bake-image/service-bundle';
 import { loopbackAddress } from './workload-vm';
 
 const START_TIMEOUT_MS = 10_000;
@@ -71,10 +72,11 @@ export class TestSshd {
     fs.mkdirSync(path.join(root, 'home', user), { recursive: true, mode: 0o755 });
     fs.chmodSync(root, 0o755);
     fs.chmodSync(path.join(root, 'home'), 0o755);
+    const address = loopbackAddress();
     return new TestSshd(
       dir,
-      loopbackAddress(),
-      await freePort(),
+      address,
+      await freeLoopbackPort(address),
       path.join(dir, 'client'),
       path.join(dir, 'stranger'),
       user,
@@ -143,18 +145,6 @@ export class TestSshd {
     await this.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** A port free on 127.0.0.1 at this moment (sshd binds it right after). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function accepts(host: string, port: number): Promise<boolean> {
