@@ -9,7 +9,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { ConfigError, OpenStackClient } from '@osa/openstack-client';
 import { BakeFailure, RequestLog, messageOf } from './bake-errors';
 import {
   BakeOptions,
@@ -19,13 +18,13 @@ import {
   parseBakeArgs,
 } from './bake-options';
 import type { BakeContext } from './bake-context';
-import { CleanupReport, CleanupStack, formatCleanupReport } from './cleanup-stack';
+import { CleanupStack } from './cleanup-stack';
 import {
   buildCloudInitUserData,
   CloudInitUserData,
   UserDataTooLargeError,
 } from './cloud-init-user-data';
-import { installInterruptGuard } from './interrupt-guard';
+import { runCloudTool } from './cloud-tool-run';
 import { runLocalBake } from './local-bake';
 import { runOpenStackBake } from './openstack-bake';
 import { ProgressReporter } from './progress-reporter';
@@ -138,72 +137,36 @@ async function bakeInCloud(options: BakeOptions, progress: ProgressReporter): Pr
   const requests = new RequestLog(
     options.showRequests ? (line) => progress.line('request', line) : undefined,
   );
-  let client: OpenStackClient;
-  try {
-    client = options.cloud
-      ? OpenStackClient.fromCloud(options.cloud, { logger: requests.logger })
-      : OpenStackClient.fromEnvironment({ logger: requests.logger });
-  } catch (e) {
-    err(`bake-image: cloud configuration: ${messageOf(e)}`);
-    if (e instanceof ConfigError)
-      err('  Source your openrc, or set OS_CLOUD (or --cloud) to a clouds.yaml entry.');
-    return 2;
-  }
-
   const cleanup = new CleanupStack();
-  const abort = new AbortController();
-  const ctx: BakeContext = {
-    options,
-    client,
+  return runCloudTool<BakeContext>({
+    tool: 'bake-image',
+    cloud: options.cloud,
     progress,
-    cleanup,
-    signal: abort.signal,
     requests,
-    bundle: prepared.bundle,
-    userData: prepared.userData,
-    createdPrerequisites: [],
-    cloudName: options.cloud ?? (process.env.OS_CLOUD || undefined),
-    bakeId,
-  };
-  const finish = (code: number, report: CleanupReport | undefined, why: string): void => {
-    if (report) {
-      progress.line('cleanup', `${why}; cleanup of what this run created:`);
-      formatCleanupReport(report).forEach((l) => progress.line('cleanup', `  ${l}`));
-    }
-    if (ctx.createdPrerequisites.length) {
-      progress.line(
-        'cleanup',
-        `kept (prerequisites this run created; the next run reuses them): ${ctx.createdPrerequisites.join('; ')}`,
-      );
-    }
-    client.close();
-    process.exit(code);
-  };
-  const guard = installInterruptGuard({
     cleanup,
-    abort,
-    say: (line) => progress.line('interrupt', line),
-    exit: (code, report) =>
-      finish(code, report, `interrupted after ${formatDuration(progress.elapsedMs())}`),
+    context: (client, signal) => ({
+      options,
+      client,
+      progress,
+      cleanup,
+      signal,
+      requests,
+      bundle: prepared.bundle,
+      userData: prepared.userData,
+      createdPrerequisites: [],
+      cloudName: options.cloud ?? (process.env.OS_CLOUD || undefined),
+      bakeId,
+    }),
+    steps: async (ctx) => (await runOpenStackBake(ctx)).summary.forEach(out),
+    failed: 'bake failed',
+    afterCleanup: (ctx) => {
+      if (ctx.createdPrerequisites.length)
+        progress.line(
+          'cleanup',
+          `kept (prerequisites this run created; the next run reuses them): ${ctx.createdPrerequisites.join('; ')}`,
+        );
+    },
   });
-
-  try {
-    const result = await runOpenStackBake(ctx);
-    guard.dispose();
-    result.summary.forEach(out);
-    client.close();
-    return 0;
-  } catch (e) {
-    if (guard.interruptedBy()) {
-      // The guard is unwinding and will exit with 130/143; do not race it.
-      return new Promise<number>(() => undefined);
-    }
-    guard.dispose();
-    err(`bake-image: FAILED: ${e instanceof BakeFailure ? e.message : messageOf(e)}`);
-    const report = await cleanup.unwind();
-    finish(1, report, 'bake failed');
-    return 1;
-  }
 }
 
 function dryRunPlan(options: BakeOptions): string[] {
