@@ -11,6 +11,16 @@ import { CleanupReport, CleanupStack, formatCleanupReport } from './cleanup-stac
 import { installInterruptGuard } from './interrupt-guard';
 import { ProgressReporter } from './progress-reporter';
 
+/** What every cloud tool's context carries, made by the runner. */
+export interface CloudToolBase {
+  client: OpenStackClient;
+  /** Aborted by Ctrl-C / SIGTERM: every wait and HTTP call ends with it. */
+  signal: AbortSignal;
+  progress: ProgressReporter;
+  cleanup: CleanupStack;
+  requests: RequestLog;
+}
+
 export interface CloudToolRun<C> {
   /** `bake-image`, `deploy-controller`: starts every error line. */
   tool: string;
@@ -19,8 +29,8 @@ export interface CloudToolRun<C> {
   progress: ProgressReporter;
   requests: RequestLog;
   cleanup: CleanupStack;
-  /** The tool's context, from the client and the signal an interrupt aborts. */
-  context: (client: OpenStackClient, signal: AbortSignal) => C;
+  /** The tool's context: the base the runner made, and the tool's own fields. */
+  context: (base: CloudToolBase) => C;
   /** The steps; they print their own summary. */
   steps: (context: C) => Promise<void>;
   /** What a failure is called in the cleanup line (`bake failed`). */
@@ -47,7 +57,13 @@ export async function runCloudTool<C>(run: CloudToolRun<C>): Promise<number> {
     return 2;
   }
   const abort = new AbortController();
-  const context = run.context(client, abort.signal);
+  const context = run.context({
+    client,
+    signal: abort.signal,
+    progress,
+    cleanup,
+    requests: run.requests,
+  });
   const finish = (report: CleanupReport | undefined, why: string): void => {
     if (report) {
       progress.line('cleanup', `${why}; cleanup of what this run created:`);

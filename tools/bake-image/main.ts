@@ -144,13 +144,9 @@ async function bakeInCloud(options: BakeOptions, progress: ProgressReporter): Pr
     progress,
     requests,
     cleanup,
-    context: (client, signal) => ({
+    context: (base) => ({
+      ...base,
       options,
-      client,
-      progress,
-      cleanup,
-      signal,
-      requests,
       bundle: prepared.bundle,
       userData: prepared.userData,
       createdPrerequisites: [],

@@ -61,13 +61,9 @@ export async function main(argv: readonly string[], hooks: RunHooks = {}): Promi
     progress,
     requests,
     cleanup,
-    context: (client, signal) => ({
+    context: (base) => ({
+      ...base,
       options,
-      client,
-      progress,
-      cleanup,
-      signal,
-      requests,
       delivery:
         options.delivery === 'disk'
           ? new DiskDelivery(options.diskRoot, options.sshUser)
