@@ -1,17 +1,11 @@
 /** What every step of a cloud bake gets: the options, the client, and the run's shared machinery. */
-import type { OpenStackClient } from '@osa/openstack-client';
 import type { BakeOptions } from './bake-options';
-import type { RequestLog } from './bake-errors';
-import type { CleanupStack } from './cleanup-stack';
 import type { CloudInitUserData } from './cloud-init-user-data';
-import type { ProgressReporter } from './progress-reporter';
+import type { CloudToolBase } from './cloud-tool-run';
 import type { ServiceBundle } from './service-bundle';
 
-export interface BakeContext {
+export interface BakeContext extends CloudToolBase {
   options: BakeOptions;
-  client: OpenStackClient;
-  progress: ProgressReporter;
-  cleanup: CleanupStack;
   /**
    * Fires on SIGINT/SIGTERM: every cloud call of a step gets it, so the HTTP call in flight is
    * destroyed at once, not only the waits. Two kinds of call do not: the creates wrapped in
@@ -21,7 +15,6 @@ export interface BakeContext {
    * signal fired; the cleanup stack bounds each one).
    */
   signal: AbortSignal;
-  requests: RequestLog;
   bundle: ServiceBundle;
   userData: CloudInitUserData;
   /** Prerequisites this run created (network, rules, key pair): durable, kept on failure, reported. */

@@ -1,20 +1,11 @@
 /** What every step of a deploy or destroy gets: the options, the client and the run's machinery. */
-import type { OpenStackClient } from '@osa/openstack-client';
-import type { RequestLog } from '../bake-image/bake-errors';
-import type { CleanupStack } from '../bake-image/cleanup-stack';
-import type { ProgressReporter } from '../bake-image/progress-reporter';
+import type { CloudToolBase } from '../bake-image/cloud-tool-run';
 import type { DeployOptions } from './deploy-options';
 import type { VmDelivery } from './delivery/vm-delivery';
 
-export interface DeployContext {
+/** `cleanup`: what this run created, unwound on failure or interrupt (nothing found existing is ever in it). */
+export interface DeployContext extends CloudToolBase {
   options: DeployOptions;
-  client: OpenStackClient;
-  progress: ProgressReporter;
-  /** What this run created; unwound on failure or interrupt. Nothing found existing is ever in it. */
-  cleanup: CleanupStack;
-  /** Fires on SIGINT/SIGTERM: every wait stops at once. */
-  signal: AbortSignal;
-  requests: RequestLog;
   delivery: VmDelivery;
   /** Unique per run: the console markers of a VM this run boots carry it. */
   deployId: string;
