@@ -65,9 +65,9 @@ export class OctaviaDataPlaneConfig {
   statsIntervalMs = 1_000;
 
   /**
-   * A draining member (weight 0) counts as busy until a statistics reading taken after the
-   * change shows no active connection on the listener, or for at most this long: Octavia has no
-   * per-member counters, so this is the longest a request may still run on it.
+   * A draining member (weight 0) counts as busy this long after the change is in place: Octavia
+   * has no per-member counters (its listener's, sampled every few seconds, cannot end it sooner),
+   * so set it to the longest a request may still run on the member.
    */
   @DurationMs(0, 3_600_000)
   drainGraceMs = 5_000;

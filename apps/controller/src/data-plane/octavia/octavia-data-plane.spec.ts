@@ -239,12 +239,15 @@ describe('OctaviaDataPlane (dataPlane.kind octavia) on the fake Octavia', () => 
     expect((await dp.readCounters()).members.get('server-2')?.inFlight).toBe(0);
   });
 
-  it('ends a drain early when a reading after the change shows no active connection', async () => {
+  it('does not end a drain early on a reading with no active connection (listener-wide, sampled every few seconds)', async () => {
     const dp = plane();
     await dp.start();
     await dp.applyMembers([member(1), member(2)]);
     await dp.applyMembers([member(1), member(2, 'drain')]);
     await clock.advance(1_000);
+    expect(cloud.state.listeners.get(dp.ids.listenerId)?.stats.activeConnections).toBe(0);
+    expect((await dp.readCounters()).members.get('server-2')?.inFlight).toBe(1);
+    await clock.advance(4_000);
     expect((await dp.readCounters()).members.get('server-2')?.inFlight).toBe(0);
   });
 });

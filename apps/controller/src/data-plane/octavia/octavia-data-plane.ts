@@ -66,10 +66,7 @@ export class OctaviaDataPlane implements DataPlane {
   changesSent = 0;
 
   constructor(private readonly options: OctaviaDataPlaneOptions) {
-    this.estimate = new OctaviaTrafficEstimate(
-      options.config.statsIntervalMs,
-      options.config.drainGraceMs,
-    );
+    this.estimate = new OctaviaTrafficEstimate(options.config.drainGraceMs);
   }
 
   async start(): Promise<void> {
@@ -127,7 +124,7 @@ export class OctaviaDataPlane implements DataPlane {
       });
       this.lastStats = { stats, atMs: nowMs };
     }
-    return this.estimate.counters(this.lastStats.stats, this.lastStats.atMs, nowMs, this.desired);
+    return this.estimate.counters(this.lastStats.stats, nowMs, this.desired);
   }
 
   status(): DataPlaneStatus {

@@ -10,21 +10,20 @@ import type { DataPlaneCounters, DataPlaneMember, MemberCounters } from '../../s
  *   starts a new epoch (connections between the last reading and the reload are not seen);
  * - per member, requests and in-flight are an even split over the ready members (an estimate:
  *   exact with round robin and equal requests, not otherwise);
- * - a draining member counts one request in flight until a reading taken at least
- *   `statsIntervalMs` after its weight 0 was in place shows no active connection on the
- *   listener, or `drainGraceMs` after it, whichever comes first.
+ * - a draining member counts one request in flight for `drainGraceMs` after its weight 0 was in
+ *   place. A reading with no active connection does not end it sooner: the figure is for the
+ *   whole listener, sampled by Octavia every few seconds (so it may predate the change), and a
+ *   HAProxy reload's old worker still finishing requests on the member is not in it. (A drain
+ *   that ended on such a reading cut two requests with 502 in a devcloud run.)
  */
 export class OctaviaTrafficEstimate {
   private epoch = 1;
   private lastTotal = 0;
   private readonly requestsByMember = new Map<string, number>();
-  /** Draining instance id -> when its weight 0 was ACTIVE (ms on the clock), and whether it is done. */
-  private readonly drains = new Map<string, { sinceMs: number; done: boolean }>();
+  /** Draining instance id -> when its weight 0 was ACTIVE (ms on the clock). */
+  private readonly drains = new Map<string, { sinceMs: number }>();
 
-  constructor(
-    private readonly statsIntervalMs: number,
-    private readonly drainGraceMs: number,
-  ) {}
+  constructor(private readonly drainGraceMs: number) {}
 
   /** The member set Octavia now has in place (after a change went ACTIVE). */
   applied(members: readonly DataPlaneMember[], nowMs: number): void {
@@ -32,20 +31,13 @@ export class OctaviaTrafficEstimate {
     for (const m of members) {
       if (m.state !== 'drain') continue;
       draining.add(m.backend.id);
-      if (!this.drains.has(m.backend.id))
-        this.drains.set(m.backend.id, { sinceMs: nowMs, done: false });
+      if (!this.drains.has(m.backend.id)) this.drains.set(m.backend.id, { sinceMs: nowMs });
     }
     for (const id of [...this.drains.keys()]) if (!draining.has(id)) this.drains.delete(id);
   }
 
-  /** Whether every draining member is idle as far as the statistics can tell. */
-  drainsIdle(): boolean {
-    return [...this.drains.values()].every((d) => d.done);
-  }
-
   counters(
     stats: LoadBalancerStats,
-    readAtMs: number,
     nowMs: number,
     members: readonly DataPlaneMember[],
   ): DataPlaneCounters {
@@ -61,12 +53,8 @@ export class OctaviaTrafficEstimate {
     this.lastTotal = stats.totalConnections;
     const inFlight = new Map<string, number>();
     spread(stats.activeConnections, ready, (id, n) => inFlight.set(id, n));
-    for (const [id, drain] of this.drains) {
-      const settled =
-        readAtMs - drain.sinceMs >= this.statsIntervalMs && stats.activeConnections === 0;
-      if (settled || nowMs - drain.sinceMs >= this.drainGraceMs) drain.done = true;
-      inFlight.set(id, drain.done ? 0 : 1);
-    }
+    for (const [id, drain] of this.drains)
+      inFlight.set(id, nowMs - drain.sinceMs >= this.drainGraceMs ? 0 : 1);
     const out = new Map<string, MemberCounters>();
     for (const m of members) {
       const id = m.backend.id;
