@@ -78,8 +78,9 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
   private changeGeneration = 0;
   private appliedGeneration = 0;
   /**
-   * Instances that just went to `deleting`: they count one request in flight until a reading
-   * taken after their `drain` was applied, so the removal's drain cannot finish on a stale zero.
+   * Instances that just went to `deleting`: they count one request in flight from that moment
+   * until a reading taken after their `drain` was applied, so the removal's drain cannot finish
+   * on a stale zero (and the server is never deleted while the data plane still sends to it).
    */
   private readonly drainUnconfirmed = new Map<string, number>();
   private gateApplied: string | undefined = 'open';
@@ -140,9 +141,13 @@ export class DataPlaneDriver implements OnApplicationBootstrap, BeforeApplicatio
     if (this.shutdown.signal.aborted) return;
     await this.dataPlane.start();
     this.started = true;
-    const onChange = (instance: { id: string; phase: string }): void => {
-      if (instance.phase === 'deleting' && !this.drainUnconfirmed.has(instance.id))
+    const onChange = (instance: { id: string; phase: string; inFlight: number }): void => {
+      if (instance.phase === 'deleting' && !this.drainUnconfirmed.has(instance.id)) {
         this.drainUnconfirmed.set(instance.id, this.changeGeneration + 1);
+        // At once, not at the next reading: the removal looks at its in-flight count right after
+        // this phase change, and the last reading's count (often 0) predates the drain.
+        this.pool.recordExternalLoad(instance.id, 0, Math.max(1, instance.inFlight));
+      }
       this.scheduleApply();
     };
     for (const event of MEMBER_EVENTS) {

@@ -113,7 +113,7 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
     const lifecycle = new InstanceLifecycle<RemovalState>(event, this.clock, this.logger);
     if (drain) await this.drain(instance, label, startedMs, drainTimeoutMs);
     event.inFlightAtDelete = instance.inFlight;
-    if (instance.inFlight > 0) {
+    if (drain && instance.inFlight > 0) {
       this.logger.warn({
         msg: 'requests still in flight at the drain deadline: deleting anyway',
         ...fields,
