@@ -13,8 +13,7 @@ import type { DataPlaneCounters, DataPlaneMember, MemberCounters } from '../../s
  * - a draining member counts one request in flight for `drainGraceMs` after its weight 0 was in
  *   place. A reading with no active connection does not end it sooner: the figure is for the
  *   whole listener, sampled by Octavia every few seconds (so it may predate the change), and a
- *   HAProxy reload's old worker still finishing requests on the member is not in it. (A drain
- *   that ended on such a reading cut two requests with 502 in a devcloud run.)
+ *   HAProxy reload's old worker still finishing requests on the member is not in it.
  */
 export class OctaviaTrafficEstimate {
   private epoch = 1;
