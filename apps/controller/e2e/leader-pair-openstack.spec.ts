@@ -4,6 +4,7 @@ import {
   LifecycleStatus,
   postJson,
   readStatus,
+  scaleToHealthy,
   waitForStatus,
 } from './support/admin-client';
 import { ControllerProcess } from './support/controller-process';
@@ -94,33 +95,6 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     return controller;
   }
 
-  /**
-   * Asks the leader for 2 instances and waits until both are healthy. Elected is not yet
-   * recovered: scaling refuses a desired count (409) until restart recovery listed the group.
-   */
-  async function leaderAtTwoInstances(
-    leader: ControllerProcess,
-    admin: { host: string; port: number },
-  ): Promise<void> {
-    await waitForStatus(
-      admin,
-      'the leader recovered',
-      (s) => s.scaling.desiredInstances !== null,
-      20_000,
-      () => leader.output,
-    );
-    expect(
-      (await postJson(admin.host, admin.port, '/scaling/desired', { instances: 2 })).status,
-    ).toBe(202);
-    await waitForStatus(
-      admin,
-      'the leader at 2 healthy instances',
-      (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0,
-      30_000,
-      () => leader.output,
-    );
-  }
-
   const pairStatus = async (admin: { host: string; port: number }): Promise<PairStatus> =>
     (await readStatus(admin)) as PairStatus;
 
@@ -133,7 +107,7 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     await b.waitForLine(/lease "osa-lease-service" as ctl-b/, 20_000);
 
     // Only the leader acts: asking the leader for 2 instances creates exactly one server.
-    await leaderAtTwoInstances(a, aAddr.admin);
+    await scaleToHealthy(aAddr.admin, 2, () => a.output);
     expect(fake.callsTo('compute', 'POST', /\/servers$/)).toHaveLength(1);
     const bBefore = await pairStatus(bAddr.admin);
     expect(bBefore.leadership).toMatchObject({
@@ -278,7 +252,7 @@ describe('controller pair: kill -9 of the leader, openstack provider', () => {
     const a = start('ctl-a', 0, OCTAVIA);
     await a.waitForLine(/elected: ctl-a holds lease/, 20_000);
     const aAddr = { admin: await adminOf(a) };
-    await leaderAtTwoInstances(a, aAddr.admin);
+    await scaleToHealthy(aAddr.admin, 2, () => a.output);
     await a.waitForLine(
       /data plane members: ready (service-vm-1, service-auto-\S+|service-auto-\S+, service-vm-1) /,
       20_000,

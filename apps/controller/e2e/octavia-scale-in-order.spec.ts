@@ -1,5 +1,5 @@
 import { CallRecord, FakeOpenStack } from '@osa/openstack-testkit';
-import { healthyInstances, postJson, waitForStatus } from './support/admin-client';
+import { postJson, scaleToHealthy, waitForStatus } from './support/admin-client';
 import { ControllerProcess } from './support/controller-process';
 import { SeedFakeCloud } from './support/seed-fake-cloud';
 
@@ -68,23 +68,7 @@ describe('octavia data plane: a scale-in deletes the server only after its membe
     const match = await controller.waitForLine(/admin listener on http:\/\/([\d.]+):(\d+)/, 20_000);
     const admin = { host: match[1], port: Number(match[2]) };
     const running = controller;
-    await waitForStatus(
-      admin,
-      'recovered',
-      (s) => s.scaling.desiredInstances !== null,
-      20_000,
-      () => running.output,
-    );
-    expect(
-      (await postJson(admin.host, admin.port, '/scaling/desired', { instances: 2 })).status,
-    ).toBe(202);
-    const two = await waitForStatus(
-      admin,
-      'two healthy instances, both members',
-      (s) => healthyInstances(s).length === 2 && s.scaling.inProgress.length === 0,
-      30_000,
-      () => running.output,
-    );
+    const two = await scaleToHealthy(admin, 2, () => running.output);
     await controller.waitForLine(/data plane members: ready \S+, \S+ \|/, 20_000);
     const clone = two.instances.find((instance) => instance.role === 'clone');
     if (!clone) throw new Error(`no clone: ${JSON.stringify(two.instances)}`);

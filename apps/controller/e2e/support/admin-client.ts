@@ -125,3 +125,32 @@ export async function waitForStatus(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * Asks for `count` instances once restart recovery has listed the group (a desired count is
+ * refused with 409 before that: elected or started is not yet recovered), then waits until
+ * `count` are healthy and nothing is in progress.
+ */
+export async function scaleToHealthy(
+  admin: { host: string; port: number },
+  count: number,
+  context: () => string = () => '',
+): Promise<LifecycleStatus> {
+  await waitForStatus(
+    admin,
+    'restart recovery done',
+    (s) => s.scaling.desiredInstances !== null,
+    20_000,
+    context,
+  );
+  const asked = await postJson(admin.host, admin.port, '/scaling/desired', { instances: count });
+  if (asked.status !== 202)
+    throw new Error(`POST /scaling/desired ${count} answered ${asked.status}: ${asked.text}`);
+  return waitForStatus(
+    admin,
+    `${count} healthy instances`,
+    (s) => healthyInstances(s).length === count && s.scaling.inProgress.length === 0,
+    30_000,
+    context,
+  );
+}
