@@ -51,6 +51,15 @@ export class TestSshd {
     // Not under /tmp: sshd chroots only into a path whose every component is root's and
     // writable by nobody else (/tmp is world-writable). /run is root's, as sshd itself needs.
     const dir = fs.mkdtempSync('/run/osa-test-sshd-');
+    try {
+      return await TestSshd.prepareIn(dir);
+    } catch (error) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private static async prepareIn(dir: string): Promise<TestSshd> {
     fs.chmodSync(dir, 0o700);
     const user = os.userInfo().username;
     const keygen = (file: string): void => {
@@ -115,7 +124,12 @@ export class TestSshd {
     );
     const sshd = findSystemTool('sshd') as string;
     // sshd wants to be started by its absolute path (it re-executes itself per connection).
-    this.child = spawn(sshd, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(sshd, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    // A jest worker that dies leaves no sshd listening behind it.
+    const killOnExit = (): void => void child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.log += chunk.toString('utf8')));
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (!(await accepts(this.address, this.port))) {

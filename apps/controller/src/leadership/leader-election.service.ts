@@ -23,6 +23,8 @@ import { NeutronLeaseStore } from './neutron-lease-store';
 export const LOST_LEADERSHIP_EXIT_CODE = 3;
 /** Writes with a lost answer remembered until one is confirmed (each may still land). */
 const MAX_PENDING_WRITES = 4;
+/** The shutdown's release write may take at least this long. */
+const MIN_RELEASE_TIMEOUT_MS = 5_000;
 
 /**
  * The election loop (rules in lease-decision.ts, the lease in neutron-lease-store.ts). Every
@@ -93,7 +95,9 @@ export class LeaderElection implements Leadership, OnApplicationBootstrap, OnApp
         this.last.resourceId,
         this.last.revision,
         released,
-        AbortSignal.timeout(this.settings.renewIntervalMs),
+        // Not bounded by a short renew interval alone: one slow PUT should not cost the
+        // standby a whole lease. Nothing acts on it any more, so a late release is harmless.
+        AbortSignal.timeout(Math.max(this.settings.renewIntervalMs, MIN_RELEASE_TIMEOUT_MS)),
       );
       this.logger.log('lease released: the standby may take over at once');
     } catch (error) {

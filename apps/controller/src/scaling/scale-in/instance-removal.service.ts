@@ -112,7 +112,9 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
     });
     const lifecycle = new InstanceLifecycle<RemovalState>(event, this.clock, this.logger);
     if (drain) await this.drain(instance, label, startedMs, drainTimeoutMs);
-    event.inFlightAtDelete = instance.inFlight;
+    // Without a drain, what it had at the start is what it has now: an external data plane's
+    // driver counts a leaving instance as busy until its drain is confirmed (data-plane-driver.ts).
+    event.inFlightAtDelete = drain ? instance.inFlight : event.inFlightAtStart;
     if (drain && instance.inFlight > 0) {
       this.logger.warn({
         msg: 'requests still in flight at the drain deadline: deleting anyway',
@@ -139,7 +141,7 @@ export class InstanceRemovalService implements BeforeApplicationShutdown {
     event.finishedAt = this.clock.now().toISOString();
     event.totalMs = Math.round(this.clock.nowMs() - startedMs);
     const drained = event.phaseDurationsMs.draining ?? 0;
-    const summary = `drained ${event.inFlightAtStart - (event.inFlightAtDelete ?? 0)} of ${event.inFlightAtStart} request(s) in ${seconds(drained)}, total ${seconds(event.totalMs)}`;
+    const summary = `drained ${Math.max(0, event.inFlightAtStart - (event.inFlightAtDelete ?? 0))} of ${event.inFlightAtStart} request(s) in ${seconds(drained)}, total ${seconds(event.totalMs)}`;
     if (deleted)
       this.logger.log(
         `${label}: ${instance.name} ${instance.role === 'original' && this.provider.kind !== 'local' ? 'removed from the pool' : 'deleted'} (${event.trigger}); ${summary}`,
